@@ -1,0 +1,211 @@
+//! Command-line parsing and dispatch of `codex`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use codex_config::CliOverrides;
+use codex_protocol::config_types::SandboxMode;
+use codex_protocol::protocol::AskForApproval;
+
+use crate::debug_config;
+
+/// Codex: a coding agent in your terminal.
+#[derive(Debug, Parser)]
+#[command(name = "codex", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    shared: SharedOptions,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Flags shared by every mode that runs the agent (and by `debug config`,
+/// which shows their effect). They may appear before or after the subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SharedOptions {
+    /// Override a config value: a dotted key and a TOML value (taken as a
+    /// string if it is not valid TOML), e.g. `-c model="o3"` or
+    /// `-c shell_environment_policy.inherit=all`. Repeatable.
+    #[arg(short = 'c', long = "config", value_name = "key=value", global = true)]
+    pub config_overrides: Vec<String>,
+
+    /// Use the settings of `[profiles.NAME]` from config.toml.
+    #[arg(short = 'p', long = "profile", value_name = "NAME", global = true)]
+    pub profile: Option<String>,
+
+    /// The model to use.
+    #[arg(short = 'm', long = "model", global = true)]
+    pub model: Option<String>,
+
+    /// What commands the model runs may touch.
+    #[arg(short = 's', long = "sandbox", value_enum, global = true)]
+    pub sandbox: Option<SandboxModeArg>,
+
+    /// When to ask before running a command.
+    #[arg(short = 'a', long = "ask-for-approval", value_enum, global = true)]
+    pub approval: Option<ApprovalArg>,
+
+    /// Work in DIR instead of the current directory.
+    #[arg(short = 'C', long = "cd", value_name = "DIR", global = true)]
+    pub cd: Option<PathBuf>,
+
+    /// Low-friction automatic mode: `--sandbox workspace-write -a on-request`.
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "dangerously_bypass_approvals_and_sandbox"
+    )]
+    pub full_auto: bool,
+
+    /// Run every command without a sandbox and without asking. Only for
+    /// environments that are sandboxed from the outside.
+    #[arg(long, alias = "yolo", global = true)]
+    pub dangerously_bypass_approvals_and_sandbox: bool,
+
+    /// Use a local open-source model provider (`oss_provider`, default ollama).
+    #[arg(long, global = true)]
+    pub oss: bool,
+
+    /// Treat unknown keys in config.toml as errors.
+    #[arg(long, global = true)]
+    pub strict_config: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SandboxModeArg {
+    ReadOnly,
+    WorkspaceWrite,
+    DangerFullAccess,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ApprovalArg {
+    /// Ask before anything that is not a known-safe read-only command.
+    Untrusted,
+    /// Ask only when a sandboxed command fails, to retry it without the sandbox.
+    OnFailure,
+    /// The model decides when to ask.
+    OnRequest,
+    /// Never ask; failures go back to the model.
+    Never,
+}
+
+impl SharedOptions {
+    /// The configuration overrides these flags stand for.
+    pub fn to_overrides(&self) -> CliOverrides {
+        CliOverrides {
+            raw_overrides: self.config_overrides.clone(),
+            profile: self.profile.clone(),
+            model: self.model.clone(),
+            sandbox_mode: self.sandbox.map(|s| match s {
+                SandboxModeArg::ReadOnly => SandboxMode::ReadOnly,
+                SandboxModeArg::WorkspaceWrite => SandboxMode::WorkspaceWrite,
+                SandboxModeArg::DangerFullAccess => SandboxMode::DangerFullAccess,
+            }),
+            approval_policy: self.approval.map(|a| match a {
+                ApprovalArg::Untrusted => AskForApproval::UnlessTrusted,
+                ApprovalArg::OnFailure => AskForApproval::OnFailure,
+                ApprovalArg::OnRequest => AskForApproval::OnRequest,
+                ApprovalArg::Never => AskForApproval::Never,
+            }),
+            cwd: self.cd.clone(),
+            full_auto: self.full_auto,
+            dangerously_bypass_approvals_and_sandbox: self.dangerously_bypass_approvals_and_sandbox,
+            oss: self.oss,
+            strict_config: self.strict_config,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a shell completion script.
+    Completion {
+        #[arg(value_enum, default_value_t = clap_complete::Shell::Bash)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Tools for looking inside codex.
+    Debug {
+        #[command(subcommand)]
+        command: DebugCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DebugCommand {
+    /// Print the effective configuration, with where each value came from.
+    Config,
+}
+
+/// Parses the command line and runs the selected command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => {
+            // The interactive interface is not part of this build; say so and
+            // show what is available instead of failing silently.
+            let mut command = Cli::command();
+            eprintln!(
+                "codex: the interactive interface is not available in this build; use a subcommand.\n"
+            );
+            let _ = command.print_help();
+            return ExitCode::from(2);
+        }
+        Some(Command::Completion { shell }) => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "codex", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Debug {
+            command: DebugCommand::Config,
+        }) => debug_config::run(&cli.shared),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn shared_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "codex",
+            "debug",
+            "config",
+            "-p",
+            "fast",
+            "-c",
+            "model=\"x\"",
+            "--yolo",
+        ])
+        .unwrap();
+        assert_eq!(cli.shared.profile.as_deref(), Some("fast"));
+        assert_eq!(cli.shared.config_overrides, vec!["model=\"x\""]);
+        assert!(cli.shared.dangerously_bypass_approvals_and_sandbox);
+        let overrides = cli.shared.to_overrides();
+        assert!(overrides.dangerously_bypass_approvals_and_sandbox);
+    }
+
+    #[test]
+    fn full_auto_and_yolo_conflict() {
+        assert!(
+            Cli::try_parse_from(["codex", "--full-auto", "--yolo", "debug", "config"]).is_err()
+        );
+    }
+}

@@ -1,0 +1,2 @@
+mod cli_basics;
+mod debug_config;

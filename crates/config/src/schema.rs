@@ -1,0 +1,220 @@
+//! The typed schema of `config.toml` (and of each `[profiles.NAME]`).
+//!
+//! Every field is optional here: defaults live in the defaults layer
+//! (`config.rs`), so that `codex debug config` can show them with their origin.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use codex_protocol::config_types::{
+    ReasoningEffort, ReasoningSummary, SandboxMode, ShellEnvironmentPolicyInherit, Verbosity,
+};
+use codex_protocol::protocol::AskForApproval;
+use serde::{Deserialize, Serialize};
+
+use crate::mcp::McpServerConfig;
+use crate::provider::ModelProviderInfo;
+
+/// The whole file. A profile has the same shape.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ConfigToml {
+    pub model: Option<String>,
+    pub review_model: Option<String>,
+    pub model_provider: Option<String>,
+    pub model_providers: BTreeMap<String, ModelProviderInfo>,
+    pub model_context_window: Option<i64>,
+    pub model_max_output_tokens: Option<i64>,
+    pub model_auto_compact_token_limit: Option<i64>,
+    pub model_reasoning_effort: Option<ReasoningEffort>,
+    pub model_reasoning_summary: Option<ReasoningSummary>,
+    pub model_verbosity: Option<Verbosity>,
+    pub model_supports_reasoning_summaries: Option<bool>,
+    /// Base URL of the built-in `openai` provider.
+    pub openai_base_url: Option<String>,
+    /// Which local provider `--oss` selects (`ollama` or `lmstudio`).
+    pub oss_provider: Option<String>,
+
+    pub approval_policy: Option<AskForApproval>,
+    pub sandbox_mode: Option<SandboxMode>,
+    pub sandbox_workspace_write: Option<SandboxWorkspaceWrite>,
+    pub shell_environment_policy: Option<ShellEnvironmentPolicyToml>,
+
+    pub profile: Option<String>,
+    pub profiles: BTreeMap<String, ConfigToml>,
+
+    pub history: Option<HistoryToml>,
+    pub notify: Option<Vec<String>>,
+
+    pub instructions: Option<String>,
+    /// A file whose contents replace the built-in base instructions.
+    #[serde(alias = "experimental_instructions_file")]
+    pub model_instructions_file: Option<PathBuf>,
+    pub developer_instructions: Option<String>,
+    pub project_doc_max_bytes: Option<usize>,
+    pub project_doc_fallback_filenames: Option<Vec<String>>,
+
+    pub mcp_servers: BTreeMap<String, McpServerConfig>,
+    pub otel: Option<OtelToml>,
+    pub features: Option<BTreeMap<String, bool>>,
+    pub tui: Option<TuiToml>,
+
+    pub hide_agent_reasoning: Option<bool>,
+    pub show_raw_agent_reasoning: Option<bool>,
+    pub disable_response_storage: Option<bool>,
+    pub file_opener: Option<FileOpener>,
+    pub projects: Option<BTreeMap<String, ProjectToml>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SandboxWorkspaceWrite {
+    pub writable_roots: Vec<PathBuf>,
+    pub network_access: bool,
+    pub exclude_tmpdir_env_var: bool,
+    pub exclude_slash_tmp: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ShellEnvironmentPolicyToml {
+    pub inherit: Option<ShellEnvironmentPolicyInherit>,
+    pub ignore_default_excludes: Option<bool>,
+    pub exclude: Option<Vec<String>>,
+    pub set: Option<BTreeMap<String, String>>,
+    pub include_only: Option<Vec<String>>,
+    /// Reference-only: run commands through the user's shell profile.
+    pub experimental_use_profile: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HistoryPersistenceToml {
+    #[default]
+    SaveAll,
+    None,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct HistoryToml {
+    pub persistence: Option<HistoryPersistenceToml>,
+    /// Trim `history.jsonl` to its newest entries when it grows past this.
+    pub max_bytes: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OtelExporter {
+    None,
+    Statsig,
+    OtlpHttp {
+        endpoint: String,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        #[serde(default)]
+        protocol: Option<OtelHttpProtocol>,
+    },
+    OtlpGrpc {
+        endpoint: String,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OtelHttpProtocol {
+    Binary,
+    Json,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OtelToml {
+    pub environment: Option<String>,
+    pub exporter: Option<OtelExporter>,
+    pub trace_exporter: Option<OtelExporter>,
+    pub metrics_exporter: Option<OtelExporter>,
+    pub log_user_prompt: Option<bool>,
+}
+
+/// `notifications = true` or a list of notification kinds.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum TuiNotifications {
+    Enabled(bool),
+    Custom(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TuiToml {
+    pub notifications: Option<TuiNotifications>,
+    pub animations: Option<bool>,
+    pub show_tooltips: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileOpener {
+    Vscode,
+    VscodeInsiders,
+    Windsurf,
+    Cursor,
+    None,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ProjectToml {
+    pub trust_level: Option<String>,
+}
+
+/// Top-level keys the reference Codex CLI accepts that this version does not
+/// use. They are reported as "not used" rather than as unknown keys.
+pub const REFERENCE_ONLY_KEYS: &[&str] = &[
+    "allow_login_shell",
+    "analytics",
+    "approvals_reviewer",
+    "apps",
+    "agents",
+    "background_terminal_max_timeout",
+    "chatgpt_base_url",
+    "check_for_update_on_startup",
+    "cli_auth_credentials_store",
+    "commit_attribution",
+    "compact_prompt",
+    "disable_paste_burst",
+    "experimental_compact_prompt_file",
+    "experimental_use_exec_command_tool",
+    "experimental_use_unified_exec_tool",
+    "feedback",
+    "forced_chatgpt_workspace_id",
+    "forced_login_method",
+    "ghost_snapshot",
+    "include_apply_patch_tool",
+    "log_dir",
+    "mcp_oauth_callback_port",
+    "mcp_oauth_callback_url",
+    "mcp_oauth_credentials_store",
+    "memories",
+    "model_catalog_json",
+    "notice",
+    "personality",
+    "plan_mode_reasoning_effort",
+    "plugins",
+    "project_root_markers",
+    "realtime",
+    "sandbox_permissions",
+    "service_tier",
+    "skills",
+    "sqlite_home",
+    "tool_output_token_limit",
+    "tools",
+    "use_experimental_unified_exec_tool",
+    "web_search",
+    "windows",
+    "windows_wsl_setup_acknowledged",
+    "zsh_path",
+];

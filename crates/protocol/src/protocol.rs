@@ -1,0 +1,796 @@
+//! The Op/Event seam: what frontends submit to the engine and what it emits.
+//!
+//! A frontend sends [`Submission`]s (`{id, op}`) and reads [`Event`]s (`{id, msg}`);
+//! every event carries the id of the submission that caused it (`""` for events
+//! of session start-up). Both enums are tagged by `type` in snake_case, as in the
+//! reference, so that a rollout's `event_msg` lines read the same in both.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ThreadId;
+use crate::config_types::{ReasoningEffort, ReasoningSummary};
+use crate::items::TurnItem;
+use crate::message_history::HistoryEntry;
+use crate::models::ResponseItem;
+use crate::parse_command::ParsedCommand;
+use crate::plan::UpdatePlanArgs;
+use crate::user_input::UserInput;
+
+/// One request to the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub id: String,
+    pub op: Op,
+}
+
+/// What a frontend can ask of the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Op {
+    /// Abort the running task, if any. Exactly one `turn_aborted` follows.
+    Interrupt,
+    /// Input for the session with its current settings. If a task is running,
+    /// the input joins that task's next model request.
+    UserInput {
+        items: Vec<UserInput>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        final_output_json_schema: Option<serde_json::Value>,
+    },
+    /// Input together with the full set of turn settings (which persist).
+    UserTurn {
+        items: Vec<UserInput>,
+        cwd: PathBuf,
+        approval_policy: AskForApproval,
+        sandbox_policy: SandboxPolicy,
+        model: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effort: Option<ReasoningEffort>,
+        summary: ReasoningSummary,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        final_output_json_schema: Option<serde_json::Value>,
+    },
+    /// Change settings for the turns that follow, without starting one.
+    OverrideTurnContext {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<PathBuf>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approval_policy: Option<AskForApproval>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sandbox_policy: Option<SandboxPolicy>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model: Option<String>,
+        /// `Some(None)` clears the effort; `None` leaves it alone.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "double_option"
+        )]
+        effort: Option<Option<ReasoningEffort>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<ReasoningSummary>,
+    },
+    /// The answer to an `exec_approval_request`; `id` is its `call_id`.
+    ExecApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// The answer to an `apply_patch_approval_request`; `id` is its `call_id`.
+    PatchApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// Append a user message to `$CODEX_HOME/history.jsonl`.
+    AddToHistory { text: String },
+    /// Read entry `offset` of the history file identified by `log_id`.
+    GetHistoryEntryRequest { offset: usize, log_id: u64 },
+    /// Summarize the conversation and replace the history with the summary.
+    Compact,
+    /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
+    Shutdown,
+}
+
+/// Serde helper for `Option<Option<T>>` fields: absent = `None`, `null` = `Some(None)`.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// When the engine asks a person before acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AskForApproval {
+    /// Ask for everything except a small list of known-safe read-only commands.
+    #[serde(rename = "untrusted", alias = "unless-allow-listed")]
+    UnlessTrusted,
+    /// Run in the sandbox; when the sandbox denies something, ask to retry without it.
+    OnFailure,
+    /// Run in the sandbox; the model may ask to escalate, with a justification.
+    #[default]
+    OnRequest,
+    /// Never ask; failures go back to the model.
+    Never,
+}
+
+impl fmt::Display for AskForApproval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::UnlessTrusted => "untrusted",
+            Self::OnFailure => "on-failure",
+            Self::OnRequest => "on-request",
+            Self::Never => "never",
+        })
+    }
+}
+
+/// A person's answer to an approval request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Approved,
+    /// Approved, and the same command is approved for the rest of the session.
+    ApprovedForSession,
+    /// Not run; the model is told and may try something else.
+    #[default]
+    Denied,
+    /// Not run, and the whole task is interrupted.
+    Abort,
+}
+
+/// What commands the model runs may touch.
+///
+/// Written as `{"type": "workspace-write", ...}`; the older `{"mode": ...}` form is
+/// accepted when reading.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "type", try_from = "RawSandboxPolicy")]
+pub enum SandboxPolicy {
+    /// No restrictions at all.
+    #[serde(rename = "danger-full-access")]
+    DangerFullAccess,
+    /// Read anything, write nothing, no network.
+    #[default]
+    #[serde(rename = "read-only")]
+    ReadOnly,
+    /// Read anything; write only the cwd, `writable_roots` and the temp dirs.
+    #[serde(rename = "workspace-write")]
+    WorkspaceWrite {
+        writable_roots: Vec<PathBuf>,
+        network_access: bool,
+        exclude_tmpdir_env_var: bool,
+        exclude_slash_tmp: bool,
+    },
+}
+
+#[derive(Deserialize)]
+struct RawSandboxPolicy {
+    #[serde(rename = "type", alias = "mode")]
+    kind: String,
+    #[serde(default)]
+    writable_roots: Vec<PathBuf>,
+    #[serde(default)]
+    network_access: serde_json::Value,
+    #[serde(default)]
+    exclude_tmpdir_env_var: bool,
+    #[serde(default)]
+    exclude_slash_tmp: bool,
+}
+
+impl TryFrom<RawSandboxPolicy> for SandboxPolicy {
+    type Error = String;
+
+    fn try_from(raw: RawSandboxPolicy) -> Result<Self, Self::Error> {
+        match raw.kind.as_str() {
+            "danger-full-access" => Ok(Self::DangerFullAccess),
+            "read-only" => Ok(Self::ReadOnly),
+            "workspace-write" => Ok(Self::WorkspaceWrite {
+                writable_roots: raw.writable_roots,
+                // Newer files write "enabled"/"restricted" here.
+                network_access: matches!(raw.network_access, serde_json::Value::Bool(true))
+                    || raw.network_access.as_str() == Some("enabled"),
+                exclude_tmpdir_env_var: raw.exclude_tmpdir_env_var,
+                exclude_slash_tmp: raw.exclude_slash_tmp,
+            }),
+            other => Err(format!(
+                "unknown sandbox policy `{other}` (expected read-only, workspace-write or danger-full-access)"
+            )),
+        }
+    }
+}
+
+impl SandboxPolicy {
+    /// `workspace-write` with no extra roots and no network.
+    pub fn new_workspace_write() -> Self {
+        Self::WorkspaceWrite {
+            writable_roots: Vec::new(),
+            network_access: false,
+            exclude_tmpdir_env_var: false,
+            exclude_slash_tmp: false,
+        }
+    }
+
+    pub fn has_full_disk_write_access(&self) -> bool {
+        matches!(self, Self::DangerFullAccess)
+    }
+
+    pub fn has_full_network_access(&self) -> bool {
+        match self {
+            Self::DangerFullAccess => true,
+            Self::ReadOnly => false,
+            Self::WorkspaceWrite { network_access, .. } => *network_access,
+        }
+    }
+
+    /// The directories a sandboxed command may write, for a session in `cwd`.
+    ///
+    /// `tmpdir` is the value of `$TMPDIR`, passed in so that this stays pure.
+    /// Roots are returned as given (not canonicalized); the sandbox resolves them.
+    pub fn writable_roots(&self, cwd: &Path, tmpdir: Option<&Path>) -> Vec<PathBuf> {
+        match self {
+            Self::DangerFullAccess | Self::ReadOnly => Vec::new(),
+            Self::WorkspaceWrite {
+                writable_roots,
+                exclude_tmpdir_env_var,
+                exclude_slash_tmp,
+                ..
+            } => {
+                let mut roots = vec![cwd.to_path_buf()];
+                roots.extend(writable_roots.iter().cloned());
+                if !exclude_slash_tmp {
+                    roots.push(PathBuf::from("/tmp"));
+                }
+                if !exclude_tmpdir_env_var
+                    && let Some(tmp) = tmpdir
+                    && !tmp.as_os_str().is_empty()
+                {
+                    roots.push(tmp.to_path_buf());
+                }
+                let mut seen = std::collections::HashSet::new();
+                roots.retain(|r| seen.insert(r.clone()));
+                roots
+            }
+        }
+    }
+}
+
+impl fmt::Display for SandboxPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DangerFullAccess => f.write_str("danger-full-access"),
+            Self::ReadOnly => f.write_str("read-only"),
+            Self::WorkspaceWrite {
+                writable_roots,
+                network_access,
+                ..
+            } => {
+                f.write_str("workspace-write")?;
+                let mut extras = Vec::new();
+                if *network_access {
+                    extras.push("network".to_string());
+                }
+                for root in writable_roots {
+                    extras.push(root.display().to_string());
+                }
+                if !extras.is_empty() {
+                    write!(f, " [{}]", extras.join(", "))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One event from the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The id of the submission that caused it.
+    pub id: String,
+    pub msg: EventMsg,
+}
+
+/// Everything the engine reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventMsg {
+    /// A failure the person should see. The session continues.
+    Error(ErrorEvent),
+    Warning(WarningEvent),
+    /// The model stream broke and is being retried ("Reconnecting... n/m").
+    StreamError(StreamErrorEvent),
+    BackgroundEvent(BackgroundEventEvent),
+
+    #[serde(alias = "turn_started")]
+    TaskStarted(TaskStartedEvent),
+    #[serde(alias = "turn_complete")]
+    TaskComplete(TaskCompleteEvent),
+    TurnAborted(TurnAbortedEvent),
+    TokenCount(TokenCountEvent),
+
+    AgentMessage(AgentMessageEvent),
+    UserMessage(UserMessageEvent),
+    AgentMessageDelta(AgentMessageDeltaEvent),
+    AgentReasoning(AgentReasoningEvent),
+    AgentReasoningDelta(AgentReasoningDeltaEvent),
+    AgentReasoningRawContent(AgentReasoningRawContentEvent),
+    AgentReasoningRawContentDelta(AgentReasoningRawContentDeltaEvent),
+    AgentReasoningSectionBreak(AgentReasoningSectionBreakEvent),
+
+    SessionConfigured(SessionConfiguredEvent),
+    ShutdownComplete,
+
+    ExecCommandBegin(ExecCommandBeginEvent),
+    ExecCommandOutputDelta(ExecCommandOutputDeltaEvent),
+    ExecCommandEnd(ExecCommandEndEvent),
+    ExecApprovalRequest(ExecApprovalRequestEvent),
+    ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent),
+    PatchApplyBegin(PatchApplyBeginEvent),
+    PatchApplyEnd(PatchApplyEndEvent),
+    TurnDiff(TurnDiffEvent),
+    PlanUpdate(UpdatePlanArgs),
+    WebSearchBegin(WebSearchBeginEvent),
+    WebSearchEnd(WebSearchEndEvent),
+
+    GetHistoryEntryResponse(GetHistoryEntryResponseEvent),
+    ContextCompacted(ContextCompactedEvent),
+
+    RawResponseItem(RawResponseItemEvent),
+    ItemStarted(ItemStartedEvent),
+    ItemCompleted(ItemCompletedEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorEvent {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningEvent {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamErrorEvent {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackgroundEventEvent {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TaskStartedEvent {
+    #[serde(default)]
+    pub model_context_window: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TaskCompleteEvent {
+    #[serde(default)]
+    pub last_agent_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnAbortReason {
+    Interrupted,
+    Replaced,
+    ReviewEnded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnAbortedEvent {
+    pub reason: TurnAbortReason,
+}
+
+/// Token counts of one response, or of a whole session, as the API reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenUsage {
+    #[serde(default)]
+    pub input_tokens: i64,
+    #[serde(default)]
+    pub cached_input_tokens: i64,
+    #[serde(default)]
+    pub output_tokens: i64,
+    #[serde(default)]
+    pub reasoning_output_tokens: i64,
+    #[serde(default)]
+    pub total_tokens: i64,
+}
+
+impl TokenUsage {
+    /// Tokens the last request occupied in the context window: its input plus
+    /// what the model wrote (reasoning is dropped from the next request's window).
+    pub fn tokens_in_context_window(&self) -> i64 {
+        (self.total_tokens - self.reasoning_output_tokens).max(0)
+    }
+
+    pub fn add_assign(&mut self, other: &TokenUsage) {
+        self.input_tokens += other.input_tokens;
+        self.cached_input_tokens += other.cached_input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.reasoning_output_tokens += other.reasoning_output_tokens;
+        self.total_tokens += other.total_tokens;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == TokenUsage::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenUsageInfo {
+    pub total_token_usage: TokenUsage,
+    pub last_token_usage: TokenUsage,
+    #[serde(default)]
+    pub model_context_window: Option<i64>,
+}
+
+/// Rate-limit state parsed from the `x-codex-*` response headers.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RateLimitSnapshot {
+    #[serde(default)]
+    pub primary: Option<RateLimitWindow>,
+    #[serde(default)]
+    pub secondary: Option<RateLimitWindow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateLimitWindow {
+    /// Percentage (0-100) of the window already used.
+    pub used_percent: f64,
+    #[serde(default)]
+    pub window_minutes: Option<i64>,
+    /// Seconds until the window resets.
+    #[serde(default)]
+    pub resets_in_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TokenCountEvent {
+    pub info: Option<TokenUsageInfo>,
+    #[serde(default)]
+    pub rate_limits: Option<RateLimitSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentMessageEvent {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserMessageEvent {
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentMessageDeltaEvent {
+    pub delta: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentReasoningEvent {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentReasoningDeltaEvent {
+    pub delta: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentReasoningRawContentEvent {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentReasoningRawContentDeltaEvent {
+    pub delta: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AgentReasoningSectionBreakEvent {}
+
+/// The first event of every session (id `""`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionConfiguredEvent {
+    pub session_id: ThreadId,
+    pub model: String,
+    #[serde(default)]
+    pub model_provider_id: String,
+    #[serde(default)]
+    pub approval_policy: AskForApproval,
+    #[serde(default)]
+    pub sandbox_policy: SandboxPolicy,
+    #[serde(default)]
+    pub cwd: PathBuf,
+    #[serde(default)]
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// Identity (inode) of `history.jsonl`, for `GetHistoryEntryRequest`.
+    pub history_log_id: u64,
+    /// Number of entries in `history.jsonl` when the session started.
+    pub history_entry_count: usize,
+    /// On resume: the events of the earlier session, for a UI to replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_messages: Option<Vec<EventMsg>>,
+    /// The session file, or none for an ephemeral session.
+    #[serde(default)]
+    pub rollout_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecCommandBeginEvent {
+    pub call_id: String,
+    pub command: Vec<String>,
+    pub cwd: PathBuf,
+    #[serde(default)]
+    pub parsed_cmd: Vec<ParsedCommand>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecOutputStream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecCommandOutputDeltaEvent {
+    pub call_id: String,
+    pub stream: ExecOutputStream,
+    /// The chunk as UTF-8 (invalid sequences replaced).
+    pub chunk: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecCommandEndEvent {
+    pub call_id: String,
+    pub stdout: String,
+    pub stderr: String,
+    #[serde(default)]
+    pub aggregated_output: String,
+    pub exit_code: i32,
+    pub duration: Duration,
+    /// The output as the model saw it (truncated, with exit code and timing).
+    #[serde(default)]
+    pub formatted_output: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecApprovalRequestEvent {
+    pub call_id: String,
+    pub command: Vec<String>,
+    pub cwd: PathBuf,
+    /// Why approval is needed (the model's justification, or the sandbox failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub parsed_cmd: Vec<ParsedCommand>,
+}
+
+/// One file's part of a patch, for approvals and progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FileChange {
+    Add {
+        content: String,
+    },
+    Delete {
+        #[serde(default)]
+        content: String,
+    },
+    Update {
+        unified_diff: String,
+        #[serde(default)]
+        move_path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyPatchApprovalRequestEvent {
+    pub call_id: String,
+    pub changes: HashMap<PathBuf, FileChange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A directory the person may grant write access to for the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_root: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchApplyBeginEvent {
+    pub call_id: String,
+    /// True when no person approved this patch because none had to.
+    pub auto_approved: bool,
+    pub changes: HashMap<PathBuf, FileChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchApplyEndEvent {
+    pub call_id: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub success: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnDiffEvent {
+    pub unified_diff: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebSearchBeginEvent {
+    pub call_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebSearchEndEvent {
+    pub call_id: String,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetHistoryEntryResponseEvent {
+    pub offset: usize,
+    pub log_id: u64,
+    /// None when there is no such entry or the file changed identity.
+    #[serde(default)]
+    pub entry: Option<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContextCompactedEvent {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawResponseItemEvent {
+    pub item: ResponseItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemStartedEvent {
+    pub thread_id: ThreadId,
+    pub turn_id: String,
+    pub item: TurnItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemCompletedEvent {
+    pub thread_id: ThreadId,
+    pub turn_id: String,
+    pub item: TurnItem,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+
+    #[test]
+    fn sandbox_policy_reads_old_and_new_tags() {
+        let new: SandboxPolicy = serde_json::from_value(json!({
+            "type": "workspace-write", "writable_roots": ["/x"], "network_access": true,
+            "exclude_tmpdir_env_var": false, "exclude_slash_tmp": true
+        }))
+        .unwrap();
+        let old: SandboxPolicy =
+            serde_json::from_value(json!({"mode": "workspace-write", "writable_roots": ["/x"],
+                "network_access": true, "exclude_slash_tmp": true}))
+            .unwrap();
+        assert_eq!(new, old);
+        assert_eq!(
+            serde_json::to_value(&new).unwrap(),
+            json!({"type": "workspace-write", "writable_roots": ["/x"], "network_access": true,
+                   "exclude_tmpdir_env_var": false, "exclude_slash_tmp": true})
+        );
+        assert_eq!(
+            serde_json::to_value(SandboxPolicy::ReadOnly).unwrap(),
+            json!({"type": "read-only"})
+        );
+        let err = serde_json::from_value::<SandboxPolicy>(json!({"type": "yolo"})).unwrap_err();
+        assert!(err.to_string().contains("yolo"), "{err}");
+    }
+
+    #[test]
+    fn writable_roots_follow_the_flags() {
+        let cwd = Path::new("/repo");
+        let tmp = Path::new("/var/tmp/me");
+        let policy = SandboxPolicy::WorkspaceWrite {
+            writable_roots: vec![PathBuf::from("/extra")],
+            network_access: false,
+            exclude_tmpdir_env_var: false,
+            exclude_slash_tmp: false,
+        };
+        assert_eq!(
+            policy.writable_roots(cwd, Some(tmp)),
+            vec![
+                PathBuf::from("/repo"),
+                PathBuf::from("/extra"),
+                PathBuf::from("/tmp"),
+                PathBuf::from("/var/tmp/me")
+            ]
+        );
+        let policy = SandboxPolicy::WorkspaceWrite {
+            writable_roots: vec![],
+            network_access: false,
+            exclude_tmpdir_env_var: true,
+            exclude_slash_tmp: true,
+        };
+        assert_eq!(
+            policy.writable_roots(cwd, Some(tmp)),
+            vec![PathBuf::from("/repo")]
+        );
+        assert!(
+            SandboxPolicy::ReadOnly
+                .writable_roots(cwd, Some(tmp))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn approval_policy_names() {
+        assert_eq!(
+            serde_json::to_string(&AskForApproval::UnlessTrusted).unwrap(),
+            "\"untrusted\""
+        );
+        assert_eq!(
+            serde_json::from_str::<AskForApproval>("\"unless-allow-listed\"").unwrap(),
+            AskForApproval::UnlessTrusted
+        );
+        assert_eq!(
+            serde_json::from_str::<AskForApproval>("\"on-failure\"").unwrap(),
+            AskForApproval::OnFailure
+        );
+        assert_eq!(ReviewDecision::default(), ReviewDecision::Denied);
+    }
+
+    #[test]
+    fn override_effort_distinguishes_absent_and_null() {
+        let absent: Op = serde_json::from_value(json!({"type": "override_turn_context"})).unwrap();
+        let cleared: Op =
+            serde_json::from_value(json!({"type": "override_turn_context", "effort": null}))
+                .unwrap();
+        let Op::OverrideTurnContext { effort: a, .. } = absent else {
+            panic!()
+        };
+        let Op::OverrideTurnContext { effort: c, .. } = cleared else {
+            panic!()
+        };
+        assert_eq!(a, None);
+        assert_eq!(c, Some(None));
+    }
+
+    #[test]
+    fn token_usage_window() {
+        let usage = TokenUsage {
+            input_tokens: 100,
+            cached_input_tokens: 10,
+            output_tokens: 50,
+            reasoning_output_tokens: 20,
+            total_tokens: 150,
+        };
+        assert_eq!(usage.tokens_in_context_window(), 130);
+    }
+}

@@ -1,0 +1,141 @@
+//! Lines of a session file (`sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`).
+//!
+//! Each line is `{"timestamp": "...Z", "type": "...", "payload": {...}}`. The
+//! types are `session_meta` (always first), `response_item`, `event_msg`,
+//! `turn_context` and `compacted`. Resuming a session replays the
+//! `response_item` and `compacted` lines; the rest is for people and tools.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ThreadId;
+use crate::config_types::{ReasoningEffort, ReasoningSummary};
+use crate::models::ResponseItem;
+use crate::protocol::{AskForApproval, EventMsg, SandboxPolicy};
+
+/// One line of a session file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolloutLine {
+    /// UTC, `YYYY-MM-DDThh:mm:ss.mmmZ`.
+    pub timestamp: String,
+    #[serde(flatten)]
+    pub item: RolloutItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload", rename_all = "snake_case")]
+pub enum RolloutItem {
+    SessionMeta(SessionMetaLine),
+    ResponseItem(ResponseItem),
+    Compacted(CompactedItem),
+    TurnContext(TurnContextItem),
+    EventMsg(EventMsg),
+}
+
+/// Where a session was started from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SessionSource {
+    Cli,
+    #[default]
+    VsCode,
+    Exec,
+    Mcp,
+    /// Anything else the reference writes (sub-agents, custom sources).
+    Unknown,
+}
+
+impl SessionSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::VsCode => "vscode",
+            Self::Exec => "exec",
+            Self::Mcp => "mcp",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl Serialize for SessionSource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // The reference also writes objects here (`{"subagent": ...}`); those are
+        // not ours to interpret, so they read as Unknown instead of failing.
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(match value.as_str() {
+            Some("cli") => Self::Cli,
+            Some("vscode") => Self::VsCode,
+            Some("exec") => Self::Exec,
+            Some("mcp") => Self::Mcp,
+            _ => Self::Unknown,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMeta {
+    pub id: ThreadId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from_id: Option<ThreadId>,
+    pub timestamp: String,
+    pub cwd: PathBuf,
+    #[serde(default)]
+    pub originator: String,
+    #[serde(default)]
+    pub cli_version: String,
+    #[serde(default)]
+    pub instructions: Option<String>,
+    #[serde(default)]
+    pub source: SessionSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_provider: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMetaLine {
+    #[serde(flatten)]
+    pub meta: SessionMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GitInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_url: Option<String>,
+}
+
+/// The settings of one model request, written before each request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnContextItem {
+    pub cwd: PathBuf,
+    #[serde(default)]
+    pub approval_policy: AskForApproval,
+    #[serde(default)]
+    pub sandbox_policy: SandboxPolicy,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<ReasoningEffort>,
+    #[serde(default)]
+    pub summary: ReasoningSummary,
+}
+
+/// A compaction: history up to here was replaced by a summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompactedItem {
+    /// The summary the model wrote.
+    pub message: String,
+    /// The exact history that replaced the old one, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_history: Option<Vec<ResponseItem>>,
+}
