@@ -1,2 +1,3 @@
 mod cli_basics;
 mod debug_config;
+mod program_names;

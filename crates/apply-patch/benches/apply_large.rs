@@ -1,0 +1,108 @@
+//! Applies a 1,000-chunk patch to a 100,000-line file and prints the time of
+//! each phase (parse, plan = read + match + diff, commit = write + rename).
+//!
+//! Run with `cargo bench -p codex-apply-patch --bench apply_large`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use codex_apply_patch::{parse_patch, plan_patch};
+
+const LINES: usize = 100_000;
+const CHUNKS: usize = 1_000;
+const RUNS: usize = 10;
+
+fn original() -> String {
+    let mut text = String::with_capacity(LINES * 40);
+    for i in 0..LINES {
+        text.push_str(&format!(
+            "line {i:06}: let value_{i} = compute({});\n",
+            i * 7
+        ));
+    }
+    text
+}
+
+fn patch() -> String {
+    let stride = LINES / CHUNKS;
+    let mut text = String::from("*** Begin Patch\n*** Update File: big.rs\n");
+    for k in 0..CHUNKS {
+        let target = k * stride + stride / 2;
+        text.push_str("@@\n");
+        for i in target - 3..target {
+            text.push_str(&format!(
+                " line {i:06}: let value_{i} = compute({});\n",
+                i * 7
+            ));
+        }
+        text.push_str(&format!(
+            "-line {target:06}: let value_{target} = compute({});\n",
+            target * 7
+        ));
+        text.push_str(&format!(
+            "+line {target:06}: let value_{target} = compute_fast({target});\n"
+        ));
+        for i in target + 1..target + 4 {
+            text.push_str(&format!(
+                " line {i:06}: let value_{i} = compute({});\n",
+                i * 7
+            ));
+        }
+    }
+    text.push_str("*** End Patch\n");
+    text
+}
+
+fn stats(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<8} min {:>8.2} ms   median {:>8.2} ms   max {:>8.2} ms",
+        ms(samples[0]),
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() - 1])
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("big.rs");
+    let original = original();
+    let patch_text = patch();
+    println!(
+        "apply_patch: {CHUNKS} chunks ({} KiB patch) on a {LINES}-line file ({} KiB), {RUNS} runs",
+        patch_text.len() / 1024,
+        original.len() / 1024
+    );
+
+    let (mut parse, mut plan, mut commit, mut total) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..RUNS {
+        std::fs::write(&file, &original)?;
+        let start = Instant::now();
+        let parsed = parse_patch(&patch_text)?;
+        let parsed_at = Instant::now();
+        let planned = plan_patch(&parsed, dir.path())?;
+        let planned_at = Instant::now();
+        planned.commit()?;
+        let done = Instant::now();
+        parse.push(parsed_at - start);
+        plan.push(planned_at - parsed_at);
+        commit.push(done - planned_at);
+        total.push(done - start);
+        check(&file)?;
+    }
+    stats("parse", parse);
+    stats("plan", plan);
+    stats("commit", commit);
+    stats("total", total);
+    Ok(())
+}
+
+fn check(file: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(file)?;
+    let changed = text.matches("compute_fast(").count();
+    if changed != CHUNKS {
+        return Err(format!("expected {CHUNKS} changed lines, found {changed}").into());
+    }
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Writing a plan to disk, all or nothing.
+//!
+//! 1. Stage: every new file content is written to a temporary file next to
+//!    its destination (same directory, so the final rename is atomic), with
+//!    its final permissions, and synced. Missing parent directories are
+//!    created and remembered.
+//! 2. Commit: temporaries are renamed over their destinations, then deleted
+//!    files are removed.
+//!
+//! If anything fails, everything done so far is undone from the original
+//! contents the plan holds in memory: renamed files get their old bytes and
+//! mode back, new files and new directories are removed, deleted files are
+//! recreated. A failed patch therefore changes nothing.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::ApplyPatchError;
+use crate::plan::{Contents, FileSlot, PatchPlan, PlannedChangeKind};
+
+/// What a successful commit did, for the summary and for callers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppliedPatch {
+    /// Paths as written in the patch. A moved file is listed (as modified)
+    /// under its new path.
+    pub added: Vec<PathBuf>,
+    pub modified: Vec<PathBuf>,
+    pub deleted: Vec<PathBuf>,
+}
+
+impl AppliedPatch {
+    /// The summary the `apply_patch` program prints (and the model reads).
+    pub fn summary(&self) -> String {
+        let mut out = String::from("Success. Updated the following files:\n");
+        for (tag, paths) in [
+            ("A", &self.added),
+            ("M", &self.modified),
+            ("D", &self.deleted),
+        ] {
+            for path in paths {
+                out.push_str(&format!("{tag} {}\n", path.display()));
+            }
+        }
+        out
+    }
+}
+
+struct Staged {
+    temp: PathBuf,
+    dest: PathBuf,
+}
+
+/// Undo information, recorded as the commit proceeds.
+#[derive(Default)]
+struct Journal {
+    created_dirs: Vec<PathBuf>,
+    staged: Vec<Staged>,
+    /// Destinations already replaced, with the slot to restore from.
+    renamed: Vec<(PathBuf, usize)>,
+    /// Paths already removed, with the slot to restore from.
+    removed: Vec<(PathBuf, usize)>,
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl PatchPlan {
+    /// Writes the plan. On error nothing is changed (see
+    /// [`ApplyPatchError::nothing_changed`] for the rare exception).
+    pub fn commit(&self) -> Result<AppliedPatch, ApplyPatchError> {
+        let slots: Vec<(&PathBuf, &FileSlot)> = self.files.iter().collect();
+        let mut journal = Journal::default();
+        match commit_slots(&slots, &mut journal) {
+            Ok(()) => Ok(self.applied()),
+            Err(err) => {
+                let rollback_failures = rollback(&slots, journal);
+                Err(ApplyPatchError::CommitFailed {
+                    source: Box::new(err),
+                    rollback_failures,
+                })
+            }
+        }
+    }
+
+    fn applied(&self) -> AppliedPatch {
+        let mut applied = AppliedPatch::default();
+        for change in &self.changes {
+            match &change.kind {
+                PlannedChangeKind::Add { .. } => applied.added.push(change.display_path.clone()),
+                PlannedChangeKind::Delete { .. } => {
+                    applied.deleted.push(change.display_path.clone())
+                }
+                PlannedChangeKind::Update {
+                    move_display_path, ..
+                } => applied.modified.push(
+                    move_display_path
+                        .clone()
+                        .unwrap_or_else(|| change.display_path.clone()),
+                ),
+            }
+        }
+        applied
+    }
+}
+
+fn commit_slots(
+    slots: &[(&PathBuf, &FileSlot)],
+    journal: &mut Journal,
+) -> Result<(), ApplyPatchError> {
+    // Stage every write first.
+    let mut writes = Vec::new();
+    for (index, (_, slot)) in slots.iter().enumerate() {
+        let Contents::Text(text) = &slot.current else {
+            continue;
+        };
+        if slot.current == slot.original && slot.mode == slot.original_mode {
+            continue;
+        }
+        let dest = slot.write_path.clone();
+        create_parents(&dest, journal)?;
+        let temp = stage(&dest, text.as_bytes(), slot.mode)?;
+        journal.staged.push(Staged {
+            temp,
+            dest: dest.clone(),
+        });
+        writes.push(index);
+    }
+    // Then put them in place.
+    for (staged_index, slot_index) in writes.into_iter().enumerate() {
+        let staged = &journal.staged[staged_index];
+        fs::rename(&staged.temp, &staged.dest).map_err(|source| ApplyPatchError::Io {
+            path: staged.dest.clone(),
+            action: "write",
+            source,
+        })?;
+        journal.renamed.push((staged.dest.clone(), slot_index));
+    }
+    // Deletions last: they are the easiest to undo.
+    for (index, (path, slot)) in slots.iter().enumerate() {
+        if slot.current != Contents::Absent || slot.original == Contents::Absent {
+            continue;
+        }
+        let target = if slot.is_symlink {
+            (*path).clone()
+        } else {
+            slot.write_path.clone()
+        };
+        fs::remove_file(&target).map_err(|source| ApplyPatchError::Io {
+            path: target.clone(),
+            action: "delete",
+            source,
+        })?;
+        journal.removed.push((target, index));
+    }
+    Ok(())
+}
+
+fn create_parents(dest: &Path, journal: &mut Journal) -> Result<(), ApplyPatchError> {
+    let Some(parent) = dest.parent() else {
+        return Ok(());
+    };
+    let mut missing = Vec::new();
+    let mut dir = parent;
+    while !dir.exists() {
+        missing.push(dir.to_path_buf());
+        match dir.parent() {
+            Some(up) => dir = up,
+            None => break,
+        }
+    }
+    for dir in missing.into_iter().rev() {
+        match fs::create_dir(&dir) {
+            Ok(()) => journal.created_dirs.push(dir),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(ApplyPatchError::Io {
+                    path: dir,
+                    action: "create directory",
+                    source,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new temporary file beside `dest` and returns its path.
+fn stage(dest: &Path, bytes: &[u8], mode: Option<u32>) -> Result<PathBuf, ApplyPatchError> {
+    let io = |path: &Path, source| ApplyPatchError::Io {
+        path: path.to_path_buf(),
+        action: "write",
+        source,
+    };
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = parent.join(format!(
+        ".{name}.{}.{}.apply-patch-tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    let mut file: File = options.open(&temp).map_err(|e| io(dest, e))?;
+    let result = (|| {
+        file.write_all(bytes)?;
+        if let Some(mode) = mode {
+            set_mode(&file, mode)?;
+        }
+        file.sync_all()
+    })();
+    if let Err(source) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(io(dest, source));
+    }
+    Ok(temp)
+}
+
+#[cfg(unix)]
+fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_file: &File, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Undoes what `journal` records; returns what could not be undone.
+fn rollback(slots: &[(&PathBuf, &FileSlot)], journal: Journal) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut note = |what: String| failures.push(what);
+    for (path, index) in journal.removed.iter().rev() {
+        if let Err(err) = restore(path, slots[*index].1) {
+            note(format!("{}: {err}", path.display()));
+        }
+    }
+    for (path, index) in journal.renamed.iter().rev() {
+        if let Err(err) = restore(path, slots[*index].1) {
+            note(format!("{}: {err}", path.display()));
+        }
+    }
+    let renamed: Vec<&PathBuf> = journal.renamed.iter().map(|(p, _)| p).collect();
+    for staged in &journal.staged {
+        if !renamed.contains(&&staged.dest) {
+            let _ = fs::remove_file(&staged.temp);
+        }
+    }
+    for dir in journal.created_dirs.iter().rev() {
+        // Only empty directories we created; anything else stays.
+        let _ = fs::remove_dir(dir);
+    }
+    failures
+}
+
+/// Puts a slot's original state back at `path`.
+fn restore(path: &Path, slot: &FileSlot) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(target) = &slot.link_target
+        && fs::symlink_metadata(path).is_err()
+    {
+        return std::os::unix::fs::symlink(target, path);
+    }
+    match &slot.original {
+        Contents::Absent => match fs::remove_file(path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err),
+            _ => Ok(()),
+        },
+        Contents::Text(text) => rewrite(path, text.as_bytes(), slot.original_mode),
+        Contents::Binary(bytes) => rewrite(path, bytes, slot.original_mode),
+    }
+}
+
+fn rewrite(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+    let temp = stage(path, bytes, mode).map_err(|err| std::io::Error::other(err.to_string()))?;
+    fs::rename(&temp, path)
+}

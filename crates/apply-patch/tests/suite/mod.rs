@@ -1,0 +1,5 @@
+mod atomic;
+mod conformance;
+mod program;
+mod properties;
+pub mod tree;
