@@ -8,7 +8,7 @@ use codex_config::CliOverrides;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
-use crate::debug_config;
+use crate::{debug_config, login};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
@@ -122,6 +122,19 @@ impl SharedOptions {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Store an API key for the OpenAI provider (read from standard input).
+    Login {
+        /// Read the API key from standard input.
+        #[arg(long)]
+        with_api_key: bool,
+
+        #[command(subcommand)]
+        command: Option<LoginCommand>,
+    },
+
+    /// Remove the stored API key.
+    Logout,
+
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = clap_complete::Shell::Bash)]
@@ -133,6 +146,12 @@ enum Command {
         #[command(subcommand)]
         command: DebugCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum LoginCommand {
+    /// Show whether an API key is available (masked).
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +174,15 @@ pub fn run() -> ExitCode {
             let _ = command.print_help();
             return ExitCode::from(2);
         }
+        Some(Command::Login {
+            command: Some(LoginCommand::Status),
+            ..
+        }) => return exit_code(login::login_status()),
+        Some(Command::Login {
+            with_api_key: true, ..
+        }) => return exit_code(login::login_with_api_key()),
+        Some(Command::Login { .. }) => return exit_code(login::login_without_method()),
+        Some(Command::Logout) => return exit_code(login::logout()),
         Some(Command::Completion { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "codex", &mut std::io::stdout());
@@ -164,8 +192,13 @@ pub fn run() -> ExitCode {
             command: DebugCommand::Config,
         }) => debug_config::run(&cli.shared),
     };
+    exit_code(result.map(|()| ExitCode::SUCCESS))
+}
+
+/// Reports an error on stderr and maps it to exit code 1.
+fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

@@ -1,0 +1,325 @@
+//! [`ModelClient`]: one request → one [`ResponseStream`], with retries.
+
+use codex_config::{ModelProviderInfo, WireApi};
+use codex_protocol::ThreadId;
+use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary, Verbosity};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use serde_json::Value;
+use tracing::{debug, warn};
+
+use crate::error::ClientError;
+use crate::events::{ResponseEvent, ResponseStream};
+use crate::model_family::ModelFamily;
+use crate::prompt::Prompt;
+use crate::rate_limits::parse_rate_limits;
+use crate::retry::{backoff, retry_after_header, try_again_in};
+use crate::sse::SseReader;
+use crate::{chat, responses};
+
+/// Everything a client needs to know about where and how to ask.
+#[derive(Debug, Clone)]
+pub struct ModelClientConfig {
+    pub provider_id: String,
+    pub provider: ModelProviderInfo,
+    pub model: String,
+    pub family: ModelFamily,
+    pub reasoning_effort: Option<ReasoningEffort>,
+    pub reasoning_summary: ReasoningSummary,
+    pub verbosity: Option<Verbosity>,
+    /// Sent as `session_id` and used as the prompt cache key.
+    pub thread_id: ThreadId,
+    /// `codex_exec`, `codex_cli_rs`, ...: who is asking.
+    pub originator: String,
+    /// None for providers that take no key.
+    pub api_key: Option<String>,
+}
+
+/// Settings of one request body, shared by the wire encoders.
+pub(crate) struct RequestSettings<'a> {
+    pub(crate) model: &'a str,
+    pub(crate) family: &'a ModelFamily,
+    pub(crate) effort: Option<ReasoningEffort>,
+    pub(crate) summary: ReasoningSummary,
+    pub(crate) verbosity: Option<Verbosity>,
+    pub(crate) prompt_cache_key: String,
+}
+
+/// Sends prompts to one model of one provider.
+#[derive(Debug, Clone)]
+pub struct ModelClient {
+    config: ModelClientConfig,
+    http: reqwest::Client,
+}
+
+impl ModelClient {
+    /// `http` is shared between clients so connections are reused (see
+    /// [`crate::http_client`]).
+    pub fn new(config: ModelClientConfig, http: reqwest::Client) -> Self {
+        Self { config, http }
+    }
+
+    pub fn config(&self) -> &ModelClientConfig {
+        &self.config
+    }
+
+    /// The JSON body this client would send for `prompt`.
+    pub fn request_body(&self, prompt: &Prompt) -> Value {
+        let settings = RequestSettings {
+            model: &self.config.model,
+            family: &self.config.family,
+            effort: self.config.reasoning_effort,
+            summary: self.config.reasoning_summary,
+            verbosity: self.config.verbosity,
+            prompt_cache_key: self.config.thread_id.to_string(),
+        };
+        match self.config.provider.wire_api {
+            WireApi::Responses => responses::request_body(prompt, &settings),
+            WireApi::Chat => chat::request_body(prompt, &settings),
+        }
+    }
+
+    /// The endpoint, with the provider's `query_params` (e.g. Azure's `api-version`).
+    fn url(&self) -> Result<String, ClientError> {
+        let base = self.config.provider.base_url_or_default();
+        let url = match self.config.provider.wire_api {
+            WireApi::Responses => format!("{base}/responses"),
+            WireApi::Chat => format!("{base}/chat/completions"),
+        };
+        let mut parsed = reqwest::Url::parse(&url).map_err(|err| {
+            ClientError::Other(format!(
+                "base_url `{base}` of provider `{}` is not a valid URL: {err}",
+                self.config.provider_id
+            ))
+        })?;
+        if let Some(params) = &self.config.provider.query_params {
+            parsed.query_pairs_mut().extend_pairs(params);
+        }
+        Ok(parsed.into())
+    }
+
+    /// Sends `prompt` and returns the stream of the response. Connection
+    /// errors, 429 and 5xx are retried up to `request_max_retries` times,
+    /// honoring `Retry-After` and "try again in" hints.
+    pub async fn stream(&self, prompt: &Prompt) -> Result<ResponseStream, ClientError> {
+        let body = serde_json::to_vec(&self.request_body(prompt))
+            .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))?;
+        let response = self.send_with_retries(body).await?;
+
+        let (tx, stream) = ResponseStream::channel();
+        if let Some(snapshot) = parse_rate_limits(response.headers()) {
+            let _ = tx.try_send(Ok(ResponseEvent::RateLimits(snapshot)));
+        }
+        let reader = SseReader::new(
+            Box::pin(response.bytes_stream()),
+            self.config.provider.stream_idle_timeout(),
+        );
+        match self.config.provider.wire_api {
+            WireApi::Responses => tokio::spawn(responses::process_sse(reader, tx)),
+            WireApi::Chat => tokio::spawn(chat::process_sse(reader, tx)),
+        };
+        Ok(stream)
+    }
+
+    async fn send_with_retries(&self, body: Vec<u8>) -> Result<reqwest::Response, ClientError> {
+        let url = self.url()?;
+        let max_retries = self.config.provider.request_max_retries();
+        let mut attempt: u64 = 0;
+        loop {
+            attempt += 1;
+            debug!(%url, attempt, "model request");
+            match self.request(&url, body.clone()).send().await {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let text = response.text().await.unwrap_or_default();
+                    let error = http_error(status, &headers, &text);
+                    if is_retryable_status(status, &error) && attempt <= max_retries {
+                        let delay = error.retry_after().unwrap_or_else(|| backoff(attempt));
+                        warn!(%status, ?delay, attempt, max_retries, "model request failed; retrying");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(error);
+                }
+                Err(err) => {
+                    if attempt <= max_retries {
+                        let delay = backoff(attempt);
+                        warn!(error = %err, ?delay, attempt, max_retries, "cannot reach the model server; retrying");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(ClientError::Connection {
+                        url,
+                        message: error_chain(&err),
+                    });
+                }
+            }
+        }
+    }
+
+    fn request(&self, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let provider = &self.config.provider;
+        let mut request = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "text/event-stream")
+            .header("originator", &self.config.originator)
+            .header("session_id", self.config.thread_id.to_string())
+            .body(body);
+        if let Some(key) = &self.config.api_key {
+            request = request.bearer_auth(key);
+        }
+        for (name, value) in provider.http_headers.iter().flatten() {
+            request = request.header(name, value);
+        }
+        for (name, var) in provider.env_http_headers.iter().flatten() {
+            if let Ok(value) = std::env::var(var)
+                && !value.trim().is_empty()
+            {
+                request = request.header(name, value);
+            }
+        }
+        request
+    }
+}
+
+fn is_retryable_status(status: StatusCode, error: &ClientError) -> bool {
+    (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
+        && matches!(
+            error,
+            ClientError::RateLimited { .. } | ClientError::ServerError { .. }
+        )
+}
+
+/// `err: cause: cause`, so that "connection refused" is not hidden.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Maps an unsuccessful HTTP response to a typed error.
+fn http_error(status: StatusCode, headers: &HeaderMap, body: &str) -> ClientError {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (code, kind) = (field("code"), field("type"));
+    let message = match field("message") {
+        m if !m.is_empty() => m,
+        _ if !body.trim().is_empty() => body.trim().chars().take(500).collect(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("no details")
+            .to_string(),
+    };
+    let status_code = status.as_u16();
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ClientError::Unauthorized {
+            status: status_code,
+            message,
+        },
+        StatusCode::TOO_MANY_REQUESTS => match (code.as_str(), kind.as_str()) {
+            ("insufficient_quota", _) | (_, "insufficient_quota") => {
+                ClientError::QuotaExceeded { message }
+            }
+            ("usage_limit_reached" | "usage_not_included", _)
+            | (_, "usage_limit_reached" | "usage_not_included") => ClientError::UsageLimitReached {
+                message,
+                rate_limits: parse_rate_limits(headers),
+            },
+            _ => ClientError::RateLimited {
+                retry_after: retry_after_header(headers).or_else(|| try_again_in(&message)),
+                message,
+            },
+        },
+        s if s.is_server_error() => ClientError::ServerError {
+            status: status_code,
+            message,
+            retry_after: retry_after_header(headers),
+        },
+        _ if code == "context_length_exceeded"
+            || message.contains("maximum context length")
+            || message.contains("context window") =>
+        {
+            ClientError::ContextWindowExceeded
+        }
+        _ => ClientError::InvalidRequest {
+            status: status_code,
+            message,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn http_errors_are_typed() {
+        let e = http_error(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            r#"{"error":{"message":"bad key"}}"#,
+        );
+        assert!(
+            matches!(e, ClientError::Unauthorized { status: 401, ref message } if message == "bad key")
+        );
+        let e = http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("retry-after", "2")]),
+            r#"{"error":{"message":"slow down","type":"requests"}}"#,
+        );
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
+        assert!(e.is_retryable());
+        let e = http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            r#"{"error":{"message":"Please try again in 1.5s","type":"tokens"}}"#,
+        );
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
+        let e = http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+        );
+        assert!(matches!(e, ClientError::QuotaExceeded { .. }) && !e.is_retryable());
+        let e = http_error(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            r#"{"error":{"message":"too long","code":"context_length_exceeded"}}"#,
+        );
+        assert!(matches!(e, ClientError::ContextWindowExceeded));
+        let e = http_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), "plain text");
+        assert!(
+            matches!(e, ClientError::InvalidRequest { status: 400, ref message } if message == "plain text")
+        );
+        let e = http_error(StatusCode::BAD_GATEWAY, &HeaderMap::new(), "");
+        assert!(matches!(e, ClientError::ServerError { status: 502, .. }) && e.is_retryable());
+    }
+}

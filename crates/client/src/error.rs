@@ -1,0 +1,102 @@
+//! Errors of model requests, typed by what the caller should do about them.
+
+use std::time::Duration;
+
+use codex_protocol::protocol::RateLimitSnapshot;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    /// No API key: names the variable and how to provide one.
+    #[error(
+        "missing API key: set the environment variable `{var}`{}",
+        instructions_suffix(instructions)
+    )]
+    MissingApiKey {
+        var: String,
+        instructions: Option<String>,
+    },
+
+    #[error(
+        "the conversation no longer fits in the model's context window; start a new session or compact this one"
+    )]
+    ContextWindowExceeded,
+
+    #[error("quota exceeded: {message}")]
+    QuotaExceeded { message: String },
+
+    #[error("usage limit reached: {message}")]
+    UsageLimitReached {
+        message: String,
+        rate_limits: Option<RateLimitSnapshot>,
+    },
+
+    /// Too many requests; retried until the budget ran out.
+    #[error("rate limited: {message}")]
+    RateLimited {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+
+    #[error("the request was rejected ({status}): {message}")]
+    InvalidRequest { status: u16, message: String },
+
+    #[error(
+        "authentication failed ({status}): {message}; check your API key or run `codex login --with-api-key`"
+    )]
+    Unauthorized { status: u16, message: String },
+
+    #[error("server error ({status}): {message}")]
+    ServerError {
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+
+    /// The response stream broke (disconnect, stall, malformed event, or a
+    /// failure the server reports as transient). Retrying the turn may help.
+    #[error("{message}")]
+    Stream {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+
+    /// The model stopped early (output limit, content filter).
+    #[error("the response is incomplete: {reason}")]
+    Incomplete { reason: String },
+
+    #[error("cannot reach {url}: {message}")]
+    Connection { url: String, message: String },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+fn instructions_suffix(instructions: &Option<String>) -> String {
+    match instructions {
+        Some(text) => format!(". {text}"),
+        None => String::new(),
+    }
+}
+
+impl ClientError {
+    /// Whether retrying the whole request may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Stream { .. }
+                | Self::Connection { .. }
+                | Self::ServerError { .. }
+                | Self::RateLimited { .. }
+        )
+    }
+
+    /// The delay the server asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Stream { retry_after, .. }
+            | Self::RateLimited { retry_after, .. }
+            | Self::ServerError { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What the engine asks the model: a [`Prompt`] and the [`ToolSpec`]s it offers.
+
+use codex_protocol::models::ResponseItem;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One model request, independent of the wire protocol.
+#[derive(Debug, Clone, Default)]
+pub struct Prompt {
+    /// The system/base instructions.
+    pub instructions: String,
+    /// The conversation so far (the full history: requests are stateless).
+    pub input: Vec<ResponseItem>,
+    pub tools: Vec<ToolSpec>,
+    pub parallel_tool_calls: bool,
+    /// Ask for a final answer matching this JSON schema.
+    pub output_schema: Option<Value>,
+}
+
+/// A tool as the Responses API describes it. Chat Completions gets the same
+/// tools as functions (see `chat.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum ToolSpec {
+    #[serde(rename = "function")]
+    Function(FunctionTool),
+    /// A tool whose input is free text constrained by a grammar (apply_patch).
+    #[serde(rename = "custom")]
+    Freeform(FreeformTool),
+}
+
+impl ToolSpec {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Function(tool) => &tool.name,
+            Self::Freeform(tool) => &tool.name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionTool {
+    pub name: String,
+    pub description: String,
+    pub strict: bool,
+    /// A JSON schema of the arguments object.
+    pub parameters: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FreeformTool {
+    pub name: String,
+    pub description: String,
+    pub format: FreeformToolFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FreeformToolFormat {
+    /// `grammar`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `lark`.
+    pub syntax: String,
+    pub definition: String,
+}

@@ -1,0 +1,4 @@
+//! codex-client against the scripted mock server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod suite;

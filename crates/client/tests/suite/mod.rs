@@ -1,0 +1,5 @@
+mod chat;
+mod common;
+mod errors;
+mod responses;
+mod retries;

@@ -1,0 +1,192 @@
+//! The Responses API end to end.
+
+use codex_client::ResponseEvent;
+use codex_config::WireApi;
+use codex_protocol::models::{ContentItem, ResponseItem};
+use codex_protocol::protocol::TokenUsage;
+use codex_test_support::{MockModelServer, Turn, Usage};
+use pretty_assertions::assert_eq;
+use serde_json::json;
+
+use super::common::{client, client_for, collect, prompt, provider};
+
+#[tokio::test]
+async fn a_turn_streams_as_normalized_events() {
+    let server = MockModelServer::start();
+    server.push_turn(
+        Turn::new()
+            .reasoning("Thinking about it", Some("raw thoughts"))
+            .text("Hello there")
+            .function_call("call_1", "shell", json!({"command": ["ls"]}))
+            .custom_tool_call("call_2", "apply_patch", "*** Begin Patch\n*** End Patch")
+            .full_usage(Usage {
+                input_tokens: 100,
+                cached_input_tokens: 40,
+                output_tokens: 20,
+                reasoning_output_tokens: 5,
+                total_tokens: 120,
+            }),
+    );
+    let client = client(&server, WireApi::Responses);
+    let (events, error) = collect(client.stream(&prompt()).await.unwrap()).await;
+    assert!(error.is_none(), "{error:?}");
+
+    let done: Vec<&ResponseItem> = events
+        .iter()
+        .filter_map(|e| match e {
+            ResponseEvent::OutputItemDone(item) => Some(item),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 4);
+    assert!(matches!(
+        done[0],
+        ResponseItem::Reasoning {
+            encrypted_content: Some(_),
+            ..
+        }
+    ));
+    assert!(matches!(done[1], ResponseItem::Message { content, .. }
+        if content == &vec![ContentItem::OutputText { text: "Hello there".into() }]));
+    assert!(
+        matches!(done[2], ResponseItem::FunctionCall { call_id, name, .. }
+        if call_id == "call_1" && name == "shell")
+    );
+    assert!(matches!(done[3], ResponseItem::CustomToolCall { input, .. }
+        if input.starts_with("*** Begin Patch")));
+
+    let deltas: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ResponseEvent::OutputTextDelta(d) => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deltas, "Hello there");
+    assert!(events.contains(&ResponseEvent::ReasoningSummaryPartAdded));
+    assert!(events.contains(&ResponseEvent::ReasoningContentDelta("raw thoughts".into())));
+    assert_eq!(events.first(), Some(&ResponseEvent::Created));
+    assert_eq!(
+        events.last(),
+        Some(&ResponseEvent::Completed {
+            response_id: "resp_0".into(),
+            token_usage: Some(TokenUsage {
+                input_tokens: 100,
+                cached_input_tokens: 40,
+                output_tokens: 20,
+                reasoning_output_tokens: 5,
+                total_tokens: 120
+            })
+        })
+    );
+}
+
+#[tokio::test]
+async fn the_request_has_the_documented_shape() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("ok"));
+    let client = client(&server, WireApi::Responses);
+    let mut prompt = prompt();
+    prompt.output_schema =
+        Some(json!({"type": "object", "properties": {"answer": {"type": "string"}}}));
+    collect(client.stream(&prompt).await.unwrap()).await;
+
+    let request = &server.requests()[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/v1/responses");
+    assert_eq!(request.header("authorization"), Some("Bearer sk-test-key"));
+    assert_eq!(request.header("originator"), Some("codex_exec"));
+    assert_eq!(request.header("accept"), Some("text/event-stream"));
+    let session = request.header("session_id").unwrap().to_string();
+    assert!(
+        request
+            .header("user-agent")
+            .unwrap()
+            .starts_with("test-agent")
+    );
+
+    let body = request.body_json();
+    assert_eq!(body["model"], "gpt-5.1-codex");
+    assert_eq!(body["instructions"], "You are a test.");
+    assert_eq!(body["tool_choice"], "auto");
+    assert_eq!(body["parallel_tool_calls"], true);
+    assert_eq!(body["store"], false);
+    assert_eq!(body["stream"], true);
+    assert_eq!(
+        body["reasoning"],
+        json!({"effort": "high", "summary": "auto"})
+    );
+    assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(body["prompt_cache_key"], session);
+    assert_eq!(body["text"]["format"]["type"], "json_schema");
+    assert_eq!(body["text"]["format"]["name"], "codex_output_schema");
+    assert_eq!(body["text"]["format"]["strict"], true);
+    assert_eq!(
+        body["input"],
+        json!([
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "fix the bug"}]},
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Looking."}]},
+            {"type": "function_call", "name": "shell", "arguments": "{\"command\":[\"ls\"]}", "call_id": "call_a"},
+            {"type": "function_call_output", "call_id": "call_a", "output": "src\n"},
+        ])
+    );
+    assert_eq!(body["tools"][0]["type"], "function");
+    assert_eq!(body["tools"][1]["type"], "custom");
+    assert_eq!(body["tools"][1]["format"]["syntax"], "lark");
+}
+
+#[tokio::test]
+async fn reasoning_is_only_sent_to_models_that_take_it() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("ok"));
+    let client = client_for(provider(&server, WireApi::Responses), "gpt-4.1");
+    collect(client.stream(&prompt()).await.unwrap()).await;
+    let body = server.requests()[0].body_json();
+    assert!(body.get("reasoning").is_none(), "{body}");
+    assert_eq!(body["include"], json!([]));
+}
+
+#[tokio::test]
+async fn provider_headers_and_query_params() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("ok"));
+    let var = "CODEX_CLIENT_TEST_FEATURE_HEADER";
+    // SAFETY: the variable name is unique to this test and nothing else reads it.
+    unsafe { std::env::set_var(var, "from-env") };
+    let mut provider = provider(&server, WireApi::Responses);
+    provider.query_params = Some([("api-version".to_string(), "2025-04-01".to_string())].into());
+    provider.http_headers = Some([("X-Fixed".to_string(), "fixed".to_string())].into());
+    provider.env_http_headers = Some(
+        [
+            ("X-From-Env".to_string(), var.to_string()),
+            (
+                "X-Unset".to_string(),
+                "CODEX_CLIENT_TEST_UNSET_VAR".to_string(),
+            ),
+        ]
+        .into(),
+    );
+    let client = client_for(provider, "gpt-5.1-codex");
+    collect(client.stream(&prompt()).await.unwrap()).await;
+    let request = &server.requests()[0];
+    assert_eq!(request.path, "/v1/responses?api-version=2025-04-01");
+    assert_eq!(request.header("x-fixed"), Some("fixed"));
+    assert_eq!(request.header("x-from-env"), Some("from-env"));
+    assert_eq!(request.header("x-unset"), None);
+}
+
+#[tokio::test]
+async fn rate_limit_headers_become_a_snapshot_event() {
+    let server = MockModelServer::start();
+    server.push(
+        codex_test_support::Reply::turn(Turn::new().text("ok"))
+            .header("x-codex-primary-used-percent", "42.5")
+            .header("x-codex-primary-window-minutes", "300"),
+    );
+    let client = client(&server, WireApi::Responses);
+    let (events, _) = collect(client.stream(&prompt()).await.unwrap()).await;
+    let ResponseEvent::RateLimits(snapshot) = &events[0] else {
+        panic!("first event is {:?}", events[0])
+    };
+    assert_eq!(snapshot.primary.as_ref().unwrap().used_percent, 42.5);
+}
