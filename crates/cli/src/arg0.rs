@@ -14,6 +14,11 @@ type Program = fn() -> ExitCode;
 const PROGRAMS: &[(&str, Program)] = &[
     ("apply_patch", codex_apply_patch::run_main),
     ("applypatch", codex_apply_patch::run_main),
+    #[cfg(target_os = "linux")]
+    (
+        codex_sandbox::linux::HELPER_NAME,
+        codex_sandbox::linux::run_main,
+    ),
 ];
 
 /// `codex --codex-run-as-apply-patch PATCH` runs apply_patch without needing

@@ -8,7 +8,7 @@ use codex_config::CliOverrides;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
-use crate::{debug_config, login};
+use crate::{debug_config, login, sandbox_cmd};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
@@ -135,6 +135,12 @@ enum Command {
     /// Remove the stored API key.
     Logout,
 
+    /// Run a command inside the sandbox codex uses for the model's commands.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = clap_complete::Shell::Bash)]
@@ -149,6 +155,18 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Run COMMAND under Landlock and seccomp with the configured policy
+    /// (`--full-auto` for workspace-write).
+    #[cfg(target_os = "linux")]
+    Linux {
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum LoginCommand {
     /// Show whether an API key is available (masked).
     Status,
@@ -158,6 +176,13 @@ enum LoginCommand {
 enum DebugCommand {
     /// Print the effective configuration, with where each value came from.
     Config,
+
+    /// Same as `codex sandbox linux`.
+    #[cfg(target_os = "linux")]
+    Landlock {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
 }
 
 /// Parses the command line and runs the selected command.
@@ -191,6 +216,13 @@ pub fn run() -> ExitCode {
         Some(Command::Debug {
             command: DebugCommand::Config,
         }) => debug_config::run(&cli.shared),
+        #[cfg(target_os = "linux")]
+        Some(Command::Debug {
+            command: DebugCommand::Landlock { command },
+        })
+        | Some(Command::Sandbox {
+            command: SandboxCommand::Linux { command },
+        }) => return exit_code(sandbox_cmd::run(&cli.shared, command)),
     };
     exit_code(result.map(|()| ExitCode::SUCCESS))
 }

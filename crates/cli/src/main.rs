@@ -9,6 +9,7 @@ mod arg0;
 mod cli;
 mod debug_config;
 mod login;
+mod sandbox_cmd;
 
 use std::process::ExitCode;
 

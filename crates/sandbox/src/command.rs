@@ -1,0 +1,114 @@
+//! Building the process that runs a command under a policy.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use codex_protocol::protocol::SandboxPolicy;
+
+/// A command to run and the policy to run it under.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// The program and its arguments (`execvp` semantics: PATH is searched).
+    pub argv: Vec<String>,
+    pub cwd: PathBuf,
+    /// The complete environment (see [`crate::env::create_env`]).
+    pub env: BTreeMap<String, String>,
+    pub policy: SandboxPolicy,
+    /// The executable that plays `codex-linux-sandbox` (normally the running
+    /// `codex` binary). Required on Linux unless the policy is full access.
+    pub linux_sandbox_exe: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("the command is empty")]
+    EmptyCommand,
+
+    #[error(
+        "cannot run the command in a sandbox: the sandbox helper was not found; \
+         run codex from its installed binary, or use --sandbox danger-full-access \
+         only if the environment is sandboxed externally"
+    )]
+    HelperMissing,
+
+    #[error(
+        "cannot run the command in a sandbox: no sandbox is available on {os}; \
+         use --sandbox danger-full-access only if the environment is sandboxed externally"
+    )]
+    Unsupported { os: &'static str },
+
+    #[error("cannot run `{program}`: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Environment variable set for sandboxed commands without network, so that
+/// tools (and tests) can tell why connections fail.
+pub const NETWORK_DISABLED_ENV_VAR: &str = "CODEX_SANDBOX_NETWORK_DISABLED";
+
+/// The process for `spec`: the command itself under full access, else the
+/// platform's sandbox wrapping it.
+pub fn build_command(spec: &CommandSpec) -> Result<Command, SandboxError> {
+    let (program, rest) = spec.argv.split_first().ok_or(SandboxError::EmptyCommand)?;
+    let mut command = match &spec.policy {
+        SandboxPolicy::DangerFullAccess => {
+            let mut command = Command::new(program);
+            command.args(rest);
+            command
+        }
+        policy => platform_command(spec, policy)?,
+    };
+    command.current_dir(&spec.cwd);
+    command.env_clear();
+    command.envs(&spec.env);
+    if !spec.policy.has_full_network_access() {
+        command.env(NETWORK_DISABLED_ENV_VAR, "1");
+    }
+    Ok(command)
+}
+
+#[cfg(target_os = "linux")]
+fn platform_command(spec: &CommandSpec, policy: &SandboxPolicy) -> Result<Command, SandboxError> {
+    use std::os::unix::process::CommandExt;
+
+    let exe = spec
+        .linux_sandbox_exe
+        .as_ref()
+        .ok_or(SandboxError::HelperMissing)?;
+    let policy_json = serde_json::to_string(policy).map_err(|err| SandboxError::Spawn {
+        program: crate::linux::HELPER_NAME.to_string(),
+        source: std::io::Error::other(err),
+    })?;
+    let mut command = Command::new(exe);
+    command.arg0(crate::linux::HELPER_NAME);
+    command.args(crate::linux::helper_args(
+        &policy_json,
+        &spec.cwd,
+        &spec.argv,
+    ));
+    Ok(command)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_command(spec: &CommandSpec, policy: &SandboxPolicy) -> Result<Command, SandboxError> {
+    let tmpdir = spec.env.get("TMPDIR").map(PathBuf::from);
+    let mut command = Command::new(crate::seatbelt::SANDBOX_EXEC);
+    command.args(crate::seatbelt::seatbelt_args(
+        policy,
+        &spec.cwd,
+        tmpdir.as_deref(),
+        &spec.argv,
+    ));
+    Ok(command)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn platform_command(_spec: &CommandSpec, _policy: &SandboxPolicy) -> Result<Command, SandboxError> {
+    Err(SandboxError::Unsupported {
+        os: std::env::consts::OS,
+    })
+}

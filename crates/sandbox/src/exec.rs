@@ -1,0 +1,280 @@
+//! Running a command to completion: output captured (bounded), streamed to
+//! an optional observer, a timeout, and the whole process group killed on
+//! timeout or when the caller gives up (drops the future).
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+
+use crate::command::{CommandSpec, SandboxError, build_command};
+
+/// Exit code reported when a command is killed for exceeding its timeout
+/// (the convention of GNU `timeout`).
+pub const TIMEOUT_EXIT_CODE: i32 = 124;
+
+/// How long output is still collected after the command exits, for
+/// background processes that keep its pipes open.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
+
+/// Bytes kept at each end of a long output.
+const KEEP_HEAD: usize = 512 * 1024;
+const KEEP_TAIL: usize = 512 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    Stdout,
+    Stderr,
+}
+
+/// A piece of output, as it arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputChunk {
+    pub stream: StreamKind,
+    pub bytes: Vec<u8>,
+}
+
+/// Output with bounded memory: the first and last bytes, and the count of
+/// what was dropped in between.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoundedOutput {
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    total: usize,
+}
+
+impl BoundedOutput {
+    fn push(&mut self, bytes: &[u8]) {
+        self.total += bytes.len();
+        let room = KEEP_HEAD.saturating_sub(self.head.len());
+        let (to_head, rest) = bytes.split_at(room.min(bytes.len()));
+        self.head.extend_from_slice(to_head);
+        self.tail.extend(rest);
+        let excess = self.tail.len().saturating_sub(KEEP_TAIL);
+        self.tail.drain(..excess);
+    }
+
+    /// Total bytes the command wrote to this stream.
+    pub fn total_bytes(&self) -> usize {
+        self.total
+    }
+
+    /// Bytes not kept.
+    pub fn omitted_bytes(&self) -> usize {
+        self.total - self.head.len() - self.tail.len()
+    }
+
+    /// The kept output as text (invalid UTF-8 replaced), with a marker where
+    /// bytes were dropped.
+    pub fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if self.omitted_bytes() > 0 {
+            text.push_str(&format!(
+                "\n[... {} bytes omitted ...]\n",
+                self.omitted_bytes()
+            ));
+        }
+        let (a, b) = self.tail.as_slices();
+        let tail: Vec<u8> = [a, b].concat();
+        text.push_str(&String::from_utf8_lossy(&tail));
+        text
+    }
+}
+
+/// What running a command produced.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    /// The exit code; 128 + N when killed by signal N; 124 on timeout.
+    pub exit_code: i32,
+    pub stdout: BoundedOutput,
+    pub stderr: BoundedOutput,
+    /// stdout and stderr interleaved in arrival order.
+    pub aggregated: BoundedOutput,
+    pub duration: Duration,
+    pub timed_out: bool,
+}
+
+/// Kills a process group when dropped, unless disarmed.
+struct GroupKiller {
+    pgid: Option<i32>,
+}
+
+impl GroupKiller {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.pgid.take() {
+            // SAFETY: plain kill(2) on the group we created for the command.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Drop for GroupKiller {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs `spec` to completion (or `timeout`). Output chunks are also sent to
+/// `observer` as they arrive. Dropping the returned future kills the command
+/// and everything it started in its process group.
+pub async fn run_command(
+    spec: &CommandSpec,
+    timeout: Option<Duration>,
+    observer: Option<mpsc::UnboundedSender<OutputChunk>>,
+) -> Result<ExecOutput, SandboxError> {
+    let started = Instant::now();
+    let mut std_command = build_command(spec)?;
+    std_command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        std_command.process_group(0);
+    }
+    let mut command = tokio::process::Command::from(std_command);
+    command.kill_on_drop(true);
+    let program = spec.argv.first().cloned().unwrap_or_default();
+    let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
+    let mut killer = GroupKiller {
+        pgid: child.id().and_then(|id| i32::try_from(id).ok()),
+    };
+
+    let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
+    if let Some(stdout) = child.stdout.take() {
+        tokio::spawn(pump(stdout, StreamKind::Stdout, tx.clone()));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(pump(stderr, StreamKind::Stderr, tx.clone()));
+    }
+    drop(tx);
+
+    let mut output = ExecOutput {
+        exit_code: 0,
+        stdout: BoundedOutput::default(),
+        stderr: BoundedOutput::default(),
+        aggregated: BoundedOutput::default(),
+        duration: Duration::ZERO,
+        timed_out: false,
+    };
+    let record = |chunk: OutputChunk, output: &mut ExecOutput| {
+        match chunk.stream {
+            StreamKind::Stdout => output.stdout.push(&chunk.bytes),
+            StreamKind::Stderr => output.stderr.push(&chunk.bytes),
+        }
+        output.aggregated.push(&chunk.bytes);
+        if let Some(observer) = &observer {
+            let _ = observer.send(chunk);
+        }
+    };
+
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let sleep_until_deadline = async {
+        match deadline {
+            Some(deadline) => tokio::time::sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(sleep_until_deadline);
+    let mut pipes_open = true;
+    let status = loop {
+        tokio::select! {
+            chunk = rx.recv(), if pipes_open => match chunk {
+                Some(chunk) => record(chunk, &mut output),
+                None => pipes_open = false,
+            },
+            status = child.wait() => break status,
+            _ = &mut sleep_until_deadline => {
+                killer.kill();
+                output.timed_out = true;
+                break child.wait().await;
+            }
+        }
+    };
+    let status = status.map_err(|source| SandboxError::Spawn { program, source })?;
+
+    // Collect what is still in the pipes; background processes may hold them
+    // open, so only for a moment.
+    let drain_until = tokio::time::Instant::now() + DRAIN_AFTER_EXIT;
+    while pipes_open {
+        tokio::select! {
+            chunk = rx.recv() => match chunk {
+                Some(chunk) => record(chunk, &mut output),
+                None => pipes_open = false,
+            },
+            _ = tokio::time::sleep_until(drain_until) => break,
+        }
+    }
+    if !output.timed_out {
+        // The command finished: anything it left running in the background
+        // is its own business.
+        killer.pgid = None;
+    }
+
+    output.exit_code = if output.timed_out {
+        TIMEOUT_EXIT_CODE
+    } else {
+        exit_code(&status)
+    };
+    output.duration = started.elapsed();
+    Ok(output)
+}
+
+fn exit_code(status: &std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128 + signal;
+        }
+    }
+    status.code().unwrap_or(-1)
+}
+
+async fn pump(
+    mut reader: impl tokio::io::AsyncRead + Unpin,
+    stream: StreamKind,
+    tx: mpsc::Sender<OutputChunk>,
+) {
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                let chunk = OutputChunk {
+                    stream,
+                    bytes: buf[..n].to_vec(),
+                };
+                if tx.send(chunk).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_output_keeps_both_ends() {
+        let mut out = BoundedOutput::default();
+        out.push(&vec![b'a'; KEEP_HEAD]);
+        out.push(&[b'b'; 10]);
+        out.push(&vec![b'c'; KEEP_TAIL]);
+        assert_eq!(out.total_bytes(), KEEP_HEAD + 10 + KEEP_TAIL);
+        assert_eq!(out.omitted_bytes(), 10);
+        let text = out.text();
+        assert!(text.starts_with("aaaa"));
+        assert!(text.ends_with("cccc"));
+        assert!(text.contains("[... 10 bytes omitted ...]"));
+    }
+}

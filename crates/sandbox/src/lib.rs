@@ -1,0 +1,37 @@
+//! Running the commands the model asks for, under a [`SandboxPolicy`].
+//!
+//! * [`build_command`] / [`run_command`]: the command itself under full
+//!   access, otherwise wrapped in the platform sandbox — on Linux the
+//!   `codex-linux-sandbox` helper ([`linux`]: Landlock, seccomp, read-only
+//!   `.git`), on macOS `sandbox-exec` with a generated profile
+//!   ([`seatbelt`]). Platforms without a sandbox refuse restricted policies.
+//! * [`env::create_env`]: the environment under `[shell_environment_policy]`
+//!   (secrets removed by default).
+//! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
+//!   at work, so that `on-failure` can offer to retry without it.
+//!
+//! A policy is never weakened silently: if the kernel cannot enforce it, the
+//! helper exits with [`SETUP_FAILED_EXIT_CODE`] and a message instead of
+//! running the command ([`sandbox_setup_failure`] extracts it).
+//!
+//! [`SandboxPolicy`]: codex_protocol::protocol::SandboxPolicy
+
+mod command;
+mod denial;
+pub mod env;
+mod exec;
+#[cfg(target_os = "linux")]
+pub mod linux;
+mod roots;
+pub mod seatbelt;
+
+pub use command::{CommandSpec, NETWORK_DISABLED_ENV_VAR, SandboxError, build_command};
+pub use denial::{is_likely_sandbox_denial, sandbox_setup_failure};
+pub use exec::{
+    BoundedOutput, ExecOutput, OutputChunk, StreamKind, TIMEOUT_EXIT_CODE, run_command,
+};
+pub use roots::{WritableRoot, writable_roots};
+
+/// Exit code of the sandbox helper when it could not apply a policy (the
+/// command did not run).
+pub const SETUP_FAILED_EXIT_CODE: i32 = 125;

@@ -1,0 +1,6 @@
+mod attacks;
+mod common;
+mod environment;
+mod execution;
+mod network;
+mod policies;
