@@ -122,6 +122,10 @@ impl SharedOptions {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the agent without a UI: `codex exec "fix the failing test"`.
+    #[command(visible_alias = "e")]
+    Exec(codex_exec::ExecArgs),
+
     /// Store an API key for the OpenAI provider (read from standard input).
     Login {
         /// Read the API key from standard input.
@@ -199,6 +203,7 @@ pub fn run() -> ExitCode {
             let _ = command.print_help();
             return ExitCode::from(2);
         }
+        Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Login {
             command: Some(LoginCommand::Status),
             ..

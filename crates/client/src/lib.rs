@@ -36,3 +36,7 @@ pub use http::{http_client, user_agent};
 pub use model_family::{ModelFamily, find_family_for_model};
 pub use prompt::{FreeformTool, FreeformToolFormat, FunctionTool, Prompt, ToolSpec};
 pub use retry::backoff;
+
+/// The HTTP client type [`http_client`] returns, so callers can hold one
+/// without depending on reqwest.
+pub use reqwest::Client as HttpClient;

@@ -1,0 +1,233 @@
+//! Compaction: replacing a long history with a summary.
+//!
+//! The model is asked (with the whole history and [`SUMMARIZATION_PROMPT`])
+//! for a summary. The new history is the initial context, the user's own
+//! earlier messages (the newest that fit a budget), and a bridge message
+//! holding the summary. The exact new history is recorded as a `compacted`
+//! line, so resuming rebuilds it without asking the model again.
+
+use std::sync::Arc;
+
+use codex_client::{Prompt, ResponseEvent};
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::{
+    AgentMessageEvent, ContextCompactedEvent, ErrorEvent, EventMsg, TaskStartedEvent, TokenUsage,
+};
+use codex_protocol::rollout::{CompactedItem, RolloutItem};
+use futures::StreamExt;
+
+use crate::environment_context::ENVIRONMENT_CONTEXT_OPEN;
+use crate::error::{CodexErr, CodexResult};
+use crate::history::{last_assistant_message, message_text};
+use crate::instructions::USER_INSTRUCTIONS_OPEN;
+use crate::session::Session;
+use crate::turn::with_stream_retries;
+use crate::turn_context::TurnContext;
+use crate::util::{CancellationToken, truncate_at_char_boundary};
+
+pub(crate) const SUMMARIZATION_PROMPT: &str = include_str!("../templates/compact_prompt.md");
+
+/// How the bridge message starts (also how it is recognized later).
+pub(crate) const SUMMARY_PREFIX: &str =
+    "The earlier part of this conversation was replaced by a summary to fit the context window.";
+
+/// Earlier user messages kept after compaction, newest first, up to this many bytes.
+const USER_MESSAGES_BUDGET: usize = 64 * 1024;
+
+/// `Op::Compact`: a task of its own.
+pub(crate) async fn run_compact_task(
+    session: &Arc<Session>,
+    ctx: &Arc<TurnContext>,
+    cancel: &CancellationToken,
+) -> Option<String> {
+    session
+        .send_event(
+            &ctx.sub_id,
+            EventMsg::TaskStarted(TaskStartedEvent {
+                model_context_window: ctx.model_context_window,
+            }),
+        )
+        .await;
+    match compact_history(session, ctx, cancel).await {
+        Ok(()) => {
+            let message = "Compacted the conversation into a summary.".to_string();
+            session
+                .send_event(
+                    &ctx.sub_id,
+                    EventMsg::AgentMessage(AgentMessageEvent { message }),
+                )
+                .await;
+        }
+        Err(CodexErr::TurnAborted) => {}
+        Err(err) => {
+            session
+                .send_event(
+                    &ctx.sub_id,
+                    EventMsg::Error(ErrorEvent {
+                        message: err.to_string(),
+                    }),
+                )
+                .await;
+        }
+    }
+    None
+}
+
+/// Summarizes the history and replaces it.
+pub(crate) async fn compact_history(
+    session: &Arc<Session>,
+    ctx: &Arc<TurnContext>,
+    cancel: &CancellationToken,
+) -> CodexResult<()> {
+    let mut input = session.state.history_for_prompt();
+    input.push(ResponseItem::user_text(SUMMARIZATION_PROMPT));
+    let prompt = Prompt {
+        instructions: ctx.base_instructions.clone(),
+        input,
+        tools: Vec::new(),
+        parallel_tool_calls: false,
+        output_schema: None,
+    };
+    let (items, usage) =
+        with_stream_retries(session, ctx, cancel, || sample(ctx, &prompt, cancel)).await?;
+    if let Some(usage) = usage {
+        session.update_token_usage(ctx, &usage).await;
+    }
+    let summary = last_assistant_message(&items).unwrap_or_default();
+
+    let user_messages = collect_user_messages(&session.state.history_items());
+    let new_history =
+        build_compacted_history(session.build_initial_context(ctx), &user_messages, &summary);
+    session.state.replace_history(new_history.clone());
+    session
+        .persist_rollout_items(&[RolloutItem::Compacted(CompactedItem {
+            message: summary,
+            replacement_history: Some(new_history),
+        })])
+        .await;
+    session
+        .send_event(
+            &ctx.sub_id,
+            EventMsg::ContextCompacted(ContextCompactedEvent {}),
+        )
+        .await;
+    Ok(())
+}
+
+/// One request whose output items are collected (no tools run).
+async fn sample(
+    ctx: &TurnContext,
+    prompt: &Prompt,
+    cancel: &CancellationToken,
+) -> CodexResult<(Vec<ResponseItem>, Option<TokenUsage>)> {
+    let mut stream = tokio::select! {
+        _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
+        stream = ctx.client.stream(prompt) => stream?,
+    };
+    let mut items = Vec::new();
+    loop {
+        let event = tokio::select! {
+            _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
+            event = stream.next() => event,
+        };
+        match event {
+            Some(Ok(ResponseEvent::OutputItemDone(item))) => items.push(item),
+            Some(Ok(ResponseEvent::Completed { token_usage, .. })) => {
+                return Ok((items, token_usage));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(err)) => return Err(err.into()),
+            None => {
+                return Err(codex_client::ClientError::Stream {
+                    message: "stream closed before response.completed".to_string(),
+                    retry_after: None,
+                }
+                .into());
+            }
+        }
+    }
+}
+
+/// The user's own messages in `items` (not instructions, environment
+/// context or earlier summaries).
+pub(crate) fn collect_user_messages(items: &[ResponseItem]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|item| message_text(item, "user"))
+        .filter(|text| {
+            !text.starts_with(USER_INSTRUCTIONS_OPEN)
+                && !text.starts_with(ENVIRONMENT_CONTEXT_OPEN)
+                && !text.starts_with(SUMMARY_PREFIX)
+        })
+        .collect()
+}
+
+/// Initial context + the newest user messages that fit + the summary.
+pub(crate) fn build_compacted_history(
+    initial_context: Vec<ResponseItem>,
+    user_messages: &[String],
+    summary: &str,
+) -> Vec<ResponseItem> {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut budget = USER_MESSAGES_BUDGET;
+    for message in user_messages.iter().rev() {
+        if budget == 0 {
+            break;
+        }
+        let text = truncate_at_char_boundary(message, budget);
+        budget -= text.len();
+        kept.push(text);
+    }
+    kept.reverse();
+    let mut history = initial_context;
+    history.extend(kept.into_iter().map(ResponseItem::user_text));
+    let summary = if summary.trim().is_empty() {
+        "(no summary was produced)"
+    } else {
+        summary.trim()
+    };
+    history.push(ResponseItem::user_text(format!(
+        "{SUMMARY_PREFIX} The user's messages above are their own. Continue the task from the summary below; do not redo work it reports as done.\n\n<summary>\n{summary}\n</summary>"
+    )));
+    history
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compacted_history_keeps_context_user_messages_and_summary() {
+        let initial = vec![ResponseItem::user_text(
+            "<environment_context>\n</environment_context>",
+        )];
+        let history = vec![
+            initial[0].clone(),
+            ResponseItem::user_text("first request"),
+            ResponseItem::assistant_text("working"),
+            ResponseItem::user_text("second request"),
+            ResponseItem::user_text(format!("{SUMMARY_PREFIX} old")),
+        ];
+        let users = collect_user_messages(&history);
+        assert_eq!(users, vec!["first request", "second request"]);
+        let compacted = build_compacted_history(initial, &users, "did things");
+        assert_eq!(compacted.len(), 4);
+        let last = message_text(&compacted[3], "user").unwrap();
+        assert!(last.starts_with(SUMMARY_PREFIX));
+        assert!(last.contains("<summary>\ndid things\n</summary>"));
+    }
+
+    #[test]
+    fn the_budget_keeps_the_newest_messages() {
+        let big = "x".repeat(USER_MESSAGES_BUDGET);
+        let users = vec!["old".to_string(), big, "new".to_string()];
+        let compacted = build_compacted_history(vec![], &users, "s");
+        let texts: Vec<String> = compacted
+            .iter()
+            .filter_map(|i| message_text(i, "user"))
+            .collect();
+        assert_eq!(texts[texts.len() - 2], "new");
+        assert_eq!(texts[texts.len() - 3], "x".repeat(USER_MESSAGES_BUDGET - 3));
+        assert!(!texts.iter().any(|t| t == "old"));
+    }
+}

@@ -1,0 +1,44 @@
+//! The codex engine.
+//!
+//! [`Codex`] is a queue pair: a frontend [`submits`](Codex::submit)
+//! [`Op`](codex_protocol::protocol::Op)s and reads
+//! [`Event`](codex_protocol::protocol::Event)s with
+//! [`next_event`](Codex::next_event). Behind it a submission loop owns the
+//! [`Session`](session::Session) and runs at most one task at a time; input
+//! that arrives during a task joins the task's next model request.
+//!
+//! A task loops: build the prompt from the full history → stream the model's
+//! response → run its tool calls (concurrently where safe, results kept in
+//! order) → record everything, until a response calls no tool. Stream errors
+//! are retried; a conversation that outgrows its window is compacted. Every
+//! recorded item also goes to the session file ([`rollout`]), from which a
+//! session can be resumed exactly or forked.
+//!
+//! Commands run through `codex-sandbox` under the session's policy; approvals
+//! follow [`tools::orchestrator`]. The engine never prints: everything it has
+//! to say is an event.
+
+mod codex;
+mod compact;
+mod environment_context;
+mod error;
+mod history;
+mod instructions;
+pub mod message_history;
+mod notify;
+mod parse_command;
+mod project_doc;
+pub mod rollout;
+mod safety;
+mod session;
+mod state;
+mod tasks;
+mod tools;
+mod turn;
+mod turn_context;
+mod turn_diff;
+mod util;
+
+pub use codex::{Codex, InitialHistory, SpawnParams};
+pub use error::{CodexErr, CodexResult};
+pub use parse_command::display_command;

@@ -1,0 +1,462 @@
+//! `Session`: the slim orchestrator that owns a conversation.
+//!
+//! It sends events (recording the ones the rollout keeps), records items to
+//! history and the session file, makes turn contexts from the current
+//! settings, and mediates approvals. Its mutable state lives in
+//! [`crate::state`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use codex_client::{ModelClient, ModelClientConfig, find_family_for_model};
+use codex_protocol::ThreadId;
+use codex_protocol::items::{
+    AgentMessageContent, AgentMessageItem, ReasoningItem, TurnItem, UserMessageItem,
+};
+use codex_protocol::models::{
+    ContentItem, ReasoningItemContent, ReasoningItemReasoningSummary, ResponseInputItem,
+    ResponseItem,
+};
+use codex_protocol::protocol::{
+    AgentMessageEvent, AgentReasoningEvent, AgentReasoningRawContentEvent,
+    ApplyPatchApprovalRequestEvent, Event, EventMsg, ExecApprovalRequestEvent, FileChange,
+    ItemCompletedEvent, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision, TokenUsage,
+    UserMessageEvent,
+};
+use codex_protocol::rollout::{RolloutItem, TurnContextItem};
+use codex_protocol::user_input::UserInput;
+use tokio::sync::{mpsc, oneshot};
+use tracing::warn;
+
+use crate::environment_context::EnvironmentContext;
+use crate::history::message_text;
+use crate::instructions::user_instructions_item;
+use crate::parse_command::parse_command;
+use crate::state::{
+    SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState, TurnSlot,
+};
+use crate::tools::spec::ToolsConfig;
+use crate::turn_context::TurnContext;
+
+/// Events of session start-up carry this id.
+pub(crate) const INITIAL_SUBMIT_ID: &str = "";
+
+pub(crate) struct Session {
+    pub(crate) thread_id: ThreadId,
+    tx_event: mpsc::UnboundedSender<Event>,
+    pub(crate) state: SharedSessionState,
+    pub(crate) active_turn: TurnSlot,
+    pub(crate) services: SessionServices,
+}
+
+impl Session {
+    pub(crate) fn new(
+        thread_id: ThreadId,
+        tx_event: mpsc::UnboundedSender<Event>,
+        configuration: SessionConfiguration,
+        services: SessionServices,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            thread_id,
+            tx_event,
+            state: SharedSessionState::new(configuration),
+            active_turn: TurnSlot::default(),
+            services,
+        })
+    }
+
+    /// Sends an event, recording it in the session file if the rollout
+    /// policy keeps it.
+    pub(crate) async fn send_event(&self, sub_id: &str, msg: EventMsg) {
+        if let Some(rollout) = &self.services.rollout {
+            rollout
+                .record_items(&[RolloutItem::EventMsg(msg.clone())])
+                .await;
+        }
+        self.send_event_unrecorded(sub_id, msg);
+    }
+
+    /// Sends an event without recording it.
+    pub(crate) fn send_event_unrecorded(&self, sub_id: &str, msg: EventMsg) {
+        let event = Event {
+            id: sub_id.to_string(),
+            msg,
+        };
+        if self.tx_event.send(event).is_err() {
+            warn!("nobody is listening for events any more");
+        }
+    }
+
+    /// Applies `update` to the settings and returns a context for a turn.
+    pub(crate) fn new_turn(&self, sub_id: &str, update: SessionSettingsUpdate) -> Arc<TurnContext> {
+        let configuration = self.state.update_configuration(update);
+        Arc::new(self.make_turn_context(sub_id, &configuration))
+    }
+
+    pub(crate) fn make_turn_context(
+        &self,
+        sub_id: &str,
+        configuration: &SessionConfiguration,
+    ) -> TurnContext {
+        let config = &self.services.config;
+        let mut family = find_family_for_model(&configuration.model);
+        if let Some(supports) = config.model_supports_reasoning_summaries {
+            family.supports_reasoning_summaries = supports;
+            family.supports_reasoning |= supports;
+        }
+        let model_context_window = config.model_context_window.or(family.context_window);
+        let auto_compact_token_limit = config
+            .model_auto_compact_token_limit
+            .or_else(|| model_context_window.map(|w| w / 10 * 9));
+        let client = ModelClient::new(
+            ModelClientConfig {
+                provider_id: configuration.provider_id.clone(),
+                provider: configuration.provider.clone(),
+                model: configuration.model.clone(),
+                family: family.clone(),
+                reasoning_effort: configuration.reasoning_effort,
+                reasoning_summary: configuration.reasoning_summary,
+                verbosity: config.model_verbosity,
+                thread_id: self.thread_id,
+                originator: self.services.originator.clone(),
+                api_key: self.services.api_key.clone(),
+            },
+            self.services.http.clone(),
+        );
+        let freeform = family.freeform_apply_patch
+            && configuration.provider.wire_api == codex_config::WireApi::Responses;
+        TurnContext {
+            sub_id: sub_id.to_string(),
+            client,
+            family,
+            cwd: configuration.cwd.clone(),
+            base_instructions: self.services.base_instructions.clone(),
+            approval_policy: configuration.approval_policy,
+            sandbox_policy: configuration.sandbox_policy.clone(),
+            shell_environment_policy: config.shell_environment_policy.clone(),
+            tools: ToolsConfig {
+                freeform_apply_patch: freeform,
+                escalation: configuration.approval_policy
+                    == codex_protocol::protocol::AskForApproval::OnRequest,
+            },
+            final_output_json_schema: configuration.final_output_json_schema.clone(),
+            model_context_window,
+            auto_compact_token_limit,
+        }
+    }
+
+    /// The environment context of `ctx`'s settings.
+    pub(crate) fn environment_context(&self, ctx: &TurnContext) -> EnvironmentContext {
+        EnvironmentContext::new(
+            ctx.cwd.clone(),
+            ctx.approval_policy,
+            &ctx.sandbox_policy,
+            self.services.user_shell.clone(),
+        )
+    }
+
+    /// The items every conversation starts with.
+    pub(crate) fn build_initial_context(&self, ctx: &TurnContext) -> Vec<ResponseItem> {
+        let mut items = Vec::new();
+        if let Some(text) = &self.services.user_instructions {
+            items.push(user_instructions_item(text));
+        }
+        items.push(self.environment_context(ctx).to_response_item());
+        items
+    }
+
+    /// Records items in history and in the session file, and announces them.
+    pub(crate) async fn record_conversation_items(
+        &self,
+        ctx: &TurnContext,
+        items: &[ResponseItem],
+    ) {
+        if items.is_empty() {
+            return;
+        }
+        self.state.record_items(items);
+        let rollout: Vec<RolloutItem> = items
+            .iter()
+            .cloned()
+            .map(RolloutItem::ResponseItem)
+            .collect();
+        self.persist_rollout_items(&rollout).await;
+        for item in items {
+            self.send_event_unrecorded(
+                &ctx.sub_id,
+                EventMsg::RawResponseItem(RawResponseItemEvent { item: item.clone() }),
+            );
+        }
+    }
+
+    pub(crate) async fn persist_rollout_items(&self, items: &[RolloutItem]) {
+        if let Some(rollout) = &self.services.rollout {
+            rollout.record_items(items).await;
+        }
+    }
+
+    /// Writes the session file to disk (end of turn, shutdown, interrupt).
+    pub(crate) async fn flush_rollout(&self) {
+        if let Some(rollout) = &self.services.rollout
+            && let Err(err) = rollout.flush().await
+        {
+            warn!(%err, path = %rollout.path().display(), "cannot flush the session file");
+        }
+    }
+
+    /// Records the settings of a model request.
+    pub(crate) async fn persist_turn_context(&self, ctx: &TurnContext) {
+        let config = self.state.configuration();
+        self.persist_rollout_items(&[RolloutItem::TurnContext(TurnContextItem {
+            cwd: ctx.cwd.clone(),
+            approval_policy: ctx.approval_policy,
+            sandbox_policy: ctx.sandbox_policy.clone(),
+            model: config.model.clone(),
+            effort: config.reasoning_effort,
+            summary: config.reasoning_summary,
+        })])
+        .await;
+    }
+
+    /// Records the user's input and announces it.
+    pub(crate) async fn record_user_input(&self, ctx: &TurnContext, input: &[UserInput]) {
+        let encoded = encode_local_images(input);
+        let item: ResponseItem = ResponseInputItem::from_user_input(&encoded).into();
+        self.record_conversation_items(ctx, std::slice::from_ref(&item))
+            .await;
+        let message = message_text(&item, "user").unwrap_or_default();
+        let images: Vec<String> = encoded
+            .iter()
+            .filter_map(|i| match i {
+                UserInput::Image { image_url } => Some(image_url.clone()),
+                _ => None,
+            })
+            .collect();
+        self.send_event_unrecorded(
+            &ctx.sub_id,
+            EventMsg::ItemCompleted(ItemCompletedEvent {
+                thread_id: self.thread_id,
+                turn_id: ctx.sub_id.clone(),
+                item: TurnItem::UserMessage(UserMessageItem {
+                    id: format!("user-{}", ctx.sub_id),
+                    content: input.to_vec(),
+                }),
+            }),
+        );
+        self.send_event(
+            &ctx.sub_id,
+            EventMsg::UserMessage(UserMessageEvent {
+                message,
+                images: (!images.is_empty()).then_some(images),
+            }),
+        )
+        .await;
+    }
+
+    /// Announces a completed non-tool item (assistant message, reasoning).
+    pub(crate) async fn announce_item(&self, ctx: &TurnContext, item: &ResponseItem) {
+        match item {
+            ResponseItem::Message { role, content, id } if role == "assistant" => {
+                let text: String = content.iter().filter_map(ContentItem::text).collect();
+                self.send_event_unrecorded(
+                    &ctx.sub_id,
+                    EventMsg::ItemCompleted(ItemCompletedEvent {
+                        thread_id: self.thread_id,
+                        turn_id: ctx.sub_id.clone(),
+                        item: TurnItem::AgentMessage(AgentMessageItem {
+                            id: id.clone().unwrap_or_default(),
+                            content: vec![AgentMessageContent::Text { text: text.clone() }],
+                        }),
+                    }),
+                );
+                self.send_event(
+                    &ctx.sub_id,
+                    EventMsg::AgentMessage(AgentMessageEvent { message: text }),
+                )
+                .await;
+            }
+            ResponseItem::Reasoning {
+                id,
+                summary,
+                content,
+                ..
+            } => {
+                let summary_text: Vec<String> = summary
+                    .iter()
+                    .map(|ReasoningItemReasoningSummary::SummaryText { text }| text.clone())
+                    .collect();
+                let raw: Vec<String> = content
+                    .iter()
+                    .flatten()
+                    .map(|c| match c {
+                        ReasoningItemContent::ReasoningText { text }
+                        | ReasoningItemContent::Text { text } => text.clone(),
+                    })
+                    .collect();
+                self.send_event_unrecorded(
+                    &ctx.sub_id,
+                    EventMsg::ItemCompleted(ItemCompletedEvent {
+                        thread_id: self.thread_id,
+                        turn_id: ctx.sub_id.clone(),
+                        item: TurnItem::Reasoning(ReasoningItem {
+                            id: id.clone(),
+                            summary_text: summary_text.clone(),
+                            raw_content: raw.clone(),
+                        }),
+                    }),
+                );
+                for text in summary_text {
+                    self.send_event(
+                        &ctx.sub_id,
+                        EventMsg::AgentReasoning(AgentReasoningEvent { text }),
+                    )
+                    .await;
+                }
+                if self.services.config.show_raw_agent_reasoning {
+                    for text in raw {
+                        self.send_event(
+                            &ctx.sub_id,
+                            EventMsg::AgentReasoningRawContent(AgentReasoningRawContentEvent {
+                                text,
+                            }),
+                        )
+                        .await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Asks the person whether to run a command; waits for the answer.
+    pub(crate) async fn request_command_approval(
+        &self,
+        ctx: &TurnContext,
+        call_id: &str,
+        command: &[String],
+        cwd: PathBuf,
+        reason: Option<String>,
+    ) -> ReviewDecision {
+        let event = EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
+            call_id: call_id.to_string(),
+            command: command.to_vec(),
+            cwd,
+            reason,
+            parsed_cmd: parse_command(command),
+        });
+        self.request_approval(ctx, call_id, event).await
+    }
+
+    /// Asks the person whether to apply a patch; waits for the answer.
+    pub(crate) async fn request_patch_approval(
+        &self,
+        ctx: &TurnContext,
+        call_id: &str,
+        changes: std::collections::HashMap<PathBuf, FileChange>,
+        reason: Option<String>,
+        grant_root: Option<PathBuf>,
+    ) -> ReviewDecision {
+        let event = EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
+            call_id: call_id.to_string(),
+            changes,
+            reason,
+            grant_root,
+        });
+        self.request_approval(ctx, call_id, event).await
+    }
+
+    async fn request_approval(
+        &self,
+        ctx: &TurnContext,
+        call_id: &str,
+        event: EventMsg,
+    ) -> ReviewDecision {
+        let Some(turn) = self.active_turn.state() else {
+            return ReviewDecision::Denied;
+        };
+        let (tx, rx) = oneshot::channel();
+        // Registered before the request goes out: the answer cannot overtake it.
+        turn.insert_pending_approval(call_id, tx);
+        self.send_event(&ctx.sub_id, event).await;
+        // A dropped waiter (interrupt, shutdown) counts as denied.
+        rx.await.unwrap_or_default()
+    }
+
+    /// Delivers a person's answer to the waiting tool.
+    pub(crate) fn notify_approval(&self, call_id: &str, decision: ReviewDecision) {
+        let waiter = self
+            .active_turn
+            .state()
+            .and_then(|turn| turn.remove_pending_approval(call_id));
+        match waiter {
+            Some(tx) => {
+                let _ = tx.send(decision);
+            }
+            None => warn!(call_id, "no pending approval for this call id"),
+        }
+    }
+
+    pub(crate) async fn update_token_usage(&self, ctx: &TurnContext, usage: &TokenUsage) {
+        let event = self.state.add_token_usage(usage, ctx.model_context_window);
+        self.send_event(&ctx.sub_id, EventMsg::TokenCount(event))
+            .await;
+    }
+
+    pub(crate) async fn update_rate_limits(&self, ctx: &TurnContext, snapshot: RateLimitSnapshot) {
+        let event = self.state.set_rate_limits(snapshot);
+        self.send_event(&ctx.sub_id, EventMsg::TokenCount(event))
+            .await;
+    }
+
+    pub(crate) async fn set_tokens_full(&self, ctx: &TurnContext) {
+        let event = self.state.set_tokens_full(ctx.model_context_window);
+        self.send_event(&ctx.sub_id, EventMsg::TokenCount(event))
+            .await;
+    }
+
+    /// Adds input to the running task; gives it back if there is none.
+    pub(crate) fn inject_input(&self, input: Vec<UserInput>) -> Result<(), Vec<UserInput>> {
+        match self.active_turn.state() {
+            Some(turn) => {
+                let encoded = encode_local_images(&input);
+                turn.push_pending_input(ResponseInputItem::from_user_input(&encoded));
+                Ok(())
+            }
+            None => Err(input),
+        }
+    }
+}
+
+/// Local images become data URLs (unreadable ones become a note).
+fn encode_local_images(input: &[UserInput]) -> Vec<UserInput> {
+    input
+        .iter()
+        .map(|item| match item {
+            UserInput::LocalImage { path } => match std::fs::read(path) {
+                Ok(bytes) => {
+                    let mime = match path
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .map(str::to_ascii_lowercase)
+                        .as_deref()
+                    {
+                        Some("jpg" | "jpeg") => "image/jpeg",
+                        Some("gif") => "image/gif",
+                        Some("webp") => "image/webp",
+                        _ => "image/png",
+                    };
+                    UserInput::Image {
+                        image_url: format!(
+                            "data:{mime};base64,{}",
+                            crate::util::base64_encode(&bytes)
+                        ),
+                    }
+                }
+                Err(err) => UserInput::Text {
+                    text: format!("(image {} could not be read: {err})", path.display()),
+                },
+            },
+            other => other.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,29 @@
+//! Long-lived helpers of a session (no mutable state of their own).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use codex_client::HttpClient;
+use codex_config::Config;
+
+use crate::notify::UserNotifier;
+use crate::rollout::RolloutRecorder;
+
+pub(crate) struct SessionServices {
+    pub(crate) config: Arc<Config>,
+    /// None for an ephemeral session.
+    pub(crate) rollout: Option<RolloutRecorder>,
+    pub(crate) notifier: UserNotifier,
+    /// Shared by all model requests of the session (connection reuse).
+    pub(crate) http: HttpClient,
+    pub(crate) api_key: Option<String>,
+    /// `codex_exec`, `codex_cli_rs`, ...
+    pub(crate) originator: String,
+    /// The program that plays `codex-linux-sandbox`.
+    pub(crate) linux_sandbox_exe: Option<PathBuf>,
+    /// The user's shell (`bash`, `zsh`, ...), for the environment context.
+    pub(crate) user_shell: Option<String>,
+    /// AGENTS.md and config instructions, fixed for the session.
+    pub(crate) user_instructions: Option<String>,
+    pub(crate) base_instructions: String,
+}

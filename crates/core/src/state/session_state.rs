@@ -1,0 +1,195 @@
+//! Session-wide state.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use codex_config::ModelProviderInfo;
+use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary};
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::{
+    AskForApproval, RateLimitSnapshot, SandboxPolicy, TokenCountEvent, TokenUsage, TokenUsageInfo,
+};
+
+use super::lock;
+use crate::history::ConversationHistory;
+
+/// Settings that may change between turns.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionConfiguration {
+    pub(crate) provider_id: String,
+    pub(crate) provider: ModelProviderInfo,
+    pub(crate) model: String,
+    pub(crate) reasoning_effort: Option<ReasoningEffort>,
+    pub(crate) reasoning_summary: ReasoningSummary,
+    pub(crate) approval_policy: AskForApproval,
+    pub(crate) sandbox_policy: SandboxPolicy,
+    /// Absolute.
+    pub(crate) cwd: PathBuf,
+    pub(crate) final_output_json_schema: Option<serde_json::Value>,
+}
+
+/// A change to [`SessionConfiguration`]; `None` leaves a setting alone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionSettingsUpdate {
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) approval_policy: Option<AskForApproval>,
+    pub(crate) sandbox_policy: Option<SandboxPolicy>,
+    pub(crate) model: Option<String>,
+    pub(crate) reasoning_effort: Option<Option<ReasoningEffort>>,
+    pub(crate) reasoning_summary: Option<ReasoningSummary>,
+    pub(crate) final_output_json_schema: Option<Option<serde_json::Value>>,
+}
+
+impl SessionConfiguration {
+    pub(crate) fn apply(&mut self, update: SessionSettingsUpdate) {
+        if let Some(cwd) = update.cwd {
+            self.cwd = cwd;
+        }
+        if let Some(policy) = update.approval_policy {
+            self.approval_policy = policy;
+        }
+        if let Some(policy) = update.sandbox_policy {
+            self.sandbox_policy = policy;
+        }
+        if let Some(model) = update.model {
+            self.model = model;
+        }
+        if let Some(effort) = update.reasoning_effort {
+            self.reasoning_effort = effort;
+        }
+        if let Some(summary) = update.reasoning_summary {
+            self.reasoning_summary = summary;
+        }
+        if let Some(schema) = update.final_output_json_schema {
+            self.final_output_json_schema = schema;
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct SessionState {
+    configuration: SessionConfiguration,
+    history: ConversationHistory,
+    token_info: Option<TokenUsageInfo>,
+    rate_limits: Option<RateLimitSnapshot>,
+    /// Commands approved for the rest of the session (exact argv).
+    approved_commands: HashSet<Vec<String>>,
+    /// Files a person allowed patches to write for the rest of the session.
+    approved_patch_paths: HashSet<PathBuf>,
+}
+
+/// [`SessionState`] behind its lock.
+#[derive(Debug)]
+pub(crate) struct SharedSessionState(Mutex<SessionState>);
+
+impl SharedSessionState {
+    pub(crate) fn new(configuration: SessionConfiguration) -> Self {
+        Self(Mutex::new(SessionState {
+            configuration,
+            history: ConversationHistory::default(),
+            token_info: None,
+            rate_limits: None,
+            approved_commands: HashSet::new(),
+            approved_patch_paths: HashSet::new(),
+        }))
+    }
+
+    pub(crate) fn configuration(&self) -> SessionConfiguration {
+        lock(&self.0).configuration.clone()
+    }
+
+    /// Applies `update` and returns the resulting configuration.
+    pub(crate) fn update_configuration(
+        &self,
+        update: SessionSettingsUpdate,
+    ) -> SessionConfiguration {
+        let mut state = lock(&self.0);
+        state.configuration.apply(update);
+        state.configuration.clone()
+    }
+
+    pub(crate) fn record_items(&self, items: &[ResponseItem]) {
+        lock(&self.0).history.record_items(items);
+    }
+
+    pub(crate) fn replace_history(&self, items: Vec<ResponseItem>) {
+        lock(&self.0).history.replace(items);
+    }
+
+    pub(crate) fn history_items(&self) -> Vec<ResponseItem> {
+        lock(&self.0).history.items().to_vec()
+    }
+
+    pub(crate) fn history_for_prompt(&self) -> Vec<ResponseItem> {
+        lock(&self.0).history.for_prompt()
+    }
+
+    /// Adds a response's usage; returns the event to send.
+    pub(crate) fn add_token_usage(
+        &self,
+        usage: &TokenUsage,
+        context_window: Option<i64>,
+    ) -> TokenCountEvent {
+        let mut state = lock(&self.0);
+        let mut info = state.token_info.unwrap_or_default();
+        info.total_token_usage.add_assign(usage);
+        info.last_token_usage = *usage;
+        info.model_context_window = context_window.or(info.model_context_window);
+        state.token_info = Some(info);
+        TokenCountEvent {
+            info: state.token_info,
+            rate_limits: state.rate_limits.clone(),
+        }
+    }
+
+    /// Marks the context window as full (after the server said so).
+    pub(crate) fn set_tokens_full(&self, context_window: Option<i64>) -> TokenCountEvent {
+        let mut state = lock(&self.0);
+        let mut info = state.token_info.unwrap_or_default();
+        if let Some(window) = context_window {
+            info.last_token_usage = TokenUsage {
+                input_tokens: window,
+                total_tokens: window,
+                ..Default::default()
+            };
+            info.model_context_window = Some(window);
+        }
+        state.token_info = Some(info);
+        TokenCountEvent {
+            info: state.token_info,
+            rate_limits: state.rate_limits.clone(),
+        }
+    }
+
+    pub(crate) fn set_rate_limits(&self, snapshot: RateLimitSnapshot) -> TokenCountEvent {
+        let mut state = lock(&self.0);
+        state.rate_limits = Some(snapshot);
+        TokenCountEvent {
+            info: state.token_info,
+            rate_limits: state.rate_limits.clone(),
+        }
+    }
+
+    pub(crate) fn approve_command_for_session(&self, argv: &[String]) {
+        lock(&self.0).approved_commands.insert(argv.to_vec());
+    }
+
+    pub(crate) fn is_command_approved_for_session(&self, argv: &[String]) -> bool {
+        lock(&self.0).approved_commands.contains(argv)
+    }
+
+    pub(crate) fn approve_patch_paths_for_session(&self, paths: &[PathBuf]) {
+        lock(&self.0)
+            .approved_patch_paths
+            .extend(paths.iter().cloned());
+    }
+
+    pub(crate) fn are_patch_paths_approved(&self, paths: &[PathBuf]) -> bool {
+        let state = lock(&self.0);
+        !paths.is_empty()
+            && paths
+                .iter()
+                .all(|p| state.approved_patch_paths.contains(Path::new(p)))
+    }
+}

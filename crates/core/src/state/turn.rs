@@ -1,0 +1,121 @@
+//! The running task and its per-turn state.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use codex_protocol::models::ResponseInputItem;
+use codex_protocol::protocol::ReviewDecision;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tracing::warn;
+
+use super::lock;
+use crate::turn_diff::TurnDiffTracker;
+use crate::util::CancellationToken;
+
+/// State that lives as long as one task.
+#[derive(Default)]
+pub(crate) struct TurnState {
+    /// Approval waiters by call id.
+    pending_approvals: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
+    /// User input that arrived while the task ran; it joins the next request.
+    pending_input: Mutex<Vec<ResponseInputItem>>,
+    diff: Mutex<TurnDiffTracker>,
+}
+
+impl TurnState {
+    /// Registers a waiter (before the request event is sent, so an answer
+    /// can never arrive first).
+    pub(crate) fn insert_pending_approval(
+        &self,
+        call_id: &str,
+        tx: oneshot::Sender<ReviewDecision>,
+    ) {
+        if lock(&self.pending_approvals)
+            .insert(call_id.to_string(), tx)
+            .is_some()
+        {
+            warn!(call_id, "overwriting an existing pending approval");
+        }
+    }
+
+    pub(crate) fn remove_pending_approval(
+        &self,
+        call_id: &str,
+    ) -> Option<oneshot::Sender<ReviewDecision>> {
+        lock(&self.pending_approvals).remove(call_id)
+    }
+
+    /// Drops every waiter (they resolve as denied).
+    pub(crate) fn clear_pending_approvals(&self) {
+        lock(&self.pending_approvals).clear();
+    }
+
+    pub(crate) fn push_pending_input(&self, item: ResponseInputItem) {
+        lock(&self.pending_input).push(item);
+    }
+
+    pub(crate) fn take_pending_input(&self) -> Vec<ResponseInputItem> {
+        std::mem::take(&mut *lock(&self.pending_input))
+    }
+
+    /// Runs `f` with the turn's diff tracker.
+    pub(crate) fn with_diff<R>(&self, f: impl FnOnce(&mut TurnDiffTracker) -> R) -> R {
+        f(&mut lock(&self.diff))
+    }
+}
+
+/// The task currently running, if any.
+pub(crate) struct ActiveTurn {
+    pub(crate) sub_id: String,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) handle: Option<JoinHandle<()>>,
+    pub(crate) state: std::sync::Arc<TurnState>,
+}
+
+/// The slot for the one active task.
+#[derive(Default)]
+pub(crate) struct TurnSlot(Mutex<Option<ActiveTurn>>);
+
+impl TurnSlot {
+    /// Installs `turn`; returns the one it replaces.
+    pub(crate) fn replace(&self, turn: ActiveTurn) -> Option<ActiveTurn> {
+        lock(&self.0).replace(turn)
+    }
+
+    /// Attaches the task handle to the turn `sub_id`, if it is still active.
+    /// Returns the handle back if the turn is gone.
+    pub(crate) fn set_handle(
+        &self,
+        sub_id: &str,
+        handle: JoinHandle<()>,
+    ) -> Option<JoinHandle<()>> {
+        let mut slot = lock(&self.0);
+        match slot.as_mut() {
+            Some(turn) if turn.sub_id == sub_id => {
+                turn.handle = Some(handle);
+                None
+            }
+            _ => Some(handle),
+        }
+    }
+
+    pub(crate) fn take(&self) -> Option<ActiveTurn> {
+        lock(&self.0).take()
+    }
+
+    /// Removes the turn if it is `sub_id`'s.
+    pub(crate) fn take_if(&self, sub_id: &str) -> Option<ActiveTurn> {
+        let mut slot = lock(&self.0);
+        if slot.as_ref().is_some_and(|t| t.sub_id == sub_id) {
+            slot.take()
+        } else {
+            None
+        }
+    }
+
+    /// The state of the active turn.
+    pub(crate) fn state(&self) -> Option<std::sync::Arc<TurnState>> {
+        lock(&self.0).as_ref().map(|t| t.state.clone())
+    }
+}

@@ -1,0 +1,167 @@
+//! The `apply_patch` tool.
+//!
+//! The patch is planned in memory first (so a bad patch is reported before
+//! anything is touched), then judged: a patch that writes only where the
+//! sandbox policy allows (real paths, symlinks resolved) applies without
+//! asking, except under `untrusted`; anything else is put to the person, or
+//! refused under `never`. The commit is atomic.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use codex_apply_patch::{PatchPlan, PlannedChangeKind, parse_patch, plan_patch};
+use codex_protocol::protocol::{
+    AskForApproval, EventMsg, FileChange, PatchApplyBeginEvent, PatchApplyEndEvent, ReviewDecision,
+};
+
+use crate::safety::paths_writable_under;
+use crate::session::Session;
+use crate::state::TurnState;
+use crate::tools::ToolOutput;
+use crate::turn_context::TurnContext;
+
+pub(crate) async fn handle_apply_patch(
+    session: &Arc<Session>,
+    ctx: &Arc<TurnContext>,
+    turn_state: &Arc<TurnState>,
+    call_id: &str,
+    patch_text: &str,
+    cwd: &Path,
+) -> ToolOutput {
+    let plan = match parse_patch(patch_text)
+        .map_err(codex_apply_patch::ApplyPatchError::from)
+        .and_then(|patch| plan_patch(&patch, cwd))
+    {
+        Ok(plan) => plan,
+        Err(err) => return ToolOutput::failure(format!("apply_patch verification failed: {err}")),
+    };
+    let paths = plan.paths_to_write();
+    let changes = protocol_changes(&plan);
+    let writable = paths_writable_under(&ctx.sandbox_policy, &ctx.cwd, &paths);
+    let approved_before = session.state.are_patch_paths_approved(&paths);
+
+    let must_ask = match ctx.approval_policy {
+        AskForApproval::UnlessTrusted => true,
+        _ => !writable,
+    } && !approved_before;
+    let auto_approved = !must_ask;
+    if must_ask {
+        if ctx.approval_policy == AskForApproval::Never {
+            return ToolOutput::failure(format!(
+                "patch rejected: it writes outside the writable roots of the sandbox ({}) and the approval policy is never",
+                describe(&paths)
+            ));
+        }
+        let reason = (!writable).then(|| {
+            format!(
+                "the patch writes outside the sandbox's writable roots: {}",
+                describe(&paths)
+            )
+        });
+        let grant_root = (!writable).then(|| common_parent(&paths)).flatten();
+        match session
+            .request_patch_approval(ctx, call_id, changes.clone(), reason, grant_root)
+            .await
+        {
+            ReviewDecision::Approved => {}
+            ReviewDecision::ApprovedForSession => {
+                session.state.approve_patch_paths_for_session(&paths)
+            }
+            ReviewDecision::Denied => return ToolOutput::failure("patch rejected by user"),
+            ReviewDecision::Abort => return ToolOutput::failure("patch aborted by user"),
+        }
+    }
+
+    turn_state.with_diff(|diff| diff.track(&plan));
+    session
+        .send_event(
+            &ctx.sub_id,
+            EventMsg::PatchApplyBegin(PatchApplyBeginEvent {
+                call_id: call_id.to_string(),
+                auto_approved,
+                changes,
+            }),
+        )
+        .await;
+    let result = plan.commit();
+    let (output, end) = match result {
+        Ok(applied) => {
+            let summary = applied.summary();
+            (
+                ToolOutput::success(summary.clone()),
+                PatchApplyEndEvent {
+                    call_id: call_id.to_string(),
+                    stdout: summary,
+                    stderr: String::new(),
+                    success: true,
+                },
+            )
+        }
+        Err(err) => {
+            let mut message = err.to_string();
+            if err.nothing_changed() {
+                message.push_str("\nNo files were changed.");
+            }
+            (
+                ToolOutput::failure(message.clone()),
+                PatchApplyEndEvent {
+                    call_id: call_id.to_string(),
+                    stdout: String::new(),
+                    stderr: message,
+                    success: false,
+                },
+            )
+        }
+    };
+    session
+        .send_event(&ctx.sub_id, EventMsg::PatchApplyEnd(end))
+        .await;
+    output
+}
+
+/// The plan's changes keyed by absolute path, as events carry them.
+fn protocol_changes(plan: &PatchPlan) -> HashMap<PathBuf, FileChange> {
+    plan.changes
+        .iter()
+        .map(|change| {
+            let file_change = match &change.kind {
+                PlannedChangeKind::Add { content } => FileChange::Add {
+                    content: content.clone(),
+                },
+                PlannedChangeKind::Delete { content } => FileChange::Delete {
+                    content: content.clone(),
+                },
+                PlannedChangeKind::Update {
+                    unified_diff,
+                    move_path,
+                    ..
+                } => FileChange::Update {
+                    unified_diff: unified_diff.clone(),
+                    move_path: move_path.clone(),
+                },
+            };
+            (change.path.clone(), file_change)
+        })
+        .collect()
+}
+
+fn describe(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The deepest directory containing every path.
+fn common_parent(paths: &[PathBuf]) -> Option<PathBuf> {
+    let mut iter = paths.iter().filter_map(|p| p.parent());
+    let mut common = iter.next()?.to_path_buf();
+    for parent in iter {
+        while !parent.starts_with(&common) {
+            common = common.parent()?.to_path_buf();
+        }
+    }
+    Some(common)
+}

@@ -1,0 +1,234 @@
+//! Commands: approval → sandbox → run → (maybe) retry without the sandbox.
+//!
+//! | policy       | asks first                       | on a sandbox denial            |
+//! |--------------|----------------------------------|--------------------------------|
+//! | `never`      | never                            | the failure goes to the model  |
+//! | `on-failure` | never                            | asks to retry unsandboxed      |
+//! | `on-request` | only when the model asks to escalate (then runs unsandboxed) | failure to the model |
+//! | `untrusted`  | anything not known to be read-only | asks to retry unsandboxed    |
+//!
+//! "Approved for session" remembers the exact command: it is not asked
+//! about again, and runs unsandboxed if that is what was approved.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use codex_protocol::protocol::{
+    AskForApproval, EventMsg, ExecCommandBeginEvent, ExecCommandEndEvent,
+    ExecCommandOutputDeltaEvent, ExecOutputStream, ReviewDecision, SandboxPolicy,
+};
+use codex_sandbox::{
+    CommandSpec, ExecOutput, StreamKind, env::create_env, is_likely_sandbox_denial, run_command,
+    sandbox_setup_failure,
+};
+
+use super::ToolOutput;
+use super::format::format_exec_output;
+use crate::parse_command::parse_command;
+use crate::safety::is_known_safe_command;
+use crate::session::Session;
+use crate::turn_context::TurnContext;
+
+/// Default timeout of a command.
+pub(crate) const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+/// A command the model asked to run.
+pub(crate) struct ExecRequest {
+    pub(crate) call_id: String,
+    pub(crate) argv: Vec<String>,
+    pub(crate) cwd: PathBuf,
+    pub(crate) timeout_ms: u64,
+    pub(crate) escalate: bool,
+    pub(crate) justification: Option<String>,
+}
+
+enum Approval {
+    Granted,
+    Refused(ToolOutput),
+}
+
+pub(crate) async fn run_exec(
+    session: &Session,
+    ctx: &TurnContext,
+    request: ExecRequest,
+) -> ToolOutput {
+    let policy = ctx.approval_policy;
+    if request.argv.is_empty() {
+        return ToolOutput::failure("the command is empty");
+    }
+    if request.escalate && policy != AskForApproval::OnRequest {
+        return ToolOutput::failure(format!(
+            "approval policy is {policy:?}; reject command — you should not ask for escalated permissions if the approval policy is {policy:?}"
+        ));
+    }
+    let approved_for_session = session.state.is_command_approved_for_session(&request.argv);
+    let ask_first = !approved_for_session
+        && match policy {
+            AskForApproval::UnlessTrusted => !is_known_safe_command(&request.argv),
+            AskForApproval::OnRequest => request.escalate,
+            AskForApproval::OnFailure | AskForApproval::Never => false,
+        };
+    if ask_first {
+        let reason = request.justification.clone();
+        if let Approval::Refused(output) = ask(session, ctx, &request, reason).await {
+            return output;
+        }
+    }
+
+    let first_policy = if request.escalate {
+        SandboxPolicy::DangerFullAccess
+    } else {
+        ctx.sandbox_policy.clone()
+    };
+    let output = match execute(session, ctx, &request, &first_policy).await {
+        Ok(output) => output,
+        Err(failure) => return failure,
+    };
+
+    let denied = !matches!(first_policy, SandboxPolicy::DangerFullAccess)
+        && is_likely_sandbox_denial(&first_policy, &output);
+    let may_escalate = matches!(
+        policy,
+        AskForApproval::OnFailure | AskForApproval::UnlessTrusted
+    );
+    if denied && may_escalate {
+        if !approved_for_session {
+            let why = sandbox_setup_failure(&output)
+                .unwrap_or_else(|| "the command failed in the sandbox".to_string());
+            let reason = Some(format!("{why}; run it again without the sandbox?"));
+            if let Approval::Refused(_) = ask(session, ctx, &request, reason).await {
+                return exec_tool_output(&output, request.timeout_ms);
+            }
+        }
+        return match execute(session, ctx, &request, &SandboxPolicy::DangerFullAccess).await {
+            Ok(output) => exec_tool_output(&output, request.timeout_ms),
+            Err(failure) => failure,
+        };
+    }
+    exec_tool_output(&output, request.timeout_ms)
+}
+
+fn exec_tool_output(output: &ExecOutput, timeout_ms: u64) -> ToolOutput {
+    ToolOutput {
+        content: format_exec_output(output, timeout_ms),
+        success: output.exit_code == 0,
+    }
+}
+
+async fn ask(
+    session: &Session,
+    ctx: &TurnContext,
+    request: &ExecRequest,
+    reason: Option<String>,
+) -> Approval {
+    let decision = session
+        .request_command_approval(
+            ctx,
+            &request.call_id,
+            &request.argv,
+            request.cwd.clone(),
+            reason,
+        )
+        .await;
+    match decision {
+        ReviewDecision::Approved => Approval::Granted,
+        ReviewDecision::ApprovedForSession => {
+            session.state.approve_command_for_session(&request.argv);
+            Approval::Granted
+        }
+        ReviewDecision::Denied => {
+            Approval::Refused(ToolOutput::failure("exec command rejected by user"))
+        }
+        // The submission loop interrupts the task; this output is never seen.
+        ReviewDecision::Abort => {
+            Approval::Refused(ToolOutput::failure("exec command aborted by user"))
+        }
+    }
+}
+
+/// Runs the command under `policy`, with begin/output/end events.
+async fn execute(
+    session: &Session,
+    ctx: &TurnContext,
+    request: &ExecRequest,
+    policy: &SandboxPolicy,
+) -> Result<ExecOutput, ToolOutput> {
+    let spec = CommandSpec {
+        argv: request.argv.clone(),
+        cwd: request.cwd.clone(),
+        env: create_env(&ctx.shell_environment_policy, std::env::vars()),
+        policy: policy.clone(),
+        linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+    };
+    session
+        .send_event(
+            &ctx.sub_id,
+            EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
+                call_id: request.call_id.clone(),
+                command: request.argv.clone(),
+                cwd: request.cwd.clone(),
+                parsed_cmd: parse_command(&request.argv),
+            }),
+        )
+        .await;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = async {
+        while let Some(chunk) = rx.recv().await {
+            let chunk: codex_sandbox::OutputChunk = chunk;
+            session.send_event_unrecorded(
+                &ctx.sub_id,
+                EventMsg::ExecCommandOutputDelta(ExecCommandOutputDeltaEvent {
+                    call_id: request.call_id.clone(),
+                    stream: match chunk.stream {
+                        StreamKind::Stdout => ExecOutputStream::Stdout,
+                        StreamKind::Stderr => ExecOutputStream::Stderr,
+                    },
+                    chunk: String::from_utf8_lossy(&chunk.bytes).into_owned(),
+                }),
+            );
+        }
+    };
+    let run = run_command(
+        &spec,
+        Some(Duration::from_millis(request.timeout_ms)),
+        Some(tx),
+    );
+    let (result, ()) = tokio::join!(run, forward);
+
+    let end = |output: &ExecOutput| ExecCommandEndEvent {
+        call_id: request.call_id.clone(),
+        stdout: output.stdout.text(),
+        stderr: output.stderr.text(),
+        aggregated_output: output.aggregated.text(),
+        exit_code: output.exit_code,
+        duration: output.duration,
+        formatted_output: format_exec_output(output, request.timeout_ms),
+    };
+    match result {
+        Ok(output) => {
+            session
+                .send_event(&ctx.sub_id, EventMsg::ExecCommandEnd(end(&output)))
+                .await;
+            Ok(output)
+        }
+        Err(err) => {
+            let message = err.to_string();
+            session
+                .send_event(
+                    &ctx.sub_id,
+                    EventMsg::ExecCommandEnd(ExecCommandEndEvent {
+                        call_id: request.call_id.clone(),
+                        stdout: String::new(),
+                        stderr: message.clone(),
+                        aggregated_output: message.clone(),
+                        exit_code: -1,
+                        duration: Duration::ZERO,
+                        formatted_output: message.clone(),
+                    }),
+                )
+                .await;
+            Err(ToolOutput::failure(message))
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The settings of one turn, fixed when it starts.
+
+use std::path::PathBuf;
+
+use codex_client::{ModelClient, ModelFamily};
+use codex_protocol::config_types::ShellEnvironmentPolicy;
+use codex_protocol::protocol::{AskForApproval, SandboxPolicy};
+
+use crate::tools::spec::ToolsConfig;
+
+/// Everything a turn needs to know, resolved once (a change of settings
+/// mid-turn applies to the next turn).
+#[derive(Debug)]
+pub(crate) struct TurnContext {
+    /// The submission that started the turn; every event carries it.
+    pub(crate) sub_id: String,
+    pub(crate) client: ModelClient,
+    pub(crate) family: ModelFamily,
+    /// Relative paths of tools resolve against this.
+    pub(crate) cwd: PathBuf,
+    pub(crate) base_instructions: String,
+    pub(crate) approval_policy: AskForApproval,
+    pub(crate) sandbox_policy: SandboxPolicy,
+    pub(crate) shell_environment_policy: ShellEnvironmentPolicy,
+    pub(crate) tools: ToolsConfig,
+    pub(crate) final_output_json_schema: Option<serde_json::Value>,
+    pub(crate) model_context_window: Option<i64>,
+    pub(crate) auto_compact_token_limit: Option<i64>,
+}
+
+impl TurnContext {
+    /// `path` relative to the turn's cwd (absolute paths stay as they are).
+    pub(crate) fn resolve_path(&self, path: Option<&str>) -> PathBuf {
+        match path {
+            None => self.cwd.clone(),
+            Some(p) => codex_apply_patch::resolve_path(&self.cwd, std::path::Path::new(p)),
+        }
+    }
+}

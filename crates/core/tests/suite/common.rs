@@ -1,0 +1,125 @@
+use std::time::Duration;
+
+use codex_config::{CliOverrides, Config, load_config};
+use codex_core::{Codex, InitialHistory, SpawnParams};
+use codex_protocol::protocol::{Event, EventMsg, Op, SessionConfiguredEvent};
+use codex_protocol::rollout::SessionSource;
+use codex_protocol::user_input::UserInput;
+use codex_test_support::{MockModelServer, TestCodexHome};
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct TestSession {
+    pub codex: Codex,
+    pub home: TestCodexHome,
+    pub config: Config,
+    pub configured: SessionConfiguredEvent,
+}
+
+/// A session against `server` speaking `wire_api`; `top_level` is TOML put
+/// at the top of config.toml; `overrides` are applied.
+pub async fn start(
+    server: &MockModelServer,
+    wire_api: &str,
+    top_level: &str,
+    overrides: impl FnOnce(&mut CliOverrides),
+) -> TestSession {
+    start_in(
+        home_for(server, wire_api, top_level),
+        overrides,
+        InitialHistory::New,
+    )
+    .await
+}
+
+pub fn home_for(server: &MockModelServer, wire_api: &str, top_level: &str) -> TestCodexHome {
+    let home = TestCodexHome::new();
+    home.write_config(&format!(
+        "{top_level}\n{}",
+        TestCodexHome::mock_provider_config(&server.base_url(), wire_api)
+    ));
+    home
+}
+
+pub async fn start_in(
+    home: TestCodexHome,
+    overrides: impl FnOnce(&mut CliOverrides),
+    initial_history: InitialHistory,
+) -> TestSession {
+    let mut cli = CliOverrides {
+        cwd: Some(home.workspace().to_path_buf()),
+        ..Default::default()
+    };
+    overrides(&mut cli);
+    let config = load_config(home.path(), &cli).unwrap();
+    let codex = Codex::spawn(
+        config.clone(),
+        SpawnParams {
+            initial_history,
+            source: SessionSource::Exec,
+            originator: "codex_test".into(),
+            ephemeral: false,
+            linux_sandbox_exe: None,
+        },
+    )
+    .await
+    .unwrap();
+    let first = next(&codex).await;
+    let EventMsg::SessionConfigured(configured) = first.msg else {
+        panic!("first event is {:?}", first.msg)
+    };
+    TestSession {
+        codex,
+        home,
+        config,
+        configured,
+    }
+}
+
+pub async fn next(codex: &Codex) -> Event {
+    tokio::time::timeout(WAIT, codex.next_event())
+        .await
+        .expect("timed out waiting for an event")
+        .unwrap()
+}
+
+impl TestSession {
+    pub async fn submit_text(&self, text: &str) -> String {
+        self.codex
+            .submit(Op::UserInput {
+                items: vec![UserInput::Text { text: text.into() }],
+                final_output_json_schema: None,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Events until (and including) the first for which `stop` is true.
+    pub async fn events_until(&self, stop: impl Fn(&EventMsg) -> bool) -> Vec<EventMsg> {
+        let mut events = Vec::new();
+        loop {
+            let event = next(&self.codex).await;
+            let done = stop(&event.msg);
+            events.push(event.msg);
+            if done {
+                return events;
+            }
+        }
+    }
+
+    /// Events until the task ends (complete or aborted).
+    pub async fn run_to_end(&self) -> Vec<EventMsg> {
+        self.events_until(|m| matches!(m, EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_)))
+            .await
+    }
+
+    pub async fn shutdown(&self) {
+        self.codex.submit(Op::Shutdown).await.unwrap();
+        self.events_until(|m| matches!(m, EventMsg::ShutdownComplete))
+            .await;
+    }
+}
+
+pub fn count(events: &[EventMsg], pred: impl Fn(&EventMsg) -> bool) -> usize {
+    events.iter().filter(|e| pred(e)).count()
+}

@@ -1,0 +1,7 @@
+mod approvals;
+mod common;
+mod compaction;
+mod history_file;
+mod resume;
+mod tasks;
+mod turns;

@@ -1,0 +1,346 @@
+//! `codex exec`: the agent without a UI.
+//!
+//! The prompt comes from the argument and/or standard input; progress goes
+//! to stderr and the final message to stdout (or, with `--json`, one
+//! [`exec_events::ThreadEvent`] per line on stdout). The approval policy
+//! defaults to `never`. Ctrl-C interrupts the turn, flushes the session file
+//! and exits with 130; a failed turn exits with 1.
+
+mod approvals;
+pub mod cli;
+pub mod exec_events;
+mod human_output;
+mod json_output;
+mod prompt;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use codex_config::{CliOverrides, Config, find_codex_home, load_config};
+use codex_core::rollout::{find_latest_rollout, find_rollout_by_id, read_rollout};
+use codex_core::{Codex, InitialHistory, SpawnParams};
+use codex_protocol::protocol::{AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy};
+use codex_protocol::rollout::SessionSource;
+use codex_protocol::user_input::UserInput;
+
+pub use cli::{Color, ExecArgs, ExecCommand, ResumeArgs};
+use human_output::HumanProcessor;
+use json_output::JsonProcessor;
+
+/// Exit code after Ctrl-C.
+const INTERRUPTED_EXIT_CODE: u8 = 130;
+
+/// Runs `codex exec`; never panics on bad input, every error is a message.
+pub fn run_main(args: ExecArgs, overrides: CliOverrides) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args, overrides)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Output {
+    Human(HumanProcessor),
+    Json(JsonProcessor),
+}
+
+async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<ExitCode> {
+    overrides.default_approval_policy = Some(AskForApproval::Never);
+    overrides.additional_writable_roots = args.add_dir.clone();
+    let codex_home = find_codex_home()?;
+    let config = load_config(&codex_home, &overrides)?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+
+    let (resume, prompt_arg, images) = match &args.command {
+        Some(ExecCommand::Resume(resume)) => {
+            let mut resume = resume.clone();
+            // `resume --last "follow-up"`: the one positional is the prompt.
+            if resume.last && resume.prompt.is_none() {
+                resume.prompt = resume.session_id.take();
+            }
+            let prompt = resume.prompt.clone();
+            let images = resume.images.clone();
+            (Some(resume), prompt, images)
+        }
+        None => (None, args.prompt.clone(), args.images.clone()),
+    };
+
+    if !args.skip_git_repo_check
+        && !matches!(config.sandbox_policy, SandboxPolicy::DangerFullAccess)
+        && !inside_git_repo(&config.cwd)
+    {
+        anyhow::bail!(
+            "{} is not inside a Git repository; run codex exec in a repository, or pass --skip-git-repo-check",
+            config.cwd.display()
+        );
+    }
+    let output_schema = match &args.output_schema {
+        Some(path) => Some(read_schema(path)?),
+        None => None,
+    };
+    let initial_history = match &resume {
+        None => InitialHistory::New,
+        Some(resume) => resume_history(&config, resume)?,
+    };
+    let prompt = prompt::read_prompt(prompt_arg)?;
+    let mut items: Vec<UserInput> = images
+        .into_iter()
+        .map(|path| {
+            let path = config.cwd.join(path);
+            if !path.is_file() {
+                anyhow::bail!("image {} does not exist", path.display());
+            }
+            Ok(UserInput::LocalImage { path })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    items.push(UserInput::Text {
+        text: prompt.clone(),
+    });
+
+    let codex = Codex::spawn(
+        config.clone(),
+        SpawnParams {
+            initial_history,
+            source: SessionSource::Exec,
+            originator: "codex_exec".to_string(),
+            ephemeral: args.ephemeral,
+            linux_sandbox_exe: std::env::current_exe().ok(),
+        },
+    )
+    .await?;
+
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut output = if args.json {
+        Output::Json(JsonProcessor::default())
+    } else {
+        Output::Human(HumanProcessor::new(color, &config))
+    };
+
+    codex
+        .submit(Op::AddToHistory {
+            text: prompt.clone(),
+        })
+        .await?;
+    let turn_id = codex
+        .submit(Op::UserTurn {
+            items,
+            cwd: config.cwd.clone(),
+            approval_policy: config.approval_policy,
+            sandbox_policy: config.sandbox_policy.clone(),
+            model: config.model.clone(),
+            effort: config.model_reasoning_effort,
+            summary: config.model_reasoning_summary,
+            final_output_json_schema: output_schema,
+        })
+        .await?;
+
+    let interactive = approvals::interactive() && !args.json;
+    let mut last_message: Option<String> = None;
+    let mut turn_failed = false;
+    let mut interrupted = false;
+    let mut shutting_down = false;
+    loop {
+        let event = tokio::select! {
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                eprintln!("interrupted; stopping the turn and saving the session");
+                codex.submit(Op::Interrupt).await?;
+                continue;
+            }
+            _ = tokio::signal::ctrl_c(), if interrupted => {
+                // A second Ctrl-C: stop now.
+                return Ok(ExitCode::from(INTERRUPTED_EXIT_CODE));
+            }
+            event = codex.next_event() => event?,
+        };
+        match &mut output {
+            Output::Human(human) => {
+                if let EventMsg::SessionConfigured(configured) = &event.msg {
+                    human.print_header(&config, configured);
+                } else {
+                    human.process(&event.msg);
+                }
+            }
+            Output::Json(json) => {
+                let mut stdout = std::io::stdout().lock();
+                for line in json.process(&event.msg, &config.cwd) {
+                    if let Ok(text) = serde_json::to_string(&line) {
+                        let _ = writeln!(stdout, "{text}");
+                    }
+                }
+                let _ = stdout.flush();
+            }
+        }
+        match event.msg {
+            EventMsg::ExecApprovalRequest(request) => {
+                let question = format!(
+                    "codex wants to run `{}` in {}{}",
+                    codex_core::display_command(&request.command),
+                    request.cwd.display(),
+                    request
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                );
+                let decision = decide(interactive, question).await;
+                codex
+                    .submit(Op::ExecApproval {
+                        id: request.call_id,
+                        decision,
+                    })
+                    .await?;
+            }
+            EventMsg::ApplyPatchApprovalRequest(request) => {
+                let mut files: Vec<String> = request
+                    .changes
+                    .keys()
+                    .map(|p| p.display().to_string())
+                    .collect();
+                files.sort();
+                let question = format!(
+                    "codex wants to change {}{}",
+                    files.join(", "),
+                    request
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                );
+                let decision = decide(interactive, question).await;
+                codex
+                    .submit(Op::PatchApproval {
+                        id: request.call_id,
+                        decision,
+                    })
+                    .await?;
+            }
+            EventMsg::Error(_) if event.id == turn_id => turn_failed = true,
+            EventMsg::TaskComplete(done) if event.id == turn_id => {
+                last_message = done.last_agent_message;
+                if !shutting_down {
+                    shutting_down = true;
+                    codex.submit(Op::Shutdown).await?;
+                }
+            }
+            EventMsg::TurnAborted(_) if event.id == turn_id => {
+                turn_failed = true;
+                if !shutting_down {
+                    shutting_down = true;
+                    codex.submit(Op::Shutdown).await?;
+                }
+            }
+            EventMsg::ShutdownComplete => break,
+            _ => {}
+        }
+    }
+
+    if let Some(path) = &args.output_last_message {
+        write_private(path, last_message.as_deref().unwrap_or_default())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if !args.json
+        && let Some(message) = &last_message
+    {
+        println!("{message}");
+    }
+    Ok(if interrupted {
+        ExitCode::from(INTERRUPTED_EXIT_CODE)
+    } else if turn_failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn decide(interactive: bool, question: String) -> ReviewDecision {
+    if !interactive {
+        eprintln!("{question}: denied (no terminal to ask on)");
+        return ReviewDecision::Denied;
+    }
+    tokio::task::spawn_blocking(move || approvals::ask(&question))
+        .await
+        .unwrap_or(ReviewDecision::Denied)
+}
+
+fn inside_git_repo(cwd: &Path) -> bool {
+    cwd.ancestors().any(|dir| dir.join(".git").exists())
+}
+
+fn read_schema(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --output-schema {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("--output-schema {} is not valid JSON", path.display()))
+}
+
+fn resume_history(config: &Config, resume: &ResumeArgs) -> anyhow::Result<InitialHistory> {
+    let path: PathBuf = match (&resume.session_id, resume.last) {
+        (Some(id), _) => find_rollout_by_id(&config.codex_home, id).with_context(|| {
+            format!(
+                "no session with id `{id}` under {}",
+                config.codex_home.join("sessions").display()
+            )
+        })?,
+        (None, true) => {
+            let cwd = (!resume.all).then_some(config.cwd.as_path());
+            find_latest_rollout(&config.codex_home, cwd).with_context(|| {
+                if resume.all {
+                    "there is no session to resume".to_string()
+                } else {
+                    format!(
+                        "there is no session started in {} to resume (use --all for any directory)",
+                        config.cwd.display()
+                    )
+                }
+            })?
+        }
+        (None, false) => anyhow::bail!("resume needs a session id or --last"),
+    };
+    let file = read_rollout(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta = file
+        .meta
+        .with_context(|| format!("{} has no session header line", path.display()))?;
+    Ok(InitialHistory::Resumed {
+        thread_id: meta.meta.id,
+        items: file.items,
+        rollout_path: path,
+    })
+}
+
+/// Writes `text` to a new 0600 file (it holds model output).
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') && !text.is_empty() {
+        file.write_all(b"\n")?;
+    }
+    Ok(())
+}
