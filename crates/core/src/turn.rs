@@ -12,6 +12,7 @@ use codex_protocol::protocol::{
 };
 use codex_protocol::user_input::UserInput;
 use futures::StreamExt;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
@@ -246,6 +247,34 @@ where
     }
 }
 
+/// Orders the tool calls of one response. Parallel-safe calls run together
+/// but after every earlier exclusive call; an exclusive call runs after every
+/// earlier call. The order is fixed when a call arrives, not by which task
+/// the scheduler happens to run first.
+#[derive(Default)]
+struct ToolSequencer {
+    /// Completion signals of all earlier calls, and of the exclusive ones.
+    all: Vec<watch::Receiver<bool>>,
+    exclusive: Vec<watch::Receiver<bool>>,
+}
+
+impl ToolSequencer {
+    /// What the next call waits for, and the signal it sends when done.
+    fn next(&mut self, parallel_safe: bool) -> (Vec<watch::Receiver<bool>>, watch::Sender<bool>) {
+        let wait_for = if parallel_safe {
+            self.exclusive.clone()
+        } else {
+            self.all.clone()
+        };
+        let (done, receiver) = watch::channel(false);
+        self.all.push(receiver.clone());
+        if !parallel_safe {
+            self.exclusive.push(receiver);
+        }
+        (wait_for, done)
+    }
+}
+
 /// What happens to one output item of the stream.
 enum Slot {
     Done(Processed),
@@ -266,8 +295,7 @@ async fn try_run_turn(
         _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
         stream = ctx.client.stream(prompt) => stream?,
     };
-    // Calls that may not overlap take this exclusively; others share it.
-    let gate = Arc::new(tokio::sync::RwLock::new(()));
+    let mut sequencer = ToolSequencer::default();
     let mut slots: Vec<Slot> = Vec::new();
     let usage = loop {
         let event = tokio::select! {
@@ -297,21 +325,17 @@ async fn try_run_turn(
             ResponseEvent::OutputItemDone(item) => match build_tool_call(&item) {
                 Ok(Some(call)) => {
                     info!(tool = %call.name, call_id = %call.call_id, "tool call");
-                    let (session, ctx, turn_state, gate) = (
-                        Arc::clone(session),
-                        Arc::clone(ctx),
-                        Arc::clone(turn_state),
-                        Arc::clone(&gate),
-                    );
+                    let (session, ctx, turn_state) =
+                        (Arc::clone(session), Arc::clone(ctx), Arc::clone(turn_state));
+                    let (wait_for, done) = sequencer.next(is_parallel_safe(&call.name));
                     let handle = tokio::spawn(async move {
+                        for mut earlier in wait_for {
+                            // Err: that call was aborted, which also means done.
+                            let _ = earlier.wait_for(|finished| *finished).await;
+                        }
                         let (call_id, shape) = (call.call_id.clone(), call.shape);
-                        let output = if is_parallel_safe(&call.name) {
-                            let _shared = gate.read().await;
-                            handlers::dispatch(&session, &ctx, &turn_state, call).await
-                        } else {
-                            let _exclusive = gate.write().await;
-                            handlers::dispatch(&session, &ctx, &turn_state, call).await
-                        };
+                        let output = handlers::dispatch(&session, &ctx, &turn_state, call).await;
+                        let _ = done.send(true);
                         output_item(&call_id, shape, output)
                     });
                     slots.push(Slot::Running(item, handle));

@@ -1,5 +1,9 @@
 mod cli_basics;
 mod debug_config;
+mod exec;
+mod exec_approvals;
+mod exec_json;
+mod exec_sessions;
 mod login;
 mod program_names;
 mod sandbox;

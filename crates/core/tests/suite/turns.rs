@@ -380,3 +380,35 @@ async fn the_notify_program_gets_the_turn_as_json() {
     assert_eq!(json["thread-id"], session.configured.session_id.to_string());
     assert_eq!(json["cwd"], session.config.cwd.display().to_string());
 }
+
+#[tokio::test]
+async fn an_exclusive_call_waits_for_the_calls_before_it() {
+    let server = MockModelServer::start();
+    server.push_turn(
+        Turn::new()
+            .function_call(
+                "slow",
+                "shell",
+                json!({"command": ["bash", "-c", "sleep 0.3; echo draft > made.txt"]}),
+            )
+            .custom_tool_call(
+                "patch",
+                "apply_patch",
+                "*** Begin Patch\n*** Update File: made.txt\n@@\n-draft\n+final\n*** End Patch\n",
+            ),
+    );
+    server.push_turn(Turn::new().text("done"));
+    let session = start(&server, "responses", "", full_access).await;
+    session.submit_text("go").await;
+    session.run_to_end().await;
+    assert_eq!(
+        std::fs::read_to_string(session.home.workspace().join("made.txt")).unwrap(),
+        "final\n"
+    );
+    assert!(
+        server.requests()[1]
+            .tool_output("patch")
+            .unwrap()
+            .starts_with("Success.")
+    );
+}

@@ -1,0 +1,104 @@
+//! `codex exec --json`, line by line.
+
+use codex_test_support::{Turn, Usage};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+use super::exec::{ExecEnv, stderr, stdout};
+
+#[test]
+fn the_event_stream_matches_the_reference_schema() {
+    let env = ExecEnv::new();
+    env.server.push_turn(
+        Turn::new()
+            .reasoning("Looking at the files", None)
+            .function_call("c1", "shell", json!({"command": ["echo", "hi"]}))
+            .function_call(
+                "plan",
+                "update_plan",
+                json!({"plan": [{"step": "say hi", "status": "in_progress"}]}),
+            )
+            .usage(10, 5),
+    );
+    env.server.push_turn(
+        Turn::new()
+            .custom_tool_call(
+                "p1",
+                "apply_patch",
+                "*** Begin Patch\n*** Add File: hi.txt\n+hi\n*** End Patch\n",
+            )
+            .function_call(
+                "plan2",
+                "update_plan",
+                json!({"plan": [{"step": "say hi", "status": "completed"}]}),
+            )
+            .full_usage(Usage {
+                input_tokens: 20,
+                cached_input_tokens: 4,
+                output_tokens: 3,
+                reasoning_output_tokens: 0,
+                total_tokens: 23,
+            }),
+    );
+    env.server
+        .push_turn(Turn::new().text("Said hi.").usage(30, 2));
+    let output = env
+        .exec()
+        .args(["--json", "--full-auto", "say hi"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let thread_id = lines[0]["thread_id"].as_str().unwrap().to_string();
+    assert_eq!(thread_id.len(), 36);
+    assert_eq!(
+        lines,
+        vec![
+            json!({"type": "thread.started", "thread_id": thread_id}),
+            json!({"type": "turn.started"}),
+            json!({"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "Looking at the files"}}),
+            json!({"type": "item.started", "item": {"id": "item_1", "type": "command_execution",
+                "command": "echo hi", "aggregated_output": "", "status": "in_progress"}}),
+            json!({"type": "item.completed", "item": {"id": "item_1", "type": "command_execution",
+                "command": "echo hi", "aggregated_output": "hi\n", "exit_code": 0, "status": "completed"}}),
+            json!({"type": "item.started", "item": {"id": "item_2", "type": "todo_list",
+                "items": [{"text": "say hi", "completed": false}]}}),
+            json!({"type": "item.completed", "item": {"id": "item_3", "type": "file_change",
+                "changes": [{"path": "hi.txt", "kind": "add"}], "status": "completed"}}),
+            json!({"type": "item.updated", "item": {"id": "item_2", "type": "todo_list",
+                "items": [{"text": "say hi", "completed": true}]}}),
+            json!({"type": "item.completed", "item": {"id": "item_4", "type": "agent_message", "text": "Said hi."}}),
+            json!({"type": "item.completed", "item": {"id": "item_2", "type": "todo_list",
+                "items": [{"text": "say hi", "completed": true}]}}),
+            json!({"type": "turn.completed", "usage": {"input_tokens": 60, "cached_input_tokens": 4, "output_tokens": 10}}),
+        ]
+    );
+}
+
+#[test]
+fn a_failed_turn_is_reported_in_the_stream() {
+    let env = ExecEnv::new();
+    env.server.push(codex_test_support::Reply::status(
+        400,
+        r#"{"error":{"message":"bad"}}"#,
+    ));
+    let output = env.exec().args(["--json", "hi"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[1], json!({"type": "turn.started"}));
+    assert_eq!(
+        lines[2],
+        json!({"type": "error", "message": "the request was rejected (400): bad"})
+    );
+    assert_eq!(
+        lines[3],
+        json!({"type": "turn.failed", "error": {"message": "the request was rejected (400): bad"}})
+    );
+    assert_eq!(lines.len(), 4);
+}
