@@ -8,7 +8,7 @@ use codex_config::CliOverrides;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
-use crate::{debug_config, login, sandbox_cmd};
+use crate::{debug_config, debug_logs, login, sandbox_cmd};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
@@ -181,6 +181,30 @@ enum DebugCommand {
     /// Print the effective configuration, with where each value came from.
     Config,
 
+    /// Print the engine's logs from the state database.
+    Logs {
+        /// Only this session's logs.
+        #[arg(long, value_name = "ID")]
+        thread: Option<String>,
+        /// Only this level and more severe (trace, debug, info, warn, error).
+        #[arg(long)]
+        level: Option<String>,
+        /// How many of the newest lines to print.
+        #[arg(short = 'n', long, default_value_t = 200)]
+        limit: usize,
+        /// Keep printing new lines as they arrive.
+        #[arg(short, long)]
+        follow: bool,
+    },
+
+    /// List recent sessions (those started in this directory unless --all).
+    Sessions {
+        #[arg(long)]
+        all: bool,
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: usize,
+    },
+
     /// Same as `codex sandbox linux`.
     #[cfg(target_os = "linux")]
     Landlock {
@@ -221,6 +245,18 @@ pub fn run() -> ExitCode {
         Some(Command::Debug {
             command: DebugCommand::Config,
         }) => debug_config::run(&cli.shared),
+        Some(Command::Debug {
+            command:
+                DebugCommand::Logs {
+                    thread,
+                    level,
+                    limit,
+                    follow,
+                },
+        }) => debug_logs::run_logs(thread, level, limit, follow),
+        Some(Command::Debug {
+            command: DebugCommand::Sessions { all, limit },
+        }) => debug_logs::run_sessions(all, limit),
         #[cfg(target_os = "linux")]
         Some(Command::Debug {
             command: DebugCommand::Landlock { command },

@@ -8,6 +8,7 @@
 mod arg0;
 mod cli;
 mod debug_config;
+mod debug_logs;
 mod login;
 mod sandbox_cmd;
 

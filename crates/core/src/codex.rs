@@ -17,7 +17,7 @@ use codex_protocol::rollout::{
     GitInfo, RolloutItem, SessionMeta, SessionMetaLine, SessionSource, TurnContextItem,
 };
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{Instrument, debug, info, warn};
 
 use crate::compact::{build_compacted_history, collect_user_messages};
 use crate::environment_context::EnvironmentContext;
@@ -66,6 +66,9 @@ pub struct SpawnParams {
     /// The program that plays `codex-linux-sandbox` (normally the running
     /// `codex` binary).
     pub linux_sandbox_exe: Option<PathBuf>,
+    /// The state database, if the frontend opened one (the session works
+    /// without it).
+    pub state_db: Option<codex_state::StateDb>,
 }
 
 /// The engine, as a queue pair.
@@ -83,7 +86,9 @@ impl Codex {
         let (tx_event, rx_event) = mpsc::unbounded_channel();
         let (session, previous_env) = start_session(config, params, tx_event).await?;
         let thread_id = session.thread_id;
-        tokio::spawn(submission_loop(session, rx_sub, previous_env));
+        // Everything the session does is logged under its thread id.
+        let span = tracing::info_span!("session", thread_id = %thread_id);
+        tokio::spawn(submission_loop(session, rx_sub, previous_env).instrument(span));
         Ok(Self {
             next_id: AtomicU64::new(0),
             tx_sub,
@@ -137,7 +142,6 @@ async fn start_session(
         &|var| std::env::var(var).ok(),
     )?
     .map(|(key, _)| key);
-    let http = http_client(&codex_client::user_agent(&params.originator))?;
     let user_instructions = user_instructions(&config);
     let base_instructions = config
         .base_instructions
@@ -188,7 +192,10 @@ async fn start_session(
     // Independent start-up work, concurrently.
     let codex_home = config.codex_home.clone();
     let cwd = config.cwd.clone();
-    let (rollout, history_meta) = tokio::join!(
+    let user_agent = codex_client::user_agent(&params.originator);
+    let (http, rollout, history_count) = tokio::join!(
+        // Loading the system's root certificates takes milliseconds.
+        tokio::task::spawn_blocking(move || http_client(&user_agent)),
         async {
             match rollout_params {
                 Some(RolloutRecorderParams::Create {
@@ -196,23 +203,25 @@ async fn start_session(
                     mut meta,
                 }) => {
                     meta.git = git_info(&cwd).await;
+                    let git = meta.git.clone();
                     RolloutRecorder::new(
                         &codex_home,
                         RolloutRecorderParams::Create { thread_id, meta },
                     )
                     .await
-                    .map(Some)
+                    .map(|recorder| (Some(recorder), git))
                 }
-                Some(resume) => RolloutRecorder::new(&codex_home, resume).await.map(Some),
-                None => Ok(None),
+                Some(resume) => RolloutRecorder::new(&codex_home, resume)
+                    .await
+                    .map(|recorder| (Some(recorder), None)),
+                None => Ok((None, None)),
             }
         },
-        tokio::task::spawn_blocking({
-            let codex_home = config.codex_home.clone();
-            move || message_history::history_metadata(&codex_home)
-        }),
+        count_history_entries(config.codex_home.clone(), params.state_db.clone()),
     );
-    let rollout = rollout.map_err(|err| {
+    let http =
+        http.map_err(|err| CodexErr::Fatal(format!("cannot build the HTTP client: {err}")))??;
+    let (rollout, git) = rollout.map_err(|err| {
         CodexErr::Fatal(format!(
             "cannot write the session file under {}: {err}",
             config
@@ -221,7 +230,8 @@ async fn start_session(
                 .display()
         ))
     })?;
-    let (history_log_id, history_entry_count) = history_meta.unwrap_or((0, 0));
+    let history_log_id = history_count.log_id;
+    let history_entry_count = history_count.entries;
 
     let configuration = SessionConfiguration {
         provider_id: config.model_provider_id.clone(),
@@ -235,8 +245,43 @@ async fn start_session(
         final_output_json_schema: None,
     };
     let rollout_path = rollout.as_ref().map(|r| r.path().to_path_buf());
+    let state_db = params.state_db.clone();
+    if let (Some(db), Some(path)) = (&state_db, &rollout_path) {
+        match &params.initial_history {
+            InitialHistory::Resumed { .. } => {
+                crate::thread_index::record_activity(db, thread_id.to_string(), None, None).await;
+            }
+            _ => {
+                let now = crate::thread_index::unix_now();
+                crate::thread_index::record_new_thread(
+                    db,
+                    codex_state::ThreadRow {
+                        id: thread_id.to_string(),
+                        rollout_path: path.clone(),
+                        created_at: now,
+                        updated_at: now,
+                        source: params.source.as_str().to_string(),
+                        model_provider: config.model_provider_id.clone(),
+                        model: Some(config.model.clone()),
+                        cwd: config.cwd.clone(),
+                        title: String::new(),
+                        sandbox_policy: config.sandbox_policy.to_string(),
+                        approval_mode: config.approval_policy.to_string(),
+                        tokens_used: 0,
+                        archived: false,
+                        git_branch: git.as_ref().and_then(|g| g.branch.clone()),
+                        git_sha: git.as_ref().and_then(|g| g.commit_hash.clone()),
+                        git_origin_url: git.as_ref().and_then(|g| g.repository_url.clone()),
+                    },
+                )
+                .await;
+            }
+        }
+    }
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
+        state_db,
+        history_count,
         rollout,
         http,
         api_key,
@@ -248,6 +293,13 @@ async fn start_session(
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
+    info!(
+        thread_id = %thread_id,
+        model = %configuration.model,
+        provider = %configuration.provider_id,
+        cwd = %configuration.cwd.display(),
+        "session started"
+    );
 
     let initial_messages = match &params.initial_history {
         InitialHistory::Resumed { items, .. } | InitialHistory::Forked { items, .. } => Some(
@@ -457,8 +509,9 @@ async fn submission_loop(
                 let session = Arc::clone(&session);
                 tokio::spawn(async move {
                     let codex_home = session.services.config.codex_home.clone();
+                    let known = Some(session.services.history_count);
                     let entry = tokio::task::spawn_blocking(move || {
-                        message_history::lookup(&codex_home, log_id, offset)
+                        message_history::lookup(&codex_home, log_id, offset, known)
                     })
                     .await
                     .unwrap_or(None);
@@ -553,4 +606,40 @@ async fn git_info(cwd: &std::path::Path) -> Option<GitInfo> {
         branch,
         repository_url,
     })
+}
+
+/// Counts history.jsonl entries, starting from the count the state database
+/// remembers (if any) and remembering the new one for the next session.
+async fn count_history_entries(
+    codex_home: PathBuf,
+    state_db: Option<codex_state::StateDb>,
+) -> message_history::HistoryCount {
+    use message_history::HistoryCount;
+    let previous = match &state_db {
+        Some(db) => db
+            .call(|conn| codex_state::threads::get_meta(conn, HistoryCount::META_KEY))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|text| HistoryCount::decode(&text)),
+        None => None,
+    };
+    let count =
+        tokio::task::spawn_blocking(move || message_history::count_entries(&codex_home, previous))
+            .await
+            .unwrap_or_default();
+    if let Some(db) = state_db
+        && previous != Some(count)
+    {
+        // Off the start-up path: the session does not wait for this write.
+        tokio::spawn(async move {
+            let value = count.encode();
+            let _ = db
+                .call(move |conn| {
+                    codex_state::threads::set_meta(conn, HistoryCount::META_KEY, &value)
+                })
+                .await;
+        });
+    }
+    count
 }

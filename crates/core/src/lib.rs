@@ -33,6 +33,7 @@ mod safety;
 mod session;
 mod state;
 mod tasks;
+pub mod thread_index;
 mod tools;
 mod turn;
 mod turn_context;

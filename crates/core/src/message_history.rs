@@ -12,7 +12,7 @@
 //! readers that old offsets no longer apply.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,9 +22,10 @@ use codex_protocol::message_history::HistoryEntry;
 
 pub const HISTORY_FILENAME: &str = "history.jsonl";
 
-/// Attempts to take the lock before giving up.
-const LOCK_ATTEMPTS: usize = 10;
-const LOCK_RETRY_SLEEP: Duration = Duration::from_millis(100);
+/// How long to keep trying to take the lock before giving up.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+/// Attempts to reopen a file that was replaced under us.
+const REOPEN_ATTEMPTS: usize = 10;
 /// Trimming keeps this share of `max_bytes`, so it does not run on every append.
 const SOFT_CAP_RATIO: f64 = 0.8;
 
@@ -58,7 +59,7 @@ pub fn append_entry(
 
     // The file may be replaced (trimmed) by another process between open and
     // lock; then the lock is on a file nobody reads, so reopen.
-    for _ in 0..LOCK_ATTEMPTS {
+    for _ in 0..REOPEN_ATTEMPTS {
         let mut file = open_private(&path)?;
         lock_with_retries(&file, false)?;
         if !same_file(&file, &path)? {
@@ -79,40 +80,195 @@ pub fn append_entry(
     ))
 }
 
-/// `(log_id, entry count)` of the history file; `(0, 0)` if there is none.
-pub fn history_metadata(codex_home: &Path) -> (u64, usize) {
-    let path = history_path(codex_home);
-    let Ok(file) = File::open(&path) else {
-        return (0, 0);
+/// The file's identity, its length, and how many entries that length holds.
+///
+/// Counting a large history takes a full read (about 35 ms for a million
+/// entries), so the engine keeps the last count in the state database and
+/// the next session reads only what was appended since.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HistoryCount {
+    /// The file's inode; a trim writes a new file, so a new id.
+    pub log_id: u64,
+    /// Bytes counted.
+    pub bytes: u64,
+    /// Complete lines (entries) in those bytes.
+    pub entries: usize,
+}
+
+impl HistoryCount {
+    /// Key under which the engine stores the count in the state database.
+    pub const META_KEY: &str = "history_count";
+
+    /// `log_id:bytes:entries`.
+    pub fn encode(&self) -> String {
+        format!("{}:{}:{}", self.log_id, self.bytes, self.entries)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.split(':');
+        let count = Self {
+            log_id: parts.next()?.parse().ok()?,
+            bytes: parts.next()?.parse().ok()?,
+            entries: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(count)
+    }
+}
+
+/// Counts the entries of the history file; `HistoryCount::default()` if
+/// there is none.
+///
+/// With `previous` from the same file (same inode, no shorter), only the
+/// bytes appended since are read. A file rewritten in place to the same
+/// or a greater length is not detected; codex itself never does that (it
+/// trims through a new file).
+pub fn count_entries(codex_home: &Path, previous: Option<HistoryCount>) -> HistoryCount {
+    let Ok(mut file) = File::open(history_path(codex_home)) else {
+        return HistoryCount::default();
+    };
+    let Ok(metadata) = file.metadata() else {
+        return HistoryCount::default();
     };
     let log_id = inode(&file).unwrap_or(0);
-    (log_id, count_lines(file).unwrap_or(0))
+    let bytes = metadata.len();
+    let (start, base) = match previous {
+        Some(p) if p.log_id == log_id && p.bytes <= bytes => (p.bytes, p.entries),
+        _ => (0, 0),
+    };
+    // Count up to the length just seen: a line being appended right now
+    // has no newline yet and is counted next time.
+    let counted = file
+        .seek(SeekFrom::Start(start))
+        .and_then(|_| count_lines((&file).take(bytes - start)));
+    match counted {
+        Ok(entries) => HistoryCount {
+            log_id,
+            bytes,
+            entries: base + entries,
+        },
+        Err(_) => HistoryCount {
+            log_id,
+            ..HistoryCount::default()
+        },
+    }
 }
 
 /// Entry `offset` (0-based) of the file identified by `log_id`, or None if
 /// there is no such entry or the file is not that file any more.
-pub fn lookup(codex_home: &Path, log_id: u64, offset: usize) -> Option<HistoryEntry> {
+///
+/// `known` is a count of the same file taken earlier (the one announced at
+/// session start): entries in the newer half of it are found by reading
+/// backwards from its end, so the newest entries (those a user pages through
+/// first) cost a few kilobytes of reading instead of the whole file.
+pub fn lookup(
+    codex_home: &Path,
+    log_id: u64,
+    offset: usize,
+    known: Option<HistoryCount>,
+) -> Option<HistoryEntry> {
     let file = File::open(history_path(codex_home)).ok()?;
     if inode(&file).ok()? != log_id {
         return None;
     }
     lock_with_retries(&file, true).ok()?;
-    let mut reader = BufReader::new(&file);
-    let mut line = Vec::new();
-    for _ in 0..offset {
-        line.clear();
-        if reader.read_until(b'\n', &mut line).ok()? == 0 {
-            return None;
+    let from_end = known.filter(|k| {
+        k.log_id == log_id
+            // Nearer the end than the start: otherwise forwards is shorter.
+            && offset < k.entries
+            && offset >= k.entries / 2
+            && file.metadata().is_ok_and(|m| m.len() >= k.bytes)
+    });
+    if let Some(known) = from_end {
+        // Falls through to the forward scan if the file was rewritten in
+        // place and the line found is not an entry.
+        if let Ok(Some(line)) = line_from_end(&file, known.bytes, known.entries - offset)
+            && let Ok(entry) = serde_json::from_slice(&line)
+        {
+            return Some(entry);
         }
     }
-    line.clear();
-    if reader.read_until(b'\n', &mut line).ok()? == 0 {
-        return None;
-    }
+    let line = nth_line(&file, offset).ok()??;
     serde_json::from_slice(&line).ok()
 }
 
-fn count_lines(mut file: File) -> std::io::Result<usize> {
+/// The line that ends at the `k`-th newline (1-based) before byte `limit`,
+/// counting backwards.
+fn line_from_end(file: &File, limit: u64, k: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let Some(end) = nth_newline_back(file, limit, k)? else {
+        return Ok(None);
+    };
+    let start = nth_newline_back(file, end, 1)?.map_or(0, |pos| pos + 1);
+    let mut line = vec![0u8; (end - start) as usize];
+    read_exact_at(file, &mut line, start)?;
+    Ok(Some(line))
+}
+
+/// Position of the `k`-th newline (1-based) before byte `limit`, reading
+/// backwards 64 KiB at a time.
+fn nth_newline_back(file: &File, limit: u64, k: usize) -> std::io::Result<Option<u64>> {
+    const CHUNK: u64 = 64 << 10;
+    let mut buf = vec![0u8; CHUNK as usize];
+    let mut remaining = k;
+    let mut end = limit;
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let chunk = &mut buf[..(end - start) as usize];
+        read_exact_at(file, chunk, start)?;
+        let found = memchr::memrchr_iter(b'\n', chunk).count();
+        if found >= remaining {
+            let pos = memchr::memrchr_iter(b'\n', chunk).nth(remaining - 1);
+            return Ok(pos.map(|p| start + p as u64));
+        }
+        remaining -= found;
+        end = start;
+    }
+    Ok(None)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(mut file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(at))?;
+    file.read_exact(buf)
+}
+
+/// Line `n` (0-based, without its newline), found by scanning for newlines
+/// a megabyte at a time.
+fn nth_line(mut file: &File, n: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut seen = 0;
+    let mut line = Vec::new();
+    let mut collecting = n == 0;
+    loop {
+        let read = file.read(&mut buf)?;
+        if read == 0 {
+            return Ok(collecting.then_some(line).filter(|l| !l.is_empty()));
+        }
+        let mut chunk = &buf[..read];
+        if !collecting {
+            let Some(pos) = memchr::memchr_iter(b'\n', chunk).nth(n - seen - 1) else {
+                seen += memchr::memchr_iter(b'\n', chunk).count();
+                continue;
+            };
+            collecting = true;
+            chunk = &chunk[pos + 1..];
+        }
+        match memchr::memchr(b'\n', chunk) {
+            Some(end) => {
+                line.extend_from_slice(&chunk[..end]);
+                return Ok(Some(line));
+            }
+            None => line.extend_from_slice(chunk),
+        }
+    }
+}
+
+fn count_lines(mut file: impl Read) -> std::io::Result<usize> {
     let mut buf = vec![0u8; 1 << 20];
     let mut count = 0;
     loop {
@@ -151,8 +307,12 @@ fn ensure_private(file: &File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Takes the advisory lock, retrying with short growing waits (a writer
+/// holds it for one line) up to [`LOCK_TIMEOUT`].
 fn lock_with_retries(file: &File, shared: bool) -> std::io::Result<()> {
-    for attempt in 0..LOCK_ATTEMPTS {
+    let deadline = std::time::Instant::now() + LOCK_TIMEOUT;
+    let mut wait = Duration::from_millis(1);
+    loop {
         let result = if shared {
             file.try_lock_shared()
         } else {
@@ -160,22 +320,19 @@ fn lock_with_retries(file: &File, shared: bool) -> std::io::Result<()> {
         };
         match result {
             Ok(()) => return Ok(()),
-            Err(std::fs::TryLockError::WouldBlock) if attempt + 1 < LOCK_ATTEMPTS => {
-                std::thread::sleep(LOCK_RETRY_SLEEP);
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_millis(50));
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::WouldBlock,
-                    "history.jsonl is locked by another process",
+                    "history.jsonl stayed locked by another process",
                 ));
             }
             Err(std::fs::TryLockError::Error(err)) => return Err(err),
         }
     }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::WouldBlock,
-        "history.jsonl is locked by another process",
-    ))
 }
 
 /// Keeps the newest entries within the soft cap, through a new file.

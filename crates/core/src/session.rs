@@ -225,6 +225,10 @@ impl Session {
         self.record_conversation_items(ctx, std::slice::from_ref(&item))
             .await;
         let message = message_text(&item, "user").unwrap_or_default();
+        if let Some(db) = &self.services.state_db {
+            crate::thread_index::record_title(db, self.thread_id.to_string(), message.clone())
+                .await;
+        }
         let images: Vec<String> = encoded
             .iter()
             .filter_map(|i| match i {

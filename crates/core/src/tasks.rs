@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use codex_protocol::protocol::{EventMsg, TaskCompleteEvent, TurnAbortReason, TurnAbortedEvent};
 use codex_protocol::user_input::UserInput;
+use tracing::Instrument;
 
 use crate::session::Session;
 use crate::state::{ActiveTurn, TurnState};
@@ -50,15 +51,20 @@ impl Session {
         });
         let session = Arc::clone(self);
         let task_ctx = Arc::clone(&ctx);
-        let handle = tokio::spawn(async move {
-            let last_message = match kind {
-                TaskKind::Regular => {
-                    turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await
-                }
-                TaskKind::Compact => compact::run_compact_task(&session, &task_ctx, &cancel).await,
-            };
-            session.finish_task(&task_ctx, last_message, &cancel).await;
-        });
+        let handle = tokio::spawn(
+            async move {
+                let last_message = match kind {
+                    TaskKind::Regular => {
+                        turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await
+                    }
+                    TaskKind::Compact => {
+                        compact::run_compact_task(&session, &task_ctx, &cancel).await
+                    }
+                };
+                session.finish_task(&task_ctx, last_message, &cancel).await;
+            }
+            .instrument(tracing::Span::current()),
+        );
         // Err(handle): the task already finished and left the slot.
         let _ = self.active_turn.set_handle(&ctx.sub_id, handle);
     }
@@ -74,6 +80,17 @@ impl Session {
             return;
         }
         self.flush_rollout().await;
+        if let Some(db) = &self.services.state_db {
+            let tokens = self.state.total_tokens();
+            let model = self.state.configuration().model;
+            crate::thread_index::record_activity(
+                db,
+                self.thread_id.to_string(),
+                tokens,
+                Some(model),
+            )
+            .await;
+        }
         self.send_event(
             &ctx.sub_id,
             EventMsg::TaskComplete(TaskCompleteEvent {

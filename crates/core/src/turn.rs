@@ -14,7 +14,7 @@ use codex_protocol::user_input::UserInput;
 use futures::StreamExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::{Instrument, info, warn};
 
 use crate::compact;
 use crate::error::{CodexErr, CodexResult};
@@ -328,16 +328,20 @@ async fn try_run_turn(
                     let (session, ctx, turn_state) =
                         (Arc::clone(session), Arc::clone(ctx), Arc::clone(turn_state));
                     let (wait_for, done) = sequencer.next(is_parallel_safe(&call.name));
-                    let handle = tokio::spawn(async move {
-                        for mut earlier in wait_for {
-                            // Err: that call was aborted, which also means done.
-                            let _ = earlier.wait_for(|finished| *finished).await;
+                    let handle = tokio::spawn(
+                        async move {
+                            for mut earlier in wait_for {
+                                // Err: that call was aborted, which also means done.
+                                let _ = earlier.wait_for(|finished| *finished).await;
+                            }
+                            let (call_id, shape) = (call.call_id.clone(), call.shape);
+                            let output =
+                                handlers::dispatch(&session, &ctx, &turn_state, call).await;
+                            let _ = done.send(true);
+                            output_item(&call_id, shape, output)
                         }
-                        let (call_id, shape) = (call.call_id.clone(), call.shape);
-                        let output = handlers::dispatch(&session, &ctx, &turn_state, call).await;
-                        let _ = done.send(true);
-                        output_item(&call_id, shape, output)
-                    });
+                        .instrument(tracing::Span::current()),
+                    );
                     slots.push(Slot::Running(item, handle));
                 }
                 Ok(None) => {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod exec_events;
 mod human_output;
 mod json_output;
+mod logging;
 mod prompt;
 
 use std::io::{IsTerminal, Write};
@@ -24,6 +25,7 @@ use codex_core::{Codex, InitialHistory, SpawnParams};
 use codex_protocol::protocol::{AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy};
 use codex_protocol::rollout::SessionSource;
 use codex_protocol::user_input::UserInput;
+use codex_state::StateDb;
 
 pub use cli::{Color, ExecArgs, ExecCommand, ResumeArgs};
 use human_output::HumanProcessor;
@@ -66,6 +68,17 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }
+    let _log_guard = logging::init(&config.codex_home);
+    let state_db = match StateDb::open(&config.codex_home) {
+        Ok(db) => {
+            codex_core::thread_index::index_existing_rollouts(&db, &config.codex_home);
+            Some(db)
+        }
+        Err(err) => {
+            eprintln!("warning: the session index is unavailable, continuing without it: {err}");
+            None
+        }
+    };
 
     let (resume, prompt_arg, images) = match &args.command {
         Some(ExecCommand::Resume(resume)) => {
@@ -96,7 +109,7 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     };
     let initial_history = match &resume {
         None => InitialHistory::New,
-        Some(resume) => resume_history(&config, resume)?,
+        Some(resume) => resume_history(&config, state_db.as_ref(), resume)?,
     };
     let prompt = prompt::read_prompt(prompt_arg)?;
     let mut items: Vec<UserInput> = images
@@ -121,6 +134,7 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             originator: "codex_exec".to_string(),
             ephemeral: args.ephemeral,
             linux_sandbox_exe: std::env::current_exe().ok(),
+            state_db,
         },
     )
     .await?;
@@ -294,7 +308,11 @@ fn read_schema(path: &Path) -> anyhow::Result<serde_json::Value> {
         .with_context(|| format!("--output-schema {} is not valid JSON", path.display()))
 }
 
-fn resume_history(config: &Config, resume: &ResumeArgs) -> anyhow::Result<InitialHistory> {
+fn resume_history(
+    config: &Config,
+    state_db: Option<&StateDb>,
+    resume: &ResumeArgs,
+) -> anyhow::Result<InitialHistory> {
     let path: PathBuf = match (&resume.session_id, resume.last) {
         (Some(id), _) => find_rollout_by_id(&config.codex_home, id).with_context(|| {
             format!(
@@ -304,7 +322,11 @@ fn resume_history(config: &Config, resume: &ResumeArgs) -> anyhow::Result<Initia
         })?,
         (None, true) => {
             let cwd = (!resume.all).then_some(config.cwd.as_path());
-            find_latest_rollout(&config.codex_home, cwd).with_context(|| {
+            // The index answers at once; without it, the files are scanned.
+            let indexed = state_db
+                .and_then(|db| codex_core::thread_index::latest_thread(db, cwd))
+                .map(|row| row.rollout_path);
+            indexed.or_else(|| find_latest_rollout(&config.codex_home, cwd)).with_context(|| {
                 if resume.all {
                     "there is no session to resume".to_string()
                 } else {

@@ -7,3 +7,4 @@ mod exec_sessions;
 mod login;
 mod program_names;
 mod sandbox;
+mod state_db;

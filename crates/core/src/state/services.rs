@@ -13,6 +13,11 @@ pub(crate) struct SessionServices {
     pub(crate) config: Arc<Config>,
     /// None for an ephemeral session.
     pub(crate) rollout: Option<RolloutRecorder>,
+    /// The threads index, when the database could be opened.
+    pub(crate) state_db: Option<codex_state::StateDb>,
+    /// history.jsonl as counted at start (announced in SessionConfigured),
+    /// which makes looking up recent entries cheap.
+    pub(crate) history_count: crate::message_history::HistoryCount,
     pub(crate) notifier: UserNotifier,
     /// Shared by all model requests of the session (connection reuse).
     pub(crate) http: HttpClient,

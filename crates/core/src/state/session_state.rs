@@ -171,6 +171,13 @@ impl SharedSessionState {
         }
     }
 
+    /// Tokens used by the session so far.
+    pub(crate) fn total_tokens(&self) -> Option<i64> {
+        lock(&self.0)
+            .token_info
+            .map(|info| info.total_token_usage.total_tokens)
+    }
+
     pub(crate) fn approve_command_for_session(&self, argv: &[String]) {
         lock(&self.0).approved_commands.insert(argv.to_vec());
     }

@@ -60,6 +60,7 @@ pub async fn start_in(
             originator: "codex_test".into(),
             ephemeral: false,
             linux_sandbox_exe: None,
+            state_db: codex_state::StateDb::open(home.path()).ok(),
         },
     )
     .await

@@ -68,3 +68,261 @@ async fn add_and_look_up_entries() {
     };
     assert!(response.entry.is_none(), "a different log id finds nothing");
 }
+
+#[tokio::test]
+async fn session_start_counts_from_the_remembered_count() {
+    use codex_core::message_history::{HistoryCount, count_entries};
+    use codex_state::threads::{get_meta, set_meta};
+
+    let server = MockModelServer::start();
+    let home = home_for(&server, "responses", "");
+    let path = home.path().join("history.jsonl");
+    let line = r#"{"session_id":"s","ts":1,"text":"t"}"#;
+    std::fs::write(&path, format!("{line}\n{line}\n")).unwrap();
+    let session = start_in(home, |_| {}, codex_core::InitialHistory::New).await;
+    assert_eq!(session.configured.history_entry_count, 2);
+    let actual = count_entries(session.home.path(), None);
+
+    // The count is remembered in the state database (written in the background).
+    let db = codex_state::StateDb::open(session.home.path()).unwrap();
+    let mut remembered = None;
+    for _ in 0..200 {
+        remembered = db
+            .call(|c| get_meta(c, HistoryCount::META_KEY))
+            .await
+            .unwrap();
+        if remembered.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(remembered, Some(actual.encode()));
+    session.shutdown().await;
+
+    // The next session trusts it for the bytes it covers and reads only the
+    // rest: a (deliberately wrong) remembered count shows through.
+    let planted = HistoryCount {
+        entries: 40,
+        ..actual
+    };
+    let value = planted.encode();
+    db.call(move |c| set_meta(c, HistoryCount::META_KEY, &value))
+        .await
+        .unwrap();
+    std::fs::write(&path, format!("{line}\n{line}\n{line}\n")).unwrap();
+    let again = start_in(session.home, |_| {}, codex_core::InitialHistory::New).await;
+    assert_eq!(again.configured.history_entry_count, 41);
+}
+
+mod file {
+    //! `history.jsonl` itself: concurrency, identity, trimming, privacy.
+
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::process::Command;
+
+    use codex_config::HistoryPersistence;
+    use codex_core::message_history::{
+        HistoryCount, append_entry, count_entries, history_path, lookup,
+    };
+    use codex_protocol::ThreadId;
+    use codex_protocol::message_history::HistoryEntry;
+
+    const CHILD_ENV: &str = "CODEX_HISTORY_TEST_CHILD_HOME";
+    const PER_PROCESS: usize = 1000;
+
+    #[test]
+    fn eight_processes_appending_leave_every_line_intact() {
+        if let Ok(home) = std::env::var(CHILD_ENV) {
+            let id = ThreadId::new();
+            for i in 0..PER_PROCESS {
+                let text = format!("{id} entry {i} {}", "payload ".repeat(i % 7));
+                append_entry(
+                    std::path::Path::new(&home),
+                    HistoryPersistence::SaveAll,
+                    None,
+                    &id,
+                    &text,
+                )
+                .unwrap();
+            }
+            return;
+        }
+        let home = tempfile::tempdir().unwrap();
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                Command::new(std::env::current_exe().unwrap())
+                    .args([
+                        "--exact",
+                        "suite::history_file::file::eight_processes_appending_leave_every_line_intact",
+                        "--nocapture",
+                    ])
+                    .env(CHILD_ENV, home.path())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success());
+        }
+        let text = std::fs::read_to_string(history_path(home.path())).unwrap();
+        let entries: Vec<HistoryEntry> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("torn line {l:?}: {e}")))
+            .collect();
+        assert_eq!(entries.len(), 8 * PER_PROCESS);
+        let mut by_session = std::collections::HashMap::<String, Vec<usize>>::new();
+        for entry in &entries {
+            let n: usize = entry.text.split(' ').nth(2).unwrap().parse().unwrap();
+            by_session
+                .entry(entry.session_id.clone())
+                .or_default()
+                .push(n);
+        }
+        assert_eq!(by_session.len(), 8);
+        for numbers in by_session.values() {
+            // Each process's lines are all there, in its own order.
+            assert_eq!(numbers, &(0..PER_PROCESS).collect::<Vec<_>>());
+        }
+        assert_eq!(count_entries(home.path(), None).entries, 8 * PER_PROCESS);
+    }
+
+    #[test]
+    fn lookups_follow_the_file_identity() {
+        let home = tempfile::tempdir().unwrap();
+        let id = ThreadId::new();
+        for i in 0..10 {
+            append_entry(
+                home.path(),
+                HistoryPersistence::SaveAll,
+                None,
+                &id,
+                &format!("m{i}"),
+            )
+            .unwrap();
+        }
+        let count = count_entries(home.path(), None);
+        let log_id = count.log_id;
+        assert_eq!(count.entries, 10);
+        for known in [None, Some(count)] {
+            assert_eq!(lookup(home.path(), log_id, 3, known).unwrap().text, "m3");
+            assert_eq!(lookup(home.path(), log_id, 9, known).unwrap().text, "m9");
+            assert!(lookup(home.path(), log_id, 10, known).is_none());
+        }
+
+        // Trimming to max_bytes writes a new file: old offsets no longer apply.
+        let entry_len = std::fs::read_to_string(history_path(home.path()))
+            .unwrap()
+            .len()
+            / 10;
+        append_entry(
+            home.path(),
+            HistoryPersistence::SaveAll,
+            Some(entry_len * 5),
+            &id,
+            "m10",
+        )
+        .unwrap();
+        let HistoryCount {
+            log_id: new_id,
+            entries: new_count,
+            ..
+        } = count_entries(home.path(), Some(count));
+        assert_ne!(new_id, log_id);
+        assert!(lookup(home.path(), log_id, 0, Some(count)).is_none());
+        assert!(new_count < 11);
+        // The count of the old file does not mislead lookups in the new one.
+        let last = lookup(home.path(), new_id, new_count - 1, Some(count)).unwrap();
+        assert_eq!(last.text, "m10", "the newest entries are kept");
+        let size = std::fs::metadata(history_path(home.path())).unwrap().size() as usize;
+        assert!(size <= entry_len * 5, "{size} > {}", entry_len * 5);
+    }
+
+    #[test]
+    fn counting_from_an_earlier_count_reads_only_the_tail() {
+        let home = tempfile::tempdir().unwrap();
+        let id = ThreadId::new();
+        let append = |text: &str| {
+            append_entry(home.path(), HistoryPersistence::SaveAll, None, &id, text).unwrap()
+        };
+        assert_eq!(count_entries(home.path(), None), HistoryCount::default());
+        for i in 0..5 {
+            append(&format!("a{i}"));
+        }
+        let first = count_entries(home.path(), None);
+        assert_eq!(first.entries, 5);
+
+        // A line being written (no newline yet) is not an entry yet...
+        let path = history_path(home.path());
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        use std::io::Write;
+        write!(file, r#"{{"session_id":"{id}","ts":1,"text":"#).unwrap();
+        let partial = count_entries(home.path(), Some(first));
+        assert_eq!(partial.entries, 5);
+        assert!(partial.bytes > first.bytes);
+        // ...and is counted once it is finished.
+        writeln!(file, r#""a5"}}"#).unwrap();
+        append("a6");
+        let later = count_entries(home.path(), Some(partial));
+        assert_eq!(later, count_entries(home.path(), None));
+        assert_eq!(later.entries, 7);
+        for offset in 0..7 {
+            let entry = lookup(home.path(), later.log_id, offset, Some(partial));
+            assert_eq!(entry.unwrap().text, format!("a{offset}"), "offset {offset}");
+        }
+
+        // A count of a longer file (truncated since) is not trusted.
+        let stale = HistoryCount {
+            bytes: later.bytes + 100,
+            entries: 50,
+            ..later
+        };
+        assert_eq!(count_entries(home.path(), Some(stale)), later);
+        assert_eq!(
+            lookup(home.path(), later.log_id, 2, Some(stale))
+                .unwrap()
+                .text,
+            "a2"
+        );
+
+        // The encoding stored in the state database round-trips.
+        assert_eq!(HistoryCount::decode(&later.encode()), Some(later));
+        assert_eq!(HistoryCount::decode("1:2"), None);
+        assert_eq!(HistoryCount::decode("1:2:3:4"), None);
+    }
+
+    #[test]
+    fn privacy_and_opt_out() {
+        let home = tempfile::tempdir().unwrap();
+        let id = ThreadId::new();
+        let path = history_path(home.path());
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        append_entry(
+            home.path(),
+            HistoryPersistence::SaveAll,
+            None,
+            &id,
+            "secret-ish",
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+
+        let other = tempfile::tempdir().unwrap();
+        append_entry(
+            other.path(),
+            HistoryPersistence::None,
+            None,
+            &id,
+            "not kept",
+        )
+        .unwrap();
+        assert!(!history_path(other.path()).exists());
+    }
+}

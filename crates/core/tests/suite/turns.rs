@@ -412,3 +412,27 @@ async fn an_exclusive_call_waits_for_the_calls_before_it() {
             .starts_with("Success.")
     );
 }
+
+#[tokio::test]
+async fn the_threads_index_is_kept_current() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("answer").usage(40, 2));
+    let session = start(&server, "responses", "", |_| {}).await;
+    session.submit_text("index me please").await;
+    session.run_to_end().await;
+    session.shutdown().await;
+    let db = codex_state::StateDb::open(session.home.path()).unwrap();
+    let id = session.configured.session_id.to_string();
+    let row = db
+        .call_blocking(move |conn| codex_state::threads::get_thread(conn, &id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.title, "index me please");
+    assert_eq!(row.tokens_used, 42);
+    assert_eq!(
+        row.rollout_path,
+        session.configured.rollout_path.clone().unwrap()
+    );
+    assert_eq!(row.cwd, session.config.cwd);
+    assert_eq!(row.source, "exec");
+}

@@ -1,0 +1,4 @@
+mod caps;
+mod layer;
+mod processes;
+mod threads;
