@@ -10,9 +10,7 @@ use std::sync::Arc;
 
 use codex_client::{Prompt, ResponseEvent};
 use codex_protocol::models::ResponseItem;
-use codex_protocol::protocol::{
-    AgentMessageEvent, ContextCompactedEvent, ErrorEvent, EventMsg, TaskStartedEvent, TokenUsage,
-};
+use codex_protocol::protocol::{AgentMessageEvent, ContextCompactedEvent, EventMsg, TokenUsage};
 use codex_protocol::rollout::{CompactedItem, RolloutItem};
 use futures::StreamExt;
 
@@ -40,14 +38,7 @@ pub(crate) async fn run_compact_task(
     ctx: &Arc<TurnContext>,
     cancel: &CancellationToken,
 ) -> Option<String> {
-    session
-        .send_event(
-            &ctx.sub_id,
-            EventMsg::TaskStarted(TaskStartedEvent {
-                model_context_window: ctx.model_context_window,
-            }),
-        )
-        .await;
+    session.send_task_started(ctx).await;
     match compact_history(session, ctx, cancel).await {
         Ok(()) => {
             let message = "Compacted the conversation into a summary.".to_string();
@@ -60,14 +51,7 @@ pub(crate) async fn run_compact_task(
         }
         Err(CodexErr::TurnAborted) => {}
         Err(err) => {
-            session
-                .send_event(
-                    &ctx.sub_id,
-                    EventMsg::Error(ErrorEvent {
-                        message: err.to_string(),
-                    }),
-                )
-                .await;
+            session.send_error(&ctx.sub_id, err.to_string()).await;
         }
     }
     None

@@ -19,9 +19,9 @@ use codex_protocol::models::{
 };
 use codex_protocol::protocol::{
     AgentMessageEvent, AgentReasoningEvent, AgentReasoningRawContentEvent,
-    ApplyPatchApprovalRequestEvent, Event, EventMsg, ExecApprovalRequestEvent, FileChange,
-    ItemCompletedEvent, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision, TokenUsage,
-    UserMessageEvent,
+    ApplyPatchApprovalRequestEvent, ErrorEvent, Event, EventMsg, ExecApprovalRequestEvent,
+    FileChange, ItemCompletedEvent, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision,
+    TaskStartedEvent, TokenUsage, UserMessageEvent,
 };
 use codex_protocol::rollout::{RolloutItem, TurnContextItem};
 use codex_protocol::user_input::UserInput;
@@ -85,6 +85,36 @@ impl Session {
         if self.tx_event.send(event).is_err() {
             warn!("nobody is listening for events any more");
         }
+    }
+
+    /// Reports a failure of the task `sub_id` (recorded, like every error).
+    pub(crate) async fn send_error(&self, sub_id: &str, message: String) {
+        self.send_event(sub_id, EventMsg::Error(ErrorEvent { message }))
+            .await;
+    }
+
+    /// `TaskStarted` for the task of `ctx`.
+    pub(crate) async fn send_task_started(&self, ctx: &TurnContext) {
+        self.send_event(
+            &ctx.sub_id,
+            EventMsg::TaskStarted(TaskStartedEvent {
+                model_context_window: ctx.model_context_window,
+            }),
+        )
+        .await;
+    }
+
+    /// `ItemCompleted` for an item of the turn of `ctx` (not recorded: the
+    /// rollout keeps the response item itself).
+    fn send_item_completed(&self, ctx: &TurnContext, item: TurnItem) {
+        self.send_event_unrecorded(
+            &ctx.sub_id,
+            EventMsg::ItemCompleted(ItemCompletedEvent {
+                thread_id: self.thread_id,
+                turn_id: ctx.sub_id.clone(),
+                item,
+            }),
+        );
     }
 
     /// Applies `update` to the settings and returns a context for a turn.
@@ -236,15 +266,11 @@ impl Session {
                 _ => None,
             })
             .collect();
-        self.send_event_unrecorded(
-            &ctx.sub_id,
-            EventMsg::ItemCompleted(ItemCompletedEvent {
-                thread_id: self.thread_id,
-                turn_id: ctx.sub_id.clone(),
-                item: TurnItem::UserMessage(UserMessageItem {
-                    id: format!("user-{}", ctx.sub_id),
-                    content: input.to_vec(),
-                }),
+        self.send_item_completed(
+            ctx,
+            TurnItem::UserMessage(UserMessageItem {
+                id: format!("user-{}", ctx.sub_id),
+                content: input.to_vec(),
             }),
         );
         self.send_event(
@@ -262,15 +288,11 @@ impl Session {
         match item {
             ResponseItem::Message { role, content, id } if role == "assistant" => {
                 let text: String = content.iter().filter_map(ContentItem::text).collect();
-                self.send_event_unrecorded(
-                    &ctx.sub_id,
-                    EventMsg::ItemCompleted(ItemCompletedEvent {
-                        thread_id: self.thread_id,
-                        turn_id: ctx.sub_id.clone(),
-                        item: TurnItem::AgentMessage(AgentMessageItem {
-                            id: id.clone().unwrap_or_default(),
-                            content: vec![AgentMessageContent::Text { text: text.clone() }],
-                        }),
+                self.send_item_completed(
+                    ctx,
+                    TurnItem::AgentMessage(AgentMessageItem {
+                        id: id.clone().unwrap_or_default(),
+                        content: vec![AgentMessageContent::Text { text: text.clone() }],
                     }),
                 );
                 self.send_event(
@@ -297,16 +319,12 @@ impl Session {
                         | ReasoningItemContent::Text { text } => text.clone(),
                     })
                     .collect();
-                self.send_event_unrecorded(
-                    &ctx.sub_id,
-                    EventMsg::ItemCompleted(ItemCompletedEvent {
-                        thread_id: self.thread_id,
-                        turn_id: ctx.sub_id.clone(),
-                        item: TurnItem::Reasoning(ReasoningItem {
-                            id: id.clone(),
-                            summary_text: summary_text.clone(),
-                            raw_content: raw.clone(),
-                        }),
+                self.send_item_completed(
+                    ctx,
+                    TurnItem::Reasoning(ReasoningItem {
+                        id: id.clone(),
+                        summary_text: summary_text.clone(),
+                        raw_content: raw.clone(),
                     }),
                 );
                 for text in summary_text {

@@ -7,8 +7,7 @@ use codex_client::{ClientError, Prompt, ResponseEvent, backoff};
 use codex_protocol::models::{ResponseInputItem, ResponseItem};
 use codex_protocol::protocol::{
     AgentMessageDeltaEvent, AgentReasoningDeltaEvent, AgentReasoningRawContentDeltaEvent,
-    AgentReasoningSectionBreakEvent, ErrorEvent, EventMsg, StreamErrorEvent, TaskStartedEvent,
-    TokenUsage, TurnDiffEvent,
+    AgentReasoningSectionBreakEvent, EventMsg, StreamErrorEvent, TokenUsage, TurnDiffEvent,
 };
 use codex_protocol::user_input::UserInput;
 use futures::StreamExt;
@@ -51,14 +50,7 @@ pub(crate) async fn run_task(
     if input.is_empty() {
         return None;
     }
-    session
-        .send_event(
-            &ctx.sub_id,
-            EventMsg::TaskStarted(TaskStartedEvent {
-                model_context_window: ctx.model_context_window,
-            }),
-        )
-        .await;
+    session.send_task_started(ctx).await;
     session.record_user_input(ctx, &input).await;
 
     let mut input_messages: Vec<String> = input
@@ -101,22 +93,13 @@ pub(crate) async fn run_task(
                         let message = format!(
                             "Conversation is still above the token limit after automatic summarization (limit {limit}, current {current}). Please start a new session or trim your input."
                         );
-                        session
-                            .send_event(&ctx.sub_id, EventMsg::Error(ErrorEvent { message }))
-                            .await;
+                        session.send_error(&ctx.sub_id, message).await;
                         return None;
                     }
                     compacted_this_round = true;
                     if let Err(err) = compact::compact_history(session, ctx, cancel).await {
                         if !matches!(err, CodexErr::TurnAborted) {
-                            session
-                                .send_event(
-                                    &ctx.sub_id,
-                                    EventMsg::Error(ErrorEvent {
-                                        message: err.to_string(),
-                                    }),
-                                )
-                                .await;
+                            session.send_error(&ctx.sub_id, err.to_string()).await;
                         }
                         return None;
                     }
@@ -140,14 +123,7 @@ pub(crate) async fn run_task(
             Err(err) => {
                 info!(%err, "turn error");
                 // The session continues: the user can go on with the conversation.
-                session
-                    .send_event(
-                        &ctx.sub_id,
-                        EventMsg::Error(ErrorEvent {
-                            message: err.to_string(),
-                        }),
-                    )
-                    .await;
+                session.send_error(&ctx.sub_id, err.to_string()).await;
                 return None;
             }
         }

@@ -207,15 +207,13 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
         }
         match event.msg {
             EventMsg::ExecApprovalRequest(request) => {
-                let question = format!(
-                    "codex wants to run `{}` in {}{}",
-                    codex_core::display_command(&request.command),
-                    request.cwd.display(),
-                    request
-                        .reason
-                        .as_deref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
+                let question = approval_question(
+                    format!(
+                        "run `{}` in {}",
+                        codex_core::display_command(&request.command),
+                        request.cwd.display()
+                    ),
+                    request.reason.as_deref(),
                 );
                 let decision = decide(interactive, question).await;
                 codex
@@ -232,14 +230,9 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
                     .map(|p| p.display().to_string())
                     .collect();
                 files.sort();
-                let question = format!(
-                    "codex wants to change {}{}",
-                    files.join(", "),
-                    request
-                        .reason
-                        .as_deref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
+                let question = approval_question(
+                    format!("change {}", files.join(", ")),
+                    request.reason.as_deref(),
                 );
                 let decision = decide(interactive, question).await;
                 codex
@@ -285,6 +278,14 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// "codex wants to <action> (<reason>)".
+fn approval_question(action: String, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("codex wants to {action} ({reason})"),
+        None => format!("codex wants to {action}"),
+    }
 }
 
 async fn decide(interactive: bool, question: String) -> ReviewDecision {
