@@ -1,7 +1,6 @@
 //! API keys: from the environment, or stored by `codex login` in
 //! `$CODEX_HOME/auth.json` (mode 0600, written atomically).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use codex_config::ModelProviderInfo;
@@ -82,30 +81,7 @@ pub fn save_api_key(codex_home: &Path, key: &str) -> Result<(), AuthError> {
     };
     std::fs::create_dir_all(codex_home).map_err(write_err)?;
     let json = serde_json::to_vec_pretty(&auth).map_err(|e| write_err(std::io::Error::other(e)))?;
-    let temp = codex_home.join(format!(".auth.json.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&temp)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        file.write_all(&json)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &path)
-    })();
-    if let Err(err) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(write_err(err));
-    }
-    Ok(())
+    codex_config::private_file::write_atomic(&path, &json).map_err(write_err)
 }
 
 /// Removes `auth.json`. Returns whether there was one.

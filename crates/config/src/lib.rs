@@ -26,6 +26,7 @@ pub mod layers;
 pub mod mcp;
 mod overrides;
 mod position;
+pub mod private_file;
 pub mod provider;
 pub mod schema;
 

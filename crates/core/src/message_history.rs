@@ -283,28 +283,7 @@ fn count_lines(mut file: impl Read) -> std::io::Result<usize> {
 fn open_private(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    ensure_private(&file)?;
-    Ok(file)
-}
-
-/// Tightens the mode to 0600 if the file was created wider by someone else.
-fn ensure_private(file: &File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if file.metadata()?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
+    codex_config::private_file::open(path, &mut options)
 }
 
 /// Takes the advisory lock, retrying with short growing waits (a writer
@@ -353,18 +332,7 @@ fn trim(file: &mut File, path: &Path, max_bytes: usize) -> std::io::Result<()> {
             .position(|&b| b == b'\n')
             .map_or(content.len(), |i| start + i);
     }
-    let temp = path.with_extension(format!("jsonl.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut out = open_private(&temp)?;
-        out.set_len(0)?;
-        out.write_all(&content[start..])?;
-        out.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    codex_config::private_file::write_atomic(path, &content[start..])
 }
 
 #[cfg(unix)]

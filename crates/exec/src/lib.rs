@@ -351,16 +351,11 @@ fn resume_history(
     })
 }
 
-/// Writes `text` to a new 0600 file (it holds model output).
+/// Writes `text` to a 0600 file (it holds model output).
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
+    let mut file = codex_config::private_file::open(path, &mut options)?;
     file.write_all(text.as_bytes())?;
     if !text.ends_with('\n') && !text.is_empty() {
         file.write_all(b"\n")?;

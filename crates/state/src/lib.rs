@@ -102,22 +102,7 @@ fn create_private(path: &Path) -> Result<(), StateError> {
     }
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if file.metadata().map_err(io)?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(io)?;
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = file;
+    codex_config::private_file::open(path, &mut options).map_err(io)?;
     Ok(())
 }
 

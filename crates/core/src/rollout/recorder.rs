@@ -165,27 +165,12 @@ fn create_private_dirs(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// A resumed file written by another program may be wider than 0600; it is
+/// tightened.
 fn open_private(path: &Path, create_new: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
-    options.append(true);
-    if create_new {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        // A resumed file written by another program may be wider.
-        use std::os::unix::fs::PermissionsExt;
-        if file.metadata()?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(file)
+    options.append(true).create_new(create_new);
+    codex_config::private_file::open(path, &mut options)
 }
 
 /// Removes an incomplete last line (left by a crash mid-write), so appended
