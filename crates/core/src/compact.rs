@@ -13,6 +13,7 @@ use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::{AgentMessageEvent, ContextCompactedEvent, EventMsg, TokenUsage};
 use codex_protocol::rollout::{CompactedItem, RolloutItem};
 use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
 
 use crate::environment_context::ENVIRONMENT_CONTEXT_OPEN;
 use crate::error::{CodexErr, CodexResult};
@@ -21,7 +22,7 @@ use crate::instructions::USER_INSTRUCTIONS_OPEN;
 use crate::session::Session;
 use crate::turn::with_stream_retries;
 use crate::turn_context::TurnContext;
-use crate::util::{CancellationToken, truncate_at_char_boundary};
+use crate::util::truncate_at_char_boundary;
 
 pub(crate) const SUMMARIZATION_PROMPT: &str = include_str!("../templates/compact_prompt.md");
 

@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use base64::Engine as _;
+use base64::prelude::BASE64_STANDARD;
 use codex_client::{ModelClient, ModelClientConfig, find_family_for_model};
 use codex_protocol::ThreadId;
 use codex_protocol::items::{
@@ -468,10 +470,7 @@ fn encode_local_images(input: &[UserInput]) -> Vec<UserInput> {
                         _ => "image/png",
                     };
                     UserInput::Image {
-                        image_url: format!(
-                            "data:{mime};base64,{}",
-                            crate::util::base64_encode(&bytes)
-                        ),
+                        image_url: format!("data:{mime};base64,{}", BASE64_STANDARD.encode(&bytes)),
                     }
                 }
                 Err(err) => UserInput::Text {

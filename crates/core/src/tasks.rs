@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use codex_protocol::protocol::{EventMsg, TaskCompleteEvent, TurnAbortReason, TurnAbortedEvent};
 use codex_protocol::user_input::UserInput;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::session::Session;
 use crate::state::{ActiveTurn, TurnState};
 use crate::turn_context::TurnContext;
-use crate::util::CancellationToken;
 use crate::{compact, turn};
 
 /// How long an interrupted task gets to record what it completed before it

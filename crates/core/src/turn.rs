@@ -13,6 +13,7 @@ use codex_protocol::user_input::UserInput;
 use futures::StreamExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, warn};
 
 use crate::compact;
@@ -25,7 +26,6 @@ use crate::tools::handlers;
 use crate::tools::router::{RouterError, build_tool_call, output_item};
 use crate::tools::spec::{is_parallel_safe, tool_specs};
 use crate::turn_context::TurnContext;
-use crate::util::CancellationToken;
 
 /// A model output item and what was sent back for it.
 struct Processed {

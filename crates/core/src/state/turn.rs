@@ -7,11 +7,11 @@ use codex_protocol::models::ResponseInputItem;
 use codex_protocol::protocol::ReviewDecision;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use super::lock;
 use crate::turn_diff::TurnDiffTracker;
-use crate::util::CancellationToken;
 
 /// State that lives as long as one task.
 #[derive(Default)]
