@@ -23,7 +23,7 @@ use crate::notify::UserNotification;
 use crate::session::Session;
 use crate::state::TurnState;
 use crate::tools::handlers;
-use crate::tools::router::{RouterError, build_tool_call, output_item};
+use crate::tools::router::{CallShape, RouterError, build_tool_call, output_item};
 use crate::tools::spec::{is_parallel_safe, tool_specs};
 use crate::turn_context::TurnContext;
 
@@ -395,20 +395,11 @@ async fn try_run_turn(
                     Some(Err(err)) => {
                         warn!(%err, "a tool task failed");
                         let call_id = item.call_id().unwrap_or_default().to_string();
-                        let response = match aborted_output(&item, &call_id) {
-                            ResponseItem::CustomToolCallOutput { call_id, .. } => {
-                                ResponseInputItem::CustomToolCallOutput {
-                                    call_id,
-                                    output: "the tool failed unexpectedly".to_string(),
-                                }
-                            }
-                            _ => ResponseInputItem::FunctionCallOutput {
-                                call_id,
-                                output: codex_protocol::models::FunctionCallOutputPayload::failure(
-                                    "the tool failed unexpectedly",
-                                ),
-                            },
-                        };
+                        let response = output_item(
+                            &call_id,
+                            CallShape::of(&item),
+                            crate::tools::ToolOutput::failure("the tool failed unexpectedly"),
+                        );
                         processed.push(Processed {
                             item,
                             response: Some(response),

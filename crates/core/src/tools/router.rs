@@ -38,6 +38,17 @@ pub(crate) enum CallShape {
     LocalShell,
 }
 
+impl CallShape {
+    /// The shape of the call `item` (which its output must match).
+    pub(crate) fn of(item: &ResponseItem) -> Self {
+        match item {
+            ResponseItem::CustomToolCall { .. } => Self::Custom,
+            ResponseItem::LocalShellCall { .. } => Self::LocalShell,
+            _ => Self::Function,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ToolCall {
     pub(crate) call_id: String,
