@@ -135,7 +135,7 @@ impl ModelClient {
                     let headers = response.headers().clone();
                     let text = response.text().await.unwrap_or_default();
                     let error = http_error(status, &headers, &text);
-                    if is_retryable_status(status, &error) && attempt <= max_retries {
+                    if error.is_retryable() && attempt <= max_retries {
                         let delay = error.retry_after().unwrap_or_else(|| backoff(attempt));
                         warn!(%status, ?delay, attempt, max_retries, "model request failed; retrying");
                         tokio::time::sleep(delay).await;
@@ -184,14 +184,6 @@ impl ModelClient {
         }
         request
     }
-}
-
-fn is_retryable_status(status: StatusCode, error: &ClientError) -> bool {
-    (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
-        && matches!(
-            error,
-            ClientError::RateLimited { .. } | ClientError::ServerError { .. }
-        )
 }
 
 /// `err: cause: cause`, so that "connection refused" is not hidden.
