@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::ApplyPatchError;
-use crate::plan::{Contents, FileSlot, PatchPlan, PlannedChangeKind};
+use crate::plan::{Contents, DiskStamp, FileSlot, PatchPlan, PlannedChangeKind};
 
 /// What a successful commit did, for the summary and for callers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,6 +108,7 @@ fn commit_slots(
     slots: &[(&PathBuf, &FileSlot)],
     journal: &mut Journal,
 ) -> Result<(), ApplyPatchError> {
+    verify_unchanged(slots)?;
     // Stage every write first.
     let mut writes = Vec::new();
     for (index, (_, slot)) in slots.iter().enumerate() {
@@ -152,6 +153,28 @@ fn commit_slots(
             source,
         })?;
         journal.removed.push((target, index));
+    }
+    Ok(())
+}
+
+/// Refuses to go on if a file the commit replaces or removes was written
+/// (or created) after the plan read it: its new contents would be lost.
+fn verify_unchanged(slots: &[(&PathBuf, &FileSlot)]) -> Result<(), ApplyPatchError> {
+    for (path, slot) in slots {
+        let changes = slot.current != slot.original || slot.mode != slot.original_mode;
+        if !changes {
+            continue;
+        }
+        let now = DiskStamp::read(&slot.write_path).map_err(|source| ApplyPatchError::Io {
+            path: (*path).clone(),
+            action: "check",
+            source,
+        })?;
+        if now != slot.stamp {
+            return Err(ApplyPatchError::ChangedOnDisk {
+                path: (*path).clone(),
+            });
+        }
     }
     Ok(())
 }

@@ -28,6 +28,9 @@ pub enum ApplyPatchError {
     #[error("in {}: two chunks change overlapping lines; merge them into one chunk", path.display())]
     OverlappingChunks { path: PathBuf },
 
+    #[error("{} changed on disk after the patch was read; read it again and write a new patch", path.display())]
+    ChangedOnDisk { path: PathBuf },
+
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
         path: PathBuf,

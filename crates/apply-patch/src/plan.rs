@@ -71,6 +71,43 @@ pub(crate) struct FileSlot {
     pub(crate) current: Contents,
     pub(crate) mode: Option<u32>,
     pub(crate) line_ending: LineEnding,
+    /// `write_path` as it was when read (None: absent); the commit refuses to
+    /// replace a file that changed since.
+    pub(crate) stamp: Option<DiskStamp>,
+}
+
+/// Enough of a file's metadata to notice that it was written since it was
+/// read, without reading it again: editors that save through a new file
+/// change the inode; in-place writes change the length or the modification
+/// time (which the kernel keeps to a few milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DiskStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl DiskStamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        }
+    }
+
+    /// The stamp of `path` now (None if it does not exist).
+    pub(crate) fn read(path: &Path) -> std::io::Result<Option<Self>> {
+        match std::fs::metadata(path) {
+            Ok(meta) => Ok(Some(Self::of(&meta))),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
 }
 
 /// A fully computed patch, ready to be written with [`PatchPlan::commit`].
@@ -250,6 +287,7 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             current: Contents::Absent,
             mode: None,
             line_ending: LineEnding::Lf,
+            stamp: None,
         });
     };
     let is_symlink = link_meta.file_type().is_symlink();
@@ -280,6 +318,7 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             current: Contents::Absent,
             mode: None,
             line_ending: LineEnding::Lf,
+            stamp: None,
         });
     };
     if meta.is_dir() {
@@ -306,6 +345,7 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
         current: contents,
         mode,
         line_ending,
+        stamp: Some(DiskStamp::of(&meta)),
     })
 }
 

@@ -42,21 +42,67 @@ fn a_failing_hunk_leaves_every_file_untouched() {
 fn a_failure_while_writing_is_rolled_back() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"old a\n");
-    write(dir.path(), "z.txt", b"z\n");
+    write(dir.path(), "target.txt", b"z\n");
+    std::os::unix::fs::symlink("target.txt", dir.path().join("z.txt")).unwrap();
     let text = patch(
         "*** Update File: a.txt\n@@\n-old a\n+new a\n*** Add File: sub/new.txt\n+n\n*** Delete File: z.txt",
     );
     let plan = plan_patch(&parse_patch(&text).unwrap(), dir.path()).unwrap();
-    // Between planning and committing, z.txt becomes a directory, so its
-    // deletion (the last step) fails after a.txt and sub/new.txt are written.
+    // Between planning and committing, the link z.txt becomes a directory
+    // (its target, which the commit checks for changes, stays as it was), so
+    // deleting it (the last step) fails after a.txt and sub/new.txt are written.
     std::fs::remove_file(dir.path().join("z.txt")).unwrap();
     write(dir.path(), "z.txt/inside", b"i\n");
     let before = snapshot(dir.path());
 
     let err = plan.commit().unwrap_err();
-    assert!(matches!(err, ApplyPatchError::CommitFailed { .. }), "{err}");
+    let ApplyPatchError::CommitFailed { source, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        matches!(
+            **source,
+            ApplyPatchError::Io {
+                action: "delete",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.nothing_changed(), "{err}");
     assert_eq!(snapshot(dir.path()), before, "a.txt restored, sub/ removed");
+}
+
+#[test]
+fn a_file_written_after_planning_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"one\n");
+    write(dir.path(), "b.txt", b"b\n");
+    let text = patch("*** Update File: b.txt\n@@\n-b\n+B\n*** Update File: a.txt\n@@\n-one\n+ONE");
+    let plan = plan_patch(&parse_patch(&text).unwrap(), dir.path()).unwrap();
+    // Someone (the person, an editor) saves a.txt while the patch waits.
+    write(dir.path(), "a.txt", b"one\ntwo\n");
+    // So does a file the patch is about to add.
+    let add = plan_patch(
+        &parse_patch(&patch("*** Add File: c.txt\n+c")).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    write(dir.path(), "c.txt", b"mine\n");
+    let before = snapshot(dir.path());
+
+    for plan in [plan, add] {
+        let err = plan.commit().unwrap_err();
+        let ApplyPatchError::CommitFailed { source, .. } = &err else {
+            panic!("{err}")
+        };
+        assert!(
+            matches!(**source, ApplyPatchError::ChangedOnDisk { .. }),
+            "{err}"
+        );
+        assert!(err.nothing_changed());
+    }
+    assert_eq!(snapshot(dir.path()), before, "nobody's edits are lost");
 }
 
 #[test]
