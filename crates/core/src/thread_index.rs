@@ -9,6 +9,7 @@ use std::path::Path;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::rollout::RolloutItem;
+use codex_state::rusqlite::{Transaction, TransactionBehavior};
 use codex_state::threads::{
     get_meta, insert_thread_if_absent, set_meta, set_title_if_empty, touch_thread, upsert_thread,
 };
@@ -72,13 +73,19 @@ pub fn index_existing_rollouts_with(
     if get_meta(conn, INDEXED_MARKER)?.is_some() {
         return Ok(0);
     }
+    // Files are read before the write transaction, so other processes'
+    // writers never wait for the parsing; the rows then go in at once.
+    let rows: Vec<ThreadRow> = list_rollouts(codex_home)
+        .iter()
+        .filter_map(|path| row_from_rollout(path))
+        .collect();
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let mut indexed = 0;
-    for path in list_rollouts(codex_home) {
-        if let Some(row) = row_from_rollout(&path) {
-            indexed += usize::from(insert_thread_if_absent(conn, &row)?);
-        }
+    for row in &rows {
+        indexed += usize::from(insert_thread_if_absent(&tx, row)?);
     }
-    set_meta(conn, INDEXED_MARKER, &unix_now().to_string())?;
+    set_meta(&tx, INDEXED_MARKER, &unix_now().to_string())?;
+    tx.commit()?;
     Ok(indexed)
 }
 
