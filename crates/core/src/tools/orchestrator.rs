@@ -80,39 +80,38 @@ pub(crate) async fn run_exec(
     } else {
         ctx.sandbox_policy.clone()
     };
-    let output = match execute(session, ctx, &request, &first_policy).await {
-        Ok(output) => output,
+    let first = match execute(session, ctx, &request, &first_policy).await {
+        Ok(ran) => ran,
         Err(failure) => return failure,
     };
 
     let denied = !matches!(first_policy, SandboxPolicy::DangerFullAccess)
-        && is_likely_sandbox_denial(&first_policy, &output);
+        && is_likely_sandbox_denial(&first_policy, &first.output);
     let may_escalate = matches!(
         policy,
         AskForApproval::OnFailure | AskForApproval::UnlessTrusted
     );
     if denied && may_escalate {
         if !approved_for_session {
-            let why = sandbox_setup_failure(&output)
+            let why = sandbox_setup_failure(&first.output)
                 .unwrap_or_else(|| "the command failed in the sandbox".to_string());
             let reason = Some(format!("{why}; run it again without the sandbox?"));
             if let Approval::Refused(_) = ask(session, ctx, &request, reason).await {
-                return exec_tool_output(&output, request.timeout_ms);
+                return first.tool_output;
             }
         }
         return match execute(session, ctx, &request, &SandboxPolicy::DangerFullAccess).await {
-            Ok(output) => exec_tool_output(&output, request.timeout_ms),
+            Ok(ran) => ran.tool_output,
             Err(failure) => failure,
         };
     }
-    exec_tool_output(&output, request.timeout_ms)
+    first.tool_output
 }
 
-fn exec_tool_output(output: &ExecOutput, timeout_ms: u64) -> ToolOutput {
-    ToolOutput {
-        content: format_exec_output(output, timeout_ms),
-        success: output.exit_code == 0,
-    }
+/// A command that ran, and what the model is told about it.
+struct Ran {
+    output: ExecOutput,
+    tool_output: ToolOutput,
 }
 
 async fn ask(
@@ -152,7 +151,7 @@ async fn execute(
     ctx: &TurnContext,
     request: &ExecRequest,
     policy: &SandboxPolicy,
-) -> Result<ExecOutput, ToolOutput> {
+) -> Result<Ran, ToolOutput> {
     let spec = CommandSpec {
         argv: request.argv.clone(),
         cwd: request.cwd.clone(),
@@ -172,10 +171,9 @@ async fn execute(
         )
         .await;
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<codex_sandbox::OutputChunk>();
     let forward = async {
         while let Some(chunk) = rx.recv().await {
-            let chunk: codex_sandbox::OutputChunk = chunk;
             session.send_event_unrecorded(
                 &ctx.sub_id,
                 EventMsg::ExecCommandOutputDelta(ExecCommandOutputDeltaEvent {
@@ -196,21 +194,30 @@ async fn execute(
     );
     let (result, ()) = tokio::join!(run, forward);
 
-    let end = |output: &ExecOutput| ExecCommandEndEvent {
-        call_id: request.call_id.clone(),
-        stdout: output.stdout.text(),
-        stderr: output.stderr.text(),
-        aggregated_output: output.aggregated.text(),
-        exit_code: output.exit_code,
-        duration: output.duration,
-        formatted_output: format_exec_output(output, request.timeout_ms),
-    };
     match result {
         Ok(output) => {
+            // Formatted once: the event and the model see the same text.
+            let formatted = format_exec_output(&output, request.timeout_ms);
+            let end = ExecCommandEndEvent {
+                call_id: request.call_id.clone(),
+                stdout: output.stdout.text(),
+                stderr: output.stderr.text(),
+                aggregated_output: output.aggregated.text(),
+                exit_code: output.exit_code,
+                duration: output.duration,
+                formatted_output: formatted.clone(),
+            };
             session
-                .send_event(&ctx.sub_id, EventMsg::ExecCommandEnd(end(&output)))
+                .send_event(&ctx.sub_id, EventMsg::ExecCommandEnd(end))
                 .await;
-            Ok(output)
+            let tool_output = ToolOutput {
+                content: formatted,
+                success: output.exit_code == 0,
+            };
+            Ok(Ran {
+                output,
+                tool_output,
+            })
         }
         Err(err) => {
             let message = err.to_string();
