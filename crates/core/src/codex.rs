@@ -14,7 +14,7 @@ use codex_protocol::protocol::{
     Submission,
 };
 use codex_protocol::rollout::{
-    GitInfo, RolloutItem, SessionMeta, SessionMetaLine, SessionSource, TurnContextItem,
+    RolloutItem, SessionMeta, SessionMetaLine, SessionSource, TurnContextItem,
 };
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, warn};
@@ -202,7 +202,7 @@ async fn start_session(
                     thread_id,
                     mut meta,
                 }) => {
-                    meta.git = git_info(&cwd).await;
+                    meta.git = crate::git_info::collect_git_info(&cwd).await;
                     let git = meta.git.clone();
                     RolloutRecorder::new(
                         &codex_home,
@@ -571,41 +571,6 @@ fn user_shell() -> Option<String> {
     let shell = std::env::var("SHELL").ok()?;
     let name = shell.rsplit('/').next()?.to_string();
     (!name.is_empty()).then_some(name)
-}
-
-/// Commit, branch and origin of the repository at `cwd`, if it is one.
-async fn git_info(cwd: &std::path::Path) -> Option<GitInfo> {
-    async fn git(cwd: &std::path::Path, args: &[&str]) -> Option<String> {
-        let output = tokio::time::timeout(
-            std::time::Duration::from_secs(2),
-            tokio::process::Command::new("git")
-                .arg("-C")
-                .arg(cwd)
-                .args(args)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .kill_on_drop(true)
-                .output(),
-        )
-        .await
-        .ok()?
-        .ok()?;
-        let text = String::from_utf8(output.stdout).ok()?.trim().to_string();
-        (output.status.success() && !text.is_empty()).then_some(text)
-    }
-    let (commit_hash, branch, repository_url) = tokio::join!(
-        git(cwd, &["rev-parse", "HEAD"]),
-        git(cwd, &["rev-parse", "--abbrev-ref", "HEAD"]),
-        git(cwd, &["config", "--get", "remote.origin.url"]),
-    );
-    if commit_hash.is_none() && branch.is_none() {
-        return None;
-    }
-    Some(GitInfo {
-        commit_hash,
-        branch,
-        repository_url,
-    })
 }
 
 /// Counts history.jsonl entries, starting from the count the state database

@@ -22,6 +22,7 @@ mod codex;
 mod compact;
 mod environment_context;
 mod error;
+mod git_info;
 mod history;
 mod instructions;
 pub mod message_history;
@@ -42,4 +43,5 @@ mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use error::{CodexErr, CodexResult};
+pub use git_info::git_root;
 pub use parse_command::display_command;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use codex_config::Config;
 use tracing::warn;
 
+use crate::git_info::git_root;
 use crate::util::truncate_at_char_boundary;
 
 const DEFAULT_NAME: &str = "AGENTS.md";
@@ -74,18 +75,9 @@ fn project_docs(config: &Config) -> Option<String> {
 /// `.git`, else the cwd alone) down to `cwd`; one per directory, the first
 /// name that exists.
 fn doc_paths(cwd: &Path, names: &[String]) -> Vec<PathBuf> {
-    let mut dirs: Vec<&Path> = Vec::new();
-    let mut root_found = false;
-    for dir in cwd.ancestors() {
-        dirs.push(dir);
-        if dir.join(".git").exists() {
-            root_found = true;
-            break;
-        }
-    }
-    if !root_found {
-        dirs = vec![cwd];
-    }
+    let root = git_root(cwd).unwrap_or(cwd);
+    let mut dirs: Vec<&Path> = cwd.ancestors().take_while(|dir| *dir != root).collect();
+    dirs.push(root);
     dirs.reverse();
     dirs.into_iter()
         .filter_map(|dir| {

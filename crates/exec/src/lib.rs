@@ -96,7 +96,7 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
 
     if !args.skip_git_repo_check
         && !matches!(config.sandbox_policy, SandboxPolicy::DangerFullAccess)
-        && !inside_git_repo(&config.cwd)
+        && codex_core::git_root(&config.cwd).is_none()
     {
         anyhow::bail!(
             "{} is not inside a Git repository; run codex exec in a repository, or pass --skip-git-repo-check",
@@ -296,10 +296,6 @@ async fn decide(interactive: bool, question: String) -> ReviewDecision {
     tokio::task::spawn_blocking(move || approvals::ask(&question))
         .await
         .unwrap_or(ReviewDecision::Denied)
-}
-
-fn inside_git_repo(cwd: &Path) -> bool {
-    cwd.ancestors().any(|dir| dir.join(".git").exists())
 }
 
 fn read_schema(path: &Path) -> anyhow::Result<serde_json::Value> {
