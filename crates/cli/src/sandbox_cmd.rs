@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use codex_config::{find_codex_home, load_config};
-use codex_sandbox::{CommandSpec, build_command, env::create_env};
+use codex_sandbox::{CommandSpec, build_command, env::create_env, exit_code};
 
 use crate::cli::SharedOptions;
 
@@ -26,16 +26,8 @@ pub fn run(shared: &SharedOptions, command: Vec<String>) -> anyhow::Result<ExitC
     let status = build_command(&spec)?
         .status()
         .with_context(|| format!("cannot run `{}`", spec.argv[0]))?;
-    Ok(ExitCode::from(exit_status_code(status)))
-}
-
-fn exit_status_code(status: std::process::ExitStatus) -> u8 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return (128 + signal) as u8;
-        }
-    }
-    status.code().unwrap_or(1) as u8
+    // Always 0–255 on Unix; anything else is passed on as a failure.
+    Ok(ExitCode::from(
+        u8::try_from(exit_code(&status)).unwrap_or(1),
+    ))
 }

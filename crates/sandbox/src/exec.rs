@@ -227,7 +227,9 @@ pub async fn run_command(
     Ok(output)
 }
 
-fn exit_code(status: &std::process::ExitStatus) -> i32 {
+/// The shell's view of an exit status: the code, or 128 + N when killed by
+/// signal N.
+pub fn exit_code(status: &std::process::ExitStatus) -> i32 {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;

@@ -28,7 +28,7 @@ pub mod seatbelt;
 pub use command::{CommandSpec, NETWORK_DISABLED_ENV_VAR, SandboxError, build_command};
 pub use denial::{is_likely_sandbox_denial, sandbox_setup_failure};
 pub use exec::{
-    BoundedOutput, ExecOutput, OutputChunk, StreamKind, TIMEOUT_EXIT_CODE, run_command,
+    BoundedOutput, ExecOutput, OutputChunk, StreamKind, TIMEOUT_EXIT_CODE, exit_code, run_command,
 };
 pub use roots::{WritableRoot, writable_roots};
 
