@@ -47,13 +47,15 @@ pub fn read_prompt(arg: Option<String>) -> anyhow::Result<String> {
 fn stdin_is_data() -> bool {
     #[cfg(unix)]
     {
-        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: fstat on fd 0 with a valid out-parameter.
-        if unsafe { libc::fstat(0, &mut stat) } != 0 {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
             return false;
-        }
-        let kind = stat.st_mode & libc::S_IFMT;
-        kind == libc::S_IFIFO || kind == libc::S_IFREG || kind == libc::S_IFSOCK
+        };
+        std::fs::File::from(fd).metadata().is_ok_and(|meta| {
+            let kind = meta.file_type();
+            kind.is_fifo() || kind.is_file() || kind.is_socket()
+        })
     }
     #[cfg(not(unix))]
     {
