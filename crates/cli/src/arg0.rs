@@ -22,7 +22,9 @@ const PROGRAMS: &[(&str, Program)] = &[
 ];
 
 /// `codex --codex-run-as-apply-patch PATCH` runs apply_patch without needing
-/// a link named `apply_patch` (used when re-executing `codex` under a sandbox).
+/// a link named `apply_patch`. This engine applies patches in process; the
+/// flag is accepted because the reference's engine invokes its binary this
+/// way, so scripts and wrappers written for it keep working.
 pub const RUN_AS_APPLY_PATCH_FLAG: &str = "--codex-run-as-apply-patch";
 
 /// Runs the helper program named by `argv[0]` (or by the hidden flag), if any.
