@@ -260,11 +260,9 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let thread_id = ctx.event_scope(event).and_then(|scope| {
-            scope
-                .from_root()
-                .filter_map(|span| span.extensions().get::<SpanThreadId>().map(|t| t.0.clone()))
-                .last()
+        // The innermost span that names a thread (the scope runs leaf first).
+        let thread_id = ctx.event_scope(event).and_then(|mut scope| {
+            scope.find_map(|span| span.extensions().get::<SpanThreadId>().map(|t| t.0.clone()))
         });
         let mut visitor = MessageVisitor {
             message: String::new(),
