@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use codex_protocol::ThreadId;
-use codex_protocol::rollout::{RolloutItem, RolloutLine, SessionMetaLine};
+use codex_protocol::rollout::{RolloutItem, SessionMetaLine};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
@@ -131,9 +131,17 @@ async fn writer(file: tokio::fs::File, mut rx: mpsc::Receiver<Command>) {
 
 /// One line, newline included.
 fn encode(item: &RolloutItem) -> std::io::Result<String> {
-    let line = RolloutLine {
+    /// [`codex_protocol::rollout::RolloutLine`]'s shape, borrowing the item
+    /// instead of cloning it.
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        timestamp: String,
+        #[serde(flatten)]
+        item: &'a RolloutItem,
+    }
+    let line = Line {
         timestamp: timestamp_now(),
-        item: item.clone(),
+        item,
     };
     let mut text = serde_json::to_string(&line).map_err(std::io::Error::other)?;
     text.push('\n');
@@ -183,4 +191,22 @@ fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
     let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let file = std::fs::OpenOptions::new().write(true).open(path)?;
     file.set_len(keep as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use codex_protocol::models::ResponseItem;
+    use codex_protocol::rollout::RolloutLine;
+
+    use super::*;
+
+    #[test]
+    fn a_line_reads_back_as_the_item_it_encodes() {
+        let item = RolloutItem::ResponseItem(ResponseItem::user_text("hi"));
+        let text = encode(&item).unwrap();
+        assert!(text.ends_with('\n') && !text[..text.len() - 1].contains('\n'));
+        let line: RolloutLine = serde_json::from_str(&text).unwrap();
+        assert_eq!(line.item, item);
+        assert!(text.starts_with(r#"{"timestamp":""#), "{text}");
+    }
 }
