@@ -79,6 +79,14 @@ fn instructions_suffix(instructions: &Option<String>) -> String {
 }
 
 impl ClientError {
+    /// The response stream ended before `response.completed` (retryable).
+    pub fn closed_before_completed() -> Self {
+        Self::Stream {
+            message: "stream closed before response.completed".to_string(),
+            retry_after: None,
+        }
+    }
+
     /// Whether retrying the whole request may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(

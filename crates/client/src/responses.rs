@@ -93,12 +93,7 @@ where
             Next::Event(event) => event,
             Next::Stop => return,
             Next::End => {
-                let _ = tx
-                    .send(Err(ClientError::Stream {
-                        message: "stream closed before response.completed".to_string(),
-                        retry_after: None,
-                    }))
-                    .await;
+                let _ = tx.send(Err(ClientError::closed_before_completed())).await;
                 return;
             }
         };

@@ -123,11 +123,7 @@ async fn sample(
             Some(Ok(_)) => {}
             Some(Err(err)) => return Err(err.into()),
             None => {
-                return Err(codex_client::ClientError::Stream {
-                    message: "stream closed before response.completed".to_string(),
-                    retry_after: None,
-                }
-                .into());
+                return Err(codex_client::ClientError::closed_before_completed().into());
             }
         }
     }

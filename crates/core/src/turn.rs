@@ -289,11 +289,7 @@ async fn try_run_turn(
             }
             None => {
                 abort_running(slots);
-                return Err(ClientError::Stream {
-                    message: "stream closed before response.completed".to_string(),
-                    retry_after: None,
-                }
-                .into());
+                return Err(ClientError::closed_before_completed().into());
             }
         };
         match event {
