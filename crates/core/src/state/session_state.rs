@@ -79,6 +79,16 @@ pub(crate) struct SessionState {
     approved_patch_paths: HashSet<PathBuf>,
 }
 
+impl SessionState {
+    /// The usage and limits as they stand, for the frontends.
+    fn token_count_event(&self) -> TokenCountEvent {
+        TokenCountEvent {
+            info: self.token_info,
+            rate_limits: self.rate_limits.clone(),
+        }
+    }
+}
+
 /// [`SessionState`] behind its lock.
 #[derive(Debug)]
 pub(crate) struct SharedSessionState(Mutex<SessionState>);
@@ -137,10 +147,7 @@ impl SharedSessionState {
         info.last_token_usage = *usage;
         info.model_context_window = context_window.or(info.model_context_window);
         state.token_info = Some(info);
-        TokenCountEvent {
-            info: state.token_info,
-            rate_limits: state.rate_limits.clone(),
-        }
+        state.token_count_event()
     }
 
     /// Marks the context window as full (after the server said so).
@@ -156,19 +163,13 @@ impl SharedSessionState {
             info.model_context_window = Some(window);
         }
         state.token_info = Some(info);
-        TokenCountEvent {
-            info: state.token_info,
-            rate_limits: state.rate_limits.clone(),
-        }
+        state.token_count_event()
     }
 
     pub(crate) fn set_rate_limits(&self, snapshot: RateLimitSnapshot) -> TokenCountEvent {
         let mut state = lock(&self.0);
         state.rate_limits = Some(snapshot);
-        TokenCountEvent {
-            info: state.token_info,
-            rate_limits: state.rate_limits.clone(),
-        }
+        state.token_count_event()
     }
 
     /// Tokens used by the session so far.
