@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use codex_config::find_codex_home;
 use codex_state::logs::{LogQuery, LogRow, levels_at_least, query_logs};
-use codex_state::threads::list_threads;
 use codex_state::{STATE_DB_FILENAME, open_connection};
 
 /// Prints stored log lines, oldest first; with `follow`, keeps printing new ones.
@@ -58,13 +57,25 @@ fn format_row(row: &LogRow) -> String {
     )
 }
 
-/// Lists recent sessions from the index.
+/// Lists recent sessions.
 pub fn run_sessions(all: bool, limit: usize) -> anyhow::Result<()> {
     let codex_home = find_codex_home()?;
-    let conn = open_connection(&codex_home.join(STATE_DB_FILENAME))?;
-    codex_core::thread_index::index_existing_rollouts_with(&conn, &codex_home)?;
+    let manager = codex_core::ThreadManager::new(
+        &codex_home,
+        codex_core::ThreadManagerOptions::new(
+            codex_protocol::rollout::SessionSource::Cli,
+            "codex_cli_rs",
+        ),
+    );
+    for warning in manager.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let cwd = std::env::current_dir()?;
-    let rows = list_threads(&conn, (!all).then_some(cwd.as_path()), limit)?;
+    let rows = manager.list_threads(&codex_core::ThreadListQuery {
+        cwd: (!all).then_some(cwd),
+        archived: false,
+        limit,
+    });
     for row in rows {
         let updated = chrono::DateTime::from_timestamp(row.updated_at, 0)
             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())

@@ -8,19 +8,18 @@
 
 use std::sync::Arc;
 
-use codex_client::{Prompt, ResponseEvent};
+use codex_client::Prompt;
 use codex_protocol::models::ResponseItem;
-use codex_protocol::protocol::{AgentMessageEvent, ContextCompactedEvent, EventMsg, TokenUsage};
+use codex_protocol::protocol::{AgentMessageEvent, ContextCompactedEvent, EventMsg};
 use codex_protocol::rollout::{CompactedItem, RolloutItem};
-use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::environment_context::ENVIRONMENT_CONTEXT_OPEN;
 use crate::error::{CodexErr, CodexResult};
 use crate::history::{last_assistant_message, message_text};
 use crate::instructions::USER_INSTRUCTIONS_OPEN;
+use crate::sampling::{sample_items, with_stream_retries};
 use crate::session::Session;
-use crate::turn::with_stream_retries;
 use crate::turn_context::TurnContext;
 use crate::util::truncate_at_char_boundary;
 
@@ -74,7 +73,7 @@ pub(crate) async fn compact_history(
         output_schema: None,
     };
     let (items, usage) =
-        with_stream_retries(session, ctx, cancel, || sample(ctx, &prompt, cancel)).await?;
+        with_stream_retries(session, ctx, cancel, || sample_items(ctx, &prompt, cancel)).await?;
     if let Some(usage) = usage {
         session.update_token_usage(ctx, &usage).await;
     }
@@ -99,48 +98,20 @@ pub(crate) async fn compact_history(
     Ok(())
 }
 
-/// One request whose output items are collected (no tools run).
-async fn sample(
-    ctx: &TurnContext,
-    prompt: &Prompt,
-    cancel: &CancellationToken,
-) -> CodexResult<(Vec<ResponseItem>, Option<TokenUsage>)> {
-    let mut stream = tokio::select! {
-        _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
-        stream = ctx.client.stream(prompt) => stream?,
-    };
-    let mut items = Vec::new();
-    loop {
-        let event = tokio::select! {
-            _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
-            event = stream.next() => event,
-        };
-        match event {
-            Some(Ok(ResponseEvent::OutputItemDone(item))) => items.push(item),
-            Some(Ok(ResponseEvent::Completed { token_usage, .. })) => {
-                return Ok((items, token_usage));
-            }
-            Some(Ok(_)) => {}
-            Some(Err(err)) => return Err(err.into()),
-            None => {
-                return Err(codex_client::ClientError::closed_before_completed().into());
-            }
-        }
-    }
-}
-
 /// The user's own messages in `items` (not instructions, environment
 /// context or earlier summaries).
 pub(crate) fn collect_user_messages(items: &[ResponseItem]) -> Vec<String> {
-    items
-        .iter()
-        .filter_map(|item| message_text(item, "user"))
-        .filter(|text| {
-            !text.starts_with(USER_INSTRUCTIONS_OPEN)
-                && !text.starts_with(ENVIRONMENT_CONTEXT_OPEN)
-                && !text.starts_with(SUMMARY_PREFIX)
-        })
-        .collect()
+    items.iter().filter_map(user_turn_message).collect()
+}
+
+/// The text of `item` if it is a message the user typed (not instructions,
+/// environment context or a summary, which are user-role messages too).
+pub(crate) fn user_turn_message(item: &ResponseItem) -> Option<String> {
+    message_text(item, "user").filter(|text| {
+        !text.starts_with(USER_INSTRUCTIONS_OPEN)
+            && !text.starts_with(ENVIRONMENT_CONTEXT_OPEN)
+            && !text.starts_with(SUMMARY_PREFIX)
+    })
 }
 
 /// Initial context + the newest user messages that fit + the summary.

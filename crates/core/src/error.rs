@@ -23,4 +23,9 @@ pub enum CodexErr {
 
     #[error("{0}")]
     Io(#[from] std::io::Error),
+
+    /// A thread that was asked for does not exist; the message says where
+    /// it was looked for.
+    #[error("{0}")]
+    ThreadNotFound(String),
 }

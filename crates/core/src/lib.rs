@@ -1,9 +1,11 @@
 //! The codex engine.
 //!
-//! [`Codex`] is a queue pair: a frontend [`submits`](Codex::submit)
-//! [`Op`](codex_protocol::protocol::Op)s and reads
+//! Frontends hold a [`ThreadManager`], which starts, resumes, forks and lists
+//! threads, and talk to each thread's [`Codex`] — a queue pair: a frontend
+//! [`submits`](Codex::submit) [`Op`](codex_protocol::protocol::Op)s and reads
 //! [`Event`](codex_protocol::protocol::Event)s with
-//! [`next_event`](Codex::next_event). Behind it a submission loop owns the
+//! [`next_event`](Codex::next_event). Nothing else of this crate is theirs to
+//! use. Behind the queue pair a submission loop owns the
 //! [`Session`](session::Session) and runs at most one task at a time; input
 //! that arrives during a task joins the task's next model request.
 //!
@@ -14,9 +16,11 @@
 //! recorded item also goes to the session file ([`rollout`]), from which a
 //! session can be resumed exactly or forked.
 //!
-//! Commands run through `codex-sandbox` under the session's policy; approvals
-//! follow [`tools::orchestrator`]. The engine never prints: everything it has
-//! to say is an event.
+//! The model's tools are [`ToolHandler`]s in a per-turn [`ToolRegistry`]
+//! (see [`tools`]); a frontend or test may add its own. Commands run through
+//! `codex-sandbox` under the session's policy; approvals follow
+//! `tools::orchestrator`. The engine never prints: everything it has to say
+//! is an event.
 
 mod codex;
 mod compact;
@@ -25,17 +29,22 @@ mod error;
 mod git_info;
 mod history;
 mod instructions;
+pub mod logging;
 pub mod message_history;
 mod notify;
 mod parse_command;
 mod project_doc;
 pub mod rollout;
 mod safety;
+mod sampling;
 mod session;
+mod session_init;
 mod state;
+mod submission_loop;
 mod tasks;
-pub mod thread_index;
-mod tools;
+mod thread_index;
+mod thread_manager;
+pub mod tools;
 mod turn;
 mod turn_context;
 mod turn_diff;
@@ -45,3 +54,7 @@ pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use error::{CodexErr, CodexResult};
 pub use git_info::git_root;
 pub use parse_command::display_command;
+pub use thread_manager::{
+    NewThread, ThreadListQuery, ThreadManager, ThreadManagerOptions, ThreadRef, ThreadSummary,
+};
+pub use tools::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload, ToolRegistry};

@@ -359,7 +359,38 @@ fn same_file(file: &File, path: &Path) -> std::io::Result<bool> {
     Ok(inode(file)? == inode(&on_disk)?)
 }
 
-/// The session's history settings, for the engine.
-pub(crate) fn settings(config: &Config) -> (HistoryPersistence, Option<usize>) {
-    (config.history.persistence, config.history.max_bytes)
+/// A session's writer of history entries: one worker appends them in the
+/// order they were submitted (separate blocking tasks could reorder them),
+/// without the submission loop waiting for the lock or the disk.
+#[derive(Debug, Clone)]
+pub(crate) struct HistoryAppender {
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl HistoryAppender {
+    /// Starts the worker; it ends when the last appender is dropped.
+    pub(crate) fn start(config: &Config, session_id: ThreadId) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let codex_home = config.codex_home.clone();
+        let (persistence, max_bytes) = (config.history.persistence, config.history.max_bytes);
+        tokio::spawn(async move {
+            while let Some(text) = rx.recv().await {
+                let codex_home = codex_home.clone();
+                let appended = tokio::task::spawn_blocking(move || {
+                    append_entry(&codex_home, persistence, max_bytes, &session_id, &text)
+                })
+                .await;
+                match appended {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => tracing::warn!(%err, "failed to append to message history"),
+                    Err(err) => tracing::warn!(%err, "the history writer failed"),
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    pub(crate) fn append(&self, text: String) {
+        let _ = self.tx.send(text);
+    }
 }

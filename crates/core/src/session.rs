@@ -25,7 +25,7 @@ use codex_protocol::protocol::{
     FileChange, ItemCompletedEvent, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision,
     TaskStartedEvent, TokenUsage, UserMessageEvent,
 };
-use codex_protocol::rollout::{RolloutItem, TurnContextItem};
+use codex_protocol::rollout::RolloutItem;
 use codex_protocol::user_input::UserInput;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
@@ -37,7 +37,8 @@ use crate::parse_command::parse_command;
 use crate::state::{
     SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState, TurnSlot,
 };
-use crate::tools::spec::ToolsConfig;
+use crate::tools::ToolsConfig;
+use crate::tools::handlers::builtin_registry;
 use crate::turn_context::TurnContext;
 
 /// Events of session start-up carry this id.
@@ -100,6 +101,7 @@ impl Session {
         self.send_event(
             &ctx.sub_id,
             EventMsg::TaskStarted(TaskStartedEvent {
+                turn_id: ctx.sub_id.clone(),
                 model_context_window: ctx.model_context_window,
             }),
         )
@@ -157,20 +159,27 @@ impl Session {
         );
         let freeform = family.freeform_apply_patch
             && configuration.provider.wire_api == codex_config::WireApi::Responses;
+        let mut tools = builtin_registry(&ToolsConfig {
+            freeform_apply_patch: freeform,
+            escalation: configuration.approval_policy
+                == codex_protocol::protocol::AskForApproval::OnRequest,
+        });
+        for tool in &self.services.extra_tools {
+            tools.register(Arc::clone(tool));
+        }
         TurnContext {
             sub_id: sub_id.to_string(),
             client,
             family,
+            model: configuration.model.clone(),
+            reasoning_effort: configuration.reasoning_effort,
+            reasoning_summary: configuration.reasoning_summary,
             cwd: configuration.cwd.clone(),
             base_instructions: self.services.base_instructions.clone(),
             approval_policy: configuration.approval_policy,
             sandbox_policy: configuration.sandbox_policy.clone(),
             shell_environment_policy: config.shell_environment_policy.clone(),
-            tools: ToolsConfig {
-                freeform_apply_patch: freeform,
-                escalation: configuration.approval_policy
-                    == codex_protocol::protocol::AskForApproval::OnRequest,
-            },
+            tools,
             final_output_json_schema: configuration.final_output_json_schema.clone(),
             model_context_window,
             auto_compact_token_limit,
@@ -227,7 +236,8 @@ impl Session {
         }
     }
 
-    /// Writes the session file to disk (end of turn, shutdown, interrupt).
+    /// Syncs the session file to the disk (end of turn, shutdown, interrupt);
+    /// every line is already in the file when it is recorded.
     pub(crate) async fn flush_rollout(&self) {
         if let Some(rollout) = &self.services.rollout
             && let Err(err) = rollout.flush().await
@@ -236,18 +246,11 @@ impl Session {
         }
     }
 
-    /// Records the settings of a model request.
+    /// Records the settings of a model request (those of its turn, which
+    /// a mid-turn override does not change).
     pub(crate) async fn persist_turn_context(&self, ctx: &TurnContext) {
-        let config = self.state.configuration();
-        self.persist_rollout_items(&[RolloutItem::TurnContext(TurnContextItem {
-            cwd: ctx.cwd.clone(),
-            approval_policy: ctx.approval_policy,
-            sandbox_policy: ctx.sandbox_policy.clone(),
-            model: config.model.clone(),
-            effort: config.reasoning_effort,
-            summary: config.reasoning_summary,
-        })])
-        .await;
+        self.persist_rollout_items(&[RolloutItem::TurnContext(ctx.to_rollout_item())])
+            .await;
     }
 
     /// Records the user's input and announces it.

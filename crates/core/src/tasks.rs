@@ -94,6 +94,7 @@ impl Session {
         self.send_event(
             &ctx.sub_id,
             EventMsg::TaskComplete(TaskCompleteEvent {
+                turn_id: ctx.sub_id.clone(),
                 last_agent_message: last_message,
             }),
         )

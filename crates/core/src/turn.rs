@@ -1,13 +1,20 @@
 //! One task: request → stream → tool calls → record, until the model
 //! answers without calling a tool.
+//!
+//! Every item the model sends is recorded the moment it is complete (so a
+//! crash mid-turn loses none of it), and a tool call starts at that moment
+//! too, running while the rest of the response streams in. When the
+//! response is complete the calls' outputs are recorded in the order of the
+//! calls. A call is never left without an output in the history: an
+//! interrupted call gets an "aborted" output.
 
 use std::sync::Arc;
 
-use codex_client::{ClientError, Prompt, ResponseEvent, backoff};
+use codex_client::{ClientError, Prompt, ResponseEvent};
 use codex_protocol::models::{ResponseInputItem, ResponseItem};
 use codex_protocol::protocol::{
     AgentMessageDeltaEvent, AgentReasoningDeltaEvent, AgentReasoningRawContentDeltaEvent,
-    AgentReasoningSectionBreakEvent, EventMsg, StreamErrorEvent, TokenUsage, TurnDiffEvent,
+    AgentReasoningSectionBreakEvent, EventMsg, TokenUsage, TurnDiffEvent,
 };
 use codex_protocol::user_input::UserInput;
 use futures::StreamExt;
@@ -18,24 +25,22 @@ use tracing::{Instrument, info, warn};
 
 use crate::compact;
 use crate::error::{CodexErr, CodexResult};
-use crate::history::{aborted_output, last_assistant_message, message_text};
+use crate::history::{ABORTED_OUTPUT, message_text};
 use crate::notify::UserNotification;
+use crate::sampling::{open_stream, with_stream_retries};
 use crate::session::Session;
 use crate::state::TurnState;
-use crate::tools::handlers;
-use crate::tools::router::{CallShape, RouterError, build_tool_call, output_item};
-use crate::tools::spec::{is_parallel_safe, tool_specs};
+use crate::tools::registry::DispatchError;
+use crate::tools::router::{CallShape, build_tool_call, output_item};
+use crate::tools::{ToolInvocation, ToolOutput};
 use crate::turn_context::TurnContext;
 
-/// A model output item and what was sent back for it.
-struct Processed {
-    item: ResponseItem,
-    response: Option<ResponseInputItem>,
-}
-
-/// One model response, fully processed.
-struct TurnRunResult {
-    processed: Vec<Processed>,
+/// One model response, processed and recorded.
+struct SamplingResult {
+    /// Tool outputs went back into the history: the model must be asked
+    /// again.
+    needs_follow_up: bool,
+    last_agent_message: Option<String>,
     usage: Option<TokenUsage>,
 }
 
@@ -72,53 +77,8 @@ pub(crate) async fn run_task(
         session.record_conversation_items(ctx, &pending).await;
 
         let history = session.state.history_for_prompt();
-        match run_turn(session, ctx, turn_state, history, cancel).await {
-            Ok(result) => {
-                let mut to_record = Vec::new();
-                let mut responses = 0;
-                for Processed { item, response } in result.processed {
-                    to_record.push(item);
-                    if let Some(response) = response {
-                        responses += 1;
-                        to_record.push(response.into());
-                    }
-                }
-                session.record_conversation_items(ctx, &to_record).await;
-
-                let limit = ctx.auto_compact_token_limit.unwrap_or(i64::MAX);
-                let tokens = result.usage.map(|u| u.tokens_in_context_window());
-                if tokens.is_some_and(|t| t >= limit) {
-                    if compacted_this_round {
-                        let current = tokens.map_or("unknown".to_string(), |t| t.to_string());
-                        let message = format!(
-                            "Conversation is still above the token limit after automatic summarization (limit {limit}, current {current}). Please start a new session or trim your input."
-                        );
-                        session.send_error(&ctx.sub_id, message).await;
-                        return None;
-                    }
-                    compacted_this_round = true;
-                    if let Err(err) = compact::compact_history(session, ctx, cancel).await {
-                        if !matches!(err, CodexErr::TurnAborted) {
-                            session.send_error(&ctx.sub_id, err.to_string()).await;
-                        }
-                        return None;
-                    }
-                    if responses == 0 {
-                        // The model had finished; the summary stands in for
-                        // the conversation from here on.
-                        let last = last_assistant_message(&to_record);
-                        notify_turn_complete(session, ctx, input_messages, last.clone());
-                        return last;
-                    }
-                    continue;
-                }
-                compacted_this_round = false;
-                if responses == 0 {
-                    let last = last_assistant_message(&to_record);
-                    notify_turn_complete(session, ctx, input_messages, last.clone());
-                    return last;
-                }
-            }
+        let result = match run_turn(session, ctx, turn_state, history, cancel).await {
+            Ok(result) => result,
             Err(CodexErr::TurnAborted) => return None,
             Err(err) => {
                 info!(%err, "turn error");
@@ -126,6 +86,38 @@ pub(crate) async fn run_task(
                 session.send_error(&ctx.sub_id, err.to_string()).await;
                 return None;
             }
+        };
+
+        let limit = ctx.auto_compact_token_limit.unwrap_or(i64::MAX);
+        let tokens = result.usage.map(|u| u.tokens_in_context_window());
+        if tokens.is_some_and(|t| t >= limit) {
+            if compacted_this_round {
+                let current = tokens.map_or("unknown".to_string(), |t| t.to_string());
+                let message = format!(
+                    "Conversation is still above the token limit after automatic summarization (limit {limit}, current {current}). Please start a new session or trim your input."
+                );
+                session.send_error(&ctx.sub_id, message).await;
+                return None;
+            }
+            compacted_this_round = true;
+            if let Err(err) = compact::compact_history(session, ctx, cancel).await {
+                if !matches!(err, CodexErr::TurnAborted) {
+                    session.send_error(&ctx.sub_id, err.to_string()).await;
+                }
+                return None;
+            }
+            if !result.needs_follow_up {
+                // The model had finished; the summary stands in for the
+                // conversation from here on.
+                notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
+                return result.last_agent_message;
+            }
+            continue;
+        }
+        compacted_this_round = false;
+        if !result.needs_follow_up {
+            notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
+            return result.last_agent_message;
         }
     }
 }
@@ -134,7 +126,7 @@ fn notify_turn_complete(
     session: &Session,
     ctx: &TurnContext,
     input_messages: Vec<String>,
-    last_assistant_message: Option<String>,
+    last_assistant_message: &Option<String>,
 ) {
     session
         .services
@@ -144,7 +136,7 @@ fn notify_turn_complete(
             turn_id: ctx.sub_id.clone(),
             cwd: ctx.cwd.clone(),
             input_messages,
-            last_assistant_message,
+            last_assistant_message: last_assistant_message.clone(),
         });
 }
 
@@ -155,72 +147,24 @@ async fn run_turn(
     turn_state: &Arc<TurnState>,
     input: Vec<ResponseItem>,
     cancel: &CancellationToken,
-) -> CodexResult<TurnRunResult> {
-    let prompt = Prompt {
+) -> CodexResult<SamplingResult> {
+    let mut prompt = Prompt {
         instructions: ctx.base_instructions.clone(),
         input,
-        tools: tool_specs(&ctx.tools),
+        tools: ctx.tools.specs(),
         parallel_tool_calls: ctx.family.supports_parallel_tool_calls,
         output_schema: ctx.final_output_json_schema.clone(),
     };
+    let mut first_attempt = true;
     with_stream_retries(session, ctx, cancel, || {
-        try_run_turn(session, ctx, turn_state, &prompt, cancel)
+        // A retry asks with what the broken attempt already recorded.
+        if !std::mem::take(&mut first_attempt) {
+            prompt.input = session.state.history_for_prompt();
+        }
+        let prompt = prompt.clone();
+        async move { try_run_turn(session, ctx, turn_state, &prompt, cancel).await }
     })
     .await
-}
-
-/// Retries `attempt` on retryable client errors, up to the provider's
-/// `stream_max_retries`, telling the user "Reconnecting... n/m".
-pub(crate) async fn with_stream_retries<T, F, Fut>(
-    session: &Session,
-    ctx: &TurnContext,
-    cancel: &CancellationToken,
-    mut attempt: F,
-) -> CodexResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = CodexResult<T>>,
-{
-    let max_retries = ctx.client.config().provider.stream_max_retries();
-    let mut retries = 0;
-    loop {
-        match attempt().await {
-            Err(CodexErr::Client(err)) if err.is_retryable() && retries < max_retries => {
-                retries += 1;
-                let delay = err.retry_after().unwrap_or_else(|| backoff(retries));
-                warn!(%err, ?delay, retries, max_retries, "stream disconnected - retrying turn");
-                session
-                    .send_event(
-                        &ctx.sub_id,
-                        EventMsg::StreamError(StreamErrorEvent {
-                            message: format!("Reconnecting... {retries}/{max_retries}"),
-                        }),
-                    )
-                    .await;
-                tokio::select! {
-                    _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
-                    _ = tokio::time::sleep(delay) => {}
-                }
-            }
-            Err(CodexErr::Client(ClientError::ContextWindowExceeded)) => {
-                session.set_tokens_full(ctx).await;
-                return Err(CodexErr::Client(ClientError::ContextWindowExceeded));
-            }
-            Err(CodexErr::Client(ClientError::UsageLimitReached {
-                message,
-                rate_limits,
-            })) => {
-                if let Some(snapshot) = rate_limits.clone() {
-                    session.update_rate_limits(ctx, snapshot).await;
-                }
-                return Err(CodexErr::Client(ClientError::UsageLimitReached {
-                    message,
-                    rate_limits,
-                }));
-            }
-            other => return other,
-        }
-    }
 }
 
 /// Orders the tool calls of one response. Parallel-safe calls run together
@@ -251,32 +195,36 @@ impl ToolSequencer {
     }
 }
 
-/// What happens to one output item of the stream.
-enum Slot {
-    Done(Processed),
-    Running(ResponseItem, JoinHandle<ResponseInputItem>),
+/// A call of the response being processed, and its output so far.
+struct PendingCall {
+    call_id: String,
+    shape: CallShape,
+    output: PendingOutput,
 }
 
-/// One attempt: stream the response, start tools as their calls complete
-/// (they run while the stream continues), collect results in order.
+enum PendingOutput {
+    Running(JoinHandle<ResponseInputItem>),
+    Ready(ResponseInputItem),
+}
+
+/// One attempt: stream the response, recording each item and starting its
+/// tool as it completes, then record the outputs in order.
 async fn try_run_turn(
     session: &Arc<Session>,
     ctx: &Arc<TurnContext>,
     turn_state: &Arc<TurnState>,
     prompt: &Prompt,
     cancel: &CancellationToken,
-) -> CodexResult<TurnRunResult> {
+) -> CodexResult<SamplingResult> {
     session.persist_turn_context(ctx).await;
-    let mut stream = tokio::select! {
-        _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
-        stream = ctx.client.stream(prompt) => stream?,
-    };
+    let mut stream = open_stream(ctx, prompt, cancel).await?;
     let mut sequencer = ToolSequencer::default();
-    let mut slots: Vec<Slot> = Vec::new();
+    let mut calls: Vec<PendingCall> = Vec::new();
+    let mut last_agent_message = None;
     let usage = loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => {
-                record_interrupted(session, ctx, slots).await;
+                abort_calls(session, ctx, calls).await;
                 return Err(CodexErr::TurnAborted);
             }
             event = stream.next() => event,
@@ -284,62 +232,37 @@ async fn try_run_turn(
         let event = match event {
             Some(Ok(event)) => event,
             Some(Err(err)) => {
-                abort_running(slots);
+                // Calls that started have effects; finish them before the
+                // retry, so it asks with their real outputs.
+                drain_calls(session, ctx, calls, cancel).await?;
                 return Err(err.into());
             }
             None => {
-                abort_running(slots);
+                drain_calls(session, ctx, calls, cancel).await?;
                 return Err(ClientError::closed_before_completed().into());
             }
         };
         match event {
             ResponseEvent::Created | ResponseEvent::OutputItemAdded(_) => {}
-            ResponseEvent::OutputItemDone(item) => match build_tool_call(&item) {
-                Ok(Some(call)) => {
-                    info!(tool = %call.name, call_id = %call.call_id, "tool call");
-                    let (session, ctx, turn_state) =
-                        (Arc::clone(session), Arc::clone(ctx), Arc::clone(turn_state));
-                    let (wait_for, done) = sequencer.next(is_parallel_safe(&call.name));
-                    let handle = tokio::spawn(
-                        async move {
-                            for mut earlier in wait_for {
-                                // Err: that call was aborted, which also means done.
-                                let _ = earlier.wait_for(|finished| *finished).await;
-                            }
-                            let (call_id, shape) = (call.call_id.clone(), call.shape);
-                            let output =
-                                handlers::dispatch(&session, &ctx, &turn_state, call).await;
-                            let _ = done.send(true);
-                            output_item(&call_id, shape, output)
+            ResponseEvent::OutputItemDone(item) => {
+                session
+                    .record_conversation_items(ctx, std::slice::from_ref(&item))
+                    .await;
+                match dispatch(session, ctx, turn_state, &item, &mut sequencer) {
+                    Dispatched::NotACall => {
+                        session.announce_item(ctx, &item).await;
+                        if let Some(text) = message_text(&item, "assistant") {
+                            last_agent_message = Some(text);
                         }
-                        .instrument(tracing::Span::current()),
-                    );
-                    slots.push(Slot::Running(item, handle));
+                    }
+                    Dispatched::Call(call) => calls.push(call),
+                    Dispatched::Fatal(call, message) => {
+                        calls.push(call);
+                        drain_calls(session, ctx, calls, cancel).await?;
+                        return Err(CodexErr::Fatal(message));
+                    }
                 }
-                Ok(None) => {
-                    session.announce_item(ctx, &item).await;
-                    slots.push(Slot::Done(Processed {
-                        item,
-                        response: None,
-                    }));
-                }
-                Err(RouterError::RespondToModel {
-                    call_id,
-                    shape,
-                    message,
-                }) => {
-                    let response =
-                        output_item(&call_id, shape, crate::tools::ToolOutput::failure(message));
-                    slots.push(Slot::Done(Processed {
-                        item,
-                        response: Some(response),
-                    }));
-                }
-                Err(RouterError::Fatal(message)) => {
-                    abort_running(slots);
-                    return Err(CodexErr::Fatal(message));
-                }
-            },
+            }
             ResponseEvent::OutputTextDelta(delta) => session.send_event_unrecorded(
                 &ctx.sub_id,
                 EventMsg::AgentMessageDelta(AgentMessageDeltaEvent { delta }),
@@ -372,86 +295,166 @@ async fn try_run_turn(
         }
     };
 
-    // The response is complete; wait for its tools, in order.
-    let mut processed = Vec::with_capacity(slots.len());
-    let mut slots = slots.into_iter();
-    while let Some(slot) = slots.next() {
-        match slot {
-            Slot::Done(done) => processed.push(done),
-            Slot::Running(item, mut handle) => {
-                let joined = tokio::select! {
-                    _ = cancel.cancelled() => None,
-                    joined = &mut handle => Some(joined),
-                };
-                match joined {
-                    Some(Ok(response)) => processed.push(Processed {
-                        item,
-                        response: Some(response),
-                    }),
-                    Some(Err(err)) => {
-                        warn!(%err, "a tool task failed");
-                        let call_id = item.call_id().unwrap_or_default().to_string();
-                        let response = output_item(
-                            &call_id,
-                            CallShape::of(&item),
-                            crate::tools::ToolOutput::failure("the tool failed unexpectedly"),
-                        );
-                        processed.push(Processed {
-                            item,
-                            response: Some(response),
-                        });
-                    }
-                    None => {
-                        handle.abort();
-                        let mut rest: Vec<Slot> = processed.into_iter().map(Slot::Done).collect();
-                        rest.push(Slot::Running(item, handle));
-                        rest.extend(slots);
-                        record_interrupted(session, ctx, rest).await;
-                        return Err(CodexErr::TurnAborted);
-                    }
-                }
-            }
-        }
-    }
-
+    let needs_follow_up = drain_calls(session, ctx, calls, cancel).await? > 0;
     if let Some(diff) = turn_state.with_diff(|d| d.unified_diff(&ctx.cwd)) {
         session.send_event_unrecorded(
             &ctx.sub_id,
             EventMsg::TurnDiff(TurnDiffEvent { unified_diff: diff }),
         );
     }
-    Ok(TurnRunResult { processed, usage })
+    Ok(SamplingResult {
+        needs_follow_up,
+        last_agent_message,
+        usage,
+    })
 }
 
-/// Stops tools still running.
-fn abort_running(slots: Vec<Slot>) {
-    for slot in slots {
-        if let Slot::Running(_, handle) = slot {
-            handle.abort();
+/// What became of one output item of the stream.
+enum Dispatched {
+    /// Not a tool call (a message, reasoning).
+    NotACall,
+    /// A call: running, or answered at once (unknown tool, malformed call).
+    Call(PendingCall),
+    /// A call that ends the turn (answered with the message, so the history
+    /// stays valid).
+    Fatal(PendingCall, String),
+}
+
+/// Starts the tool `item` calls, in the order the sequencer gives it.
+fn dispatch(
+    session: &Arc<Session>,
+    ctx: &Arc<TurnContext>,
+    turn_state: &Arc<TurnState>,
+    item: &ResponseItem,
+    sequencer: &mut ToolSequencer,
+) -> Dispatched {
+    let call = match build_tool_call(item) {
+        Ok(Some(call)) => call,
+        Ok(None) => return Dispatched::NotACall,
+        Err(malformed) => {
+            let output = output_item(
+                &malformed.call_id,
+                malformed.shape,
+                ToolOutput::failure(malformed.message),
+            );
+            return Dispatched::Call(PendingCall {
+                call_id: malformed.call_id,
+                shape: malformed.shape,
+                output: PendingOutput::Ready(output),
+            });
         }
-    }
+    };
+    let answered = |message: String| PendingCall {
+        output: PendingOutput::Ready(output_item(
+            &call.call_id,
+            call.shape,
+            ToolOutput::failure(message),
+        )),
+        call_id: call.call_id.clone(),
+        shape: call.shape,
+    };
+    let handler = match ctx.tools.handler_for(&call.name, call.payload.kind()) {
+        Ok(handler) => handler,
+        Err(DispatchError::RespondToModel(message)) => {
+            return Dispatched::Call(answered(message));
+        }
+        Err(DispatchError::Fatal(message)) => {
+            return Dispatched::Fatal(answered(message.clone()), message);
+        }
+    };
+    info!(tool = %call.name, call_id = %call.call_id, "tool call");
+    let (wait_for, done) = sequencer.next(handler.parallel_safe());
+    let (call_id, shape) = (call.call_id.clone(), call.shape);
+    let invocation = ToolInvocation {
+        session: Arc::clone(session),
+        ctx: Arc::clone(ctx),
+        turn_state: Arc::clone(turn_state),
+        call_id: call.call_id,
+        tool_name: call.name,
+        payload: call.payload,
+    };
+    let task_call_id = call_id.clone();
+    let handle = tokio::spawn(
+        async move {
+            for mut earlier in wait_for {
+                // Err: that call was aborted, which also means done.
+                let _ = earlier.wait_for(|finished| *finished).await;
+            }
+            let output = handler.handle(invocation).await;
+            let _ = done.send(true);
+            output_item(&task_call_id, shape, output)
+        }
+        .instrument(tracing::Span::current()),
+    );
+    Dispatched::Call(PendingCall {
+        call_id,
+        shape,
+        output: PendingOutput::Running(handle),
+    })
 }
 
-/// On interrupt: keeps what completed; calls that did not finish are
-/// recorded with an "aborted" output (so the history stays valid).
-async fn record_interrupted(session: &Session, ctx: &TurnContext, slots: Vec<Slot>) {
-    let mut items = Vec::new();
-    for slot in slots {
-        match slot {
-            Slot::Done(Processed { item, response }) => {
-                items.push(item);
-                if let Some(response) = response {
-                    items.push(response.into());
+/// Waits for the calls in order and records their outputs; returns how many
+/// there were. Interrupted, it records what finished and aborts the rest.
+async fn drain_calls(
+    session: &Session,
+    ctx: &TurnContext,
+    calls: Vec<PendingCall>,
+    cancel: &CancellationToken,
+) -> CodexResult<usize> {
+    let count = calls.len();
+    let mut outputs: Vec<ResponseItem> = Vec::with_capacity(count);
+    let mut calls = calls.into_iter();
+    while let Some(call) = calls.next() {
+        let joined = match call.output {
+            PendingOutput::Ready(output) => {
+                outputs.push(output.into());
+                continue;
+            }
+            PendingOutput::Running(mut handle) => tokio::select! {
+                _ = cancel.cancelled() => {
+                    handle.abort();
+                    outputs.push(call_aborted(&call.call_id, call.shape).into());
+                    session.record_conversation_items(ctx, &outputs).await;
+                    abort_calls(session, ctx, calls.collect()).await;
+                    return Err(CodexErr::TurnAborted);
                 }
+                joined = &mut handle => joined,
+            },
+        };
+        outputs.push(match joined {
+            Ok(output) => output.into(),
+            Err(err) => {
+                warn!(%err, "a tool task failed");
+                output_item(
+                    &call.call_id,
+                    call.shape,
+                    ToolOutput::failure("the tool failed unexpectedly"),
+                )
+                .into()
             }
-            Slot::Running(item, handle) => {
-                handle.abort();
-                let call_id = item.call_id().unwrap_or_default().to_string();
-                let output = aborted_output(&item, &call_id);
-                items.push(item);
-                items.push(output);
-            }
-        }
+        });
     }
-    session.record_conversation_items(ctx, &items).await;
+    session.record_conversation_items(ctx, &outputs).await;
+    Ok(count)
+}
+
+/// On interrupt: stops the calls still running and records an "aborted"
+/// output for each that has none (finished outputs are kept).
+async fn abort_calls(session: &Session, ctx: &TurnContext, calls: Vec<PendingCall>) {
+    let mut outputs: Vec<ResponseItem> = Vec::with_capacity(calls.len());
+    for call in calls {
+        outputs.push(match call.output {
+            PendingOutput::Ready(output) => output.into(),
+            PendingOutput::Running(handle) => {
+                handle.abort();
+                call_aborted(&call.call_id, call.shape).into()
+            }
+        });
+    }
+    session.record_conversation_items(ctx, &outputs).await;
+}
+
+/// The output that closes a call that never completed.
+fn call_aborted(call_id: &str, shape: CallShape) -> ResponseInputItem {
+    output_item(call_id, shape, ToolOutput::failure(ABORTED_OUTPUT))
 }

@@ -11,21 +11,18 @@ pub mod cli;
 pub mod exec_events;
 mod human_output;
 mod json_output;
-mod logging;
 mod prompt;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use codex_config::{CliOverrides, Config, find_codex_home, load_config};
-use codex_core::rollout::{find_latest_rollout, find_rollout_by_id, read_rollout};
-use codex_core::{Codex, InitialHistory, SpawnParams};
+use codex_core::{ThreadManager, ThreadManagerOptions, ThreadRef};
 use codex_protocol::protocol::{AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy};
 use codex_protocol::rollout::SessionSource;
 use codex_protocol::user_input::UserInput;
-use codex_state::StateDb;
 
 pub use cli::{Color, ExecArgs, ExecCommand, ResumeArgs};
 use human_output::HumanProcessor;
@@ -60,6 +57,30 @@ enum Output {
     Json(JsonProcessor),
 }
 
+impl Output {
+    /// Shows one event: on stderr for people, as JSON lines on stdout.
+    fn emit(&mut self, msg: &EventMsg, config: &Config) {
+        match self {
+            Output::Human(human) => {
+                if let EventMsg::SessionConfigured(configured) = msg {
+                    human.print_header(config, configured);
+                } else {
+                    human.process(msg);
+                }
+            }
+            Output::Json(json) => {
+                let mut stdout = std::io::stdout().lock();
+                for line in json.process(msg, &config.cwd) {
+                    if let Ok(text) = serde_json::to_string(&line) {
+                        let _ = writeln!(stdout, "{text}");
+                    }
+                }
+                let _ = stdout.flush();
+            }
+        }
+    }
+}
+
 async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<ExitCode> {
     overrides.default_approval_policy = Some(AskForApproval::Never);
     overrides.additional_writable_roots = args.add_dir.clone();
@@ -68,17 +89,19 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }
-    let _log_guard = logging::init(&config.codex_home);
-    let state_db = match StateDb::open(&config.codex_home) {
-        Ok(db) => {
-            codex_core::thread_index::index_existing_rollouts(&db, &config.codex_home);
-            Some(db)
-        }
-        Err(err) => {
-            eprintln!("warning: the session index is unavailable, continuing without it: {err}");
+    let _log_guard = match codex_core::logging::init(&config.codex_home) {
+        Ok(guard) => Some(guard),
+        Err(warning) => {
+            eprintln!("warning: {warning}");
             None
         }
     };
+    let mut options = ThreadManagerOptions::new(SessionSource::Exec, "codex_exec");
+    options.linux_sandbox_exe = std::env::current_exe().ok();
+    let manager = ThreadManager::new(&config.codex_home, options);
+    for warning in manager.warnings() {
+        eprintln!("warning: {warning}");
+    }
 
     let (resume, prompt_arg, images) = match &args.command {
         Some(ExecCommand::Resume(resume)) => {
@@ -107,9 +130,9 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
         Some(path) => Some(read_schema(path)?),
         None => None,
     };
-    let initial_history = match &resume {
-        None => InitialHistory::New,
-        Some(resume) => resume_history(&config, state_db.as_ref(), resume)?,
+    let resume_target = match &resume {
+        None => None,
+        Some(resume) => Some(resume_target(&config, resume)?),
     };
     let prompt = prompt::read_prompt(prompt_arg)?;
     let mut items: Vec<UserInput> = images
@@ -126,18 +149,11 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
         text: prompt.clone(),
     });
 
-    let codex = Codex::spawn(
-        config.clone(),
-        SpawnParams {
-            initial_history,
-            source: SessionSource::Exec,
-            originator: "codex_exec".to_string(),
-            ephemeral: args.ephemeral,
-            linux_sandbox_exe: std::env::current_exe().ok(),
-            state_db,
-        },
-    )
-    .await?;
+    let new = match &resume_target {
+        None => manager.start_thread(config.clone(), args.ephemeral).await?,
+        Some(target) => manager.resume_thread(config.clone(), target).await?,
+    };
+    let codex = new.thread;
 
     let color = match args.color {
         Color::Always => true,
@@ -149,6 +165,10 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     } else {
         Output::Human(HumanProcessor::new(color, &config))
     };
+    output.emit(
+        &EventMsg::SessionConfigured(new.session_configured),
+        &config,
+    );
 
     codex
         .submit(Op::AddToHistory {
@@ -187,24 +207,7 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             }
             event = codex.next_event() => event?,
         };
-        match &mut output {
-            Output::Human(human) => {
-                if let EventMsg::SessionConfigured(configured) = &event.msg {
-                    human.print_header(&config, configured);
-                } else {
-                    human.process(&event.msg);
-                }
-            }
-            Output::Json(json) => {
-                let mut stdout = std::io::stdout().lock();
-                for line in json.process(&event.msg, &config.cwd) {
-                    if let Ok(text) = serde_json::to_string(&line) {
-                        let _ = writeln!(stdout, "{text}");
-                    }
-                }
-                let _ = stdout.flush();
-            }
-        }
+        output.emit(&event.msg, &config);
         match event.msg {
             EventMsg::ExecApprovalRequest(request) => {
                 let question = approval_question(
@@ -263,7 +266,12 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     }
 
     if let Some(path) = &args.output_last_message {
-        write_private(path, last_message.as_deref().unwrap_or_default())
+        let mut text = last_message.clone().unwrap_or_default();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        // Replaced whole (temp file + rename), never left half-written.
+        codex_config::private_file::write_atomic(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !args.json
@@ -305,56 +313,13 @@ fn read_schema(path: &Path) -> anyhow::Result<serde_json::Value> {
         .with_context(|| format!("--output-schema {} is not valid JSON", path.display()))
 }
 
-fn resume_history(
-    config: &Config,
-    state_db: Option<&StateDb>,
-    resume: &ResumeArgs,
-) -> anyhow::Result<InitialHistory> {
-    let path: PathBuf = match (&resume.session_id, resume.last) {
-        (Some(id), _) => find_rollout_by_id(&config.codex_home, id).with_context(|| {
-            format!(
-                "no session with id `{id}` under {}",
-                config.codex_home.join("sessions").display()
-            )
-        })?,
-        (None, true) => {
-            let cwd = (!resume.all).then_some(config.cwd.as_path());
-            // The index answers at once; without it, the files are scanned.
-            let indexed = state_db
-                .and_then(|db| codex_core::thread_index::latest_thread(db, cwd))
-                .map(|row| row.rollout_path);
-            indexed.or_else(|| find_latest_rollout(&config.codex_home, cwd)).with_context(|| {
-                if resume.all {
-                    "there is no session to resume".to_string()
-                } else {
-                    format!(
-                        "there is no session started in {} to resume (use --all for any directory)",
-                        config.cwd.display()
-                    )
-                }
-            })?
-        }
-        (None, false) => anyhow::bail!("resume needs a session id or --last"),
-    };
-    let file = read_rollout(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let meta = file
-        .meta
-        .with_context(|| format!("{} has no session header line", path.display()))?;
-    Ok(InitialHistory::Resumed {
-        thread_id: meta.meta.id,
-        items: file.items,
-        rollout_path: path,
-    })
-}
-
-/// Writes `text` to a 0600 file (it holds model output).
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    let mut file = codex_config::private_file::open(path, &mut options)?;
-    file.write_all(text.as_bytes())?;
-    if !text.ends_with('\n') && !text.is_empty() {
-        file.write_all(b"\n")?;
+/// Which recorded thread `resume` means.
+fn resume_target(config: &Config, resume: &ResumeArgs) -> anyhow::Result<ThreadRef> {
+    match (&resume.session_id, resume.last) {
+        (Some(id), _) => Ok(ThreadRef::from_arg(id)),
+        (None, true) => Ok(ThreadRef::Latest {
+            cwd: (!resume.all).then(|| config.cwd.clone()),
+        }),
+        (None, false) => anyhow::bail!("resume needs a session id, a session file or --last"),
     }
-    Ok(())
 }

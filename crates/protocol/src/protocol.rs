@@ -31,7 +31,6 @@ pub struct Submission {
 /// What a frontend can ask of the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Op {
     /// Abort the running task, if any. Exactly one `turn_aborted` follows.
     Interrupt,
@@ -93,6 +92,24 @@ pub enum Op {
     Compact,
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
+}
+
+impl Op {
+    /// The op's name on the wire (`user_turn`, `interrupt`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Interrupt => "interrupt",
+            Self::UserInput { .. } => "user_input",
+            Self::UserTurn { .. } => "user_turn",
+            Self::OverrideTurnContext { .. } => "override_turn_context",
+            Self::ExecApproval { .. } => "exec_approval",
+            Self::PatchApproval { .. } => "patch_approval",
+            Self::AddToHistory { .. } => "add_to_history",
+            Self::GetHistoryEntryRequest { .. } => "get_history_entry_request",
+            Self::Compact => "compact",
+            Self::Shutdown => "shutdown",
+        }
+    }
 }
 
 /// Serde helper for `Option<Option<T>>` fields: absent = `None`, `null` = `Some(None)`.
@@ -378,14 +395,20 @@ pub struct BackgroundEventEvent {
     pub message: String,
 }
 
+/// `turn_id` is the submission id of the turn; the reference cannot read a
+/// `task_started`/`task_complete` line without one.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TaskStartedEvent {
+    #[serde(default)]
+    pub turn_id: String,
     #[serde(default)]
     pub model_context_window: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TaskCompleteEvent {
+    #[serde(default)]
+    pub turn_id: String,
     #[serde(default)]
     pub last_agent_message: Option<String>,
 }

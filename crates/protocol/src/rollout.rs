@@ -19,6 +19,11 @@ use crate::protocol::{AskForApproval, EventMsg, SandboxPolicy};
 pub struct RolloutLine {
     /// UTC, `YYYY-MM-DDThh:mm:ss.mmmZ`.
     pub timestamp: String,
+    /// The line's position in its file (0, 1, 2, ...). The reference numbers
+    /// every line and refuses to append to a file whose last line has no
+    /// number, so every writer continues the sequence. Older files have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordinal: Option<u64>,
     #[serde(flatten)]
     pub item: RolloutItem,
 }
@@ -78,23 +83,59 @@ impl<'de> Deserialize<'de> for SessionSource {
     }
 }
 
+/// The first line of a session file. The field set is the reference's
+/// (where this program has the value), so either program can list and
+/// resume the other's sessions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionMeta {
+    /// The reference writes the thread id twice, as `session_id` and `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<ThreadId>,
     pub id: ThreadId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forked_from_id: Option<ThreadId>,
     pub timestamp: String,
     pub cwd: PathBuf,
+    /// The directories the session works in (the reference: the cwd).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_workspace_roots: Vec<PathBuf>,
     #[serde(default)]
     pub originator: String,
     #[serde(default)]
     pub cli_version: String,
+    /// The user instructions (AGENTS.md) the session started with.
     #[serde(default)]
     pub instructions: Option<String>,
     #[serde(default)]
     pub source: SessionSource,
+    /// Who started the thread; the reference writes `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_provider: Option<String>,
+    /// The base instructions the session was started with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_instructions: Option<BaseInstructions>,
+}
+
+/// `{"text": "..."}` as the reference writes it; a bare string is read too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaseInstructions {
+    pub text: String,
+}
+
+impl<'de> Deserialize<'de> for BaseInstructions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Object { text: String },
+        }
+        Ok(match Raw::deserialize(deserializer)? {
+            Raw::Text(text) | Raw::Object { text } => Self { text },
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +159,9 @@ pub struct GitInfo {
 /// The settings of one model request, written before each request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnContextItem {
+    /// The submission id of the turn the request belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
     pub cwd: PathBuf,
     #[serde(default)]
     pub approval_policy: AskForApproval,

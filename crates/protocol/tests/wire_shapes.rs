@@ -271,9 +271,15 @@ fn events() {
         }
     );
 
+    // Older files have no turn id; it is always written (the reference
+    // needs it).
     round_trip::<EventMsg>(
         json!({"type": "task_complete", "last_agent_message": "Done."}),
-        json!({"type": "task_complete", "last_agent_message": "Done."}),
+        json!({"type": "task_complete", "turn_id": "", "last_agent_message": "Done."}),
+    );
+    round_trip::<EventMsg>(
+        json!({"type": "task_started", "turn_id": "3", "model_context_window": 9}),
+        json!({"type": "task_started", "turn_id": "3", "model_context_window": 9}),
     );
     // The newer name is accepted.
     let msg: EventMsg =

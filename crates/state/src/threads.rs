@@ -130,29 +130,66 @@ pub fn find_threads_by_prefix(conn: &Connection, prefix: &str) -> rusqlite::Resu
     .collect()
 }
 
-/// Most recently used threads first (optionally only those started in `cwd`).
+/// Most recently used threads first (optionally only those started in `cwd`),
+/// not archived ones.
 pub fn list_threads(
     conn: &Connection,
     cwd: Option<&Path>,
     limit: usize,
 ) -> rusqlite::Result<Vec<ThreadRow>> {
+    list_threads_filtered(conn, cwd, false, limit)
+}
+
+/// Like [`list_threads`], of the archived threads when `archived`.
+pub fn list_threads_filtered(
+    conn: &Connection,
+    cwd: Option<&Path>,
+    archived: bool,
+    limit: usize,
+) -> rusqlite::Result<Vec<ThreadRow>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let archived = i64::from(archived);
     match cwd {
         Some(cwd) => conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM threads WHERE archived = 0 AND cwd = ?1 \
-                 ORDER BY updated_at DESC, id DESC LIMIT ?2"
+                "SELECT {COLUMNS} FROM threads WHERE archived = ?1 AND cwd = ?2 \
+                 ORDER BY updated_at DESC, id DESC LIMIT ?3"
             ))?
-            .query_map(params![cwd.to_string_lossy(), limit], from_row)?
+            .query_map(params![archived, cwd.to_string_lossy(), limit], from_row)?
             .collect(),
         None => conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM threads WHERE archived = 0 \
-                 ORDER BY updated_at DESC, id DESC LIMIT ?1"
+                "SELECT {COLUMNS} FROM threads WHERE archived = ?1 \
+                 ORDER BY updated_at DESC, id DESC LIMIT ?2"
             ))?
-            .query_map(params![limit], from_row)?
+            .query_map(params![archived, limit], from_row)?
             .collect(),
     }
+}
+
+/// Marks a thread archived (or not) and records where its file now is.
+pub fn set_archived(
+    conn: &Connection,
+    id: &str,
+    archived: bool,
+    rollout_path: &Path,
+) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("UPDATE threads SET archived = ?2, rollout_path = ?3 WHERE id = ?1")?
+        .execute(params![
+            id,
+            i64::from(archived),
+            rollout_path.to_string_lossy()
+        ])?;
+    Ok(changed > 0)
+}
+
+/// Removes a thread's row. Returns whether there was one.
+pub fn delete_thread(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("DELETE FROM threads WHERE id = ?1")?
+        .execute(params![id])?;
+    Ok(changed > 0)
 }
 
 pub fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

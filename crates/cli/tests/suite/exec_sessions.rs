@@ -140,3 +140,122 @@ fn ctrl_c_interrupts_flushes_and_exits_130() {
             .any(|l| l["payload"]["type"] == "agent_message")
     );
 }
+
+/// Waits until `path` exists (the command the model asked for has started).
+fn wait_for_file(path: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigkill_mid_command_loses_nothing_that_was_recorded() {
+    let env = ExecEnv::new();
+    let marker = env.workspace().join("started");
+    env.server.push_turn(
+        Turn::new()
+            .reasoning("I will run the slow command", None)
+            .function_call(
+                "c1",
+                "shell",
+                json!({"command": ["bash", "-c", "touch started; sleep 30"], "timeout_ms": 60000}),
+            ),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("codex"))
+        .env("CODEX_HOME", env.home.path())
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("CODEX_API_KEY")
+        .current_dir(env.workspace())
+        .args(["exec", "--full-auto", "run the slow thing"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_file(&marker);
+    child.kill().unwrap(); // SIGKILL: no chance to flush anything.
+    child.wait().unwrap();
+
+    let files = env.home.rollout_files();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "session_meta");
+    let has = |pred: &dyn Fn(&Value) -> bool| lines.iter().any(pred);
+    assert!(
+        has(&|l| l["payload"]["type"] == "message"
+            && l["payload"]["content"][0]["text"] == "run the slow thing"),
+        "the prompt"
+    );
+    assert!(
+        has(&|l| l["payload"]["type"] == "reasoning"),
+        "the reasoning"
+    );
+    assert!(
+        has(&|l| l["payload"]["type"] == "function_call" && l["payload"]["call_id"] == "c1"),
+        "the call being run"
+    );
+
+    // The session resumes with all of it.
+    env.server.push_turn(Turn::new().text("resumed"));
+    let id = lines[0]["payload"]["id"].as_str().unwrap().to_string();
+    let output = env
+        .exec()
+        .args(["--full-auto", "resume", &id, "what happened?"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let request = &env.server.requests()[1];
+    assert!(
+        request
+            .user_texts()
+            .contains(&"run the slow thing".to_string())
+    );
+    assert_eq!(
+        request.tool_output("c1").as_deref(),
+        Some("aborted"),
+        "the interrupted call is closed, so the history is valid"
+    );
+}
+
+#[test]
+fn resume_takes_a_session_file_path() {
+    let env = ExecEnv::new();
+    env.server.push_turn(Turn::new().text("first answer"));
+    env.exec().arg("first task").assert().success();
+    let path = env.home.rollout_files()[0].clone();
+    env.server.push_turn(Turn::new().text("second answer"));
+    let output = env
+        .exec()
+        .args(["resume", path.to_str().unwrap(), "follow up"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "second answer\n");
+    assert_eq!(
+        env.home.rollout_files(),
+        vec![path],
+        "appended to the same file"
+    );
+
+    let output = env
+        .exec()
+        .args(["resume", "/nonexistent/rollout-x.jsonl", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("there is no session file at /nonexistent/rollout-x.jsonl"),
+        "{}",
+        stderr(&output)
+    );
+}

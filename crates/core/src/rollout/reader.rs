@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use codex_protocol::rollout::{RolloutItem, RolloutLine, SessionMetaLine};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::SESSIONS_SUBDIR;
 
@@ -16,22 +16,38 @@ pub struct RolloutFile {
     pub items: Vec<RolloutItem>,
     /// Lines that could not be parsed (torn, or from a newer version).
     pub skipped_lines: usize,
+    /// Problems a person should hear about (a line that was not UTF-8 and was
+    /// read with replacement characters), each naming the file and line.
+    pub warnings: Vec<String>,
 }
 
-/// Reads a session file, skipping lines it cannot parse.
+/// Reads a session file, skipping lines it cannot parse. Bytes that are not
+/// UTF-8 are replaced (with a warning) rather than making the whole session
+/// unreadable.
 pub fn read_rollout(path: &Path) -> std::io::Result<RolloutFile> {
-    let text = std::fs::read_to_string(path)?;
+    let bytes = std::fs::read(path)?;
     let mut file = RolloutFile {
         path: path.to_path_buf(),
         meta: None,
         items: Vec::new(),
         skipped_lines: 0,
+        warnings: Vec::new(),
     };
-    for (number, line) in text.lines().enumerate() {
+    for (number, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = String::from_utf8_lossy(raw);
+        if let std::borrow::Cow::Owned(_) = line {
+            let warning = format!(
+                "{}:{}: the line is not valid UTF-8; invalid bytes were replaced",
+                path.display(),
+                number + 1
+            );
+            warn!("{warning}");
+            file.warnings.push(warning);
+        }
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<RolloutLine>(line) {
+        match serde_json::from_str::<RolloutLine>(&line) {
             Ok(RolloutLine {
                 item: RolloutItem::SessionMeta(meta),
                 ..
@@ -148,5 +164,32 @@ mod tests {
         assert!(file.meta.is_some());
         assert_eq!(file.items.len(), 1);
         assert_eq!(file.skipped_lines, 3);
+        assert!(file.warnings.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let mut bytes = br#"{"timestamp":"t","type":"session_meta","payload":{"id":"01a1fe8c-3d54-7721-a275-453c088d7dd7","timestamp":"t","cwd":"/w"}}"#.to_vec();
+        bytes.extend_from_slice(b"\n");
+        bytes.extend_from_slice(br#"{"timestamp":"t","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"caf"#);
+        bytes.push(0xe9);
+        bytes.extend_from_slice(b"\"}]}}\n");
+        std::fs::write(&path, bytes).unwrap();
+        let file = read_rollout(&path).unwrap();
+        assert_eq!(file.items.len(), 1);
+        assert_eq!(file.warnings.len(), 1);
+        assert!(
+            file.warnings[0]
+                .ends_with(":2: the line is not valid UTF-8; invalid bytes were replaced")
+        );
+        let codex_protocol::rollout::RolloutItem::ResponseItem(item) = &file.items[0] else {
+            panic!()
+        };
+        assert_eq!(
+            crate::history::message_text(item, "user").unwrap(),
+            "caf\u{fffd}"
+        );
     }
 }

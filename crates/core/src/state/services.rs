@@ -8,6 +8,7 @@ use codex_config::Config;
 
 use crate::notify::UserNotifier;
 use crate::rollout::RolloutRecorder;
+use crate::tools::ToolHandler;
 
 pub(crate) struct SessionServices {
     pub(crate) config: Arc<Config>,
@@ -18,6 +19,8 @@ pub(crate) struct SessionServices {
     /// history.jsonl as counted at start (announced in SessionConfigured),
     /// which makes looking up recent entries cheap.
     pub(crate) history_count: crate::message_history::HistoryCount,
+    /// Appends `AddToHistory` entries to history.jsonl, in order.
+    pub(crate) history: crate::message_history::HistoryAppender,
     pub(crate) notifier: UserNotifier,
     /// Shared by all model requests of the session (connection reuse).
     pub(crate) http: HttpClient,
@@ -31,4 +34,6 @@ pub(crate) struct SessionServices {
     /// AGENTS.md and config instructions, fixed for the session.
     pub(crate) user_instructions: Option<String>,
     pub(crate) base_instructions: String,
+    /// Tools the frontend added to the built-in ones, registered every turn.
+    pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
 }

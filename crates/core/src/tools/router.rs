@@ -1,33 +1,25 @@
-//! From a model output item to a tool call.
+//! From a model output item to a tool call, and from a tool's output back
+//! to the item that answers the call.
 
 use codex_protocol::models::{
     FunctionCallOutputPayload, LocalShellAction, ResponseInputItem, ResponseItem,
 };
-use codex_protocol::plan::UpdatePlanArgs;
 use serde::Deserialize;
 
-use super::ToolOutput;
-use super::spec::{APPLY_PATCH, SHELL, UPDATE_PLAN};
+use super::registry::{ToolOutput, ToolPayload};
 
-/// Arguments of the shell tool.
+/// Arguments of the shell tool (and of a `local_shell` action).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct ShellParams {
-    pub(crate) command: Vec<String>,
+pub struct ShellParams {
+    pub command: Vec<String>,
     #[serde(default)]
-    pub(crate) workdir: Option<String>,
+    pub workdir: Option<String>,
     #[serde(default)]
-    pub(crate) timeout_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
     #[serde(default)]
-    pub(crate) with_escalated_permissions: Option<bool>,
+    pub with_escalated_permissions: Option<bool>,
     #[serde(default)]
-    pub(crate) justification: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ToolKind {
-    Shell(ShellParams),
-    ApplyPatch { input: String },
-    UpdatePlan(UpdatePlanArgs),
+    pub justification: Option<String>,
 }
 
 /// How the call arrived, which decides the shape of its output.
@@ -38,102 +30,53 @@ pub(crate) enum CallShape {
     LocalShell,
 }
 
-impl CallShape {
-    /// The shape of the call `item` (which its output must match).
-    pub(crate) fn of(item: &ResponseItem) -> Self {
-        match item {
-            ResponseItem::CustomToolCall { .. } => Self::Custom,
-            ResponseItem::LocalShellCall { .. } => Self::LocalShell,
-            _ => Self::Function,
-        }
-    }
-}
-
+/// A call the model made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ToolCall {
     pub(crate) call_id: String,
     pub(crate) name: String,
-    pub(crate) kind: ToolKind,
+    pub(crate) payload: ToolPayload,
     pub(crate) shape: CallShape,
 }
 
-/// Why an item could not become a call.
+/// An item that is a call but cannot be answered as one: the message goes
+/// back to the model as the call's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RouterError {
-    /// Tell the model (as the call's output) and go on.
-    RespondToModel {
-        call_id: String,
-        shape: CallShape,
-        message: String,
-    },
-    /// End the turn.
-    Fatal(String),
+pub(crate) struct MalformedCall {
+    pub(crate) call_id: String,
+    pub(crate) shape: CallShape,
+    pub(crate) message: String,
 }
 
 /// The call in `item`, if it is one.
-pub(crate) fn build_tool_call(item: &ResponseItem) -> Result<Option<ToolCall>, RouterError> {
+pub(crate) fn build_tool_call(item: &ResponseItem) -> Result<Option<ToolCall>, MalformedCall> {
     match item {
         ResponseItem::FunctionCall {
             name,
             arguments,
             call_id,
             ..
-        } => {
-            let respond = |message: String| RouterError::RespondToModel {
-                call_id: call_id.clone(),
-                shape: CallShape::Function,
-                message,
-            };
-            let parse_error = |err: serde_json::Error| {
-                respond(format!("failed to parse function arguments: {err}"))
-            };
-            let kind = match name.as_str() {
-                SHELL | "container.exec" => {
-                    ToolKind::Shell(serde_json::from_str(arguments).map_err(parse_error)?)
-                }
-                APPLY_PATCH => {
-                    #[derive(Deserialize)]
-                    struct Args {
-                        input: String,
-                    }
-                    let args: Args = serde_json::from_str(arguments).map_err(parse_error)?;
-                    ToolKind::ApplyPatch { input: args.input }
-                }
-                UPDATE_PLAN => {
-                    ToolKind::UpdatePlan(serde_json::from_str(arguments).map_err(parse_error)?)
-                }
-                other => return Err(respond(format!("unsupported call: {other}"))),
-            };
-            Ok(Some(ToolCall {
-                call_id: call_id.clone(),
-                name: name.clone(),
-                kind,
-                shape: CallShape::Function,
-            }))
-        }
+        } => Ok(Some(ToolCall {
+            call_id: call_id.clone(),
+            name: name.clone(),
+            payload: ToolPayload::Function {
+                arguments: arguments.clone(),
+            },
+            shape: CallShape::Function,
+        })),
         ResponseItem::CustomToolCall {
             name,
             input,
             call_id,
             ..
-        } => match name.as_str() {
-            APPLY_PATCH => Ok(Some(ToolCall {
-                call_id: call_id.clone(),
-                name: name.clone(),
-                kind: ToolKind::ApplyPatch {
-                    input: input.clone(),
-                },
-                shape: CallShape::Custom,
-            })),
-            SHELL => Err(RouterError::Fatal(
-                "tool shell invoked with incompatible payload".to_string(),
-            )),
-            other => Err(RouterError::RespondToModel {
-                call_id: call_id.clone(),
-                shape: CallShape::Custom,
-                message: format!("unsupported custom tool call: {other}"),
-            }),
-        },
+        } => Ok(Some(ToolCall {
+            call_id: call_id.clone(),
+            name: name.clone(),
+            payload: ToolPayload::Custom {
+                input: input.clone(),
+            },
+            shape: CallShape::Custom,
+        })),
         ResponseItem::LocalShellCall {
             id,
             call_id,
@@ -141,7 +84,7 @@ pub(crate) fn build_tool_call(item: &ResponseItem) -> Result<Option<ToolCall>, R
             ..
         } => {
             let Some(call_id) = call_id.clone().or_else(|| id.clone()) else {
-                return Err(RouterError::RespondToModel {
+                return Err(MalformedCall {
                     call_id: String::new(),
                     shape: CallShape::LocalShell,
                     message: "LocalShellCall without call_id or id".to_string(),
@@ -151,13 +94,15 @@ pub(crate) fn build_tool_call(item: &ResponseItem) -> Result<Option<ToolCall>, R
             Ok(Some(ToolCall {
                 call_id,
                 name: "local_shell".to_string(),
-                kind: ToolKind::Shell(ShellParams {
-                    command: exec.command.clone(),
-                    workdir: exec.working_directory.clone(),
-                    timeout_ms: exec.timeout_ms,
-                    with_escalated_permissions: None,
-                    justification: None,
-                }),
+                payload: ToolPayload::LocalShell {
+                    params: ShellParams {
+                        command: exec.command.clone(),
+                        workdir: exec.working_directory.clone(),
+                        timeout_ms: exec.timeout_ms,
+                        with_escalated_permissions: None,
+                        justification: None,
+                    },
+                },
                 shape: CallShape::LocalShell,
             }))
         }
@@ -200,21 +145,17 @@ mod tests {
     }
 
     #[test]
-    fn routes_each_kind() {
-        let call = build_tool_call(&function("shell", r#"{"command":["ls"],"timeout_ms":5}"#))
+    fn each_item_kind_becomes_its_payload() {
+        let call = build_tool_call(&function("shell", r#"{"command":["ls"]}"#))
             .unwrap()
             .unwrap();
-        assert!(matches!(
-            call.kind,
-            ToolKind::Shell(ShellParams {
-                timeout_ms: Some(5),
-                ..
-            })
-        ));
-        let call = build_tool_call(&function("apply_patch", r#"{"input":"p"}"#))
-            .unwrap()
-            .unwrap();
-        assert_eq!(call.kind, ToolKind::ApplyPatch { input: "p".into() });
+        assert_eq!(call.name, "shell");
+        assert_eq!(
+            call.payload,
+            ToolPayload::Function {
+                arguments: r#"{"command":["ls"]}"#.into()
+            }
+        );
         let custom = ResponseItem::CustomToolCall {
             id: None,
             status: None,
@@ -222,10 +163,9 @@ mod tests {
             name: "apply_patch".into(),
             input: "p".into(),
         };
-        assert_eq!(
-            build_tool_call(&custom).unwrap().unwrap().shape,
-            CallShape::Custom
-        );
+        let call = build_tool_call(&custom).unwrap().unwrap();
+        assert_eq!(call.shape, CallShape::Custom);
+        assert_eq!(call.payload, ToolPayload::Custom { input: "p".into() });
         assert!(
             build_tool_call(&ResponseItem::assistant_text("x"))
                 .unwrap()
@@ -234,25 +174,25 @@ mod tests {
     }
 
     #[test]
-    fn errors_go_back_to_the_model_or_end_the_turn() {
-        let err = build_tool_call(&function("shell", "{not json")).unwrap_err();
-        assert!(
-            matches!(err, RouterError::RespondToModel { message, .. } if message.starts_with("failed to parse function arguments"))
-        );
-        let err = build_tool_call(&function("browse", "{}")).unwrap_err();
-        assert!(
-            matches!(err, RouterError::RespondToModel { message, .. } if message == "unsupported call: browse")
-        );
-        let custom_shell = ResponseItem::CustomToolCall {
-            id: None,
-            status: None,
-            call_id: "c".into(),
-            name: "shell".into(),
-            input: "ls".into(),
-        };
+    fn outputs_match_the_shape_of_their_call() {
+        let item = output_item("c", CallShape::Custom, ToolOutput::success("ok"));
         assert_eq!(
-            build_tool_call(&custom_shell).unwrap_err(),
-            RouterError::Fatal("tool shell invoked with incompatible payload".into())
+            item,
+            ResponseInputItem::CustomToolCallOutput {
+                call_id: "c".into(),
+                output: "ok".into()
+            }
         );
+        let item = output_item("c", CallShape::Function, ToolOutput::failure("no"));
+        assert!(matches!(
+            item,
+            ResponseInputItem::FunctionCallOutput {
+                output: FunctionCallOutputPayload {
+                    success: Some(false),
+                    ..
+                },
+                ..
+            }
+        ));
     }
 }

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use codex_config::{CliOverrides, Config, load_config};
-use codex_core::{Codex, InitialHistory, SpawnParams};
+use codex_core::{Codex, ThreadManager, ThreadManagerOptions, ThreadRef};
 use codex_protocol::protocol::{Event, EventMsg, Op, SessionConfiguredEvent};
 use codex_protocol::rollout::SessionSource;
 use codex_protocol::user_input::UserInput;
@@ -9,8 +11,16 @@ use codex_test_support::{MockModelServer, TestCodexHome};
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// How a test session starts.
+pub enum Start {
+    New,
+    Resume(ThreadRef),
+    Fork(ThreadRef, Option<usize>),
+}
+
 pub struct TestSession {
-    pub codex: Codex,
+    pub codex: Arc<Codex>,
+    pub manager: ThreadManager,
     pub home: TestCodexHome,
     pub config: Config,
     pub configured: SessionConfiguredEvent,
@@ -24,12 +34,7 @@ pub async fn start(
     top_level: &str,
     overrides: impl FnOnce(&mut CliOverrides),
 ) -> TestSession {
-    start_in(
-        home_for(server, wire_api, top_level),
-        overrides,
-        InitialHistory::New,
-    )
-    .await
+    start_in(home_for(server, wire_api, top_level), overrides, Start::New).await
 }
 
 pub fn home_for(server: &MockModelServer, wire_api: &str, top_level: &str) -> TestCodexHome {
@@ -44,7 +49,17 @@ pub fn home_for(server: &MockModelServer, wire_api: &str, top_level: &str) -> Te
 pub async fn start_in(
     home: TestCodexHome,
     overrides: impl FnOnce(&mut CliOverrides),
-    initial_history: InitialHistory,
+    start: Start,
+) -> TestSession {
+    start_with_tools(home, overrides, start, Vec::new()).await
+}
+
+/// Like [`start_in`], offering `tools` besides the built-in ones.
+pub async fn start_with_tools(
+    home: TestCodexHome,
+    overrides: impl FnOnce(&mut CliOverrides),
+    start: Start,
+    tools: Vec<Arc<dyn codex_core::ToolHandler>>,
 ) -> TestSession {
     let mut cli = CliOverrides {
         cwd: Some(home.workspace().to_path_buf()),
@@ -52,28 +67,21 @@ pub async fn start_in(
     };
     overrides(&mut cli);
     let config = load_config(home.path(), &cli).unwrap();
-    let codex = Codex::spawn(
-        config.clone(),
-        SpawnParams {
-            initial_history,
-            source: SessionSource::Exec,
-            originator: "codex_test".into(),
-            ephemeral: false,
-            linux_sandbox_exe: None,
-            state_db: codex_state::StateDb::open(home.path()).ok(),
-        },
-    )
-    .await
+    let mut options = ThreadManagerOptions::new(SessionSource::Exec, "codex_test");
+    options.extra_tools = tools;
+    let manager = ThreadManager::new(home.path(), options);
+    let new = match start {
+        Start::New => manager.start_thread(config.clone(), false).await,
+        Start::Resume(target) => manager.resume_thread(config.clone(), &target).await,
+        Start::Fork(target, nth) => manager.fork_thread(config.clone(), &target, nth).await,
+    }
     .unwrap();
-    let first = next(&codex).await;
-    let EventMsg::SessionConfigured(configured) = first.msg else {
-        panic!("first event is {:?}", first.msg)
-    };
     TestSession {
-        codex,
+        codex: new.thread,
+        manager,
         home,
         config,
-        configured,
+        configured: new.session_configured,
     }
 }
 

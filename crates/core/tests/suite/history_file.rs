@@ -9,7 +9,7 @@ use super::common::{home_for, start_in};
 async fn add_and_look_up_entries() {
     let server = MockModelServer::start();
     let home = home_for(&server, "responses", "");
-    let session = start_in(home, |_| {}, codex_core::InitialHistory::New).await;
+    let session = start_in(home, |_| {}, super::common::Start::New).await;
     assert_eq!(session.configured.history_entry_count, 0);
     for text in ["first prompt", "second prompt"] {
         session
@@ -33,7 +33,7 @@ async fn add_and_look_up_entries() {
     session.shutdown().await;
 
     // A new session sees the count and can read entries back.
-    let again = start_in(session.home, |_| {}, codex_core::InitialHistory::New).await;
+    let again = start_in(session.home, |_| {}, super::common::Start::New).await;
     assert_eq!(again.configured.history_entry_count, 2);
     let log_id = again.configured.history_log_id;
     assert_ne!(log_id, 0);
@@ -79,7 +79,7 @@ async fn session_start_counts_from_the_remembered_count() {
     let path = home.path().join("history.jsonl");
     let line = r#"{"session_id":"s","ts":1,"text":"t"}"#;
     std::fs::write(&path, format!("{line}\n{line}\n")).unwrap();
-    let session = start_in(home, |_| {}, codex_core::InitialHistory::New).await;
+    let session = start_in(home, |_| {}, super::common::Start::New).await;
     assert_eq!(session.configured.history_entry_count, 2);
     let actual = count_entries(session.home.path(), None);
 
@@ -110,7 +110,7 @@ async fn session_start_counts_from_the_remembered_count() {
         .await
         .unwrap();
     std::fs::write(&path, format!("{line}\n{line}\n{line}\n")).unwrap();
-    let again = start_in(session.home, |_| {}, codex_core::InitialHistory::New).await;
+    let again = start_in(session.home, |_| {}, super::common::Start::New).await;
     assert_eq!(again.configured.history_entry_count, 41);
 }
 

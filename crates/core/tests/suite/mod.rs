@@ -4,4 +4,5 @@ mod compaction;
 mod history_file;
 mod resume;
 mod tasks;
+mod tool_registry;
 mod turns;

@@ -1,13 +1,13 @@
 //! Resume and fork rebuild the exact history.
 
-use codex_core::InitialHistory;
+use codex_core::ThreadRef;
 use codex_core::rollout::read_rollout;
 use codex_protocol::protocol::EventMsg;
 use codex_test_support::{MockModelServer, Turn};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use super::common::{home_for, start_in};
+use super::common::{Start, home_for, start_in};
 
 const TOP: &str = "model_auto_compact_token_limit = 100\nsandbox_mode = \"danger-full-access\"\napproval_policy = \"never\"";
 
@@ -33,7 +33,7 @@ async fn resume_sends_exactly_the_history_the_session_had() {
     server.push_turn(Turn::new().text("answer one").usage(20, 5));
     server.push_turn(Turn::new().text("answer two").usage(20, 5));
     let home = home_for(&server, "responses", TOP);
-    let session = start_in(home, |_| {}, InitialHistory::New).await;
+    let session = start_in(home, |_| {}, Start::New).await;
     session.submit_text("one").await;
     session.run_to_end().await;
     session.submit_text("two").await;
@@ -50,11 +50,7 @@ async fn resume_sends_exactly_the_history_the_session_had() {
     let resumed = start_in(
         home,
         |_| {},
-        InitialHistory::Resumed {
-            thread_id,
-            items: file.items,
-            rollout_path: rollout_path.clone(),
-        },
+        Start::Resume(ThreadRef::Path(rollout_path.clone())),
     )
     .await;
     assert_eq!(resumed.configured.session_id, thread_id);
@@ -102,7 +98,7 @@ async fn fork_copies_the_history_under_a_new_id() {
     let server = MockModelServer::start();
     server.push_turn(Turn::new().text("original answer"));
     let home = home_for(&server, "responses", "");
-    let session = start_in(home, |_| {}, InitialHistory::New).await;
+    let session = start_in(home, |_| {}, Start::New).await;
     session.submit_text("original").await;
     session.run_to_end().await;
     session.shutdown().await;
@@ -110,14 +106,10 @@ async fn fork_copies_the_history_under_a_new_id() {
     let source_id = session.configured.session_id;
 
     server.push_turn(Turn::new().text("forked answer"));
-    let file = read_rollout(&source_path).unwrap();
     let forked = start_in(
         session.home,
         |_| {},
-        InitialHistory::Forked {
-            from: source_id,
-            items: file.items,
-        },
+        Start::Fork(ThreadRef::Id(source_id.to_string()), None),
     )
     .await;
     assert_ne!(forked.configured.session_id, source_id);
@@ -145,4 +137,189 @@ async fn fork_copies_the_history_under_a_new_id() {
         !source_text.contains("forked answer"),
         "the source is untouched"
     );
+}
+
+/// The reference's session file, placed under `home` as the reference names it.
+fn install_reference_rollout(home: &std::path::Path) -> std::path::PathBuf {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reference-0.169/rollout-exec-then-patch.jsonl");
+    let dir = home.join("sessions/2026/12/01");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rollout-2026-12-01T20-02-02-01a23333-2fe9-75d1-9f20-a7ccb3433e23.jsonl");
+    std::fs::copy(source, &path).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_reference_session_resumes_and_its_ordinals_continue() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("continued"));
+    let home = home_for(&server, "responses", TOP);
+    let path = install_reference_rollout(home.path());
+    let before = std::fs::read_to_string(&path).unwrap();
+
+    // By id prefix: the file was never indexed, so this finds it on disk.
+    let resumed = start_in(
+        home,
+        |_| {},
+        Start::Resume(ThreadRef::Id("01a23333-2fe9".into())),
+    )
+    .await;
+    assert_eq!(
+        resumed.configured.session_id.to_string(),
+        "01a23333-2fe9-75d1-9f20-a7ccb3433e23"
+    );
+    resumed.submit_text("and now?").await;
+    resumed.run_to_end().await;
+    resumed.shutdown().await;
+
+    // The reference's conversation went to the model, in order.
+    let input = server.requests()[0].input();
+    let texts: Vec<String> = input.iter().map(|i| i.to_string()).collect();
+    let position = |needle: &str| {
+        texts
+            .iter()
+            .position(|t| t.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not in the request"))
+    };
+    assert!(position("do the task") < position("exec_command"));
+    assert!(position("exec_command") < position("*** Begin Patch"));
+    assert!(position("Done: notes.txt now says alpha, gamma.") < position("and now?"));
+
+    // Nothing of the reference's was changed; every line parses; the
+    // ordinals run on without a gap.
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(after.starts_with(&before));
+    let mut expected = 0;
+    for line in after.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(value["ordinal"], json!(expected), "{line}");
+        expected += 1;
+    }
+    assert!(expected > 24, "lines were appended");
+    for line in after[before.len()..].lines() {
+        let parsed: codex_protocol::rollout::RolloutLine = serde_json::from_str(line).unwrap();
+        assert!(parsed.ordinal.is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_torn_file_with_invalid_utf8_still_resumes() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("first answer"));
+    let home = home_for(&server, "responses", TOP);
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("caf\u{e9} first").await;
+    session.run_to_end().await;
+    session.shutdown().await;
+    let path = session.configured.rollout_path.clone().unwrap();
+
+    // Damage it as a crash and a bad editor would: a byte that is not UTF-8
+    // in a line, and half a line at the end.
+    let text = std::fs::read(&path).unwrap();
+    let mut damaged = Vec::new();
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        if line.windows(7).any(|w| w == b"answer\"") {
+            let mut line = line.to_vec();
+            let at = line.windows(6).position(|w| w == b"answer").unwrap();
+            line[at] = 0xff;
+            damaged.extend(line);
+        } else {
+            damaged.extend_from_slice(line);
+        }
+    }
+    damaged.extend_from_slice(br#"{"timestamp":"2026-01-01T00:00:00.000Z","type":"response_it"#);
+    std::fs::write(&path, &damaged).unwrap();
+
+    server.push_turn(Turn::new().text("second answer"));
+    let resumed = start_in(
+        session.home,
+        |_| {},
+        Start::Resume(ThreadRef::Path(path.clone())),
+    )
+    .await;
+    let events = resumed
+        .events_until(|e| matches!(e, EventMsg::Warning(_)))
+        .await;
+    let EventMsg::Warning(warning) = events.last().unwrap() else {
+        panic!()
+    };
+    assert!(
+        warning.message.contains(&path.display().to_string())
+            && warning.message.contains("not valid UTF-8"),
+        "{warning:?}"
+    );
+    resumed.submit_text("second").await;
+    resumed.run_to_end().await;
+    resumed.shutdown().await;
+    let request = &server.requests()[1];
+    assert!(
+        request
+            .user_texts()
+            .contains(&"caf\u{e9} first".to_string())
+    );
+    assert!(
+        request
+            .input()
+            .iter()
+            .any(|i| i.to_string().contains("\u{fffd}nswer"))
+    );
+
+    // The torn tail was cut before appending: every line parses.
+    let file = read_rollout(&path).unwrap();
+    assert_eq!(file.skipped_lines, 0);
+}
+
+#[tokio::test]
+async fn threads_are_listed_archived_and_forked_at_a_message() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("answer one"));
+    server.push_turn(Turn::new().text("answer two"));
+    let home = home_for(&server, "responses", TOP);
+    let session = start_in(home, |_| {}, Start::New).await;
+    for text in ["one", "two"] {
+        session.submit_text(text).await;
+        session.run_to_end().await;
+    }
+    session.shutdown().await;
+    let id = session.configured.session_id.to_string();
+    let manager = &session.manager;
+    let query = codex_core::ThreadListQuery {
+        cwd: Some(session.config.cwd.clone()),
+        archived: false,
+        limit: 10,
+    };
+    let listed = manager.list_threads(&query);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, id);
+    assert_eq!(listed[0].title, "one");
+
+    let archived_path = manager.archive_thread(&id).unwrap();
+    assert!(archived_path.starts_with(session.home.path().join("archived_sessions")));
+    assert!(manager.list_threads(&query).is_empty());
+    let archived = manager.list_threads(&codex_core::ThreadListQuery {
+        archived: true,
+        ..query.clone()
+    });
+    assert_eq!(archived.len(), 1);
+    assert_eq!(archived[0].rollout_path, archived_path);
+    let restored = manager.unarchive_thread(&id).unwrap();
+    assert!(restored.starts_with(session.home.path().join("sessions")));
+    assert_eq!(manager.list_threads(&query)[0].rollout_path, restored);
+
+    // Fork before the second message: the new thread has only the first
+    // exchange, and the source keeps both.
+    server.push_turn(Turn::new().text("a different second answer"));
+    let forked = start_in(
+        session.home,
+        |_| {},
+        Start::Fork(ThreadRef::Id(id.clone()), Some(1)),
+    )
+    .await;
+    forked.submit_text("two, edited").await;
+    forked.run_to_end().await;
+    let texts = server.requests()[2].user_texts();
+    assert!(texts.contains(&"one".to_string()));
+    assert!(!texts.contains(&"two".to_string()));
+    assert_eq!(texts.last().unwrap(), "two, edited");
 }

@@ -114,7 +114,8 @@ async fn tool_calls_run_and_their_outputs_go_back_in_order() {
         serde_json::from_str(&second.tool_output("call_b").unwrap()).unwrap();
     assert_eq!(second_output["metadata"]["exit_code"], 3);
     assert_eq!(second.tool_output("call_c").unwrap(), "Plan updated");
-    // Calls and outputs alternate in the order the model made the calls.
+    // The calls as the model made them (each recorded on arrival), then
+    // their outputs in the same order.
     let order: Vec<String> = second
         .input()
         .iter()
@@ -126,7 +127,7 @@ async fn tool_calls_run_and_their_outputs_go_back_in_order() {
         .collect();
     assert_eq!(
         order,
-        vec!["call_a", "call_a", "call_b", "call_b", "call_c", "call_c"]
+        vec!["call_a", "call_b", "call_c", "call_a", "call_b", "call_c"]
     );
 }
 
@@ -339,7 +340,7 @@ async fn agents_md_becomes_user_instructions() {
     std::fs::write(home.path().join("AGENTS.md"), "global rule").unwrap();
     std::fs::create_dir(home.workspace().join(".git")).unwrap();
     std::fs::write(home.workspace().join("AGENTS.md"), "repo rule").unwrap();
-    let session = super::common::start_in(home, |_| {}, codex_core::InitialHistory::New).await;
+    let session = super::common::start_in(home, |_| {}, super::common::Start::New).await;
     session.submit_text("hi").await;
     session.run_to_end().await;
     let texts = server.requests()[0].user_texts();

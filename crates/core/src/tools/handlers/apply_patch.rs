@@ -1,4 +1,6 @@
-//! The `apply_patch` tool.
+//! The `apply_patch` tool (freeform on the Responses API for models trained
+//! on it, else a function taking `input`), and the patches models "run" as a
+//! shell command.
 //!
 //! The patch is planned in memory first (so a bad patch is reported before
 //! anything is touched), then judged: a patch that writes only where the
@@ -8,27 +10,97 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use codex_apply_patch::{PatchPlan, PlannedChangeKind, parse_patch, plan_patch};
+use codex_client::{FreeformTool, FreeformToolFormat, FunctionTool, ToolSpec};
 use codex_protocol::protocol::{
     AskForApproval, EventMsg, FileChange, PatchApplyBeginEvent, PatchApplyEndEvent, ReviewDecision,
 };
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::json;
 
 use crate::safety::paths_writable_under;
-use crate::session::Session;
-use crate::state::TurnState;
-use crate::tools::ToolOutput;
-use crate::turn_context::TurnContext;
+use crate::tools::registry::{PayloadKind, ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 
-pub(crate) async fn handle_apply_patch(
-    session: &Arc<Session>,
-    ctx: &Arc<TurnContext>,
-    turn_state: &Arc<TurnState>,
-    call_id: &str,
+pub(crate) const NAME: &str = "apply_patch";
+
+const GRAMMAR: &str = include_str!("../../../templates/apply_patch.lark");
+const FUNCTION_DESCRIPTION: &str = include_str!("../../../templates/apply_patch_function.md");
+
+pub(crate) struct ApplyPatchHandler {
+    /// Offered as a freeform (grammar) tool rather than a function.
+    pub(crate) freeform: bool,
+}
+
+impl ToolHandler for ApplyPatchHandler {
+    fn spec(&self) -> ToolSpec {
+        spec(self.freeform)
+    }
+
+    fn accepts(&self, kind: PayloadKind) -> bool {
+        matches!(kind, PayloadKind::Function | PayloadKind::Custom)
+    }
+
+    fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {
+        async move {
+            #[derive(Deserialize)]
+            struct Args {
+                input: String,
+            }
+            let patch = match &invocation.payload {
+                ToolPayload::Custom { input } => input.clone(),
+                _ => match invocation.parse_arguments::<Args>() {
+                    Ok(args) => args.input,
+                    Err(output) => return output,
+                },
+            };
+            let cwd = invocation.ctx.cwd.clone();
+            apply_patch_text(&invocation, &patch, &cwd).await
+        }
+        .boxed()
+    }
+}
+
+fn spec(freeform: bool) -> ToolSpec {
+    if freeform {
+        return ToolSpec::Freeform(FreeformTool {
+            name: NAME.to_string(),
+            description: "Edits files with a patch in the apply_patch format (send the patch itself, not JSON). The whole patch applies or nothing changes.".to_string(),
+            format: FreeformToolFormat {
+                kind: "grammar".to_string(),
+                syntax: "lark".to_string(),
+                definition: GRAMMAR.to_string(),
+            },
+        });
+    }
+    ToolSpec::Function(FunctionTool {
+        name: NAME.to_string(),
+        description: FUNCTION_DESCRIPTION.to_string(),
+        strict: false,
+        parameters: json!({
+            "type": "object",
+            "properties": {"input": {"type": "string", "description": "The entire patch, from *** Begin Patch to *** End Patch."}},
+            "required": ["input"],
+            "additionalProperties": false
+        }),
+    })
+}
+
+/// Applies `patch_text` with relative paths resolved against `cwd`, through
+/// the approval policy; the call's events carry `invocation`'s call id.
+pub(crate) async fn apply_patch_text(
+    invocation: &ToolInvocation,
     patch_text: &str,
     cwd: &Path,
 ) -> ToolOutput {
+    let (session, ctx, turn_state, call_id) = (
+        &invocation.session,
+        &invocation.ctx,
+        &invocation.turn_state,
+        invocation.call_id.as_str(),
+    );
     let plan = match parse_patch(patch_text)
         .map_err(codex_apply_patch::ApplyPatchError::from)
         .and_then(|patch| plan_patch(&patch, cwd))

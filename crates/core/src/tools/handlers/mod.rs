@@ -1,4 +1,4 @@
-//! One file per tool.
+//! One file per tool; [`builtin_registry`] registers them for a turn.
 
 mod apply_patch;
 mod plan;
@@ -6,28 +6,78 @@ mod shell;
 
 use std::sync::Arc;
 
-use super::ToolOutput;
-use super::router::{ToolCall, ToolKind};
-use crate::session::Session;
-use crate::state::TurnState;
-use crate::turn_context::TurnContext;
+use super::ToolsConfig;
+use super::registry::ToolRegistry;
 
-pub(crate) use apply_patch::handle_apply_patch;
+/// The built-in tools a turn with `config` offers.
+pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {
+    let mut registry = ToolRegistry::default();
+    let shell = Arc::new(shell::ShellHandler {
+        escalation: config.escalation,
+    });
+    registry.register(shell.clone());
+    for alias in shell::ALIASES {
+        registry.register_alias(alias, shell.clone());
+    }
+    registry.register(Arc::new(apply_patch::ApplyPatchHandler {
+        freeform: config.freeform_apply_patch,
+    }));
+    registry.register(Arc::new(plan::PlanHandler));
+    registry
+}
 
-/// Runs `call` with the handler for its tool.
-pub(crate) async fn dispatch(
-    session: &Arc<Session>,
-    ctx: &Arc<TurnContext>,
-    turn_state: &Arc<TurnState>,
-    call: ToolCall,
-) -> ToolOutput {
-    match call.kind {
-        ToolKind::Shell(params) => {
-            shell::handle_shell(session, ctx, turn_state, &call.call_id, params).await
-        }
-        ToolKind::ApplyPatch { input } => {
-            handle_apply_patch(session, ctx, turn_state, &call.call_id, &input, &ctx.cwd).await
-        }
-        ToolKind::UpdatePlan(args) => plan::handle_update_plan(session, ctx, args).await,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::registry::{DispatchError, PayloadKind};
+    use codex_client::ToolSpec;
+
+    #[test]
+    fn the_turn_settings_choose_the_variants() {
+        let registry = builtin_registry(&ToolsConfig {
+            freeform_apply_patch: true,
+            escalation: false,
+        });
+        let specs = registry.specs();
+        let names: Vec<&str> = specs.iter().map(ToolSpec::name).collect();
+        assert_eq!(names, vec!["shell", "apply_patch", "update_plan"]);
+        assert!(matches!(specs[1], ToolSpec::Freeform(_)));
+        assert!(registry.contains("container.exec") && registry.contains("local_shell"));
+
+        let registry = builtin_registry(&ToolsConfig {
+            freeform_apply_patch: false,
+            escalation: true,
+        });
+        assert!(matches!(registry.specs()[1], ToolSpec::Function(_)));
+    }
+
+    #[test]
+    fn unknown_tools_and_wrong_shapes() {
+        let registry = builtin_registry(&ToolsConfig {
+            freeform_apply_patch: true,
+            escalation: false,
+        });
+        assert!(
+            registry
+                .handler_for("shell", PayloadKind::LocalShell)
+                .is_ok()
+        );
+        assert!(
+            registry
+                .handler_for("apply_patch", PayloadKind::Custom)
+                .is_ok()
+        );
+        assert_eq!(
+            registry.handler_for("browse", PayloadKind::Function).err(),
+            Some(DispatchError::RespondToModel(
+                "unsupported call: browse".into()
+            ))
+        );
+        assert_eq!(
+            registry.handler_for("shell", PayloadKind::Custom).err(),
+            Some(DispatchError::Fatal(
+                "tool shell invoked with incompatible payload".into()
+            ))
+        );
     }
 }

@@ -1,25 +1,57 @@
-//! The `shell` tool (and `local_shell` calls).
-
-use std::sync::Arc;
+//! The `shell` tool (also called as `container.exec`, and the built-in
+//! `local_shell` action): run a program with arguments.
 
 use codex_apply_patch::{Invocation, parse_invocation};
+use codex_client::{FunctionTool, ToolSpec};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::json;
 
-use super::handle_apply_patch;
-use crate::session::Session;
-use crate::state::TurnState;
-use crate::tools::ToolOutput;
+use super::apply_patch::apply_patch_text;
 use crate::tools::orchestrator::{DEFAULT_TIMEOUT_MS, ExecRequest, run_exec};
+use crate::tools::registry::{PayloadKind, ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 use crate::tools::router::ShellParams;
-use crate::turn_context::TurnContext;
 
-pub(crate) async fn handle_shell(
-    session: &Arc<Session>,
-    ctx: &Arc<TurnContext>,
-    turn_state: &Arc<TurnState>,
-    call_id: &str,
-    params: ShellParams,
-) -> ToolOutput {
-    let cwd = ctx.resolve_path(params.workdir.as_deref());
+pub(crate) const NAME: &str = "shell";
+/// Other names models call the same tool by.
+pub(crate) const ALIASES: &[&str] = &["container.exec", "local_shell"];
+
+pub(crate) struct ShellHandler {
+    /// The tool takes `with_escalated_permissions` and `justification`
+    /// (only under the `on-request` approval policy).
+    pub(crate) escalation: bool,
+}
+
+impl ToolHandler for ShellHandler {
+    fn spec(&self) -> ToolSpec {
+        spec(self.escalation)
+    }
+
+    fn parallel_safe(&self) -> bool {
+        true
+    }
+
+    fn accepts(&self, kind: PayloadKind) -> bool {
+        matches!(kind, PayloadKind::Function | PayloadKind::LocalShell)
+    }
+
+    fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {
+        async move {
+            let params = match &invocation.payload {
+                ToolPayload::LocalShell { params } => params.clone(),
+                _ => match invocation.parse_arguments::<ShellParams>() {
+                    Ok(params) => params,
+                    Err(output) => return output,
+                },
+            };
+            handle_shell(&invocation, params).await
+        }
+        .boxed()
+    }
+}
+
+async fn handle_shell(invocation: &ToolInvocation, params: ShellParams) -> ToolOutput {
+    let cwd = invocation.resolve_path(params.workdir.as_deref());
     // A patch "run" as a command is applied as a patch.
     match parse_invocation(&params.command) {
         Invocation::Patch { patch, workdir } => {
@@ -27,7 +59,7 @@ pub(crate) async fn handle_shell(
                 Some(dir) => codex_apply_patch::resolve_path(&cwd, std::path::Path::new(&dir)),
                 None => cwd,
             };
-            return handle_apply_patch(session, ctx, turn_state, call_id, &patch, &dir).await;
+            return apply_patch_text(invocation, &patch, &dir).await;
         }
         Invocation::Malformed(message) => {
             return ToolOutput::failure(format!("apply_patch verification failed: {message}"));
@@ -35,10 +67,10 @@ pub(crate) async fn handle_shell(
         Invocation::NotApplyPatch => {}
     }
     run_exec(
-        session,
-        ctx,
+        &invocation.session,
+        &invocation.ctx,
         ExecRequest {
-            call_id: call_id.to_string(),
+            call_id: invocation.call_id.clone(),
             argv: params.command,
             cwd,
             timeout_ms: params.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
@@ -47,4 +79,68 @@ pub(crate) async fn handle_shell(
         },
     )
     .await
+}
+
+fn spec(escalation: bool) -> ToolSpec {
+    let mut properties = json!({
+        "command": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The program and its arguments (run with execvp). For shell syntax use [\"bash\", \"-lc\", \"<script>\"]."
+        },
+        "workdir": {
+            "type": "string",
+            "description": "The directory to run in; relative paths are resolved against the session's working directory. Prefer this to `cd`."
+        },
+        "timeout_ms": {
+            "type": "number",
+            "description": "Stop the command after this many milliseconds (default 10000)."
+        }
+    });
+    if escalation {
+        properties["with_escalated_permissions"] = json!({
+            "type": "boolean",
+            "description": "Run outside the sandbox. Needs the user's approval; use only when the sandbox blocked a command you must run."
+        });
+        properties["justification"] = json!({
+            "type": "string",
+            "description": "With `with_escalated_permissions`: one sentence telling the user why."
+        });
+    }
+    ToolSpec::Function(FunctionTool {
+        name: NAME.to_string(),
+        description: "Runs a command and returns its output, exit code and duration.".to_string(),
+        strict: false,
+        parameters: json!({
+            "type": "object",
+            "properties": properties,
+            "required": ["command"],
+            "additionalProperties": false
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escalation_parameters_only_under_on_request() {
+        let ToolSpec::Function(plain) = spec(false) else {
+            panic!()
+        };
+        assert!(
+            plain.parameters["properties"]
+                .get("with_escalated_permissions")
+                .is_none()
+        );
+        let ToolSpec::Function(escalating) = spec(true) else {
+            panic!()
+        };
+        assert!(
+            escalating.parameters["properties"]
+                .get("justification")
+                .is_some()
+        );
+    }
 }

@@ -1,19 +1,24 @@
-//! Logging for a run: `RUST_LOG` to stderr (errors only by default, so the
-//! human output stays readable), and the engine's events to the state
-//! database for `codex debug logs`.
+//! Logging for a frontend's process: `RUST_LOG` to stderr (errors only by
+//! default, so a frontend's own output stays readable), and the engine's
+//! events to the state database for `codex debug logs`. Every frontend
+//! calls [`init`] once, so all of them log the same way.
 
 use std::path::Path;
 
-use codex_state::{LogWriterGuard, STATE_DB_FILENAME, start_log_writer};
+use codex_state::{STATE_DB_FILENAME, start_log_writer};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+/// Keeps the database log writer alive; dropping it writes what is queued.
+pub use codex_state::LogWriterGuard as LogGuard;
+
 /// What goes to the database unless `CODEX_DB_LOG` says otherwise.
 const DEFAULT_DB_FILTER: &str = "warn,codex_core=debug,codex_client=debug,codex_sandbox=debug,codex_exec=debug,codex_state=info";
 
-/// Installs the subscriber. The guard writes queued events when dropped.
-pub(crate) fn init(codex_home: &Path) -> Option<LogWriterGuard> {
+/// Installs the subscriber. Returns the guard, or the reason the database
+/// log is unavailable (the frontend shows it; stderr logging still works).
+pub fn init(codex_home: &Path) -> Result<LogGuard, String> {
     let stderr_filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("error"));
     let stderr = tracing_subscriber::fmt::layer()
@@ -29,12 +34,11 @@ pub(crate) fn init(codex_home: &Path) -> Option<LogWriterGuard> {
                 .with(stderr)
                 .with(layer.with_filter(filter))
                 .try_init();
-            Some(guard)
+            Ok(guard)
         }
         Err(err) => {
             let _ = tracing_subscriber::registry().with(stderr).try_init();
-            eprintln!("warning: logs will not be kept: {err}");
-            None
+            Err(format!("logs will not be kept: {err}"))
         }
     }
 }

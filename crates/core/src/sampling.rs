@@ -1,0 +1,110 @@
+//! Asking the model: opening a stream, and retrying a whole sampling attempt
+//! when the stream breaks. Turns ([`crate::turn`]) and compaction
+//! ([`crate::compact`]) both sample through here, so neither depends on the
+//! other for it.
+
+use codex_client::{ClientError, Prompt, ResponseEvent, ResponseStream, backoff};
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::{EventMsg, StreamErrorEvent, TokenUsage};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use crate::error::{CodexErr, CodexResult};
+use crate::session::Session;
+use crate::turn_context::TurnContext;
+
+/// Opens the stream of a response to `prompt`, unless the turn is cancelled
+/// first.
+pub(crate) async fn open_stream(
+    ctx: &TurnContext,
+    prompt: &Prompt,
+    cancel: &CancellationToken,
+) -> CodexResult<ResponseStream> {
+    tokio::select! {
+        _ = cancel.cancelled() => Err(CodexErr::TurnAborted),
+        stream = ctx.client.stream(prompt) => Ok(stream?),
+    }
+}
+
+/// Retries `attempt` on retryable client errors, up to the provider's
+/// `stream_max_retries`, telling the user "Reconnecting... n/m". Errors that
+/// say something about the session (a full context window, a usage limit)
+/// update its state before they are returned.
+pub(crate) async fn with_stream_retries<T, F, Fut>(
+    session: &Session,
+    ctx: &TurnContext,
+    cancel: &CancellationToken,
+    mut attempt: F,
+) -> CodexResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = CodexResult<T>>,
+{
+    let max_retries = ctx.client.config().provider.stream_max_retries();
+    let mut retries = 0;
+    loop {
+        match attempt().await {
+            Err(CodexErr::Client(err)) if err.is_retryable() && retries < max_retries => {
+                retries += 1;
+                let delay = err.retry_after().unwrap_or_else(|| backoff(retries));
+                warn!(%err, ?delay, retries, max_retries, "stream disconnected - retrying turn");
+                session
+                    .send_event(
+                        &ctx.sub_id,
+                        EventMsg::StreamError(StreamErrorEvent {
+                            message: format!("Reconnecting... {retries}/{max_retries}"),
+                        }),
+                    )
+                    .await;
+                tokio::select! {
+                    _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+            Err(CodexErr::Client(ClientError::ContextWindowExceeded)) => {
+                session.set_tokens_full(ctx).await;
+                return Err(CodexErr::Client(ClientError::ContextWindowExceeded));
+            }
+            Err(CodexErr::Client(ClientError::UsageLimitReached {
+                message,
+                rate_limits,
+            })) => {
+                if let Some(snapshot) = rate_limits.clone() {
+                    session.update_rate_limits(ctx, snapshot).await;
+                }
+                return Err(CodexErr::Client(ClientError::UsageLimitReached {
+                    message,
+                    rate_limits,
+                }));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One request whose output items are collected (no tools run, nothing
+/// streamed to the frontend).
+pub(crate) async fn sample_items(
+    ctx: &TurnContext,
+    prompt: &Prompt,
+    cancel: &CancellationToken,
+) -> CodexResult<(Vec<ResponseItem>, Option<TokenUsage>)> {
+    let mut stream = open_stream(ctx, prompt, cancel).await?;
+    let mut items = Vec::new();
+    loop {
+        let event = tokio::select! {
+            _ = cancel.cancelled() => return Err(CodexErr::TurnAborted),
+            event = stream.next() => event,
+        };
+        match event {
+            Some(Ok(ResponseEvent::OutputItemDone(item))) => items.push(item),
+            Some(Ok(ResponseEvent::Completed { token_usage, .. })) => {
+                return Ok((items, token_usage));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(err)) => return Err(err.into()),
+            None => return Err(ClientError::closed_before_completed().into()),
+        }
+    }
+}

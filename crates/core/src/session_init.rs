@@ -1,0 +1,452 @@
+//! Building a session: from a [`Config`] and [`SpawnParams`] to a running
+//! [`Session`] that has announced itself and holds its starting history.
+//!
+//! The steps, in order:
+//! 1. [`identity`]: which thread this is and which file it records to
+//!    (a new file for a new or forked thread, the same file on resume).
+//! 2. [`start_up_concurrently`]: the independent slow parts (the HTTP
+//!    client's root certificates, the session file and git facts, the
+//!    history count) run at the same time.
+//! 3. [`index_thread`]: the state database learns of the thread.
+//! 4. The services are assembled and `session_configured` is sent (always
+//!    the first event), followed by any warnings about the resumed file.
+//! 5. [`record_initial_history`]: the initial context, or the replayed
+//!    history of a resumed or forked thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use codex_client::auth::resolve_api_key;
+use codex_client::{HttpClient, http_client};
+use codex_config::Config;
+use codex_protocol::ThreadId;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::{EventMsg, SessionConfiguredEvent, WarningEvent};
+use codex_protocol::rollout::{
+    BaseInstructions, GitInfo, RolloutItem, SessionMeta, SessionMetaLine, TurnContextItem,
+};
+use tokio::sync::mpsc;
+use tracing::info;
+
+use crate::codex::{InitialHistory, SpawnParams};
+use crate::compact::{build_compacted_history, collect_user_messages};
+use crate::environment_context::EnvironmentContext;
+use crate::error::{CodexErr, CodexResult};
+use crate::instructions::BASE_INSTRUCTIONS;
+use crate::message_history::{self, HistoryCount};
+use crate::notify::UserNotifier;
+use crate::project_doc::user_instructions;
+use crate::rollout::{RolloutRecorder, RolloutRecorderParams};
+use crate::session::{INITIAL_SUBMIT_ID, Session};
+use crate::state::{SessionConfiguration, SessionServices};
+use crate::util::timestamp_now;
+
+/// A started session and the environment its history last described.
+pub(crate) struct StartedSession {
+    pub(crate) session: Arc<Session>,
+    pub(crate) previous_env: Option<EnvironmentContext>,
+}
+
+pub(crate) async fn start_session(
+    config: Config,
+    params: SpawnParams,
+    tx_event: mpsc::UnboundedSender<codex_protocol::protocol::Event>,
+) -> CodexResult<StartedSession> {
+    if !config.cwd.is_absolute() {
+        return Err(CodexErr::Fatal(format!(
+            "cwd is not absolute: {}",
+            config.cwd.display()
+        )));
+    }
+    let api_key = resolve_api_key(
+        &config.model_provider_id,
+        &config.model_provider,
+        &config.codex_home,
+        &|var| std::env::var(var).ok(),
+    )?
+    .map(|(key, _)| key);
+    let user_instructions = user_instructions(&config);
+    let base_instructions = config
+        .base_instructions
+        .clone()
+        .unwrap_or_else(|| BASE_INSTRUCTIONS.to_string());
+
+    let (thread_id, rollout_params) = identity(
+        &config,
+        &params,
+        user_instructions.clone(),
+        &base_instructions,
+    );
+    let started = start_up_concurrently(&config, &params, rollout_params).await?;
+    let rollout_path = started.rollout.as_ref().map(|r| r.path().to_path_buf());
+    if let (Some(db), Some(path)) = (&params.state_db, &rollout_path) {
+        index_thread(db, &config, &params, thread_id, path, started.git.as_ref()).await;
+    }
+
+    let configuration = SessionConfiguration {
+        provider_id: config.model_provider_id.clone(),
+        provider: config.model_provider.clone(),
+        model: config.model.clone(),
+        reasoning_effort: config.model_reasoning_effort,
+        reasoning_summary: config.model_reasoning_summary,
+        approval_policy: config.approval_policy,
+        sandbox_policy: config.sandbox_policy.clone(),
+        cwd: config.cwd.clone(),
+        final_output_json_schema: None,
+    };
+    let history_count = started.history_count;
+    let services = SessionServices {
+        notifier: UserNotifier::new(config.notify.clone()),
+        state_db: params.state_db.clone(),
+        history_count,
+        history: message_history::HistoryAppender::start(&config, thread_id),
+        rollout: started.rollout,
+        http: started.http,
+        api_key,
+        originator: params.originator.clone(),
+        linux_sandbox_exe: params.linux_sandbox_exe.clone(),
+        user_shell: user_shell(),
+        user_instructions,
+        base_instructions,
+        extra_tools: params.extra_tools.clone(),
+        config: Arc::new(config),
+    };
+    let session = Session::new(thread_id, tx_event, configuration.clone(), services);
+    info!(
+        thread_id = %thread_id,
+        model = %configuration.model,
+        provider = %configuration.provider_id,
+        cwd = %configuration.cwd.display(),
+        "session started"
+    );
+
+    session.send_event_unrecorded(
+        INITIAL_SUBMIT_ID,
+        EventMsg::SessionConfigured(SessionConfiguredEvent {
+            session_id: thread_id,
+            model: configuration.model.clone(),
+            model_provider_id: configuration.provider_id.clone(),
+            approval_policy: configuration.approval_policy,
+            sandbox_policy: configuration.sandbox_policy.clone(),
+            cwd: configuration.cwd.clone(),
+            reasoning_effort: configuration.reasoning_effort,
+            history_log_id: history_count.log_id,
+            history_entry_count: history_count.entries,
+            initial_messages: initial_messages(&params.initial_history),
+            rollout_path,
+        }),
+    );
+    for message in params.startup_warnings {
+        session.send_event_unrecorded(
+            INITIAL_SUBMIT_ID,
+            EventMsg::Warning(WarningEvent { message }),
+        );
+    }
+
+    let previous_env =
+        record_initial_history(&session, &configuration, params.initial_history).await;
+    Ok(StartedSession {
+        session,
+        previous_env,
+    })
+}
+
+/// The thread id and how its file is opened (none for an ephemeral session).
+fn identity(
+    config: &Config,
+    params: &SpawnParams,
+    user_instructions: Option<String>,
+    base_instructions: &str,
+) -> (ThreadId, Option<RolloutRecorderParams>) {
+    let (thread_id, recorder) = match &params.initial_history {
+        InitialHistory::Resumed {
+            thread_id,
+            rollout_path,
+            ..
+        } => (
+            *thread_id,
+            RolloutRecorderParams::Resume {
+                path: rollout_path.clone(),
+            },
+        ),
+        InitialHistory::New | InitialHistory::Forked { .. } => {
+            let thread_id = ThreadId::new();
+            let forked_from_id = match &params.initial_history {
+                InitialHistory::Forked { from, .. } => Some(*from),
+                _ => None,
+            };
+            let meta = SessionMeta {
+                session_id: Some(thread_id),
+                id: thread_id,
+                forked_from_id,
+                timestamp: timestamp_now(),
+                cwd: config.cwd.clone(),
+                runtime_workspace_roots: vec![config.cwd.clone()],
+                originator: params.originator.clone(),
+                cli_version: env!("CARGO_PKG_VERSION").to_string(),
+                instructions: user_instructions,
+                source: params.source.clone(),
+                thread_source: Some("user".to_string()),
+                model_provider: Some(config.model_provider_id.clone()),
+                base_instructions: Some(BaseInstructions {
+                    text: base_instructions.to_string(),
+                }),
+            };
+            (
+                thread_id,
+                RolloutRecorderParams::Create {
+                    thread_id,
+                    meta: Box::new(SessionMetaLine { meta, git: None }),
+                },
+            )
+        }
+    };
+    (thread_id, (!params.ephemeral).then_some(recorder))
+}
+
+/// What the concurrent start-up produced.
+struct StartedUp {
+    http: HttpClient,
+    rollout: Option<RolloutRecorder>,
+    git: Option<GitInfo>,
+    history_count: HistoryCount,
+}
+
+/// The HTTP client, the session file (with git facts for a new one) and the
+/// history count, all at once.
+async fn start_up_concurrently(
+    config: &Config,
+    params: &SpawnParams,
+    rollout_params: Option<RolloutRecorderParams>,
+) -> CodexResult<StartedUp> {
+    let codex_home = config.codex_home.clone();
+    let cwd = config.cwd.clone();
+    let user_agent = codex_client::user_agent(&params.originator);
+    let (http, rollout, history_count) = tokio::join!(
+        // Loading the system's root certificates takes milliseconds.
+        tokio::task::spawn_blocking(move || http_client(&user_agent)),
+        open_rollout(&codex_home, &cwd, rollout_params),
+        count_history_entries(config.codex_home.clone(), params.state_db.clone()),
+    );
+    let http =
+        http.map_err(|err| CodexErr::Fatal(format!("cannot build the HTTP client: {err}")))??;
+    let (rollout, git) = rollout.map_err(|err| {
+        CodexErr::Fatal(format!(
+            "cannot write the session file under {}: {err}",
+            config
+                .codex_home
+                .join(crate::rollout::SESSIONS_SUBDIR)
+                .display()
+        ))
+    })?;
+    Ok(StartedUp {
+        http,
+        rollout,
+        git,
+        history_count,
+    })
+}
+
+async fn open_rollout(
+    codex_home: &std::path::Path,
+    cwd: &std::path::Path,
+    params: Option<RolloutRecorderParams>,
+) -> std::io::Result<(Option<RolloutRecorder>, Option<GitInfo>)> {
+    match params {
+        Some(RolloutRecorderParams::Create {
+            thread_id,
+            mut meta,
+        }) => {
+            meta.git = crate::git_info::collect_git_info(cwd).await;
+            let git = meta.git.clone();
+            let recorder = RolloutRecorder::new(
+                codex_home,
+                RolloutRecorderParams::Create { thread_id, meta },
+            )
+            .await?;
+            Ok((Some(recorder), git))
+        }
+        Some(resume) => Ok((Some(RolloutRecorder::new(codex_home, resume).await?), None)),
+        None => Ok((None, None)),
+    }
+}
+
+/// Adds the thread to the index (a resumed one is only touched).
+async fn index_thread(
+    db: &codex_state::StateDb,
+    config: &Config,
+    params: &SpawnParams,
+    thread_id: ThreadId,
+    rollout_path: &std::path::Path,
+    git: Option<&GitInfo>,
+) {
+    if let InitialHistory::Resumed { .. } = &params.initial_history {
+        crate::thread_index::record_activity(db, thread_id.to_string(), None, None).await;
+        return;
+    }
+    let now = crate::thread_index::unix_now();
+    crate::thread_index::record_new_thread(
+        db,
+        codex_state::ThreadRow {
+            id: thread_id.to_string(),
+            rollout_path: rollout_path.to_path_buf(),
+            created_at: now,
+            updated_at: now,
+            source: params.source.as_str().to_string(),
+            model_provider: config.model_provider_id.clone(),
+            model: Some(config.model.clone()),
+            cwd: config.cwd.clone(),
+            title: String::new(),
+            sandbox_policy: config.sandbox_policy.to_string(),
+            approval_mode: config.approval_policy.to_string(),
+            tokens_used: 0,
+            archived: false,
+            git_branch: git.and_then(|g| g.branch.clone()),
+            git_sha: git.and_then(|g| g.commit_hash.clone()),
+            git_origin_url: git.and_then(|g| g.repository_url.clone()),
+        },
+    )
+    .await;
+}
+
+/// On resume or fork: the earlier events, for a UI to replay.
+fn initial_messages(initial: &InitialHistory) -> Option<Vec<EventMsg>> {
+    match initial {
+        InitialHistory::Resumed { items, .. } | InitialHistory::Forked { items, .. } => Some(
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    RolloutItem::EventMsg(msg) => Some(msg.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        InitialHistory::New => None,
+    }
+}
+
+/// Puts the starting history in place (after `session_configured`).
+/// Returns the environment context the history currently reflects.
+async fn record_initial_history(
+    session: &Arc<Session>,
+    configuration: &SessionConfiguration,
+    initial: InitialHistory,
+) -> Option<EnvironmentContext> {
+    let ctx = session.make_turn_context(INITIAL_SUBMIT_ID, configuration);
+    let previous_env = match initial {
+        InitialHistory::New => {
+            let items = session.build_initial_context(&ctx);
+            session.record_conversation_items(&ctx, &items).await;
+            Some(session.environment_context(&ctx))
+        }
+        InitialHistory::Resumed { items, .. } => {
+            session
+                .state
+                .replace_history(reconstruct_history(session, &ctx, &items));
+            last_environment(session, &items)
+        }
+        InitialHistory::Forked { items, .. } => {
+            session
+                .state
+                .replace_history(reconstruct_history(session, &ctx, &items));
+            let copied: Vec<RolloutItem> = items
+                .iter()
+                .filter(|item| !matches!(item, RolloutItem::SessionMeta(_)))
+                .cloned()
+                .collect();
+            session.persist_rollout_items(&copied).await;
+            last_environment(session, &items)
+        }
+    };
+    session.flush_rollout().await;
+    previous_env
+}
+
+/// The history a session had, replayed from its file (compactions included).
+fn reconstruct_history(
+    session: &Session,
+    ctx: &crate::turn_context::TurnContext,
+    items: &[RolloutItem],
+) -> Vec<ResponseItem> {
+    let mut history = crate::history::ConversationHistory::default();
+    for item in items {
+        match item {
+            RolloutItem::ResponseItem(item) => history.record_items(std::slice::from_ref(item)),
+            RolloutItem::Compacted(compacted) => {
+                let replacement = match &compacted.replacement_history {
+                    Some(exact) => exact.clone(),
+                    None => build_compacted_history(
+                        session.build_initial_context(ctx),
+                        &collect_user_messages(history.items()),
+                        &compacted.message,
+                    ),
+                };
+                history.replace(replacement);
+            }
+            RolloutItem::SessionMeta(_)
+            | RolloutItem::TurnContext(_)
+            | RolloutItem::EventMsg(_) => {}
+        }
+    }
+    history.items().to_vec()
+}
+
+/// The environment the resumed history last told the model about.
+fn last_environment(session: &Session, items: &[RolloutItem]) -> Option<EnvironmentContext> {
+    items.iter().rev().find_map(|item| match item {
+        RolloutItem::TurnContext(TurnContextItem {
+            cwd,
+            approval_policy,
+            sandbox_policy,
+            ..
+        }) => Some(EnvironmentContext::new(
+            cwd.clone(),
+            *approval_policy,
+            sandbox_policy,
+            session.services.user_shell.clone(),
+        )),
+        _ => None,
+    })
+}
+
+/// The user's shell, from `$SHELL`.
+fn user_shell() -> Option<String> {
+    let shell = std::env::var("SHELL").ok()?;
+    let name = shell.rsplit('/').next()?.to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Counts history.jsonl entries, starting from the count the state database
+/// remembers (if any) and remembering the new one for the next session.
+async fn count_history_entries(
+    codex_home: PathBuf,
+    state_db: Option<codex_state::StateDb>,
+) -> HistoryCount {
+    let previous = match &state_db {
+        Some(db) => db
+            .call(|conn| codex_state::threads::get_meta(conn, HistoryCount::META_KEY))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|text| HistoryCount::decode(&text)),
+        None => None,
+    };
+    let count =
+        tokio::task::spawn_blocking(move || message_history::count_entries(&codex_home, previous))
+            .await
+            .unwrap_or_default();
+    if let Some(db) = state_db
+        && previous != Some(count)
+    {
+        // Off the start-up path: the session does not wait for this write.
+        tokio::spawn(async move {
+            let value = count.encode();
+            let _ = db
+                .call(move |conn| {
+                    codex_state::threads::set_meta(conn, HistoryCount::META_KEY, &value)
+                })
+                .await;
+        });
+    }
+    count
+}

@@ -1,0 +1,158 @@
+//! The submission loop: one session's [`Op`]s, handled in order.
+//!
+//! The match over [`Op`] is exhaustive, so a new op does not compile until it
+//! is handled here. Ops that start work (a turn, a compaction) spawn a task
+//! and return at once, so the loop stays free to take an interrupt or an
+//! approval while the task runs.
+
+use std::sync::Arc;
+
+use codex_protocol::protocol::{
+    EventMsg, GetHistoryEntryResponseEvent, Op, ReviewDecision, Submission, TurnAbortReason,
+};
+use codex_protocol::user_input::UserInput;
+use tokio::sync::mpsc;
+use tracing::{debug, info};
+
+use crate::environment_context::EnvironmentContext;
+use crate::message_history;
+use crate::session::Session;
+use crate::state::SessionSettingsUpdate;
+use crate::tasks::TaskKind;
+
+pub(crate) async fn run(
+    session: Arc<Session>,
+    mut rx: mpsc::Receiver<Submission>,
+    mut previous_env: Option<EnvironmentContext>,
+) {
+    while let Some(Submission { id, op }) = rx.recv().await {
+        debug!(%id, op = op.name(), "submission");
+        match op {
+            Op::Interrupt => session.interrupt_task().await,
+            Op::OverrideTurnContext {
+                cwd,
+                approval_policy,
+                sandbox_policy,
+                model,
+                effort,
+                summary,
+            } => {
+                session.state.update_configuration(SessionSettingsUpdate {
+                    cwd,
+                    approval_policy,
+                    sandbox_policy,
+                    model,
+                    reasoning_effort: effort,
+                    reasoning_summary: summary,
+                    final_output_json_schema: None,
+                });
+            }
+            Op::UserInput {
+                items,
+                final_output_json_schema,
+            } => {
+                let update = SessionSettingsUpdate {
+                    final_output_json_schema: Some(final_output_json_schema),
+                    ..Default::default()
+                };
+                user_turn(&session, &id, update, items, &mut previous_env).await;
+            }
+            Op::UserTurn {
+                items,
+                cwd,
+                approval_policy,
+                sandbox_policy,
+                model,
+                effort,
+                summary,
+                final_output_json_schema,
+            } => {
+                let update = SessionSettingsUpdate {
+                    cwd: Some(cwd),
+                    approval_policy: Some(approval_policy),
+                    sandbox_policy: Some(sandbox_policy),
+                    model: Some(model),
+                    reasoning_effort: Some(effort),
+                    reasoning_summary: Some(summary),
+                    final_output_json_schema: Some(final_output_json_schema),
+                };
+                user_turn(&session, &id, update, items, &mut previous_env).await;
+            }
+            Op::ExecApproval {
+                id: call_id,
+                decision,
+            }
+            | Op::PatchApproval {
+                id: call_id,
+                decision,
+            } => {
+                if decision == ReviewDecision::Abort {
+                    session.interrupt_task().await;
+                } else {
+                    session.notify_approval(&call_id, decision);
+                }
+            }
+            Op::AddToHistory { text } => session.services.history.append(text),
+            Op::GetHistoryEntryRequest { offset, log_id } => {
+                get_history_entry(&session, id, offset, log_id)
+            }
+            Op::Compact => {
+                let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
+                session.spawn_task(ctx, TaskKind::Compact, Vec::new()).await;
+            }
+            Op::Shutdown => {
+                session.abort_all_tasks(TurnAbortReason::Interrupted).await;
+                info!("shutting down");
+                session.flush_rollout().await;
+                session.send_event_unrecorded(&id, EventMsg::ShutdownComplete);
+                break;
+            }
+        }
+    }
+    debug!("submission loop exited");
+}
+
+async fn user_turn(
+    session: &Arc<Session>,
+    sub_id: &str,
+    update: SessionSettingsUpdate,
+    items: Vec<UserInput>,
+    previous_env: &mut Option<EnvironmentContext>,
+) {
+    let ctx = session.new_turn(sub_id, update);
+    // Input during a task joins it; otherwise it starts one.
+    let Err(items) = session.inject_input(items) else {
+        return;
+    };
+    let env = session.environment_context(&ctx);
+    if let Some(diff) = previous_env.as_ref().and_then(|prev| prev.diff(&env)) {
+        session
+            .record_conversation_items(&ctx, &[diff.to_response_item()])
+            .await;
+    }
+    *previous_env = Some(env);
+    session.spawn_task(ctx, TaskKind::Regular, items).await;
+}
+
+/// Looks up a history.jsonl entry on a blocking thread and answers with
+/// `get_history_entry_response`.
+fn get_history_entry(session: &Arc<Session>, id: String, offset: usize, log_id: u64) {
+    let session = Arc::clone(session);
+    tokio::spawn(async move {
+        let codex_home = session.services.config.codex_home.clone();
+        let known = Some(session.services.history_count);
+        let entry = tokio::task::spawn_blocking(move || {
+            message_history::lookup(&codex_home, log_id, offset, known)
+        })
+        .await
+        .unwrap_or(None);
+        session.send_event_unrecorded(
+            &id,
+            EventMsg::GetHistoryEntryResponse(GetHistoryEntryResponseEvent {
+                offset,
+                log_id,
+                entry,
+            }),
+        );
+    });
+}
