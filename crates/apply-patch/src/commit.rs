@@ -65,25 +65,45 @@ struct Journal {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// What a commit writes, with what it must find on disk first: everything
+/// [`PatchPlan::commit`] needs and nothing else, so that another process
+/// (the sandbox helper) can perform exactly the commit that was approved.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CommitRequest {
+    files: Vec<(PathBuf, FileSlot)>,
+}
+
+impl CommitRequest {
+    /// Writes the request's files; on error nothing is changed (see
+    /// [`ApplyPatchError::nothing_changed`] for the rare exception).
+    pub fn commit(&self) -> Result<(), ApplyPatchError> {
+        let slots: Vec<(&PathBuf, &FileSlot)> = self.files.iter().map(|(p, s)| (p, s)).collect();
+        commit_all(&slots)
+    }
+}
+
 impl PatchPlan {
     /// Writes the plan. On error nothing is changed (see
     /// [`ApplyPatchError::nothing_changed`] for the rare exception).
     pub fn commit(&self) -> Result<AppliedPatch, ApplyPatchError> {
         let slots: Vec<(&PathBuf, &FileSlot)> = self.files.iter().collect();
-        let mut journal = Journal::default();
-        match commit_slots(&slots, &mut journal) {
-            Ok(()) => Ok(self.applied()),
-            Err(err) => {
-                let rollback_failures = rollback(&slots, journal);
-                Err(ApplyPatchError::CommitFailed {
-                    source: Box::new(err),
-                    rollback_failures,
-                })
-            }
+        commit_all(&slots)?;
+        Ok(self.applied())
+    }
+
+    /// The commit as a request another process can carry out.
+    pub fn commit_request(&self) -> CommitRequest {
+        CommitRequest {
+            files: self
+                .files
+                .iter()
+                .map(|(path, slot)| (path.clone(), slot.clone()))
+                .collect(),
         }
     }
 
-    fn applied(&self) -> AppliedPatch {
+    /// What a successful commit of this plan did (for the summary).
+    pub fn applied(&self) -> AppliedPatch {
         let mut applied = AppliedPatch::default();
         for change in &self.changes {
             match &change.kind {
@@ -102,6 +122,17 @@ impl PatchPlan {
         }
         applied
     }
+}
+
+fn commit_all(slots: &[(&PathBuf, &FileSlot)]) -> Result<(), ApplyPatchError> {
+    let mut journal = Journal::default();
+    commit_slots(slots, &mut journal).map_err(|err| {
+        let rollback_failures = rollback(slots, journal);
+        ApplyPatchError::CommitFailed {
+            source: Box::new(err),
+            rollback_failures,
+        }
+    })
 }
 
 fn commit_slots(

@@ -35,7 +35,7 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use commit::AppliedPatch;
+pub use commit::{AppliedPatch, CommitRequest};
 pub use error::ApplyPatchError;
 pub use invocation::{Invocation, parse_invocation};
 pub use parser::{Hunk, ParseError, Patch, UpdateFileChunk, parse_patch};

@@ -44,21 +44,21 @@ pub enum PlannedChangeKind {
 }
 
 /// The state of one file, as seen by the plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Contents {
     Absent,
     Text(String),
     Binary(Vec<u8>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum LineEnding {
     Lf,
     CrLf,
 }
 
 /// One file before and after the patch.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FileSlot {
     /// Where bytes go: the path itself, or a symlink's target.
     pub(crate) write_path: PathBuf,
@@ -80,7 +80,7 @@ pub(crate) struct FileSlot {
 /// read, without reading it again: editors that save through a new file
 /// change the inode; in-place writes change the length or the modification
 /// time (which the kernel keeps to a few milliseconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DiskStamp {
     len: u64,
     modified: Option<std::time::SystemTime>,

@@ -160,12 +160,21 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum SandboxCommand {
-    /// Run COMMAND under Landlock and seccomp with the configured policy
-    /// (`--full-auto` for workspace-write).
+    /// Run COMMAND in the sandbox of the model's commands, with the
+    /// configured policy (`--full-auto` for workspace-write); `--check`
+    /// reports which layers this machine enforces.
     #[cfg(target_os = "linux")]
     Linux {
+        /// Report each layer of the sandbox (namespaces, read-only root,
+        /// Landlock, seccomp, capabilities) instead of running a command.
+        #[arg(long, conflicts_with = "command")]
+        check: bool,
         /// The command and its arguments.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required_unless_present = "check"
+        )]
         command: Vec<String>,
     },
 }
@@ -204,6 +213,10 @@ enum DebugCommand {
         #[arg(short = 'n', long, default_value_t = 20)]
         limit: usize,
     },
+
+    /// Same as `codex sandbox linux --check`.
+    #[cfg(target_os = "linux")]
+    Sandbox,
 
     /// Same as `codex sandbox linux`.
     #[cfg(target_os = "linux")]
@@ -259,10 +272,17 @@ pub fn run() -> ExitCode {
         }) => debug_logs::run_sessions(all, limit),
         #[cfg(target_os = "linux")]
         Some(Command::Debug {
+            command: DebugCommand::Sandbox,
+        })
+        | Some(Command::Sandbox {
+            command: SandboxCommand::Linux { check: true, .. },
+        }) => return exit_code(sandbox_cmd::check()),
+        #[cfg(target_os = "linux")]
+        Some(Command::Debug {
             command: DebugCommand::Landlock { command },
         })
         | Some(Command::Sandbox {
-            command: SandboxCommand::Linux { command },
+            command: SandboxCommand::Linux { command, .. },
         }) => return exit_code(sandbox_cmd::run(&cli.shared, command)),
     };
     exit_code(result.map(|()| ExitCode::SUCCESS))

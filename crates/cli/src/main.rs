@@ -18,5 +18,19 @@ fn main() -> ExitCode {
     if let Some(code) = arg0::dispatch_by_program_name() {
         return code;
     }
+    harden_process();
     cli::run()
+}
+
+/// Keeps other processes of the same user — the model's commands among
+/// them — out of codex's memory and environment (API keys, tokens): a
+/// non-dumpable process's `/proc/<pid>/environ` and `mem` are readable only
+/// with CAP_SYS_PTRACE, and it cannot be traced. Children get the normal
+/// setting back when they exec.
+fn harden_process() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain prctl.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
 }

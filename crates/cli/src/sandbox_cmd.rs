@@ -1,6 +1,7 @@
 //! `codex sandbox linux [--full-auto] -- COMMAND...` (also `codex debug landlock`):
 //! runs any command under the configured sandbox policy, so a person can see
-//! exactly what the model's commands may do.
+//! exactly what the model's commands may do. `--check` (also `codex debug
+//! sandbox`) reports which layers this machine enforces.
 
 use std::process::ExitCode;
 
@@ -30,4 +31,38 @@ pub fn run(shared: &SharedOptions, command: Vec<String>) -> anyhow::Result<ExitC
     Ok(ExitCode::from(
         u8::try_from(exit_code(&status)).unwrap_or(1),
     ))
+}
+
+/// Prints each layer of the sandbox and whether this machine enforces it;
+/// exits 1 when one is missing (commands under a restricted policy are then
+/// refused, never run less confined).
+#[cfg(target_os = "linux")]
+pub fn check() -> anyhow::Result<ExitCode> {
+    let helper = std::env::current_exe().context("cannot find the codex binary")?;
+    let reports = codex_sandbox::linux::probe::probe(&helper).map_err(anyhow::Error::msg)?;
+    let width = reports.iter().map(|r| r.layer.len()).max().unwrap_or(0);
+    let mut all = true;
+    for report in &reports {
+        all &= report.enforced;
+        println!(
+            "{:<width$}  {:<8}  {}",
+            report.layer,
+            if report.enforced {
+                "enforced"
+            } else {
+                "MISSING"
+            },
+            report.detail
+        );
+    }
+    if !all {
+        println!(
+            "\ncommands under a read-only or workspace-write policy will be refused until every layer is enforced"
+        );
+    }
+    Ok(if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

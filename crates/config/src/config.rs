@@ -115,6 +115,8 @@ pub struct Config {
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
     pub shell_environment_policy: ShellEnvironmentPolicy,
+    /// At most this many of the model's commands run at once.
+    pub max_concurrent_commands: usize,
 
     pub history: History,
     pub notify: Option<Vec<String>>,
@@ -606,6 +608,12 @@ fn describe_unknown_key(path: &str) -> String {
     format!("unknown key `{path}` (ignored); check its spelling")
 }
 
+/// Twice the cores: commands mostly wait on I/O, but 200 at once on two
+/// cores mostly wait on each other.
+fn default_concurrent_commands() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 2)
+}
+
 fn resolve(
     codex_home: &Path,
     config_file: &Path,
@@ -740,6 +748,17 @@ fn resolve(
         approval_policy: toml.approval_policy.unwrap_or_default(),
         sandbox_policy,
         shell_environment_policy,
+        max_concurrent_commands: match toml.max_concurrent_commands {
+            Some(0) => {
+                return Err(ConfigError::InvalidValue {
+                    location: location("max_concurrent_commands"),
+                    key: "max_concurrent_commands".to_string(),
+                    message: "expected at least 1".to_string(),
+                });
+            }
+            Some(n) => n,
+            None => default_concurrent_commands(),
+        },
         history,
         notify: toml.notify.clone(),
         base_instructions,

@@ -39,6 +39,9 @@ pub struct ConfigToml {
     pub sandbox_mode: Option<SandboxMode>,
     pub sandbox_workspace_write: Option<SandboxWorkspaceWrite>,
     pub shell_environment_policy: Option<ShellEnvironmentPolicyToml>,
+    /// How many of the model's commands run at once (more wait their turn;
+    /// each one's timeout starts when it starts). Default: twice the cores.
+    pub max_concurrent_commands: Option<usize>,
 
     pub profile: Option<String>,
     pub profiles: BTreeMap<String, ConfigToml>,

@@ -109,6 +109,7 @@ pub(crate) async fn start_session(
         user_instructions,
         base_instructions,
         extra_tools: params.extra_tools.clone(),
+        command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);

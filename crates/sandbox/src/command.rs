@@ -71,6 +71,37 @@ pub fn build_command(spec: &CommandSpec) -> Result<Command, SandboxError> {
     Ok(command)
 }
 
+/// Whether `spec` runs under the platform's sandbox helper.
+pub(crate) fn uses_helper(spec: &CommandSpec) -> bool {
+    cfg!(target_os = "linux") && !matches!(spec.policy, SandboxPolicy::DangerFullAccess)
+}
+
+/// Starts the process in a session of its own, without a controlling
+/// terminal; an unsandboxed command also dies with codex (a sandboxed one
+/// does through the helper).
+pub(crate) fn detach_from_terminal(command: &mut Command, sandboxed: bool) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let die_with_parent = !sandboxed && cfg!(target_os = "linux");
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                #[cfg(target_os = "linux")]
+                if die_with_parent {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (command, sandboxed);
+}
+
 #[cfg(target_os = "linux")]
 fn platform_command(spec: &CommandSpec, policy: &SandboxPolicy) -> Result<Command, SandboxError> {
     use std::os::unix::process::CommandExt;

@@ -1,6 +1,14 @@
 //! Running a command to completion: output captured (bounded), streamed to
-//! an optional observer, a timeout, and the whole process group killed on
-//! timeout or when the caller gives up (drops the future).
+//! an optional observer, a timeout, and the command's whole process tree
+//! ended when the call ends — on completion, on timeout, and when the
+//! caller gives up (drops the future).
+//!
+//! Every command starts in a session of its own (`setsid`), so it has no
+//! controlling terminal: it cannot read the user's keyboard, push keys into
+//! the user's shell, or get the terminal's signals. Under a sandbox the
+//! tree is the helper's PID namespace, which ends when the command exits or
+//! when the helper is told to stop (SIGTERM: it also removes its mount
+//! points); under full access it is the command's process group.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -95,23 +103,31 @@ pub struct ExecOutput {
     pub timed_out: bool,
 }
 
-/// Kills a process group when dropped, unless disarmed.
-struct GroupKiller {
-    pgid: Option<i32>,
+/// Ends a command's process tree when dropped, unless it already did.
+struct TreeKiller {
+    pid: Option<i32>,
+    /// The process is the sandbox helper, which ends the tree itself.
+    sandboxed: bool,
 }
 
-impl GroupKiller {
+impl TreeKiller {
     fn kill(&mut self) {
-        if let Some(pgid) = self.pgid.take() {
-            // SAFETY: plain kill(2) on the group we created for the command.
+        if let Some(pid) = self.pid.take() {
+            // SAFETY: plain kill(2) on the process (group) we started; the
+            // pid stays ours until the child is reaped, which happens only
+            // after this.
             unsafe {
-                libc::kill(-pgid, libc::SIGKILL);
+                if self.sandboxed {
+                    libc::kill(pid, libc::SIGTERM);
+                } else {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
             }
         }
     }
 }
 
-impl Drop for GroupKiller {
+impl Drop for TreeKiller {
     fn drop(&mut self) {
         self.kill();
     }
@@ -125,27 +141,69 @@ pub async fn run_command(
     timeout: Option<Duration>,
     observer: Option<mpsc::UnboundedSender<OutputChunk>>,
 ) -> Result<ExecOutput, SandboxError> {
+    run_command_with_input(spec, None, timeout, observer).await
+}
+
+/// [`run_command`] with `input` written to the command's standard input
+/// (then closed); without it, standard input is `/dev/null`.
+pub async fn run_command_with_input(
+    spec: &CommandSpec,
+    input: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    observer: Option<mpsc::UnboundedSender<OutputChunk>>,
+) -> Result<ExecOutput, SandboxError> {
+    let prepared = Prepared {
+        program: spec.argv.first().cloned().unwrap_or_default(),
+        sandboxed: crate::command::uses_helper(spec),
+    };
+    run_prepared(build_command(spec)?, prepared, input, timeout, observer).await
+}
+
+/// What [`run_prepared`] needs to know about a process built elsewhere.
+pub(crate) struct Prepared {
+    /// For error messages.
+    pub(crate) program: String,
+    /// The process is the sandbox helper (which ends its own tree).
+    pub(crate) sandboxed: bool,
+}
+
+/// Runs a process built by [`build_command`] (or the helper directly).
+pub(crate) async fn run_prepared(
+    mut std_command: std::process::Command,
+    prepared: Prepared,
+    input: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    observer: Option<mpsc::UnboundedSender<OutputChunk>>,
+) -> Result<ExecOutput, SandboxError> {
     let started = Instant::now();
-    let mut std_command = build_command(spec)?;
     std_command
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        std_command.process_group(0);
-    }
+    crate::command::detach_from_terminal(&mut std_command, prepared.sandboxed);
     let mut command = tokio::process::Command::from(std_command);
     command.kill_on_drop(true);
-    let program = spec.argv.first().cloned().unwrap_or_default();
+    let program = prepared.program;
     let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
         program: program.clone(),
         source,
     })?;
-    let mut killer = GroupKiller {
-        pgid: child.id().and_then(|id| i32::try_from(id).ok()),
+    let mut killer = TreeKiller {
+        pid: child.id().and_then(|id| i32::try_from(id).ok()),
+        sandboxed: prepared.sandboxed,
     };
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            // A command that exits without reading gives a broken pipe,
+            // which is its business.
+            let _ = stdin.write_all(&input).await;
+        });
+    }
 
     let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
     if let Some(stdout) = child.stdout.take() {
@@ -212,11 +270,8 @@ pub async fn run_command(
             _ = tokio::time::sleep_until(drain_until) => break,
         }
     }
-    if !output.timed_out {
-        // The command finished: anything it left running in the background
-        // is its own business.
-        killer.pgid = None;
-    }
+    // The call is over: nothing the command started outlives it.
+    killer.kill();
 
     output.exit_code = if output.timed_out {
         TIMEOUT_EXIT_CODE

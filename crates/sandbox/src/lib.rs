@@ -22,6 +22,7 @@ pub mod env;
 mod exec;
 #[cfg(target_os = "linux")]
 pub mod linux;
+mod patch;
 mod roots;
 pub mod seatbelt;
 
@@ -29,7 +30,9 @@ pub use command::{CommandSpec, NETWORK_DISABLED_ENV_VAR, SandboxError, build_com
 pub use denial::{is_likely_sandbox_denial, sandbox_setup_failure};
 pub use exec::{
     BoundedOutput, ExecOutput, OutputChunk, StreamKind, TIMEOUT_EXIT_CODE, exit_code, run_command,
+    run_command_with_input,
 };
+pub use patch::{PatchCommitError, commit_patch, policy_with_granted_paths};
 pub use roots::{WritableRoot, writable_roots};
 
 /// Exit code of the sandbox helper when it could not apply a policy (the

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use codex_protocol::protocol::SandboxPolicy;
 
 /// Names kept read-only inside every writable root.
-const PROTECTED_NAMES: &[&str] = &[".git", ".codex"];
+pub(crate) const PROTECTED_NAMES: &[&str] = &[".git", ".codex"];
 
 /// A writable directory and the paths inside it that are not.
 #[derive(Debug, Clone, PartialEq, Eq)]

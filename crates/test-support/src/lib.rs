@@ -18,3 +18,22 @@ mod turn;
 pub use home::TestCodexHome;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};
 pub use turn::{Turn, Usage, responses_event, sse_frame};
+
+/// The `codex-linux-sandbox` helper built for this test run
+/// (`target/<profile>/codex-linux-sandbox`, built by any workspace test
+/// run). Panics, saying how to build it, when it is missing.
+pub fn sandbox_helper() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/<test binary>
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the test binary lives in target/<profile>/deps");
+    let helper = profile_dir.join("codex-linux-sandbox");
+    assert!(
+        helper.exists(),
+        "{} is missing; build it with `cargo build -p codex-sandbox` (a workspace test run builds it)",
+        helper.display()
+    );
+    helper
+}

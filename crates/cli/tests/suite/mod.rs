@@ -7,4 +7,5 @@ mod exec_sessions;
 mod login;
 mod program_names;
 mod sandbox;
+mod sandbox_attacks;
 mod state_db;

@@ -14,7 +14,7 @@ fn read_only_by_default_and_workspace_write_with_full_auto() {
         .assert()
         .failure();
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert!(stderr.contains("Read-only file system"), "{stderr}");
     assert!(!work.path().join("f.txt").exists());
 
     codex()

@@ -34,6 +34,8 @@ pub(crate) struct SessionServices {
     /// AGENTS.md and config instructions, fixed for the session.
     pub(crate) user_instructions: Option<String>,
     pub(crate) base_instructions: String,
+    /// Permits for running the model's commands (bounded concurrency).
+    pub(crate) command_slots: Arc<tokio::sync::Semaphore>,
     /// Tools the frontend added to the built-in ones, registered every turn.
     pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
 }

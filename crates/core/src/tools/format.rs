@@ -1,14 +1,17 @@
 //! What the model sees of a command's output.
 //!
-//! Long output is cut in the middle (the start says what ran, the end says
-//! how it ended) to at most [`MAX_BYTES`] and [`MAX_LINES`], with a marker
-//! saying how much was left out.
+//! Long output is cut by bytes in the middle — the start says what ran, the
+//! end says how it ended — keeping [`HEAD_BYTES`] and [`TAIL_BYTES`], with
+//! a marker saying how much was left out. Cutting by bytes, not lines, means
+//! a single enormous line still shows its start and end.
 
 use codex_sandbox::ExecOutput;
 use serde_json::json;
 
-pub(crate) const MAX_BYTES: usize = 10 * 1024;
-pub(crate) const MAX_LINES: usize = 256;
+/// Bytes kept from the start and from the end of a long output (the
+/// reference keeps about as much).
+pub(crate) const HEAD_BYTES: usize = 10 * 1024;
+pub(crate) const TAIL_BYTES: usize = 10 * 1024;
 
 /// `{"output": ..., "metadata": {"exit_code": N, "duration_seconds": S}}`
 pub(crate) fn format_exec_output(output: &ExecOutput, timeout_ms: u64) -> String {
@@ -16,8 +19,10 @@ pub(crate) fn format_exec_output(output: &ExecOutput, timeout_ms: u64) -> String
     if output.timed_out {
         text = format!("command timed out after {timeout_ms} milliseconds\n{text}");
     }
+    // Bytes the capture itself already dropped count as omitted too.
+    let captured_omitted = output.aggregated.omitted_bytes();
     json!({
-        "output": truncate_middle(&text),
+        "output": truncate_middle(&text, captured_omitted),
         "metadata": {
             "exit_code": output.exit_code,
             "duration_seconds": (output.duration.as_secs_f64() * 10.0).round() / 10.0,
@@ -26,57 +31,44 @@ pub(crate) fn format_exec_output(output: &ExecOutput, timeout_ms: u64) -> String
     .to_string()
 }
 
-/// Keeps the head and tail of `text` within the line and byte limits.
-pub(crate) fn truncate_middle(text: &str) -> String {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    if text.len() <= MAX_BYTES && lines.len() <= MAX_LINES {
+/// Keeps the first [`HEAD_BYTES`] and last [`TAIL_BYTES`] of `text` (at
+/// character boundaries), with a marker for what lies between.
+/// `already_omitted` is what an earlier stage dropped (its own marker in
+/// the middle of `text` is replaced by this one).
+pub(crate) fn truncate_middle(text: &str, already_omitted: usize) -> String {
+    if text.len() <= HEAD_BYTES + TAIL_BYTES {
         return text.to_string();
     }
-    let half_bytes = MAX_BYTES / 2;
-    let half_lines = MAX_LINES / 2;
-    let mut head = String::new();
-    let mut head_lines = 0;
-    for line in &lines {
-        if head_lines == half_lines || head.len() + line.len() > half_bytes {
-            break;
-        }
-        head.push_str(line);
-        head_lines += 1;
+    let mut head_end = HEAD_BYTES;
+    while !text.is_char_boundary(head_end) {
+        head_end -= 1;
     }
-    let mut tail: Vec<&str> = Vec::new();
-    let mut tail_bytes = 0;
-    for line in lines[head_lines..].iter().rev() {
-        if tail.len() == half_lines || tail_bytes + line.len() > half_bytes {
-            break;
-        }
-        tail_bytes += line.len();
-        tail.push(line);
+    let mut tail_start = text.len() - TAIL_BYTES;
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
     }
-    tail.reverse();
-    if head_lines == 0 && tail.is_empty() {
-        // A few enormous lines: cut by bytes instead.
-        let head = crate::util::truncate_at_char_boundary(text, half_bytes);
-        let mut start = text.len() - half_bytes.min(text.len());
-        while !text.is_char_boundary(start) {
-            start += 1;
-        }
-        let omitted = start.saturating_sub(head.len());
-        return format!(
-            "{head}\n[... omitted {omitted} bytes ...]\n{}",
-            &text[start..]
-        );
+    let middle = &text[head_end..tail_start];
+    let omitted = middle.len() + already_omitted - marker_len_within(middle, already_omitted);
+    let lines = middle.matches('\n').count();
+    format!(
+        "{}\n[... omitted {omitted} bytes ({lines}+ lines) ...]\n{}",
+        &text[..head_end],
+        &text[tail_start..]
+    )
+}
+
+/// The length of the capture's own "[... N bytes omitted ...]" marker, if
+/// it lies in `middle` (it is not output of the command).
+fn marker_len_within(middle: &str, already_omitted: usize) -> usize {
+    if already_omitted == 0 {
+        return 0;
     }
-    let omitted = lines.len() - head_lines - tail.len();
-    let mut out = head;
-    if !out.ends_with('\n') && !out.is_empty() {
-        out.push('\n');
+    let marker = format!("\n[... {already_omitted} bytes omitted ...]\n");
+    if middle.contains(&marker) {
+        marker.len()
+    } else {
+        0
     }
-    out.push_str(&format!(
-        "[... omitted {omitted} of {} lines ...]\n",
-        lines.len()
-    ));
-    out.push_str(&tail.concat());
-    out
 }
 
 #[cfg(test)]
@@ -85,26 +77,36 @@ mod tests {
 
     #[test]
     fn short_text_is_kept() {
-        assert_eq!(truncate_middle("a\nb\n"), "a\nb\n");
+        assert_eq!(truncate_middle("a\nb\n", 0), "a\nb\n");
     }
 
     #[test]
-    fn long_text_keeps_both_ends() {
-        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
-        let out = truncate_middle(&text);
+    fn long_text_keeps_both_ends_by_bytes() {
+        let text: String = (0..10_000).map(|i| format!("line {i}\n")).collect();
+        let out = truncate_middle(&text, 0);
         assert!(out.starts_with("line 0\nline 1\n"));
-        assert!(out.ends_with("line 998\nline 999\n"));
-        assert!(out.contains("[... omitted 744 of 1000 lines ...]"), "{out}");
-        assert!(out.lines().count() <= MAX_LINES + 1);
-
-        let wide = "x".repeat(50_000);
-        let out = truncate_middle(&wide);
-        assert!(out.len() < MAX_BYTES + 100);
-        assert!(out.starts_with("xxx") && out.ends_with("xxx"));
+        assert!(out.ends_with("line 9998\nline 9999\n"));
+        assert!(out.len() < HEAD_BYTES + TAIL_BYTES + 100);
+        let omitted = text.len() - HEAD_BYTES - TAIL_BYTES;
         assert!(
-            out.contains("[... omitted 39760 bytes ...]"),
+            out.contains(&format!("[... omitted {omitted} bytes")),
             "{}",
-            &out[5100..5200]
+            &out[HEAD_BYTES..HEAD_BYTES + 80]
         );
+    }
+
+    #[test]
+    fn one_enormous_line_shows_its_start_and_end() {
+        let text = format!("START{}END", "x".repeat(20 * 1024 * 1024));
+        let out = truncate_middle(&text, 0);
+        assert!(out.starts_with("STARTxxx") && out.ends_with("xxxEND"));
+        assert!(out.len() < HEAD_BYTES + TAIL_BYTES + 100);
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        let text = "é".repeat(30_000);
+        let out = truncate_middle(&text, 0);
+        assert!(out.starts_with('é') && out.ends_with('é'));
     }
 }

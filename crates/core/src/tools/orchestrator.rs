@@ -145,13 +145,17 @@ async fn ask(
     }
 }
 
-/// Runs the command under `policy`, with begin/output/end events.
+/// Runs the command under `policy`, with begin/output/end events. It waits
+/// for one of the session's command slots first, so that its timeout counts
+/// from when it really starts.
 async fn execute(
     session: &Session,
     ctx: &TurnContext,
     request: &ExecRequest,
     policy: &SandboxPolicy,
 ) -> Result<Ran, ToolOutput> {
+    // The semaphore is never closed, so acquiring cannot fail.
+    let _slot = session.services.command_slots.acquire().await.ok();
     let spec = CommandSpec {
         argv: request.argv.clone(),
         cwd: request.cwd.clone(),

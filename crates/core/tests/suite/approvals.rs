@@ -310,3 +310,54 @@ async fn a_heredoc_patch_run_as_a_command_is_applied_as_a_patch() {
     );
     assert!(session.home.workspace().join("via-shell.txt").exists());
 }
+
+#[tokio::test]
+async fn a_directory_swapped_for_a_symlink_during_approval_cannot_redirect_the_patch() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().custom_tool_call(
+        "p",
+        "apply_patch",
+        "*** Begin Patch\n*** Add File: sub/new.txt\n+hello\n*** End Patch",
+    ));
+    server.push_turn(Turn::new().text("done"));
+    let session = start(&server, "responses", "", |cli| {
+        // `untrusted` asks about every patch: the window the attack uses.
+        cli.approval_policy = Some(AskForApproval::UnlessTrusted);
+        cli.sandbox_mode = Some(SandboxMode::WorkspaceWrite);
+        cli.raw_overrides = vec![
+            "sandbox_workspace_write.exclude_slash_tmp=true".into(),
+            "sandbox_workspace_write.exclude_tmpdir_env_var=true".into(),
+        ];
+    })
+    .await;
+    let workspace = session.home.workspace().to_path_buf();
+    std::fs::create_dir(workspace.join("sub")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    session.submit_text("go").await;
+    let events = session
+        .events_until(|e| matches!(e, EventMsg::ApplyPatchApprovalRequest(_)))
+        .await;
+    let Some(EventMsg::ApplyPatchApprovalRequest(request)) = events.last() else {
+        panic!()
+    };
+    // What a process left behind by an earlier command could do meanwhile.
+    std::fs::rename(workspace.join("sub"), workspace.join("sub.real")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), workspace.join("sub")).unwrap();
+    session
+        .codex
+        .submit(Op::PatchApproval {
+            id: request.call_id.clone(),
+            decision: ReviewDecision::Approved,
+        })
+        .await
+        .unwrap();
+    session.run_to_end().await;
+
+    let output = server.requests()[1].tool_output("p").unwrap();
+    assert!(output.contains("No files were changed."), "{output}");
+    assert!(
+        std::fs::read_dir(outside.path()).unwrap().next().is_none(),
+        "the patch (or a temporary file of it) landed outside"
+    );
+    assert!(!workspace.join("sub.real/new.txt").exists());
+}

@@ -69,6 +69,7 @@ pub async fn start_with_tools(
     let config = load_config(home.path(), &cli).unwrap();
     let mut options = ThreadManagerOptions::new(SessionSource::Exec, "codex_test");
     options.extra_tools = tools;
+    options.linux_sandbox_exe = Some(codex_test_support::sandbox_helper());
     let manager = ThreadManager::new(home.path(), options);
     let new = match start {
         Start::New => manager.start_thread(config.clone(), false).await,

@@ -1,44 +1,63 @@
-//! Filesystem restrictions with Landlock.
+//! Filesystem restrictions and scoping with Landlock: read everywhere,
+//! write only beneath the writable roots; where the kernel has them (ABI 6
+//! and newer), no signals to and no abstract-socket connections with
+//! processes outside the sandbox; where it has them (ABI 9), no connecting
+//! to pathname Unix sockets outside the writable roots.
 
 use landlock::{
     ABI, Access, AccessFs, BitFlags, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
-    path_beneath_rules,
+    Scope, path_beneath_rules,
 };
 
+use super::{Layer, SetupError};
 use crate::roots::WritableRoot;
 
-/// The newest ABI whose rights we ask for; older kernels get what they support.
-const TARGET_ABI: ABI = ABI::V5;
+/// The newest ABI whose rights we ask for; older kernels get what they
+/// support (best effort), down to [`MINIMUM_ABI`].
+const TARGET_ABI: ABI = ABI::V9;
 /// ABI 3 is the first that can forbid truncate(2); below it a "read-only"
 /// file could still be truncated, so such kernels cannot enforce a policy.
 const MINIMUM_ABI: i64 = 3;
+/// The first ABI with signal and abstract Unix socket scoping.
+pub(super) const SCOPING_ABI: i64 = 6;
+/// The first ABI that controls connecting to pathname Unix sockets.
+pub(super) const RESOLVE_UNIX_ABI: i64 = 9;
 
 /// Device files any command may write (and truncate, as `> /dev/null` does).
 const WRITABLE_DEVICES: &[&str] = &["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
 
 /// Restricts this process (and what it execs) to reading everywhere and
 /// writing only beneath `roots`.
-pub(super) fn restrict_filesystem(roots: &[WritableRoot]) -> Result<(), String> {
+pub(super) fn restrict(roots: &[WritableRoot]) -> Result<(), SetupError> {
     let abi = kernel_abi();
     if abi < MINIMUM_ABI {
-        return Err(if abi <= 0 {
-            "Landlock is not available on this kernel, so the sandbox cannot be enforced \
-             (Linux 6.2 or newer with Landlock enabled is needed)"
-                .to_string()
+        let cause = if abi <= 0 {
+            "Landlock is not available on this kernel".to_string()
         } else {
-            format!(
-                "this kernel's Landlock (ABI {abi}) cannot prevent truncating read-only files, \
-                 so the sandbox cannot be enforced (Linux 6.2 or newer is needed)"
-            )
-        });
+            format!("this kernel's Landlock (ABI {abi}) cannot prevent truncating read-only files")
+        };
+        return Err(SetupError::new(
+            Layer::Landlock,
+            cause,
+            "Linux 6.2 or newer with Landlock enabled (`lsm=landlock,...` on the kernel command line) is needed"
+                .to_string(),
+        ));
     }
     let read: BitFlags<AccessFs> = AccessFs::from_read(TARGET_ABI);
     let all: BitFlags<AccessFs> = AccessFs::from_all(TARGET_ABI);
     let device_write = AccessFs::WriteFile | AccessFs::Truncate;
-    let err = |e: landlock::RulesetError| format!("cannot set up Landlock: {e}");
-    let status = Ruleset::default()
-        .handle_access(all)
-        .map_err(err)?
+    let err = |e: landlock::RulesetError| {
+        SetupError::new(
+            Layer::Landlock,
+            format!("cannot set up Landlock ({e})"),
+            "check that Landlock is enabled in the kernel".to_string(),
+        )
+    };
+    let mut ruleset = Ruleset::default().handle_access(all).map_err(err)?;
+    if abi >= SCOPING_ABI {
+        ruleset = ruleset.scope(Scope::from_all(TARGET_ABI)).map_err(err)?;
+    }
+    let status = ruleset
         .create()
         .map_err(err)?
         .add_rules(path_beneath_rules(["/"], read))
@@ -55,14 +74,16 @@ pub(super) fn restrict_filesystem(roots: &[WritableRoot]) -> Result<(), String> 
         .map_err(err)?;
     match status.ruleset {
         RulesetStatus::FullyEnforced | RulesetStatus::PartiallyEnforced => Ok(()),
-        RulesetStatus::NotEnforced => {
-            Err("Landlock did not enforce the ruleset, so the sandbox cannot be enforced".into())
-        }
+        RulesetStatus::NotEnforced => Err(SetupError::new(
+            Layer::Landlock,
+            "Landlock did not enforce the ruleset".to_string(),
+            "check that Landlock is enabled in the kernel".to_string(),
+        )),
     }
 }
 
 /// The kernel's Landlock ABI version (<= 0 when unavailable).
-fn kernel_abi() -> i64 {
+pub(super) fn kernel_abi() -> i64 {
     const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
     // SAFETY: this query form of landlock_create_ruleset takes no pointers.
     unsafe {

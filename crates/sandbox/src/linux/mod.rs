@@ -1,35 +1,45 @@
 //! The Linux sandbox helper, `codex-linux-sandbox`.
 //!
 //! The engine never restricts itself. To run a command under a policy it
-//! starts this helper (the `codex` binary under another name) with the policy
-//! and the command; the helper, a fresh single-threaded process, applies the
-//! restrictions to itself and then `exec`s the command, so the restrictions
-//! cover the command and every process it starts, and its exit status is the
-//! command's own:
+//! starts this helper (the `codex` binary under another name) with the
+//! policy and the command. The helper is a chain of small processes, each
+//! single-threaded:
 //!
-//! 1. `.git` and `.codex` inside writable roots are bind-mounted read-only in
-//!    a private mount namespace (inside a user namespace, so no privilege is
-//!    needed). See [`mounts`].
-//! 2. Landlock: read everywhere, write only in the writable roots and a few
-//!    device files. Landlock also forbids changing mounts, so step 1 cannot
-//!    be undone. See [`landlock`].
-//! 3. seccomp, unless the policy allows network: creating any socket that is
-//!    not AF_UNIX fails with EPERM, and io_uring is unavailable (it could
-//!    create sockets without the `socket` system call). See [`seccomp`].
+//! 1. **Supervisor**, in the host's namespaces. It prepares what must be
+//!    made on the host (placeholder mount points for missing `.git` and
+//!    `.codex`), waits for the rest, then removes the placeholders. It dies
+//!    when codex dies (parent-death signal), taking the rest with it, and a
+//!    SIGTERM from codex ends the whole command the same way.
+//! 2. **Namespace builder**: enters fresh user, mount, PID and (without
+//!    network) network namespaces ([`namespaces`]) and builds the command's
+//!    view of the filesystem ([`filesystem`]).
+//! 3. **Init**, PID 1 of the new PID namespace: mounts the command's own
+//!    `/proc`, applies Landlock ([`landlock`]), drops every capability and
+//!    sets `no_new_privs` ([`capabilities`]), installs seccomp
+//!    ([`seccomp`]), then starts the command and reaps orphans. When the
+//!    command exits, init exits with its status, and the kernel ends every
+//!    process still in the namespace: nothing the command started outlives
+//!    it.
+//! 4. **The command**, with all of the above inherited.
 //!
-//! If any step cannot be enforced the helper refuses to run the command and
-//! exits with [`crate::SETUP_FAILED_EXIT_CODE`]: a command never runs with
-//! more access than its policy grants.
+//! If any layer cannot be applied, the helper says which, why, and what to
+//! do, in one line, and exits with [`crate::SETUP_FAILED_EXIT_CODE`]
+//! without running the command: a command never runs with more access than
+//! its policy grants. `--check` reports every layer on this machine
+//! ([`probe`]).
 
+mod capabilities;
+mod filesystem;
 mod landlock;
-mod mounts;
+mod namespaces;
+pub mod probe;
 mod seccomp;
 
-use std::convert::Infallible;
-use std::ffi::OsString;
-use std::os::unix::process::CommandExt;
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use codex_protocol::protocol::SandboxPolicy;
 
@@ -41,6 +51,22 @@ pub const HELPER_NAME: &str = "codex-linux-sandbox";
 
 const CWD_FLAG: &str = "--sandbox-policy-cwd";
 const POLICY_FLAG: &str = "--sandbox-policy";
+const CHECK_FLAG: &str = "--check";
+/// In place of `-- COMMAND`: commit the patch plan read from standard input
+/// (a [`codex_apply_patch::CommitRequest`]) inside the sandbox.
+const COMMIT_PATCH_FLAG: &str = "--commit-patch";
+
+/// Arguments for the helper to commit a patch (on its stdin) under
+/// `policy` in `cwd`.
+pub(crate) fn commit_patch_args(policy_json: &str, cwd: &std::path::Path) -> Vec<OsString> {
+    vec![
+        CWD_FLAG.into(),
+        cwd.as_os_str().to_owned(),
+        POLICY_FLAG.into(),
+        policy_json.into(),
+        COMMIT_PATCH_FLAG.into(),
+    ]
+}
 
 /// Arguments for the helper to run `argv` under `policy` in `cwd`.
 pub(crate) fn helper_args(
@@ -59,45 +85,93 @@ pub(crate) fn helper_args(
     args
 }
 
-/// Entry point of the helper. Returns only if the command could not be started.
-pub fn run_main() -> ExitCode {
-    match run(std::env::args_os().skip(1).collect()) {
-        Ok(never) => match never {},
-        Err(Failure::Setup(message)) => {
-            eprintln!("{HELPER_NAME}: {message}");
-            ExitCode::from(SETUP_FAILED_EXIT_CODE as u8)
-        }
-        Err(Failure::Exec { command, error }) => {
-            eprintln!("{HELPER_NAME}: cannot run `{command}`: {error}");
-            // The shell's conventions: 127 not found, 126 not executable.
-            if error.kind() == std::io::ErrorKind::NotFound {
-                ExitCode::from(127)
-            } else {
-                ExitCode::from(126)
-            }
+/// A part of the sandbox, as errors and the probe name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    UserNamespace,
+    PidNamespace,
+    NetworkNamespace,
+    ReadOnlyRoot,
+    ProtectedNames,
+    Landlock,
+    Seccomp,
+    Capabilities,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::UserNamespace => "user namespace",
+            Self::PidNamespace => "pid namespace",
+            Self::NetworkNamespace => "network namespace",
+            Self::ReadOnlyRoot => "read-only root",
+            Self::ProtectedNames => "protected .git/.codex",
+            Self::Landlock => "landlock",
+            Self::Seccomp => "seccomp",
+            Self::Capabilities => "capabilities",
         }
     }
 }
 
-enum Failure {
-    Setup(String),
-    Exec {
-        command: String,
-        error: std::io::Error,
-    },
+/// A layer that could not be applied: which, why, and what to do.
+#[derive(Debug, Clone)]
+pub struct SetupError {
+    pub layer: Layer,
+    pub cause: String,
+    pub fix: String,
+}
+
+impl SetupError {
+    pub(crate) fn new(layer: Layer, cause: String, fix: String) -> Self {
+        Self { layer, cause, fix }
+    }
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sandbox layer `{}` cannot be applied: {}; {}",
+            self.layer.name(),
+            self.cause,
+            self.fix
+        )
+    }
+}
+
+/// Entry point of the helper. Returns the command's exit status.
+pub fn run_main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if args.first().and_then(|a| a.to_str()) == Some(CHECK_FLAG) {
+        return probe::print_report();
+    }
+    let args = match parse_args(args) {
+        Ok(args) => args,
+        Err(usage) => {
+            eprintln!("{HELPER_NAME}: {usage}");
+            return ExitCode::from(SETUP_FAILED_EXIT_CODE as u8);
+        }
+    };
+    ExitCode::from(supervise(&args))
 }
 
 struct HelperArgs {
     cwd: PathBuf,
     policy: SandboxPolicy,
-    command: Vec<OsString>,
+    work: Work,
 }
 
-fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, Failure> {
+/// What runs inside the sandbox.
+enum Work {
+    Command(Vec<OsString>),
+    CommitPatch,
+}
+
+fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
     let usage = || {
-        Failure::Setup(format!(
-            "usage: {HELPER_NAME} {CWD_FLAG} DIR {POLICY_FLAG} JSON -- COMMAND [ARGS...]"
-        ))
+        format!(
+            "usage: {HELPER_NAME} {CWD_FLAG} DIR {POLICY_FLAG} JSON -- COMMAND [ARGS...] (or {CHECK_FLAG})"
+        )
     };
     let mut iter = args.into_iter();
     let (mut cwd, mut policy) = (None, None);
@@ -108,11 +182,22 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, Failure> {
             Some(POLICY_FLAG) => {
                 let json = iter.next().ok_or_else(usage)?;
                 let json = json.to_str().ok_or_else(usage)?.to_string();
-                policy = Some(serde_json::from_str::<SandboxPolicy>(&json).map_err(|err| {
-                    Failure::Setup(format!("invalid {POLICY_FLAG} value: {err}"))
-                })?);
+                policy = Some(
+                    serde_json::from_str::<SandboxPolicy>(&json)
+                        .map_err(|err| format!("invalid {POLICY_FLAG} value: {err}"))?,
+                );
             }
             Some("--") => break,
+            Some(COMMIT_PATCH_FLAG) => {
+                return match (cwd, policy) {
+                    (Some(cwd), Some(policy)) => Ok(HelperArgs {
+                        cwd,
+                        policy,
+                        work: Work::CommitPatch,
+                    }),
+                    _ => Err(usage()),
+                };
+            }
             _ => return Err(usage()),
         }
     }
@@ -121,32 +206,242 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, Failure> {
         (Some(cwd), Some(policy), false) => Ok(HelperArgs {
             cwd,
             policy,
-            command,
+            work: Work::Command(command),
         }),
         _ => Err(usage()),
     }
 }
 
-fn run(args: Vec<OsString>) -> Result<Infallible, Failure> {
-    let args = parse_args(args)?;
-    if !matches!(args.policy, SandboxPolicy::DangerFullAccess) {
-        let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
-        let roots = writable_roots(&args.policy, &args.cwd, tmpdir.as_deref());
-        let protected: Vec<PathBuf> = roots
-            .iter()
-            .flat_map(|root| root.read_only_subpaths.iter().cloned())
-            .collect();
-        mounts::make_read_only(&protected).map_err(Failure::Setup)?;
-        landlock::restrict_filesystem(&roots).map_err(Failure::Setup)?;
+/// The process the supervisor waits for; its signal handler kills it.
+static CHILD: AtomicI32 = AtomicI32::new(0);
+/// Set by the handler, for a signal that arrives before there is a child.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn kill_child(_signal: libc::c_int) {
+    STOPPING.store(true, Ordering::SeqCst);
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
     }
-    if !args.policy.has_full_network_access() {
-        seccomp::deny_network().map_err(Failure::Setup)?;
+}
+
+/// Step 1: the supervisor. Returns the exit status to report.
+fn supervise(args: &HelperArgs) -> u8 {
+    if matches!(args.policy, SandboxPolicy::DangerFullAccess) {
+        // Nothing to restrict.
+        return run_work(&args.work);
     }
-    let error = std::process::Command::new(&args.command[0])
-        .args(&args.command[1..])
-        .exec();
-    Err(Failure::Exec {
-        command: args.command[0].to_string_lossy().into_owned(),
-        error,
-    })
+    // SAFETY: getppid cannot fail.
+    let parent = unsafe { libc::getppid() };
+    // SAFETY: plain prctl; the signal arrives when codex dies.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
+    // SAFETY: as above.
+    if unsafe { libc::getppid() } != parent {
+        return SETUP_FAILED_EXIT_CODE as u8;
+    }
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // SAFETY: installing an async-signal-safe handler.
+        unsafe { libc::signal(signal, kill_child as *const () as libc::sighandler_t) };
+    }
+
+    let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
+    let plan = filesystem::FsPlan::new(&args.policy, &args.cwd, tmpdir.as_deref());
+    let guards = match filesystem::HostGuards::acquire(&plan) {
+        Ok(guards) => guards,
+        Err(err) => return setup_failed(&err),
+    };
+    // SAFETY: the helper is single-threaded, so the child may do anything.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        guards.release();
+        eprintln!(
+            "{HELPER_NAME}: cannot start the sandbox: fork failed ({})",
+            std::io::Error::last_os_error()
+        );
+        return SETUP_FAILED_EXIT_CODE as u8;
+    }
+    if pid == 0 {
+        build_namespaces(args, &plan);
+    }
+    CHILD.store(pid, Ordering::SeqCst);
+    if STOPPING.load(Ordering::SeqCst) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let status = wait_for(pid);
+    guards.release();
+    status
+}
+
+/// Step 2 (never returns): namespaces and the filesystem view, then init.
+fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan) -> ! {
+    // SAFETY: plain prctl/getppid; die with the supervisor.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    let network = args.policy.has_full_network_access();
+    if let Err(err) = namespaces::enter(network).and_then(|()| filesystem::build_view(plan)) {
+        exit(setup_failed(&err));
+    }
+    // Resolve the cwd again through the new mounts (the old one points
+    // into the read-only copy under them).
+    if let Err(err) = std::env::set_current_dir(&args.cwd) {
+        eprintln!("{HELPER_NAME}: cannot enter {} ({err})", args.cwd.display());
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
+    // SAFETY: single-threaded, see above.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
+    if pid == 0 {
+        init(args);
+    }
+    exit(wait_for(pid))
+}
+
+/// Step 3 (never returns): PID 1 of the new namespace.
+fn init(args: &HelperArgs) -> ! {
+    // SAFETY: plain prctl; if the namespace builder dies, so does init, and
+    // with it every process of the namespace.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
+    let roots = writable_roots(&args.policy, &args.cwd, tmpdir.as_deref());
+    let network = args.policy.has_full_network_access();
+    let layers = filesystem::mount_proc()
+        .and_then(|()| capabilities::set_no_new_privs())
+        .and_then(|()| landlock::restrict(&roots))
+        .and_then(|()| capabilities::drop_all())
+        .and_then(|()| seccomp::install(network));
+    if let Err(err) = layers {
+        exit(setup_failed(&err));
+    }
+    // SAFETY: single-threaded, see above.
+    let command = unsafe { libc::fork() };
+    if command < 0 {
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
+    if command == 0 {
+        exit(run_work(&args.work));
+    }
+    // Reap everything (orphans are re-parented to init) until the command
+    // itself exits; then end, which ends the namespace.
+    loop {
+        let mut status = 0;
+        // SAFETY: plain waitpid on any child.
+        let reaped = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if reaped == command {
+            exit(status_code(status));
+        }
+        if reaped < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            exit(SETUP_FAILED_EXIT_CODE as u8);
+        }
+    }
+}
+
+/// Does the work (an exec returns only on failure); the exit status.
+fn run_work(work: &Work) -> u8 {
+    match work {
+        Work::Command(command) => {
+            let error = exec(command);
+            exec_failed(command, error)
+        }
+        Work::CommitPatch => commit_patch_from_stdin(),
+    }
+}
+
+/// Reads a commit request on stdin and commits it: 0 done, 1 nothing
+/// changed, 2 changed in part (the message says what could not be undone).
+fn commit_patch_from_stdin() -> u8 {
+    use std::io::Read;
+    let mut text = String::new();
+    if let Err(err) = std::io::stdin().read_to_string(&mut text) {
+        eprintln!("cannot read the patch to apply: {err}");
+        return 1;
+    }
+    let request: codex_apply_patch::CommitRequest = match serde_json::from_str(&text) {
+        Ok(request) => request,
+        Err(err) => {
+            eprintln!("the patch to apply is malformed: {err}");
+            return 1;
+        }
+    };
+    match request.commit() {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("{err}");
+            if err.nothing_changed() { 1 } else { 2 }
+        }
+    }
+}
+
+/// Waits for `pid`, through interruptions; its status as an exit code.
+fn wait_for(pid: libc::pid_t) -> u8 {
+    loop {
+        let mut status = 0;
+        // SAFETY: plain waitpid on our child.
+        let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if rc == pid {
+            return status_code(status);
+        }
+        if rc < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return SETUP_FAILED_EXIT_CODE as u8;
+        }
+    }
+}
+
+/// The shell's view of a wait status: the code, or 128 + N after signal N.
+fn status_code(status: libc::c_int) -> u8 {
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status) as u8
+    } else if libc::WIFSIGNALED(status) {
+        (128 + libc::WTERMSIG(status)) as u8
+    } else {
+        SETUP_FAILED_EXIT_CODE as u8
+    }
+}
+
+fn setup_failed(err: &SetupError) -> u8 {
+    eprintln!("{HELPER_NAME}: {err}");
+    SETUP_FAILED_EXIT_CODE as u8
+}
+
+/// Replaces this process with `command` (PATH searched); returns only on
+/// failure.
+fn exec(command: &[OsString]) -> std::io::Error {
+    let args: Vec<CString> = command
+        .iter()
+        .filter_map(|a| CString::new(a.as_bytes()).ok())
+        .collect();
+    if args.len() != command.len() {
+        return std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "an argument contains a NUL byte",
+        );
+    }
+    let mut pointers: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    pointers.push(std::ptr::null());
+    // SAFETY: NUL-terminated strings and a null-terminated pointer array,
+    // all alive across the call.
+    unsafe { libc::execvp(pointers[0], pointers.as_ptr()) };
+    std::io::Error::last_os_error()
+}
+
+fn exec_failed(command: &[OsString], error: std::io::Error) -> u8 {
+    eprintln!(
+        "{HELPER_NAME}: cannot run `{}`: {error}",
+        command[0].to_string_lossy()
+    );
+    // The shell's conventions: 127 not found, 126 not executable.
+    if error.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    }
+}
+
+/// Ends this process at once (a forked child must not run destructors or
+/// flush buffers it shares with its parent).
+fn exit(code: u8) -> ! {
+    // SAFETY: _exit never returns.
+    unsafe { libc::_exit(i32::from(code)) }
 }

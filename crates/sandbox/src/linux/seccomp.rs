@@ -1,4 +1,14 @@
-//! Network restrictions with seccomp.
+//! System-call filtering with seccomp, for every restricted policy:
+//!
+//! * `ioctl(TIOCSTI)` and `ioctl(TIOCLINUX)` fail, so a command cannot push
+//!   keystrokes into a terminal (the user's shell would run them after codex
+//!   exits); the command also has no controlling terminal and no
+//!   capabilities, which the kernel requires for either on another terminal;
+//! * io_uring is unavailable (it could perform operations, sockets included,
+//!   without the system calls this filter sees);
+//! * without network access, creating any socket that is not AF_UNIX fails.
+//!
+//! Denied calls fail with EPERM.
 
 use std::collections::BTreeMap;
 
@@ -7,24 +17,55 @@ use seccompiler::{
     SeccompRule, TargetArch,
 };
 
-/// Makes every socket that is not AF_UNIX fail with EPERM (and io_uring,
-/// which can create sockets on its own), for this process and what it execs.
-pub(super) fn deny_network() -> Result<(), String> {
-    let not_unix = || -> Result<Vec<SeccompRule>, String> {
-        let condition = SeccompCondition::new(
-            0,
-            SeccompCmpArgLen::Dword,
-            SeccompCmpOp::Ne,
-            libc::AF_UNIX as u64,
+use super::{Layer, SetupError};
+
+pub(super) fn install(network: bool) -> Result<(), SetupError> {
+    let program = build(network).map_err(|cause| {
+        SetupError::new(
+            Layer::Seccomp,
+            cause,
+            "this architecture or kernel lacks seccomp filtering".to_string(),
         )
-        .map_err(|e| e.to_string())?;
-        Ok(vec![
-            SeccompRule::new(vec![condition]).map_err(|e| e.to_string())?,
-        ])
-    };
+    })?;
+    seccompiler::apply_filter(&program).map_err(|e| {
+        SetupError::new(
+            Layer::Seccomp,
+            format!("cannot install the seccomp filter ({e})"),
+            "the kernel must have seccomp filters (CONFIG_SECCOMP_FILTER)".to_string(),
+        )
+    })
+}
+
+fn condition(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, String> {
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value).map_err(|e| e.to_string())
+}
+
+/// An ioctl request number as the filter compares it (the type differs
+/// between C libraries: unsigned long on glibc, int on musl).
+#[allow(clippy::unnecessary_cast)]
+fn ioctl_request(request: libc::Ioctl) -> u64 {
+    request as u64
+}
+
+fn build(network: bool) -> Result<BpfProgram, String> {
+    let rule =
+        |conditions: Vec<SeccompCondition>| SeccompRule::new(conditions).map_err(|e| e.to_string());
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    rules.insert(libc::SYS_socket, not_unix()?);
-    rules.insert(libc::SYS_socketpair, not_unix()?);
+    rules.insert(
+        libc::SYS_ioctl,
+        vec![
+            rule(vec![condition(
+                1,
+                SeccompCmpOp::Eq,
+                ioctl_request(libc::TIOCSTI),
+            )?])?,
+            rule(vec![condition(
+                1,
+                SeccompCmpOp::Eq,
+                ioctl_request(libc::TIOCLINUX),
+            )?])?,
+        ],
+    );
     for always in [
         libc::SYS_io_uring_setup,
         libc::SYS_io_uring_enter,
@@ -32,26 +73,27 @@ pub(super) fn deny_network() -> Result<(), String> {
     ] {
         rules.insert(always, Vec::new());
     }
+    if !network {
+        let not_unix = || -> Result<Vec<SeccompRule>, String> {
+            Ok(vec![rule(vec![condition(
+                0,
+                SeccompCmpOp::Ne,
+                libc::AF_UNIX as u64,
+            )?])?])
+        };
+        rules.insert(libc::SYS_socket, not_unix()?);
+        rules.insert(libc::SYS_socketpair, not_unix()?);
+    }
     let arch = TargetArch::try_from(std::env::consts::ARCH)
-        .map_err(|e| format!("seccomp does not support this architecture: {e}"))?;
+        .map_err(|e| format!("seccomp does not support this architecture ({e})"))?;
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::Allow,
         SeccompAction::Errno(libc::EPERM as u32),
         arch,
     )
-    .map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
-    let program: BpfProgram = filter.try_into().map_err(|e: seccompiler::BackendError| {
-        format!("cannot compile the seccomp filter: {e}")
-    })?;
-    // SAFETY: plain prctl; no_new_privs is required to install a filter
-    // without privileges and is never turned off again.
-    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(format!(
-            "cannot set no_new_privs: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
-    seccompiler::apply_filter(&program)
-        .map_err(|e| format!("cannot install the seccomp filter: {e}"))
+    .map_err(|e| format!("cannot build the seccomp filter ({e})"))?;
+    filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| format!("cannot compile the seccomp filter ({e})"))
 }

@@ -57,3 +57,44 @@ pub fn run(spec: &CommandSpec) -> ExecOutput {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// A `sleep` argument no other process on the machine uses.
+pub fn unique_sleep() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}.{:06}{n:03}", 300 + n, std::process::id() % 1_000_000)
+}
+
+/// Host pids of live (not zombie) processes whose command line contains
+/// `marker`.
+pub fn live_processes_with(marker: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if cmdline.contains(marker) && !stat.contains(") Z ") && pid != std::process::id() {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Waits (up to 5 s) for no live process to carry `marker`.
+pub fn assert_none_left(marker: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = live_processes_with(marker);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "processes survived: {left:?} ({marker})"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -8,7 +8,9 @@ use codex_sandbox::{
     sandbox_setup_failure,
 };
 
-use super::common::{base_env, helper, sh, spec, tempdir, workspace_only};
+use super::common::{
+    assert_none_left, base_env, helper, sh, spec, tempdir, unique_sleep, workspace_only,
+};
 
 #[test]
 fn exit_codes_and_signals_pass_through() {
@@ -64,26 +66,22 @@ fn a_timeout_kills_the_whole_process_group() {
         .enable_all()
         .build()
         .unwrap();
-    let spec = spec(
-        workspace_only(false),
-        cwd.path(),
-        "sleep 60 & echo $! > bg.pid; sleep 60",
-    );
-    let start = Instant::now();
-    let out = runtime
-        .block_on(run_command(&spec, Some(Duration::from_millis(500)), None))
-        .unwrap();
-    assert!(out.timed_out);
-    assert_eq!(out.exit_code, TIMEOUT_EXIT_CODE);
-    assert!(start.elapsed() < Duration::from_secs(5));
-    let pid = std::fs::read_to_string(cwd.path().join("bg.pid")).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
-    // Gone, or a zombie waiting for its reaper.
-    assert!(
-        stat.is_empty() || stat.contains(") Z "),
-        "background process survived: {stat}"
-    );
+    for policy in [workspace_only(false), SandboxPolicy::DangerFullAccess] {
+        let marker = unique_sleep();
+        let spec = spec(
+            policy,
+            cwd.path(),
+            &format!("sleep {marker} & sleep {marker}"),
+        );
+        let start = Instant::now();
+        let out = runtime
+            .block_on(run_command(&spec, Some(Duration::from_millis(500)), None))
+            .unwrap();
+        assert!(out.timed_out);
+        assert_eq!(out.exit_code, TIMEOUT_EXIT_CODE);
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_none_left(&marker);
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ fn read_only_writes_nowhere_but_reads_everywhere() {
     let out = sh(SandboxPolicy::ReadOnly, cwd.path(), "echo x > here.txt");
     assert_ne!(out.exit_code, 0);
     assert!(
-        out.stderr.text().contains("Permission denied"),
+        out.stderr.text().contains("Read-only file system"),
         "{}",
         out.stderr.text()
     );
@@ -53,7 +53,7 @@ fn workspace_write_writes_the_workspace_only() {
         &format!("echo x > {}", target.display()),
     );
     assert_ne!(out.exit_code, 0);
-    assert!(out.stderr.text().contains("Permission denied"));
+    assert!(out.stderr.text().contains("Read-only file system"));
     assert!(!target.exists(), "nothing left behind");
     assert!(is_likely_sandbox_denial(&workspace_only(false), &out));
 }

@@ -156,10 +156,24 @@ pub(crate) async fn apply_patch_text(
             }),
         )
         .await;
-    let result = plan.commit();
+    // Written inside the sandbox (a second wall behind the check above); a
+    // patch the person approved beyond the policy may write the directories
+    // of its own files, for this commit only.
+    let commit_policy = if writable {
+        ctx.sandbox_policy.clone()
+    } else {
+        codex_sandbox::policy_with_granted_paths(&ctx.sandbox_policy, &paths)
+    };
+    let result = codex_sandbox::commit_patch(
+        &plan.commit_request(),
+        &plan.cwd,
+        &commit_policy,
+        session.services.linux_sandbox_exe.as_deref(),
+    )
+    .await;
     let (output, end) = match result {
-        Ok(applied) => {
-            let summary = applied.summary();
+        Ok(()) => {
+            let summary = plan.applied().summary();
             (
                 ToolOutput::success(summary.clone()),
                 PatchApplyEndEvent {
@@ -171,8 +185,8 @@ pub(crate) async fn apply_patch_text(
             )
         }
         Err(err) => {
-            let mut message = err.to_string();
-            if err.nothing_changed() {
+            let mut message = err.message;
+            if err.nothing_changed {
                 message.push_str("\nNo files were changed.");
             }
             (
