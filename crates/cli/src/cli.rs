@@ -8,7 +8,7 @@ use codex_config::CliOverrides;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
-use crate::{debug_config, debug_logs, login, sandbox_cmd};
+use crate::{debug_config, debug_logs, debug_models, login, sandbox_cmd};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
@@ -206,6 +206,10 @@ enum DebugCommand {
         follow: bool,
     },
 
+    /// List the model catalog: each family's shell tool, apply_patch form,
+    /// reasoning, context window and extra tools.
+    Models,
+
     /// List recent sessions (those started in this directory unless --all).
     Sessions {
         #[arg(long)]
@@ -270,6 +274,9 @@ pub fn run() -> ExitCode {
         Some(Command::Debug {
             command: DebugCommand::Sessions { all, limit },
         }) => debug_logs::run_sessions(all, limit),
+        Some(Command::Debug {
+            command: DebugCommand::Models,
+        }) => debug_models::run(&cli.shared),
         #[cfg(target_os = "linux")]
         Some(Command::Debug {
             command: DebugCommand::Sandbox,

@@ -9,6 +9,7 @@ mod arg0;
 mod cli;
 mod debug_config;
 mod debug_logs;
+mod debug_models;
 mod login;
 mod sandbox_cmd;
 

@@ -24,7 +24,8 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> V
         "stream": true,
         "stream_options": {"include_usage": true},
     });
-    let tools: Vec<Value> = prompt.tools.iter().map(chat_tool).collect();
+    // Built-in Responses tools have no Chat form; the engine warns once.
+    let tools: Vec<Value> = prompt.tools.iter().filter_map(chat_tool).collect();
     if !tools.is_empty() {
         body["tools"] = Value::Array(tools);
         body["tool_choice"] = json!("auto");
@@ -40,9 +41,10 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> V
 }
 
 /// A tool as a Chat Completions function. A freeform tool takes its text as
-/// the `input` argument.
-fn chat_tool(tool: &ToolSpec) -> Value {
-    match tool {
+/// the `input` argument; built-in Responses tools have none.
+fn chat_tool(tool: &ToolSpec) -> Option<Value> {
+    Some(match tool {
+        ToolSpec::LocalShell {} | ToolSpec::WebSearch { .. } => return None,
         ToolSpec::Function(f) => json!({
             "type": "function",
             "function": {"name": f.name, "description": f.description, "parameters": f.parameters},
@@ -60,7 +62,7 @@ fn chat_tool(tool: &ToolSpec) -> Value {
                 },
             },
         }),
-    }
+    })
 }
 
 /// The conversation as chat messages: instructions as the system message,

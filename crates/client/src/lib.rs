@@ -33,7 +33,9 @@ pub use client::{ModelClient, ModelClientConfig};
 pub use error::ClientError;
 pub use events::{ResponseEvent, ResponseStream};
 pub use http::{http_client, user_agent};
-pub use model_family::{ModelFamily, find_family_for_model};
+pub use model_family::{
+    ApplyPatchToolType, ModelCatalog, ModelFamily, ShellToolType, find_family_for_model,
+};
 pub use prompt::{FreeformTool, FreeformToolFormat, FunctionTool, Prompt, ToolSpec};
 pub use retry::backoff;
 

@@ -27,6 +27,13 @@ pub enum ToolSpec {
     /// A tool whose input is free text constrained by a grammar (apply_patch).
     #[serde(rename = "custom")]
     Freeform(FreeformTool),
+    /// The Responses API's built-in shell action (answered by the client).
+    #[serde(rename = "local_shell")]
+    LocalShell {},
+    /// The Responses API's built-in web search (run by the server):
+    /// `external_web_access` false searches the cached index only.
+    #[serde(rename = "web_search")]
+    WebSearch { external_web_access: bool },
 }
 
 impl ToolSpec {
@@ -34,7 +41,14 @@ impl ToolSpec {
         match self {
             Self::Function(tool) => &tool.name,
             Self::Freeform(tool) => &tool.name,
+            Self::LocalShell {} => "local_shell",
+            Self::WebSearch { .. } => "web_search",
         }
+    }
+
+    /// Built into the Responses API, with no Chat Completions form.
+    pub fn is_builtin(&self) -> bool {
+        matches!(self, Self::LocalShell {} | Self::WebSearch { .. })
     }
 }
 

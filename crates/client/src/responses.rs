@@ -50,7 +50,9 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> V
             "schema": schema,
         });
     }
-    if let Some(verbosity) = settings.verbosity {
+    if settings.family.supports_verbosity
+        && let Some(verbosity) = settings.verbosity.or(settings.family.default_verbosity)
+    {
         text["verbosity"] = json!(verbosity);
     }
     if text.as_object().is_some_and(|t| !t.is_empty()) {

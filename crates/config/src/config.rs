@@ -18,12 +18,13 @@ use crate::provider::{
     LMSTUDIO_PROVIDER_ID, ModelProviderInfo, OLLAMA_PROVIDER_ID, OPENAI_PROVIDER_ID,
     built_in_model_providers,
 };
+pub use crate::schema::WebSearchMode;
 use crate::schema::{
     ConfigToml, FileOpener, HistoryPersistenceToml, OtelToml, REFERENCE_ONLY_KEYS, TuiToml,
 };
 
 /// The model used when none is configured.
-pub const DEFAULT_MODEL: &str = "gpt-5.1-codex";
+pub const DEFAULT_MODEL: &str = "gpt-5.5";
 /// The model used with `--oss` when none is configured.
 pub const DEFAULT_OSS_MODEL: &str = "gpt-oss:20b";
 /// Default `project_doc_max_bytes`: 32 KiB.
@@ -117,6 +118,15 @@ pub struct Config {
     pub shell_environment_policy: ShellEnvironmentPolicy,
     /// At most this many of the model's commands run at once.
     pub max_concurrent_commands: usize,
+    /// Interactive commands idle this long are ended.
+    pub background_terminal_timeout: std::time::Duration,
+    pub allow_login_shell: bool,
+    pub web_search: WebSearchMode,
+    /// `view_image` is offered (to models that take images).
+    pub view_image: bool,
+    /// `read_file`, `list_dir` and `grep_files` are offered to every model.
+    pub file_tools: bool,
+    pub model_catalog_json: Option<PathBuf>,
 
     pub history: History,
     pub notify: Option<Vec<String>>,
@@ -608,6 +618,29 @@ fn describe_unknown_key(path: &str) -> String {
     format!("unknown key `{path}` (ignored); check its spelling")
 }
 
+/// `web_search`, else the older `[tools] web_search` and feature flags
+/// (which meant live search).
+fn web_search_mode(toml: &ConfigToml) -> WebSearchMode {
+    if let Some(mode) = toml.web_search {
+        return mode;
+    }
+    let feature = |name: &str| {
+        toml.features
+            .as_ref()
+            .and_then(|f| f.get(name).copied())
+            .unwrap_or(false)
+    };
+    if feature("web_search_cached") {
+        WebSearchMode::Cached
+    } else if feature("web_search_request")
+        || toml.tools.as_ref().and_then(|t| t.web_search) == Some(true)
+    {
+        WebSearchMode::Live
+    } else {
+        WebSearchMode::Disabled
+    }
+}
+
 /// Twice the cores: commands mostly wait on I/O, but 200 at once on two
 /// cores mostly wait on each other.
 fn default_concurrent_commands() -> usize {
@@ -728,6 +761,7 @@ fn resolve(
         .model
         .clone()
         .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+    let tools = toml.tools.clone().unwrap_or_default();
     Ok(Config {
         codex_home: codex_home.to_path_buf(),
         config_file: config_file.to_path_buf(),
@@ -759,6 +793,20 @@ fn resolve(
             Some(n) => n,
             None => default_concurrent_commands(),
         },
+        background_terminal_timeout: std::time::Duration::from_millis(
+            toml.background_terminal_max_timeout.unwrap_or(300_000),
+        ),
+        allow_login_shell: toml.allow_login_shell.unwrap_or(true),
+        web_search: web_search_mode(&toml),
+        view_image: tools.view_image.unwrap_or(true),
+        file_tools: tools.file_tools.unwrap_or(false),
+        model_catalog_json: toml.model_catalog_json.as_ref().map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                codex_home.join(p)
+            }
+        }),
         history,
         notify: toml.notify.clone(),
         base_instructions,

@@ -31,7 +31,9 @@ pub mod provider;
 pub mod schema;
 
 pub use codex_home::find_codex_home;
-pub use config::{CliOverrides, Config, ConfigWarning, History, HistoryPersistence, load_config};
+pub use config::{
+    CliOverrides, Config, ConfigWarning, History, HistoryPersistence, WebSearchMode, load_config,
+};
 pub use debug_print::render_effective_config;
 pub use error::ConfigError;
 pub use layers::{LayerSource, Origin};

@@ -42,6 +42,17 @@ pub struct ConfigToml {
     /// How many of the model's commands run at once (more wait their turn;
     /// each one's timeout starts when it starts). Default: twice the cores.
     pub max_concurrent_commands: Option<usize>,
+    /// Interactive commands (`exec_command`) idle this long are ended (ms).
+    pub background_terminal_max_timeout: Option<u64>,
+    /// `exec_command` and `shell_command` may run login shells.
+    pub allow_login_shell: Option<bool>,
+    /// The built-in web search tool: disabled, cached or live.
+    pub web_search: Option<WebSearchMode>,
+    /// Which optional tools are offered.
+    pub tools: Option<ToolsToml>,
+    /// A JSON file of model catalog entries added to (and overriding) the
+    /// built-in catalog.
+    pub model_catalog_json: Option<PathBuf>,
 
     pub profile: Option<String>,
     pub profiles: BTreeMap<String, ConfigToml>,
@@ -168,6 +179,28 @@ pub enum FileOpener {
     None,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebSearchMode {
+    #[default]
+    Disabled,
+    /// Results from the search index only (`external_web_access: false`).
+    Cached,
+    /// Live pages (`external_web_access: true`).
+    Live,
+}
+
+/// `[tools]`: `web_search` and `view_image` are the reference's (older)
+/// switches; `file_tools` offers `read_file`, `list_dir` and `grep_files`
+/// to any model.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ToolsToml {
+    pub web_search: Option<bool>,
+    pub view_image: Option<bool>,
+    pub file_tools: Option<bool>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ProjectToml {
@@ -177,12 +210,10 @@ pub struct ProjectToml {
 /// Top-level keys the reference Codex CLI accepts that this version does not
 /// use. They are reported as "not used" rather than as unknown keys.
 pub const REFERENCE_ONLY_KEYS: &[&str] = &[
-    "allow_login_shell",
     "analytics",
     "approvals_reviewer",
     "apps",
     "agents",
-    "background_terminal_max_timeout",
     "chatgpt_base_url",
     "check_for_update_on_startup",
     "cli_auth_credentials_store",
@@ -202,7 +233,6 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "mcp_oauth_callback_url",
     "mcp_oauth_credentials_store",
     "memories",
-    "model_catalog_json",
     "notice",
     "personality",
     "plan_mode_reasoning_effort",
@@ -214,9 +244,7 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "skills",
     "sqlite_home",
     "tool_output_token_limit",
-    "tools",
     "use_experimental_unified_exec_tool",
-    "web_search",
     "windows",
     "windows_wsl_setup_acknowledged",
     "zsh_path",

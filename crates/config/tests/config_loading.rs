@@ -65,7 +65,7 @@ fn origin(config: &Config, key: &str) -> String {
 fn defaults_without_a_file() {
     let home = Home::new(None);
     let config = home.load(home.cli()).unwrap();
-    assert_eq!(config.model, "gpt-5.1-codex");
+    assert_eq!(config.model, "gpt-5.5");
     assert_eq!(config.model_provider_id, "openai");
     assert_eq!(
         config.model_provider.env_key.as_deref(),

@@ -48,12 +48,13 @@ pub mod tools;
 mod turn;
 mod turn_context;
 mod turn_diff;
+mod unified_exec;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use error::{CodexErr, CodexResult};
 pub use git_info::git_root;
-pub use parse_command::display_command;
+pub use parse_command::{display_command, shell_join};
 pub use thread_manager::{
     NewThread, ThreadListQuery, ThreadManager, ThreadManagerOptions, ThreadRef, ThreadSummary,
 };

@@ -37,6 +37,39 @@ pub(crate) fn parse_command(argv: &[String]) -> Vec<ParsedCommand> {
 }
 
 /// The command as a person would type it.
+/// `argv` as one shell word list, quoted as the reference shows commands in
+/// `exec --json`: a word that needs quoting is single-quoted, or, when it
+/// holds a single quote, double-quoted with `\`, `"`, `$` and `` ` ``
+/// escaped.
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|word| quote_word(word))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn quote_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if word.is_empty() {
+        "''".to_string()
+    } else if word.chars().all(plain) {
+        word.to_string()
+    } else if !word.contains('\'') {
+        format!("'{word}'")
+    } else {
+        let mut out = String::with_capacity(word.len() + 2);
+        out.push('"');
+        for c in word.chars() {
+            if matches!(c, '\\' | '"' | '$' | '`') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+}
+
 pub fn display_command(argv: &[String]) -> String {
     match argv {
         [shell, flag, script] if (flag == "-lc" || flag == "-c") && shell.ends_with("sh") => {
@@ -64,6 +97,23 @@ mod tests {
 
     fn argv(parts: &[&str]) -> Vec<String> {
         parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn joins_as_the_reference_shows_commands() {
+        assert_eq!(
+            shell_join(&argv(&["/bin/bash", "-lc", "python3 -i -q"])),
+            "/bin/bash -lc 'python3 -i -q'"
+        );
+        assert_eq!(
+            shell_join(&argv(&[
+                "/bin/bash",
+                "-lc",
+                r"printf 'alpha\nbeta\n' > notes.txt && cat notes.txt"
+            ])),
+            r#"/bin/bash -lc "printf 'alpha\\nbeta\\n' > notes.txt && cat notes.txt""#
+        );
+        assert_eq!(shell_join(&argv(&["echo", ""])), "echo ''");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
-use codex_client::{ModelClient, ModelClientConfig, find_family_for_model};
+use codex_client::{ModelClient, ModelClientConfig};
 use codex_protocol::ThreadId;
 use codex_protocol::items::{
     AgentMessageContent, AgentMessageItem, ReasoningItem, TurnItem, UserMessageItem,
@@ -23,7 +23,7 @@ use codex_protocol::protocol::{
     AgentMessageEvent, AgentReasoningEvent, AgentReasoningRawContentEvent,
     ApplyPatchApprovalRequestEvent, ErrorEvent, Event, EventMsg, ExecApprovalRequestEvent,
     FileChange, ItemCompletedEvent, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision,
-    TaskStartedEvent, TokenUsage, UserMessageEvent,
+    TaskStartedEvent, TokenUsage, UserMessageEvent, WebSearchBeginEvent, WebSearchEndEvent,
 };
 use codex_protocol::rollout::RolloutItem;
 use codex_protocol::user_input::UserInput;
@@ -133,22 +133,31 @@ impl Session {
         configuration: &SessionConfiguration,
     ) -> TurnContext {
         let config = &self.services.config;
-        let mut family = find_family_for_model(&configuration.model);
+        let mut family = self.services.models.family(&configuration.model);
         if let Some(supports) = config.model_supports_reasoning_summaries {
             family.supports_reasoning_summaries = supports;
             family.supports_reasoning |= supports;
         }
-        let model_context_window = config.model_context_window.or(family.context_window);
-        let auto_compact_token_limit = config
-            .model_auto_compact_token_limit
-            .or_else(|| model_context_window.map(|w| w / 10 * 9));
+        let model_context_window = config
+            .model_context_window
+            .or_else(|| family.effective_context_window());
+        let auto_compact_token_limit =
+            config
+                .model_auto_compact_token_limit
+                .or_else(|| match config.model_context_window {
+                    Some(window) => Some(window / 10 * 9),
+                    None => family.auto_compact_token_limit(),
+                });
+        let reasoning_effort = configuration
+            .reasoning_effort
+            .or(family.default_reasoning_effort);
         let client = ModelClient::new(
             ModelClientConfig {
                 provider_id: configuration.provider_id.clone(),
                 provider: configuration.provider.clone(),
                 model: configuration.model.clone(),
                 family: family.clone(),
-                reasoning_effort: configuration.reasoning_effort,
+                reasoning_effort,
                 reasoning_summary: configuration.reasoning_summary,
                 verbosity: config.model_verbosity,
                 thread_id: self.thread_id,
@@ -157,13 +166,13 @@ impl Session {
             },
             self.services.http.clone(),
         );
-        let freeform = family.freeform_apply_patch
-            && configuration.provider.wire_api == codex_config::WireApi::Responses;
-        let mut tools = builtin_registry(&ToolsConfig {
-            freeform_apply_patch: freeform,
-            escalation: configuration.approval_policy
-                == codex_protocol::protocol::AskForApproval::OnRequest,
-        });
+        let tools_config = ToolsConfig::for_turn(
+            &family,
+            config,
+            configuration.approval_policy,
+            configuration.provider.wire_api,
+        );
+        let mut tools = builtin_registry(&tools_config);
         for tool in &self.services.extra_tools {
             tools.register(Arc::clone(tool));
         }
@@ -172,7 +181,7 @@ impl Session {
             client,
             family,
             model: configuration.model.clone(),
-            reasoning_effort: configuration.reasoning_effort,
+            reasoning_effort,
             reasoning_summary: configuration.reasoning_summary,
             cwd: configuration.cwd.clone(),
             base_instructions: self.services.base_instructions.clone(),
@@ -288,9 +297,27 @@ impl Session {
         .await;
     }
 
-    /// Announces a completed non-tool item (assistant message, reasoning).
+    /// Announces a completed non-tool item (assistant message, reasoning, a
+    /// web search the provider ran).
     pub(crate) async fn announce_item(&self, ctx: &TurnContext, item: &ResponseItem) {
         match item {
+            ResponseItem::WebSearchCall { id, action, .. } => {
+                let query = action
+                    .as_ref()
+                    .and_then(|a| a.get("query"))
+                    .and_then(|q| q.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                self.send_event(
+                    &ctx.sub_id,
+                    EventMsg::WebSearchEnd(WebSearchEndEvent {
+                        call_id: id.clone().unwrap_or_default(),
+                        query,
+                        action: action.clone(),
+                    }),
+                )
+                .await;
+            }
             ResponseItem::Message { role, content, id } if role == "assistant" => {
                 let text: String = content.iter().filter_map(ContentItem::text).collect();
                 self.send_item_completed(
@@ -352,6 +379,18 @@ impl Session {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Announces an item the model started (a web search in progress).
+    pub(crate) fn announce_item_started(&self, ctx: &TurnContext, item: &ResponseItem) {
+        if let ResponseItem::WebSearchCall { id, .. } = item {
+            self.send_event_unrecorded(
+                &ctx.sub_id,
+                EventMsg::WebSearchBegin(WebSearchBeginEvent {
+                    call_id: id.clone().unwrap_or_default(),
+                }),
+            );
         }
     }
 

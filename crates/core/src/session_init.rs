@@ -65,6 +65,10 @@ pub(crate) async fn start_session(
         &|var| std::env::var(var).ok(),
     )?
     .map(|(key, _)| key);
+    let models = match &config.model_catalog_json {
+        Some(path) => codex_client::ModelCatalog::with_file(path).map_err(CodexErr::Fatal)?,
+        None => codex_client::ModelCatalog::builtin().clone(),
+    };
     let user_instructions = user_instructions(&config);
     let base_instructions = config
         .base_instructions
@@ -110,6 +114,8 @@ pub(crate) async fn start_session(
         base_instructions,
         extra_tools: params.extra_tools.clone(),
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
+        unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
+        models,
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
@@ -137,7 +143,9 @@ pub(crate) async fn start_session(
             rollout_path,
         }),
     );
-    for message in params.startup_warnings {
+    let mut warnings = params.startup_warnings;
+    warnings.extend(tool_warnings(&session, &configuration));
+    for message in warnings {
         session.send_event_unrecorded(
             INITIAL_SUBMIT_ID,
             EventMsg::Warning(WarningEvent { message }),
@@ -408,6 +416,29 @@ fn last_environment(session: &Session, items: &[RolloutItem]) -> Option<Environm
         )),
         _ => None,
     })
+}
+
+/// Said once at start: a model the catalog does not know, and tools the
+/// provider's wire cannot carry.
+fn tool_warnings(session: &Session, configuration: &SessionConfiguration) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let family = session.services.models.family(&configuration.model);
+    if !family.known {
+        warnings.push(format!(
+            "model `{}` is not in the model catalog; using conservative defaults (the `shell` tool, no reasoning parameters, no parallel calls). Describe it with `model_catalog_json` to change that.",
+            configuration.model
+        ));
+    }
+    let config = &session.services.config;
+    if configuration.provider.wire_api == codex_config::WireApi::Chat
+        && config.web_search != codex_config::WebSearchMode::Disabled
+    {
+        warnings.push(format!(
+            "web_search is not available with provider `{}`: Chat Completions has no built-in search tool",
+            configuration.provider_id
+        ));
+    }
+    warnings
 }
 
 /// The user's shell, from `$SHELL`.

@@ -102,6 +102,7 @@ pub(crate) async fn run(
             }
             Op::Shutdown => {
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
+                session.services.unified_exec.end_all();
                 info!("shutting down");
                 session.flush_rollout().await;
                 session.send_event_unrecorded(&id, EventMsg::ShutdownComplete);

@@ -243,7 +243,8 @@ async fn try_run_turn(
             }
         };
         match event {
-            ResponseEvent::Created | ResponseEvent::OutputItemAdded(_) => {}
+            ResponseEvent::Created => {}
+            ResponseEvent::OutputItemAdded(item) => session.announce_item_started(ctx, &item),
             ResponseEvent::OutputItemDone(item) => {
                 session
                     .record_conversation_items(ctx, std::slice::from_ref(&item))

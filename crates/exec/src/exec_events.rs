@@ -28,7 +28,10 @@ pub enum ThreadEvent {
 pub struct Usage {
     pub input_tokens: i64,
     pub cached_input_tokens: i64,
+    /// Tokens written to the prompt cache (0 where the API does not say).
+    pub cache_write_input_tokens: i64,
     pub output_tokens: i64,
+    pub reasoning_output_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,7 +58,7 @@ pub enum ItemDetails {
     CommandExecution {
         command: String,
         aggregated_output: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// `null` while the command runs.
         exit_code: Option<i32>,
         status: CommandStatus,
     },
@@ -65,6 +68,11 @@ pub enum ItemDetails {
     },
     TodoList {
         items: Vec<TodoItem>,
+    },
+    WebSearch {
+        query: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<serde_json::Value>,
     },
     Error {
         message: String,

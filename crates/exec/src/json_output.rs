@@ -16,8 +16,8 @@ pub(crate) struct JsonProcessor {
     next_item: u64,
     /// Running commands: call id → (item id, command).
     commands: HashMap<String, (String, String)>,
-    /// Patches being applied: call id → changes.
-    patches: HashMap<String, Vec<FileUpdateChange>>,
+    /// Patches being applied: call id → (item id, changes).
+    patches: HashMap<String, (String, Vec<FileUpdateChange>)>,
     /// The todo list item of this turn, with its items.
     todo: Option<(String, Vec<TodoItem>)>,
     usage: Usage,
@@ -32,7 +32,7 @@ impl JsonProcessor {
     }
 
     /// The lines for one engine event.
-    pub(crate) fn process(&mut self, msg: &EventMsg, cwd: &Path) -> Vec<ThreadEvent> {
+    pub(crate) fn process(&mut self, msg: &EventMsg, _cwd: &Path) -> Vec<ThreadEvent> {
         match msg {
             EventMsg::SessionConfigured(ev) => vec![ThreadEvent::ThreadStarted {
                 thread_id: ev.session_id.to_string(),
@@ -49,7 +49,7 @@ impl JsonProcessor {
             })],
             EventMsg::ExecCommandBegin(ev) => {
                 let id = self.item_id();
-                let command = codex_core::display_command(&ev.command);
+                let command = codex_core::shell_join(&ev.command);
                 self.commands
                     .insert(ev.call_id.clone(), (id.clone(), command.clone()));
                 vec![ThreadEvent::ItemStarted {
@@ -89,7 +89,7 @@ impl JsonProcessor {
                     .changes
                     .iter()
                     .map(|(path, change)| FileUpdateChange {
-                        path: path.strip_prefix(cwd).unwrap_or(path).display().to_string(),
+                        path: path.display().to_string(),
                         kind: match change {
                             FileChange::Add { .. } => PatchChangeKind::Add,
                             FileChange::Delete { .. } => PatchChangeKind::Delete,
@@ -98,20 +98,41 @@ impl JsonProcessor {
                     })
                     .collect();
                 changes.sort_by(|a, b| a.path.cmp(&b.path));
-                self.patches.insert(ev.call_id.clone(), changes);
-                vec![]
+                let id = self.item_id();
+                self.patches
+                    .insert(ev.call_id.clone(), (id.clone(), changes.clone()));
+                vec![ThreadEvent::ItemStarted {
+                    item: ThreadItem {
+                        id,
+                        details: ItemDetails::FileChange {
+                            changes,
+                            status: PatchStatus::InProgress,
+                        },
+                    },
+                }]
             }
             EventMsg::PatchApplyEnd(ev) => {
-                let changes = self.patches.remove(&ev.call_id).unwrap_or_default();
-                vec![self.completed(ItemDetails::FileChange {
-                    changes,
-                    status: if ev.success {
-                        PatchStatus::Completed
-                    } else {
-                        PatchStatus::Failed
+                let Some((id, changes)) = self.patches.remove(&ev.call_id) else {
+                    return vec![];
+                };
+                vec![ThreadEvent::ItemCompleted {
+                    item: ThreadItem {
+                        id,
+                        details: ItemDetails::FileChange {
+                            changes,
+                            status: if ev.success {
+                                PatchStatus::Completed
+                            } else {
+                                PatchStatus::Failed
+                            },
+                        },
                     },
-                })]
+                }]
             }
+            EventMsg::WebSearchEnd(ev) => vec![self.completed(ItemDetails::WebSearch {
+                query: ev.query.clone(),
+                action: ev.action.clone(),
+            })],
             EventMsg::PlanUpdate(plan) => {
                 let items: Vec<TodoItem> = plan
                     .plan
@@ -145,10 +166,13 @@ impl JsonProcessor {
             }
             EventMsg::TokenCount(ev) => {
                 if let Some(info) = &ev.info {
+                    let total = &info.total_token_usage;
                     self.usage = Usage {
-                        input_tokens: info.total_token_usage.input_tokens,
-                        cached_input_tokens: info.total_token_usage.cached_input_tokens,
-                        output_tokens: info.total_token_usage.output_tokens,
+                        input_tokens: total.input_tokens,
+                        cached_input_tokens: total.cached_input_tokens,
+                        cache_write_input_tokens: 0,
+                        output_tokens: total.output_tokens,
+                        reasoning_output_tokens: total.reasoning_output_tokens,
                     };
                 }
                 vec![]
@@ -232,6 +256,7 @@ mod tests {
                     command: vec!["bash".into(), "-lc".into(), "ls".into()],
                     cwd: "/w".into(),
                     parsed_cmd: vec![],
+                    process_id: None,
                 }),
                 EventMsg::ExecCommandEnd(ExecCommandEndEvent {
                     call_id: "c".into(),
@@ -241,6 +266,7 @@ mod tests {
                     exit_code: 0,
                     duration: std::time::Duration::ZERO,
                     formatted_output: String::new(),
+                    process_id: None,
                 }),
                 EventMsg::AgentMessage(AgentMessageEvent {
                     message: "done".into(),
@@ -253,11 +279,12 @@ mod tests {
             vec![
                 json!({"type": "turn.started"}),
                 json!({"type": "item.started", "item": {"id": "item_0", "type": "command_execution",
-                    "command": "ls", "aggregated_output": "", "status": "in_progress"}}),
+                    "command": "bash -lc ls", "aggregated_output": "", "exit_code": null, "status": "in_progress"}}),
                 json!({"type": "item.completed", "item": {"id": "item_0", "type": "command_execution",
-                    "command": "ls", "aggregated_output": "a\n", "exit_code": 0, "status": "completed"}}),
+                    "command": "bash -lc ls", "aggregated_output": "a\n", "exit_code": 0, "status": "completed"}}),
                 json!({"type": "item.completed", "item": {"id": "item_1", "type": "agent_message", "text": "done"}}),
-                json!({"type": "turn.completed", "usage": {"input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0}}),
+                json!({"type": "turn.completed", "usage": {"input_tokens": 0, "cached_input_tokens": 0,
+                    "cache_write_input_tokens": 0, "output_tokens": 0, "reasoning_output_tokens": 0}}),
             ]
         );
     }

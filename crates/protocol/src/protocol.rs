@@ -358,6 +358,7 @@ pub enum EventMsg {
     ExecCommandBegin(ExecCommandBeginEvent),
     ExecCommandOutputDelta(ExecCommandOutputDeltaEvent),
     ExecCommandEnd(ExecCommandEndEvent),
+    TerminalInteraction(TerminalInteractionEvent),
     ExecApprovalRequest(ExecApprovalRequestEvent),
     ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent),
     PatchApplyBegin(PatchApplyBeginEvent),
@@ -365,6 +366,7 @@ pub enum EventMsg {
     TurnDiff(TurnDiffEvent),
     PlanUpdate(UpdatePlanArgs),
     WebSearchBegin(WebSearchBeginEvent),
+    ViewImageToolCall(ViewImageToolCallEvent),
     WebSearchEnd(WebSearchEndEvent),
 
     GetHistoryEntryResponse(GetHistoryEntryResponseEvent),
@@ -570,6 +572,10 @@ pub struct ExecCommandBeginEvent {
     pub cwd: PathBuf,
     #[serde(default)]
     pub parsed_cmd: Vec<ParsedCommand>,
+    /// The interactive process (`exec_command`'s session id), when the
+    /// command outlives its call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -599,6 +605,17 @@ pub struct ExecCommandEndEvent {
     /// The output as the model saw it (truncated, with exit code and timing).
     #[serde(default)]
     pub formatted_output: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<String>,
+}
+
+/// Input the model sent to a running interactive command (`write_stdin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalInteractionEvent {
+    /// The call that started the command.
+    pub call_id: String,
+    pub process_id: String,
+    pub stdin: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -663,6 +680,13 @@ pub struct TurnDiffEvent {
     pub unified_diff: String,
 }
 
+/// The model looked at a local image (`view_image`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewImageToolCallEvent {
+    pub call_id: String,
+    pub path: PathBuf,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebSearchBeginEvent {
     pub call_id: String,
@@ -672,6 +696,10 @@ pub struct WebSearchBeginEvent {
 pub struct WebSearchEndEvent {
     pub call_id: String,
     pub query: String,
+    /// What the search did (`{"type": "search", "query": ...}`, opening a
+    /// page, ...), as the API reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -76,10 +76,10 @@ pub(crate) fn uses_helper(spec: &CommandSpec) -> bool {
     cfg!(target_os = "linux") && !matches!(spec.policy, SandboxPolicy::DangerFullAccess)
 }
 
-/// Starts the process in a session of its own, without a controlling
-/// terminal; an unsandboxed command also dies with codex (a sandboxed one
-/// does through the helper).
-pub(crate) fn detach_from_terminal(command: &mut Command, sandboxed: bool) {
+/// Starts the process in a session of its own: without a controlling
+/// terminal, or (`pty`) with the PTY on its stdin as one. An unsandboxed
+/// command also dies with codex (a sandboxed one does through the helper).
+pub(crate) fn detach_from_terminal(command: &mut Command, sandboxed: bool, pty: bool) {
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -90,6 +90,9 @@ pub(crate) fn detach_from_terminal(command: &mut Command, sandboxed: bool) {
                 if libc::setsid() < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
+                if pty {
+                    crate::pty::make_controlling_terminal()?;
+                }
                 #[cfg(target_os = "linux")]
                 if die_with_parent {
                     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
@@ -99,7 +102,7 @@ pub(crate) fn detach_from_terminal(command: &mut Command, sandboxed: bool) {
         }
     }
     #[cfg(not(unix))]
-    let _ = (command, sandboxed);
+    let _ = (command, sandboxed, pty);
 }
 
 #[cfg(target_os = "linux")]

@@ -10,13 +10,12 @@
 //! when the helper is told to stop (SIGTERM: it also removes its mount
 //! points); under full access it is the command's process group.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::command::{CommandSpec, SandboxError, build_command};
+use crate::process::{Prepared, ProcessIo, SandboxedProcess};
 
 /// Exit code reported when a command is killed for exceeding its timeout
 /// (the convention of GNU `timeout`).
@@ -53,7 +52,8 @@ pub struct BoundedOutput {
 }
 
 impl BoundedOutput {
-    fn push(&mut self, bytes: &[u8]) {
+    /// Adds output, dropping the middle beyond the kept head and tail.
+    pub fn push(&mut self, bytes: &[u8]) {
         self.total += bytes.len();
         let room = KEEP_HEAD.saturating_sub(self.head.len());
         let (to_head, rest) = bytes.split_at(room.min(bytes.len()));
@@ -103,39 +103,9 @@ pub struct ExecOutput {
     pub timed_out: bool,
 }
 
-/// Ends a command's process tree when dropped, unless it already did.
-struct TreeKiller {
-    pid: Option<i32>,
-    /// The process is the sandbox helper, which ends the tree itself.
-    sandboxed: bool,
-}
-
-impl TreeKiller {
-    fn kill(&mut self) {
-        if let Some(pid) = self.pid.take() {
-            // SAFETY: plain kill(2) on the process (group) we started; the
-            // pid stays ours until the child is reaped, which happens only
-            // after this.
-            unsafe {
-                if self.sandboxed {
-                    libc::kill(pid, libc::SIGTERM);
-                } else {
-                    libc::kill(-pid, libc::SIGKILL);
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TreeKiller {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// Runs `spec` to completion (or `timeout`). Output chunks are also sent to
-/// `observer` as they arrive. Dropping the returned future kills the command
-/// and everything it started in its process group.
+/// `observer` as they arrive. Dropping the returned future ends the command
+/// and everything it started.
 pub async fn run_command(
     spec: &CommandSpec,
     timeout: Option<Duration>,
@@ -159,60 +129,28 @@ pub async fn run_command_with_input(
     run_prepared(build_command(spec)?, prepared, input, timeout, observer).await
 }
 
-/// What [`run_prepared`] needs to know about a process built elsewhere.
-pub(crate) struct Prepared {
-    /// For error messages.
-    pub(crate) program: String,
-    /// The process is the sandbox helper (which ends its own tree).
-    pub(crate) sandboxed: bool,
-}
-
-/// Runs a process built by [`build_command`] (or the helper directly).
+/// Runs a process built by [`build_command`] (or the helper directly) to
+/// completion.
 pub(crate) async fn run_prepared(
-    mut std_command: std::process::Command,
+    command: std::process::Command,
     prepared: Prepared,
     input: Option<Vec<u8>>,
     timeout: Option<Duration>,
     observer: Option<mpsc::UnboundedSender<OutputChunk>>,
 ) -> Result<ExecOutput, SandboxError> {
     let started = Instant::now();
-    std_command
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    crate::command::detach_from_terminal(&mut std_command, prepared.sandboxed);
-    let mut command = tokio::process::Command::from(std_command);
-    command.kill_on_drop(true);
-    let program = prepared.program;
-    let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
-        program: program.clone(),
-        source,
-    })?;
-    let mut killer = TreeKiller {
-        pid: child.id().and_then(|id| i32::try_from(id).ok()),
-        sandboxed: prepared.sandboxed,
+    let io = if input.is_some() {
+        ProcessIo::Pipes
+    } else {
+        ProcessIo::PipesNoInput
     };
-    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            // A command that exits without reading gives a broken pipe,
-            // which is its business.
-            let _ = stdin.write_all(&input).await;
-        });
+    let mut process = SandboxedProcess::spawn_prepared(command, prepared, io)?;
+    if let Some(input) = input {
+        // A command that exits without reading gives a broken pipe, which
+        // is its business.
+        let _ = process.write(&input).await;
+        process.close_input().await;
     }
-
-    let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
-    if let Some(stdout) = child.stdout.take() {
-        tokio::spawn(pump(stdout, StreamKind::Stdout, tx.clone()));
-    }
-    if let Some(stderr) = child.stderr.take() {
-        tokio::spawn(pump(stderr, StreamKind::Stderr, tx.clone()));
-    }
-    drop(tx);
 
     let mut output = ExecOutput {
         exit_code: 0,
@@ -241,42 +179,44 @@ pub(crate) async fn run_prepared(
         }
     };
     tokio::pin!(sleep_until_deadline);
-    let mut pipes_open = true;
-    let status = loop {
+    let exited = process.exited();
+    tokio::pin!(exited);
+    let mut streams_open = true;
+    let code = loop {
         tokio::select! {
-            chunk = rx.recv(), if pipes_open => match chunk {
+            chunk = process.next_chunk(), if streams_open => match chunk {
                 Some(chunk) => record(chunk, &mut output),
-                None => pipes_open = false,
+                None => streams_open = false,
             },
-            status = child.wait() => break status,
+            code = &mut exited => break code,
             _ = &mut sleep_until_deadline => {
-                killer.kill();
+                process.kill();
                 output.timed_out = true;
-                break child.wait().await;
+                break process.wait().await;
             }
         }
     };
-    let status = status.map_err(|source| SandboxError::Spawn { program, source })?;
 
-    // Collect what is still in the pipes; background processes may hold them
-    // open, so only for a moment.
+    // Collect what is still in the pipes; a process that escaped the tree
+    // (possible only without a sandbox) may hold them open, so only for a
+    // moment.
     let drain_until = tokio::time::Instant::now() + DRAIN_AFTER_EXIT;
-    while pipes_open {
+    while streams_open {
         tokio::select! {
-            chunk = rx.recv() => match chunk {
+            chunk = process.next_chunk() => match chunk {
                 Some(chunk) => record(chunk, &mut output),
-                None => pipes_open = false,
+                None => streams_open = false,
             },
             _ = tokio::time::sleep_until(drain_until) => break,
         }
     }
     // The call is over: nothing the command started outlives it.
-    killer.kill();
+    process.kill();
 
     output.exit_code = if output.timed_out {
         TIMEOUT_EXIT_CODE
     } else {
-        exit_code(&status)
+        code
     };
     output.duration = started.elapsed();
     Ok(output)
@@ -293,28 +233,6 @@ pub fn exit_code(status: &std::process::ExitStatus) -> i32 {
         }
     }
     status.code().unwrap_or(-1)
-}
-
-async fn pump(
-    mut reader: impl tokio::io::AsyncRead + Unpin,
-    stream: StreamKind,
-    tx: mpsc::Sender<OutputChunk>,
-) {
-    let mut buf = vec![0u8; 8192];
-    loop {
-        match reader.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                let chunk = OutputChunk {
-                    stream,
-                    bytes: buf[..n].to_vec(),
-                };
-                if tx.send(chunk).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

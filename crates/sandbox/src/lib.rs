@@ -23,6 +23,8 @@ mod exec;
 #[cfg(target_os = "linux")]
 pub mod linux;
 mod patch;
+mod process;
+mod pty;
 mod roots;
 pub mod seatbelt;
 
@@ -33,6 +35,8 @@ pub use exec::{
     run_command_with_input,
 };
 pub use patch::{PatchCommitError, commit_patch, policy_with_granted_paths};
+pub use process::{ProcessIo, SandboxedProcess};
+pub use pty::PtySize;
 pub use roots::{WritableRoot, writable_roots};
 
 /// Exit code of the sandbox helper when it could not apply a policy (the

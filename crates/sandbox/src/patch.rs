@@ -83,7 +83,7 @@ async fn commit_in_helper(
     }
     let output = crate::exec::run_prepared(
         command,
-        crate::exec::Prepared {
+        crate::process::Prepared {
             program: crate::linux::HELPER_NAME.to_string(),
             sandboxed: true,
         },

@@ -91,11 +91,30 @@ impl RecordedRequest {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Makes the turn of a reply from the request it answers.
+type TurnFn = Arc<dyn Fn(&RecordedRequest) -> Turn + Send + Sync>;
+
+#[derive(Clone)]
 enum Body {
     Turn(Turn),
+    Dynamic(TurnFn),
     Frames(Vec<String>),
     Status { code: u16, body: String },
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Turn(turn) => f.debug_tuple("Turn").field(turn).finish(),
+            Self::Dynamic(_) => f.write_str("Dynamic"),
+            Self::Frames(frames) => f.debug_tuple("Frames").field(frames).finish(),
+            Self::Status { code, body } => f
+                .debug_struct("Status")
+                .field("code", code)
+                .field("body", body)
+                .finish(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -119,6 +138,12 @@ impl Reply {
     /// A model turn, in the wire format of the request.
     pub fn turn(turn: Turn) -> Self {
         Self::new(Body::Turn(turn))
+    }
+
+    /// A turn made from the request it answers (to use what the engine sent,
+    /// such as a session id in a tool output).
+    pub fn dynamic(make: impl Fn(&RecordedRequest) -> Turn + Send + Sync + 'static) -> Self {
+        Self::new(Body::Dynamic(Arc::new(make)))
     }
 
     /// Raw SSE frames, sent as they are.
@@ -299,6 +324,7 @@ async fn serve(mut socket: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
     };
     let is_chat = request.path.contains("/chat/completions");
     let is_post = request.method == "POST";
+    let recorded = request.clone();
     let (reply, index) = {
         let mut state = shared.state.lock().unwrap();
         state.requests.push(request);
@@ -337,6 +363,8 @@ async fn serve(mut socket: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
             return socket.shutdown().await;
         }
         Body::Frames(frames) => frames,
+        Body::Dynamic(make) if is_chat => make(&recorded).chat_frames(index),
+        Body::Dynamic(make) => make(&recorded).responses_frames(index),
         Body::Turn(turn) if is_chat => turn.chat_frames(index),
         Body::Turn(turn) => turn.responses_frames(index),
     };

@@ -54,6 +54,7 @@ fn the_event_stream_matches_the_reference_schema() {
         .collect();
     let thread_id = lines[0]["thread_id"].as_str().unwrap().to_string();
     assert_eq!(thread_id.len(), 36);
+    let file = env.workspace().join("hi.txt").display().to_string();
     assert_eq!(
         lines,
         vec![
@@ -61,19 +62,22 @@ fn the_event_stream_matches_the_reference_schema() {
             json!({"type": "turn.started"}),
             json!({"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "Looking at the files"}}),
             json!({"type": "item.started", "item": {"id": "item_1", "type": "command_execution",
-                "command": "echo hi", "aggregated_output": "", "status": "in_progress"}}),
+                "command": "echo hi", "aggregated_output": "", "exit_code": null, "status": "in_progress"}}),
             json!({"type": "item.completed", "item": {"id": "item_1", "type": "command_execution",
                 "command": "echo hi", "aggregated_output": "hi\n", "exit_code": 0, "status": "completed"}}),
             json!({"type": "item.started", "item": {"id": "item_2", "type": "todo_list",
                 "items": [{"text": "say hi", "completed": false}]}}),
+            json!({"type": "item.started", "item": {"id": "item_3", "type": "file_change",
+                "changes": [{"path": file, "kind": "add"}], "status": "in_progress"}}),
             json!({"type": "item.completed", "item": {"id": "item_3", "type": "file_change",
-                "changes": [{"path": "hi.txt", "kind": "add"}], "status": "completed"}}),
+                "changes": [{"path": file, "kind": "add"}], "status": "completed"}}),
             json!({"type": "item.updated", "item": {"id": "item_2", "type": "todo_list",
                 "items": [{"text": "say hi", "completed": true}]}}),
             json!({"type": "item.completed", "item": {"id": "item_4", "type": "agent_message", "text": "Said hi."}}),
             json!({"type": "item.completed", "item": {"id": "item_2", "type": "todo_list",
                 "items": [{"text": "say hi", "completed": true}]}}),
-            json!({"type": "turn.completed", "usage": {"input_tokens": 60, "cached_input_tokens": 4, "output_tokens": 10}}),
+            json!({"type": "turn.completed", "usage": {"input_tokens": 60, "cached_input_tokens": 4,
+                "cache_write_input_tokens": 0, "output_tokens": 10, "reasoning_output_tokens": 0}}),
         ]
     );
 }
@@ -101,4 +105,77 @@ fn a_failed_turn_is_reported_in_the_stream() {
         json!({"type": "turn.failed", "error": {"message": "the request was rejected (400): bad"}})
     );
     assert_eq!(lines.len(), 4);
+}
+
+#[test]
+fn the_reference_exec_then_patch_scenario_gives_the_same_item_sequence() {
+    let fixture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/tests/fixtures/reference-0.169/exec-json-exec-then-patch.jsonl"),
+    )
+    .unwrap();
+    let expected: Vec<Value> = fixture
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    // The scripted model of the fixture, call for call.
+    let env = ExecEnv::new();
+    env.server.push_turn(
+        Turn::new()
+            .function_call(
+                "c1",
+                "exec_command",
+                json!({"cmd": "printf 'alpha\\nbeta\\n' > notes.txt && cat notes.txt"}),
+            )
+            .usage(100, 20),
+    );
+    env.server.push_turn(
+        Turn::new()
+            .custom_tool_call(
+                "c2",
+                "apply_patch",
+                "*** Begin Patch\n*** Update File: notes.txt\n@@\n alpha\n-beta\n+gamma\n*** End Patch\n",
+            )
+            .usage(100, 20),
+    );
+    env.server.push_turn(
+        Turn::new()
+            .text("Done: notes.txt now says alpha, gamma.")
+            .usage(100, 20),
+    );
+    let output = env
+        .exec()
+        .env("SHELL", "/bin/bash")
+        .args([
+            "--json",
+            "-s",
+            "workspace-write",
+            "-m",
+            "gpt-5.5",
+            "do the task",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let workspace = env.workspace().display().to_string();
+    let mut actual: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(&l.replace(&workspace, "/home/user/project")).unwrap())
+        .collect();
+    actual[0]["thread_id"] = expected[0]["thread_id"].clone();
+    // A login shell may print its own greeting first; the command's output
+    // is what must match.
+    for line in &mut actual {
+        if let Some(text) = line["item"]["aggregated_output"].as_str()
+            && let Some(at) = text.find("alpha\nbeta\n")
+        {
+            line["item"]["aggregated_output"] = json!(&text[at..]);
+        }
+    }
+    assert_eq!(actual, expected);
+    assert_eq!(
+        std::fs::read_to_string(env.workspace().join("notes.txt")).unwrap(),
+        "alpha\ngamma\n"
+    );
 }

@@ -9,11 +9,15 @@
 //! * [`ActiveTurn`] (via [`TurnSlot`]): the running task, if any, with its
 //!   [`TurnState`] (pending approvals, input that arrived mid-task, the
 //!   turn's diff tracker).
+//! * [`ProcessTable`] and [`ProcessOutput`]: the interactive processes of
+//!   `exec_command` and their unread output.
 
+mod processes;
 mod services;
 mod session_state;
 mod turn;
 
+pub(crate) use processes::{ProcessOutput, ProcessTable};
 pub(crate) use services::SessionServices;
 pub(crate) use session_state::{SessionConfiguration, SessionSettingsUpdate, SharedSessionState};
 pub(crate) use turn::{ActiveTurn, TurnSlot, TurnState};

@@ -34,6 +34,10 @@ pub(crate) struct SessionServices {
     /// AGENTS.md and config instructions, fixed for the session.
     pub(crate) user_instructions: Option<String>,
     pub(crate) base_instructions: String,
+    /// What we know about models (built in, plus `model_catalog_json`).
+    pub(crate) models: codex_client::ModelCatalog,
+    /// The interactive processes of `exec_command`.
+    pub(crate) unified_exec: crate::unified_exec::UnifiedExec,
     /// Permits for running the model's commands (bounded concurrency).
     pub(crate) command_slots: Arc<tokio::sync::Semaphore>,
     /// Tools the frontend added to the built-in ones, registered every turn.

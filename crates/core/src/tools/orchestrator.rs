@@ -52,33 +52,9 @@ pub(crate) async fn run_exec(
     ctx: &TurnContext,
     request: ExecRequest,
 ) -> ToolOutput {
-    let policy = ctx.approval_policy;
-    if request.argv.is_empty() {
-        return ToolOutput::failure("the command is empty");
-    }
-    if request.escalate && policy != AskForApproval::OnRequest {
-        return ToolOutput::failure(format!(
-            "approval policy is {policy:?}; reject command — you should not ask for escalated permissions if the approval policy is {policy:?}"
-        ));
-    }
-    let approved_for_session = session.state.is_command_approved_for_session(&request.argv);
-    let ask_first = !approved_for_session
-        && match policy {
-            AskForApproval::UnlessTrusted => !is_known_safe_command(&request.argv),
-            AskForApproval::OnRequest => request.escalate,
-            AskForApproval::OnFailure | AskForApproval::Never => false,
-        };
-    if ask_first {
-        let reason = request.justification.clone();
-        if let Approval::Refused(output) = ask(session, ctx, &request, reason).await {
-            return output;
-        }
-    }
-
-    let first_policy = if request.escalate {
-        SandboxPolicy::DangerFullAccess
-    } else {
-        ctx.sandbox_policy.clone()
+    let first_policy = match approve(session, ctx, &request).await {
+        Ok(policy) => policy,
+        Err(refusal) => return refusal,
     };
     let first = match execute(session, ctx, &request, &first_policy).await {
         Ok(ran) => ran,
@@ -88,11 +64,11 @@ pub(crate) async fn run_exec(
     let denied = !matches!(first_policy, SandboxPolicy::DangerFullAccess)
         && is_likely_sandbox_denial(&first_policy, &first.output);
     let may_escalate = matches!(
-        policy,
+        ctx.approval_policy,
         AskForApproval::OnFailure | AskForApproval::UnlessTrusted
     );
     if denied && may_escalate {
-        if !approved_for_session {
+        if !session.state.is_command_approved_for_session(&request.argv) {
             let why = sandbox_setup_failure(&first.output)
                 .unwrap_or_else(|| "the command failed in the sandbox".to_string());
             let reason = Some(format!("{why}; run it again without the sandbox?"));
@@ -106,6 +82,43 @@ pub(crate) async fn run_exec(
         };
     }
     first.tool_output
+}
+
+/// The approval step, before a command starts: asks where the policy says
+/// so, and returns the policy the command runs under (the turn's, or full
+/// access for an approved escalation), or what the model is told instead.
+pub(crate) async fn approve(
+    session: &Session,
+    ctx: &TurnContext,
+    request: &ExecRequest,
+) -> Result<SandboxPolicy, ToolOutput> {
+    let policy = ctx.approval_policy;
+    if request.argv.is_empty() {
+        return Err(ToolOutput::failure("the command is empty"));
+    }
+    if request.escalate && policy != AskForApproval::OnRequest {
+        return Err(ToolOutput::failure(format!(
+            "approval policy is {policy:?}; reject command — you should not ask for escalated permissions if the approval policy is {policy:?}"
+        )));
+    }
+    let approved_for_session = session.state.is_command_approved_for_session(&request.argv);
+    let ask_first = !approved_for_session
+        && match policy {
+            AskForApproval::UnlessTrusted => !is_known_safe_command(&request.argv),
+            AskForApproval::OnRequest => request.escalate,
+            AskForApproval::OnFailure | AskForApproval::Never => false,
+        };
+    if ask_first {
+        let reason = request.justification.clone();
+        if let Approval::Refused(output) = ask(session, ctx, request, reason).await {
+            return Err(output);
+        }
+    }
+    Ok(if request.escalate {
+        SandboxPolicy::DangerFullAccess
+    } else {
+        ctx.sandbox_policy.clone()
+    })
 }
 
 /// A command that ran, and what the model is told about it.
@@ -171,6 +184,7 @@ async fn execute(
                 command: request.argv.clone(),
                 cwd: request.cwd.clone(),
                 parsed_cmd: parse_command(&request.argv),
+                process_id: None,
             }),
         )
         .await;
@@ -210,6 +224,7 @@ async fn execute(
                 exit_code: output.exit_code,
                 duration: output.duration,
                 formatted_output: formatted.clone(),
+                process_id: None,
             };
             session
                 .send_event(&ctx.sub_id, EventMsg::ExecCommandEnd(end))
@@ -236,6 +251,7 @@ async fn execute(
                         exit_code: -1,
                         duration: Duration::ZERO,
                         formatted_output: message.clone(),
+                        process_id: None,
                     }),
                 )
                 .await;

@@ -155,15 +155,32 @@ pub trait ToolHandler: Send + Sync {
 /// The tools of one turn, by the name the model calls them.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
-    /// In registration order, for the order of the specs sent.
-    handlers: Vec<Arc<dyn ToolHandler>>,
+    /// What the model is told, in registration order.
+    offered: Vec<Offered>,
     by_name: HashMap<String, Arc<dyn ToolHandler>>,
+}
+
+#[derive(Clone)]
+enum Offered {
+    Handler(Arc<dyn ToolHandler>),
+    /// A tool the model provider runs itself (web search): offered, never
+    /// called here.
+    Server(ToolSpec),
+}
+
+impl Offered {
+    fn spec(&self) -> ToolSpec {
+        match self {
+            Self::Handler(handler) => handler.spec(),
+            Self::Server(spec) => spec.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ToolRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.handlers.iter().map(|h| h.spec().name().to_string()))
+            .entries(self.offered.iter().map(|o| o.spec().name().to_string()))
             .finish()
     }
 }
@@ -182,10 +199,16 @@ impl ToolRegistry {
     /// name replaces the earlier one.
     pub fn register(&mut self, handler: Arc<dyn ToolHandler>) {
         let name = handler.spec().name().to_string();
-        self.handlers
+        self.offered
             .retain(|existing| existing.spec().name() != name.as_str());
-        self.handlers.push(Arc::clone(&handler));
+        self.offered.push(Offered::Handler(Arc::clone(&handler)));
         self.by_name.insert(name, handler);
+    }
+
+    /// Offers a tool the model provider runs itself (nothing here handles
+    /// its calls; they come back as output items of their own kind).
+    pub fn register_server_tool(&mut self, spec: ToolSpec) {
+        self.offered.push(Offered::Server(spec));
     }
 
     /// Calls under `name` also go to `handler` (its spec is not sent twice).
@@ -195,7 +218,7 @@ impl ToolRegistry {
 
     /// The specs to send, in registration order.
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.handlers.iter().map(|h| h.spec()).collect()
+        self.offered.iter().map(Offered::spec).collect()
     }
 
     pub fn contains(&self, name: &str) -> bool {

@@ -2,6 +2,7 @@ mod approvals;
 mod common;
 mod compaction;
 mod history_file;
+mod model_tools;
 mod resume;
 mod tasks;
 mod tool_registry;

@@ -83,7 +83,17 @@ async fn a_tool_from_outside_the_engine_is_offered_and_called() {
         .iter()
         .map(|t| t["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(tools, vec!["shell", "apply_patch", "update_plan", "shout"]);
+    assert_eq!(
+        tools,
+        vec![
+            "exec_command",
+            "write_stdin",
+            "apply_patch",
+            "update_plan",
+            "view_image",
+            "shout"
+        ]
+    );
     let cwd = session.config.cwd.display().to_string();
     assert_eq!(
         requests[1].tool_output("c1").unwrap(),

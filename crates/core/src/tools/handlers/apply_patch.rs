@@ -156,6 +156,7 @@ pub(crate) async fn apply_patch_text(
             }),
         )
         .await;
+    let started = std::time::Instant::now();
     // Written inside the sandbox (a second wall behind the check above); a
     // patch the person approved beyond the policy may write the directories
     // of its own files, for this commit only.
@@ -171,11 +172,12 @@ pub(crate) async fn apply_patch_text(
         session.services.linux_sandbox_exe.as_deref(),
     )
     .await;
+    let wall_time = started.elapsed();
     let (output, end) = match result {
         Ok(()) => {
             let summary = plan.applied().summary();
             (
-                ToolOutput::success(summary.clone()),
+                ToolOutput::success(framed(0, wall_time, &summary)),
                 PatchApplyEndEvent {
                     call_id: call_id.to_string(),
                     stdout: summary,
@@ -190,7 +192,7 @@ pub(crate) async fn apply_patch_text(
                 message.push_str("\nNo files were changed.");
             }
             (
-                ToolOutput::failure(message.clone()),
+                ToolOutput::failure(framed(1, wall_time, &message)),
                 PatchApplyEndEvent {
                     call_id: call_id.to_string(),
                     stdout: String::new(),
@@ -204,6 +206,15 @@ pub(crate) async fn apply_patch_text(
         .send_event(&ctx.sub_id, EventMsg::PatchApplyEnd(end))
         .await;
     output
+}
+
+/// What the model is told of a patch it applied, in the frame the
+/// reference's models are trained on.
+fn framed(exit_code: i32, wall_time: std::time::Duration, output: &str) -> String {
+    format!(
+        "Exit code: {exit_code}\nWall time: {:.1} seconds\nOutput:\n{output}",
+        wall_time.as_secs_f64()
+    )
 }
 
 /// The plan's changes keyed by absolute path, as events carry them.

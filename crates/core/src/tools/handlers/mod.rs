@@ -1,10 +1,23 @@
 //! One file per tool; [`builtin_registry`] registers them for a turn.
+//!
+//! Every shell-like tool stays callable whichever the model is offered (a
+//! model may still call `shell` after being offered `exec_command`, as the
+//! reference allows); only the one its catalog entry names is offered.
 
 mod apply_patch;
+mod exec_command;
+mod grep_files;
+mod list_dir;
 mod plan;
+mod read_file;
 mod shell;
+mod shell_command;
+mod view_image;
+mod write_stdin;
 
 use std::sync::Arc;
+
+use codex_client::{ShellToolType, ToolSpec};
 
 use super::ToolsConfig;
 use super::registry::ToolRegistry;
@@ -14,15 +27,59 @@ pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {
     let mut registry = ToolRegistry::default();
     let shell = Arc::new(shell::ShellHandler {
         escalation: config.escalation,
+        local_shell: config.shell_type == ShellToolType::LocalShell,
     });
-    registry.register(shell.clone());
-    for alias in shell::ALIASES {
-        registry.register_alias(alias, shell.clone());
+    let shell_command = Arc::new(shell_command::ShellCommandHandler {
+        escalation: config.escalation,
+        allow_login_shell: config.allow_login_shell,
+    });
+    let exec_command = Arc::new(exec_command::ExecCommandHandler {
+        escalation: config.escalation,
+        allow_login_shell: config.allow_login_shell,
+    });
+    let write_stdin = Arc::new(write_stdin::WriteStdinHandler);
+    match config.shell_type {
+        ShellToolType::Shell | ShellToolType::LocalShell => registry.register(shell.clone()),
+        ShellToolType::ShellCommand => registry.register(shell_command.clone()),
+        ShellToolType::UnifiedExec => {
+            registry.register(exec_command.clone());
+            registry.register(write_stdin.clone());
+        }
+    }
+    for alias in [shell::NAME].iter().chain(shell::ALIASES) {
+        if !registry.contains(alias) {
+            registry.register_alias(alias, shell.clone());
+        }
+    }
+    for (name, handler) in [
+        (
+            shell_command::NAME,
+            shell_command as Arc<dyn super::ToolHandler>,
+        ),
+        (exec_command::NAME, exec_command),
+        (write_stdin::NAME, write_stdin),
+    ] {
+        if !registry.contains(name) {
+            registry.register_alias(name, handler);
+        }
     }
     registry.register(Arc::new(apply_patch::ApplyPatchHandler {
         freeform: config.freeform_apply_patch,
     }));
     registry.register(Arc::new(plan::PlanHandler));
+    if config.view_image {
+        registry.register(Arc::new(view_image::ViewImageHandler));
+    }
+    if config.file_tools {
+        registry.register(Arc::new(read_file::ReadFileHandler));
+        registry.register(Arc::new(list_dir::ListDirHandler));
+        registry.register(Arc::new(grep_files::GrepFilesHandler));
+    }
+    if let Some(live) = config.web_search {
+        registry.register_server_tool(ToolSpec::WebSearch {
+            external_web_access: live,
+        });
+    }
     registry
 }
 
@@ -30,33 +87,85 @@ pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {
 mod tests {
     use super::*;
     use crate::tools::registry::{DispatchError, PayloadKind};
-    use codex_client::ToolSpec;
 
-    #[test]
-    fn the_turn_settings_choose_the_variants() {
-        let registry = builtin_registry(&ToolsConfig {
+    fn config(shell_type: ShellToolType) -> ToolsConfig {
+        ToolsConfig {
+            shell_type,
             freeform_apply_patch: true,
             escalation: false,
-        });
-        let specs = registry.specs();
-        let names: Vec<&str> = specs.iter().map(ToolSpec::name).collect();
-        assert_eq!(names, vec!["shell", "apply_patch", "update_plan"]);
-        assert!(matches!(specs[1], ToolSpec::Freeform(_)));
-        assert!(registry.contains("container.exec") && registry.contains("local_shell"));
+            view_image: true,
+            web_search: None,
+            file_tools: false,
+            allow_login_shell: true,
+        }
+    }
 
-        let registry = builtin_registry(&ToolsConfig {
-            freeform_apply_patch: false,
-            escalation: true,
-        });
+    fn names(registry: &ToolRegistry) -> Vec<String> {
+        registry
+            .specs()
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_catalog_shell_type_chooses_what_is_offered() {
+        let registry = builtin_registry(&config(ShellToolType::UnifiedExec));
+        assert_eq!(
+            names(&registry),
+            vec![
+                "exec_command",
+                "write_stdin",
+                "apply_patch",
+                "update_plan",
+                "view_image"
+            ]
+        );
+        // The other shell tools stay callable.
+        for name in ["shell", "container.exec", "local_shell", "shell_command"] {
+            assert!(registry.contains(name), "{name}");
+        }
+        let registry = builtin_registry(&config(ShellToolType::Shell));
+        assert_eq!(names(&registry)[0], "shell");
+        assert!(registry.contains("exec_command"));
+        let registry = builtin_registry(&config(ShellToolType::LocalShell));
+        assert!(matches!(registry.specs()[0], ToolSpec::LocalShell {}));
+        let registry = builtin_registry(&config(ShellToolType::ShellCommand));
+        assert_eq!(names(&registry)[0], "shell_command");
+    }
+
+    #[test]
+    fn optional_tools_follow_the_config() {
+        let mut with_all = config(ShellToolType::Shell);
+        with_all.file_tools = true;
+        with_all.web_search = Some(false);
+        with_all.view_image = false;
+        with_all.freeform_apply_patch = false;
+        let registry = builtin_registry(&with_all);
+        assert_eq!(
+            names(&registry),
+            vec![
+                "shell",
+                "apply_patch",
+                "update_plan",
+                "read_file",
+                "list_dir",
+                "grep_files",
+                "web_search"
+            ]
+        );
         assert!(matches!(registry.specs()[1], ToolSpec::Function(_)));
+        assert!(matches!(
+            registry.specs()[6],
+            ToolSpec::WebSearch {
+                external_web_access: false
+            }
+        ));
     }
 
     #[test]
     fn unknown_tools_and_wrong_shapes() {
-        let registry = builtin_registry(&ToolsConfig {
-            freeform_apply_patch: true,
-            escalation: false,
-        });
+        let registry = builtin_registry(&config(ShellToolType::Shell));
         assert!(
             registry
                 .handler_for("shell", PayloadKind::LocalShell)

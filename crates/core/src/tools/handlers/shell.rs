@@ -20,10 +20,15 @@ pub(crate) struct ShellHandler {
     /// The tool takes `with_escalated_permissions` and `justification`
     /// (only under the `on-request` approval policy).
     pub(crate) escalation: bool,
+    /// Offered as the Responses API's built-in `local_shell`.
+    pub(crate) local_shell: bool,
 }
 
 impl ToolHandler for ShellHandler {
     fn spec(&self) -> ToolSpec {
+        if self.local_shell {
+            return ToolSpec::LocalShell {};
+        }
         spec(self.escalation)
     }
 
@@ -51,9 +56,29 @@ impl ToolHandler for ShellHandler {
 }
 
 async fn handle_shell(invocation: &ToolInvocation, params: ShellParams) -> ToolOutput {
-    let cwd = invocation.resolve_path(params.workdir.as_deref());
-    // A patch "run" as a command is applied as a patch.
-    match parse_invocation(&params.command) {
+    run_shell_argv(
+        invocation,
+        params.command,
+        params.workdir.as_deref(),
+        params.timeout_ms,
+        params.with_escalated_permissions.unwrap_or(false),
+        params.justification,
+    )
+    .await
+}
+
+/// Runs `argv` as a command of this call (a patch "run" as a command is
+/// applied as a patch).
+pub(crate) async fn run_shell_argv(
+    invocation: &ToolInvocation,
+    argv: Vec<String>,
+    workdir: Option<&str>,
+    timeout_ms: Option<u64>,
+    escalate: bool,
+    justification: Option<String>,
+) -> ToolOutput {
+    let cwd = invocation.resolve_path(workdir);
+    match parse_invocation(&argv) {
         Invocation::Patch { patch, workdir } => {
             let dir = match workdir {
                 Some(dir) => codex_apply_patch::resolve_path(&cwd, std::path::Path::new(&dir)),
@@ -71,11 +96,11 @@ async fn handle_shell(invocation: &ToolInvocation, params: ShellParams) -> ToolO
         &invocation.ctx,
         ExecRequest {
             call_id: invocation.call_id.clone(),
-            argv: params.command,
+            argv,
             cwd,
-            timeout_ms: params.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
-            escalate: params.with_escalated_permissions.unwrap_or(false),
-            justification: params.justification,
+            timeout_ms: timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            escalate,
+            justification,
         },
     )
     .await
