@@ -179,3 +179,79 @@ fn the_reference_exec_then_patch_scenario_gives_the_same_item_sequence() {
         "alpha\ngamma\n"
     );
 }
+
+#[test]
+fn web_search_is_offered_and_its_calls_become_items() {
+    use codex_test_support::{Reply, responses_event};
+    let env = ExecEnv::new();
+    env.home.write_config(&format!(
+        "web_search = \"live\"\n{}",
+        codex_test_support::TestCodexHome::mock_provider_config(
+            &env.server.base_url(),
+            "responses"
+        )
+    ));
+    env.server.push(Reply::frames(vec![
+        responses_event("response.created", json!({"response": {"id": "r1"}})),
+        responses_event(
+            "response.output_item.added",
+            json!({"item": {"type": "web_search_call", "id": "ws_1", "status": "in_progress"}}),
+        ),
+        responses_event(
+            "response.output_item.done",
+            json!({"item": {"type": "web_search_call", "id": "ws_1", "status": "completed",
+                "action": {"type": "search", "query": "rust 2024 edition"}}}),
+        ),
+        responses_event(
+            "response.output_item.done",
+            json!({"item": {"type": "message", "id": "m1", "role": "assistant",
+                "content": [{"type": "output_text", "text": "Found it.", "annotations": []}]}}),
+        ),
+        responses_event("response.completed", json!({"response": {"id": "r1"}})),
+    ]));
+    let output = env
+        .exec()
+        .args(["--json", "-m", "gpt-5.5", "search"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let tools = env.server.requests()[0].body_json()["tools"].clone();
+    assert!(
+        tools
+            .as_array()
+            .unwrap()
+            .contains(&json!({"type": "web_search", "external_web_access": true})),
+        "{tools}"
+    );
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.contains(&json!({"type": "item.completed", "item": {"id": "item_0", "type": "web_search",
+            "query": "rust 2024 edition", "action": {"type": "search", "query": "rust 2024 edition"}}})),
+        "{lines:?}"
+    );
+
+    // Chat Completions has no such tool: left out, with one warning.
+    let env = ExecEnv::with_wire("chat");
+    env.home.write_config(&format!(
+        "web_search = \"live\"\n{}",
+        codex_test_support::TestCodexHome::mock_provider_config(&env.server.base_url(), "chat")
+    ));
+    env.server.push_turn(Turn::new().text("no search here"));
+    let output = env
+        .exec()
+        .args(["-m", "gpt-5.5", "search"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(
+        err.matches("web_search is not available").count(),
+        1,
+        "{err}"
+    );
+    let body = env.server.requests()[0].body_json();
+    assert!(!body.to_string().contains("web_search"), "{body}");
+}
