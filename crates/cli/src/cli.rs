@@ -12,10 +12,22 @@ use crate::{debug_config, debug_logs, debug_models, login, sandbox_cmd};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
-#[command(name = "codex", version, about, propagate_version = true)]
+#[command(
+    name = "codex",
+    version,
+    about,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(flatten)]
     shared: SharedOptions,
+
+    #[command(flatten)]
+    tui: codex_tui::TuiOptions,
+
+    /// A first prompt to send when the interactive interface starts.
+    prompt: Option<String>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -126,6 +138,13 @@ enum Command {
     #[command(visible_alias = "e")]
     Exec(codex_exec::ExecArgs),
 
+    /// Continue a recorded interactive session (the picker unless an id or
+    /// --last is given).
+    Resume(SessionArgs),
+
+    /// Start a new session from a recorded one, which stays as it was.
+    Fork(SessionArgs),
+
     /// Store an API key for the OpenAI provider (read from standard input).
     Login {
         /// Read the API key from standard input.
@@ -156,6 +175,63 @@ enum Command {
         #[command(subcommand)]
         command: DebugCommand,
     },
+}
+
+/// `codex resume` / `codex fork`.
+#[derive(Debug, Args)]
+struct SessionArgs {
+    /// A session id (or a unique prefix of one), or a session file.
+    #[arg(value_name = "SESSION_ID")]
+    session_id: Option<String>,
+
+    /// The most recent session instead of the picker (a single argument
+    /// after it is the prompt).
+    #[arg(long)]
+    last: bool,
+
+    /// Sessions of every directory, not only this one.
+    #[arg(long)]
+    all: bool,
+
+    /// Also sessions run with `codex exec`.
+    #[arg(long)]
+    include_non_interactive: bool,
+
+    /// A prompt to send once the session is open.
+    #[arg(value_name = "PROMPT")]
+    prompt: Option<String>,
+
+    #[command(flatten)]
+    tui: codex_tui::TuiOptions,
+}
+
+impl SessionArgs {
+    fn into_tui_args(mut self, fork: bool) -> codex_tui::TuiArgs {
+        // `resume --last "follow-up"`: the one positional is the prompt.
+        if self.last && self.prompt.is_none() {
+            self.prompt = self.session_id.take();
+        }
+        let selection = match (self.session_id, self.last) {
+            (Some(id), _) => codex_tui::Selection::Id(id),
+            (None, true) => codex_tui::Selection::Last {
+                all: self.all,
+                include_non_interactive: self.include_non_interactive,
+            },
+            (None, false) => codex_tui::Selection::Picker {
+                all: self.all,
+                include_non_interactive: self.include_non_interactive,
+            },
+        };
+        codex_tui::TuiArgs {
+            prompt: self.prompt,
+            options: self.tui,
+            start: if fork {
+                codex_tui::StartMode::Fork(selection)
+            } else {
+                codex_tui::StartMode::Resume(selection)
+            },
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,14 +311,18 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => {
-            // The interactive interface is not part of this build; say so and
-            // show what is available instead of failing silently.
-            let mut command = Cli::command();
-            eprintln!(
-                "codex: the interactive interface is not available in this build; use a subcommand.\n"
-            );
-            let _ = command.print_help();
-            return ExitCode::from(2);
+            let args = codex_tui::TuiArgs {
+                prompt: cli.prompt,
+                options: cli.tui,
+                start: codex_tui::StartMode::New,
+            };
+            return codex_tui::run_main(args, cli.shared.to_overrides());
+        }
+        Some(Command::Resume(args)) => {
+            return codex_tui::run_main(args.into_tui_args(false), cli.shared.to_overrides());
+        }
+        Some(Command::Fork(args)) => {
+            return codex_tui::run_main(args.into_tui_args(true), cli.shared.to_overrides());
         }
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Login {

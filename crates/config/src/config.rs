@@ -14,6 +14,7 @@ use crate::error::ConfigError;
 use crate::layers::{Layer, LayerSource, LayeredConfig};
 use crate::mcp::McpServerConfig;
 use crate::overrides::{override_table, parse_override};
+use crate::project::ProjectTrust;
 use crate::provider::{
     LMSTUDIO_PROVIDER_ID, ModelProviderInfo, OLLAMA_PROVIDER_ID, OPENAI_PROVIDER_ID,
     built_in_model_providers,
@@ -148,6 +149,11 @@ pub struct Config {
     pub disable_response_storage: bool,
 
     /// Warnings found while loading (unknown keys, ignored values).
+    /// Where the trust decision for the working directory is recorded
+    /// (its Git repository's root, else the directory).
+    pub project_root: PathBuf,
+    /// What `config.toml` says about that project.
+    pub project_trust: ProjectTrust,
     pub warnings: Vec<ConfigWarning>,
     /// Every value with its origin, for `codex debug config`.
     pub layers: LayeredConfig,
@@ -289,6 +295,39 @@ pub(crate) fn load_config_from_text(
         layered.push(profile);
     }
     for layer in &overrides {
+        layered.push(layer);
+    }
+    // A trusted project works in workspace-write unless a sandbox mode is
+    // set explicitly (below the flags, so `-s` still wins).
+    let (project_trust, bad_trust_key) = crate::project::lookup(layered.get(&["projects"]), &cwd);
+    if let Some(key) = bad_trust_key {
+        warnings.push(ConfigWarning {
+            location: layered
+                .origin_of(&["projects".to_string(), key.clone(), "trust_level".to_string()])
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            message: format!(
+                "projects.\"{key}\".trust_level must be \"trusted\" or \"untrusted\"; treating the project as untrusted"
+            ),
+        });
+    }
+    let sandbox_is_default = layered
+        .exact_origin(&["sandbox_mode".to_string()])
+        .is_none_or(|o| o.source == LayerSource::Default);
+    let trusted_layer = (project_trust == ProjectTrust::Trusted && sandbox_is_default).then(|| {
+        let mut table = Table::new();
+        table.insert(
+            "sandbox_mode".into(),
+            Value::String("workspace-write".into()),
+        );
+        Layer::from_table(
+            LayerSource::TrustedProject {
+                path: crate::project::project_root(&cwd),
+            },
+            table,
+        )
+    });
+    if let Some(layer) = &trusted_layer {
         layered.push(layer);
     }
     let flags = flags_layer(
@@ -762,6 +801,8 @@ fn resolve(
         .clone()
         .unwrap_or_else(|| DEFAULT_MODEL.to_string());
     let tools = toml.tools.clone().unwrap_or_default();
+    let project_root = crate::project::project_root(&cwd);
+    let (project_trust, _) = crate::project::lookup(layered.get(&["projects"]), &cwd);
     Ok(Config {
         codex_home: codex_home.to_path_buf(),
         config_file: config_file.to_path_buf(),
@@ -827,6 +868,8 @@ fn resolve(
         hide_agent_reasoning: toml.hide_agent_reasoning.unwrap_or(false),
         show_raw_agent_reasoning: toml.show_raw_agent_reasoning.unwrap_or(false),
         disable_response_storage: toml.disable_response_storage.unwrap_or(false),
+        project_root,
+        project_trust,
         warnings,
         layers: layered,
     })

@@ -13,6 +13,13 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("{}:{position}: invalid TOML: {message}", path.display())]
     Syntax {
         path: PathBuf,

@@ -26,6 +26,8 @@ pub enum LayerSource {
     Profile { name: String, path: PathBuf },
     /// One `-c key=value`, as typed.
     Override { raw: String },
+    /// The defaults of a project `config.toml` marks as trusted.
+    TrustedProject { path: PathBuf },
     /// A dedicated command-line flag such as `--model`.
     Flag { flag: String },
 }
@@ -63,6 +65,9 @@ impl fmt::Display for Origin {
                 self.file_location().unwrap_or_default()
             ),
             LayerSource::Override { raw } => write!(f, "-c {raw}"),
+            LayerSource::TrustedProject { path } => {
+                write!(f, "trusted project {}", path.display())
+            }
             LayerSource::Flag { flag } => write!(f, "flag {flag}"),
         }
     }

@@ -21,12 +21,14 @@
 mod codex_home;
 mod config;
 mod debug_print;
+pub mod edit;
 mod error;
 pub mod layers;
 pub mod mcp;
 mod overrides;
 mod position;
 pub mod private_file;
+pub mod project;
 pub mod provider;
 pub mod schema;
 
@@ -39,4 +41,5 @@ pub use error::ConfigError;
 pub use layers::{LayerSource, Origin};
 pub use overrides::parse_override;
 pub use position::Position;
+pub use project::ProjectTrust;
 pub use provider::{ModelProviderInfo, WireApi, built_in_model_providers};

@@ -167,6 +167,20 @@ pub struct TuiToml {
     pub notifications: Option<TuiNotifications>,
     pub animations: Option<bool>,
     pub show_tooltips: Option<bool>,
+    /// Whether the interactive UI takes the alternate screen. The default
+    /// (`auto`) is inline: history goes to the terminal's own scrollback.
+    pub alternate_screen: Option<AlternateScreen>,
+    /// Written by the reference's first run; accepted and not used.
+    pub screen_reader_detection_done: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlternateScreen {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -549,3 +549,73 @@ fn unknown_keys_inside_the_selected_profile_are_reported_once() {
             .contains("`profiles.p.modle`")
     );
 }
+
+#[test]
+fn a_trusted_project_works_in_workspace_write_unless_told_otherwise() {
+    let home = Home::new(None);
+    let cwd = std::fs::canonicalize(home.cwd.path()).unwrap();
+    std::fs::create_dir(cwd.join(".git")).unwrap();
+    let sub = cwd.join("src");
+    std::fs::create_dir(&sub).unwrap();
+    let mut cli = home.cli();
+    cli.cwd = Some(sub);
+
+    let config = home.load(cli.clone()).unwrap();
+    assert_eq!(config.project_trust, codex_config::ProjectTrust::Unknown);
+    assert_eq!(config.project_root, cwd);
+    assert_eq!(config.sandbox_policy, SandboxPolicy::ReadOnly);
+
+    codex_config::edit::set_project_trust(
+        &home.config_path(),
+        &config.project_root,
+        codex_config::ProjectTrust::Trusted,
+    )
+    .unwrap();
+    let config = home.load(cli.clone()).unwrap();
+    assert_eq!(config.project_trust, codex_config::ProjectTrust::Trusted);
+    assert!(matches!(
+        config.sandbox_policy,
+        SandboxPolicy::WorkspaceWrite { .. }
+    ));
+    assert_eq!(
+        origin(&config, "sandbox_mode"),
+        format!("trusted project {}", cwd.display())
+    );
+
+    // An explicit mode wins, from the file or a flag.
+    cli.sandbox_mode = Some(SandboxMode::ReadOnly);
+    assert_eq!(
+        home.load(cli.clone()).unwrap().sandbox_policy,
+        SandboxPolicy::ReadOnly
+    );
+    cli.sandbox_mode = None;
+    let text = std::fs::read_to_string(home.config_path()).unwrap();
+    std::fs::write(
+        home.config_path(),
+        format!("sandbox_mode = \"read-only\"\n{text}"),
+    )
+    .unwrap();
+    assert_eq!(
+        home.load(cli).unwrap().sandbox_policy,
+        SandboxPolicy::ReadOnly
+    );
+}
+
+#[test]
+fn a_bad_trust_level_warns_and_counts_as_untrusted() {
+    let home = Home::new(None);
+    let cwd = std::fs::canonicalize(home.cwd.path()).unwrap();
+    std::fs::write(
+        home.config_path(),
+        format!("[projects.\"{}\"]\ntrust_level = \"yes\"\n", cwd.display()),
+    )
+    .unwrap();
+    let config = home.load(home.cli()).unwrap();
+    assert_eq!(config.project_trust, codex_config::ProjectTrust::Untrusted);
+    let warning = config.warnings[0].to_string();
+    assert!(warning.contains("config.toml:2:15"), "{warning}");
+    assert!(
+        warning.contains("must be \"trusted\" or \"untrusted\""),
+        "{warning}"
+    );
+}

@@ -35,7 +35,8 @@ use crate::history::message_text;
 use crate::instructions::user_instructions_item;
 use crate::parse_command::parse_command;
 use crate::state::{
-    SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState, TurnSlot,
+    Pending, SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState,
+    TurnSlot,
 };
 use crate::tools::ToolsConfig;
 use crate::tools::handlers::builtin_registry;
@@ -480,15 +481,31 @@ impl Session {
             .await;
     }
 
-    /// Adds input to the running task; gives it back if there is none.
+    /// Adds input to the running task; gives it back if there is none, or
+    /// if the task has already made its last request.
     pub(crate) fn inject_input(&self, input: Vec<UserInput>) -> Result<(), Vec<UserInput>> {
-        match self.active_turn.state() {
-            Some(turn) => {
-                let encoded = encode_local_images(&input);
-                turn.push_pending_input(ResponseInputItem::from_user_input(&encoded));
-                Ok(())
+        let Some(turn) = self.active_turn.state() else {
+            return Err(input);
+        };
+        turn.push_pending_input(Pending::User(input))
+            .map_err(|pending| match pending {
+                Pending::User(input) => input,
+                Pending::Item(_) => Vec::new(),
+            })
+    }
+
+    /// Records input that waited for this request: the person's messages as
+    /// user messages (announced, so a UI shows them where they joined), a
+    /// tool's items as they are.
+    pub(crate) async fn record_pending_input(&self, ctx: &TurnContext, pending: Vec<Pending>) {
+        for input in pending {
+            match input {
+                Pending::User(input) => self.record_user_input(ctx, &input).await,
+                Pending::Item(item) => {
+                    self.record_conversation_items(ctx, &[ResponseItem::from(item)])
+                        .await
+                }
             }
-            None => Err(input),
         }
     }
 }

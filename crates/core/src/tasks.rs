@@ -38,6 +38,14 @@ impl Session {
         kind: TaskKind,
         input: Vec<UserInput>,
     ) {
+        // A task that has made its last request is only recording its end:
+        // let it finish (and report completion) rather than abort it.
+        if let Some(handle) = self.active_turn.take_handle_if_closed() {
+            let abort = handle.abort_handle();
+            if tokio::time::timeout(ABORT_GRACE, handle).await.is_err() {
+                abort.abort();
+            }
+        }
         self.abort_all_tasks(TurnAbortReason::Replaced).await;
         let cancel = CancellationToken::new();
         let turn_state = Arc::new(TurnState::default());

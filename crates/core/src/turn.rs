@@ -29,7 +29,7 @@ use crate::history::{ABORTED_OUTPUT, message_text};
 use crate::notify::UserNotification;
 use crate::sampling::{open_stream, with_stream_retries};
 use crate::session::Session;
-use crate::state::TurnState;
+use crate::state::{Pending, TurnState};
 use crate::tools::registry::DispatchError;
 use crate::tools::router::{CallShape, build_tool_call, output_item};
 use crate::tools::{ToolInvocation, ToolOutput};
@@ -68,13 +68,20 @@ pub(crate) async fn run_task(
     let mut compacted_this_round = false;
     loop {
         // Input that arrived while the model worked joins this request.
-        let pending: Vec<ResponseItem> = turn_state
-            .take_pending_input()
-            .into_iter()
-            .map(ResponseItem::from)
-            .collect();
-        input_messages.extend(pending.iter().filter_map(|i| message_text(i, "user")));
-        session.record_conversation_items(ctx, &pending).await;
+        let pending = turn_state.take_pending_input();
+        input_messages.extend(pending.iter().flat_map(|p| {
+            match p {
+                Pending::User(items) => items
+                    .iter()
+                    .filter_map(|i| match i {
+                        UserInput::Text { text } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                Pending::Item(_) => Vec::new(),
+            }
+        }));
+        session.record_pending_input(ctx, pending).await;
 
         let history = session.state.history_for_prompt();
         let result = match run_turn(session, ctx, turn_state, history, cancel).await {
@@ -106,7 +113,7 @@ pub(crate) async fn run_task(
                 }
                 return None;
             }
-            if !result.needs_follow_up {
+            if !result.needs_follow_up && !turn_state.close_unless_pending() {
                 // The model had finished; the summary stands in for the
                 // conversation from here on.
                 notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
@@ -115,7 +122,8 @@ pub(crate) async fn run_task(
             continue;
         }
         compacted_this_round = false;
-        if !result.needs_follow_up {
+        // Input typed while the model wrote its answer gets a request of its own.
+        if !result.needs_follow_up && !turn_state.close_unless_pending() {
             notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
             return result.last_agent_message;
         }

@@ -9,14 +9,18 @@
 //!   the request used (Responses SSE or Chat Completions SSE).
 //! * [`TestCodexHome`]: a temporary `$CODEX_HOME` with a config pointing at
 //!   a mock server.
+//! * [`PtyTerminal`]: a program in a pseudo-terminal whose screen a terminal
+//!   emulator parses, for end-to-end tests of the interactive interface.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod home;
 mod mock_server;
+mod pty;
 mod turn;
 
 pub use home::TestCodexHome;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};
+pub use pty::PtyTerminal;
 pub use turn::{Turn, Usage, responses_event, sse_frame};
 
 /// The `codex-linux-sandbox` helper built for this test run

@@ -53,8 +53,9 @@ fn completions_for_each_shell() {
 }
 
 #[test]
-fn bare_codex_explains_itself() {
-    let out = codex().assert().code(2);
+fn bare_codex_without_a_terminal_points_to_exec() {
+    let out = codex().write_stdin("").assert().code(1);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains("use a subcommand"), "{stderr}");
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
+    assert!(stderr.contains("codex exec"), "{stderr}");
 }

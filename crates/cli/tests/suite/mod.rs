@@ -9,3 +9,4 @@ mod program_names;
 mod sandbox;
 mod sandbox_attacks;
 mod state_db;
+mod tui;

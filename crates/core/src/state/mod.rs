@@ -20,7 +20,7 @@ mod turn;
 pub(crate) use processes::{ProcessOutput, ProcessTable};
 pub(crate) use services::SessionServices;
 pub(crate) use session_state::{SessionConfiguration, SessionSettingsUpdate, SharedSessionState};
-pub(crate) use turn::{ActiveTurn, TurnSlot, TurnState};
+pub(crate) use turn::{ActiveTurn, Pending, TurnSlot, TurnState};
 
 /// Locks, recovering the data if a panic poisoned the lock: the state is
 /// always left consistent between statements, so it is safe to continue.

@@ -13,13 +13,29 @@ use tracing::warn;
 use super::lock;
 use crate::turn_diff::TurnDiffTracker;
 
+/// Input waiting for the task's next model request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Pending {
+    /// What the person typed while the model worked: recorded and announced
+    /// as a user message when it joins a request.
+    User(Vec<codex_protocol::user_input::UserInput>),
+    /// An item a tool produced (an image `view_image` read).
+    Item(ResponseInputItem),
+}
+
+#[derive(Default)]
+struct PendingInput {
+    items: Vec<Pending>,
+    closed: bool,
+}
+
 /// State that lives as long as one task.
 #[derive(Default)]
 pub(crate) struct TurnState {
     /// Approval waiters by call id.
     pending_approvals: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
-    /// User input that arrived while the task ran; it joins the next request.
-    pending_input: Mutex<Vec<ResponseInputItem>>,
+    /// Input that arrived while the task ran; it joins the next request.
+    pending_input: Mutex<PendingInput>,
     diff: Mutex<TurnDiffTracker>,
 }
 
@@ -51,12 +67,37 @@ impl TurnState {
         lock(&self.pending_approvals).clear();
     }
 
-    pub(crate) fn push_pending_input(&self, item: ResponseInputItem) {
-        lock(&self.pending_input).push(item);
+    /// Queues input for the next request; gives it back once the task has
+    /// made its last request (see [`TurnState::close_unless_pending`]).
+    pub(crate) fn push_pending_input(&self, input: Pending) -> Result<(), Pending> {
+        let mut pending = lock(&self.pending_input);
+        if pending.closed {
+            return Err(input);
+        }
+        pending.items.push(input);
+        Ok(())
     }
 
-    pub(crate) fn take_pending_input(&self) -> Vec<ResponseInputItem> {
-        std::mem::take(&mut *lock(&self.pending_input))
+    pub(crate) fn take_pending_input(&self) -> Vec<Pending> {
+        std::mem::take(&mut lock(&self.pending_input).items)
+    }
+
+    /// Called when the model has finished: true if input is waiting (the task
+    /// makes another request for it); otherwise the queue closes, so input
+    /// that arrives from now on starts a new task instead of being lost.
+    pub(crate) fn close_unless_pending(&self) -> bool {
+        let mut pending = lock(&self.pending_input);
+        if pending.items.is_empty() {
+            pending.closed = true;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// True once the task has made its last request.
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.pending_input).closed
     }
 
     /// Runs `f` with the turn's diff tracker.
@@ -109,6 +150,18 @@ impl TurnSlot {
         let mut slot = lock(&self.0);
         if slot.as_ref().is_some_and(|t| t.sub_id == sub_id) {
             slot.take()
+        } else {
+            None
+        }
+    }
+
+    /// The handle of the active task if it has made its last request, so a
+    /// new task can let it finish instead of aborting it.
+    pub(crate) fn take_handle_if_closed(&self) -> Option<JoinHandle<()>> {
+        let mut slot = lock(&self.0);
+        let turn = slot.as_mut()?;
+        if turn.state.is_closed() {
+            turn.handle.take()
         } else {
             None
         }

@@ -303,6 +303,38 @@ async fn input_during_a_task_joins_the_next_request() {
 }
 
 #[tokio::test]
+async fn input_while_the_answer_streams_gets_a_request_of_its_own() {
+    let server = MockModelServer::start();
+    // The answer takes a while to arrive; the input is typed meanwhile.
+    server.push(
+        Reply::turn(Turn::new().text("first answer")).event_delay(Duration::from_millis(300)),
+    );
+    server.push_turn(Turn::new().text("second answer"));
+    let session = start(&server, "responses", "", |_| {}).await;
+    session.submit_text("start").await;
+    let mut events = session
+        .events_until(|e| matches!(e, EventMsg::AgentMessageDelta(_)))
+        .await;
+    session.submit_text("queued").await;
+    events.extend(session.run_to_end().await);
+    let EventMsg::TaskComplete(done) = events.last().unwrap() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(done.last_agent_message.as_deref(), Some("second answer"));
+    // The queued input is shown where it joined: after the first answer.
+    let users: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            EventMsg::UserMessage(m) => Some(m.message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(users, vec!["start", "queued"]);
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(server.requests()[1].user_texts().last().unwrap(), "queued");
+}
+
+#[tokio::test]
 async fn settings_changes_are_sent_as_an_environment_diff() {
     let server = MockModelServer::start();
     server.push_turn(Turn::new().text("one"));

@@ -16,6 +16,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::state::Pending;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) const NAME: &str = "view_image";
@@ -62,14 +63,15 @@ impl ToolHandler for ViewImageHandler {
                 Err(err) => return ToolOutput::failure(format!("view_image failed: {err}")),
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
-            invocation
-                .turn_state
-                .push_pending_input(ResponseInputItem::Message {
+            // The task is still running this call, so its queue is open.
+            let _ = invocation.turn_state.push_pending_input(Pending::Item(
+                ResponseInputItem::Message {
                     role: "user".to_string(),
                     content: vec![ContentItem::InputImage {
                         image_url: data_url,
                     }],
-                });
+                },
+            ));
             session
                 .send_event(
                     &ctx.sub_id,

@@ -1,0 +1,303 @@
+//! The interactive interface end to end: the real `codex` binary in a
+//! pseudo-terminal against the scripted mock model, asserting on what the
+//! screen shows (parsed by a terminal emulator) and on the session file.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use codex_test_support::{MockModelServer, PtyTerminal, Reply, TestCodexHome, Turn};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct TuiEnv {
+    server: MockModelServer,
+    home: TestCodexHome,
+}
+
+impl TuiEnv {
+    /// A home whose workspace is already trusted (no first-run question).
+    fn new() -> Self {
+        let env = Self::untrusted();
+        env.home.append_config(&format!(
+            "\n[projects.\"{}\"]\ntrust_level = \"trusted\"\n",
+            env.workspace().display()
+        ));
+        env
+    }
+
+    fn untrusted() -> Self {
+        let server = MockModelServer::start();
+        let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+        Self { server, home }
+    }
+
+    fn workspace(&self) -> &Path {
+        self.home.workspace()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_codex"));
+        command
+            .args(args)
+            .current_dir(self.workspace())
+            .env("CODEX_HOME", self.home.path())
+            .env("HOME", self.home.path())
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("CODEX_API_KEY")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    fn spawn(&self, args: &[&str]) -> PtyTerminal {
+        PtyTerminal::spawn(self.command(args), 30, 100)
+    }
+
+    fn rollout_text(&self) -> String {
+        self.home
+            .rollout_files()
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+}
+
+/// Quits from an idle composer (the first Ctrl-C arms, the second quits).
+fn quit(term: &mut PtyTerminal) {
+    term.wait_for("ctrl+c quit", WAIT);
+    term.send(b"\x03");
+    term.wait_for("again to quit", WAIT);
+    term.send(b"\x03");
+    let status = term.wait_exit(WAIT);
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn a_prompt_streams_its_answer_and_the_session_is_recorded() {
+    let env = TuiEnv::new();
+    env.server.push_turn(
+        Turn::new()
+            .text("# Plan\n\nFirst **read** the code, then `fix` it.\n")
+            .usage(1000, 50),
+    );
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("hello there");
+    let screen = term.wait_for("First read the code, then fix it.", WAIT);
+    assert!(screen.contains("› hello there"), "{screen}");
+    term.wait_for("context left", WAIT);
+    quit(&mut term);
+    let all = term.all_text();
+    assert!(
+        all.contains("To continue this session, run codex resume"),
+        "{all}"
+    );
+    assert!(all.contains("Token usage: total=1050"), "{all}");
+    let rollout = env.rollout_text();
+    assert!(rollout.contains("\"hello there\""), "{rollout}");
+    assert!(rollout.contains("First **read** the code"), "{rollout}");
+    // Sessions of the interactive interface say so.
+    assert!(rollout.contains("\"source\":\"cli\""), "{rollout}");
+}
+
+#[test]
+fn an_approved_command_runs_and_a_denied_one_does_not() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "touch approved.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().function_call(
+        "c2",
+        "shell",
+        json!({"command": ["bash", "-c", "touch denied.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().text("All done."));
+    let mut term = env.spawn(&["-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("make two files");
+    let screen = term.wait_for("Run this command?", WAIT);
+    assert!(screen.contains("$ touch approved.txt"), "{screen}");
+    assert!(screen.contains("1. Yes, proceed (y)"), "{screen}");
+    term.send(b"y");
+    term.wait_for("You approved Codex to run `touch approved.txt`", WAIT);
+    term.wait_for("$ touch denied.txt", WAIT);
+    term.send(b"n");
+    term.wait_for("All done.", WAIT);
+    let screen = term.screen();
+    assert!(
+        screen.contains("You did not approve Codex to run `touch denied.txt`"),
+        "{screen}"
+    );
+    assert!(env.workspace().join("approved.txt").exists());
+    assert!(!env.workspace().join("denied.txt").exists());
+    quit(&mut term);
+}
+
+#[test]
+fn esc_interrupts_a_long_command() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "echo started; sleep 60"]}),
+    ));
+    let mut term = env.spawn(&["--dangerously-bypass-approvals-and-sandbox"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("wait a minute");
+    term.wait_for("Running", WAIT);
+    term.wait_for("esc to interrupt", WAIT);
+    term.send(b"\x1b");
+    let screen = term.wait_for("Interrupted", WAIT);
+    assert!(!screen.contains("esc to interrupt"), "{screen}");
+    quit(&mut term);
+    let rollout = env.rollout_text();
+    assert!(rollout.contains("turn_aborted"), "{rollout}");
+}
+
+#[test]
+fn a_message_typed_while_working_is_queued_and_joins_the_turn() {
+    let env = TuiEnv::new();
+    // A slow answer: the second message is typed while it streams.
+    env.server.push(
+        Reply::turn(Turn::new().text("first answer")).event_delay(Duration::from_millis(700)),
+    );
+    env.server.push_turn(Turn::new().text("second answer"));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("start");
+    term.wait_for("esc to interrupt", WAIT);
+    term.submit("and also this");
+    term.wait_for("↳ and also this", WAIT);
+    term.wait_for("second answer", WAIT);
+    let screen = term.screen();
+    assert!(screen.contains("› and also this"), "{screen}");
+    assert!(!screen.contains("↳ and also this"), "{screen}");
+    let requests = env.server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].user_texts().last().unwrap(), "and also this");
+    quit(&mut term);
+}
+
+#[test]
+fn the_first_run_asks_whether_to_trust_the_folder_and_records_it() {
+    let env = TuiEnv::untrusted();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Do you trust the files in this folder?", WAIT);
+    term.send(b"1");
+    let screen = term.wait_for("Ask Codex to do anything", WAIT);
+    assert!(screen.contains("workspace-write"), "{screen}");
+    quit(&mut term);
+    let config = std::fs::read_to_string(env.home.path().join("config.toml")).unwrap();
+    assert!(
+        config.contains(&format!(
+            "[projects.\"{}\"]\ntrust_level = \"trusted\"",
+            env.workspace().display()
+        )),
+        "{config}"
+    );
+}
+
+#[test]
+fn a_missing_api_key_is_asked_for_and_stored_privately() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::new();
+    home.write_config(&format!(
+        "model = \"gpt-5.1-codex\"\nopenai_base_url = \"{}\"\n[projects.\"{}\"]\ntrust_level = \"trusted\"\n",
+        server.base_url(),
+        home.workspace().display()
+    ));
+    server.push_turn(Turn::new().text("keyed"));
+    let env = TuiEnv { server, home };
+    let mut term = env.spawn(&[]);
+    term.wait_for("No API key for OpenAI", WAIT);
+    term.paste("sk-test-0123456789abcdef");
+    term.send(b"\r");
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("hi");
+    term.wait_for("keyed", WAIT);
+    quit(&mut term);
+    let auth = env.home.path().join("auth.json");
+    let text = std::fs::read_to_string(&auth).unwrap();
+    assert!(text.contains("sk-test-0123456789abcdef"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&auth).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let request = &env.server.requests()[0];
+    assert_eq!(
+        request.header("authorization"),
+        Some("Bearer sk-test-0123456789abcdef")
+    );
+}
+
+#[test]
+fn resume_opens_the_picker_and_replays_the_session() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().text("the first answer"));
+    let mut term = env.spawn(&["remember the number 42"]);
+    term.wait_for("the first answer", WAIT);
+    quit(&mut term);
+
+    env.server.push_turn(Turn::new().text("you said 42"));
+    let mut term = env.spawn(&["resume"]);
+    let screen = term.wait_for("Resume a session", WAIT);
+    assert!(screen.contains("remember the number 42"), "{screen}");
+    term.send(b"\r");
+    let screen = term.wait_for("Resumed the session above.", WAIT);
+    assert!(screen.contains("› remember the number 42"), "{screen}");
+    assert!(screen.contains("• the first answer"), "{screen}");
+    term.submit("what number?");
+    term.wait_for("you said 42", WAIT);
+    quit(&mut term);
+    let second = &env.server.requests()[1];
+    let texts = second.user_texts();
+    assert!(
+        texts.iter().any(|t| t == "remember the number 42"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn the_terminal_is_restored_on_sigterm_and_a_resize_leaves_no_garbage() {
+    let env = TuiEnv::new();
+    env.server
+        .push_turn(Turn::new().text(&"a long line of text that wraps ".repeat(6)));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("talk");
+    term.wait_for("› talk", WAIT);
+    term.wait_for("ctrl+c quit", WAIT);
+    term.resize(30, 50);
+    // At 50 columns the last hint no longer fits (the old row, cut by the
+    // emulator, would still show " · c").
+    let screen = term.wait_until("the narrow footer", WAIT, |s| {
+        s.lines().any(|l| l.trim_end().ends_with("↑ history"))
+    });
+    // The live area was redrawn once, not left behind at the old width.
+    assert_eq!(
+        screen.matches("Ask Codex to do anything").count(),
+        1,
+        "{screen}"
+    );
+    // SAFETY: signalling the child we started.
+    unsafe {
+        libc::kill(term.pid() as i32, libc::SIGTERM);
+    }
+    let status = term.wait_exit(WAIT);
+    assert!(status.success(), "{status:?}");
+    let raw = term.raw_output();
+    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).to_string();
+    for restore in [
+        "\x1b[?25h",
+        "\x1b[?2004l",
+        "\x1b[?1004l",
+        "\x1b[<1u",
+        "\x1b[?7h",
+    ] {
+        assert!(tail.contains(restore), "{restore:?} missing from {tail:?}");
+    }
+}

@@ -1,0 +1,635 @@
+//! The chat's state and what changes it: engine events and keys.
+//!
+//! [`ChatState`] holds the session's settings, the transcript (compact
+//! cells), what is live (a streaming answer, running commands, the status),
+//! queued messages, approval requests and the composer. It never touches
+//! the terminal or the engine: events and keys go in, [`Effect`]s come out
+//! (ops to submit, notifications, quitting), and rendering reads the state
+//! (`live.rs`). Lines ready for the scrollback collect in an outbox the app
+//! drains before each frame.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary};
+use codex_protocol::protocol::{
+    AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy, SessionConfiguredEvent,
+    TokenUsage, TokenUsageInfo, TurnAbortReason,
+};
+use codex_protocol::user_input::UserInput;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::text::Line;
+
+use crate::approval::{Answer, ApprovalKind, ApprovalRequest, Approvals};
+use crate::cells::{ExecCell, HistoryCell, PatchCell, SessionInfo, summarize_changes};
+use crate::composer::{Composer, ComposerEvent, PromptHistory};
+use crate::stream::MarkdownStream;
+
+/// Cells kept in memory for the transcript; older ones live on only in the
+/// terminal's scrollback.
+const TRANSCRIPT_CELLS: usize = 2000;
+/// A second Ctrl-C within this long quits.
+const QUIT_WINDOW: Duration = Duration::from_secs(2);
+
+/// What the chat asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Effect {
+    Op(Op),
+    /// Tell the person (if the terminal is not focused).
+    Notify(NotificationKind, String),
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotificationKind {
+    TurnComplete,
+    ApprovalRequested,
+}
+
+/// The settings turns are sent with.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TurnSettings {
+    pub cwd: PathBuf,
+    pub approval: AskForApproval,
+    pub sandbox: SandboxPolicy,
+    pub model: String,
+    pub effort: Option<ReasoningEffort>,
+    pub summary: ReasoningSummary,
+}
+
+/// What the chat shows besides the transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DisplayOptions {
+    pub hide_reasoning: bool,
+    pub animations: bool,
+}
+
+/// A running turn.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskStatus {
+    pub started: Instant,
+    /// "Working", or the header of the reasoning in progress.
+    pub header: String,
+    /// "Reconnecting... 2/5" while the stream is retried.
+    pub retry: Option<String>,
+}
+
+pub(crate) struct ChatState {
+    pub settings: TurnSettings,
+    pub display: DisplayOptions,
+    pub session_id: Option<String>,
+    pub rollout_path: Option<PathBuf>,
+    pub width: u16,
+    /// Rows waiting to be printed into the scrollback.
+    outbox: Vec<Line<'static>>,
+    transcript: VecDeque<HistoryCell>,
+    pub stream: Option<MarkdownStream>,
+    reasoning: String,
+    pub running: Vec<ExecCell>,
+    pub exec_started: HashMap<String, Instant>,
+    patches: HashMap<String, PatchCell>,
+    pub task: Option<TaskStatus>,
+    pub queued: VecDeque<String>,
+    pub approvals: Approvals,
+    pub composer: Composer,
+    pub token_info: Option<TokenUsageInfo>,
+    pub context_window: Option<i64>,
+    pub total_usage: TokenUsage,
+    quit_armed: Option<Instant>,
+    header_shown: bool,
+}
+
+impl ChatState {
+    pub(crate) fn new(settings: TurnSettings, display: DisplayOptions, width: u16) -> Self {
+        Self {
+            settings,
+            display,
+            session_id: None,
+            rollout_path: None,
+            width,
+            outbox: Vec::new(),
+            transcript: VecDeque::new(),
+            stream: None,
+            reasoning: String::new(),
+            running: Vec::new(),
+            exec_started: HashMap::new(),
+            patches: HashMap::new(),
+            task: None,
+            queued: VecDeque::new(),
+            approvals: Approvals::default(),
+            composer: Composer::new(PromptHistory::default(), "Ask Codex to do anything"),
+            token_info: None,
+            context_window: None,
+            total_usage: TokenUsage::default(),
+            quit_armed: None,
+            header_shown: false,
+        }
+    }
+
+    /// Rows for the scrollback since the last call.
+    pub(crate) fn take_outbox(&mut self) -> Vec<Line<'static>> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    pub(crate) fn transcript(&self) -> impl Iterator<Item = &HistoryCell> {
+        self.transcript.iter()
+    }
+
+    /// True while something animates (the spinner, the elapsed time).
+    pub(crate) fn is_animating(&self) -> bool {
+        self.task.is_some() || !self.running.is_empty()
+    }
+
+    /// True when a second Ctrl-C would quit.
+    pub(crate) fn quit_armed(&self, now: Instant) -> bool {
+        self.quit_armed
+            .is_some_and(|at| now.duration_since(at) < QUIT_WINDOW)
+    }
+
+    /// The share of the context window left, if known.
+    pub(crate) fn context_left_percent(&self) -> Option<u8> {
+        let info = self.token_info.as_ref()?;
+        let window = info.model_context_window.or(self.context_window)?;
+        if window <= 0 {
+            return None;
+        }
+        let used = info.last_token_usage.tokens_in_context_window();
+        let left = (window - used).max(0) as f64 / window as f64;
+        Some((left * 100.0).round().clamp(0.0, 100.0) as u8)
+    }
+
+    /// Commits a cell: into the transcript and, rendered, the outbox.
+    pub(crate) fn commit(&mut self, cell: HistoryCell) {
+        self.outbox.extend(cell.display_lines(self.width));
+        self.transcript.push_back(cell);
+        if self.transcript.len() > TRANSCRIPT_CELLS {
+            self.transcript.pop_front();
+        }
+    }
+
+    /// Ends the streaming answer, printing what was not printed yet.
+    fn finish_stream(&mut self) -> Option<String> {
+        let mut stream = self.stream.take()?;
+        if stream.is_empty() {
+            return None;
+        }
+        self.outbox.extend(stream.finish(usize::from(self.width)));
+        let text = stream.text().to_string();
+        self.transcript.push_back(HistoryCell::Agent {
+            markdown: text.clone(),
+        });
+        Some(text)
+    }
+
+    fn finish_running(&mut self) {
+        for mut cell in std::mem::take(&mut self.running) {
+            if cell.result.is_none() {
+                let elapsed = self
+                    .exec_started
+                    .remove(&cell.call_id)
+                    .map(|t| t.elapsed())
+                    .unwrap_or_default();
+                let output = cell.output.join("\n");
+                cell.finish(-1, elapsed, &output);
+            }
+            self.commit(HistoryCell::Exec(cell));
+        }
+        self.exec_started.clear();
+    }
+
+    fn turn_ended(&mut self) {
+        self.finish_stream();
+        self.finish_running();
+        self.task = None;
+        self.reasoning.clear();
+        self.approvals.clear();
+    }
+
+    pub(crate) fn handle_event(&mut self, msg: EventMsg) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(task) = &mut self.task
+            && !matches!(msg, EventMsg::StreamError(_) | EventMsg::TokenCount(_))
+        {
+            task.retry = None;
+        }
+        match msg {
+            EventMsg::SessionConfigured(configured) => self.on_session_configured(configured),
+            EventMsg::TaskStarted(started) => {
+                if started.model_context_window.is_some() {
+                    self.context_window = started.model_context_window;
+                }
+                self.task = Some(TaskStatus {
+                    started: Instant::now(),
+                    header: "Working".to_string(),
+                    retry: None,
+                });
+            }
+            EventMsg::TaskComplete(_) => {
+                let last = self.finish_stream();
+                self.turn_ended();
+                effects.push(Effect::Notify(
+                    NotificationKind::TurnComplete,
+                    last.map(|m| first_line(&m))
+                        .unwrap_or_else(|| "Turn complete".to_string()),
+                ));
+            }
+            EventMsg::TurnAborted(aborted) => {
+                self.turn_ended();
+                if aborted.reason == TurnAbortReason::Interrupted {
+                    self.commit(HistoryCell::Interrupted);
+                }
+                // Queued messages die with the turn; give them back.
+                if !self.queued.is_empty() {
+                    let mut text: Vec<String> = self.queued.drain(..).collect();
+                    if !self.composer.is_empty() {
+                        text.push(self.composer.text().to_string());
+                    }
+                    self.composer.set_text(&text.join("\n"));
+                }
+            }
+            EventMsg::UserMessage(message) => {
+                if self.queued.front() == Some(&message.message) {
+                    self.queued.pop_front();
+                }
+                self.finish_stream();
+                self.commit(HistoryCell::User {
+                    text: message.message,
+                    images: message.images.map_or(0, |i| i.len()),
+                });
+            }
+            EventMsg::AgentMessageDelta(delta) => {
+                let width = usize::from(self.width);
+                let stream = self.stream.get_or_insert_with(MarkdownStream::default);
+                stream.push(&delta.delta);
+                let rows = stream.take_finished_rows(width);
+                self.outbox.extend(rows);
+            }
+            EventMsg::AgentMessage(message) => {
+                if self.stream.as_ref().is_some_and(|s| !s.is_empty()) {
+                    self.finish_stream();
+                } else {
+                    self.stream = None;
+                    self.commit(HistoryCell::Agent {
+                        markdown: message.message,
+                    });
+                }
+            }
+            EventMsg::AgentReasoningDelta(delta) => {
+                self.reasoning.push_str(&delta.delta);
+                if let (Some(task), Some(header)) =
+                    (&mut self.task, reasoning_header(&self.reasoning))
+                {
+                    task.header = header;
+                }
+            }
+            EventMsg::AgentReasoning(reasoning) => {
+                self.reasoning.clear();
+                if !self.display.hide_reasoning {
+                    let header = reasoning_header(&reasoning.text)
+                        .unwrap_or_else(|| first_line(&reasoning.text));
+                    if !header.is_empty() {
+                        self.finish_stream();
+                        self.commit(HistoryCell::Reasoning {
+                            header,
+                            text: reasoning.text,
+                        });
+                    }
+                }
+            }
+            EventMsg::AgentReasoningSectionBreak(_) => self.reasoning.clear(),
+            EventMsg::ExecCommandBegin(begin) => {
+                self.finish_stream();
+                self.exec_started
+                    .insert(begin.call_id.clone(), Instant::now());
+                self.running.push(ExecCell::new(
+                    begin.call_id,
+                    begin.command,
+                    begin.parsed_cmd,
+                ));
+            }
+            EventMsg::ExecCommandOutputDelta(delta) => {
+                if let Some(cell) = self.running.iter_mut().find(|c| c.call_id == delta.call_id) {
+                    cell.push_output(&delta.chunk);
+                }
+            }
+            EventMsg::ExecCommandEnd(end) => {
+                self.exec_started.remove(&end.call_id);
+                if let Some(index) = self.running.iter().position(|c| c.call_id == end.call_id) {
+                    let mut cell = self.running.remove(index);
+                    cell.finish(end.exit_code, end.duration, &end.aggregated_output);
+                    self.commit(HistoryCell::Exec(cell));
+                }
+            }
+            EventMsg::TerminalInteraction(interaction) => {
+                let sent = interaction.stdin.trim_end();
+                if !sent.is_empty() {
+                    self.commit(HistoryCell::Info(format!(
+                        "Sent to process {}: {sent}",
+                        interaction.process_id
+                    )));
+                }
+            }
+            EventMsg::ExecApprovalRequest(request) => {
+                self.finish_stream();
+                effects.push(Effect::Notify(
+                    NotificationKind::ApprovalRequested,
+                    format!(
+                        "Approve `{}`?",
+                        codex_core::display_command(&request.command)
+                    ),
+                ));
+                self.approvals.push(ApprovalRequest {
+                    call_id: request.call_id,
+                    kind: ApprovalKind::Exec {
+                        command: request.command,
+                        cwd: request.cwd,
+                    },
+                    reason: request.reason,
+                });
+            }
+            EventMsg::ApplyPatchApprovalRequest(request) => {
+                self.finish_stream();
+                let files = summarize_changes(&request.changes, &self.settings.cwd);
+                effects.push(Effect::Notify(
+                    NotificationKind::ApprovalRequested,
+                    format!("Approve changes to {} file(s)?", files.len()),
+                ));
+                self.approvals.push(ApprovalRequest {
+                    call_id: request.call_id,
+                    kind: ApprovalKind::Patch {
+                        files,
+                        grant_root: request.grant_root,
+                    },
+                    reason: request.reason,
+                });
+            }
+            EventMsg::PatchApplyBegin(begin) => {
+                self.finish_stream();
+                let files = summarize_changes(&begin.changes, &self.settings.cwd);
+                self.patches.insert(
+                    begin.call_id,
+                    PatchCell {
+                        files,
+                        failure: None,
+                    },
+                );
+            }
+            EventMsg::PatchApplyEnd(end) => {
+                if let Some(mut cell) = self.patches.remove(&end.call_id) {
+                    if !end.success {
+                        let detail = if end.stderr.trim().is_empty() {
+                            end.stdout
+                        } else {
+                            end.stderr
+                        };
+                        cell.failure = Some(detail);
+                    }
+                    self.commit(HistoryCell::Patch(cell));
+                }
+            }
+            EventMsg::PlanUpdate(plan) => {
+                self.finish_stream();
+                self.commit(HistoryCell::Plan(plan));
+            }
+            EventMsg::WebSearchBegin(_) => {
+                if let Some(task) = &mut self.task {
+                    task.header = "Searching the web".to_string();
+                }
+            }
+            EventMsg::WebSearchEnd(search) => {
+                self.finish_stream();
+                self.commit(HistoryCell::WebSearch {
+                    query: search.query,
+                });
+            }
+            EventMsg::ViewImageToolCall(view) => {
+                self.commit(HistoryCell::ViewImage { path: view.path });
+            }
+            EventMsg::Error(error) => {
+                self.finish_stream();
+                self.commit(HistoryCell::Error(error.message));
+            }
+            EventMsg::Warning(warning) => self.commit(HistoryCell::Warning(warning.message)),
+            EventMsg::StreamError(error) => {
+                if let Some(task) = &mut self.task {
+                    task.retry = Some(error.message);
+                }
+            }
+            EventMsg::BackgroundEvent(event) => self.commit(HistoryCell::Info(event.message)),
+            EventMsg::TokenCount(count) => {
+                if let Some(info) = count.info {
+                    self.total_usage = info.total_token_usage;
+                    self.token_info = Some(info);
+                }
+            }
+            EventMsg::GetHistoryEntryResponse(response) => self.composer.on_history_entry(
+                response.log_id,
+                response.offset,
+                response.entry.map(|e| e.text),
+            ),
+            EventMsg::ContextCompacted(_) => {
+                self.commit(HistoryCell::Info("Context compacted".to_string()));
+            }
+            EventMsg::ShutdownComplete => effects.push(Effect::Quit),
+            _ => {}
+        }
+        effects
+    }
+
+    fn on_session_configured(&mut self, configured: SessionConfiguredEvent) {
+        let resumed = configured.initial_messages.is_some();
+        self.session_id = Some(configured.session_id.to_string());
+        self.rollout_path = configured.rollout_path.clone();
+        self.settings.model = configured.model.clone();
+        self.settings.effort = configured.reasoning_effort;
+        self.settings.approval = configured.approval_policy;
+        self.settings.sandbox = configured.sandbox_policy.clone();
+        if !configured.cwd.as_os_str().is_empty() {
+            self.settings.cwd = configured.cwd.clone();
+        }
+        let history = PromptHistory::new(configured.history_log_id, configured.history_entry_count);
+        self.composer = Composer::new(history, "Ask Codex to do anything");
+        if !self.header_shown {
+            self.header_shown = true;
+            self.commit(HistoryCell::SessionHeader(SessionInfo {
+                model: configured.model.clone(),
+                effort: configured.reasoning_effort.map(|e| e.to_string()),
+                cwd: self.settings.cwd.clone(),
+                approval: configured.approval_policy.to_string(),
+                sandbox: configured.sandbox_policy.to_string(),
+                session_id: configured.session_id.to_string(),
+                resumed,
+            }));
+        }
+        for msg in configured.initial_messages.unwrap_or_default() {
+            match msg {
+                EventMsg::UserMessage(m) => self.commit(HistoryCell::User {
+                    text: m.message,
+                    images: m.images.map_or(0, |i| i.len()),
+                }),
+                EventMsg::AgentMessage(m) => self.commit(HistoryCell::Agent {
+                    markdown: m.message,
+                }),
+                EventMsg::AgentReasoning(r) if !self.display.hide_reasoning => {
+                    if let Some(header) = reasoning_header(&r.text) {
+                        self.commit(HistoryCell::Reasoning {
+                            header,
+                            text: r.text,
+                        });
+                    }
+                }
+                EventMsg::TurnAborted(a) if a.reason == TurnAbortReason::Interrupted => {
+                    self.commit(HistoryCell::Interrupted);
+                }
+                EventMsg::TokenCount(count) => {
+                    if let Some(info) = count.info {
+                        self.total_usage = info.total_token_usage;
+                        self.token_info = Some(info);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if resumed {
+            self.commit(HistoryCell::Info("Resumed the session above.".to_string()));
+        }
+    }
+
+    /// The ops that send `text` as the person's message: a new turn, or
+    /// input joining the running one (shown as queued until it joins).
+    pub(crate) fn submit_text(&mut self, text: String, images: Vec<PathBuf>) -> Vec<Effect> {
+        let mut items: Vec<UserInput> = images
+            .into_iter()
+            .map(|path| UserInput::LocalImage { path })
+            .collect();
+        items.push(UserInput::Text { text: text.clone() });
+        let mut effects = vec![Effect::Op(Op::AddToHistory { text: text.clone() })];
+        if self.task.is_some() {
+            self.queued.push_back(text);
+            effects.push(Effect::Op(Op::UserInput {
+                items,
+                final_output_json_schema: None,
+            }));
+        } else {
+            let s = &self.settings;
+            effects.push(Effect::Op(Op::UserTurn {
+                items,
+                cwd: s.cwd.clone(),
+                approval_policy: s.approval,
+                sandbox_policy: s.sandbox.clone(),
+                model: s.model.clone(),
+                effort: s.effort,
+                summary: s.summary,
+                final_output_json_schema: None,
+            }));
+        }
+        effects
+    }
+
+    pub(crate) fn handle_paste(&mut self, text: &str) {
+        if !self.approvals.is_open() {
+            self.composer.handle_paste(text);
+        }
+    }
+
+    pub(crate) fn handle_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        if self.approvals.is_open() {
+            return match self.approvals.handle_key(key) {
+                Some(answer) => self.answered(answer),
+                None => Vec::new(),
+            };
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => {
+                if !self.composer.is_empty() {
+                    self.composer.clear();
+                    return Vec::new();
+                }
+                if self.task.is_some() {
+                    return vec![Effect::Op(Op::Interrupt)];
+                }
+                if self.quit_armed(now) {
+                    return vec![Effect::Quit];
+                }
+                self.quit_armed = Some(now);
+                Vec::new()
+            }
+            KeyCode::Char('d') if ctrl && self.composer.is_empty() => vec![Effect::Quit],
+            KeyCode::Esc if self.task.is_some() => vec![Effect::Op(Op::Interrupt)],
+            _ => {
+                self.quit_armed = None;
+                match self.composer.handle_key(key) {
+                    ComposerEvent::Submit(text) => self.submit_text(text, Vec::new()),
+                    ComposerEvent::FetchHistory { offset, log_id } => {
+                        vec![Effect::Op(Op::GetHistoryEntryRequest { offset, log_id })]
+                    }
+                    ComposerEvent::Changed | ComposerEvent::Ignored => Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn answered(&mut self, answer: Answer) -> Vec<Effect> {
+        let Answer { request, decision } = answer;
+        let approved = matches!(
+            decision,
+            ReviewDecision::Approved | ReviewDecision::ApprovedForSession
+        );
+        let subject = match &request.kind {
+            ApprovalKind::Exec { command, .. } => {
+                format!("run `{}`", codex_core::display_command(command))
+            }
+            ApprovalKind::Patch { files, .. } => {
+                let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+                format!("edit {}", names.join(", "))
+            }
+        };
+        let summary = match decision {
+            ReviewDecision::Approved => format!("You approved Codex to {subject}"),
+            ReviewDecision::ApprovedForSession => {
+                format!("You approved Codex to {subject} for this session")
+            }
+            ReviewDecision::Denied => format!("You did not approve Codex to {subject}"),
+            ReviewDecision::Abort => {
+                format!("You did not approve Codex to {subject}; tell it what to do instead")
+            }
+        };
+        self.commit(HistoryCell::Decision { approved, summary });
+        let op = match request.kind {
+            ApprovalKind::Exec { .. } => Op::ExecApproval {
+                id: request.call_id,
+                decision,
+            },
+            ApprovalKind::Patch { .. } => Op::PatchApproval {
+                id: request.call_id,
+                decision,
+            },
+        };
+        vec![Effect::Op(op)]
+    }
+}
+
+/// The bold header a reasoning summary starts with (`**Inspecting files**`).
+pub(crate) fn reasoning_header(text: &str) -> Option<String> {
+    let start = text.find("**")? + 2;
+    let end = text[start..].find("**")? + start;
+    let header = text[start..end].trim();
+    (!header.is_empty()).then(|| header.to_string())
+}
+
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let mut line: String = line.trim().chars().take(120).collect();
+    if line.len() < text.trim().len() && !line.ends_with('…') && text.trim().lines().count() > 1 {
+        line.push('…');
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests;

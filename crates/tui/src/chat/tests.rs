@@ -1,0 +1,412 @@
+//! The chat's behaviour (events and keys in, effects out) and snapshots
+//! of the live area: idle, working, queued, approvals, streaming, quitting,
+//! at 80 and 120 columns and after a resize.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use codex_protocol::ThreadId;
+use codex_protocol::protocol::{
+    AgentMessageDeltaEvent, AgentMessageEvent, ApplyPatchApprovalRequestEvent,
+    ExecApprovalRequestEvent, ExecCommandBeginEvent, ExecCommandEndEvent,
+    ExecCommandOutputDeltaEvent, ExecOutputStream, FileChange, StreamErrorEvent, TaskCompleteEvent,
+    TaskStartedEvent, TokenCountEvent, TurnAbortedEvent, UserMessageEvent,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use pretty_assertions::assert_eq;
+
+use super::*;
+use crate::live::render_live;
+use crate::test_util::{buffer_text, lines_text};
+
+fn settings() -> TurnSettings {
+    TurnSettings {
+        cwd: PathBuf::from("/repo"),
+        approval: AskForApproval::OnRequest,
+        sandbox: SandboxPolicy::new_workspace_write(),
+        model: "gpt-5.5".into(),
+        effort: Some(ReasoningEffort::Medium),
+        summary: ReasoningSummary::Auto,
+    }
+}
+
+fn chat(width: u16) -> ChatState {
+    let mut chat = ChatState::new(
+        settings(),
+        DisplayOptions {
+            hide_reasoning: false,
+            animations: true,
+        },
+        width,
+    );
+    chat.handle_event(EventMsg::SessionConfigured(SessionConfiguredEvent {
+        session_id: ThreadId::new(),
+        model: "gpt-5.5".into(),
+        model_provider_id: "openai".into(),
+        approval_policy: AskForApproval::OnRequest,
+        sandbox_policy: SandboxPolicy::new_workspace_write(),
+        cwd: PathBuf::from("/repo"),
+        reasoning_effort: Some(ReasoningEffort::Medium),
+        history_log_id: 1,
+        history_entry_count: 0,
+        initial_messages: None,
+        rollout_path: Some(PathBuf::from("/home/.codex/sessions/x.jsonl")),
+    }));
+    chat.take_outbox();
+    chat
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::from(code)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn typed(chat: &mut ChatState, text: &str) {
+    for c in text.chars() {
+        chat.handle_key(key(KeyCode::Char(c)), Instant::now());
+    }
+}
+
+fn started(chat: &mut ChatState) {
+    chat.handle_event(EventMsg::TaskStarted(TaskStartedEvent {
+        turn_id: "1".into(),
+        model_context_window: Some(200_000),
+    }));
+}
+
+fn outbox_text(chat: &mut ChatState) -> String {
+    lines_text(&chat.take_outbox())
+}
+
+/// The live area with the clock three seconds into the turn.
+fn live(chat: &mut ChatState, width: u16, height: u16) -> String {
+    let now = chat
+        .task
+        .as_ref()
+        .map_or_else(Instant::now, |t| t.started + Duration::from_secs(3));
+    for started in chat.exec_started.values_mut() {
+        *started = now - Duration::from_secs(2);
+    }
+    buffer_text(&render_live(chat, width, height, now))
+}
+
+fn ops(effects: &[Effect]) -> Vec<&Op> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Op(op) => Some(op),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn enter_starts_a_turn_with_the_sessions_settings_and_records_history() {
+    let mut chat = chat(80);
+    typed(&mut chat, "fix it");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    let ops = ops(&effects);
+    assert_eq!(
+        ops[0],
+        &Op::AddToHistory {
+            text: "fix it".into()
+        }
+    );
+    let Op::UserTurn {
+        items,
+        cwd,
+        model,
+        effort,
+        ..
+    } = ops[1]
+    else {
+        panic!("{ops:?}")
+    };
+    assert_eq!(
+        items,
+        &vec![UserInput::Text {
+            text: "fix it".into()
+        }]
+    );
+    assert_eq!(cwd, &PathBuf::from("/repo"));
+    assert_eq!(model, "gpt-5.5");
+    assert_eq!(effort, &Some(ReasoningEffort::Medium));
+}
+
+#[test]
+fn a_message_typed_while_working_is_queued_until_it_joins() {
+    let mut chat = chat(80);
+    started(&mut chat);
+    typed(&mut chat, "also this");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert!(matches!(ops(&effects)[1], Op::UserInput { .. }));
+    assert_eq!(chat.queued, vec!["also this".to_string()]);
+    assert_snapshot!("live_queued_80", live(&mut chat, 80, 20));
+    chat.handle_event(EventMsg::UserMessage(UserMessageEvent {
+        message: "also this".into(),
+        images: None,
+    }));
+    assert!(chat.queued.is_empty());
+    assert_eq!(outbox_text(&mut chat), "\n› also this");
+}
+
+#[test]
+fn an_interrupted_turn_gives_queued_messages_back() {
+    let mut chat = chat(80);
+    started(&mut chat);
+    typed(&mut chat, "queued one");
+    chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_eq!(
+        ops(&chat.handle_key(key(KeyCode::Esc), Instant::now())),
+        vec![&Op::Interrupt]
+    );
+    chat.handle_event(EventMsg::TurnAborted(TurnAbortedEvent {
+        reason: TurnAbortReason::Interrupted,
+    }));
+    assert!(chat.task.is_none());
+    assert_eq!(chat.composer.text(), "queued one");
+    assert!(outbox_text(&mut chat).contains("Interrupted"));
+}
+
+#[test]
+fn ctrl_c_clears_then_interrupts_then_quits_on_a_second_press() {
+    let mut chat = chat(80);
+    let now = Instant::now();
+    typed(&mut chat, "draft");
+    assert!(chat.handle_key(ctrl('c'), now).is_empty());
+    assert!(chat.composer.is_empty());
+    started(&mut chat);
+    assert_eq!(ops(&chat.handle_key(ctrl('c'), now)), vec![&Op::Interrupt]);
+    chat.handle_event(EventMsg::TurnAborted(TurnAbortedEvent {
+        reason: TurnAbortReason::Interrupted,
+    }));
+    assert!(chat.handle_key(ctrl('c'), now).is_empty());
+    assert!(chat.quit_armed(now));
+    assert_snapshot!("live_quit_armed_80", live(&mut chat, 80, 10));
+    assert_eq!(chat.handle_key(ctrl('c'), now), vec![Effect::Quit]);
+    // Long after the first press, it arms again instead.
+    let mut chat2 = self::chat(80);
+    chat2.handle_key(ctrl('c'), now);
+    assert!(
+        chat2
+            .handle_key(ctrl('c'), now + Duration::from_secs(5))
+            .is_empty()
+    );
+    // Ctrl-D quits from an empty composer only.
+    typed(&mut chat2, "x");
+    assert!(chat2.handle_key(ctrl('d'), now).is_empty());
+    chat2.composer.clear();
+    assert_eq!(chat2.handle_key(ctrl('d'), now), vec![Effect::Quit]);
+}
+
+#[test]
+fn streamed_answers_are_committed_line_by_line() {
+    let mut chat = chat(80);
+    started(&mut chat);
+    for delta in ["Here is ", "the plan:\n\n- read", " the code\n- fix"] {
+        chat.handle_event(EventMsg::AgentMessageDelta(AgentMessageDeltaEvent {
+            delta: delta.into(),
+        }));
+    }
+    assert_eq!(
+        outbox_text(&mut chat),
+        "\n• Here is the plan:\n\n  - read the code"
+    );
+    assert_snapshot!("live_streaming_80", live(&mut chat, 80, 20));
+    chat.handle_event(EventMsg::AgentMessage(AgentMessageEvent {
+        message: "Here is the plan:\n\n- read the code\n- fix".into(),
+    }));
+    assert_eq!(outbox_text(&mut chat), "  - fix");
+    let effects = chat.handle_event(EventMsg::TaskComplete(TaskCompleteEvent {
+        turn_id: "1".into(),
+        last_agent_message: None,
+    }));
+    assert!(matches!(
+        effects[0],
+        Effect::Notify(NotificationKind::TurnComplete, _)
+    ));
+    assert!(matches!(
+        chat.transcript().last(),
+        Some(HistoryCell::Agent { .. })
+    ));
+}
+
+#[test]
+fn running_commands_and_the_retry_state_are_live() {
+    let mut chat = chat(80);
+    started(&mut chat);
+    chat.handle_event(EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
+        call_id: "c1".into(),
+        command: vec!["bash".into(), "-lc".into(), "cargo build".into()],
+        cwd: PathBuf::from("/repo"),
+        parsed_cmd: Vec::new(),
+        process_id: None,
+    }));
+    chat.handle_event(EventMsg::ExecCommandOutputDelta(
+        ExecCommandOutputDeltaEvent {
+            call_id: "c1".into(),
+            stream: ExecOutputStream::Stdout,
+            chunk: "Compiling a\nCompiling b\n".into(),
+        },
+    ));
+    chat.handle_event(EventMsg::StreamError(StreamErrorEvent {
+        message: "Reconnecting... 2/5".into(),
+    }));
+    chat.handle_event(EventMsg::TokenCount(TokenCountEvent {
+        info: Some(TokenUsageInfo {
+            total_token_usage: TokenUsage::default(),
+            last_token_usage: TokenUsage {
+                input_tokens: 50_000,
+                total_tokens: 50_000,
+                ..TokenUsage::default()
+            },
+            model_context_window: Some(200_000),
+        }),
+        rate_limits: None,
+    }));
+    assert_snapshot!("live_running_80", live(&mut chat, 80, 20));
+    assert_snapshot!("live_running_120", live(&mut chat, 120, 20));
+    chat.handle_event(EventMsg::ExecCommandEnd(ExecCommandEndEvent {
+        call_id: "c1".into(),
+        stdout: String::new(),
+        stderr: String::new(),
+        aggregated_output: "Compiling a\nCompiling b\nFinished\n".into(),
+        exit_code: 0,
+        duration: Duration::from_millis(2500),
+        formatted_output: String::new(),
+        process_id: None,
+    }));
+    assert!(chat.running.is_empty());
+    assert!(outbox_text(&mut chat).contains("• Ran cargo build"));
+}
+
+#[test]
+fn approvals_take_the_keyboard_and_answer_in_order() {
+    let mut chat = chat(80);
+    started(&mut chat);
+    let effects = chat.handle_event(EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
+        call_id: "c1".into(),
+        command: vec!["bash".into(), "-lc".into(), "rm -rf target".into()],
+        cwd: PathBuf::from("/repo"),
+        reason: Some("clean the build".into()),
+        parsed_cmd: Vec::new(),
+    }));
+    assert!(matches!(
+        effects[0],
+        Effect::Notify(NotificationKind::ApprovalRequested, _)
+    ));
+    let mut changes = HashMap::new();
+    changes.insert(
+        PathBuf::from("/repo/src/a.rs"),
+        FileChange::Update {
+            unified_diff: "@@ -1,2 +1,2 @@\n keep\n-old\n+new\n".into(),
+            move_path: None,
+        },
+    );
+    chat.handle_event(EventMsg::ApplyPatchApprovalRequest(
+        ApplyPatchApprovalRequestEvent {
+            call_id: "p1".into(),
+            changes,
+            reason: None,
+            grant_root: None,
+        },
+    ));
+    assert_snapshot!("live_exec_approval_80", live(&mut chat, 80, 30));
+    assert_snapshot!("live_exec_approval_120", live(&mut chat, 120, 30));
+    // Typing goes to the prompt, not the composer.
+    assert!(
+        chat.handle_key(key(KeyCode::Char('x')), Instant::now())
+            .is_empty()
+    );
+    assert!(chat.composer.is_empty());
+    let effects = chat.handle_key(key(KeyCode::Char('y')), Instant::now());
+    assert_eq!(
+        ops(&effects),
+        vec![&Op::ExecApproval {
+            id: "c1".into(),
+            decision: ReviewDecision::Approved
+        }]
+    );
+    assert_snapshot!("live_patch_approval_80", live(&mut chat, 80, 30));
+    let effects = chat.handle_key(key(KeyCode::Esc), Instant::now());
+    assert_eq!(
+        ops(&effects),
+        vec![&Op::PatchApproval {
+            id: "p1".into(),
+            decision: ReviewDecision::Denied
+        }]
+    );
+    let text = outbox_text(&mut chat);
+    assert!(
+        text.contains("✔ You approved Codex to run `rm -rf target`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ You did not approve Codex to edit src/a.rs"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_idle_live_area_at_two_widths_and_after_a_resize() {
+    let mut chat = chat(80);
+    typed(
+        &mut chat,
+        "a draft that is long enough to wrap once the terminal becomes narrow",
+    );
+    assert_snapshot!("live_idle_80", live(&mut chat, 80, 10));
+    assert_snapshot!("live_idle_120", live(&mut chat, 120, 10));
+    chat.width = 40;
+    assert_snapshot!("live_idle_resized_40", live(&mut chat, 40, 10));
+}
+
+#[test]
+fn a_resumed_session_replays_its_messages() {
+    let mut chat = ChatState::new(
+        settings(),
+        DisplayOptions {
+            hide_reasoning: false,
+            animations: true,
+        },
+        80,
+    );
+    chat.handle_event(EventMsg::SessionConfigured(SessionConfiguredEvent {
+        session_id: ThreadId::new(),
+        model: "gpt-5.5".into(),
+        model_provider_id: "openai".into(),
+        approval_policy: AskForApproval::OnRequest,
+        sandbox_policy: SandboxPolicy::ReadOnly,
+        cwd: PathBuf::from("/repo"),
+        reasoning_effort: None,
+        history_log_id: 1,
+        history_entry_count: 3,
+        initial_messages: Some(vec![
+            EventMsg::UserMessage(UserMessageEvent {
+                message: "earlier question".into(),
+                images: None,
+            }),
+            EventMsg::AgentMessage(AgentMessageEvent {
+                message: "earlier answer".into(),
+            }),
+        ]),
+        rollout_path: None,
+    }));
+    let text = outbox_text(&mut chat);
+    assert!(text.contains("· resumed"), "{text}");
+    assert!(text.contains("› earlier question"), "{text}");
+    assert!(text.contains("• earlier answer"), "{text}");
+    // History navigation reaches into the file.
+    let effects = chat.handle_key(key(KeyCode::Up), Instant::now());
+    assert_eq!(
+        ops(&effects),
+        vec![&Op::GetHistoryEntryRequest {
+            offset: 2,
+            log_id: 1
+        }]
+    );
+}

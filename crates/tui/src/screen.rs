@@ -1,0 +1,318 @@
+//! The screen: history printed into the terminal's own scrollback, and a
+//! live area under it that is redrawn.
+//!
+//! # Inline mode (the default)
+//!
+//! Finished history lines are printed once, as ordinary output: the terminal
+//! scrolls them up and keeps them, so its scrolling, search and copy work,
+//! and tmux and Zellij keep them in their history. Only the live area
+//! (streaming message, running commands, status, composer, footer) is
+//! redrawn, row by row where a row changed.
+//!
+//! The hardware cursor is hidden and always parked at the first column of
+//! the live area's first row; every move is relative to it and no absolute
+//! row is ever used. That is what keeps a resize clean: when the terminal
+//! reflows its contents it carries the cursor along, so after any resize the
+//! cursor still marks the top of the (old, possibly re-wrapped) live area,
+//! and "erase to the end of the screen" from there removes all of it before
+//! it is drawn again at the new width. History above the cursor is never
+//! touched, so no line is printed twice or erased. (The composer draws its
+//! own cursor.) Autowrap is off while codex runs, so a row drawn for the
+//! old width in the moment before a resize is reported is cut rather than
+//! wrapped, and the live area never takes more rows than were drawn.
+//!
+//! # Alternate-screen mode
+//!
+//! `tui.alternate_screen = "always"`: the whole screen is ours and is drawn
+//! as one frame; the transcript above the live area is drawn by the app.
+//!
+//! Every frame is one write between "begin/end synchronized update", so
+//! terminals that support it show no half-drawn frame.
+
+use std::io::{self, Write};
+
+use ratatui::buffer::Buffer;
+use ratatui::text::Line;
+
+use crate::ansi::{buffer_row_bytes, line_bytes};
+
+const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
+const END_SYNC: &[u8] = b"\x1b[?2026l";
+const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+
+/// Where history goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenMode {
+    /// Into the terminal's scrollback.
+    Inline,
+    /// Onto the alternate screen, drawn by the app.
+    Alternate,
+}
+
+pub struct Screen<W: Write> {
+    out: W,
+    width: u16,
+    height: u16,
+    mode: ScreenMode,
+    /// The rows of the last frame, as written (the live area in inline mode,
+    /// the whole screen in alternate mode).
+    rows: Vec<Vec<u8>>,
+    /// The next frame redraws every row.
+    full: bool,
+}
+
+impl<W: Write> Screen<W> {
+    pub fn new(out: W, width: u16, height: u16, mode: ScreenMode) -> Self {
+        Self {
+            out,
+            width: width.max(1),
+            height: height.max(1),
+            mode,
+            rows: Vec::new(),
+            full: true,
+        }
+    }
+
+    pub fn mode(&self) -> ScreenMode {
+        self.mode
+    }
+
+    pub fn width(&self) -> u16 {
+        self.width
+    }
+
+    pub fn height(&self) -> u16 {
+        self.height
+    }
+
+    /// The terminal changed size: the next frame is drawn whole.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.width = width.max(1);
+        self.height = height.max(1);
+        self.full = true;
+    }
+
+    /// The tallest live area that fits.
+    pub fn max_live_height(&self) -> u16 {
+        self.height
+    }
+
+    /// Inline mode: prints `history` above the live area, then draws `live`
+    /// (whose width must be the screen's; taller than the screen is cut).
+    pub fn draw_inline(&mut self, history: &[Line<'_>], live: &Buffer) -> io::Result<()> {
+        let height = live.area.height.min(self.height);
+        let rows: Vec<Vec<u8>> = (0..height)
+            .map(|y| buffer_row_bytes(live, live.area.top() + y))
+            .collect();
+        let mut frame = Vec::with_capacity(4096);
+        frame.extend_from_slice(BEGIN_SYNC);
+        frame.extend_from_slice(HIDE_CURSOR);
+        if !history.is_empty() || self.full || rows.len() != self.rows.len() {
+            // From the top of the live area: erase it, print the history (the
+            // terminal scrolls as needed), then the live area below it.
+            frame.extend_from_slice(b"\r\x1b[J");
+            for line in history {
+                frame.extend_from_slice(&line_bytes(line));
+                frame.extend_from_slice(b"\r\n");
+            }
+            for (index, row) in rows.iter().enumerate() {
+                if index > 0 {
+                    frame.extend_from_slice(b"\r\n");
+                }
+                frame.extend_from_slice(row);
+            }
+            park(&mut frame, rows.len());
+        } else {
+            for (index, row) in rows.iter().enumerate() {
+                if self.rows.get(index) == Some(row) {
+                    continue;
+                }
+                if index > 0 {
+                    frame.extend_from_slice(format!("\x1b[{index}B").as_bytes());
+                }
+                frame.extend_from_slice(b"\r");
+                frame.extend_from_slice(row);
+                frame.extend_from_slice(b"\r");
+                if index > 0 {
+                    frame.extend_from_slice(format!("\x1b[{index}A").as_bytes());
+                }
+            }
+        }
+        frame.extend_from_slice(END_SYNC);
+        self.out.write_all(&frame)?;
+        self.out.flush()?;
+        self.rows = rows;
+        self.full = false;
+        Ok(())
+    }
+
+    /// Alternate mode: draws `frame` over the whole screen.
+    pub fn draw_full(&mut self, frame_buf: &Buffer) -> io::Result<()> {
+        let height = frame_buf.area.height.min(self.height);
+        let rows: Vec<Vec<u8>> = (0..height)
+            .map(|y| buffer_row_bytes(frame_buf, frame_buf.area.top() + y))
+            .collect();
+        let mut frame = Vec::with_capacity(8192);
+        frame.extend_from_slice(BEGIN_SYNC);
+        frame.extend_from_slice(HIDE_CURSOR);
+        if self.full {
+            frame.extend_from_slice(b"\x1b[H\x1b[2J");
+        }
+        for (index, row) in rows.iter().enumerate() {
+            if !self.full && self.rows.get(index) == Some(row) {
+                continue;
+            }
+            frame.extend_from_slice(format!("\x1b[{};1H", index + 1).as_bytes());
+            frame.extend_from_slice(row);
+        }
+        if rows.len() < self.rows.len() {
+            frame.extend_from_slice(format!("\x1b[{};1H\x1b[J", rows.len() + 1).as_bytes());
+        }
+        frame.extend_from_slice(END_SYNC);
+        self.out.write_all(&frame)?;
+        self.out.flush()?;
+        self.rows = rows;
+        self.full = false;
+        Ok(())
+    }
+
+    /// Inline mode: prints `history` and erases the live area, leaving the
+    /// cursor where the next shell prompt goes (used when leaving).
+    pub fn finish_inline(&mut self, history: &[Line<'_>]) -> io::Result<()> {
+        let mut frame = Vec::new();
+        frame.extend_from_slice(BEGIN_SYNC);
+        frame.extend_from_slice(b"\r\x1b[J");
+        for line in history {
+            frame.extend_from_slice(&line_bytes(line));
+            frame.extend_from_slice(b"\r\n");
+        }
+        frame.extend_from_slice(END_SYNC);
+        self.out.write_all(&frame)?;
+        self.out.flush()?;
+        self.rows.clear();
+        self.full = true;
+        Ok(())
+    }
+
+    /// Writes raw bytes (an OSC 9 notification) between frames.
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.out.flush()
+    }
+
+    /// The next frame is drawn whole (after the terminal was handed to
+    /// another program).
+    pub fn invalidate(&mut self) {
+        self.full = true;
+    }
+
+    #[cfg(test)]
+    pub fn output(&self) -> &W {
+        &self.out
+    }
+}
+
+/// Moves from the last row drawn back to the top of the live area.
+fn park(frame: &mut Vec<u8>, rows: usize) {
+    frame.extend_from_slice(b"\r");
+    if rows > 1 {
+        frame.extend_from_slice(format!("\x1b[{}A", rows - 1).as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use ratatui::layout::Rect;
+
+    fn live(width: u16, rows: &[&str]) -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(0, 0, width, rows.len() as u16));
+        for (y, row) in rows.iter().enumerate() {
+            buf.set_string(0, y as u16, row, ratatui::style::Style::default());
+        }
+        buf
+    }
+
+    /// Feeds everything written so far to a terminal emulator.
+    fn emulate(screen: &Screen<Vec<u8>>, rows: u16, cols: u16) -> vt100::Parser {
+        let mut parser = vt100::Parser::new(rows, cols, 100);
+        parser.process(screen.output());
+        parser
+    }
+
+    fn screen_rows(parser: &vt100::Parser) -> Vec<String> {
+        parser.screen().rows(0, parser.screen().size().1).collect()
+    }
+
+    #[test]
+    fn history_scrolls_into_the_scrollback_and_the_live_area_follows() {
+        let mut screen = Screen::new(Vec::new(), 20, 4, ScreenMode::Inline);
+        screen.draw_inline(&[], &live(20, &["> typing"])).unwrap();
+        let lines: Vec<Line<'_>> = (1..=5).map(|i| Line::from(format!("line {i}"))).collect();
+        screen
+            .draw_inline(&lines, &live(20, &["status", "> typing"]))
+            .unwrap();
+        let mut parser = emulate(&screen, 4, 20);
+        assert_eq!(
+            screen_rows(&parser),
+            vec!["line 4", "line 5", "status", "> typing"]
+        );
+        parser.screen_mut().set_scrollback(3);
+        assert_eq!(screen_rows(&parser)[..3], ["line 1", "line 2", "line 3"]);
+    }
+
+    #[test]
+    fn unchanged_rows_are_not_rewritten() {
+        let mut screen = Screen::new(Vec::new(), 20, 6, ScreenMode::Inline);
+        screen
+            .draw_inline(&[], &live(20, &["a", "b", "c"]))
+            .unwrap();
+        let before = screen.output().len();
+        screen
+            .draw_inline(&[], &live(20, &["a", "B", "c"]))
+            .unwrap();
+        let frame = String::from_utf8_lossy(&screen.output()[before..]).to_string();
+        assert!(frame.contains('B'));
+        assert!(!frame.contains('a') && !frame.contains('c'), "{frame:?}");
+        assert_eq!(screen_rows(&emulate(&screen, 6, 20))[..3], ["a", "B", "c"]);
+    }
+
+    #[test]
+    fn a_shrinking_live_area_leaves_nothing_behind() {
+        let mut screen = Screen::new(Vec::new(), 20, 6, ScreenMode::Inline);
+        screen
+            .draw_inline(&[Line::from("kept")], &live(20, &["1", "2", "3", "4"]))
+            .unwrap();
+        screen.draw_inline(&[], &live(20, &["only"])).unwrap();
+        assert_eq!(
+            screen_rows(&emulate(&screen, 6, 20)),
+            vec!["kept", "only", "", "", "", ""]
+        );
+    }
+
+    #[test]
+    fn after_a_resize_the_live_area_is_redrawn_from_its_top() {
+        let mut screen = Screen::new(Vec::new(), 30, 5, ScreenMode::Inline);
+        screen
+            .draw_inline(
+                &[Line::from("history")],
+                &live(30, &["status line that is long", "> x"]),
+            )
+            .unwrap();
+        let mut parser = emulate(&screen, 5, 30);
+        // The terminal gets narrower (this emulator truncates rather than
+        // reflows); the cursor stays at the top of the live area.
+        parser.screen_mut().set_size(5, 12);
+        let before = screen.output().len();
+        screen.resize(12, 5);
+        screen
+            .draw_inline(&[], &live(12, &["status", "> x"]))
+            .unwrap();
+        parser.process(&screen.output()[before..]);
+        assert_eq!(
+            screen_rows(&parser),
+            vec!["history", "status", "> x", "", ""]
+        );
+    }
+}

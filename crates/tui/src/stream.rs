@@ -1,0 +1,138 @@
+//! An answer arriving as deltas: committed to the history line by line,
+//! its unfinished tail shown in the live area.
+//!
+//! Only text up to the last newline is committed: a finished source line
+//! renders the same however the message goes on (soft line breaks are kept
+//! as line breaks, so a paragraph does not re-flow under rows already
+//! printed). The rows of the finished part are rendered again as it grows
+//! and the ones not yet printed are handed out; the rest of the message,
+//! unfinished line included, is what the live area shows.
+
+use ratatui::text::Line;
+
+use crate::cells::agent_lines;
+
+/// An answer's rows: a blank row to separate it, then the message.
+fn rows(text: &str, width: usize) -> Vec<Line<'static>> {
+    let mut rows = vec![Line::default()];
+    rows.extend(agent_lines(text, width, true));
+    rows
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct MarkdownStream {
+    source: String,
+    /// Bytes of `source` (whole lines) whose rows have all been committed.
+    committed_bytes: usize,
+    /// How many rows those bytes render to at `committed_width`.
+    committed_rows: usize,
+    committed_width: usize,
+}
+
+impl MarkdownStream {
+    pub(crate) fn push(&mut self, delta: &str) {
+        self.source.push_str(delta);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.source
+    }
+
+    /// Rows committed so far, re-counted if the width changed.
+    fn rows_done(&mut self, width: usize) -> usize {
+        if width != self.committed_width {
+            self.committed_rows = if self.committed_bytes == 0 {
+                0
+            } else {
+                rows(&self.source[..self.committed_bytes], width).len()
+            };
+            self.committed_width = width;
+        }
+        self.committed_rows
+    }
+
+    /// Rows of finished lines not yet committed.
+    pub(crate) fn take_finished_rows(&mut self, width: usize) -> Vec<Line<'static>> {
+        let Some(end) = self.source.rfind('\n').map(|i| i + 1) else {
+            return Vec::new();
+        };
+        if end <= self.committed_bytes {
+            return Vec::new();
+        }
+        let done = self.rows_done(width);
+        let rows = rows(&self.source[..end], width);
+        self.committed_bytes = end;
+        self.committed_rows = rows.len();
+        rows.into_iter().skip(done).collect()
+    }
+
+    /// The rows not committed yet, unfinished line included (for the live area).
+    pub(crate) fn pending_rows(&mut self, width: usize) -> Vec<Line<'static>> {
+        if self.source.len() == self.committed_bytes {
+            return Vec::new();
+        }
+        let done = self.rows_done(width);
+        rows(&self.source, width).into_iter().skip(done).collect()
+    }
+
+    /// Everything not committed yet; the stream is done.
+    pub(crate) fn finish(&mut self, width: usize) -> Vec<Line<'static>> {
+        let rows = self.pending_rows(width);
+        self.committed_bytes = self.source.len();
+        self.committed_rows += rows.len();
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wrap::line_text;
+    use pretty_assertions::assert_eq;
+
+    fn texts(lines: Vec<Line<'static>>) -> Vec<String> {
+        lines.iter().map(line_text).collect()
+    }
+
+    #[test]
+    fn finished_lines_are_committed_once_and_the_tail_stays_live() {
+        let mut stream = MarkdownStream::default();
+        stream.push("Hello wor");
+        assert!(stream.take_finished_rows(40).is_empty());
+        assert_eq!(texts(stream.pending_rows(40)), vec!["", "• Hello wor"]);
+        stream.push("ld\n\n- a");
+        assert_eq!(
+            texts(stream.take_finished_rows(40)),
+            vec!["", "• Hello world"]
+        );
+        assert_eq!(texts(stream.pending_rows(40)), vec!["  ", "  - a"]);
+        stream.push("\n- b\n");
+        assert_eq!(
+            texts(stream.take_finished_rows(40)),
+            vec!["  ", "  - a", "  - b"]
+        );
+        assert!(stream.take_finished_rows(40).is_empty());
+        assert!(stream.finish(40).is_empty());
+    }
+
+    #[test]
+    fn every_row_is_committed_exactly_once_at_any_chunking() {
+        let text = "# Plan\n\nFirst **bold** line\nsecond line\n\n```\ncode\n```\n\n1. one\n2. two\n\nDone.";
+        let whole = texts(rows(text, 30));
+        for chunk in [1, 3, 7, 50] {
+            let mut stream = MarkdownStream::default();
+            let mut rows = Vec::new();
+            let chars: Vec<char> = text.chars().collect();
+            for piece in chars.chunks(chunk) {
+                stream.push(&piece.iter().collect::<String>());
+                rows.extend(texts(stream.take_finished_rows(30)));
+            }
+            rows.extend(texts(stream.finish(30)));
+            assert_eq!(rows, whole, "chunk size {chunk}");
+        }
+    }
+}
