@@ -8,7 +8,7 @@ use codex_config::CliOverrides;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
-use crate::{debug_config, debug_logs, debug_models, login, sandbox_cmd};
+use crate::{debug_config, debug_logs, debug_mcp, debug_models, login, mcp_cmd, sandbox_cmd};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
@@ -144,6 +144,15 @@ enum Command {
 
     /// Start a new session from a recorded one, which stays as it was.
     Fork(SessionArgs),
+
+    /// Manage the MCP servers codex starts (`[mcp_servers]` in config.toml).
+    Mcp {
+        #[command(subcommand)]
+        command: mcp_cmd::McpCommand,
+    },
+
+    /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
+    McpServer,
 
     /// Store an API key for the OpenAI provider (read from standard input).
     Login {
@@ -294,6 +303,12 @@ enum DebugCommand {
         limit: usize,
     },
 
+    /// Connect codex's MCP client to a streamable HTTP server, call each of
+    /// its tools and accept its elicitations (used by the MCP conformance
+    /// suite).
+    #[command(hide = true)]
+    McpClient { url: String },
+
     /// Same as `codex sandbox linux --check`.
     #[cfg(target_os = "linux")]
     Sandbox,
@@ -325,6 +340,8 @@ pub fn run() -> ExitCode {
             return codex_tui::run_main(args.into_tui_args(true), cli.shared.to_overrides());
         }
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
+        Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
+        Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
         Some(Command::Login {
             command: Some(LoginCommand::Status),
             ..
@@ -357,6 +374,9 @@ pub fn run() -> ExitCode {
         Some(Command::Debug {
             command: DebugCommand::Models,
         }) => debug_models::run(&cli.shared),
+        Some(Command::Debug {
+            command: DebugCommand::McpClient { url },
+        }) => debug_mcp::run(url),
         #[cfg(target_os = "linux")]
         Some(Command::Debug {
             command: DebugCommand::Sandbox,

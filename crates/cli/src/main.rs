@@ -9,8 +9,10 @@ mod arg0;
 mod cli;
 mod debug_config;
 mod debug_logs;
+mod debug_mcp;
 mod debug_models;
 mod login;
+mod mcp_cmd;
 mod sandbox_cmd;
 
 use std::process::ExitCode;

@@ -136,6 +136,8 @@ pub struct Config {
     /// Extra user instructions (`instructions`), placed before AGENTS.md.
     pub user_instructions: Option<String>,
     pub developer_instructions: Option<String>,
+    /// Replaces the built-in summarization prompt.
+    pub compact_prompt: Option<String>,
     pub project_doc_max_bytes: usize,
     pub project_doc_fallback_filenames: Vec<String>,
 
@@ -785,6 +787,25 @@ fn resolve(
         }
     };
 
+    let compact_prompt = match (&toml.compact_prompt, &toml.experimental_compact_prompt_file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(path)) => {
+            let full = if path.is_absolute() {
+                path.clone()
+            } else {
+                codex_home.join(path)
+            };
+            Some(
+                std::fs::read_to_string(&full).map_err(|err| ConfigError::InvalidValue {
+                    location: location("experimental_compact_prompt_file"),
+                    key: "experimental_compact_prompt_file".to_string(),
+                    message: format!("cannot read {}: {err}", full.display()),
+                })?,
+            )
+        }
+        (None, None) => None,
+    };
+
     if let Some(notify) = &toml.notify
         && notify.is_empty()
     {
@@ -853,6 +874,7 @@ fn resolve(
         base_instructions,
         user_instructions: toml.instructions.clone(),
         developer_instructions: toml.developer_instructions.clone(),
+        compact_prompt,
         project_doc_max_bytes: toml
             .project_doc_max_bytes
             .unwrap_or(DEFAULT_PROJECT_DOC_MAX_BYTES),

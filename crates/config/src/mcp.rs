@@ -23,6 +23,25 @@ pub struct McpServerConfig {
     pub enabled_tools: Option<Vec<String>>,
     /// These tools are never exposed.
     pub disabled_tools: Vec<String>,
+    /// `default_tools_approval_mode`: when calls of this server's tools ask.
+    pub default_tools_approval: Option<McpToolApproval>,
+    /// `tools.NAME.approval_mode`, per tool.
+    pub tool_approvals: BTreeMap<String, McpToolApproval>,
+}
+
+/// When a call of an MCP tool asks the person first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McpToolApproval {
+    /// As the approval policy says: `untrusted` asks unless the tool says it
+    /// only reads, `on-request` and `on-failure` ask for tools that say they
+    /// are destructive, `never` never asks.
+    #[default]
+    Auto,
+    /// Always ask (unless the policy is `never`, which declines instead).
+    Prompt,
+    /// Never ask.
+    Approve,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,9 +97,18 @@ struct RawMcpServerConfig {
     enabled_tools: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     disabled_tools: Option<Vec<String>>,
-    /// Per-tool settings of the reference (`tools.NAME.approval_mode`); kept, unused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    tools: Option<toml::Table>,
+    default_tools_approval_mode: Option<McpToolApproval>,
+    /// Per-tool settings (`tools.NAME.approval_mode`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<BTreeMap<String, RawToolConfig>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct RawToolConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approval_mode: Option<McpToolApproval>,
 }
 
 fn seconds(value: f64, key: &str) -> Result<Duration, String> {
@@ -150,6 +178,13 @@ impl TryFrom<RawMcpServerConfig> for McpServerConfig {
             tool_timeout,
             enabled_tools: raw.enabled_tools,
             disabled_tools: raw.disabled_tools.unwrap_or_default(),
+            default_tools_approval: raw.default_tools_approval_mode,
+            tool_approvals: raw
+                .tools
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(name, tool)| tool.approval_mode.map(|mode| (name, mode)))
+                .collect(),
         })
     }
 }
@@ -162,6 +197,22 @@ impl From<McpServerConfig> for RawMcpServerConfig {
             tool_timeout_sec: config.tool_timeout.map(|d| d.as_secs_f64()),
             enabled_tools: config.enabled_tools,
             disabled_tools: Some(config.disabled_tools).filter(|d| !d.is_empty()),
+            default_tools_approval_mode: config.default_tools_approval,
+            tools: Some(
+                config
+                    .tool_approvals
+                    .into_iter()
+                    .map(|(name, mode)| {
+                        (
+                            name,
+                            RawToolConfig {
+                                approval_mode: Some(mode),
+                            },
+                        )
+                    })
+                    .collect::<BTreeMap<_, _>>(),
+            )
+            .filter(|t| !t.is_empty()),
             ..Default::default()
         };
         match config.transport {
@@ -195,6 +246,15 @@ impl From<McpServerConfig> for RawMcpServerConfig {
 }
 
 impl McpServerConfig {
+    /// When calls of `tool` ask first.
+    pub fn approval_for(&self, tool: &str) -> McpToolApproval {
+        self.tool_approvals
+            .get(tool)
+            .copied()
+            .or(self.default_tools_approval)
+            .unwrap_or_default()
+    }
+
     pub fn startup_timeout_or_default(&self) -> Duration {
         self.startup_timeout.unwrap_or(DEFAULT_MCP_STARTUP_TIMEOUT)
     }

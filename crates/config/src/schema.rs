@@ -65,6 +65,10 @@ pub struct ConfigToml {
     #[serde(alias = "experimental_instructions_file")]
     pub model_instructions_file: Option<PathBuf>,
     pub developer_instructions: Option<String>,
+    /// The prompt that asks the model to summarize the conversation.
+    pub compact_prompt: Option<String>,
+    /// A file holding that prompt.
+    pub experimental_compact_prompt_file: Option<PathBuf>,
     pub project_doc_max_bytes: Option<usize>,
     pub project_doc_fallback_filenames: Option<Vec<String>>,
 
@@ -232,9 +236,7 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "check_for_update_on_startup",
     "cli_auth_credentials_store",
     "commit_attribution",
-    "compact_prompt",
     "disable_paste_burst",
-    "experimental_compact_prompt_file",
     "experimental_use_exec_command_tool",
     "experimental_use_unified_exec_tool",
     "feedback",

@@ -64,7 +64,13 @@ pub(crate) async fn compact_history(
     cancel: &CancellationToken,
 ) -> CodexResult<()> {
     let mut input = session.state.history_for_prompt();
-    input.push(ResponseItem::user_text(SUMMARIZATION_PROMPT));
+    let prompt_text = session
+        .services
+        .config
+        .compact_prompt
+        .as_deref()
+        .unwrap_or(SUMMARIZATION_PROMPT);
+    input.push(ResponseItem::user_text(prompt_text));
     let prompt = Prompt {
         instructions: ctx.base_instructions.clone(),
         input,

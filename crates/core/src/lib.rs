@@ -30,6 +30,7 @@ mod git_info;
 mod history;
 mod instructions;
 pub mod logging;
+mod mcp;
 pub mod message_history;
 mod notify;
 mod parse_command;

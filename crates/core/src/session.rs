@@ -97,6 +97,11 @@ impl Session {
             .await;
     }
 
+    /// The submission id of the running task, if any.
+    pub(crate) fn active_sub_id(&self) -> Option<String> {
+        self.active_turn.sub_id()
+    }
+
     /// `TaskStarted` for the task of `ctx`.
     pub(crate) async fn send_task_started(&self, ctx: &TurnContext) {
         self.send_event(
@@ -177,6 +182,9 @@ impl Session {
         for tool in &self.services.extra_tools {
             tools.register(Arc::clone(tool));
         }
+        tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
+            state: Arc::clone(&self.services.mcp),
+        }));
         TurnContext {
             sub_id: sub_id.to_string(),
             client,

@@ -9,7 +9,8 @@
 //!    history count) run at the same time.
 //! 3. [`index_thread`]: the state database learns of the thread.
 //! 4. The services are assembled and `session_configured` is sent (always
-//!    the first event), followed by any warnings about the resumed file.
+//!    the first event); the MCP servers start in the background; warnings
+//!    about the resumed file follow.
 //! 5. [`record_initial_history`]: the initial context, or the replayed
 //!    history of a resumed or forked thread.
 
@@ -113,6 +114,7 @@ pub(crate) async fn start_session(
         user_instructions,
         base_instructions,
         extra_tools: params.extra_tools.clone(),
+        mcp: Arc::new(crate::mcp::McpState::new()),
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
         unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
         models,
@@ -143,6 +145,8 @@ pub(crate) async fn start_session(
             rollout_path,
         }),
     );
+    // MCP servers start now, in the background; turns wait for them.
+    crate::mcp::McpState::start(&session);
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     for message in warnings {

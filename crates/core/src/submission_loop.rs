@@ -100,9 +100,23 @@ pub(crate) async fn run(
                 let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
                 session.spawn_task(ctx, TaskKind::Compact, Vec::new()).await;
             }
+            Op::ResolveElicitation {
+                server_name,
+                request_id,
+                decision,
+                content,
+            } => session.services.mcp.resolve_elicitation(
+                server_name,
+                request_id,
+                codex_mcp::ElicitationResponse {
+                    action: decision,
+                    content,
+                },
+            ),
             Op::Shutdown => {
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
                 session.services.unified_exec.end_all();
+                session.services.mcp.shutdown().await;
                 info!("shutting down");
                 session.flush_rollout().await;
                 session.send_event_unrecorded(&id, EventMsg::ShutdownComplete);

@@ -57,6 +57,12 @@ pub(crate) async fn run_task(
     }
     session.send_task_started(ctx).await;
     session.record_user_input(ctx, &input).await;
+    // The model sees the MCP servers that started; wait for start-up (each
+    // server is bounded by its timeout; an interrupt ends the wait).
+    tokio::select! {
+        _ = session.services.mcp.wait() => {}
+        _ = cancel.cancelled() => return None,
+    }
 
     let mut input_messages: Vec<String> = input
         .iter()

@@ -253,6 +253,7 @@ impl UnifiedExec {
         ToolOutput {
             content,
             success: exit_code.is_none_or(|code| code == 0),
+            content_items: None,
         }
     }
 

@@ -69,6 +69,14 @@ pub enum ItemDetails {
     TodoList {
         items: Vec<TodoItem>,
     },
+    McpToolCall {
+        server: String,
+        tool: String,
+        arguments: serde_json::Value,
+        result: Option<McpToolCallResult>,
+        error: Option<McpToolCallError>,
+        status: McpToolCallStatus,
+    },
     WebSearch {
         query: String,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +94,25 @@ pub enum CommandStatus {
     Completed,
     Failed,
     Declined,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct McpToolCallResult {
+    pub content: Vec<serde_json::Value>,
+    pub structured_content: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct McpToolCallError {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpToolCallStatus {
+    InProgress,
+    Completed,
+    Failed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

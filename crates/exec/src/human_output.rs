@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use codex_config::Config;
+use codex_protocol::mcp::{CallToolResult, McpStartupStatus};
 use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{EventMsg, FileChange, SessionConfiguredEvent, TokenUsage};
 
@@ -189,6 +190,64 @@ impl HumanProcessor {
                 }
                 eprintln!();
             }
+            EventMsg::McpStartupUpdate(ev) => match &ev.status {
+                McpStartupStatus::Starting => {
+                    eprintln!("{}", s.dim(&format!("mcp: {} starting", ev.server)));
+                }
+                McpStartupStatus::Ready => {
+                    eprintln!("{}", s.dim(&format!("mcp: {} ready", ev.server)));
+                }
+                McpStartupStatus::Failed { error } => {
+                    eprintln!("{} {error}", s.red(&s.bold("mcp:")));
+                }
+                McpStartupStatus::Cancelled => {
+                    eprintln!("{}", s.dim(&format!("mcp: {} cancelled", ev.server)));
+                }
+            },
+            EventMsg::McpToolCallBegin(ev) => {
+                let args = ev
+                    .invocation
+                    .arguments
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                eprintln!(
+                    "{}
+{}({args})",
+                    s.magenta(&s.bold("tool")),
+                    s.bold(&format!("{}.{}", ev.invocation.server, ev.invocation.tool))
+                );
+            }
+            EventMsg::McpToolCallEnd(ev) => {
+                let millis = ev.duration.as_millis();
+                if ev.is_failure() {
+                    let detail = match &ev.result {
+                        Ok(result) => mcp_text(result),
+                        Err(message) => message.clone(),
+                    };
+                    eprintln!(
+                        "{}
+{}
+",
+                        s.red(&format!(" failed in {millis}ms:")),
+                        s.dim(detail.trim_end())
+                    );
+                } else if let Ok(result) = &ev.result {
+                    eprintln!("{}", s.green(&format!(" succeeded in {millis}ms:")));
+                    let text = mcp_text(result);
+                    let lines: Vec<&str> = text.trim_end().lines().collect();
+                    for line in lines.iter().take(MAX_OUTPUT_LINES) {
+                        eprintln!("{}", s.dim(line));
+                    }
+                    if lines.len() > MAX_OUTPUT_LINES {
+                        eprintln!(
+                            "{}",
+                            s.dim(&format!("... +{} lines", lines.len() - MAX_OUTPUT_LINES))
+                        );
+                    }
+                    eprintln!();
+                }
+            }
             EventMsg::TurnDiff(ev) => self.turn_diff = Some(ev.unified_diff.clone()),
             EventMsg::TokenCount(ev) => {
                 if let Some(info) = &ev.info {
@@ -224,4 +283,23 @@ impl HumanProcessor {
         }
         let _ = std::io::stderr().flush();
     }
+}
+
+/// A tool result as text: its text blocks, else its JSON.
+fn mcp_text(result: &CallToolResult) -> String {
+    if let Some(structured) = &result.structured_content {
+        return structured.to_string();
+    }
+    result
+        .content
+        .iter()
+        .map(|block| match block.get("text").and_then(|t| t.as_str()) {
+            Some(text) => text.to_string(),
+            None => block
+                .get("type")
+                .and_then(|t| t.as_str())
+                .map_or_else(|| block.to_string(), |kind| format!("[{kind}]")),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -7,8 +7,9 @@ use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{EventMsg, FileChange, TurnAbortReason};
 
 use crate::exec_events::{
-    CommandStatus, FileUpdateChange, ItemDetails, PatchChangeKind, PatchStatus, ThreadError,
-    ThreadEvent, ThreadItem, TodoItem, Usage,
+    CommandStatus, FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallResult,
+    McpToolCallStatus, PatchChangeKind, PatchStatus, ThreadError, ThreadEvent, ThreadItem,
+    TodoItem, Usage,
 };
 
 #[derive(Default)]
@@ -16,6 +17,8 @@ pub(crate) struct JsonProcessor {
     next_item: u64,
     /// Running commands: call id → (item id, command).
     commands: HashMap<String, (String, String)>,
+    /// MCP calls in progress: call id → item id.
+    mcp_calls: HashMap<String, String>,
     /// Patches being applied: call id → (item id, changes).
     patches: HashMap<String, (String, Vec<FileUpdateChange>)>,
     /// The todo list item of this turn, with its items.
@@ -81,6 +84,28 @@ impl JsonProcessor {
                                 CommandStatus::Failed
                             },
                         },
+                    },
+                }]
+            }
+            EventMsg::McpToolCallBegin(ev) => {
+                let id = self.item_id();
+                self.mcp_calls.insert(ev.call_id.clone(), id.clone());
+                vec![ThreadEvent::ItemStarted {
+                    item: ThreadItem {
+                        id,
+                        details: mcp_item(&ev.invocation, None),
+                    },
+                }]
+            }
+            EventMsg::McpToolCallEnd(ev) => {
+                let id = self
+                    .mcp_calls
+                    .remove(&ev.call_id)
+                    .unwrap_or_else(|| self.item_id());
+                vec![ThreadEvent::ItemCompleted {
+                    item: ThreadItem {
+                        id,
+                        details: mcp_item(&ev.invocation, Some(ev)),
                     },
                 }]
             }
@@ -224,6 +249,46 @@ impl JsonProcessor {
                 details,
             },
         }
+    }
+}
+
+/// An `mcp_tool_call` item, in progress (`end` none) or finished.
+fn mcp_item(
+    invocation: &codex_protocol::mcp::McpInvocation,
+    end: Option<&codex_protocol::mcp::McpToolCallEndEvent>,
+) -> ItemDetails {
+    let (result, error, status) = match end.map(|e| (&e.result, e.is_failure())) {
+        None => (None, None, McpToolCallStatus::InProgress),
+        Some((Ok(result), failed)) => (
+            Some(McpToolCallResult {
+                content: result.content.clone(),
+                structured_content: result.structured_content.clone(),
+            }),
+            None,
+            if failed {
+                McpToolCallStatus::Failed
+            } else {
+                McpToolCallStatus::Completed
+            },
+        ),
+        Some((Err(message), _)) => (
+            None,
+            Some(McpToolCallError {
+                message: message.clone(),
+            }),
+            McpToolCallStatus::Failed,
+        ),
+    };
+    ItemDetails::McpToolCall {
+        server: invocation.server.clone(),
+        tool: invocation.tool.clone(),
+        arguments: invocation
+            .arguments
+            .clone()
+            .unwrap_or(serde_json::Value::Null),
+        result,
+        error,
+        status,
     }
 }
 

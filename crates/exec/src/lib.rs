@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use codex_config::{CliOverrides, Config, find_codex_home, load_config};
 use codex_core::{ThreadManager, ThreadManagerOptions, ThreadRef};
+use codex_protocol::mcp::ElicitationAction;
 use codex_protocol::protocol::{AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy};
 use codex_protocol::rollout::SessionSource;
 use codex_protocol::user_input::UserInput;
@@ -223,6 +224,29 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
                     .submit(Op::ExecApproval {
                         id: request.call_id,
                         decision,
+                    })
+                    .await?;
+            }
+            EventMsg::ElicitationRequest(request) => {
+                // exec cannot fill in forms: an interactive person may accept
+                // (with no content) or decline; otherwise it is declined.
+                let question = format!(
+                    "MCP server `{}` asks: {}",
+                    request.server_name, request.message
+                );
+                let decision = match decide(interactive, question).await {
+                    ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
+                        ElicitationAction::Accept
+                    }
+                    ReviewDecision::Denied => ElicitationAction::Decline,
+                    ReviewDecision::Abort => ElicitationAction::Cancel,
+                };
+                codex
+                    .submit(Op::ResolveElicitation {
+                        server_name: request.server_name,
+                        request_id: request.id,
+                        decision,
+                        content: None,
                     })
                     .await?;
             }

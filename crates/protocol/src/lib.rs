@@ -15,6 +15,7 @@
 
 pub mod config_types;
 pub mod items;
+pub mod mcp;
 pub mod message_history;
 pub mod models;
 pub mod parse_command;

@@ -171,14 +171,17 @@ pub struct LocalShellExecAction {
 
 /// The output of a function call as sent back to the model.
 ///
-/// On the wire this is a plain string (`"output": "..."`). `success` is local
-/// bookkeeping (used for telemetry and `exec` output) and is never serialized.
-/// Newer reference versions may write an array of content parts; reading accepts
-/// that too and joins its text.
+/// On the wire this is a plain string (`"output": "..."`), or, when the output
+/// carries images (an MCP tool's), an array of `input_text`/`input_image`
+/// parts. `success` is local bookkeeping (used for telemetry and `exec`
+/// output) and is never serialized. Reading accepts both forms; `content` is
+/// then the parts' text joined.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunctionCallOutputPayload {
     pub content: String,
     pub success: Option<bool>,
+    /// The parts, when the output is more than text.
+    pub content_items: Option<Vec<ContentItem>>,
 }
 
 impl FunctionCallOutputPayload {
@@ -186,6 +189,7 @@ impl FunctionCallOutputPayload {
         Self {
             content: content.into(),
             success: Some(true),
+            content_items: None,
         }
     }
 
@@ -193,13 +197,17 @@ impl FunctionCallOutputPayload {
         Self {
             content: content.into(),
             success: Some(false),
+            content_items: None,
         }
     }
 }
 
 impl Serialize for FunctionCallOutputPayload {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.content)
+        match &self.content_items {
+            Some(items) => items.serialize(serializer),
+            None => serializer.serialize_str(&self.content),
+        }
     }
 }
 
@@ -210,15 +218,21 @@ impl<'de> Deserialize<'de> for FunctionCallOutputPayload {
             serde_json::Value::String(content) => Ok(Self {
                 content,
                 success: None,
+                content_items: None,
             }),
             serde_json::Value::Array(parts) => {
                 let texts: Vec<&str> = parts
                     .iter()
                     .filter_map(|part| part.get("text").and_then(|t| t.as_str()))
                     .collect();
+                let items: Vec<ContentItem> = parts
+                    .iter()
+                    .filter_map(|part| serde_json::from_value(part.clone()).ok())
+                    .collect();
                 Ok(Self {
                     content: texts.join("\n"),
                     success: None,
+                    content_items: Some(items),
                 })
             }
             // Very old rollouts stored `{content, success}`.
@@ -229,7 +243,11 @@ impl<'de> Deserialize<'de> for FunctionCallOutputPayload {
                     .ok_or_else(|| D::Error::custom("function call output without `content`"))?
                     .to_string();
                 let success = map.get("success").and_then(|s| s.as_bool());
-                Ok(Self { content, success })
+                Ok(Self {
+                    content,
+                    success,
+                    content_items: None,
+                })
             }
             other => Err(D::Error::custom(format!(
                 "expected a string for function call output, found {other}"

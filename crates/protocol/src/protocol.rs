@@ -15,6 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::ThreadId;
 use crate::config_types::{ReasoningEffort, ReasoningSummary};
 use crate::items::TurnItem;
+use crate::mcp::{
+    ElicitationAction, ElicitationRequestEvent, McpStartupCompleteEvent, McpStartupUpdateEvent,
+    McpToolCallBeginEvent, McpToolCallEndEvent,
+};
 use crate::message_history::HistoryEntry;
 use crate::models::ResponseItem;
 use crate::parse_command::ParsedCommand;
@@ -88,6 +92,15 @@ pub enum Op {
     AddToHistory { text: String },
     /// Read entry `offset` of the history file identified by `log_id`.
     GetHistoryEntryRequest { offset: usize, log_id: u64 },
+    /// The answer to an `elicitation_request`.
+    ResolveElicitation {
+        server_name: String,
+        request_id: String,
+        decision: ElicitationAction,
+        /// The filled form, when accepted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content: Option<serde_json::Value>,
+    },
     /// Summarize the conversation and replace the history with the summary.
     Compact,
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
@@ -106,6 +119,7 @@ impl Op {
             Self::PatchApproval { .. } => "patch_approval",
             Self::AddToHistory { .. } => "add_to_history",
             Self::GetHistoryEntryRequest { .. } => "get_history_entry_request",
+            Self::ResolveElicitation { .. } => "resolve_elicitation",
             Self::Compact => "compact",
             Self::Shutdown => "shutdown",
         }
@@ -368,6 +382,12 @@ pub enum EventMsg {
     WebSearchBegin(WebSearchBeginEvent),
     ViewImageToolCall(ViewImageToolCallEvent),
     WebSearchEnd(WebSearchEndEvent),
+
+    McpStartupUpdate(McpStartupUpdateEvent),
+    McpStartupComplete(McpStartupCompleteEvent),
+    McpToolCallBegin(McpToolCallBeginEvent),
+    McpToolCallEnd(McpToolCallEndEvent),
+    ElicitationRequest(ElicitationRequestEvent),
 
     GetHistoryEntryResponse(GetHistoryEntryResponseEvent),
     ContextCompacted(ContextCompactedEvent),

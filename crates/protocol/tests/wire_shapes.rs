@@ -101,16 +101,23 @@ fn tool_calls_and_outputs() {
             call_id: "call_1".into(),
             output: FunctionCallOutputPayload {
                 content: "ok".into(),
-                success: None
+                success: None,
+                content_items: None,
             }
         }
     );
-    // Newer writers use content parts.
-    round_trip::<ResponseItem>(
+    // Content parts (images from an MCP tool, newer writers) are kept as
+    // parts; their text is the content.
+    let parts: ResponseItem = round_trip(
         json!({"type": "function_call_output", "call_id": "c",
-               "output": [{"type": "input_text", "text": "a"}, {"type": "input_text", "text": "b"}]}),
-        json!({"type": "function_call_output", "call_id": "c", "output": "a\nb"}),
+               "output": [{"type": "input_text", "text": "a"}, {"type": "input_image", "image_url": "data:image/png;base64,AA"}]}),
+        json!({"type": "function_call_output", "call_id": "c",
+               "output": [{"type": "input_text", "text": "a"}, {"type": "input_image", "image_url": "data:image/png;base64,AA"}]}),
     );
+    let ResponseItem::FunctionCallOutput { output, .. } = parts else {
+        panic!()
+    };
+    assert_eq!(output.content, "a");
 
     round_trip::<ResponseItem>(
         json!({"type": "custom_tool_call", "id": "ctc_1", "status": "completed",

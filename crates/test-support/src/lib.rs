@@ -15,6 +15,7 @@
 
 mod home;
 mod mock_server;
+pub mod peers;
 mod pty;
 mod turn;
 

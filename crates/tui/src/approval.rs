@@ -24,6 +24,12 @@ pub(crate) enum ApprovalKind {
         files: Vec<FileSummary>,
         grant_root: Option<PathBuf>,
     },
+    /// An MCP server asks for input (yes accepts, no declines, tell
+    /// cancels).
+    Elicitation {
+        server: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,8 +156,9 @@ impl Approvals {
         let mut head = Vec::new();
         let mut body = Vec::new();
         let title = match &request.kind {
-            ApprovalKind::Exec { .. } => "Run this command?",
-            ApprovalKind::Patch { .. } => "Make these changes?",
+            ApprovalKind::Exec { .. } => "Run this command?".to_string(),
+            ApprovalKind::Patch { .. } => "Make these changes?".to_string(),
+            ApprovalKind::Elicitation { server, .. } => format!("The MCP server `{server}` asks"),
         };
         head.extend(wrap_line(&Line::from(title.bold()), width, &bar(), &bar()));
         if let Some(reason) = &request.reason {
@@ -163,6 +170,14 @@ impl Approvals {
             ));
         }
         match &request.kind {
+            ApprovalKind::Elicitation { message, .. } => {
+                head.extend(wrap_line(
+                    &Line::from(message.clone()),
+                    width,
+                    &bar(),
+                    &bar(),
+                ));
+            }
             ApprovalKind::Exec { command, cwd } => {
                 let command = codex_core::display_command(command);
                 for (index, line) in command.lines().enumerate() {

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary};
+use codex_protocol::mcp::{CallToolResult, ElicitationAction, McpInvocation, McpStartupStatus};
 use codex_protocol::protocol::{
     AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy, SessionConfiguredEvent,
     TokenUsage, TokenUsageInfo, TurnAbortReason,
@@ -87,6 +88,8 @@ pub(crate) struct ChatState {
     pub stream: Option<MarkdownStream>,
     reasoning: String,
     pub running: Vec<ExecCell>,
+    /// MCP calls in progress: (call id, invocation).
+    pub mcp_running: Vec<(String, McpInvocation)>,
     pub exec_started: HashMap<String, Instant>,
     patches: HashMap<String, PatchCell>,
     pub task: Option<TaskStatus>,
@@ -113,6 +116,7 @@ impl ChatState {
             stream: None,
             reasoning: String::new(),
             running: Vec::new(),
+            mcp_running: Vec::new(),
             exec_started: HashMap::new(),
             patches: HashMap::new(),
             task: None,
@@ -138,7 +142,7 @@ impl ChatState {
 
     /// True while something animates (the spinner, the elapsed time).
     pub(crate) fn is_animating(&self) -> bool {
-        self.task.is_some() || !self.running.is_empty()
+        self.task.is_some() || !self.running.is_empty() || !self.mcp_running.is_empty()
     }
 
     /// True when a second Ctrl-C would quit.
@@ -320,6 +324,46 @@ impl ChatState {
                     cell.finish(end.exit_code, end.duration, &end.aggregated_output);
                     self.commit(HistoryCell::Exec(cell));
                 }
+            }
+            EventMsg::McpToolCallBegin(begin) => {
+                self.finish_stream();
+                self.mcp_running.push((begin.call_id, begin.invocation));
+            }
+            EventMsg::McpToolCallEnd(end) => {
+                self.mcp_running.retain(|(id, _)| *id != end.call_id);
+                let failed = end.is_failure();
+                let output = match &end.result {
+                    Ok(result) => mcp_result_text(result),
+                    Err(message) => message.clone(),
+                };
+                self.commit(HistoryCell::McpCall {
+                    server: end.invocation.server.clone(),
+                    tool: end.invocation.tool.clone(),
+                    arguments: compact_arguments(end.invocation.arguments.as_ref()),
+                    output,
+                    failed,
+                    duration: end.duration,
+                });
+            }
+            EventMsg::McpStartupUpdate(update) => {
+                if let McpStartupStatus::Failed { error } = update.status {
+                    self.commit(HistoryCell::Warning(error));
+                }
+            }
+            EventMsg::ElicitationRequest(request) => {
+                self.finish_stream();
+                effects.push(Effect::Notify(
+                    NotificationKind::ApprovalRequested,
+                    format!("{} asks: {}", request.server_name, request.message),
+                ));
+                self.approvals.push(ApprovalRequest {
+                    call_id: request.id,
+                    kind: ApprovalKind::Elicitation {
+                        server: request.server_name,
+                        message: request.message,
+                    },
+                    reason: None,
+                });
             }
             EventMsg::TerminalInteraction(interaction) => {
                 let sent = interaction.stdin.trim_end();
@@ -577,6 +621,25 @@ impl ChatState {
             decision,
             ReviewDecision::Approved | ReviewDecision::ApprovedForSession
         );
+        if let ApprovalKind::Elicitation { server, .. } = &request.kind {
+            let (action, said) = match decision {
+                ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
+                    (ElicitationAction::Accept, "accepted")
+                }
+                ReviewDecision::Denied => (ElicitationAction::Decline, "declined"),
+                ReviewDecision::Abort => (ElicitationAction::Cancel, "cancelled"),
+            };
+            self.commit(HistoryCell::Decision {
+                approved: action == ElicitationAction::Accept,
+                summary: format!("You {said} the request of `{server}`"),
+            });
+            return vec![Effect::Op(Op::ResolveElicitation {
+                server_name: server.clone(),
+                request_id: request.call_id,
+                decision: action,
+                content: None,
+            })];
+        }
         let subject = match &request.kind {
             ApprovalKind::Exec { command, .. } => {
                 format!("run `{}`", codex_core::display_command(command))
@@ -585,6 +648,8 @@ impl ChatState {
                 let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
                 format!("edit {}", names.join(", "))
             }
+            // Answered above.
+            ApprovalKind::Elicitation { .. } => String::new(),
         };
         let summary = match decision {
             ReviewDecision::Approved => format!("You approved Codex to {subject}"),
@@ -602,13 +667,46 @@ impl ChatState {
                 id: request.call_id,
                 decision,
             },
-            ApprovalKind::Patch { .. } => Op::PatchApproval {
+            ApprovalKind::Patch { .. } | ApprovalKind::Elicitation { .. } => Op::PatchApproval {
                 id: request.call_id,
                 decision,
             },
         };
         vec![Effect::Op(op)]
     }
+}
+
+/// Arguments as one short line of JSON.
+fn compact_arguments(arguments: Option<&serde_json::Value>) -> String {
+    let text = arguments.map(|a| a.to_string()).unwrap_or_default();
+    if text.chars().count() > 80 {
+        let cut: String = text.chars().take(79).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// A tool result as text: structured content, else its text blocks.
+fn mcp_result_text(result: &CallToolResult) -> String {
+    if let Some(structured) = &result.structured_content {
+        return structured.to_string();
+    }
+    result
+        .content
+        .iter()
+        .map(|block| match block.get("text").and_then(|t| t.as_str()) {
+            Some(text) => text.to_string(),
+            None => format!(
+                "[{}]",
+                block
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("content")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The bold header a reasoning summary starts with (`**Inspecting files**`).

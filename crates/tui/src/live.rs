@@ -66,6 +66,22 @@ pub(crate) fn render_live(
             .unwrap_or_default();
         above.extend(cell.live_lines(w, spin, elapsed));
     }
+    for (_, invocation) in &chat.mcp_running {
+        above.push(Line::default());
+        let arguments = invocation
+            .arguments
+            .as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        above.extend(crate::cells::mcp_call_lines(
+            &invocation.server,
+            &invocation.tool,
+            &arguments,
+            None,
+            w,
+            spin,
+        ));
+    }
     if let Some(task) = &chat.task {
         above.push(Line::default());
         let elapsed = format_duration(now.duration_since(task.started));

@@ -42,4 +42,6 @@ pub(crate) struct SessionServices {
     pub(crate) command_slots: Arc<tokio::sync::Semaphore>,
     /// Tools the frontend added to the built-in ones, registered every turn.
     pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
+    /// The MCP servers (starting in the background, then running).
+    pub(crate) mcp: Arc<crate::mcp::McpState>,
 }

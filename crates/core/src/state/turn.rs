@@ -167,6 +167,11 @@ impl TurnSlot {
         }
     }
 
+    /// The submission id of the active turn.
+    pub(crate) fn sub_id(&self) -> Option<String> {
+        lock(&self.0).as_ref().map(|t| t.sub_id.clone())
+    }
+
     /// The state of the active turn.
     pub(crate) fn state(&self) -> Option<std::sync::Arc<TurnState>> {
         lock(&self.0).as_ref().map(|t| t.state.clone())

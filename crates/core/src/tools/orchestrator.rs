@@ -232,6 +232,7 @@ async fn execute(
             let tool_output = ToolOutput {
                 content: formatted,
                 success: output.exit_code == 0,
+                content_items: None,
             };
             Ok(Ran {
                 output,

@@ -27,10 +27,13 @@ use crate::state::TurnState;
 use crate::turn_context::TurnContext;
 
 /// What a tool returns to the model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToolOutput {
     pub content: String,
     pub success: bool,
+    /// Text and images, for outputs that are more than text (sent as
+    /// `input_text`/`input_image` parts; `content` is their text).
+    pub content_items: Option<Vec<codex_protocol::models::ContentItem>>,
 }
 
 impl ToolOutput {
@@ -38,6 +41,7 @@ impl ToolOutput {
         Self {
             content: content.into(),
             success: true,
+            content_items: None,
         }
     }
 
@@ -45,6 +49,7 @@ impl ToolOutput {
         Self {
             content: content.into(),
             success: false,
+            content_items: None,
         }
     }
 }
@@ -152,12 +157,23 @@ pub trait ToolHandler: Send + Sync {
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput>;
 }
 
+/// Tools that are known only while the turn runs (an MCP server's, which
+/// may still be starting when the turn is set up).
+pub(crate) trait ToolProvider: Send + Sync {
+    /// What the model is told, now.
+    fn specs(&self) -> Vec<ToolSpec>;
+    /// The handler for a call of `name`, if this provider has it.
+    fn handler(&self, name: &str) -> Option<Arc<dyn ToolHandler>>;
+}
+
 /// The tools of one turn, by the name the model calls them.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
     /// What the model is told, in registration order.
     offered: Vec<Offered>,
     by_name: HashMap<String, Arc<dyn ToolHandler>>,
+    /// Consulted after the registered tools, for specs and calls.
+    providers: Vec<Arc<dyn ToolProvider>>,
 }
 
 #[derive(Clone)]
@@ -216,9 +232,18 @@ impl ToolRegistry {
         self.by_name.insert(name.to_string(), handler);
     }
 
-    /// The specs to send, in registration order.
+    /// Adds tools that are resolved when asked for.
+    pub(crate) fn register_provider(&mut self, provider: Arc<dyn ToolProvider>) {
+        self.providers.push(provider);
+    }
+
+    /// The specs to send, in registration order (providers' last).
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.offered.iter().map(Offered::spec).collect()
+        let mut specs: Vec<ToolSpec> = self.offered.iter().map(Offered::spec).collect();
+        for provider in &self.providers {
+            specs.extend(provider.specs());
+        }
+        specs
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -231,7 +256,8 @@ impl ToolRegistry {
         name: &str,
         kind: PayloadKind,
     ) -> Result<Arc<dyn ToolHandler>, DispatchError> {
-        let Some(handler) = self.by_name.get(name) else {
+        let provided = || self.providers.iter().find_map(|p| p.handler(name));
+        let Some(handler) = self.by_name.get(name).cloned().or_else(provided) else {
             return Err(DispatchError::RespondToModel(match kind {
                 PayloadKind::Custom => format!("unsupported custom tool call: {name}"),
                 _ => format!("unsupported call: {name}"),
@@ -242,6 +268,6 @@ impl ToolRegistry {
                 "tool {name} invoked with incompatible payload"
             )));
         }
-        Ok(Arc::clone(handler))
+        Ok(handler)
     }
 }

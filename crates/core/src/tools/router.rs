@@ -126,6 +126,7 @@ pub(crate) fn output_item(
             output: FunctionCallOutputPayload {
                 content: output.content,
                 success: Some(output.success),
+                content_items: output.content_items,
             },
         },
     }

@@ -54,6 +54,16 @@ pub(crate) enum HistoryCell {
     Exec(ExecCell),
     Patch(PatchCell),
     Plan(UpdatePlanArgs),
+    /// A finished MCP tool call.
+    McpCall {
+        server: String,
+        tool: String,
+        arguments: String,
+        /// The result's text (or the error), shortened.
+        output: String,
+        failed: bool,
+        duration: std::time::Duration,
+    },
     WebSearch {
         query: String,
     },
@@ -121,6 +131,21 @@ impl HistoryCell {
             Self::Exec(cell) => cell.display_lines(width),
             Self::Patch(cell) => cell.display_lines(width),
             Self::Plan(plan) => plan_lines(plan, width),
+            Self::McpCall {
+                server,
+                tool,
+                arguments,
+                output,
+                failed,
+                duration,
+            } => mcp_call_lines(
+                server,
+                tool,
+                arguments,
+                Some((output, *failed, *duration)),
+                width,
+                "• ",
+            ),
             Self::WebSearch { query } => wrap_line(
                 &Line::from(vec!["Searched ".bold(), Span::raw(query.clone())]),
                 width,
@@ -221,6 +246,58 @@ fn session_header(info: &SessionInfo, width: usize) -> Vec<Line<'static>> {
             &[Span::raw("  ")],
             &[Span::raw("             ")],
         ));
+    }
+    lines
+}
+
+/// An MCP call: running (`result` none) or done with its output.
+pub(crate) fn mcp_call_lines(
+    server: &str,
+    tool: &str,
+    arguments: &str,
+    result: Option<(&String, bool, std::time::Duration)>,
+    width: usize,
+    bullet: &'static str,
+) -> Vec<Line<'static>> {
+    let (verb, style) = match result {
+        None => ("Calling ", Style::default().fg(Color::Cyan)),
+        Some((_, false, _)) => ("Called ", Style::default().fg(Color::Green)),
+        Some((_, true, _)) => ("Called ", Style::default().fg(Color::Red)),
+    };
+    let mut header = vec![
+        verb.bold(),
+        Span::styled(format!("{server}.{tool}"), Style::default().fg(Color::Cyan)),
+        Span::raw(format!("({arguments})")).dim(),
+    ];
+    if let Some((_, failed, duration)) = result {
+        let status = if failed { "✗" } else { "✓" };
+        header.push(format!(" {status} {}", format_duration(duration)).dim());
+    }
+    let mut lines = wrap_line(
+        &Line::from(header),
+        width,
+        &[Span::styled(bullet, style)],
+        &[Span::raw("  ")],
+    );
+    if let Some((output, failed, _)) = result {
+        let out_style = if failed {
+            Style::default().fg(Color::Red)
+        } else {
+            Style::default().dim()
+        };
+        for (index, text) in output.lines().take(5).enumerate() {
+            let lead = if index == 0 { "  └ " } else { "    " };
+            lines.extend(
+                wrap_line(
+                    &Line::styled(text.to_string(), out_style),
+                    width,
+                    &[Span::styled(lead, Style::default().dim())],
+                    &[Span::raw("    ")],
+                )
+                .into_iter()
+                .take(2),
+            );
+        }
     }
     lines
 }

@@ -248,3 +248,30 @@ fn small_cells() {
     both_widths("info", &HistoryCell::Info("Context compacted".into()));
     both_widths("interrupted", &HistoryCell::Interrupted);
 }
+
+#[test]
+fn mcp_calls() {
+    both_widths(
+        "mcp_call_done",
+        &HistoryCell::McpCall {
+            server: "everything".into(),
+            tool: "echo".into(),
+            arguments: r#"{"message":"hi"}"#.into(),
+            output: "Echo: hi".into(),
+            failed: false,
+            duration: Duration::from_millis(120),
+        },
+    );
+    both_widths(
+        "mcp_call_failed",
+        &HistoryCell::McpCall {
+            server: "py".into(),
+            tool: "crash".into(),
+            arguments: "{}".into(),
+            output: "the MCP server `py` exited during the call; it is restarted on the next call"
+                .into(),
+            failed: true,
+            duration: Duration::from_secs(2),
+        },
+    );
+}

@@ -410,3 +410,54 @@ fn a_resumed_session_replays_its_messages() {
         }]
     );
 }
+
+#[test]
+fn mcp_calls_are_live_then_committed_and_elicitations_are_answered() {
+    use codex_protocol::mcp::{
+        CallToolResult, ElicitationRequestEvent, McpInvocation, McpToolCallBeginEvent,
+        McpToolCallEndEvent,
+    };
+    let mut chat = chat(80);
+    started(&mut chat);
+    let invocation = McpInvocation {
+        server: "docs".into(),
+        tool: "search".into(),
+        arguments: Some(serde_json::json!({"q": "ratatui"})),
+    };
+    chat.handle_event(EventMsg::McpToolCallBegin(McpToolCallBeginEvent {
+        call_id: "m1".into(),
+        invocation: invocation.clone(),
+    }));
+    assert!(live(&mut chat, 80, 20).contains("Calling docs.search({\"q\":\"ratatui\"})"));
+    chat.handle_event(EventMsg::McpToolCallEnd(McpToolCallEndEvent {
+        call_id: "m1".into(),
+        invocation,
+        duration: Duration::from_millis(300),
+        result: Ok(CallToolResult {
+            content: vec![serde_json::json!({"type": "text", "text": "3 results"})],
+            structured_content: None,
+            is_error: None,
+        }),
+    }));
+    let text = outbox_text(&mut chat);
+    assert!(text.contains("• Called docs.search"), "{text}");
+    assert!(text.contains("└ 3 results"), "{text}");
+
+    chat.handle_event(EventMsg::ElicitationRequest(ElicitationRequestEvent {
+        server_name: "db".into(),
+        id: "e1".into(),
+        message: "Drop table users?".into(),
+        requested_schema: None,
+    }));
+    assert_snapshot!("live_elicitation_80", live(&mut chat, 80, 30));
+    let effects = chat.handle_key(key(KeyCode::Char('n')), Instant::now());
+    assert_eq!(
+        ops(&effects),
+        vec![&Op::ResolveElicitation {
+            server_name: "db".into(),
+            request_id: "e1".into(),
+            decision: codex_protocol::mcp::ElicitationAction::Decline,
+            content: None,
+        }]
+    );
+}

@@ -8,6 +8,8 @@ mod apply_patch;
 mod exec_command;
 mod grep_files;
 mod list_dir;
+mod mcp;
+mod mcp_resource;
 mod plan;
 mod read_file;
 mod shell;
@@ -21,6 +23,7 @@ use codex_client::{ShellToolType, ToolSpec};
 
 use super::ToolsConfig;
 use super::registry::ToolRegistry;
+pub(crate) use mcp::McpToolProvider;
 
 /// The built-in tools a turn with `config` offers.
 pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {

@@ -1,0 +1,372 @@
+//! `codex mcp add | list | get | remove`: the `[mcp_servers]` of
+//! `config.toml`. Changes go through `codex_config::edit` (comments and
+//! layout kept, written atomically); listing reads the configuration and
+//! starts nothing, so it is instant.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use codex_config::mcp::{McpServerConfig, McpServerTransportConfig};
+use codex_config::{find_codex_home, load_config};
+use serde_json::{Value, json};
+use toml_edit::{Array, Item, Table, value};
+
+use crate::cli::SharedOptions;
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Add a server: `codex mcp add NAME -- COMMAND [ARGS...]` (stdio) or
+    /// `codex mcp add NAME --url URL` (streamable HTTP).
+    Add(AddArgs),
+    /// List the configured servers.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one server's settings.
+    Get {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a server.
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("transport").required(true).args(["url", "command"])))]
+pub struct AddArgs {
+    /// The server's name (letters, digits, `-` and `_`).
+    name: String,
+
+    /// A variable to set for a stdio server, `KEY=VALUE`. Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE", conflicts_with = "url")]
+    env: Vec<String>,
+
+    /// The URL of a streamable HTTP server.
+    #[arg(long)]
+    url: Option<String>,
+
+    /// The environment variable that holds a bearer token for the URL.
+    #[arg(long, value_name = "ENV_VAR", requires = "url")]
+    bearer_token_env_var: Option<String>,
+
+    /// The command that starts a stdio server, and its arguments.
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+pub fn run(shared: &SharedOptions, command: McpCommand) -> anyhow::Result<()> {
+    let codex_home = find_codex_home()?;
+    let config_file = codex_home.join("config.toml");
+    match command {
+        McpCommand::Add(args) => add(&config_file, args),
+        McpCommand::Remove { name } => remove(&config_file, &name),
+        McpCommand::List { json } => {
+            let config = load_config(&codex_home, &shared.to_overrides())?;
+            list(&config.mcp_servers, json);
+            Ok(())
+        }
+        McpCommand::Get { name, json } => {
+            let config = load_config(&codex_home, &shared.to_overrides())?;
+            let server = config.mcp_servers.get(&name).with_context(|| {
+                format!(
+                    "no MCP server named '{name}' in {}",
+                    config.config_file.display()
+                )
+            })?;
+            get(&name, server, json);
+            Ok(())
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn add(config_file: &std::path::Path, args: AddArgs) -> anyhow::Result<()> {
+    if !valid_name(&args.name) {
+        anyhow::bail!(
+            "invalid server name '{}': use letters, digits, `-` and `_`",
+            args.name
+        );
+    }
+    let mut env = BTreeMap::new();
+    for pair in &args.env {
+        let (key, val) = pair
+            .split_once('=')
+            .with_context(|| format!("--env {pair}: expected KEY=VALUE"))?;
+        if key.is_empty() {
+            anyhow::bail!("--env {pair}: the variable name is empty");
+        }
+        env.insert(key.to_string(), val.to_string());
+    }
+    let name = args.name.clone();
+    codex_config::edit::edit_config_file(config_file, |doc| {
+        let servers = codex_config::edit::table_mut(doc.as_table_mut(), "mcp_servers");
+        let mut table = Table::new();
+        match (&args.url, args.command.split_first()) {
+            (Some(url), _) => {
+                table.insert("url", value(url.as_str()));
+                if let Some(var) = &args.bearer_token_env_var {
+                    table.insert("bearer_token_env_var", value(var.as_str()));
+                }
+            }
+            (None, Some((program, rest))) => {
+                table.insert("command", value(program.as_str()));
+                let mut list = Array::new();
+                for arg in rest {
+                    list.push(arg.as_str());
+                }
+                table.insert("args", value(list));
+                if !env.is_empty() {
+                    let mut env_table = Table::new();
+                    for (key, val) in &env {
+                        env_table.insert(key, value(val.as_str()));
+                    }
+                    table.insert("env", Item::Table(env_table));
+                }
+            }
+            // clap requires one of them.
+            (None, None) => {}
+        }
+        servers.insert(&args.name, Item::Table(table));
+    })?;
+    println!("Added global MCP server '{name}'.");
+    Ok(())
+}
+
+fn remove(config_file: &std::path::Path, name: &str) -> anyhow::Result<()> {
+    let mut removed = false;
+    let exists = std::fs::read_to_string(config_file)
+        .map(|text| text.contains("mcp_servers"))
+        .unwrap_or(false);
+    if exists {
+        codex_config::edit::edit_config_file(config_file, |doc| {
+            if let Some(servers) = doc.get_mut("mcp_servers").and_then(Item::as_table_like_mut) {
+                removed = servers.remove(name).is_some();
+            }
+        })?;
+    }
+    if removed {
+        println!("Removed global MCP server '{name}'.");
+    } else {
+        println!("No MCP server named '{name}' found.");
+    }
+    Ok(())
+}
+
+fn masked_env(env: &BTreeMap<String, String>) -> String {
+    if env.is_empty() {
+        return "-".to_string();
+    }
+    env.keys()
+        .map(|k| format!("{k}=*****"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn transport_json(server: &McpServerConfig) -> Value {
+    match &server.transport {
+        McpServerTransportConfig::Stdio {
+            command,
+            args,
+            env,
+            env_vars,
+            cwd,
+        } => json!({
+            "type": "stdio",
+            "command": command,
+            "args": args,
+            "env": env,
+            "env_vars": env_vars,
+            "cwd": cwd,
+        }),
+        McpServerTransportConfig::StreamableHttp {
+            url,
+            bearer_token_env_var,
+            http_headers,
+            env_http_headers,
+        } => json!({
+            "type": "streamable_http",
+            "url": url,
+            "bearer_token_env_var": bearer_token_env_var,
+            "http_headers": (!http_headers.is_empty()).then_some(http_headers),
+            "env_http_headers": (!env_http_headers.is_empty()).then_some(env_http_headers),
+        }),
+    }
+}
+
+fn secs(d: Option<std::time::Duration>) -> Value {
+    d.map_or(Value::Null, |d| json!(d.as_secs_f64()))
+}
+
+fn print_table(rows: &[Vec<String>]) {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
+    if as_json {
+        let entries: Vec<Value> = servers
+            .iter()
+            .map(|(name, server)| {
+                json!({
+                    "name": name,
+                    "enabled": server.enabled,
+                    "disabled_reason": Value::Null,
+                    "transport": transport_json(server),
+                    "startup_timeout_sec": secs(server.startup_timeout),
+                    "tool_timeout_sec": secs(server.tool_timeout),
+                    "auth_status": match &server.transport {
+                        McpServerTransportConfig::StreamableHttp { bearer_token_env_var: Some(_), .. } => "bearer_token",
+                        _ => "unsupported",
+                    },
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&entries).unwrap_or_default()
+        );
+        return;
+    }
+    if servers.is_empty() {
+        println!("No MCP servers configured. Add one with `codex mcp add NAME -- COMMAND`.");
+        return;
+    }
+    let status = |s: &McpServerConfig| if s.enabled { "enabled" } else { "disabled" }.to_string();
+    let mut stdio = vec![vec![
+        "Name".to_string(),
+        "Command".to_string(),
+        "Args".to_string(),
+        "Env".to_string(),
+        "Cwd".to_string(),
+        "Status".to_string(),
+    ]];
+    let mut http = vec![vec![
+        "Name".to_string(),
+        "Url".to_string(),
+        "Bearer Token Env Var".to_string(),
+        "Status".to_string(),
+    ]];
+    for (name, server) in servers {
+        match &server.transport {
+            McpServerTransportConfig::Stdio {
+                command,
+                args,
+                env,
+                cwd,
+                ..
+            } => stdio.push(vec![
+                name.clone(),
+                command.clone(),
+                if args.is_empty() {
+                    "-".to_string()
+                } else {
+                    args.join(" ")
+                },
+                masked_env(env),
+                cwd.as_ref()
+                    .map_or("-".to_string(), |c| c.display().to_string()),
+                status(server),
+            ]),
+            McpServerTransportConfig::StreamableHttp {
+                url,
+                bearer_token_env_var,
+                ..
+            } => http.push(vec![
+                name.clone(),
+                url.clone(),
+                bearer_token_env_var
+                    .clone()
+                    .unwrap_or_else(|| "-".to_string()),
+                status(server),
+            ]),
+        }
+    }
+    if stdio.len() > 1 {
+        print_table(&stdio);
+    }
+    if http.len() > 1 {
+        if stdio.len() > 1 {
+            println!();
+        }
+        print_table(&http);
+    }
+}
+
+fn get(name: &str, server: &McpServerConfig, as_json: bool) {
+    if as_json {
+        let entry = json!({
+            "name": name,
+            "enabled": server.enabled,
+            "disabled_reason": Value::Null,
+            "transport": transport_json(server),
+            "enabled_tools": server.enabled_tools,
+            "disabled_tools": (!server.disabled_tools.is_empty()).then_some(&server.disabled_tools),
+            "startup_timeout_sec": secs(server.startup_timeout),
+            "tool_timeout_sec": secs(server.tool_timeout),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&entry).unwrap_or_default()
+        );
+        return;
+    }
+    println!("{name}");
+    println!("  enabled: {}", server.enabled);
+    match &server.transport {
+        McpServerTransportConfig::Stdio {
+            command,
+            args,
+            env,
+            cwd,
+            ..
+        } => {
+            println!("  transport: stdio");
+            println!("  command: {command}");
+            println!(
+                "  args: {}",
+                if args.is_empty() {
+                    "-".to_string()
+                } else {
+                    args.join(" ")
+                }
+            );
+            println!(
+                "  cwd: {}",
+                cwd.as_ref()
+                    .map_or("-".to_string(), |c| c.display().to_string())
+            );
+            println!("  env: {}", masked_env(env));
+        }
+        McpServerTransportConfig::StreamableHttp {
+            url,
+            bearer_token_env_var,
+            ..
+        } => {
+            println!("  transport: streamable_http");
+            println!("  url: {url}");
+            println!(
+                "  bearer_token_env_var: {}",
+                bearer_token_env_var.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    println!("  remove: codex mcp remove {name}");
+}

@@ -1,0 +1,233 @@
+//! `codex mcp-server` driven by real MCP clients (the Python SDK's client
+//! and the inspector's CLI), and a flood of events against a client that
+//! reads slowly.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use codex_test_support::peers::{npm_bin, python, workspace_root};
+use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, responses_event};
+use serde_json::{Value, json};
+
+fn home(server: &MockModelServer) -> TestCodexHome {
+    TestCodexHome::with_mock_provider(&server.base_url(), "responses")
+}
+
+#[test]
+fn the_python_sdk_client_runs_codex_answers_an_approval_and_replies() {
+    let server = MockModelServer::start();
+    let home = home(&server);
+    let marker = home.workspace().join("made-by-codex.txt");
+    server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", format!("echo hi > {}", marker.display())]}),
+    ));
+    server.push_turn(Turn::new().text("I made the file."));
+    server.push_turn(Turn::new().text("Yes, it says hi."));
+    let output = Command::new(python())
+        .arg(workspace_root().join("crates/test-support/mcp/py_client.py"))
+        .args([
+            env!("CARGO_BIN_EXE_codex"),
+            "make a file",
+            "does it say hi?",
+        ])
+        .current_dir(home.workspace())
+        .env("CODEX_HOME", home.path())
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["tools"], json!(["codex", "codex-reply"]));
+    assert_eq!(summary["first"]["content"], "I made the file.");
+    assert_eq!(summary["reply"]["content"], "Yes, it says hi.");
+    assert_eq!(summary["reply"]["threadId"], summary["first"]["threadId"]);
+    let elicitations = summary["elicitations"].as_array().unwrap();
+    assert_eq!(elicitations.len(), 1, "{summary}");
+    assert!(
+        elicitations[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Allow Codex to run `echo hi >"),
+        "{summary}"
+    );
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "hi\n");
+    let events: Vec<&str> = summary["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for kind in [
+        "session_configured",
+        "task_started",
+        "exec_approval_request",
+        "exec_command_end",
+        "task_complete",
+    ] {
+        assert!(events.contains(&kind), "{kind} missing from {events:?}");
+    }
+    // The reply continued the same conversation.
+    let third = &server.requests()[2];
+    assert!(third.user_texts().iter().any(|t| t == "make a file"));
+}
+
+#[test]
+fn the_inspector_cli_lists_the_tools() {
+    let home = TestCodexHome::new();
+    let output = Command::new("node")
+        .arg(npm_bin("mcp-inspector-cli"))
+        .args([
+            "--cli",
+            env!("CARGO_BIN_EXE_codex"),
+            "mcp-server",
+            "--method",
+            "tools/list",
+        ])
+        .env("CODEX_HOME", home.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed: Value = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&str> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["codex", "codex-reply"]);
+}
+
+/// A JSON-RPC line.
+fn send(stdin: &mut impl Write, message: &Value) {
+    let mut line = serde_json::to_vec(message).unwrap();
+    line.push(b'\n');
+    stdin.write_all(&line).unwrap();
+}
+
+#[test]
+fn a_client_that_reads_slowly_never_deadlocks_the_server() {
+    let server = MockModelServer::start();
+    let home = home(&server);
+    // An answer of 4,000 deltas: that many codex/event notifications.
+    let mut frames = vec![
+        responses_event("response.created", json!({"response": {"id": "r1"}})),
+        responses_event(
+            "response.output_item.added",
+            json!({"item": {"type": "message", "id": "m1", "role": "assistant", "content": []}}),
+        ),
+    ];
+    let mut text = String::new();
+    for i in 0..4000 {
+        let delta = format!("word{i} ");
+        text.push_str(&delta);
+        frames.push(responses_event(
+            "response.output_text.delta",
+            json!({"item_id": "m1", "delta": delta}),
+        ));
+    }
+    frames.push(responses_event(
+        "response.output_item.done",
+        json!({"item": {"type": "message", "id": "m1", "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}}),
+    ));
+    frames.push(responses_event(
+        "response.completed",
+        json!({"response": {"id": "r1"}}),
+    ));
+    server.push(Reply::frames(frames));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_codex"))
+        .arg("mcp-server")
+        .current_dir(home.workspace())
+        .env("CODEX_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "slow", "version": "1"}}}),
+    );
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    );
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "codex", "arguments": {"prompt": "talk a lot"}}}),
+    );
+    // Nothing is read while the server streams. Meanwhile well over a pipe
+    // buffer of requests goes in; a server that stopped reading while its
+    // output was blocked would block these writes for good.
+    let writer = std::thread::spawn(move || {
+        for id in 2..2002 {
+            send(
+                &mut stdin,
+                &json!({"jsonrpc": "2.0", "id": id, "method": "ping", "params": {"_meta": {"pad": "x".repeat(64)}}}),
+            );
+        }
+        stdin
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !writer.is_finished() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("the server stopped reading its input: deadlock");
+        }
+        // Polling a thread's completion; nothing to wait on here.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stdin = writer.join().unwrap();
+    // Now read everything: every ping answered, the call completed.
+    let mut pings = 0;
+    let mut result = None;
+    let mut events = 0;
+    for line in BufReader::new(stdout).lines() {
+        let message: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if message["method"] == "codex/event" {
+            events += 1;
+        } else if message["id"] == 1 {
+            result = Some(message);
+        } else if message["id"].as_i64().is_some_and(|id| id >= 2) {
+            pings += 1;
+        }
+        if pings == 2000 && result.is_some() {
+            break;
+        }
+    }
+    // Closing its input ends the server.
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("the server did not exit when its input closed");
+        }
+        // Waiting for a process exit; nothing to block on with a timeout.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let result = result.unwrap();
+    assert_eq!(result["result"]["structuredContent"]["content"], text);
+    assert_eq!(pings, 2000);
+    assert!(events > 4000, "{events}");
+}
