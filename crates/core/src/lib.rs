@@ -50,6 +50,7 @@ mod turn;
 mod turn_context;
 mod turn_diff;
 mod unified_exec;
+mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};

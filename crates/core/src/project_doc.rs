@@ -36,6 +36,22 @@ pub(crate) fn user_instructions(config: &Config) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
+/// The instruction files a session reads: `$CODEX_HOME/AGENTS.md`, then
+/// the project's, root first.
+pub(crate) fn instruction_files(config: &Config) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let global = config.codex_home.join(DEFAULT_NAME);
+    if global.is_file() {
+        files.push(global);
+    }
+    if config.project_doc_max_bytes > 0 {
+        let mut names = vec![DEFAULT_NAME.to_string()];
+        names.extend(config.project_doc_fallback_filenames.iter().cloned());
+        files.extend(doc_paths(&config.cwd, &names));
+    }
+    files
+}
+
 /// The project's docs within the byte budget.
 fn project_docs(config: &Config) -> Option<String> {
     let budget = config.project_doc_max_bytes;

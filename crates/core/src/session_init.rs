@@ -143,6 +143,7 @@ pub(crate) async fn start_session(
             history_entry_count: history_count.entries,
             initial_messages: initial_messages(&params.initial_history),
             rollout_path,
+            instruction_files: crate::project_doc::instruction_files(&session.services.config),
         }),
     );
     // MCP servers start now, in the background; turns wait for them.

@@ -100,6 +100,42 @@ pub(crate) async fn run(
                 let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
                 session.spawn_task(ctx, TaskKind::Compact, Vec::new()).await;
             }
+            Op::RunUserShellCommand { command } => {
+                let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
+                session
+                    .spawn_task(ctx, TaskKind::UserShell { command }, Vec::new())
+                    .await;
+            }
+            Op::ListMcpTools => {
+                let session = Arc::clone(&session);
+                let id = id.clone();
+                tokio::spawn(async move {
+                    let manager = session.services.mcp.wait().await;
+                    let tools = manager
+                        .tools()
+                        .iter()
+                        .map(|t| {
+                            (
+                                t.qualified_name.clone(),
+                                codex_protocol::mcp::McpToolSummary {
+                                    server: t.server.clone(),
+                                    tool: t.tool.clone(),
+                                    description: t.description.clone(),
+                                },
+                            )
+                        })
+                        .collect();
+                    session.send_event_unrecorded(
+                        &id,
+                        EventMsg::McpListToolsResponse(
+                            codex_protocol::mcp::McpListToolsResponseEvent {
+                                tools,
+                                failed: manager.failures().to_vec(),
+                            },
+                        ),
+                    );
+                });
+            }
             Op::ResolveElicitation {
                 server_name,
                 request_id,

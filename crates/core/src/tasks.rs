@@ -24,10 +24,14 @@ use crate::{compact, turn};
 /// is stopped outright.
 const ABORT_GRACE: Duration = Duration::from_millis(1500);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TaskKind {
     Regular,
     Compact,
+    /// A command the person typed (`!cmd`).
+    UserShell {
+        command: String,
+    },
 }
 
 impl Session {
@@ -67,6 +71,9 @@ impl Session {
                     }
                     TaskKind::Compact => {
                         compact::run_compact_task(&session, &task_ctx, &cancel).await
+                    }
+                    TaskKind::UserShell { command } => {
+                        crate::user_shell::run(&session, &task_ctx, command).await
                     }
                 };
                 session.finish_task(&task_ctx, last_message, &cancel).await;

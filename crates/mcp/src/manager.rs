@@ -72,6 +72,7 @@ impl Server {
 pub struct McpConnectionManager {
     servers: BTreeMap<String, Server>,
     tools: Vec<McpToolInfo>,
+    failures: Vec<McpStartupFailure>,
 }
 
 impl McpConnectionManager {
@@ -173,7 +174,13 @@ impl McpConnectionManager {
                 }
             })
             .collect();
+        manager.failures = summary.failed.clone();
         (manager, summary)
+    }
+
+    /// The servers that did not start, with why.
+    pub fn failures(&self) -> &[McpStartupFailure] {
+        &self.failures
     }
 
     /// The tools, in server then server-listing order.

@@ -107,3 +107,21 @@ pub enum ElicitationAction {
     Decline,
     Cancel,
 }
+
+/// One tool of one server, as `ListMcpTools` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McpToolSummary {
+    pub server: String,
+    pub tool: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The answer to `Op::ListMcpTools`: tools by the name the model sees, and
+/// the servers that failed to start with why.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct McpListToolsResponseEvent {
+    pub tools: std::collections::BTreeMap<String, McpToolSummary>,
+    #[serde(default)]
+    pub failed: Vec<McpStartupFailure>,
+}

@@ -16,8 +16,8 @@ use crate::ThreadId;
 use crate::config_types::{ReasoningEffort, ReasoningSummary};
 use crate::items::TurnItem;
 use crate::mcp::{
-    ElicitationAction, ElicitationRequestEvent, McpStartupCompleteEvent, McpStartupUpdateEvent,
-    McpToolCallBeginEvent, McpToolCallEndEvent,
+    ElicitationAction, ElicitationRequestEvent, McpListToolsResponseEvent, McpStartupCompleteEvent,
+    McpStartupUpdateEvent, McpToolCallBeginEvent, McpToolCallEndEvent,
 };
 use crate::message_history::HistoryEntry;
 use crate::models::ResponseItem;
@@ -101,6 +101,12 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         content: Option<serde_json::Value>,
     },
+    /// Run a command the person typed (`!cmd` in the TUI) under the
+    /// session's sandbox, without asking and without telling the model:
+    /// reported as a command, recorded nowhere the model reads.
+    RunUserShellCommand { command: String },
+    /// List the tools of the session's MCP servers (`mcp_list_tools_response`).
+    ListMcpTools,
     /// Summarize the conversation and replace the history with the summary.
     Compact,
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
@@ -120,6 +126,8 @@ impl Op {
             Self::AddToHistory { .. } => "add_to_history",
             Self::GetHistoryEntryRequest { .. } => "get_history_entry_request",
             Self::ResolveElicitation { .. } => "resolve_elicitation",
+            Self::RunUserShellCommand { .. } => "run_user_shell_command",
+            Self::ListMcpTools => "list_mcp_tools",
             Self::Compact => "compact",
             Self::Shutdown => "shutdown",
         }
@@ -383,6 +391,7 @@ pub enum EventMsg {
     ViewImageToolCall(ViewImageToolCallEvent),
     WebSearchEnd(WebSearchEndEvent),
 
+    McpListToolsResponse(McpListToolsResponseEvent),
     McpStartupUpdate(McpStartupUpdateEvent),
     McpStartupComplete(McpStartupCompleteEvent),
     McpToolCallBegin(McpToolCallBeginEvent),
@@ -583,6 +592,9 @@ pub struct SessionConfiguredEvent {
     /// The session file, or none for an ephemeral session.
     #[serde(default)]
     pub rollout_path: Option<PathBuf>,
+    /// The instruction files (AGENTS.md and the like) the session read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instruction_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,20 +1,29 @@
-//! The chat's event loop: terminal input, engine events and animation
-//! ticks in, frames out.
+//! The chat's event loop: terminal input, engine events, file-search
+//! results and animation ticks in, frames out.
 //!
 //! Nothing polls: the loop sleeps in one `select!` until a key, an engine
-//! event, a signal or (only while something animates) the next spinner
-//! frame. Input is taken first (`biased`), every engine event already
-//! queued is applied before drawing, and one frame is drawn per wake-up, so
-//! a burst of deltas costs one frame and a keystroke never waits behind a
-//! stream.
+//! event, a search result, a signal or (only while something animates) the
+//! next spinner frame. Input is taken first (`biased`), every engine event
+//! already queued is applied before drawing, and one frame is drawn per
+//! wake-up, so a burst of deltas costs one frame and a keystroke never
+//! waits behind a stream.
+//!
+//! The app owns the thread manager, so `/new`, `/resume` and backtrack can
+//! switch threads (`threads.rs`); full-screen views (pager, status, diff,
+//! editor) are in `overlays.rs`.
 
-use std::io::Write;
+mod overlays;
+mod threads;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codex_core::Codex;
+use codex_config::Config;
+use codex_core::{Codex, ThreadManager};
+use codex_file_search::{SearchResults, SearchWorker};
+use codex_protocol::ThreadId;
 use codex_protocol::protocol::{Event as EngineEvent, EventMsg, Op};
-use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 use futures::StreamExt;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -25,19 +34,34 @@ use tracing::warn;
 use crate::cells::HistoryCell;
 use crate::chat::{ChatState, Effect};
 use crate::live::{next_tick, render_live};
+use crate::modal::Input;
 use crate::notifications::Notifier;
 use crate::screen::{Screen, ScreenMode};
-use crate::terminal::{Signals, TerminalGuard, suspend_process};
+use crate::terminal::{TerminalGuard, suspend_process};
 
 /// How long to wait for the engine to shut down before leaving anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Transcript rows kept for the alternate screen.
 const ALT_ROWS: usize = 20_000;
+/// Files the `@` popup lists.
+const FILE_RESULTS: usize = 20;
 
-pub(crate) struct App<W: Write> {
+pub(crate) type Out = std::io::Stdout;
+
+pub(crate) struct App {
     pub chat: ChatState,
-    pub screen: Screen<W>,
+    pub screen: Screen<Out>,
+    manager: Arc<ThreadManager>,
+    config: Config,
+    thread_id: ThreadId,
     codex: Arc<Codex>,
+    /// Engine events of every thread this window ran, tagged with it.
+    events_tx: mpsc::UnboundedSender<(ThreadId, EngineEvent)>,
+    events_rx: mpsc::UnboundedReceiver<(ThreadId, EngineEvent)>,
+    reader: Option<tokio::task::JoinHandle<()>>,
+    files: Option<SearchWorker>,
+    files_tx: mpsc::UnboundedSender<SearchResults>,
+    files_rx: mpsc::UnboundedReceiver<SearchResults>,
     notifier: Notifier,
     focused: bool,
     /// Alternate screen: the transcript rows and how far up it is scrolled.
@@ -55,23 +79,55 @@ pub(crate) enum Exit {
     Stopped,
 }
 
-impl<W: Write> App<W> {
+impl App {
     pub(crate) fn new(
         chat: ChatState,
-        screen: Screen<W>,
-        codex: Arc<Codex>,
+        screen: Screen<Out>,
+        manager: Arc<ThreadManager>,
+        config: Config,
+        thread: codex_core::NewThread,
         notifier: Notifier,
     ) -> Self {
-        Self {
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (files_tx, files_rx) = mpsc::unbounded_channel();
+        let mut app = Self {
             chat,
             screen,
-            codex,
+            manager,
+            config,
+            thread_id: thread.thread_id,
+            codex: thread.thread,
+            events_tx,
+            events_rx,
+            reader: None,
+            files: None,
+            files_tx,
+            files_rx,
             notifier,
             focused: true,
             alt_rows: Vec::new(),
             alt_scroll: 0,
             shutdown_deadline: None,
+        };
+        app.start_reader();
+        app
+    }
+
+    /// Forwards the current thread's events into the loop.
+    fn start_reader(&mut self) {
+        if let Some(old) = self.reader.take() {
+            old.abort();
         }
+        let codex = Arc::clone(&self.codex);
+        let id = self.thread_id;
+        let tx = self.events_tx.clone();
+        self.reader = Some(tokio::spawn(async move {
+            while let Ok(event) = codex.next_event().await {
+                if tx.send((id, event)).is_err() {
+                    break;
+                }
+            }
+        }));
     }
 
     fn draw(&mut self) -> std::io::Result<()> {
@@ -126,15 +182,17 @@ impl<W: Write> App<W> {
         }
     }
 
-    async fn apply(&mut self, effects: Vec<Effect>) {
+    async fn submit(&mut self, op: Op) {
+        if let Err(err) = self.codex.submit(op).await {
+            self.chat
+                .commit(HistoryCell::Error(format!("the engine stopped: {err}")));
+        }
+    }
+
+    async fn apply(&mut self, effects: Vec<Effect>, input: &mut Input<'_>, guard: &TerminalGuard) {
         for effect in effects {
             match effect {
-                Effect::Op(op) => {
-                    if let Err(err) = self.codex.submit(op).await {
-                        self.chat
-                            .commit(HistoryCell::Error(format!("the engine stopped: {err}")));
-                    }
-                }
+                Effect::Op(op) => self.submit(op).await,
                 Effect::Notify(kind, text) => {
                     if !self.focused
                         && self.notifier.enabled(kind)
@@ -144,6 +202,29 @@ impl<W: Write> App<W> {
                     }
                 }
                 Effect::Quit => self.begin_shutdown().await,
+                Effect::FileSearch(query) => {
+                    if self.files.is_none() {
+                        let tx = self.files_tx.clone();
+                        self.files = Some(SearchWorker::start(
+                            self.config.cwd.clone(),
+                            FILE_RESULTS,
+                            move |results| {
+                                let _ = tx.send(results);
+                            },
+                        ));
+                    }
+                    if let Some(files) = &mut self.files {
+                        files.query(&query);
+                    }
+                }
+                Effect::NewThread => self.new_thread().await,
+                Effect::OpenResume => self.resume_picker(input).await,
+                Effect::ShowStatus => self.show_status(),
+                Effect::ShowDiff => self.show_diff(input).await,
+                Effect::Logout => self.logout(),
+                Effect::OpenBacktrack => self.backtrack(input).await,
+                Effect::OpenTranscript => self.show_transcript(input).await,
+                Effect::OpenEditor => self.edit_in_editor(guard),
             }
         }
     }
@@ -161,13 +242,21 @@ impl<W: Write> App<W> {
     /// Sends the first prompt (`codex "PROMPT"`).
     pub(crate) async fn submit_initial(&mut self, prompt: String, images: Vec<std::path::PathBuf>) {
         self.chat.composer.record_history(&prompt);
-        let effects = self.chat.submit_text(prompt, images);
-        self.apply(effects).await;
+        for effect in self.chat.submit_text(prompt, images) {
+            if let Effect::Op(op) = effect {
+                self.submit(op).await;
+            }
+        }
     }
 
-    fn on_engine_event(&mut self, event: EngineEvent) -> (Vec<Effect>, bool) {
-        let done = matches!(event.msg, EventMsg::ShutdownComplete);
-        if done {
+    /// An event of thread `id`; returns the effects and whether the current
+    /// thread has shut down.
+    fn on_engine_event(&mut self, id: ThreadId, event: EngineEvent) -> (Vec<Effect>, bool) {
+        if id != self.thread_id {
+            // A thread this window left (its shutdown, late events).
+            return (Vec::new(), false);
+        }
+        if matches!(event.msg, EventMsg::ShutdownComplete) {
             return (Vec::new(), true);
         }
         (self.chat.handle_event(event.msg), false)
@@ -176,19 +265,9 @@ impl<W: Write> App<W> {
     /// Runs until the person quits, input closes or a signal arrives.
     pub(crate) async fn run(
         &mut self,
-        events: &mut EventStream,
-        signals: &mut Signals,
+        input: &mut Input<'_>,
         guard: &TerminalGuard,
     ) -> anyhow::Result<Exit> {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let codex = Arc::clone(&self.codex);
-        let reader = tokio::spawn(async move {
-            while let Ok(event) = codex.next_event().await {
-                if tx.send(event).is_err() {
-                    break;
-                }
-            }
-        });
         let mut dirty = true;
         let exit = loop {
             if dirty {
@@ -198,26 +277,32 @@ impl<W: Write> App<W> {
             let deadline = self.shutdown_deadline;
             tokio::select! {
                 biased;
-                input = events.next() => match input {
-                    Some(Ok(event)) => dirty = self.on_terminal_event(event, guard).await?,
+                event = input.events.next() => match event {
+                    Some(Ok(event)) => dirty = self.on_terminal_event(event, input, guard).await?,
                     Some(Err(err)) => return Err(err.into()),
                     None => break Exit::Stopped,
                 },
-                event = rx.recv() => {
-                    let Some(event) = event else { break Exit::Stopped };
-                    let (mut effects, mut done) = self.on_engine_event(event);
-                    while !done && let Ok(event) = rx.try_recv() {
-                        let (more, finished) = self.on_engine_event(event);
+                event = self.events_rx.recv() => {
+                    let Some((id, event)) = event else { break Exit::Stopped };
+                    let (mut effects, mut done) = self.on_engine_event(id, event);
+                    while !done && let Ok((id, event)) = self.events_rx.try_recv() {
+                        let (more, finished) = self.on_engine_event(id, event);
                         effects.extend(more);
                         done = finished;
                     }
-                    self.apply(effects).await;
+                    self.apply(effects, input, guard).await;
                     if done {
                         break Exit::Quit;
                     }
                     dirty = true;
                 }
-                _ = signals.recv() => break Exit::Stopped,
+                results = self.files_rx.recv() => {
+                    if let Some(results) = results {
+                        self.chat.on_file_results(results);
+                    }
+                    dirty = true;
+                }
+                _ = input.signals.recv() => break Exit::Stopped,
                 _ = tokio::time::sleep(tick.unwrap_or_default()), if tick.is_some() => dirty = true,
                 _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
                     break Exit::Quit;
@@ -227,16 +312,20 @@ impl<W: Write> App<W> {
         if exit == Exit::Stopped {
             // Stop the turn and flush the session file before leaving.
             let _ = self.codex.submit(Op::Shutdown).await;
+            let current = self.thread_id;
             let wait = async {
-                while let Some(event) = rx.recv().await {
-                    if matches!(event.msg, EventMsg::ShutdownComplete) {
+                while let Some((id, event)) = self.events_rx.recv().await {
+                    if id == current && matches!(event.msg, EventMsg::ShutdownComplete) {
                         break;
                     }
                 }
             };
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, wait).await;
         }
-        reader.abort();
+        if let Some(reader) = self.reader.take() {
+            reader.abort();
+        }
+        let _ = self.manager.remove_thread(self.thread_id);
         Ok(exit)
     }
 
@@ -244,6 +333,7 @@ impl<W: Write> App<W> {
     async fn on_terminal_event(
         &mut self,
         event: Event,
+        input: &mut Input<'_>,
         guard: &TerminalGuard,
     ) -> anyhow::Result<bool> {
         match event {
@@ -269,11 +359,12 @@ impl<W: Write> App<W> {
                     _ => {}
                 }
                 let effects = self.chat.handle_key(key, Instant::now());
-                self.apply(effects).await;
+                self.apply(effects, input, guard).await;
                 Ok(true)
             }
             Event::Paste(text) => {
-                self.chat.handle_paste(&text);
+                let effects = self.chat.handle_paste(&text);
+                self.apply(effects, input, guard).await;
                 Ok(true)
             }
             Event::Resize(width, height) => {

@@ -19,12 +19,11 @@ use codex_protocol::protocol::{
     TokenUsage, TokenUsageInfo, TurnAbortReason,
 };
 use codex_protocol::user_input::UserInput;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::Line;
 
 use crate::approval::{Answer, ApprovalKind, ApprovalRequest, Approvals};
 use crate::cells::{ExecCell, HistoryCell, PatchCell, SessionInfo, summarize_changes};
-use crate::composer::{Composer, ComposerEvent, PromptHistory};
+use crate::composer::{Composer, PromptHistory};
 use crate::stream::MarkdownStream;
 
 /// Cells kept in memory for the transcript; older ones live on only in the
@@ -40,6 +39,24 @@ pub(crate) enum Effect {
     /// Tell the person (if the terminal is not focused).
     Notify(NotificationKind, String),
     Quit,
+    /// Find files for the `@` popup.
+    FileSearch(String),
+    /// `/new`: a fresh thread in this window.
+    NewThread,
+    /// `/resume`: the session picker.
+    OpenResume,
+    /// `/status`.
+    ShowStatus,
+    /// `/diff`: the working tree's changes in the pager.
+    ShowDiff,
+    /// `/logout`.
+    Logout,
+    /// Esc Esc: the backtrack preview.
+    OpenBacktrack,
+    /// Ctrl-T: the transcript in the pager.
+    OpenTranscript,
+    /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.
+    OpenEditor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +118,23 @@ pub(crate) struct ChatState {
     pub total_usage: TokenUsage,
     quit_armed: Option<Instant>,
     header_shown: bool,
+    /// The `@` file finder or the slash popup, over the composer.
+    pub popup: Option<crate::popup::Popup>,
+    /// The composer's text when a popup was dismissed (not reopened until
+    /// the text changes).
+    popup_dismissed: Option<String>,
+    /// `/model` or `/approvals`, in place of the composer.
+    pub picker: Option<crate::popup::ListPicker>,
+    /// `$CODEX_HOME/prompts`.
+    pub prompts: Vec<crate::slash::CustomPrompt>,
+    /// Esc was pressed once on an empty composer: a second opens backtrack.
+    pub backtrack_primed: bool,
+    /// Images attached to the next message (pasted paths).
+    pub attached_images: Vec<(String, PathBuf)>,
+    /// Every user message of the thread, in order (for backtrack).
+    pub user_messages: Vec<String>,
+    pub rate_limits: Option<codex_protocol::protocol::RateLimitSnapshot>,
+    pub instruction_files: Vec<PathBuf>,
 }
 
 impl ChatState {
@@ -128,6 +162,15 @@ impl ChatState {
             total_usage: TokenUsage::default(),
             quit_armed: None,
             header_shown: false,
+            popup: None,
+            popup_dismissed: None,
+            picker: None,
+            prompts: Vec::new(),
+            backtrack_primed: false,
+            attached_images: Vec::new(),
+            user_messages: Vec::new(),
+            rate_limits: None,
+            instruction_files: Vec::new(),
         }
     }
 
@@ -256,6 +299,7 @@ impl ChatState {
                 if self.queued.front() == Some(&message.message) {
                     self.queued.pop_front();
                 }
+                self.user_messages.push(message.message.clone());
                 self.finish_stream();
                 self.commit(HistoryCell::User {
                     text: message.message,
@@ -466,7 +510,11 @@ impl ChatState {
                     self.total_usage = info.total_token_usage;
                     self.token_info = Some(info);
                 }
+                if count.rate_limits.is_some() {
+                    self.rate_limits = count.rate_limits;
+                }
             }
+            EventMsg::McpListToolsResponse(response) => self.commit(mcp_list_cell(&response)),
             EventMsg::GetHistoryEntryResponse(response) => self.composer.on_history_entry(
                 response.log_id,
                 response.offset,
@@ -506,12 +554,16 @@ impl ChatState {
                 resumed,
             }));
         }
+        self.instruction_files = configured.instruction_files.clone();
         for msg in configured.initial_messages.unwrap_or_default() {
             match msg {
-                EventMsg::UserMessage(m) => self.commit(HistoryCell::User {
-                    text: m.message,
-                    images: m.images.map_or(0, |i| i.len()),
-                }),
+                EventMsg::UserMessage(m) => {
+                    self.user_messages.push(m.message.clone());
+                    self.commit(HistoryCell::User {
+                        text: m.message,
+                        images: m.images.map_or(0, |i| i.len()),
+                    })
+                }
                 EventMsg::AgentMessage(m) => self.commit(HistoryCell::Agent {
                     markdown: m.message,
                 }),
@@ -571,51 +623,7 @@ impl ChatState {
         effects
     }
 
-    pub(crate) fn handle_paste(&mut self, text: &str) {
-        if !self.approvals.is_open() {
-            self.composer.handle_paste(text);
-        }
-    }
-
-    pub(crate) fn handle_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        if self.approvals.is_open() {
-            return match self.approvals.handle_key(key) {
-                Some(answer) => self.answered(answer),
-                None => Vec::new(),
-            };
-        }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') if ctrl => {
-                if !self.composer.is_empty() {
-                    self.composer.clear();
-                    return Vec::new();
-                }
-                if self.task.is_some() {
-                    return vec![Effect::Op(Op::Interrupt)];
-                }
-                if self.quit_armed(now) {
-                    return vec![Effect::Quit];
-                }
-                self.quit_armed = Some(now);
-                Vec::new()
-            }
-            KeyCode::Char('d') if ctrl && self.composer.is_empty() => vec![Effect::Quit],
-            KeyCode::Esc if self.task.is_some() => vec![Effect::Op(Op::Interrupt)],
-            _ => {
-                self.quit_armed = None;
-                match self.composer.handle_key(key) {
-                    ComposerEvent::Submit(text) => self.submit_text(text, Vec::new()),
-                    ComposerEvent::FetchHistory { offset, log_id } => {
-                        vec![Effect::Op(Op::GetHistoryEntryRequest { offset, log_id })]
-                    }
-                    ComposerEvent::Changed | ComposerEvent::Ignored => Vec::new(),
-                }
-            }
-        }
-    }
-
-    fn answered(&mut self, answer: Answer) -> Vec<Effect> {
+    pub(crate) fn answered(&mut self, answer: Answer) -> Vec<Effect> {
         let Answer { request, decision } = answer;
         let approved = matches!(
             decision,
@@ -676,6 +684,38 @@ impl ChatState {
     }
 }
 
+/// `/mcp`: the servers and their tools.
+fn mcp_list_cell(response: &codex_protocol::mcp::McpListToolsResponseEvent) -> HistoryCell {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut by_server: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for summary in response.tools.values() {
+        by_server
+            .entry(&summary.server)
+            .or_default()
+            .push(&summary.tool);
+    }
+    for (server, tools) in by_server {
+        rows.push((server.to_string(), format!("ready · {}", tools.join(", "))));
+    }
+    for failure in &response.failed {
+        rows.push((
+            failure.server.clone(),
+            format!("failed · {}", failure.error),
+        ));
+    }
+    if rows.is_empty() {
+        rows.push((
+            "(none)".to_string(),
+            "no MCP servers; add one with `codex mcp add NAME -- COMMAND`".to_string(),
+        ));
+    }
+    HistoryCell::Table {
+        title: "MCP servers".to_string(),
+        rows,
+    }
+}
+
 /// Arguments as one short line of JSON.
 fn compact_arguments(arguments: Option<&serde_json::Value>) -> String {
     let text = arguments.map(|a| a.to_string()).unwrap_or_default();
@@ -728,6 +768,9 @@ fn first_line(text: &str) -> String {
     }
     line
 }
+
+mod commands;
+mod input;
 
 #[cfg(test)]
 mod tests;

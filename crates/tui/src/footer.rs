@@ -79,6 +79,12 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
 
     let hints: Vec<(&str, &str)> = if chat.approvals.is_open() {
         vec![("y/a/n/t", "answer"), ("↑↓ ⏎", "choose")]
+    } else if chat.picker.is_some() {
+        vec![("↑↓ ⏎", "choose"), ("esc", "cancel")]
+    } else if chat.popup.is_some() {
+        vec![("↑↓", "move"), ("tab/⏎", "insert"), ("esc", "close")]
+    } else if chat.backtrack_primed {
+        vec![("esc", "again to edit a previous message")]
     } else if chat.quit_armed(now) {
         vec![("ctrl+c", "again to quit")]
     } else if chat.task.is_some() {
@@ -90,9 +96,11 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
     } else {
         vec![
             ("⏎", "send"),
-            ("shift+⏎/ctrl+j", "newline"),
-            ("↑", "history"),
+            ("/", "commands"),
+            ("@", "files"),
             ("ctrl+c", "quit"),
+            ("shift+⏎/ctrl+j", "newline"),
+            ("ctrl+t", "transcript"),
         ]
     };
     // As many hints as fit, most important first.

@@ -34,8 +34,11 @@ mod markdown;
 mod modal;
 mod notifications;
 mod onboarding;
+mod pager;
 mod picker;
+mod popup;
 pub mod screen;
+mod slash;
 mod stream;
 pub mod terminal;
 #[cfg(test)]
@@ -294,7 +297,7 @@ async fn session(
 
     let mut options = ThreadManagerOptions::new(SessionSource::Cli, "codex_cli_rs");
     options.linux_sandbox_exe = std::env::current_exe().ok();
-    let manager = ThreadManager::new(&config.codex_home, options);
+    let manager = std::sync::Arc::new(ThreadManager::new(&config.codex_home, options));
     let mut warnings = warnings;
     warnings.extend(manager.warnings().iter().cloned());
 
@@ -316,12 +319,21 @@ async fn session(
         }
     };
 
-    chat.handle_event(EventMsg::SessionConfigured(new.session_configured));
+    chat.handle_event(EventMsg::SessionConfigured(new.session_configured.clone()));
     for warning in warnings {
         chat.commit(HistoryCell::Warning(warning));
     }
     let recorded = chat.rollout_path.is_some();
-    let mut app = App::new(chat, screen, new.thread, Notifier::from_config(&config.tui));
+    chat.prompts = crate::slash::load_prompts(&config.codex_home.join("prompts"));
+    let notifier = Notifier::from_config(&config.tui);
+    let mut app = App::new(
+        chat,
+        screen,
+        std::sync::Arc::clone(&manager),
+        config.clone(),
+        new,
+        notifier,
+    );
     if let Some(prompt) = args.prompt.filter(|p| !p.trim().is_empty()) {
         let images = args
             .options
@@ -331,8 +343,7 @@ async fn session(
             .collect();
         app.submit_initial(prompt, images).await;
     }
-    let exit = app.run(input.events, input.signals, guard).await;
-    let _ = manager.remove_thread(new.thread_id);
+    let exit = app.run(input, guard).await;
     app.finish()?;
     exit?;
     Ok(Some(Summary {

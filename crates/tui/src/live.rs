@@ -118,12 +118,19 @@ pub(crate) fn render_live(
     }
 
     let footer = footer_lines(chat, width, now);
+    let room = usize::from(max_height).saturating_sub(footer.len() + 1);
     let approval = if chat.approvals.is_open() {
-        let room = usize::from(max_height).saturating_sub(footer.len() + 1);
         Some(chat.approvals.lines(width, room))
     } else {
-        None
+        chat.picker.as_ref().map(|picker| picker.lines(room))
     };
+    // A popup sits right above the composer.
+    if approval.is_none()
+        && let Some(popup) = &chat.popup
+    {
+        above.push(Line::default());
+        above.extend(popup.lines(&chat.prompts, w));
+    }
     let prompt_height = match &approval {
         Some(lines) => lines.len() as u16,
         None => chat.composer.desired_height(width),

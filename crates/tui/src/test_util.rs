@@ -32,3 +32,31 @@ pub(crate) fn buffer_text(buf: &Buffer) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// A buffer as text with the cells in `style` (a highlight) wrapped in
+/// brackets, so snapshots show what is highlighted.
+pub(crate) fn buffer_text_marking(buf: &Buffer, fg: ratatui::style::Color) -> String {
+    let area = buf.area;
+    (area.top()..area.bottom())
+        .map(|y| {
+            let mut row = String::new();
+            let mut inside = false;
+            let mut x = area.left();
+            while x < area.right() {
+                let cell = &buf[(x, y)];
+                let marked = cell.fg == fg;
+                if marked != inside {
+                    row.push(if marked { '[' } else { ']' });
+                    inside = marked;
+                }
+                row.push_str(cell.symbol());
+                x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
+            }
+            if inside {
+                row.push(']');
+            }
+            row.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

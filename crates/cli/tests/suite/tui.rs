@@ -272,10 +272,11 @@ fn the_terminal_is_restored_on_sigterm_and_a_resize_leaves_no_garbage() {
     term.wait_for("› talk", WAIT);
     term.wait_for("ctrl+c quit", WAIT);
     term.resize(30, 50);
-    // At 50 columns the last hint no longer fits (the old row, cut by the
-    // emulator, would still show " · c").
+    // At 50 columns the hints after "ctrl+c quit" no longer fit (the old
+    // row, cut by the emulator, would still show " · sh").
     let screen = term.wait_until("the narrow footer", WAIT, |s| {
-        s.lines().any(|l| l.trim_end().ends_with("↑ history"))
+        s.lines()
+            .any(|l| l.trim_end().ends_with("@ files · ctrl+c quit"))
     });
     // The live area was redrawn once, not left behind at the old width.
     assert_eq!(
@@ -300,4 +301,147 @@ fn the_terminal_is_restored_on_sigterm_and_a_resize_leaves_no_garbage() {
     ] {
         assert!(tail.contains(restore), "{restore:?} missing from {tail:?}");
     }
+}
+
+#[test]
+fn model_picks_the_model_of_the_next_request() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().text("answered"));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.send(b"/mod");
+    term.wait_for("/model", WAIT);
+    term.send(b"\r");
+    term.wait_for("Model and reasoning effort", WAIT);
+    // The first entry of the catalog: gpt-5.5 low.
+    term.send(b"1");
+    term.wait_for("Model: gpt-5.5 low", WAIT);
+    term.submit("hello");
+    term.wait_for("answered", WAIT);
+    let body = env.server.requests()[0].body_json();
+    assert_eq!(body["model"], "gpt-5.5");
+    assert_eq!(body["reasoning"]["effort"], "low");
+    quit(&mut term);
+}
+
+#[test]
+fn at_finds_a_file_and_inserts_its_path() {
+    let env = TuiEnv::new();
+    std::fs::create_dir_all(env.workspace().join("src/parser")).unwrap();
+    std::fs::write(env.workspace().join("src/parser/tokenizer.rs"), "").unwrap();
+    std::fs::write(env.workspace().join("README.md"), "").unwrap();
+    env.server.push_turn(Turn::new().text("read it"));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.send(b"explain @tokeni");
+    term.wait_for("src/parser/tokenizer.rs", WAIT);
+    term.send(b"\t");
+    term.wait_until("the inserted path", WAIT, |s| {
+        s.contains("› explain src/parser/tokenizer.rs")
+    });
+    term.send(b"\r");
+    term.wait_for("read it", WAIT);
+    assert_eq!(
+        env.server.requests()[0].user_texts().last().unwrap(),
+        "explain src/parser/tokenizer.rs"
+    );
+    quit(&mut term);
+}
+
+#[test]
+fn a_bang_command_runs_locally_and_never_reaches_the_model() {
+    let env = TuiEnv::new();
+    std::fs::write(env.workspace().join("visible.txt"), "").unwrap();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("!ls");
+    term.wait_for("visible.txt", WAIT);
+    term.wait_for("Ran ls", WAIT);
+    term.wait_for("ctrl+c quit", WAIT);
+    assert!(env.server.requests().is_empty());
+    quit(&mut term);
+    let history =
+        std::fs::read_to_string(env.home.path().join("history.jsonl")).unwrap_or_default();
+    assert!(!history.contains("ls"), "{history}");
+}
+
+#[test]
+fn a_custom_prompt_expands_its_arguments() {
+    let env = TuiEnv::new();
+    std::fs::create_dir_all(env.home.path().join("prompts")).unwrap();
+    std::fs::write(
+        env.home.path().join("prompts/fixit.md"),
+        "---\ndescription: fix one issue\n---\nFix issue $1 in $FILE.\n",
+    )
+    .unwrap();
+    env.server.push_turn(Turn::new().text("on it"));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.send(b"/fixi");
+    term.wait_for("fix one issue", WAIT);
+    // Typing on past the name closes the popup; Enter sends.
+    term.submit("t 17 FILE=src/lib.rs");
+    term.wait_for("on it", WAIT);
+    assert_eq!(
+        env.server.requests()[0].user_texts().last().unwrap(),
+        "Fix issue 17 in src/lib.rs."
+    );
+    quit(&mut term);
+}
+
+#[test]
+fn esc_esc_goes_back_to_a_message_and_forks() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().text("answer one"));
+    env.server.push_turn(Turn::new().text("answer two"));
+    env.server.push_turn(Turn::new().text("answer edited"));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("question one");
+    term.wait_for("answer one", WAIT);
+    term.wait_for("ctrl+c quit", WAIT);
+    term.submit("question two");
+    term.wait_for("answer two", WAIT);
+    term.wait_for("ctrl+c quit", WAIT);
+    term.send(b"\x1b");
+    term.wait_for("esc again to edit a previous message", WAIT);
+    term.send(b"\x1b");
+    term.wait_for("Edit a previous message", WAIT);
+    // The newest message is selected; Enter goes back to it.
+    term.send(b"\r");
+    term.wait_until("the composer with the message", WAIT, |s| {
+        s.contains("› question two") && s.contains("Resumed")
+    });
+    // Edit it: clear the line and write another one.
+    term.send(b"\x15");
+    term.submit("question two, edited");
+    term.wait_for("answer edited", WAIT);
+    let third = &env.server.requests()[2];
+    let texts = third.user_texts();
+    assert!(texts.iter().any(|t| t == "question one"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "question two"), "{texts:?}");
+    assert_eq!(texts.last().unwrap(), "question two, edited");
+    quit(&mut term);
+    let forked = env
+        .rollout_text()
+        .lines()
+        .any(|l| l.contains("\"forked_from_id\""));
+    assert!(forked, "no forked session file");
+}
+
+#[test]
+fn ctrl_t_opens_the_transcript_with_search() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().text("the needle is here"));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("find it");
+    term.wait_for("the needle is here", WAIT);
+    term.send(b"\x14");
+    term.wait_for("Transcript", WAIT);
+    term.send(b"/needle\r");
+    term.wait_for("match 1 of 1", WAIT);
+    term.send(b"q");
+    term.wait_for("ctrl+c quit", WAIT);
+    quit(&mut term);
 }

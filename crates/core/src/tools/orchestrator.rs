@@ -84,6 +84,12 @@ pub(crate) async fn run_exec(
     first.tool_output
 }
 
+/// Runs a command the person asked for (`!cmd`): no approval, the turn's
+/// sandbox, no retry. Reported like the model's commands.
+pub(crate) async fn run_user_command(session: &Session, ctx: &TurnContext, request: ExecRequest) {
+    let _ = execute(session, ctx, &request, &ctx.sandbox_policy).await;
+}
+
 /// The approval step, before a command starts: asks where the policy says
 /// so, and returns the policy the command runs under (the turn's, or full
 /// access for an approved escalation), or what the model is told instead.

@@ -102,6 +102,42 @@ impl ExecCell {
         self.lines(width, None)
     }
 
+    /// Rows for the transcript: the header and every output line kept.
+    pub(crate) fn expanded_lines(&self, width: usize) -> Vec<Line<'static>> {
+        let mut lines = self.lines(width, None);
+        if self.is_exploration() {
+            return lines;
+        }
+        // Replace the shortened output with all of it.
+        lines.retain(|l| {
+            !l.spans
+                .first()
+                .is_some_and(|s| s.content == "  └ " || s.content == "    ")
+        });
+        let out_style = Style::default().dim();
+        if self.output_line_count > self.output.len() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  … {} earlier lines not kept",
+                    self.output_line_count - self.output.len()
+                ),
+                out_style,
+            )));
+        }
+        for line in &self.output {
+            lines.extend(wrap_line(
+                &Line::from(Span::styled(line.clone(), out_style)),
+                width,
+                &[Span::styled("    ", out_style)],
+                &[Span::styled("    ", out_style)],
+            ));
+        }
+        if self.result.is_some() {
+            lines.push(self.status_line());
+        }
+        lines
+    }
+
     /// Rows while running: `spinner` replaces the bullet.
     pub(crate) fn live_lines(
         &self,

@@ -16,7 +16,7 @@ use codex_protocol::plan::{StepStatus, UpdatePlanArgs};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 
-pub(crate) use exec::{ExecCell, format_duration};
+pub(crate) use exec::{ExecCell, format_duration, strip_ansi};
 pub(crate) use patch::{FileSummary, PatchCell, render_diff, summarize_changes};
 
 use crate::markdown;
@@ -79,6 +79,11 @@ pub(crate) enum HistoryCell {
     Warning(String),
     Info(String),
     Interrupted,
+    /// Labelled rows (`/status`, `/mcp`).
+    Table {
+        title: String,
+        rows: Vec<(String, String)>,
+    },
 }
 
 /// "• " before the first row of a cell, two spaces before the others.
@@ -98,6 +103,33 @@ impl HistoryCell {
         let mut lines = vec![Line::default()];
         lines.extend(self.body_lines(width));
         lines
+    }
+
+    /// The cell as the transcript shows it: like the history, but a
+    /// command with all the output kept and reasoning in full.
+    pub(crate) fn transcript_lines(&self, width: u16) -> Vec<Line<'static>> {
+        let w = usize::from(width.max(10));
+        match self {
+            Self::Exec(cell) => {
+                let mut lines = vec![Line::default()];
+                lines.extend(cell.expanded_lines(w));
+                lines
+            }
+            Self::Reasoning { text, .. } => {
+                let mut lines = vec![Line::default()];
+                lines.extend(
+                    markdown::render(text, w.saturating_sub(2))
+                        .into_iter()
+                        .map(|l| {
+                            let mut spans = vec![Span::raw("  ")];
+                            spans.extend(l.spans.into_iter().map(|s| s.dim().italic()));
+                            Line::from(spans)
+                        }),
+                );
+                lines
+            }
+            _ => self.display_lines(width),
+        }
     }
 
     fn body_lines(&self, width: usize) -> Vec<Line<'static>> {
@@ -179,6 +211,7 @@ impl HistoryCell {
                 prefixed(message, width, "⚠ ", Style::default().fg(Color::Yellow))
             }
             Self::Info(message) => prefixed(message, width, "• ", Style::default().dim()),
+            Self::Table { title, rows } => table_lines(title, rows, width),
             Self::Interrupted => prefixed(
                 "Interrupted. Tell the model what to do differently.",
                 width,
@@ -297,6 +330,38 @@ pub(crate) fn mcp_call_lines(
                 .into_iter()
                 .take(2),
             );
+        }
+    }
+    lines
+}
+
+fn table_lines(title: &str, rows: &[(String, String)], width: usize) -> Vec<Line<'static>> {
+    let mut lines = wrap_line(
+        &Line::from(title.to_string().bold()),
+        width,
+        &bullet(Style::default()),
+        &indent(),
+    );
+    let label_width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let continuation = " ".repeat(label_width + 5);
+    for (label, value) in rows {
+        for (index, part) in value.lines().enumerate() {
+            let lead = if index == 0 {
+                format!("  {label:<label_width$}   ")
+            } else {
+                continuation.clone()
+            };
+            lines.extend(wrap_line(
+                &Line::from(part.to_string()),
+                width,
+                &[Span::styled(lead, Style::default().dim())],
+                &[Span::raw(continuation.clone())],
+            ));
         }
     }
     lines

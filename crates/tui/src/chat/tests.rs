@@ -53,6 +53,7 @@ fn chat(width: u16) -> ChatState {
         history_entry_count: 0,
         initial_messages: None,
         rollout_path: Some(PathBuf::from("/home/.codex/sessions/x.jsonl")),
+        instruction_files: Vec::new(),
     }));
     chat.take_outbox();
     chat
@@ -395,6 +396,7 @@ fn a_resumed_session_replays_its_messages() {
             }),
         ]),
         rollout_path: None,
+        instruction_files: Vec::new(),
     }));
     let text = outbox_text(&mut chat);
     assert!(text.contains("· resumed"), "{text}");
@@ -459,5 +461,153 @@ fn mcp_calls_are_live_then_committed_and_elicitations_are_answered() {
             decision: codex_protocol::mcp::ElicitationAction::Decline,
             content: None,
         }]
+    );
+}
+
+#[test]
+fn the_slash_popup_filters_and_enter_runs_the_command() {
+    let mut chat = chat(80);
+    typed(&mut chat, "/");
+    assert_snapshot!("slash_popup_all_80", live(&mut chat, 80, 30));
+    typed(&mut chat, "mo");
+    assert_snapshot!("slash_popup_mo_80", live(&mut chat, 80, 30));
+    // Enter on /model opens the model picker.
+    assert!(
+        chat.handle_key(key(KeyCode::Enter), Instant::now())
+            .is_empty()
+    );
+    assert!(chat.picker.is_some());
+    assert_snapshot!("model_picker_80", live(&mut chat, 80, 24));
+    // Choosing applies from the next turn.
+    chat.handle_key(key(KeyCode::Down), Instant::now());
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    let Op::OverrideTurnContext { model, effort, .. } = ops(&effects)[0] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(model.as_deref(), Some("gpt-5.5"));
+    assert_eq!(*effort, Some(Some(ReasoningEffort::High)));
+    assert!(outbox_text(&mut chat).contains("Model: gpt-5.5"));
+}
+
+#[test]
+fn approvals_presets_apply_and_warn_about_full_access() {
+    let mut chat = chat(80);
+    typed(&mut chat, "/approvals");
+    chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_snapshot!("approvals_picker_80", live(&mut chat, 80, 24));
+    let effects = chat.handle_key(key(KeyCode::Char('3')), Instant::now());
+    assert_eq!(
+        ops(&effects),
+        vec![&Op::OverrideTurnContext {
+            cwd: None,
+            approval_policy: Some(AskForApproval::Never),
+            sandbox_policy: Some(SandboxPolicy::DangerFullAccess),
+            model: None,
+            effort: None,
+            summary: None,
+        }]
+    );
+    assert_eq!(chat.settings.sandbox, SandboxPolicy::DangerFullAccess);
+}
+
+#[test]
+fn the_file_popup_shows_highlighted_matches_and_inserts_the_path() {
+    use codex_file_search::{FileMatch, SearchResults};
+    let mut chat = chat(80);
+    typed(&mut chat, "look at @mai");
+    let effects = chat.handle_key(key(KeyCode::Char('n')), Instant::now());
+    assert_eq!(effects, vec![Effect::FileSearch("main".into())]);
+    chat.on_file_results(SearchResults {
+        generation: 1,
+        query: "main".into(),
+        matches: vec![
+            FileMatch {
+                path: "src/main.rs".into(),
+                score: 90,
+                indices: vec![4, 5, 6, 7],
+            },
+            FileMatch {
+                path: "docs/maintaining.md".into(),
+                score: 60,
+                indices: vec![5, 6, 7, 8],
+            },
+        ],
+        partial: false,
+    });
+    let now = chat.task.as_ref().map_or_else(Instant::now, |t| t.started);
+    let buf = render_live(&mut chat, 80, 20, now);
+    assert_snapshot!(
+        "file_popup_80",
+        crate::test_util::buffer_text_marking(&buf, ratatui::style::Color::Yellow)
+    );
+    chat.handle_key(key(KeyCode::Down), Instant::now());
+    chat.handle_key(key(KeyCode::Tab), Instant::now());
+    assert_eq!(chat.composer.text(), "look at docs/maintaining.md ");
+    assert!(chat.popup.is_none());
+}
+
+#[test]
+fn custom_prompts_expand_and_bang_commands_run_locally() {
+    let mut chat = chat(80);
+    chat.prompts = vec![crate::slash::CustomPrompt {
+        name: "fix".into(),
+        description: "Fix an issue".into(),
+        body: "Fix issue $1 in $FILE. Notes: $ARGUMENTS".into(),
+    }];
+    typed(&mut chat, "/fix 42 FILE=src/a.rs");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    let Op::UserTurn { items, .. } = ops(&effects)[1] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        items,
+        &vec![UserInput::Text {
+            text: "Fix issue 42 in src/a.rs. Notes: 42".into()
+        }]
+    );
+    typed(&mut chat, "!ls -la");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_eq!(
+        ops(&effects),
+        vec![&Op::RunUserShellCommand {
+            command: "ls -la".into()
+        }]
+    );
+}
+
+#[test]
+fn esc_twice_on_an_empty_composer_opens_backtrack() {
+    let mut chat = chat(80);
+    chat.handle_event(EventMsg::UserMessage(UserMessageEvent {
+        message: "first".into(),
+        images: None,
+    }));
+    assert!(
+        chat.handle_key(key(KeyCode::Esc), Instant::now())
+            .is_empty()
+    );
+    assert!(live(&mut chat, 80, 10).contains("esc again to edit a previous message"));
+    assert_eq!(
+        chat.handle_key(key(KeyCode::Esc), Instant::now()),
+        vec![Effect::OpenBacktrack]
+    );
+}
+
+#[test]
+fn status_and_mcp_tables() {
+    let cell = HistoryCell::Table {
+        title: "Status".into(),
+        rows: vec![
+            ("model".into(), "gpt-5.5 (reasoning medium)".into()),
+            ("sandbox".into(), "workspace-write".into()),
+            (
+                "instructions".into(),
+                "~/.codex/AGENTS.md\n/repo/AGENTS.md".into(),
+            ),
+        ],
+    };
+    assert_snapshot!(
+        "status_table_80",
+        crate::test_util::lines_text(&cell.display_lines(80))
     );
 }

@@ -69,6 +69,39 @@ impl Composer {
         self.history.reset();
     }
 
+    /// The cursor's byte offset in the text.
+    pub(crate) fn cursor(&self) -> usize {
+        self.textarea.cursor()
+    }
+
+    /// The whitespace-delimited token the cursor is in or just after.
+    pub(crate) fn token_at_cursor(&self) -> Option<(std::ops::Range<usize>, String)> {
+        let text = self.textarea.text();
+        let cursor = self.textarea.cursor();
+        let start = text[..cursor].rfind(char::is_whitespace).map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        let end = text[cursor..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |i| cursor + i);
+        (start < end).then(|| (start..end, text[start..end].to_string()))
+    }
+
+    /// Replaces `range` of the text with `replacement`; the cursor goes
+    /// after it.
+    pub(crate) fn replace_range(&mut self, range: std::ops::Range<usize>, replacement: &str) {
+        self.textarea.delete_range(range.clone());
+        self.textarea.set_cursor(range.start);
+        self.textarea.insert_str(replacement);
+        self.history.reset();
+    }
+
+    /// Inserts text at the cursor.
+    pub(crate) fn insert_text(&mut self, text: &str) {
+        self.textarea.insert_str(text);
+        self.history.reset();
+    }
+
     /// Empties the composer (Ctrl-C); returns the text with chips expanded.
     pub(crate) fn clear(&mut self) -> String {
         let text = self.expanded(self.textarea.text());

@@ -36,6 +36,15 @@ impl TextArea {
         self.cursor
     }
 
+    /// Moves the cursor to `at` (kept on a character boundary).
+    pub(crate) fn set_cursor(&mut self, at: usize) {
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        self.cursor = at;
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.text.is_empty()
     }

@@ -24,6 +24,7 @@ use codex_client::{ShellToolType, ToolSpec};
 use super::ToolsConfig;
 use super::registry::ToolRegistry;
 pub(crate) use mcp::McpToolProvider;
+pub(crate) use shell_command::{login_shell_argv, user_shell_program};
 
 /// The built-in tools a turn with `config` offers.
 pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {

@@ -1,0 +1,164 @@
+//! What a submitted line does: a slash command, a `!command` run locally,
+//! or a message for the model (with any attached images); and what
+//! choosing in a picker does.
+
+use codex_protocol::protocol::Op;
+
+use super::{ChatState, Effect};
+use crate::cells::HistoryCell;
+use crate::popup::{PickerValue, approval_presets, model_picker};
+use crate::slash::{self, SlashCommand, SlashItem};
+
+/// What `/init` asks the model.
+const INIT_PROMPT: &str = "Write an AGENTS.md file at the root of this repository for future coding agents: a short overview of what the project is and how it is laid out, how to build it and run its tests and linters, the conventions its code follows, and anything a contributor must know before changing it. Read the repository to find this out; do not guess. Keep it concise and concrete.";
+
+impl ChatState {
+    /// Enter in the composer.
+    pub(crate) fn submit(&mut self, text: String) -> Vec<Effect> {
+        if text.starts_with('/')
+            && let Some((item, args)) = slash::parse(text.trim_end(), &self.prompts)
+        {
+            return self.run_slash(item, args);
+        }
+        if let Some(command) = text.strip_prefix('!') {
+            return self.run_user_command(command.trim());
+        }
+        let mut text = text;
+        let mut images = Vec::new();
+        for (chip, path) in std::mem::take(&mut self.attached_images) {
+            if text.contains(&chip) {
+                text = text.replacen(&chip, "", 1);
+                images.push(path);
+            }
+        }
+        let text = text.trim().to_string();
+        if text.is_empty() && images.is_empty() {
+            return Vec::new();
+        }
+        self.submit_text(text, images)
+    }
+
+    fn run_user_command(&mut self, command: &str) -> Vec<Effect> {
+        if command.is_empty() {
+            self.commit(HistoryCell::Info(
+                "Type a command after ! to run it here, in the session's sandbox (the model does not see it).".to_string(),
+            ));
+            return Vec::new();
+        }
+        if self.task.is_some() {
+            self.commit(HistoryCell::Info(
+                "Wait for the turn to end (or press Esc) before running a command.".to_string(),
+            ));
+            return Vec::new();
+        }
+        vec![Effect::Op(Op::RunUserShellCommand {
+            command: command.to_string(),
+        })]
+    }
+
+    fn run_slash(&mut self, item: SlashItem, args: String) -> Vec<Effect> {
+        let command = match item {
+            SlashItem::Prompt(index) => {
+                let Some(prompt) = self.prompts.get(index) else {
+                    return Vec::new();
+                };
+                let text = slash::expand_prompt(&prompt.body, &args);
+                return self.submit_text(text.trim().to_string(), Vec::new());
+            }
+            SlashItem::BuiltIn(command) => command,
+        };
+        match command {
+            SlashCommand::New => vec![Effect::NewThread],
+            SlashCommand::Resume => vec![Effect::OpenResume],
+            SlashCommand::Model => {
+                self.picker = Some(model_picker(&self.settings.model, self.settings.effort));
+                Vec::new()
+            }
+            SlashCommand::Approvals => {
+                self.picker = Some(approval_presets(
+                    self.settings.approval,
+                    &self.settings.sandbox,
+                ));
+                Vec::new()
+            }
+            SlashCommand::Status => vec![Effect::ShowStatus],
+            SlashCommand::Diff => vec![Effect::ShowDiff],
+            SlashCommand::Compact => {
+                if self.task.is_some() {
+                    self.commit(HistoryCell::Info(
+                        "Wait for the turn to end before compacting.".to_string(),
+                    ));
+                    return Vec::new();
+                }
+                self.commit(HistoryCell::Info(
+                    "Summarizing the conversation…".to_string(),
+                ));
+                vec![Effect::Op(Op::Compact)]
+            }
+            SlashCommand::Mention => {
+                self.composer.insert_text("@");
+                self.refresh_popup()
+            }
+            SlashCommand::Init => self.submit_text(INIT_PROMPT.to_string(), Vec::new()),
+            SlashCommand::Mcp => vec![Effect::Op(Op::ListMcpTools)],
+            SlashCommand::Review => {
+                self.commit(HistoryCell::Info(
+                    "/review is not in this build yet (it comes with review mode).".to_string(),
+                ));
+                Vec::new()
+            }
+            SlashCommand::Undo => {
+                self.commit(HistoryCell::Info(
+                    "/undo is not in this build yet (it comes with turn snapshots).".to_string(),
+                ));
+                Vec::new()
+            }
+            SlashCommand::Logout => vec![Effect::Logout],
+            SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],
+        }
+    }
+
+    /// A choice in `/model` or `/approvals`: applies from the next turn.
+    pub(crate) fn apply_picker(&mut self, value: PickerValue) -> Vec<Effect> {
+        match value {
+            PickerValue::Model { model, effort } => {
+                self.settings.model = model.clone();
+                self.settings.effort = effort;
+                let shown = match effort {
+                    Some(effort) => format!("{model} {effort}"),
+                    None => model.clone(),
+                };
+                self.commit(HistoryCell::Info(format!(
+                    "Model: {shown} (from the next turn)"
+                )));
+                vec![Effect::Op(Op::OverrideTurnContext {
+                    cwd: None,
+                    approval_policy: None,
+                    sandbox_policy: None,
+                    model: Some(model),
+                    effort: Some(effort),
+                    summary: None,
+                })]
+            }
+            PickerValue::Preset {
+                approval,
+                sandbox,
+                name,
+            } => {
+                self.settings.approval = approval;
+                self.settings.sandbox = sandbox.clone();
+                self.commit(HistoryCell::Info(format!(
+                    "Permissions: {name} (approval {approval}, sandbox {sandbox})"
+                )));
+                vec![Effect::Op(Op::OverrideTurnContext {
+                    cwd: None,
+                    approval_policy: Some(approval),
+                    sandbox_policy: Some(sandbox),
+                    model: None,
+                    effort: None,
+                    summary: None,
+                })]
+            }
+        }
+    }
+}
