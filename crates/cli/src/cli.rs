@@ -8,7 +8,10 @@ use codex_config::CliOverrides;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
-use crate::{debug_config, debug_logs, debug_mcp, debug_models, login, mcp_cmd, sandbox_cmd};
+use crate::{
+    debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, login, mcp_cmd,
+    sandbox_cmd, sessions_cmd,
+};
 
 /// Codex: a coding agent in your terminal.
 #[derive(Debug, Parser)]
@@ -17,7 +20,7 @@ use crate::{debug_config, debug_logs, debug_mcp, debug_models, login, mcp_cmd, s
     version,
     about,
     propagate_version = true,
-    args_conflicts_with_subcommands = true
+    subcommand_precedence_over_arg = true
 )]
 struct Cli {
     #[command(flatten)]
@@ -43,7 +46,8 @@ pub struct SharedOptions {
     #[arg(short = 'c', long = "config", value_name = "key=value", global = true)]
     pub config_overrides: Vec<String>,
 
-    /// Use the settings of `[profiles.NAME]` from config.toml.
+    /// Use a profile: `$CODEX_HOME/NAME.config.toml`, or `[profiles.NAME]`
+    /// of config.toml.
     #[arg(short = 'p', long = "profile", value_name = "NAME", global = true)]
     pub profile: Option<String>,
 
@@ -83,6 +87,15 @@ pub struct SharedOptions {
     /// Treat unknown keys in config.toml as errors.
     #[arg(long, global = true)]
     pub strict_config: bool,
+
+    /// Turn a feature on (same as `-c features.NAME=true`; repeatable).
+    /// `codex features list` shows them.
+    #[arg(long = "enable", value_name = "FEATURE", global = true)]
+    pub enable: Vec<String>,
+
+    /// Turn a feature off (same as `-c features.NAME=false`; repeatable).
+    #[arg(long = "disable", value_name = "FEATURE", global = true)]
+    pub disable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,6 +140,8 @@ impl SharedOptions {
             dangerously_bypass_approvals_and_sandbox: self.dangerously_bypass_approvals_and_sandbox,
             oss: self.oss,
             strict_config: self.strict_config,
+            enable_features: self.enable.clone(),
+            disable_features: self.disable.clone(),
             ..Default::default()
         }
     }
@@ -166,6 +181,43 @@ enum Command {
 
     /// Remove the stored API key.
     Logout,
+
+    /// List the feature flags, their stage, and whether each is on and why.
+    Features {
+        #[command(subcommand)]
+        command: Option<FeaturesCommand>,
+    },
+
+    /// Recorded sessions (`codex sessions list`).
+    Sessions {
+        #[command(subcommand)]
+        command: sessions_cmd::SessionsCommand,
+    },
+
+    /// Move a session to archived_sessions/ (hidden from resume and lists).
+    Archive {
+        #[arg(value_name = "SESSION_ID")]
+        id: String,
+    },
+
+    /// Bring an archived session back.
+    Unarchive {
+        #[arg(value_name = "SESSION_ID")]
+        id: String,
+    },
+
+    /// Delete a session's file and its index entry (asks first).
+    Delete {
+        #[arg(value_name = "SESSION_ID")]
+        id: String,
+        /// Do not ask.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+
+    /// Check what usually goes wrong: config, permissions, auth, the
+    /// provider's reachability, the sandbox, git and the terminal.
+    Doctor,
 
     /// Run a command inside the sandbox codex uses for the model's commands.
     Sandbox {
@@ -265,6 +317,12 @@ enum SandboxCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum FeaturesCommand {
+    /// The known features (the default).
+    List,
+}
+
+#[derive(Debug, Subcommand)]
 enum LoginCommand {
     /// Show whether an API key is available (masked).
     Status,
@@ -295,7 +353,8 @@ enum DebugCommand {
     /// reasoning, context window and extra tools.
     Models,
 
-    /// List recent sessions (those started in this directory unless --all).
+    /// Same as `codex sessions list`.
+    #[command(hide = true)]
     Sessions {
         #[arg(long)]
         all: bool,
@@ -351,6 +410,17 @@ pub fn run() -> ExitCode {
         }) => return exit_code(login::login_with_api_key()),
         Some(Command::Login { .. }) => return exit_code(login::login_without_method()),
         Some(Command::Logout) => return exit_code(login::logout()),
+        Some(Command::Features { command: None })
+        | Some(Command::Features {
+            command: Some(FeaturesCommand::List),
+        }) => features_cmd::list(&cli.shared),
+        Some(Command::Sessions {
+            command: sessions_cmd::SessionsCommand::List(args),
+        }) => sessions_cmd::list(&args),
+        Some(Command::Archive { id }) => sessions_cmd::archive(&id),
+        Some(Command::Unarchive { id }) => sessions_cmd::unarchive(&id),
+        Some(Command::Delete { id, yes }) => sessions_cmd::delete(&id, yes),
+        Some(Command::Doctor) => return exit_code(doctor::run(&cli.shared)),
         Some(Command::Completion { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "codex", &mut std::io::stdout());
@@ -370,7 +440,12 @@ pub fn run() -> ExitCode {
         }) => debug_logs::run_logs(thread, level, limit, follow),
         Some(Command::Debug {
             command: DebugCommand::Sessions { all, limit },
-        }) => debug_logs::run_sessions(all, limit),
+        }) => sessions_cmd::list(&sessions_cmd::ListArgs {
+            all,
+            archived: false,
+            limit,
+            json: false,
+        }),
         Some(Command::Debug {
             command: DebugCommand::Models,
         }) => debug_models::run(&cli.shared),
@@ -400,7 +475,7 @@ fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
             ExitCode::FAILURE
         }
     }

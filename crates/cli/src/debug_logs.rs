@@ -1,4 +1,4 @@
-//! `codex debug logs` and `codex debug sessions`: reading the state database.
+//! `codex debug logs`: reading the engine's logs from the state database.
 
 use std::time::Duration;
 
@@ -55,44 +55,4 @@ fn format_row(row: &LogRow) -> String {
         e.target,
         e.message
     )
-}
-
-/// Lists recent sessions.
-pub fn run_sessions(all: bool, limit: usize) -> anyhow::Result<()> {
-    let codex_home = find_codex_home()?;
-    let manager = codex_core::ThreadManager::new(
-        &codex_home,
-        codex_core::ThreadManagerOptions::new(
-            codex_protocol::rollout::SessionSource::Cli,
-            "codex_cli_rs",
-        ),
-    );
-    for warning in manager.warnings() {
-        eprintln!("warning: {warning}");
-    }
-    let cwd = std::env::current_dir()?;
-    let rows = manager.list_threads(&codex_core::ThreadListQuery {
-        cwd: (!all).then_some(cwd),
-        archived: false,
-        limit,
-    });
-    for row in rows {
-        let updated = chrono::DateTime::from_timestamp(row.updated_at, 0)
-            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default();
-        let title: String = row
-            .title
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .take(60)
-            .collect();
-        if all {
-            println!("{}  {updated}  {}  {title}", row.id, row.cwd.display());
-        } else {
-            println!("{}  {updated}  {title}", row.id);
-        }
-    }
-    Ok(())
 }

@@ -11,9 +11,12 @@ mod debug_config;
 mod debug_logs;
 mod debug_mcp;
 mod debug_models;
+mod doctor;
+mod features_cmd;
 mod login;
 mod mcp_cmd;
 mod sandbox_cmd;
+mod sessions_cmd;
 
 use std::process::ExitCode;
 

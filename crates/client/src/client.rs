@@ -33,6 +33,18 @@ pub struct ModelClientConfig {
     pub originator: String,
     /// None for providers that take no key.
     pub api_key: Option<String>,
+    /// What the reference sends as `x-codex-turn-metadata` (and in the
+    /// body's `client_metadata`).
+    pub turn_metadata: Option<TurnMetadata>,
+}
+
+/// The turn a request belongs to, as the reference describes it to the
+/// server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnMetadata {
+    pub turn_id: String,
+    /// A JSON object: ids, trigger, sandbox mode, model, effort.
+    pub json: String,
 }
 
 /// Settings of one request body, shared by the wire encoders.
@@ -43,6 +55,18 @@ pub(crate) struct RequestSettings<'a> {
     pub(crate) summary: ReasoningSummary,
     pub(crate) verbosity: Option<Verbosity>,
     pub(crate) prompt_cache_key: String,
+    pub(crate) turn_metadata: Option<&'a TurnMetadata>,
+}
+
+/// A retry the client is about to make, so the user can be told (the
+/// reference's "Reconnecting... n/m (why)").
+#[derive(Debug)]
+pub struct RetryNotice<'a> {
+    /// 1 for the first retry.
+    pub attempt: u64,
+    pub max_retries: u64,
+    pub delay: std::time::Duration,
+    pub error: &'a ClientError,
 }
 
 /// Sends prompts to one model of one provider.
@@ -72,6 +96,7 @@ impl ModelClient {
             summary: self.config.reasoning_summary,
             verbosity: self.config.verbosity,
             prompt_cache_key: self.config.thread_id.to_string(),
+            turn_metadata: self.config.turn_metadata.as_ref(),
         };
         match self.config.provider.wire_api {
             WireApi::Responses => responses::request_body(prompt, &settings),
@@ -98,13 +123,23 @@ impl ModelClient {
         Ok(parsed.into())
     }
 
-    /// Sends `prompt` and returns the stream of the response. Connection
-    /// errors, 429 and 5xx are retried up to `request_max_retries` times,
-    /// honoring `Retry-After` and "try again in" hints.
+    /// Sends `prompt` and returns the stream of the response. Dropped
+    /// connections, 429 and 5xx are retried up to `request_max_retries`
+    /// times, honoring `Retry-After` and "try again in" hints; a host that
+    /// does not resolve or refuses connections fails at once.
     pub async fn stream(&self, prompt: &Prompt) -> Result<ResponseStream, ClientError> {
+        self.stream_reporting_retries(prompt, &|_| {}).await
+    }
+
+    /// [`Self::stream`], calling `on_retry` before each retry.
+    pub async fn stream_reporting_retries(
+        &self,
+        prompt: &Prompt,
+        on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
+    ) -> Result<ResponseStream, ClientError> {
         let body = serde_json::to_vec(&self.request_body(prompt))
             .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))?;
-        let response = self.send_with_retries(body).await?;
+        let response = self.send_with_retries(body, on_retry).await?;
 
         let (tx, stream) = ResponseStream::channel();
         if let Some(snapshot) = parse_rate_limits(response.headers()) {
@@ -121,7 +156,11 @@ impl ModelClient {
         Ok(stream)
     }
 
-    async fn send_with_retries(&self, body: Vec<u8>) -> Result<reqwest::Response, ClientError> {
+    async fn send_with_retries(
+        &self,
+        body: Vec<u8>,
+        on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
+    ) -> Result<reqwest::Response, ClientError> {
         let url = self.url()?;
         let max_retries = self.config.provider.request_max_retries();
         let mut attempt: u64 = 0;
@@ -138,22 +177,43 @@ impl ModelClient {
                     if error.is_retryable() && attempt <= max_retries {
                         let delay = error.retry_after().unwrap_or_else(|| backoff(attempt));
                         warn!(%status, ?delay, attempt, max_retries, "model request failed; retrying");
+                        on_retry(RetryNotice {
+                            attempt,
+                            max_retries,
+                            delay,
+                            error: &error,
+                        });
                         tokio::time::sleep(delay).await;
                         continue;
                     }
                     return Err(error);
                 }
                 Err(err) => {
+                    // Nothing listens there (or the name does not resolve):
+                    // five retries over half a minute would only hide that.
+                    if err.is_connect() && !err.is_timeout() {
+                        return Err(ClientError::Unreachable {
+                            host: host_of(&url),
+                            message: crate::error::error_report(&err),
+                        });
+                    }
+                    let error = ClientError::Connection {
+                        url: url.clone(),
+                        message: crate::error::error_report(&err),
+                    };
                     if attempt <= max_retries {
                         let delay = backoff(attempt);
                         warn!(error = %err, ?delay, attempt, max_retries, "cannot reach the model server; retrying");
+                        on_retry(RetryNotice {
+                            attempt,
+                            max_retries,
+                            delay,
+                            error: &error,
+                        });
                         tokio::time::sleep(delay).await;
                         continue;
                     }
-                    return Err(ClientError::Connection {
-                        url,
-                        message: error_chain(&err),
-                    });
+                    return Err(error);
                 }
             }
         }
@@ -167,8 +227,14 @@ impl ModelClient {
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "text/event-stream")
             .header("originator", &self.config.originator)
-            .header("session_id", self.config.thread_id.to_string())
+            .header("session-id", self.config.thread_id.to_string())
+            .header("thread-id", self.config.thread_id.to_string())
+            .header("x-client-request-id", self.config.thread_id.to_string())
+            .header("x-codex-window-id", format!("{}:0", self.config.thread_id))
             .body(body);
+        if let Some(metadata) = &self.config.turn_metadata {
+            request = request.header("x-codex-turn-metadata", &metadata.json);
+        }
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key);
         }
@@ -186,19 +252,18 @@ impl ModelClient {
     }
 }
 
-/// `err: cause: cause`, so that "connection refused" is not hidden.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+/// `host[:port]` of `url`, for messages.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| url.to_string())
 }
 
 /// Maps an unsuccessful HTTP response to a typed error.

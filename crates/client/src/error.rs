@@ -64,8 +64,15 @@ pub enum ClientError {
     #[error("the response is incomplete: {reason}")]
     Incomplete { reason: String },
 
+    /// The connection broke or timed out; retrying may help.
     #[error("cannot reach {url}: {message}")]
     Connection { url: String, message: String },
+
+    /// The host does not resolve or refuses connections: not retried.
+    #[error(
+        "cannot reach {host}: {message}; check the network and the provider's base_url, or run `codex doctor`"
+    )]
+    Unreachable { host: String, message: String },
 
     #[error("{0}")]
     Other(String),
@@ -98,6 +105,17 @@ impl ClientError {
         )
     }
 
+    /// Why a retry happens, in the words the reference uses inside
+    /// "Reconnecting... n/m (…)".
+    pub fn retry_reason(&self) -> String {
+        match self {
+            Self::Stream { message, .. } => {
+                format!("stream disconnected before completion: {message}")
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// The delay the server asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -107,4 +125,23 @@ impl ClientError {
             _ => None,
         }
     }
+}
+
+/// `err` and its causes as one line, `outer: cause: cause`, leaving out a
+/// cause the message before it already quotes (many messages say
+/// "cannot read X: {source}" and keep the source too, which would print
+/// "Permission denied (os error 13)" twice, and reqwest hides "connection
+/// refused" two causes down).
+pub fn error_report(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -25,12 +25,70 @@ fn install_crypto_provider() {
     });
 }
 
-/// `codex/0.1.0 (linux; x86_64) codex_exec`
+/// The reference's form: `codex_exec/0.1.0 (Debian 12.0.0; x86_64) xterm
+/// (codex_exec; 0.1.0)` — who is asking, the OS and its version, the
+/// architecture and the terminal.
 pub fn user_agent(originator: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
     format!(
-        "codex/{} ({}; {}) {originator}",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::OS,
-        std::env::consts::ARCH
+        "{originator}/{version} ({}; {}) {} ({originator}; {version})",
+        os_description(),
+        std::env::consts::ARCH,
+        terminal_description()
     )
+}
+
+/// "Debian 12.0.0": the distribution from `/etc/os-release` (its `ID`,
+/// capitalized, and `VERSION_ID` as three numbers), else the OS family.
+fn os_description() -> String {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let field = |key: &str| {
+        release.lines().find_map(|line| {
+            line.strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix('='))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+    };
+    let name = field("ID")
+        .map(|id| {
+            let mut chars = id.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    match field("VERSION_ID") {
+        Some(version) => {
+            let mut parts: Vec<&str> = version.split('.').collect();
+            while parts.len() < 3 {
+                parts.push("0");
+            }
+            format!("{name} {}", parts.join("."))
+        }
+        None => name,
+    }
+}
+
+/// The terminal program and version, else `$TERM`, else "unknown".
+fn terminal_description() -> String {
+    let clean = |s: String| {
+        s.chars()
+            .filter(|c| c.is_ascii_graphic())
+            .collect::<String>()
+    };
+    if let Ok(program) = std::env::var("TERM_PROGRAM")
+        && !program.is_empty()
+    {
+        return match std::env::var("TERM_PROGRAM_VERSION") {
+            Ok(version) if !version.is_empty() => clean(format!("{program}/{version}")),
+            _ => clean(program),
+        };
+    }
+    std::env::var("TERM")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(clean)
+        .unwrap_or_else(|| "unknown".to_string())
 }

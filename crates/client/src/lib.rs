@@ -29,8 +29,8 @@ mod responses;
 mod retry;
 mod sse;
 
-pub use client::{ModelClient, ModelClientConfig};
-pub use error::ClientError;
+pub use client::{ModelClient, ModelClientConfig, RetryNotice, TurnMetadata};
+pub use error::{ClientError, error_report};
 pub use events::{ResponseEvent, ResponseStream};
 pub use http::{http_client, user_agent};
 pub use model_family::{

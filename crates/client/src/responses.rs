@@ -41,6 +41,12 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> V
     if let Some(reasoning) = reasoning {
         body["reasoning"] = reasoning;
     }
+    if let Some(metadata) = settings.turn_metadata {
+        body["client_metadata"] = json!({
+            "turn_id": metadata.turn_id,
+            "x-codex-turn-metadata": metadata.json,
+        });
+    }
     let mut text = json!({});
     if let Some(schema) = &prompt.output_schema {
         text["format"] = json!({

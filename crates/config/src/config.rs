@@ -56,6 +56,10 @@ pub struct CliOverrides {
     pub strict_config: bool,
     /// `--add-dir`: extra writable roots.
     pub additional_writable_roots: Vec<PathBuf>,
+    /// `--enable NAME` (repeatable): `features.NAME = true`.
+    pub enable_features: Vec<String>,
+    /// `--disable NAME` (repeatable): `features.NAME = false`.
+    pub disable_features: Vec<String>,
     /// A frontend's own default for `approval_policy` (exec uses `never`).
     /// Anything configured anywhere wins over it.
     pub default_approval_policy: Option<AskForApproval>,
@@ -100,6 +104,9 @@ pub struct Config {
     /// Absolute working directory of the session.
     pub cwd: PathBuf,
     pub active_profile: Option<String>,
+    /// Where the active profile was read: its `NAME.config.toml`, or
+    /// `config.toml` for a `[profiles.NAME]` table.
+    pub active_profile_file: Option<PathBuf>,
 
     pub model: String,
     pub review_model: String,
@@ -162,9 +169,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// Is the named `[features]` flag on?
+    /// Is the named `[features]` flag on (as set, else its default)?
     pub fn feature_enabled(&self, name: &str) -> bool {
-        self.features.get(name).copied().unwrap_or(false)
+        self.features
+            .get(name)
+            .copied()
+            .or_else(|| crate::features::find(name).map(|f| f.default_enabled))
+            .unwrap_or(false)
     }
 }
 
@@ -194,6 +205,20 @@ pub(crate) fn load_config_from_text(
     cli: &CliOverrides,
 ) -> Result<Config, ConfigError> {
     let mut warnings = Vec::new();
+    for (flag, name) in cli
+        .enable_features
+        .iter()
+        .map(|n| ("--enable", n))
+        .chain(cli.disable_features.iter().map(|n| ("--disable", n)))
+    {
+        if crate::features::find(name).is_none() {
+            return Err(ConfigError::InvalidValue {
+                location: format!("flag {flag} {name}"),
+                key: format!("features.{name}"),
+                message: "no such feature; `codex features list` shows the known ones".to_string(),
+            });
+        }
+    }
 
     let defaults = defaults_layer(cli);
     let mut file = match file_text {
@@ -243,24 +268,13 @@ pub(crate) fn load_config_from_text(
     };
     let mut profile = match &profile_name {
         None => None,
-        Some((name, location)) => {
-            let layer = file.as_ref().and_then(|f| f.profile(name));
-            if layer.is_none() {
-                let available = file
-                    .as_ref()
-                    .and_then(|f| f.table.get("profiles"))
-                    .and_then(Value::as_table)
-                    .map(|t| t.keys().cloned().collect::<Vec<_>>().join(", "))
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| "(none defined)".to_string());
-                return Err(ConfigError::UnknownProfile {
-                    location: location.clone(),
-                    name: name.clone(),
-                    available,
-                });
-            }
-            layer
-        }
+        Some((name, location)) => Some(find_profile(
+            codex_home,
+            file.as_ref(),
+            name,
+            location,
+            &mut warnings,
+        )?),
     };
 
     // Built-in providers cannot be redefined; drop such entries with a warning.
@@ -348,8 +362,27 @@ pub(crate) fn load_config_from_text(
         if !path.starts_with("profiles.") && location.starts_with("profile ") {
             continue;
         }
+        if written_by_reference(&path) {
+            continue;
+        }
         let message = describe_unknown_key(&path);
         warnings.push(ConfigWarning { location, message });
+    }
+    for name in toml.features.iter().flat_map(|f| f.keys()) {
+        if crate::features::find(name).is_none()
+            && !crate::features::REMOVED.contains(&name.as_str())
+        {
+            let path = ["features".to_string(), name.clone()];
+            warnings.push(ConfigWarning {
+                location: layered
+                    .origin_of(&path)
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                message: format!(
+                    "unknown key `features.{name}` (ignored): not a feature this version knows; `codex features list` shows them"
+                ),
+            });
+        }
     }
     if cli.strict_config {
         let keys: Vec<String> = warnings
@@ -368,9 +401,93 @@ pub(crate) fn load_config_from_text(
         cwd,
         toml,
         layered,
-        profile_name.map(|(n, _)| n),
+        ActiveProfile {
+            name: profile_name.map(|(n, _)| n),
+            file: profile.as_ref().and_then(|layer| match &layer.source {
+                LayerSource::Profile { path, .. } | LayerSource::ProfileFile { path, .. } => {
+                    Some(path.clone())
+                }
+                _ => None,
+            }),
+        },
         warnings,
     )
+}
+
+/// The profile `name`: `$CODEX_HOME/NAME.config.toml` (the reference's
+/// form) or `[profiles.NAME]` of `config.toml` (the older form, which the
+/// reference now refuses). With both, the file wins and a warning says so.
+fn find_profile(
+    codex_home: &Path,
+    file: Option<&Layer>,
+    name: &str,
+    location: &str,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<Layer, ConfigError> {
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err(ConfigError::InvalidValue {
+            location: location.to_string(),
+            key: "profile".to_string(),
+            message: format!("`{name}` is not a profile name (a plain name such as `fast`)"),
+        });
+    }
+    let table = file.and_then(|f| f.profile(name));
+    let path = codex_home.join(format!("{name}.config.toml"));
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
+    match (text, table) {
+        (Some(text), table) => {
+            if let Some(table) = table {
+                warnings.push(ConfigWarning {
+                    location: layer_location(&table, &[]),
+                    message: format!(
+                        "[profiles.{name}] is ignored: the profile file {} is used instead",
+                        path.display()
+                    ),
+                });
+            }
+            Ok(Layer::from_file_text(&path, &text)?.into_profile_file(name))
+        }
+        (None, Some(table)) => Ok(table),
+        (None, None) => {
+            let mut names: Vec<String> = file
+                .and_then(|f| f.table.get("profiles"))
+                .and_then(Value::as_table)
+                .map(|t| t.keys().cloned().collect())
+                .unwrap_or_default();
+            names.extend(profile_files(codex_home));
+            names.sort();
+            names.dedup();
+            let available = if names.is_empty() {
+                "(none defined)".to_string()
+            } else {
+                names.join(", ")
+            };
+            Err(ConfigError::UnknownProfile {
+                location: location.to_string(),
+                name: name.to_string(),
+                available,
+            })
+        }
+    }
+}
+
+/// The names of the `NAME.config.toml` profile files in `codex_home`.
+fn profile_files(codex_home: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(codex_home) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".config.toml")?;
+            (!stem.is_empty()).then(|| stem.to_string())
+        })
+        .collect()
 }
 
 fn layer_location(layer: &Layer, path: &[String]) -> String {
@@ -540,6 +657,19 @@ fn flags_layer(cli: &CliOverrides, below: &LayeredConfig, profile: Option<&str>)
     if let Some(model) = &cli.model {
         flag("--model", &["model"], s(model));
     }
+    for (name, on) in cli
+        .enable_features
+        .iter()
+        .map(|n| (n, true))
+        .chain(cli.disable_features.iter().map(|n| (n, false)))
+    {
+        let which = if on { "--enable" } else { "--disable" };
+        flag(
+            &format!("{which} {name}"),
+            &["features", name],
+            Value::Boolean(on),
+        );
+    }
     if !cli.additional_writable_roots.is_empty() {
         let mut roots = match below.get(&["sandbox_workspace_write", "writable_roots"]) {
             Some(Value::Array(existing)) => existing.clone(),
@@ -644,6 +774,19 @@ fn friendly_message(message: &str) -> String {
     out
 }
 
+/// Is `path` (dotted) a key the reference writes by itself? See
+/// [`crate::schema::WRITTEN_BY_REFERENCE`].
+fn written_by_reference(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('.').collect();
+    crate::schema::WRITTEN_BY_REFERENCE.iter().any(|pattern| {
+        segments.len() >= pattern.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(want, got)| *want == "*" || want == got)
+    })
+}
+
 fn describe_unknown_key(path: &str) -> String {
     let segments: Vec<&str> = path.split('.').collect();
     let reference_key = match segments.as_slice() {
@@ -688,13 +831,19 @@ fn default_concurrent_commands() -> usize {
     std::thread::available_parallelism().map_or(4, |n| n.get() * 2)
 }
 
+/// The profile `-p` (or `profile =`) chose, and the file it came from.
+struct ActiveProfile {
+    name: Option<String>,
+    file: Option<PathBuf>,
+}
+
 fn resolve(
     codex_home: &Path,
     config_file: &Path,
     cwd: PathBuf,
     toml: ConfigToml,
     layered: LayeredConfig,
-    active_profile: Option<String>,
+    profile: ActiveProfile,
     warnings: Vec<ConfigWarning>,
 ) -> Result<Config, ConfigError> {
     let location = |key: &str| {
@@ -704,6 +853,30 @@ fn resolve(
             .map(ToString::to_string)
             .unwrap_or_else(|| "config".to_string())
     };
+    // An empty name would reach the API as `"model": ""` and come back as
+    // an obscure 400; say which setting is empty instead.
+    for (key, value, example) in [
+        ("model", toml.model.as_deref(), "-m gpt-5.5"),
+        (
+            "review_model",
+            toml.review_model.as_deref(),
+            "review_model = \"gpt-5.5\"",
+        ),
+        (
+            "model_provider",
+            toml.model_provider.as_deref(),
+            "model_provider = \"openai\"",
+        ),
+        ("profile", toml.profile.as_deref(), "-p NAME"),
+    ] {
+        if value.is_some_and(|v| v.trim().is_empty()) {
+            return Err(ConfigError::InvalidValue {
+                location: location(key),
+                key: key.to_string(),
+                message: format!("must not be empty; set it (e.g. {example}) or leave it out"),
+            });
+        }
+    }
 
     let mut providers = built_in_model_providers();
     if let Some(url) = &toml.openai_base_url
@@ -828,7 +1001,8 @@ fn resolve(
         codex_home: codex_home.to_path_buf(),
         config_file: config_file.to_path_buf(),
         cwd,
-        active_profile,
+        active_profile: profile.name,
+        active_profile_file: profile.file,
         review_model: toml.review_model.clone().unwrap_or_else(|| model.clone()),
         model,
         model_provider_id: provider_id,

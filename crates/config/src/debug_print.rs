@@ -29,11 +29,24 @@ pub fn render_effective_config(config: &Config) -> String {
         }
     );
     let _ = writeln!(out, "# cwd: {}", config.cwd.display());
-    let _ = writeln!(
-        out,
-        "# profile: {}",
-        config.active_profile.as_deref().unwrap_or("(none)")
-    );
+    match (&config.active_profile, &config.active_profile_file) {
+        (Some(name), Some(file)) if *file == config.config_file => {
+            let _ = writeln!(
+                out,
+                "# profile: {name} ([profiles.{name}] of {})",
+                file.display()
+            );
+        }
+        (Some(name), Some(file)) => {
+            let _ = writeln!(out, "# profile: {name} ({})", file.display());
+        }
+        (Some(name), None) => {
+            let _ = writeln!(out, "# profile: {name}");
+        }
+        (None, _) => {
+            let _ = writeln!(out, "# profile: (none)");
+        }
+    }
     let _ = writeln!(out, "# sandbox policy: {}", config.sandbox_policy);
     for warning in &config.warnings {
         let _ = writeln!(out, "# warning: {warning}");

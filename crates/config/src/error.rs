@@ -41,7 +41,7 @@ pub enum ConfigError {
     InvalidOverride { raw: String, reason: String },
 
     #[error(
-        "{location}: unknown profile `{name}`; define [profiles.{name}] in config.toml or pick one of: {available}"
+        "{location}: unknown profile `{name}`; create $CODEX_HOME/{name}.config.toml (or [profiles.{name}] in config.toml), or pick one of: {available}"
     )]
     UnknownProfile {
         location: String,

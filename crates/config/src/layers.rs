@@ -24,6 +24,8 @@ pub enum LayerSource {
     File { path: PathBuf },
     /// `[profiles.NAME]` of `config.toml`.
     Profile { name: String, path: PathBuf },
+    /// `$CODEX_HOME/NAME.config.toml`, the reference's profile form.
+    ProfileFile { name: String, path: PathBuf },
     /// One `-c key=value`, as typed.
     Override { raw: String },
     /// The defaults of a project `config.toml` marks as trusted.
@@ -44,7 +46,9 @@ impl Origin {
     /// `path:line:col` for values from a file, else None.
     pub fn file_location(&self) -> Option<String> {
         let path = match &self.source {
-            LayerSource::File { path } | LayerSource::Profile { path, .. } => path,
+            LayerSource::File { path }
+            | LayerSource::Profile { path, .. }
+            | LayerSource::ProfileFile { path, .. } => path,
             _ => return None,
         };
         Some(match self.position {
@@ -62,6 +66,11 @@ impl fmt::Display for Origin {
             LayerSource::Profile { name, .. } => write!(
                 f,
                 "profile {name} ({})",
+                self.file_location().unwrap_or_default()
+            ),
+            LayerSource::ProfileFile { name, .. } => write!(
+                f,
+                "{} (profile {name})",
                 self.file_location().unwrap_or_default()
             ),
             LayerSource::Override { raw } => write!(f, "-c {raw}"),
@@ -117,6 +126,17 @@ impl Layer {
             table,
             positions,
         })
+    }
+
+    /// This file layer as the profile `name` (a `NAME.config.toml`).
+    pub fn into_profile_file(mut self, name: &str) -> Self {
+        if let LayerSource::File { path } = self.source {
+            self.source = LayerSource::ProfileFile {
+                name: name.to_string(),
+                path,
+            };
+        }
+        self
     }
 
     /// The `[profiles.NAME]` table of this file layer, as a layer of its own.

@@ -23,6 +23,7 @@ mod config;
 mod debug_print;
 pub mod edit;
 mod error;
+pub mod features;
 pub mod layers;
 pub mod mcp;
 mod overrides;

@@ -225,12 +225,39 @@ pub struct ProjectToml {
     pub trust_level: Option<String>,
 }
 
+/// Keys the reference's own interface writes into `config.toml` (notices
+/// it has shown, model-migration markers, choices made in its menus, apps it
+/// installed). A `~/.codex` shared with it holds them; they are accepted
+/// without a word — a warning on every run would be noise about a file the
+/// user did not write. Each entry is a key path, `*` matching any one key;
+/// everything below a matched path is accepted too.
+pub const WRITTEN_BY_REFERENCE: &[&[&str]] = &[
+    &["notice"],
+    &["windows_wsl_setup_acknowledged"],
+    &["personality"],
+    &["service_tier"],
+    &["plan_mode_reasoning_effort"],
+    &["skills"],
+    &["apps"],
+    &["plugins"],
+    &["marketplaces"],
+    &["tui", "status_line"],
+    &["tui", "terminal_title"],
+    &["tui", "theme"],
+    &["tui", "notification_method"],
+    &["tui", "notification_condition"],
+    &["tui", "model_availability_nux"],
+    &["tui", "keymap"],
+    &["profiles", "*", "personality"],
+    &["profiles", "*", "service_tier"],
+    &["profiles", "*", "plan_mode_reasoning_effort"],
+];
+
 /// Top-level keys the reference Codex CLI accepts that this version does not
 /// use. They are reported as "not used" rather than as unknown keys.
 pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "analytics",
     "approvals_reviewer",
-    "apps",
     "agents",
     "chatgpt_base_url",
     "check_for_update_on_startup",
@@ -249,19 +276,12 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "mcp_oauth_callback_url",
     "mcp_oauth_credentials_store",
     "memories",
-    "notice",
-    "personality",
-    "plan_mode_reasoning_effort",
-    "plugins",
     "project_root_markers",
     "realtime",
     "sandbox_permissions",
-    "service_tier",
-    "skills",
     "sqlite_home",
     "tool_output_token_limit",
     "use_experimental_unified_exec_tool",
     "windows",
-    "windows_wsl_setup_acknowledged",
     "zsh_path",
 ];

@@ -531,7 +531,8 @@ fn effective_config_shows_every_origin() {
     assert!(line("approval_policy").ends_with("# default"), "{text}");
     assert!(text.contains("\n[history]\n"), "{text}");
     assert!(text.contains("[model_providers.openai]"), "{text}");
-    assert!(!text.contains("[profiles"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("[profiles")), "{text}");
+    assert!(text.contains("# profile: p ([profiles.p] of "), "{text}");
     // The output is valid TOML.
     toml::from_str::<toml::Table>(&text).unwrap();
 }
@@ -617,5 +618,158 @@ fn a_bad_trust_level_warns_and_counts_as_untrusted() {
     assert!(
         warning.contains("must be \"trusted\" or \"untrusted\""),
         "{warning}"
+    );
+}
+
+/// What the reference's own interface writes into `config.toml` (notices,
+/// migration markers, menu choices, trust) is accepted silently, also under
+/// `--strict-config`; a typo next to it still warns with its position.
+#[test]
+fn keys_the_reference_writes_are_accepted_silently() {
+    let text = "model = \"gpt-5.5\"\n\
+                personality = \"friendly\"\n\
+                windows_wsl_setup_acknowledged = true\n\
+                [notice]\n\
+                hide_full_access_warning = true\n\
+                \"hide_gpt-5.1-codex-max_migration_prompt\" = true\n\
+                [notice.model_migrations]\n\
+                \"gpt-5\" = \"gpt-5.1\"\n\
+                [tui]\n\
+                status_line = [\"model\"]\n\
+                [tui.model_availability_nux]\n\
+                \"gpt-5.5\" = 1\n\
+                [features]\n\
+                steer = true\n\
+                unified_exec = true\n\
+                [projects.\"/tmp\"]\n\
+                trust_level = \"trusted\"\n";
+    let home = Home::new(Some(text));
+    let mut cli = home.cli();
+    cli.strict_config = true;
+    let config = home.load(cli).unwrap();
+    assert_eq!(config.warnings, Vec::new());
+
+    let home = Home::new(Some(&format!("animatons = true\n{text}")));
+    let config = home.load(home.cli()).unwrap();
+    let warnings: Vec<String> = config.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("config.toml:1:13") && warnings[0].contains("`animatons`"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn features_have_defaults_and_flags() {
+    let home = Home::new(Some(
+        "[features]\nunified_exec = false\nno_such_flag = true\n",
+    ));
+    let config = home.load(home.cli()).unwrap();
+    assert!(!config.feature_enabled("unified_exec"));
+    assert!(config.feature_enabled("shell_tool"), "on by default");
+    assert!(
+        config.warnings[0]
+            .to_string()
+            .contains("unknown key `features.no_such_flag`"),
+        "{:?}",
+        config.warnings
+    );
+
+    let mut cli = home.cli();
+    cli.enable_features = vec!["unified_exec".into(), "undo".into()];
+    cli.disable_features = vec!["shell_tool".into()];
+    let config = home.load(cli).unwrap();
+    assert!(config.feature_enabled("unified_exec"));
+    assert!(config.feature_enabled("undo"));
+    assert!(!config.feature_enabled("shell_tool"));
+    assert_eq!(
+        origin(&config, "features.unified_exec"),
+        "flag --enable unified_exec"
+    );
+
+    let mut cli = home.cli();
+    cli.enable_features = vec!["unifed_exec".into()];
+    let err = home.load(cli).unwrap_err().to_string();
+    assert!(
+        err.contains("--enable unifed_exec") && err.contains("codex features list"),
+        "{err}"
+    );
+}
+
+/// `-p NAME` finds `$CODEX_HOME/NAME.config.toml` (the reference's form) as
+/// well as `[profiles.NAME]`; the file wins when both exist, with a warning.
+#[test]
+fn profiles_from_their_own_files() {
+    let home = Home::new(Some("model = \"base\"\n[profiles.old]\nmodel = \"old\"\n"));
+    std::fs::write(
+        home.home.path().join("fast.config.toml"),
+        "model = \"fast\"\nmodel_reasoning_effort = \"high\"\nmodle = 1\n",
+    )
+    .unwrap();
+    let mut cli = home.cli();
+    cli.profile = Some("fast".into());
+    let config = home.load(cli).unwrap();
+    assert_eq!(config.model, "fast");
+    assert_eq!(config.model_reasoning_effort, Some(ReasoningEffort::High));
+    let file = home.home.path().join("fast.config.toml");
+    assert_eq!(config.active_profile_file.as_deref(), Some(file.as_path()));
+    assert_eq!(
+        origin(&config, "model"),
+        format!("{}:1:9 (profile fast)", file.display())
+    );
+    let warnings: Vec<String> = config.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("fast.config.toml:3:9"),
+        "{warnings:?}"
+    );
+    assert!(
+        render_effective_config(&config).contains(&format!("# profile: fast ({})", file.display()))
+    );
+
+    let mut cli = home.cli();
+    cli.profile = Some("old".into());
+    assert_eq!(home.load(cli).unwrap().model, "old");
+
+    std::fs::write(
+        home.home.path().join("old.config.toml"),
+        "model = \"new\"\n",
+    )
+    .unwrap();
+    let mut cli = home.cli();
+    cli.profile = Some("old".into());
+    let config = home.load(cli).unwrap();
+    assert_eq!(config.model, "new");
+    assert!(
+        config.warnings[0]
+            .to_string()
+            .contains("[profiles.old] is ignored"),
+        "{:?}",
+        config.warnings
+    );
+
+    let mut cli = home.cli();
+    cli.profile = Some("nope".into());
+    let err = home.load(cli).unwrap_err().to_string();
+    assert!(err.contains("fast, old"), "{err}");
+    let mut cli = home.cli();
+    cli.profile = Some("../x".into());
+    assert!(home.load(cli).is_err());
+}
+
+#[test]
+fn empty_required_strings_name_their_key() {
+    let home = Home::new(None);
+    let mut cli = home.cli();
+    cli.raw_overrides = vec!["model=".into()];
+    let err = home.load(cli).unwrap_err().to_string();
+    assert!(
+        err.contains("-c model=") && err.contains("`model`") && err.contains("must not be empty"),
+        "{err}"
+    );
+    let home = Home::new(Some("model_provider = \"\"\n"));
+    let err = home.load(home.cli()).unwrap_err().to_string();
+    assert!(
+        err.contains("config.toml:1:18") && err.contains("`model_provider`"),
+        "{err}"
     );
 }

@@ -55,6 +55,9 @@ pub struct SpawnParams {
     /// Sent as `warning` events right after `session_configured` (problems
     /// found while reading a resumed file, for example).
     pub startup_warnings: Vec<String>,
+    /// Who started the thread (`user` unless a program says otherwise,
+    /// e.g. the SDK's `--thread-source`); recorded in the session file.
+    pub thread_source: String,
 }
 
 impl SpawnParams {
@@ -69,6 +72,7 @@ impl SpawnParams {
             state_db: None,
             extra_tools: Vec::new(),
             startup_warnings: Vec::new(),
+            thread_source: "user".to_string(),
         }
     }
 }

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::environment_context::ENVIRONMENT_CONTEXT_OPEN;
 use crate::error::{CodexErr, CodexResult};
 use crate::history::{last_assistant_message, message_text};
-use crate::instructions::USER_INSTRUCTIONS_OPEN;
+use crate::instructions::is_instructions_text;
 use crate::sampling::{sample_items, with_stream_retries};
 use crate::session::Session;
 use crate::turn_context::TurnContext;
@@ -78,8 +78,10 @@ pub(crate) async fn compact_history(
         parallel_tool_calls: false,
         output_schema: None,
     };
-    let (items, usage) =
-        with_stream_retries(session, ctx, cancel, || sample_items(ctx, &prompt, cancel)).await?;
+    let (items, usage) = with_stream_retries(session, ctx, cancel, || {
+        sample_items(session, ctx, &prompt, cancel)
+    })
+    .await?;
     if let Some(usage) = usage {
         session.update_token_usage(ctx, &usage).await;
     }
@@ -114,7 +116,7 @@ pub(crate) fn collect_user_messages(items: &[ResponseItem]) -> Vec<String> {
 /// environment context or a summary, which are user-role messages too).
 pub(crate) fn user_turn_message(item: &ResponseItem) -> Option<String> {
     message_text(item, "user").filter(|text| {
-        !text.starts_with(USER_INSTRUCTIONS_OPEN)
+        !is_instructions_text(text)
             && !text.starts_with(ENVIRONMENT_CONTEXT_OPEN)
             && !text.starts_with(SUMMARY_PREFIX)
     })

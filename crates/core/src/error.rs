@@ -29,3 +29,39 @@ pub enum CodexErr {
     #[error("{0}")]
     ThreadNotFound(String),
 }
+
+/// `err` and its causes as one line (the client's, so the engine and the
+/// frontends print errors the same way).
+pub use codex_client::error_report;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read /x: {source}")]
+    struct Quoting {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("loading the config")]
+    struct Context {
+        #[source]
+        source: Quoting,
+    }
+
+    #[test]
+    fn a_quoted_cause_is_printed_once() {
+        let err = Context {
+            source: Quoting {
+                source: std::io::Error::from_raw_os_error(13),
+            },
+        };
+        assert_eq!(
+            error_report(&err),
+            "loading the config: cannot read /x: Permission denied (os error 13)"
+        );
+    }
+}

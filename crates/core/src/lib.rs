@@ -54,7 +54,7 @@ mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
-pub use error::{CodexErr, CodexResult};
+pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use parse_command::{display_command, shell_join};
 pub use thread_manager::{

@@ -15,6 +15,8 @@ pub(crate) enum UserNotification {
         thread_id: String,
         turn_id: String,
         cwd: PathBuf,
+        /// Who ran the turn: the originator (`codex_exec`, `codex_cli_rs`, …).
+        client: String,
         /// The user's messages of this turn.
         input_messages: Vec<String>,
         last_assistant_message: Option<String>,
@@ -69,19 +71,20 @@ impl UserNotifier {
 mod tests {
     use super::*;
 
+    /// The reference 0.169's payload, as its `notify` program received it
+    /// (ids shortened): the same keys in the same order.
+    const REFERENCE_PAYLOAD: &str = r#"{"type":"agent-turn-complete","thread-id":"t","turn-id":"1","cwd":"/w","client":"codex_exec","input-messages":["fix it"],"last-assistant-message":"done"}"#;
+
     #[test]
-    fn the_json_argument_has_the_documented_keys() {
+    fn the_json_argument_is_the_references() {
         let n = UserNotification::AgentTurnComplete {
             thread_id: "t".into(),
             turn_id: "1".into(),
             cwd: PathBuf::from("/w"),
+            client: "codex_exec".into(),
             input_messages: vec!["fix it".into()],
             last_assistant_message: Some("done".into()),
         };
-        assert_eq!(
-            serde_json::to_value(&n).unwrap(),
-            serde_json::json!({"type": "agent-turn-complete", "thread-id": "t", "turn-id": "1",
-                "cwd": "/w", "input-messages": ["fix it"], "last-assistant-message": "done"})
-        );
+        assert_eq!(serde_json::to_string(&n).unwrap(), REFERENCE_PAYLOAD);
     }
 }

@@ -1,9 +1,12 @@
 //! `AGENTS.md` discovery.
 //!
-//! The user instructions are, in order: `$CODEX_HOME/AGENTS.md`, the config's
-//! `instructions`, then every `AGENTS.md` (or fallback name) from the root of
-//! the repository down to the working directory, so that deeper files come
-//! later and can refine earlier ones. Project files together are limited to
+//! The instructions are, in order: `$CODEX_HOME/AGENTS.md`, then — after the
+//! reference's `--- project-doc ---` separator — one file per directory from
+//! the root of the repository down to the working directory, so that deeper
+//! files come later and can refine earlier ones. In each directory
+//! `AGENTS.override.md` wins over `AGENTS.md`, which wins over the
+//! `project_doc_fallback_filenames`. Project files are used as written (the
+//! reference does not trim them) and together are limited to
 //! `project_doc_max_bytes` (a file that does not fit is cut, later files are
 //! dropped, and a note says so).
 
@@ -16,40 +19,58 @@ use crate::git_info::git_root;
 use crate::util::truncate_at_char_boundary;
 
 const DEFAULT_NAME: &str = "AGENTS.md";
+const OVERRIDE_NAME: &str = "AGENTS.override.md";
+const PROJECT_DOC_SEPARATOR: &str = "\n\n--- project-doc ---\n\n";
 
-/// The combined user instructions, or None if there are none.
-pub(crate) fn user_instructions(config: &Config) -> Option<String> {
-    let mut parts = Vec::new();
-    if let Some(global) = read_doc(&config.codex_home.join(DEFAULT_NAME)) {
-        parts.push(global);
+/// The text inside the `<INSTRUCTIONS>` wrapper, or None if there is none.
+pub(crate) fn agents_md_instructions(config: &Config) -> Option<String> {
+    let global = global_doc_path(config).and_then(|path| read_doc(&path));
+    let global = global.map(|text| text.trim().to_string());
+    match (global, project_docs(config)) {
+        (Some(global), Some(project)) => Some(format!("{global}{PROJECT_DOC_SEPARATOR}{project}")),
+        (global, project) => global.or(project),
     }
-    if let Some(extra) = config
-        .user_instructions
-        .as_ref()
-        .filter(|s| !s.trim().is_empty())
-    {
-        parts.push(extra.trim().to_string());
-    }
-    if let Some(project) = project_docs(config) {
-        parts.push(project);
-    }
+}
+
+/// The config's `instructions` and `developer_instructions`, if any (the
+/// reference sends both as a developer message).
+pub(crate) fn developer_instructions(config: &Config) -> Option<String> {
+    let parts: Vec<&str> = [&config.user_instructions, &config.developer_instructions]
+        .into_iter()
+        .flatten()
+        .map(|text| text.trim())
+        .filter(|text| !text.is_empty())
+        .collect();
     (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
-/// The instruction files a session reads: `$CODEX_HOME/AGENTS.md`, then
-/// the project's, root first.
+/// The instruction files a session reads: the global one, then the
+/// project's, root first.
 pub(crate) fn instruction_files(config: &Config) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let global = config.codex_home.join(DEFAULT_NAME);
-    if global.is_file() {
-        files.push(global);
-    }
+    let mut files: Vec<PathBuf> = global_doc_path(config).into_iter().collect();
     if config.project_doc_max_bytes > 0 {
-        let mut names = vec![DEFAULT_NAME.to_string()];
-        names.extend(config.project_doc_fallback_filenames.iter().cloned());
-        files.extend(doc_paths(&config.cwd, &names));
+        files.extend(doc_paths(&config.cwd, &project_doc_names(config)));
     }
     files
+}
+
+/// `$CODEX_HOME/AGENTS.override.md`, else `$CODEX_HOME/AGENTS.md`.
+fn global_doc_path(config: &Config) -> Option<PathBuf> {
+    [OVERRIDE_NAME, DEFAULT_NAME]
+        .iter()
+        .map(|name| config.codex_home.join(name))
+        .find(|path| path.is_file())
+}
+
+/// The names tried in each directory, in order of precedence.
+fn project_doc_names(config: &Config) -> Vec<String> {
+    let mut names = vec![OVERRIDE_NAME.to_string(), DEFAULT_NAME.to_string()];
+    for name in &config.project_doc_fallback_filenames {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
 }
 
 /// The project's docs within the byte budget.
@@ -58,11 +79,9 @@ fn project_docs(config: &Config) -> Option<String> {
     if budget == 0 {
         return None;
     }
-    let mut names = vec![DEFAULT_NAME.to_string()];
-    names.extend(config.project_doc_fallback_filenames.iter().cloned());
     let mut left = budget;
     let mut out: Vec<String> = Vec::new();
-    for path in doc_paths(&config.cwd, &names) {
+    for path in doc_paths(&config.cwd, &project_doc_names(config)) {
         let Some(text) = read_doc(&path) else {
             continue;
         };
@@ -105,9 +124,11 @@ fn doc_paths(cwd: &Path, names: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The file's text as written, or None if it is missing, unreadable or
+/// blank.
 fn read_doc(path: &Path) -> Option<String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+        Ok(text) => Some(text).filter(|t| !t.trim().is_empty()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => {
             warn!(path = %path.display(), %err, "cannot read instructions file");

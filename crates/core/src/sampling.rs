@@ -3,7 +3,7 @@
 //! ([`crate::compact`]) both sample through here, so neither depends on the
 //! other for it.
 
-use codex_client::{ClientError, Prompt, ResponseEvent, ResponseStream, backoff};
+use codex_client::{ClientError, Prompt, ResponseEvent, ResponseStream, RetryNotice, backoff};
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::{EventMsg, StreamErrorEvent, TokenUsage};
 use futures::StreamExt;
@@ -15,16 +15,34 @@ use crate::session::Session;
 use crate::turn_context::TurnContext;
 
 /// Opens the stream of a response to `prompt`, unless the turn is cancelled
-/// first.
+/// first. Each retry of the request (429, 5xx, a dropped connection) is
+/// announced as a stream error, as the retries of a broken stream are.
 pub(crate) async fn open_stream(
+    session: &Session,
     ctx: &TurnContext,
     prompt: &Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<ResponseStream> {
+    let on_retry = |notice: RetryNotice<'_>| {
+        session.send_event_unrecorded(
+            &ctx.sub_id,
+            EventMsg::StreamError(StreamErrorEvent {
+                message: reconnecting(notice.attempt, notice.max_retries, notice.error),
+            }),
+        );
+    };
     tokio::select! {
         _ = cancel.cancelled() => Err(CodexErr::TurnAborted),
-        stream = ctx.client.stream(prompt) => Ok(stream?),
+        stream = ctx.client.stream_reporting_retries(prompt, &on_retry) => Ok(stream?),
     }
+}
+
+/// The reference's text: `Reconnecting... 1/5 (why)`.
+fn reconnecting(attempt: u64, max_retries: u64, error: &ClientError) -> String {
+    format!(
+        "Reconnecting... {attempt}/{max_retries} ({})",
+        error.retry_reason()
+    )
 }
 
 /// Retries `attempt` on retryable client errors, up to the provider's
@@ -53,7 +71,7 @@ where
                     .send_event(
                         &ctx.sub_id,
                         EventMsg::StreamError(StreamErrorEvent {
-                            message: format!("Reconnecting... {retries}/{max_retries}"),
+                            message: reconnecting(retries, max_retries, &err),
                         }),
                     )
                     .await;
@@ -86,11 +104,12 @@ where
 /// One request whose output items are collected (no tools run, nothing
 /// streamed to the frontend).
 pub(crate) async fn sample_items(
+    session: &Session,
     ctx: &TurnContext,
     prompt: &Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<(Vec<ResponseItem>, Option<TokenUsage>)> {
-    let mut stream = open_stream(ctx, prompt, cancel).await?;
+    let mut stream = open_stream(session, ctx, prompt, cancel).await?;
     let mut items = Vec::new();
     loop {
         let event = tokio::select! {

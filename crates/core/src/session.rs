@@ -32,7 +32,7 @@ use tracing::warn;
 
 use crate::environment_context::EnvironmentContext;
 use crate::history::message_text;
-use crate::instructions::user_instructions_item;
+use crate::instructions::{agents_md_text, developer_instructions_item};
 use crate::parse_command::parse_command;
 use crate::state::{
     Pending, SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState,
@@ -169,6 +169,10 @@ impl Session {
                 thread_id: self.thread_id,
                 originator: self.services.originator.clone(),
                 api_key: self.services.api_key.clone(),
+                turn_metadata: Some(codex_client::TurnMetadata {
+                    turn_id: sub_id.to_string(),
+                    json: self.turn_metadata(sub_id, configuration, reasoning_effort),
+                }),
             },
             self.services.http.clone(),
         );
@@ -204,6 +208,42 @@ impl Session {
         }
     }
 
+    /// `x-codex-turn-metadata`: what the reference tells the server about a
+    /// turn (no installation id or analytics: nothing identifies the machine).
+    fn turn_metadata(
+        &self,
+        sub_id: &str,
+        configuration: &SessionConfiguration,
+        effort: Option<codex_protocol::config_types::ReasoningEffort>,
+    ) -> String {
+        let thread = self.thread_id.to_string();
+        let trigger = match self.services.originator.as_str() {
+            "codex_exec" | "codex_sdk_ts" => "exec",
+            "codex_mcp_server" => "mcp",
+            "codex_app_server" => "app_server",
+            _ => "tui",
+        };
+        let sandbox_mode = match &configuration.sandbox_policy {
+            codex_protocol::protocol::SandboxPolicy::DangerFullAccess => "danger-full-access",
+            codex_protocol::protocol::SandboxPolicy::ReadOnly => "read-only",
+            codex_protocol::protocol::SandboxPolicy::WorkspaceWrite { .. } => "workspace-write",
+        };
+        serde_json::json!({
+            "session_id": thread,
+            "thread_id": thread,
+            "turn_id": sub_id,
+            "window_id": format!("{thread}:0"),
+            "window_number": 0,
+            "request_kind": "turn",
+            "thread_source": self.services.thread_source,
+            "turn_trigger": trigger,
+            "sandbox_mode": sandbox_mode,
+            "model": configuration.model,
+            "reasoning_effort": effort,
+        })
+        .to_string()
+    }
+
     /// The environment context of `ctx`'s settings.
     pub(crate) fn environment_context(&self, ctx: &TurnContext) -> EnvironmentContext {
         EnvironmentContext::new(
@@ -214,13 +254,28 @@ impl Session {
         )
     }
 
-    /// The items every conversation starts with.
+    /// The items every conversation starts with: the config's instructions
+    /// as a developer message, then one user message holding the AGENTS.md
+    /// text and the environment context (the reference's layout).
     pub(crate) fn build_initial_context(&self, ctx: &TurnContext) -> Vec<ResponseItem> {
         let mut items = Vec::new();
-        if let Some(text) = &self.services.user_instructions {
-            items.push(user_instructions_item(text));
+        if let Some(text) = &self.services.developer_instructions {
+            items.push(developer_instructions_item(text));
         }
-        items.push(self.environment_context(ctx).to_response_item());
+        let mut content = Vec::new();
+        if let Some(text) = &self.services.agents_md {
+            content.push(ContentItem::InputText {
+                text: agents_md_text(&ctx.cwd, text),
+            });
+        }
+        content.push(ContentItem::InputText {
+            text: self.environment_context(ctx).to_xml(),
+        });
+        items.push(ResponseItem::Message {
+            id: None,
+            role: "user".to_string(),
+            content,
+        });
         items
     }
 

@@ -36,7 +36,7 @@ use crate::error::{CodexErr, CodexResult};
 use crate::instructions::BASE_INSTRUCTIONS;
 use crate::message_history::{self, HistoryCount};
 use crate::notify::UserNotifier;
-use crate::project_doc::user_instructions;
+use crate::project_doc::{agents_md_instructions, developer_instructions};
 use crate::rollout::{RolloutRecorder, RolloutRecorderParams};
 use crate::session::{INITIAL_SUBMIT_ID, Session};
 use crate::state::{SessionConfiguration, SessionServices};
@@ -70,18 +70,14 @@ pub(crate) async fn start_session(
         Some(path) => codex_client::ModelCatalog::with_file(path).map_err(CodexErr::Fatal)?,
         None => codex_client::ModelCatalog::builtin().clone(),
     };
-    let user_instructions = user_instructions(&config);
+    let agents_md = agents_md_instructions(&config);
     let base_instructions = config
         .base_instructions
         .clone()
         .unwrap_or_else(|| BASE_INSTRUCTIONS.to_string());
 
-    let (thread_id, rollout_params) = identity(
-        &config,
-        &params,
-        user_instructions.clone(),
-        &base_instructions,
-    );
+    let (thread_id, rollout_params) =
+        identity(&config, &params, agents_md.clone(), &base_instructions);
     let started = start_up_concurrently(&config, &params, rollout_params).await?;
     let rollout_path = started.rollout.as_ref().map(|r| r.path().to_path_buf());
     if let (Some(db), Some(path)) = (&params.state_db, &rollout_path) {
@@ -109,9 +105,11 @@ pub(crate) async fn start_session(
         http: started.http,
         api_key,
         originator: params.originator.clone(),
+        thread_source: params.thread_source.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         user_shell: user_shell(),
-        user_instructions,
+        agents_md,
+        developer_instructions: developer_instructions(&config),
         base_instructions,
         extra_tools: params.extra_tools.clone(),
         mcp: Arc::new(crate::mcp::McpState::new()),
@@ -200,7 +198,7 @@ fn identity(
                 cli_version: env!("CARGO_PKG_VERSION").to_string(),
                 instructions: user_instructions,
                 source: params.source.clone(),
-                thread_source: Some("user".to_string()),
+                thread_source: Some(params.thread_source.clone()),
                 model_provider: Some(config.model_provider_id.clone()),
                 base_instructions: Some(BaseInstructions {
                     text: base_instructions.to_string(),

@@ -170,6 +170,11 @@ async fn user_turn(
     items: Vec<UserInput>,
     previous_env: &mut Option<EnvironmentContext>,
 ) {
+    if let Some(message) = codex_protocol::user_input::input_too_large(&items) {
+        // Frontends check first; this is the engine's own wall.
+        session.send_error(sub_id, message).await;
+        return;
+    }
     let ctx = session.new_turn(sub_id, update);
     // Input during a task joins it; otherwise it starts one.
     let Err(items) = session.inject_input(items) else {

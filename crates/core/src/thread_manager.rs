@@ -46,6 +46,8 @@ pub struct ThreadManagerOptions {
     pub linux_sandbox_exe: Option<PathBuf>,
     /// Tools offered in addition to the built-in ones.
     pub extra_tools: Vec<Arc<dyn ToolHandler>>,
+    /// Recorded as the new threads' `thread_source` (`user` by default).
+    pub thread_source: String,
 }
 
 impl ThreadManagerOptions {
@@ -55,6 +57,7 @@ impl ThreadManagerOptions {
             originator: originator.into(),
             linux_sandbox_exe: None,
             extra_tools: Vec::new(),
+            thread_source: "user".to_string(),
         }
     }
 }
@@ -357,6 +360,7 @@ impl ThreadManager {
             state_db: self.state_db.clone(),
             extra_tools: self.options.extra_tools.clone(),
             startup_warnings: Vec::new(),
+            thread_source: self.options.thread_source.clone(),
         }
     }
 

@@ -149,6 +149,7 @@ fn notify_turn_complete(
             thread_id: session.thread_id.to_string(),
             turn_id: ctx.sub_id.clone(),
             cwd: ctx.cwd.clone(),
+            client: session.services.originator.clone(),
             input_messages,
             last_assistant_message: last_assistant_message.clone(),
         });
@@ -231,7 +232,7 @@ async fn try_run_turn(
     cancel: &CancellationToken,
 ) -> CodexResult<SamplingResult> {
     session.persist_turn_context(ctx).await;
-    let mut stream = open_stream(ctx, prompt, cancel).await?;
+    let mut stream = open_stream(session, ctx, prompt, cancel).await?;
     let mut sequencer = ToolSequencer::default();
     let mut calls: Vec<PendingCall> = Vec::new();
     let mut last_agent_message = None;

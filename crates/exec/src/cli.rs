@@ -1,5 +1,9 @@
 //! The arguments of `codex exec` (the shared flags `-m`, `-s`, `-C`, `-c`,
 //! `-p`, `--full-auto`, `--yolo` are defined by the `codex` command).
+//!
+//! Every flag is `global`, so `codex exec resume --last --json -o out.txt`
+//! works as well as `codex exec --json -o out.txt resume --last`, as in
+//! the reference.
 
 use std::path::PathBuf;
 
@@ -15,35 +19,52 @@ pub struct ExecArgs {
     pub prompt: Option<String>,
 
     /// Images to attach to the prompt.
-    #[arg(short = 'i', long = "image", value_name = "FILE", num_args = 1.., value_delimiter = ',')]
+    #[arg(
+        short = 'i',
+        long = "image",
+        value_name = "FILE",
+        num_args = 1..,
+        value_delimiter = ',',
+        global = true
+    )]
     pub images: Vec<PathBuf>,
 
     /// Print events as JSON lines on stdout.
-    #[arg(long = "json", alias = "experimental-json")]
+    #[arg(long = "json", alias = "experimental-json", global = true)]
     pub json: bool,
 
     /// Also write the last message of the agent to FILE.
-    #[arg(short = 'o', long = "output-last-message", value_name = "FILE")]
+    #[arg(
+        short = 'o',
+        long = "output-last-message",
+        value_name = "FILE",
+        global = true
+    )]
     pub output_last_message: Option<PathBuf>,
 
     /// A JSON Schema file the final answer must match.
-    #[arg(long = "output-schema", value_name = "FILE")]
+    #[arg(long = "output-schema", value_name = "FILE", global = true)]
     pub output_schema: Option<PathBuf>,
 
     /// Colors on stderr.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     pub color: Color,
 
     /// Run even outside a Git repository.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub skip_git_repo_check: bool,
 
     /// Do not write a session file.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub ephemeral: bool,
 
+    /// Who starts the thread, recorded in the session file (the SDK passes
+    /// it; default `user`).
+    #[arg(long, value_name = "SOURCE", global = true, hide = true)]
+    pub thread_source: Option<String>,
+
     /// An extra directory the agent may write (repeatable).
-    #[arg(long = "add-dir", value_name = "DIR")]
+    #[arg(long = "add-dir", value_name = "DIR", global = true)]
     pub add_dir: Vec<PathBuf>,
 }
 
@@ -68,9 +89,6 @@ pub struct ResumeArgs {
     /// With --last: the most recent session from any directory.
     #[arg(long)]
     pub all: bool,
-
-    #[arg(short = 'i', long = "image", value_name = "FILE", num_args = 1.., value_delimiter = ',')]
-    pub images: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

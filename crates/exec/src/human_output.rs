@@ -101,7 +101,11 @@ impl HumanProcessor {
         let s = self.style;
         match msg {
             EventMsg::UserMessage(ev) => {
-                eprintln!("{}\n{}\n", s.cyan(&s.bold("user")), ev.message);
+                eprintln!(
+                    "{}\n{}\n",
+                    s.cyan(&s.bold("user")),
+                    prompt_echo(&ev.message)
+                );
             }
             EventMsg::AgentReasoning(ev) if self.show_reasoning => {
                 eprintln!(
@@ -302,4 +306,61 @@ fn mcp_text(result: &CallToolResult) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// At most this much of the prompt is echoed (a 5 MB prompt on the
+/// terminal helps nobody; the session file keeps all of it).
+const ECHO_MAX_LINES: usize = 20;
+const ECHO_MAX_CHARS: usize = 2_000;
+
+/// The start of `prompt`, and a note of what was left out.
+fn prompt_echo(prompt: &str) -> String {
+    let mut end = 0;
+    for (lines, line) in prompt.split_inclusive('\n').enumerate() {
+        if lines == ECHO_MAX_LINES || end + line.len() > ECHO_MAX_CHARS {
+            break;
+        }
+        end += line.len();
+    }
+    if end == 0 && !prompt.is_empty() {
+        // One very long first line: cut it at a character boundary.
+        end = prompt
+            .char_indices()
+            .nth(ECHO_MAX_CHARS)
+            .map_or(prompt.len(), |(i, _)| i);
+    }
+    if end >= prompt.len() {
+        return prompt.to_string();
+    }
+    let rest = &prompt[end..];
+    let lines = rest.lines().count();
+    let chars = rest.chars().count();
+    format!(
+        "{}\n… ({lines} more line{}, {chars} more characters not shown)",
+        prompt[..end].trim_end_matches('\n'),
+        if lines == 1 { "" } else { "s" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_prompt_is_echoed_cut_with_a_count() {
+        assert_eq!(prompt_echo("short\nprompt"), "short\nprompt");
+        let long: String = (1..=300).map(|i| format!("line {i}\n")).collect();
+        let echo = prompt_echo(&long);
+        assert!(echo.starts_with("line 1\n"), "{echo}");
+        assert!(echo.contains("line 20\n…"), "{echo}");
+        assert!(!echo.contains("line 21"), "{echo}");
+        assert!(
+            echo.ends_with("(280 more lines, 2441 more characters not shown)"),
+            "{echo}"
+        );
+        let wide = "é".repeat(5_000);
+        let echo = prompt_echo(&wide);
+        assert!(echo.starts_with(&"é".repeat(2_000)), "cut at a character");
+        assert!(echo.ends_with("(1 more line, 3000 more characters not shown)"));
+    }
 }

@@ -202,7 +202,13 @@ impl JsonProcessor {
                 }
                 vec![]
             }
-            EventMsg::StreamError(ev) => vec![self.completed(ItemDetails::Error {
+            // A retry is not an item of the turn: the reference reports it
+            // as a top-level `error` ("Reconnecting... 1/5 (…)").
+            EventMsg::StreamError(ev) => vec![ThreadEvent::Error {
+                message: ev.message.clone(),
+            }],
+            // Non-fatal problems are `error` items, as in the reference.
+            EventMsg::Warning(ev) => vec![self.completed(ItemDetails::Error {
                 message: ev.message.clone(),
             })],
             EventMsg::Error(ev) => {

@@ -32,6 +32,24 @@ use json_output::JsonProcessor;
 /// Exit code after Ctrl-C.
 const INTERRUPTED_EXIT_CODE: u8 = 130;
 
+/// Who is asking, for the `originator` header: `codex_exec`, or what a
+/// program driving exec says it is (the TypeScript SDK sets
+/// `CODEX_INTERNAL_ORIGINATOR_OVERRIDE=codex_sdk_ts`). Only a plain token is
+/// taken, since it goes into a header.
+fn originator() -> String {
+    std::env::var(ORIGINATOR_OVERRIDE_ENV)
+        .ok()
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+        .unwrap_or_else(|| "codex_exec".to_string())
+}
+
+const ORIGINATOR_OVERRIDE_ENV: &str = "CODEX_INTERNAL_ORIGINATOR_OVERRIDE";
+
 /// Runs `codex exec`; never panics on bad input, every error is a message.
 pub fn run_main(args: ExecArgs, overrides: CliOverrides) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -47,7 +65,7 @@ pub fn run_main(args: ExecArgs, overrides: CliOverrides) -> ExitCode {
     match runtime.block_on(run(args, overrides)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
             ExitCode::FAILURE
         }
     }
@@ -97,8 +115,11 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             None
         }
     };
-    let mut options = ThreadManagerOptions::new(SessionSource::Exec, "codex_exec");
+    let mut options = ThreadManagerOptions::new(SessionSource::Exec, originator());
     options.linux_sandbox_exe = std::env::current_exe().ok();
+    if let Some(source) = args.thread_source.as_ref().filter(|s| !s.trim().is_empty()) {
+        options.thread_source = source.clone();
+    }
     let manager = ThreadManager::new(&config.codex_home, options);
     for warning in manager.warnings() {
         eprintln!("warning: {warning}");
@@ -112,8 +133,7 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
                 resume.prompt = resume.session_id.take();
             }
             let prompt = resume.prompt.clone();
-            let images = resume.images.clone();
-            (Some(resume), prompt, images)
+            (Some(resume), prompt, args.images.clone())
         }
         None => (None, args.prompt.clone(), args.images.clone()),
     };
@@ -149,6 +169,9 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     items.push(UserInput::Text {
         text: prompt.clone(),
     });
+    if let Some(message) = codex_protocol::user_input::input_too_large(&items) {
+        anyhow::bail!("{message}");
+    }
 
     let new = match &resume_target {
         None => manager.start_thread(config.clone(), args.ephemeral).await?,

@@ -41,7 +41,7 @@ pub fn run_main(overrides: CliOverrides) -> ExitCode {
     match runtime.block_on(run(overrides)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
             ExitCode::FAILURE
         }
     }

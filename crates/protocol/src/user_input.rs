@@ -20,3 +20,28 @@ pub enum UserInput {
         path: PathBuf,
     },
 }
+
+/// The most text one message may carry, in characters (the reference's
+/// limit). Larger input is refused before anything is sent.
+pub const MAX_USER_INPUT_TEXT_CHARS: usize = 1 << 20;
+
+/// The characters of text in `items`.
+pub fn text_chars(items: &[UserInput]) -> usize {
+    items
+        .iter()
+        .map(|item| match item {
+            UserInput::Text { text } => text.chars().count(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Why `items` may not be sent, if they are over the limit.
+pub fn input_too_large(items: &[UserInput]) -> Option<String> {
+    let chars = text_chars(items);
+    (chars > MAX_USER_INPUT_TEXT_CHARS).then(|| {
+        format!(
+            "the message is {chars} characters long; the limit is {MAX_USER_INPUT_TEXT_CHARS} (1 MiB). Put large material in a file and ask codex to read it"
+        )
+    })
+}

@@ -52,3 +52,15 @@ pub fn node22() -> PathBuf {
 pub fn py_mcp_server() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("mcp/py_server.py")
 }
+
+/// The `@openai/codex-sdk` package (installed without the reference
+/// binary it would normally bring).
+pub fn codex_sdk() -> PathBuf {
+    test_peers().join("sdk/node_modules/@openai/codex-sdk")
+}
+
+/// `sdk_driver.mjs`: runs a thread through the TypeScript SDK (see its
+/// header comment).
+pub fn sdk_driver() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/sdk_driver.mjs")
+}

@@ -183,6 +183,14 @@ impl ChatState {
         self.transcript.iter()
     }
 
+    /// The answer being streamed, as the cell it will become.
+    pub(crate) fn live_answer(&self) -> Option<HistoryCell> {
+        let stream = self.stream.as_ref().filter(|s| !s.is_empty())?;
+        Some(HistoryCell::Agent {
+            markdown: stream.text().to_string(),
+        })
+    }
+
     /// True while something animates (the spinner, the elapsed time).
     pub(crate) fn is_animating(&self) -> bool {
         self.task.is_some() || !self.running.is_empty() || !self.mcp_running.is_empty()

@@ -149,7 +149,7 @@ pub fn run_main(args: TuiArgs, overrides: CliOverrides) -> ExitCode {
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -1,4 +1,5 @@
 mod cli_basics;
+mod compat;
 mod debug_config;
 mod exec;
 mod exec_approvals;

@@ -33,6 +33,10 @@ pub fn client_for(provider: ModelProviderInfo, model: &str) -> ModelClient {
         thread_id: ThreadId::new(),
         originator: "codex_exec".into(),
         api_key: Some("sk-test-key".into()),
+        turn_metadata: Some(codex_client::TurnMetadata {
+            turn_id: "t1".into(),
+            json: r#"{"turn_id":"t1"}"#.into(),
+        }),
     };
     ModelClient::new(config, http_client("test-agent").unwrap())
 }

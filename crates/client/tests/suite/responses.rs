@@ -97,7 +97,16 @@ async fn the_request_has_the_documented_shape() {
     assert_eq!(request.header("authorization"), Some("Bearer sk-test-key"));
     assert_eq!(request.header("originator"), Some("codex_exec"));
     assert_eq!(request.header("accept"), Some("text/event-stream"));
-    let session = request.header("session_id").unwrap().to_string();
+    let session = request.header("session-id").unwrap().to_string();
+    assert_eq!(request.header("thread-id"), Some(session.as_str()));
+    assert_eq!(
+        request.header("x-client-request-id"),
+        Some(session.as_str())
+    );
+    assert_eq!(
+        request.header("x-codex-window-id"),
+        Some(format!("{session}:0").as_str())
+    );
     assert!(
         request
             .header("user-agent")
@@ -105,7 +114,15 @@ async fn the_request_has_the_documented_shape() {
             .starts_with("test-agent")
     );
 
+    assert_eq!(
+        request.header("x-codex-turn-metadata"),
+        Some(r#"{"turn_id":"t1"}"#)
+    );
     let body = request.body_json();
+    assert_eq!(
+        body["client_metadata"],
+        json!({"turn_id": "t1", "x-codex-turn-metadata": r#"{"turn_id":"t1"}"#})
+    );
     assert_eq!(body["model"], "gpt-5.1-codex");
     assert_eq!(body["instructions"], "You are a test.");
     assert_eq!(body["tool_choice"], "auto");

@@ -27,12 +27,16 @@ pub(crate) struct SessionServices {
     pub(crate) api_key: Option<String>,
     /// `codex_exec`, `codex_cli_rs`, ...
     pub(crate) originator: String,
+    /// `user`, or what the program that started the thread said.
+    pub(crate) thread_source: String,
     /// The program that plays `codex-linux-sandbox`.
     pub(crate) linux_sandbox_exe: Option<PathBuf>,
     /// The user's shell (`bash`, `zsh`, ...), for the environment context.
     pub(crate) user_shell: Option<String>,
-    /// AGENTS.md and config instructions, fixed for the session.
-    pub(crate) user_instructions: Option<String>,
+    /// The AGENTS.md files' text, fixed for the session.
+    pub(crate) agents_md: Option<String>,
+    /// The config's `instructions`, fixed for the session.
+    pub(crate) developer_instructions: Option<String>,
     pub(crate) base_instructions: String,
     /// What we know about models (built in, plus `model_catalog_json`).
     pub(crate) models: codex_client::ModelCatalog,

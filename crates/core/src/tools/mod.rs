@@ -29,6 +29,8 @@ use codex_protocol::protocol::AskForApproval;
 pub(crate) struct ToolsConfig {
     /// The tool commands run with (the others stay callable, unoffered).
     pub(crate) shell_type: ShellToolType,
+    /// Any shell tool at all (feature `shell_tool`).
+    pub(crate) shell_tool: bool,
     /// apply_patch as a freeform grammar tool (Responses API, models trained
     /// for it) instead of a function taking `input`.
     pub(crate) freeform_apply_patch: bool,
@@ -58,6 +60,9 @@ impl ToolsConfig {
         let responses = wire == WireApi::Responses;
         let shell_type = match family.shell_type {
             ShellToolType::LocalShell if !responses => ShellToolType::Shell,
+            ShellToolType::UnifiedExec if !config.feature_enabled("unified_exec") => {
+                ShellToolType::ShellCommand
+            }
             other => other,
         };
         let web_search = match config.web_search {
@@ -68,8 +73,10 @@ impl ToolsConfig {
         };
         Self {
             shell_type,
+            shell_tool: config.feature_enabled("shell_tool"),
             freeform_apply_patch: responses
-                && family.apply_patch_tool_type == ApplyPatchToolType::Freeform,
+                && (family.apply_patch_tool_type == ApplyPatchToolType::Freeform
+                    || config.feature_enabled("apply_patch_freeform")),
             escalation: approval_policy == AskForApproval::OnRequest,
             view_image: config.view_image && family.takes_images(),
             web_search,

@@ -205,7 +205,12 @@ async fn a_dropped_stream_is_retried_with_a_stream_error_event() {
             _ => None,
         })
         .collect();
-    assert_eq!(stream_errors, vec!["Reconnecting... 1/2"]);
+    assert_eq!(
+        stream_errors,
+        vec![
+            "Reconnecting... 1/2 (stream disconnected before completion: stream closed before response.completed)"
+        ]
+    );
     let EventMsg::TaskComplete(done) = events.last().unwrap() else {
         panic!()
     };
@@ -365,23 +370,60 @@ async fn settings_changes_are_sent_as_an_environment_diff() {
     assert_eq!(server.requests()[0].user_texts().len(), 2);
 }
 
+/// The reference's layout (observed from 0.169): config `instructions` as a
+/// developer message; one user message whose first part is the AGENTS.md
+/// text headed for the cwd (global, separator, project docs root → cwd as
+/// written, `AGENTS.override.md` winning in its directory) and whose second
+/// part is the environment context.
 #[tokio::test]
-async fn agents_md_becomes_user_instructions() {
+async fn agents_md_shares_the_first_user_message_with_the_environment() {
     let server = MockModelServer::start();
     server.push_turn(Turn::new().text("ok"));
     let home =
         codex_test_support::TestCodexHome::with_mock_provider(&server.base_url(), "responses");
-    std::fs::write(home.path().join("AGENTS.md"), "global rule").unwrap();
-    std::fs::create_dir(home.workspace().join(".git")).unwrap();
-    std::fs::write(home.workspace().join("AGENTS.md"), "repo rule").unwrap();
-    let session = super::common::start_in(home, |_| {}, super::common::Start::New).await;
+    std::fs::write(home.path().join("AGENTS.md"), "global rule\n").unwrap();
+    let repo = home.workspace().to_path_buf();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::write(repo.join("AGENTS.md"), "repo rule\n").unwrap();
+    let sub = repo.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("AGENTS.md"), "shadowed").unwrap();
+    std::fs::write(sub.join("AGENTS.override.md"), "override rule\n").unwrap();
+    let session = super::common::start_in(
+        home,
+        move |overrides| {
+            overrides.cwd = Some(sub);
+            overrides
+                .raw_overrides
+                .push("instructions=\"cfg rule\"".to_string());
+        },
+        super::common::Start::New,
+    )
+    .await;
     session.submit_text("hi").await;
     session.run_to_end().await;
-    let texts = server.requests()[0].user_texts();
+    let input = server.requests()[0].input();
+    let messages: Vec<&serde_json::Value> =
+        input.iter().filter(|i| i["type"] == "message").collect();
+    assert_eq!(messages[0]["role"], "developer");
+    assert_eq!(messages[0]["content"][0]["text"], "cfg rule");
+    assert_eq!(messages[1]["role"], "user");
+    let parts = messages[1]["content"].as_array().unwrap();
+    assert_eq!(parts.len(), 2);
     assert_eq!(
-        texts[0],
-        "<user_instructions>\n\nglobal rule\n\nrepo rule\n\n</user_instructions>"
+        parts[0]["text"],
+        format!(
+            "# AGENTS.md instructions for {}\n\n<INSTRUCTIONS>\nglobal rule\n\n--- project-doc ---\n\nrepo rule\n\n\noverride rule\n\n</INSTRUCTIONS>",
+            repo.join("sub").display()
+        )
     );
+    assert!(
+        parts[1]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("<environment_context>")
+    );
+    assert_eq!(messages[2]["content"][0]["text"], "hi");
 }
 
 #[tokio::test]
@@ -414,6 +456,7 @@ async fn the_notify_program_gets_the_turn_as_json() {
     assert_eq!(json["last-assistant-message"], "finished");
     assert_eq!(json["thread-id"], session.configured.session_id.to_string());
     assert_eq!(json["cwd"], session.config.cwd.display().to_string());
+    assert!(json["client"].is_string(), "{json}");
 }
 
 #[tokio::test]

@@ -93,6 +93,10 @@ impl App {
             }
             lines.extend(rendered);
         }
+        // The answer still streaming is part of what the user has seen.
+        if let Some(live) = self.chat.live_answer() {
+            lines.extend(live.transcript_lines(width));
+        }
         (lines, targets)
     }
 

@@ -23,6 +23,15 @@ impl ChatState {
         if let Some(command) = text.strip_prefix('!') {
             return self.run_user_command(command.trim());
         }
+        let too_large = codex_protocol::user_input::input_too_large(&[
+            codex_protocol::user_input::UserInput::Text { text: text.clone() },
+        ]);
+        if let Some(message) = too_large {
+            // Give the text back rather than lose it.
+            self.composer.set_text(&text);
+            self.commit(HistoryCell::Error(message));
+            return Vec::new();
+        }
         let mut text = text;
         let mut images = Vec::new();
         for (chip, path) in std::mem::take(&mut self.attached_images) {

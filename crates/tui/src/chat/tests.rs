@@ -611,3 +611,14 @@ fn status_and_mcp_tables() {
         crate::test_util::lines_text(&cell.display_lines(80))
     );
 }
+
+#[test]
+fn a_message_over_the_input_limit_is_refused_and_kept() {
+    let mut chat = chat(80);
+    let huge = "x".repeat(codex_protocol::user_input::MAX_USER_INPUT_TEXT_CHARS + 1);
+    chat.composer.set_text(&huge);
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert!(ops(&effects).is_empty(), "nothing is sent");
+    assert_eq!(chat.composer.text().len(), huge.len(), "the text stays");
+    assert!(outbox_text(&mut chat).contains("the limit is 1048576"));
+}

@@ -42,6 +42,11 @@ pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {
         allow_login_shell: config.allow_login_shell,
     });
     let write_stdin = Arc::new(write_stdin::WriteStdinHandler);
+    if !config.shell_tool {
+        // Nothing that runs commands, offered or callable.
+        register_file_tools(&mut registry, config);
+        return registry;
+    }
     match config.shell_type {
         ShellToolType::Shell | ShellToolType::LocalShell => registry.register(shell.clone()),
         ShellToolType::ShellCommand => registry.register(shell_command.clone()),
@@ -67,6 +72,12 @@ pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {
             registry.register_alias(name, handler);
         }
     }
+    register_file_tools(&mut registry, config);
+    registry
+}
+
+/// The tools besides the shell ones.
+fn register_file_tools(registry: &mut ToolRegistry, config: &ToolsConfig) {
     registry.register(Arc::new(apply_patch::ApplyPatchHandler {
         freeform: config.freeform_apply_patch,
     }));
@@ -84,7 +95,6 @@ pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {
             external_web_access: live,
         });
     }
-    registry
 }
 
 #[cfg(test)]
@@ -95,6 +105,7 @@ mod tests {
     fn config(shell_type: ShellToolType) -> ToolsConfig {
         ToolsConfig {
             shell_type,
+            shell_tool: true,
             freeform_apply_patch: true,
             escalation: false,
             view_image: true,
@@ -136,6 +147,20 @@ mod tests {
         assert!(matches!(registry.specs()[0], ToolSpec::LocalShell {}));
         let registry = builtin_registry(&config(ShellToolType::ShellCommand));
         assert_eq!(names(&registry)[0], "shell_command");
+    }
+
+    #[test]
+    fn without_the_shell_tool_feature_nothing_runs_commands() {
+        let mut no_shell = config(ShellToolType::UnifiedExec);
+        no_shell.shell_tool = false;
+        let registry = builtin_registry(&no_shell);
+        assert_eq!(
+            names(&registry),
+            vec!["apply_patch", "update_plan", "view_image"]
+        );
+        for name in ["shell", "exec_command", "shell_command", "local_shell"] {
+            assert!(!registry.contains(name), "{name}");
+        }
     }
 
     #[test]
