@@ -169,17 +169,28 @@ enum Command {
     /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
     McpServer,
 
-    /// Store an API key for the OpenAI provider (read from standard input).
+    /// Sign in with ChatGPT (in a browser, or `--device-auth` on another
+    /// device), or store an API key (`--with-api-key`, from standard input).
     Login {
         /// Read the API key from standard input.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "device_auth")]
         with_api_key: bool,
+
+        /// Sign in on another device with a one-time code (for machines
+        /// without a browser).
+        #[arg(long)]
+        device_auth: bool,
+
+        /// Sign in at this issuer instead of https://auth.openai.com (also
+        /// `CODEX_ISSUER_URL_OVERRIDE`).
+        #[arg(long = "experimental_issuer", value_name = "URL", hide = true)]
+        issuer: Option<String>,
 
         #[command(subcommand)]
         command: Option<LoginCommand>,
     },
 
-    /// Remove the stored API key.
+    /// Remove the stored credentials (revoking a ChatGPT sign-in).
     Logout,
 
     /// List the feature flags, their stage, and whether each is on and why.
@@ -324,7 +335,8 @@ enum FeaturesCommand {
 
 #[derive(Debug, Subcommand)]
 enum LoginCommand {
-    /// Show whether an API key is available (masked).
+    /// Show how codex signs in: ChatGPT (account and plan) or an API key
+    /// (masked).
     Status,
 }
 
@@ -407,8 +419,12 @@ pub fn run() -> ExitCode {
         }) => return exit_code(login::login_status()),
         Some(Command::Login {
             with_api_key: true, ..
-        }) => return exit_code(login::login_with_api_key()),
-        Some(Command::Login { .. }) => return exit_code(login::login_without_method()),
+        }) => return exit_code(login::login_with_api_key(&cli.shared)),
+        Some(Command::Login {
+            device_auth,
+            issuer,
+            ..
+        }) => return exit_code(login::login_with_chatgpt(&cli.shared, device_auth, issuer)),
         Some(Command::Logout) => return exit_code(login::logout()),
         Some(Command::Features { command: None })
         | Some(Command::Features {

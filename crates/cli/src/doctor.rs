@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use codex_client::auth::{KeySource, mask_key, resolve_api_key};
+use codex_client::auth::{KeySource, RequestAuth, mask_key, resolve_auth};
 use codex_config::{Config, find_codex_home, load_config};
 
 use crate::cli::SharedOptions;
@@ -108,8 +108,8 @@ pub fn run(shared: &SharedOptions) -> anyhow::Result<ExitCode> {
     };
     checks.extend(home_permissions(&codex_home));
     if let Some(config) = &config {
-        let key = auth(config, &mut checks);
-        checks.push(provider_reachable(config, key.as_deref()));
+        let (key, base) = auth(config, &mut checks);
+        checks.push(provider_reachable(config, &base, key.as_deref()));
     }
     checks.push(sandbox());
     checks.push(git());
@@ -193,16 +193,14 @@ fn home_permissions(home: &Path) -> Vec<Check> {
         .collect()
 }
 
-/// Whether the selected provider has the key it needs; returns the key.
-fn auth(config: &Config, checks: &mut Vec<Check>) -> Option<String> {
+/// Whether the selected provider has the sign-in it needs; returns the
+/// key to probe with (none for ChatGPT: its backend has no `/models` to
+/// ask with a key) and the base URL requests go to.
+fn auth(config: &Config, checks: &mut Vec<Check>) -> (Option<String>, String) {
     let env = |var: &str| std::env::var(var).ok();
-    match resolve_api_key(
-        &config.model_provider_id,
-        &config.model_provider,
-        &config.codex_home,
-        &env,
-    ) {
-        Ok(Some((key, source))) => {
+    let default_base = config.model_provider.base_url_or_default();
+    match resolve_auth(config, &env, "codex_cli_rs") {
+        Ok(Some(RequestAuth::ApiKey { key, source })) => {
             let from = match source {
                 KeySource::Env(var) => format!("${var}"),
                 KeySource::AuthFile => "auth.json (codex login)".to_string(),
@@ -216,30 +214,66 @@ fn auth(config: &Config, checks: &mut Vec<Check>) -> Option<String> {
                     mask_key(&key)
                 ),
             ));
-            Some(key)
+            (Some(key), default_base)
+        }
+        Ok(Some(auth @ RequestAuth::Chatgpt(_))) => {
+            checks.push(chatgpt_check(config));
+            (None, auth.effective_provider(config).base_url_or_default())
         }
         Ok(None) => {
             checks.push(Check::ok(
                 "auth",
                 format!("provider `{}` takes no key", config.model_provider_id),
             ));
-            None
+            (None, default_base)
         }
         Err(err) => {
             checks.push(Check::fail(
                 "auth",
                 format!("provider `{}`: {err}", config.model_provider_id),
-                "set the variable, or run `codex login --with-api-key`",
+                "set the variable, run `codex login`, or `codex login --with-api-key`",
             ));
-            None
+            (None, default_base)
         }
+    }
+}
+
+/// The ChatGPT sign-in: who, and how long the access token has left.
+fn chatgpt_check(config: &Config) -> Check {
+    let Ok(Some(stored)) = codex_login::read_auth(&config.codex_home) else {
+        return Check::fail("auth", "auth.json cannot be read", "run `codex login`");
+    };
+    let Some(tokens) = stored.tokens else {
+        return Check::fail(
+            "auth",
+            "auth.json has no ChatGPT tokens",
+            "run `codex login`",
+        );
+    };
+    let info = codex_login::jwt::id_token_info(&tokens.id_token);
+    let who = info.email.unwrap_or_else(|| "unknown account".into());
+    let plan = info.plan.map(|p| format!(", {p} plan")).unwrap_or_default();
+    let left = codex_login::jwt::expires_at(&tokens.access_token)
+        .map(|exp| exp - chrono::Utc::now().timestamp());
+    match left {
+        Some(secs) if secs > 0 => Check::ok(
+            "auth",
+            format!(
+                "signed in with ChatGPT as {who}{plan}; access token valid for {} more minutes",
+                secs / 60
+            ),
+        ),
+        _ => Check::warn(
+            "auth",
+            format!("signed in with ChatGPT as {who}{plan}; the access token has expired"),
+            "nothing to do if the next request refreshes it; else run `codex login`",
+        ),
     }
 }
 
 /// One GET of `{base_url}/models`: any HTTP answer means the host is
 /// reachable; 401/403 means it does not take the key.
-fn provider_reachable(config: &Config, key: Option<&str>) -> Check {
-    let base = config.model_provider.base_url_or_default();
+fn provider_reachable(config: &Config, base: &str, key: Option<&str>) -> Check {
     let url = format!("{}/models", base.trim_end_matches('/'));
     let result = (|| -> anyhow::Result<u16> {
         let runtime = tokio::runtime::Builder::new_current_thread()

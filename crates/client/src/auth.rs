@@ -1,97 +1,36 @@
-//! API keys: from the environment, or stored by `codex login` in
-//! `$CODEX_HOME/auth.json` (mode 0600, written atomically).
+//! How requests are authenticated: an API key (from the environment, or
+//! stored by `codex login --with-api-key`), or the ChatGPT sign-in of
+//! `$CODEX_HOME/auth.json` (see `codex-login`), chosen as the reference
+//! chooses.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
-use codex_config::ModelProviderInfo;
-use serde::{Deserialize, Serialize};
+use codex_config::{Config, LoginMethod, ModelProviderInfo, PreferredAuthMethod};
+pub use codex_login::{
+    ChatgptAuth, Credentials, LoginError as AuthError, auth_file, delete_auth, read_auth,
+};
 
 use crate::error::ClientError;
 
-/// The file `codex login` writes.
-pub fn auth_file(codex_home: &Path) -> PathBuf {
-    codex_home.join("auth.json")
-}
-
-/// `auth.json`, in the reference's shape. Fields we do not use are kept.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct AuthDotJson {
-    #[serde(
-        rename = "OPENAI_API_KEY",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    openai_api_key: Option<String>,
-    #[serde(flatten)]
-    other: serde_json::Map<String, serde_json::Value>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{} is not valid JSON ({source}); remove it or run `codex login` again", path.display())]
-    Parse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("the API key is empty")]
-    EmptyKey,
-}
-
-/// The key stored by `codex login`, if any.
+/// The key stored by `codex login --with-api-key`, if any.
 pub fn load_stored_api_key(codex_home: &Path) -> Result<Option<String>, AuthError> {
     Ok(read_auth(codex_home)?.and_then(|auth| auth.openai_api_key))
 }
 
-fn read_auth(codex_home: &Path) -> Result<Option<AuthDotJson>, AuthError> {
-    let path = auth_file(codex_home);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(AuthError::Read { path, source }),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|source| AuthError::Parse { path, source })
-}
-
-/// Stores `key` in `auth.json` (0600, replaced atomically).
+/// Stores `key` in `auth.json` (0600, replaced atomically), as an API-key
+/// sign-in.
 pub fn save_api_key(codex_home: &Path, key: &str) -> Result<(), AuthError> {
     let key = key.trim();
     if key.is_empty() {
-        return Err(AuthError::EmptyKey);
+        return Err(AuthError::Other("the API key is empty".into()));
     }
-    let auth = AuthDotJson {
+    let auth = codex_login::AuthDotJson {
+        auth_mode: Some("apikey".into()),
         openai_api_key: Some(key.to_string()),
-        other: serde_json::Map::new(),
+        ..Default::default()
     };
-    let path = auth_file(codex_home);
-    let write_err = |source| AuthError::Write {
-        path: path.clone(),
-        source,
-    };
-    std::fs::create_dir_all(codex_home).map_err(write_err)?;
-    let json = serde_json::to_vec_pretty(&auth).map_err(|e| write_err(std::io::Error::other(e)))?;
-    codex_config::private_file::write_atomic(&path, &json).map_err(write_err)
-}
-
-/// Removes `auth.json`. Returns whether there was one.
-pub fn delete_auth(codex_home: &Path) -> Result<bool, AuthError> {
-    let path = auth_file(codex_home);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(true),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(source) => Err(AuthError::Write { path, source }),
-    }
+    codex_login::write_auth(codex_home, &auth)
 }
 
 /// `sk-proj-abc…xyz12` → `sk-proj-***xyz12`: enough to recognize, not to use.
@@ -113,9 +52,103 @@ pub enum KeySource {
     Config,
 }
 
-/// The key for requests to `provider`, or None for providers without auth.
+/// How requests to the model authenticate.
+#[derive(Clone)]
+pub enum RequestAuth {
+    ApiKey { key: String, source: KeySource },
+    Chatgpt(Arc<ChatgptAuth>),
+}
+
+impl std::fmt::Debug for RequestAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ApiKey { key, source } => f
+                .debug_struct("ApiKey")
+                .field("key", &mask_key(key))
+                .field("source", source)
+                .finish(),
+            Self::Chatgpt(_) => f.write_str("Chatgpt"),
+        }
+    }
+}
+
+impl RequestAuth {
+    /// The provider as requests with this auth see it: with a ChatGPT
+    /// sign-in, the built-in `openai` provider goes to the ChatGPT backend
+    /// (`{chatgpt_base_url}/codex`) unless `openai_base_url` says otherwise.
+    pub fn effective_provider(&self, config: &Config) -> ModelProviderInfo {
+        let mut provider = config.model_provider.clone();
+        if matches!(self, Self::Chatgpt(_))
+            && config.model_provider_id == codex_config::provider::OPENAI_PROVIDER_ID
+            && config.openai_base_url.is_none()
+        {
+            provider.base_url = Some(format!(
+                "{}/codex",
+                config.chatgpt_base_url.trim_end_matches('/')
+            ));
+        }
+        provider
+    }
+}
+
+/// How requests to the configured provider authenticate, or None for
+/// providers that take nothing.
 ///
-/// Order: for the built-in `openai` provider `CODEX_API_KEY`, then the
+/// For providers that take OpenAI auth: `CODEX_API_KEY`, then a ChatGPT
+/// sign-in in `auth.json` (unless `preferred_auth_method = "apikey"` and a
+/// key is at hand), then the provider's `env_key`, then the key in
+/// `auth.json`; `forced_login_method` removes the other kind. Other
+/// providers: their `env_key`, then `experimental_bearer_token`.
+///
+/// A ChatGPT sign-in gets an HTTP client of its own (user agent of
+/// `originator`) for its refreshes.
+pub fn resolve_auth(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+    originator: &str,
+) -> Result<Option<RequestAuth>, ClientError> {
+    let provider = &config.model_provider;
+    let forced = config.forced_login_method;
+    if config.model_provider_id == codex_config::provider::OPENAI_PROVIDER_ID
+        && forced != Some(LoginMethod::Chatgpt)
+        && let Some(key) = env("CODEX_API_KEY").filter(|k| !k.trim().is_empty())
+    {
+        let source = KeySource::Env("CODEX_API_KEY".into());
+        return Ok(Some(RequestAuth::ApiKey { key, source }));
+    }
+    if provider.requires_openai_auth && forced != Some(LoginMethod::Api) {
+        let stored =
+            read_auth(&config.codex_home).map_err(|e| ClientError::Other(e.to_string()))?;
+        let has_tokens = stored.as_ref().is_some_and(|a| a.has_chatgpt_tokens());
+        let key_at_hand = stored.as_ref().is_some_and(|a| a.openai_api_key.is_some())
+            || provider.env_key.as_deref().and_then(env).is_some();
+        let prefer_key = config.preferred_auth_method == PreferredAuthMethod::Apikey && key_at_hand;
+        if has_tokens && (!prefer_key || forced == Some(LoginMethod::Chatgpt)) {
+            let http = crate::http_client(&crate::user_agent(originator))?;
+            let auth = ChatgptAuth::load(
+                config.codex_home.clone(),
+                codex_login::Endpoints::from_env(),
+                http,
+            )
+            .map_err(|e| ClientError::Other(e.to_string()))?;
+            if let Some(auth) = auth {
+                return Ok(Some(RequestAuth::Chatgpt(auth)));
+            }
+        }
+        if forced == Some(LoginMethod::Chatgpt) {
+            return Err(ClientError::SignIn {
+                message: "forced_login_method = \"chatgpt\" and there is no ChatGPT sign-in; run `codex login`".into(),
+            });
+        }
+    }
+    Ok(
+        resolve_api_key(&config.model_provider_id, provider, &config.codex_home, env)?
+            .map(|(key, source)| RequestAuth::ApiKey { key, source }),
+    )
+}
+
+/// The API key for requests to `provider`, or None for providers without
+/// auth: for the built-in `openai` provider `CODEX_API_KEY`, then the
 /// provider's `env_key`, then (for providers that take OpenAI auth) the key
 /// stored by `codex login`, then `experimental_bearer_token`.
 pub fn resolve_api_key(
@@ -149,9 +182,10 @@ pub fn resolve_api_key(
         Some(var) => Err(ClientError::MissingApiKey {
             var: var.clone(),
             instructions: provider.env_key_instructions.clone().or_else(|| {
-                provider
-                    .requires_openai_auth
-                    .then(|| "Or store a key with `codex login --with-api-key`.".to_string())
+                provider.requires_openai_auth.then(|| {
+                    "Or sign in with `codex login`, or store a key with `codex login --with-api-key`."
+                        .to_string()
+                })
             }),
         }),
         None => Ok(None),
@@ -187,10 +221,7 @@ mod tests {
         }
         assert!(delete_auth(home.path()).unwrap());
         assert!(!delete_auth(home.path()).unwrap());
-        assert!(matches!(
-            save_api_key(home.path(), " "),
-            Err(AuthError::EmptyKey)
-        ));
+        assert!(save_api_key(home.path(), " ").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use serde_json::Value;
 use tracing::{debug, warn};
 
+use crate::auth::{Credentials, RequestAuth};
 use crate::error::ClientError;
 use crate::events::{ResponseEvent, ResponseStream};
 use crate::model_family::ModelFamily;
@@ -31,8 +32,8 @@ pub struct ModelClientConfig {
     pub thread_id: ThreadId,
     /// `codex_exec`, `codex_cli_rs`, ...: who is asking.
     pub originator: String,
-    /// None for providers that take no key.
-    pub api_key: Option<String>,
+    /// None for providers that take nothing.
+    pub auth: Option<RequestAuth>,
     /// What the reference sends as `x-codex-turn-metadata` (and in the
     /// body's `client_metadata`).
     pub turn_metadata: Option<TurnMetadata>,
@@ -164,15 +165,43 @@ impl ModelClient {
         let url = self.url()?;
         let max_retries = self.config.provider.request_max_retries();
         let mut attempt: u64 = 0;
+        let mut refreshed = false;
         loop {
             attempt += 1;
             debug!(%url, attempt, "model request");
-            match self.request(&url, body.clone()).send().await {
+            let chatgpt = self.chatgpt_credentials().await?;
+            match self
+                .request(&url, body.clone(), chatgpt.as_ref())
+                .send()
+                .await
+            {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
                     let text = response.text().await.unwrap_or_default();
+                    // A refused ChatGPT token is refreshed once and the
+                    // request sent again; a second refusal is final.
+                    if status == StatusCode::UNAUTHORIZED
+                        && let (Some(RequestAuth::Chatgpt(auth)), Some(used)) =
+                            (&self.config.auth, &chatgpt)
+                    {
+                        if refreshed {
+                            return Err(ClientError::SignIn {
+                                message: format!(
+                                    "the ChatGPT backend refused the refreshed sign-in ({status}); run `codex login` to sign in again"
+                                ),
+                            });
+                        }
+                        refreshed = true;
+                        auth.refresh_after(&used.access_token)
+                            .await
+                            .map_err(|err| ClientError::SignIn {
+                                message: err.to_string(),
+                            })?;
+                        attempt -= 1;
+                        continue;
+                    }
                     let error = http_error(status, &headers, &text);
                     if error.is_retryable() && attempt <= max_retries {
                         let delay = error.retry_after().unwrap_or_else(|| backoff(attempt));
@@ -219,7 +248,28 @@ impl ModelClient {
         }
     }
 
-    fn request(&self, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+    /// The ChatGPT sign-in's current credentials (refreshed when close to
+    /// expiry), or None with an API key.
+    async fn chatgpt_credentials(&self) -> Result<Option<Credentials>, ClientError> {
+        match &self.config.auth {
+            Some(RequestAuth::Chatgpt(auth)) => {
+                auth.credentials()
+                    .await
+                    .map(Some)
+                    .map_err(|err| ClientError::SignIn {
+                        message: err.to_string(),
+                    })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn request(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        chatgpt: Option<&Credentials>,
+    ) -> reqwest::RequestBuilder {
         let provider = &self.config.provider;
         let mut request = self
             .http
@@ -235,8 +285,15 @@ impl ModelClient {
         if let Some(metadata) = &self.config.turn_metadata {
             request = request.header("x-codex-turn-metadata", &metadata.json);
         }
-        if let Some(key) = &self.config.api_key {
-            request = request.bearer_auth(key);
+        match (&self.config.auth, chatgpt) {
+            (_, Some(credentials)) => {
+                request = request.bearer_auth(&credentials.access_token);
+                if let Some(account) = &credentials.account_id {
+                    request = request.header("chatgpt-account-id", account);
+                }
+            }
+            (Some(RequestAuth::ApiKey { key, .. }), None) => request = request.bearer_auth(key),
+            _ => {}
         }
         for (name, value) in provider.http_headers.iter().flatten() {
             request = request.header(name, value);
@@ -264,6 +321,28 @@ fn host_of(url: &str) -> String {
             })
         })
         .unwrap_or_else(|| url.to_string())
+}
+
+/// When a usage limit resets: the error's `resets_at`, else now plus its
+/// `resets_in_seconds`, else the soonest window reset of the headers.
+fn usage_limit_reset(
+    error: Option<&Value>,
+    rate_limits: Option<&codex_protocol::protocol::RateLimitSnapshot>,
+) -> Option<i64> {
+    let now = chrono::Utc::now().timestamp();
+    let field = |name: &str| error.and_then(|e| e.get(name)).and_then(Value::as_i64);
+    field("resets_at")
+        .or_else(|| field("resets_in_seconds").map(|s| now + s))
+        .or_else(|| {
+            let snapshot = rate_limits?;
+            [&snapshot.primary, &snapshot.secondary]
+                .into_iter()
+                .flatten()
+                .filter(|w| w.used_percent >= 100.0)
+                .filter_map(|w| w.resets_in_seconds)
+                .min()
+                .map(|s| now + s)
+        })
 }
 
 /// Maps an unsuccessful HTTP response to a typed error.
@@ -297,10 +376,18 @@ fn http_error(status: StatusCode, headers: &HeaderMap, body: &str) -> ClientErro
                 ClientError::QuotaExceeded { message }
             }
             ("usage_limit_reached" | "usage_not_included", _)
-            | (_, "usage_limit_reached" | "usage_not_included") => ClientError::UsageLimitReached {
-                message,
-                rate_limits: parse_rate_limits(headers),
-            },
+            | (_, "usage_limit_reached" | "usage_not_included") => {
+                let rate_limits = parse_rate_limits(headers);
+                ClientError::UsageLimitReached {
+                    message,
+                    plan_type: error
+                        .and_then(|e| e.get("plan_type"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    resets_at: usage_limit_reset(error, rate_limits.as_ref()),
+                    rate_limits: rate_limits.map(Box::new),
+                }
+            }
             _ => ClientError::RateLimited {
                 retry_after: retry_after_header(headers).or_else(|| try_again_in(&message)),
                 message,

@@ -24,11 +24,19 @@ pub enum ClientError {
     #[error("quota exceeded: {message}")]
     QuotaExceeded { message: String },
 
-    #[error("usage limit reached: {message}")]
+    /// The plan's usage limit: not retried; says when it resets.
+    #[error("{}", usage_limit_text(message, plan_type, resets_at))]
     UsageLimitReached {
         message: String,
-        rate_limits: Option<RateLimitSnapshot>,
+        plan_type: Option<String>,
+        /// Seconds since the epoch.
+        resets_at: Option<i64>,
+        rate_limits: Option<Box<RateLimitSnapshot>>,
     },
+
+    /// The sign-in cannot be used or renewed; only the person can fix it.
+    #[error("{message}")]
+    SignIn { message: String },
 
     /// Too many requests; retried until the budget ran out.
     #[error("rate limited: {message}")]
@@ -76,6 +84,28 @@ pub enum ClientError {
 
     #[error("{0}")]
     Other(String),
+}
+
+fn usage_limit_text(message: &str, plan: &Option<String>, resets_at: &Option<i64>) -> String {
+    let mut text = match plan {
+        Some(plan) => format!("You've hit your usage limit ({plan} plan)."),
+        None => "You've hit your usage limit.".to_string(),
+    };
+    match resets_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(at) => {
+            let local = at.with_timezone(&chrono::Local);
+            text.push_str(&format!(
+                " It resets at {} ({} UTC).",
+                local.format("%Y-%m-%d %H:%M"),
+                at.format("%H:%M")
+            ));
+        }
+        None => text.push_str(" Try again later."),
+    }
+    if !message.is_empty() {
+        text.push_str(&format!(" The server said: {message}"));
+    }
+    text
 }
 
 fn instructions_suffix(instructions: &Option<String>) -> String {

@@ -211,6 +211,11 @@ fn failure_error(error: &Value) -> ClientError {
         "insufficient_quota" => ClientError::QuotaExceeded { message },
         "usage_limit_reached" | "usage_not_included" => ClientError::UsageLimitReached {
             message,
+            plan_type: error
+                .get("plan_type")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            resets_at: error.get("resets_at").and_then(Value::as_i64),
             rate_limits: None,
         },
         "invalid_prompt" | "invalid_request_error" => ClientError::InvalidRequest {

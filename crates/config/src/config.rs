@@ -19,10 +19,10 @@ use crate::provider::{
     LMSTUDIO_PROVIDER_ID, ModelProviderInfo, OLLAMA_PROVIDER_ID, OPENAI_PROVIDER_ID,
     built_in_model_providers,
 };
-pub use crate::schema::WebSearchMode;
 use crate::schema::{
     ConfigToml, FileOpener, HistoryPersistenceToml, OtelToml, REFERENCE_ONLY_KEYS, TuiToml,
 };
+pub use crate::schema::{LoginMethod, PreferredAuthMethod, WebSearchMode};
 
 /// The model used when none is configured.
 pub const DEFAULT_MODEL: &str = "gpt-5.5";
@@ -120,6 +120,14 @@ pub struct Config {
     pub model_reasoning_summary: ReasoningSummary,
     pub model_verbosity: Option<Verbosity>,
     pub model_supports_reasoning_summaries: Option<bool>,
+    /// `openai_base_url`, when set: the `openai` provider goes there
+    /// whatever the sign-in.
+    pub openai_base_url: Option<String>,
+    /// Default `https://chatgpt.com/backend-api/`.
+    pub chatgpt_base_url: String,
+    pub forced_login_method: Option<LoginMethod>,
+    pub preferred_auth_method: PreferredAuthMethod,
+    pub forced_chatgpt_workspace_id: Option<String>,
 
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
@@ -178,6 +186,9 @@ impl Config {
             .unwrap_or(false)
     }
 }
+
+/// The reference's `chatgpt_base_url`.
+pub const DEFAULT_CHATGPT_BASE_URL: &str = "https://chatgpt.com/backend-api/";
 
 /// Loads `config.toml` from `codex_home` and applies `cli` on top.
 pub fn load_config(codex_home: &Path, cli: &CliOverrides) -> Result<Config, ConfigError> {
@@ -1045,6 +1056,14 @@ fn resolve(
         }),
         history,
         notify: toml.notify.clone(),
+        openai_base_url: toml.openai_base_url.clone(),
+        chatgpt_base_url: toml
+            .chatgpt_base_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CHATGPT_BASE_URL.to_string()),
+        forced_login_method: toml.forced_login_method,
+        preferred_auth_method: toml.preferred_auth_method.unwrap_or_default(),
+        forced_chatgpt_workspace_id: toml.forced_chatgpt_workspace_id.clone(),
         base_instructions,
         user_instructions: toml.instructions.clone(),
         developer_instructions: toml.developer_instructions.clone(),

@@ -34,6 +34,15 @@ pub struct ConfigToml {
     pub openai_base_url: Option<String>,
     /// Which local provider `--oss` selects (`ollama` or `lmstudio`).
     pub oss_provider: Option<String>,
+    /// The ChatGPT backend (a ChatGPT sign-in sends its requests to
+    /// `{chatgpt_base_url}/codex`).
+    pub chatgpt_base_url: Option<String>,
+    /// Only this way of signing in is allowed.
+    pub forced_login_method: Option<LoginMethod>,
+    /// With both a key and ChatGPT tokens in `auth.json`, which to use.
+    pub preferred_auth_method: Option<PreferredAuthMethod>,
+    /// A ChatGPT sign-in must be for this workspace (account id).
+    pub forced_chatgpt_workspace_id: Option<String>,
 
     pub approval_policy: Option<AskForApproval>,
     pub sandbox_mode: Option<SandboxMode>,
@@ -259,7 +268,6 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "analytics",
     "approvals_reviewer",
     "agents",
-    "chatgpt_base_url",
     "check_for_update_on_startup",
     "cli_auth_credentials_store",
     "commit_attribution",
@@ -267,8 +275,6 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "experimental_use_exec_command_tool",
     "experimental_use_unified_exec_tool",
     "feedback",
-    "forced_chatgpt_workspace_id",
-    "forced_login_method",
     "ghost_snapshot",
     "include_apply_patch_tool",
     "log_dir",
@@ -285,3 +291,20 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "windows",
     "zsh_path",
 ];
+
+/// `forced_login_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginMethod {
+    Chatgpt,
+    Api,
+}
+
+/// `preferred_auth_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PreferredAuthMethod {
+    #[default]
+    Chatgpt,
+    Apikey,
+}

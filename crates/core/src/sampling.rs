@@ -84,17 +84,15 @@ where
                 session.set_tokens_full(ctx).await;
                 return Err(CodexErr::Client(ClientError::ContextWindowExceeded));
             }
-            Err(CodexErr::Client(ClientError::UsageLimitReached {
-                message,
-                rate_limits,
-            })) => {
-                if let Some(snapshot) = rate_limits.clone() {
-                    session.update_rate_limits(ctx, snapshot).await;
+            Err(CodexErr::Client(err @ ClientError::UsageLimitReached { .. })) => {
+                if let ClientError::UsageLimitReached {
+                    rate_limits: Some(snapshot),
+                    ..
+                } = &err
+                {
+                    session.update_rate_limits(ctx, (**snapshot).clone()).await;
                 }
-                return Err(CodexErr::Client(ClientError::UsageLimitReached {
-                    message,
-                    rate_limits,
-                }));
+                return Err(CodexErr::Client(err));
             }
             other => return other,
         }

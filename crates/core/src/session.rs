@@ -168,7 +168,7 @@ impl Session {
                 verbosity: config.model_verbosity,
                 thread_id: self.thread_id,
                 originator: self.services.originator.clone(),
-                api_key: self.services.api_key.clone(),
+                auth: self.services.auth.clone(),
                 turn_metadata: Some(codex_client::TurnMetadata {
                     turn_id: sub_id.to_string(),
                     json: self.turn_metadata(sub_id, configuration, reasoning_effort),

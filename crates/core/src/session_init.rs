@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use codex_client::auth::resolve_api_key;
+use codex_client::auth::resolve_auth;
 use codex_client::{HttpClient, http_client};
 use codex_config::Config;
 use codex_protocol::ThreadId;
@@ -59,13 +59,11 @@ pub(crate) async fn start_session(
             config.cwd.display()
         )));
     }
-    let api_key = resolve_api_key(
-        &config.model_provider_id,
-        &config.model_provider,
-        &config.codex_home,
-        &|var| std::env::var(var).ok(),
-    )?
-    .map(|(key, _)| key);
+    let auth = resolve_auth(&config, &|var| std::env::var(var).ok(), &params.originator)?;
+    let provider = match &auth {
+        Some(auth) => auth.effective_provider(&config),
+        None => config.model_provider.clone(),
+    };
     let models = match &config.model_catalog_json {
         Some(path) => codex_client::ModelCatalog::with_file(path).map_err(CodexErr::Fatal)?,
         None => codex_client::ModelCatalog::builtin().clone(),
@@ -86,7 +84,7 @@ pub(crate) async fn start_session(
 
     let configuration = SessionConfiguration {
         provider_id: config.model_provider_id.clone(),
-        provider: config.model_provider.clone(),
+        provider,
         model: config.model.clone(),
         reasoning_effort: config.model_reasoning_effort,
         reasoning_summary: config.model_reasoning_summary,
@@ -103,7 +101,7 @@ pub(crate) async fn start_session(
         history: message_history::HistoryAppender::start(&config, thread_id),
         rollout: started.rollout,
         http: started.http,
-        api_key,
+        auth,
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),

@@ -14,12 +14,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod home;
+pub mod issuer;
 mod mock_server;
 pub mod peers;
 mod pty;
 mod turn;
 
 pub use home::TestCodexHome;
+pub use issuer::MockIssuer;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};
 pub use pty::PtyTerminal;
 pub use turn::{Turn, Usage, responses_event, sse_frame};

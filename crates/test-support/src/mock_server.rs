@@ -409,7 +409,9 @@ fn reason(code: u16) -> &'static str {
 }
 
 /// Reads one HTTP/1.1 request (head and a Content-Length body).
-async fn read_request(socket: &mut TcpStream) -> std::io::Result<Option<RecordedRequest>> {
+pub(crate) async fn read_request(
+    socket: &mut TcpStream,
+) -> std::io::Result<Option<RecordedRequest>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

@@ -242,12 +242,7 @@ async fn session(
     }
 
     if let Err(codex_client::ClientError::MissingApiKey { var, instructions }) =
-        codex_client::auth::resolve_api_key(
-            &config.model_provider_id,
-            &config.model_provider,
-            &config.codex_home,
-            &|name| std::env::var(name).ok(),
-        )
+        codex_client::auth::resolve_auth(&config, &|name| std::env::var(name).ok(), "codex_cli_rs")
     {
         let can_store = config.model_provider.requires_openai_auth;
         let mut screen_state = ApiKeyScreen::new(

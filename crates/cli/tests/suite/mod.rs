@@ -1,3 +1,4 @@
+mod chatgpt_login;
 mod cli_basics;
 mod compat;
 mod debug_config;

@@ -32,7 +32,10 @@ pub fn client_for(provider: ModelProviderInfo, model: &str) -> ModelClient {
         verbosity: None,
         thread_id: ThreadId::new(),
         originator: "codex_exec".into(),
-        api_key: Some("sk-test-key".into()),
+        auth: Some(codex_client::auth::RequestAuth::ApiKey {
+            key: "sk-test-key".into(),
+            source: codex_client::auth::KeySource::Config,
+        }),
         turn_metadata: Some(codex_client::TurnMetadata {
             turn_id: "t1".into(),
             json: r#"{"turn_id":"t1"}"#.into(),

@@ -24,7 +24,7 @@ pub(crate) struct SessionServices {
     pub(crate) notifier: UserNotifier,
     /// Shared by all model requests of the session (connection reuse).
     pub(crate) http: HttpClient,
-    pub(crate) api_key: Option<String>,
+    pub(crate) auth: Option<codex_client::auth::RequestAuth>,
     /// `codex_exec`, `codex_cli_rs`, ...
     pub(crate) originator: String,
     /// `user`, or what the program that started the thread said.
