@@ -169,6 +169,9 @@ enum Command {
     /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
     McpServer,
 
+    /// Serve the JSON-RPC interface editors drive, over stdio.
+    AppServer,
+
     /// Sign in with ChatGPT (in a browser, or `--device-auth` on another
     /// device), or store an API key (`--with-api-key`, from standard input).
     Login {
@@ -413,6 +416,7 @@ pub fn run() -> ExitCode {
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
+        Some(Command::AppServer) => return codex_app_server::run_main(cli.shared.to_overrides()),
         Some(Command::Login {
             command: Some(LoginCommand::Status),
             ..

@@ -64,3 +64,15 @@ pub fn codex_sdk() -> PathBuf {
 pub fn sdk_driver() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/sdk_driver.mjs")
 }
+
+/// `validate_messages.py`: checks app-server messages against the
+/// reference's JSON Schema (see its docstring).
+pub fn app_server_validator() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("app_server/validate_messages.py")
+}
+
+/// The reference's app-server JSON Schema, the subset the tests use
+/// (`app_server/schema-0.169`, see its README).
+pub fn app_server_schema() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("app_server/schema-0.169")
+}

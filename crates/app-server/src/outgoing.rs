@@ -1,0 +1,111 @@
+//! Everything the server sends goes through [`Outgoing`]: an unbounded
+//! queue drained by one writer task. Nothing that produces a message ever
+//! waits for the client to read (a slow client only makes the queue
+//! longer), so the reader, the request handlers and the thread pumps can
+//! never deadlock on stdout.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde_json::Value;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::rpc::{
+    RpcError, error_message, notification_message, request_message, response_message,
+};
+
+/// The answer to a request we sent the client.
+pub type ClientAnswer = Result<Value, Value>;
+
+pub struct Outgoing {
+    tx: mpsc::UnboundedSender<Value>,
+    next_id: AtomicI64,
+    pending: Mutex<HashMap<i64, oneshot::Sender<ClientAnswer>>>,
+}
+
+impl Outgoing {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Value>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let outgoing = Self {
+            tx,
+            next_id: AtomicI64::new(0),
+            pending: Mutex::new(HashMap::new()),
+        };
+        (outgoing, rx)
+    }
+
+    fn send(&self, message: Value) {
+        // Err only when the writer is gone (stdout closed): nothing to do.
+        let _ = self.tx.send(message);
+    }
+
+    pub fn respond(&self, id: Value, result: Result<Value, RpcError>) {
+        match result {
+            Ok(value) => self.send(response_message(id, value)),
+            Err(error) => self.send(error_message(id, &error)),
+        }
+    }
+
+    pub fn raw(&self, message: Value) {
+        self.send(message);
+    }
+
+    pub fn notify(&self, method: &str, params: Value) {
+        self.send(notification_message(method, params));
+    }
+
+    /// Sends a request to the client; the receiver gets its answer.
+    pub fn request(&self, method: &str, params: Value) -> (i64, oneshot::Receiver<ClientAnswer>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending_map().insert(id, tx);
+        self.send(request_message(id, method, params));
+        (id, rx)
+    }
+
+    /// Routes the client's answer to whoever waits for it. False when no
+    /// request of ours has that id.
+    pub fn resolve(&self, id: &Value, answer: ClientAnswer) -> bool {
+        let Some(id) = id.as_i64() else {
+            return false;
+        };
+        match self.pending_map().remove(&id) {
+            Some(tx) => {
+                let _ = tx.send(answer);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets a request nobody will wait for any more.
+    pub fn forget(&self, id: i64) {
+        self.pending_map().remove(&id);
+    }
+
+    fn pending_map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<i64, oneshot::Sender<ClientAnswer>>> {
+        // A panic while holding this lock leaves a map that is still
+        // consistent (single inserts and removes), so poisoning is ignored.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Writes queued messages, one per line, flushing when the queue is empty.
+pub async fn write_all(mut rx: mpsc::UnboundedReceiver<Value>, out: impl AsyncWrite + Unpin) {
+    let mut out = tokio::io::BufWriter::new(out);
+    while let Some(message) = rx.recv().await {
+        let mut line = message.to_string();
+        line.push('\n');
+        if out.write_all(line.as_bytes()).await.is_err() {
+            return;
+        }
+        if rx.is_empty() && out.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = out.flush().await;
+}
