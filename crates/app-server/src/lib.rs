@@ -24,8 +24,11 @@
 mod items;
 mod outgoing;
 mod processor;
+pub mod protocol;
 mod rpc;
+pub mod schema_export;
 mod thread_pump;
+mod workspace_methods;
 
 use std::process::ExitCode;
 use std::sync::Arc;

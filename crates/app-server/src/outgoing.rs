@@ -12,9 +12,8 @@ use serde_json::Value;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::rpc::{
-    RpcError, error_message, notification_message, request_message, response_message,
-};
+use crate::protocol::{ServerNotification, ServerRequest};
+use crate::rpc::{RpcError, error_message, response_message};
 
 /// The answer to a request we sent the client.
 pub type ClientAnswer = Result<Value, Value>;
@@ -52,16 +51,26 @@ impl Outgoing {
         self.send(message);
     }
 
-    pub fn notify(&self, method: &str, params: Value) {
-        self.send(notification_message(method, params));
+    pub fn notify(&self, notification: ServerNotification) {
+        match serde_json::to_value(&notification) {
+            Ok(message) => self.send(message),
+            // Our own types always serialize; log rather than panic.
+            Err(err) => tracing::error!("cannot encode a notification: {err}"),
+        }
     }
 
     /// Sends a request to the client; the receiver gets its answer.
-    pub fn request(&self, method: &str, params: Value) -> (i64, oneshot::Receiver<ClientAnswer>) {
+    pub fn request(&self, request: ServerRequest) -> (i64, oneshot::Receiver<ClientAnswer>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending_map().insert(id, tx);
-        self.send(request_message(id, method, params));
+        match serde_json::to_value(&request) {
+            Ok(mut message) => {
+                message["id"] = Value::from(id);
+                self.send(message);
+            }
+            Err(err) => tracing::error!("cannot encode a request: {err}"),
+        }
         (id, rx)
     }
 

@@ -15,10 +15,16 @@ use codex_protocol::protocol::{AskForApproval, Op, SandboxPolicy, SessionConfigu
 use codex_protocol::user_input::UserInput;
 use serde_json::{Value, json};
 
-use crate::items::{self, ThreadInfo};
+use crate::items;
 use crate::outgoing::Outgoing;
+use crate::protocol::{
+    ConfigWarningNotification, ServerNotification as N, Thread, ThreadIdNotification,
+    ThreadListResponse, ThreadNameUpdatedNotification, ThreadResponse, ThreadSessionResponse,
+    ThreadStartedNotification, ThreadStatus, TurnStartResponse, TurnStatus, TurnSteerResponse,
+};
 use crate::rpc::{METHOD_NOT_FOUND, RpcError};
 use crate::thread_pump::{LiveThread, pump};
+use crate::workspace_methods;
 
 /// Methods of the reference's protocol that this version answers.
 pub const IMPLEMENTED_METHODS: &[&str] = &[
@@ -35,8 +41,15 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "turn/start",
     "turn/steer",
     "turn/interrupt",
+    "thread/name/set",
     "model/list",
     "account/read",
+    "config/read",
+    "config/value/write",
+    "config/batchWrite",
+    "fuzzyFileSearch",
+    "command/exec",
+    "mcpServerStatus/list",
 ];
 
 pub struct Processor {
@@ -103,7 +116,27 @@ impl Processor {
                 submit(&thread, Op::Interrupt).await?;
                 Ok(json!({}))
             }
+            "thread/name/set" => self.thread_set_name(&params),
             "model/list" => Ok(model_list(&params)),
+            "config/read" => workspace_methods::config_read(&self.codex_home, &params),
+            "config/value/write" => {
+                workspace_methods::config_write(&self.codex_home, &self.overrides, &params, false)
+            }
+            "config/batchWrite" => {
+                workspace_methods::config_write(&self.codex_home, &self.overrides, &params, true)
+            }
+            "fuzzyFileSearch" => workspace_methods::fuzzy_file_search(&params).await,
+            "mcpServerStatus/list" => self.mcp_status(&params).await,
+            "command/exec" => {
+                workspace_methods::command_exec(
+                    &self.manager,
+                    &self.codex_home,
+                    &self.overrides,
+                    &params,
+                    sandbox_from_protocol,
+                )
+                .await
+            }
             "account/read" => self.account_read(),
             "review/start" => Err(RpcError {
                 code: METHOD_NOT_FOUND,
@@ -173,8 +206,16 @@ impl Processor {
                 overrides.raw_overrides.push(format!("{key}={value}"));
             }
         }
-        load_config(&self.codex_home, &overrides)
-            .map_err(|err| RpcError::invalid_params(err.to_string()))
+        let config = load_config(&self.codex_home, &overrides)
+            .map_err(|err| RpcError::invalid_params(err.to_string()))?;
+        for warning in &config.warnings {
+            self.outgoing
+                .notify(N::ConfigWarning(ConfigWarningNotification {
+                    summary: warning.message.clone(),
+                    details: Some(warning.to_string()),
+                }));
+        }
+        Ok(config)
     }
 
     async fn thread_start(&self, params: Value) -> Reply {
@@ -190,25 +231,8 @@ impl Processor {
             .start_thread(config, ephemeral)
             .await
             .map_err(|err| RpcError::internal(err.to_string()))?;
-        let thread = ThreadInfo {
-            id: new.thread_id.to_string(),
-            cwd: cwd.display().to_string(),
-            created_at: chrono::Utc::now().timestamp(),
-            updated_at: chrono::Utc::now().timestamp(),
-            preview: String::new(),
-            model_provider: provider,
-            model: Some(new.session_configured.model.clone()),
-            path: None,
-            ephemeral,
-            source: "appServer".into(),
-            forked_from: None,
-            status: items::status_idle(),
-            turns: Vec::new(),
-        };
-        let response = self.adopt(new, thread);
-        self.outgoing
-            .notify("thread/started", json!({"thread": response["thread"]}));
-        Ok(response)
+        let thread = new_thread(&new, &cwd, provider, ephemeral, None);
+        self.adopt(new, thread, true)
     }
 
     async fn thread_resume(&self, params: Value) -> Reply {
@@ -228,9 +252,9 @@ impl Processor {
             .resume_thread(config, &ThreadRef::Id(id.clone()))
             .await
             .map_err(|err| not_found(&id, &err.to_string()))?;
-        let mut thread = self.recorded_info(&new.thread_id.to_string(), items::status_idle());
+        let mut thread = self.recorded_info(&new.thread_id.to_string(), ThreadStatus::Idle);
         thread.turns = items::turns_from_rollout(&file.items);
-        Ok(self.adopt(new, thread))
+        self.adopt(new, thread, false)
     }
 
     async fn thread_fork(&self, params: Value) -> Reply {
@@ -243,36 +267,26 @@ impl Processor {
             .fork_thread(config, &ThreadRef::Id(id.clone()), None)
             .await
             .map_err(|err| not_found(&id, &err.to_string()))?;
-        let thread = ThreadInfo {
-            id: new.thread_id.to_string(),
-            cwd: cwd.display().to_string(),
-            created_at: chrono::Utc::now().timestamp(),
-            updated_at: chrono::Utc::now().timestamp(),
-            preview: String::new(),
-            model_provider: provider,
-            model: Some(new.session_configured.model.clone()),
-            path: None,
-            ephemeral: false,
-            source: "appServer".into(),
-            forked_from: Some(id),
-            status: items::status_idle(),
-            turns: Vec::new(),
-        };
-        let response = self.adopt(new, thread);
-        self.outgoing
-            .notify("thread/started", json!({"thread": response["thread"]}));
-        Ok(response)
+        let thread = new_thread(&new, &cwd, provider, false, Some(id));
+        self.adopt(new, thread, true)
     }
 
     /// Keeps a started thread, starts its pump, and builds the response
     /// that `thread/start`, `resume` and `fork` share.
-    fn adopt(&self, new: codex_core::NewThread, thread: ThreadInfo) -> Value {
+    /// (`announce`: with `thread/started`.)
+    fn adopt(&self, new: codex_core::NewThread, thread: Thread, announce: bool) -> Reply {
         let live = LiveThread::new(new.thread, thread.id.clone());
         self.threads_map()
             .insert(thread.id.clone(), Arc::clone(&live));
         let handle = tokio::spawn(pump(Arc::clone(&live), Arc::clone(&self.outgoing)));
         live.set_pump(handle);
-        session_response(&new.session_configured, thread.to_json())
+        if announce {
+            self.outgoing
+                .notify(N::ThreadStarted(ThreadStartedNotification {
+                    thread: thread.clone(),
+                }));
+        }
+        to_value(session_response(&new.session_configured, thread))
     }
 
     fn thread_list(&self, params: &Value) -> Reply {
@@ -326,14 +340,18 @@ impl Processor {
         });
         rows.sort_by_key(|row| std::cmp::Reverse(row.updated_at));
         let total = rows.len();
-        let data: Vec<Value> = rows
+        let data: Vec<Thread> = rows
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|row| ThreadInfo::from_summary(row, self.status_of(&row.id)).to_json())
+            .map(|row| {
+                let mut thread = items::thread_from_summary(row, self.status_of(&row.id));
+                thread.name = self.manager.thread_name(&row.id);
+                thread
+            })
             .collect();
-        let next = (offset + limit < total).then(|| (offset + limit).to_string());
-        Ok(json!({"data": data, "nextCursor": next}))
+        let next_cursor = (offset + limit < total).then(|| (offset + limit).to_string());
+        to_value(ThreadListResponse { data, next_cursor })
     }
 
     fn thread_read(&self, params: &Value) -> Reply {
@@ -350,7 +368,7 @@ impl Processor {
         {
             thread.turns = items::turns_from_rollout(&file.items);
         }
-        Ok(json!({"thread": thread.to_json()}))
+        to_value(ThreadResponse { thread })
     }
 
     async fn thread_archive(&self, params: &Value) -> Reply {
@@ -364,7 +382,7 @@ impl Processor {
             .archive_thread(&id)
             .map_err(|err| not_found(&id, &err.to_string()))?;
         self.outgoing
-            .notify("thread/archived", json!({"threadId": id}));
+            .notify(N::ThreadArchived(ThreadIdNotification { thread_id: id }));
         Ok(json!({}))
     }
 
@@ -373,10 +391,10 @@ impl Processor {
         self.manager
             .unarchive_thread(&id)
             .map_err(|err| not_found(&id, &err.to_string()))?;
+        let thread = self.recorded_info(&id, ThreadStatus::NotLoaded);
         self.outgoing
-            .notify("thread/unarchived", json!({"threadId": id}));
-        let thread = self.recorded_info(&id, items::status_not_loaded());
-        Ok(json!({"thread": thread.to_json()}))
+            .notify(N::ThreadUnarchived(ThreadIdNotification { thread_id: id }));
+        to_value(ThreadResponse { thread })
     }
 
     async fn turn_start(&self, params: Value) -> Reply {
@@ -433,7 +451,9 @@ impl Processor {
             },
         )
         .await?;
-        Ok(json!({"turn": items::turn_json(&turn_id, Vec::new(), "inProgress", None)}))
+        to_value(TurnStartResponse {
+            turn: items::turn(&turn_id, Vec::new(), TurnStatus::InProgress, None),
+        })
     }
 
     async fn turn_steer(&self, params: &Value) -> Reply {
@@ -452,7 +472,7 @@ impl Processor {
                     },
                 )
                 .await?;
-                Ok(json!({"turnId": turn}))
+                to_value(TurnSteerResponse { turn_id: turn })
             }
             Some(turn) => Err(RpcError::invalid_request(format!(
                 "the running turn is {turn}, not {expected}"
@@ -462,6 +482,94 @@ impl Processor {
                 thread.id
             ))),
         }
+    }
+
+    fn thread_set_name(&self, params: &Value) -> Reply {
+        let id = thread_id_param(params)?;
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| RpcError::invalid_params("missing `name`"))?
+            .trim()
+            .to_string();
+        // The thread must exist (loaded or recorded).
+        if self.find_live(&id).is_none() {
+            self.manager
+                .find_rollout(&ThreadRef::Id(id.clone()))
+                .map_err(|err| not_found(&id, &err.to_string()))?;
+        }
+        self.manager
+            .set_thread_name(&id, (!name.is_empty()).then_some(name.as_str()))
+            .map_err(|err| RpcError::internal(err.to_string()))?;
+        self.outgoing
+            .notify(N::ThreadNameUpdated(ThreadNameUpdatedNotification {
+                thread_id: id,
+                thread_name: (!name.is_empty()).then_some(name),
+            }));
+        Ok(json!({}))
+    }
+
+    /// The configured MCP servers; with a loaded thread (the one named, or
+    /// any), their tools and whether they started.
+    async fn mcp_status(&self, params: &Value) -> Reply {
+        use crate::protocol::{
+            ListMcpServerStatusResponse, McpAuthStatus, McpServerConnectionStatus, McpServerStatus,
+            McpTool,
+        };
+        let config = load_config(&self.codex_home, &self.overrides)
+            .map_err(|err| RpcError::internal(err.to_string()))?;
+        let thread = match params.get("threadId").and_then(Value::as_str) {
+            Some(_) => Some(self.live(params)?),
+            None => self.threads_map().values().next().cloned(),
+        };
+        let report = match &thread {
+            Some(thread) => thread.mcp_tools().await,
+            None => None,
+        };
+        let wanted = params.get("serverName").and_then(Value::as_str);
+        let data = config
+            .mcp_servers
+            .iter()
+            .filter(|(name, _)| wanted.is_none_or(|w| w == name.as_str()))
+            .map(|(name, server)| {
+                let failed = report
+                    .as_ref()
+                    .is_some_and(|r| r.failed.iter().any(|f| &f.server == name));
+                let tools = report
+                    .iter()
+                    .flat_map(|r| r.tools.values())
+                    .filter(|t| &t.server == name)
+                    .map(|t| {
+                        (
+                            t.tool.clone(),
+                            McpTool {
+                                name: t.tool.clone(),
+                                description: Some(t.description.clone()).filter(|d| !d.is_empty()),
+                                input_schema: json!({"type": "object"}),
+                            },
+                        )
+                    })
+                    .collect();
+                let runtime_status = Some(match (server.enabled, &report, failed) {
+                    (false, _, _) => McpServerConnectionStatus::Disabled,
+                    (_, None, _) => McpServerConnectionStatus::NotStarted,
+                    (_, Some(_), true) => McpServerConnectionStatus::Failed,
+                    (_, Some(_), false) => McpServerConnectionStatus::Connected,
+                });
+                McpServerStatus {
+                    name: name.clone(),
+                    auth_status: McpAuthStatus::Unsupported,
+                    tools,
+                    resources: Vec::new(),
+                    resource_templates: Vec::new(),
+                    runtime_status,
+                }
+            })
+            .collect();
+        to_value(ListMcpServerStatusResponse {
+            data,
+            next_cursor: None,
+        })
     }
 
     fn account_read(&self) -> Reply {
@@ -487,37 +595,25 @@ impl Processor {
     }
 
     /// What the files say about a recorded thread.
-    fn recorded_info(&self, id: &str, status: Value) -> ThreadInfo {
+    fn recorded_info(&self, id: &str, status: ThreadStatus) -> Thread {
         let rows = self.manager.list_threads(&ThreadListQuery {
             cwd: None,
             archived: false,
             limit: usize::MAX,
         });
-        match rows.iter().find(|row| row.id == id) {
-            Some(row) => ThreadInfo::from_summary(row, status),
-            None => ThreadInfo {
-                id: id.to_string(),
-                cwd: String::new(),
-                created_at: 0,
-                updated_at: 0,
-                preview: String::new(),
-                model_provider: String::new(),
-                model: None,
-                path: None,
-                ephemeral: false,
-                source: "unknown".into(),
-                forked_from: None,
-                status,
-                turns: Vec::new(),
-            },
-        }
+        let mut thread = match rows.iter().find(|row| row.id == id) {
+            Some(row) => items::thread_from_summary(row, status),
+            None => items::bare_thread(id, status),
+        };
+        thread.name = self.manager.thread_name(id);
+        thread
     }
 
-    fn status_of(&self, id: &str) -> Value {
+    fn status_of(&self, id: &str) -> ThreadStatus {
         match self.find_live(id) {
             Some(live) if live.running_turn().is_some() => items::status_active(),
-            Some(_) => items::status_idle(),
-            None => items::status_not_loaded(),
+            Some(_) => ThreadStatus::Idle,
+            None => ThreadStatus::NotLoaded,
         }
     }
 
@@ -549,18 +645,52 @@ impl Processor {
     }
 }
 
-fn session_response(configured: &SessionConfiguredEvent, thread: Value) -> Value {
-    json!({
-        "thread": thread,
-        "model": configured.model,
-        "modelProvider": configured.model_provider_id,
-        "cwd": configured.cwd.display().to_string(),
-        "approvalPolicy": items::approval_policy(configured.approval_policy),
-        "approvalsReviewer": "user",
-        "sandbox": items::sandbox_policy(&configured.sandbox_policy),
-        "reasoningEffort": configured.reasoning_effort,
-        "instructionSources": configured.instruction_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-    })
+fn session_response(configured: &SessionConfiguredEvent, thread: Thread) -> ThreadSessionResponse {
+    ThreadSessionResponse {
+        thread,
+        model: configured.model.clone(),
+        model_provider: configured.model_provider_id.clone(),
+        cwd: configured.cwd.display().to_string(),
+        approval_policy: items::approval_policy(configured.approval_policy),
+        approvals_reviewer: "user".to_string(),
+        sandbox: items::sandbox_policy(&configured.sandbox_policy),
+        reasoning_effort: configured
+            .reasoning_effort
+            .and_then(|e| serde_json::to_value(e).ok())
+            .and_then(|v| v.as_str().map(str::to_string)),
+        instruction_sources: configured
+            .instruction_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    }
+}
+
+/// A thread this server just started.
+fn new_thread(
+    new: &codex_core::NewThread,
+    cwd: &std::path::Path,
+    provider: String,
+    ephemeral: bool,
+    forked_from_id: Option<String>,
+) -> Thread {
+    let now = chrono::Utc::now().timestamp();
+    Thread {
+        cwd: cwd.display().to_string(),
+        created_at: now,
+        updated_at: now,
+        model_provider: provider,
+        model: Some(new.session_configured.model.clone()),
+        ephemeral,
+        source: crate::protocol::SessionSource::AppServer,
+        forked_from_id,
+        ..items::bare_thread(&new.thread_id.to_string(), ThreadStatus::Idle)
+    }
+}
+
+fn to_value(value: impl serde::Serialize) -> Reply {
+    serde_json::to_value(value)
+        .map_err(|err| RpcError::internal(format!("cannot encode the answer: {err}")))
 }
 
 fn model_list(params: &Value) -> Value {

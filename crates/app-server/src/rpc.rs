@@ -109,14 +109,6 @@ pub fn error_message(id: Value, error: &RpcError) -> Value {
     json!({ "id": id, "error": { "code": error.code, "message": error.message } })
 }
 
-pub fn notification_message(method: &str, params: Value) -> Value {
-    json!({ "method": method, "params": params })
-}
-
-pub fn request_message(id: i64, method: &str, params: Value) -> Value {
-    json!({ "id": id, "method": method, "params": params })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,12 +8,25 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use codex_core::Codex;
+use codex_protocol::mcp::{ElicitationAction as EngineElicitation, McpListToolsResponseEvent};
 use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{EventMsg, FileChange, Op, ReviewDecision};
 use serde_json::{Value, json};
 
 use crate::items::{self, CommandItem};
 use crate::outgoing::Outgoing;
+use crate::protocol::{
+    AccountRateLimitsUpdatedNotification, ApprovalDecision, ApprovalResponse,
+    CommandExecutionRequestApprovalParams, ElicitationAction, ElicitationResponse,
+    ErrorNotification, FileChangeRequestApprovalParams, ItemCompletedNotification,
+    ItemDeltaNotification, ItemStartedNotification, ItemStatus, McpServerElicitationRequestParams,
+    McpToolCallStatus, PlanStepStatus, ReasoningSummaryPartAddedNotification,
+    ReasoningSummaryTextDeltaNotification, ServerNotification as N, ServerRequest,
+    ServerRequestResolvedNotification, ThreadItem, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnError, TurnNotification,
+    TurnPlanStep, TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus,
+    WarningNotification,
+};
 
 /// What the processor and the pump share about a live thread.
 pub struct LiveThread {
@@ -21,6 +34,8 @@ pub struct LiveThread {
     pub id: String,
     pub state: Mutex<TurnState>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Waiting for the answer to `Op::ListMcpTools`.
+    mcp_waiters: Mutex<Vec<tokio::sync::oneshot::Sender<McpListToolsResponseEvent>>>,
 }
 
 /// The running turn, as the pump has seen it.
@@ -28,10 +43,10 @@ pub struct LiveThread {
 pub struct TurnState {
     pub running_turn: Option<String>,
     /// Finished items of the running turn (for `turn/completed`).
-    items: Vec<Value>,
-    /// The agent message being streamed: its item id and text so far.
-    message: Option<(String, String)>,
-    reasoning: Option<(String, String)>,
+    items: Vec<ThreadItem>,
+    /// The agent message being streamed: its item id.
+    message: Option<String>,
+    reasoning: Option<String>,
     commands: HashMap<String, (String, PathBuf)>,
     patches: HashMap<String, HashMap<PathBuf, FileChange>>,
     /// Requests to the client not answered yet (our request ids).
@@ -46,7 +61,22 @@ impl LiveThread {
             id,
             state: Mutex::new(TurnState::default()),
             pump: Mutex::new(None),
+            mcp_waiters: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The thread's MCP servers and tools, as the engine reports them.
+    pub async fn mcp_tools(&self) -> Option<McpListToolsResponseEvent> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.mcp_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        self.codex.submit(Op::ListMcpTools).await.ok()?;
+        tokio::time::timeout(std::time::Duration::from_secs(30), rx)
+            .await
+            .ok()?
+            .ok()
     }
 
     pub fn set_pump(&self, handle: tokio::task::JoinHandle<()>) {
@@ -89,20 +119,34 @@ pub async fn pump(thread: Arc<LiveThread>, outgoing: Arc<Outgoing>) {
 }
 
 fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: EventMsg) {
-    let tid = thread.id.clone();
+    let thread_id = thread.id.clone();
     let turn_id = thread.running_turn().unwrap_or(sub_id);
-    let started = |item: Value| {
-        out.notify(
-            "item/started",
-            json!({"threadId": tid, "turnId": turn_id, "item": item, "startedAtMs": now_ms()}),
-        );
+    let started = |item: ThreadItem| {
+        out.notify(N::ItemStarted(ItemStartedNotification {
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
+            item,
+            started_at_ms: now_ms(),
+        }));
     };
-    let completed = |item: Value| {
+    let completed = |item: ThreadItem| {
         thread.lock().items.push(item.clone());
-        out.notify(
-            "item/completed",
-            json!({"threadId": tid, "turnId": turn_id, "item": item, "completedAtMs": now_ms()}),
-        );
+        out.notify(N::ItemCompleted(ItemCompletedNotification {
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
+            item,
+            completed_at_ms: now_ms(),
+        }));
+    };
+    let delta = |item_id: String, delta: String| ItemDeltaNotification {
+        thread_id: thread_id.clone(),
+        turn_id: turn_id.clone(),
+        item_id,
+        delta,
+    };
+    let turn_ref = || TurnRefNotification {
+        thread_id: thread_id.clone(),
+        turn_id: turn_id.clone(),
     };
     match msg {
         EventMsg::TaskStarted(task) => {
@@ -111,47 +155,30 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 *state = TurnState::default();
                 state.running_turn = Some(task.turn_id.clone());
             }
-            out.notify(
-                "turn/started",
-                json!({"threadId": tid, "turn": items::turn_json(&task.turn_id, Vec::new(), "inProgress", None)}),
-            );
-            out.notify(
-                "thread/status/changed",
-                json!({"threadId": tid, "status": items::status_active()}),
-            );
+            out.notify(N::TurnStarted(TurnNotification {
+                thread_id: thread_id.clone(),
+                turn: items::turn(&task.turn_id, Vec::new(), TurnStatus::InProgress, None),
+            }));
+            out.notify(N::ThreadStatusChanged(ThreadStatusChangedNotification {
+                thread_id,
+                status: items::status_active(),
+            }));
         }
         EventMsg::UserMessage(message) => {
             let item = items::user_message(&new_id("user"), &message.message);
             started(item.clone());
             completed(item);
         }
-        EventMsg::AgentMessageDelta(delta) => {
-            let (id, first) = {
-                let mut state = thread.lock();
-                match &mut state.message {
-                    Some((id, text)) => {
-                        text.push_str(&delta.delta);
-                        (id.clone(), false)
-                    }
-                    None => {
-                        let id = new_id("msg");
-                        state.message = Some((id.clone(), delta.delta.clone()));
-                        (id, true)
-                    }
-                }
-            };
+        EventMsg::AgentMessageDelta(text) => {
+            let (id, first) = streaming_id(&mut thread.lock().message, "msg");
             if first {
                 started(items::agent_message(&id, ""));
             }
-            out.notify(
-                "item/agentMessage/delta",
-                json!({"threadId": tid, "turnId": turn_id, "itemId": id, "delta": delta.delta}),
-            );
+            out.notify(N::AgentMessageDelta(delta(id, text.delta)));
         }
         EventMsg::AgentMessage(message) => {
-            let streamed = thread.lock().message.take();
-            let id = match streamed {
-                Some((id, _)) => id,
+            let id = match thread.lock().message.take() {
+                Some(id) => id,
                 None => {
                     let id = new_id("msg");
                     started(items::agent_message(&id, ""));
@@ -160,37 +187,32 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
             };
             completed(items::agent_message(&id, &message.message));
         }
-        EventMsg::AgentReasoningDelta(delta) => {
-            let (id, first) = {
-                let mut state = thread.lock();
-                match &mut state.reasoning {
-                    Some((id, text)) => {
-                        text.push_str(&delta.delta);
-                        (id.clone(), false)
-                    }
-                    None => {
-                        let id = new_id("rs");
-                        state.reasoning = Some((id.clone(), delta.delta.clone()));
-                        (id, true)
-                    }
-                }
-            };
+        EventMsg::AgentReasoningDelta(text) => {
+            let (id, first) = streaming_id(&mut thread.lock().reasoning, "rs");
             if first {
                 started(items::reasoning(&id, &[]));
-                out.notify(
-                    "item/reasoning/summaryPartAdded",
-                    json!({"threadId": tid, "turnId": turn_id, "itemId": id, "summaryIndex": 0}),
-                );
+                out.notify(N::ReasoningSummaryPartAdded(
+                    ReasoningSummaryPartAddedNotification {
+                        thread_id: thread_id.clone(),
+                        turn_id: turn_id.clone(),
+                        item_id: id.clone(),
+                        summary_index: 0,
+                    },
+                ));
             }
-            out.notify(
-                "item/reasoning/summaryTextDelta",
-                json!({"threadId": tid, "turnId": turn_id, "itemId": id, "delta": delta.delta, "summaryIndex": 0}),
-            );
+            out.notify(N::ReasoningSummaryTextDelta(
+                ReasoningSummaryTextDeltaNotification {
+                    thread_id: thread_id.clone(),
+                    turn_id: turn_id.clone(),
+                    item_id: id,
+                    delta: text.delta,
+                    summary_index: 0,
+                },
+            ));
         }
         EventMsg::AgentReasoning(reasoning) => {
-            let streamed = thread.lock().reasoning.take();
-            let id = match streamed {
-                Some((id, _)) => id,
+            let id = match thread.lock().reasoning.take() {
+                Some(id) => id,
                 None => {
                     let id = new_id("rs");
                     started(items::reasoning(&id, &[]));
@@ -209,214 +231,336 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 id: &begin.call_id,
                 command: &command,
                 cwd: &begin.cwd,
-                status: "inProgress",
+                status: ItemStatus::InProgress,
                 output: None,
                 exit_code: None,
                 duration_ms: None,
             }));
         }
-        EventMsg::ExecCommandOutputDelta(delta) => {
-            out.notify(
-                "item/commandExecution/outputDelta",
-                json!({"threadId": tid, "turnId": turn_id, "itemId": delta.call_id, "delta": delta.chunk}),
-            );
+        EventMsg::ExecCommandOutputDelta(chunk) => {
+            out.notify(N::CommandExecutionOutputDelta(delta(
+                chunk.call_id,
+                chunk.chunk,
+            )));
         }
         EventMsg::ExecCommandEnd(end) => {
-            let known = thread.lock().commands.remove(&end.call_id);
-            let (command, cwd) = known.unwrap_or_default();
+            let (command, cwd) = thread
+                .lock()
+                .commands
+                .remove(&end.call_id)
+                .unwrap_or_default();
             completed(items::command_execution(&CommandItem {
                 id: &end.call_id,
                 command: &command,
                 cwd: &cwd,
-                status: if end.exit_code == 0 { "completed" } else { "failed" },
+                status: if end.exit_code == 0 {
+                    ItemStatus::Completed
+                } else {
+                    ItemStatus::Failed
+                },
                 output: Some(&end.aggregated_output),
                 exit_code: Some(end.exit_code),
                 duration_ms: Some(end.duration.as_millis() as i64),
             }));
         }
         EventMsg::PatchApplyBegin(begin) => {
-            started(items::file_change(&begin.call_id, &begin.changes, "inProgress"));
+            started(items::file_change(
+                &begin.call_id,
+                &begin.changes,
+                ItemStatus::InProgress,
+            ));
             thread.lock().patches.insert(begin.call_id, begin.changes);
         }
         EventMsg::PatchApplyEnd(end) => {
-            let changes = thread.lock().patches.remove(&end.call_id).unwrap_or_default();
-            let output = if end.success { &end.stdout } else { &end.stderr };
+            let changes = thread
+                .lock()
+                .patches
+                .remove(&end.call_id)
+                .unwrap_or_default();
+            let output = if end.success {
+                &end.stdout
+            } else {
+                &end.stderr
+            };
             if !output.is_empty() {
-                out.notify(
-                    "item/fileChange/outputDelta",
-                    json!({"threadId": tid, "turnId": turn_id, "itemId": end.call_id, "delta": output}),
-                );
+                out.notify(N::FileChangeOutputDelta(delta(
+                    end.call_id.clone(),
+                    output.clone(),
+                )));
             }
-            let status = if end.success { "completed" } else { "failed" };
+            let status = if end.success {
+                ItemStatus::Completed
+            } else {
+                ItemStatus::Failed
+            };
             completed(items::file_change(&end.call_id, &changes, status));
         }
+        EventMsg::McpToolCallBegin(begin) => started(items::mcp_tool_call(
+            &begin.call_id,
+            &begin.invocation,
+            McpToolCallStatus::InProgress,
+            None,
+            None,
+        )),
+        EventMsg::McpToolCallEnd(end) => {
+            let status = if end.is_failure() {
+                McpToolCallStatus::Failed
+            } else {
+                McpToolCallStatus::Completed
+            };
+            completed(items::mcp_tool_call(
+                &end.call_id,
+                &end.invocation,
+                status,
+                Some(&end.result),
+                Some(end.duration.as_millis() as i64),
+            ));
+        }
+        EventMsg::WebSearchBegin(begin) => started(items::web_search(&begin.call_id, "")),
+        EventMsg::WebSearchEnd(end) => completed(items::web_search(&end.call_id, &end.query)),
         EventMsg::ExecApprovalRequest(request) => {
-            let params = json!({
-                "threadId": tid,
-                "turnId": turn_id,
-                "itemId": request.call_id,
-                "startedAtMs": now_ms(),
-                "command": codex_core::shell_join(&request.command),
-                "cwd": request.cwd.display().to_string(),
-                "reason": request.reason,
-            });
-            ask(thread, out, "item/commandExecution/requestApproval", params, request.call_id, true);
+            let params = CommandExecutionRequestApprovalParams {
+                thread_id: thread_id.clone(),
+                turn_id: turn_id.clone(),
+                item_id: request.call_id.clone(),
+                started_at_ms: now_ms(),
+                command: codex_core::shell_join(&request.command),
+                cwd: request.cwd.display().to_string(),
+                reason: request.reason,
+            };
+            let call_id = request.call_id;
+            ask(
+                thread,
+                out,
+                ServerRequest::CommandExecutionRequestApproval(params),
+                move |answer| Op::ExecApproval {
+                    id: call_id,
+                    decision: review_decision(answer),
+                },
+            );
         }
         EventMsg::ApplyPatchApprovalRequest(request) => {
-            let params = json!({
-                "threadId": tid,
-                "turnId": turn_id,
-                "itemId": request.call_id,
-                "startedAtMs": now_ms(),
-                "reason": request.reason,
-                "grantRoot": request.grant_root.map(|p| p.display().to_string()),
-            });
-            ask(thread, out, "item/fileChange/requestApproval", params, request.call_id, false);
-        }
-        EventMsg::TurnDiff(diff) => out.notify(
-            "turn/diff/updated",
-            json!({"threadId": tid, "turnId": turn_id, "diff": diff.unified_diff}),
-        ),
-        EventMsg::PlanUpdate(plan) => {
-            let steps: Vec<Value> = plan
-                .plan
-                .iter()
-                .map(|step| {
-                    let status = match step.status {
-                        StepStatus::Pending => "pending",
-                        StepStatus::InProgress => "inProgress",
-                        StepStatus::Completed => "completed",
-                    };
-                    json!({"step": step.step, "status": status})
-                })
-                .collect();
-            out.notify(
-                "turn/plan/updated",
-                json!({"threadId": tid, "turnId": turn_id, "explanation": plan.explanation, "plan": steps}),
+            let params = FileChangeRequestApprovalParams {
+                thread_id: thread_id.clone(),
+                turn_id: turn_id.clone(),
+                item_id: request.call_id.clone(),
+                started_at_ms: now_ms(),
+                reason: request.reason,
+                grant_root: request.grant_root.map(|p| p.display().to_string()),
+            };
+            let call_id = request.call_id;
+            ask(
+                thread,
+                out,
+                ServerRequest::FileChangeRequestApproval(params),
+                move |answer| Op::PatchApproval {
+                    id: call_id,
+                    decision: review_decision(answer),
+                },
             );
         }
+        EventMsg::ElicitationRequest(request) => {
+            let params = McpServerElicitationRequestParams {
+                thread_id: thread_id.clone(),
+                turn_id: turn_id.clone(),
+                server_name: request.server_name.clone(),
+                mode: "openai/form".to_string(),
+                message: request.message,
+                requested_schema: request
+                    .requested_schema
+                    .unwrap_or_else(|| json!({"type": "object", "properties": {}})),
+            };
+            let (server_name, request_id) = (request.server_name, request.id);
+            ask(
+                thread,
+                out,
+                ServerRequest::McpServerElicitationRequest(params),
+                move |answer| {
+                    let answer: Option<ElicitationResponse> =
+                        answer.and_then(|v| serde_json::from_value(v).ok());
+                    let (decision, content) = match answer {
+                        Some(ElicitationResponse {
+                            action: ElicitationAction::Accept,
+                            content,
+                        }) => (EngineElicitation::Accept, content),
+                        Some(ElicitationResponse {
+                            action: ElicitationAction::Decline,
+                            ..
+                        }) => (EngineElicitation::Decline, None),
+                        _ => (EngineElicitation::Cancel, None),
+                    };
+                    Op::ResolveElicitation {
+                        server_name,
+                        request_id,
+                        decision,
+                        content,
+                    }
+                },
+            );
+        }
+        EventMsg::McpListToolsResponse(list) => {
+            let waiters: Vec<_> =
+                std::mem::take(&mut *thread.mcp_waiters.lock().unwrap_or_else(|e| e.into_inner()));
+            for waiter in waiters {
+                let _ = waiter.send(list.clone());
+            }
+        }
+        EventMsg::TurnDiff(diff) => out.notify(N::TurnDiffUpdated(TurnDiffUpdatedNotification {
+            thread_id,
+            turn_id,
+            diff: diff.unified_diff,
+        })),
+        EventMsg::PlanUpdate(plan) => out.notify(N::TurnPlanUpdated(TurnPlanUpdatedNotification {
+            thread_id,
+            turn_id,
+            explanation: plan.explanation,
+            plan: plan
+                .plan
+                .into_iter()
+                .map(|step| TurnPlanStep {
+                    step: step.step,
+                    status: match step.status {
+                        StepStatus::Pending => PlanStepStatus::Pending,
+                        StepStatus::InProgress => PlanStepStatus::InProgress,
+                        StepStatus::Completed => PlanStepStatus::Completed,
+                    },
+                })
+                .collect(),
+        })),
         EventMsg::TokenCount(count) => {
             if let Some(info) = count.info {
-                out.notify(
-                    "thread/tokenUsage/updated",
-                    json!({"threadId": tid, "turnId": turn_id, "tokenUsage": items::token_usage(&info)}),
-                );
+                out.notify(N::ThreadTokenUsageUpdated(
+                    ThreadTokenUsageUpdatedNotification {
+                        thread_id: thread_id.clone(),
+                        turn_id: turn_id.clone(),
+                        token_usage: items::token_usage(&info),
+                    },
+                ));
             }
             if let Some(limits) = count.rate_limits {
-                out.notify(
-                    "account/rateLimits/updated",
-                    json!({"rateLimits": items::rate_limits(&limits)}),
-                );
+                out.notify(N::AccountRateLimitsUpdated(
+                    AccountRateLimitsUpdatedNotification {
+                        rate_limits: items::rate_limits(&limits),
+                    },
+                ));
             }
         }
-        EventMsg::StreamError(error) => out.notify(
-            "error",
-            json!({"threadId": tid, "turnId": turn_id, "willRetry": true, "error": {"message": error.message}}),
-        ),
+        EventMsg::StreamError(error) => out.notify(N::Error(ErrorNotification {
+            thread_id,
+            turn_id,
+            will_retry: true,
+            error: TurnError {
+                message: error.message,
+            },
+        })),
         EventMsg::Error(error) => {
             thread.lock().last_error = Some(error.message.clone());
-            out.notify(
-                "error",
-                json!({"threadId": tid, "turnId": turn_id, "willRetry": false, "error": {"message": error.message}}),
-            );
+            out.notify(N::Error(ErrorNotification {
+                thread_id,
+                turn_id,
+                will_retry: false,
+                error: TurnError {
+                    message: error.message,
+                },
+            }));
         }
-        EventMsg::Warning(warning) => out.notify(
-            "warning",
-            json!({"threadId": tid, "message": warning.message}),
-        ),
-        EventMsg::ContextCompacted(_) => out.notify(
-            "thread/compacted",
-            json!({"threadId": tid, "turnId": turn_id}),
-        ),
+        EventMsg::Warning(warning) => out.notify(N::Warning(WarningNotification {
+            thread_id: Some(thread_id),
+            message: warning.message,
+        })),
+        EventMsg::ContextCompacted(_) => out.notify(N::ThreadCompacted(turn_ref())),
         EventMsg::TaskComplete(_) => finish_turn(thread, out, None),
-        EventMsg::TurnAborted(_) => finish_turn(thread, out, Some("interrupted")),
+        EventMsg::TurnAborted(_) => finish_turn(thread, out, Some(TurnStatus::Interrupted)),
         _ => {}
     }
 }
 
+/// The id of the item being streamed, and whether this delta starts it.
+fn streaming_id(slot: &mut Option<String>, prefix: &str) -> (String, bool) {
+    match slot {
+        Some(id) => (id.clone(), false),
+        None => {
+            let id = new_id(prefix);
+            *slot = Some(id.clone());
+            (id, true)
+        }
+    }
+}
+
 /// `turn/completed`, and every approval still waiting becomes moot.
-fn finish_turn(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, status: Option<&str>) {
+fn finish_turn(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, status: Option<TurnStatus>) {
     let (turn_id, items, error, pending) = {
         let mut state = thread.lock();
-        let turn_id = state.running_turn.take().unwrap_or_default();
         (
-            turn_id,
+            state.running_turn.take().unwrap_or_default(),
             std::mem::take(&mut state.items),
             state.last_error.take(),
             std::mem::take(&mut state.pending_requests),
         )
     };
-    for id in pending {
-        out.forget(id);
-        out.notify(
-            "serverRequest/resolved",
-            json!({"threadId": thread.id, "requestId": id}),
-        );
+    for request_id in pending {
+        out.forget(request_id);
+        out.notify(N::ServerRequestResolved(
+            ServerRequestResolvedNotification {
+                thread_id: thread.id.clone(),
+                request_id,
+            },
+        ));
     }
     let status = status.unwrap_or(if error.is_some() {
-        "failed"
+        TurnStatus::Failed
     } else {
-        "completed"
+        TurnStatus::Completed
     });
-    out.notify(
-        "turn/completed",
-        json!({"threadId": thread.id, "turn": items::turn_json(&turn_id, items, status, error.as_deref())}),
-    );
-    out.notify(
-        "thread/status/changed",
-        json!({"threadId": thread.id, "status": items::status_idle()}),
-    );
+    out.notify(N::TurnCompleted(TurnNotification {
+        thread_id: thread.id.clone(),
+        turn: items::turn(&turn_id, items, status, error.as_deref()),
+    }));
+    out.notify(N::ThreadStatusChanged(ThreadStatusChangedNotification {
+        thread_id: thread.id.clone(),
+        status: ThreadStatus::Idle,
+    }));
 }
 
-/// Asks the client, and answers the engine when the client answers.
+fn review_decision(answer: Option<Value>) -> ReviewDecision {
+    let answer: Option<ApprovalResponse> = answer.and_then(|v| serde_json::from_value(v).ok());
+    match answer.map(|a| a.decision) {
+        Some(ApprovalDecision::Accept) => ReviewDecision::Approved,
+        Some(ApprovalDecision::AcceptForSession) => ReviewDecision::ApprovedForSession,
+        Some(ApprovalDecision::Cancel) => ReviewDecision::Abort,
+        // A declined, malformed or failed answer runs nothing.
+        Some(ApprovalDecision::Decline) | None => ReviewDecision::Denied,
+    }
+}
+
+/// Asks the client; its answer (None for an error answer) becomes the op
+/// `answer_op` makes, then `serverRequest/resolved` is sent.
 fn ask(
     thread: &Arc<LiveThread>,
     out: &Arc<Outgoing>,
-    method: &str,
-    params: Value,
-    call_id: String,
-    command: bool,
+    request: ServerRequest,
+    answer_op: impl FnOnce(Option<Value>) -> Op + Send + 'static,
 ) {
-    let (request_id, answer) = out.request(method, params);
+    let (request_id, answer) = out.request(request);
     thread.lock().pending_requests.push(request_id);
     let thread = Arc::clone(thread);
     let out = Arc::clone(out);
     tokio::spawn(async move {
-        // Dropped (turn ended first): the engine has moved on already.
+        // Dropped (the turn ended first): the engine has moved on already.
         let Ok(answer) = answer.await else {
             return;
-        };
-        let decision = match answer
-            .ok()
-            .as_ref()
-            .and_then(|v| v.get("decision"))
-            .and_then(Value::as_str)
-        {
-            Some("accept") => ReviewDecision::Approved,
-            Some("acceptForSession") => ReviewDecision::ApprovedForSession,
-            Some("cancel") => ReviewDecision::Abort,
-            _ => ReviewDecision::Denied,
         };
         thread
             .lock()
             .pending_requests
             .retain(|id| *id != request_id);
-        let op = if command {
-            Op::ExecApproval {
-                id: call_id,
-                decision,
-            }
-        } else {
-            Op::PatchApproval {
-                id: call_id,
-                decision,
-            }
-        };
-        let _ = thread.codex.submit(op).await;
-        out.notify(
-            "serverRequest/resolved",
-            json!({"threadId": thread.id, "requestId": request_id}),
-        );
+        let _ = thread.codex.submit(answer_op(answer.ok())).await;
+        out.notify(N::ServerRequestResolved(
+            ServerRequestResolvedNotification {
+                thread_id: thread.id.clone(),
+                request_id,
+            },
+        ));
     });
 }
 

@@ -170,7 +170,10 @@ enum Command {
     McpServer,
 
     /// Serve the JSON-RPC interface editors drive, over stdio.
-    AppServer,
+    AppServer {
+        #[command(subcommand)]
+        command: Option<AppServerCommand>,
+    },
 
     /// Sign in with ChatGPT (in a browser, or `--device-auth` on another
     /// device), or store an API key (`--with-api-key`, from standard input).
@@ -337,6 +340,20 @@ enum FeaturesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum AppServerCommand {
+    /// Write the protocol's JSON Schema (from the Rust types) into DIR.
+    GenerateJsonSchema {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Write TypeScript declarations of the protocol into DIR.
+    GenerateTs {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum LoginCommand {
     /// Show how codex signs in: ChatGPT (account and plan) or an API key
     /// (masked).
@@ -416,7 +433,19 @@ pub fn run() -> ExitCode {
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
-        Some(Command::AppServer) => return codex_app_server::run_main(cli.shared.to_overrides()),
+        Some(Command::AppServer { command: None }) => {
+            return codex_app_server::run_main(cli.shared.to_overrides());
+        }
+        Some(Command::AppServer {
+            command: Some(AppServerCommand::GenerateJsonSchema { out }),
+        }) => codex_app_server::schema_export::write_json_schema(&out).map(|files| {
+            println!("wrote {} schema files to {}", files.len(), out.display());
+        }),
+        Some(Command::AppServer {
+            command: Some(AppServerCommand::GenerateTs { out }),
+        }) => codex_app_server::schema_export::write_typescript(&out).map(|path| {
+            println!("wrote {path}");
+        }),
         Some(Command::Login {
             command: Some(LoginCommand::Status),
             ..

@@ -33,6 +33,7 @@ pub mod logging;
 mod mcp;
 pub mod message_history;
 mod notify;
+mod one_off;
 mod parse_command;
 mod project_doc;
 pub mod rollout;
@@ -56,6 +57,7 @@ mod util;
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
+pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};
 pub use thread_manager::{
     NewThread, ThreadListQuery, ThreadManager, ThreadManagerOptions, ThreadRef, ThreadSummary,

@@ -302,6 +302,40 @@ impl ThreadManager {
         self.scan_threads(query)
     }
 
+    /// Gives a thread a name (kept in the state database; `None` removes it).
+    pub fn set_thread_name(&self, id: &str, name: Option<&str>) -> CodexResult<()> {
+        let db = self.state_db.as_ref().ok_or_else(|| {
+            CodexErr::Fatal("thread names need the state database, which is unavailable".into())
+        })?;
+        let key = format!("thread_name:{id}");
+        let value = name.map(str::to_string);
+        db.call_blocking(move |conn| match value {
+            Some(value) => codex_state::threads::set_meta(conn, &key, &value),
+            None => conn
+                .execute("DELETE FROM meta WHERE key = ?1", [&key])
+                .map(|_| ()),
+        })
+        .map_err(|err| CodexErr::Fatal(format!("cannot record the thread name: {err}")))
+    }
+
+    /// The name given with [`Self::set_thread_name`], if any.
+    pub fn thread_name(&self, id: &str) -> Option<String> {
+        let db = self.state_db.as_ref()?;
+        let key = format!("thread_name:{id}");
+        db.call_blocking(move |conn| codex_state::threads::get_meta(conn, &key))
+            .ok()
+            .flatten()
+    }
+
+    /// Runs a command that belongs to no thread, under `command.policy`.
+    pub async fn run_one_off_command(
+        &self,
+        config: &Config,
+        command: crate::one_off::OneOffCommand,
+    ) -> CodexResult<crate::one_off::OneOffOutput> {
+        crate::one_off::run(config, command, self.options.linux_sandbox_exe.clone()).await
+    }
+
     /// Moves a thread's file to `archived_sessions/` and marks it archived.
     /// Returns the new path.
     pub fn archive_thread(&self, id: &str) -> CodexResult<PathBuf> {

@@ -27,6 +27,12 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "turn/interrupt" => "v2/TurnInterruptResponse.json",
         "model/list" => "v2/ModelListResponse.json",
         "account/read" => "v2/GetAccountResponse.json",
+        "thread/name/set" => "v2/ThreadSetNameResponse.json",
+        "config/read" => "v2/ConfigReadResponse.json",
+        "config/value/write" | "config/batchWrite" => "v2/ConfigWriteResponse.json",
+        "fuzzyFileSearch" => "FuzzyFileSearchResponse.json",
+        "command/exec" => "v2/CommandExecResponse.json",
+        "mcpServerStatus/list" => "v2/ListMcpServerStatusResponse.json",
         _ => return None,
     })
 }
@@ -264,15 +270,21 @@ impl Client {
     }
 }
 
-/// Validates everything a session sent and received against the schema.
+/// Validates everything a session sent and received against the
+/// reference's schema.
 fn validate(checks: &[Value]) {
+    validate_against(&peers::app_server_schema(), checks);
+}
+
+/// Validates `checks` against the schema files in `schema_dir`.
+fn validate_against(schema_dir: &std::path::Path, checks: &[Value]) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("messages.jsonl");
     let text: String = checks.iter().map(|c| format!("{c}\n")).collect();
     std::fs::write(&file, text).unwrap();
     let out = Command::new(peers::python())
         .arg(peers::app_server_validator())
-        .arg(peers::app_server_schema())
+        .arg(schema_dir)
         .arg(&file)
         .output()
         .unwrap();
@@ -470,6 +482,44 @@ fn an_editor_session_end_to_end() {
     assert_eq!(read["thread"]["turns"].as_array().unwrap().len(), 2);
     checks.extend(client.close());
     validate(&checks);
+
+    // Our own schema, generated from our types, accepts the same messages
+    // (the ones whose schema we publish), and its TypeScript compiles.
+    let ours = tempfile::tempdir().unwrap();
+    for sub in ["generate-json-schema", "generate-ts"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_codex"))
+            .args(["app-server", sub, "--out"])
+            .arg(ours.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sub}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let published: Vec<Value> = checks
+        .iter()
+        .filter(|c| ours.path().join(c["schema"].as_str().unwrap()).exists())
+        .cloned()
+        .collect();
+    assert!(
+        published.len() > 40,
+        "{} of {} messages have our schema",
+        published.len(),
+        checks.len()
+    );
+    validate_against(ours.path(), &published);
+    let tsc = Command::new(peers::npm_bin("tsc"))
+        .args(["--noEmit", "--strict"])
+        .arg(ours.path().join("codex_app_server_protocol.ts"))
+        .output()
+        .unwrap();
+    assert!(
+        tsc.status.success(),
+        "the generated TypeScript does not compile:\n{}",
+        String::from_utf8_lossy(&tsc.stdout)
+    );
 }
 
 #[test]
@@ -562,4 +612,110 @@ fn a_slow_reader_gets_a_flood_without_a_deadlock() {
         .cloned()
         .collect();
     validate(&sample);
+}
+
+#[test]
+fn workspace_methods_answer_in_the_reference_shapes() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    // A comment the edits must keep, and a server that is configured off.
+    home.write_config(&format!(
+        "# my settings\n{}\n[mcp_servers.docs]\ncommand = \"true\"\nenabled = false\n",
+        TestCodexHome::mock_provider_config(&server.base_url(), "responses")
+    ));
+    std::fs::create_dir_all(home.workspace().join("src/deep")).unwrap();
+    std::fs::write(
+        home.workspace().join("src/deep/needle_finder.rs"),
+        "fn main() {}\n",
+    )
+    .unwrap();
+    std::fs::write(home.workspace().join("README.md"), "hi\n").unwrap();
+    let workspace = home.workspace().display().to_string();
+    let mut client = Client::start(&home);
+    client.initialize();
+
+    let read = client.call("config/read", json!({"includeLayers": true}));
+    assert_eq!(read["config"]["model"], "gpt-5.1-codex");
+    let version = read["origins"]["model"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let written = client.call(
+        "config/value/write",
+        json!({"keyPath": "model", "value": "gpt-5.5", "mergeStrategy": "replace", "expectedVersion": version}),
+    );
+    assert_eq!(written["status"], "ok");
+    let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert!(
+        text.contains("# my settings") && text.contains("model = \"gpt-5.5\""),
+        "{text}"
+    );
+    // A stale version is refused; a batch with one bad edit changes nothing.
+    let stale = client.request(
+        "config/value/write",
+        json!({"keyPath": "model", "value": "x", "mergeStrategy": "replace", "expectedVersion": version}),
+    );
+    assert!(client.response(stale).get("error").is_some());
+    let bad = client.request(
+        "config/batchWrite",
+        json!({"edits": [
+            {"keyPath": "tui.alternate_screen", "value": "always", "mergeStrategy": "replace"},
+            {"keyPath": "approval_policy", "value": "sometimes", "mergeStrategy": "replace"}
+        ]}),
+    );
+    let bad = client.response(bad);
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("approval_policy"),
+        "{bad}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("config.toml")).unwrap(),
+        text
+    );
+    client.call(
+        "config/batchWrite",
+        json!({"edits": [{"keyPath": "tui.alternate_screen", "value": "always", "mergeStrategy": "upsert"}]}),
+    );
+
+    let found = client.call(
+        "fuzzyFileSearch",
+        json!({"query": "needle", "roots": [workspace]}),
+    );
+    assert_eq!(
+        found["files"][0]["path"], "src/deep/needle_finder.rs",
+        "{found}"
+    );
+
+    let ran = client.call(
+        "command/exec",
+        json!({"command": ["bash", "-c", "echo out; echo err >&2; exit 3"], "cwd": workspace}),
+    );
+    assert_eq!(ran["exitCode"], 3);
+    assert_eq!(ran["stdout"], "out\n");
+    assert_eq!(ran["stderr"], "err\n");
+    // The sandbox applies: a read-only command cannot write.
+    let denied = client.call(
+        "command/exec",
+        json!({"command": ["bash", "-c", "echo x > written.txt"], "cwd": workspace, "sandboxPolicy": {"type": "readOnly"}}),
+    );
+    assert_ne!(denied["exitCode"], 0, "{denied}");
+    assert!(!home.workspace().join("written.txt").exists());
+
+    let mcp = client.call("mcpServerStatus/list", json!({}));
+    assert_eq!(mcp["data"][0]["name"], "docs");
+    assert_eq!(mcp["data"][0]["runtimeStatus"], "disabled");
+
+    let started = client.call("thread/start", json!({"cwd": workspace}));
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    client.call(
+        "thread/name/set",
+        json!({"threadId": thread_id, "name": "My task"}),
+    );
+    let (renamed, _) = client.until("thread/name/updated", "decline");
+    assert_eq!(renamed["params"]["threadName"], "My task");
+    let checks = client.close();
+    validate(&checks);
 }
