@@ -291,6 +291,10 @@ pub enum ServerNotification {
     ServerRequestResolved(ServerRequestResolvedNotification),
     #[serde(rename = "account/rateLimits/updated")]
     AccountRateLimitsUpdated(AccountRateLimitsUpdatedNotification),
+    #[serde(rename = "hook/started")]
+    HookStarted(HookNotification),
+    #[serde(rename = "hook/completed")]
+    HookCompleted(HookNotification),
     #[serde(rename = "error")]
     Error(ErrorNotification),
     #[serde(rename = "warning")]
@@ -420,6 +424,45 @@ pub struct ServerRequestResolvedNotification {
 #[serde(rename_all = "camelCase")]
 pub struct AccountRateLimitsUpdatedNotification {
     pub rate_limits: RateLimitSnapshot,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HookNotification {
+    pub thread_id: String,
+    pub turn_id: Option<String>,
+    pub run: HookRunSummary,
+}
+
+/// One run of a hook handler.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HookRunSummary {
+    pub id: String,
+    /// `preToolUse`, `stop`, ...
+    pub event_name: String,
+    /// Always `sync` (async handlers are not reported).
+    pub execution_mode: String,
+    /// Always `command`.
+    pub handler_type: String,
+    /// `thread` for session events, `turn` for the others.
+    pub scope: String,
+    pub source_path: String,
+    /// Unix milliseconds.
+    pub started_at: i64,
+    pub completed_at: Option<i64>,
+    pub duration_ms: Option<i64>,
+    /// `running`, `completed`, `failed`, `blocked` or `stopped`.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub display_order: i64,
+    pub entries: Vec<HookOutputEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HookOutputEntry {
+    pub kind: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

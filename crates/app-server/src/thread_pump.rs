@@ -18,14 +18,14 @@ use crate::outgoing::Outgoing;
 use crate::protocol::{
     AccountRateLimitsUpdatedNotification, ApprovalDecision, ApprovalResponse,
     CommandExecutionRequestApprovalParams, ElicitationAction, ElicitationResponse,
-    ErrorNotification, FileChangeRequestApprovalParams, ItemCompletedNotification,
-    ItemDeltaNotification, ItemStartedNotification, ItemStatus, McpServerElicitationRequestParams,
-    McpToolCallStatus, PlanStepStatus, ReasoningSummaryPartAddedNotification,
-    ReasoningSummaryTextDeltaNotification, ServerNotification as N, ServerRequest,
-    ServerRequestResolvedNotification, ThreadItem, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnError, TurnNotification,
-    TurnPlanStep, TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus,
-    WarningNotification,
+    ErrorNotification, FileChangeRequestApprovalParams, HookNotification, HookOutputEntry,
+    HookRunSummary, ItemCompletedNotification, ItemDeltaNotification, ItemStartedNotification,
+    ItemStatus, McpServerElicitationRequestParams, McpToolCallStatus, PlanStepStatus,
+    ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
+    ServerNotification as N, ServerRequest, ServerRequestResolvedNotification, ThreadItem,
+    ThreadStatus, ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    TurnDiffUpdatedNotification, TurnError, TurnNotification, TurnPlanStep,
+    TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus, WarningNotification,
 };
 
 /// What the processor and the pump share about a live thread.
@@ -52,6 +52,8 @@ pub struct TurnState {
     /// Requests to the client not answered yet (our request ids).
     pending_requests: Vec<i64>,
     last_error: Option<String>,
+    /// Hook runs started and not yet completed, by run id.
+    hooks: HashMap<String, HookRunSummary>,
 }
 
 impl LiveThread {
@@ -469,6 +471,52 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
             message: warning.message,
         })),
         EventMsg::ContextCompacted(_) => out.notify(N::ThreadCompacted(turn_ref())),
+        EventMsg::HookStarted(hook) => {
+            let run = HookRunSummary {
+                id: hook.run_id.clone(),
+                event_name: hook_event_name(&hook.event_name),
+                execution_mode: "sync".into(),
+                handler_type: "command".into(),
+                scope: hook_scope(&hook.event_name).into(),
+                source_path: hook.source_path.display().to_string(),
+                started_at: hook.started_at_ms,
+                completed_at: None,
+                duration_ms: None,
+                status: "running".into(),
+                status_message: hook.status_message.clone(),
+                display_order: 0,
+                entries: Vec::new(),
+            };
+            thread.lock().hooks.insert(hook.run_id, run.clone());
+            if known_hook_event(&run.event_name) {
+                out.notify(N::HookStarted(HookNotification {
+                    thread_id,
+                    turn_id: thread.running_turn(),
+                    run,
+                }));
+            }
+        }
+        EventMsg::HookCompleted(hook) => {
+            let Some(mut run) = thread.lock().hooks.remove(&hook.run_id) else {
+                return;
+            };
+            run.status = hook.status;
+            run.duration_ms = Some(hook.duration_ms as i64);
+            run.completed_at = Some(now_ms());
+            if hook.outcome != "ok" {
+                run.entries.push(HookOutputEntry {
+                    kind: "feedback".into(),
+                    text: hook.outcome,
+                });
+            }
+            if known_hook_event(&run.event_name) {
+                out.notify(N::HookCompleted(HookNotification {
+                    thread_id,
+                    turn_id: thread.running_turn(),
+                    run,
+                }));
+            }
+        }
         EventMsg::TaskComplete(_) => finish_turn(thread, out, None),
         EventMsg::TurnAborted(_) => finish_turn(thread, out, Some(TurnStatus::Interrupted)),
         _ => {}
@@ -562,6 +610,40 @@ fn ask(
             },
         ));
     });
+}
+
+/// `PreToolUse` → `preToolUse`, the protocol's `HookEventName`.
+fn hook_event_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The hook events the protocol has a name for (`StopFailure` has none).
+fn known_hook_event(name: &str) -> bool {
+    matches!(
+        name,
+        "preToolUse"
+            | "permissionRequest"
+            | "postToolUse"
+            | "preCompact"
+            | "postCompact"
+            | "sessionStart"
+            | "userPromptSubmit"
+            | "subagentStart"
+            | "subagentStop"
+            | "stop"
+    )
+}
+
+fn hook_scope(event: &str) -> &'static str {
+    if event == "SessionStart" {
+        "thread"
+    } else {
+        "turn"
+    }
 }
 
 fn new_id(prefix: &str) -> String {

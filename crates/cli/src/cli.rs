@@ -9,8 +9,8 @@ use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
 use crate::{
-    debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, login, mcp_cmd,
-    sandbox_cmd, sessions_cmd,
+    debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, hooks_cmd, login,
+    mcp_cmd, sandbox_cmd, sessions_cmd,
 };
 
 /// Codex: a coding agent in your terminal.
@@ -168,6 +168,12 @@ enum Command {
 
     /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
     McpServer,
+
+    /// The hook handlers codex finds (`codex hooks list`).
+    Hooks {
+        #[command(subcommand)]
+        command: Option<HooksCommand>,
+    },
 
     /// Serve the JSON-RPC interface editors drive, over stdio.
     AppServer {
@@ -340,6 +346,12 @@ enum FeaturesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum HooksCommand {
+    /// Every handler with its event, matcher, source file and whether it runs.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
 enum AppServerCommand {
     /// Write the protocol's JSON Schema (from the Rust types) into DIR.
     GenerateJsonSchema {
@@ -433,6 +445,7 @@ pub fn run() -> ExitCode {
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
+        Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
         Some(Command::AppServer { command: None }) => {
             return codex_app_server::run_main(cli.shared.to_overrides());
         }

@@ -13,6 +13,7 @@ mod debug_mcp;
 mod debug_models;
 mod doctor;
 mod features_cmd;
+mod hooks_cmd;
 mod login;
 mod mcp_cmd;
 mod sandbox_cmd;

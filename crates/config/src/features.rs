@@ -91,10 +91,16 @@ pub const FEATURES: &[Feature] = &[
         effect: "not available in this version yet (planned: memories across sessions)",
     },
     Feature {
+        key: "hooks",
+        stage: Stage::Stable,
+        default_enabled: true,
+        effect: "run the handlers of hooks.json and [hooks] at session start, prompts, tool calls, approvals, compaction and turn end",
+    },
+    Feature {
         key: "codex_hooks",
-        stage: Stage::UnderDevelopment,
-        default_enabled: false,
-        effect: "not available in this version yet (planned: hooks around tool calls and turns)",
+        stage: Stage::Deprecated,
+        default_enabled: true,
+        effect: "the older name of `hooks`; false turns hooks off",
     },
     Feature {
         key: "shell_snapshot",

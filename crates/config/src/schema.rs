@@ -43,6 +43,9 @@ pub struct ConfigToml {
     pub preferred_auth_method: Option<PreferredAuthMethod>,
     /// A ChatGPT sign-in must be for this workspace (account id).
     pub forced_chatgpt_workspace_id: Option<String>,
+    /// Hook handlers by event (read by `codex-hooks`, in the shape of
+    /// `hooks.json`).
+    pub hooks: Option<toml::Table>,
 
     pub approval_policy: Option<AskForApproval>,
     pub sandbox_mode: Option<SandboxMode>,

@@ -39,7 +39,13 @@ pub(crate) async fn run_compact_task(
     cancel: &CancellationToken,
 ) -> Option<String> {
     session.send_task_started(ctx).await;
-    match compact_history(session, ctx, cancel).await {
+    crate::hooks::compact_hooks(session, ctx, codex_hooks::HookEvent::PreCompact, "manual").await;
+    let result = compact_history(session, ctx, cancel).await;
+    if result.is_ok() {
+        crate::hooks::compact_hooks(session, ctx, codex_hooks::HookEvent::PostCompact, "manual")
+            .await;
+    }
+    match result {
         Ok(()) => {
             let message = "Compacted the conversation into a summary.".to_string();
             session

@@ -28,6 +28,7 @@ mod environment_context;
 mod error;
 mod git_info;
 mod history;
+mod hooks;
 mod instructions;
 pub mod logging;
 mod mcp;
@@ -57,6 +58,7 @@ mod util;
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
+pub use hooks::discover_hooks;
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};
 pub use thread_manager::{

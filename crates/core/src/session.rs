@@ -467,6 +467,12 @@ impl Session {
         cwd: PathBuf,
         reason: Option<String>,
     ) -> ReviewDecision {
+        let input = serde_json::json!({"command": crate::parse_command::shell_join(command)});
+        if let Some(decision) =
+            crate::hooks::permission_hooks(self, ctx, "shell", input, call_id).await
+        {
+            return decision;
+        }
         let event = EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
             call_id: call_id.to_string(),
             command: command.to_vec(),
@@ -486,6 +492,13 @@ impl Session {
         reason: Option<String>,
         grant_root: Option<PathBuf>,
     ) -> ReviewDecision {
+        let files: Vec<String> = changes.keys().map(|p| p.display().to_string()).collect();
+        let input = serde_json::json!({"file_path": files.first(), "file_paths": files});
+        if let Some(decision) =
+            crate::hooks::permission_hooks(self, ctx, "apply_patch", input, call_id).await
+        {
+            return decision;
+        }
         let event = EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
             call_id: call_id.to_string(),
             changes,

@@ -94,6 +94,7 @@ pub(crate) async fn start_session(
         final_output_json_schema: None,
     };
     let history_count = started.history_count;
+    let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -102,6 +103,8 @@ pub(crate) async fn start_session(
         rollout: started.rollout,
         http: started.http,
         auth,
+        hooks,
+        session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
@@ -146,6 +149,7 @@ pub(crate) async fn start_session(
     crate::mcp::McpState::start(&session);
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
+    warnings.extend(hook_warnings);
     for message in warnings {
         session.send_event_unrecorded(
             INITIAL_SUBMIT_ID,
@@ -153,12 +157,48 @@ pub(crate) async fn start_session(
         );
     }
 
+    let source = match &params.initial_history {
+        InitialHistory::Resumed { .. } => "resume",
+        _ => "startup",
+    };
     let previous_env =
         record_initial_history(&session, &configuration, params.initial_history).await;
+    session_start_hooks(&session, &configuration, source).await;
     Ok(StartedSession {
         session,
         previous_env,
     })
+}
+
+/// `SessionStart` hooks: what they add goes with the first request.
+async fn session_start_hooks(
+    session: &Session,
+    configuration: &SessionConfiguration,
+    source: &str,
+) {
+    if session.services.hooks.is_none() {
+        return;
+    }
+    let mut payload = crate::hooks::base_payload(
+        session,
+        codex_hooks::HookEvent::SessionStart,
+        &configuration.model,
+        configuration.approval_policy,
+        &configuration.sandbox_policy,
+        &configuration.cwd,
+    );
+    payload.insert("source".into(), serde_json::json!(source));
+    let result = crate::hooks::fire(
+        session,
+        INITIAL_SUBMIT_ID,
+        codex_hooks::HookEvent::SessionStart,
+        &[source],
+        payload,
+    )
+    .await;
+    if let Some(context) = result.additional_context {
+        *crate::state::lock(&session.services.session_start_context) = Some(context);
+    }
 }
 
 /// The thread id and how its file is opened (none for an ephemeral session).

@@ -56,6 +56,8 @@ pub(crate) async fn run_task(
         return None;
     }
     session.send_task_started(ctx).await;
+    // None: a UserPromptSubmit hook refused the prompt.
+    let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
     session.record_user_input(ctx, &input).await;
     // The model sees the MCP servers that started; wait for start-up (each
     // server is bounded by its timeout; an interrupt ends the wait).
@@ -72,6 +74,7 @@ pub(crate) async fn run_task(
         })
         .collect();
     let mut compacted_this_round = false;
+    let mut stop_blocks = 0;
     loop {
         // Input that arrived while the model worked joins this request.
         let pending = turn_state.take_pending_input();
@@ -97,6 +100,7 @@ pub(crate) async fn run_task(
                 info!(%err, "turn error");
                 // The session continues: the user can go on with the conversation.
                 session.send_error(&ctx.sub_id, err.to_string()).await;
+                crate::hooks::stop_failure_hooks(session, ctx, &err.to_string()).await;
                 return None;
             }
         };
@@ -113,25 +117,64 @@ pub(crate) async fn run_task(
                 return None;
             }
             compacted_this_round = true;
-            if let Err(err) = compact::compact_history(session, ctx, cancel).await {
+            crate::hooks::compact_hooks(session, ctx, codex_hooks::HookEvent::PreCompact, "auto")
+                .await;
+            let compacted = compact::compact_history(session, ctx, cancel).await;
+            if compacted.is_ok() {
+                crate::hooks::compact_hooks(
+                    session,
+                    ctx,
+                    codex_hooks::HookEvent::PostCompact,
+                    "auto",
+                )
+                .await;
+            }
+            if let Err(err) = compacted {
                 if !matches!(err, CodexErr::TurnAborted) {
                     session.send_error(&ctx.sub_id, err.to_string()).await;
                 }
                 return None;
             }
-            if !result.needs_follow_up && !turn_state.close_unless_pending() {
-                // The model had finished; the summary stands in for the
-                // conversation from here on.
-                notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
-                return result.last_agent_message;
+            if !result.needs_follow_up {
+                if let Some(follow_up) = crate::hooks::stop_hooks(
+                    session,
+                    ctx,
+                    &result.last_agent_message,
+                    &mut stop_blocks,
+                )
+                .await
+                {
+                    session
+                        .record_user_input(ctx, &[UserInput::Text { text: follow_up }])
+                        .await;
+                    continue;
+                }
+                if !turn_state.close_unless_pending() {
+                    // The model had finished; the summary stands in for the
+                    // conversation from here on.
+                    notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
+                    return result.last_agent_message;
+                }
             }
             continue;
         }
         compacted_this_round = false;
-        // Input typed while the model wrote its answer gets a request of its own.
-        if !result.needs_follow_up && !turn_state.close_unless_pending() {
-            notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
-            return result.last_agent_message;
+        if !result.needs_follow_up {
+            // A Stop hook may ask for more before the turn ends.
+            if let Some(follow_up) =
+                crate::hooks::stop_hooks(session, ctx, &result.last_agent_message, &mut stop_blocks)
+                    .await
+            {
+                session
+                    .record_user_input(ctx, &[UserInput::Text { text: follow_up }])
+                    .await;
+                continue;
+            }
+            // Input typed while the model wrote its answer gets a request of its own.
+            if !turn_state.close_unless_pending() {
+                notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
+                return result.last_agent_message;
+            }
         }
     }
 }
@@ -396,7 +439,7 @@ fn dispatch(
                 // Err: that call was aborted, which also means done.
                 let _ = earlier.wait_for(|finished| *finished).await;
             }
-            let output = handler.handle(invocation).await;
+            let output = crate::hooks::run_tool_with_hooks(handler, invocation).await;
             let _ = done.send(true);
             output_item(&task_call_id, shape, output)
         }

@@ -264,6 +264,21 @@ impl HumanProcessor {
             EventMsg::Error(ev) => eprintln!("{} {}", s.red(&s.bold("ERROR:")), ev.message),
             EventMsg::Warning(ev) => eprintln!("{} {}", s.bold("warning:"), ev.message),
             EventMsg::BackgroundEvent(ev) => eprintln!("{}", s.dim(&ev.message)),
+            EventMsg::HookStarted(ev) => eprintln!(
+                "{}",
+                s.dim(&format!(
+                    "hook {}: {}",
+                    ev.event_name,
+                    ev.status_message.as_deref().unwrap_or(&ev.command)
+                ))
+            ),
+            EventMsg::HookCompleted(ev) => eprintln!(
+                "{}",
+                s.dim(&format!(
+                    "hook {} `{}` {} in {}ms: {}",
+                    ev.event_name, ev.command, ev.status, ev.duration_ms, ev.outcome
+                ))
+            ),
             EventMsg::ContextCompacted(_) => eprintln!("{}", s.dim("context compacted")),
             EventMsg::TurnAborted(ev) => {
                 eprintln!(

@@ -404,6 +404,39 @@ pub enum EventMsg {
     RawResponseItem(RawResponseItemEvent),
     ItemStarted(ItemStartedEvent),
     ItemCompleted(ItemCompletedEvent),
+    /// A hook handler started (not recorded).
+    HookStarted(HookStartedEvent),
+    /// A hook handler finished (not recorded).
+    HookCompleted(HookCompletedEvent),
+}
+
+/// A hook handler started (`event_name` is the hook event, e.g. `PreToolUse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookStartedEvent {
+    /// Pairs this event with its `hook_completed`.
+    pub run_id: String,
+    pub event_name: String,
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    /// The `hooks.json` or `config.toml` the handler came from.
+    pub source_path: PathBuf,
+    /// Unix milliseconds.
+    pub started_at_ms: i64,
+}
+
+/// A hook handler finished: its exit code (None: killed or not started),
+/// how long it took, and what it decided (`ok`, `blocked: …`, `error: …`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookCompletedEvent {
+    pub run_id: String,
+    pub event_name: String,
+    pub command: String,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    /// `completed`, `blocked`, `stopped` or `failed`.
+    pub status: String,
+    pub outcome: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -513,6 +513,24 @@ impl ChatState {
                 }
             }
             EventMsg::BackgroundEvent(event) => self.commit(HistoryCell::Info(event.message)),
+            EventMsg::HookStarted(hook) => {
+                if let Some(task) = &mut self.task {
+                    task.header = hook
+                        .status_message
+                        .unwrap_or_else(|| format!("Running {} hook", hook.event_name));
+                }
+            }
+            EventMsg::HookCompleted(hook) => {
+                if let Some(task) = &mut self.task {
+                    task.header = "Working".to_string();
+                }
+                if hook.status != "completed" {
+                    self.commit(HistoryCell::Info(format!(
+                        "{} hook `{}`: {}",
+                        hook.event_name, hook.command, hook.outcome
+                    )));
+                }
+            }
             EventMsg::TokenCount(count) => {
                 if let Some(info) = count.info {
                     self.total_usage = info.total_token_usage;

@@ -25,6 +25,10 @@ pub(crate) struct SessionServices {
     /// Shared by all model requests of the session (connection reuse).
     pub(crate) http: HttpClient,
     pub(crate) auth: Option<codex_client::auth::RequestAuth>,
+    /// The session's hooks, when any were found.
+    pub(crate) hooks: Option<Arc<crate::hooks::SessionHooks>>,
+    /// What `SessionStart` hooks added, for the first request.
+    pub(crate) session_start_context: std::sync::Mutex<Option<String>>,
     /// `codex_exec`, `codex_cli_rs`, ...
     pub(crate) originator: String,
     /// `user`, or what the program that started the thread said.

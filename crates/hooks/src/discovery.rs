@@ -1,0 +1,305 @@
+//! Where hooks come from: for each layer (the user's `$CODEX_HOME`, then
+//! each `.codex/` folder from the repository root down to the working
+//! directory), a `hooks.json` and a `[hooks]` table of that layer's
+//! `config.toml`, in one shape — event name → matcher groups
+//! `{matcher, hooks: [{type: "command", command, timeout_sec, async,
+//! status_message}]}` (Claude Code's `settings.json` `hooks` object, whose
+//! `timeout` is also read). Problems are warnings that name the file;
+//! they never stop a session.
+
+use std::path::{Path, PathBuf};
+
+use regex_automata::meta::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::HookEvent;
+
+/// Default `timeout_sec` of a command handler.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
+
+/// One command to run for an event.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    pub event: HookEvent,
+    /// As written; `None` (or empty, or `*`) matches everything.
+    pub matcher: Option<String>,
+    regex: Option<Regex>,
+    pub command: String,
+    pub timeout_secs: u64,
+    pub is_async: bool,
+    pub status_message: Option<String>,
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// Project hooks run only in a trusted project.
+    pub trusted: bool,
+}
+
+impl Handler {
+    /// Whether this handler applies to `targets` (the names of a tool, or
+    /// the source of a session start). No target: every handler applies.
+    pub fn matches(&self, targets: &[&str]) -> bool {
+        match (&self.regex, targets.is_empty()) {
+            (None, _) | (_, true) => true,
+            (Some(regex), false) => targets.iter().any(|t| regex.is_match(t)),
+        }
+    }
+}
+
+/// Every handler found, and what was wrong with the files.
+#[derive(Debug, Clone, Default)]
+pub struct HookRegistry {
+    pub handlers: Vec<Handler>,
+    pub warnings: Vec<String>,
+}
+
+/// One place hooks are read from.
+pub struct Layer {
+    /// `$CODEX_HOME` or a project's `.codex` folder.
+    pub dir: PathBuf,
+    pub trusted: bool,
+}
+
+impl HookRegistry {
+    /// Reads the layers in order (user first).
+    pub fn discover(layers: &[Layer]) -> Self {
+        let mut registry = Self::default();
+        for layer in layers {
+            registry.read_layer(layer);
+        }
+        registry
+    }
+
+    /// The `.codex` folders from `root` down to `cwd` (both included).
+    pub fn project_dirs(root: &Path, cwd: &Path) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = cwd
+            .ancestors()
+            .take_while(|dir| dir.starts_with(root))
+            .map(|dir| dir.join(".codex"))
+            .collect();
+        dirs.reverse();
+        dirs
+    }
+
+    fn read_layer(&mut self, layer: &Layer) {
+        let json_path = layer.dir.join("hooks.json");
+        let toml_path = layer.dir.join("config.toml");
+        let from_json = match std::fs::read_to_string(&json_path) {
+            Ok(text) => match serde_json::from_str::<Value>(&text) {
+                Ok(value) => Some(value),
+                Err(err) => {
+                    self.warn(
+                        &json_path,
+                        &format!("not valid JSON ({err}); its hooks are ignored"),
+                    );
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        let from_toml = std::fs::read_to_string(&toml_path)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|mut table| table.remove("hooks"))
+            .and_then(|hooks| serde_json::to_value(hooks).ok());
+        if from_json.is_some() && from_toml.is_some() {
+            self.warn(
+                &layer.dir,
+                "has both hooks.json and a [hooks] table in config.toml; both are used, keep one",
+            );
+        }
+        if let Some(value) = from_json {
+            // Claude Code's settings.json keeps them under "hooks".
+            let events = value.get("hooks").cloned().unwrap_or(value);
+            self.read_events(&events, &json_path, layer.trusted);
+        }
+        if let Some(events) = from_toml {
+            self.read_events(&events, &toml_path, layer.trusted);
+        }
+    }
+
+    fn read_events(&mut self, events: &Value, source: &Path, trusted: bool) {
+        let Some(events) = events.as_object() else {
+            self.warn(source, "hooks must be an object of event names");
+            return;
+        };
+        for (name, groups) in events {
+            let Some(event) = HookEvent::from_name(name) else {
+                self.warn(
+                    source,
+                    &format!(
+                        "unknown hook event `{name}` (known: {})",
+                        HookEvent::names()
+                    ),
+                );
+                continue;
+            };
+            let groups: Vec<MatcherGroup> = match serde_json::from_value(groups.clone()) {
+                Ok(groups) => groups,
+                Err(err) => {
+                    self.warn(source, &format!("`{name}`: {err}"));
+                    continue;
+                }
+            };
+            for group in groups {
+                let matcher = group.matcher.filter(|m| !m.is_empty() && m != "*");
+                let regex = match &matcher {
+                    Some(pattern) => match Regex::new(&format!("^(?:{pattern})$")) {
+                        Ok(regex) => Some(regex),
+                        Err(err) => {
+                            self.warn(
+                                source,
+                                &format!("`{name}`: matcher `{pattern}` is not a valid regular expression ({err}); its hooks are ignored"),
+                            );
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                for hook in group.hooks {
+                    if hook.kind != "command" {
+                        self.warn(
+                            source,
+                            &format!(
+                                "`{name}`: hook type `{}` is not supported (only `command`)",
+                                hook.kind
+                            ),
+                        );
+                        continue;
+                    }
+                    let Some(command) = hook.command.filter(|c| !c.trim().is_empty()) else {
+                        self.warn(
+                            source,
+                            &format!("`{name}`: a command hook without a command"),
+                        );
+                        continue;
+                    };
+                    self.handlers.push(Handler {
+                        event,
+                        matcher: matcher.clone(),
+                        regex: regex.clone(),
+                        command,
+                        timeout_secs: hook
+                            .timeout_sec
+                            .or(hook.timeout)
+                            .unwrap_or(DEFAULT_TIMEOUT_SECS)
+                            .max(1),
+                        is_async: hook.is_async,
+                        status_message: hook.status_message,
+                        source: source.to_path_buf(),
+                        trusted,
+                    });
+                }
+            }
+        }
+    }
+
+    fn warn(&mut self, source: &Path, message: &str) {
+        self.warnings
+            .push(format!("{}: {message}", source.display()));
+    }
+
+    /// The handlers of `event` for `targets` that may run (trusted), each
+    /// command once.
+    pub fn matching(&self, event: HookEvent, targets: &[&str]) -> Vec<&Handler> {
+        let mut seen = std::collections::HashSet::new();
+        self.handlers
+            .iter()
+            .filter(|h| h.event == event && h.trusted && h.matches(targets))
+            .filter(|h| seen.insert(h.command.clone()))
+            .collect()
+    }
+
+    /// Handlers that will not run because their project is not trusted.
+    pub fn untrusted(&self) -> impl Iterator<Item = &Handler> {
+        self.handlers.iter().filter(|h| !h.trusted)
+    }
+}
+
+#[derive(Deserialize)]
+struct MatcherGroup {
+    #[serde(default)]
+    matcher: Option<String>,
+    #[serde(default)]
+    hooks: Vec<HookEntry>,
+}
+
+#[derive(Deserialize)]
+struct HookEntry {
+    #[serde(rename = "type", default = "command_kind")]
+    kind: String,
+    command: Option<String>,
+    timeout_sec: Option<u64>,
+    /// Claude Code's name for it.
+    timeout: Option<u64>,
+    #[serde(rename = "async", default)]
+    is_async: bool,
+    status_message: Option<String>,
+}
+
+fn command_kind() -> String {
+    "command".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_shapes_are_read_and_mistakes_are_warnings() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(
+            home.path().join("hooks.json"),
+            r#"{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "a.sh", "timeout": 5}]}],
+                          "Nonsense": [], "Stop": [{"matcher": "(", "hooks": [{"command": "b"}]}]}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            home.path().join("config.toml"),
+            "model = \"x\"\n[[hooks.PostToolUse]]\nmatcher = \"Edit|Write\"\n[[hooks.PostToolUse.hooks]]\ntype = \"command\"\ncommand = \"fmt.sh\"\n",
+        )
+        .unwrap();
+        let registry = HookRegistry::discover(&[Layer {
+            dir: home.path().to_path_buf(),
+            trusted: true,
+        }]);
+        assert_eq!(registry.handlers.len(), 2, "{:?}", registry.warnings);
+        let pre = registry.matching(HookEvent::PreToolUse, &["exec_command", "Bash"]);
+        assert_eq!(pre.len(), 1);
+        assert_eq!(pre[0].timeout_secs, 5);
+        assert!(
+            registry
+                .matching(HookEvent::PreToolUse, &["apply_patch", "Edit"])
+                .is_empty()
+        );
+        assert_eq!(
+            registry
+                .matching(HookEvent::PostToolUse, &["apply_patch", "Edit"])
+                .len(),
+            1
+        );
+        let warnings = registry.warnings.join("\n");
+        assert!(
+            warnings.contains("unknown hook event `Nonsense`"),
+            "{warnings}"
+        );
+        assert!(warnings.contains("matcher `(`"), "{warnings}");
+        assert!(
+            warnings.contains("both hooks.json and a [hooks] table"),
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn project_dirs_go_from_the_root_down() {
+        let dirs = HookRegistry::project_dirs(Path::new("/r"), Path::new("/r/a/b"));
+        assert_eq!(
+            dirs,
+            vec![
+                PathBuf::from("/r/.codex"),
+                PathBuf::from("/r/a/.codex"),
+                PathBuf::from("/r/a/b/.codex")
+            ]
+        );
+    }
+}
