@@ -169,6 +169,30 @@ impl App {
         }
     }
 
+    /// `/hooks`: every handler, its event and matcher, and whether it runs.
+    fn show_hooks(&mut self) {
+        let registry = codex_core::discover_hooks(&self.config);
+        let mut lines = Vec::new();
+        if registry.handlers.is_empty() {
+            lines.push(format!(
+                "No hooks. Add them to {} or .codex/hooks.json in a trusted project.",
+                self.config.codex_home.join("hooks.json").display()
+            ));
+        }
+        for handler in &registry.handlers {
+            let runs = if handler.trusted { "runs" } else { "not run: project not trusted" };
+            lines.push(format!(
+                "{} [{}] {} — {} ({runs})",
+                handler.event.name(),
+                handler.matcher.as_deref().unwrap_or("*"),
+                handler.command,
+                handler.source.display()
+            ));
+        }
+        lines.extend(registry.warnings.iter().map(|w| format!("warning: {w}")));
+        self.chat.commit(HistoryCell::Info(lines.join("\n")));
+    }
+
     fn resized(&mut self, width: u16, height: u16) {
         self.screen.resize(width, height);
         self.chat.width = width;
@@ -220,6 +244,7 @@ impl App {
                 Effect::NewThread => self.new_thread().await,
                 Effect::OpenResume => self.resume_picker(input).await,
                 Effect::ShowStatus => self.show_status(),
+                Effect::ShowHooks => self.show_hooks(),
                 Effect::ShowDiff => self.show_diff(input).await,
                 Effect::Logout => self.logout(),
                 Effect::OpenBacktrack => self.backtrack(input).await,

@@ -47,6 +47,8 @@ pub(crate) enum Effect {
     OpenResume,
     /// `/status`.
     ShowStatus,
+    /// `/hooks`: the hook handlers the session's config finds.
+    ShowHooks,
     /// `/diff`: the working tree's changes in the pager.
     ShowDiff,
     /// `/logout`.

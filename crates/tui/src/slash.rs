@@ -24,6 +24,7 @@ pub(crate) enum SlashCommand {
     Mention,
     Init,
     Mcp,
+    Hooks,
     Review,
     Undo,
     Logout,
@@ -74,6 +75,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         "write an AGENTS.md for this repository",
     ),
     (SlashCommand::Mcp, "mcp", "the MCP servers and their tools"),
+    (
+        SlashCommand::Hooks,
+        "hooks",
+        "the hook handlers, where they come from, whether they run",
+    ),
     (
         SlashCommand::Review,
         "review",
