@@ -81,8 +81,8 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         key: "undo",
         stage: Stage::Stable,
-        default_enabled: false,
-        effect: "not available in this version yet (planned: snapshot the worktree per turn for /undo)",
+        default_enabled: true,
+        effect: "in a git repository, snapshot the working tree around each turn (git objects only) so /undo can put a turn's changes back",
     },
     Feature {
         key: "memories",

@@ -104,6 +104,11 @@ pub(crate) async fn start_session(
         http: started.http,
         auth,
         hooks,
+        ghost: config
+            .feature_enabled("undo")
+            .then(|| crate::ghost::Repo::find(&config.cwd))
+            .flatten(),
+        ghost_turns: std::sync::Mutex::new(Vec::new()),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),

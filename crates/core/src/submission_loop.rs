@@ -106,6 +106,7 @@ pub(crate) async fn run(
                     .spawn_task(ctx, TaskKind::UserShell { command }, Vec::new())
                     .await;
             }
+            Op::Undo => crate::undo::start(&session, &id),
             Op::ListMcpTools => {
                 let session = Arc::clone(&session);
                 let id = id.clone();

@@ -44,7 +44,9 @@ struct SamplingResult {
     usage: Option<TokenUsage>,
 }
 
-/// Runs a task; returns the last assistant message.
+/// Runs a task; returns the last assistant message. In a git repository
+/// the working tree is snapshotted before and after (for `Op::Undo`); the
+/// first snapshot is taken before any request, so no tool can write first.
 pub(crate) async fn run_task(
     session: &Arc<Session>,
     ctx: &Arc<TurnContext>,
@@ -55,6 +57,53 @@ pub(crate) async fn run_task(
     if input.is_empty() {
         return None;
     }
+    let before = ghost_snapshot(session, ctx).await;
+    let result = run_task_body(session, ctx, turn_state, input, cancel).await;
+    if let Some(before) = before
+        && let Some(after) = ghost_snapshot(session, ctx).await
+    {
+        let repo = session.services.ghost.clone();
+        let (b, a) = (before.commit.clone(), after.commit.clone());
+        let changed = tokio::task::spawn_blocking(move || repo.is_some_and(|r| r.changed(&b, &a)))
+            .await
+            .unwrap_or(false);
+        if changed {
+            crate::state::lock(&session.services.ghost_turns)
+                .push(crate::ghost::TurnSnapshots { before, after });
+        }
+    }
+    result
+}
+
+/// A snapshot of the working tree, when ghost snapshots are on; a failure
+/// is a warning (the turn goes on without undo).
+async fn ghost_snapshot(
+    session: &Arc<Session>,
+    ctx: &TurnContext,
+) -> Option<crate::ghost::Snapshot> {
+    let repo = session.services.ghost.clone()?;
+    match tokio::task::spawn_blocking(move || repo.snapshot()).await {
+        Ok(Ok(snapshot)) => Some(snapshot),
+        Ok(Err(err)) => {
+            session.send_event_unrecorded(
+                &ctx.sub_id,
+                EventMsg::Warning(codex_protocol::protocol::WarningEvent {
+                    message: format!("cannot snapshot the working tree for /undo: {err}"),
+                }),
+            );
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+async fn run_task_body(
+    session: &Arc<Session>,
+    ctx: &Arc<TurnContext>,
+    turn_state: &Arc<TurnState>,
+    input: Vec<UserInput>,
+    cancel: &CancellationToken,
+) -> Option<String> {
     session.send_task_started(ctx).await;
     // None: a UserPromptSubmit hook refused the prompt.
     let input = crate::hooks::prompt_hooks(session, ctx, input).await?;

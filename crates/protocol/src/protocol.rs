@@ -109,6 +109,9 @@ pub enum Op {
     ListMcpTools,
     /// Summarize the conversation and replace the history with the summary.
     Compact,
+    /// Puts back what the last turn changed in the working tree (from its
+    /// ghost snapshots). `undo_started` then `undo_completed` follow.
+    Undo,
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
 }
@@ -129,6 +132,7 @@ impl Op {
             Self::RunUserShellCommand { .. } => "run_user_shell_command",
             Self::ListMcpTools => "list_mcp_tools",
             Self::Compact => "compact",
+            Self::Undo => "undo",
             Self::Shutdown => "shutdown",
         }
     }
@@ -404,10 +408,23 @@ pub enum EventMsg {
     RawResponseItem(RawResponseItemEvent),
     ItemStarted(ItemStartedEvent),
     ItemCompleted(ItemCompletedEvent),
+    /// `Op::Undo` began.
+    UndoStarted(UndoStartedEvent),
+    /// `Op::Undo` ended: whether it worked, and what it did.
+    UndoCompleted(UndoCompletedEvent),
     /// A hook handler started (not recorded).
     HookStarted(HookStartedEvent),
     /// A hook handler finished (not recorded).
     HookCompleted(HookCompletedEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UndoStartedEvent {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoCompletedEvent {
+    pub success: bool,
+    pub message: String,
 }
 
 /// A hook handler started (`event_name` is the hook event, e.g. `PreToolUse`).

@@ -180,7 +180,11 @@ impl App {
             ));
         }
         for handler in &registry.handlers {
-            let runs = if handler.trusted { "runs" } else { "not run: project not trusted" };
+            let runs = if handler.trusted {
+                "runs"
+            } else {
+                "not run: project not trusted"
+            };
             lines.push(format!(
                 "{} [{}] {} — {} ({runs})",
                 handler.event.name(),

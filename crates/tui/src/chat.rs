@@ -515,6 +515,13 @@ impl ChatState {
                 }
             }
             EventMsg::BackgroundEvent(event) => self.commit(HistoryCell::Info(event.message)),
+            EventMsg::UndoCompleted(done) => {
+                if done.success {
+                    self.commit(HistoryCell::Info(done.message));
+                } else {
+                    self.commit(HistoryCell::Warning(done.message));
+                }
+            }
             EventMsg::HookStarted(hook) => {
                 if let Some(task) = &mut self.task {
                     task.header = hook

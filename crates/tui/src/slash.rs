@@ -88,7 +88,7 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
     (
         SlashCommand::Undo,
         "undo",
-        "undo the last turn's changes (coming with snapshots)",
+        "put back the files the last turn changed (again: the turn before)",
     ),
     (
         SlashCommand::Logout,

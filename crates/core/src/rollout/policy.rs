@@ -25,6 +25,7 @@ pub fn should_persist(item: &RolloutItem) -> bool {
                 | EventMsg::TurnAborted(_)
                 | EventMsg::TaskStarted(_)
                 | EventMsg::TaskComplete(_)
+                | EventMsg::UndoCompleted(_)
         ),
     }
 }

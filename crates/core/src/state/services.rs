@@ -27,6 +27,10 @@ pub(crate) struct SessionServices {
     pub(crate) auth: Option<codex_client::auth::RequestAuth>,
     /// The session's hooks, when any were found.
     pub(crate) hooks: Option<Arc<crate::hooks::SessionHooks>>,
+    /// The repository for ghost snapshots (None: not a git repository, or
+    /// the `undo` feature is off), and the snapshots of past turns.
+    pub(crate) ghost: Option<crate::ghost::Repo>,
+    pub(crate) ghost_turns: std::sync::Mutex<Vec<crate::ghost::TurnSnapshots>>,
     /// What `SessionStart` hooks added, for the first request.
     pub(crate) session_start_context: std::sync::Mutex<Option<String>>,
     /// `codex_exec`, `codex_cli_rs`, ...

@@ -7,3 +7,4 @@ mod resume;
 mod tasks;
 mod tool_registry;
 mod turns;
+mod undo;

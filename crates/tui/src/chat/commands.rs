@@ -118,10 +118,13 @@ impl ChatState {
                 Vec::new()
             }
             SlashCommand::Undo => {
-                self.commit(HistoryCell::Info(
-                    "/undo is not in this build yet (it comes with turn snapshots).".to_string(),
-                ));
-                Vec::new()
+                if self.task.is_some() {
+                    self.commit(HistoryCell::Info(
+                        "Wait for the turn to end before undoing it.".to_string(),
+                    ));
+                    return Vec::new();
+                }
+                vec![Effect::Op(Op::Undo)]
             }
             SlashCommand::Logout => vec![Effect::Logout],
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],

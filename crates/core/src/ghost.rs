@@ -1,0 +1,284 @@
+//! Ghost snapshots: the working tree before and after each turn, as git
+//! commit objects nobody sees, so `Op::Undo` can put a turn's changes back.
+//!
+//! A snapshot is made with plumbing only, on a private index file in the
+//! repository's git directory: `git add` of the tracked and untracked files
+//! that `.gitignore` does not exclude (files over [`MAX_FILE_BYTES`] are
+//! skipped and reported), `git write-tree`, `git commit-tree`. The user's
+//! index, HEAD, branches and stash are never touched, and no ref points at
+//! the commits (git's garbage collection takes them after its grace period).
+//!
+//! Undo compares three trees: before the turn, after it, and now. What the
+//! turn changed is put back as it was before (files it created are
+//! removed); a file changed again since the turn ended is left as it is
+//! and reported, never silently overwritten.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Files larger than this are not snapshotted (and so not undone).
+pub(crate) const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// Snapshots stop taking files past this total.
+const MAX_TOTAL_BYTES: u64 = 200 * 1024 * 1024;
+
+/// One snapshot of the working tree.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub(crate) commit: String,
+    /// Files left out for their size.
+    pub(crate) skipped: Vec<String>,
+}
+
+/// The snapshots around one turn.
+#[derive(Debug, Clone)]
+pub(crate) struct TurnSnapshots {
+    pub(crate) before: Snapshot,
+    pub(crate) after: Snapshot,
+}
+
+/// The repository `cwd` is in: its top level and git directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Repo {
+    top: PathBuf,
+    git_dir: PathBuf,
+}
+
+impl Repo {
+    pub(crate) fn find(cwd: &Path) -> Option<Self> {
+        let out = git(
+            cwd,
+            None,
+            &["rev-parse", "--show-toplevel", "--absolute-git-dir"],
+        )
+        .ok()?;
+        let mut lines = out.lines();
+        Some(Self {
+            top: PathBuf::from(lines.next()?),
+            git_dir: PathBuf::from(lines.next()?),
+        })
+    }
+
+    /// Snapshots the working tree.
+    pub(crate) fn snapshot(&self) -> Result<Snapshot, String> {
+        let index = self.git_dir.join(format!(
+            "codex-ghost-index-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let result = self.snapshot_with(&index);
+        let _ = std::fs::remove_file(&index);
+        result
+    }
+
+    fn snapshot_with(&self, index: &Path) -> Result<Snapshot, String> {
+        let listed = git(
+            &self.top,
+            None,
+            &[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+        )?;
+        let mut files = Vec::new();
+        let mut skipped = Vec::new();
+        let mut total = 0u64;
+        for path in listed.split('\0').filter(|p| !p.is_empty()) {
+            let Ok(meta) = std::fs::symlink_metadata(self.top.join(path)) else {
+                // Deleted in the working tree but still in the index.
+                continue;
+            };
+            let size = meta.len();
+            if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
+                skipped.push(path.to_string());
+                continue;
+            }
+            total += size;
+            files.push(path.to_string());
+        }
+        if !files.is_empty() {
+            let mut list = files.join("\0");
+            list.push('\0');
+            git_with_input(
+                &self.top,
+                Some(index),
+                &[
+                    "add",
+                    "--force",
+                    "--pathspec-from-file=-",
+                    "--pathspec-file-nul",
+                ],
+                &list,
+            )?;
+        }
+        let tree = git(&self.top, Some(index), &["write-tree"])?
+            .trim()
+            .to_string();
+        let commit = git(
+            &self.top,
+            Some(index),
+            &["commit-tree", &tree, "-m", "codex ghost snapshot"],
+        )?
+        .trim()
+        .to_string();
+        Ok(Snapshot { commit, skipped })
+    }
+
+    /// Puts back what the turn of `snapshots` changed; returns the message
+    /// for the person (what was restored, what was left alone and why).
+    pub(crate) fn undo(&self, snapshots: &TurnSnapshots) -> Result<String, String> {
+        let now = self.snapshot()?;
+        let turn_changes = self.changed_paths(&snapshots.before.commit, &snapshots.after.commit)?;
+        let since = self.changed_paths(&snapshots.after.commit, &now.commit)?;
+        let mut restored = 0;
+        let mut removed = 0;
+        let mut kept = Vec::new();
+        for path in &turn_changes {
+            if since.contains(path) {
+                kept.push(path.clone());
+                continue;
+            }
+            let full = self.top.join(path);
+            match git_bytes(
+                &self.top,
+                &[
+                    "cat-file",
+                    "blob",
+                    &format!("{}:{path}", snapshots.before.commit),
+                ],
+            ) {
+                Ok(content) => {
+                    if let Some(dir) = full.parent() {
+                        std::fs::create_dir_all(dir)
+                            .map_err(|e| format!("{}: {e}", dir.display()))?;
+                    }
+                    std::fs::write(&full, content)
+                        .map_err(|e| format!("{}: {e}", full.display()))?;
+                    restored += 1;
+                }
+                // Not in the snapshot before: the turn created it.
+                Err(_) => {
+                    if full.exists() {
+                        std::fs::remove_file(&full)
+                            .map_err(|e| format!("{}: {e}", full.display()))?;
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        let mut message = format!(
+            "Undid the last turn: {restored} file(s) restored, {removed} created file(s) removed."
+        );
+        if !kept.is_empty() {
+            message.push_str(&format!(
+                " Left as they are, because they changed after the turn: {}.",
+                kept.join(", ")
+            ));
+        }
+        if !snapshots.before.skipped.is_empty() {
+            message.push_str(&format!(
+                " Not covered (over {} MiB): {}.",
+                MAX_FILE_BYTES / 1024 / 1024,
+                snapshots.before.skipped.join(", ")
+            ));
+        }
+        Ok(message)
+    }
+
+    /// Whether the trees of two snapshots differ.
+    pub(crate) fn changed(&self, from: &str, to: &str) -> bool {
+        self.changed_paths(from, to)
+            .is_ok_and(|paths| !paths.is_empty())
+    }
+
+    fn changed_paths(&self, from: &str, to: &str) -> Result<Vec<String>, String> {
+        let out = git(
+            &self.top,
+            None,
+            &[
+                "diff-tree",
+                "-r",
+                "-z",
+                "--no-renames",
+                "--name-only",
+                from,
+                to,
+            ],
+        )?;
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+}
+
+fn command(cwd: &Path, index: Option<&Path>, args: &[&str]) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(cwd)
+        .args(args)
+        // A snapshot needs an author even where none is configured.
+        .env("GIT_AUTHOR_NAME", "codex")
+        .env("GIT_AUTHOR_EMAIL", "codex@localhost")
+        .env("GIT_COMMITTER_NAME", "codex")
+        .env("GIT_COMMITTER_EMAIL", "codex@localhost")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(std::process::Stdio::null());
+    if let Some(index) = index {
+        cmd.env("GIT_INDEX_FILE", index);
+    }
+    cmd
+}
+
+fn git(cwd: &Path, index: Option<&Path>, args: &[&str]) -> Result<String, String> {
+    git_output(command(cwd, index, args), args).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+fn git_bytes(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    git_output(command(cwd, None, args), args)
+}
+
+fn git_output(mut cmd: Command, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(format!(
+            "git {} failed: {}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+fn git_with_input(
+    cwd: &Path,
+    index: Option<&Path>,
+    args: &[&str],
+    input: &str,
+) -> Result<(), String> {
+    use std::io::Write;
+    let mut cmd = command(cwd, index, args);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| format!("cannot write to git: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("git failed: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "git {} failed: {}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
