@@ -41,6 +41,7 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "turn/start",
     "turn/steer",
     "turn/interrupt",
+    "review/start",
     "thread/name/set",
     "model/list",
     "account/read",
@@ -138,10 +139,7 @@ impl Processor {
                 .await
             }
             "account/read" => self.account_read(),
-            "review/start" => Err(RpcError {
-                code: METHOD_NOT_FOUND,
-                message: "review/start is not supported by this version of codex yet".into(),
-            }),
+            "review/start" => self.review_start(&params).await,
             other => Err(RpcError {
                 code: METHOD_NOT_FOUND,
                 message: format!("method not found: {other}"),
@@ -275,7 +273,11 @@ impl Processor {
     /// that `thread/start`, `resume` and `fork` share.
     /// (`announce`: with `thread/started`.)
     fn adopt(&self, new: codex_core::NewThread, thread: Thread, announce: bool) -> Reply {
-        let live = LiveThread::new(new.thread, thread.id.clone());
+        let live = LiveThread::new(
+            new.thread,
+            thread.id.clone(),
+            new.session_configured.cwd.clone(),
+        );
         self.threads_map()
             .insert(thread.id.clone(), Arc::clone(&live));
         let handle = tokio::spawn(pump(Arc::clone(&live), Arc::clone(&self.outgoing)));
@@ -453,6 +455,53 @@ impl Processor {
         .await?;
         to_value(TurnStartResponse {
             turn: items::turn(&turn_id, Vec::new(), TurnStatus::InProgress, None),
+        })
+    }
+
+    /// `review/start`: a review task in the thread (inline delivery).
+    async fn review_start(&self, params: &Value) -> Reply {
+        let thread = self.live(params)?;
+        if let Some(turn) = thread.running_turn() {
+            return Err(RpcError::invalid_request(format!(
+                "turn {turn} is still running on thread {}; interrupt it or wait",
+                thread.id
+            )));
+        }
+        if params.get("delivery").and_then(Value::as_str) == Some("detached") {
+            return Err(RpcError::invalid_params(
+                "only inline review delivery is supported",
+            ));
+        }
+        let target = params
+            .get("target")
+            .ok_or_else(|| RpcError::invalid_params("missing `target`"))?;
+        let text = |key: &str| target.get(key).and_then(Value::as_str).map(str::to_string);
+        let target = match target.get("type").and_then(Value::as_str) {
+            Some("uncommittedChanges") => codex_core::ReviewTarget::Uncommitted,
+            Some("baseBranch") => codex_core::ReviewTarget::BaseBranch(
+                text("branch")
+                    .ok_or_else(|| RpcError::invalid_params("missing `target.branch`"))?,
+            ),
+            Some("commit") => codex_core::ReviewTarget::Commit {
+                sha: text("sha").ok_or_else(|| RpcError::invalid_params("missing `target.sha`"))?,
+                title: text("title"),
+            },
+            Some("custom") => codex_core::ReviewTarget::Custom(
+                text("instructions")
+                    .ok_or_else(|| RpcError::invalid_params("missing `target.instructions`"))?,
+            ),
+            other => {
+                return Err(RpcError::invalid_params(format!(
+                    "`target.type` {other:?} is not uncommittedChanges, baseBranch, commit or custom"
+                )));
+            }
+        };
+        let review_request =
+            codex_core::review_request(&target, &thread.cwd).map_err(RpcError::invalid_params)?;
+        let turn_id = submit(&thread, Op::Review { review_request }).await?;
+        to_value(crate::protocol::ReviewStartResponse {
+            turn: items::turn(&turn_id, Vec::new(), TurnStatus::InProgress, None),
+            review_thread_id: thread.id.clone(),
         })
     }
 

@@ -128,6 +128,16 @@ pub enum ThreadItem {
         id: String,
         query: String,
     },
+    /// A review began (`review`: what is reviewed).
+    EnteredReviewMode {
+        id: String,
+        review: String,
+    },
+    /// A review ended (`review`: its findings as text).
+    ExitedReviewMode {
+        id: String,
+        review: String,
+    },
 }
 
 /// What a user message said (text; images are passed on, not echoed).
@@ -617,6 +627,14 @@ pub struct TurnSteerResponse {
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct ReviewStartResponse {
+    pub turn: Turn,
+    /// The review runs inline, in the thread it was asked in.
+    pub review_thread_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CommandExecResponse {
     pub exit_code: i32,
     pub stdout: String,
@@ -700,6 +718,7 @@ pub fn schemas() -> Vec<(&'static str, schemars::Schema)> {
         schema!("v2/ThreadUnarchiveResponse.json", ThreadResponse),
         schema!("v2/TurnStartResponse.json", TurnStartResponse),
         schema!("v2/TurnSteerResponse.json", TurnSteerResponse),
+        schema!("v2/ReviewStartResponse.json", ReviewStartResponse),
         schema!("v2/CommandExecResponse.json", CommandExecResponse),
         schema!(
             "v2/ListMcpServerStatusResponse.json",

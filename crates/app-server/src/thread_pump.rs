@@ -32,6 +32,8 @@ use crate::protocol::{
 pub struct LiveThread {
     pub codex: Arc<Codex>,
     pub id: String,
+    /// The thread's working directory.
+    pub cwd: PathBuf,
     pub state: Mutex<TurnState>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Waiting for the answer to `Op::ListMcpTools`.
@@ -57,10 +59,11 @@ pub struct TurnState {
 }
 
 impl LiveThread {
-    pub fn new(codex: Arc<Codex>, id: String) -> Arc<Self> {
+    pub fn new(codex: Arc<Codex>, id: String, cwd: PathBuf) -> Arc<Self> {
         Arc::new(Self {
             codex,
             id,
+            cwd,
             state: Mutex::new(TurnState::default()),
             pump: Mutex::new(None),
             mcp_waiters: Mutex::new(Vec::new()),
@@ -317,6 +320,26 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 Some(&end.result),
                 Some(end.duration.as_millis() as i64),
             ));
+        }
+        EventMsg::EnteredReviewMode(request) => {
+            let item = ThreadItem::EnteredReviewMode {
+                id: new_id("review"),
+                review: request.user_facing_hint,
+            };
+            started(item.clone());
+            completed(item);
+        }
+        EventMsg::ExitedReviewMode(exited) => {
+            let review = match &exited.review_output {
+                Some(output) => codex_core::render_findings(output),
+                None => "The review did not finish.".to_string(),
+            };
+            let item = ThreadItem::ExitedReviewMode {
+                id: new_id("review"),
+                review,
+            };
+            started(item.clone());
+            completed(item);
         }
         EventMsg::WebSearchBegin(begin) => started(items::web_search(&begin.call_id, "")),
         EventMsg::WebSearchEnd(end) => completed(items::web_search(&end.call_id, &end.query)),

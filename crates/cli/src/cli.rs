@@ -169,6 +169,10 @@ enum Command {
     /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
     McpServer,
 
+    /// Review code (uncommitted changes by default; --base, --commit, or
+    /// instructions) and print the findings.
+    Review(codex_exec::review::ReviewArgs),
+
     /// The hook handlers codex finds (`codex hooks list`).
     Hooks {
         #[command(subcommand)]
@@ -446,6 +450,9 @@ pub fn run() -> ExitCode {
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
         Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
+        Some(Command::Review(args)) => {
+            return codex_exec::review::run_review_main(args, cli.shared.to_overrides());
+        }
         Some(Command::AppServer { command: None }) => {
             return codex_app_server::run_main(cli.shared.to_overrides());
         }

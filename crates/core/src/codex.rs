@@ -77,6 +77,16 @@ impl SpawnParams {
     }
 }
 
+/// [`Codex::spawn`] for the engine's own child sessions (a review's
+/// reviewer), behind a boxed future with a written-out type: the concrete
+/// future would make a task's type contain itself.
+pub(crate) fn spawn_child(
+    config: Config,
+    params: SpawnParams,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = CodexResult<Codex>> + Send>> {
+    Box::pin(Codex::spawn(config, params))
+}
+
 /// The engine, as a queue pair.
 pub struct Codex {
     next_id: AtomicU64,

@@ -38,6 +38,7 @@ mod notify;
 mod one_off;
 mod parse_command;
 mod project_doc;
+mod review;
 pub mod rollout;
 mod safety;
 mod sampling;
@@ -63,6 +64,7 @@ pub use git_info::git_root;
 pub use hooks::discover_hooks;
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};
+pub use review::{ReviewTarget, parse_review_output, render_findings, review_request};
 pub use thread_manager::{
     NewThread, ThreadListQuery, ThreadManager, ThreadManagerOptions, ThreadRef, ThreadSummary,
 };

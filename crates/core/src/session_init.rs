@@ -109,6 +109,7 @@ pub(crate) async fn start_session(
             .then(|| crate::ghost::Repo::find(&config.cwd))
             .flatten(),
         ghost_turns: std::sync::Mutex::new(Vec::new()),
+        review_child: std::sync::Mutex::new(None),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),

@@ -86,6 +86,16 @@ pub(crate) async fn run(
                 id: call_id,
                 decision,
             } => {
+                // A running review's reviewer asked: the answer is its.
+                let reviewer = crate::state::lock(&session.services.review_child).clone();
+                if let Some(reviewer) = reviewer {
+                    let _ = reviewer
+                        .submit(Op::ExecApproval {
+                            id: call_id.clone(),
+                            decision,
+                        })
+                        .await;
+                }
                 if decision == ReviewDecision::Abort {
                     session.interrupt_task().await;
                 } else {
@@ -107,6 +117,18 @@ pub(crate) async fn run(
                     .await;
             }
             Op::Undo => crate::undo::start(&session, &id),
+            Op::Review { review_request } => {
+                let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
+                session
+                    .spawn_task(
+                        ctx,
+                        TaskKind::Review {
+                            request: review_request,
+                        },
+                        Vec::new(),
+                    )
+                    .await;
+            }
             Op::ListMcpTools => {
                 let session = Arc::clone(&session);
                 let id = id.clone();

@@ -32,6 +32,9 @@ pub(crate) enum TaskKind {
     UserShell {
         command: String,
     },
+    Review {
+        request: codex_protocol::protocol::ReviewRequest,
+    },
 }
 
 impl Session {
@@ -74,6 +77,9 @@ impl Session {
                     }
                     TaskKind::UserShell { command } => {
                         crate::user_shell::run(&session, &task_ctx, command).await
+                    }
+                    TaskKind::Review { request } => {
+                        crate::review::run_review_task(&session, &task_ctx, request, &cancel).await
                     }
                 };
                 session.finish_task(&task_ctx, last_message, &cancel).await;

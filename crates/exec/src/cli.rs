@@ -72,6 +72,8 @@ pub struct ExecArgs {
 pub enum ExecCommand {
     /// Continue a previous session by id, or the most recent with --last.
     Resume(ResumeArgs),
+    /// Review code: uncommitted changes, a branch, a commit, or instructions.
+    Review(crate::review::ReviewArgs),
 }
 
 #[derive(Debug, Clone, Args)]

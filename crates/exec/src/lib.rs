@@ -12,6 +12,7 @@ pub mod exec_events;
 mod human_output;
 mod json_output;
 mod prompt;
+pub mod review;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -52,6 +53,9 @@ const ORIGINATOR_OVERRIDE_ENV: &str = "CODEX_INTERNAL_ORIGINATOR_OVERRIDE";
 
 /// Runs `codex exec`; never panics on bad input, every error is a message.
 pub fn run_main(args: ExecArgs, overrides: CliOverrides) -> ExitCode {
+    if let Some(ExecCommand::Review(review)) = args.command {
+        return review::run_review_main(review, overrides);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -135,7 +139,7 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             let prompt = resume.prompt.clone();
             (Some(resume), prompt, args.images.clone())
         }
-        None => (None, args.prompt.clone(), args.images.clone()),
+        None | Some(ExecCommand::Review(_)) => (None, args.prompt.clone(), args.images.clone()),
     };
 
     if !args.skip_git_repo_check

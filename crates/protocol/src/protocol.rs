@@ -109,6 +109,9 @@ pub enum Op {
     ListMcpTools,
     /// Summarize the conversation and replace the history with the summary.
     Compact,
+    /// Reviews code in a task of its own (its history never joins this
+    /// thread's). `entered_review_mode` first, `exited_review_mode` last.
+    Review { review_request: ReviewRequest },
     /// Puts back what the last turn changed in the working tree (from its
     /// ghost snapshots). `undo_started` then `undo_completed` follow.
     Undo,
@@ -133,6 +136,7 @@ impl Op {
             Self::ListMcpTools => "list_mcp_tools",
             Self::Compact => "compact",
             Self::Undo => "undo",
+            Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
         }
     }
@@ -408,6 +412,10 @@ pub enum EventMsg {
     RawResponseItem(RawResponseItemEvent),
     ItemStarted(ItemStartedEvent),
     ItemCompleted(ItemCompletedEvent),
+    /// A review task began.
+    EnteredReviewMode(ReviewRequest),
+    /// A review task ended; no output when it was interrupted.
+    ExitedReviewMode(ExitedReviewModeEvent),
     /// `Op::Undo` began.
     UndoStarted(UndoStartedEvent),
     /// `Op::Undo` ended: whether it worked, and what it did.
@@ -416,6 +424,58 @@ pub enum EventMsg {
     HookStarted(HookStartedEvent),
     /// A hook handler finished (not recorded).
     HookCompleted(HookCompletedEvent),
+}
+
+/// What to review: the reviewer's prompt, and the short line a frontend
+/// shows ("changes against main").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    pub prompt: String,
+    pub user_facing_hint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExitedReviewModeEvent {
+    pub review_output: Option<ReviewOutputEvent>,
+}
+
+/// The reviewer's verdict (the seed's schema).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReviewOutputEvent {
+    #[serde(default)]
+    pub findings: Vec<ReviewFinding>,
+    #[serde(default)]
+    pub overall_correctness: String,
+    #[serde(default)]
+    pub overall_explanation: String,
+    #[serde(default)]
+    pub overall_confidence_score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewFinding {
+    /// At most 80 characters.
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    #[serde(default)]
+    pub confidence_score: f32,
+    /// 0 (most urgent) to 3.
+    #[serde(default)]
+    pub priority: i32,
+    pub code_location: ReviewCodeLocation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewCodeLocation {
+    pub absolute_file_path: PathBuf,
+    pub line_range: ReviewLineRange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewLineRange {
+    pub start: u32,
+    pub end: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

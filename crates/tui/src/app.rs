@@ -169,6 +169,26 @@ impl App {
         }
     }
 
+    /// `/review`: uncommitted changes, `base BRANCH`, `commit SHA`, or
+    /// custom instructions.
+    async fn start_review(&mut self, args: &str) {
+        let target = match args.split_once(' ') {
+            _ if args.is_empty() => codex_core::ReviewTarget::Uncommitted,
+            Some(("base", branch)) => {
+                codex_core::ReviewTarget::BaseBranch(branch.trim().to_string())
+            }
+            Some(("commit", sha)) => codex_core::ReviewTarget::Commit {
+                sha: sha.trim().to_string(),
+                title: None,
+            },
+            _ => codex_core::ReviewTarget::Custom(args.to_string()),
+        };
+        match codex_core::review_request(&target, &self.config.cwd) {
+            Ok(review_request) => self.submit(Op::Review { review_request }).await,
+            Err(message) => self.chat.commit(HistoryCell::Error(message)),
+        }
+    }
+
     /// `/hooks`: every handler, its event and matcher, and whether it runs.
     fn show_hooks(&mut self) {
         let registry = codex_core::discover_hooks(&self.config);
@@ -249,6 +269,7 @@ impl App {
                 Effect::OpenResume => self.resume_picker(input).await,
                 Effect::ShowStatus => self.show_status(),
                 Effect::ShowHooks => self.show_hooks(),
+                Effect::StartReview(args) => self.start_review(&args).await,
                 Effect::ShowDiff => self.show_diff(input).await,
                 Effect::Logout => self.logout(),
                 Effect::OpenBacktrack => self.backtrack(input).await,

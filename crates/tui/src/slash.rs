@@ -83,7 +83,7 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
     (
         SlashCommand::Review,
         "review",
-        "review changes (coming with review mode)",
+        "review uncommitted changes (or: base BRANCH, commit SHA, instructions)",
     ),
     (
         SlashCommand::Undo,

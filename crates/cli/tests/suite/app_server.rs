@@ -33,6 +33,7 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "fuzzyFileSearch" => "FuzzyFileSearchResponse.json",
         "command/exec" => "v2/CommandExecResponse.json",
         "mcpServerStatus/list" => "v2/ListMcpServerStatusResponse.json",
+        "review/start" => "v2/ReviewStartResponse.json",
         _ => return None,
     })
 }
@@ -710,6 +711,26 @@ fn workspace_methods_answer_in_the_reference_shapes() {
 
     let started = client.call("thread/start", json!({"cwd": workspace}));
     let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    server.push_turn(Turn::new().text(
+        r#"{"findings": [], "overall_correctness": "patch is correct", "overall_explanation": "Fine.", "overall_confidence_score": 0.9}"#,
+    ));
+    let review = client.call(
+        "review/start",
+        json!({"threadId": thread_id, "target": {"type": "uncommittedChanges"}}),
+    );
+    assert_eq!(review["reviewThreadId"], thread_id.as_str());
+    let (done, _) = client.until("turn/completed", "decline");
+    let kinds: Vec<&str> = done["params"]["turn"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["enteredReviewMode", "exitedReviewMode"],
+        "{done}"
+    );
     client.call(
         "thread/name/set",
         json!({"threadId": thread_id, "name": "My task"}),

@@ -307,3 +307,40 @@ fn the_openai_provider_takes_codex_api_key_and_openai_base_url() {
         "{err}"
     );
 }
+
+#[test]
+fn codex_review_uncommitted_json_end_to_end() {
+    let env = ExecEnv::new();
+    let findings = r#"{"findings": [{"title": "Missing null check", "body": "`x` may be None.", "confidence_score": 0.7, "priority": 0, "code_location": {"absolute_file_path": "/w/a.rs", "line_range": {"start": 3, "end": 3}}}], "overall_correctness": "patch is incorrect", "overall_explanation": "One issue.", "overall_confidence_score": 0.7}"#;
+    env.server.push_turn(Turn::new().text(findings));
+    let mut cmd = codex();
+    let out = cmd
+        .env("CODEX_HOME", env.home.path())
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("CODEX_API_KEY")
+        .current_dir(env.workspace())
+        .args(["review", "--uncommitted", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let output: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(output["findings"][0]["title"], "Missing null check");
+    assert_eq!(output["overall_correctness"], "patch is incorrect");
+    let prompt = env.server.requests()[0].user_texts().join("\n");
+    assert!(prompt.contains("uncommitted changes"), "{prompt}");
+
+    // Human output: findings by priority with file:line.
+    env.server.push_turn(Turn::new().text(findings));
+    let out = codex()
+        .env("CODEX_HOME", env.home.path())
+        .current_dir(env.workspace())
+        .args(["exec", "review"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("[P0] Missing null check — /w/a.rs:3-3"),
+        "{}",
+        stdout(&out)
+    );
+}

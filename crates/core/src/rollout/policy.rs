@@ -26,6 +26,8 @@ pub fn should_persist(item: &RolloutItem) -> bool {
                 | EventMsg::TaskStarted(_)
                 | EventMsg::TaskComplete(_)
                 | EventMsg::UndoCompleted(_)
+                | EventMsg::EnteredReviewMode(_)
+                | EventMsg::ExitedReviewMode(_)
         ),
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct SessionServices {
     /// the `undo` feature is off), and the snapshots of past turns.
     pub(crate) ghost: Option<crate::ghost::Repo>,
     pub(crate) ghost_turns: std::sync::Mutex<Vec<crate::ghost::TurnSnapshots>>,
+    /// The reviewer of a running review task (approvals go to it too).
+    pub(crate) review_child: std::sync::Mutex<Option<Arc<crate::codex::Codex>>>,
     /// What `SessionStart` hooks added, for the first request.
     pub(crate) session_start_context: std::sync::Mutex<Option<String>>,
     /// `codex_exec`, `codex_cli_rs`, ...

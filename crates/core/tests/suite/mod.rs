@@ -4,6 +4,7 @@ mod compaction;
 mod history_file;
 mod model_tools;
 mod resume;
+mod review;
 mod tasks;
 mod tool_registry;
 mod turns;

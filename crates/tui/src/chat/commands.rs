@@ -111,12 +111,7 @@ impl ChatState {
             SlashCommand::Init => self.submit_text(INIT_PROMPT.to_string(), Vec::new()),
             SlashCommand::Mcp => vec![Effect::Op(Op::ListMcpTools)],
             SlashCommand::Hooks => vec![Effect::ShowHooks],
-            SlashCommand::Review => {
-                self.commit(HistoryCell::Info(
-                    "/review is not in this build yet (it comes with review mode).".to_string(),
-                ));
-                Vec::new()
-            }
+            SlashCommand::Review => vec![Effect::StartReview(args.trim().to_string())],
             SlashCommand::Undo => {
                 if self.task.is_some() {
                     self.commit(HistoryCell::Info(
