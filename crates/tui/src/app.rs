@@ -189,6 +189,64 @@ impl App {
         }
     }
 
+    /// The branches (newest first) or the last 30 commits, to review.
+    fn review_list(&mut self, choice: &crate::popup::ReviewChoice) {
+        use crate::popup::ReviewChoice;
+        let (title, args): (&str, &[&str]) = match choice {
+            ReviewChoice::PickBranch => (
+                "Review against which branch?",
+                &[
+                    "for-each-ref",
+                    "--sort=-committerdate",
+                    "--format=%(refname:short)\t%(subject)",
+                    "refs/heads",
+                ],
+            ),
+            _ => (
+                "Review which commit?",
+                &["log", "-n", "30", "--format=%H\t%s"],
+            ),
+        };
+        let out = std::process::Command::new("git")
+            .current_dir(&self.config.cwd)
+            .args(args)
+            .output();
+        let text = match out {
+            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+            _ => {
+                self.chat.commit(HistoryCell::Error(
+                    "cannot list them: this is not a git repository (or git failed)".to_string(),
+                ));
+                return;
+            }
+        };
+        let choices: Vec<_> = text
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(name, subject)| match choice {
+                ReviewChoice::PickBranch => (
+                    name.to_string(),
+                    subject.to_string(),
+                    ReviewChoice::Branch(name.to_string()),
+                ),
+                _ => (
+                    name.chars().take(7).collect(),
+                    subject.to_string(),
+                    ReviewChoice::Commit {
+                        sha: name.to_string(),
+                        title: subject.to_string(),
+                    },
+                ),
+            })
+            .collect();
+        if choices.is_empty() {
+            self.chat
+                .commit(HistoryCell::Info("Nothing to choose from.".to_string()));
+            return;
+        }
+        self.chat.picker = Some(crate::popup::review_list(title, choices));
+    }
+
     /// `/hooks`: every handler, its event and matcher, and whether it runs.
     fn show_hooks(&mut self) {
         let registry = codex_core::discover_hooks(&self.config);
@@ -270,6 +328,7 @@ impl App {
                 Effect::ShowStatus => self.show_status(),
                 Effect::ShowHooks => self.show_hooks(),
                 Effect::StartReview(args) => self.start_review(&args).await,
+                Effect::ReviewPicker(choice) => self.review_list(&choice),
                 Effect::ShowDiff => self.show_diff(input).await,
                 Effect::Logout => self.logout(),
                 Effect::OpenBacktrack => self.backtrack(input).await,

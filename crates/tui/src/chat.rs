@@ -51,6 +51,8 @@ pub(crate) enum Effect {
     ShowHooks,
     /// `/review [base BRANCH | commit SHA | instructions]`.
     StartReview(String),
+    /// The branch or commit list of the `/review` picker (from git).
+    ReviewPicker(crate::popup::ReviewChoice),
     /// `/diff`: the working tree's changes in the pager.
     ShowDiff,
     /// `/logout`.

@@ -162,6 +162,76 @@ pub(crate) enum PickerValue {
         sandbox: SandboxPolicy,
         name: &'static str,
     },
+    /// A `/review` choice.
+    Review(ReviewChoice),
+}
+
+/// The steps of the `/review` picker.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ReviewChoice {
+    Uncommitted,
+    /// Open the list of branches.
+    PickBranch,
+    /// Open the list of recent commits.
+    PickCommit,
+    /// Type instructions in the composer.
+    Custom,
+    Branch(String),
+    Commit {
+        sha: String,
+        title: String,
+    },
+}
+
+/// `/review` without arguments: what to review.
+pub(crate) fn review_picker() -> ListPicker {
+    let item = |label: &str, description: &str, choice| PickerItem {
+        label: label.to_string(),
+        description: description.to_string(),
+        value: PickerValue::Review(choice),
+        current: false,
+    };
+    ListPicker::new(
+        "What should be reviewed?",
+        vec![
+            item(
+                "Uncommitted changes",
+                "staged, unstaged and untracked files",
+                ReviewChoice::Uncommitted,
+            ),
+            item(
+                "Against a base branch",
+                "everything since the merge base",
+                ReviewChoice::PickBranch,
+            ),
+            item(
+                "A commit",
+                "one of the recent commits",
+                ReviewChoice::PickCommit,
+            ),
+            item(
+                "Custom instructions",
+                "type what to review",
+                ReviewChoice::Custom,
+            ),
+        ],
+    )
+}
+
+/// A picker of `choices` (label, description, value) titled `title`.
+pub(crate) fn review_list(title: &str, choices: Vec<(String, String, ReviewChoice)>) -> ListPicker {
+    ListPicker::new(
+        title,
+        choices
+            .into_iter()
+            .map(|(label, description, choice)| PickerItem {
+                label,
+                description,
+                value: PickerValue::Review(choice),
+                current: false,
+            })
+            .collect(),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]

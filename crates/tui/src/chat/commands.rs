@@ -6,7 +6,7 @@ use codex_protocol::protocol::Op;
 
 use super::{ChatState, Effect};
 use crate::cells::HistoryCell;
-use crate::popup::{PickerValue, approval_presets, model_picker};
+use crate::popup::{PickerValue, ReviewChoice, approval_presets, model_picker};
 use crate::slash::{self, SlashCommand, SlashItem};
 
 /// What `/init` asks the model.
@@ -111,6 +111,10 @@ impl ChatState {
             SlashCommand::Init => self.submit_text(INIT_PROMPT.to_string(), Vec::new()),
             SlashCommand::Mcp => vec![Effect::Op(Op::ListMcpTools)],
             SlashCommand::Hooks => vec![Effect::ShowHooks],
+            SlashCommand::Review if args.trim().is_empty() => {
+                self.picker = Some(crate::popup::review_picker());
+                Vec::new()
+            }
             SlashCommand::Review => vec![Effect::StartReview(args.trim().to_string())],
             SlashCommand::Undo => {
                 if self.task.is_some() {
@@ -148,6 +152,20 @@ impl ChatState {
                     summary: None,
                 })]
             }
+            PickerValue::Review(choice) => match choice {
+                ReviewChoice::Uncommitted => vec![Effect::StartReview(String::new())],
+                ReviewChoice::Branch(branch) => vec![Effect::StartReview(format!("base {branch}"))],
+                ReviewChoice::Commit { sha, .. } => {
+                    vec![Effect::StartReview(format!("commit {sha}"))]
+                }
+                ReviewChoice::PickBranch | ReviewChoice::PickCommit => {
+                    vec![Effect::ReviewPicker(choice)]
+                }
+                ReviewChoice::Custom => {
+                    self.composer.set_text("/review ");
+                    Vec::new()
+                }
+            },
             PickerValue::Preset {
                 approval,
                 sandbox,

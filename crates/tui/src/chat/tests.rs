@@ -622,3 +622,27 @@ fn a_message_over_the_input_limit_is_refused_and_kept() {
     assert_eq!(chat.composer.text().len(), huge.len(), "the text stays");
     assert!(outbox_text(&mut chat).contains("the limit is 1048576"));
 }
+
+#[test]
+fn review_offers_its_targets_and_starts_a_review() {
+    let mut chat = chat(80);
+    typed(&mut chat, "/review");
+    chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_snapshot!("review_picker_80", live(&mut chat, 80, 24));
+    // The first target: uncommitted changes.
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_eq!(effects, vec![Effect::StartReview(String::new())]);
+    // The branch list comes from git, through the app.
+    typed(&mut chat, "/review");
+    chat.handle_key(key(KeyCode::Enter), Instant::now());
+    chat.handle_key(key(KeyCode::Down), Instant::now());
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_eq!(
+        effects,
+        vec![Effect::ReviewPicker(crate::popup::ReviewChoice::PickBranch)]
+    );
+    // With arguments, no picker.
+    typed(&mut chat, "/review commit abc123");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert_eq!(effects, vec![Effect::StartReview("commit abc123".into())]);
+}
