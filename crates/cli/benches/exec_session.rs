@@ -1,0 +1,99 @@
+//! Targets 4 and 5 of the performance page (`docs/benchmarks.md`):
+//!
+//! - start-up: from spawning `codex exec` to the first byte of its first
+//!   request at the scripted mock server, in a git repository, warm cache
+//!   (20 runs; percentiles);
+//! - memory: peak RSS of `codex exec` after 100 and after 1,000 sequential
+//!   tool calls that each print 16 KB.
+//!
+//! `cargo bench -p codex-cli --bench exec_session`
+
+// A measuring program, not product code.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use codex_test_support::{MockModelServer, TestCodexHome, Turn};
+use serde_json::json;
+
+/// Runs `codex exec` to its end; returns (time to the first request, peak
+/// RSS in KiB).
+fn run(server: &MockModelServer, home: &TestCodexHome) -> (Duration, i64) {
+    let started = Instant::now();
+    // Reaped with wait4 below, which also gives its peak RSS.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_codex"))
+        .env("CODEX_HOME", home.path())
+        .current_dir(home.workspace())
+        .args(["exec", "-s", "danger-full-access", "go"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start codex");
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for the child we spawned.
+    unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(status, 0, "codex exec failed");
+    let first = server.requests().first().expect("a request").received_at;
+    (first.duration_since(started), usage.ru_maxrss)
+}
+
+fn git_home(server: &MockModelServer) -> TestCodexHome {
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let ok = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(home.workspace())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git init");
+    home
+}
+
+fn startup() {
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let server = MockModelServer::start();
+        server.push_turn(Turn::new().text("ok"));
+        let home = git_home(&server);
+        times.push(run(&server, &home).0);
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "start-up to first request byte: p50 {:.1} ms  p90 {:.1} ms  min {:.1} ms  (20 runs)",
+        ms(times[10]),
+        ms(times[18]),
+        ms(times[0])
+    );
+}
+
+fn memory(calls: usize) {
+    let server = MockModelServer::start();
+    for i in 0..calls {
+        server.push_turn(Turn::new().function_call(
+            &format!("c{i}"),
+            "shell",
+            json!({"command": ["bash", "-c", "head -c 16384 /dev/zero | tr '\\0' x"]}),
+        ));
+    }
+    server.push_turn(Turn::new().text("done"));
+    let home = git_home(&server);
+    let started = Instant::now();
+    let (_, peak) = run(&server, &home);
+    println!(
+        "{calls} tool calls of 16 KB output: peak RSS {:.1} MiB  ({:.1} s)",
+        peak as f64 / 1024.0,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn main() {
+    startup();
+    memory(100);
+    memory(1000);
+}
