@@ -46,7 +46,8 @@ struct SamplingResult {
 
 /// Runs a task; returns the last assistant message. In a git repository
 /// the working tree is snapshotted before and after (for `Op::Undo`); the
-/// first snapshot is taken before any request, so no tool can write first.
+/// first snapshot runs beside the first request, and every tool call
+/// waits for it, so no tool can write first.
 pub(crate) async fn run_task(
     session: &Arc<Session>,
     ctx: &Arc<TurnContext>,
@@ -57,8 +58,22 @@ pub(crate) async fn run_task(
     if input.is_empty() {
         return None;
     }
-    let before = ghost_snapshot(session, ctx).await;
+    // The snapshot runs beside the first request; tool calls wait for it.
+    let before = session.services.ghost.is_some().then(|| {
+        let (ready, gate) = tokio::sync::watch::channel(false);
+        turn_state.set_snapshot_gate(gate);
+        let (session, ctx) = (Arc::clone(session), Arc::clone(ctx));
+        tokio::spawn(async move {
+            let snapshot = ghost_snapshot(&session, &ctx).await;
+            let _ = ready.send(true);
+            snapshot
+        })
+    });
     let result = run_task_body(session, ctx, turn_state, input, cancel).await;
+    let before = match before {
+        Some(task) => task.await.ok().flatten(),
+        None => None,
+    };
     if let Some(before) = before
         && let Some(after) = ghost_snapshot(session, ctx).await
     {
@@ -488,6 +503,7 @@ fn dispatch(
                 // Err: that call was aborted, which also means done.
                 let _ = earlier.wait_for(|finished| *finished).await;
             }
+            invocation.turn_state.wait_for_snapshot().await;
             let output = crate::hooks::run_tool_with_hooks(handler, invocation).await;
             let _ = done.send(true);
             output_item(&task_call_id, shape, output)

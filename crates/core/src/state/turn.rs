@@ -37,9 +37,26 @@ pub(crate) struct TurnState {
     /// Input that arrived while the task ran; it joins the next request.
     pending_input: Mutex<PendingInput>,
     diff: Mutex<TurnDiffTracker>,
+    /// Set while the working tree is being snapshotted for undo: tool calls
+    /// wait for it to turn true before they run (they may write).
+    snapshot_gate: Mutex<Option<tokio::sync::watch::Receiver<bool>>>,
 }
 
 impl TurnState {
+    /// Tool calls wait for `gate` to become true.
+    pub(crate) fn set_snapshot_gate(&self, gate: tokio::sync::watch::Receiver<bool>) {
+        *lock(&self.snapshot_gate) = Some(gate);
+    }
+
+    /// Waits until the turn's snapshot (if one is being taken) is done.
+    pub(crate) async fn wait_for_snapshot(&self) {
+        let gate = lock(&self.snapshot_gate).clone();
+        if let Some(mut gate) = gate {
+            // Err: the snapshot task ended without saying (it failed): go on.
+            let _ = gate.wait_for(|ready| *ready).await;
+        }
+    }
+
     /// Registers a waiter (before the request event is sent, so an answer
     /// can never arrive first).
     pub(crate) fn insert_pending_approval(
