@@ -2,9 +2,10 @@
 //! commit objects nobody sees, so `Op::Undo` can put a turn's changes back.
 //!
 //! A snapshot is made with plumbing only, on a private index file in the
-//! repository's git directory: `git add` of the tracked and untracked files
-//! that `.gitignore` does not exclude (files over [`MAX_FILE_BYTES`] are
-//! skipped and reported), `git write-tree`, `git commit-tree`. The user's
+//! repository's git directory (a copy of the user's index, so git rehashes
+//! only what changed): `git add -A` of the tracked and untracked files that
+//! `.gitignore` does not exclude (files over [`MAX_FILE_BYTES`] are skipped
+//! and reported), `git write-tree`, `git commit-tree`. The user's
 //! index, HEAD, branches and stash are never touched, and no ref points at
 //! the commits (git's garbage collection takes them after its grace period).
 //!
@@ -85,31 +86,54 @@ impl Repo {
         let mut skipped = Vec::new();
         let mut total = 0u64;
         for path in listed.split('\0').filter(|p| !p.is_empty()) {
-            let Ok(meta) = std::fs::symlink_metadata(self.top.join(path)) else {
-                // Deleted in the working tree but still in the index.
-                continue;
-            };
-            let size = meta.len();
-            if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
-                skipped.push(path.to_string());
-                continue;
+            // A path deleted in the working tree stays in the list: `add -A`
+            // records its removal.
+            if let Ok(meta) = std::fs::symlink_metadata(self.top.join(path)) {
+                let size = meta.len();
+                if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
+                    skipped.push(path.to_string());
+                    continue;
+                }
+                total += size;
             }
-            total += size;
             files.push(path.to_string());
         }
+        // Start from a copy of the user's index: its stat data lets git hash
+        // only the files that changed instead of every file of the tree.
+        // The user's index itself is only read.
+        let user_index = self.git_dir.join("index");
+        if user_index.exists() {
+            std::fs::copy(&user_index, index)
+                .map_err(|e| format!("cannot copy {}: {e}", user_index.display()))?;
+            // Oversized files keep no entry, as when the index starts empty.
+            if !skipped.is_empty() {
+                git_with_input(
+                    &self.top,
+                    Some(index),
+                    &[
+                        "rm",
+                        "--cached",
+                        "-q",
+                        "--ignore-unmatch",
+                        "--pathspec-from-file=-",
+                        "--pathspec-file-nul",
+                    ],
+                    &nul_list(&skipped),
+                )?;
+            }
+        }
         if !files.is_empty() {
-            let mut list = files.join("\0");
-            list.push('\0');
             git_with_input(
                 &self.top,
                 Some(index),
                 &[
                     "add",
+                    "-A",
                     "--force",
                     "--pathspec-from-file=-",
                     "--pathspec-file-nul",
                 ],
-                &list,
+                &nul_list(&files),
             )?;
         }
         let tree = git(&self.top, Some(index), &["write-tree"])?
@@ -212,6 +236,13 @@ impl Repo {
             .map(str::to_string)
             .collect())
     }
+}
+
+/// Paths for `--pathspec-from-file=- --pathspec-file-nul`.
+fn nul_list(paths: &[String]) -> String {
+    let mut list = paths.join("\0");
+    list.push('\0');
+    list
 }
 
 fn command(cwd: &Path, index: Option<&Path>, args: &[&str]) -> Command {
