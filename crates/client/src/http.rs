@@ -17,6 +17,20 @@ pub fn http_client(user_agent: &str) -> Result<reqwest::Client, ClientError> {
         .map_err(|err| ClientError::Other(format!("cannot build the HTTP client: {err}")))
 }
 
+/// Like [`http_client`], for a client that only talks to plain-HTTP
+/// servers (a local model server): the system's root certificates are not
+/// loaded, which saves start-up time and memory; an `https` URL then fails
+/// certificate verification.
+pub fn http_client_plain(user_agent: &str) -> Result<reqwest::Client, ClientError> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(Duration::from_secs(30))
+        .tls_certs_only(Vec::new())
+        .build()
+        .map_err(|err| ClientError::Other(format!("cannot build the HTTP client: {err}")))
+}
+
 fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {

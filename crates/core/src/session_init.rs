@@ -76,7 +76,9 @@ pub(crate) async fn start_session(
 
     let (thread_id, rollout_params) =
         identity(&config, &params, agents_md.clone(), &base_instructions);
-    let started = start_up_concurrently(&config, &params, rollout_params).await?;
+    // Only an https provider needs the system's root certificates.
+    let needs_tls = !provider.base_url_or_default().starts_with("http://");
+    let started = start_up_concurrently(&config, &params, rollout_params, needs_tls).await?;
     let rollout_path = started.rollout.as_ref().map(|r| r.path().to_path_buf());
     if let (Some(db), Some(path)) = (&params.state_db, &rollout_path) {
         index_thread(db, &config, &params, thread_id, path, started.git.as_ref()).await;
@@ -274,13 +276,20 @@ async fn start_up_concurrently(
     config: &Config,
     params: &SpawnParams,
     rollout_params: Option<RolloutRecorderParams>,
+    needs_tls: bool,
 ) -> CodexResult<StartedUp> {
     let codex_home = config.codex_home.clone();
     let cwd = config.cwd.clone();
     let user_agent = codex_client::user_agent(&params.originator);
     let (http, rollout, history_count) = tokio::join!(
         // Loading the system's root certificates takes milliseconds.
-        tokio::task::spawn_blocking(move || http_client(&user_agent)),
+        tokio::task::spawn_blocking(move || {
+            if needs_tls {
+                http_client(&user_agent)
+            } else {
+                codex_client::http_client_plain(&user_agent)
+            }
+        }),
         open_rollout(&codex_home, &cwd, rollout_params),
         count_history_entries(config.codex_home.clone(), params.state_db.clone()),
     );
