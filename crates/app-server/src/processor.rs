@@ -645,13 +645,8 @@ impl Processor {
 
     /// What the files say about a recorded thread.
     fn recorded_info(&self, id: &str, status: ThreadStatus) -> Thread {
-        let rows = self.manager.list_threads(&ThreadListQuery {
-            cwd: None,
-            archived: false,
-            limit: usize::MAX,
-        });
-        let mut thread = match rows.iter().find(|row| row.id == id) {
-            Some(row) => items::thread_from_summary(row, status),
+        let mut thread = match self.manager.thread_summary(id) {
+            Some(row) => items::thread_from_summary(&row, status),
             None => items::bare_thread(id, status),
         };
         thread.name = self.manager.thread_name(id);

@@ -17,6 +17,18 @@ pub fn edit_config_file(
     path: &Path,
     change: impl FnOnce(&mut DocumentMut),
 ) -> Result<(), ConfigError> {
+    try_edit_config_file(path, |doc| {
+        change(doc);
+        Ok(())
+    })
+}
+
+/// [`edit_config_file`] for a change that can refuse: when `change` fails,
+/// the file is not written.
+pub fn try_edit_config_file(
+    path: &Path,
+    change: impl FnOnce(&mut DocumentMut) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -38,7 +50,7 @@ pub fn edit_config_file(
             message: err.message().trim().to_string(),
         }
     })?;
-    change(&mut doc);
+    change(&mut doc)?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
             path: path.to_path_buf(),
@@ -158,26 +170,10 @@ pub struct ValueEdit {
 /// atomic write, comments kept) or, when the result would not be a valid
 /// configuration, nothing changes and the error names the key.
 pub fn set_values(path: &Path, edits: &[ValueEdit]) -> Result<(), ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
-            return Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let mut doc: DocumentMut =
-        text.parse()
-            .map_err(|err: toml_edit::TomlError| ConfigError::Syntax {
-                path: path.to_path_buf(),
-                position: err
-                    .span()
-                    .map(|span| Position::of_offset(&text, span.start))
-                    .unwrap_or(Position { line: 1, column: 1 }),
-                message: err.message().trim().to_string(),
-            })?;
+    try_edit_config_file(path, |doc| apply_edits(path, doc, edits))
+}
+
+fn apply_edits(path: &Path, doc: &mut DocumentMut, edits: &[ValueEdit]) -> Result<(), ConfigError> {
     for edit in edits {
         let invalid = |message: String| ConfigError::InvalidValue {
             location: path.display().to_string(),
@@ -227,18 +223,7 @@ pub fn set_values(path: &Path, edits: &[ValueEdit]) -> Result<(), ConfigError> {
             ),
         });
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    crate::private_file::write_atomic(path, new_text.as_bytes()).map_err(|source| {
-        ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    Ok(())
 }
 
 /// A JSON value as TOML: objects become tables, `null` removes the key.

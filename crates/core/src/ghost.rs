@@ -272,15 +272,7 @@ fn git_bytes(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 
 fn git_output(mut cmd: Command, args: &[&str]) -> Result<Vec<u8>, String> {
     let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(format!(
-            "git {} failed: {}",
-            args.first().unwrap_or(&""),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    checked(out, args)
 }
 
 fn git_with_input(
@@ -295,16 +287,24 @@ fn git_with_input(
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input.as_bytes())
-            .map_err(|e| format!("cannot write to git: {e}"))?;
-    }
+    // Dropping stdin closes it, so git sees the end of its input; the child
+    // is waited for even when the write failed, so none is left behind.
+    let written = child
+        .stdin
+        .take()
+        .map_or(Ok(()), |mut stdin| stdin.write_all(input.as_bytes()));
     let out = child
         .wait_with_output()
         .map_err(|e| format!("git failed: {e}"))?;
+    // git's own complaint says more than the broken pipe it caused.
+    checked(out, args)?;
+    written.map_err(|e| format!("cannot write to git: {e}"))
+}
+
+/// The output of a git run that succeeded, or its stderr as the error.
+fn checked(out: std::process::Output, args: &[&str]) -> Result<Vec<u8>, String> {
     if out.status.success() {
-        Ok(())
+        Ok(out.stdout)
     } else {
         Err(format!(
             "git {} failed: {}",

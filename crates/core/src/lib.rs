@@ -24,6 +24,7 @@
 
 mod codex;
 mod compact;
+mod entry;
 mod environment_context;
 mod error;
 mod ghost;
@@ -59,6 +60,7 @@ mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
+pub use entry::{block_on_runtime, report_exit, run_async_main};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use hooks::discover_hooks;

@@ -302,6 +302,20 @@ impl ThreadManager {
         self.scan_threads(query)
     }
 
+    /// One recorded, unarchived thread by its exact id: a single index
+    /// lookup (or, without the index, its file), not a listing of them all.
+    pub fn thread_summary(&self, id: &str) -> Option<ThreadSummary> {
+        if let Some(db) = &self.state_db {
+            let key = id.to_string();
+            match db.call_blocking(move |conn| codex_state::threads::get_thread(conn, &key)) {
+                Ok(row) => return row.map(ThreadSummary::from).filter(|s| !s.archived),
+                Err(err) => warn!(%err, "cannot read the thread from the index; scanning files"),
+            }
+        }
+        let path = find_rollout_by_id(&self.codex_home, id)?;
+        summary_from_file(&path, false).filter(|s| s.id == id)
+    }
+
     /// Gives a thread a name (kept in the state database; `None` removes it).
     pub fn set_thread_name(&self, id: &str, name: Option<&str>) -> CodexResult<()> {
         let db = self.state_db.as_ref().ok_or_else(|| {

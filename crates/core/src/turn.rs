@@ -199,30 +199,11 @@ async fn run_task_body(
                 }
                 return None;
             }
-            if !result.needs_follow_up {
-                if let Some(follow_up) = crate::hooks::stop_hooks(
-                    session,
-                    ctx,
-                    &result.last_agent_message,
-                    &mut stop_blocks,
-                )
-                .await
-                {
-                    session
-                        .record_user_input(ctx, &[UserInput::Text { text: follow_up }])
-                        .await;
-                    continue;
-                }
-                if !turn_state.close_unless_pending() {
-                    // The model had finished; the summary stands in for the
-                    // conversation from here on.
-                    notify_turn_complete(session, ctx, input_messages, &result.last_agent_message);
-                    return result.last_agent_message;
-                }
-            }
-            continue;
+            // If the model had finished, the summary stands in for the
+            // conversation from here on.
+        } else {
+            compacted_this_round = false;
         }
-        compacted_this_round = false;
         if !result.needs_follow_up {
             // A Stop hook may ask for more before the turn ends.
             if let Some(follow_up) =

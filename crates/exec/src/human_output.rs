@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use codex_config::Config;
-use codex_protocol::mcp::{CallToolResult, McpStartupStatus};
+use codex_protocol::mcp::McpStartupStatus;
 use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{EventMsg, FileChange, SessionConfiguredEvent, TokenUsage};
 
@@ -226,7 +226,7 @@ impl HumanProcessor {
                 let millis = ev.duration.as_millis();
                 if ev.is_failure() {
                     let detail = match &ev.result {
-                        Ok(result) => mcp_text(result),
+                        Ok(result) => result.display_text(),
                         Err(message) => message.clone(),
                     };
                     eprintln!(
@@ -238,7 +238,7 @@ impl HumanProcessor {
                     );
                 } else if let Ok(result) = &ev.result {
                     eprintln!("{}", s.green(&format!(" succeeded in {millis}ms:")));
-                    let text = mcp_text(result);
+                    let text = result.display_text();
                     let lines: Vec<&str> = text.trim_end().lines().collect();
                     for line in lines.iter().take(MAX_OUTPUT_LINES) {
                         eprintln!("{}", s.dim(line));
@@ -302,25 +302,6 @@ impl HumanProcessor {
         }
         let _ = std::io::stderr().flush();
     }
-}
-
-/// A tool result as text: its text blocks, else its JSON.
-fn mcp_text(result: &CallToolResult) -> String {
-    if let Some(structured) = &result.structured_content {
-        return structured.to_string();
-    }
-    result
-        .content
-        .iter()
-        .map(|block| match block.get("text").and_then(|t| t.as_str()) {
-            Some(text) => text.to_string(),
-            None => block
-                .get("type")
-                .and_then(|t| t.as_str())
-                .map_or_else(|| block.to_string(), |kind| format!("[{kind}]")),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// At most this much of the prompt is echoed (a 5 MB prompt on the

@@ -56,23 +56,7 @@ pub fn run_main(args: ExecArgs, overrides: CliOverrides) -> ExitCode {
     if let Some(ExecCommand::Review(review)) = args.command {
         return review::run_review_main(review, overrides);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(args, overrides)) {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
-            ExitCode::FAILURE
-        }
-    }
+    codex_core::run_async_main(run(args, overrides))
 }
 
 enum Output {

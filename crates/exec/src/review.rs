@@ -31,23 +31,7 @@ pub struct ReviewArgs {
 }
 
 pub fn run_review_main(args: ReviewArgs, overrides: CliOverrides) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(args, overrides)) {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
-            ExitCode::FAILURE
-        }
-    }
+    codex_core::run_async_main(run(args, overrides))
 }
 
 async fn run(args: ReviewArgs, mut overrides: CliOverrides) -> anyhow::Result<ExitCode> {

@@ -28,23 +28,7 @@ use crate::server::CodexMcpServer;
 
 /// Runs the server until the client closes stdin.
 pub fn run_main(overrides: CliOverrides) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(overrides)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
-            ExitCode::FAILURE
-        }
-    }
+    codex_core::run_async_main(async { run(overrides).await.map(|()| ExitCode::SUCCESS) })
 }
 
 async fn run(mut overrides: CliOverrides) -> anyhow::Result<()> {

@@ -15,6 +15,12 @@ pub(crate) const CODEX_REPLY: &str = "codex-reply";
 
 /// `tools/list`.
 pub(crate) fn tool_list() -> Value {
+    // Both tools answer the same way: the thread to continue and the reply.
+    let output_schema = json!({
+        "type": "object",
+        "properties": {"threadId": {"type": "string"}, "content": {"type": "string"}},
+        "required": ["threadId", "content"]
+    });
     json!({"tools": [
         {
             "name": CODEX,
@@ -36,11 +42,7 @@ pub(crate) fn tool_list() -> Value {
                 },
                 "required": ["prompt"]
             },
-            "outputSchema": {
-                "type": "object",
-                "properties": {"threadId": {"type": "string"}, "content": {"type": "string"}},
-                "required": ["threadId", "content"]
-            }
+            "outputSchema": output_schema
         },
         {
             "name": CODEX_REPLY,
@@ -55,11 +57,7 @@ pub(crate) fn tool_list() -> Value {
                 },
                 "required": ["prompt"]
             },
-            "outputSchema": {
-                "type": "object",
-                "properties": {"threadId": {"type": "string"}, "content": {"type": "string"}},
-                "required": ["threadId", "content"]
-            }
+            "outputSchema": output_schema
         }
     ]})
 }

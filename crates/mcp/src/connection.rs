@@ -322,6 +322,19 @@ impl Connection {
         }
     }
 
+    /// One request to the server, bounded by `timeout`, its failure typed.
+    async fn bounded<T>(
+        &self,
+        server: &str,
+        timeout: Duration,
+        request: impl std::future::Future<Output = Result<T, ServiceError>>,
+    ) -> Result<T, CallError> {
+        tokio::time::timeout(timeout, request)
+            .await
+            .map_err(|_| CallError::Timeout(timeout))?
+            .map_err(|err| self.call_error(server, err))
+    }
+
     fn call_error(&self, server: &str, err: ServiceError) -> CallError {
         match err {
             ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
@@ -355,10 +368,9 @@ impl Connection {
         if let Some(arguments) = arguments {
             params = params.with_arguments(arguments);
         }
-        let result = tokio::time::timeout(timeout, self.service.call_tool(params))
-            .await
-            .map_err(|_| CallError::Timeout(timeout))?
-            .map_err(|err| self.call_error(server, err))?;
+        let result = self
+            .bounded(server, timeout, self.service.call_tool(params))
+            .await?;
         // Our own shape; a result that does not convert is the server's fault.
         let value =
             serde_json::to_value(&result).map_err(|err| CallError::Server(err.to_string()))?;
@@ -370,14 +382,10 @@ impl Connection {
         server: &str,
         timeout: Duration,
     ) -> Result<Vec<Value>, CallError> {
-        let resources = tokio::time::timeout(timeout, self.service.list_all_resources())
-            .await
-            .map_err(|_| CallError::Timeout(timeout))?
-            .map_err(|err| self.call_error(server, err))?;
-        Ok(resources
-            .iter()
-            .filter_map(|r| serde_json::to_value(r).ok())
-            .collect())
+        let resources = self
+            .bounded(server, timeout, self.service.list_all_resources())
+            .await?;
+        Ok(to_values(&resources))
     }
 
     pub(crate) async fn list_resource_templates(
@@ -385,14 +393,10 @@ impl Connection {
         server: &str,
         timeout: Duration,
     ) -> Result<Vec<Value>, CallError> {
-        let templates = tokio::time::timeout(timeout, self.service.list_all_resource_templates())
-            .await
-            .map_err(|_| CallError::Timeout(timeout))?
-            .map_err(|err| self.call_error(server, err))?;
-        Ok(templates
-            .iter()
-            .filter_map(|r| serde_json::to_value(r).ok())
-            .collect())
+        let templates = self
+            .bounded(server, timeout, self.service.list_all_resource_templates())
+            .await?;
+        Ok(to_values(&templates))
     }
 
     pub(crate) async fn read_resource(
@@ -401,16 +405,19 @@ impl Connection {
         uri: &str,
         timeout: Duration,
     ) -> Result<Value, CallError> {
-        let result = tokio::time::timeout(
-            timeout,
-            self.service
-                .read_resource(ReadResourceRequestParams::new(uri)),
-        )
-        .await
-        .map_err(|_| CallError::Timeout(timeout))?
-        .map_err(|err| self.call_error(server, err))?;
+        let request = self
+            .service
+            .read_resource(ReadResourceRequestParams::new(uri));
+        let result = self.bounded(server, timeout, request).await?;
         serde_json::to_value(&result).map_err(|err| CallError::Server(err.to_string()))
     }
+}
+
+fn to_values<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+    items
+        .iter()
+        .filter_map(|item| serde_json::to_value(item).ok())
+        .collect()
 }
 
 fn has_resources(service: &RunningService<RoleClient, ClientState>) -> bool {

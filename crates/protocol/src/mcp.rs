@@ -30,6 +30,28 @@ pub struct CallToolResult {
     pub is_error: Option<bool>,
 }
 
+impl CallToolResult {
+    /// The result as a person reads it: the structured content when there
+    /// is some, else the text blocks, with `[image]`-style stand-ins for the
+    /// others (and their JSON when they do not even say their type).
+    pub fn display_text(&self) -> String {
+        if let Some(structured) = &self.structured_content {
+            return structured.to_string();
+        }
+        self.content
+            .iter()
+            .map(|block| match block.get("text").and_then(|t| t.as_str()) {
+                Some(text) => text.to_string(),
+                None => block
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .map_or_else(|| block.to_string(), |kind| format!("[{kind}]")),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct McpToolCallBeginEvent {
     pub call_id: String,
@@ -124,4 +146,27 @@ pub struct McpListToolsResponseEvent {
     pub tools: std::collections::BTreeMap<String, McpToolSummary>,
     #[serde(default)]
     pub failed: Vec<McpStartupFailure>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+
+    #[test]
+    fn display_text_prefers_structured_content_then_text_blocks() {
+        let mut result = CallToolResult {
+            content: vec![
+                json!({"type": "text", "text": "hello"}),
+                json!({"type": "image", "data": "AAAA", "mimeType": "image/png"}),
+                json!({"odd": 1}),
+            ],
+            structured_content: None,
+            is_error: None,
+        };
+        assert_eq!(result.display_text(), "hello\n[image]\n{\"odd\":1}");
+        result.structured_content = Some(json!({"answer": 42}));
+        assert_eq!(result.display_text(), "{\"answer\":42}");
+    }
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary};
-use codex_protocol::mcp::{CallToolResult, ElicitationAction, McpInvocation, McpStartupStatus};
+use codex_protocol::mcp::{ElicitationAction, McpInvocation, McpStartupStatus};
 use codex_protocol::protocol::{
     AskForApproval, EventMsg, Op, ReviewDecision, SandboxPolicy, SessionConfiguredEvent,
     TokenUsage, TokenUsageInfo, TurnAbortReason,
@@ -391,7 +391,7 @@ impl ChatState {
                 self.mcp_running.retain(|(id, _)| *id != end.call_id);
                 let failed = end.is_failure();
                 let output = match &end.result {
-                    Ok(result) => mcp_result_text(result),
+                    Ok(result) => result.display_text(),
                     Err(message) => message.clone(),
                 };
                 self.commit(HistoryCell::McpCall {
@@ -783,28 +783,6 @@ fn compact_arguments(arguments: Option<&serde_json::Value>) -> String {
     } else {
         text
     }
-}
-
-/// A tool result as text: structured content, else its text blocks.
-fn mcp_result_text(result: &CallToolResult) -> String {
-    if let Some(structured) = &result.structured_content {
-        return structured.to_string();
-    }
-    result
-        .content
-        .iter()
-        .map(|block| match block.get("text").and_then(|t| t.as_str()) {
-            Some(text) => text.to_string(),
-            None => format!(
-                "[{}]",
-                block
-                    .get("type")
-                    .and_then(|t| t.as_str())
-                    .unwrap_or("content")
-            ),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The bold header a reasoning summary starts with (`**Inspecting files**`).

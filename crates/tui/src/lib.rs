@@ -129,30 +129,18 @@ struct Summary {
 
 /// Runs the interactive interface; every error is a message, never a panic.
 pub fn run_main(args: TuiArgs, overrides: CliOverrides) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
+    let result = match codex_core::block_on_runtime(run(args, overrides)) {
+        Ok(result) => result,
+        Err(code) => return code,
     };
-    let result = runtime.block_on(run(args, overrides));
     // Whatever happened, the terminal is ours no longer.
     terminal::restore();
-    match result {
-        Ok(Some(summary)) => {
+    codex_core::report_exit(result.map(|summary| {
+        if let Some(summary) = summary {
             print_summary(&summary);
-            ExitCode::SUCCESS
         }
-        Ok(None) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {}", codex_core::error_report(err.as_ref()));
-            ExitCode::FAILURE
-        }
-    }
+        ExitCode::SUCCESS
+    }))
 }
 
 fn print_summary(summary: &Summary) {

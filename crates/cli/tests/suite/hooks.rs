@@ -53,7 +53,6 @@ exit 0
 struct HookEnv {
     env: ExecEnv,
     log: PathBuf,
-    script: PathBuf,
 }
 
 impl HookEnv {
@@ -90,7 +89,7 @@ impl HookEnv {
         }
         text = text.replace("BASH_BLOCK_RM", &format!("bash {}", bash.display()));
         std::fs::write(env.home.path().join("hooks.json"), text).unwrap();
-        Self { env, log, script }
+        Self { env, log }
     }
 
     fn payloads(&self) -> Vec<Value> {
@@ -382,5 +381,4 @@ fn hooks_list_shows_each_handler_and_untrusted_projects_do_not_run() {
     assert!(run.status.success());
     assert!(!hooks.env.workspace().join("project-hook-ran").exists());
     assert!(stderr(&run).contains("not trusted"), "{}", stderr(&run));
-    let _ = &hooks.script;
 }
