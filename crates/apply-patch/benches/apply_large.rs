@@ -1,5 +1,9 @@
 //! Applies a 1,000-chunk patch to a 100,000-line file and prints the time of
-//! each phase (parse, plan = read + match + diff, commit = write + rename).
+//! each phase (parse, plan = read + match + diff, commit = write + rename),
+//! then the wall time of the whole `apply_patch` program doing the same, and
+//! of the reference's when `REFERENCE_APPLY_PATCH` names its program (its
+//! `codex` binary under the name `apply_patch`, e.g. a symlink). The patch
+//! goes on stdin: at 387 KiB it is longer than one argument may be.
 //!
 //! Run with `cargo bench -p codex-apply-patch --bench apply_large`.
 
@@ -95,7 +99,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     stats("plan", plan);
     stats("commit", commit);
     stats("total", total);
+
+    let ours = std::path::PathBuf::from(env!("CARGO_BIN_EXE_apply_patch"));
+    stats(
+        "process",
+        whole_process(&ours, &file, &original, &patch_text)?,
+    );
+    if let Some(reference) = std::env::var_os("REFERENCE_APPLY_PATCH") {
+        let reference = std::path::PathBuf::from(reference);
+        stats(
+            "ref proc",
+            whole_process(&reference, &file, &original, &patch_text)?,
+        );
+    }
     Ok(())
+}
+
+/// Wall time of `program < patch` in the file's directory, per run.
+fn whole_process(
+    program: &Path,
+    file: &Path,
+    original: &str,
+    patch_text: &str,
+) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+    let dir = file.parent().ok_or("the file has a directory")?;
+    let mut samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        std::fs::write(file, original)?;
+        let start = Instant::now();
+        let mut child = std::process::Command::new(program)
+            .current_dir(dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        let mut stdin = child.stdin.take().ok_or("the child's stdin")?;
+        std::io::Write::write_all(&mut stdin, patch_text.as_bytes())?;
+        drop(stdin);
+        let status = child.wait()?;
+        samples.push(start.elapsed());
+        if !status.success() {
+            return Err(format!("{} failed: {status}", program.display()).into());
+        }
+        check(file)?;
+    }
+    Ok(samples)
 }
 
 fn check(file: &Path) -> Result<(), Box<dyn std::error::Error>> {

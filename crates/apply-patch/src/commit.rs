@@ -143,10 +143,10 @@ fn commit_slots(
     // Stage every write first.
     let mut writes = Vec::new();
     for (index, (_, slot)) in slots.iter().enumerate() {
-        let Contents::Text(text) = &slot.current else {
+        let Contents::Text(text) = slot.current() else {
             continue;
         };
-        if slot.current == slot.original && slot.mode == slot.original_mode {
+        if !slot.changes() {
             continue;
         }
         let dest = slot.write_path.clone();
@@ -170,7 +170,7 @@ fn commit_slots(
     }
     // Deletions last: they are the easiest to undo.
     for (index, (path, slot)) in slots.iter().enumerate() {
-        if slot.current != Contents::Absent || slot.original == Contents::Absent {
+        if *slot.current() != Contents::Absent || slot.original == Contents::Absent {
             continue;
         }
         let target = if slot.is_symlink {
@@ -192,8 +192,7 @@ fn commit_slots(
 /// (or created) after the plan read it: its new contents would be lost.
 fn verify_unchanged(slots: &[(&PathBuf, &FileSlot)]) -> Result<(), ApplyPatchError> {
     for (path, slot) in slots {
-        let changes = slot.current != slot.original || slot.mode != slot.original_mode;
-        if !changes {
+        if !slot.changes() {
             continue;
         }
         let now = DiskStamp::read(&slot.write_path).map_err(|source| ApplyPatchError::Io {

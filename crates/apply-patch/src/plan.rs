@@ -32,9 +32,9 @@ pub enum PlannedChangeKind {
         /// The old content (lossy if not UTF-8).
         content: String,
     },
+    /// The file's text before and after is not repeated here (the diff
+    /// says what changed): the plan holds a large file once, not per hunk.
     Update {
-        old_content: String,
-        new_content: String,
         /// Absolute destination of a `*** Move to:`.
         move_path: Option<PathBuf>,
         move_display_path: Option<PathBuf>,
@@ -68,12 +68,27 @@ pub(crate) struct FileSlot {
     pub(crate) link_target: Option<PathBuf>,
     pub(crate) original: Contents,
     pub(crate) original_mode: Option<u32>,
-    pub(crate) current: Contents,
+    /// What the plan made of the file; None while it is still the original
+    /// (so that a large file is held once, not twice).
+    pub(crate) current: Option<Contents>,
     pub(crate) mode: Option<u32>,
     pub(crate) line_ending: LineEnding,
     /// `write_path` as it was when read (None: absent); the commit refuses to
     /// replace a file that changed since.
     pub(crate) stamp: Option<DiskStamp>,
+}
+
+impl FileSlot {
+    /// The file's contents as the plan has them now.
+    pub(crate) fn current(&self) -> &Contents {
+        self.current.as_ref().unwrap_or(&self.original)
+    }
+
+    /// The commit writes, replaces or removes this file.
+    pub(crate) fn changes(&self) -> bool {
+        self.current.as_ref().is_some_and(|c| *c != self.original)
+            || self.mode != self.original_mode
+    }
 }
 
 /// Enough of a file's metadata to notice that it was written since it was
@@ -125,8 +140,8 @@ impl PatchPlan {
     pub fn paths_to_write(&self) -> Vec<PathBuf> {
         self.files
             .iter()
-            .filter(|(_, slot)| slot.original != slot.current || slot.original_mode != slot.mode)
-            .map(|(path, slot)| match slot.current {
+            .filter(|(_, slot)| slot.changes())
+            .map(|(path, slot)| match slot.current() {
                 Contents::Absent => path.clone(),
                 _ => slot.write_path.clone(),
             })
@@ -166,7 +181,7 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
             Hunk::AddFile { path, contents } => {
                 let abs = resolve_path(cwd, path);
                 let slot = slot(&mut plan.files, &abs, path, "add")?;
-                slot.current = Contents::Text(contents.clone());
+                slot.current = Some(Contents::Text(contents.clone()));
                 slot.line_ending = LineEnding::Lf;
                 PlannedChange {
                     display_path: path.clone(),
@@ -179,16 +194,17 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
             Hunk::DeleteFile { path } => {
                 let abs = resolve_path(cwd, path);
                 let slot = slot(&mut plan.files, &abs, path, "delete")?;
-                let content = match std::mem::replace(&mut slot.current, Contents::Absent) {
+                let content = match slot.current() {
                     Contents::Absent => {
                         return Err(ApplyPatchError::MissingFile {
                             path: path.clone(),
                             action: "delete",
                         });
                     }
-                    Contents::Text(text) => text,
-                    Contents::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Contents::Text(text) => text.clone(),
+                    Contents::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                 };
+                slot.current = Some(Contents::Absent);
                 PlannedChange {
                     display_path: path.clone(),
                     path: abs,
@@ -202,7 +218,7 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
             } => {
                 let abs = resolve_path(cwd, path);
                 let slot = slot(&mut plan.files, &abs, path, "update")?;
-                let old_content = match &slot.current {
+                let old_content = match slot.current() {
                     Contents::Absent => {
                         return Err(ApplyPatchError::MissingFile {
                             path: path.clone(),
@@ -212,30 +228,28 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
                     Contents::Binary(_) => {
                         return Err(ApplyPatchError::NotUtf8 { path: path.clone() });
                     }
-                    Contents::Text(text) => text.clone(),
+                    Contents::Text(text) => text,
                 };
                 let line_ending = slot.line_ending;
                 let (new_content, unified_diff) =
-                    apply_chunks(path, &old_content, line_ending, chunks)?;
+                    apply_chunks(path, old_content, line_ending, chunks)?;
                 let mode = slot.mode;
                 let move_abs = move_path.as_ref().map(|m| resolve_path(cwd, m));
                 match &move_abs {
                     Some(dest) if *dest != abs => {
-                        slot.current = Contents::Absent;
+                        slot.current = Some(Contents::Absent);
                         let dest_display = move_path.clone().unwrap_or_default();
                         let target = self::slot(&mut plan.files, dest, &dest_display, "move to")?;
-                        target.current = Contents::Text(new_content.clone());
+                        target.current = Some(Contents::Text(new_content));
                         target.mode = mode.or(target.mode);
                         target.line_ending = line_ending;
                     }
-                    _ => slot.current = Contents::Text(new_content.clone()),
+                    _ => slot.current = Some(Contents::Text(new_content)),
                 }
                 PlannedChange {
                     display_path: path.clone(),
                     path: abs,
                     kind: PlannedChangeKind::Update {
-                        old_content,
-                        new_content,
                         move_path: move_abs,
                         move_display_path: move_path.clone(),
                         unified_diff,
@@ -284,7 +298,7 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             link_target: None,
             original: Contents::Absent,
             original_mode: None,
-            current: Contents::Absent,
+            current: None,
             mode: None,
             line_ending: LineEnding::Lf,
             stamp: None,
@@ -315,7 +329,7 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             link_target,
             original: Contents::Absent,
             original_mode: None,
-            current: Contents::Absent,
+            current: None,
             mode: None,
             line_ending: LineEnding::Lf,
             stamp: None,
@@ -340,9 +354,9 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
         write_path,
         is_symlink,
         link_target,
-        original: contents.clone(),
+        original: contents,
         original_mode: mode,
-        current: contents,
+        current: None,
         mode,
         line_ending,
         stamp: Some(DiskStamp::of(&meta)),
@@ -360,10 +374,14 @@ fn file_mode(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
 
-/// CRLF if most line breaks are CRLF.
+/// CRLF if most line breaks are CRLF (one pass over the line breaks).
 fn detect_line_ending(text: &str) -> LineEnding {
-    let crlf = text.matches("\r\n").count();
-    let lf = text.matches('\n').count();
+    let bytes = text.as_bytes();
+    let (mut lf, mut crlf) = (0usize, 0usize);
+    for at in memchr::memchr_iter(b'\n', bytes) {
+        lf += 1;
+        crlf += usize::from(at > 0 && bytes[at - 1] == b'\r');
+    }
     if crlf > 0 && crlf * 2 >= lf {
         LineEnding::CrLf
     } else {
@@ -380,18 +398,8 @@ pub(crate) fn apply_chunks(
     line_ending: LineEnding,
     chunks: &[UpdateFileChunk],
 ) -> Result<(String, String), ApplyPatchError> {
-    let mut lines: Vec<&str> = original
-        .split('\n')
-        .map(|line| match line_ending {
-            LineEnding::CrLf => line.strip_suffix('\r').unwrap_or(line),
-            LineEnding::Lf => line,
-        })
-        .collect();
-    // A final line break yields an empty last element; it is not a line.
-    let ends_with_newline = lines.last().is_some_and(|l| l.is_empty());
-    if ends_with_newline {
-        lines.pop();
-    }
+    let lines = split_lines(original, line_ending);
+    let ends_with_newline = original.ends_with('\n');
 
     let replacements = find_replacements(path, &lines, chunks)?;
     let mut out: Vec<&str> = Vec::with_capacity(lines.len() + chunks.len());
@@ -425,6 +433,27 @@ pub(crate) fn apply_chunks(
     let mut text = out.join(separator);
     text.push_str(separator);
     Ok((text, diff))
+}
+
+/// The lines of `text` without their line breaks (a final line break does
+/// not start another line).
+fn split_lines(text: &str, line_ending: LineEnding) -> Vec<&str> {
+    fn strip(line: &str, line_ending: LineEnding) -> &str {
+        match line_ending {
+            LineEnding::CrLf => line.strip_suffix('\r').unwrap_or(line),
+            LineEnding::Lf => line,
+        }
+    }
+    let mut lines = Vec::with_capacity(text.len() / 32);
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(strip(&text[start..at], line_ending));
+        start = at + 1;
+    }
+    if start < text.len() {
+        lines.push(strip(&text[start..], line_ending));
+    }
+    lines
 }
 
 /// `old_len` lines at `start` of the original are replaced by `new_lines`.

@@ -4,7 +4,8 @@
 //!   request at the scripted mock server, in a git repository, warm cache
 //!   (20 runs; percentiles);
 //! - memory: peak RSS of `codex exec` after 100 and after 1,000 sequential
-//!   tool calls that each print 16 KB.
+//!   tool calls that each print 16 KB (and of a one-message run);
+//!   `EXEC_SESSION_CALLS=0,100` picks the runs.
 //!
 //! `cargo bench -p codex-cli --bench exec_session`
 
@@ -94,6 +95,10 @@ fn memory(calls: usize) {
 
 fn main() {
     startup();
-    memory(100);
-    memory(1000);
+    // `EXEC_SESSION_CALLS=0,100` picks the runs (the 1,000-call run takes
+    // a minute or more); 0 is a one-message run.
+    let calls = std::env::var("EXEC_SESSION_CALLS").unwrap_or_else(|_| "0,100,1000".into());
+    for n in calls.split(',').filter_map(|n| n.trim().parse().ok()) {
+        memory(n);
+    }
 }

@@ -26,7 +26,24 @@ fn main() -> ExitCode {
         return code;
     }
     harden_process();
+    bound_allocator_retention();
     cli::run()
+}
+
+/// glibc's malloc raises its mmap threshold to the largest block freed so
+/// far (up to 32 MiB): after the first large request body, every later one
+/// comes from the heap, and freed heap memory mostly stays in the process.
+/// A long session's request bodies grow with its history, so its RSS would
+/// keep the high-water mark of all of them. A fixed threshold serves each
+/// large buffer from its own mapping, returned to the system when freed
+/// (measured in docs/benchmarks.md, "exec memory").
+fn bound_allocator_retention() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
 }
 
 /// Keeps other processes of the same user — the model's commands among

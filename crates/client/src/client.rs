@@ -90,7 +90,24 @@ impl ModelClient {
 
     /// The JSON body this client would send for `prompt`.
     pub fn request_body(&self, prompt: &Prompt) -> Value {
-        let settings = RequestSettings {
+        let settings = self.settings();
+        match self.config.provider.wire_api {
+            WireApi::Responses => responses::request_body(prompt, &settings),
+            WireApi::Chat => chat::request_body(prompt, &settings),
+        }
+    }
+
+    /// [`Self::request_body`] as the bytes sent.
+    fn encode_request(&self, prompt: &Prompt) -> serde_json::Result<Vec<u8>> {
+        let settings = self.settings();
+        match self.config.provider.wire_api {
+            WireApi::Responses => responses::encode_request(prompt, &settings),
+            WireApi::Chat => serde_json::to_vec(&chat::request_body(prompt, &settings)),
+        }
+    }
+
+    fn settings(&self) -> RequestSettings<'_> {
+        RequestSettings {
             model: &self.config.model,
             family: &self.config.family,
             effort: self.config.reasoning_effort,
@@ -98,10 +115,6 @@ impl ModelClient {
             verbosity: self.config.verbosity,
             prompt_cache_key: self.config.thread_id.to_string(),
             turn_metadata: self.config.turn_metadata.as_ref(),
-        };
-        match self.config.provider.wire_api {
-            WireApi::Responses => responses::request_body(prompt, &settings),
-            WireApi::Chat => chat::request_body(prompt, &settings),
         }
     }
 
@@ -138,7 +151,8 @@ impl ModelClient {
         prompt: &Prompt,
         on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
     ) -> Result<ResponseStream, ClientError> {
-        let body = serde_json::to_vec(&self.request_body(prompt))
+        let body = self
+            .encode_request(prompt)
             .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))?;
         let response = self.send_with_retries(body, on_retry).await?;
 

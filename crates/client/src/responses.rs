@@ -2,6 +2,7 @@
 
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::TokenUsage;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::client::RequestSettings;
@@ -11,83 +12,138 @@ use crate::prompt::Prompt;
 use crate::retry::try_again_in;
 use crate::sse::{EventSender, Next, SseReader, malformed};
 
-/// The JSON body of `POST {base_url}/responses`.
+/// The JSON body of `POST {base_url}/responses`, as a tree (for callers
+/// that inspect it; the wire path uses [`encode_request`]).
 pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> Value {
-    let input: Vec<Value> = prompt.input.iter().filter_map(request_input_item).collect();
-    let reasoning = settings.family.supports_reasoning.then(|| {
-        let mut reasoning = json!({});
-        if let Some(effort) = settings.effort {
-            reasoning["effort"] = json!(effort);
-        }
-        if settings.family.supports_reasoning_summaries
-            && settings.summary != codex_protocol::config_types::ReasoningSummary::None
-        {
-            reasoning["summary"] = json!(settings.summary);
-        }
-        reasoning
-    });
-    let mut body = json!({
-        "model": settings.model,
-        "instructions": prompt.instructions,
-        "input": input,
-        "tools": prompt.tools,
-        "tool_choice": "auto",
-        "parallel_tool_calls": prompt.parallel_tool_calls,
-        "store": false,
-        "stream": true,
-        "include": if reasoning.is_some() { json!(["reasoning.encrypted_content"]) } else { json!([]) },
-        "prompt_cache_key": settings.prompt_cache_key,
-    });
-    if let Some(reasoning) = reasoning {
-        body["reasoning"] = reasoning;
-    }
-    if let Some(metadata) = settings.turn_metadata {
-        body["client_metadata"] = json!({
-            "turn_id": metadata.turn_id,
-            "x-codex-turn-metadata": metadata.json,
-        });
-    }
-    let mut text = json!({});
-    if let Some(schema) = &prompt.output_schema {
-        text["format"] = json!({
-            "type": "json_schema",
-            "name": "codex_output_schema",
-            "strict": true,
-            "schema": schema,
-        });
-    }
-    if settings.family.supports_verbosity
-        && let Some(verbosity) = settings.verbosity.or(settings.family.default_verbosity)
-    {
-        text["verbosity"] = json!(verbosity);
-    }
-    if text.as_object().is_some_and(|t| !t.is_empty()) {
-        body["text"] = text;
-    }
-    body
+    serde_json::to_value(RequestBody::new(prompt, settings)).unwrap_or(Value::Null)
 }
 
-/// An item of history as sent back to the API. Raw reasoning text is not
-/// sent (only the encrypted form carries reasoning across requests), and
-/// items the API cannot take are dropped.
-fn request_input_item(item: &ResponseItem) -> Option<Value> {
-    match item {
-        ResponseItem::Other => None,
-        ResponseItem::Reasoning {
-            encrypted_content: None,
-            ..
-        } => None,
-        ResponseItem::Reasoning {
-            summary,
-            encrypted_content,
-            ..
-        } => Some(json!({
-            "type": "reasoning",
-            "summary": summary,
-            "encrypted_content": encrypted_content,
-        })),
-        other => serde_json::to_value(other).ok(),
+/// The body as bytes, encoded straight from the history: in a long session
+/// the history is most of the memory, and a JSON tree of it first would
+/// hold it twice more.
+pub(crate) fn encode_request(
+    prompt: &Prompt,
+    settings: &RequestSettings<'_>,
+) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&RequestBody::new(prompt, settings))
+}
+
+#[derive(Serialize)]
+struct RequestBody<'a> {
+    model: &'a str,
+    instructions: &'a str,
+    input: Input<'a>,
+    tools: &'a [crate::prompt::ToolSpec],
+    tool_choice: &'static str,
+    parallel_tool_calls: bool,
+    store: bool,
+    stream: bool,
+    include: &'static [&'static str],
+    prompt_cache_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_metadata: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<Value>,
+}
+
+impl<'a> RequestBody<'a> {
+    fn new(prompt: &'a Prompt, settings: &'a RequestSettings<'a>) -> Self {
+        let reasoning = settings.family.supports_reasoning.then(|| {
+            let mut reasoning = json!({});
+            if let Some(effort) = settings.effort {
+                reasoning["effort"] = json!(effort);
+            }
+            if settings.family.supports_reasoning_summaries
+                && settings.summary != codex_protocol::config_types::ReasoningSummary::None
+            {
+                reasoning["summary"] = json!(settings.summary);
+            }
+            reasoning
+        });
+        let mut text = json!({});
+        if let Some(schema) = &prompt.output_schema {
+            text["format"] = json!({
+                "type": "json_schema",
+                "name": "codex_output_schema",
+                "strict": true,
+                "schema": schema,
+            });
+        }
+        if settings.family.supports_verbosity
+            && let Some(verbosity) = settings.verbosity.or(settings.family.default_verbosity)
+        {
+            text["verbosity"] = json!(verbosity);
+        }
+        Self {
+            model: settings.model,
+            instructions: &prompt.instructions,
+            input: Input(&prompt.input),
+            tools: &prompt.tools,
+            tool_choice: "auto",
+            parallel_tool_calls: prompt.parallel_tool_calls,
+            store: false,
+            stream: true,
+            include: if reasoning.is_some() {
+                &["reasoning.encrypted_content"]
+            } else {
+                &[]
+            },
+            prompt_cache_key: &settings.prompt_cache_key,
+            reasoning,
+            client_metadata: settings.turn_metadata.map(|metadata| {
+                json!({
+                    "turn_id": metadata.turn_id,
+                    "x-codex-turn-metadata": metadata.json,
+                })
+            }),
+            text: text
+                .as_object()
+                .is_some_and(|t| !t.is_empty())
+                .then_some(text),
+        }
     }
+}
+
+/// The history as sent back to the API. Raw reasoning text is not sent
+/// (only the encrypted form carries reasoning across requests), and items
+/// the API cannot take are dropped.
+struct Input<'a>(&'a [ResponseItem]);
+
+impl Serialize for Input<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().filter_map(|item| match item {
+            ResponseItem::Other
+            | ResponseItem::Reasoning {
+                encrypted_content: None,
+                ..
+            } => None,
+            ResponseItem::Reasoning {
+                summary,
+                encrypted_content: Some(encrypted_content),
+                ..
+            } => Some(InputItem::Reasoning(ReasoningInput {
+                summary,
+                encrypted_content,
+            })),
+            other => Some(InputItem::Item(other)),
+        }))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum InputItem<'a> {
+    Reasoning(ReasoningInput<'a>),
+    Item(&'a ResponseItem),
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename = "reasoning")]
+struct ReasoningInput<'a> {
+    summary: &'a [codex_protocol::models::ReasoningItemReasoningSummary],
+    encrypted_content: &'a str,
 }
 
 /// Reads the SSE body and forwards normalized events until `response.completed`.

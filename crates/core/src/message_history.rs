@@ -10,6 +10,12 @@
 //! other sessions append. Trimming to `max_bytes` writes the newest entries
 //! to a new file and renames it over the old one: the new inode tells
 //! readers that old offsets no longer apply.
+//!
+//! Counting also builds a sparse index: the byte offset of every
+//! [`INDEX_STRIDE`]-th entry. The engine keeps count and index in the state
+//! database, so a lookup anywhere in a million-entry file is one seek plus a
+//! scan of at most a stride's lines, and the next session only reads (and
+//! indexes) what was appended since.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -28,6 +34,9 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
 const REOPEN_ATTEMPTS: usize = 10;
 /// Trimming keeps this share of `max_bytes`, so it does not run on every append.
 const SOFT_CAP_RATIO: f64 = 0.8;
+/// Entries between two marks of the sparse index: about 130 KiB of typical
+/// entries to scan at most, and 8 bytes of index per 1,024 entries.
+pub const INDEX_STRIDE: usize = 1024;
 
 pub fn history_path(codex_home: &Path) -> PathBuf {
     codex_home.join(HISTORY_FILENAME)
@@ -80,12 +89,13 @@ pub fn append_entry(
     ))
 }
 
-/// The file's identity, its length, and how many entries that length holds.
+/// The file's identity, its length, how many entries that length holds,
+/// and where every [`INDEX_STRIDE`]-th entry starts.
 ///
 /// Counting a large history takes a full read (about 35 ms for a million
 /// entries), so the engine keeps the last count in the state database and
 /// the next session reads only what was appended since.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HistoryCount {
     /// The file's inode; a trim writes a new file, so a new id.
     pub log_id: u64,
@@ -93,25 +103,62 @@ pub struct HistoryCount {
     pub bytes: u64,
     /// Complete lines (entries) in those bytes.
     pub entries: usize,
+    /// `marks[i]` is the byte offset where entry `(i + 1) * INDEX_STRIDE`
+    /// starts (entry 0 starts at 0); exactly `entries / INDEX_STRIDE` marks.
+    pub marks: Vec<u64>,
 }
 
 impl HistoryCount {
     /// Key under which the engine stores the count in the state database.
     pub const META_KEY: &str = "history_count";
 
-    /// `log_id:bytes:entries`.
+    /// `log_id:bytes:entries:mark,mark,…`.
     pub fn encode(&self) -> String {
-        format!("{}:{}:{}", self.log_id, self.bytes, self.entries)
+        let marks: Vec<String> = self.marks.iter().map(u64::to_string).collect();
+        format!(
+            "{}:{}:{}:{}",
+            self.log_id,
+            self.bytes,
+            self.entries,
+            marks.join(",")
+        )
     }
 
+    /// The inverse of [`encode`](Self::encode); None for anything that is
+    /// not a consistent count (a mark count that does not fit the entries,
+    /// marks out of order or past the end), so a damaged or older value
+    /// means a full recount rather than a wrong index.
     pub fn decode(text: &str) -> Option<Self> {
         let mut parts = text.split(':');
-        let count = Self {
-            log_id: parts.next()?.parse().ok()?,
-            bytes: parts.next()?.parse().ok()?,
-            entries: parts.next()?.parse().ok()?,
+        let log_id = parts.next()?.parse().ok()?;
+        let bytes = parts.next()?.parse().ok()?;
+        let entries: usize = parts.next()?.parse().ok()?;
+        let marks = match parts.next()? {
+            "" => Vec::new(),
+            list => list
+                .split(',')
+                .map(|m| m.parse().ok())
+                .collect::<Option<Vec<u64>>>()?,
         };
-        parts.next().is_none().then_some(count)
+        let consistent = parts.next().is_none()
+            && marks.len() == entries / INDEX_STRIDE
+            && marks.windows(2).all(|w| w[0] < w[1])
+            && marks.last().is_none_or(|&m| m <= bytes);
+        consistent.then_some(Self {
+            log_id,
+            bytes,
+            entries,
+            marks,
+        })
+    }
+
+    /// Where entry `offset` starts and how many lines to skip from there to
+    /// reach it, for an entry within this count.
+    fn seek_point(&self, offset: usize) -> (u64, usize) {
+        match offset / INDEX_STRIDE {
+            0 => (0, offset),
+            mark => (self.marks[mark - 1], offset % INDEX_STRIDE),
+        }
     }
 }
 
@@ -131,21 +178,23 @@ pub fn count_entries(codex_home: &Path, previous: Option<HistoryCount>) -> Histo
     };
     let log_id = inode(&file).unwrap_or(0);
     let bytes = metadata.len();
-    let (start, base) = match previous {
-        Some(p) if p.log_id == log_id && p.bytes <= bytes => (p.bytes, p.entries),
-        _ => (0, 0),
+    let mut count = match previous {
+        Some(p) if p.log_id == log_id && p.bytes <= bytes => p,
+        _ => HistoryCount {
+            log_id,
+            ..HistoryCount::default()
+        },
     };
     // Count up to the length just seen: a line being appended right now
-    // has no newline yet and is counted next time.
+    // has no newline yet and is counted next time. The partial line's
+    // bytes are counted, though (the next count starts after them), so
+    // `bytes` is where counting stopped and a later newline ends the entry.
+    let start = count.bytes;
     let counted = file
         .seek(SeekFrom::Start(start))
-        .and_then(|_| count_lines((&file).take(bytes - start)));
+        .and_then(|_| count_and_mark((&file).take(bytes - start), start, &mut count));
     match counted {
-        Ok(entries) => HistoryCount {
-            log_id,
-            bytes,
-            entries: base + entries,
-        },
+        Ok(()) => HistoryCount { bytes, ..count },
         Err(_) => HistoryCount {
             log_id,
             ..HistoryCount::default()
@@ -157,90 +206,49 @@ pub fn count_entries(codex_home: &Path, previous: Option<HistoryCount>) -> Histo
 /// there is no such entry or the file is not that file any more.
 ///
 /// `known` is a count of the same file taken earlier (the one announced at
-/// session start): entries in the newer half of it are found by reading
-/// backwards from its end, so the newest entries (those a user pages through
-/// first) cost a few kilobytes of reading instead of the whole file.
+/// session start): its index turns the lookup into one seek and a scan of
+/// at most [`INDEX_STRIDE`] lines, and entries appended since are found by
+/// scanning from its end. Without it (or if the file is no longer what it
+/// describes) the file is scanned from the start.
 pub fn lookup(
     codex_home: &Path,
     log_id: u64,
     offset: usize,
-    known: Option<HistoryCount>,
+    known: Option<&HistoryCount>,
 ) -> Option<HistoryEntry> {
-    let file = File::open(history_path(codex_home)).ok()?;
+    let mut file = File::open(history_path(codex_home)).ok()?;
     if inode(&file).ok()? != log_id {
         return None;
     }
     lock_with_retries(&file, true).ok()?;
-    let from_end = known.filter(|k| {
-        k.log_id == log_id
-            // Nearer the end than the start: otherwise forwards is shorter.
-            && offset < k.entries
-            && offset >= k.entries / 2
-            && file.metadata().is_ok_and(|m| m.len() >= k.bytes)
-    });
-    if let Some(known) = from_end {
-        // Falls through to the forward scan if the file was rewritten in
-        // place and the line found is not an entry.
-        if let Ok(Some(line)) = line_from_end(&file, known.bytes, known.entries - offset)
+    let indexed =
+        known.filter(|k| k.log_id == log_id && file.metadata().is_ok_and(|m| m.len() >= k.bytes));
+    if let Some(known) = indexed {
+        let (at, skip) = if offset < known.entries {
+            known.seek_point(offset)
+        } else {
+            (known.bytes, offset - known.entries)
+        };
+        // Falls through to the full scan if the file was rewritten in place
+        // and the line found is not an entry.
+        if let Ok(Some(line)) = file
+            .seek(SeekFrom::Start(at))
+            .and_then(|_| nth_line(&file, skip))
             && let Ok(entry) = serde_json::from_slice(&line)
         {
             return Some(entry);
         }
+        file.seek(SeekFrom::Start(0)).ok()?;
     }
     let line = nth_line(&file, offset).ok()??;
     serde_json::from_slice(&line).ok()
 }
 
-/// The line that ends at the `k`-th newline (1-based) before byte `limit`,
-/// counting backwards.
-fn line_from_end(file: &File, limit: u64, k: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let Some(end) = nth_newline_back(file, limit, k)? else {
-        return Ok(None);
-    };
-    let start = nth_newline_back(file, end, 1)?.map_or(0, |pos| pos + 1);
-    let mut line = vec![0u8; (end - start) as usize];
-    read_exact_at(file, &mut line, start)?;
-    Ok(Some(line))
-}
-
-/// Position of the `k`-th newline (1-based) before byte `limit`, reading
-/// backwards 64 KiB at a time.
-fn nth_newline_back(file: &File, limit: u64, k: usize) -> std::io::Result<Option<u64>> {
-    const CHUNK: u64 = 64 << 10;
-    let mut buf = vec![0u8; CHUNK as usize];
-    let mut remaining = k;
-    let mut end = limit;
-    while end > 0 {
-        let start = end.saturating_sub(CHUNK);
-        let chunk = &mut buf[..(end - start) as usize];
-        read_exact_at(file, chunk, start)?;
-        let found = memchr::memrchr_iter(b'\n', chunk).count();
-        if found >= remaining {
-            let pos = memchr::memrchr_iter(b'\n', chunk).nth(remaining - 1);
-            return Ok(pos.map(|p| start + p as u64));
-        }
-        remaining -= found;
-        end = start;
-    }
-    Ok(None)
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, at)
-}
-
-#[cfg(not(unix))]
-fn read_exact_at(mut file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    file.seek(SeekFrom::Start(at))?;
-    file.read_exact(buf)
-}
-
-/// Line `n` (0-based, without its newline), found by scanning for newlines
-/// a megabyte at a time.
+/// Line `n` (0-based, without its newline) from the file's current
+/// position, found by scanning for newlines 64 KiB at a time (an indexed
+/// lookup reads about two such chunks).
 fn nth_line(mut file: &File, n: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 64 << 10];
     let mut seen = 0;
     let mut line = Vec::new();
     let mut collecting = n == 0;
@@ -268,15 +276,27 @@ fn nth_line(mut file: &File, n: usize) -> std::io::Result<Option<Vec<u8>>> {
     }
 }
 
-fn count_lines(mut file: impl Read) -> std::io::Result<usize> {
+/// Counts the lines of `file` (which starts at byte `start` of the history)
+/// into `count`, adding a mark at every [`INDEX_STRIDE`]-th entry.
+fn count_and_mark(
+    mut file: impl Read,
+    start: u64,
+    count: &mut HistoryCount,
+) -> std::io::Result<()> {
     let mut buf = vec![0u8; 1 << 20];
-    let mut count = 0;
+    let mut at = start;
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {
-            return Ok(count);
+            return Ok(());
         }
-        count += memchr::memchr_iter(b'\n', &buf[..n]).count();
+        for newline in memchr::memchr_iter(b'\n', &buf[..n]) {
+            count.entries += 1;
+            if count.entries.is_multiple_of(INDEX_STRIDE) {
+                count.marks.push(at + newline as u64 + 1);
+            }
+        }
+        at += n as u64;
     }
 }
 

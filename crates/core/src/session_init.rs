@@ -96,6 +96,7 @@ pub(crate) async fn start_session(
         final_output_json_schema: None,
     };
     let history_count = started.history_count;
+    let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
     let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
@@ -146,8 +147,8 @@ pub(crate) async fn start_session(
             sandbox_policy: configuration.sandbox_policy.clone(),
             cwd: configuration.cwd.clone(),
             reasoning_effort: configuration.reasoning_effort,
-            history_log_id: history_count.log_id,
-            history_entry_count: history_count.entries,
+            history_log_id,
+            history_entry_count,
             initial_messages: initial_messages(&params.initial_history),
             rollout_path,
             instruction_files: crate::project_doc::instruction_files(&session.services.config),
@@ -519,16 +520,17 @@ async fn count_history_entries(
             .and_then(|text| HistoryCount::decode(&text)),
         None => None,
     };
+    let unchanged = previous.clone();
     let count =
         tokio::task::spawn_blocking(move || message_history::count_entries(&codex_home, previous))
             .await
             .unwrap_or_default();
     if let Some(db) = state_db
-        && previous != Some(count)
+        && unchanged.as_ref() != Some(&count)
     {
         // Off the start-up path: the session does not wait for this write.
+        let value = count.encode();
         tokio::spawn(async move {
-            let value = count.encode();
             let _ = db
                 .call(move |conn| {
                     codex_state::threads::set_meta(conn, HistoryCount::META_KEY, &value)

@@ -219,9 +219,9 @@ fn get_history_entry(session: &Arc<Session>, id: String, offset: usize, log_id: 
     let session = Arc::clone(session);
     tokio::spawn(async move {
         let codex_home = session.services.config.codex_home.clone();
-        let known = Some(session.services.history_count);
+        let known = session.services.history_count.clone();
         let entry = tokio::task::spawn_blocking(move || {
-            message_history::lookup(&codex_home, log_id, offset, known)
+            message_history::lookup(&codex_home, log_id, offset, Some(&known))
         })
         .await
         .unwrap_or(None);

@@ -251,20 +251,21 @@ async fn run_turn(
     input: Vec<ResponseItem>,
     cancel: &CancellationToken,
 ) -> CodexResult<SamplingResult> {
-    let mut prompt = Prompt {
-        instructions: ctx.base_instructions.clone(),
-        input,
-        tools: ctx.tools.specs(),
-        parallel_tool_calls: ctx.family.supports_parallel_tool_calls,
-        output_schema: ctx.final_output_json_schema.clone(),
-    };
-    let mut first_attempt = true;
+    let tools = ctx.tools.specs();
+    let mut first_input = Some(input);
     with_stream_retries(session, ctx, cancel, || {
-        // A retry asks with what the broken attempt already recorded.
-        if !std::mem::take(&mut first_attempt) {
-            prompt.input = session.state.history_for_prompt();
-        }
-        let prompt = prompt.clone();
+        // A retry asks with what the broken attempt already recorded. Each
+        // attempt builds its own prompt: cloning one would copy the history.
+        let input = first_input
+            .take()
+            .unwrap_or_else(|| session.state.history_for_prompt());
+        let prompt = Prompt {
+            instructions: ctx.base_instructions.clone(),
+            input,
+            tools: tools.clone(),
+            parallel_tool_calls: ctx.family.supports_parallel_tool_calls,
+            output_schema: ctx.final_output_json_schema.clone(),
+        };
         async move { try_run_turn(session, ctx, turn_state, &prompt, cancel).await }
     })
     .await

@@ -207,3 +207,40 @@ async fn rate_limit_headers_become_a_snapshot_event() {
     };
     assert_eq!(snapshot.primary.as_ref().unwrap().used_percent, 42.5);
 }
+
+#[tokio::test]
+async fn reasoning_goes_back_encrypted_only_and_raw_text_never() {
+    use codex_protocol::models::{ReasoningItemContent, ReasoningItemReasoningSummary};
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("ok"));
+    let client = client_for(provider(&server, WireApi::Responses), "gpt-5.1-codex");
+    let reasoning = |encrypted: Option<&str>| ResponseItem::Reasoning {
+        id: "rs_1".into(),
+        summary: vec![ReasoningItemReasoningSummary::SummaryText {
+            text: "thinking".into(),
+        }],
+        content: Some(vec![ReasoningItemContent::ReasoningText {
+            text: "raw chain of thought".into(),
+        }]),
+        encrypted_content: encrypted.map(str::to_string),
+    };
+    let mut prompt = prompt();
+    prompt.input = vec![
+        ResponseItem::user_text("hi"),
+        reasoning(None),
+        ResponseItem::Other,
+        reasoning(Some("gAAAA-opaque")),
+    ];
+    collect(client.stream(&prompt).await.unwrap()).await;
+    let request = &server.requests()[0];
+    assert!(!String::from_utf8_lossy(&request.body).contains("raw chain of thought"));
+    assert_eq!(
+        request.body_json()["input"],
+        json!([
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}], "encrypted_content": "gAAAA-opaque"},
+        ])
+    );
+    // The tree view of the body is the body sent.
+    assert_eq!(client.request_body(&prompt), request.body_json());
+}

@@ -103,7 +103,7 @@ async fn session_start_counts_from_the_remembered_count() {
     // rest: a (deliberately wrong) remembered count shows through.
     let planted = HistoryCount {
         entries: 40,
-        ..actual
+        ..actual.clone()
     };
     let value = planted.encode();
     db.call(move |c| set_meta(c, HistoryCount::META_KEY, &value))
@@ -117,6 +117,7 @@ async fn session_start_counts_from_the_remembered_count() {
 mod file {
     //! `history.jsonl` itself: concurrency, identity, trimming, privacy.
 
+    use std::io::Write;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     use std::process::Command;
 
@@ -204,7 +205,7 @@ mod file {
         let count = count_entries(home.path(), None);
         let log_id = count.log_id;
         assert_eq!(count.entries, 10);
-        for known in [None, Some(count)] {
+        for known in [None, Some(&count)] {
             assert_eq!(lookup(home.path(), log_id, 3, known).unwrap().text, "m3");
             assert_eq!(lookup(home.path(), log_id, 9, known).unwrap().text, "m9");
             assert!(lookup(home.path(), log_id, 10, known).is_none());
@@ -227,12 +228,12 @@ mod file {
             log_id: new_id,
             entries: new_count,
             ..
-        } = count_entries(home.path(), Some(count));
+        } = count_entries(home.path(), Some(count.clone()));
         assert_ne!(new_id, log_id);
-        assert!(lookup(home.path(), log_id, 0, Some(count)).is_none());
+        assert!(lookup(home.path(), log_id, 0, Some(&count)).is_none());
         assert!(new_count < 11);
         // The count of the old file does not mislead lookups in the new one.
-        let last = lookup(home.path(), new_id, new_count - 1, Some(count)).unwrap();
+        let last = lookup(home.path(), new_id, new_count - 1, Some(&count)).unwrap();
         assert_eq!(last.text, "m10", "the newest entries are kept");
         let size = std::fs::metadata(history_path(home.path())).unwrap().size() as usize;
         assert!(size <= entry_len * 5, "{size} > {}", entry_len * 5);
@@ -258,19 +259,18 @@ mod file {
             .append(true)
             .open(&path)
             .unwrap();
-        use std::io::Write;
         write!(file, r#"{{"session_id":"{id}","ts":1,"text":"#).unwrap();
-        let partial = count_entries(home.path(), Some(first));
+        let partial = count_entries(home.path(), Some(first.clone()));
         assert_eq!(partial.entries, 5);
         assert!(partial.bytes > first.bytes);
         // ...and is counted once it is finished.
         writeln!(file, r#""a5"}}"#).unwrap();
         append("a6");
-        let later = count_entries(home.path(), Some(partial));
+        let later = count_entries(home.path(), Some(partial.clone()));
         assert_eq!(later, count_entries(home.path(), None));
         assert_eq!(later.entries, 7);
         for offset in 0..7 {
-            let entry = lookup(home.path(), later.log_id, offset, Some(partial));
+            let entry = lookup(home.path(), later.log_id, offset, Some(&partial));
             assert_eq!(entry.unwrap().text, format!("a{offset}"), "offset {offset}");
         }
 
@@ -278,11 +278,11 @@ mod file {
         let stale = HistoryCount {
             bytes: later.bytes + 100,
             entries: 50,
-            ..later
+            ..later.clone()
         };
-        assert_eq!(count_entries(home.path(), Some(stale)), later);
+        assert_eq!(count_entries(home.path(), Some(stale.clone())), later);
         assert_eq!(
-            lookup(home.path(), later.log_id, 2, Some(stale))
+            lookup(home.path(), later.log_id, 2, Some(&stale))
                 .unwrap()
                 .text,
             "a2"
@@ -291,7 +291,106 @@ mod file {
         // The encoding stored in the state database round-trips.
         assert_eq!(HistoryCount::decode(&later.encode()), Some(later));
         assert_eq!(HistoryCount::decode("1:2"), None);
-        assert_eq!(HistoryCount::decode("1:2:3:4"), None);
+        assert_eq!(
+            HistoryCount::decode("1:2:3"),
+            None,
+            "a count without its index"
+        );
+        assert_eq!(
+            HistoryCount::decode("1:2:3:4"),
+            None,
+            "a mark for 3 entries"
+        );
+        assert_eq!(
+            HistoryCount::decode("1:2:3:"),
+            Some(HistoryCount {
+                log_id: 1,
+                bytes: 2,
+                entries: 3,
+                marks: vec![]
+            })
+        );
+    }
+
+    #[test]
+    fn the_sparse_index_finds_every_entry_and_survives_appends() {
+        use codex_core::message_history::INDEX_STRIDE;
+        let home = tempfile::tempdir().unwrap();
+        let path = history_path(home.path());
+        // Entries of different lengths, so that marks cannot be guessed.
+        let line = |i: usize| {
+            format!(
+                r#"{{"session_id":"s","ts":{i},"text":"e{i}{}"}}"#,
+                "x".repeat(i % 13)
+            )
+        };
+        let total = 3 * INDEX_STRIDE + 17;
+        let text: String = (0..total).map(|i| line(i) + "\n").collect();
+        std::fs::write(&path, &text).unwrap();
+        let count = count_entries(home.path(), None);
+        assert_eq!(count.entries, total);
+        assert_eq!(count.marks.len(), 3);
+        for (i, mark) in count.marks.iter().enumerate() {
+            let expected: usize = (0..(i + 1) * INDEX_STRIDE).map(|j| line(j).len() + 1).sum();
+            assert_eq!(*mark, expected as u64, "mark {i}");
+        }
+        let text_of = |offset: usize, known: Option<&HistoryCount>| {
+            lookup(home.path(), count.log_id, offset, known).map(|e| e.text)
+        };
+        for offset in [
+            0,
+            1,
+            INDEX_STRIDE - 1,
+            INDEX_STRIDE,
+            INDEX_STRIDE + 1,
+            2 * INDEX_STRIDE,
+            total - 1,
+        ] {
+            let expected = format!("e{offset}{}", "x".repeat(offset % 13));
+            assert_eq!(
+                text_of(offset, Some(&count)).as_deref(),
+                Some(expected.as_str())
+            );
+            assert_eq!(text_of(offset, None).as_deref(), Some(expected.as_str()));
+        }
+        assert_eq!(text_of(total, Some(&count)), None);
+
+        // Appending past the next stride extends the index from the old one;
+        // entries appended after the known count are found from its end.
+        let more: String = (total..total + INDEX_STRIDE)
+            .map(|i| line(i) + "\n")
+            .collect();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(more.as_bytes())
+            .unwrap();
+        let extended = count_entries(home.path(), Some(count.clone()));
+        assert_eq!(extended, count_entries(home.path(), None));
+        assert_eq!(extended.marks.len(), 4);
+        let newest = total + INDEX_STRIDE - 1;
+        assert_eq!(
+            text_of(newest, Some(&count)),
+            Some(format!("e{newest}{}", "x".repeat(newest % 13)))
+        );
+        assert_eq!(HistoryCount::decode(&extended.encode()), Some(extended));
+
+        // A file rewritten in place under a stale index is still read right
+        // (the line at the mark is not an entry, so the file is scanned).
+        let shifted = format!("garbage\n{text}");
+        std::fs::write(&path, shifted).unwrap();
+        assert_eq!(
+            text_of(2 * INDEX_STRIDE + 5, Some(&count)).as_deref(),
+            Some(
+                format!(
+                    "e{}{}",
+                    2 * INDEX_STRIDE + 4,
+                    "x".repeat((2 * INDEX_STRIDE + 4) % 13)
+                )
+                .as_str()
+            ),
+        );
     }
 
     #[test]

@@ -134,3 +134,44 @@ fn the_database_file_is_private() {
         assert_eq!(mode & 0o777, 0o600, "{file}");
     }
 }
+
+#[test]
+fn the_write_ahead_log_stays_bounded_across_checkpoints() {
+    use codex_state::logs::{checkpoint, disable_auto_checkpoint};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    let mut conn = open_connection(&path).unwrap();
+    disable_auto_checkpoint(&conn).unwrap();
+    let wal = dir.path().join("state.sqlite-wal");
+    let mut largest = 0;
+    // About 24 MiB of rows, a checkpoint every 64 batches as the log writer
+    // does: without the limit the log keeps its high-water size.
+    for round in 0..6 {
+        for batch in 0..64 {
+            let rows: Vec<_> = (0..16)
+                .map(|i| entry(round * 10_000 + batch * 16 + i, None, "p", 4000))
+                .collect();
+            insert_logs(
+                &mut conn,
+                &rows,
+                LogCaps {
+                    per_thread_bytes: 1 << 30,
+                    per_process_bytes: 1 << 30,
+                },
+            )
+            .unwrap();
+        }
+        largest = largest.max(std::fs::metadata(&wal).unwrap().len());
+        checkpoint(&conn).unwrap();
+    }
+    insert_logs(&mut conn, &[entry(1, None, "p", 10)], LogCaps::default()).unwrap();
+    let after = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        largest > codex_state::WAL_SIZE_LIMIT as u64,
+        "the test wrote too little: {largest}"
+    );
+    assert!(
+        after <= codex_state::WAL_SIZE_LIMIT as u64,
+        "the log kept {after} bytes after a checkpoint (largest {largest})"
+    );
+}
