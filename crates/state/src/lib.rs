@@ -58,8 +58,9 @@ pub enum StateError {
     Closed,
 }
 
-/// Bytes the write-ahead log is truncated to after a checkpoint resets it
-/// (SQLite's `journal_size_limit`).
+/// Size past which the log writer's checkpoint truncates the write-ahead
+/// log (see [`logs::checkpoint`]), so a burst of logging does not leave a
+/// large file behind.
 pub const WAL_SIZE_LIMIT: i64 = 4 << 20;
 
 /// Opens (creating if needed, 0600) and migrates a database file.
@@ -79,9 +80,6 @@ pub fn open_connection(path: &Path) -> Result<Connection, StateError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A checkpoint that resets the write-ahead log also truncates it to
-        // this size, so a burst of logging does not leave a large file.
-        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(())
     };

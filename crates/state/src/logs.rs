@@ -246,13 +246,24 @@ pub fn delete_logs_older_than(
     Ok(deleted)
 }
 
-/// Moves the write-ahead log into the database file.
+/// Moves the write-ahead log into the database file, and truncates the log
+/// when it has grown past [`crate::WAL_SIZE_LIMIT`].
 ///
 /// The log writer turns SQLite's automatic checkpoint off (it would land,
 /// with its fsync, inside an occasional insert) and calls this between
-/// batches instead.
+/// batches instead. The truncation happens here too, for the same reason:
+/// SQLite's own `journal_size_limit` truncates inside the next commit
+/// (measured: insert p99 from 0.5 to 1.3 ms).
 pub fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+    let (busy, frames, done): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    let page_size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+    if busy == 0 && frames == done && frames * page_size > crate::WAL_SIZE_LIMIT {
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(())
 }
 
 /// Turns automatic checkpoints off on `conn` (see [`checkpoint`]).
