@@ -5,7 +5,10 @@
 //!   (20 runs; percentiles);
 //! - memory: peak RSS of `codex exec` after 100 and after 1,000 sequential
 //!   tool calls that each print 16 KB (and of a one-message run);
-//!   `EXEC_SESSION_CALLS=0,100` picks the runs.
+//!   `EXEC_SESSION_CALLS=0,100` picks the runs;
+//! - with `EXEC_SESSION_OTEL=1`, start-up again with all three OpenTelemetry
+//!   exporters sending to a live OTLP receiver (needs the test peers), and
+//!   the wall time of a run that exports to a collector that hangs.
 //!
 //! `cargo bench -p codex-cli --bench exec_session`
 
@@ -15,7 +18,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use codex_test_support::{MockModelServer, TestCodexHome, Turn};
+use codex_test_support::{MockModelServer, OtlpReceiver, TestCodexHome, Turn};
 use serde_json::json;
 
 /// Runs `codex exec` to its end; returns (time to the first request, peak
@@ -55,18 +58,21 @@ fn git_home(server: &MockModelServer) -> TestCodexHome {
     home
 }
 
-fn startup() {
+fn startup(label: &str, otel: Option<&OtlpReceiver>) {
     let mut times = Vec::new();
     for _ in 0..20 {
         let server = MockModelServer::start();
         server.push_turn(Turn::new().text("ok"));
         let home = git_home(&server);
+        if let Some(receiver) = otel {
+            home.append_config(&otel_config(receiver));
+        }
         times.push(run(&server, &home).0);
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "start-up to first request byte: p50 {:.1} ms  p90 {:.1} ms  min {:.1} ms  (20 runs)",
+        "start-up to first request byte{label}: p50 {:.1} ms  p90 {:.1} ms  min {:.1} ms  (20 runs)",
         ms(times[10]),
         ms(times[18]),
         ms(times[0])
@@ -93,8 +99,47 @@ fn memory(calls: usize) {
     );
 }
 
+fn otel_config(receiver: &OtlpReceiver) -> String {
+    format!(
+        "\n[otel]\nexporter = {{ otlp-http = {{ endpoint = \"{}\" }} }}\ntrace_exporter = {{ otlp-http = {{ endpoint = \"{}\" }} }}\nmetrics_exporter = {{ otlp-http = {{ endpoint = \"{}\" }} }}\n",
+        receiver.endpoint("logs"),
+        receiver.endpoint("traces"),
+        receiver.endpoint("metrics")
+    )
+}
+
+/// Wall time of a one-tool-call run whose telemetry goes to `receiver`.
+fn whole_run(receiver: Option<&OtlpReceiver>) -> Duration {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "echo hi"]}),
+    ));
+    server.push_turn(Turn::new().text("done"));
+    let home = git_home(&server);
+    if let Some(receiver) = receiver {
+        home.append_config(&otel_config(receiver));
+    }
+    let started = Instant::now();
+    run(&server, &home);
+    started.elapsed()
+}
+
 fn main() {
-    startup();
+    startup("", None);
+    if std::env::var_os("EXEC_SESSION_OTEL").is_some() {
+        let receiver = OtlpReceiver::start();
+        startup(" (OpenTelemetry on)", Some(&receiver));
+        let hanging = OtlpReceiver::hanging();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "one tool call, whole run: {:.0} ms without telemetry, {:.0} ms exporting, {:.0} ms to a collector that hangs",
+            ms(whole_run(None)),
+            ms(whole_run(Some(&receiver))),
+            ms(whole_run(Some(&hanging)))
+        );
+    }
     // `EXEC_SESSION_CALLS=0,100` picks the runs (the 1,000-call run takes
     // a minute or more); 0 is a one-message run.
     let calls = std::env::var("EXEC_SESSION_CALLS").unwrap_or_else(|_| "0,100,1000".into());

@@ -116,6 +116,17 @@ fn instructions_suffix(instructions: &Option<String>) -> String {
 }
 
 impl ClientError {
+    /// The HTTP status the server answered with, when it did.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::InvalidRequest { status, .. }
+            | Self::Unauthorized { status, .. }
+            | Self::ServerError { status, .. } => Some(*status),
+            Self::RateLimited { .. } | Self::UsageLimitReached { .. } => Some(429),
+            _ => None,
+        }
+    }
+
     /// The response stream ended before `response.completed` (retryable).
     pub fn closed_before_completed() -> Self {
         Self::Stream {

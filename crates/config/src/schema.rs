@@ -144,12 +144,27 @@ pub enum OtelExporter {
         headers: BTreeMap<String, String>,
         #[serde(default)]
         protocol: Option<OtelHttpProtocol>,
+        #[serde(default)]
+        tls: Option<OtelTls>,
     },
     OtlpGrpc {
         endpoint: String,
         #[serde(default)]
         headers: BTreeMap<String, String>,
+        #[serde(default)]
+        tls: Option<OtelTls>,
     },
+}
+
+/// TLS for an OTLP exporter: PEM files, relative to `$CODEX_HOME` unless
+/// absolute. `ca-certificate` is trusted besides the system's roots; the
+/// client certificate and key (both or neither) authenticate codex.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OtelTls {
+    pub ca_certificate: Option<PathBuf>,
+    pub client_certificate: Option<PathBuf>,
+    pub client_private_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

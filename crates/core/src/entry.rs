@@ -8,14 +8,23 @@ use std::error::Error;
 use std::future::Future;
 use std::process::ExitCode;
 
-/// Runs `fut` to completion on a fresh multi-thread runtime. If the runtime
+/// How long exit waits for telemetry to be flushed: a collector that is
+/// down or hangs costs at most this.
+const TELEMETRY_FLUSH: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Runs `fut` to completion on a fresh multi-thread runtime, then flushes
+/// telemetry (bounded; nothing when none is exported). If the runtime
 /// cannot start, says so on stderr and gives the exit code to return.
 pub fn block_on_runtime<F: Future>(fut: F) -> Result<F::Output, ExitCode> {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => Ok(runtime.block_on(fut)),
+        Ok(runtime) => Ok(runtime.block_on(async {
+            let output = fut.await;
+            codex_otel::shutdown(TELEMETRY_FLUSH).await;
+            output
+        })),
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
             Err(ExitCode::FAILURE)

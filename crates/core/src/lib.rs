@@ -48,6 +48,7 @@ mod session_init;
 mod state;
 mod submission_loop;
 mod tasks;
+mod telemetry;
 mod thread_index;
 mod thread_manager;
 pub mod tools;

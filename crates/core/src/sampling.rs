@@ -17,13 +17,35 @@ use crate::turn_context::TurnContext;
 /// Opens the stream of a response to `prompt`, unless the turn is cancelled
 /// first. Each retry of the request (429, 5xx, a dropped connection) is
 /// announced as a stream error, as the retries of a broken stream are.
+///
+/// With telemetry, each HTTP attempt is a `codex.api_request` event (and
+/// metric) under the turn's span.
 pub(crate) async fn open_stream(
     session: &Session,
     ctx: &TurnContext,
+    turn: Option<&codex_otel::TurnTelemetry>,
     prompt: &Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<ResponseStream> {
+    let attempt_started = std::sync::Mutex::new(std::time::Instant::now());
+    let attempts = std::sync::atomic::AtomicU64::new(1);
+    let report = |error: Option<&ClientError>| {
+        let Some(turn) = turn else { return };
+        let started = attempt_started
+            .lock()
+            .map(|mut at| std::mem::replace(&mut *at, std::time::Instant::now()))
+            .unwrap_or_else(|_| std::time::Instant::now());
+        let attempt = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        turn.session().api_request(
+            Some(turn),
+            attempt,
+            started.elapsed(),
+            error.map_or(Some(200), ClientError::status),
+            error.map(ToString::to_string).as_deref(),
+        );
+    };
     let on_retry = |notice: RetryNotice<'_>| {
+        report(Some(notice.error));
         session.send_event_unrecorded(
             &ctx.sub_id,
             EventMsg::StreamError(StreamErrorEvent {
@@ -33,7 +55,10 @@ pub(crate) async fn open_stream(
     };
     tokio::select! {
         _ = cancel.cancelled() => Err(CodexErr::TurnAborted),
-        stream = ctx.client.stream_reporting_retries(prompt, &on_retry) => Ok(stream?),
+        stream = ctx.client.stream_reporting_retries(prompt, &on_retry) => {
+            report(stream.as_ref().err());
+            Ok(stream?)
+        }
     }
 }
 
@@ -107,7 +132,7 @@ pub(crate) async fn sample_items(
     prompt: &Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<(Vec<ResponseItem>, Option<TokenUsage>)> {
-    let mut stream = open_stream(session, ctx, prompt, cancel).await?;
+    let mut stream = open_stream(session, ctx, None, prompt, cancel).await?;
     let mut items = Vec::new();
     loop {
         let event = tokio::select! {

@@ -520,9 +520,23 @@ impl Session {
         let (tx, rx) = oneshot::channel();
         // Registered before the request goes out: the answer cannot overtake it.
         turn.insert_pending_approval(call_id, tx);
+        let tool = match &event {
+            EventMsg::ApplyPatchApprovalRequest(_) => "apply_patch",
+            _ => "shell",
+        };
         self.send_event(&ctx.sub_id, event).await;
         // A dropped waiter (interrupt, shutdown) counts as denied.
-        rx.await.unwrap_or_default()
+        let decision = rx.await.unwrap_or_default();
+        if let Some(telemetry) = turn.telemetry() {
+            telemetry.session().tool_decision(
+                Some(telemetry),
+                tool,
+                call_id,
+                crate::telemetry::decision_name(&decision),
+                "user",
+            );
+        }
+        decision
     }
 
     /// Delivers a person's answer to the waiting tool.

@@ -98,6 +98,13 @@ pub(crate) async fn start_session(
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
     let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
+    let (telemetry, telemetry_warning) = crate::telemetry::session_telemetry(
+        &config,
+        thread_id,
+        &params.originator,
+        auth.as_ref(),
+        &models.family(&config.model).slug,
+    );
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -126,6 +133,7 @@ pub(crate) async fn start_session(
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
         unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
         models,
+        telemetry,
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
@@ -159,10 +167,37 @@ pub(crate) async fn start_session(
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);
+    warnings.extend(telemetry_warning);
     for message in warnings {
         session.send_event_unrecorded(
             INITIAL_SUBMIT_ID,
             EventMsg::Warning(WarningEvent { message }),
+        );
+    }
+
+    if let Some(telemetry) = &session.services.telemetry {
+        let mcp_servers: Vec<String> = session
+            .services
+            .config
+            .mcp_servers
+            .keys()
+            .cloned()
+            .collect();
+        telemetry.conversation_starts(
+            &configuration.provider_id,
+            configuration
+                .reasoning_effort
+                .map(|e| e.to_string())
+                .as_deref(),
+            &serde_json::to_value(configuration.approval_policy)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            &serde_json::to_value(&configuration.sandbox_policy)
+                .ok()
+                .and_then(|v| v.get("type").and_then(|m| m.as_str()).map(str::to_string))
+                .unwrap_or_default(),
+            &mcp_servers,
         );
     }
 

@@ -55,7 +55,21 @@ impl Session {
         }
         self.abort_all_tasks(TurnAbortReason::Replaced).await;
         let cancel = CancellationToken::new();
-        let turn_state = Arc::new(TurnState::default());
+        let turn_telemetry = self.services.telemetry.as_ref().map(|telemetry| {
+            let turn = telemetry.start_turn(&ctx.sub_id);
+            let prompt: Vec<&str> = input
+                .iter()
+                .filter_map(|item| match item {
+                    UserInput::Text { text } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if matches!(kind, TaskKind::Regular) && !prompt.is_empty() {
+                telemetry.user_prompt(Some(&turn), &prompt.join("\n"));
+            }
+            turn
+        });
+        let turn_state = Arc::new(TurnState::new(turn_telemetry));
         // Installed before the task starts, so a task that finishes at once
         // still finds itself in the slot.
         self.active_turn.replace(ActiveTurn {

@@ -321,7 +321,8 @@ async fn try_run_turn(
     cancel: &CancellationToken,
 ) -> CodexResult<SamplingResult> {
     session.persist_turn_context(ctx).await;
-    let mut stream = open_stream(session, ctx, prompt, cancel).await?;
+    let mut report = crate::telemetry::StreamReport::start(turn_state.telemetry(), &ctx.model);
+    let mut stream = open_stream(session, ctx, turn_state.telemetry(), prompt, cancel).await?;
     let mut sequencer = ToolSequencer::default();
     let mut calls: Vec<PendingCall> = Vec::new();
     let mut last_agent_message = None;
@@ -346,6 +347,9 @@ async fn try_run_turn(
                 return Err(ClientError::closed_before_completed().into());
             }
         };
+        if let Some(report) = &mut report {
+            report.event(&event);
+        }
         match event {
             ResponseEvent::Created => {}
             ResponseEvent::OutputItemAdded(item) => session.announce_item_started(ctx, &item),
@@ -486,7 +490,11 @@ fn dispatch(
                 let _ = earlier.wait_for(|finished| *finished).await;
             }
             invocation.turn_state.wait_for_snapshot().await;
+            let report = crate::telemetry::ToolReport::start(&invocation, &task_call_id);
             let output = crate::hooks::run_tool_with_hooks(handler, invocation).await;
+            if let Some(report) = report {
+                report.finish(&output);
+            }
             let _ = done.send(true);
             output_item(&task_call_id, shape, output)
         }

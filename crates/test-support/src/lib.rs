@@ -16,6 +16,7 @@
 mod home;
 pub mod issuer;
 mod mock_server;
+mod otlp;
 pub mod peers;
 mod pty;
 mod turn;
@@ -23,6 +24,7 @@ mod turn;
 pub use home::TestCodexHome;
 pub use issuer::MockIssuer;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};
+pub use otlp::OtlpReceiver;
 pub use pty::PtyTerminal;
 pub use turn::{Turn, Usage, responses_event, sse_frame};
 

@@ -13,6 +13,7 @@ mod mcp_client;
 mod mcp_commands;
 mod mcp_conformance;
 mod mcp_server;
+mod otel;
 mod program_names;
 mod sandbox;
 mod sandbox_attacks;

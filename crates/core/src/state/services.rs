@@ -12,6 +12,9 @@ use crate::tools::ToolHandler;
 
 pub(crate) struct SessionServices {
     pub(crate) config: Arc<Config>,
+    /// OpenTelemetry events, spans and metrics; None unless `[otel]`
+    /// configures an exporter.
+    pub(crate) telemetry: Option<codex_otel::SessionTelemetry>,
     /// None for an ephemeral session.
     pub(crate) rollout: Option<RolloutRecorder>,
     /// The threads index, when the database could be opened.

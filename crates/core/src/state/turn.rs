@@ -40,9 +40,23 @@ pub(crate) struct TurnState {
     /// Set while the working tree is being snapshotted for undo: tool calls
     /// wait for it to turn true before they run (they may write).
     snapshot_gate: Mutex<Option<tokio::sync::watch::Receiver<bool>>>,
+    /// The turn's span (None without a trace or log exporter); requests
+    /// and tool calls are its children. It ends when the turn state goes.
+    telemetry: Option<codex_otel::TurnTelemetry>,
 }
 
 impl TurnState {
+    pub(crate) fn new(telemetry: Option<codex_otel::TurnTelemetry>) -> Self {
+        Self {
+            telemetry,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn telemetry(&self) -> Option<&codex_otel::TurnTelemetry> {
+        self.telemetry.as_ref()
+    }
+
     /// Tool calls wait for `gate` to become true.
     pub(crate) fn set_snapshot_gate(&self, gate: tokio::sync::watch::Receiver<bool>) {
         *lock(&self.snapshot_gate) = Some(gate);

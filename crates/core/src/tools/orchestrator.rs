@@ -119,6 +119,21 @@ pub(crate) async fn approve(
         if let Approval::Refused(output) = ask(session, ctx, request, reason).await {
             return Err(output);
         }
+    } else if let Some(turn) = session.active_turn.state()
+        && let Some(telemetry) = turn.telemetry()
+    {
+        let decision = if approved_for_session {
+            "approved_for_session"
+        } else {
+            "approved"
+        };
+        telemetry.session().tool_decision(
+            Some(telemetry),
+            "shell",
+            &request.call_id,
+            decision,
+            "config",
+        );
     }
     Ok(if request.escalate {
         SandboxPolicy::DangerFullAccess
