@@ -158,6 +158,7 @@ pub struct Config {
 
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
     pub otel: OtelToml,
+    pub memories: crate::schema::MemoriesToml,
     pub features: BTreeMap<String, bool>,
     pub tui: TuiToml,
     pub file_opener: Option<FileOpener>,
@@ -1077,6 +1078,7 @@ fn resolve(
             .unwrap_or_default(),
         mcp_servers: toml.mcp_servers.clone(),
         otel: toml.otel.clone().unwrap_or_default(),
+        memories: toml.memories.clone().unwrap_or_default(),
         features: toml.features.clone().unwrap_or_default(),
         tui: toml.tui.clone().unwrap_or_default(),
         file_opener: toml.file_opener,

@@ -88,7 +88,7 @@ pub const FEATURES: &[Feature] = &[
         key: "memories",
         stage: Stage::UnderDevelopment,
         default_enabled: false,
-        effect: "not available in this version yet (planned: memories across sessions)",
+        effect: "at session start, distil idle past sessions into $CODEX_HOME/memories (phase 1; same as [memories] generate_memories)",
     },
     Feature {
         key: "hooks",

@@ -86,6 +86,7 @@ pub struct ConfigToml {
 
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
     pub otel: Option<OtelToml>,
+    pub memories: Option<MemoriesToml>,
     pub features: Option<BTreeMap<String, bool>>,
     pub tui: Option<TuiToml>,
 
@@ -182,6 +183,48 @@ pub struct OtelToml {
     pub trace_exporter: Option<OtelExporter>,
     pub metrics_exporter: Option<OtelExporter>,
     pub log_user_prompt: Option<bool>,
+}
+
+/// `[memories]`: learning from past sessions (see `core/src/memories`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MemoriesToml {
+    /// Distil past sessions into memories at session start.
+    pub generate_memories: Option<bool>,
+    /// Give new sessions the memory summary.
+    pub use_memories: Option<bool>,
+    /// Leave out sessions that used MCP tools or web search.
+    pub no_memories_if_mcp_or_web_search: Option<bool>,
+    pub max_raw_memories_for_consolidation: Option<usize>,
+    pub max_unused_days: Option<i64>,
+    pub max_rollout_age_days: Option<i64>,
+    pub max_rollouts_per_startup: Option<i64>,
+    /// Sessions used more recently than this are not read yet (default 12,
+    /// the seed's value; the reference 0.169 uses 6).
+    pub min_rollout_idle_hours: Option<i64>,
+    pub extract_model: Option<String>,
+    pub consolidation_model: Option<String>,
+}
+
+impl MemoriesToml {
+    pub fn max_rollout_age_days(&self) -> i64 {
+        self.max_rollout_age_days.unwrap_or(30)
+    }
+    pub fn min_rollout_idle_hours(&self) -> i64 {
+        self.min_rollout_idle_hours.unwrap_or(12)
+    }
+    pub fn max_rollouts_per_startup(&self) -> i64 {
+        self.max_rollouts_per_startup.unwrap_or(16)
+    }
+    pub fn max_raw_memories_for_consolidation(&self) -> usize {
+        self.max_raw_memories_for_consolidation.unwrap_or(256)
+    }
+    /// A small fast model, as the reference's phase 1 uses.
+    pub fn extract_model(&self) -> &str {
+        self.extract_model
+            .as_deref()
+            .unwrap_or("gpt-5.1-codex-mini")
+    }
 }
 
 /// `notifications = true` or a list of notification kinds.
@@ -299,7 +342,6 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "mcp_oauth_callback_port",
     "mcp_oauth_callback_url",
     "mcp_oauth_credentials_store",
-    "memories",
     "project_root_markers",
     "realtime",
     "sandbox_permissions",

@@ -34,6 +34,7 @@ mod hooks;
 mod instructions;
 pub mod logging;
 mod mcp;
+mod memories;
 pub mod message_history;
 mod notify;
 mod one_off;

@@ -208,6 +208,8 @@ pub(crate) async fn start_session(
     let previous_env =
         record_initial_history(&session, &configuration, params.initial_history).await;
     session_start_hooks(&session, &configuration, source).await;
+    // In the background: never delays the start or the first turn.
+    crate::memories::start(&session);
     Ok(StartedSession {
         session,
         previous_env,

@@ -18,6 +18,7 @@
 
 pub mod log_layer;
 pub mod logs;
+pub mod memories;
 mod migrations;
 pub mod threads;
 

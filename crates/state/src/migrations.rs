@@ -62,6 +62,32 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 2: the memories pipeline's jobs with leases, and phase 1's outputs.
+    r#"
+    CREATE TABLE memory_jobs (
+        kind TEXT NOT NULL,
+        job_key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT,
+        lease_until INTEGER,
+        retry_at INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        started_at INTEGER,
+        finished_at INTEGER,
+        source_updated_at INTEGER,
+        last_error TEXT,
+        PRIMARY KEY (kind, job_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_memory_jobs_running ON memory_jobs (kind, status, lease_until);
+
+    CREATE TABLE memory_stage1_outputs (
+        thread_id TEXT PRIMARY KEY,
+        rollout_summary TEXT NOT NULL,
+        raw_memory TEXT NOT NULL,
+        source_updated_at INTEGER NOT NULL,
+        generated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -1,4 +1,5 @@
 mod caps;
 mod layer;
+mod memories;
 mod processes;
 mod threads;
