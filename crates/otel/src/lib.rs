@@ -33,7 +33,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 pub use settings::{Endpoint, OtelError, OtelSettings, TlsMaterial, Transport};
-pub use telemetry::{SessionTelemetry, TurnTelemetry};
+pub use telemetry::{SessionTelemetry, TurnTelemetry, redact_secrets};
 
 /// The process's pipelines (any of them may be off).
 pub struct OtelProvider {

@@ -463,33 +463,60 @@ fn parent_context(env: impl Fn(&str) -> Option<String>) -> Context {
     TraceContextPropagator::new().extract(&carrier)
 }
 
-/// Replaces tokens shaped like API keys (`sk-…`) and private-key blocks.
+/// [`redact_secrets`] without copying text that holds no secret.
 fn redact_key_shapes(text: Cow<'_, str>) -> Cow<'_, str> {
-    if !text.contains("sk-") && !text.contains("PRIVATE KEY-----") {
-        return text;
+    let redacted = redact_secrets(&text);
+    if redacted == *text {
+        text
+    } else {
+        Cow::Owned(redacted)
     }
+}
+
+/// Replaces tokens shaped like API keys and access tokens (`sk-…`,
+/// `ghp_…`/`github_pat_…`, `xox…-`, `AKIA…`, `Bearer …`) and PEM private
+/// key blocks with `[REDACTED]`.
+pub fn redact_secrets(text: &str) -> String {
+    const PREFIXES: &[(&str, usize)] = &[
+        ("sk-", 16),
+        ("ghp_", 20),
+        ("github_pat_", 20),
+        ("xoxb-", 10),
+        ("xoxp-", 10),
+        ("AKIA", 12),
+        ("Bearer ", 16),
+    ];
+    let token_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '+' | '=');
     let mut out = String::with_capacity(text.len());
-    let mut rest: &str = &text;
-    while let Some(at) = rest.find("sk-") {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + 3..];
-        let len = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .unwrap_or(tail.len());
-        if len >= 16 {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(&rest[at..at + 3 + len]);
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for (prefix, min) in PREFIXES {
+            if let Some(tail) = rest.strip_prefix(prefix) {
+                let len = tail.find(|c: char| !token_char(c)).unwrap_or(tail.len());
+                if len >= *min {
+                    out.push_str("[REDACTED]");
+                    rest = &tail[len..];
+                    continue 'scan;
+                }
+            }
         }
-        rest = &tail[len..];
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
     }
-    out.push_str(rest);
-    if let (Some(start), Some(end)) = (out.find("-----BEGIN"), out.rfind("PRIVATE KEY-----"))
-        && start < end
-    {
-        out.replace_range(start..end + "PRIVATE KEY-----".len(), REDACTED);
+    while let (Some(start), Some(end)) = (out.find("-----BEGIN"), out.find("PRIVATE KEY-----")) {
+        let Some(close) = out[end + 16..].find("PRIVATE KEY-----") else {
+            break;
+        };
+        if start > end {
+            break;
+        }
+        out.replace_range(start..end + 16 + close + 16, "[REDACTED]");
     }
-    Cow::Owned(out)
+    out
 }
 
 fn millis(duration: Duration) -> i64 {

@@ -168,7 +168,7 @@ pub(super) fn parse_output(answer: &str) -> Result<Option<(String, String)>, Str
         names
             .iter()
             .find_map(|name| value.get(*name).and_then(|v| v.as_str()))
-            .map(|text| redact_secrets(text.trim()))
+            .map(|text| codex_otel::redact_secrets(text.trim()))
     };
     let summary = field(&["rollout_summary", "summary"]).unwrap_or_default();
     let raw = field(&["raw_memory", "rawMemory"]).unwrap_or_default();
@@ -176,52 +176,6 @@ pub(super) fn parse_output(answer: &str) -> Result<Option<(String, String)>, Str
         return Ok(None);
     }
     Ok(Some((summary, raw)))
-}
-
-/// Replaces tokens shaped like API keys and access tokens (`sk-…`,
-/// `ghp_…`/`github_pat_…`, `xox…-`, `AKIA…`, `Bearer …`) and PEM private
-/// key blocks with `[REDACTED]`.
-pub(super) fn redact_secrets(text: &str) -> String {
-    const PREFIXES: &[(&str, usize)] = &[
-        ("sk-", 16),
-        ("ghp_", 20),
-        ("github_pat_", 20),
-        ("xoxb-", 10),
-        ("xoxp-", 10),
-        ("AKIA", 12),
-        ("Bearer ", 16),
-    ];
-    let token_char =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '+' | '=');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    'scan: while !rest.is_empty() {
-        for (prefix, min) in PREFIXES {
-            if let Some(tail) = rest.strip_prefix(prefix) {
-                let len = tail.find(|c: char| !token_char(c)).unwrap_or(tail.len());
-                if len >= *min {
-                    out.push_str("[REDACTED]");
-                    rest = &tail[len..];
-                    continue 'scan;
-                }
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    while let (Some(start), Some(end)) = (out.find("-----BEGIN"), out.find("PRIVATE KEY-----")) {
-        let Some(close) = out[end + 16..].find("PRIVATE KEY-----") else {
-            break;
-        };
-        if start > end {
-            break;
-        }
-        out.replace_range(start..end + 16 + close + 16, "[REDACTED]");
-    }
-    out
 }
 
 #[cfg(test)]
@@ -247,6 +201,7 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
+        use codex_otel::redact_secrets;
         let text = "key sk-proj-abcdefghijklmnopqrstu, gh ghp_abcdefghijklmnopqrstuvwx, \
                     aws AKIAABCDEFGHIJKLMNOP, auth Bearer abcdefghijklmnopqrstuvwxyz, \
                     short sk-abc, -----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY----- end";
