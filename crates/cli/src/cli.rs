@@ -10,7 +10,7 @@ use codex_protocol::protocol::AskForApproval;
 
 use crate::{
     debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, hooks_cmd, login,
-    mcp_cmd, sandbox_cmd, sessions_cmd,
+    mcp_cmd, memories_cmd, sandbox_cmd, sessions_cmd,
 };
 
 /// Codex: a coding agent in your terminal.
@@ -213,6 +213,13 @@ enum Command {
     Features {
         #[command(subcommand)]
         command: Option<FeaturesCommand>,
+    },
+
+    /// What past sessions taught: `codex memories status`, `codex memories
+    /// clear`.
+    Memories {
+        #[command(subcommand)]
+        command: memories_cmd::MemoriesCommand,
     },
 
     /// Recorded sessions (`codex sessions list`).
@@ -489,6 +496,7 @@ pub fn run() -> ExitCode {
         Some(Command::Archive { id }) => sessions_cmd::archive(&id),
         Some(Command::Unarchive { id }) => sessions_cmd::unarchive(&id),
         Some(Command::Delete { id, yes }) => sessions_cmd::delete(&id, yes),
+        Some(Command::Memories { command }) => memories_cmd::run(command, &cli.shared),
         Some(Command::Doctor) => return exit_code(doctor::run(&cli.shared)),
         Some(Command::Completion { shell }) => {
             let mut command = Cli::command();

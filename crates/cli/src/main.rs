@@ -16,6 +16,7 @@ mod features_cmd;
 mod hooks_cmd;
 mod login;
 mod mcp_cmd;
+mod memories_cmd;
 mod sandbox_cmd;
 mod sessions_cmd;
 

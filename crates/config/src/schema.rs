@@ -216,6 +216,9 @@ impl MemoriesToml {
     pub fn max_rollouts_per_startup(&self) -> i64 {
         self.max_rollouts_per_startup.unwrap_or(16)
     }
+    pub fn max_unused_days(&self) -> i64 {
+        self.max_unused_days.unwrap_or(30)
+    }
     pub fn max_raw_memories_for_consolidation(&self) -> usize {
         self.max_raw_memories_for_consolidation.unwrap_or(256)
     }

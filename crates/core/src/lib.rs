@@ -66,6 +66,7 @@ pub use entry::{block_on_runtime, report_exit, run_async_main};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use hooks::discover_hooks;
+pub use memories::{MemoryFile, MemoryStatus};
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};
 pub use review::{ReviewTarget, parse_review_output, render_findings, review_request};

@@ -366,6 +366,7 @@ impl Session {
     pub(crate) async fn announce_item(&self, ctx: &TurnContext, item: &ResponseItem) {
         match item {
             ResponseItem::WebSearchCall { id, action, .. } => {
+                crate::memories::exclude_if_configured(self, "used web search");
                 let query = action
                     .as_ref()
                     .and_then(|a| a.get("query"))

@@ -120,13 +120,14 @@ pub(crate) async fn start_session(
             .flatten(),
         ghost_turns: std::sync::Mutex::new(Vec::new()),
         review_child: std::sync::Mutex::new(None),
+        memory_excluded: std::sync::atomic::AtomicBool::new(false),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         user_shell: user_shell(),
         agents_md,
-        developer_instructions: developer_instructions(&config),
+        developer_instructions: with_memory_section(developer_instructions(&config), &config),
         base_instructions,
         extra_tools: params.extra_tools.clone(),
         mcp: Arc::new(crate::mcp::McpState::new()),
@@ -217,6 +218,15 @@ pub(crate) async fn start_session(
 }
 
 /// `SessionStart` hooks: what they add goes with the first request.
+/// The config's developer instructions, then the memory section if the
+/// session is given memories.
+fn with_memory_section(instructions: Option<String>, config: &Config) -> Option<String> {
+    match (instructions, crate::memories::developer_section(config)) {
+        (Some(text), Some(memory)) => Some(format!("{text}\n\n{memory}")),
+        (text, memory) => text.or(memory),
+    }
+}
+
 async fn session_start_hooks(
     session: &Session,
     configuration: &SessionConfiguration,

@@ -117,6 +117,34 @@ pub(crate) async fn run(
                     .await;
             }
             Op::Undo => crate::undo::start(&session, &id),
+            Op::DropMemories => {
+                let session = Arc::clone(&session);
+                let id = id.clone();
+                tokio::spawn(async move {
+                    let codex_home = session.services.config.codex_home.clone();
+                    let db = session.services.state_db.clone();
+                    let dropped = tokio::task::spawn_blocking(move || {
+                        crate::memories::drop_memories(&codex_home, db.as_ref())
+                    })
+                    .await
+                    .unwrap_or_else(|err| Err(err.to_string()));
+                    match dropped {
+                        Ok(()) => session.send_event_unrecorded(
+                            &id,
+                            EventMsg::BackgroundEvent(
+                                codex_protocol::protocol::BackgroundEventEvent {
+                                    message: "memories dropped".to_string(),
+                                },
+                            ),
+                        ),
+                        Err(message) => {
+                            session
+                                .send_error(&id, format!("cannot drop the memories: {message}"))
+                                .await
+                        }
+                    }
+                });
+            }
             Op::Review { review_request } => {
                 let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
                 session

@@ -341,6 +341,20 @@ impl ThreadManager {
             .flatten()
     }
 
+    /// Forgets every memory (`codex memories clear`): the memories
+    /// directory's contents and the memory jobs and outputs in the state
+    /// database. Sessions kept out of the memories stay out.
+    pub fn drop_memories(&self) -> CodexResult<()> {
+        crate::memories::drop_memories(&self.codex_home, self.state_db.as_ref())
+            .map_err(CodexErr::Fatal)
+    }
+
+    /// The memories directory and the memory jobs (`codex memories status`).
+    pub fn memory_status(&self) -> CodexResult<crate::memories::MemoryStatus> {
+        crate::memories::memory_status(&self.codex_home, self.state_db.as_ref())
+            .map_err(CodexErr::Fatal)
+    }
+
     /// Runs a command that belongs to no thread, under `command.policy`.
     pub async fn run_one_off_command(
         &self,

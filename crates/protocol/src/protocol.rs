@@ -115,6 +115,10 @@ pub enum Op {
     /// Puts back what the last turn changed in the working tree (from its
     /// ghost snapshots). `undo_started` then `undo_completed` follow.
     Undo,
+    /// Forget every memory: the memories directory's contents and the
+    /// memory jobs in the state database. A `background_event` says it is
+    /// done (an `error` if it could not be).
+    DropMemories,
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
 }
@@ -136,6 +140,7 @@ impl Op {
             Self::ListMcpTools => "list_mcp_tools",
             Self::Compact => "compact",
             Self::Undo => "undo",
+            Self::DropMemories => "drop_memories",
             Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
         }

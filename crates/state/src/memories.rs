@@ -16,7 +16,15 @@
 //! - at most [`MAX_RUNNING_STAGE1`] phase-1 jobs are running with a fresh
 //!   lease at any time, across all processes;
 //! - the phase-2 job is a singleton: one owner at a time, kept alive by
-//!   heartbeats, taken over when its lease goes stale.
+//!   heartbeats, taken over when its lease goes stale; it is claimable only
+//!   when phase 1's outputs changed since its last success. Every change to
+//!   the outputs (a new or emptied output, a pruned one, an excluded
+//!   thread) bumps an input version in `meta` in the same transaction; a
+//!   successful phase 2 records the version it consumed as its watermark
+//!   (the job row's `source_updated_at`);
+//! - a thread marked excluded (it used MCP tools or web search, with
+//!   `no_memories_if_mcp_or_web_search`) is never claimed again and its
+//!   output is gone.
 //!
 //! Finishing or heartbeating checks the owner, so a process whose lease was
 //! taken over cannot overwrite the new owner's work. Times are Unix seconds
@@ -30,6 +38,8 @@ pub const STAGE2: &str = "memory_stage2";
 pub const STAGE2_KEY: &str = "global";
 /// Phase-1 jobs running with a fresh lease, at most, across processes.
 pub const MAX_RUNNING_STAGE1: i64 = 64;
+/// The `meta` key of the phase-1 outputs' version.
+const INPUT_VERSION_KEY: &str = "memories_input_version";
 
 /// What a phase-1 claim selects.
 #[derive(Debug, Clone)]
@@ -212,13 +222,17 @@ pub fn finish_stage1(
                     now
                 ],
             )?;
+            bump_input_version(&tx)?;
             ("succeeded", None, None)
         }
         Stage1Outcome::SucceededNoOutput => {
-            tx.execute(
+            if tx.execute(
                 "DELETE FROM memory_stage1_outputs WHERE thread_id = ?1",
                 params![thread_id],
-            )?;
+            )? > 0
+            {
+                bump_input_version(&tx)?;
+            }
             ("succeeded_no_output", None, None)
         }
         Stage1Outcome::Failed {
@@ -231,28 +245,33 @@ pub fn finish_stage1(
     Ok(true)
 }
 
-/// Claims the phase-2 job for `owner` unless another owner holds a fresh
-/// lease on it (or it failed and its retry time has not come).
+/// Claims the phase-2 job for `owner` when there is something new to
+/// consolidate (the outputs changed since its last success) or its last
+/// run failed and the retry time has come — unless another owner holds a
+/// fresh lease. Returns the input version claimed, to hand back to
+/// [`finish_stage2`].
 pub fn claim_stage2(
     conn: &mut Connection,
     owner: &str,
     now: i64,
     lease_secs: i64,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<Option<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version = input_version(&tx)?;
     let changed = tx.execute(
         "INSERT INTO memory_jobs (kind, job_key, status, owner, lease_until, attempts, started_at)
-         VALUES (?1, ?2, 'running', ?3, ?4, 1, ?5)
+         SELECT ?1, ?2, 'running', ?3, ?4, 1, ?5 WHERE ?6 > 0
          ON CONFLICT (kind, job_key) DO UPDATE SET
              status = 'running', owner = ?3, lease_until = ?4,
              attempts = attempts + 1, started_at = ?5, finished_at = NULL
          WHERE (memory_jobs.status = 'running' AND memory_jobs.lease_until < ?5)
             OR (memory_jobs.status = 'failed' AND memory_jobs.retry_at <= ?5)
-            OR memory_jobs.status = 'succeeded'",
-        params![STAGE2, STAGE2_KEY, owner, now + lease_secs, now],
+            OR (memory_jobs.status = 'succeeded'
+                AND COALESCE(memory_jobs.source_updated_at, 0) < ?6)",
+        params![STAGE2, STAGE2_KEY, owner, now + lease_secs, now, version],
     )?;
     tx.commit()?;
-    Ok(changed == 1)
+    Ok((changed == 1).then_some(version))
 }
 
 /// Extends `owner`'s phase-2 lease; false if it is no longer the owner.
@@ -270,12 +289,14 @@ pub fn heartbeat_stage2(
     Ok(changed == 1)
 }
 
-/// Ends `owner`'s phase-2 job; false if it is no longer the owner.
+/// Ends `owner`'s phase-2 job: `Ok(version)` (the version its claim
+/// returned, now consolidated) or `Err((error, retry_after_secs))`. False
+/// if it is no longer the owner.
 pub fn finish_stage2(
     conn: &mut Connection,
     owner: &str,
     now: i64,
-    result: Result<(), (&str, i64)>,
+    result: Result<i64, (&str, i64)>,
 ) -> rusqlite::Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let owned: bool = tx
@@ -289,7 +310,13 @@ pub fn finish_stage2(
         .unwrap_or(false);
     if owned {
         match result {
-            Ok(()) => finish(&tx, STAGE2, STAGE2_KEY, "succeeded", now, None, None)?,
+            Ok(version) => {
+                finish(&tx, STAGE2, STAGE2_KEY, "succeeded", now, None, None)?;
+                tx.execute(
+                    "UPDATE memory_jobs SET source_updated_at = ?3 WHERE kind = ?1 AND job_key = ?2",
+                    params![STAGE2, STAGE2_KEY, version],
+                )?;
+            }
             Err((error, retry_after_secs)) => finish(
                 &tx,
                 STAGE2,
@@ -321,6 +348,88 @@ fn finish(
         params![kind, key, status, now, retry_at, error],
     )?;
     Ok(())
+}
+
+fn input_version(conn: &Connection) -> rusqlite::Result<i64> {
+    let value: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            params![INPUT_VERSION_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+fn bump_input_version(conn: &Connection) -> rusqlite::Result<()> {
+    let next = input_version(conn)? + 1;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = ?2",
+        params![INPUT_VERSION_KEY, next.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Deletes up to `batch` phase-1 outputs of rollouts last updated before
+/// `older_than` (not refreshed for `max_unused_days`), oldest first.
+/// Their jobs stay done, so the same version of a thread is not extracted
+/// again. Returns how many went.
+pub fn prune_stage1_outputs(
+    conn: &mut Connection,
+    older_than: i64,
+    batch: i64,
+) -> rusqlite::Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let ids: Vec<String> = {
+        let mut select = tx.prepare(
+            "SELECT thread_id FROM memory_stage1_outputs
+             WHERE source_updated_at < ?1
+             ORDER BY source_updated_at, thread_id LIMIT ?2",
+        )?;
+        select
+            .query_map(params![older_than, batch], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for id in &ids {
+        tx.execute(
+            "DELETE FROM memory_stage1_outputs WHERE thread_id = ?1",
+            params![id],
+        )?;
+    }
+    if !ids.is_empty() {
+        bump_input_version(&tx)?;
+    }
+    tx.commit()?;
+    Ok(ids.len())
+}
+
+/// Keeps a thread out of the memories for good (it used MCP tools or web
+/// search): its job is marked `excluded`, which no claim selects, and its
+/// output, if any, is deleted. A running job's owner then finds the job no
+/// longer its own and writes nothing.
+pub fn exclude_thread(
+    conn: &mut Connection,
+    thread_id: &str,
+    reason: &str,
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO memory_jobs (kind, job_key, status, last_error)
+         VALUES (?1, ?2, 'excluded', ?3)
+         ON CONFLICT (kind, job_key) DO UPDATE SET
+             status = 'excluded', owner = NULL, lease_until = NULL, retry_at = NULL,
+             last_error = ?3",
+        params![STAGE1, thread_id, reason],
+    )?;
+    if tx.execute(
+        "DELETE FROM memory_stage1_outputs WHERE thread_id = ?1",
+        params![thread_id],
+    )? > 0
+    {
+        bump_input_version(&tx)?;
+    }
+    tx.commit()
 }
 
 /// Phase-1 outputs, newest first, at most `limit`.
@@ -370,10 +479,18 @@ pub fn memory_jobs(conn: &Connection) -> rusqlite::Result<Vec<MemoryJob>> {
         .collect()
 }
 
-/// Forgets every job and output (`codex memories clear`).
+/// Forgets every job and output (`codex memories clear`); exclusions stay,
+/// so a session kept out stays out.
 pub fn clear_memories(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute("DELETE FROM memory_jobs", [])?;
+    tx.execute(
+        "DELETE FROM memory_jobs WHERE NOT (kind = ?1 AND status = 'excluded')",
+        params![STAGE1],
+    )?;
     tx.execute("DELETE FROM memory_stage1_outputs", [])?;
+    tx.execute(
+        "DELETE FROM meta WHERE key = ?1",
+        params![INPUT_VERSION_KEY],
+    )?;
     tx.commit()
 }

@@ -95,3 +95,53 @@ fn logs_are_kept_per_session_and_filterable() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("--level loud"));
 }
+
+fn memories(env: &ExecEnv, args: &[&str]) -> std::process::Output {
+    super::cli_basics::codex()
+        .env("CODEX_HOME", env.home.path())
+        .current_dir(env.workspace())
+        .arg("memories")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn memories_status_shows_the_files_and_jobs_and_clear_forgets_them() {
+    let env = ExecEnv::new();
+    env.home
+        .append_config("\n[memories]\ngenerate_memories = true\n");
+    let root = env.home.path().join("memories");
+    std::fs::create_dir_all(root.join("rollout_summaries")).unwrap();
+    std::fs::write(root.join("MEMORY.md"), "# Memory\n- a fact\n").unwrap();
+    std::fs::write(root.join("rollout_summaries").join("t1.md"), "s").unwrap();
+    let mut conn =
+        codex_state::open_connection(&env.home.path().join(codex_state::STATE_DB_FILENAME))
+            .unwrap();
+    codex_state::memories::exclude_thread(&mut conn, "t-excluded", "used MCP tools").unwrap();
+    drop(conn);
+
+    let output = memories(&env, &["status"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("generate: on   use: off"), "{text}");
+    assert!(text.contains("MEMORY.md"), "{text}");
+    assert!(text.contains("rollout_summaries/"), "{text}");
+    assert!(text.contains("1 files"), "{text}");
+    assert!(text.contains("consolidation: never run"), "{text}");
+    assert!(text.contains("1 excluded"), "{text}");
+    assert!(text.contains("t-excluded  excluded"), "{text}");
+
+    // Not a terminal: asks for --yes and deletes nothing.
+    let output = memories(&env, &["clear"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--yes"), "{}", stderr(&output));
+    assert!(root.join("MEMORY.md").exists());
+
+    let output = memories(&env, &["clear", "--yes"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
+    let text = stdout(&memories(&env, &["status"]));
+    assert!(text.contains("(no memory files yet)"), "{text}");
+    assert!(text.contains("1 excluded"), "{text}");
+}

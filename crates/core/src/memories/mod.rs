@@ -1,21 +1,29 @@
-//! Memories, phase 1: at the start of a session, idle past sessions are
-//! distilled by a small model into a summary and a raw memory each, kept in
-//! the state database and written out under `$CODEX_HOME/memories/`.
+//! Memories: what past sessions taught, for the sessions that follow.
 //!
-//! Runs in the background (it never delays the session's start or its
-//! first turn) when `[memories] generate_memories = true` or the `memories`
-//! feature is on, the session is not ephemeral, and the state database is
-//! open. Which threads, and how many processes may work on them at once, is
-//! the state database's business (`codex_state::memories`: leases, the
-//! 64-running cap, idle and age windows in SQL). The artifacts are rebuilt
-//! from the database rows every time, so they can always be regenerated:
-//! `rollout_summaries/<thread_id>.md` and `raw_memories.md` (newest first),
-//! written atomically, 0600.
+//! At the start of a root session that is not ephemeral, with memories
+//! generated (`[memories] generate_memories`, else the `memories` feature)
+//! and the state database open, one background task runs — it never delays
+//! the session's start or its first turn:
 //!
-//! Not built yet: phase 2 (the consolidation agent writing `MEMORY.md` and
-//! `memory_summary.md`) and the read path that gives new sessions the
-//! summary.
+//! 1. prune: outputs of sessions not refreshed for `max_unused_days` go;
+//! 2. phase 1 (`extract`): idle past sessions are distilled by a small
+//!    model into a summary and a raw memory each, kept in the database;
+//! 3. phase 2 (`consolidate`): if the outputs changed, one agent per
+//!    database merges them into `MEMORY.md` and `memory_summary.md`.
+//!
+//! Which threads, and how many processes may work on them at once, is the
+//! state database's business (`codex_state::memories`: leases, the
+//! 64-running cap, idle and age windows in SQL, the phase-2 singleton).
+//! `rollout_summaries/<thread_id>.md` and `raw_memories.md` (newest first)
+//! are rebuilt from the database rows, so they can always be regenerated;
+//! every file is written atomically, 0600.
+//!
+//! The read path ([`developer_section`]): with `use_memories` (else the
+//! feature), a new session's developer instructions carry
+//! `memory_summary.md`, cut to [`SUMMARY_BUDGET_BYTES`], and where the
+//! other files are, so the model can read more with its tools.
 
+mod consolidate;
 mod extract;
 
 use std::path::{Path, PathBuf};
@@ -32,28 +40,75 @@ const STAGE1_RETRY_SECS: i64 = 3600;
 /// Raw memories kept in `raw_memories.md`, newest first.
 const RAW_MEMORIES_FILE: &str = "raw_memories.md";
 const SUMMARIES_DIR: &str = "rollout_summaries";
+/// The consolidated memory, written by phase 2.
+const MEMORY_FILE: &str = "MEMORY.md";
+/// What new sessions are given, written by phase 2.
+const SUMMARY_FILE: &str = "memory_summary.md";
+/// `memory_summary.md` given to a session, at most (about 5,000 tokens).
+const SUMMARY_BUDGET_BYTES: usize = 20_000;
+/// Outputs pruned per start, at most.
+const PRUNE_BATCH: i64 = 200;
 
 pub(crate) fn memory_root(codex_home: &Path) -> PathBuf {
     codex_home.join("memories")
 }
 
-/// Starts phase 1 in the background if this session should run it.
+/// Whether this configuration generates memories: `generate_memories`,
+/// else the `memories` feature.
+fn generates(config: &codex_config::Config) -> bool {
+    config
+        .memories
+        .generate_memories
+        .unwrap_or_else(|| config.feature_enabled("memories"))
+}
+
+/// Whether sessions are given the memory summary: `use_memories`, else the
+/// `memories` feature.
+fn uses(config: &codex_config::Config) -> bool {
+    config
+        .memories
+        .use_memories
+        .unwrap_or_else(|| config.feature_enabled("memories"))
+}
+
+/// Starts prune → phase 1 → phase 2 in the background if this session
+/// should run them.
 pub(crate) fn start(session: &Arc<Session>) {
     let config = &session.services.config;
-    let enabled =
-        config.memories.generate_memories == Some(true) || config.feature_enabled("memories");
-    if !enabled || session.services.rollout.is_none() || session.services.state_db.is_none() {
+    if !generates(config)
+        || session.services.rollout.is_none()
+        || session.services.state_db.is_none()
+    {
         return;
     }
     let session = Arc::clone(session);
     tokio::spawn(async move {
-        if let Err(err) = run_phase1(&session).await {
+        let root = memory_root(&session.services.config.codex_home);
+        if let Err(err) = prune(&session).await {
+            tracing::warn!(%err, "memories: pruning failed");
+        }
+        if let Err(err) = run_phase1(&session, &root).await {
             tracing::warn!(%err, "memories: phase 1 failed");
+        }
+        if let Err(err) = consolidate::run(&session, &root).await {
+            tracing::warn!(%err, "memories: phase 2 failed");
         }
     });
 }
 
-async fn run_phase1(session: &Arc<Session>) -> Result<(), String> {
+async fn prune(session: &Arc<Session>) -> Result<(), String> {
+    let Some(db) = session.services.state_db.clone() else {
+        return Ok(());
+    };
+    let max_unused_days = session.services.config.memories.max_unused_days();
+    let older_than = unix_now() - max_unused_days * 24 * 3600;
+    db.call(move |conn| codex_state::memories::prune_stage1_outputs(conn, older_than, PRUNE_BATCH))
+        .await
+        .map(|_| ())
+        .map_err(|err| err.to_string())
+}
+
+async fn run_phase1(session: &Arc<Session>, root: &Path) -> Result<(), String> {
     let config = &session.services.config;
     let Some(db) = session.services.state_db.clone() else {
         return Ok(());
@@ -81,8 +136,7 @@ async fn run_phase1(session: &Arc<Session>) -> Result<(), String> {
     if claimed.is_empty() {
         return Ok(());
     }
-    let root = memory_root(&config.codex_home);
-    migrate_legacy_root(&root);
+    migrate_legacy_root(root);
     for thread in claimed {
         // The current session's own file is never a candidate (not idle).
         let outcome = match extract::extract(session, Path::new(&thread.rollout_path)).await {
@@ -108,19 +162,11 @@ async fn run_phase1(session: &Arc<Session>) -> Result<(), String> {
             tracing::info!(thread = %thread.thread_id, "memories: the job was taken over");
         }
     }
-    let limit = config.memories.max_raw_memories_for_consolidation() as i64;
-    let outputs = db
-        .call(move |conn| codex_state::memories::stage1_outputs(conn, limit))
-        .await
-        .map_err(|err| err.to_string())?;
-    tokio::task::spawn_blocking(move || rebuild_artifacts(&root, &outputs))
-        .await
-        .map_err(|err| err.to_string())?
-        .map_err(|err| format!("cannot write the memory files: {err}"))
+    Ok(())
 }
 
 /// Writes the phase-1 artifacts from `outputs` (newest first), removing
-/// summaries of threads no longer in the database.
+/// summaries of threads no longer among them.
 pub(crate) fn rebuild_artifacts(
     root: &Path,
     outputs: &[codex_state::memories::Stage1Output],
@@ -174,6 +220,161 @@ fn migrate_legacy_root(root: &Path) {
                 .and_then(|bytes| codex_config::private_file::write_atomic(&to, &bytes));
         }
     }
+}
+
+/// The memory section of a new session's developer instructions, when
+/// memories are used and phase 2 has written a summary.
+pub(crate) fn developer_section(config: &codex_config::Config) -> Option<String> {
+    if !uses(config) {
+        return None;
+    }
+    let root = memory_root(&config.codex_home);
+    let summary = std::fs::read_to_string(root.join(SUMMARY_FILE)).ok()?;
+    let summary = summary.trim();
+    if summary.is_empty() {
+        return None;
+    }
+    let (summary, cut) = match summary.len() > SUMMARY_BUDGET_BYTES {
+        true => {
+            let mut end = SUMMARY_BUDGET_BYTES;
+            while !summary.is_char_boundary(end) {
+                end -= 1;
+            }
+            (&summary[..end], "\n[… the rest is in memory_summary.md]")
+        }
+        false => (summary, ""),
+    };
+    Some(format!(
+        "## Memory\n\nYou have memories of this user's earlier sessions in `{root}`: \
+         `memory_summary.md` (below), `MEMORY.md` (the full memory by topic, with the \
+         sessions each point comes from), `raw_memories.md` and `rollout_summaries/`. \
+         Read them with your tools when the task may touch what they cover; they are \
+         read-only for you. They can be out of date: check a remembered fact before \
+         relying on it, and prefer what the user says now.\n\n<memory_summary>\n{summary}{cut}\n</memory_summary>",
+        root = root.display()
+    ))
+}
+
+/// Keeps this session out of the memories for good, once it used MCP
+/// tools or web search, when `no_memories_if_mcp_or_web_search` is set.
+pub(crate) fn exclude_if_configured(session: &Session, reason: &'static str) {
+    let services = &session.services;
+    if services.config.memories.no_memories_if_mcp_or_web_search != Some(true)
+        || services.rollout.is_none()
+        || services
+            .memory_excluded
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        return;
+    }
+    let Some(db) = services.state_db.clone() else {
+        return;
+    };
+    let id = session.thread_id.to_string();
+    tokio::spawn(async move {
+        let result = db
+            .call(move |conn| codex_state::memories::exclude_thread(conn, &id, reason))
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(%err, "memories: cannot keep this session out of the memories");
+        }
+    });
+}
+
+/// Forgets every memory: the directory's contents and the database's jobs
+/// and outputs (exclusions stay). `Op::DropMemories`, `codex memories clear`.
+pub fn drop_memories(codex_home: &Path, db: Option<&codex_state::StateDb>) -> Result<(), String> {
+    if let Some(db) = db {
+        db.call_blocking(codex_state::memories::clear_memories)
+            .map_err(|err| format!("cannot clear the memory jobs in the state database: {err}"))?;
+    }
+    let root = memory_root(codex_home);
+    let entries = match std::fs::read_dir(&root) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(format!("cannot read {}: {err}", root.display())),
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let removed = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        removed.map_err(|err| format!("cannot remove {}: {err}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// What `codex memories status` shows.
+#[derive(Debug, Clone)]
+pub struct MemoryStatus {
+    /// `$CODEX_HOME/memories`.
+    pub root: PathBuf,
+    /// The files phase 2 and the artifacts left there: name, bytes,
+    /// modification time (Unix seconds); `rollout_summaries/` counts its
+    /// files instead of bytes.
+    pub files: Vec<MemoryFile>,
+    /// Every job, phase 2 first, then phase 1 by most recent activity.
+    pub jobs: Vec<codex_state::memories::MemoryJob>,
+    /// Phase-1 outputs kept in the database.
+    pub outputs: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemoryFile {
+    pub name: String,
+    /// Bytes, or for a directory the number of entries.
+    pub size: u64,
+    pub is_dir: bool,
+    pub modified: Option<i64>,
+}
+
+/// The memory directory and the jobs (`db` may be missing: files only).
+pub fn memory_status(
+    codex_home: &Path,
+    db: Option<&codex_state::StateDb>,
+) -> Result<MemoryStatus, String> {
+    let (jobs, outputs) = match db {
+        Some(db) => db
+            .call_blocking(|conn| {
+                let jobs = codex_state::memories::memory_jobs(conn)?;
+                let outputs = codex_state::memories::stage1_outputs(conn, i64::MAX)?.len();
+                Ok((jobs, outputs))
+            })
+            .map_err(|err| format!("cannot read the memory jobs: {err}"))?,
+        None => (Vec::new(), 0),
+    };
+    let root = memory_root(codex_home);
+    let mut files = Vec::new();
+    for name in [MEMORY_FILE, SUMMARY_FILE, RAW_MEMORIES_FILE, SUMMARIES_DIR] {
+        let path = root.join(name);
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let size = if meta.is_dir() {
+            std::fs::read_dir(&path)
+                .map(|d| d.count() as u64)
+                .unwrap_or(0)
+        } else {
+            meta.len()
+        };
+        files.push(MemoryFile {
+            name: name.to_string(),
+            size,
+            is_dir: meta.is_dir(),
+            modified: meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64),
+        });
+    }
+    Ok(MemoryStatus {
+        root,
+        files,
+        jobs,
+        outputs,
+    })
 }
 
 fn unix_now() -> i64 {

@@ -61,4 +61,7 @@ pub(crate) struct SessionServices {
     pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
     /// The MCP servers (starting in the background, then running).
     pub(crate) mcp: Arc<crate::mcp::McpState>,
+    /// Set once this session was kept out of the memories (it used MCP
+    /// tools or web search), so it is recorded once.
+    pub(crate) memory_excluded: std::sync::atomic::AtomicBool,
 }

@@ -1,6 +1,8 @@
-//! Memories, phase 1, end to end against the mock model: idle past
-//! sessions are extracted at session start into the state database and
-//! `$CODEX_HOME/memories/`.
+//! Memories end to end against the mock model: idle past sessions are
+//! extracted at session start into the state database and
+//! `$CODEX_HOME/memories/` (phase 1), a confined consolidation agent writes
+//! `MEMORY.md` and `memory_summary.md` (phase 2), and the next session's
+//! first request carries the summary (the read path).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -48,8 +50,10 @@ fn thread_row(id: &str, rollout: &Path, updated_at: i64) -> codex_state::ThreadR
     }
 }
 
+const MEMORY_PATCH: &str = "*** Begin Patch\n*** Add File: MEMORY.md\n+# Memory\n+- tests run with cargo nextest (01a00000-0000-7000-8000-000000000001)\n*** Add File: memory_summary.md\n+CONSOLIDATED-SUMMARY: the user runs tests with cargo nextest.\n*** End Patch\n";
+
 #[tokio::test]
-async fn idle_sessions_are_extracted_into_summaries_and_raw_memories() {
+async fn past_sessions_become_memories_that_the_next_session_reads() {
     let server = MockModelServer::start();
     // Claimed newest first, so the answers go in that order; the second
     // uses the legacy keys, the first carries a secret.
@@ -60,8 +64,22 @@ async fn idle_sessions_are_extracted_into_summaries_and_raw_memories() {
         Turn::new().text(r#"{"summary":"Set up CI.","rawMemory":"- prefers small commits"}"#),
     );
     server.push_turn(Turn::new().text(r#"{"rollout_summary":"Renamed a module.","rollout_slug":null,"raw_memory":"- uses snake_case files"}"#));
+    // Phase 2: the agent writes both files, and its try to write outside
+    // the memory directory is refused by the sandbox.
+    server.push_turn(
+        Turn::new()
+            .custom_tool_call("write", "apply_patch", MEMORY_PATCH)
+            .function_call(
+                "escape",
+                "shell",
+                json!({"command": ["bash", "-c", "echo x > ../escaped.txt"]}),
+            ),
+    );
+    server.push_turn(Turn::new().text("Consolidated three sessions."));
     let home = home_for(&server, "responses", "");
-    home.append_config("\n[memories]\ngenerate_memories = true\n");
+    home.append_config(
+        "\n[memories]\ngenerate_memories = true\nuse_memories = true\nconsolidation_model = \"gpt-5.1-codex-max\"\n",
+    );
     let old = home.path().join("old-sessions");
     std::fs::create_dir(&old).unwrap();
     let now = std::time::SystemTime::now()
@@ -149,11 +167,50 @@ async fn idle_sessions_are_extracted_into_summaries_and_raw_memories() {
         0o600
     );
 
+    // Phase 2 ran to its end.
+    let memory_path = root.join("MEMORY.md");
+    let db = codex_state::StateDb::open(session.home.path()).unwrap();
+    let mut jobs = Vec::new();
+    for _ in 0..1000 {
+        jobs = db
+            .call(|conn| codex_state::memories::memory_jobs(conn))
+            .await
+            .unwrap();
+        if jobs
+            .iter()
+            .any(|j| j.kind == "memory_stage2" && j.status != "running")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stage2 = jobs.iter().find(|j| j.kind == "memory_stage2").unwrap();
+    assert_eq!(stage2.status, "succeeded", "{jobs:?}");
+    assert!(
+        std::fs::read_to_string(&memory_path)
+            .unwrap()
+            .contains("cargo nextest")
+    );
+    for name in ["MEMORY.md", "memory_summary.md"] {
+        assert_eq!(
+            std::fs::metadata(root.join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600,
+            "{name}"
+        );
+    }
+    assert!(!session.home.path().join("escaped.txt").exists());
+
     // Three extraction requests, to the small model, without the developer
-    // message; the recent and the ancient thread were never read.
+    // message; the recent and the ancient thread were never read. Then the
+    // consolidation agent's two, with the consolidation model, working in
+    // the memory directory.
     let requests = server.requests();
-    assert_eq!(requests.len(), 3);
-    for request in &requests {
+    assert_eq!(requests.len(), 5);
+    for request in &requests[..3] {
         let body = request.body_json();
         assert_eq!(body["model"], "gpt-5.1-codex-mini");
         assert_eq!(body["text"]["format"]["type"], "json_schema");
@@ -167,12 +224,200 @@ async fn idle_sessions_are_extracted_into_summaries_and_raw_memories() {
             .contains("fix the parser")
     );
 
-    // The jobs are recorded as succeeded.
+    let agent = requests[3].body_json();
+    assert_eq!(agent["model"], "gpt-5.1-codex-max");
+    assert_eq!(agent["reasoning"]["effort"], "medium");
+    let agent_input = agent["input"].to_string();
+    assert!(agent_input.contains("raw_memories.md"), "{agent_input}");
+    assert!(
+        agent_input.contains(&root.display().to_string()),
+        "{agent_input}"
+    );
+    assert!(
+        requests[4]
+            .tool_output("write")
+            .unwrap()
+            .contains("Success")
+    );
+    let escape: serde_json::Value =
+        serde_json::from_str(&requests[4].tool_output("escape").unwrap()).unwrap();
+    assert_ne!(escape["metadata"]["exit_code"], 0, "{escape}");
+    assert!(
+        escape["output"]
+            .as_str()
+            .unwrap()
+            .contains("Read-only file system"),
+        "{escape}"
+    );
+
+    // The extraction jobs are recorded as succeeded.
+    assert_eq!(jobs.len(), 4);
+    assert!(jobs.iter().all(|j| j.status == "succeeded"), "{jobs:?}");
+    drop(db);
+
+    // The next session is given the summary in its developer message, and
+    // runs no memory work: nothing changed since the consolidation.
+    session.shutdown().await;
+    let home = session.home;
+    server.push_turn(Turn::new().text("hello"));
+    let next = start_in(home, |_| {}, Start::New).await;
+    next.submit_text("what do you remember?").await;
+    next.run_to_end().await;
+    let requests = server.requests();
+    assert_eq!(requests.len(), 6);
+    let first = requests[5].body_json();
+    let developer = first["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["role"] == "developer")
+        .map(|item| item.to_string())
+        .unwrap_or_default();
+    assert!(developer.contains("CONSOLIDATED-SUMMARY"), "{developer}");
+    assert!(developer.contains("MEMORY.md"), "{developer}");
+}
+
+#[tokio::test]
+async fn drop_memories_clears_the_directory_and_the_jobs() {
+    let server = MockModelServer::start();
+    let home = home_for(&server, "responses", "");
+    let root = home.path().join("memories");
+    std::fs::create_dir_all(root.join("rollout_summaries")).unwrap();
+    std::fs::write(root.join("MEMORY.md"), "old").unwrap();
+    std::fs::write(root.join("rollout_summaries").join("a.md"), "old").unwrap();
+    let session = start_in(home, |_| {}, Start::New).await;
+    session
+        .codex
+        .submit(codex_protocol::protocol::Op::DropMemories)
+        .await
+        .unwrap();
+    let events = session
+        .events_until(|m| {
+            matches!(
+                m,
+                codex_protocol::protocol::EventMsg::BackgroundEvent(_)
+                    | codex_protocol::protocol::EventMsg::Error(_)
+            )
+        })
+        .await;
+    assert!(
+        matches!(
+            events.last(),
+            Some(codex_protocol::protocol::EventMsg::BackgroundEvent(_))
+        ),
+        "{events:?}"
+    );
+    assert!(root.is_dir());
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_session_that_searched_the_web_is_kept_out_when_configured() {
+    use codex_test_support::{Reply, responses_event};
+    let server = MockModelServer::start();
+    server.push(Reply::frames(vec![
+        responses_event("response.created", json!({"response": {"id": "r1"}})),
+        responses_event(
+            "response.output_item.done",
+            json!({"item": {"type": "web_search_call", "id": "ws_1", "status": "completed",
+                "action": {"type": "search", "query": "rust 2024 edition"}}}),
+        ),
+        responses_event("response.completed", json!({"response": {"id": "r1"}})),
+    ]));
+    server.push_turn(Turn::new().text("plain"));
+    let home = home_for(&server, "responses", "web_search = \"live\"");
+    home.append_config("\n[memories]\nno_memories_if_mcp_or_web_search = true\n");
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("search").await;
+    session.run_to_end().await;
+    let id = session.configured.session_id.to_string();
+    let db = codex_state::StateDb::open(session.home.path()).unwrap();
+    let mut jobs = Vec::new();
+    for _ in 0..500 {
+        jobs = db
+            .call(|conn| codex_state::memories::memory_jobs(conn))
+            .await
+            .unwrap();
+        if !jobs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].job_key, id);
+    assert_eq!(jobs[0].status, "excluded");
+    assert_eq!(jobs[0].last_error.as_deref(), Some("used web search"));
+
+    // Without the setting, a session that searched stays a candidate.
+    let server = MockModelServer::start();
+    server.push(Reply::frames(vec![
+        responses_event("response.created", json!({"response": {"id": "r1"}})),
+        responses_event(
+            "response.output_item.done",
+            json!({"item": {"type": "web_search_call", "id": "ws_1", "status": "completed",
+                "action": {"type": "search", "query": "q"}}}),
+        ),
+        responses_event("response.completed", json!({"response": {"id": "r1"}})),
+    ]));
+    let home = home_for(&server, "responses", "web_search = \"live\"");
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("search").await;
+    session.run_to_end().await;
+    session.shutdown().await;
     let db = codex_state::StateDb::open(session.home.path()).unwrap();
     let jobs = db
         .call(|conn| codex_state::memories::memory_jobs(conn))
         .await
         .unwrap();
-    assert_eq!(jobs.len(), 3);
-    assert!(jobs.iter().all(|j| j.status == "succeeded"), "{jobs:?}");
+    assert!(jobs.is_empty(), "{jobs:?}");
+}
+
+#[tokio::test]
+async fn the_summary_given_to_a_session_is_cut_to_its_budget_and_only_when_used() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("one"));
+    server.push_turn(Turn::new().text("two"));
+    let home = home_for(&server, "responses", "");
+    let root = home.path().join("memories");
+    std::fs::create_dir_all(&root).unwrap();
+    let long = format!(
+        "FIRST-LINE\n{}\nLAST-LINE\n",
+        "é remembered fact\n".repeat(2_000)
+    );
+    std::fs::write(root.join("memory_summary.md"), &long).unwrap();
+    home.append_config("\n[memories]\nuse_memories = true\n");
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("hi").await;
+    session.run_to_end().await;
+    let body = server.requests()[0].body_json();
+    let developer = body["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["role"] == "developer")
+        .unwrap()["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(developer.contains("FIRST-LINE"));
+    assert!(!developer.contains("LAST-LINE"));
+    assert!(developer.contains("the rest is in memory_summary.md"));
+    assert!(developer.len() < 21_000, "{}", developer.len());
+    session.shutdown().await;
+
+    // `use_memories = false` wins over the feature.
+    let home = session.home;
+    home.append_config("use_memories = false\n");
+    let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        text.replace("use_memories = true\n", "")
+            .replace("[memories]", "[features]\nmemories = true\n\n[memories]"),
+    )
+    .unwrap();
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("hi").await;
+    session.run_to_end().await;
+    let body = server.requests()[1].body_json();
+    assert!(!body["input"].to_string().contains("FIRST-LINE"));
 }

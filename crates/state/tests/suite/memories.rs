@@ -1,14 +1,16 @@
 //! The memories pipeline's job invariants (seed 001): the idle and age
 //! boundaries, selection in SQL, the 64-running cap under concurrent
 //! claimers (threads and processes), stale-lease takeover, the phase-2
-//! singleton, heartbeats, and owners that lost their lease.
+//! singleton, heartbeats, and owners that lost their lease; phase 2 runs
+//! only on new inputs; pruning and exclusion.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use codex_state::memories::{
     MAX_RUNNING_STAGE1, Stage1Claim, Stage1Outcome, claim_stage1_jobs, claim_stage2,
-    clear_memories, finish_stage1, finish_stage2, heartbeat_stage2, memory_jobs, stage1_outputs,
+    clear_memories, exclude_thread, finish_stage1, finish_stage2, heartbeat_stage2, memory_jobs,
+    prune_stage1_outputs, stage1_outputs,
 };
 use codex_state::threads::upsert_thread;
 use codex_state::{ThreadRow, open_connection};
@@ -73,6 +75,20 @@ fn running(path: &Path, now: i64) -> usize {
                 && j.lease_until.is_some_and(|l| l >= now)
         })
         .count()
+}
+
+/// Extracts one thread (`id`, updated at `updated_at`) to an output.
+fn output_for(conn: &mut rusqlite::Connection, id: &str, updated_at: i64, now: i64) {
+    upsert_thread(conn, &thread(id, updated_at)).unwrap();
+    let claimed = claim_stage1_jobs(conn, &claim("extractor", now, 16)).unwrap();
+    assert!(ids(&claimed).contains(&id.to_string()), "{claimed:?}");
+    let done = Stage1Outcome::Succeeded {
+        rollout_summary: format!("summary of {id}"),
+        raw_memory: format!("memory of {id}"),
+    };
+    for thread in claimed {
+        assert!(finish_stage1(conn, &thread.thread_id, "extractor", now, &done).unwrap());
+    }
 }
 
 #[test]
@@ -314,45 +330,164 @@ fn one_consolidation_at_a_time_across_processes() {
     const TEST: &str = "suite::memories::one_consolidation_at_a_time_across_processes";
     if let (Ok(path), Ok(owner)) = (std::env::var(CHILD_DB), std::env::var(CHILD_ROLE)) {
         let mut conn = open_connection(Path::new(&path)).unwrap();
-        if claim_stage2(&mut conn, &owner, NOW, LEASE).unwrap() {
+        if claim_stage2(&mut conn, &owner, NOW, LEASE)
+            .unwrap()
+            .is_some()
+        {
             println!("CLAIMED {owner}");
         }
         return;
     }
     let (_dir, path) = db();
-    drop(open_connection(&path).unwrap());
+    output_for(&mut open_connection(&path).unwrap(), "t1", NOW - DAY, NOW);
     let winners = claimed_lines(&children(TEST, &path, "consolidator"));
     assert_eq!(winners.len(), 1, "{winners:?}");
     let winner = &winners[0];
     let mut conn = open_connection(&path).unwrap();
     // Nobody else while the lease is fresh; the winner's finish frees it.
-    assert!(!claim_stage2(&mut conn, "other", NOW + LEASE, LEASE).unwrap());
-    assert!(!finish_stage2(&mut conn, "other", NOW + 10, Ok(())).unwrap());
-    assert!(finish_stage2(&mut conn, winner, NOW + 10, Ok(())).unwrap());
-    assert!(claim_stage2(&mut conn, "next", NOW + 11, LEASE).unwrap());
+    assert_eq!(
+        claim_stage2(&mut conn, "other", NOW + LEASE, LEASE).unwrap(),
+        None
+    );
+    assert!(!finish_stage2(&mut conn, "other", NOW + 10, Ok(1)).unwrap());
+    assert!(finish_stage2(&mut conn, winner, NOW + 10, Ok(1)).unwrap());
+    // Consolidated: nothing to do until the outputs change.
+    assert_eq!(
+        claim_stage2(&mut conn, "next", NOW + 11, LEASE).unwrap(),
+        None
+    );
+    output_for(&mut conn, "t2", NOW - DAY, NOW + 12);
+    assert_eq!(
+        claim_stage2(&mut conn, "next", NOW + 13, LEASE).unwrap(),
+        Some(2)
+    );
+}
+
+#[test]
+fn phase_two_waits_for_new_outputs_and_a_change_during_a_run_is_not_lost() {
+    let (_dir, path) = db();
+    let mut conn = open_connection(&path).unwrap();
+    // Nothing extracted yet: nothing to consolidate.
+    assert_eq!(claim_stage2(&mut conn, "a", NOW, LEASE).unwrap(), None);
+    output_for(&mut conn, "t1", NOW - DAY, NOW);
+    let version = claim_stage2(&mut conn, "a", NOW + 1, LEASE)
+        .unwrap()
+        .unwrap();
+    // A thread is extracted while "a" consolidates.
+    output_for(&mut conn, "t2", NOW - DAY, NOW + 2);
+    assert!(finish_stage2(&mut conn, "a", NOW + 3, Ok(version)).unwrap());
+    // "a" consumed the older version, so the newer output gets its run.
+    let next = claim_stage2(&mut conn, "b", NOW + 4, LEASE).unwrap();
+    assert_eq!(next, Some(version + 1));
+    assert!(finish_stage2(&mut conn, "b", NOW + 5, Ok(version + 1)).unwrap());
+    assert_eq!(claim_stage2(&mut conn, "c", NOW + 6, LEASE).unwrap(), None);
+    // An extraction that finds nothing changes the inputs only if it
+    // removed an output.
+    upsert_thread(&conn, &thread("t1", NOW)).unwrap();
+    let claimed = claim_stage1_jobs(&mut conn, &claim("x", NOW + DAY, 16)).unwrap();
+    assert_eq!(ids(&claimed), ["t1"]);
+    let nothing = Stage1Outcome::SucceededNoOutput;
+    assert!(finish_stage1(&mut conn, "t1", "x", NOW + DAY, &nothing).unwrap());
+    assert_eq!(stage1_outputs(&conn, 10).unwrap().len(), 1);
+    assert!(
+        claim_stage2(&mut conn, "c", NOW + DAY, LEASE)
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn pruning_drops_outputs_not_refreshed_in_time_and_exclusion_is_for_good() {
+    let (_dir, path) = db();
+    let mut conn = open_connection(&path).unwrap();
+    output_for(&mut conn, "old", NOW - 20 * DAY, NOW);
+    output_for(&mut conn, "new", NOW - DAY, NOW);
+    let version = claim_stage2(&mut conn, "a", NOW, LEASE).unwrap().unwrap();
+    assert!(finish_stage2(&mut conn, "a", NOW, Ok(version)).unwrap());
+    // Batches: one at a time, oldest first; the second finds nothing more.
+    assert_eq!(
+        prune_stage1_outputs(&mut conn, NOW - 10 * DAY, 1).unwrap(),
+        1
+    );
+    assert_eq!(
+        prune_stage1_outputs(&mut conn, NOW - 10 * DAY, 1).unwrap(),
+        0
+    );
+    let left: Vec<String> = stage1_outputs(&conn, 10)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.thread_id)
+        .collect();
+    assert_eq!(left, ["new"]);
+    // Pruning changed the inputs: phase 2 runs again.
+    let version = claim_stage2(&mut conn, "a", NOW + 1, LEASE)
+        .unwrap()
+        .unwrap();
+    assert!(finish_stage2(&mut conn, "a", NOW + 1, Ok(version)).unwrap());
+
+    // An excluded thread loses its output and is never claimed, even when
+    // it is used again, and even after the memories are cleared.
+    exclude_thread(&mut conn, "new", "used MCP tools").unwrap();
+    assert!(stage1_outputs(&conn, 10).unwrap().is_empty());
+    assert!(
+        claim_stage2(&mut conn, "a", NOW + 2, LEASE)
+            .unwrap()
+            .is_some()
+    );
+    upsert_thread(&conn, &thread("new", NOW)).unwrap();
+    let later = NOW + 2 * DAY;
+    assert!(
+        claim_stage1_jobs(&mut conn, &claim("x", later, 16))
+            .unwrap()
+            .is_empty()
+    );
+    // Cleared, everything else is forgotten and extracted again.
+    clear_memories(&mut conn).unwrap();
+    let claimed = claim_stage1_jobs(&mut conn, &claim("x", later, 16)).unwrap();
+    assert_eq!(ids(&claimed), ["old"]);
+    let excluded: Vec<_> = memory_jobs(&conn)
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.status == "excluded")
+        .map(|j| j.job_key)
+        .collect();
+    assert_eq!(excluded, ["new"]);
 }
 
 #[test]
 fn heartbeats_keep_the_consolidation_lease_and_a_stale_one_is_taken_over() {
     let (_dir, path) = db();
     let mut conn = open_connection(&path).unwrap();
-    assert!(claim_stage2(&mut conn, "a", NOW, LEASE).unwrap());
+    output_for(&mut conn, "t1", NOW - DAY, NOW);
+    assert_eq!(claim_stage2(&mut conn, "a", NOW, LEASE).unwrap(), Some(1));
     // Heartbeats every 90 s for two hours keep it.
     let mut t = NOW;
     while t < NOW + 2 * HOUR {
         t += 90;
         assert!(heartbeat_stage2(&conn, "a", t, LEASE).unwrap());
-        assert!(!claim_stage2(&mut conn, "b", t + 1, LEASE).unwrap());
+        assert_eq!(claim_stage2(&mut conn, "b", t + 1, LEASE).unwrap(), None);
     }
     // Then "a" dies: one lease later its lock is stale and "b" recovers it.
-    assert!(!claim_stage2(&mut conn, "b", t + LEASE, LEASE).unwrap());
-    assert!(claim_stage2(&mut conn, "b", t + LEASE + 1, LEASE).unwrap());
+    assert_eq!(
+        claim_stage2(&mut conn, "b", t + LEASE, LEASE).unwrap(),
+        None
+    );
+    assert_eq!(
+        claim_stage2(&mut conn, "b", t + LEASE + 1, LEASE).unwrap(),
+        Some(1)
+    );
     // The old owner's heartbeat and finish no longer count.
     assert!(!heartbeat_stage2(&conn, "a", t + LEASE + 2, LEASE).unwrap());
-    assert!(!finish_stage2(&mut conn, "a", t + LEASE + 3, Ok(())).unwrap());
+    assert!(!finish_stage2(&mut conn, "a", t + LEASE + 3, Ok(1)).unwrap());
     // A failure waits for its retry time.
     let failed_at = t + LEASE + 4;
     assert!(finish_stage2(&mut conn, "b", failed_at, Err(("agent failed", HOUR))).unwrap());
-    assert!(!claim_stage2(&mut conn, "c", failed_at + HOUR - 1, LEASE).unwrap());
-    assert!(claim_stage2(&mut conn, "c", failed_at + HOUR, LEASE).unwrap());
+    assert_eq!(
+        claim_stage2(&mut conn, "c", failed_at + HOUR - 1, LEASE).unwrap(),
+        None
+    );
+    assert_eq!(
+        claim_stage2(&mut conn, "c", failed_at + HOUR, LEASE).unwrap(),
+        Some(1)
+    );
 }

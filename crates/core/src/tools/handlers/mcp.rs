@@ -110,6 +110,7 @@ impl ToolHandler for McpToolHandler {
                 _ => return ToolOutput::failure("MCP tools take function calls".to_string()),
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
+            crate::memories::exclude_if_configured(session, "used MCP tools");
             if needs_approval(&info, ctx.approval_policy) && !state.is_tool_approved(&info.qualified_name) {
                 if ctx.approval_policy == AskForApproval::Never {
                     return ToolOutput::failure(format!(
