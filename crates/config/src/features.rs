@@ -88,7 +88,7 @@ pub const FEATURES: &[Feature] = &[
         key: "memories",
         stage: Stage::UnderDevelopment,
         default_enabled: false,
-        effect: "at session start, distil idle past sessions into $CODEX_HOME/memories (phase 1; same as [memories] generate_memories)",
+        effect: "learn from past sessions: distil and consolidate them into $CODEX_HOME/memories and give new sessions the summary ([memories] generate_memories and use_memories)",
     },
     Feature {
         key: "hooks",
