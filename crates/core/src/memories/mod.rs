@@ -84,10 +84,12 @@ pub(crate) fn start(session: &Arc<Session>) {
     let session = Arc::clone(session);
     tokio::spawn(async move {
         let root = memory_root(&session.services.config.codex_home);
+        let legacy_root = root.clone();
+        let _ = tokio::task::spawn_blocking(move || migrate_legacy_root(&legacy_root)).await;
         if let Err(err) = prune(&session).await {
             tracing::warn!(%err, "memories: pruning failed");
         }
-        if let Err(err) = run_phase1(&session, &root).await {
+        if let Err(err) = run_phase1(&session).await {
             tracing::warn!(%err, "memories: phase 1 failed");
         }
         if let Err(err) = consolidate::run(&session, &root).await {
@@ -108,7 +110,7 @@ async fn prune(session: &Arc<Session>) -> Result<(), String> {
         .map_err(|err| err.to_string())
 }
 
-async fn run_phase1(session: &Arc<Session>, root: &Path) -> Result<(), String> {
+async fn run_phase1(session: &Arc<Session>) -> Result<(), String> {
     let config = &session.services.config;
     let Some(db) = session.services.state_db.clone() else {
         return Ok(());
@@ -133,10 +135,6 @@ async fn run_phase1(session: &Arc<Session>, root: &Path) -> Result<(), String> {
         })
         .await
         .map_err(|err| err.to_string())?;
-    if claimed.is_empty() {
-        return Ok(());
-    }
-    migrate_legacy_root(root);
     for thread in claimed {
         // The current session's own file is never a candidate (not idle).
         let outcome = match extract::extract(session, Path::new(&thread.rollout_path)).await {

@@ -421,3 +421,33 @@ async fn the_summary_given_to_a_session_is_cut_to_its_budget_and_only_when_used(
     let body = server.requests()[1].body_json();
     assert!(!body["input"].to_string().contains("FIRST-LINE"));
 }
+
+#[tokio::test]
+async fn the_old_single_user_root_is_copied_into_an_empty_root() {
+    let server = MockModelServer::start();
+    let home = home_for(&server, "responses", "");
+    home.append_config("\n[memories]\ngenerate_memories = true\n");
+    let root = home.path().join("memories");
+    let legacy = root.join("user").join("memory");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::write(legacy.join("MEMORY.md"), "# Memory\n- legacy fact\n").unwrap();
+    std::fs::write(legacy.join("memory_summary.md"), "legacy summary\n").unwrap();
+    let session = start_in(home, |_| {}, Start::New).await;
+    let copied = root.join("MEMORY.md");
+    for _ in 0..500 {
+        if copied.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        std::fs::read_to_string(&copied).unwrap(),
+        "# Memory\n- legacy fact\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&copied).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(legacy.join("MEMORY.md").exists(), "the old root is left");
+    session.shutdown().await;
+}
