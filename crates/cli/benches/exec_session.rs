@@ -27,7 +27,13 @@ fn run(server: &MockModelServer, home: &TestCodexHome) -> (Duration, i64) {
     let started = Instant::now();
     // Reaped with wait4 below, which also gives its peak RSS.
     #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_codex"))
+    // `EXEC_SESSION_WRAP="valgrind --tool=massif"` runs codex under a
+    // profiler (the figures printed then include the profiler's own).
+    let wrap = std::env::var("EXEC_SESSION_WRAP").unwrap_or_default();
+    let mut words: Vec<&str> = wrap.split_whitespace().collect();
+    words.push(env!("CARGO_BIN_EXE_codex"));
+    let child = Command::new(words[0])
+        .args(&words[1..])
         .env("CODEX_HOME", home.path())
         .current_dir(home.workspace())
         .args(["exec", "-s", "danger-full-access", "go"])

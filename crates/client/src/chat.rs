@@ -84,7 +84,7 @@ fn messages(prompt: &Prompt) -> Vec<Value> {
             _ => out.push(json!({"role": "assistant", "content": null, "tool_calls": [call]})),
         }
     };
-    for item in &prompt.input {
+    for item in prompt.input.iter() {
         match item {
             ResponseItem::Message { role, content, .. } => {
                 let role = if role == "developer" {

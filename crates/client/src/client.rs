@@ -97,13 +97,18 @@ impl ModelClient {
         }
     }
 
-    /// [`Self::request_body`] as the bytes sent.
-    fn encode_request(&self, prompt: &Prompt) -> serde_json::Result<Vec<u8>> {
+    /// [`Self::request_body`] as the bytes sent. A caller that owns a large
+    /// prompt encodes it, drops it and sends the bytes with
+    /// [`Self::stream_encoded`], so the prompt's copy of the history is gone
+    /// before the request goes out.
+    pub fn encode_request(&self, prompt: &Prompt) -> Result<bytes::Bytes, ClientError> {
         let settings = self.settings();
         match self.config.provider.wire_api {
             WireApi::Responses => responses::encode_request(prompt, &settings),
             WireApi::Chat => serde_json::to_vec(&chat::request_body(prompt, &settings)),
         }
+        .map(bytes::Bytes::from)
+        .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))
     }
 
     fn settings(&self) -> RequestSettings<'_> {
@@ -151,9 +156,18 @@ impl ModelClient {
         prompt: &Prompt,
         on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
     ) -> Result<ResponseStream, ClientError> {
-        let body = self
-            .encode_request(prompt)
-            .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))?;
+        let body = self.encode_request(prompt)?;
+        self.stream_encoded(body, on_retry).await
+    }
+
+    /// [`Self::stream_reporting_retries`] for a body from
+    /// [`Self::encode_request`]. Every attempt sends the same bytes (shared,
+    /// not copied).
+    pub async fn stream_encoded(
+        &self,
+        body: bytes::Bytes,
+        on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
+    ) -> Result<ResponseStream, ClientError> {
         let response = self.send_with_retries(body, on_retry).await?;
 
         let (tx, stream) = ResponseStream::channel();
@@ -173,7 +187,7 @@ impl ModelClient {
 
     async fn send_with_retries(
         &self,
-        body: Vec<u8>,
+        body: bytes::Bytes,
         on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
     ) -> Result<reqwest::Response, ClientError> {
         let url = self.url()?;
@@ -281,7 +295,7 @@ impl ModelClient {
     fn request(
         &self,
         url: &str,
-        body: Vec<u8>,
+        body: bytes::Bytes,
         chatgpt: Option<&Credentials>,
     ) -> reqwest::RequestBuilder {
         let provider = &self.config.provider;

@@ -9,8 +9,9 @@ use serde_json::Value;
 pub struct Prompt {
     /// The system/base instructions.
     pub instructions: String,
-    /// The conversation so far (the full history: requests are stateless).
-    pub input: Vec<ResponseItem>,
+    /// The conversation so far (the full history: requests are stateless),
+    /// shared with the session's history rather than copied per request.
+    pub input: std::sync::Arc<Vec<ResponseItem>>,
     pub tools: Vec<ToolSpec>,
     pub parallel_tool_calls: bool,
     /// Ask for a final answer matching this JSON schema.

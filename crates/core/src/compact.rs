@@ -76,7 +76,8 @@ pub(crate) async fn compact_history(
         .compact_prompt
         .as_deref()
         .unwrap_or(SUMMARIZATION_PROMPT);
-    input.push(ResponseItem::user_text(prompt_text));
+    // A copy: the history keeps its own items (compaction is rare).
+    std::sync::Arc::make_mut(&mut input).push(ResponseItem::user_text(prompt_text));
     let prompt = Prompt {
         instructions: ctx.base_instructions.clone(),
         input,
@@ -84,8 +85,10 @@ pub(crate) async fn compact_history(
         parallel_tool_calls: false,
         output_schema: None,
     };
+    // Every attempt sends the same bytes.
+    let body = crate::sampling::encode(ctx, prompt)?;
     let (items, usage) = with_stream_retries(session, ctx, cancel, || {
-        sample_items(session, ctx, &prompt, cancel)
+        sample_items(session, ctx, body.clone(), cancel)
     })
     .await?;
     if let Some(usage) = usage {

@@ -6,36 +6,46 @@
 //! without one, and outputs whose call is gone are dropped.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use codex_protocol::models::{ContentItem, FunctionCallOutputPayload, ResponseItem};
 
 /// Output recorded for a tool call that never finished.
 pub(crate) const ABORTED_OUTPUT: &str = "aborted";
 
+/// The items are shared with the prompt built from them ([`Self::for_prompt`]
+/// hands out the same `Arc` when nothing needs mending), so a request does
+/// not copy the history. The engine drops the prompt once the request body
+/// is encoded, before the response's items are recorded, so appending finds
+/// the items unshared and copies nothing either.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConversationHistory {
-    items: Vec<ResponseItem>,
+    items: Arc<Vec<ResponseItem>>,
 }
 
 impl ConversationHistory {
     pub(crate) fn record_items<'a>(&mut self, items: impl IntoIterator<Item = &'a ResponseItem>) {
-        for item in items {
-            if is_api_item(item) {
-                self.items.push(item.clone());
-            }
+        let mut items = items
+            .into_iter()
+            .filter(|item| is_api_item(item))
+            .peekable();
+        if items.peek().is_none() {
+            return;
         }
+        Arc::make_mut(&mut self.items).extend(items.cloned());
     }
 
     pub(crate) fn replace(&mut self, items: Vec<ResponseItem>) {
-        self.items = items;
+        self.items = Arc::new(items);
     }
 
     pub(crate) fn items(&self) -> &[ResponseItem] {
         &self.items
     }
 
-    /// The history to send: calls paired with outputs.
-    pub(crate) fn for_prompt(&self) -> Vec<ResponseItem> {
+    /// The history to send: calls paired with outputs. Shared with the
+    /// history unless a call lacks its output or an output its call.
+    pub(crate) fn for_prompt(&self) -> Arc<Vec<ResponseItem>> {
         let outputs: HashSet<&str> = self
             .items
             .iter()
@@ -51,8 +61,20 @@ impl ConversationHistory {
             .filter_map(ResponseItem::call_id)
             .collect();
 
+        let orphan_output = self.items.iter().any(|item| match item {
+            ResponseItem::FunctionCallOutput { call_id, .. }
+            | ResponseItem::CustomToolCallOutput { call_id, .. } => {
+                !calls.contains(call_id.as_str())
+            }
+            _ => false,
+        });
+        let unanswered_call = calls.iter().any(|call_id| !outputs.contains(call_id));
+        if !orphan_output && !unanswered_call {
+            return Arc::clone(&self.items);
+        }
+
         let mut out = Vec::with_capacity(self.items.len());
-        for item in &self.items {
+        for item in self.items.iter() {
             match item {
                 ResponseItem::FunctionCallOutput { call_id, .. }
                 | ResponseItem::CustomToolCallOutput { call_id, .. }
@@ -65,7 +87,7 @@ impl ConversationHistory {
                 out.push(aborted_output(item, call_id));
             }
         }
-        out
+        Arc::new(out)
     }
 }
 
@@ -144,7 +166,7 @@ mod tests {
         assert_eq!(history.items().len(), 5, "Other is not kept");
         let prompt = history.for_prompt();
         assert_eq!(
-            prompt,
+            *prompt,
             vec![
                 ResponseItem::user_text("hi"),
                 call("a"),
@@ -159,6 +181,35 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_whole_history_is_shared_with_its_prompt_not_copied() {
+        let mut history = ConversationHistory::default();
+        history.record_items(&[
+            ResponseItem::user_text("hi"),
+            call("a"),
+            ResponseItem::FunctionCallOutput {
+                call_id: "a".into(),
+                output: FunctionCallOutputPayload::success("ok"),
+            },
+        ]);
+        let prompt = history.for_prompt();
+        assert!(Arc::ptr_eq(&prompt, &history.items));
+        // Recording while a prompt is alive leaves the prompt as it was.
+        history.record_items(&[ResponseItem::assistant_text("done")]);
+        assert_eq!(prompt.len(), 3);
+        assert_eq!(history.items().len(), 4);
+        drop(prompt);
+        // Unshared again: appending writes in place.
+        let before = Arc::as_ptr(&history.items);
+        history.record_items(&[ResponseItem::user_text("more")]);
+        assert_eq!(Arc::as_ptr(&history.items), before);
+        // A call still waiting for its output gets a mended copy.
+        history.record_items(&[call("b")]);
+        let mended = history.for_prompt();
+        assert!(!Arc::ptr_eq(&mended, &history.items));
+        assert_eq!(mended.len(), history.items().len() + 1);
     }
 
     #[test]

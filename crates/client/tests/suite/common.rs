@@ -52,7 +52,7 @@ pub fn client(server: &MockModelServer, wire_api: WireApi) -> ModelClient {
 pub fn prompt() -> Prompt {
     Prompt {
         instructions: "You are a test.".into(),
-        input: vec![
+        input: std::sync::Arc::new(vec![
             ResponseItem::user_text("fix the bug"),
             ResponseItem::assistant_text("Looking."),
             ResponseItem::FunctionCall {
@@ -65,7 +65,7 @@ pub fn prompt() -> Prompt {
                 call_id: "call_a".into(),
                 output: FunctionCallOutputPayload::success("src\n"),
             },
-        ],
+        ]),
         tools: vec![
             ToolSpec::Function(FunctionTool {
                 name: "shell".into(),

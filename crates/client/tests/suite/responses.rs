@@ -225,12 +225,12 @@ async fn reasoning_goes_back_encrypted_only_and_raw_text_never() {
         encrypted_content: encrypted.map(str::to_string),
     };
     let mut prompt = prompt();
-    prompt.input = vec![
+    prompt.input = std::sync::Arc::new(vec![
         ResponseItem::user_text("hi"),
         reasoning(None),
         ResponseItem::Other,
         reasoning(Some("gAAAA-opaque")),
-    ];
+    ]);
     collect(client.stream(&prompt).await.unwrap()).await;
     let request = &server.requests()[0];
     assert!(!String::from_utf8_lossy(&request.body).contains("raw chain of thought"));

@@ -47,10 +47,10 @@ pub(super) async fn extract(
     }
     let prompt = Prompt {
         instructions: INSTRUCTIONS.to_string(),
-        input: vec![ResponseItem::user_text(format!(
+        input: Arc::new(vec![ResponseItem::user_text(format!(
             "Session file: {}\n\n{transcript}",
             rollout.display()
-        ))],
+        ))]),
         tools: Vec::new(),
         parallel_tool_calls: false,
         output_schema: Some(output_schema()),

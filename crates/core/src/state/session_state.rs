@@ -131,7 +131,7 @@ impl SharedSessionState {
         lock(&self.0).history.items().to_vec()
     }
 
-    pub(crate) fn history_for_prompt(&self) -> Vec<ResponseItem> {
+    pub(crate) fn history_for_prompt(&self) -> std::sync::Arc<Vec<ResponseItem>> {
         lock(&self.0).history.for_prompt()
     }
 
