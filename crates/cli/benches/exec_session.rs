@@ -23,33 +23,73 @@ use serde_json::json;
 
 /// Runs `codex exec` to its end; returns (time to the first request, peak
 /// RSS in KiB).
-fn run(server: &MockModelServer, home: &TestCodexHome) -> (Duration, i64) {
-    let started = Instant::now();
-    // Reaped with wait4 below, which also gives its peak RSS.
-    #[allow(clippy::zombie_processes)]
+/// Runs `codex exec` once; returns the time to its first request and its
+/// peak RSS in KiB.
+///
+/// The peak comes from a small launcher (this program re-executed with
+/// `--measure`), never from a direct child: a child spawned by this process
+/// starts with this process's own high-water mark (Linux records the old
+/// memory map's peak at `exec`), and the mock server here holds every
+/// request body it received — hundreds of MiB after a long run.
+/// Start-up runs spawn codex directly (the launcher's own start would be
+/// timed too) and report no peak.
+fn run(server: &MockModelServer, home: &TestCodexHome, peak_rss: bool) -> (Duration, i64) {
     // `EXEC_SESSION_WRAP="valgrind --tool=massif"` runs codex under a
     // profiler (the figures printed then include the profiler's own).
     let wrap = std::env::var("EXEC_SESSION_WRAP").unwrap_or_default();
     let mut words: Vec<&str> = wrap.split_whitespace().collect();
     words.push(env!("CARGO_BIN_EXE_codex"));
-    let child = Command::new(words[0])
-        .args(&words[1..])
+    if !peak_rss {
+        let started = Instant::now();
+        let status = Command::new(words[0])
+            .args(&words[1..])
+            .env("CODEX_HOME", home.path())
+            .current_dir(home.workspace())
+            .args(["exec", "-s", "danger-full-access", "go"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("start codex");
+        assert!(status.success(), "codex exec failed");
+        let first = server.requests().first().expect("a request").received_at;
+        return (first.duration_since(started), 0);
+    }
+    let started = Instant::now();
+    let output = Command::new(std::env::current_exe().expect("this program"))
+        .arg("--measure")
+        .args(&words)
         .env("CODEX_HOME", home.path())
         .current_dir(home.workspace())
         .args(["exec", "-s", "danger-full-access", "go"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .expect("start the launcher");
+    assert!(output.status.success(), "codex exec failed");
+    let peak = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("the launcher's figure");
+    let first = server.requests().first().expect("a request").received_at;
+    (first.duration_since(started), peak)
+}
+
+/// `--measure PROGRAM ARGS…`: runs the program, prints its peak RSS (KiB).
+fn measure(program: &str, args: &[String]) -> ! {
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start codex");
     let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for our own child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for the child we spawned.
     unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(status, 0, "codex exec failed");
-    let first = server.requests().first().expect("a request").received_at;
-    (first.duration_since(started), usage.ru_maxrss)
+    println!("{}", usage.ru_maxrss);
+    std::process::exit(if status == 0 { 0 } else { 1 });
 }
 
 fn git_home(server: &MockModelServer) -> TestCodexHome {
@@ -73,7 +113,7 @@ fn startup(label: &str, otel: Option<&OtlpReceiver>) {
         if let Some(receiver) = otel {
             home.append_config(&otel_config(receiver));
         }
-        times.push(run(&server, &home).0);
+        times.push(run(&server, &home, false).0);
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -97,7 +137,7 @@ fn memory(calls: usize) {
     server.push_turn(Turn::new().text("done"));
     let home = git_home(&server);
     let started = Instant::now();
-    let (_, peak) = run(&server, &home);
+    let (_, peak) = run(&server, &home, true);
     println!(
         "{calls} tool calls of 16 KB output: peak RSS {:.1} MiB  ({:.1} s)",
         peak as f64 / 1024.0,
@@ -128,11 +168,15 @@ fn whole_run(receiver: Option<&OtlpReceiver>) -> Duration {
         home.append_config(&otel_config(receiver));
     }
     let started = Instant::now();
-    run(&server, &home);
+    run(&server, &home, false);
     started.elapsed()
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--measure") {
+        measure(&args[2], &args[3..]);
+    }
     startup("", None);
     if std::env::var_os("EXEC_SESSION_OTEL").is_some() {
         let receiver = OtlpReceiver::start();
