@@ -45,18 +45,12 @@ pub(crate) struct Repo {
 }
 
 impl Repo {
+    /// The repository at `cwd`, found from its `.git` entry (this runs
+    /// while a session starts, where a `git` process would cost more than
+    /// the rest of the start).
     pub(crate) fn find(cwd: &Path) -> Option<Self> {
-        let out = git(
-            cwd,
-            None,
-            &["rev-parse", "--show-toplevel", "--absolute-git-dir"],
-        )
-        .ok()?;
-        let mut lines = out.lines();
-        Some(Self {
-            top: PathBuf::from(lines.next()?),
-            git_dir: PathBuf::from(lines.next()?),
-        })
+        let (top, git_dir) = crate::git_info::repository(cwd)?;
+        Some(Self { top, git_dir })
     }
 
     /// Snapshots the working tree.

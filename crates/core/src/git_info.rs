@@ -15,6 +15,14 @@ pub fn git_root(cwd: &Path) -> Option<&Path> {
     cwd.ancestors().find(|dir| dir.join(".git").exists())
 }
 
+/// The work tree root and git directory of the repository at `cwd`, read
+/// from the file system (no `git rev-parse` on the session's start path).
+pub(crate) fn repository(cwd: &Path) -> Option<(PathBuf, PathBuf)> {
+    let root = git_root(cwd)?;
+    let git_dir = git_dir(&root.join(".git"))?;
+    Some((root.to_path_buf(), git_dir))
+}
+
 /// Commit, branch and origin of the repository at `cwd`, if it is one.
 pub(crate) async fn collect_git_info(cwd: &Path) -> Option<GitInfo> {
     let cwd = cwd.to_path_buf();
