@@ -17,10 +17,17 @@ pub fn git_root(cwd: &Path) -> Option<&Path> {
 
 /// The work tree root and git directory of the repository at `cwd`, read
 /// from the file system (no `git rev-parse` on the session's start path).
+/// Like git, a `.git` that lacks `HEAD` or an object store (an empty
+/// directory, say) is not a repository.
 pub(crate) fn repository(cwd: &Path) -> Option<(PathBuf, PathBuf)> {
     let root = git_root(cwd)?;
     let git_dir = git_dir(&root.join(".git"))?;
-    Some((root.to_path_buf(), git_dir))
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .ok()
+        .map(|rel| git_dir.join(rel.trim()))
+        .unwrap_or_else(|| git_dir.clone());
+    let is_repository = git_dir.join("HEAD").is_file() && common.join("objects").is_dir();
+    is_repository.then(|| (root.to_path_buf(), git_dir))
 }
 
 /// Commit, branch and origin of the repository at `cwd`, if it is one.
@@ -167,5 +174,40 @@ mod tests {
         let detached = read_git_info(repo).unwrap();
         assert_eq!(detached.branch.as_deref(), Some("HEAD"));
         assert_eq!(detached.commit_hash, Some(sha));
+    }
+
+    #[test]
+    fn the_repository_is_where_git_says_and_an_empty_dot_git_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        assert_eq!(repository(&repo), None, "an empty .git is no repository");
+        std::fs::remove_dir(repo.join(".git")).unwrap();
+        git(&repo, &["init", "-q"]);
+        let sub = repo.join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let (top, git_dir) = repository(&sub).unwrap();
+        assert_eq!(top, repo);
+        assert_eq!(
+            git_dir.canonicalize().unwrap(),
+            PathBuf::from(git(&sub, &["rev-parse", "--absolute-git-dir"]))
+                .canonicalize()
+                .unwrap()
+        );
+        // A worktree: `.git` is a file naming its own git directory.
+        std::fs::write(repo.join("a"), "a").unwrap();
+        git(&repo, &["add", "a"]);
+        git(&repo, &["commit", "-qm", "one"]);
+        let tree = dir.path().join("tree");
+        git(&repo, &["worktree", "add", "-q", tree.to_str().unwrap()]);
+        let (top, git_dir) = repository(&tree).unwrap();
+        assert_eq!(top, tree);
+        assert_eq!(
+            git_dir.canonicalize().unwrap(),
+            PathBuf::from(git(&tree, &["rev-parse", "--absolute-git-dir"]))
+                .canonicalize()
+                .unwrap()
+        );
     }
 }
