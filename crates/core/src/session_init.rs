@@ -217,7 +217,6 @@ pub(crate) async fn start_session(
     })
 }
 
-/// `SessionStart` hooks: what they add goes with the first request.
 /// The config's developer instructions, then the memory section if the
 /// session is given memories.
 fn with_memory_section(instructions: Option<String>, config: &Config) -> Option<String> {
@@ -227,6 +226,7 @@ fn with_memory_section(instructions: Option<String>, config: &Config) -> Option<
     }
 }
 
+/// `SessionStart` hooks: what they add goes with the first request.
 async fn session_start_hooks(
     session: &Session,
     configuration: &SessionConfiguration,
