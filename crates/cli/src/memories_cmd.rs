@@ -7,10 +7,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Subcommand;
 use codex_config::{Config, find_codex_home, load_config};
-use codex_core::{MemoryStatus, ThreadManager, ThreadManagerOptions};
-use codex_protocol::rollout::SessionSource;
+use codex_core::MemoryStatus;
 
 use crate::cli::SharedOptions;
+use crate::sessions_cmd::manager;
 
 #[derive(Debug, Subcommand)]
 pub enum MemoriesCommand {
@@ -27,18 +27,6 @@ pub enum MemoriesCommand {
         #[arg(long, short = 'y')]
         yes: bool,
     },
-}
-
-fn manager() -> anyhow::Result<ThreadManager> {
-    let codex_home = find_codex_home()?;
-    let manager = ThreadManager::new(
-        &codex_home,
-        ThreadManagerOptions::new(SessionSource::Cli, "codex_cli_rs"),
-    );
-    for warning in manager.warnings() {
-        eprintln!("warning: {warning}");
-    }
-    Ok(manager)
 }
 
 pub fn run(command: MemoriesCommand, shared: &SharedOptions) -> anyhow::Result<()> {

@@ -34,7 +34,8 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-fn manager() -> anyhow::Result<ThreadManager> {
+/// The thread manager of `$CODEX_HOME`, its warnings printed.
+pub(crate) fn manager() -> anyhow::Result<ThreadManager> {
     let codex_home = find_codex_home()?;
     let manager = ThreadManager::new(
         &codex_home,

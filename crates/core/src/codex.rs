@@ -87,6 +87,42 @@ pub(crate) fn spawn_child(
     Box::pin(Codex::spawn(config, params))
 }
 
+/// The settings of the engine's own child sessions (a reviewer, the
+/// memory consolidator), from the parent's: no user or developer
+/// instructions, AGENTS.md, web search, image viewing, MCP servers,
+/// notifications, interactive exec, hooks, undo or memories. The caller
+/// sets the model, prompt, policies and cwd.
+pub(crate) fn child_config(parent: &Config) -> Config {
+    let mut config = parent.clone();
+    config.user_instructions = None;
+    config.developer_instructions = None;
+    config.project_doc_max_bytes = 0;
+    config.web_search = codex_config::WebSearchMode::Disabled;
+    config.view_image = false;
+    config.mcp_servers.clear();
+    config.notify = None;
+    config.memories.generate_memories = Some(false);
+    config.memories.use_memories = Some(false);
+    for feature in ["unified_exec", "hooks", "undo", "memories"] {
+        config.features.insert(feature.to_string(), false);
+    }
+    config
+}
+
+/// The spawn parameters of an engine child session: ephemeral, with the
+/// parent's originator and sandbox helper.
+pub(crate) fn child_params(
+    originator: &str,
+    linux_sandbox_exe: Option<PathBuf>,
+    thread_source: &str,
+) -> SpawnParams {
+    let mut params = SpawnParams::new(SessionSource::Exec, originator);
+    params.ephemeral = true;
+    params.linux_sandbox_exe = linux_sandbox_exe;
+    params.thread_source = thread_source.to_string();
+    params
+}
+
 /// The engine, as a queue pair.
 pub struct Codex {
     next_id: AtomicU64,

@@ -22,10 +22,7 @@ pub fn git_root(cwd: &Path) -> Option<&Path> {
 pub(crate) fn repository(cwd: &Path) -> Option<(PathBuf, PathBuf)> {
     let root = git_root(cwd)?;
     let git_dir = git_dir(&root.join(".git"))?;
-    let common = std::fs::read_to_string(git_dir.join("commondir"))
-        .ok()
-        .map(|rel| git_dir.join(rel.trim()))
-        .unwrap_or_else(|| git_dir.clone());
+    let common = common_dir(&git_dir);
     let is_repository = git_dir.join("HEAD").is_file() && common.join("objects").is_dir();
     is_repository.then(|| (root.to_path_buf(), git_dir))
 }
@@ -42,11 +39,7 @@ pub(crate) async fn collect_git_info(cwd: &Path) -> Option<GitInfo> {
 fn read_git_info(cwd: &Path) -> Option<GitInfo> {
     let root = git_root(cwd)?;
     let git_dir = git_dir(&root.join(".git"))?;
-    // A worktree keeps its refs and config in the common directory.
-    let common = std::fs::read_to_string(git_dir.join("commondir"))
-        .ok()
-        .map(|rel| git_dir.join(rel.trim()))
-        .unwrap_or_else(|| git_dir.clone());
+    let common = common_dir(&git_dir);
     let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
     let head = head.trim();
     let (branch, commit_hash) = match head.strip_prefix("ref: ") {
@@ -66,6 +59,15 @@ fn read_git_info(cwd: &Path) -> Option<GitInfo> {
         branch: Some(branch),
         repository_url: origin_url(&common),
     })
+}
+
+/// Where a worktree keeps its objects, refs and config (`commondir`); the
+/// git directory itself otherwise.
+fn common_dir(git_dir: &Path) -> PathBuf {
+    std::fs::read_to_string(git_dir.join("commondir"))
+        .ok()
+        .map(|rel| git_dir.join(rel.trim()))
+        .unwrap_or_else(|| git_dir.to_path_buf())
 }
 
 /// The git directory a `.git` entry names (itself, or `gitdir: …`).
@@ -187,14 +189,14 @@ mod tests {
         git(&repo, &["init", "-q"]);
         let sub = repo.join("sub");
         std::fs::create_dir(&sub).unwrap();
-        let (top, git_dir) = repository(&sub).unwrap();
-        assert_eq!(top, repo);
-        assert_eq!(
-            git_dir.canonicalize().unwrap(),
-            PathBuf::from(git(&sub, &["rev-parse", "--absolute-git-dir"]))
+        let git_says = |dir: &Path| {
+            PathBuf::from(git(dir, &["rev-parse", "--absolute-git-dir"]))
                 .canonicalize()
                 .unwrap()
-        );
+        };
+        let (top, git_dir) = repository(&sub).unwrap();
+        assert_eq!(top, repo);
+        assert_eq!(git_dir.canonicalize().unwrap(), git_says(&sub));
         // A worktree: `.git` is a file naming its own git directory.
         std::fs::write(repo.join("a"), "a").unwrap();
         git(&repo, &["add", "a"]);
@@ -203,11 +205,6 @@ mod tests {
         git(&repo, &["worktree", "add", "-q", tree.to_str().unwrap()]);
         let (top, git_dir) = repository(&tree).unwrap();
         assert_eq!(top, tree);
-        assert_eq!(
-            git_dir.canonicalize().unwrap(),
-            PathBuf::from(git(&tree, &["rev-parse", "--absolute-git-dir"]))
-                .canonicalize()
-                .unwrap()
-        );
+        assert_eq!(git_dir.canonicalize().unwrap(), git_says(&tree));
     }
 }

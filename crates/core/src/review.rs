@@ -15,17 +15,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use codex_config::WebSearchMode;
 use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary};
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::{
     EventMsg, ExitedReviewModeEvent, Op, ReviewOutputEvent, ReviewRequest,
 };
-use codex_protocol::rollout::SessionSource;
 use codex_protocol::user_input::UserInput;
 use tokio_util::sync::CancellationToken;
 
-use crate::codex::SpawnParams;
 use crate::session::Session;
 use crate::turn_context::TurnContext;
 
@@ -209,28 +206,19 @@ async fn run_reviewer(
     ctx: &Arc<TurnContext>,
     request: &ReviewRequest,
 ) -> Result<String, String> {
-    let mut config = (*session.services.config).clone();
+    let mut config = crate::codex::child_config(&session.services.config);
     config.model = config.review_model.clone();
     config.model_reasoning_effort = Some(ReasoningEffort::Low);
     config.model_reasoning_summary = ReasoningSummary::Detailed;
     config.base_instructions = Some(REVIEW_PROMPT.to_string());
-    config.user_instructions = None;
-    config.developer_instructions = None;
-    config.project_doc_max_bytes = 0;
-    config.web_search = WebSearchMode::Disabled;
-    config.view_image = false;
-    config.mcp_servers.clear();
-    config.notify = None;
-    for feature in ["unified_exec", "hooks", "undo"] {
-        config.features.insert(feature.to_string(), false);
-    }
     config.approval_policy = ctx.approval_policy;
     config.sandbox_policy = ctx.sandbox_policy.clone();
     config.cwd = ctx.cwd.clone();
-    let mut params = SpawnParams::new(SessionSource::Exec, session.services.originator.clone());
-    params.ephemeral = true;
-    params.linux_sandbox_exe = session.services.linux_sandbox_exe.clone();
-    params.thread_source = "review".to_string();
+    let params = crate::codex::child_params(
+        &session.services.originator,
+        session.services.linux_sandbox_exe.clone(),
+        "review",
+    );
     let child = Arc::new(
         crate::codex::spawn_child(config, params)
             .await

@@ -453,6 +453,14 @@ pub fn stage1_outputs(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Sta
         .collect()
 }
 
+/// How many phase-1 outputs there are.
+pub fn stage1_output_count(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("SELECT COUNT(*) FROM memory_stage1_outputs", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|n| n as usize)
+}
+
 /// Every job, phase 2 first, then phase 1 by most recent activity.
 pub fn memory_jobs(conn: &Connection) -> rusqlite::Result<Vec<MemoryJob>> {
     let mut select = conn.prepare(

@@ -15,10 +15,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_config::WebSearchMode;
 use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary};
 use codex_protocol::protocol::{AskForApproval, EventMsg, Op, SandboxPolicy};
-use codex_protocol::rollout::SessionSource;
 use codex_protocol::user_input::UserInput;
 
 use super::{MEMORY_FILE, SUMMARY_FILE, unix_now};
@@ -167,25 +165,13 @@ async fn drive(
 /// The agent's settings: the session's provider, `consolidation_model`
 /// (else the session's model) at medium effort, confined to `root`.
 fn agent_config(session: &Session, root: &Path) -> codex_config::Config {
-    let mut config = (*session.services.config).clone();
+    let mut config = crate::codex::child_config(&session.services.config);
     if let Some(model) = &config.memories.consolidation_model {
         config.model = model.clone();
     }
     config.model_reasoning_effort = Some(ReasoningEffort::Medium);
     config.model_reasoning_summary = ReasoningSummary::None;
     config.base_instructions = None;
-    config.user_instructions = None;
-    config.developer_instructions = None;
-    config.project_doc_max_bytes = 0;
-    config.web_search = WebSearchMode::Disabled;
-    config.view_image = false;
-    config.mcp_servers.clear();
-    config.notify = None;
-    config.memories.generate_memories = Some(false);
-    config.memories.use_memories = Some(false);
-    for feature in ["memories", "unified_exec", "hooks", "undo"] {
-        config.features.insert(feature.to_string(), false);
-    }
     config.approval_policy = AskForApproval::Never;
     config.sandbox_policy = SandboxPolicy::WorkspaceWrite {
         writable_roots: Vec::new(),
@@ -198,11 +184,11 @@ fn agent_config(session: &Session, root: &Path) -> codex_config::Config {
 }
 
 fn agent_params(session: &Session) -> SpawnParams {
-    let mut params = SpawnParams::new(SessionSource::Exec, session.services.originator.clone());
-    params.ephemeral = true;
-    params.linux_sandbox_exe = session.services.linux_sandbox_exe.clone();
-    params.thread_source = "memory_consolidation".to_string();
-    params
+    crate::codex::child_params(
+        &session.services.originator,
+        session.services.linux_sandbox_exe.clone(),
+        "memory_consolidation",
+    )
 }
 
 /// The agent's tools create files with the usual umask; everything under

@@ -336,7 +336,7 @@ pub fn memory_status(
         Some(db) => db
             .call_blocking(|conn| {
                 let jobs = codex_state::memories::memory_jobs(conn)?;
-                let outputs = codex_state::memories::stage1_outputs(conn, i64::MAX)?.len();
+                let outputs = codex_state::memories::stage1_output_count(conn)?;
                 Ok((jobs, outputs))
             })
             .map_err(|err| format!("cannot read the memory jobs: {err}"))?,

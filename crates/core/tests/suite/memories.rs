@@ -311,11 +311,10 @@ async fn drop_memories_clears_the_directory_and_the_jobs() {
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
 }
 
-#[tokio::test]
-async fn a_session_that_searched_the_web_is_kept_out_when_configured() {
+/// A response that is one web search the provider ran.
+fn web_search_reply() -> codex_test_support::Reply {
     use codex_test_support::{Reply, responses_event};
-    let server = MockModelServer::start();
-    server.push(Reply::frames(vec![
+    Reply::frames(vec![
         responses_event("response.created", json!({"response": {"id": "r1"}})),
         responses_event(
             "response.output_item.done",
@@ -323,7 +322,13 @@ async fn a_session_that_searched_the_web_is_kept_out_when_configured() {
                 "action": {"type": "search", "query": "rust 2024 edition"}}}),
         ),
         responses_event("response.completed", json!({"response": {"id": "r1"}})),
-    ]));
+    ])
+}
+
+#[tokio::test]
+async fn a_session_that_searched_the_web_is_kept_out_when_configured() {
+    let server = MockModelServer::start();
+    server.push(web_search_reply());
     server.push_turn(Turn::new().text("plain"));
     let home = home_for(&server, "responses", "web_search = \"live\"");
     home.append_config("\n[memories]\nno_memories_if_mcp_or_web_search = true\n");
@@ -350,15 +355,7 @@ async fn a_session_that_searched_the_web_is_kept_out_when_configured() {
 
     // Without the setting, a session that searched stays a candidate.
     let server = MockModelServer::start();
-    server.push(Reply::frames(vec![
-        responses_event("response.created", json!({"response": {"id": "r1"}})),
-        responses_event(
-            "response.output_item.done",
-            json!({"item": {"type": "web_search_call", "id": "ws_1", "status": "completed",
-                "action": {"type": "search", "query": "q"}}}),
-        ),
-        responses_event("response.completed", json!({"response": {"id": "r1"}})),
-    ]));
+    server.push(web_search_reply());
     let home = home_for(&server, "responses", "web_search = \"live\"");
     let session = start_in(home, |_| {}, Start::New).await;
     session.submit_text("search").await;
