@@ -143,15 +143,17 @@ fn commit_slots(
     // Stage every write first.
     let mut writes = Vec::new();
     for (index, (_, slot)) in slots.iter().enumerate() {
-        let Contents::Text(text) = slot.current() else {
-            continue;
-        };
-        if !slot.changes() {
+        if matches!(slot.current(), Contents::Absent | Contents::Binary(_)) || !slot.changes() {
             continue;
         }
         let dest = slot.write_path.clone();
         create_parents(&dest, journal)?;
-        let temp = stage(&dest, text.as_bytes(), slot.mode)?;
+        let temp = stage(&dest, slot.mode, |file| {
+            // Pieces of an edit are small; write them in large blocks.
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+            slot.write_current(&mut out)?;
+            out.flush()
+        })?;
         journal.staged.push(Staged {
             temp,
             dest: dest.clone(),
@@ -238,8 +240,13 @@ fn create_parents(dest: &Path, journal: &mut Journal) -> Result<(), ApplyPatchEr
     Ok(())
 }
 
-/// Writes `bytes` to a new temporary file beside `dest` and returns its path.
-fn stage(dest: &Path, bytes: &[u8], mode: Option<u32>) -> Result<PathBuf, ApplyPatchError> {
+/// Writes a new temporary file beside `dest` with `write` and returns its
+/// path.
+fn stage(
+    dest: &Path,
+    mode: Option<u32>,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> Result<PathBuf, ApplyPatchError> {
     let io = |path: &Path, source| ApplyPatchError::Io {
         path: path.to_path_buf(),
         action: "write",
@@ -259,7 +266,7 @@ fn stage(dest: &Path, bytes: &[u8], mode: Option<u32>) -> Result<PathBuf, ApplyP
     options.write(true).create_new(true);
     let mut file: File = options.open(&temp).map_err(|e| io(dest, e))?;
     let result = (|| {
-        file.write_all(bytes)?;
+        write(&mut file)?;
         if let Some(mode) = mode {
             set_mode(&file, mode)?;
         }
@@ -325,10 +332,13 @@ fn restore(path: &Path, slot: &FileSlot) -> std::io::Result<()> {
         },
         Contents::Text(text) => rewrite(path, text.as_bytes(), slot.original_mode),
         Contents::Binary(bytes) => rewrite(path, bytes, slot.original_mode),
+        // Invariant: an edit is never an original.
+        Contents::Edited(_) => Ok(()),
     }
 }
 
 fn rewrite(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let temp = stage(path, bytes, mode).map_err(|err| std::io::Error::other(err.to_string()))?;
+    let temp = stage(path, mode, |file| file.write_all(bytes))
+        .map_err(|err| std::io::Error::other(err.to_string()))?;
     fs::rename(&temp, path)
 }

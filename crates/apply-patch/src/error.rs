@@ -25,6 +25,9 @@ pub enum ApplyPatchError {
     #[error("in {}: could not find these lines:\n{}", path.display(), lines.join("\n"))]
     LinesNotFound { path: PathBuf, lines: Vec<String> },
 
+    #[error("cannot update {}: it is 4 GiB or larger, and apply_patch edits files up to 4 GiB", path.display())]
+    TooLarge { path: PathBuf },
+
     #[error("in {}: two chunks change overlapping lines; merge them into one chunk", path.display())]
     OverlappingChunks { path: PathBuf },
 

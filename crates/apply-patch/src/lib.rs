@@ -23,9 +23,11 @@
 //! changes nothing. A pure addition chunk with an `@@ line` anchor is inserted
 //! after the anchor (the reference appends it to the end of the file).
 
+mod chunks;
 mod commit;
 mod error;
 pub mod invocation;
+pub mod lines;
 pub mod parser;
 mod plan;
 pub mod seek_sequence;

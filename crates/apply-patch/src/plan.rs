@@ -8,10 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::chunks::{Edit, apply_chunks};
 use crate::error::ApplyPatchError;
-use crate::parser::{Hunk, Patch, UpdateFileChunk};
-use crate::seek_sequence::FileLines;
-use crate::udiff;
+use crate::parser::{Hunk, Patch};
 
 /// What one hunk does, for display (approvals, progress, summaries).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,12 +48,9 @@ pub(crate) enum Contents {
     Absent,
     Text(String),
     Binary(Vec<u8>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) enum LineEnding {
-    Lf,
-    CrLf,
+    /// The original text (always `Text`) edited; only ever the `current`
+    /// of the slot whose original it edits.
+    Edited(Edit),
 }
 
 /// One file before and after the patch.
@@ -72,7 +68,6 @@ pub(crate) struct FileSlot {
     /// (so that a large file is held once, not twice).
     pub(crate) current: Option<Contents>,
     pub(crate) mode: Option<u32>,
-    pub(crate) line_ending: LineEnding,
     /// `write_path` as it was when read (None: absent); the commit refuses to
     /// replace a file that changed since.
     pub(crate) stamp: Option<DiskStamp>,
@@ -86,8 +81,32 @@ impl FileSlot {
 
     /// The commit writes, replaces or removes this file.
     pub(crate) fn changes(&self) -> bool {
-        self.current.as_ref().is_some_and(|c| *c != self.original)
-            || self.mode != self.original_mode
+        let contents_change = match (&self.current, &self.original) {
+            (None, _) => false,
+            (Some(Contents::Edited(edit)), Contents::Text(old)) => !edit.is_identity(old),
+            (Some(current), original) => current != original,
+        };
+        contents_change || self.mode != self.original_mode
+    }
+
+    /// The current contents as text, if they are text.
+    fn current_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match (self.current(), &self.original) {
+            (Contents::Text(text), _) => Some(text.into()),
+            (Contents::Edited(edit), Contents::Text(old)) => Some(edit.to_text(old).into()),
+            _ => None,
+        }
+    }
+
+    /// Writes the current contents (text, or an edit of the original) to
+    /// `out`; nothing for absent or binary contents, which the commit
+    /// removes or never writes.
+    pub(crate) fn write_current(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match (self.current(), &self.original) {
+            (Contents::Text(text), _) => out.write_all(text.as_bytes()),
+            (Contents::Edited(edit), Contents::Text(old)) => edit.write(old, out),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -182,7 +201,6 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
                 let abs = resolve_path(cwd, path);
                 let slot = slot(&mut plan.files, &abs, path, "add")?;
                 slot.current = Some(Contents::Text(contents.clone()));
-                slot.line_ending = LineEnding::Lf;
                 PlannedChange {
                     display_path: path.clone(),
                     path: abs,
@@ -194,15 +212,16 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
             Hunk::DeleteFile { path } => {
                 let abs = resolve_path(cwd, path);
                 let slot = slot(&mut plan.files, &abs, path, "delete")?;
-                let content = match slot.current() {
-                    Contents::Absent => {
+                let content = match (slot.current_text(), slot.current()) {
+                    (_, Contents::Absent) => {
                         return Err(ApplyPatchError::MissingFile {
                             path: path.clone(),
                             action: "delete",
                         });
                     }
-                    Contents::Text(text) => text.clone(),
-                    Contents::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                    (Some(text), _) => text.into_owned(),
+                    (None, Contents::Binary(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+                    (None, _) => String::new(),
                 };
                 slot.current = Some(Contents::Absent);
                 PlannedChange {
@@ -218,33 +237,36 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
             } => {
                 let abs = resolve_path(cwd, path);
                 let slot = slot(&mut plan.files, &abs, path, "update")?;
-                let old_content = match slot.current() {
-                    Contents::Absent => {
-                        return Err(ApplyPatchError::MissingFile {
-                            path: path.clone(),
-                            action: "update",
-                        });
-                    }
-                    Contents::Binary(_) => {
-                        return Err(ApplyPatchError::NotUtf8 { path: path.clone() });
-                    }
-                    Contents::Text(text) => text,
+                if *slot.current() == Contents::Absent {
+                    return Err(ApplyPatchError::MissingFile {
+                        path: path.clone(),
+                        action: "update",
+                    });
+                }
+                let Some(old_content) = slot.current_text() else {
+                    return Err(ApplyPatchError::NotUtf8 { path: path.clone() });
                 };
-                let line_ending = slot.line_ending;
-                let (new_content, unified_diff) =
-                    apply_chunks(path, old_content, line_ending, chunks)?;
-                let mode = slot.mode;
+                let (edit, unified_diff) = apply_chunks(path, &old_content, chunks)?;
                 let move_abs = move_path.as_ref().map(|m| resolve_path(cwd, m));
+                let moves = move_abs.as_ref().is_some_and(|dest| *dest != abs);
+                // An edit is kept as pieces only of the file's original text
+                // in place (the common case, and the one with large files).
+                let new_content = if slot.current.is_none() && !moves {
+                    Contents::Edited(edit)
+                } else {
+                    Contents::Text(edit.to_text(&old_content))
+                };
+                drop(old_content);
+                let mode = slot.mode;
                 match &move_abs {
-                    Some(dest) if *dest != abs => {
+                    Some(dest) if moves => {
                         slot.current = Some(Contents::Absent);
                         let dest_display = move_path.clone().unwrap_or_default();
                         let target = self::slot(&mut plan.files, dest, &dest_display, "move to")?;
-                        target.current = Some(Contents::Text(new_content));
+                        target.current = Some(new_content);
                         target.mode = mode.or(target.mode);
-                        target.line_ending = line_ending;
                     }
-                    _ => slot.current = Some(Contents::Text(new_content)),
+                    _ => slot.current = Some(new_content),
                 }
                 PlannedChange {
                     display_path: path.clone(),
@@ -300,7 +322,6 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             original_mode: None,
             current: None,
             mode: None,
-            line_ending: LineEnding::Lf,
             stamp: None,
         });
     };
@@ -331,7 +352,6 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             original_mode: None,
             current: None,
             mode: None,
-            line_ending: LineEnding::Lf,
             stamp: None,
         });
     };
@@ -343,12 +363,9 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
     }
     let bytes = std::fs::read(&write_path).map_err(io_err)?;
     let mode = file_mode(&meta);
-    let (contents, line_ending) = match String::from_utf8(bytes) {
-        Ok(text) => {
-            let ending = detect_line_ending(&text);
-            (Contents::Text(text), ending)
-        }
-        Err(err) => (Contents::Binary(err.into_bytes()), LineEnding::Lf),
+    let contents = match String::from_utf8(bytes) {
+        Ok(text) => Contents::Text(text),
+        Err(err) => Contents::Binary(err.into_bytes()),
     };
     Ok(FileSlot {
         write_path,
@@ -358,7 +375,6 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
         original_mode: mode,
         current: None,
         mode,
-        line_ending,
         stamp: Some(DiskStamp::of(&meta)),
     })
 }
@@ -374,213 +390,33 @@ fn file_mode(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
 
-/// CRLF if most line breaks are CRLF (one pass over the line breaks).
-fn detect_line_ending(text: &str) -> LineEnding {
-    let bytes = text.as_bytes();
-    let (mut lf, mut crlf) = (0usize, 0usize);
-    for at in memchr::memchr_iter(b'\n', bytes) {
-        lf += 1;
-        crlf += usize::from(at > 0 && bytes[at - 1] == b'\r');
-    }
-    if crlf > 0 && crlf * 2 >= lf {
-        LineEnding::CrLf
-    } else {
-        LineEnding::Lf
-    }
-}
-
-/// Applies `chunks` to `original`. Returns the new text (always ending in a
-/// line break, in the file's line-ending style, unless it is empty) and the
-/// unified diff of the change.
-pub(crate) fn apply_chunks(
-    path: &Path,
-    original: &str,
-    line_ending: LineEnding,
-    chunks: &[UpdateFileChunk],
-) -> Result<(String, String), ApplyPatchError> {
-    let lines = split_lines(original, line_ending);
-    let ends_with_newline = original.ends_with('\n');
-
-    let replacements = find_replacements(path, &lines, chunks)?;
-    let mut out: Vec<&str> = Vec::with_capacity(lines.len() + chunks.len());
-    let mut next = 0;
-    for replacement in &replacements {
-        if replacement.start < next {
-            return Err(ApplyPatchError::OverlappingChunks {
-                path: path.to_path_buf(),
-            });
-        }
-        out.extend_from_slice(&lines[next..replacement.start]);
-        out.extend(replacement.new_lines.iter().map(String::as_str));
-        next = replacement.start + replacement.old_len;
-    }
-    out.extend_from_slice(&lines[next.min(lines.len())..]);
-
-    let changes = udiff::changes(&lines, &replacements);
-    let diff = udiff::render(
-        &lines,
-        &out,
-        &changes,
-        ends_with_newline || lines.is_empty(),
-    );
-    if out.is_empty() {
-        return Ok((String::new(), diff));
-    }
-    let separator = match line_ending {
-        LineEnding::Lf => "\n",
-        LineEnding::CrLf => "\r\n",
-    };
-    let mut text = out.join(separator);
-    text.push_str(separator);
-    Ok((text, diff))
-}
-
-/// The lines of `text` without their line breaks (a final line break does
-/// not start another line).
-fn split_lines(text: &str, line_ending: LineEnding) -> Vec<&str> {
-    fn strip(line: &str, line_ending: LineEnding) -> &str {
-        match line_ending {
-            LineEnding::CrLf => line.strip_suffix('\r').unwrap_or(line),
-            LineEnding::Lf => line,
-        }
-    }
-    let mut lines = Vec::with_capacity(text.len() / 32);
-    let mut start = 0;
-    for at in memchr::memchr_iter(b'\n', text.as_bytes()) {
-        lines.push(strip(&text[start..at], line_ending));
-        start = at + 1;
-    }
-    if start < text.len() {
-        lines.push(strip(&text[start..], line_ending));
-    }
-    lines
-}
-
-/// `old_len` lines at `start` of the original are replaced by `new_lines`.
-pub(crate) struct Replacement<'a> {
-    pub(crate) start: usize,
-    pub(crate) old_len: usize,
-    pub(crate) new_lines: &'a [String],
-}
-
-fn find_replacements<'a>(
-    path: &Path,
-    lines: &[&str],
-    chunks: &'a [UpdateFileChunk],
-) -> Result<Vec<Replacement<'a>>, ApplyPatchError> {
-    let file = FileLines::new(lines);
-    let mut replacements = Vec::with_capacity(chunks.len());
-    let mut cursor = 0;
-    for chunk in chunks {
-        let mut anchored = false;
-        if let Some(context) = &chunk.change_context {
-            let found = file
-                .seek(std::slice::from_ref(context), cursor, false)
-                .ok_or_else(|| ApplyPatchError::ContextNotFound {
-                    path: path.to_path_buf(),
-                    context: context.clone(),
-                })?;
-            cursor = found + 1;
-            anchored = true;
-        }
-        if chunk.old_lines.is_empty() {
-            // Pure addition: right after its anchor, else at the end of the file.
-            let at = if anchored { cursor } else { file.len() };
-            replacements.push(Replacement {
-                start: at,
-                old_len: 0,
-                new_lines: &chunk.new_lines,
-            });
-            continue;
-        }
-        let mut old: &[String] = &chunk.old_lines;
-        let mut new: &[String] = &chunk.new_lines;
-        let mut found = file.seek(old, cursor, chunk.is_end_of_file);
-        if found.is_none() && old.last().is_some_and(String::is_empty) {
-            // A trailing empty context line often stands for the final line
-            // break, which is not a line of its own here.
-            old = &old[..old.len() - 1];
-            if new.last().is_some_and(String::is_empty) {
-                new = &new[..new.len() - 1];
-            }
-            found = file.seek(old, cursor, chunk.is_end_of_file);
-        }
-        let start = found.ok_or_else(|| ApplyPatchError::LinesNotFound {
-            path: path.to_path_buf(),
-            lines: chunk.old_lines.clone(),
-        })?;
-        replacements.push(Replacement {
-            start,
-            old_len: old.len(),
-            new_lines: new,
-        });
-        cursor = start + old.len();
-    }
-    // Additions at the end of the file may precede later chunks in the patch.
-    replacements.sort_by_key(|r| r.start);
-    Ok(replacements)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parser::parse_patch;
     use pretty_assertions::assert_eq;
 
-    fn apply(original: &str, patch_body: &str) -> Result<String, ApplyPatchError> {
-        let patch = parse_patch(&format!(
-            "*** Begin Patch\n*** Update File: f\n{patch_body}\n*** End Patch"
-        ))?;
-        let Hunk::UpdateFile { chunks, .. } = &patch.hunks[0] else {
-            panic!()
-        };
-        apply_chunks(
-            Path::new("f"),
-            original,
-            detect_line_ending(original),
-            chunks,
-        )
-        .map(|r| r.0)
-    }
-
     #[test]
-    fn context_anchor_and_ordering() {
-        let original = "fn a() {\n    x\n}\nfn b() {\n    x\n}\n";
-        let out = apply(original, "@@ fn b() {\n-    x\n+    y").unwrap();
-        assert_eq!(out, "fn a() {\n    x\n}\nfn b() {\n    y\n}\n");
-    }
+    fn a_file_updated_twice_and_an_edit_that_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "a\nb\nc\n").unwrap();
+        let twice = "*** Begin Patch\n*** Update File: f\n@@\n-a\n+A\n*** Update File: f\n@@\n-c\n+C\n*** End Patch";
+        let plan = plan_patch(&crate::parse_patch(twice).unwrap(), dir.path()).unwrap();
+        plan.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "A\nb\nC\n");
 
-    #[test]
-    fn pure_addition_goes_after_its_anchor_or_at_the_end() {
-        assert_eq!(apply("a\nb\n", "@@\n+c").unwrap(), "a\nb\nc\n");
-        assert_eq!(apply("a\nb\n", "@@ a\n+x").unwrap(), "a\nx\nb\n");
-    }
-
-    #[test]
-    fn crlf_is_preserved() {
-        let out = apply("one\r\ntwo\r\nthree\r\n", "@@\n one\n-two\n+2\n+2b").unwrap();
-        assert_eq!(out, "one\r\n2\r\n2b\r\nthree\r\n");
-    }
-
-    #[test]
-    fn missing_lines_are_listed() {
-        let err = apply("a\n", "@@\n-zzz\n+y").unwrap_err();
-        assert_eq!(err.to_string(), "in f: could not find these lines:\nzzz");
-        let err = apply("a\n", "@@ nope\n-a\n+b").unwrap_err();
+        let same = "*** Begin Patch\n*** Update File: f\n@@\n-b\n+b\n*** End Patch";
+        let plan = plan_patch(&crate::parse_patch(same).unwrap(), dir.path()).unwrap();
+        assert_eq!(plan.paths_to_write(), Vec::<PathBuf>::new());
+        let moved =
+            "*** Begin Patch\n*** Update File: f\n*** Move to: g\n@@\n-b\n+B\n*** End Patch";
+        let plan = plan_patch(&crate::parse_patch(moved).unwrap(), dir.path()).unwrap();
+        plan.commit().unwrap();
+        assert!(!file.exists());
         assert_eq!(
-            err.to_string(),
-            "in f: could not find the context line '@@ nope'"
+            std::fs::read_to_string(dir.path().join("g")).unwrap(),
+            "A\nB\nC\n"
         );
-    }
-
-    #[test]
-    fn trailing_empty_context_line_matches_the_final_newline() {
-        assert_eq!(apply("a\nb\n", "@@\n a\n-b\n+c\n ").unwrap(), "a\nc\n");
-    }
-
-    #[test]
-    fn fuzzy_match_replaces_the_original_lines() {
-        assert_eq!(apply("x \u{2014} y   \n", "@@\n-x - y\n+z").unwrap(), "z\n");
     }
 
     #[test]

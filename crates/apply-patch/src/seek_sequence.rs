@@ -6,14 +6,16 @@
 //! whitespace; and finally with typographic punctuation (dashes, curly quotes,
 //! non-breaking spaces) folded to ASCII.
 
+use crate::lines::Lines;
+
 /// The lines of one file, with the normalized form computed on first need.
 pub struct FileLines<'a> {
-    lines: &'a [&'a str],
+    lines: &'a Lines<'a>,
     normalized: std::cell::OnceCell<Vec<String>>,
 }
 
 impl<'a> FileLines<'a> {
-    pub fn new(lines: &'a [&'a str]) -> Self {
+    pub fn new(lines: &'a Lines<'a>) -> Self {
         Self {
             lines,
             normalized: std::cell::OnceCell::new(),
@@ -59,17 +61,20 @@ impl<'a> FileLines<'a> {
         let trailing = |a: &str, b: &str| a.trim_end() == b.trim_end();
         let both = |a: &str, b: &str| a.trim() == b.trim();
         for eq in [&exact as &dyn Fn(&str, &str) -> bool, &trailing, &both] {
-            if let Some(found) = range
-                .clone()
-                .find(|&i| pattern.iter().zip(&self.lines[i..]).all(|(p, l)| eq(l, p)))
-            {
+            // `i + k` stays in the file: `range` ends where the pattern fits.
+            if let Some(found) = range.clone().find(|&i| {
+                pattern
+                    .iter()
+                    .enumerate()
+                    .all(|(k, p)| eq(self.lines.get(i + k), p))
+            }) {
                 return Some(found);
             }
         }
         let normalized_pattern: Vec<String> = pattern.iter().map(|p| normalize(p)).collect();
         let normalized = self
             .normalized
-            .get_or_init(|| self.lines.iter().map(|l| normalize(l)).collect());
+            .get_or_init(|| self.lines.iter().map(normalize).collect());
         range.into_iter().find(|&i| {
             normalized_pattern
                 .iter()
@@ -104,14 +109,15 @@ mod tests {
         lines.iter().map(|s| s.to_string()).collect()
     }
 
-    fn f<'a>(lines: &'a [&'a str]) -> FileLines<'a> {
-        FileLines::new(lines)
+    fn text(lines: &[&str]) -> String {
+        lines.iter().map(|l| format!("{l}\n")).collect()
     }
 
     #[test]
     fn passes_in_order_of_strictness() {
-        let file = ["a", "b  ", "  c", "d \u{2014} e", "b"];
-        let lines = f(&file);
+        let file = text(&["a", "b  ", "  c", "d \u{2014} e", "b"]);
+        let file = Lines::new(&file).unwrap();
+        let lines = FileLines::new(&file);
         assert_eq!(
             lines.seek(&v(&["b"]), 0, false),
             Some(4),
@@ -130,19 +136,22 @@ mod tests {
 
     #[test]
     fn end_of_file_prefers_the_last_match() {
-        let file = ["x", "y", "x", "y"];
-        let lines = f(&file);
+        let file = text(&["x", "y", "x", "y"]);
+        let file = Lines::new(&file).unwrap();
+        let lines = FileLines::new(&file);
         assert_eq!(lines.seek(&v(&["x", "y"]), 0, false), Some(0));
         assert_eq!(lines.seek(&v(&["x", "y"]), 0, true), Some(2));
         // Not at the end: falls back to an ordinary search.
-        let file = ["x", "y", "z"];
-        assert_eq!(f(&file).seek(&v(&["x"]), 0, true), Some(0));
+        let file = text(&["x", "y", "z"]);
+        let file = Lines::new(&file).unwrap();
+        assert_eq!(FileLines::new(&file).seek(&v(&["x"]), 0, true), Some(0));
     }
 
     #[test]
     fn degenerate_inputs() {
-        let file = ["a"];
-        let lines = f(&file);
+        let file = text(&["a"]);
+        let file = Lines::new(&file).unwrap();
+        let lines = FileLines::new(&file);
         assert_eq!(lines.seek(&[], 5, false), Some(1));
         assert_eq!(lines.seek(&v(&["a", "b"]), 0, false), None);
         assert_eq!(lines.seek(&v(&["a"]), 3, true), None);

@@ -9,7 +9,8 @@
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::plan::Replacement;
+use crate::chunks::Replacement;
+use crate::lines::Lines;
 
 const CONTEXT: usize = 3;
 
@@ -20,6 +21,8 @@ pub(crate) struct Change {
     old_len: usize,
     new_start: usize,
     new_len: usize,
+    /// Where its new lines start in [`Changes::inserted`].
+    inserted_at: usize,
 }
 
 impl Change {
@@ -32,15 +35,35 @@ impl Change {
     }
 }
 
-/// The line-level changes of `replacements` (sorted, non-overlapping) on `old`.
-pub(crate) fn changes(old: &[&str], replacements: &[Replacement<'_>]) -> Vec<Change> {
-    let mut out: Vec<Change> = Vec::new();
+/// The line-level changes of a patched file, and the text of their new
+/// lines: the new file is never split into lines for its diff.
+pub(crate) struct Changes<'a> {
+    list: Vec<Change>,
+    /// The new lines of every replacement, in order (so the new lines of
+    /// changes that touch are consecutive here too).
+    inserted: Vec<&'a str>,
+    /// The old text's last line had no line break (the new text always
+    /// has one, so that line always differs).
+    missing_newline: bool,
+}
+
+/// The changes of `replacements` (sorted, non-overlapping) on `old`.
+pub(crate) fn changes<'a>(
+    old: &Lines<'a>,
+    replacements: &[Replacement<'a>],
+    old_ends_with_newline: bool,
+) -> Changes<'a> {
+    let mut list: Vec<Change> = Vec::new();
+    let mut inserted: Vec<&'a str> = Vec::new();
     let mut delta: isize = 0;
     for replacement in replacements {
-        let old_slice = &old[replacement.start..replacement.start + replacement.old_len];
-        let new_slice: Vec<&str> = replacement.new_lines.iter().map(String::as_str).collect();
+        let old_slice: Vec<&str> = (replacement.start..replacement.start + replacement.old_len)
+            .map(|index| old.get(index))
+            .collect();
+        let base = inserted.len();
+        inserted.extend(replacement.new_lines.iter().map(String::as_str));
         let new_base = replacement.start.saturating_add_signed(delta);
-        for op in capture_diff_slices(Algorithm::Myers, old_slice, &new_slice) {
+        for op in capture_diff_slices(Algorithm::Myers, &old_slice, &inserted[base..]) {
             let (old_index, old_len, new_index, new_len) = match op {
                 DiffOp::Equal { .. } => continue,
                 DiffOp::Delete {
@@ -65,48 +88,52 @@ pub(crate) fn changes(old: &[&str], replacements: &[Replacement<'_>]) -> Vec<Cha
                 old_len,
                 new_start: new_base + new_index,
                 new_len,
+                inserted_at: base + new_index,
             };
-            match out.last_mut() {
+            match list.last_mut() {
                 Some(last)
                     if last.old_end() == change.old_start && last.new_end() == change.new_start =>
                 {
                     last.old_len += change.old_len;
                     last.new_len += change.new_len;
                 }
-                _ => out.push(change),
+                _ => list.push(change),
             }
         }
         delta += replacement.new_lines.len() as isize - replacement.old_len as isize;
     }
-    out
-}
-
-/// Renders `changes` between `old` and `new` as unified-diff hunks.
-///
-/// `old_ends_with_newline` false means the old text's last line had no line
-/// break; the new text always has one, so that last line always differs.
-pub(crate) fn render(
-    old: &[&str],
-    new: &[&str],
-    changes: &[Change],
-    old_ends_with_newline: bool,
-) -> String {
-    let mut changes = changes.to_vec();
     let missing_newline = !old_ends_with_newline && !old.is_empty();
-    if missing_newline && !new.is_empty() && changes.last().is_none_or(|c| c.old_end() < old.len())
-    {
-        changes.push(Change {
+    let new_len = old.len().saturating_add_signed(delta);
+    if missing_newline && new_len > 0 && list.last().is_none_or(|c| c.old_end() < old.len()) {
+        // The last line is unchanged but gains its line break.
+        list.push(Change {
             old_start: old.len() - 1,
             old_len: 1,
-            new_start: new.len() - 1,
+            new_start: new_len - 1,
             new_len: 1,
+            inserted_at: inserted.len(),
         });
+        inserted.push(old.get(old.len() - 1));
     }
+    Changes {
+        list,
+        inserted,
+        missing_newline,
+    }
+}
 
+/// Renders `changes` of `old` as unified-diff hunks.
+pub(crate) fn render(old: &Lines<'_>, changes: &Changes<'_>) -> String {
+    let Changes {
+        list: changes,
+        inserted,
+        missing_newline,
+    } = changes;
+    let missing_newline = *missing_newline;
     let mut out = String::new();
     let emit_old = |out: &mut String, prefix: char, index: usize| {
         out.push(prefix);
-        out.push_str(old[index]);
+        out.push_str(old.get(index));
         out.push('\n');
         if missing_newline && index + 1 == old.len() {
             out.push_str("\\ No newline at end of file\n");
@@ -138,7 +165,7 @@ pub(crate) fn render(
             for k in change.old_start..change.old_end() {
                 emit_old(&mut out, '-', k);
             }
-            for line in &new[change.new_start..change.new_end()] {
+            for line in &inserted[change.inserted_at..change.inserted_at + change.new_len] {
                 out.push('+');
                 out.push_str(line);
                 out.push('\n');
@@ -176,6 +203,7 @@ mod tests {
 
     fn ours(old: &str, replacements: &[(usize, usize, &[&str])]) -> (String, String) {
         let old_lines: Vec<&str> = old.lines().collect();
+        let old_table = Lines::new(old).unwrap();
         let owned: Vec<Vec<String>> = replacements
             .iter()
             .map(|(_, _, n)| n.iter().map(|s| s.to_string()).collect())
@@ -199,10 +227,8 @@ mod tests {
         new_lines.extend_from_slice(&old_lines[next..]);
         let new_text: String = new_lines.iter().map(|l| format!("{l}\n")).collect();
         let diff = render(
-            &old_lines,
-            &new_lines,
-            &changes(&old_lines, &reps),
-            old.ends_with('\n') || old.is_empty(),
+            &old_table,
+            &changes(&old_table, &reps, old.ends_with('\n') || old.is_empty()),
         );
         (new_text, diff)
     }

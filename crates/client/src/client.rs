@@ -4,7 +4,7 @@ use codex_config::{ModelProviderInfo, WireApi};
 use codex_protocol::ThreadId;
 use codex_protocol::config_types::{ReasoningEffort, ReasoningSummary, Verbosity};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use serde_json::Value;
 use tracing::{debug, warn};
 
@@ -14,6 +14,7 @@ use crate::events::{ResponseEvent, ResponseStream};
 use crate::model_family::ModelFamily;
 use crate::prompt::Prompt;
 use crate::rate_limits::parse_rate_limits;
+use crate::request_body::RequestBody;
 use crate::retry::{backoff, retry_after_header, try_again_in};
 use crate::sse::SseReader;
 use crate::{chat, responses};
@@ -97,17 +98,16 @@ impl ModelClient {
         }
     }
 
-    /// [`Self::request_body`] as the bytes sent. A caller that owns a large
-    /// prompt encodes it, drops it and sends the bytes with
-    /// [`Self::stream_encoded`], so the prompt's copy of the history is gone
-    /// before the request goes out.
-    pub fn encode_request(&self, prompt: &Prompt) -> Result<bytes::Bytes, ClientError> {
+    /// The body for `prompt`, encoded as it is sent (Responses) or now
+    /// (Chat).
+    fn encode_request(&self, prompt: Prompt) -> Result<RequestBody, ClientError> {
         let settings = self.settings();
         match self.config.provider.wire_api {
-            WireApi::Responses => responses::encode_request(prompt, &settings),
-            WireApi::Chat => serde_json::to_vec(&chat::request_body(prompt, &settings)),
+            WireApi::Responses => responses::streamed_body(prompt, &settings)
+                .map(|body| RequestBody::Streamed(std::sync::Arc::new(body))),
+            WireApi::Chat => serde_json::to_vec(&chat::request_body(&prompt, &settings))
+                .map(|bytes| RequestBody::Whole(bytes.into())),
         }
-        .map(bytes::Bytes::from)
         .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))
     }
 
@@ -156,19 +156,20 @@ impl ModelClient {
         prompt: &Prompt,
         on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
     ) -> Result<ResponseStream, ClientError> {
-        let body = self.encode_request(prompt)?;
-        self.stream_encoded(body, on_retry).await
+        self.stream_prompt(prompt.clone(), on_retry).await
     }
 
-    /// [`Self::stream_reporting_retries`] for a body from
-    /// [`Self::encode_request`]. Every attempt sends the same bytes (shared,
-    /// not copied).
-    pub async fn stream_encoded(
+    /// [`Self::stream_reporting_retries`], consuming the prompt: it is
+    /// dropped once the request is sent, so that in a long session the
+    /// history it shares is not copied when the response adds to it.
+    pub async fn stream_prompt(
         &self,
-        body: bytes::Bytes,
+        prompt: Prompt,
         on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
     ) -> Result<ResponseStream, ClientError> {
-        let response = self.send_with_retries(body, on_retry).await?;
+        let body = self.encode_request(prompt)?;
+        let response = self.send_with_retries(&body, on_retry).await?;
+        drop(body);
 
         let (tx, stream) = ResponseStream::channel();
         if let Some(snapshot) = parse_rate_limits(response.headers()) {
@@ -187,7 +188,7 @@ impl ModelClient {
 
     async fn send_with_retries(
         &self,
-        body: bytes::Bytes,
+        body: &RequestBody,
         on_retry: &(dyn Fn(RetryNotice<'_>) + Send + Sync),
     ) -> Result<reqwest::Response, ClientError> {
         let url = self.url()?;
@@ -198,11 +199,7 @@ impl ModelClient {
             attempt += 1;
             debug!(%url, attempt, "model request");
             let chatgpt = self.chatgpt_credentials().await?;
-            match self
-                .request(&url, body.clone(), chatgpt.as_ref())
-                .send()
-                .await
-            {
+            match self.request(&url, body, chatgpt.as_ref()).send().await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
                     let status = response.status();
@@ -295,7 +292,7 @@ impl ModelClient {
     fn request(
         &self,
         url: &str,
-        body: bytes::Bytes,
+        body: &RequestBody,
         chatgpt: Option<&Credentials>,
     ) -> reqwest::RequestBuilder {
         let provider = &self.config.provider;
@@ -309,7 +306,9 @@ impl ModelClient {
             .header("thread-id", self.config.thread_id.to_string())
             .header("x-client-request-id", self.config.thread_id.to_string())
             .header("x-codex-window-id", format!("{}:0", self.config.thread_id))
-            .body(body);
+            // Set here: a streamed body's length is not known to reqwest.
+            .header(CONTENT_LENGTH, body.len())
+            .body(body.attempt());
         if let Some(metadata) = &self.config.turn_metadata {
             request = request.header("x-codex-turn-metadata", &metadata.json);
         }

@@ -25,6 +25,7 @@ mod http;
 mod model_family;
 mod prompt;
 mod rate_limits;
+mod request_body;
 mod responses;
 mod retry;
 mod sse;

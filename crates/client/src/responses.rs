@@ -9,6 +9,7 @@ use crate::client::RequestSettings;
 use crate::error::ClientError;
 use crate::events::ResponseEvent;
 use crate::prompt::Prompt;
+use crate::request_body::StreamedBody;
 use crate::retry::try_again_in;
 use crate::sse::{EventSender, Next, SseReader, malformed};
 
@@ -18,14 +19,28 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> V
     serde_json::to_value(RequestBody::new(prompt, settings)).unwrap_or(Value::Null)
 }
 
-/// The body as bytes, encoded straight from the history: in a long session
-/// the history is most of the memory, and a JSON tree of it first would
-/// hold it twice more.
-pub(crate) fn encode_request(
-    prompt: &Prompt,
+/// The body to send, encoded from the history as it goes out (see
+/// [`crate::request_body`]); a JSON tree of it first would hold the
+/// history twice more.
+pub(crate) fn streamed_body(
+    prompt: Prompt,
     settings: &RequestSettings<'_>,
-) -> serde_json::Result<Vec<u8>> {
-    serde_json::to_vec(&RequestBody::new(prompt, settings))
+) -> serde_json::Result<StreamedBody> {
+    // The body around an empty input, cut where the items go. The fields
+    // before `input` are strings, whose quotes JSON escapes, so the first
+    // `"input":[]` is the field itself.
+    const EMPTY_INPUT: &[u8] = b"\"input\":[]";
+    let mut frame = RequestBody::new(&prompt, settings);
+    frame.input = Input(&[]);
+    let mut head = serde_json::to_vec(&frame)?;
+    let Some(at) = head
+        .windows(EMPTY_INPUT.len())
+        .position(|w| w == EMPTY_INPUT)
+    else {
+        return Err(serde::ser::Error::custom("the body has no input field"));
+    };
+    let tail = head.split_off(at + EMPTY_INPUT.len() - 1);
+    StreamedBody::new(prompt, head, tail)
 }
 
 #[derive(Serialize)]
@@ -113,35 +128,40 @@ struct Input<'a>(&'a [ResponseItem]);
 
 impl Serialize for Input<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().filter_map(|item| match item {
-            ResponseItem::Other
-            | ResponseItem::Reasoning {
-                encrypted_content: None,
-                ..
-            } => None,
-            ResponseItem::Reasoning {
-                summary,
-                encrypted_content: Some(encrypted_content),
-                ..
-            } => Some(InputItem::Reasoning(ReasoningInput {
-                summary,
-                encrypted_content,
-            })),
-            other => Some(InputItem::Item(other)),
-        }))
+        serializer.collect_seq(self.0.iter().filter_map(input_item))
+    }
+}
+
+/// How `item` is sent back to the API, if it is.
+pub(crate) fn input_item(item: &ResponseItem) -> Option<InputItem<'_>> {
+    match item {
+        ResponseItem::Other
+        | ResponseItem::Reasoning {
+            encrypted_content: None,
+            ..
+        } => None,
+        ResponseItem::Reasoning {
+            summary,
+            encrypted_content: Some(encrypted_content),
+            ..
+        } => Some(InputItem::Reasoning(ReasoningInput {
+            summary,
+            encrypted_content,
+        })),
+        other => Some(InputItem::Item(other)),
     }
 }
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum InputItem<'a> {
+pub(crate) enum InputItem<'a> {
     Reasoning(ReasoningInput<'a>),
     Item(&'a ResponseItem),
 }
 
 #[derive(Serialize)]
 #[serde(tag = "type", rename = "reasoning")]
-struct ReasoningInput<'a> {
+pub(crate) struct ReasoningInput<'a> {
     summary: &'a [codex_protocol::models::ReasoningItemReasoningSummary],
     encrypted_content: &'a str,
 }

@@ -85,10 +85,9 @@ pub(crate) async fn compact_history(
         parallel_tool_calls: false,
         output_schema: None,
     };
-    // Every attempt sends the same bytes.
-    let body = crate::sampling::encode(ctx, prompt)?;
+    // Every attempt sends the same prompt (its input is shared, not copied).
     let (items, usage) = with_stream_retries(session, ctx, cancel, || {
-        sample_items(session, ctx, body.clone(), cancel)
+        sample_items(session, ctx, prompt.clone(), cancel)
     })
     .await?;
     if let Some(usage) = usage {

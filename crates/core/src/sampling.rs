@@ -20,20 +20,13 @@ use crate::turn_context::TurnContext;
 ///
 /// With telemetry, each HTTP attempt is a `codex.api_request` event (and
 /// metric) under the turn's span.
-/// Encodes `prompt` for [`open_stream`], consuming it: in a long session
-/// its copy of the history would otherwise stay alive beside the body while
-/// the request goes out (and, in a turn, through every tool call of the
-/// response).
-pub(crate) fn encode(ctx: &TurnContext, prompt: Prompt) -> CodexResult<bytes::Bytes> {
-    Ok(ctx.client.encode_request(&prompt)?)
-}
-
-/// Sends an encoded prompt and returns the response's stream.
+/// The prompt is consumed: it shares the session's history, which the
+/// response adds to, and is dropped once the request is sent.
 pub(crate) async fn open_stream(
     session: &Session,
     ctx: &TurnContext,
     turn: Option<&codex_otel::TurnTelemetry>,
-    body: bytes::Bytes,
+    prompt: Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<ResponseStream> {
     let attempt_started = std::sync::Mutex::new(std::time::Instant::now());
@@ -64,7 +57,7 @@ pub(crate) async fn open_stream(
     };
     tokio::select! {
         _ = cancel.cancelled() => Err(CodexErr::TurnAborted),
-        stream = ctx.client.stream_encoded(body, &on_retry) => {
+        stream = ctx.client.stream_prompt(prompt, &on_retry) => {
             report(stream.as_ref().err());
             Ok(stream?)
         }
@@ -138,10 +131,10 @@ where
 pub(crate) async fn sample_items(
     session: &Session,
     ctx: &TurnContext,
-    body: bytes::Bytes,
+    prompt: Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<(Vec<ResponseItem>, Option<TokenUsage>)> {
-    let mut stream = open_stream(session, ctx, None, body, cancel).await?;
+    let mut stream = open_stream(session, ctx, None, prompt, cancel).await?;
     let mut items = Vec::new();
     loop {
         let event = tokio::select! {

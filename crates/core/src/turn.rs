@@ -266,8 +266,7 @@ async fn run_turn(
             parallel_tool_calls: ctx.family.supports_parallel_tool_calls,
             output_schema: ctx.final_output_json_schema.clone(),
         };
-        let body = crate::sampling::encode(ctx, prompt);
-        async move { try_run_turn(session, ctx, turn_state, body?, cancel).await }
+        async move { try_run_turn(session, ctx, turn_state, prompt, cancel).await }
     })
     .await
 }
@@ -318,12 +317,12 @@ async fn try_run_turn(
     session: &Arc<Session>,
     ctx: &Arc<TurnContext>,
     turn_state: &Arc<TurnState>,
-    body: bytes::Bytes,
+    prompt: Prompt,
     cancel: &CancellationToken,
 ) -> CodexResult<SamplingResult> {
     session.persist_turn_context(ctx).await;
     let mut report = crate::telemetry::StreamReport::start(turn_state.telemetry(), &ctx.model);
-    let mut stream = open_stream(session, ctx, turn_state.telemetry(), body, cancel).await?;
+    let mut stream = open_stream(session, ctx, turn_state.telemetry(), prompt, cancel).await?;
     let mut sequencer = ToolSequencer::default();
     let mut calls: Vec<PendingCall> = Vec::new();
     let mut last_agent_message = None;

@@ -244,3 +244,42 @@ async fn reasoning_goes_back_encrypted_only_and_raw_text_never() {
     // The tree view of the body is the body sent.
     assert_eq!(client.request_body(&prompt), request.body_json());
 }
+
+/// A long history goes out as a stream of encoded items: the server must
+/// receive exactly the body the tree encoding gives (items the API cannot
+/// take left out, commas in place), with a `Content-Length` that matches.
+#[tokio::test]
+async fn a_long_history_is_streamed_whole_with_its_length() {
+    use codex_protocol::models::FunctionCallOutputPayload;
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("ok"));
+    let client = client(&server, WireApi::Responses);
+    let mut prompt = prompt();
+    let input = std::sync::Arc::make_mut(&mut prompt.input);
+    for i in 0..40 {
+        input.push(ResponseItem::Other);
+        input.push(ResponseItem::FunctionCallOutput {
+            call_id: format!("call_{i}"),
+            output: FunctionCallOutputPayload::success(format!("{i}\"\n").repeat(2_000)),
+        });
+    }
+    input.push(ResponseItem::Reasoning {
+        id: String::new(),
+        summary: Vec::new(),
+        content: None,
+        encrypted_content: None,
+    });
+    collect(client.stream(&prompt).await.unwrap()).await;
+
+    let request = &server.requests()[0];
+    let length = request
+        .headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .map(|(_, value)| value.clone());
+    assert_eq!(length, Some(request.body.len().to_string()));
+    assert!(request.body.len() > 200_000, "{}", request.body.len());
+    let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(sent, client.request_body(&prompt));
+    assert_eq!(sent["input"].as_array().map(Vec::len), Some(4 + 40));
+}
