@@ -30,7 +30,8 @@ use serde_json::json;
 /// `--measure`), never from a direct child: at `exec`, Linux records the
 /// old memory map's high-water mark as the new program's, and the mock
 /// server here holds every request body it received — hundreds of MiB
-/// after a long run. The launcher forks (see [`measure`]).
+/// after a long run. The launcher reads the child's own mark instead (see
+/// [`measure`]).
 /// Start-up runs spawn codex directly (the launcher's own start would be
 /// timed too) and report no peak.
 fn run(server: &MockModelServer, home: &TestCodexHome, peak_rss: bool) -> (Duration, i64) {
