@@ -31,30 +31,37 @@ enum Piece {
 }
 
 impl Edit {
-    /// A piece's text (empty for a range `old` does not have, which only a
-    /// malformed commit request could hold).
-    fn piece<'a>(&'a self, piece: &'a Piece, old: &'a str) -> &'a str {
+    /// A piece's text; None for a range `old` does not have, which only a
+    /// malformed commit request could hold (an edit made by
+    /// [`apply_chunks`] always fits the text it was made on).
+    fn piece<'a>(&'a self, piece: &'a Piece, old: &'a str) -> Option<&'a str> {
         match piece {
-            Piece::Old { from, to } => old.get(*from..*to).unwrap_or_default(),
-            Piece::New(text) => text,
+            Piece::Old { from, to } => old.get(*from..*to),
+            Piece::New(text) => Some(text),
         }
     }
 
-    /// Writes the new text, `old` being the text the edit was made on.
+    /// Writes the new text, `old` being the text the edit was made on. A
+    /// piece that does not fit `old` is an error (the commit then undoes
+    /// itself), never a silently shorter file.
     pub(crate) fn write(&self, old: &str, out: &mut impl Write) -> std::io::Result<()> {
         for piece in &self.pieces {
-            out.write_all(self.piece(piece, old).as_bytes())?;
+            let text = self.piece(piece, old).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the patch's edit does not fit the file it was planned on",
+                )
+            })?;
+            out.write_all(text.as_bytes())?;
         }
         Ok(())
     }
 
-    /// The new text as one string.
+    /// The new text as one string (of an edit made here, which fits `old`).
     pub(crate) fn to_text(&self, old: &str) -> String {
-        let len = self.pieces.iter().map(|p| self.piece(p, old).len()).sum();
-        let mut text = String::with_capacity(len);
-        for piece in &self.pieces {
-            text.push_str(self.piece(piece, old));
-        }
+        let pieces = || self.pieces.iter().filter_map(|p| self.piece(p, old));
+        let mut text = String::with_capacity(pieces().map(str::len).sum());
+        pieces().for_each(|piece| text.push_str(piece));
         text
     }
 
@@ -62,7 +69,9 @@ impl Edit {
     pub(crate) fn is_identity(&self, old: &str) -> bool {
         let mut at = 0;
         for piece in &self.pieces {
-            let bytes = self.piece(piece, old);
+            let Some(bytes) = self.piece(piece, old) else {
+                return false;
+            };
             let same = match piece {
                 Piece::Old { from, .. } if *from == at => true,
                 _ => old.get(at..at + bytes.len()) == Some(bytes),
@@ -259,6 +268,19 @@ mod tests {
     #[test]
     fn trailing_empty_context_line_matches_the_final_newline() {
         assert_eq!(apply("a\nb\n", "@@\n a\n-b\n+c\n ").unwrap(), "a\nc\n");
+    }
+
+    #[test]
+    fn an_edit_that_does_not_fit_its_text_is_an_error() {
+        let edit = Edit {
+            pieces: vec![Piece::Old { from: 0, to: 10 }],
+        };
+        let mut out = Vec::new();
+        let err = edit.write("short", &mut out).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(!edit.is_identity("short"));
+        assert_eq!(edit.write("long enough", &mut out).ok(), Some(()));
+        assert_eq!(out, b"long enoug");
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn run(server: &MockModelServer, home: &TestCodexHome, peak_rss: bool) -> (Durat
     let mut words: Vec<&str> = wrap.split_whitespace().collect();
     words.push(&program);
     // This run's first request is the next one the server receives.
-    let earlier = server.requests().len();
+    let earlier = server.request_count();
     if !peak_rss {
         let started = Instant::now();
         let status = Command::new(words[0])
@@ -56,7 +56,7 @@ fn run(server: &MockModelServer, home: &TestCodexHome, peak_rss: bool) -> (Durat
             .status()
             .expect("start codex");
         assert!(status.success(), "codex exec failed");
-        let first = server.requests()[earlier].received_at;
+        let first = server.received_at(earlier).expect("a request");
         return (first.duration_since(started), 0);
     }
     let started = Instant::now();
@@ -75,7 +75,7 @@ fn run(server: &MockModelServer, home: &TestCodexHome, peak_rss: bool) -> (Durat
         .trim()
         .parse()
         .expect("the launcher's figure");
-    let first = server.requests()[earlier].received_at;
+    let first = server.received_at(earlier).expect("a request");
     (first.duration_since(started), peak)
 }
 

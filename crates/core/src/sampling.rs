@@ -20,6 +20,7 @@ use crate::turn_context::TurnContext;
 ///
 /// With telemetry, each HTTP attempt is a `codex.api_request` event (and
 /// metric) under the turn's span.
+///
 /// The prompt is consumed: it shares the session's history, which the
 /// response adds to, and is dropped once the request is sent.
 pub(crate) async fn open_stream(

@@ -351,24 +351,13 @@ fn finish(
 }
 
 fn input_version(conn: &Connection) -> rusqlite::Result<i64> {
-    let value: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            params![INPUT_VERSION_KEY],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let value = crate::threads::get_meta(conn, INPUT_VERSION_KEY)?;
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 fn bump_input_version(conn: &Connection) -> rusqlite::Result<()> {
     let next = input_version(conn)? + 1;
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = ?2",
-        params![INPUT_VERSION_KEY, next.to_string()],
-    )?;
-    Ok(())
+    crate::threads::set_meta(conn, INPUT_VERSION_KEY, &next.to_string())
 }
 
 /// Deletes up to `batch` phase-1 outputs of rollouts last updated before

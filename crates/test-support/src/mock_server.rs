@@ -285,6 +285,17 @@ impl MockModelServer {
         self.shared.state.lock().unwrap().requests.clone()
     }
 
+    /// How many requests arrived so far (without copying their bodies).
+    pub fn request_count(&self) -> usize {
+        self.shared.state.lock().unwrap().requests.len()
+    }
+
+    /// When request `index` (0-based) arrived, if it has.
+    pub fn received_at(&self, index: usize) -> Option<Instant> {
+        let state = self.shared.state.lock().unwrap();
+        state.requests.get(index).map(|r| r.received_at)
+    }
+
     /// Waits until at least `count` requests arrived, or panics after `timeout`.
     pub fn wait_for_requests(&self, count: usize, timeout: Duration) -> Vec<RecordedRequest> {
         let deadline = Instant::now() + timeout;

@@ -170,20 +170,11 @@ async fn past_sessions_become_memories_that_the_next_session_reads() {
     // Phase 2 ran to its end.
     let memory_path = root.join("MEMORY.md");
     let db = codex_state::StateDb::open(session.home.path()).unwrap();
-    let mut jobs = Vec::new();
-    for _ in 0..1000 {
-        jobs = db
-            .call(|conn| codex_state::memories::memory_jobs(conn))
-            .await
-            .unwrap();
-        if jobs
-            .iter()
+    let jobs = jobs_once(&db, 1000, |jobs| {
+        jobs.iter()
             .any(|j| j.kind == "memory_stage2" && j.status != "running")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await;
     let stage2 = jobs.iter().find(|j| j.kind == "memory_stage2").unwrap();
     assert_eq!(stage2.status, "succeeded", "{jobs:?}");
     assert!(
@@ -337,17 +328,7 @@ async fn a_session_that_searched_the_web_is_kept_out_when_configured() {
     session.run_to_end().await;
     let id = session.configured.session_id.to_string();
     let db = codex_state::StateDb::open(session.home.path()).unwrap();
-    let mut jobs = Vec::new();
-    for _ in 0..500 {
-        jobs = db
-            .call(|conn| codex_state::memories::memory_jobs(conn))
-            .await
-            .unwrap();
-        if !jobs.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let jobs = jobs_once(&db, 500, |jobs| !jobs.is_empty()).await;
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0].job_key, id);
     assert_eq!(jobs[0].status, "excluded");
@@ -447,4 +428,25 @@ async fn the_old_single_user_root_is_copied_into_an_empty_root() {
     );
     assert!(legacy.join("MEMORY.md").exists(), "the old root is left");
     session.shutdown().await;
+}
+
+/// The memory jobs once `ready` holds for them, polled every 20 ms at most
+/// `polls` times (then as they are, for the assertions to report).
+async fn jobs_once(
+    db: &codex_state::StateDb,
+    polls: usize,
+    ready: impl Fn(&[codex_state::memories::MemoryJob]) -> bool,
+) -> Vec<codex_state::memories::MemoryJob> {
+    let mut jobs = Vec::new();
+    for _ in 0..polls {
+        jobs = db
+            .call(|conn| codex_state::memories::memory_jobs(conn))
+            .await
+            .unwrap();
+        if ready(&jobs) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    jobs
 }
