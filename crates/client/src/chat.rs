@@ -17,10 +17,16 @@ use crate::retry::try_again_in;
 use crate::sse::{EventSender, Next, SseReader, malformed};
 
 /// The JSON body of `POST {base_url}/chat/completions`.
-pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> Value {
+/// Spilled tool outputs are read back: the body is a converted copy of the
+/// history anyway.
+pub(crate) fn request_body(
+    prompt: &Prompt,
+    settings: &RequestSettings<'_>,
+) -> std::io::Result<Value> {
+    let input = prompt.spilled.read_back(&prompt.input)?;
     let mut body = json!({
         "model": settings.model,
-        "messages": messages(prompt),
+        "messages": messages(&prompt.instructions, &input),
         "stream": true,
         "stream_options": {"include_usage": true},
     });
@@ -37,7 +43,7 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> V
             "json_schema": {"name": "codex_output_schema", "strict": true, "schema": schema},
         });
     }
-    body
+    Ok(body)
 }
 
 /// A tool as a Chat Completions function. A freeform tool takes its text as
@@ -68,8 +74,8 @@ fn chat_tool(tool: &ToolSpec) -> Option<Value> {
 /// The conversation as chat messages: instructions as the system message,
 /// tool calls attached to the assistant message that made them, tool
 /// outputs as `tool` messages. Reasoning is not sent back.
-fn messages(prompt: &Prompt) -> Vec<Value> {
-    let mut out = vec![json!({"role": "system", "content": prompt.instructions})];
+fn messages(instructions: &str, input: &[ResponseItem]) -> Vec<Value> {
+    let mut out = vec![json!({"role": "system", "content": instructions})];
     let push_tool_call = |out: &mut Vec<Value>, id: &str, name: &str, arguments: String| {
         let call = json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}});
         match out.last_mut() {
@@ -84,7 +90,7 @@ fn messages(prompt: &Prompt) -> Vec<Value> {
             _ => out.push(json!({"role": "assistant", "content": null, "tool_calls": [call]})),
         }
     };
-    for item in prompt.input.iter() {
+    for item in input {
         match item {
             ResponseItem::Message { role, content, .. } => {
                 let role = if role == "developer" {

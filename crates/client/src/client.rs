@@ -94,7 +94,7 @@ impl ModelClient {
         let settings = self.settings();
         match self.config.provider.wire_api {
             WireApi::Responses => responses::request_body(prompt, &settings),
-            WireApi::Chat => chat::request_body(prompt, &settings),
+            WireApi::Chat => chat::request_body(prompt, &settings).unwrap_or(Value::Null),
         }
     }
 
@@ -105,8 +105,10 @@ impl ModelClient {
         match self.config.provider.wire_api {
             WireApi::Responses => responses::streamed_body(prompt, &settings)
                 .map(|body| RequestBody::Streamed(std::sync::Arc::new(body))),
-            WireApi::Chat => serde_json::to_vec(&chat::request_body(&prompt, &settings))
-                .map(|bytes| RequestBody::Whole(bytes.into())),
+            WireApi::Chat => chat::request_body(&prompt, &settings)
+                .and_then(|body| serde_json::to_vec(&body).map_err(std::io::Error::from))
+                .map(|bytes| RequestBody::Whole(bytes.into()))
+                .map_err(serde_json::Error::io),
         }
         .map_err(|err| ClientError::Other(format!("cannot encode the request: {err}")))
     }

@@ -28,6 +28,7 @@ mod rate_limits;
 mod request_body;
 mod responses;
 mod retry;
+mod spilled_outputs;
 mod sse;
 
 pub use client::{ModelClient, ModelClientConfig, RetryNotice, TurnMetadata};
@@ -39,6 +40,7 @@ pub use model_family::{
 };
 pub use prompt::{FreeformTool, FreeformToolFormat, FunctionTool, Prompt, ToolSpec};
 pub use retry::backoff;
+pub use spilled_outputs::{OutputSpill, SpilledOutputs, SpilledText};
 
 /// The HTTP client type [`http_client`] returns, so callers can hold one
 /// without depending on reqwest.

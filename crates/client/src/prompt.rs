@@ -12,6 +12,9 @@ pub struct Prompt {
     /// The conversation so far (the full history: requests are stateless),
     /// shared with the session's history rather than copied per request.
     pub input: std::sync::Arc<Vec<ResponseItem>>,
+    /// The outputs of `input` whose text is in a scratch file, not in the
+    /// item (see [`crate::SpilledOutputs`]).
+    pub spilled: crate::SpilledOutputs,
     pub tools: Vec<ToolSpec>,
     pub parallel_tool_calls: bool,
     /// Ask for a final answer matching this JSON schema.

@@ -9,14 +9,16 @@
 //! counter — encoding is deterministic — so the request still carries a
 //! `Content-Length`: servers and proxies that refuse chunked uploads take
 //! it as they take the reference's. Each attempt encodes again from the
-//! same prompt.
+//! same prompt. Tool outputs the history keeps in its scratch file are
+//! copied from there, already encoded ([`crate::spilled_outputs`]).
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 
 use crate::prompt::Prompt;
-use crate::responses::input_item;
+use crate::responses::{InputItem, input_item};
+use crate::spilled_outputs::{OutputSpill, SpilledText};
 
 /// About what one chunk of the streamed input holds (an item is never
 /// split, so a chunk can be larger by one item). Small, because hyper
@@ -46,8 +48,15 @@ impl StreamedBody {
     pub(crate) fn new(prompt: Prompt, head: Vec<u8>, tail: Vec<u8>) -> serde_json::Result<Self> {
         let mut counter = Counter(0);
         let mut included = 0u64;
-        for item in prompt.input.iter().filter_map(input_item) {
+        for (index, item) in prompt.input.iter().enumerate() {
+            let Some(item) = input_item(item) else {
+                continue;
+            };
             serde_json::to_writer(&mut counter, &item)?;
+            if let Some((_, at)) = prompt.spilled.find(index) {
+                // The empty text's two quotes become the spilled text.
+                counter.0 = counter.0 - 2 + at.encoded_len();
+            }
             included += 1;
         }
         let commas = included.saturating_sub(1);
@@ -82,6 +91,33 @@ impl RequestBody {
             })),
         }
     }
+}
+
+/// How a spilled output's item ends when encoded with its empty text: the
+/// text is the item's last field.
+const EMPTY_OUTPUT_END: &[u8] = b"\"output\":\"\"}";
+
+/// Appends `item` to `out`, its text read back from the spill if it was
+/// spilled.
+fn encode_item(
+    item: &InputItem<'_>,
+    spilled: Option<(&OutputSpill, SpilledText)>,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, item).map_err(std::io::Error::other)?;
+    let Some((spill, at)) = spilled else {
+        return Ok(());
+    };
+    if !out.ends_with(EMPTY_OUTPUT_END) {
+        return Err(std::io::Error::other(
+            "a spilled tool output's item does not end with its empty text",
+        ));
+    }
+    // Drop `""}`, put the text where the quotes were, close the item.
+    out.truncate(out.len() - 3);
+    spill.read_into(at, out)?;
+    out.push(b'}');
+    Ok(())
 }
 
 /// Counts what is written to it.
@@ -133,9 +169,13 @@ impl Iterator for Chunks {
                             if self.written {
                                 chunk.push(b',');
                             }
-                            if let Err(err) = serde_json::to_writer(&mut chunk, &item) {
+                            if let Err(err) = encode_item(
+                                &item,
+                                self.body.prompt.spilled.find(self.next),
+                                &mut chunk,
+                            ) {
                                 self.stage = Stage::Done;
-                                return Some(Err(std::io::Error::other(err)));
+                                return Some(Err(err));
                             }
                             self.written = true;
                         }

@@ -16,7 +16,12 @@ use crate::sse::{EventSender, Next, SseReader, malformed};
 /// The JSON body of `POST {base_url}/responses`, as a tree (for callers
 /// that inspect it; the wire path uses [`encode_request`]).
 pub(crate) fn request_body(prompt: &Prompt, settings: &RequestSettings<'_>) -> Value {
-    serde_json::to_value(RequestBody::new(prompt, settings)).unwrap_or(Value::Null)
+    let Ok(input) = prompt.spilled.read_back(&prompt.input) else {
+        return Value::Null;
+    };
+    let mut body = RequestBody::new(prompt, settings);
+    body.input = Input(&input);
+    serde_json::to_value(body).unwrap_or(Value::Null)
 }
 
 /// The body to send, encoded from the history as it goes out (see

@@ -69,7 +69,10 @@ pub(crate) async fn compact_history(
     ctx: &Arc<TurnContext>,
     cancel: &CancellationToken,
 ) -> CodexResult<()> {
-    let mut input = session.state.history_for_prompt();
+    let crate::history::PromptInput {
+        items: mut input,
+        spilled,
+    } = session.state.history_for_prompt();
     let prompt_text = session
         .services
         .config
@@ -81,6 +84,7 @@ pub(crate) async fn compact_history(
     let prompt = Prompt {
         instructions: ctx.base_instructions.clone(),
         input,
+        spilled,
         tools: Vec::new(),
         parallel_tool_calls: false,
         output_schema: None,
@@ -95,7 +99,7 @@ pub(crate) async fn compact_history(
     }
     let summary = last_assistant_message(&items).unwrap_or_default();
 
-    let user_messages = collect_user_messages(&session.state.history_items());
+    let user_messages = session.state.user_messages();
     let new_history =
         build_compacted_history(session.build_initial_context(ctx), &user_messages, &summary);
     session.state.replace_history(new_history.clone());

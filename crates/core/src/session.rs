@@ -60,10 +60,11 @@ impl Session {
         configuration: SessionConfiguration,
         services: SessionServices,
     ) -> Arc<Self> {
+        let spill_dir = services.config.codex_home.clone();
         Arc::new(Self {
             thread_id,
             tx_event,
-            state: SharedSessionState::new(configuration),
+            state: SharedSessionState::new(configuration, spill_dir),
             active_turn: TurnSlot::default(),
             services,
         })

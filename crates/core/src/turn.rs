@@ -248,7 +248,7 @@ async fn run_turn(
     session: &Arc<Session>,
     ctx: &Arc<TurnContext>,
     turn_state: &Arc<TurnState>,
-    input: Arc<Vec<ResponseItem>>,
+    input: crate::history::PromptInput,
     cancel: &CancellationToken,
 ) -> CodexResult<SamplingResult> {
     let tools = ctx.tools.specs();
@@ -261,7 +261,8 @@ async fn run_turn(
             .unwrap_or_else(|| session.state.history_for_prompt());
         let prompt = Prompt {
             instructions: ctx.base_instructions.clone(),
-            input,
+            input: input.items,
+            spilled: input.spilled,
             tools: tools.clone(),
             parallel_tool_calls: ctx.family.supports_parallel_tool_calls,
             output_schema: ctx.final_output_json_schema.clone(),

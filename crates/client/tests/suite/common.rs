@@ -66,6 +66,7 @@ pub fn prompt() -> Prompt {
                 output: FunctionCallOutputPayload::success("src\n"),
             },
         ]),
+        spilled: Default::default(),
         tools: vec![
             ToolSpec::Function(FunctionTool {
                 name: "shell".into(),

@@ -279,3 +279,78 @@ async fn a_long_history_is_streamed_whole_with_its_length() {
     assert_eq!(sent, client.request_body(&prompt));
     assert_eq!(sent["input"].as_array().map(Vec::len), Some(4 + 40));
 }
+
+/// Outputs kept in the spill file go out byte for byte as they would from
+/// memory, on both wires, with a `Content-Length` that matches.
+#[tokio::test]
+async fn spilled_outputs_are_sent_as_if_they_were_in_memory() {
+    use codex_client::{OutputSpill, SpilledOutputs};
+    use codex_protocol::models::FunctionCallOutputPayload;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spill");
+    let spill = Arc::new(OutputSpill::new(
+        std::fs::File::create_new(&path).unwrap(),
+        path,
+    ));
+    let mut in_memory = prompt();
+    let mut spilled = prompt();
+    let mut at = Vec::new();
+    for i in 0..30 {
+        let text = format!("{i} \"quoted\" ünï\tcode\n").repeat(100 + i);
+        let (output, emptied) = if i % 3 == 0 {
+            (
+                ResponseItem::CustomToolCallOutput {
+                    call_id: format!("call_{i}"),
+                    output: text.clone(),
+                },
+                ResponseItem::CustomToolCallOutput {
+                    call_id: format!("call_{i}"),
+                    output: String::new(),
+                },
+            )
+        } else {
+            (
+                ResponseItem::FunctionCallOutput {
+                    call_id: format!("call_{i}"),
+                    output: FunctionCallOutputPayload::success(text.clone()),
+                },
+                ResponseItem::FunctionCallOutput {
+                    call_id: format!("call_{i}"),
+                    output: FunctionCallOutputPayload::success(""),
+                },
+            )
+        };
+        Arc::make_mut(&mut in_memory.input).push(output);
+        let items = Arc::make_mut(&mut spilled.input);
+        at.push((items.len(), spill.write(&text).unwrap()));
+        items.push(emptied);
+        // Items between spilled ones keep their own texts.
+        let message = ResponseItem::user_text(format!("next {i}"));
+        Arc::make_mut(&mut in_memory.input).push(message.clone());
+        Arc::make_mut(&mut spilled.input).push(message);
+    }
+    spilled.spilled = SpilledOutputs::new(Arc::clone(&spill), Arc::new(at));
+
+    for wire in [WireApi::Responses, WireApi::Chat] {
+        let server = MockModelServer::start();
+        server.push_turn(Turn::new().text("ok"));
+        server.push_turn(Turn::new().text("ok"));
+        let client = client(&server, wire);
+        collect(client.stream(&in_memory).await.unwrap()).await;
+        collect(client.stream(&spilled).await.unwrap()).await;
+        let requests = server.requests();
+        assert_eq!(
+            String::from_utf8_lossy(&requests[1].body),
+            String::from_utf8_lossy(&requests[0].body),
+            "{wire:?}"
+        );
+        let length = requests[1].body.len().to_string();
+        assert_eq!(requests[1].header("content-length"), Some(length.as_str()));
+        assert_eq!(
+            client.request_body(&spilled),
+            client.request_body(&in_memory)
+        );
+    }
+}

@@ -51,6 +51,7 @@ pub(super) async fn extract(
             "Session file: {}\n\n{transcript}",
             rollout.display()
         ))]),
+        spilled: Default::default(),
         tools: Vec::new(),
         parallel_tool_calls: false,
         output_schema: Some(output_schema()),

@@ -12,7 +12,7 @@ use codex_protocol::protocol::{
 };
 
 use super::lock;
-use crate::history::ConversationHistory;
+use crate::history::{ConversationHistory, PromptInput};
 
 /// Settings that may change between turns.
 #[derive(Debug, Clone)]
@@ -94,10 +94,12 @@ impl SessionState {
 pub(crate) struct SharedSessionState(Mutex<SessionState>);
 
 impl SharedSessionState {
-    pub(crate) fn new(configuration: SessionConfiguration) -> Self {
+    /// `spill_dir`: where the history keeps large tool outputs out of
+    /// memory (see [`crate::history`]).
+    pub(crate) fn new(configuration: SessionConfiguration, spill_dir: PathBuf) -> Self {
         Self(Mutex::new(SessionState {
             configuration,
-            history: ConversationHistory::default(),
+            history: ConversationHistory::spilling_to(spill_dir),
             token_info: None,
             rate_limits: None,
             approved_commands: HashSet::new(),
@@ -127,11 +129,12 @@ impl SharedSessionState {
         lock(&self.0).history.replace(items);
     }
 
-    pub(crate) fn history_items(&self) -> Vec<ResponseItem> {
-        lock(&self.0).history.items().to_vec()
+    /// The texts of the user's messages in the history.
+    pub(crate) fn user_messages(&self) -> Vec<String> {
+        crate::compact::collect_user_messages(lock(&self.0).history.items())
     }
 
-    pub(crate) fn history_for_prompt(&self) -> std::sync::Arc<Vec<ResponseItem>> {
+    pub(crate) fn history_for_prompt(&self) -> PromptInput {
         lock(&self.0).history.for_prompt()
     }
 

@@ -514,3 +514,38 @@ async fn the_threads_index_is_kept_current() {
     assert_eq!(row.cwd, session.config.cwd);
     assert_eq!(row.source, "exec");
 }
+
+/// A large output leaves the history's memory for its scratch file; every
+/// later request still carries it whole, and the scratch file leaves no
+/// name behind in `$CODEX_HOME`.
+#[tokio::test]
+async fn large_tool_outputs_go_back_whole_on_every_later_request() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().function_call(
+        "call_big",
+        "shell",
+        json!({"command": ["bash", "-c", "head -c 6000 /dev/zero | tr '\\0' 'q'; echo '\"end\"'"]}),
+    ));
+    server.push_turn(Turn::new().text("first answer"));
+    server.push_turn(Turn::new().text("second answer"));
+    let session = start(&server, "responses", "", full_access).await;
+    session.submit_text("go").await;
+    session.run_to_end().await;
+    session.submit_text("again").await;
+    session.run_to_end().await;
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let expected = format!("{}\"end\"\n", "q".repeat(6000));
+    for request in &requests[1..] {
+        let output: serde_json::Value =
+            serde_json::from_str(&request.tool_output("call_big").unwrap()).unwrap();
+        assert_eq!(output["output"], expected.as_str());
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(session.home.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("spill"))
+        .collect();
+    assert_eq!(leftovers, Vec::<String>::new());
+}
