@@ -144,11 +144,8 @@ impl SpilledOutputs {
             let Some((spill, at)) = self.find(index) else {
                 continue;
             };
-            let text = spill.read_text(at)?;
-            match item {
-                ResponseItem::FunctionCallOutput { output, .. } => output.content = text,
-                ResponseItem::CustomToolCallOutput { output, .. } => *output = text,
-                _ => {}
+            if let Some(text) = item.text_output_mut() {
+                *text = spill.read_text(at)?;
             }
         }
         Ok(Cow::Owned(out))

@@ -82,7 +82,8 @@ impl ConversationHistory {
             return;
         }
         for item in items {
-            let kept = self.spilled_copy(item).unwrap_or_else(|| item.clone());
+            let mut kept = item.clone();
+            self.spill_text(&mut kept);
             Arc::make_mut(&mut self.items).push(kept);
         }
     }
@@ -99,41 +100,26 @@ impl ConversationHistory {
         &self.items
     }
 
-    /// `item` without its text if it is a large output and the text went to
-    /// the spill (recorded in `spilled` at the index it will take).
-    fn spilled_copy(&mut self, item: &ResponseItem) -> Option<ResponseItem> {
-        let text = match item {
-            ResponseItem::FunctionCallOutput {
-                output:
-                    FunctionCallOutputPayload {
-                        content,
-                        content_items: None,
-                        ..
-                    },
-                ..
-            }
-            | ResponseItem::CustomToolCallOutput {
-                output: content, ..
-            } if content.len() >= SPILL_AT => content,
-            _ => return None,
+    /// Moves a large output's text to the spill, leaving `item` with an
+    /// empty text and `spilled` with where it went (at the index `item`
+    /// will take).
+    fn spill_text(&mut self, item: &mut ResponseItem) {
+        let Some(text) = item.text_output_mut().filter(|text| text.len() >= SPILL_AT) else {
+            return;
         };
-        let spill = self.open_spill()?;
-        let at = match spill.write(text) {
-            Ok(at) => at,
+        let Some(spill) = self.open_spill() else {
+            return;
+        };
+        match spill.write(text) {
+            Ok(at) => {
+                Arc::make_mut(&mut self.spilled).push((self.items.len(), at));
+                *text = String::new();
+            }
             Err(err) => {
                 warn!(%err, "keeping tool outputs in memory from now on");
                 self.spill = Spill::Failed(Some(spill));
-                return None;
             }
-        };
-        Arc::make_mut(&mut self.spilled).push((self.items.len(), at));
-        let mut copy = item.clone();
-        match &mut copy {
-            ResponseItem::FunctionCallOutput { output, .. } => output.content = String::new(),
-            ResponseItem::CustomToolCallOutput { output, .. } => *output = String::new(),
-            _ => {}
         }
-        Some(copy)
     }
 
     fn open_spill(&mut self) -> Option<Arc<OutputSpill>> {

@@ -109,6 +109,25 @@ impl ResponseItem {
             _ => None,
         }
     }
+
+    /// The text of a tool output that is only text (not content parts).
+    pub fn text_output_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::FunctionCallOutput {
+                output:
+                    FunctionCallOutputPayload {
+                        content,
+                        content_items: None,
+                        ..
+                    },
+                ..
+            }
+            | Self::CustomToolCallOutput {
+                output: content, ..
+            } => Some(content),
+            _ => None,
+        }
+    }
 }
 
 /// One part of a message.
