@@ -2,8 +2,12 @@
 //! each phase (parse, plan = read + match + diff, commit = write + rename),
 //! then the wall time of the whole `apply_patch` program doing the same, and
 //! of the reference's when `REFERENCE_APPLY_PATCH` names its program (its
-//! `codex` binary under the name `apply_patch`, e.g. a symlink). The patch
-//! goes on stdin: at 387 KiB it is longer than one argument may be.
+//! `codex` binary under the name `apply_patch`, e.g. a symlink), the two
+//! taking turns so that a slower minute of a shared machine slows both, and
+//! the ratio of their medians. `OUR_APPLY_PATCH` measures another program of
+//! ours instead of this crate's: the release `codex` linked as `apply_patch`,
+//! which is how the model's commands reach it. The patch goes on stdin: at
+//! 387 KiB it is longer than one argument may be.
 //!
 //! Run with `cargo bench -p codex-apply-patch --bench apply_large`.
 
@@ -15,6 +19,8 @@ use codex_apply_patch::{parse_patch, plan_patch};
 const LINES: usize = 100_000;
 const CHUNKS: usize = 1_000;
 const RUNS: usize = 10;
+/// Whole processes are noisier than phases: more runs, odd for a median.
+const PROCESS_RUNS: usize = 21;
 
 fn original() -> String {
     let mut text = String::with_capacity(LINES * 40);
@@ -57,15 +63,18 @@ fn patch() -> String {
     text
 }
 
-fn stats(name: &str, mut samples: Vec<Duration>) {
+/// Prints the samples' spread and returns their median.
+fn stats(name: &str, mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = samples[samples.len() / 2];
     println!(
         "{name:<8} min {:>8.2} ms   median {:>8.2} ms   max {:>8.2} ms",
         ms(samples[0]),
-        ms(samples[samples.len() / 2]),
+        ms(median),
         ms(samples[samples.len() - 1])
     );
+    median
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -95,54 +104,63 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total.push(done - start);
         check(&file)?;
     }
-    stats("parse", parse);
-    stats("plan", plan);
-    stats("commit", commit);
-    stats("total", total);
+    for (name, samples) in [
+        ("parse", parse),
+        ("plan", plan),
+        ("commit", commit),
+        ("total", total),
+    ] {
+        stats(name, samples);
+    }
 
-    let ours = std::path::PathBuf::from(env!("CARGO_BIN_EXE_apply_patch"));
-    stats(
-        "process",
-        whole_process(&ours, &file, &original, &patch_text)?,
+    let ours = std::env::var_os("OUR_APPLY_PATCH").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_BIN_EXE_apply_patch")),
+        std::path::PathBuf::from,
     );
-    if let Some(reference) = std::env::var_os("REFERENCE_APPLY_PATCH") {
-        let reference = std::path::PathBuf::from(reference);
-        stats(
-            "ref proc",
-            whole_process(&reference, &file, &original, &patch_text)?,
+    let reference = std::env::var_os("REFERENCE_APPLY_PATCH").map(std::path::PathBuf::from);
+    let (mut our_runs, mut reference_runs) = (vec![], vec![]);
+    for _ in 0..PROCESS_RUNS {
+        our_runs.push(whole_process(&ours, &file, &original, &patch_text)?);
+        if let Some(reference) = &reference {
+            reference_runs.push(whole_process(reference, &file, &original, &patch_text)?);
+        }
+    }
+    let ours = stats("process", our_runs);
+    if reference.is_some() {
+        let theirs = stats("ref proc", reference_runs);
+        println!(
+            "ratio    the reference's median is {:.1}x ours",
+            theirs.as_secs_f64() / ours.as_secs_f64()
         );
     }
     Ok(())
 }
 
-/// Wall time of `program < patch` in the file's directory, per run.
+/// Wall time of one `program < patch` in the file's directory.
 fn whole_process(
     program: &Path,
     file: &Path,
     original: &str,
     patch_text: &str,
-) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+) -> Result<Duration, Box<dyn std::error::Error>> {
     let dir = file.parent().ok_or("the file has a directory")?;
-    let mut samples = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        std::fs::write(file, original)?;
-        let start = Instant::now();
-        let mut child = std::process::Command::new(program)
-            .current_dir(dir)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()?;
-        let mut stdin = child.stdin.take().ok_or("the child's stdin")?;
-        std::io::Write::write_all(&mut stdin, patch_text.as_bytes())?;
-        drop(stdin);
-        let status = child.wait()?;
-        samples.push(start.elapsed());
-        if !status.success() {
-            return Err(format!("{} failed: {status}", program.display()).into());
-        }
-        check(file)?;
+    std::fs::write(file, original)?;
+    let start = Instant::now();
+    let mut child = std::process::Command::new(program)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let mut stdin = child.stdin.take().ok_or("the child's stdin")?;
+    std::io::Write::write_all(&mut stdin, patch_text.as_bytes())?;
+    drop(stdin);
+    let status = child.wait()?;
+    let elapsed = start.elapsed();
+    if !status.success() {
+        return Err(format!("{} failed: {status}", program.display()).into());
     }
-    Ok(samples)
+    check(file)?;
+    Ok(elapsed)
 }
 
 fn check(file: &Path) -> Result<(), Box<dyn std::error::Error>> {

@@ -7,7 +7,6 @@
 //! file, so a large file is held in memory once (fresh memory is page
 //! faults, the main cost of patching a large file: docs/benchmarks.md).
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::error::ApplyPatchError;
@@ -41,20 +40,21 @@ impl Edit {
         }
     }
 
-    /// Writes the new text, `old` being the text the edit was made on. A
-    /// piece that does not fit `old` is an error (the commit then undoes
-    /// itself), never a silently shorter file.
-    pub(crate) fn write(&self, old: &str, out: &mut impl Write) -> std::io::Result<()> {
-        for piece in &self.pieces {
-            let text = self.piece(piece, old).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "the patch's edit does not fit the file it was planned on",
-                )
-            })?;
-            out.write_all(text.as_bytes())?;
-        }
-        Ok(())
+    /// The new text's pieces, in order, `old` being the text the edit was
+    /// made on. A piece that does not fit `old` is an error (the commit then
+    /// undoes itself), never a silently shorter file.
+    pub(crate) fn pieces<'a>(&'a self, old: &'a str) -> std::io::Result<Vec<&'a [u8]>> {
+        self.pieces
+            .iter()
+            .map(|piece| {
+                self.piece(piece, old).map(str::as_bytes).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the patch's edit does not fit the file it was planned on",
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The new text as one string (of an edit made here, which fits `old`).
@@ -86,14 +86,16 @@ impl Edit {
 }
 
 /// Applies `chunks` to `original`. Returns the edit (its text always ends
-/// in a line break unless it is empty) and the unified diff of the change.
+/// in a line break unless it is empty) and, if `render_diff`, the unified
+/// diff of the change (else an empty string).
 ///
 /// New lines take the line break most of the file uses; the text between
 /// chunks is kept as it was, byte for byte.
 pub(crate) fn apply_chunks(
     path: &Path,
     original: &str,
-    chunks: &[UpdateFileChunk],
+    chunks: &[UpdateFileChunk<'_>],
+    render_diff: bool,
 ) -> Result<(Edit, String), ApplyPatchError> {
     let lines = Lines::new(original).map_err(|_| ApplyPatchError::TooLarge {
         path: path.to_path_buf(),
@@ -135,6 +137,9 @@ pub(crate) fn apply_chunks(
     }
     keep(&mut pieces, kept, original.len());
 
+    if !render_diff {
+        return Ok((Edit { pieces }, String::new()));
+    }
     let changes = udiff::changes(&lines, &replacements, ends_with_newline || lines.is_empty());
     Ok((Edit { pieces }, udiff::render(&lines, &changes)))
 }
@@ -143,13 +148,13 @@ pub(crate) fn apply_chunks(
 pub(crate) struct Replacement<'a> {
     pub(crate) start: usize,
     pub(crate) old_len: usize,
-    pub(crate) new_lines: &'a [String],
+    pub(crate) new_lines: &'a [&'a str],
 }
 
 fn find_replacements<'a>(
     path: &Path,
     lines: &Lines<'_>,
-    chunks: &'a [UpdateFileChunk],
+    chunks: &'a [UpdateFileChunk<'a>],
 ) -> Result<Vec<Replacement<'a>>, ApplyPatchError> {
     let file = FileLines::new(lines);
     let mut replacements = Vec::with_capacity(chunks.len());
@@ -161,7 +166,7 @@ fn find_replacements<'a>(
                 .seek(std::slice::from_ref(context), cursor, false)
                 .ok_or_else(|| ApplyPatchError::ContextNotFound {
                     path: path.to_path_buf(),
-                    context: context.clone(),
+                    context: context.to_string(),
                 })?;
             cursor = found + 1;
             anchored = true;
@@ -176,21 +181,25 @@ fn find_replacements<'a>(
             });
             continue;
         }
-        let mut old: &[String] = &chunk.old_lines;
-        let mut new: &[String] = &chunk.new_lines;
+        let mut old: &[&str] = &chunk.old_lines;
+        let mut new: &[&str] = &chunk.new_lines;
         let mut found = file.seek(old, cursor, chunk.is_end_of_file);
-        if found.is_none() && old.last().is_some_and(String::is_empty) {
+        if found.is_none() && old.last().is_some_and(|line| line.is_empty()) {
             // A trailing empty context line often stands for the final line
             // break, which is not a line of its own here.
             old = &old[..old.len() - 1];
-            if new.last().is_some_and(String::is_empty) {
+            if new.last().is_some_and(|line| line.is_empty()) {
                 new = &new[..new.len() - 1];
             }
             found = file.seek(old, cursor, chunk.is_end_of_file);
         }
         let start = found.ok_or_else(|| ApplyPatchError::LinesNotFound {
             path: path.to_path_buf(),
-            lines: chunk.old_lines.clone(),
+            lines: chunk
+                .old_lines
+                .iter()
+                .map(|line| line.to_string())
+                .collect(),
         })?;
         replacements.push(Replacement {
             start,
@@ -211,13 +220,12 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     fn apply(original: &str, patch_body: &str) -> Result<String, ApplyPatchError> {
-        let patch = parse_patch(&format!(
-            "*** Begin Patch\n*** Update File: f\n{patch_body}\n*** End Patch"
-        ))?;
+        let text = format!("*** Begin Patch\n*** Update File: f\n{patch_body}\n*** End Patch");
+        let patch = parse_patch(&text)?;
         let Hunk::UpdateFile { chunks, .. } = &patch.hunks[0] else {
             panic!()
         };
-        apply_chunks(Path::new("f"), original, chunks).map(|(edit, _)| edit.to_text(original))
+        apply_chunks(Path::new("f"), original, chunks, true).map(|(edit, _)| edit.to_text(original))
     }
 
     #[test]
@@ -275,12 +283,10 @@ mod tests {
         let edit = Edit {
             pieces: vec![Piece::Old { from: 0, to: 10 }],
         };
-        let mut out = Vec::new();
-        let err = edit.write("short", &mut out).unwrap_err();
+        let err = edit.pieces("short").unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
         assert!(!edit.is_identity("short"));
-        assert_eq!(edit.write("long enough", &mut out).ok(), Some(()));
-        assert_eq!(out, b"long enoug");
+        assert_eq!(edit.pieces("long enough").unwrap(), [b"long enoug"]);
     }
 
     #[test]

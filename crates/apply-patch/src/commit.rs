@@ -13,11 +13,11 @@
 //! recreated. A failed patch therefore changes nothing.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::ApplyPatchError;
+use crate::file_write::write_pieces;
 use crate::plan::{Contents, DiskStamp, FileSlot, PatchPlan, PlannedChangeKind};
 
 /// What a successful commit did, for the summary and for callers.
@@ -149,10 +149,7 @@ fn commit_slots(
         let dest = slot.write_path.clone();
         create_parents(&dest, journal)?;
         let temp = stage(&dest, slot.mode, |file| {
-            // Pieces of an edit are small; write them in large blocks.
-            let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
-            slot.write_current(&mut out)?;
-            out.flush()
+            write_pieces(file, &slot.current_pieces()?)
         })?;
         journal.staged.push(Staged {
             temp,
@@ -245,7 +242,7 @@ fn create_parents(dest: &Path, journal: &mut Journal) -> Result<(), ApplyPatchEr
 fn stage(
     dest: &Path,
     mode: Option<u32>,
-    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+    write: impl FnOnce(&File) -> std::io::Result<()>,
 ) -> Result<PathBuf, ApplyPatchError> {
     let io = |path: &Path, source| ApplyPatchError::Io {
         path: path.to_path_buf(),
@@ -264,9 +261,9 @@ fn stage(
     ));
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
-    let mut file: File = options.open(&temp).map_err(|e| io(dest, e))?;
+    let file: File = options.open(&temp).map_err(|e| io(dest, e))?;
     let result = (|| {
-        write(&mut file)?;
+        write(&file)?;
         if let Some(mode) = mode {
             set_mode(&file, mode)?;
         }
@@ -338,7 +335,45 @@ fn restore(path: &Path, slot: &FileSlot) -> std::io::Result<()> {
 }
 
 fn rewrite(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let temp = stage(path, mode, |file| file.write_all(bytes))
+    let temp = stage(path, mode, |file| write_pieces(file, &[bytes]))
         .map_err(|err| std::io::Error::other(err.to_string()))?;
     fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file_text::FileText;
+    use crate::plan::{Purpose, plan};
+
+    /// A plan committed at once holds its originals mapped; when the commit
+    /// fails after replacing a file, that file gets its mapped bytes back
+    /// (the mapping outlives the file's name, which the rename took).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_mapped_original_is_restored_by_a_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "old a\n").unwrap();
+        std::fs::write(dir.path().join("target.txt"), "z\n").unwrap();
+        std::os::unix::fs::symlink("target.txt", dir.path().join("z.txt")).unwrap();
+        let text = "*** Begin Patch\n*** Update File: a.txt\n@@\n-old a\n+new a\n\
+                    *** Delete File: z.txt\n*** End Patch";
+        let patch = crate::parse_patch(text).unwrap();
+        let plan = plan(&patch, dir.path(), Purpose::CommitNow).unwrap();
+        let slot = &plan.files[&dir.path().join("a.txt")];
+        assert!(matches!(slot.original, Contents::Text(FileText::Mapped(_))));
+        // The link becomes a directory: deleting it, the last step, fails.
+        std::fs::remove_file(dir.path().join("z.txt")).unwrap();
+        std::fs::create_dir(dir.path().join("z.txt")).unwrap();
+
+        let err = plan.commit().unwrap_err();
+        assert!(
+            matches!(err, ApplyPatchError::CommitFailed { ref rollback_failures, .. } if rollback_failures.is_empty()),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+            "old a\n"
+        );
+    }
 }

@@ -11,6 +11,12 @@
 //! * [`PatchPlan::commit`] writes the plan through temporary files and
 //!   renames, and undoes its own work if a write fails.
 //!
+//! A plan from [`plan_patch`] may wait (for an approval, say) and travel to
+//! another process, so it holds copies of the files and a unified diff of
+//! each update. [`apply_patch`], which the `apply_patch` program uses,
+//! commits at once: it maps the files instead (see `file_text`) and renders
+//! no diffs.
+//!
 //! Paths are resolved against the working directory the caller passes (never
 //! the process's current directory), and the plan lists every path it will
 //! write after following symlinks ([`PatchPlan::paths_to_write`]) so the
@@ -26,6 +32,8 @@
 mod chunks;
 mod commit;
 mod error;
+mod file_text;
+mod file_write;
 pub mod invocation;
 pub mod lines;
 pub mod parser;
@@ -43,13 +51,16 @@ pub use invocation::{Invocation, parse_invocation};
 pub use parser::{Hunk, ParseError, Patch, UpdateFileChunk, parse_patch};
 pub use plan::{PatchPlan, PlannedChange, PlannedChangeKind, plan_patch, resolve_path};
 
-/// Parses, plans and commits `patch_text` in `cwd`.
+/// Parses, plans and commits `patch_text` in `cwd`. The plan returned has
+/// no unified diffs, and writers of the files it read wait until it is
+/// dropped (they are mapped where they can be: see `file_text`): drop it
+/// soon.
 pub fn apply_patch(
     patch_text: &str,
     cwd: &Path,
 ) -> Result<(PatchPlan, AppliedPatch), ApplyPatchError> {
     let patch = parse_patch(patch_text)?;
-    let plan = plan_patch(&patch, cwd)?;
+    let plan = plan::plan(&patch, cwd, plan::Purpose::CommitNow)?;
     let applied = plan.commit()?;
     Ok((plan, applied))
 }
@@ -71,6 +82,7 @@ pub fn run_with_args(args: &[String]) -> ExitCode {
                 eprintln!("usage: apply_patch 'PATCH' (or the patch on standard input)");
                 return ExitCode::from(2);
             }
+            widen_pipe(&stdin);
             let mut text = String::new();
             if let Err(err) = stdin.read_to_string(&mut text) {
                 eprintln!("apply_patch: cannot read the patch from standard input: {err}");
@@ -105,4 +117,21 @@ pub fn run_with_args(args: &[String]) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Lets a writer put a large patch into our standard input at once, if it
+/// is a pipe: with the default 64 KiB, a 400 KiB patch takes turns of
+/// writing and reading, each a wake-up of the other side. Only a speed-up:
+/// where the pipe cannot grow (or is not a pipe), nothing changes.
+fn widen_pipe(stdin: &std::io::Stdin) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `fcntl` with integer arguments on an open descriptor.
+        unsafe {
+            libc::fcntl(stdin.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = stdin;
 }

@@ -38,11 +38,11 @@ impl<'a> Lines<'a> {
         let mut starts = Vec::with_capacity(text.len() / 32 + 2);
         starts.push(0);
         let mut crlf = 0;
-        for at in memchr::memchr_iter(b'\n', bytes) {
+        for_each_break(bytes, |at| {
             crlf += usize::from(at > 0 && bytes[at - 1] == b'\r');
             // Fits: checked against the text's length above.
             starts.push((at + 1) as u32);
-        }
+        });
         let breaks = starts.len() - 1;
         if bytes.last().is_some_and(|&b| b != b'\n') {
             starts.push((text.len() + 1) as u32);
@@ -99,6 +99,71 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// `text.lines()`, collected, found as [`Lines`] finds its breaks: a patch
+/// is tens of thousands of short lines too.
+pub(crate) fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut start = 0;
+    for_each_break(text.as_bytes(), |at| {
+        let line = text.get(start..at).unwrap_or_default();
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
+        start = at + 1;
+    });
+    // A last line without a break keeps a final `\r`, as with `lines`.
+    if start < text.len() {
+        lines.push(text.get(start..).unwrap_or_default());
+    }
+    lines
+}
+
+/// Calls `found` with the offset of every `\n` of `bytes`, in order.
+///
+/// A line is some 40 bytes, so searching for each break on its own (as
+/// `memchr` does) pays a search's start-up and a mispredicted branch every
+/// few words: about 9 ns a line, a sixth of the time of patching a large
+/// file. On x86_64, 64 bytes at a time become a mask of their breaks
+/// instead, which is twice as fast (docs/benchmarks.md, "apply_patch").
+fn for_each_break(bytes: &[u8], mut found: impl FnMut(usize)) {
+    #[cfg(target_arch = "x86_64")]
+    let (bytes, offset) = {
+        let blocks = bytes.chunks_exact(64);
+        let tail = blocks.remainder();
+        for (index, block) in blocks.enumerate() {
+            let mut mask = newline_mask(block);
+            while mask != 0 {
+                found(index * 64 + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+        }
+        (tail, bytes.len() - tail.len())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let offset = 0;
+    for at in memchr::memchr_iter(b'\n', bytes) {
+        found(offset + at);
+    }
+}
+
+/// Bit `i` is set where `block[i]` (of 64 bytes) is `\n`.
+#[cfg(target_arch = "x86_64")]
+fn newline_mask(block: &[u8]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut mask = 0;
+    for (k, lane) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86_64 processor; `lane` is 16
+        // readable bytes, and an unaligned load may start anywhere.
+        let hits = unsafe {
+            let lane = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(lane, _mm_set1_epi8(b'\n' as i8)))
+        };
+        // The mask is the low 16 bits, one per byte.
+        mask |= u64::from(hits as u16) << (16 * k);
+    }
+    mask
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +194,31 @@ mod tests {
             split("a\r\nb\nc\n"),
             (vec!["a\r", "b", "c"], LineEnding::Lf)
         );
+    }
+
+    #[test]
+    fn breaks_are_found_in_every_position_of_a_block() {
+        // Lines of every length from 0 to 130, across block boundaries.
+        let text: String = (0..130).map(|n| "x".repeat(n) + "\n").collect::<String>() + "end";
+        let lines = Lines::new(&text).unwrap();
+        assert_eq!(
+            lines.iter().collect::<Vec<_>>(),
+            text.split('\n').collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn split_lines_is_str_lines() {
+        let long = "x".repeat(70) + "\r\n" + &"y".repeat(60) + "\n\n";
+        for text in [
+            "", "a", "a\n", "a\r\nb", "a\rb\n", "\n\n", "\r\n", "é\nü\r", &long,
+        ] {
+            assert_eq!(
+                split_lines(text),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -29,15 +29,17 @@ const MOVE_TO: &str = "*** Move to: ";
 const END_OF_FILE: &str = "*** End of File";
 const CHUNK_HEADER: &str = "@@";
 
-/// A parsed patch: its hunks in order.
+/// A parsed patch: its hunks in order. The lines of its chunks are slices
+/// of the patch text (a large patch is tens of thousands of lines, and a
+/// string each was most of the time spent parsing it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Patch {
-    pub hunks: Vec<Hunk>,
+pub struct Patch<'a> {
+    pub hunks: Vec<Hunk<'a>>,
 }
 
 /// One file operation. Paths are as written in the patch (usually relative).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Hunk {
+pub enum Hunk<'a> {
     AddFile {
         path: PathBuf,
         contents: String,
@@ -48,11 +50,11 @@ pub enum Hunk {
     UpdateFile {
         path: PathBuf,
         move_path: Option<PathBuf>,
-        chunks: Vec<UpdateFileChunk>,
+        chunks: Vec<UpdateFileChunk<'a>>,
     },
 }
 
-impl Hunk {
+impl Hunk<'_> {
     pub fn path(&self) -> &std::path::Path {
         match self {
             Self::AddFile { path, .. }
@@ -64,13 +66,13 @@ impl Hunk {
 
 /// One `@@` chunk of an update.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpdateFileChunk {
+pub struct UpdateFileChunk<'a> {
     /// The `@@ <line>` anchor: a line that precedes the chunk in the file.
-    pub change_context: Option<String>,
+    pub change_context: Option<&'a str>,
     /// Context and removed lines, in file order: what must be found.
-    pub old_lines: Vec<String>,
+    pub old_lines: Vec<&'a str>,
     /// Context and added lines: what replaces it.
-    pub new_lines: Vec<String>,
+    pub new_lines: Vec<&'a str>,
     /// The chunk ends at the end of the file (`*** End of File`).
     pub is_end_of_file: bool,
 }
@@ -92,8 +94,8 @@ fn hunk_error(line_number: usize, message: impl Into<String>) -> ParseError {
 }
 
 /// Parses a patch.
-pub fn parse_patch(text: &str) -> Result<Patch, ParseError> {
-    let lines: Vec<&str> = text.trim().lines().collect();
+pub fn parse_patch(text: &str) -> Result<Patch<'_>, ParseError> {
+    let lines = crate::lines::split_lines(text.trim());
     let lines = unwrap_heredoc(&lines);
     let (first, last) = match (lines.first(), lines.last()) {
         (Some(first), Some(last)) if lines.len() >= 2 => (*first, *last),
@@ -144,7 +146,7 @@ fn is_heredoc_opener(line: &str) -> bool {
 }
 
 /// `<<'EOF'` … `EOF` around a patch (as some models write it) is dropped.
-fn unwrap_heredoc<'a>(lines: &'a [&'a str]) -> &'a [&'a str] {
+fn unwrap_heredoc<'l, 'a>(lines: &'l [&'a str]) -> &'l [&'a str] {
     match (lines.first(), lines.last()) {
         (Some(first), Some(last))
             if lines.len() >= 4 && is_heredoc_opener(first) && last.trim() == "EOF" =>
@@ -156,7 +158,7 @@ fn unwrap_heredoc<'a>(lines: &'a [&'a str]) -> &'a [&'a str] {
 }
 
 /// Parses one hunk starting at `lines[0]`; returns it and the lines consumed.
-fn parse_hunk(lines: &[&str], line_number: usize) -> Result<(Hunk, usize), ParseError> {
+fn parse_hunk<'a>(lines: &[&'a str], line_number: usize) -> Result<(Hunk<'a>, usize), ParseError> {
     let header = lines[0].trim();
     if let Some(path) = header.strip_prefix(ADD_FILE) {
         let path = parse_path(path, line_number)?;
@@ -232,8 +234,15 @@ fn parse_hunk(lines: &[&str], line_number: usize) -> Result<(Hunk, usize), Parse
 /// Only the three real headers end a chunk, so that a context line about a
 /// patch (` *** Something`) is not mistaken for one.
 fn is_hunk_header(line: &str) -> bool {
-    let line = line.trim();
-    line.starts_with(ADD_FILE) || line.starts_with(DELETE_FILE) || line.starts_with(UPDATE_FILE)
+    is_trimmed_hunk_header(line.trim())
+}
+
+/// [`is_hunk_header`] of a line already trimmed (a chunk's lines are).
+fn is_trimmed_hunk_header(line: &str) -> bool {
+    line.starts_with("*** ")
+        && (line.starts_with(ADD_FILE)
+            || line.starts_with(DELETE_FILE)
+            || line.starts_with(UPDATE_FILE))
 }
 
 fn parse_path(raw: &str, line_number: usize) -> Result<PathBuf, ParseError> {
@@ -245,11 +254,11 @@ fn parse_path(raw: &str, line_number: usize) -> Result<PathBuf, ParseError> {
 }
 
 /// Parses one chunk; `first` allows a missing `@@` header.
-fn parse_chunk(
-    lines: &[&str],
+fn parse_chunk<'a>(
+    lines: &[&'a str],
     line_number: usize,
     first: bool,
-) -> Result<(UpdateFileChunk, usize), ParseError> {
+) -> Result<(UpdateFileChunk<'a>, usize), ParseError> {
     let mut consumed = 0;
     let header = lines[0].trim();
     let change_context = if header == CHUNK_HEADER {
@@ -257,7 +266,7 @@ fn parse_chunk(
         None
     } else if let Some(context) = header.strip_prefix("@@ ") {
         consumed = 1;
-        Some(context.to_string())
+        Some(context)
     } else if first {
         None
     } else {
@@ -285,21 +294,22 @@ fn parse_chunk(
             consumed += 1;
             break;
         }
-        if trimmed == CHUNK_HEADER || trimmed.starts_with("@@ ") || is_hunk_header(line) {
+        if trimmed == CHUNK_HEADER || trimmed.starts_with("@@ ") || is_trimmed_hunk_header(trimmed)
+        {
             break;
         }
         match line.chars().next() {
             // An empty line is a context line for an empty file line.
             None => {
-                chunk.old_lines.push(String::new());
-                chunk.new_lines.push(String::new());
+                chunk.old_lines.push("");
+                chunk.new_lines.push("");
             }
             Some(' ') => {
-                chunk.old_lines.push(line[1..].to_string());
-                chunk.new_lines.push(line[1..].to_string());
+                chunk.old_lines.push(&line[1..]);
+                chunk.new_lines.push(&line[1..]);
             }
-            Some('-') => chunk.old_lines.push(line[1..].to_string()),
-            Some('+') => chunk.new_lines.push(line[1..].to_string()),
+            Some('-') => chunk.old_lines.push(&line[1..]),
+            Some('+') => chunk.new_lines.push(&line[1..]),
             Some(_) => {
                 return Err(hunk_error(
                     line_number + consumed,
@@ -326,11 +336,16 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
 
-    fn chunk(ctx: Option<&str>, old: &[&str], new: &[&str], eof: bool) -> UpdateFileChunk {
+    fn chunk<'a>(
+        ctx: Option<&'a str>,
+        old: &[&'a str],
+        new: &[&'a str],
+        eof: bool,
+    ) -> UpdateFileChunk<'a> {
         UpdateFileChunk {
-            change_context: ctx.map(str::to_string),
-            old_lines: old.iter().map(|s| s.to_string()).collect(),
-            new_lines: new.iter().map(|s| s.to_string()).collect(),
+            change_context: ctx,
+            old_lines: old.to_vec(),
+            new_lines: new.to_vec(),
             is_end_of_file: eof,
         }
     }

@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::chunks::{Edit, apply_chunks};
 use crate::error::ApplyPatchError;
+use crate::file_text::{self, FileText, Loaded, Reading};
 use crate::parser::{Hunk, Patch};
 
 /// What one hunk does, for display (approvals, progress, summaries).
@@ -46,7 +47,7 @@ pub enum PlannedChangeKind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Contents {
     Absent,
-    Text(String),
+    Text(FileText),
     Binary(Vec<u8>),
     /// The original text (always `Text`) edited; only ever the `current`
     /// of the slot whose original it edits.
@@ -92,20 +93,20 @@ impl FileSlot {
     /// The current contents as text, if they are text.
     fn current_text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match (self.current(), &self.original) {
-            (Contents::Text(text), _) => Some(text.into()),
+            (Contents::Text(text), _) => Some(text.as_str().into()),
             (Contents::Edited(edit), Contents::Text(old)) => Some(edit.to_text(old).into()),
             _ => None,
         }
     }
 
-    /// Writes the current contents (text, or an edit of the original) to
-    /// `out`; nothing for absent or binary contents, which the commit
-    /// removes or never writes.
-    pub(crate) fn write_current(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    /// The current contents (text, or an edit of the original) as pieces
+    /// to write one after the other; none for absent or binary contents,
+    /// which the commit removes or never writes.
+    pub(crate) fn current_pieces(&self) -> std::io::Result<Vec<&[u8]>> {
         match (self.current(), &self.original) {
-            (Contents::Text(text), _) => out.write_all(text.as_bytes()),
-            (Contents::Edited(edit), Contents::Text(old)) => edit.write(old, out),
-            _ => Ok(()),
+            (Contents::Text(text), _) => Ok(vec![text.as_bytes()]),
+            (Contents::Edited(edit), Contents::Text(old)) => edit.pieces(old),
+            _ => Ok(Vec::new()),
         }
     }
 }
@@ -188,8 +189,34 @@ pub fn resolve_path(cwd: &Path, path: &Path) -> PathBuf {
     out
 }
 
+/// What a plan is made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// To be shown, approved and committed later, perhaps in another
+    /// process: files are copied into the plan, and every update carries
+    /// its unified diff.
+    Review,
+    /// To be committed at once and dropped (the `apply_patch` program):
+    /// files are mapped where they can be (see `file_text`), and updates
+    /// carry no diff, which nobody would read.
+    CommitNow,
+}
+
 /// Computes every change of `patch`, reading the files it touches under `cwd`.
 pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchError> {
+    plan(patch, cwd, Purpose::Review)
+}
+
+/// [`plan_patch`] for `purpose`.
+pub(crate) fn plan(
+    patch: &Patch,
+    cwd: &Path,
+    purpose: Purpose,
+) -> Result<PatchPlan, ApplyPatchError> {
+    let reading = match purpose {
+        Purpose::Review => Reading::Copy,
+        Purpose::CommitNow => Reading::Map,
+    };
     let mut plan = PatchPlan {
         cwd: cwd.to_path_buf(),
         changes: Vec::with_capacity(patch.hunks.len()),
@@ -199,8 +226,8 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
         let change = match hunk {
             Hunk::AddFile { path, contents } => {
                 let abs = resolve_path(cwd, path);
-                let slot = slot(&mut plan.files, &abs, path, "add")?;
-                slot.current = Some(Contents::Text(contents.clone()));
+                let slot = slot(&mut plan.files, &abs, path, "add", reading)?;
+                slot.current = Some(Contents::Text(contents.clone().into()));
                 PlannedChange {
                     display_path: path.clone(),
                     path: abs,
@@ -211,7 +238,7 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
             }
             Hunk::DeleteFile { path } => {
                 let abs = resolve_path(cwd, path);
-                let slot = slot(&mut plan.files, &abs, path, "delete")?;
+                let slot = slot(&mut plan.files, &abs, path, "delete", reading)?;
                 let content = match (slot.current_text(), slot.current()) {
                     (_, Contents::Absent) => {
                         return Err(ApplyPatchError::MissingFile {
@@ -236,7 +263,7 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
                 chunks,
             } => {
                 let abs = resolve_path(cwd, path);
-                let slot = slot(&mut plan.files, &abs, path, "update")?;
+                let slot = slot(&mut plan.files, &abs, path, "update", reading)?;
                 if *slot.current() == Contents::Absent {
                     return Err(ApplyPatchError::MissingFile {
                         path: path.clone(),
@@ -246,7 +273,8 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
                 let Some(old_content) = slot.current_text() else {
                     return Err(ApplyPatchError::NotUtf8 { path: path.clone() });
                 };
-                let (edit, unified_diff) = apply_chunks(path, &old_content, chunks)?;
+                let render_diff = purpose == Purpose::Review;
+                let (edit, unified_diff) = apply_chunks(path, &old_content, chunks, render_diff)?;
                 let move_abs = move_path.as_ref().map(|m| resolve_path(cwd, m));
                 let moves = move_abs.as_ref().is_some_and(|dest| *dest != abs);
                 // An edit is kept as pieces only of the file's original text
@@ -254,7 +282,7 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
                 let new_content = if slot.current.is_none() && !moves {
                     Contents::Edited(edit)
                 } else {
-                    Contents::Text(edit.to_text(&old_content))
+                    Contents::Text(edit.to_text(&old_content).into())
                 };
                 drop(old_content);
                 let mode = slot.mode;
@@ -262,7 +290,8 @@ pub fn plan_patch(patch: &Patch, cwd: &Path) -> Result<PatchPlan, ApplyPatchErro
                     Some(dest) if moves => {
                         slot.current = Some(Contents::Absent);
                         let dest_display = move_path.clone().unwrap_or_default();
-                        let target = self::slot(&mut plan.files, dest, &dest_display, "move to")?;
+                        let target =
+                            self::slot(&mut plan.files, dest, &dest_display, "move to", reading)?;
                         target.current = Some(new_content);
                         target.mode = mode.or(target.mode);
                     }
@@ -290,9 +319,10 @@ fn slot<'a>(
     abs: &Path,
     display: &Path,
     action: &'static str,
+    reading: Reading,
 ) -> Result<&'a mut FileSlot, ApplyPatchError> {
     if !files.contains_key(abs) {
-        let loaded = load(abs, display, action)?;
+        let loaded = load(abs, display, action, reading)?;
         files.insert(abs.to_path_buf(), loaded);
     }
     // Invariant: inserted just above if it was missing.
@@ -302,7 +332,12 @@ fn slot<'a>(
     })
 }
 
-fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, ApplyPatchError> {
+fn load(
+    abs: &Path,
+    display: &Path,
+    action: &'static str,
+    reading: Reading,
+) -> Result<FileSlot, ApplyPatchError> {
     let io_err = |source| ApplyPatchError::Io {
         path: display.to_path_buf(),
         action,
@@ -361,11 +396,12 @@ fn load(abs: &Path, display: &Path, action: &'static str) -> Result<FileSlot, Ap
             action,
         });
     }
-    let bytes = std::fs::read(&write_path).map_err(io_err)?;
+    // The stamp and mode are those of the file as read.
+    let (loaded, meta) = file_text::load(&write_path, reading).map_err(io_err)?;
     let mode = file_mode(&meta);
-    let contents = match String::from_utf8(bytes) {
-        Ok(text) => Contents::Text(text),
-        Err(err) => Contents::Binary(err.into_bytes()),
+    let contents = match loaded {
+        Loaded::Text(text) => Contents::Text(text),
+        Loaded::Binary(bytes) => Contents::Binary(bytes),
     };
     Ok(FileSlot {
         write_path,

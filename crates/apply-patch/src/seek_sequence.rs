@@ -32,7 +32,7 @@ impl<'a> FileLines<'a> {
 
     /// Where `pattern` starts, searching from `start`. With `eof`, a match
     /// that ends at the last line is preferred.
-    pub fn seek(&self, pattern: &[String], start: usize, eof: bool) -> Option<usize> {
+    pub fn seek(&self, pattern: &[&str], start: usize, eof: bool) -> Option<usize> {
         if pattern.is_empty() {
             return Some(start.min(self.lines.len()));
         }
@@ -48,7 +48,7 @@ impl<'a> FileLines<'a> {
         self.find_from(pattern, start, None)
     }
 
-    fn find_from(&self, pattern: &[String], start: usize, only: Option<usize>) -> Option<usize> {
+    fn find_from(&self, pattern: &[&str], start: usize, only: Option<usize>) -> Option<usize> {
         let last_start = self.lines.len() - pattern.len();
         let range = match only {
             Some(at) => at..=at,
@@ -57,19 +57,17 @@ impl<'a> FileLines<'a> {
         if start > last_start {
             return None;
         }
-        let exact = |a: &str, b: &str| a == b;
-        let trailing = |a: &str, b: &str| a.trim_end() == b.trim_end();
-        let both = |a: &str, b: &str| a.trim() == b.trim();
-        for eq in [&exact as &dyn Fn(&str, &str) -> bool, &trailing, &both] {
-            // `i + k` stays in the file: `range` ends where the pattern fits.
-            if let Some(found) = range.clone().find(|&i| {
-                pattern
-                    .iter()
-                    .enumerate()
-                    .all(|(k, p)| eq(self.lines.get(i + k), p))
-            }) {
-                return Some(found);
-            }
+        // One pass per strictness, each compiled for its comparison (not a
+        // call through a pointer per line): the exact pass does nearly all
+        // of the work, the others run only where it finds nothing.
+        let found = self
+            .first_match(range.clone(), pattern, |a, b| a == b)
+            .or_else(|| {
+                self.first_match(range.clone(), pattern, |a, b| a.trim_end() == b.trim_end())
+            })
+            .or_else(|| self.first_match(range.clone(), pattern, |a, b| a.trim() == b.trim()));
+        if found.is_some() {
+            return found;
         }
         let normalized_pattern: Vec<String> = pattern.iter().map(|p| normalize(p)).collect();
         let normalized = self
@@ -80,6 +78,23 @@ impl<'a> FileLines<'a> {
                 .iter()
                 .zip(&normalized[i..])
                 .all(|(p, l)| p == l)
+        })
+    }
+
+    /// The first start in `range` where each line of `pattern` is `eq` to
+    /// the file's.
+    fn first_match(
+        &self,
+        range: std::ops::RangeInclusive<usize>,
+        pattern: &[&str],
+        eq: impl Fn(&str, &str) -> bool,
+    ) -> Option<usize> {
+        // `i + k` stays in the file: `range` ends where the pattern fits.
+        range.into_iter().find(|&i| {
+            pattern
+                .iter()
+                .enumerate()
+                .all(|(k, p)| eq(self.lines.get(i + k), p))
         })
     }
 }
@@ -105,8 +120,8 @@ fn normalize(line: &str) -> String {
 mod tests {
     use super::*;
 
-    fn v(lines: &[&str]) -> Vec<String> {
-        lines.iter().map(|s| s.to_string()).collect()
+    fn v<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+        lines.to_vec()
     }
 
     fn text(lines: &[&str]) -> String {

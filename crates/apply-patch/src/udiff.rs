@@ -61,7 +61,7 @@ pub(crate) fn changes<'a>(
             .map(|index| old.get(index))
             .collect();
         let base = inserted.len();
-        inserted.extend(replacement.new_lines.iter().map(String::as_str));
+        inserted.extend_from_slice(replacement.new_lines);
         let new_base = replacement.start.saturating_add_signed(delta);
         for op in capture_diff_slices(Algorithm::Myers, &old_slice, &inserted[base..]) {
             let (old_index, old_len, new_index, new_len) = match op {
@@ -204,16 +204,11 @@ mod tests {
     fn ours(old: &str, replacements: &[(usize, usize, &[&str])]) -> (String, String) {
         let old_lines: Vec<&str> = old.lines().collect();
         let old_table = Lines::new(old).unwrap();
-        let owned: Vec<Vec<String>> = replacements
-            .iter()
-            .map(|(_, _, n)| n.iter().map(|s| s.to_string()).collect())
-            .collect();
         let reps: Vec<Replacement<'_>> = replacements
             .iter()
-            .zip(&owned)
-            .map(|((start, old_len, _), new_lines)| Replacement {
-                start: *start,
-                old_len: *old_len,
+            .map(|&(start, old_len, new_lines)| Replacement {
+                start,
+                old_len,
                 new_lines,
             })
             .collect();
@@ -221,7 +216,7 @@ mod tests {
         let mut next = 0;
         for r in &reps {
             new_lines.extend_from_slice(&old_lines[next..r.start]);
-            new_lines.extend(r.new_lines.iter().map(String::as_str));
+            new_lines.extend_from_slice(r.new_lines);
             next = r.start + r.old_len;
         }
         new_lines.extend_from_slice(&old_lines[next..]);

@@ -98,7 +98,8 @@ mod tests {
             "*** Update File: a.txt\n@@\n-one\n+two",
             "*** Update File: a.txt\n@@\n-two\n+three\n*** Add File: b.txt\n+new",
         ] {
-            let patch = parse_patch(&format!("*** Begin Patch\n{body}\n*** End Patch")).unwrap();
+            let text = format!("*** Begin Patch\n{body}\n*** End Patch");
+            let patch = parse_patch(&text).unwrap();
             let plan = plan_patch(&patch, dir.path()).unwrap();
             tracker.track(&plan);
             plan.commit().unwrap();
