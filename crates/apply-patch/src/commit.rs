@@ -353,7 +353,9 @@ mod tests {
     #[test]
     fn a_mapped_original_is_restored_by_a_rollback() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.txt"), "old a\n").unwrap();
+        // Large enough to be mapped.
+        let old = "old a\n".repeat(20_000);
+        std::fs::write(dir.path().join("a.txt"), &old).unwrap();
         std::fs::write(dir.path().join("target.txt"), "z\n").unwrap();
         std::os::unix::fs::symlink("target.txt", dir.path().join("z.txt")).unwrap();
         let text = "*** Begin Patch\n*** Update File: a.txt\n@@\n-old a\n+new a\n\
@@ -373,7 +375,7 @@ mod tests {
         );
         assert_eq!(
             std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
-            "old a\n"
+            old
         );
     }
 }

@@ -22,7 +22,8 @@
 //! `apply_patch` program ([`Reading::Map`]). The engine, which may wait for
 //! a person's approval between plan and commit, copies ([`Reading::Copy`]).
 //! Where a lease cannot be had (someone else owns the file, a writer has it
-//! open, the filesystem has no leases), the file is copied too.
+//! open, the filesystem has no leases), the file is copied too, and so are
+//! small files ([`MAP_FROM`]).
 
 use std::fs::File;
 use std::io::Read;
@@ -44,20 +45,28 @@ pub(crate) enum Loaded {
     Binary(Vec<u8>),
 }
 
+/// Files smaller than this are copied even for [`Reading::Map`]: their
+/// page faults cost less than the calls that lease and map, and a mapped
+/// file keeps its descriptor open until the plan is dropped (a patch of
+/// thousands of small files would run out of descriptors).
+const MAP_FROM: u64 = 64 * 1024;
+
 /// Reads the regular file at `path`, with its metadata at the time of the
 /// read (from the open descriptor, so both are of the same file).
 pub(crate) fn load(path: &Path, reading: Reading) -> std::io::Result<(Loaded, std::fs::Metadata)> {
     let mut file = File::open(path)?;
+    let mut meta = file.metadata()?;
     #[cfg(target_os = "linux")]
-    if reading == Reading::Map {
+    if reading == Reading::Map && meta.len() >= MAP_FROM {
         match mapped::Mapped::leased(file) {
             Ok((text, meta)) => return Ok((Loaded::Text(FileText::Mapped(text.into())), meta)),
             Err(returned) => file = returned,
         }
+        // It may have changed before the lease was refused.
+        meta = file.metadata()?;
     }
     #[cfg(not(target_os = "linux"))]
     let _ = reading;
-    let meta = file.metadata()?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
     let loaded = match String::from_utf8(bytes) {
@@ -269,11 +278,27 @@ mod tests {
     fn both_readings_give_the_file_as_it_is() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        for contents in [&b"a\nb\n"[..], b"", b"\xff\xfe not utf-8"] {
+        let large = "line\n".repeat(MAP_FROM as usize);
+        let large_binary = [b"\xff\xfe".repeat(MAP_FROM as usize), b"\n".to_vec()].concat();
+        let small: [&[u8]; 3] = [b"a\nb\n", b"", b"\xff\xfe not utf-8"];
+        for contents in small
+            .into_iter()
+            .chain([large.as_bytes(), &large_binary[..]])
+        {
             std::fs::write(&path, contents).unwrap();
             for reading in [Reading::Copy, Reading::Map] {
                 let (loaded, meta) = load(&path, reading).unwrap();
                 assert_eq!(meta.len(), contents.len() as u64);
+                // Mapped: large UTF-8 files read for `Map`, and only those.
+                #[cfg(target_os = "linux")]
+                assert_eq!(
+                    matches!(&loaded, Loaded::Text(FileText::Mapped(_))),
+                    reading == Reading::Map
+                        && contents.len() as u64 >= MAP_FROM
+                        && std::str::from_utf8(contents).is_ok(),
+                    "{reading:?} of {} bytes",
+                    contents.len()
+                );
                 match (&loaded, std::str::from_utf8(contents)) {
                     (Loaded::Text(text), Ok(expected)) => assert_eq!(text.as_str(), expected),
                     (Loaded::Binary(bytes), Err(_)) => assert_eq!(bytes, contents),
@@ -291,7 +316,8 @@ mod tests {
     fn a_writer_waits_for_the_mapped_text_to_be_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        std::fs::write(&path, "original\n").unwrap();
+        let original = "original\n".repeat(MAP_FROM as usize);
+        std::fs::write(&path, &original).unwrap();
         let (loaded, _) = load(&path, Reading::Map).unwrap();
         assert!(matches!(&loaded, Loaded::Text(FileText::Mapped(_))));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -305,7 +331,7 @@ mod tests {
             rx.recv_timeout(std::time::Duration::from_millis(200))
                 .is_err()
         );
-        assert_eq!(text(&loaded), "original\n");
+        assert_eq!(text(&loaded), original);
         drop(loaded);
         rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
         writer.join().unwrap();
@@ -318,13 +344,14 @@ mod tests {
     fn a_file_open_for_writing_is_copied() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        std::fs::write(&path, "text\n").unwrap();
+        let contents = "text\n".repeat(MAP_FROM as usize);
+        std::fs::write(&path, &contents).unwrap();
         let _writer = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap();
         let (loaded, _) = load(&path, Reading::Map).unwrap();
         assert!(matches!(&loaded, Loaded::Text(FileText::Owned(_))));
-        assert_eq!(text(&loaded), "text\n");
+        assert_eq!(text(&loaded), contents);
     }
 }
