@@ -5,7 +5,9 @@
 //!    its final permissions, and synced. Missing parent directories are
 //!    created and remembered.
 //! 2. Commit: temporaries are renamed over their destinations, then deleted
-//!    files are removed.
+//!    files are removed. Not if another process waits to write a file the
+//!    plan holds mapped (see `file_text`): it would write to the file being
+//!    replaced, and its write would be lost.
 //!
 //! If anything fails, everything done so far is undone from the original
 //! contents the plan holds in memory: renamed files get their old bytes and
@@ -157,6 +159,9 @@ fn commit_slots(
         });
         writes.push(index);
     }
+    // A process that opened a mapped original for writing while we staged
+    // waits on its lease, and would write to the file we are replacing.
+    refuse_if_being_written(slots)?;
     // Then put them in place.
     for (staged_index, slot_index) in writes.into_iter().enumerate() {
         let staged = &journal.staged[staged_index];
@@ -201,6 +206,23 @@ fn verify_unchanged(slots: &[(&PathBuf, &FileSlot)]) -> Result<(), ApplyPatchErr
         })?;
         if now != slot.stamp {
             return Err(ApplyPatchError::ChangedOnDisk {
+                path: (*path).clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses to replace a file another process is waiting to write (see
+/// [`crate::file_text::FileText::writer_waiting`]): its write would be lost; refusing, it
+/// goes to the file as it was, and the model reads that again.
+fn refuse_if_being_written(slots: &[(&PathBuf, &FileSlot)]) -> Result<(), ApplyPatchError> {
+    for (path, slot) in slots {
+        if let Contents::Text(text) = &slot.original
+            && slot.changes()
+            && text.writer_waiting()
+        {
+            return Err(ApplyPatchError::BeingWritten {
                 path: (*path).clone(),
             });
         }
@@ -345,6 +367,51 @@ mod tests {
     use super::*;
     use crate::file_text::FileText;
     use crate::plan::{Purpose, plan};
+
+    /// A process that opens a mapped original for writing waits on the
+    /// plan's lease; the commit then refuses to replace the file (the write
+    /// would go to the replaced file and be lost) and changes nothing, and
+    /// once the plan is dropped the write lands.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_waiting_writer_stops_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "old a\n".repeat(20_000)).unwrap();
+        let text = "*** Begin Patch\n*** Update File: a.txt\n@@\n-old a\n+new a\n*** End Patch";
+        let patch = crate::parse_patch(text).unwrap();
+        let plan = plan(&patch, dir.path(), Purpose::CommitNow).unwrap();
+        let Contents::Text(original) = &plan.files[&path].original else {
+            panic!("a.txt is text");
+        };
+        assert!(!original.writer_waiting());
+        let writer_path = path.clone();
+        let writer = std::thread::spawn(move || std::fs::write(&writer_path, "theirs\n"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !original.writer_waiting() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer never came"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+
+        let err = plan.commit().unwrap_err();
+        assert!(
+            matches!(&err, ApplyPatchError::CommitFailed { source, .. }
+                if matches!(**source, ApplyPatchError::BeingWritten { .. })),
+            "{err}"
+        );
+        assert!(err.nothing_changed(), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.txt"], "no staged file is left");
+        drop(plan);
+        writer.join().unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs\n");
+    }
 
     /// A plan committed at once holds its originals mapped; when the commit
     /// fails after replacing a file, that file gets its mapped bytes back

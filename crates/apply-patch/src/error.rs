@@ -34,6 +34,9 @@ pub enum ApplyPatchError {
     #[error("{} changed on disk after the patch was read; read it again and write a new patch", path.display())]
     ChangedOnDisk { path: PathBuf },
 
+    #[error("{} is being written by another process; when it is done, read the file again and write a new patch", path.display())]
+    BeingWritten { path: PathBuf },
+
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
         path: PathBuf,

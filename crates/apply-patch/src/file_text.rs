@@ -17,6 +17,10 @@
 //! times what the program takes for the 4.6 MiB file). The text cannot
 //! change while it is mapped.
 //!
+//! A writer that waits has opened the file already, and would write to it
+//! once let go; so a commit that finds one waiting replaces nothing (its
+//! write would be lost with the replaced file) and says so.
+//!
 //! The lease is let go when the text is dropped, and a writer waits for
 //! that, so only a plan committed as soon as it is made maps its files: the
 //! `apply_patch` program ([`Reading::Map`]). The engine, which may wait for
@@ -92,6 +96,18 @@ impl FileText {
             FileText::Mapped(mapped) => mapped.as_str(),
         }
     }
+
+    /// Another process waits to write the file this text is mapped from
+    /// (it opened the file for writing and the kernel is breaking our
+    /// lease). It writes to the file it opened, so replacing the file now
+    /// would lose what it writes.
+    pub(crate) fn writer_waiting(&self) -> bool {
+        match self {
+            FileText::Owned(_) => false,
+            #[cfg(target_os = "linux")]
+            FileText::Mapped(mapped) => mapped.writer_waiting(),
+        }
+    }
 }
 
 impl std::ops::Deref for FileText {
@@ -151,7 +167,7 @@ mod mapped {
         start: NonNull<u8>,
         len: usize,
         /// Closing it lets the lease go; kept until the mapping is gone.
-        _file: File,
+        file: File,
     }
 
     // SAFETY: the mapping is read-only and never changes (see `leased`), so
@@ -218,11 +234,7 @@ mod mapped {
                 unmap(start, len);
                 return Err(unleased(file));
             }
-            let mapped = Mapped {
-                start,
-                len,
-                _file: file,
-            };
+            let mapped = Mapped { start, len, file };
             Ok((mapped, meta))
         }
 
@@ -235,6 +247,14 @@ mod mapped {
         pub(crate) fn as_str(&self) -> &str {
             // SAFETY: checked to be UTF-8 in `leased`, and unchanged since.
             unsafe { std::str::from_utf8_unchecked(self.bytes()) }
+        }
+
+        /// The lease is being broken: while it is, `F_GETLEASE` tells what
+        /// it will become (nothing) instead of what it is.
+        pub(crate) fn writer_waiting(&self) -> bool {
+            // SAFETY: `fcntl` with integer arguments on an open descriptor.
+            let lease = unsafe { libc::fcntl(self.file.as_raw_fd(), libc::F_GETLEASE) };
+            lease != libc::F_RDLCK
         }
     }
 
