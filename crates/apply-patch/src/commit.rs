@@ -387,14 +387,7 @@ mod tests {
         assert!(!original.writer_waiting());
         let writer_path = path.clone();
         let writer = std::thread::spawn(move || std::fs::write(&writer_path, "theirs\n"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while !original.writer_waiting() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the writer never came"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        crate::file_text::wait_for_a_writer(original);
 
         let err = plan.commit().unwrap_err();
         assert!(

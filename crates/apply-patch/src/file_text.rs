@@ -58,19 +58,24 @@ const MAP_FROM: u64 = 64 * 1024;
 /// Reads the regular file at `path`, with its metadata at the time of the
 /// read (from the open descriptor, so both are of the same file).
 pub(crate) fn load(path: &Path, reading: Reading) -> std::io::Result<(Loaded, std::fs::Metadata)> {
-    let mut file = File::open(path)?;
-    let mut meta = file.metadata()?;
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
     #[cfg(target_os = "linux")]
-    if reading == Reading::Map && meta.len() >= MAP_FROM {
+    let (file, meta) = if reading == Reading::Map && meta.len() >= MAP_FROM {
         match mapped::Mapped::leased(file) {
             Ok((text, meta)) => return Ok((Loaded::Text(FileText::Mapped(text.into())), meta)),
-            Err(returned) => file = returned,
+            // It may have changed before the lease was refused.
+            Err(file) => {
+                let meta = file.metadata()?;
+                (file, meta)
+            }
         }
-        // It may have changed before the lease was refused.
-        meta = file.metadata()?;
-    }
+    } else {
+        (file, meta)
+    };
     #[cfg(not(target_os = "linux"))]
     let _ = reading;
+    let mut file = file;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
     let loaded = match String::from_utf8(bytes) {
@@ -283,6 +288,17 @@ mod mapped {
     }
 }
 
+/// Waits (30 s at most) until a process waits to write the file `text` is
+/// mapped from.
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) fn wait_for_a_writer(text: &FileText) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !text.writer_waiting() {
+        assert!(std::time::Instant::now() < deadline, "no writer came");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +308,14 @@ mod tests {
             Loaded::Text(text) => text,
             Loaded::Binary(_) => panic!("not text"),
         }
+    }
+
+    /// A file `f` in `dir`, large enough to be mapped, and its text.
+    fn large_file(dir: &tempfile::TempDir, line: &str) -> (std::path::PathBuf, String) {
+        let path = dir.path().join("f");
+        let text = line.repeat(MAP_FROM as usize);
+        std::fs::write(&path, &text).unwrap();
+        (path, text)
     }
 
     #[test]
@@ -335,25 +359,20 @@ mod tests {
     #[test]
     fn a_writer_waits_for_the_mapped_text_to_be_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        let original = "original\n".repeat(MAP_FROM as usize);
-        std::fs::write(&path, &original).unwrap();
+        let (path, original) = large_file(&dir, "original\n");
         let (loaded, _) = load(&path, Reading::Map).unwrap();
-        assert!(matches!(&loaded, Loaded::Text(FileText::Mapped(_))));
-        let (tx, rx) = std::sync::mpsc::channel();
+        let Loaded::Text(mapped @ FileText::Mapped(_)) = &loaded else {
+            panic!("a large text file is mapped");
+        };
         let writer_path = path.clone();
         let writer = std::thread::spawn(move || {
             std::fs::write(&writer_path, "rewritten\n").unwrap();
-            tx.send(()).unwrap();
         });
         // The writer is blocked in its open: the text stays as mapped.
-        assert!(
-            rx.recv_timeout(std::time::Duration::from_millis(200))
-                .is_err()
-        );
+        wait_for_a_writer(mapped);
+        assert!(!writer.is_finished());
         assert_eq!(text(&loaded), original);
         drop(loaded);
-        rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
         writer.join().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "rewritten\n");
     }
@@ -363,9 +382,7 @@ mod tests {
     #[test]
     fn a_file_open_for_writing_is_copied() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        let contents = "text\n".repeat(MAP_FROM as usize);
-        std::fs::write(&path, &contents).unwrap();
+        let (path, contents) = large_file(&dir, "text\n");
         let _writer = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
