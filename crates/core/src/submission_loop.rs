@@ -238,6 +238,7 @@ async fn user_turn(
             .await;
     }
     *previous_env = Some(env);
+    crate::skills::refresh_before_turn(session, &ctx).await;
     session.spawn_task(ctx, TaskKind::Regular, items).await;
 }
 

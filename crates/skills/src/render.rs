@@ -36,6 +36,9 @@ pub struct RenderedSkills {
     pub warning: Option<String>,
 }
 
+/// How the section starts (how a resumed history's section is found).
+pub const SECTION_OPEN: &str = "<skills_instructions>";
+
 const HEADER: &str = "<skills_instructions>\n## Skills\nSkills are local instruction sets, each kept in a `SKILL.md` file. Each entry below gives a skill's name, its description and a short path; replace the path's `rN` prefix with that root from the table to get the file.\n### Skill roots\n";
 const LIST_HEADER: &str = "### Available skills\n";
 const FOOTER: &str = "### How to use skills\n\
