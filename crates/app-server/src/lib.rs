@@ -27,6 +27,7 @@ mod processor;
 pub mod protocol;
 mod rpc;
 pub mod schema_export;
+mod skills_methods;
 mod thread_pump;
 mod workspace_methods;
 

@@ -19,6 +19,7 @@ mod mcp_cmd;
 mod memories_cmd;
 mod sandbox_cmd;
 mod sessions_cmd;
+mod skills_cmd;
 
 use std::process::ExitCode;
 

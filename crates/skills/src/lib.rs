@@ -23,10 +23,12 @@
 //! - [`mention`]: `$name` and `[$name](path)` in the user's text, and the
 //!   `<skill>` message that carries the named skill's whole file.
 //! - [`manager`]: the per-session state tying these together.
+//! - [`config_write`]: turning a skill on or off in `config.toml`.
 //!
 //! Loading a skill never runs anything: a skill's scripts run only when the
 //! model runs them through its normal tools.
 
+pub mod config_write;
 pub mod discover;
 pub mod manager;
 pub mod mention;
@@ -40,6 +42,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub use config_write::{SkillSelector, write_skill_enabled};
 pub use discover::{Fingerprint, SkillCatalog, discover};
 pub use manager::{SkillsManager, SkillsUpdate};
 pub use mention::{mentioned_skills, skill_message_text};

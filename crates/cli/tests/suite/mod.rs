@@ -17,5 +17,6 @@ mod otel;
 mod program_names;
 mod sandbox;
 mod sandbox_attacks;
+mod skills;
 mod state_db;
 mod tui;
