@@ -7,16 +7,18 @@
 //! linked form picks the skill whose absolute path it gives, and nothing if
 //! none has it. A skill left out of the list by the budget, or kept out of
 //! it by its own policy, can still be named. The messages follow the list's
-//! order, not the order of the mentions.
+//! order, not the order of the mentions, linked mentions first (as the
+//! reference orders them).
 
 use std::path::Path;
 
 use crate::Skill;
 use crate::settings::same_file;
 
-/// The skills `text` names, in list order, each once.
+/// The skills `text` names, each once: those named by a link, then the
+/// others, each group in list order.
 pub fn mentioned_skills<'a>(text: &str, skills: &'a [Skill]) -> Vec<&'a Skill> {
-    let mut chosen = vec![false; skills.len()];
+    let mut chosen = vec![None; skills.len()];
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -52,22 +54,31 @@ pub fn mentioned_skills<'a>(text: &str, skills: &'a [Skill]) -> Vec<&'a Skill> {
                         .iter()
                         .find(|&&index| same_file(&skills[index].path, target))
                 {
-                    chosen[index] = true;
+                    chosen[index] = Some(Group::Linked);
                 }
             }
             None => {
                 if let [index] = matching[..] {
-                    chosen[index] = true;
+                    chosen[index].get_or_insert(Group::Plain);
                 }
             }
         }
         i = end;
     }
-    skills
+    let mut named: Vec<(Group, &Skill)> = skills
         .iter()
         .zip(chosen)
-        .filter_map(|(skill, chosen)| chosen.then_some(skill))
-        .collect()
+        .filter_map(|(skill, group)| Some((group?, skill)))
+        .collect();
+    // Stable: list order inside each group.
+    named.sort_by_key(|(group, _)| *group);
+    named.into_iter().map(|(_, skill)| skill).collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    Linked,
+    Plain,
 }
 
 /// For `](path)` right after a linked name: the path.
@@ -162,6 +173,10 @@ mod tests {
             vec!["/s/dup2/SKILL.md"]
         );
         assert!(names("see [$zed](zed/SKILL.md)", &skills).is_empty());
+        assert_eq!(
+            names("$zed and [$dup](/s/dup1/SKILL.md)", &skills),
+            vec!["/s/dup1/SKILL.md", "/s/zed/SKILL.md"]
+        );
         assert!(names("see [$zed](/wrong/SKILL.md)", &skills).is_empty());
     }
 
