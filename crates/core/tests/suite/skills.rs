@@ -256,3 +256,46 @@ async fn skills_config_disables_and_hides() {
     assert_eq!(injected.len(), 1);
     assert!(injected[0].contains("<name>on</name>"));
 }
+
+/// `Op::SetSkillEnabled` (the TUI's `/skills off`) turns a skill off for
+/// the session from the next turn: a new section without it, no injection.
+#[tokio::test]
+async fn a_skill_turned_off_for_the_session_is_gone_next_turn() {
+    let server = MockModelServer::start();
+    for _ in 0..2 {
+        server.push_turn(Turn::new().text("ok"));
+    }
+    let home =
+        codex_test_support::TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let ch = home.path().to_path_buf();
+    write_skill(&ch.join("skills/keep"), "keep", "Kept");
+    write_skill(&ch.join("skills/drop"), "drop", "Dropped");
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("one").await;
+    session.run_to_end().await;
+    session
+        .codex
+        .submit(codex_protocol::protocol::Op::SetSkillEnabled {
+            path: ch.join("skills/drop/SKILL.md"),
+            enabled: false,
+        })
+        .await
+        .unwrap();
+    session.submit_text("two $drop").await;
+    session.run_to_end().await;
+    let input = server.requests()[1].input();
+    let latest = input
+        .iter()
+        .rev()
+        .find_map(|item| {
+            let text = item["content"][0]["text"].as_str()?;
+            text.starts_with("<skills_instructions>").then_some(text)
+        })
+        .unwrap();
+    assert!(
+        latest.contains("- keep: Kept") && !latest.contains("- drop:"),
+        "{latest}"
+    );
+    let texts = server.requests()[1].user_texts();
+    assert!(!texts.iter().any(|t| t.starts_with("<skill>")), "{texts:?}");
+}

@@ -33,6 +33,7 @@ impl App {
             self.chat.width,
         );
         chat.prompts = std::mem::take(&mut self.chat.prompts);
+        chat.skill_names = std::mem::take(&mut self.chat.skill_names);
         chat.handle_event(EventMsg::SessionConfigured(new.session_configured));
         if let Some(text) = prefill {
             chat.composer.set_text(&text);
