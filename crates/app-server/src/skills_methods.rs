@@ -53,31 +53,9 @@ pub fn skills_list(
         let config = load_config(codex_home, &overrides)
             .map_err(|err| RpcError::invalid_params(err.to_string()))?;
         let (manager, _) = SkillsManager::load(SkillsSettings::from_config(&config), &config.cwd);
-        data.push(entry(&config.cwd, &manager));
+        data.push(codex_skills::skills_list_entry(&config.cwd, &manager));
     }
     Ok(json!({ "data": data }))
-}
-
-fn entry(cwd: &Path, manager: &SkillsManager) -> Value {
-    let catalog = manager.catalog();
-    json!({
-        "cwd": cwd.display().to_string(),
-        "skills": catalog.skills.iter().map(|skill| json!({
-            "name": skill.name,
-            "description": skill.description,
-            "shortDescription": skill.short_description,
-            "path": skill.path.display().to_string(),
-            "scope": skill.scope.as_str(),
-            "enabled": skill.enabled,
-        })).collect::<Vec<_>>(),
-        "errors": catalog.errors.iter().map(|error| json!({
-            "path": error.path.display().to_string(),
-            "message": match error.line {
-                Some(line) => format!("line {line}: {}", error.message),
-                None => error.message.clone(),
-            },
-        })).collect::<Vec<_>>(),
-    })
 }
 
 /// `skills/config/write {enabled, path? | name?}`: records the choice in

@@ -10,7 +10,7 @@ use codex_protocol::protocol::AskForApproval;
 
 use crate::{
     debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, hooks_cmd, login,
-    mcp_cmd, memories_cmd, sandbox_cmd, sessions_cmd, skills_cmd,
+    mcp_cmd, memories_cmd, plugin_cmd, sandbox_cmd, sessions_cmd, skills_cmd,
 };
 
 /// Codex: a coding agent in your terminal.
@@ -177,6 +177,13 @@ enum Command {
     Hooks {
         #[command(subcommand)]
         command: Option<HooksCommand>,
+    },
+
+    /// Plugins and their marketplaces (`codex plugin add|list|remove|enable|disable`,
+    /// `codex plugin marketplace add|list|remove`).
+    Plugin {
+        #[command(subcommand)]
+        command: plugin_cmd::PluginCommand,
     },
 
     /// The skills a session here would see (`codex skills list [--json]`).
@@ -474,6 +481,7 @@ pub fn run() -> ExitCode {
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
         Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
+        Some(Command::Plugin { command }) => plugin_cmd::run(&cli.shared, command),
         Some(Command::Skills { command }) => {
             let json = matches!(command, Some(SkillsCommand::List { json: true }));
             skills_cmd::list(&cli.shared, json)

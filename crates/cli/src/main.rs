@@ -17,6 +17,7 @@ mod hooks_cmd;
 mod login;
 mod mcp_cmd;
 mod memories_cmd;
+mod plugin_cmd;
 mod sandbox_cmd;
 mod sessions_cmd;
 mod skills_cmd;

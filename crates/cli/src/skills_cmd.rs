@@ -16,24 +16,7 @@ pub fn list(shared: &SharedOptions, as_json: bool) -> anyhow::Result<()> {
     let (manager, _) = SkillsManager::load(settings, &config.cwd);
     let catalog = manager.catalog();
     if as_json {
-        let entry = json!({
-            "cwd": config.cwd,
-            "skills": catalog.skills.iter().map(|skill| json!({
-                "name": skill.name,
-                "description": skill.description,
-                "shortDescription": skill.short_description,
-                "path": skill.path,
-                "scope": skill.scope.as_str(),
-                "enabled": skill.enabled,
-            })).collect::<Vec<_>>(),
-            "errors": catalog.errors.iter().map(|error| json!({
-                "path": error.path,
-                "message": match error.line {
-                    Some(line) => format!("line {line}: {}", error.message),
-                    None => error.message.clone(),
-                },
-            })).collect::<Vec<_>>(),
-        });
+        let entry = codex_skills::skills_list_entry(&config.cwd, &manager);
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({ "data": [entry] }))?
@@ -50,23 +33,11 @@ pub fn list(shared: &SharedOptions, as_json: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let listed = manager
-        .section()
-        .map(|section| section.to_string())
-        .unwrap_or_default();
-    println!("{:<28} {:<7} {:<9} PATH", "NAME", "SCOPE", "STATUS");
+    println!("{:<28} {:<7} {:<11} PATH", "NAME", "SCOPE", "STATUS");
     for skill in &catalog.skills {
-        let status = if !skill.enabled {
-            "off"
-        } else if !skill.allow_implicit_invocation {
-            "$name"
-        } else if listed.contains(&format!("- {}:", skill.name)) {
-            "listed"
-        } else {
-            "unlisted"
-        };
+        let status = manager.status(skill);
         println!(
-            "{:<28} {:<7} {:<9} {}",
+            "{:<28} {:<7} {:<11} {}",
             skill.name,
             skill.scope.as_str(),
             status,

@@ -127,16 +127,16 @@ struct Walk {
 
 impl Walk {
     fn root(&mut self, index: usize, root: &SkillRoot) {
-        let meta = fs::metadata(&root.path).ok();
-        self.fingerprint
-            .push(&root.path, meta.as_ref().map(Stamp::of));
+        let start = root.walk_start().to_path_buf();
+        let meta = fs::metadata(&start).ok();
+        self.fingerprint.push(&start, meta.as_ref().map(Stamp::of));
         let Some(meta) = meta.filter(fs::Metadata::is_dir) else {
             return;
         };
         if !self.entered.insert((meta.dev(), meta.ino())) {
             return;
         }
-        let mut stack = vec![(root.path.clone(), 0usize)];
+        let mut stack = vec![(start, 0usize)];
         while let Some((dir, depth)) = stack.pop() {
             let Ok(entries) = fs::read_dir(&dir) else {
                 continue;
@@ -221,8 +221,12 @@ impl Walk {
                     },
                     None => true,
                 };
+                let name = match &root.plugin {
+                    Some(plugin) => format!("{}:{}", plugin.name, front.name),
+                    None => front.name,
+                };
                 self.skills.push(Skill {
-                    name: front.name,
+                    name,
                     description: front.description,
                     short_description: front.short_description,
                     path: path.to_path_buf(),
@@ -256,6 +260,7 @@ mod tests {
         SkillRoot {
             path: path.to_path_buf(),
             scope,
+            plugin: None,
         }
     }
 

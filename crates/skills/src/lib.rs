@@ -24,6 +24,7 @@
 //!   `<skill>` message that carries the named skill's whole file.
 //! - [`manager`]: the per-session state tying these together.
 //! - [`config_write`]: turning a skill on or off in `config.toml`.
+//! - [`wire`]: the app-server's `skills/list` entry.
 //!
 //! Loading a skill never runs anything: a skill's scripts run only when the
 //! model runs them through its normal tools.
@@ -36,6 +37,7 @@ pub mod parse;
 pub mod render;
 pub mod roots;
 pub mod settings;
+pub mod wire;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -47,8 +49,9 @@ pub use discover::{Fingerprint, SkillCatalog, discover};
 pub use manager::{SkillsManager, SkillsUpdate};
 pub use mention::{mentioned_skills, skill_message_text};
 pub use render::{RenderedSkills, render_skills_section};
-pub use roots::{SkillRoot, skill_roots};
+pub use roots::{PluginSkills, SkillRoot, skill_roots};
 pub use settings::SkillsSettings;
+pub use wire::skills_list_entry;
 
 /// Where a skill comes from, as the reference's app-server names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -99,6 +99,24 @@ impl SkillsManager {
         &self.cwd
     }
 
+    /// Where `skill` stands for the model: `off`, `$name only` (its
+    /// policy keeps it out of the list), `listed`, or `unlisted` (cut by the
+    /// budget, or the section is turned off).
+    pub fn status(&self, skill: &Skill) -> &'static str {
+        if !skill.enabled {
+            "off"
+        } else if !skill.allow_implicit_invocation {
+            "$name only"
+        } else if self
+            .section()
+            .is_some_and(|section| section.contains(&format!("- {}:", skill.name)))
+        {
+            "listed"
+        } else {
+            "unlisted"
+        }
+    }
+
     /// The skills `text` names (enabled ones, in list order).
     pub fn mentioned(&self, text: &str) -> Vec<&Skill> {
         mentioned_skills(text, &self.catalog.skills)
@@ -124,6 +142,7 @@ impl SkillsManager {
             self.settings.home.as_deref(),
             &self.cwd,
             self.settings.bundled,
+            &self.settings.plugins,
         );
         let (catalog, fingerprint) = discover(&roots);
         self.catalog = catalog;
@@ -178,6 +197,7 @@ mod tests {
             bundled: true,
             disabled_paths: Vec::new(),
             disabled_names: Vec::new(),
+            plugins: Vec::new(),
         }
     }
 

@@ -60,7 +60,7 @@ pub fn render_skills_section(catalog: &SkillCatalog, max_tokens: usize) -> Rende
     if candidates.is_empty() {
         return RenderedSkills::default();
     }
-    let aliases = Aliases::new(&candidates);
+    let aliases = Aliases::new(&candidates, &catalog.roots);
     let base: Vec<String> = candidates
         .iter()
         .map(|s| line(s, "", &aliases, &catalog.roots))
@@ -97,7 +97,7 @@ pub fn render_skills_section(catalog: &SkillCatalog, max_tokens: usize) -> Rende
         rendered.shortened = kept;
         let listed: Vec<&Skill> = candidates.into_iter().take(kept).collect();
         // Fewer roots may be used now: number them again.
-        let aliases = Aliases::new(&listed);
+        let aliases = Aliases::new(&listed, &catalog.roots);
         let lines = listed
             .iter()
             .map(|s| line(s, "", &aliases, &catalog.roots))
@@ -109,12 +109,12 @@ pub fn render_skills_section(catalog: &SkillCatalog, max_tokens: usize) -> Rende
     if listed.is_empty() {
         return rendered;
     }
-    let aliases = Aliases::new(&listed);
+    let aliases = Aliases::new(&listed, &catalog.roots);
     let mut text = String::from(HEADER);
-    for (root, alias) in &aliases.by_root {
+    for (root, alias) in aliases.table() {
         text.push_str(&format!(
             "- `r{alias}` = `{}`\n",
-            catalog.roots[*root].path.display()
+            catalog.roots[root].path.display()
         ));
     }
     text.push_str(LIST_HEADER);
@@ -133,12 +133,39 @@ struct Aliases {
 }
 
 impl Aliases {
-    fn new(skills: &[&Skill]) -> Self {
-        let mut by_root: BTreeMap<usize, usize> = skills.iter().map(|s| (s.root, 0)).collect();
-        for (alias, value) in by_root.values_mut().enumerate() {
-            *value = alias;
+    /// Roots with the same folder (plugins of one marketplace) share one.
+    fn new(skills: &[&Skill], roots: &[SkillRoot]) -> Self {
+        let used: std::collections::BTreeSet<usize> = skills.iter().map(|s| s.root).collect();
+        let mut by_root = BTreeMap::new();
+        let mut folders: Vec<&std::path::Path> = Vec::new();
+        for root in used {
+            let folder = roots
+                .get(root)
+                .map_or(std::path::Path::new(""), |r| r.path.as_path());
+            let alias = match folders.iter().position(|f| *f == folder) {
+                Some(alias) => alias,
+                None => {
+                    folders.push(folder);
+                    folders.len() - 1
+                }
+            };
+            by_root.insert(root, alias);
         }
         Aliases { by_root }
+    }
+
+    /// Each alias once, with one of its roots.
+    fn table(&self) -> Vec<(usize, usize)> {
+        let mut seen = Vec::new();
+        self.by_root
+            .iter()
+            .filter(|(_, alias)| {
+                let new = !seen.contains(*alias);
+                seen.push(**alias);
+                new
+            })
+            .map(|(root, alias)| (*root, *alias))
+            .collect()
     }
 }
 
@@ -261,10 +288,12 @@ mod tests {
             SkillRoot {
                 path: PathBuf::from("/home/u/.codex/skills"),
                 scope: SkillScope::User,
+                plugin: None,
             },
             SkillRoot {
                 path: PathBuf::from("/home/u/.codex/skills/.system"),
                 scope: SkillScope::System,
+                plugin: None,
             },
         ];
         let skills = skills

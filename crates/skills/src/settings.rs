@@ -25,6 +25,8 @@ pub struct SkillsSettings {
     /// `[[skills.config]]` entries with `enabled = false`.
     pub disabled_paths: Vec<PathBuf>,
     pub disabled_names: Vec<String>,
+    /// The enabled, installed plugins' skills.
+    pub plugins: Vec<crate::roots::PluginSkills>,
 }
 
 impl SkillsSettings {
@@ -63,6 +65,18 @@ impl SkillsSettings {
                 .unwrap_or(true),
             disabled_paths,
             disabled_names,
+            plugins: codex_plugins::installed_plugins(
+                &config.codex_home,
+                config.layers.get(&["plugins"]),
+            )
+            .into_iter()
+            .filter(|plugin| plugin.enabled)
+            .map(|plugin| crate::roots::PluginSkills {
+                name: plugin.name,
+                marketplace_dir: plugin.marketplace_dir,
+                skills_dir: plugin.dir.join("skills"),
+            })
+            .collect(),
         }
     }
 

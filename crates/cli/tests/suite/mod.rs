@@ -14,6 +14,7 @@ mod mcp_commands;
 mod mcp_conformance;
 mod mcp_server;
 mod otel;
+mod plugins;
 mod program_names;
 mod sandbox;
 mod sandbox_attacks;

@@ -1,33 +1,13 @@
 //! Skills as a program: `$HOME/.agents/skills` (a session started with
 //! `HOME` set), the list's budget with 1,200 skills, and `codex skills list`.
 
-use std::path::Path;
-
-use codex_test_support::Turn;
+use codex_test_support::{Turn, last_skills_section, write_skill};
 use serde_json::Value;
 
 use super::exec::{ExecEnv, stderr, stdout};
 
-fn write_skill(dir: &Path, name: &str, description: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("SKILL.md"),
-        format!("---\nname: {name}\ndescription: {description}\n---\n\nBody of {name}.\n"),
-    )
-    .unwrap();
-}
-
 fn section_lines(input: &[Value]) -> Vec<String> {
-    let section = input
-        .iter()
-        .filter(|item| item["role"] == "developer")
-        .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
-        .find_map(|part| {
-            let text = part["text"].as_str()?;
-            text.starts_with("<skills_instructions>")
-                .then(|| text.to_string())
-        })
-        .expect("a skills section");
+    let section = last_skills_section(input).expect("a skills section");
     section
         .lines()
         .filter(|l| l.starts_with("- ") && l.contains("(file: "))

@@ -7,33 +7,10 @@ use std::path::Path;
 
 use codex_protocol::protocol::EventMsg;
 use codex_test_support::{MockModelServer, Turn};
-use serde_json::Value;
 
 use super::common::{Start, start_in};
 
-fn write_skill(dir: &Path, name: &str, description: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("SKILL.md"),
-        format!("---\nname: {name}\ndescription: {description}\n---\n\nBody of {name}.\n"),
-    )
-    .unwrap();
-}
-
-/// The `<skills_instructions>` part of a request, if any.
-fn skills_section(input: &[Value]) -> Option<String> {
-    input.iter().find_map(|item| {
-        (item["role"] == "developer")
-            .then(|| {
-                item["content"].as_array()?.iter().find_map(|part| {
-                    let text = part["text"].as_str()?;
-                    text.starts_with("<skills_instructions>")
-                        .then(|| text.to_string())
-                })
-            })
-            .flatten()
-    })
-}
+use codex_test_support::{last_skills_section as skills_section, write_skill};
 
 fn skill_lines(section: &str) -> Vec<String> {
     section
@@ -211,15 +188,7 @@ async fn a_skill_added_mid_session_is_found_next_turn() {
     assert_eq!(sections(0), 1);
     assert_eq!(sections(1), 1, "unchanged skills add nothing");
     assert_eq!(sections(2), 2);
-    let input = requests[2].input();
-    let latest = input
-        .iter()
-        .rev()
-        .find_map(|item| {
-            let text = item["content"][0]["text"].as_str()?;
-            text.starts_with("<skills_instructions>").then_some(text)
-        })
-        .unwrap();
+    let latest = skills_section(&requests[2].input()).unwrap();
     assert!(latest.contains("- second: The second (file: r0/second/SKILL.md)"));
     let texts = requests[2].user_texts();
     assert!(
@@ -283,15 +252,7 @@ async fn a_skill_turned_off_for_the_session_is_gone_next_turn() {
         .unwrap();
     session.submit_text("two $drop").await;
     session.run_to_end().await;
-    let input = server.requests()[1].input();
-    let latest = input
-        .iter()
-        .rev()
-        .find_map(|item| {
-            let text = item["content"][0]["text"].as_str()?;
-            text.starts_with("<skills_instructions>").then_some(text)
-        })
-        .unwrap();
+    let latest = skills_section(&server.requests()[1].input()).unwrap();
     assert!(
         latest.contains("- keep: Kept") && !latest.contains("- drop:"),
         "{latest}"

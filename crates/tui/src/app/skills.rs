@@ -92,17 +92,8 @@ fn listing(manager: &SkillsManager) -> String {
                 .to_string(),
         );
     }
-    let section = manager.section().unwrap_or_default();
     for skill in &catalog.skills {
-        let status = if !skill.enabled {
-            "off"
-        } else if !skill.allow_implicit_invocation {
-            "$name only"
-        } else if section.contains(&format!("- {}:", skill.name)) {
-            "listed"
-        } else {
-            "not listed (budget)"
-        };
+        let status = manager.status(skill);
         lines.push(format!(
             "${} — {} [{}, {status}] {}",
             skill.name,
