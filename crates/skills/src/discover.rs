@@ -27,7 +27,7 @@ pub const MAX_DEPTH: usize = 6;
 const SKILL_FILE: &str = "SKILL.md";
 
 /// Everything found under a session's roots.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkillCatalog {
     /// Every root searched (whether it exists or not), in root order.
     pub roots: Vec<SkillRoot>,
@@ -39,12 +39,12 @@ pub struct SkillCatalog {
 }
 
 /// What the walk saw: each path with its stamp (none when missing).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
     entries: Vec<(PathBuf, Option<Stamp>)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Stamp {
     ino: u64,
     mtime_ns: i128,
@@ -142,6 +142,8 @@ impl Walk {
                 continue;
             };
             let mut subdirs = Vec::new();
+            let mut skill_file = None;
+            let mut has_agents = false;
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 if name.as_encoded_bytes().starts_with(b".") {
@@ -150,25 +152,29 @@ impl Walk {
                 let Ok(file_type) = entry.file_type() else {
                     continue;
                 };
-                let path = entry.path();
-                let (is_dir, is_file) = if file_type.is_symlink() {
-                    match fs::metadata(&path) {
-                        Ok(meta) => (meta.is_dir(), meta.is_file()),
-                        Err(_) => continue,
-                    }
+                // `DirEntry::metadata` stats relative to the open folder,
+                // which spares the kernel a walk of the whole path.
+                let meta = if file_type.is_symlink() {
+                    fs::metadata(entry.path())
                 } else {
-                    (file_type.is_dir(), file_type.is_file())
+                    entry.metadata()
                 };
-                if is_dir && depth < MAX_DEPTH {
-                    subdirs.push(path);
-                } else if is_file && name == SKILL_FILE {
-                    self.skill(index, root, &path);
-                }
-            }
-            for sub in subdirs {
-                let Ok(meta) = fs::metadata(&sub) else {
+                let Ok(meta) = meta else {
                     continue;
                 };
+                if meta.is_dir() {
+                    has_agents |= name == "agents";
+                    if depth < MAX_DEPTH {
+                        subdirs.push((entry.path(), meta));
+                    }
+                } else if meta.is_file() && name == SKILL_FILE {
+                    skill_file = Some(entry.path());
+                }
+            }
+            if let Some(path) = skill_file {
+                self.skill(index, root, &path, has_agents);
+            }
+            for (sub, meta) in subdirs {
                 if self.entered.insert((meta.dev(), meta.ino())) {
                     self.fingerprint.push(&sub, Some(Stamp::of(&meta)));
                     stack.push((sub, depth + 1));
@@ -177,26 +183,18 @@ impl Walk {
         }
     }
 
-    fn skill(&mut self, root_index: usize, root: &SkillRoot, path: &Path) {
-        let Ok(meta) = fs::metadata(path) else {
-            return;
-        };
-        if !self.read.insert((meta.dev(), meta.ino())) {
-            return;
-        }
-        self.fingerprint.push(path, Some(Stamp::of(&meta)));
-        let text = match fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    self.errors.push(SkillLoadError {
-                        path: path.to_path_buf(),
-                        line: None,
-                        message: "not UTF-8 text".to_string(),
-                    });
-                    return;
-                }
-            },
+    /// Loads the `SKILL.md` at `path`; `has_agents`: its folder has an
+    /// `agents/` folder (which may hold `openai.yaml`).
+    fn skill(&mut self, root_index: usize, root: &SkillRoot, path: &Path, has_agents: bool) {
+        // One open: the stamp and the text come from the same descriptor.
+        let read = fs::File::open(path).and_then(|mut file| {
+            let meta = file.metadata()?;
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            std::io::Read::read_to_end(&mut file, &mut bytes)?;
+            Ok((meta, bytes))
+        });
+        let (meta, bytes) = match read {
+            Ok(read) => read,
             Err(err) => {
                 self.errors.push(SkillLoadError {
                     path: path.to_path_buf(),
@@ -206,10 +204,23 @@ impl Walk {
                 return;
             }
         };
+        if !self.read.insert((meta.dev(), meta.ino())) {
+            return;
+        }
+        self.fingerprint.push(path, Some(Stamp::of(&meta)));
+        let Ok(text) = String::from_utf8(bytes) else {
+            self.errors.push(SkillLoadError {
+                path: path.to_path_buf(),
+                line: None,
+                message: "not UTF-8 text".to_string(),
+            });
+            return;
+        };
         match parse_skill_file(path, &text) {
             Ok(front) => {
                 let policy = path
                     .parent()
+                    .filter(|_| has_agents)
                     .map(|dir| dir.join("agents").join("openai.yaml"));
                 let allow_implicit_invocation = match policy {
                     Some(policy) => match fs::read_to_string(&policy) {

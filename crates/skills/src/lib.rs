@@ -23,12 +23,15 @@
 //! - [`mention`]: `$name` and `[$name](path)` in the user's text, and the
 //!   `<skill>` message that carries the named skill's whole file.
 //! - [`manager`]: the per-session state tying these together.
+//! - [`cache`]: the last walk's result on disk, reused when its
+//!   fingerprint still holds, so a session start stats instead of walking.
 //! - [`config_write`]: turning a skill on or off in `config.toml`.
 //! - [`wire`]: the app-server's `skills/list` entry.
 //!
 //! Loading a skill never runs anything: a skill's scripts run only when the
 //! model runs them through its normal tools.
 
+pub mod cache;
 pub mod config_write;
 pub mod discover;
 pub mod manager;
@@ -54,7 +57,7 @@ pub use settings::SkillsSettings;
 pub use wire::skills_list_entry;
 
 /// Where a skill comes from, as the reference's app-server names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SkillScope {
     User,
@@ -85,7 +88,7 @@ impl SkillScope {
 }
 
 /// One loaded skill.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skill {
     /// The front matter's `name`, else the name of the folder.
     pub name: String,
@@ -108,7 +111,7 @@ pub struct Skill {
 }
 
 /// A `SKILL.md` that could not be loaded (it is skipped).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkillLoadError {
     pub path: PathBuf,
     /// 1-based line in the file, where known.

@@ -144,7 +144,21 @@ impl SkillsManager {
             self.settings.bundled,
             &self.settings.plugins,
         );
-        let (catalog, fingerprint) = discover(&roots);
+        let cached = self
+            .settings
+            .cache_file
+            .as_deref()
+            .and_then(|file| crate::cache::load(file, &roots));
+        let (catalog, fingerprint) = match cached {
+            Some(cached) => cached,
+            None => {
+                let walked = discover(&roots);
+                if let Some(file) = &self.settings.cache_file {
+                    crate::cache::store(file, &roots, &walked.0, &walked.1);
+                }
+                walked
+            }
+        };
         self.catalog = catalog;
         self.fingerprint = fingerprint;
         self.apply_settings();
@@ -198,6 +212,7 @@ mod tests {
             disabled_paths: Vec::new(),
             disabled_names: Vec::new(),
             plugins: Vec::new(),
+            cache_file: None,
         }
     }
 

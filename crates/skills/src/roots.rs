@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::SkillScope;
 
 /// One folder searched for `SKILL.md` files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkillRoot {
     pub path: PathBuf,
     pub scope: SkillScope,
@@ -25,7 +25,7 @@ pub struct SkillRoot {
 }
 
 /// The skills of one enabled, installed plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSkills {
     pub name: String,
     /// `$CODEX_HOME/plugins/cache/MARKETPLACE`.

@@ -27,6 +27,8 @@ pub struct SkillsSettings {
     pub disabled_names: Vec<String>,
     /// The enabled, installed plugins' skills.
     pub plugins: Vec<crate::roots::PluginSkills>,
+    /// Where the last walk is kept (none: always walk).
+    pub cache_file: Option<PathBuf>,
 }
 
 impl SkillsSettings {
@@ -65,6 +67,7 @@ impl SkillsSettings {
                 .unwrap_or(true),
             disabled_paths,
             disabled_names,
+            cache_file: Some(crate::cache::cache_path(&config.codex_home)),
             plugins: codex_plugins::installed_plugins(
                 &config.codex_home,
                 config.layers.get(&["plugins"]),

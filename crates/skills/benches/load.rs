@@ -1,0 +1,120 @@
+//! The skills walk alone: `SkillsManager::load` (roots, walk, parse,
+//! render) with no skills and with 500 skills in 50 folders, and the check
+//! a turn makes when nothing changed. The engine's start-up cost of skills
+//! is at most the difference of the two loads (it runs beside the rest of
+//! the start-up); `codex-core`'s `skills_start` bench measures that whole.
+//!
+//! Run with `cargo bench -p codex-skills --bench load`
+//! (`SKILLS_LOAD_RUNS`, default 200 per mode).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use codex_skills::{SkillsManager, SkillsSettings};
+
+fn settings(codex_home: &Path, cache: bool) -> SkillsSettings {
+    SkillsSettings {
+        codex_home: codex_home.to_path_buf(),
+        home: None,
+        include_instructions: true,
+        max_context_tokens: codex_skills::settings::DEFAULT_MAX_CONTEXT_TOKENS,
+        bundled: true,
+        disabled_paths: Vec::new(),
+        disabled_names: Vec::new(),
+        plugins: Vec::new(),
+        cache_file: cache.then(|| codex_home.join("cache/skills.json")),
+    }
+}
+
+/// This thread's CPU time: on a machine shared with other work, what the
+/// walk costs apart from waiting for a core.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a
+    // constant the kernel knows.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn percentile(samples: &mut [Duration], p: usize) -> f64 {
+    samples.sort();
+    samples[(samples.len() - 1) * p / 100].as_secs_f64() * 1e3
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runs: usize = std::env::var("SKILLS_LOAD_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let empty = tempfile::tempdir()?;
+    let full = tempfile::tempdir()?;
+    for folder in 0..50 {
+        for skill in 0..10 {
+            let dir = full.path().join(format!(
+                "skills/group-{folder:02}/skill-{folder:02}-{skill}"
+            ));
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(
+                dir.join("SKILL.md"),
+                format!(
+                    "---\nname: skill-{folder:02}-{skill}\ndescription: Use this skill when the task touches area {folder} and step {skill}; it explains the workflow.\n---\n\n# Skill\n\nSteps and notes for the task, several lines long.\n"
+                ),
+            )?;
+        }
+    }
+    let cwd = tempfile::tempdir()?;
+    let mut none = Vec::new();
+    let mut many = Vec::new();
+    let mut cached = Vec::new();
+    let mut checks = Vec::new();
+    let mut none_cpu = Vec::new();
+    let mut many_cpu = Vec::new();
+    let mut cached_cpu = Vec::new();
+    for _ in 0..runs {
+        let (start, cpu) = (Instant::now(), thread_cpu());
+        let _ = SkillsManager::load(settings(empty.path(), true), cwd.path());
+        none.push(start.elapsed());
+        none_cpu.push(thread_cpu() - cpu);
+        let (start, cpu) = (Instant::now(), thread_cpu());
+        let (mut manager, _) = SkillsManager::load(settings(full.path(), false), cwd.path());
+        many.push(start.elapsed());
+        many_cpu.push(thread_cpu() - cpu);
+        assert_eq!(manager.catalog().skills.len(), 500);
+        let start = Instant::now();
+        let update = manager.refresh(cwd.path(), false);
+        checks.push(start.elapsed());
+        assert!(!update.section_changed);
+        // A start that finds the cache the previous one wrote.
+        let (start, cpu) = (Instant::now(), thread_cpu());
+        let (manager, _) = SkillsManager::load(settings(full.path(), true), cwd.path());
+        cached.push(start.elapsed());
+        cached_cpu.push(thread_cpu() - cpu);
+        assert_eq!(manager.catalog().skills.len(), 500);
+    }
+    println!("SkillsManager::load, {runs} runs each (wall, then this thread's CPU time):");
+    for (name, samples) in [
+        ("no skills                ", &mut none),
+        ("500 in 50 folders, walked", &mut many),
+        ("500 in 50 folders, cached", &mut cached),
+        ("no skills, CPU           ", &mut none_cpu),
+        ("500 walked, CPU          ", &mut many_cpu),
+        ("500 cached, CPU          ", &mut cached_cpu),
+    ] {
+        println!(
+            "  {name}: p50 {:.3} ms  p90 {:.3} ms  min {:.3} ms",
+            percentile(samples, 50),
+            percentile(samples, 90),
+            percentile(samples, 0)
+        );
+    }
+    println!(
+        "  unchanged check before a turn (500 skills): p50 {:.3} ms  p90 {:.3} ms  min {:.3} ms",
+        percentile(&mut checks, 50),
+        percentile(&mut checks, 90),
+        percentile(&mut checks, 0)
+    );
+    Ok(())
+}
