@@ -29,7 +29,14 @@ struct State {
     manager: SkillsManager,
     /// The section last put in the history (None: none was).
     sent: Option<String>,
+    /// When the session's walk (or cache check) ran, until the first turn
+    /// has looked again.
+    loaded_at: Option<std::time::Instant>,
 }
+
+/// A first turn this soon after the load does not check the disk again
+/// (the load has just done so; it costs a `stat` per watched path).
+const FRESH_LOAD: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl SessionSkills {
     /// Walks the skill roots for the config's cwd (blocking I/O: run it off
@@ -43,6 +50,7 @@ impl SessionSkills {
         let state = State {
             manager,
             sent: None,
+            loaded_at: Some(std::time::Instant::now()),
         };
         (
             SessionSkills {
@@ -92,7 +100,15 @@ pub(crate) async fn refresh_before_turn(session: &Session, ctx: &TurnContext) {
     let cwd = ctx.cwd.clone();
     let (update, section) = {
         let mut state = lock(&skills.state);
-        let update = state.manager.refresh(&cwd, false);
+        let fresh = state
+            .loaded_at
+            .take()
+            .is_some_and(|at| at.elapsed() < FRESH_LOAD && state.manager.cwd() == cwd);
+        let update = if fresh {
+            codex_skills::SkillsUpdate::default()
+        } else {
+            state.manager.refresh(&cwd, false)
+        };
         let current = state.manager.section().map(str::to_string);
         let section = (current != state.sent).then(|| {
             state.sent.clone_from(&current);
