@@ -124,6 +124,7 @@ pub(crate) async fn start_session(
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
+        turn_trigger: params.turn_trigger.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         user_shell: user_shell(),
         agents_md,

@@ -103,7 +103,8 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             None
         }
     };
-    let mut options = ThreadManagerOptions::new(SessionSource::Exec, originator());
+    let mut options =
+        ThreadManagerOptions::new(SessionSource::Exec, originator()).with_turn_trigger("exec");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     if let Some(source) = args.thread_source.as_ref().filter(|s| !s.trim().is_empty()) {
         options.thread_source = source.clone();

@@ -42,6 +42,8 @@ pub(crate) struct SessionServices {
     pub(crate) originator: String,
     /// `user`, or what the program that started the thread said.
     pub(crate) thread_source: String,
+    /// `turn_trigger` of the turn metadata, as the frontend gave it.
+    pub(crate) turn_trigger: String,
     /// The program that plays `codex-linux-sandbox`.
     pub(crate) linux_sandbox_exe: Option<PathBuf>,
     /// The user's shell (`bash`, `zsh`, ...), for the environment context.

@@ -23,6 +23,7 @@ use codex_sandbox::{
 };
 
 use super::ToolOutput;
+use super::call_description::{ApprovalSubject, CallDescription};
 use super::format::format_exec_output;
 use crate::parse_command::parse_command;
 use crate::safety::is_known_safe_command;
@@ -154,6 +155,11 @@ async fn ask(
     request: &ExecRequest,
     reason: Option<String>,
 ) -> Approval {
+    let description = CallDescription::shell(request.argv.clone());
+    let subject = ApprovalSubject {
+        tool: "shell",
+        description: &description,
+    };
     let decision = session
         .request_command_approval(
             ctx,
@@ -161,6 +167,7 @@ async fn ask(
             &request.argv,
             request.cwd.clone(),
             reason,
+            subject,
         )
         .await;
     match decision {
