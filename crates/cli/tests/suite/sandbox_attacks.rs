@@ -676,6 +676,53 @@ fn commands_cannot_signal_processes_outside() {
     victim.wait().unwrap();
 }
 
+/// Attaches with `ptrace` to each target named (`init`: PID 1, `parent`:
+/// the parent), then to a child of its own; prints `name=errno` for each
+/// (0: attached, and detached again at once), then `went on`.
+const PTRACE_PROBE: &str = r#"
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+def attach(pid):
+    if libc.ptrace(16, pid, None, None) != 0:
+        return ctypes.get_errno()
+    os.waitpid(pid, 0x40000000)
+    libc.ptrace(17, pid, None, None)
+    return 0
+for name in sys.argv[1:]:
+    print("%s=%d" % (name, attach(1 if name == "init" else os.getppid())), flush=True)
+child = os.fork()
+if child == 0:
+    signal.pause()
+    os._exit(0)
+print("child=%d" % attach(child), flush=True)
+os.kill(child, signal.SIGKILL)
+os.waitpid(child, 0)
+print("went on", flush=True)
+"#;
+
+#[test]
+fn the_sandbox_init_cannot_be_stopped_by_the_command() {
+    for (user, mode, via) in every_way() {
+        let arena = Arena::new(user);
+        let script = format!(
+            "/usr/bin/python3 -c '{PTRACE_PROBE}' init; kill -STOP 1; kill -KILL 1; echo after"
+        );
+        let start = Instant::now();
+        let outcome = attack(&arena, mode, via, &script);
+        let at = label(user, mode, via);
+        let text = &outcome.output;
+        assert!(text.contains("init=1\n"), "{at}: EPERM expected: {text}");
+        assert!(text.contains("child=0\n"), "{at}: {text}");
+        assert!(text.contains("went on\nafter"), "{at}: {text}");
+        assert_eq!(outcome.exit_code, 0, "{at}: {text}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{at}: the call hung"
+        );
+    }
+}
+
 // --- 6. metadata outside the roots ---------------------------------------------------
 
 fn metadata_victim(arena: &Arena) -> PathBuf {

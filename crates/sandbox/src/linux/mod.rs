@@ -315,6 +315,11 @@ fn init(args: &HelperArgs) -> ! {
     if let Err(err) = layers {
         exit(setup_failed(&err));
     }
+    // Not traceable by the command (same user, no capabilities needed
+    // otherwise): a command that stopped its init would hang. The command
+    // itself becomes dumpable again when it executes its program.
+    // SAFETY: plain prctl on this process.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
     // SAFETY: single-threaded, see above.
     let command = unsafe { libc::fork() };
     if command < 0 {
