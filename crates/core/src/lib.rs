@@ -62,7 +62,9 @@ mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
-pub use entry::{block_on_runtime, report_exit, run_async_main};
+pub use entry::{
+    ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
+};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use hooks::discover_hooks;
