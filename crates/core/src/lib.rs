@@ -46,6 +46,7 @@ mod safety;
 mod sampling;
 mod session;
 mod session_init;
+mod shell_snapshot;
 mod state;
 mod submission_loop;
 mod tasks;
