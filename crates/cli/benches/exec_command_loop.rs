@@ -92,7 +92,11 @@ impl Script {
                 for i in 0..5 {
                     server.push_turn(
                         Turn::new()
-                            .function_call(&format!("c{i}"), "exec_command", json!({"cmd": "echo hi"}))
+                            .function_call(
+                                &format!("c{i}"),
+                                "exec_command",
+                                json!({"cmd": "echo hi"}),
+                            )
                             .usage(100, 10),
                     );
                 }

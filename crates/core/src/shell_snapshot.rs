@@ -17,20 +17,24 @@
 //! the command runs are not affected, and it never sets the variables codex
 //! manages (`CODEX_*`, proxies, CA bundles): the command keeps codex's.
 //!
-//! Until the snapshot is ready, or when it could not be taken (said once in
-//! the log), commands run as before: `bash -lc`. Only bash is
+//! A command that comes while the snapshot is being taken waits for it, up
+//! to [`WAIT_FOR_SNAPSHOT`]: the alternative, a login shell of its own, runs
+//! the same profile again from the start, so waiting is never the slower
+//! way. When the snapshot is not ready by then, or could not be taken (said
+//! once in the log), commands run as before: `bash -lc`. Only bash is
 //! snapshotted; other shells' commands run unchanged.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use codex_protocol::ThreadId;
 use codex_protocol::config_types::ShellEnvironmentPolicy;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_sandbox::CommandSpec;
+use tokio::sync::watch;
 use tracing::{info, warn};
 
 /// The feature flag.
@@ -39,6 +43,9 @@ pub(crate) const FEATURE: &str = "shell_snapshot";
 /// How long the login shell may take; a profile that hangs (waiting for
 /// input, say) costs the session nothing but the fallback.
 const TAKE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a command waits for a snapshot still being taken.
+const WAIT_FOR_SNAPSHOT: Duration = Duration::from_secs(5);
 
 /// The directory under `$CODEX_HOME`.
 const DIR: &str = "shell_snapshots";
@@ -89,21 +96,28 @@ const NOT_RESTORED: &[&str] = &[
 /// Shell options a script cannot set (bash refuses them).
 const READ_ONLY_OPTIONS: &[&str] = &["login_shell", "restricted_shell"];
 
-/// The session's snapshot: not yet taken, taken (its path), or failed.
+/// Where the snapshot is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Taking,
+    Taken(PathBuf),
+    None,
+}
+
+/// The session's snapshot.
 pub(crate) struct ShellSnapshot {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    /// Set once: the snapshot's path, or None when there is none.
-    path: OnceLock<Option<PathBuf>>,
+    state: watch::Sender<State>,
     /// The fallback was logged (once per session).
     fallback_logged: AtomicBool,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Some(Some(path)) = self.path.get() {
+        if let State::Taken(path) = &*self.state.borrow() {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -112,13 +126,11 @@ impl Drop for Inner {
 impl ShellSnapshot {
     /// A snapshot that is never taken (the feature is off).
     pub(crate) fn disabled() -> Self {
-        let inner = Inner {
-            path: OnceLock::new(),
-            fallback_logged: AtomicBool::new(true),
-        };
-        let _ = inner.path.set(None);
         Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(Inner {
+                state: watch::Sender::new(State::None),
+                fallback_logged: AtomicBool::new(true),
+            }),
         }
     }
 
@@ -131,7 +143,7 @@ impl ShellSnapshot {
         cwd: &Path,
     ) -> Self {
         let inner = Arc::new(Inner {
-            path: OnceLock::new(),
+            state: watch::Sender::new(State::Taking),
             fallback_logged: AtomicBool::new(false),
         });
         let task_inner = Arc::clone(&inner);
@@ -141,51 +153,64 @@ impl ShellSnapshot {
         tokio::spawn(async move {
             let started = std::time::Instant::now();
             let taken = take(&dir, thread_id, env, cwd).await;
-            let path = match taken {
+            let state = match taken {
                 Ok(path) => {
                     info!(
                         path = %path.display(),
                         ms = started.elapsed().as_millis() as u64,
                         "shell snapshot taken"
                     );
-                    Some(path)
+                    State::Taken(path)
                 }
                 Err(err) => {
                     warn!("shell snapshot failed ({err}); commands run as login shells");
                     task_inner.fallback_logged.store(true, Ordering::SeqCst);
-                    None
+                    State::None
                 }
             };
-            if let Err(Some(path)) = task_inner.path.set(path) {
-                let _ = std::fs::remove_file(path);
-            }
+            task_inner.state.send_replace(state);
         });
         Self { inner }
     }
 
-    /// The snapshot's path, once taken (and still there).
-    pub(crate) fn path(&self) -> Option<&Path> {
-        self.inner
-            .path
-            .get()
-            .and_then(|p| p.as_deref())
-            .filter(|p| p.is_file())
+    /// The snapshot's path, once taken (and still there); waits a bounded
+    /// time for one being taken.
+    async fn path(&self) -> Option<PathBuf> {
+        let mut state = self.inner.state.subscribe();
+        let ready =
+            tokio::time::timeout(WAIT_FOR_SNAPSHOT, state.wait_for(|s| *s != State::Taking)).await;
+        match ready {
+            Ok(Ok(state)) => match &*state {
+                State::Taken(path) if path.is_file() => Some(path.clone()),
+                _ => None,
+            },
+            _ => {
+                if !self.inner.fallback_logged.swap(true, Ordering::SeqCst) {
+                    info!(
+                        "shell snapshot not ready after {} s; this command runs as a login shell",
+                        WAIT_FOR_SNAPSHOT.as_secs()
+                    );
+                }
+                None
+            }
+        }
     }
 
     /// The command to run for `argv`: a `bash -lc SCRIPT` becomes `bash -c
     /// SCRIPT` reading the snapshot (through `BASH_ENV` in `env`); anything
-    /// else, or with no snapshot yet, is unchanged.
-    pub(crate) fn apply(&self, argv: Vec<String>, env: &mut BTreeMap<String, String>) -> Vec<String> {
+    /// else, or without a snapshot, is unchanged.
+    pub(crate) async fn apply(
+        &self,
+        argv: Vec<String>,
+        env: &mut BTreeMap<String, String>,
+    ) -> Vec<String> {
         let [shell, flag, _script] = argv.as_slice() else {
             return argv;
         };
         if flag != "-lc" || !is_bash(shell) {
             return argv;
         }
-        let Some(path) = self.path() else {
-            if !self.inner.fallback_logged.swap(true, Ordering::SeqCst) {
-                info!("shell snapshot not ready yet; this command runs as a login shell");
-            }
+        let Some(path) = self.path().await else {
             return argv;
         };
         env.insert("BASH_ENV".to_string(), path.to_string_lossy().into_owned());
@@ -232,7 +257,11 @@ async fn take_into(
     options.write(true).create_new(true);
     codex_config::private_file::open(dump, &mut options)
         .map_err(|e| format!("cannot create {}: {e}", dump.display()))?;
-    let cwd = if cwd.is_dir() { cwd } else { PathBuf::from("/") };
+    let cwd = if cwd.is_dir() {
+        cwd
+    } else {
+        PathBuf::from("/")
+    };
     let spec = CommandSpec {
         argv: vec![
             "bash".into(),
@@ -400,12 +429,56 @@ mod tests {
         assert_eq!(render("@@codex-shopt\nshopt -u autocd\n"), None);
     }
 
-    #[test]
-    fn only_bash_login_scripts_are_rewritten() {
-        let snapshot = ShellSnapshot::disabled();
+    fn taken(path: &Path) -> ShellSnapshot {
+        ShellSnapshot {
+            inner: Arc::new(Inner {
+                state: watch::Sender::new(State::Taken(path.to_path_buf())),
+                fallback_logged: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn only_bash_login_scripts_are_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sh");
+        std::fs::write(&path, "true\n").unwrap();
+        let snapshot = taken(&path);
         let mut env = BTreeMap::new();
-        let argv = vec!["bash".to_string(), "-lc".to_string(), "ls".to_string()];
-        assert_eq!(snapshot.apply(argv.clone(), &mut env), argv);
-        assert!(env.is_empty());
+        assert_eq!(
+            snapshot
+                .apply(argv(&["/bin/bash", "-lc", "ls"]), &mut env)
+                .await,
+            argv(&["/bin/bash", "-c", "ls"])
+        );
+        assert_eq!(
+            env.get("BASH_ENV"),
+            Some(&path.to_string_lossy().into_owned())
+        );
+        for unchanged in [
+            argv(&["bash", "-c", "ls"]),
+            argv(&["zsh", "-lc", "ls"]),
+            argv(&["ls", "-l"]),
+        ] {
+            let mut env = BTreeMap::new();
+            assert_eq!(snapshot.apply(unchanged.clone(), &mut env).await, unchanged);
+            assert!(env.is_empty());
+        }
+        // Without a snapshot, nothing changes.
+        let mut env = BTreeMap::new();
+        let login = argv(&["bash", "-lc", "ls"]);
+        assert_eq!(
+            ShellSnapshot::disabled()
+                .apply(login.clone(), &mut env)
+                .await,
+            login
+        );
+        // The file is the session's: removed with it.
+        drop(snapshot);
+        assert!(!path.exists());
     }
 }

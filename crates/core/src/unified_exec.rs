@@ -116,7 +116,8 @@ impl UnifiedExec {
         let argv = session
             .services
             .shell_snapshot
-            .apply(request.argv.clone(), &mut env);
+            .apply(request.argv.clone(), &mut env)
+            .await;
         let spec = CommandSpec {
             argv,
             cwd: request.cwd.clone(),

@@ -196,7 +196,8 @@ async fn execute(
     let argv = session
         .services
         .shell_snapshot
-        .apply(request.argv.clone(), &mut env);
+        .apply(request.argv.clone(), &mut env)
+        .await;
     let spec = CommandSpec {
         argv,
         cwd: request.cwd.clone(),
