@@ -9,8 +9,8 @@
 //! SIGTERM, SIGHUP and SIGINT do the same before the process dies of the
 //! signal — unless the frontend handles that signal itself
 //! ([`frontend_handles_signals`]: the TUI's orderly exit, `exec`'s Ctrl-C
-//! interrupting the turn), in which case the commands are ended and the
-//! frontend returns in its own time, through the end-of-runtime wait.
+//! interrupting the turn), in which case the frontend stops its work and
+//! returns in its own time, through the end-of-runtime wait.
 
 use std::error::Error;
 use std::future::Future;
@@ -45,8 +45,8 @@ impl ExitSignal {
 static FRONTEND_SIGNALS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// Declares that the frontend ends codex its own way on these signals: on
-/// one of them the command trees are still ended, but the process is left
-/// to the frontend instead of dying of the signal.
+/// one of them the process is left to the frontend instead of dying of the
+/// signal (the command trees are ended when the frontend returns).
 pub fn frontend_handles_signals(signals: &[ExitSignal]) {
     for signal in signals {
         FRONTEND_SIGNALS.fetch_or(signal.bit(), std::sync::atomic::Ordering::SeqCst);
@@ -58,8 +58,8 @@ fn frontend_handles(signal: ExitSignal) -> bool {
 }
 
 /// Listens for SIGTERM, SIGHUP and SIGINT for as long as the runtime runs:
-/// ends every command tree, waits for them, then (unless the frontend
-/// handles the signal) dies of it as the default action would have.
+/// unless the frontend handles the signal, ends every command tree, waits
+/// for them, then dies of it as the default action would have.
 #[cfg(unix)]
 fn spawn_exit_signal_listener() {
     use tokio::signal::unix::{SignalKind, signal};
@@ -80,15 +80,19 @@ fn spawn_exit_signal_listener() {
         };
         tokio::spawn(async move {
             while stream.recv().await.is_some() {
+                if frontend_handles(exit_signal) {
+                    // The frontend stops its work (an interrupted turn
+                    // records its commands as aborted) and returns; the
+                    // wait at the end of the runtime ends what is left.
+                    continue;
+                }
                 codex_sandbox::live::end_all(COMMANDS_GRACE).await;
-                if !frontend_handles(exit_signal) {
-                    // SAFETY: restoring the default action and raising the
-                    // signal again ends the process as if it had never been
-                    // caught.
-                    unsafe {
-                        libc::signal(number, libc::SIG_DFL);
-                        libc::raise(number);
-                    }
+                // SAFETY: restoring the default action and raising the
+                // signal again ends the process as if it had never been
+                // caught.
+                unsafe {
+                    libc::signal(number, libc::SIG_DFL);
+                    libc::raise(number);
                 }
             }
         });

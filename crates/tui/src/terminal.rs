@@ -137,7 +137,7 @@ pub struct Signals {
 impl Signals {
     pub fn new() -> io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
-        // Ours to handle: the engine still ends the commands' trees.
+        // Ours to handle; the engine ends the commands' trees at exit.
         codex_core::frontend_handles_signals(&[
             codex_core::ExitSignal::Terminate,
             codex_core::ExitSignal::Hangup,
