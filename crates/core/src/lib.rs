@@ -47,6 +47,7 @@ mod safety;
 mod sampling;
 mod session;
 mod session_init;
+mod shell_snapshot;
 mod state;
 mod submission_loop;
 mod tasks;
@@ -63,7 +64,9 @@ mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
-pub use entry::{block_on_runtime, report_exit, run_async_main};
+pub use entry::{
+    ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
+};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use hooks::discover_hooks;

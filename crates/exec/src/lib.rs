@@ -206,6 +206,8 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     let mut turn_failed = false;
     let mut interrupted = false;
     let mut shutting_down = false;
+    // Ctrl-C interrupts the turn (below) rather than ending the process.
+    codex_core::frontend_handles_signals(&[codex_core::ExitSignal::Interrupt]);
     loop {
         let event = tokio::select! {
             _ = tokio::signal::ctrl_c(), if !interrupted => {

@@ -197,10 +197,18 @@ async fn execute(
 ) -> Result<Ran, ToolOutput> {
     // The semaphore is never closed, so acquiring cannot fail.
     let _slot = session.services.command_slots.acquire().await.ok();
+    let mut env = create_env(&ctx.shell_environment_policy, std::env::vars());
+    // What runs may differ from what is shown: `bash -lc` reads the shell
+    // snapshot instead of the profile.
+    let argv = session
+        .services
+        .shell_snapshot
+        .apply(request.argv.clone(), &mut env)
+        .await;
     let spec = CommandSpec {
-        argv: request.argv.clone(),
+        argv,
         cwd: request.cwd.clone(),
-        env: create_env(&ctx.shell_environment_policy, std::env::vars()),
+        env,
         policy: policy.clone(),
         linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
     };
