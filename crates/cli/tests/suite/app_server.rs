@@ -6,6 +6,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+// Further suites, which share this file's client and validation.
+mod resume;
+
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, peers, responses_event};
 use serde_json::{Value, json};
 
