@@ -21,12 +21,15 @@
 //! EOF on stdin shuts every loaded thread down (interrupting a running
 //! turn) and waits for their session files to be flushed.
 
+mod connection;
 mod items;
 mod outgoing;
+mod params;
 mod processor;
 pub mod protocol;
 mod rpc;
 pub mod schema_export;
+mod thread_methods;
 mod thread_pump;
 mod workspace_methods;
 
@@ -37,16 +40,12 @@ use std::time::Duration;
 use codex_config::{CliOverrides, find_codex_home, load_config};
 use codex_core::{ThreadManager, ThreadManagerOptions};
 use codex_protocol::rollout::SessionSource;
-use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
 
 pub use processor::IMPLEMENTED_METHODS;
 
+use crate::connection::{OnClose, Server};
 use crate::outgoing::Outgoing;
-use crate::processor::Processor;
-use crate::rpc::Incoming;
-
-/// The longest a line from the client may be (a message with images).
-const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Serves stdio until the client closes stdin.
 pub fn run_main(overrides: CliOverrides) -> ExitCode {
@@ -61,53 +60,15 @@ async fn run(overrides: CliOverrides) -> anyhow::Result<()> {
     let mut options = ThreadManagerOptions::new(SessionSource::VsCode, "codex_app_server");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     let manager = Arc::new(ThreadManager::new(&codex_home, options));
+    let server = Arc::new(Server::new(manager, codex_home, overrides));
 
     let (outgoing, queue) = Outgoing::new();
     let outgoing = Arc::new(outgoing);
     let writer = tokio::spawn(outgoing::write_all(queue, tokio::io::stdout()));
-    let processor = Processor::new(manager, codex_home, overrides, Arc::clone(&outgoing));
-
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    loop {
-        let line = match lines.next_line().await {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(err) => {
-                tracing::warn!("cannot read stdin: {err}");
-                break;
-            }
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        if line.len() > MAX_LINE_BYTES {
-            outgoing.raw(rpc::error_message(
-                serde_json::Value::Null,
-                &rpc::RpcError::invalid_request("message too large"),
-            ));
-            continue;
-        }
-        match rpc::parse_line(&line) {
-            Ok(Incoming::Request { id, method, params }) => {
-                tokio::spawn(Arc::clone(&processor).handle(id, method, params));
-            }
-            Ok(Incoming::Notification { method }) => {
-                tracing::debug!(%method, "client notification");
-            }
-            Ok(Incoming::Response { id, result }) => {
-                if !outgoing.resolve(&id, result) {
-                    tracing::warn!(%id, "an answer to no request of ours");
-                }
-            }
-            Err(error) => outgoing.raw(error),
-        }
-    }
-
-    // The client is gone: stop every thread and let it flush its file.
-    for thread in processor.take_threads() {
-        thread.shut_down().await;
-    }
-    drop(processor);
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(connection::read_lines(tokio::io::stdin(), tx));
+    // EOF on stdin: every thread is stopped and its file flushed.
+    connection::serve(server, rx, Arc::clone(&outgoing), OnClose::ShutDown).await;
     drop(outgoing);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
     Ok(())

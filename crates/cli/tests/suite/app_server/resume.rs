@@ -10,10 +10,17 @@ fn until_completed_accepting_once(client: &mut Client) -> (Value, Vec<Value>) {
     let mut asked = Vec::new();
     loop {
         let message = client.next();
-        let method = message.get("method").and_then(Value::as_str).map(str::to_string);
+        let method = message
+            .get("method")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         match (method, message.get("id").cloned()) {
             (Some(method), Some(id)) => {
-                let decision = if asked.is_empty() { "accept" } else { "decline" };
+                let decision = if asked.is_empty() {
+                    "accept"
+                } else {
+                    "decline"
+                };
                 client.answer(&id, &method, json!({"decision": decision}));
                 asked.push(message);
             }
