@@ -121,6 +121,44 @@ pub struct CommandItem<'a> {
     pub duration_ms: Option<i64>,
 }
 
+/// A command's parsed actions in the protocol's `CommandAction` shapes.
+pub fn command_actions(
+    parsed: &[codex_protocol::parse_command::ParsedCommand],
+    cwd: &std::path::Path,
+) -> Vec<Value> {
+    use codex_protocol::parse_command::ParsedCommand as P;
+    parsed
+        .iter()
+        .map(|action| match action {
+            P::Read { cmd, name } => serde_json::json!({
+                "type": "read", "command": cmd, "name": name,
+                "path": cwd.join(name).display().to_string(),
+            }),
+            P::ListFiles { cmd, path } => {
+                serde_json::json!({"type": "listFiles", "command": cmd, "path": path})
+            }
+            P::Search { cmd, query, path } => serde_json::json!({
+                "type": "search", "command": cmd, "query": query, "path": path,
+            }),
+            P::Unknown { cmd } => serde_json::json!({"type": "unknown", "command": cmd}),
+        })
+        .collect()
+}
+
+/// The answers a command approval may get: with a proposed rule, also
+/// accepting it.
+pub fn available_decisions(amendment: Option<&[String]>) -> Vec<Value> {
+    let mut decisions = vec![Value::from("accept"), Value::from("acceptForSession")];
+    if let Some(rule) = amendment {
+        decisions.push(serde_json::json!({
+            "acceptWithExecpolicyAmendment": {"execpolicy_amendment": rule}
+        }));
+    }
+    decisions.push(Value::from("decline"));
+    decisions.push(Value::from("cancel"));
+    decisions
+}
+
 pub fn command_execution(item: &CommandItem<'_>) -> ThreadItem {
     ThreadItem::CommandExecution {
         id: item.id.to_string(),

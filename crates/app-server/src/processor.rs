@@ -127,8 +127,15 @@ impl Processor {
                 Ok(json!({}))
             }
             "thread/name/set" => self.thread_set_name(params),
-            "model/list" => model_list(params::parse(method, params)?),
-            "config/read" => workspace_methods::config_read(&self.codex_home, &params),
+            "model/list" => {
+                let configured = load_config(&self.codex_home, &self.overrides)
+                    .map(|c| c.model)
+                    .unwrap_or_else(|_| codex_config::DEFAULT_MODEL.to_string());
+                model_list(params::parse(method, params)?, &configured)
+            }
+            "config/read" => {
+                workspace_methods::config_read(&self.codex_home, &self.overrides, &params)
+            }
             "config/value/write" => {
                 workspace_methods::config_write(&self.codex_home, &self.overrides, &params, false)
             }
@@ -166,9 +173,11 @@ impl Processor {
             "codexHome": self.codex_home.display().to_string(),
             "platformFamily": if cfg!(unix) { "unix" } else { "windows" },
             "platformOs": std::env::consts::OS,
+            // As the reference: the client's name leads, its name and
+            // version close.
             "userAgent": format!(
                 "{} ({}; {})",
-                codex_client::user_agent("codex_app_server"),
+                codex_client::user_agent(&client.name),
                 client.name,
                 client.version
             ),
@@ -313,18 +322,24 @@ pub(crate) fn to_value(value: impl serde::Serialize) -> Reply {
         .map_err(|err| RpcError::internal(format!("cannot encode the answer: {err}")))
 }
 
-fn model_list(params: ModelListParams) -> Reply {
+/// `model/list`: the compiled-in model catalog; the configured model (or,
+/// when the catalog does not know it, the built-in default) is the default.
+fn model_list(params: ModelListParams, configured: &str) -> Reply {
     let include_hidden = params.include_hidden.unwrap_or(false);
-    let default = codex_config::DEFAULT_MODEL;
-    let data: Vec<Value> = codex_client::ModelCatalog::builtin()
-        .entries()
+    let catalog = codex_client::ModelCatalog::builtin().entries();
+    let default = if catalog.iter().any(|m| m.slug == configured) {
+        configured
+    } else {
+        codex_config::DEFAULT_MODEL
+    };
+    let data: Vec<Value> = catalog
         .iter()
         .filter(|m| include_hidden || m.visible)
         .map(|m| {
             let efforts: Vec<Value> = m
                 .supported_reasoning_efforts
                 .iter()
-                .map(|e| json!({"reasoningEffort": e, "description": format!("{e:?} reasoning")}))
+                .map(|e| json!({"reasoningEffort": e, "description": effort_description(*e)}))
                 .collect();
             json!({
                 "id": m.slug,
@@ -340,4 +355,16 @@ fn model_list(params: ModelListParams) -> Reply {
         })
         .collect();
     Ok(json!({"data": data, "nextCursor": null}))
+}
+
+/// What an effort level means, for a model picker.
+fn effort_description(effort: ReasoningEffort) -> &'static str {
+    match effort {
+        ReasoningEffort::None => "Answers without reasoning",
+        ReasoningEffort::Minimal => "Quickest answers, with as little reasoning as possible",
+        ReasoningEffort::Low => "Quick answers with light reasoning",
+        ReasoningEffort::Medium => "Balanced speed and depth, for most tasks",
+        ReasoningEffort::High => "Deeper reasoning for hard problems",
+        ReasoningEffort::XHigh => "The deepest reasoning, for the hardest problems",
+    }
 }

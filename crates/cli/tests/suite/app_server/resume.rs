@@ -93,6 +93,24 @@ fn a_resumed_thread_keeps_its_policies_under_a_permissive_config() {
         !home.workspace().join("written.txt").exists(),
         "the resumed read-only thread wrote a file"
     );
+    // The approval request carries what a client needs to show it.
+    let params = &asked[0]["params"];
+    assert_eq!(params["commandActions"][0]["type"], "unknown", "{params}");
+    assert_eq!(
+        params["commandActions"][0]["command"],
+        "echo escaped > written.txt"
+    );
+    let decisions = params["availableDecisions"].as_array().unwrap();
+    for decision in ["accept", "acceptForSession", "decline", "cancel"] {
+        assert!(decisions.contains(&json!(decision)), "{params}");
+    }
+    assert!(
+        params
+            .as_object()
+            .unwrap()
+            .contains_key("proposedExecpolicyAmendment"),
+        "{params}"
+    );
 
     // A fork is as confined as its source; its turns get ids of their own.
     server.push_turn(Turn::new().text("Forked."));
