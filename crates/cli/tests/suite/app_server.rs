@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 // Further suites, which share this file's client and validation.
 mod input;
 mod resume;
+mod transport;
 mod workspace;
 
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, peers, responses_event};
