@@ -134,9 +134,17 @@ impl Server {
                     let server = Arc::clone(self);
                     tokio::spawn(async move {
                         // The pump keeps the turn state current; a turn
-                        // ends with exactly one terminal event.
-                        while thread.running_turn().is_some() {
-                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        // ends with exactly one terminal event. Idle at two
+                        // looks apart: a turn submitted just before the
+                        // client left has started by the second.
+                        let mut idle_looks = 0;
+                        while idle_looks < 2 {
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                            idle_looks = if thread.running_turn().is_some() {
+                                0
+                            } else {
+                                idle_looks + 1
+                            };
                         }
                         thread.shut_down().await;
                         server.mark_unloaded(&thread.id);

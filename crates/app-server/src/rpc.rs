@@ -63,7 +63,7 @@ impl RpcError {
 pub fn parse_line(line: &str) -> Result<Incoming, Value> {
     let value: Value = serde_json::from_str(line).map_err(|err| {
         error_message(
-            salvage_id(line),
+            codex_protocol::jsonrpc::salvage_request_id(line),
             &RpcError {
                 code: PARSE_ERROR,
                 message: format!("not JSON: {err}"),
@@ -115,34 +115,6 @@ pub fn parse_line(line: &str) -> Result<Incoming, Value> {
             &RpcError::invalid_request("a message needs a `method` or an `id`"),
         )),
     }
-}
-
-/// The id of a request that is not valid JSON, where its start still
-/// reads as `{"id": 7, ...` or `{"id": "x", ...`: the client can then tell
-/// which of its requests failed. Null otherwise.
-fn salvage_id(line: &str) -> Value {
-    let Some(start) = line.find("\"id\"") else {
-        return Value::Null;
-    };
-    let rest = line[start + 4..].trim_start();
-    let Some(rest) = rest.strip_prefix(':') else {
-        return Value::Null;
-    };
-    let rest = rest.trim_start();
-    if let Some(quoted) = rest.strip_prefix('"') {
-        return match quoted.find('"') {
-            Some(end) if !quoted[..end].contains('\\') => Value::String(quoted[..end].to_string()),
-            _ => Value::Null,
-        };
-    }
-    let digits: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '-')
-        .collect();
-    digits
-        .parse::<i64>()
-        .map(Value::from)
-        .unwrap_or(Value::Null)
 }
 
 pub fn response_message(id: Value, result: Value) -> Value {

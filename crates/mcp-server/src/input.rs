@@ -49,7 +49,7 @@ fn refusal(line: &str) -> Option<Value> {
         Ok(message) => message,
         Err(err) => {
             return Some(error(
-                salvage_id(line),
+                codex_protocol::jsonrpc::salvage_request_id(line),
                 -32700,
                 &format!("Parse error: not JSON: {err}"),
             ));
@@ -71,32 +71,6 @@ fn refusal(line: &str) -> Option<Value> {
 
 fn error(id: Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
-}
-
-/// The id of a broken request whose start still reads `{"id": 7, ...` or
-/// `{"id": "x", ...`; null otherwise.
-fn salvage_id(line: &str) -> Value {
-    let Some(start) = line.find("\"id\"") else {
-        return Value::Null;
-    };
-    let Some(rest) = line[start + 4..].trim_start().strip_prefix(':') else {
-        return Value::Null;
-    };
-    let rest = rest.trim_start();
-    if let Some(quoted) = rest.strip_prefix('"') {
-        return match quoted.find('"') {
-            Some(end) if !quoted[..end].contains('\\') => Value::String(quoted[..end].to_string()),
-            _ => Value::Null,
-        };
-    }
-    let digits: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '-')
-        .collect();
-    digits
-        .parse::<i64>()
-        .map(Value::from)
-        .unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
