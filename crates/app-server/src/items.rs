@@ -120,7 +120,7 @@ pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
                 CommandExecutionStatus::Failed => ItemStatus::Failed,
                 CommandExecutionStatus::Declined => ItemStatus::Declined,
             },
-            command_actions: Vec::new(),
+            command_actions: command_actions(&command.parsed_cmd, &command.cwd),
             aggregated_output: (command.status != CommandExecutionStatus::InProgress)
                 .then(|| command.aggregated_output.clone()),
             exit_code: command.exit_code,
@@ -183,6 +183,44 @@ fn file_update(path: &Path, change: &FileChange) -> FileUpdateChange {
         kind,
         diff,
     }
+}
+
+/// A command's parsed actions in the protocol's `CommandAction` shapes.
+pub fn command_actions(
+    parsed: &[codex_protocol::parse_command::ParsedCommand],
+    cwd: &std::path::Path,
+) -> Vec<Value> {
+    use codex_protocol::parse_command::ParsedCommand as P;
+    parsed
+        .iter()
+        .map(|action| match action {
+            P::Read { cmd, name } => serde_json::json!({
+                "type": "read", "command": cmd, "name": name,
+                "path": cwd.join(name).display().to_string(),
+            }),
+            P::ListFiles { cmd, path } => {
+                serde_json::json!({"type": "listFiles", "command": cmd, "path": path})
+            }
+            P::Search { cmd, query, path } => serde_json::json!({
+                "type": "search", "command": cmd, "query": query, "path": path,
+            }),
+            P::Unknown { cmd } => serde_json::json!({"type": "unknown", "command": cmd}),
+        })
+        .collect()
+}
+
+/// The answers a command approval may get: with a proposed rule, also
+/// accepting it.
+pub fn available_decisions(amendment: Option<&[String]>) -> Vec<Value> {
+    let mut decisions = vec![Value::from("accept"), Value::from("acceptForSession")];
+    if let Some(rule) = amendment {
+        decisions.push(serde_json::json!({
+            "acceptWithExecpolicyAmendment": {"execpolicy_amendment": rule}
+        }));
+    }
+    decisions.push(Value::from("decline"));
+    decisions.push(Value::from("cancel"));
+    decisions
 }
 
 fn mcp_tool_call(call: &McpToolCallItem) -> ThreadItem {

@@ -528,6 +528,13 @@ pub struct CommandExecutionRequestApprovalParams {
     pub command: String,
     pub cwd: String,
     pub reason: Option<String>,
+    /// What the command does, parsed for display (`read`, `listFiles`,
+    /// `search`, `unknown`).
+    pub command_actions: Vec<Value>,
+    /// A rule that would let commands like this one run without asking.
+    pub proposed_execpolicy_amendment: Option<Vec<String>>,
+    /// The decisions the client may answer with.
+    pub available_decisions: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -559,11 +566,15 @@ pub struct ApprovalResponse {
     pub decision: ApprovalDecision,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ApprovalDecision {
     Accept,
     AcceptForSession,
+    /// Accept, and allow commands with this prefix from now on.
+    AcceptWithExecpolicyAmendment {
+        execpolicy_amendment: Vec<String>,
+    },
     Decline,
     Cancel,
 }

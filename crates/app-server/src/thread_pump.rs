@@ -243,6 +243,11 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 command: codex_core::shell_join(&request.command),
                 cwd: request.cwd.display().to_string(),
                 reason: request.reason,
+                command_actions: items::command_actions(&request.parsed_cmd, &request.cwd),
+                available_decisions: items::available_decisions(
+                    request.proposed_execpolicy_amendment.as_deref(),
+                ),
+                proposed_execpolicy_amendment: request.proposed_execpolicy_amendment,
             };
             let call_id = request.call_id;
             ask(
@@ -459,7 +464,12 @@ fn review_decision(answer: Option<Value>) -> ReviewDecision {
     let answer: Option<ApprovalResponse> = answer.and_then(|v| serde_json::from_value(v).ok());
     match answer.map(|a| a.decision) {
         Some(ApprovalDecision::Accept) => ReviewDecision::Approved,
-        Some(ApprovalDecision::AcceptForSession) => ReviewDecision::ApprovedForSession,
+        // The engine keeps approvals for the session; a persistent rule is
+        // the execpolicy's to record.
+        Some(ApprovalDecision::AcceptForSession)
+        | Some(ApprovalDecision::AcceptWithExecpolicyAmendment { .. }) => {
+            ReviewDecision::ApprovedForSession
+        }
         Some(ApprovalDecision::Cancel) => ReviewDecision::Abort,
         // A declined, malformed or failed answer runs nothing.
         Some(ApprovalDecision::Decline) | None => ReviewDecision::Denied,

@@ -183,6 +183,21 @@ enum Command {
     AppServer {
         #[command(subcommand)]
         command: Option<AppServerCommand>,
+
+        /// Where to serve: stdio:// (default), ws://IP:PORT (WebSocket),
+        /// unix://PATH (WebSocket over a Unix socket; unix:// alone uses
+        /// $CODEX_HOME/app-server/app-server.sock).
+        #[arg(long, value_name = "URL")]
+        listen: Option<String>,
+
+        /// The bearer token WebSocket clients must present, read from this
+        /// environment variable (required to listen beyond loopback).
+        #[arg(long, value_name = "VAR", conflicts_with = "ws_token_file")]
+        auth_token_env: Option<String>,
+
+        /// The same token, read from a file only you can read.
+        #[arg(long, value_name = "PATH")]
+        ws_token_file: Option<PathBuf>,
     },
 
     /// Sign in with ChatGPT (in a browser, or `--device-auth` on another
@@ -460,16 +475,28 @@ pub fn run() -> ExitCode {
         Some(Command::Review(args)) => {
             return codex_exec::review::run_review_main(args, cli.shared.to_overrides());
         }
-        Some(Command::AppServer { command: None }) => {
-            return codex_app_server::run_main(cli.shared.to_overrides());
+        Some(Command::AppServer {
+            command: None,
+            listen,
+            auth_token_env,
+            ws_token_file,
+        }) => {
+            let options = codex_app_server::ServeOptions {
+                listen,
+                auth_token_env,
+                token_file: ws_token_file,
+            };
+            return codex_app_server::run_main(cli.shared.to_overrides(), options);
         }
         Some(Command::AppServer {
             command: Some(AppServerCommand::GenerateJsonSchema { out }),
+            ..
         }) => codex_app_server::schema_export::write_json_schema(&out).map(|files| {
             println!("wrote {} schema files to {}", files.len(), out.display());
         }),
         Some(Command::AppServer {
             command: Some(AppServerCommand::GenerateTs { out }),
+            ..
         }) => codex_app_server::schema_export::write_typescript(&out).map(|path| {
             println!("wrote {path}");
         }),

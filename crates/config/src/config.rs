@@ -103,6 +103,9 @@ pub struct Config {
     pub config_file: PathBuf,
     /// Absolute working directory of the session.
     pub cwd: PathBuf,
+    /// The caller chose `cwd` (`-C`, a request's `cwd`) rather than it being
+    /// the process's directory: a resumed thread keeps its own otherwise.
+    pub cwd_from_caller: bool,
     pub active_profile: Option<String>,
     /// Where the active profile was read: its `NAME.config.toml`, or
     /// `config.toml` for a `[profiles.NAME]` table.
@@ -424,6 +427,10 @@ pub(crate) fn load_config_from_text(
         },
         warnings,
     )
+    .map(|mut config| {
+        config.cwd_from_caller = cli.cwd.is_some();
+        config
+    })
 }
 
 /// The profile `name`: `$CODEX_HOME/NAME.config.toml` (the reference's
@@ -1013,6 +1020,7 @@ fn resolve(
         codex_home: codex_home.to_path_buf(),
         config_file: config_file.to_path_buf(),
         cwd,
+        cwd_from_caller: false,
         active_profile: profile.name,
         active_profile_file: profile.file,
         review_model: toml.review_model.clone().unwrap_or_else(|| model.clone()),

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use codex_config::Config;
 use codex_protocol::ThreadId;
@@ -129,7 +128,6 @@ pub(crate) fn child_params(
 
 /// The engine, as a queue pair.
 pub struct Codex {
-    next_id: AtomicU64,
     tx_sub: mpsc::Sender<Submission>,
     rx_event: tokio::sync::Mutex<mpsc::UnboundedReceiver<Event>>,
     thread_id: ThreadId,
@@ -149,7 +147,6 @@ impl Codex {
                 .instrument(span),
         );
         Ok(Self {
-            next_id: AtomicU64::new(0),
             tx_sub,
             rx_event: tokio::sync::Mutex::new(rx_event),
             thread_id,
@@ -160,9 +157,11 @@ impl Codex {
         self.thread_id
     }
 
-    /// Queues `op`; returns its submission id ("0", "1", ...).
+    /// Queues `op`; returns its submission id, a UUIDv7 as the reference's
+    /// turn ids are: unique across resumes and forks of the thread (a
+    /// counter would start again at 0 in every process), and time-ordered.
     pub async fn submit(&self, op: Op) -> CodexResult<String> {
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst).to_string();
+        let id = uuid::Uuid::now_v7().to_string();
         self.tx_sub
             .send(Submission { id: id.clone(), op })
             .await

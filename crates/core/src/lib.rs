@@ -41,6 +41,7 @@ mod notify;
 mod one_off;
 mod parse_command;
 mod project_doc;
+mod resume_settings;
 mod review;
 pub mod rollout;
 mod safety;

@@ -499,6 +499,7 @@ impl Session {
             cwd,
             reason,
             parsed_cmd: parse_command(command),
+            proposed_execpolicy_amendment: None,
         });
         self.request_approval(ctx, call_id, event).await
     }

@@ -462,6 +462,13 @@ async fn record_initial_history(
         InitialHistory::New => {
             let items = session.build_initial_context(&ctx);
             session.record_conversation_items(&ctx, &items).await;
+            // The settings the thread starts with, so that a resume before
+            // its first turn still finds them (`resume_settings`).
+            let mut started_with = ctx.to_rollout_item();
+            started_with.turn_id = None;
+            session
+                .persist_rollout_items(&[RolloutItem::TurnContext(started_with)])
+                .await;
             Some(session.environment_context(&ctx))
         }
         InitialHistory::Resumed { items, .. } => {

@@ -183,12 +183,14 @@ impl ThreadManager {
     }
 
     /// Continues a recorded thread: same id, same file.
+    /// It keeps the settings it was last run with (`resume_settings`).
     pub async fn resume_thread(
         &self,
-        config: Config,
+        mut config: Config,
         target: &ThreadRef,
     ) -> CodexResult<NewThread> {
         let file = self.read_thread(target)?;
+        let restored = crate::resume_settings::apply_recorded_settings(&mut config, &file.items);
         let meta = file.meta.ok_or_else(|| {
             CodexErr::ThreadNotFound(format!(
                 "{} has no session header line, so it cannot be resumed",
@@ -201,6 +203,7 @@ impl ThreadManager {
             rollout_path: file.path,
         });
         params.startup_warnings = file.warnings;
+        params.startup_warnings.extend(restored);
         self.spawn(config, params).await
     }
 
@@ -209,11 +212,13 @@ impl ThreadManager {
     /// `None`).
     pub async fn fork_thread(
         &self,
-        config: Config,
+        mut config: Config,
         target: &ThreadRef,
         nth_user_message: Option<usize>,
     ) -> CodexResult<NewThread> {
         let file = self.read_thread(target)?;
+        // A fork is as confined as the thread it copies.
+        let restored = crate::resume_settings::apply_recorded_settings(&mut config, &file.items);
         let from = file.meta.as_ref().map(|m| m.meta.id).ok_or_else(|| {
             CodexErr::ThreadNotFound(format!(
                 "{} has no session header line, so it cannot be forked",
@@ -226,6 +231,7 @@ impl ThreadManager {
         };
         let mut params = self.spawn_params(InitialHistory::Forked { from, items });
         params.startup_warnings = file.warnings;
+        params.startup_warnings.extend(restored);
         self.spawn(config, params).await
     }
 

@@ -803,6 +803,10 @@ pub struct ExecApprovalRequestEvent {
     pub reason: Option<String>,
     #[serde(default)]
     pub parsed_cmd: Vec<ParsedCommand>,
+    /// A rule that would let commands like this one run without asking
+    /// (the command prefix to allow), offered with the approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed_execpolicy_amendment: Option<Vec<String>>,
 }
 
 /// One file's part of a patch, for approvals and progress.

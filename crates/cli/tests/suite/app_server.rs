@@ -6,6 +6,12 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+// Further suites, which share this file's client and validation.
+mod input;
+mod resume;
+mod transport;
+mod workspace;
+
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, peers, responses_event};
 use serde_json::{Value, json};
 
@@ -94,6 +100,13 @@ impl Client {
         let stdin = self.stdin.as_mut().unwrap();
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Bytes without their newline (a request the client never finished).
+    fn send_raw_partial(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
         stdin.flush().unwrap();
     }
 
