@@ -28,6 +28,8 @@ mod approval;
 mod cells;
 mod chat;
 mod composer;
+#[cfg(test)]
+mod exact_text_tests;
 mod footer;
 mod live;
 mod markdown;
