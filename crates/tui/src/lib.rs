@@ -31,6 +31,7 @@ mod composer;
 #[cfg(test)]
 mod exact_text_tests;
 mod footer;
+mod highlight;
 mod live;
 mod markdown;
 mod modal;
@@ -42,6 +43,7 @@ mod popup;
 pub mod screen;
 mod slash;
 mod stream;
+mod table;
 pub mod terminal;
 #[cfg(test)]
 mod test_util;
@@ -176,6 +178,15 @@ async fn run(args: TuiArgs, overrides: CliOverrides) -> anyhow::Result<Option<Su
     }
     let codex_home = find_codex_home()?;
     let config = load_config(&codex_home, &overrides)?;
+    // The highlighting grammars load off the frame path, at low priority so
+    // the first frame does not wait for them.
+    let _ = std::thread::Builder::new()
+        .name("highlight-load".into())
+        .spawn(|| {
+            // SAFETY: nice(2) only lowers this thread's own priority.
+            unsafe { libc::nice(10) };
+            highlight::warm();
+        });
     let log_guard = codex_core::logging::init_to_file(&codex_home, "codex-tui.log");
 
     let alternate = matches!(config.tui.alternate_screen, Some(AlternateScreen::Always))

@@ -19,3 +19,4 @@ mod sandbox;
 mod sandbox_attacks;
 mod state_db;
 mod tui;
+mod tui_rendering;

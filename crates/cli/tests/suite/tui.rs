@@ -9,16 +9,16 @@ use std::time::Duration;
 use codex_test_support::{MockModelServer, PtyTerminal, Reply, TestCodexHome, Turn};
 use serde_json::json;
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(super) const WAIT: Duration = Duration::from_secs(30);
 
-struct TuiEnv {
-    server: MockModelServer,
-    home: TestCodexHome,
+pub(super) struct TuiEnv {
+    pub(super) server: MockModelServer,
+    pub(super) home: TestCodexHome,
 }
 
 impl TuiEnv {
     /// A home whose workspace is already trusted (no first-run question).
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let env = Self::untrusted();
         env.home.append_config(&format!(
             "\n[projects.\"{}\"]\ntrust_level = \"trusted\"\n",
@@ -27,17 +27,17 @@ impl TuiEnv {
         env
     }
 
-    fn untrusted() -> Self {
+    pub(super) fn untrusted() -> Self {
         let server = MockModelServer::start();
         let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
         Self { server, home }
     }
 
-    fn workspace(&self) -> &Path {
+    pub(super) fn workspace(&self) -> &Path {
         self.home.workspace()
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(super) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_codex"));
         command
             .args(args)
@@ -50,11 +50,11 @@ impl TuiEnv {
         command
     }
 
-    fn spawn(&self, args: &[&str]) -> PtyTerminal {
+    pub(super) fn spawn(&self, args: &[&str]) -> PtyTerminal {
         PtyTerminal::spawn(self.command(args), 30, 100)
     }
 
-    fn rollout_text(&self) -> String {
+    pub(super) fn rollout_text(&self) -> String {
         self.home
             .rollout_files()
             .iter()
@@ -64,7 +64,7 @@ impl TuiEnv {
 }
 
 /// Quits from an idle composer (the first Ctrl-C arms, the second quits).
-fn quit(term: &mut PtyTerminal) {
+pub(super) fn quit(term: &mut PtyTerminal) {
     term.wait_for("ctrl+c quit", WAIT);
     term.send(b"\x03");
     term.wait_for("again to quit", WAIT);
