@@ -68,6 +68,8 @@ pub(crate) struct App {
     alt_rows: Vec<Line<'static>>,
     alt_scroll: usize,
     shutdown_deadline: Option<tokio::time::Instant>,
+    /// Inline mode: the width changed, the next frame re-flows the screen.
+    reflow: bool,
 }
 
 /// Why the loop ended.
@@ -108,6 +110,7 @@ impl App {
             alt_rows: Vec::new(),
             alt_scroll: 0,
             shutdown_deadline: None,
+            reflow: false,
         };
         app.start_reader();
         app
@@ -142,6 +145,13 @@ impl App {
         let history = self.chat.take_outbox();
         let (width, height) = (self.screen.width(), self.screen.height());
         match self.screen.mode() {
+            ScreenMode::Inline if self.reflow => {
+                self.reflow = false;
+                let live = render_live(&mut self.chat, width, height, now);
+                let room = usize::from(height.saturating_sub(live.area.height));
+                let history = self.chat.reflow_rows(width, room);
+                self.screen.draw_reflowed(&history, &live)
+            }
             ScreenMode::Inline => {
                 let live = render_live(&mut self.chat, width, height, now);
                 self.screen.draw_inline(&history, &live)
@@ -276,6 +286,9 @@ impl App {
     }
 
     fn resized(&mut self, width: u16, height: u16) {
+        if width != self.screen.width() && self.screen.mode() == ScreenMode::Inline {
+            self.reflow = true;
+        }
         self.screen.resize(width, height);
         self.chat.width = width;
         if self.screen.mode() == ScreenMode::Alternate {

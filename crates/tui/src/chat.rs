@@ -807,6 +807,7 @@ fn first_line(text: &str) -> String {
 
 mod commands;
 mod input;
+mod reflow;
 
 #[cfg(test)]
 mod tests;

@@ -52,30 +52,22 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
         Some(effort) => format!("{} {effort}", settings.model),
         None => settings.model.clone(),
     };
-    let mut right = format!(
+    let modes = format!(
         "{} · {}",
         settings.approval,
         sandbox_label(&settings.sandbox)
     );
-    if let Some(left) = chat.context_left_percent() {
-        right.push_str(&format!(" · {left}% context left"));
-    }
-    let fixed = 2 + model.width() + 3 + right.width() + 2;
-    let cwd = cut_left(
-        &short_path(&settings.cwd),
-        width.saturating_sub(fixed).max(8),
-    );
-    let left = format!("  {model} · {cwd}");
-    let gap = width.saturating_sub(left.width() + right.width() + 1);
-    let info = if left.width() + right.width() < width {
-        Line::from(vec![
-            Span::styled(left, Style::default().dim()),
-            Span::raw(" ".repeat(gap)),
-            Span::styled(right, Style::default().dim()),
-        ])
-    } else {
-        Line::from(Span::styled(cut_left(&left, width), Style::default().dim()))
+    let context = chat.context_left_percent();
+    let right_full = match context {
+        Some(left) => format!("{modes} · {left}% context left"),
+        None => modes.clone(),
     };
+    let right_short = match context {
+        Some(left) => format!("{modes} · {left}% left"),
+        None => modes.clone(),
+    };
+    let cwd = short_path(&settings.cwd);
+    let info = info_line(&model, &cwd, &right_full, &right_short, width);
 
     let hints: Vec<(&str, &str)> = if chat.approvals.is_open() {
         vec![("y/a/n/t", "answer"), ("↑↓ ⏎", "choose")]
@@ -120,6 +112,54 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
     vec![info, Line::from(spans)]
 }
 
+/// The first row: model and directory on the left, approval, sandbox and
+/// context on the right. When they do not all fit, the directory is cut
+/// from the left, then "context left" shortened, then the directory
+/// dropped, then the model: approval, sandbox and context go last.
+fn info_line(
+    model: &str,
+    cwd: &str,
+    right_full: &str,
+    right_short: &str,
+    width: usize,
+) -> Line<'static> {
+    let dim = Style::default().dim();
+    let laid_out = |left: String, right: &str| -> Option<Line<'static>> {
+        // At least one blank between them, and the last column is left
+        // blank.
+        let needed = left.width() + 2 + right.width();
+        (needed <= width).then(|| {
+            Line::from(vec![
+                Span::styled(left.clone(), dim),
+                Span::raw(" ".repeat(width - needed + 1)),
+                Span::styled(right.to_string(), dim),
+            ])
+        })
+    };
+    let with_cwd = |right: &str| {
+        let fixed = 2 + model.width() + 3 + 2 + right.width();
+        let room = width.saturating_sub(fixed);
+        (room >= 8.min(cwd.width())).then(|| format!("  {model} · {}", cut_left(cwd, room)))
+    };
+    for right in [right_full, right_short] {
+        if let Some(line) = with_cwd(right).and_then(|left| laid_out(left, right)) {
+            return line;
+        }
+    }
+    for right in [right_full, right_short] {
+        if let Some(line) = laid_out(format!("  {model}"), right) {
+            return line;
+        }
+    }
+    if let Some(line) = laid_out(String::new(), right_short) {
+        return line;
+    }
+    Line::from(Span::styled(
+        cut_left(&format!("  {right_short}"), width),
+        dim,
+    ))
+}
+
 fn sandbox_label(policy: &codex_protocol::protocol::SandboxPolicy) -> String {
     use codex_protocol::protocol::SandboxPolicy;
     match policy {
@@ -135,6 +175,37 @@ fn sandbox_label(policy: &codex_protocol::protocol::SandboxPolicy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(line: &Line<'_>) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn the_info_row_keeps_approval_sandbox_and_context_when_narrow() {
+        let right_full = "on-request · workspace-write · 100% context left";
+        let right_short = "on-request · workspace-write · 100% left";
+        let at = |width| {
+            text(&info_line(
+                "gpt-5.5 medium",
+                "~/src/project",
+                right_full,
+                right_short,
+                width,
+            ))
+        };
+        assert_eq!(
+            at(90),
+            "  gpt-5.5 medium · ~/src/project         on-request · workspace-write · 100% context left"
+        );
+        assert_eq!(
+            at(60),
+            "  gpt-5.5 medium   on-request · workspace-write · 100% left"
+        );
+        assert_eq!(at(50), "         on-request · workspace-write · 100% left");
+        for width in [20, 40, 50, 60, 80, 120] {
+            assert!(at(width).width() <= width, "{width}: {}", at(width));
+        }
+    }
 
     #[test]
     fn long_paths_are_cut_from_the_left() {

@@ -21,6 +21,14 @@
 //! old width in the moment before a resize is reported is cut rather than
 //! wrapped, and the live area never takes more rows than were drawn.
 //!
+//! # Re-flow after a resize
+//!
+//! A change of width re-flows what the interface owns on the screen: the
+//! visible screen is cleared from its top-left corner and the last rows of
+//! the transcript, rendered again at the new width, are drawn there with the
+//! live area under them ([`Screen::draw_reflowed`]). Rows already scrolled
+//! into the terminal's scrollback stay as the terminal keeps them.
+//!
 //! # Alternate-screen mode
 //!
 //! `tui.alternate_screen = "always"`: the whole screen is ours and is drawn
@@ -138,6 +146,38 @@ impl<W: Write> Screen<W> {
                 }
             }
         }
+        frame.extend_from_slice(END_SYNC);
+        self.out.write_all(&frame)?;
+        self.out.flush()?;
+        self.rows = rows;
+        self.full = false;
+        Ok(())
+    }
+
+    /// Inline mode after a change of width: clears the visible screen and
+    /// draws the last rows of `history` that fit above `live`, then `live`.
+    pub fn draw_reflowed(&mut self, history: &[Line<'_>], live: &Buffer) -> io::Result<()> {
+        let height = live.area.height.min(self.height);
+        let rows: Vec<Vec<u8>> = (0..height)
+            .map(|y| buffer_row_bytes(live, live.area.top() + y))
+            .collect();
+        let room = usize::from(self.height - height);
+        let shown = &history[history.len().saturating_sub(room)..];
+        let mut frame = Vec::with_capacity(8192);
+        frame.extend_from_slice(BEGIN_SYNC);
+        frame.extend_from_slice(HIDE_CURSOR);
+        frame.extend_from_slice(b"\x1b[H\x1b[J");
+        for line in shown {
+            frame.extend_from_slice(&line_bytes(line));
+            frame.extend_from_slice(b"\r\n");
+        }
+        for (index, row) in rows.iter().enumerate() {
+            if index > 0 {
+                frame.extend_from_slice(b"\r\n");
+            }
+            frame.extend_from_slice(row);
+        }
+        park(&mut frame, rows.len());
         frame.extend_from_slice(END_SYNC);
         self.out.write_all(&frame)?;
         self.out.flush()?;
@@ -289,6 +329,23 @@ mod tests {
             screen_rows(&emulate(&screen, 6, 20)),
             vec!["kept", "only", "", "", "", ""]
         );
+    }
+
+    #[test]
+    fn a_reflow_redraws_the_visible_history_at_the_new_width() {
+        let mut screen = Screen::new(Vec::new(), 30, 5, ScreenMode::Inline);
+        let old: Vec<Line<'_>> = (1..=6).map(|i| Line::from(format!("old {i}"))).collect();
+        screen.draw_inline(&old, &live(30, &["> x"])).unwrap();
+        let new: Vec<Line<'_>> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|t| Line::from(*t))
+            .collect();
+        screen.resize(20, 5);
+        screen
+            .draw_reflowed(&new, &live(20, &["status", "> x"]))
+            .unwrap();
+        let parser = emulate(&screen, 5, 30);
+        assert_eq!(screen_rows(&parser), vec!["d", "e", "f", "status", "> x"]);
     }
 
     #[test]

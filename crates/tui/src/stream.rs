@@ -85,6 +85,17 @@ impl MarkdownStream {
         rows(&self.source, width).into_iter().skip(done).collect()
     }
 
+    /// The rows committed so far, rendered again at `width` (a resize).
+    pub(crate) fn committed_rows(&mut self, width: usize) -> Vec<Line<'static>> {
+        if self.committed_bytes == 0 {
+            return Vec::new();
+        }
+        let rows = rows(&self.source[..self.committed_bytes], width);
+        self.committed_rows = rows.len();
+        self.committed_width = width;
+        rows
+    }
+
     /// Everything not committed yet; the stream is done.
     pub(crate) fn finish(&mut self, width: usize) -> Vec<Line<'static>> {
         let rows = self.pending_rows(width);

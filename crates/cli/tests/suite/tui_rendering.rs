@@ -38,3 +38,38 @@ fn a_table_is_aligned_and_code_is_highlighted_without_its_fence() {
     assert!(colours >= 3, "{code_row:?}");
     quit(&mut term);
 }
+
+/// `word01 word02 ... wordNN` as the model's answer.
+fn words(count: usize) -> String {
+    (1..=count)
+        .map(|i| format!("word{i:02}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_resize_rewraps_the_visible_answer_and_the_footer_keeps_the_modes() {
+    let env = TuiEnv::new();
+    env.server
+        .push_turn(Turn::new().text(&words(30)).usage(1000, 50));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("talk");
+    // At 100 columns 14 words fit on the first row ("• " and 14 × 7 - 1).
+    term.wait_for(&format!("• {}\n", words(14)), WAIT);
+    term.wait_for("context left", WAIT);
+
+    term.resize(20, 60);
+    let screen = term.wait_for(&format!("• {}\n", words(8)), WAIT);
+    assert!(screen.contains("  word09 word10"), "{screen}");
+    let footer = screen
+        .lines()
+        .find(|line| line.contains("% left"))
+        .unwrap_or_default();
+    assert!(footer.contains("on-request · workspace-write"), "{screen}");
+
+    term.resize(30, 100);
+    let screen = term.wait_for(&format!("• {}\n", words(14)), WAIT);
+    assert!(screen.contains("› talk"), "{screen}");
+    quit(&mut term);
+}
