@@ -141,6 +141,8 @@ pub(crate) struct ChatState {
     pub user_messages: Vec<String>,
     pub rate_limits: Option<codex_protocol::protocol::RateLimitSnapshot>,
     pub instruction_files: Vec<PathBuf>,
+    /// Commands still running in the background (`/ps`).
+    pub background: background::BackgroundCommands,
 }
 
 impl ChatState {
@@ -177,6 +179,7 @@ impl ChatState {
             user_messages: Vec::new(),
             rate_limits: None,
             instruction_files: Vec::new(),
+            background: background::BackgroundCommands::default(),
         }
     }
 
@@ -245,6 +248,11 @@ impl ChatState {
 
     fn finish_running(&mut self) {
         for mut cell in std::mem::take(&mut self.running) {
+            if self.background.contains(&cell.call_id) {
+                // Still running after the turn: committed when it ends.
+                self.background.update_cell(&cell);
+                continue;
+            }
             if cell.result.is_none() {
                 let elapsed = self
                     .exec_started
@@ -299,6 +307,7 @@ impl ChatState {
                 self.turn_ended();
                 if aborted.reason == TurnAbortReason::Interrupted {
                     self.commit(HistoryCell::Interrupted);
+                    self.note_background_after_interrupt();
                 }
                 // Queued messages die with the turn; give them back.
                 if !self.queued.is_empty() {
@@ -362,6 +371,7 @@ impl ChatState {
             EventMsg::AgentReasoningSectionBreak(_) => self.reasoning.clear(),
             EventMsg::ExecCommandBegin(begin) => {
                 self.finish_stream();
+                let process_id = begin.process_id.clone();
                 self.exec_started
                     .insert(begin.call_id.clone(), Instant::now());
                 self.running.push(ExecCell::new(
@@ -369,16 +379,24 @@ impl ChatState {
                     begin.command,
                     begin.parsed_cmd,
                 ));
+                if let Some(cell) = self.running.last() {
+                    self.background.began(process_id.as_deref(), cell);
+                }
             }
             EventMsg::ExecCommandOutputDelta(delta) => {
+                self.background.output(&delta.call_id, &delta.chunk);
                 if let Some(cell) = self.running.iter_mut().find(|c| c.call_id == delta.call_id) {
                     cell.push_output(&delta.chunk);
                 }
             }
             EventMsg::ExecCommandEnd(end) => {
                 self.exec_started.remove(&end.call_id);
-                if let Some(index) = self.running.iter().position(|c| c.call_id == end.call_id) {
-                    let mut cell = self.running.remove(index);
+                let background = self.background.ended(&end.call_id);
+                let cell = match self.running.iter().position(|c| c.call_id == end.call_id) {
+                    Some(index) => Some(self.running.remove(index)),
+                    None => background,
+                };
+                if let Some(mut cell) = cell {
                     cell.finish(end.exit_code, end.duration, &end.aggregated_output);
                     self.commit(HistoryCell::Exec(cell));
                 }
@@ -805,6 +823,8 @@ fn first_line(text: &str) -> String {
     line
 }
 
+mod background;
+pub(crate) use background::count_label as background_count_label;
 mod commands;
 mod input;
 mod reflow;

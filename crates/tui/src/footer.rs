@@ -58,6 +58,10 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
         sandbox_label(&settings.sandbox)
     );
     let context = chat.context_left_percent();
+    let modes = match chat.background.len() {
+        0 => modes,
+        n => format!("{} · {modes}", crate::chat::background_count_label(n)),
+    };
     let right_full = match context {
         Some(left) => format!("{modes} · {left}% context left"),
         None => modes.clone(),

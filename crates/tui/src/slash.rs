@@ -28,6 +28,8 @@ pub(crate) enum SlashCommand {
     Review,
     Undo,
     Logout,
+    Ps,
+    Stop,
     Quit,
     Exit,
 }
@@ -94,6 +96,16 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Logout,
         "logout",
         "remove the stored credentials",
+    ),
+    (
+        SlashCommand::Ps,
+        "ps",
+        "list the commands still running in the background",
+    ),
+    (
+        SlashCommand::Stop,
+        "stop",
+        "stop the background commands (or: ID, one of them)",
     ),
     (SlashCommand::Quit, "quit", "leave codex"),
     (SlashCommand::Exit, "exit", "leave codex"),

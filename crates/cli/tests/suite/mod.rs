@@ -19,4 +19,5 @@ mod sandbox;
 mod sandbox_attacks;
 mod state_db;
 mod tui;
+mod tui_background;
 mod tui_rendering;

@@ -126,6 +126,8 @@ impl ChatState {
                 vec![Effect::Op(Op::Undo)]
             }
             SlashCommand::Logout => vec![Effect::Logout],
+            SlashCommand::Ps => self.list_background(),
+            SlashCommand::Stop => self.stop_background(&args),
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],
         }
     }
