@@ -143,6 +143,13 @@ pub(crate) struct ChatState {
     pub instruction_files: Vec<PathBuf>,
     /// Commands still running in the background (`/ps`).
     pub background: background::BackgroundCommands,
+    /// Messages queued with Tab: each is sent when the turn ends.
+    pub after_turn: VecDeque<String>,
+    /// `?`: the shortcuts overlay replaces the footer's hints.
+    pub shortcuts_open: bool,
+    /// This chat shows a fork made to edit an earlier message: no header,
+    /// and no "resumed".
+    pub editing_fork: bool,
 }
 
 impl ChatState {
@@ -180,6 +187,9 @@ impl ChatState {
             rate_limits: None,
             instruction_files: Vec::new(),
             background: background::BackgroundCommands::default(),
+            after_turn: VecDeque::new(),
+            shortcuts_open: false,
+            editing_fork: false,
         }
     }
 
@@ -295,8 +305,13 @@ impl ChatState {
                 });
             }
             EventMsg::TaskComplete(_) => {
+                let worked = self.task.as_ref().map(|t| t.started.elapsed());
                 let last = self.finish_stream();
                 self.turn_ended();
+                if let Some(worked) = worked {
+                    self.commit(HistoryCell::Worked(worked));
+                }
+                effects.extend(self.send_after_turn());
                 effects.push(Effect::Notify(
                     NotificationKind::TurnComplete,
                     last.map(|m| first_line(&m))
@@ -310,8 +325,9 @@ impl ChatState {
                     self.note_background_after_interrupt();
                 }
                 // Queued messages die with the turn; give them back.
-                if !self.queued.is_empty() {
+                if !self.queued.is_empty() || !self.after_turn.is_empty() {
                     let mut text: Vec<String> = self.queued.drain(..).collect();
+                    text.extend(self.after_turn.drain(..));
                     if !self.composer.is_empty() {
                         text.push(self.composer.text().to_string());
                     }
@@ -618,7 +634,7 @@ impl ChatState {
         }
         let history = PromptHistory::new(configured.history_log_id, configured.history_entry_count);
         self.composer = Composer::new(history, "Ask Codex to do anything");
-        if !self.header_shown {
+        if !self.header_shown && !self.editing_fork {
             self.header_shown = true;
             self.commit(HistoryCell::SessionHeader(SessionInfo {
                 model: configured.model.clone(),
@@ -663,7 +679,7 @@ impl ChatState {
                 _ => {}
             }
         }
-        if resumed {
+        if resumed && !self.editing_fork {
             self.commit(HistoryCell::Info("Resumed the session above.".to_string()));
         }
     }

@@ -73,8 +73,13 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
     let cwd = short_path(&settings.cwd);
     let info = info_line(&model, &cwd, &right_full, &right_short, width);
 
+    if chat.shortcuts_open {
+        let mut lines = vec![info];
+        lines.extend(shortcut_lines(width));
+        return lines;
+    }
     let hints: Vec<(&str, &str)> = if chat.approvals.is_open() {
-        vec![("y/a/n/t", "answer"), ("↑↓ ⏎", "choose")]
+        vec![("y/a/n/d", "answer"), ("↑↓ ⏎", "choose")]
     } else if chat.picker.is_some() {
         vec![("↑↓ ⏎", "choose"), ("esc", "cancel")]
     } else if chat.popup.is_some() {
@@ -86,7 +91,8 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
     } else if chat.task.is_some() {
         vec![
             ("esc", "interrupt"),
-            ("⏎", "queue a message"),
+            ("⏎", "send now"),
+            ("tab", "queue for after the turn"),
             ("ctrl+j", "newline"),
         ]
     } else {
@@ -95,6 +101,7 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
             ("/", "commands"),
             ("@", "files"),
             ("ctrl+c", "quit"),
+            ("?", "shortcuts"),
             ("shift+⏎/ctrl+j", "newline"),
             ("ctrl+t", "transcript"),
         ]
@@ -114,6 +121,63 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
         spans.push(Span::styled(format!(" {what}"), Style::default().dim()));
     }
     vec![info, Line::from(spans)]
+}
+
+/// What `?` shows: every key the chat answers to.
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("/", "commands"),
+    ("@", "find a file"),
+    ("!", "run a shell command"),
+    ("⏎", "send (while working: now)"),
+    ("tab", "queue for after the turn"),
+    ("shift+⏎ ctrl+j", "newline"),
+    ("esc", "interrupt"),
+    ("esc esc", "edit a previous message"),
+    ("↑ ↓", "prompt history"),
+    ("ctrl+t", "transcript"),
+    ("ctrl+g", "edit in $EDITOR"),
+    ("ctrl+c", "clear, then quit"),
+    ("ctrl+d", "quit (empty composer)"),
+    ("ctrl+z", "suspend"),
+];
+
+/// The shortcuts in two columns (one when narrow), then how to close.
+fn shortcut_lines(width: usize) -> Vec<Line<'static>> {
+    let key_width = SHORTCUTS.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    let entry = |(key, what): &(&str, &str)| -> Vec<Span<'static>> {
+        vec![
+            Span::raw(format!("{key:<key_width$}")),
+            Span::styled(format!("  {what}"), Style::default().dim()),
+        ]
+    };
+    let column = 2 + key_width + 2 + SHORTCUTS.iter().map(|(_, w)| w.width()).max().unwrap_or(0);
+    let two = width >= 2 * column + 2;
+    let mut lines = Vec::new();
+    if two {
+        let half = SHORTCUTS.len().div_ceil(2);
+        for row in 0..half {
+            let mut spans = vec![Span::raw("  ")];
+            let left = entry(&SHORTCUTS[row]);
+            let used: usize = left.iter().map(|s| s.content.width()).sum();
+            spans.extend(left);
+            if let Some(right) = SHORTCUTS.get(row + half) {
+                spans.push(Span::raw(" ".repeat(column.saturating_sub(used))));
+                spans.extend(entry(right));
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        for shortcut in SHORTCUTS {
+            let mut spans = vec![Span::raw("  ")];
+            spans.extend(entry(shortcut));
+            lines.push(Line::from(spans));
+        }
+    }
+    lines.push(Line::from(Span::styled(
+        "  any key closes this",
+        Style::default().dim(),
+    )));
+    lines
 }
 
 /// The first row: model and directory on the left, approval, sandbox and

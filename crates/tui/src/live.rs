@@ -111,6 +111,22 @@ pub(crate) fn render_live(
             .take(2),
         );
     }
+    for text in chat.after_turn.iter().take(QUEUED_SHOWN) {
+        let first = text.lines().next().unwrap_or_default().to_string();
+        above.extend(
+            wrap_line(
+                &Line::from(Span::styled(first, Style::default().dim().italic())),
+                w,
+                &[Span::styled(
+                    "  ⏸ after this turn: ",
+                    Style::default().dim(),
+                )],
+                &[Span::raw("    ")],
+            )
+            .into_iter()
+            .take(2),
+        );
+    }
     if chat.queued.len() > QUEUED_SHOWN {
         above.push(Line::from(
             format!("    … {} more queued", chat.queued.len() - QUEUED_SHOWN).dim(),

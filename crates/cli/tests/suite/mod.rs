@@ -20,4 +20,5 @@ mod sandbox_attacks;
 mod state_db;
 mod tui;
 mod tui_background;
+mod tui_keys;
 mod tui_rendering;

@@ -124,7 +124,7 @@ fn an_approved_command_runs_and_a_denied_one_does_not() {
     term.send(b"y");
     term.wait_for("You approved Codex to run `touch approved.txt`", WAIT);
     term.wait_for("$ touch denied.txt", WAIT);
-    term.send(b"n");
+    term.send(b"d");
     term.wait_for("All done.", WAIT);
     let screen = term.screen();
     assert!(
@@ -409,9 +409,11 @@ fn esc_esc_goes_back_to_a_message_and_forks() {
     term.wait_for("Edit a previous message", WAIT);
     // The newest message is selected; Enter goes back to it.
     term.send(b"\r");
-    term.wait_until("the composer with the message", WAIT, |s| {
-        s.contains("› question two") && s.contains("Resumed")
+    let screen = term.wait_until("the composer with the message", WAIT, |s| {
+        s.contains("• answer one") && s.contains("› question two")
     });
+    // The same conversation goes on: nothing says it was resumed.
+    assert!(!screen.to_lowercase().contains("resumed"), "{screen}");
     // Edit it: clear the line and write another one.
     term.send(b"\x15");
     term.submit("question two, edited");

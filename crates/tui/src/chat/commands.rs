@@ -47,6 +47,14 @@ impl ChatState {
         self.submit_text(text, images)
     }
 
+    /// The turn ended: the first message queued with Tab starts the next.
+    pub(crate) fn send_after_turn(&mut self) -> Vec<Effect> {
+        match self.after_turn.pop_front() {
+            Some(text) => self.submit_text(text, Vec::new()),
+            None => Vec::new(),
+        }
+    }
+
     fn run_user_command(&mut self, command: &str) -> Vec<Effect> {
         if command.is_empty() {
             self.commit(HistoryCell::Info(
