@@ -33,7 +33,7 @@ use tracing::warn;
 
 use crate::cells::HistoryCell;
 use crate::chat::{ChatState, Effect};
-use crate::live::{next_tick, render_live};
+use crate::live::{next_tick, render_live_frame};
 use crate::modal::Input;
 use crate::notifications::Notifier;
 use crate::screen::{Screen, ScreenMode};
@@ -147,13 +147,15 @@ impl App {
         match self.screen.mode() {
             ScreenMode::Inline if self.reflow => {
                 self.reflow = false;
-                let live = render_live(&mut self.chat, width, height, now);
+                let (live, cursor) = render_live_frame(&mut self.chat, width, height, now);
                 let room = usize::from(height.saturating_sub(live.area.height));
                 let history = self.chat.reflow_rows(width, room);
+                self.screen.set_cursor(cursor);
                 self.screen.draw_reflowed(&history, &live)
             }
             ScreenMode::Inline => {
-                let live = render_live(&mut self.chat, width, height, now);
+                let (live, cursor) = render_live_frame(&mut self.chat, width, height, now);
+                self.screen.set_cursor(cursor);
                 self.screen.draw_inline(&history, &live)
             }
             ScreenMode::Alternate => {
@@ -161,8 +163,10 @@ impl App {
                 if self.alt_rows.len() > ALT_ROWS {
                     self.alt_rows.drain(..self.alt_rows.len() - ALT_ROWS);
                 }
-                let live = render_live(&mut self.chat, width, height, now);
+                let (live, cursor) = render_live_frame(&mut self.chat, width, height, now);
                 let top = height.saturating_sub(live.area.height);
+                self.screen
+                    .set_cursor(cursor.map(|(x, y)| (x, (top + y).min(height.saturating_sub(1)))));
                 let mut frame = Buffer::empty(Rect::new(0, 0, width, height));
                 let end = self.alt_rows.len().saturating_sub(self.alt_scroll);
                 let start = end.saturating_sub(usize::from(top));

@@ -55,3 +55,23 @@ fn tab_queues_a_message_that_is_sent_when_the_turn_ends() {
     assert_eq!(requests[1].user_texts().last().unwrap(), "and after that");
     quit(&mut term);
 }
+
+#[test]
+fn the_terminal_cursor_follows_the_typing() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.send(b"hello");
+    let screen = term.wait_for("› hello", WAIT);
+    let row = screen
+        .lines()
+        .position(|line| line.starts_with("› hello"))
+        .unwrap_or_default() as u16;
+    // The frame that drew the whole word ends with the cursor placed.
+    let at = term.wait_output(0, b"hello", WAIT);
+    term.wait_output(at, b"\x1b[?2026l", WAIT);
+    let cursor = term.cursor();
+    assert_eq!(cursor, (row, 7, true), "{screen}");
+    term.send(b"\x03");
+    quit(&mut term);
+}
