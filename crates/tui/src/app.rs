@@ -13,6 +13,7 @@
 //! editor) are in `overlays.rs`.
 
 mod overlays;
+mod session_commands;
 mod threads;
 
 use std::sync::Arc;
@@ -351,6 +352,7 @@ impl App {
                 Effect::OpenBacktrack => self.backtrack(input).await,
                 Effect::OpenTranscript => self.show_transcript(input).await,
                 Effect::OpenEditor => self.edit_in_editor(guard),
+                Effect::Session(command) => self.run_session_command(command, input).await,
             }
         }
     }

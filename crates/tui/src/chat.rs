@@ -63,6 +63,8 @@ pub(crate) enum Effect {
     OpenTranscript,
     /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.
     OpenEditor,
+    /// A slash command the app carries out.
+    Session(session_commands::SessionCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +152,10 @@ pub(crate) struct ChatState {
     /// This chat shows a fork made to edit an earlier message: no header,
     /// and no "resumed".
     pub editing_fork: bool,
+    /// `/statusline`: the footer's items, in order (None: the default).
+    pub statusline: Option<Vec<String>>,
+    /// The start-up and configuration warnings (`/warnings`).
+    pub warnings: Vec<String>,
 }
 
 impl ChatState {
@@ -190,6 +196,8 @@ impl ChatState {
             after_turn: VecDeque::new(),
             shortcuts_open: false,
             editing_fork: false,
+            statusline: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -844,6 +852,8 @@ pub(crate) use background::count_label as background_count_label;
 mod commands;
 mod input;
 mod reflow;
+mod session_commands;
+pub(crate) use session_commands::SessionCommand;
 
 #[cfg(test)]
 mod tests;

@@ -48,29 +48,41 @@ fn cut_left(text: &str, width: usize) -> String {
 pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let settings = &chat.settings;
+    // `/statusline` picks the items; the default shows them all.
+    let shows = |item: &str| {
+        chat.statusline
+            .as_ref()
+            .is_none_or(|items| items.iter().any(|i| i == item))
+    };
     let model = match settings.effort {
         Some(effort) => format!("{} {effort}", settings.model),
         None => settings.model.clone(),
     };
-    let modes = format!(
-        "{} · {}",
-        settings.approval,
-        sandbox_label(&settings.sandbox)
-    );
-    let context = chat.context_left_percent();
-    let modes = match chat.background.len() {
-        0 => modes,
-        n => format!("{} · {modes}", crate::chat::background_count_label(n)),
+    let model = if shows("model") { model } else { String::new() };
+    let mut parts: Vec<String> = Vec::new();
+    if shows("background") && chat.background.len() > 0 {
+        parts.push(crate::chat::background_count_label(chat.background.len()));
+    }
+    if shows("approval") {
+        parts.push(settings.approval.to_string());
+    }
+    if shows("sandbox") {
+        parts.push(sandbox_label(&settings.sandbox));
+    }
+    let context = chat.context_left_percent().filter(|_| shows("context"));
+    let mut full = parts.clone();
+    let mut short = parts;
+    if let Some(left) = context {
+        full.push(format!("{left}% context left"));
+        short.push(format!("{left}% left"));
+    }
+    let right_full = full.join(" · ");
+    let right_short = short.join(" · ");
+    let cwd = if shows("directory") {
+        short_path(&settings.cwd)
+    } else {
+        String::new()
     };
-    let right_full = match context {
-        Some(left) => format!("{modes} · {left}% context left"),
-        None => modes.clone(),
-    };
-    let right_short = match context {
-        Some(left) => format!("{modes} · {left}% left"),
-        None => modes.clone(),
-    };
-    let cwd = short_path(&settings.cwd);
     let info = info_line(&model, &cwd, &right_full, &right_short, width);
 
     if chat.shortcuts_open {
@@ -124,7 +136,7 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
 }
 
 /// What `?` shows: every key the chat answers to.
-const SHORTCUTS: &[(&str, &str)] = &[
+pub(crate) const SHORTCUTS: &[(&str, &str)] = &[
     ("/", "commands"),
     ("@", "find a file"),
     ("!", "run a shell command"),
@@ -205,17 +217,24 @@ fn info_line(
         })
     };
     let with_cwd = |right: &str| {
-        let fixed = 2 + model.width() + 3 + 2 + right.width();
+        let separator = if model.is_empty() { "" } else { " · " };
+        let fixed = 2 + model.width() + separator.width() + 2 + right.width();
         let room = width.saturating_sub(fixed);
-        (room >= 8.min(cwd.width())).then(|| format!("  {model} · {}", cut_left(cwd, room)))
+        (!cwd.is_empty() && room >= 8.min(cwd.width()))
+            .then(|| format!("  {model}{separator}{}", cut_left(cwd, room)))
     };
     for right in [right_full, right_short] {
         if let Some(line) = with_cwd(right).and_then(|left| laid_out(left, right)) {
             return line;
         }
     }
+    let model_only = if model.is_empty() {
+        String::new()
+    } else {
+        format!("  {model}")
+    };
     for right in [right_full, right_short] {
-        if let Some(line) = laid_out(format!("  {model}"), right) {
+        if let Some(line) = laid_out(model_only.clone(), right) {
             return line;
         }
     }

@@ -316,9 +316,10 @@ async fn session(
     };
 
     chat.handle_event(EventMsg::SessionConfigured(new.session_configured.clone()));
-    for warning in warnings {
-        chat.commit(HistoryCell::Warning(warning));
+    for warning in &warnings {
+        chat.commit(HistoryCell::Warning(warning.clone()));
     }
+    chat.warnings = warnings;
     let recorded = chat.rollout_path.is_some();
     chat.prompts = crate::slash::load_prompts(&config.codex_home.join("prompts"));
     let notifier = Notifier::from_config(&config.tui);

@@ -20,5 +20,6 @@ mod sandbox_attacks;
 mod state_db;
 mod tui;
 mod tui_background;
+mod tui_commands;
 mod tui_keys;
 mod tui_rendering;

@@ -138,6 +138,11 @@ impl ChatState {
     /// A key while a popup is open; None lets it through to the composer.
     fn popup_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let popup = self.popup.as_mut()?;
+        if matches!(popup, Popup::Slash { items, .. } if items.is_empty()) {
+            // Nothing to choose: the keys are the composer's (Enter sends
+            // what was typed, which may say it is not a command here).
+            return None;
+        }
         match key.code {
             KeyCode::Up => popup.move_selection(false),
             KeyCode::Down => popup.move_selection(true),
