@@ -218,7 +218,10 @@ fn experimental_lists_the_flags_and_writes_one() {
     term.submit("/experimental");
     term.wait_for("not available in this version", WAIT);
     let all = term.all_text();
-    assert!(all.contains("Feature flags (/experimental NAME on|off)"), "{all}");
+    assert!(
+        all.contains("Feature flags (/experimental NAME on|off)"),
+        "{all}"
+    );
     assert!(all.contains("unified_exec"), "{all}");
     term.submit("/experimental unified_exec off");
     term.wait_for("unified_exec is off in", WAIT);
@@ -251,4 +254,50 @@ fn a_reference_command_we_do_not_offer_says_so() {
     );
     quit(&mut term);
     assert!(env.server.requests().is_empty());
+}
+
+#[test]
+fn the_reference_flags_are_accepted_and_take_effect() {
+    let env = TuiEnv::new();
+    let extra = tempfile::tempdir().unwrap();
+    let extra_dir = extra.path().display().to_string();
+    let mut term = env.spawn(&[
+        "--add-dir",
+        &extra_dir,
+        "--search",
+        "--no-daemon",
+        "--approve-for-me",
+        "--dangerously-bypass-hook-trust",
+    ]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    // The warnings wrap at 100 columns; their starts are enough.
+    term.wait_for("--approve-for-me is accepted", WAIT);
+    let all = term.all_text();
+    assert!(
+        all.contains("--dangerously-bypass-hook-trust is accepted"),
+        "{all}"
+    );
+    ask(&env, &mut term, "look it up", "searched");
+    let body = env.server.requests()[0].body_json();
+    let tools = body["tools"].to_string();
+    assert!(tools.contains("web_search"), "{tools}");
+    quit(&mut term);
+}
+
+#[test]
+fn help_says_there_is_no_daemon() {
+    let env = TuiEnv::new();
+    let output = env.command(&["--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("--no-daemon"), "{help}");
+    assert!(help.contains("runs no background daemon"), "{help}");
+    for flag in [
+        "--add-dir",
+        "--search",
+        "--worktree",
+        "--local-provider",
+        "--approve-for-me",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from {help}");
+    }
 }
