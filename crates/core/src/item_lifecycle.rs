@@ -282,7 +282,15 @@ impl ItemLifecycle {
                 };
                 match self.open.get_mut(&ev.call_id) {
                     // Started by its approval request: it now runs.
-                    Some((TurnItem::CommandExecution(open), _)) => *open = item,
+                    Some((TurnItem::CommandExecution(open), _)) => {
+                        *open = item.clone();
+                        out.updated(
+                            &ev.call_id,
+                            ItemUpdate::Replaced {
+                                item: TurnItem::CommandExecution(item),
+                            },
+                        );
+                    }
                     _ => self.open(&mut out, TurnItem::CommandExecution(item)),
                 }
             }

@@ -216,7 +216,19 @@ impl UnifiedExec {
             .await
     }
 
-    /// Ends every process (the session is ending).
+    /// Ends process `id` (`/stop ID`); false when there is none. Its end
+    /// event follows from the output pump, as for any exit.
+    pub(crate) fn end(&self, id: i32) -> bool {
+        match self.table.remove(id) {
+            Some(exec) => {
+                exec.process.kill();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends every process (the session is ending, or `/stop`).
     pub(crate) fn end_all(&self) {
         for exec in self.table.drain() {
             exec.process.kill();

@@ -119,6 +119,14 @@ pub enum Op {
     /// memory jobs in the state database. A `background_event` says it is
     /// done (an `error` if it could not be).
     DropMemories,
+    /// End the interactive commands (`exec_command`) still running in the
+    /// background: all of them (the reference's op, which has no fields),
+    /// or only `process_id`. Each ended command reports its
+    /// `exec_command_end`; an unknown id gets an `error`.
+    CleanBackgroundTerminals {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process_id: Option<String>,
+    },
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
 }
@@ -141,6 +149,7 @@ impl Op {
             Self::Compact => "compact",
             Self::Undo => "undo",
             Self::DropMemories => "drop_memories",
+            Self::CleanBackgroundTerminals { .. } => "clean_background_terminals",
             Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
         }
@@ -931,6 +940,27 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
     use serde_json::json;
+
+    #[test]
+    fn clean_background_terminals_is_the_reference_op_with_an_optional_id() {
+        let all: Op =
+            serde_json::from_value(json!({"type": "clean_background_terminals"})).unwrap();
+        assert_eq!(all, Op::CleanBackgroundTerminals { process_id: None });
+        assert_eq!(
+            serde_json::to_value(&all).unwrap(),
+            json!({"type": "clean_background_terminals"})
+        );
+        let one: Op = serde_json::from_value(
+            json!({"type": "clean_background_terminals", "process_id": "1234"}),
+        )
+        .unwrap();
+        assert_eq!(
+            one,
+            Op::CleanBackgroundTerminals {
+                process_id: Some("1234".into())
+            }
+        );
+    }
 
     #[test]
     fn sandbox_policy_reads_old_and_new_tags() {

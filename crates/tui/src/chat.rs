@@ -63,6 +63,8 @@ pub(crate) enum Effect {
     OpenTranscript,
     /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.
     OpenEditor,
+    /// A slash command the app carries out.
+    Session(session_commands::SessionCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +151,19 @@ pub(crate) struct ChatState {
     pub user_messages: Vec<String>,
     pub rate_limits: Option<codex_protocol::protocol::RateLimitSnapshot>,
     pub instruction_files: Vec<PathBuf>,
+    /// Commands still running in the background (`/ps`).
+    pub background: background::BackgroundCommands,
+    /// Messages queued with Tab: each is sent when the turn ends.
+    pub after_turn: VecDeque<String>,
+    /// `?`: the shortcuts overlay replaces the footer's hints.
+    pub shortcuts_open: bool,
+    /// This chat shows a fork made to edit an earlier message: no header,
+    /// and no "resumed".
+    pub editing_fork: bool,
+    /// `/statusline`: the footer's items, in order (None: the default).
+    pub statusline: Option<Vec<String>>,
+    /// The start-up and configuration warnings (`/warnings`).
+    pub warnings: Vec<String>,
 }
 
 impl ChatState {
@@ -186,6 +201,12 @@ impl ChatState {
             user_messages: Vec::new(),
             rate_limits: None,
             instruction_files: Vec::new(),
+            background: background::BackgroundCommands::default(),
+            after_turn: VecDeque::new(),
+            shortcuts_open: false,
+            editing_fork: false,
+            statusline: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -254,6 +275,11 @@ impl ChatState {
 
     fn finish_running(&mut self) {
         for mut cell in std::mem::take(&mut self.running) {
+            if self.background.contains(&cell.call_id) {
+                // Still running after the turn: committed when it ends.
+                self.background.update_cell(&cell);
+                continue;
+            }
             if cell.result.is_none() {
                 let elapsed = self
                     .exec_started
@@ -296,8 +322,13 @@ impl ChatState {
                 });
             }
             EventMsg::TaskComplete(_) => {
+                let worked = self.task.as_ref().map(|t| t.started.elapsed());
                 let last = self.finish_stream();
                 self.turn_ended();
+                if let Some(worked) = worked {
+                    self.commit(HistoryCell::Worked(worked));
+                }
+                effects.extend(self.send_after_turn());
                 effects.push(Effect::Notify(
                     NotificationKind::TurnComplete,
                     last.map(|m| first_line(&m))
@@ -308,10 +339,12 @@ impl ChatState {
                 self.turn_ended();
                 if aborted.reason == TurnAbortReason::Interrupted {
                     self.commit(HistoryCell::Interrupted);
+                    self.note_background_after_interrupt();
                 }
                 // Queued messages die with the turn; give them back.
-                if !self.queued.is_empty() {
+                if !self.queued.is_empty() || !self.after_turn.is_empty() {
                     let mut text: Vec<String> = self.queued.drain(..).collect();
+                    text.extend(self.after_turn.drain(..));
                     if !self.composer.is_empty() {
                         text.push(self.composer.text().to_string());
                     }
@@ -474,7 +507,7 @@ impl ChatState {
         }
         let history = PromptHistory::new(configured.history_log_id, configured.history_entry_count);
         self.composer = Composer::new(history, "Ask Codex to do anything");
-        if !self.header_shown {
+        if !self.header_shown && !self.editing_fork {
             self.header_shown = true;
             self.commit(HistoryCell::SessionHeader(SessionInfo {
                 model: configured.model.clone(),
@@ -530,7 +563,7 @@ impl ChatState {
                 _ => {}
             }
         }
-        if resumed {
+        if resumed && !self.editing_fork {
             self.commit(HistoryCell::Info("Resumed the session above.".to_string()));
         }
     }
@@ -691,9 +724,14 @@ fn first_line(text: &str) -> String {
     line
 }
 
+mod background;
+pub(crate) use background::count_label as background_count_label;
 mod commands;
 mod input;
 mod items;
+mod reflow;
+mod session_commands;
+pub(crate) use session_commands::SessionCommand;
 
 #[cfg(test)]
 mod tests;

@@ -20,3 +20,7 @@ mod sandbox_attacks;
 mod shell_snapshot;
 mod state_db;
 mod tui;
+mod tui_background;
+mod tui_commands;
+mod tui_keys;
+mod tui_rendering;

@@ -23,11 +23,15 @@ impl ChatState {
             TurnItem::CommandExecution(command) => {
                 self.finish_stream();
                 self.exec_started.insert(command.id.clone(), Instant::now());
+                let process_id = command.process_id.clone();
                 self.running.push(ExecCell::new(
                     command.id,
                     command.command,
                     command.parsed_cmd,
                 ));
+                if let Some(cell) = self.running.last() {
+                    self.background.began(process_id.as_deref(), cell);
+                }
             }
             TurnItem::McpToolCall(call) => {
                 self.finish_stream();
@@ -72,6 +76,7 @@ impl ChatState {
             }
             ItemUpdate::ReasoningSummaryPartAdded => self.reasoning.clear(),
             ItemUpdate::CommandOutputDelta { chunk, .. } => {
+                self.background.output(item_id, &chunk);
                 if let Some(cell) = self.running.iter_mut().find(|c| c.call_id == item_id) {
                     cell.push_output(&chunk);
                 }
@@ -79,6 +84,15 @@ impl ChatState {
             ItemUpdate::Replaced {
                 item: TurnItem::Plan(plan),
             } => self.show_plan(plan),
+            // An approved command now runs (an interactive one has its
+            // process id).
+            ItemUpdate::Replaced {
+                item: TurnItem::CommandExecution(command),
+            } => {
+                if let Some(cell) = self.running.iter().find(|c| c.call_id == command.id) {
+                    self.background.began(command.process_id.as_deref(), cell);
+                }
+            }
             ItemUpdate::FileChangeOutputDelta { .. } | ItemUpdate::Replaced { .. } => {}
         }
     }
@@ -121,10 +135,14 @@ impl ChatState {
             TurnItem::CommandExecution(command) => {
                 self.exec_started.remove(&command.id);
                 self.parked.remove(&command.id);
-                let Some(index) = self.running.iter().position(|c| c.call_id == command.id) else {
+                let background = self.background.ended(&command.id);
+                let cell = match self.running.iter().position(|c| c.call_id == command.id) {
+                    Some(index) => Some(self.running.remove(index)),
+                    None => background,
+                };
+                let Some(mut cell) = cell else {
                     return;
                 };
-                let mut cell = self.running.remove(index);
                 // A declined command never ran: the decision line says so.
                 if command.status == CommandExecutionStatus::Declined {
                     return;

@@ -253,10 +253,11 @@ fn streamed_answers_are_committed_line_by_line() {
         effects[0],
         Effect::Notify(NotificationKind::TurnComplete, _)
     ));
-    assert!(matches!(
-        chat.transcript().last(),
-        Some(HistoryCell::Agent { .. })
-    ));
+    // The answer, then the rule saying how long the turn worked.
+    let cells: Vec<&HistoryCell> = chat.transcript().collect();
+    assert!(matches!(cells[cells.len() - 2], HistoryCell::Agent { .. }));
+    assert!(matches!(cells[cells.len() - 1], HistoryCell::Worked(_)));
+    assert!(outbox_text(&mut chat).contains("─ Worked for "));
 }
 
 #[test]
@@ -357,7 +358,7 @@ fn approvals_take_the_keyboard_and_answer_in_order() {
         }]
     );
     assert_snapshot!("live_patch_approval_80", live(&mut chat, 80, 30));
-    let effects = chat.handle_key(key(KeyCode::Esc), Instant::now());
+    let effects = chat.handle_key(key(KeyCode::Char('d')), Instant::now());
     assert_eq!(
         ops(&effects),
         vec![&Op::PatchApproval {
@@ -475,7 +476,7 @@ fn mcp_calls_are_live_then_committed_and_elicitations_are_answered() {
         requested_schema: None,
     }));
     assert_snapshot!("live_elicitation_80", live(&mut chat, 80, 30));
-    let effects = chat.handle_key(key(KeyCode::Char('n')), Instant::now());
+    let effects = chat.handle_key(key(KeyCode::Char('d')), Instant::now());
     assert_eq!(
         ops(&effects),
         vec![&Op::ResolveElicitation {
