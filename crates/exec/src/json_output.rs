@@ -211,6 +211,13 @@ impl JsonProcessor {
             EventMsg::Warning(ev) => vec![self.completed(ItemDetails::Error {
                 message: ev.message.clone(),
             })],
+            // An MCP server that did not start: said once, the session goes on.
+            EventMsg::McpStartupUpdate(codex_protocol::mcp::McpStartupUpdateEvent {
+                status: codex_protocol::mcp::McpStartupStatus::Failed { error },
+                ..
+            }) => vec![self.completed(ItemDetails::Error {
+                message: error.clone(),
+            })],
             EventMsg::Error(ev) => {
                 self.error = Some(ev.message.clone());
                 vec![ThreadEvent::Error {

@@ -92,7 +92,9 @@ fn a_tool_of_each_real_server_is_called_through_exec() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let requests = env.server.requests();
-    let names = tool_names(&requests[0]);
+    // Servers join as they become ready; a call to a tool of one still
+    // starting waits for it, so by the last request every one has joined.
+    let names = tool_names(&requests[4]);
     for name in [
         "mcp__py__add",
         "mcp__everything__echo",
@@ -182,36 +184,133 @@ fn servers_that_fail_to_start_are_named_with_the_reason_and_the_session_goes_on(
         .append_config("\n[mcp_servers.missing]\ncommand = \"definitely-not-a-command-9\"\n");
     env.home
         .append_config(&py_server("good", &[], "startup_timeout_sec = 30"));
+    // Calls to tools of servers still starting wait for them: by the second
+    // request every server has started or failed.
+    env.server.push_turn(
+        Turn::new()
+            .function_call("c1", "mcp__hangs__add", json!({}))
+            .function_call("c2", "mcp__good__add", json!({"a": 1, "b": 1})),
+    );
     env.server.push_turn(Turn::new().text("still here"));
+    let output = env
+        .exec()
+        .args(["--json", "--skip-git-repo-check", "hi"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = env.server.requests();
+    let hung = requests[1].tool_output("c1").unwrap();
+    assert!(
+        hung.contains("unsupported call: mcp__hangs__add (MCP server `hangs` failed to start: timed out after 1 s"),
+        "{hung}"
+    );
+    assert_eq!(requests[1].tool_output("c2").unwrap(), r#"{"result":2}"#);
+    // Each failure is one `error` item of the JSON stream.
+    let errors: Vec<String> = json_lines(&output)
+        .iter()
+        .filter(|l| l["type"] == "item.completed" && l["item"]["type"] == "error")
+        .map(|l| l["item"]["message"].as_str().unwrap().to_string())
+        .collect();
+    let has = |needle: &str| errors.iter().filter(|e| e.contains(needle)).count();
+    assert_eq!(
+        has(
+            "MCP server `hangs` failed to start: timed out after 1 s waiting for the server to start; raise `startup_timeout_sec`"
+        ),
+        1,
+        "{errors:?}"
+    );
+    assert_eq!(
+        has(
+            "MCP server `dies` failed to start: the server exited with status 4 before it was ready; its last output:\nfatal: the database is locked"
+        ),
+        1,
+        "{errors:?}"
+    );
+    assert_eq!(
+        has("MCP server `missing` failed to start: command `definitely-not-a-command-9` not found"),
+        1,
+        "{errors:?}"
+    );
+    let names = tool_names(&requests[1]);
+    assert!(names.contains(&"mcp__good__add".to_string()), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("mcp__hangs")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn the_first_request_does_not_wait_for_servers_and_a_late_one_joins_the_next() {
+    let env = ExecEnv::new();
+    // Would hold the first request up for five minutes if anything waited.
+    env.home.append_config(&py_server(
+        "hangs",
+        &["--never-initialize"],
+        "startup_timeout_sec = 300",
+    ));
+    env.home
+        .append_config("\n[mcp_servers.missing]\ncommand = \"definitely-not-a-command-9\"\n");
+    env.home.append_config(&py_server(
+        "late",
+        &["--delay-start", "5"],
+        "startup_timeout_sec = 60",
+    ));
+    // The call waits for `late` alone; its tools are offered from the next
+    // request on.
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "mcp__late__add",
+        json!({"a": 2, "b": 2}),
+    ));
+    env.server.push_turn(Turn::new().text("done"));
     let output = env
         .exec()
         .args(["--skip-git-repo-check", "hi"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(stdout(&output), "still here\n");
+    assert_eq!(stdout(&output), "done\n");
+    let requests = env.server.requests();
+    let first = tool_names(&requests[0]);
+    assert!(!first.iter().any(|n| n.starts_with("mcp__")), "{first:?}");
+    assert_eq!(requests[1].tool_output("c1").unwrap(), r#"{"result":4}"#);
+    let second = tool_names(&requests[1]);
+    assert!(second.contains(&"mcp__late__add".to_string()), "{second:?}");
+    assert!(
+        !second.iter().any(|n| n.starts_with("mcp__hangs")),
+        "{second:?}"
+    );
+    let err = stderr(&output);
+    assert_eq!(
+        err.matches("MCP server `missing` failed to start").count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("`hangs` failed"), "{err}");
+}
+
+#[test]
+fn a_required_server_that_fails_stops_the_session_with_a_clear_error() {
+    let env = ExecEnv::new();
+    env.home.append_config(
+        "\n[mcp_servers.needed]\ncommand = \"definitely-not-a-command-9\"\nrequired = true\n",
+    );
+    env.server.push_turn(Turn::new().text("never sent"));
+    let output = env
+        .exec()
+        .args(["--skip-git-repo-check", "hi"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
     let err = stderr(&output);
     assert!(
-        err.contains("MCP server `hangs` failed to start: timed out after 1 s waiting for the server to start; raise `startup_timeout_sec`"),
-        "{err}"
-    );
-    assert!(
-        err.contains("MCP server `dies` failed to start: the server exited with status 4 before it was ready; its last output:\nfatal: the database is locked"),
-        "{err}"
-    );
-    assert!(
         err.contains(
-            "MCP server `missing` failed to start: command `definitely-not-a-command-9` not found"
+            "MCP server `needed` failed to start: command `definitely-not-a-command-9` not found"
         ),
         "{err}"
     );
-    assert!(err.contains("mcp: good ready"), "{err}");
-    let names = tool_names(&env.server.requests()[0]);
-    assert!(names.contains(&"mcp__good__add".to_string()), "{names:?}");
-    assert!(
-        !names.iter().any(|n| n.starts_with("mcp__hangs")),
-        "{names:?}"
-    );
+    assert!(err.contains("required = true"), "{err}");
+    assert_eq!(env.server.requests().len(), 0);
 }
 
 #[test]

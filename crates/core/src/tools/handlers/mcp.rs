@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use codex_client::{FunctionTool, ToolSpec};
 use codex_config::mcp::McpToolApproval;
-use codex_mcp::{McpConnectionManager, McpToolInfo};
+use codex_mcp::{McpConnectionManager, McpToolInfo, ServerState};
 use codex_protocol::mcp::{
     CallToolResult, McpInvocation, McpToolCallBeginEvent, McpToolCallEndEvent,
 };
@@ -30,7 +30,8 @@ use serde_json::Value;
 use crate::mcp::McpState;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload, ToolProvider};
 
-/// Offers the tools of the servers that started.
+/// Offers the tools of the servers that are ready now (asked again for
+/// every request, so a server that becomes ready joins the next one).
 pub(crate) struct McpToolProvider {
     pub(crate) state: Arc<McpState>,
 }
@@ -52,9 +53,16 @@ impl ToolProvider for McpToolProvider {
         if let Some(handler) = super::mcp_resource::handler(name, &manager) {
             return Some(handler);
         }
-        let info = manager.tool(name)?.clone();
+        let target = match manager.tool(name) {
+            Some(info) => Target::Known(info),
+            // A tool of a server still starting: the call waits for it.
+            None if !manager.starting_servers_for(None, name).is_empty() => {
+                Target::Pending(name.to_string())
+            }
+            None => return None,
+        };
         Some(Arc::new(McpToolHandler {
-            info,
+            target,
             manager,
             state: Arc::clone(&self.state),
         }))
@@ -70,10 +78,44 @@ fn spec_of(info: &McpToolInfo) -> ToolSpec {
     })
 }
 
+/// Which tool a call is for.
+enum Target {
+    Known(McpToolInfo),
+    /// Named after a server that is still starting: resolved once it is
+    /// ready.
+    Pending(String),
+}
+
 struct McpToolHandler {
-    info: McpToolInfo,
+    target: Target,
     manager: Arc<McpConnectionManager>,
     state: Arc<McpState>,
+}
+
+impl McpToolHandler {
+    /// The tool, once every server it could belong to has settled.
+    async fn resolve(
+        target: Target,
+        manager: &McpConnectionManager,
+    ) -> Result<McpToolInfo, String> {
+        match target {
+            Target::Known(info) => Ok(info),
+            Target::Pending(name) => {
+                let mut failures = Vec::new();
+                for server in manager.starting_servers_for(None, &name) {
+                    if let Some(ServerState::Failed(error)) = manager.wait_for(&server).await {
+                        failures.push(error);
+                    }
+                }
+                manager
+                    .tool(&name)
+                    .ok_or_else(|| match failures.as_slice() {
+                        [] => format!("unsupported call: {name}"),
+                        _ => format!("unsupported call: {name} ({})", failures.join("; ")),
+                    })
+            }
+        }
+    }
 }
 
 /// Whether a call of `info` asks first under `policy`.
@@ -91,14 +133,29 @@ fn needs_approval(info: &McpToolInfo, policy: AskForApproval) -> bool {
 
 impl ToolHandler for McpToolHandler {
     fn spec(&self) -> ToolSpec {
-        spec_of(&self.info)
+        match &self.target {
+            Target::Known(info) => spec_of(info),
+            Target::Pending(name) => ToolSpec::Function(FunctionTool {
+                name: name.clone(),
+                description: String::new(),
+                strict: false,
+                parameters: serde_json::json!({"type": "object", "properties": {}}),
+            }),
+        }
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {
-        let info = self.info.clone();
+        let target = match &self.target {
+            Target::Known(info) => Target::Known(info.clone()),
+            Target::Pending(name) => Target::Pending(name.clone()),
+        };
         let manager = Arc::clone(&self.manager);
         let state = Arc::clone(&self.state);
         async move {
+            let info = match Self::resolve(target, &manager).await {
+                Ok(info) => info,
+                Err(message) => return ToolOutput::failure(message),
+            };
             let arguments = match &invocation.payload {
                 ToolPayload::Function { arguments } if arguments.trim().is_empty() => None,
                 ToolPayload::Function { arguments } => match serde_json::from_str::<Value>(arguments) {
