@@ -18,7 +18,7 @@ fn py_server(name: &str, extra_args: &[&str], extra: &str) -> String {
     let mut args = vec![toml_str(&py_mcp_server())];
     args.extend(extra_args.iter().map(|a| format!("{a:?}")));
     format!(
-        "\n[mcp_servers.{name}]\ncommand = {}\nargs = [{}]\n{extra}\n",
+        "\n[mcp_servers.{name}]\ncommand = {}\nargs = [{}]\ndefault_tools_approval_mode = \"approve\"\n{extra}\n",
         toml_str(&python()),
         args.join(", ")
     )
@@ -29,7 +29,7 @@ fn node_server(name: &str, package: &str, args: &[String]) -> String {
     let mut all = vec![toml_str(&script)];
     all.extend(args.iter().map(|a| format!("{a:?}")));
     format!(
-        "\n[mcp_servers.{name}]\ncommand = \"node\"\nargs = [{}]\nstartup_timeout_sec = 30\n",
+        "\n[mcp_servers.{name}]\ncommand = \"node\"\nargs = [{}]\nstartup_timeout_sec = 30\ndefault_tools_approval_mode = \"approve\"\n",
         all.join(", ")
     )
 }
@@ -41,6 +41,14 @@ fn tool_names(request: &RecordedRequest) -> Vec<String> {
         .iter()
         .filter_map(|t| t["name"].as_str().map(str::to_string))
         .collect()
+}
+
+/// A tool's output without the `Wall time: …\nOutput:\n` header.
+fn result_of(output: String) -> String {
+    assert!(output.starts_with("Wall time: "), "{output}");
+    output
+        .split_once("Output:\n")
+        .map_or(output.clone(), |(_, rest)| rest.to_string())
 }
 
 fn json_lines(output: &std::process::Output) -> Vec<Value> {
@@ -106,7 +114,10 @@ fn a_tool_of_each_real_server_is_called_through_exec() {
         names.contains(&"mcp__everything__get_tiny_image".to_string()),
         "{names:?}"
     );
-    assert_eq!(requests[1].tool_output("c1").unwrap(), r#"{"result":5}"#);
+    assert_eq!(
+        result_of(requests[1].tool_output("c1").unwrap()),
+        r#"{"result":5}"#
+    );
     assert!(
         requests[2]
             .tool_output("c2")
@@ -204,7 +215,10 @@ fn servers_that_fail_to_start_are_named_with_the_reason_and_the_session_goes_on(
         hung.contains("unsupported call: mcp__hangs__add (MCP server `hangs` failed to start: timed out after 1 s"),
         "{hung}"
     );
-    assert_eq!(requests[1].tool_output("c2").unwrap(), r#"{"result":2}"#);
+    assert_eq!(
+        result_of(requests[1].tool_output("c2").unwrap()),
+        r#"{"result":2}"#
+    );
     // Each failure is one `error` item of the JSON stream.
     let errors: Vec<String> = json_lines(&output)
         .iter()
@@ -273,7 +287,10 @@ fn the_first_request_does_not_wait_for_servers_and_a_late_one_joins_the_next() {
     let requests = env.server.requests();
     let first = tool_names(&requests[0]);
     assert!(!first.iter().any(|n| n.starts_with("mcp__")), "{first:?}");
-    assert_eq!(requests[1].tool_output("c1").unwrap(), r#"{"result":4}"#);
+    assert_eq!(
+        result_of(requests[1].tool_output("c1").unwrap()),
+        r#"{"result":4}"#
+    );
     let second = tool_names(&requests[1]);
     assert!(second.contains(&"mcp__late__add".to_string()), "{second:?}");
     assert!(
@@ -338,7 +355,10 @@ fn a_server_that_exits_mid_call_is_reported_and_restarted_by_the_next_call() {
         "{crashed}"
     );
     assert!(crashed.contains("about to crash"), "{crashed}");
-    assert_eq!(requests[2].tool_output("c2").unwrap(), r#"{"result":2}"#);
+    assert_eq!(
+        result_of(requests[2].tool_output("c2").unwrap()),
+        r#"{"result":2}"#
+    );
 }
 
 #[test]
@@ -388,7 +408,7 @@ fn an_http_server_gets_the_bearer_token_from_the_environment() {
         std::thread::sleep(Duration::from_millis(50));
     }
     env.home.append_config(&format!(
-        "\n[mcp_servers.web]\nurl = \"http://127.0.0.1:{port}/mcp\"\nbearer_token_env_var = \"WEB_TOKEN\"\n\n[mcp_servers.nokey]\nurl = \"http://127.0.0.1:{port}/mcp\"\n"
+        "\n[mcp_servers.web]\nurl = \"http://127.0.0.1:{port}/mcp\"\nbearer_token_env_var = \"WEB_TOKEN\"\ndefault_tools_approval_mode = \"approve\"\n\n[mcp_servers.nokey]\nurl = \"http://127.0.0.1:{port}/mcp\"\n"
     ));
     env.server.push_turn(Turn::new().function_call(
         "c1",
@@ -406,7 +426,7 @@ fn an_http_server_gets_the_bearer_token_from_the_environment() {
     let _ = server.wait();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
-        env.server.requests()[1].tool_output("c1").unwrap(),
+        result_of(env.server.requests()[1].tool_output("c1").unwrap()),
         r#"{"result":42}"#
     );
     let err = stderr(&output);

@@ -1,16 +1,17 @@
-//! The tools of the session's MCP servers, each offered as
-//! `mcp__SERVER__TOOL`, resolved while the turn runs (see
-//! [`McpToolProvider`]).
+//! The tools of the session's MCP servers, resolved while the turn runs
+//! (see [`McpToolProvider`]): each request offers the tools of the servers
+//! ready then; a call of a tool of a server still starting waits for it.
 //!
-//! A call may need approval first: per tool `approval_mode` (`approve`
-//! never asks, `prompt` always does), else as the policy says (`untrusted`
-//! asks unless the server marks the tool read-only; `on-request` and
-//! `on-failure` ask for tools marked destructive; `never` never asks). The
-//! question goes out as a command approval (`mcp: SERVER/TOOL {args}`), so
-//! every frontend can answer it. Calls never run in parallel. The model
-//! gets the structured content when the server sends it, else the content
-//! blocks, images forwarded as images; a failed call or an `isError` result
-//! is a failed output.
+//! Approvals follow the reference: a tool the server marks read-only runs;
+//! any other follows its `approval_mode` (the tool's, else the server's
+//! `default_tools_approval_mode`, else `auto`): `approve` runs, `auto` and
+//! `prompt` (which asks for read-only tools too) ask through the session's
+//! command approval (`mcp: SERVER/TOOL {args}`), so every frontend can
+//! answer; under the `never` policy such a call is refused with the
+//! reference's words. Calls never run in parallel. The model gets
+//! `Wall time: …\nOutput:\n` and the structured content when the server
+//! sends it, else the content blocks, images forwarded as images; a failed
+//! call or an `isError` result is a failed output.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -118,18 +119,35 @@ impl McpToolHandler {
     }
 }
 
-/// Whether a call of `info` asks first under `policy`.
-fn needs_approval(info: &McpToolInfo, policy: AskForApproval) -> bool {
-    match info.approval {
+/// What happens to a call before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Run,
+    Ask,
+    /// It needs approval and nobody may be asked.
+    Refuse,
+}
+
+/// The reference's rule: a tool the server marks read-only runs (unless its
+/// mode is `prompt`); any other follows its `approval_mode` (the tool's, else
+/// the server's `default_tools_approval_mode`, else `auto`): `approve` runs,
+/// `prompt` and `auto` ask — and under the `never` policy, where nobody may
+/// be asked, the call is refused.
+fn gate(info: &McpToolInfo, policy: AskForApproval) -> Gate {
+    let asks = match info.approval {
         McpToolApproval::Approve => false,
         McpToolApproval::Prompt => true,
-        McpToolApproval::Auto => match policy {
-            AskForApproval::UnlessTrusted => !info.read_only,
-            AskForApproval::OnRequest | AskForApproval::OnFailure => info.destructive,
-            AskForApproval::Never => false,
-        },
+        McpToolApproval::Auto => !info.read_only,
+    };
+    match (asks, policy) {
+        (false, _) => Gate::Run,
+        (true, AskForApproval::Never) => Gate::Refuse,
+        (true, _) => Gate::Ask,
     }
 }
+
+/// The output of a refused call, word for word the reference's.
+const REFUSED_UNDER_NEVER: &str = "MCP tool call requires approval, but approval policy is never";
 
 impl ToolHandler for McpToolHandler {
     fn spec(&self) -> ToolSpec {
@@ -158,50 +176,20 @@ impl ToolHandler for McpToolHandler {
             };
             let arguments = match &invocation.payload {
                 ToolPayload::Function { arguments } if arguments.trim().is_empty() => None,
-                ToolPayload::Function { arguments } => match serde_json::from_str::<Value>(arguments) {
-                    Ok(value) => Some(value),
-                    Err(err) => {
-                        return ToolOutput::failure(format!("failed to parse function arguments: {err}"));
+                ToolPayload::Function { arguments } => {
+                    match serde_json::from_str::<Value>(arguments) {
+                        Ok(value) => Some(value),
+                        Err(err) => {
+                            return ToolOutput::failure(format!(
+                                "failed to parse function arguments: {err}"
+                            ));
+                        }
                     }
-                },
+                }
                 _ => return ToolOutput::failure("MCP tools take function calls".to_string()),
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
             crate::memories::exclude_if_configured(session, "used MCP tools");
-            if needs_approval(&info, ctx.approval_policy) && !state.is_tool_approved(&info.qualified_name) {
-                if ctx.approval_policy == AskForApproval::Never {
-                    return ToolOutput::failure(format!(
-                        "the MCP tool {}/{} needs approval (approval_mode = \"prompt\"), and the approval policy is never",
-                        info.server, info.tool
-                    ));
-                }
-                let args_text = arguments
-                    .as_ref()
-                    .map(|a| a.to_string())
-                    .unwrap_or_else(|| "{}".to_string());
-                let reason = if info.destructive {
-                    "the server marks this tool as destructive"
-                } else {
-                    "an MCP tool call"
-                };
-                let decision = session
-                    .request_command_approval(
-                        ctx,
-                        &invocation.call_id,
-                        &[format!("mcp: {}/{}", info.server, info.tool), args_text],
-                        ctx.cwd.clone(),
-                        Some(reason.to_string()),
-                    )
-                    .await;
-                match decision {
-                    ReviewDecision::Approved => {}
-                    ReviewDecision::ApprovedForSession => state.approve_tool(&info.qualified_name),
-                    ReviewDecision::Denied | ReviewDecision::Abort => {
-                        return ToolOutput::failure("the person did not approve this call".to_string());
-                    }
-                }
-            }
-
             let invocation_event = McpInvocation {
                 server: info.server.clone(),
                 tool: info.tool.clone(),
@@ -217,18 +205,28 @@ impl ToolHandler for McpToolHandler {
                 )
                 .await;
             let started = Instant::now();
-            let result = manager
-                .call_tool(&info.server, &info.tool, arguments)
-                .await
-                .map_err(|err| err.to_string());
-            let output = to_tool_output(&result);
+            let approved = match gate(&info, ctx.approval_policy) {
+                _ if state.is_tool_approved(&info.qualified_name) => Ok(()),
+                Gate::Run => Ok(()),
+                Gate::Refuse => Err(REFUSED_UNDER_NEVER.to_string()),
+                Gate::Ask => ask(&invocation, &info, arguments.as_ref(), &state).await,
+            };
+            let result = match approved {
+                Ok(()) => manager
+                    .call_tool(&info.server, &info.tool, arguments)
+                    .await
+                    .map_err(|err| err.to_string()),
+                Err(refusal) => Err(refusal),
+            };
+            let duration = started.elapsed();
+            let output = to_tool_output(&result, duration);
             session
                 .send_event(
                     &ctx.sub_id,
                     EventMsg::McpToolCallEnd(McpToolCallEndEvent {
                         call_id: invocation.call_id.clone(),
                         invocation: invocation_event,
-                        duration: started.elapsed(),
+                        duration,
                         result,
                     }),
                 )
@@ -239,22 +237,78 @@ impl ToolHandler for McpToolHandler {
     }
 }
 
-/// What the model gets back from a call.
-pub(crate) fn to_tool_output(result: &Result<CallToolResult, String>) -> ToolOutput {
+/// Asks the person through the session's command approval
+/// (`mcp: SERVER/TOOL {args}`), so every frontend can answer.
+async fn ask(
+    invocation: &ToolInvocation,
+    info: &McpToolInfo,
+    arguments: Option<&Value>,
+    state: &McpState,
+) -> Result<(), String> {
+    let args_text = arguments.map_or_else(|| "{}".to_string(), Value::to_string);
+    let reason = if info.destructive {
+        "the server marks this tool as destructive"
+    } else {
+        "an MCP tool that may change something"
+    };
+    let decision = invocation
+        .session
+        .request_command_approval(
+            &invocation.ctx,
+            &invocation.call_id,
+            &[format!("mcp: {}/{}", info.server, info.tool), args_text],
+            invocation.ctx.cwd.clone(),
+            Some(reason.to_string()),
+        )
+        .await;
+    match decision {
+        ReviewDecision::Approved => Ok(()),
+        ReviewDecision::ApprovedForSession => {
+            state.approve_tool(&info.qualified_name);
+            Ok(())
+        }
+        ReviewDecision::Denied | ReviewDecision::Abort => {
+            Err("the person did not approve this MCP tool call".to_string())
+        }
+    }
+}
+
+/// What the model gets back from a call, as the reference words it:
+/// `Wall time: S seconds\nOutput:\n` then the structured content when the
+/// server sends it, else the content blocks (images forwarded as images). A
+/// failure is the header and the message as two text parts.
+pub(crate) fn to_tool_output(
+    result: &Result<CallToolResult, String>,
+    duration: std::time::Duration,
+) -> ToolOutput {
+    let header = format!("Wall time: {:.4} seconds\nOutput:", duration.as_secs_f64());
     let result = match result {
         Ok(result) => result,
-        Err(message) => return ToolOutput::failure(format!("tool call failed: {message}")),
+        Err(message) => {
+            return ToolOutput {
+                content: format!("{header}\n{message}"),
+                success: false,
+                content_items: Some(vec![
+                    ContentItem::InputText { text: header },
+                    ContentItem::InputText {
+                        text: message.clone(),
+                    },
+                ]),
+            };
+        }
     };
     let success = !result.is_error.unwrap_or(false);
     if let Some(structured) = &result.structured_content {
         return ToolOutput {
-            content: structured.to_string(),
+            content: format!("{header}\n{structured}"),
             success,
             content_items: None,
         };
     }
     let mut texts = Vec::new();
-    let mut items = Vec::new();
+    let mut items = vec![ContentItem::InputText {
+        text: header.clone(),
+    }];
     let mut has_image = false;
     for block in &result.content {
         match block.get("type").and_then(Value::as_str) {
@@ -291,7 +345,7 @@ pub(crate) fn to_tool_output(result: &Result<CallToolResult, String>) -> ToolOut
         }
     }
     ToolOutput {
-        content: texts.join("\n"),
+        content: format!("{header}\n{}", texts.join("\n")),
         success,
         content_items: has_image.then_some(items),
     }
@@ -301,10 +355,13 @@ pub(crate) fn to_tool_output(result: &Result<CallToolResult, String>) -> ToolOut
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     fn info(approval: McpToolApproval, read_only: bool, destructive: bool) -> McpToolInfo {
         McpToolInfo {
             qualified_name: "mcp__s__t".into(),
+            namespace: "mcp__s".into(),
+            name_in_namespace: "t".into(),
             server: "s".into(),
             tool: "t".into(),
             description: String::new(),
@@ -316,63 +373,68 @@ mod tests {
     }
 
     #[test]
-    fn approval_follows_the_mode_then_the_policy() {
+    fn read_only_tools_run_and_others_follow_their_mode_and_the_policy() {
         use AskForApproval::*;
-        assert!(!needs_approval(
-            &info(McpToolApproval::Approve, false, true),
-            UnlessTrusted
-        ));
-        assert!(needs_approval(
-            &info(McpToolApproval::Prompt, true, false),
-            OnRequest
-        ));
-        assert!(needs_approval(
-            &info(McpToolApproval::Auto, false, false),
-            UnlessTrusted
-        ));
-        assert!(!needs_approval(
-            &info(McpToolApproval::Auto, true, false),
-            UnlessTrusted
-        ));
-        assert!(needs_approval(
-            &info(McpToolApproval::Auto, false, true),
-            OnRequest
-        ));
-        assert!(!needs_approval(
-            &info(McpToolApproval::Auto, false, false),
-            OnRequest
-        ));
-        assert!(!needs_approval(
-            &info(McpToolApproval::Auto, false, true),
-            Never
-        ));
+        use McpToolApproval::*;
+        // Read-only: runs under every policy, unless its mode is `prompt`.
+        for policy in [Never, OnRequest, UnlessTrusted, OnFailure] {
+            assert_eq!(gate(&info(Auto, true, false), policy), Gate::Run);
+            assert_eq!(gate(&info(Approve, false, true), policy), Gate::Run);
+        }
+        // Acting tools: refused under never, asked otherwise.
+        assert_eq!(gate(&info(Auto, false, false), Never), Gate::Refuse);
+        assert_eq!(gate(&info(Auto, false, false), OnRequest), Gate::Ask);
+        assert_eq!(gate(&info(Auto, false, true), UnlessTrusted), Gate::Ask);
+        assert_eq!(gate(&info(Prompt, true, false), OnRequest), Gate::Ask);
+        assert_eq!(gate(&info(Prompt, true, false), Never), Gate::Refuse);
     }
 
     #[test]
-    fn outputs_prefer_structured_content_and_keep_images() {
-        let structured = to_tool_output(&Ok(CallToolResult {
-            content: vec![json!({"type": "text", "text": "22°C"})],
-            structured_content: Some(json!({"temperature": 22})),
-            is_error: None,
-        }));
-        assert_eq!(structured.content, r#"{"temperature":22}"#);
-        let image = to_tool_output(&Ok(CallToolResult {
-            content: vec![
-                json!({"type": "text", "text": "here"}),
-                json!({"type": "image", "data": "AAAA", "mimeType": "image/png"}),
-            ],
-            structured_content: None,
-            is_error: Some(true),
-        }));
-        assert!(!image.success);
-        assert_eq!(image.content, "here");
+    fn outputs_carry_the_wall_time_and_prefer_structured_content() {
+        let took = Duration::from_millis(12);
+        let structured = to_tool_output(
+            &Ok(CallToolResult {
+                content: vec![json!({"type": "text", "text": "22°C"})],
+                structured_content: Some(json!({"temperature": 22})),
+                is_error: None,
+            }),
+            took,
+        );
         assert_eq!(
-            image.content_items.unwrap()[1],
+            structured.content,
+            "Wall time: 0.0120 seconds\nOutput:\n{\"temperature\":22}"
+        );
+        let image = to_tool_output(
+            &Ok(CallToolResult {
+                content: vec![
+                    json!({"type": "text", "text": "here"}),
+                    json!({"type": "image", "data": "AAAA", "mimeType": "image/png"}),
+                ],
+                structured_content: None,
+                is_error: Some(true),
+            }),
+            took,
+        );
+        assert!(!image.success);
+        assert_eq!(image.content, "Wall time: 0.0120 seconds\nOutput:\nhere");
+        assert_eq!(
+            image.content_items.unwrap()[2],
             ContentItem::InputImage {
                 image_url: "data:image/png;base64,AAAA".into()
             }
         );
-        let failed = to_tool_output(&Err("timed out".into()));
-        assert!(!failed.success && failed.content.contains("timed out"));
+        let failed = to_tool_output(&Err(REFUSED_UNDER_NEVER.into()), took);
+        assert!(!failed.success);
+        assert_eq!(
+            failed.content_items.unwrap(),
+            vec![
+                ContentItem::InputText {
+                    text: "Wall time: 0.0120 seconds\nOutput:".into()
+                },
+                ContentItem::InputText {
+                    text: REFUSED_UNDER_NEVER.into()
+                },
+            ]
+        );
     }
 }
