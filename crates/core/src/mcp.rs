@@ -21,9 +21,12 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::sync::{oneshot, watch};
 
+use codex_protocol::models::{ContentItem, ResponseItem};
+
 use crate::error::CodexErr;
 use crate::session::{INITIAL_SUBMIT_ID, Session};
 use crate::state::lock;
+use crate::turn_context::TurnContext;
 
 /// The servers of a session and what is waiting on them.
 pub(crate) struct McpState {
@@ -34,8 +37,9 @@ pub(crate) struct McpState {
     elicitations: Mutex<HashMap<(String, String), oneshot::Sender<ElicitationResponse>>>,
     /// Tools the person approved for the rest of the session.
     approved_tools: Mutex<HashSet<String>>,
-    /// Namespaces the model has been told of (tool search).
-    pub(crate) announced: Mutex<HashSet<String>>,
+    /// Namespaces the model has been told of (tool search); `None` until
+    /// read back from the history (a resumed session told them before).
+    announced: Mutex<Option<HashSet<String>>>,
 }
 
 impl McpState {
@@ -45,7 +49,7 @@ impl McpState {
             settled: watch::channel(false).0,
             elicitations: Mutex::new(HashMap::new()),
             approved_tools: Mutex::new(HashSet::new()),
-            announced: Mutex::new(HashSet::new()),
+            announced: Mutex::new(None),
         }
     }
 
@@ -133,6 +137,25 @@ impl McpState {
         self.current()
             .unwrap_or_else(|| Arc::new(McpConnectionManager::default()))
     }
+    /// The namespaces of servers ready now that the model has not been
+    /// told of, marked told; and whether it was told of any before.
+    fn untold_namespaces(&self, history: &[ResponseItem]) -> (Vec<String>, bool) {
+        let Some(manager) = self.current() else {
+            return (Vec::new(), false);
+        };
+        let catalog = manager.catalog();
+        let mut announced = lock(&self.announced);
+        let told = announced.get_or_insert_with(|| told_in(history));
+        let before = !told.is_empty();
+        let new: Vec<String> = catalog
+            .ready
+            .iter()
+            .map(|(_, namespace)| namespace.clone())
+            .filter(|namespace| told.insert(namespace.clone()))
+            .collect();
+        (new, before)
+    }
+
     /// Ends every server.
     pub(crate) async fn shutdown(&self) {
         if let Some(manager) = self.current() {
@@ -217,4 +240,63 @@ impl Elicitor for SessionElicitor {
         }
         .boxed()
     }
+}
+
+/// With tool search, tells the model (a developer message, recorded) which
+/// deferred namespaces it can search, before each request: the servers
+/// ready at the first request, then each server that joined since, as the
+/// reference announces them. Without tool search the tools are listed and
+/// nothing is said.
+pub(crate) async fn announce_deferred_namespaces(session: &Session, ctx: &TurnContext) {
+    let deferred = ctx
+        .tools
+        .specs()
+        .iter()
+        .any(|spec| matches!(spec, codex_client::ToolSpec::ToolSearch { .. }));
+    if !deferred {
+        return;
+    }
+    let history = session.state.history_for_prompt().items;
+    let (new, told_before) = session.services.mcp.untold_namespaces(&history);
+    if new.is_empty() {
+        return;
+    }
+    let header = if told_before {
+        ADDED_HEADER
+    } else {
+        FIRST_HEADER
+    };
+    let lines: Vec<String> = new
+        .iter()
+        .map(|namespace| format!("- {namespace}"))
+        .collect();
+    let note = ResponseItem::Message {
+        id: None,
+        role: "developer".to_string(),
+        content: vec![ContentItem::InputText {
+            text: format!("<tools>\n{header}\n{}\n</tools>", lines.join("\n")),
+        }],
+    };
+    session.record_conversation_items(ctx, &[note]).await;
+}
+
+const FIRST_HEADER: &str = "Deferred tool namespaces:";
+const ADDED_HEADER: &str = "Added deferred tool namespaces:";
+
+/// The namespaces earlier notes of `history` told the model of.
+fn told_in(history: &[ResponseItem]) -> HashSet<String> {
+    history
+        .iter()
+        .filter_map(|item| crate::history::message_text(item, "developer"))
+        .filter(|text| {
+            text.starts_with("<tools>\n")
+                && (text.contains(FIRST_HEADER) || text.contains(ADDED_HEADER))
+        })
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|line| line.strip_prefix("- "))
+                .map(|name| name.split(':').next().unwrap_or(name).trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -189,6 +189,10 @@ impl Session {
         }
         tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
             state: Arc::clone(&self.services.mcp),
+            mode: crate::tools::handlers::McpToolMode::for_turn(
+                family.supports_tool_search,
+                configuration.provider.wire_api == codex_config::WireApi::Responses,
+            ),
         }));
         TurnContext {
             sub_id: sub_id.to_string(),

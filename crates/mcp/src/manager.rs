@@ -336,21 +336,37 @@ impl McpConnectionManager {
         self.servers.get(name).map(|s| s.state.borrow().clone())
     }
 
-    /// The servers still starting whose tools a call of `namespace` (or of
-    /// the flat name `flat`) could be for.
-    pub fn starting_servers_for(&self, namespace: Option<&str>, flat: &str) -> Vec<String> {
+    /// The tool called as `key`: its flat name, or its namespace and name
+    /// joined (`mcp__demo` + `add`).
+    pub fn tool_for_call(&self, key: &str) -> Option<McpToolInfo> {
+        self.catalog()
+            .tools
+            .iter()
+            .find(|t| {
+                t.qualified_name == key
+                    || key
+                        .strip_prefix(t.namespace.as_str())
+                        .is_some_and(|rest| rest == t.name_in_namespace)
+            })
+            .cloned()
+    }
+
+    /// The servers still starting whose tools a call of `key` (a flat
+    /// name, or a namespace and name joined) could be for.
+    pub fn starting_servers_for(&self, key: &str) -> Vec<String> {
         self.servers
             .values()
             .filter(|s| *s.state.borrow() == ServerState::Starting)
-            .filter(|s| {
-                let space = namespace_name(&s.name, &HashSet::new());
-                match namespace {
-                    Some(ns) => ns.starts_with(&space),
-                    None => flat.starts_with(&format!("{space}__")),
-                }
-            })
+            .filter(|s| key.starts_with(&namespace_name(&s.name, &HashSet::new())))
             .map(|s| s.name.clone())
             .collect()
+    }
+
+    /// True while some server is still starting.
+    pub fn any_starting(&self) -> bool {
+        self.servers
+            .values()
+            .any(|s| *s.state.borrow() == ServerState::Starting)
     }
 
     /// Waits until `server` has started or failed.

@@ -16,7 +16,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use codex_client::{FunctionTool, ToolSpec};
+use codex_client::{FunctionTool, NamespaceTool, NamespacedFunction, ToolSpec};
 use codex_config::mcp::McpToolApproval;
 use codex_mcp::{McpConnectionManager, McpToolInfo, ServerState};
 use codex_protocol::mcp::{
@@ -31,10 +31,33 @@ use serde_json::Value;
 use crate::mcp::McpState;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload, ToolProvider};
 
+/// How MCP tools are offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum McpToolMode {
+    /// Each a function `mcp__server__tool` (Chat Completions: no namespaces).
+    Flat,
+    /// Each server a namespace `mcp__server` of functions (Responses).
+    Namespaces,
+    /// Not listed: the model finds them with `tool_search` (models whose
+    /// catalog entry takes it, on Responses).
+    Deferred,
+}
+
+impl McpToolMode {
+    pub(crate) fn for_turn(supports_tool_search: bool, responses: bool) -> Self {
+        match (responses, supports_tool_search) {
+            (false, _) => Self::Flat,
+            (true, false) => Self::Namespaces,
+            (true, true) => Self::Deferred,
+        }
+    }
+}
+
 /// Offers the tools of the servers that are ready now (asked again for
 /// every request, so a server that becomes ready joins the next one).
 pub(crate) struct McpToolProvider {
     pub(crate) state: Arc<McpState>,
+    pub(crate) mode: McpToolMode,
 }
 
 impl ToolProvider for McpToolProvider {
@@ -42,22 +65,34 @@ impl ToolProvider for McpToolProvider {
         let Some(manager) = self.state.current() else {
             return Vec::new();
         };
-        let mut specs: Vec<ToolSpec> = manager.tools().iter().map(spec_of).collect();
-        if manager.has_resources() {
-            specs.extend(super::mcp_resource::specs());
+        if manager.server_names().is_empty() {
+            return Vec::new();
+        }
+        // The resource tools are listed once any server is configured, as
+        // the reference does.
+        let mut specs = super::mcp_resource::specs();
+        match self.mode {
+            McpToolMode::Flat => specs.extend(manager.tools().iter().map(spec_of)),
+            McpToolMode::Namespaces => specs.extend(namespace_specs(&manager.tools())),
+            McpToolMode::Deferred => specs.push(super::tool_search::spec()),
         }
         specs
     }
 
     fn handler(&self, name: &str) -> Option<Arc<dyn ToolHandler>> {
+        if self.mode == McpToolMode::Deferred && name == crate::tools::router::TOOL_SEARCH {
+            return Some(Arc::new(super::tool_search::ToolSearchHandler {
+                state: Arc::clone(&self.state),
+            }));
+        }
         let manager = self.state.current()?;
         if let Some(handler) = super::mcp_resource::handler(name, &manager) {
             return Some(handler);
         }
-        let target = match manager.tool(name) {
+        let target = match manager.tool_for_call(name) {
             Some(info) => Target::Known(info),
             // A tool of a server still starting: the call waits for it.
-            None if !manager.starting_servers_for(None, name).is_empty() => {
+            None if !manager.starting_servers_for(name).is_empty() => {
                 Target::Pending(name.to_string())
             }
             None => return None,
@@ -68,6 +103,35 @@ impl ToolProvider for McpToolProvider {
             state: Arc::clone(&self.state),
         }))
     }
+}
+
+/// One namespace per server, in name order, its tools in name order.
+fn namespace_specs(tools: &[McpToolInfo]) -> Vec<ToolSpec> {
+    let mut by_namespace: std::collections::BTreeMap<&str, Vec<&McpToolInfo>> =
+        std::collections::BTreeMap::new();
+    for tool in tools {
+        by_namespace.entry(&tool.namespace).or_default().push(tool);
+    }
+    by_namespace
+        .into_iter()
+        .map(|(namespace, mut tools)| {
+            tools.sort_by(|a, b| a.name_in_namespace.cmp(&b.name_in_namespace));
+            ToolSpec::Namespace(NamespaceTool {
+                name: namespace.to_string(),
+                description: super::tool_search::namespace_description(&tools[0].server),
+                tools: tools
+                    .into_iter()
+                    .map(|t| NamespacedFunction {
+                        name: t.name_in_namespace.clone(),
+                        description: t.description.clone(),
+                        strict: false,
+                        defer_loading: None,
+                        parameters: t.parameters.clone(),
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
 }
 
 fn spec_of(info: &McpToolInfo) -> ToolSpec {
@@ -103,13 +167,13 @@ impl McpToolHandler {
             Target::Known(info) => Ok(info),
             Target::Pending(name) => {
                 let mut failures = Vec::new();
-                for server in manager.starting_servers_for(None, &name) {
+                for server in manager.starting_servers_for(&name) {
                     if let Some(ServerState::Failed(error)) = manager.wait_for(&server).await {
                         failures.push(error);
                     }
                 }
                 manager
-                    .tool(&name)
+                    .tool_for_call(&name)
                     .ok_or_else(|| match failures.as_slice() {
                         [] => format!("unsupported call: {name}"),
                         _ => format!("unsupported call: {name} ({})", failures.join("; ")),
