@@ -12,7 +12,6 @@ use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use codex_client::{ModelClient, ModelClientConfig};
 use codex_protocol::ThreadId;
-use codex_protocol::items::TurnItem;
 use codex_protocol::models::{
     ContentItem, ReasoningItemContent, ReasoningItemReasoningSummary, ResponseInputItem,
     ResponseItem,
@@ -134,18 +133,6 @@ impl Session {
         self.items.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts `item` before anything else reports it (an MCP call before
-    /// its approval is asked).
-    pub(crate) fn start_item(&self, ctx: &TurnContext, item: TurnItem) {
-        let events = self
-            .lock_items()
-            .start(self.thread_id, &ctx.sub_id, item)
-            .events;
-        for event in events {
-            self.emit(&ctx.sub_id, event);
-        }
-    }
-
     /// Completes the started item `id` as declined (it never ran).
     pub(crate) async fn decline_item(&self, ctx: &TurnContext, id: &str) {
         let events = self
@@ -239,6 +226,10 @@ impl Session {
         }
         tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
             state: Arc::clone(&self.services.mcp),
+            mode: crate::tools::handlers::McpToolMode::for_turn(
+                family.supports_tool_search,
+                configuration.provider.wire_api == codex_config::WireApi::Responses,
+            ),
         }));
         TurnContext {
             sub_id: sub_id.to_string(),

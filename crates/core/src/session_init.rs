@@ -9,8 +9,9 @@
 //!    history count) run at the same time.
 //! 3. [`index_thread`]: the state database learns of the thread.
 //! 4. The services are assembled and `session_configured` is sent (always
-//!    the first event); the MCP servers start in the background; warnings
-//!    about the resumed file follow.
+//!    the first event); the MCP servers start in the background (only those
+//!    marked `required` are waited for); warnings about the resumed file
+//!    follow.
 //! 5. [`record_initial_history`]: the initial context, or the replayed
 //!    history of a resumed or forked thread.
 
@@ -175,8 +176,13 @@ pub(crate) async fn start_session(
             instruction_files: crate::project_doc::instruction_files(&session.services.config),
         }),
     );
-    // MCP servers start now, in the background; turns wait for them.
+    // MCP servers start now, in the background; nothing waits for them
+    // but a server the config marks `required`.
     crate::mcp::McpState::start(&session);
+    if let Err(err) = session.services.mcp.wait_for_required().await {
+        session.services.mcp.shutdown().await;
+        return Err(err);
+    }
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);

@@ -13,6 +13,7 @@ mod mcp_client;
 mod mcp_commands;
 mod mcp_conformance;
 mod mcp_server;
+mod mcp_tool_search;
 mod otel;
 mod program_names;
 mod sandbox;

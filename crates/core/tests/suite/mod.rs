@@ -3,6 +3,7 @@ mod common;
 mod compaction;
 mod history_file;
 mod layers;
+mod mcp_approvals;
 mod memories;
 mod model_tools;
 mod resume;
