@@ -29,7 +29,7 @@ use tracing::warn;
 
 use crate::environment_context::EnvironmentContext;
 use crate::history::message_text;
-use crate::instructions::{agents_md_text, developer_instructions_item};
+use crate::instructions::{agents_md_text, developer_message};
 use crate::item_lifecycle::ItemLifecycle;
 use crate::parse_command::parse_command;
 use crate::state::{
@@ -292,12 +292,20 @@ impl Session {
     }
 
     /// The items every conversation starts with: the config's instructions
-    /// as a developer message, then one user message holding the AGENTS.md
-    /// text and the environment context (the reference's layout).
+    /// and the skills section as a developer message, then one user message
+    /// holding the AGENTS.md text and the environment context (the
+    /// reference's layout).
     pub(crate) fn build_initial_context(&self, ctx: &TurnContext) -> Vec<ResponseItem> {
         let mut items = Vec::new();
-        if let Some(text) = &self.services.developer_instructions {
-            items.push(developer_instructions_item(text));
+        let developer: Vec<String> = self
+            .services
+            .developer_instructions
+            .clone()
+            .into_iter()
+            .chain(self.services.skills.section_for_initial_context())
+            .collect();
+        if !developer.is_empty() {
+            items.push(developer_message(developer));
         }
         let mut content = Vec::new();
         if let Some(text) = &self.services.agents_md {
@@ -369,6 +377,7 @@ impl Session {
         let item: ResponseItem = ResponseInputItem::from_user_input(&encoded).into();
         self.record_conversation_items(ctx, std::slice::from_ref(&item))
             .await;
+        crate::skills::record_mentions(self, ctx, input).await;
         let message = message_text(&item, "user").unwrap_or_default();
         if let Some(db) = &self.services.state_db {
             crate::thread_index::record_title(db, self.thread_id.to_string(), message.clone())

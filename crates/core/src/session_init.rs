@@ -79,7 +79,15 @@ pub(crate) async fn start_session(
         identity(&config, &params, agents_md.clone(), &base_instructions);
     // Only an https provider needs the system's root certificates.
     let needs_tls = !provider.base_url_or_default().starts_with("http://");
+    // The skills walk runs alongside the rest of the start-up.
+    let skills = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || crate::skills::SessionSkills::load(&config)
+    });
     let started = start_up_concurrently(&config, &params, rollout_params, needs_tls).await?;
+    let (skills, skill_warnings) = skills
+        .await
+        .map_err(|err| CodexErr::Fatal(format!("the skills walk failed: {err}")))?;
     let rollout_path = started.rollout.as_ref().map(|r| r.path().to_path_buf());
     if let (Some(db), Some(path)) = (&params.state_db, &rollout_path) {
         index_thread(db, &config, &params, thread_id, path, started.git.as_ref()).await;
@@ -133,6 +141,7 @@ pub(crate) async fn start_session(
         base_instructions,
         extra_tools: params.extra_tools.clone(),
         mcp: Arc::new(crate::mcp::McpState::new()),
+        skills,
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
         unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
         // Taken in the background: nothing here waits for the login shell.
@@ -186,6 +195,7 @@ pub(crate) async fn start_session(
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);
+    warnings.extend(skill_warnings);
     warnings.extend(telemetry_warning);
     for message in warnings {
         session.send_event_unrecorded(
@@ -478,15 +488,15 @@ async fn record_initial_history(
             Some(session.environment_context(&ctx))
         }
         InitialHistory::Resumed { items, .. } => {
-            session
-                .state
-                .replace_history(reconstruct_history(session, &ctx, &items));
+            let history = reconstruct_history(session, &ctx, &items);
+            session.services.skills.note_history(&history);
+            session.state.replace_history(history);
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {
-            session
-                .state
-                .replace_history(reconstruct_history(session, &ctx, &items));
+            let history = reconstruct_history(session, &ctx, &items);
+            session.services.skills.note_history(&history);
+            session.state.replace_history(history);
             let copied: Vec<RolloutItem> = items
                 .iter()
                 .filter(|item| !matches!(item, RolloutItem::SessionMeta(_)))

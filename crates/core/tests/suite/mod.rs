@@ -8,6 +8,7 @@ mod memories;
 mod model_tools;
 mod resume;
 mod review;
+mod skills;
 mod tasks;
 mod tool_registry;
 mod turns;
