@@ -23,6 +23,7 @@ pub fn run(shared: &SharedOptions, command: Vec<String>) -> anyhow::Result<ExitC
         env: create_env(&config.shell_environment_policy, std::env::vars()),
         policy: config.sandbox_policy.clone(),
         linux_sandbox_exe: std::env::current_exe().ok(),
+        hidden_paths: codex_sandbox::secrets::codex_home_secrets(&codex_home),
     };
     let status = build_command(&spec)?
         .status()

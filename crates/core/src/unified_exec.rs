@@ -118,6 +118,9 @@ impl UnifiedExec {
             env,
             policy: request.policy,
             linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+            hidden_paths: codex_sandbox::secrets::codex_home_secrets(
+                &session.services.config.codex_home,
+            ),
         };
         let io = if request.tty {
             ProcessIo::Pty(PtySize::default())

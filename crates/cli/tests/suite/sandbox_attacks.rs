@@ -445,6 +445,79 @@ fn commands_cannot_read_the_environment_of_codex_or_other_processes() {
     victim.wait().unwrap();
 }
 
+/// The red-team classes "read auth.json from a command" and "a
+/// secret-named variable visible to a command".
+#[test]
+fn commands_cannot_read_codex_secrets_or_password_variables() {
+    let marker = "sk-auth-marker-93be";
+    let script = |home: &Path| {
+        format!(
+            "cat {h}/auth.json {h}/.credentials.json {h}/.mcp-credentials.json; \
+             head -c 15 {h}/state.sqlite; echo; env",
+            h = home.display()
+        )
+    };
+    let plant = |arena: &Arena, via: Via| {
+        let auth = format!("{{\"OPENAI_API_KEY\":\"{marker}\"}}");
+        std::fs::write(arena.home.join("auth.json"), auth).unwrap();
+        std::fs::write(arena.home.join(".credentials.json"), marker).unwrap();
+        std::fs::write(arena.home.join(".mcp-credentials.json"), marker).unwrap();
+        if via == Via::SandboxLinux {
+            // `codex exec` makes the real database itself.
+            std::fs::write(arena.home.join("state.sqlite"), "SQLite format 3\0").unwrap();
+        }
+        arena.give_to_user();
+    };
+    let env = [("DB_PASSWORD", marker), ("MY_SECRET_KEY", marker)];
+    for (user, mode, via) in every_way() {
+        let arena = Arena::new(user);
+        plant(&arena, via);
+        let outcome = attack_with_env(&arena, mode, via, &script(&arena.home), &env);
+        let at = label(user, mode, via);
+        assert!(
+            !outcome.output.contains(marker),
+            "{at}: a secret was read: {}",
+            outcome.output
+        );
+        assert!(
+            !outcome.output.contains("SQLite format"),
+            "{at}: the state database was read: {}",
+            outcome.output
+        );
+        assert!(
+            outcome.output.contains("Permission denied"),
+            "{at}: {}",
+            outcome.output
+        );
+        // Other files of CODEX_HOME stay readable.
+        let outcome = attack(&arena, mode, via, &format!("ls {}", arena.home.display()));
+        assert!(
+            outcome.output.contains("auth.json"),
+            "{at}: {}",
+            outcome.output
+        );
+    }
+    // Control: under full access (no sandbox) the same script reads them.
+    let arena = Arena::new(User::Nobody);
+    plant(&arena, Via::SandboxLinux);
+    let outcome = attack(
+        &arena,
+        Mode::FullAccess,
+        Via::SandboxLinux,
+        &script(&arena.home),
+    );
+    assert!(
+        outcome.output.contains(marker),
+        "control: {}",
+        outcome.output
+    );
+    assert!(
+        outcome.output.contains("SQLite format"),
+        "control: {}",
+        outcome.output
+    );
+}
+
 #[test]
 fn codex_itself_is_not_readable_by_its_own_user() {
     // codex exec as nobody, paused in a command; another nobody process

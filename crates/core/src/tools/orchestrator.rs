@@ -196,6 +196,9 @@ async fn execute(
         env: create_env(&ctx.shell_environment_policy, std::env::vars()),
         policy: policy.clone(),
         linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+        hidden_paths: codex_sandbox::secrets::codex_home_secrets(
+            &session.services.config.codex_home,
+        ),
     };
     session
         .send_event(
