@@ -469,6 +469,21 @@ impl Session {
         cwd: PathBuf,
         reason: Option<String>,
     ) -> ReviewDecision {
+        self.request_command_approval_proposing(ctx, call_id, command, cwd, reason, None)
+            .await
+    }
+
+    /// As [`Self::request_command_approval`], offering "always allow
+    /// commands starting with `amendment`" as an answer.
+    pub(crate) async fn request_command_approval_proposing(
+        &self,
+        ctx: &TurnContext,
+        call_id: &str,
+        command: &[String],
+        cwd: PathBuf,
+        reason: Option<String>,
+        amendment: Option<Vec<String>>,
+    ) -> ReviewDecision {
         let input = serde_json::json!({"command": crate::parse_command::shell_join(command)});
         if let Some(decision) =
             crate::hooks::permission_hooks(self, ctx, "shell", input, call_id).await
@@ -481,6 +496,7 @@ impl Session {
             cwd,
             reason,
             parsed_cmd: parse_command(command),
+            proposed_execpolicy_amendment: amendment,
         });
         self.request_approval(ctx, call_id, event).await
     }

@@ -43,6 +43,14 @@ pub fn codex_home_secrets(codex_home: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Everything a command must not touch: codex's secrets in `codex_home`
+/// and the paths a permission profile denies.
+pub fn hidden_paths(codex_home: &Path, denied: &[PathBuf]) -> Vec<PathBuf> {
+    let mut all = codex_home_secrets(codex_home);
+    all.extend(denied.iter().cloned());
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -518,6 +518,82 @@ fn commands_cannot_read_codex_secrets_or_password_variables() {
     );
 }
 
+/// A permission profile: one extra writable directory outside the
+/// workspace, and a denied directory inside it; `sandbox_mode` beside it
+/// loses, with one warning naming both keys.
+#[test]
+fn a_permission_profile_adds_a_writable_dir_and_denies_a_path_in_the_workspace() {
+    for user in [User::Root, User::Nobody] {
+        let arena = Arena::new(user);
+        let extra = arena.outside.join("extra");
+        std::fs::create_dir(&extra).unwrap();
+        let private = arena.workspace.join("private");
+        std::fs::create_dir(&private).unwrap();
+        std::fs::write(private.join("key.txt"), "secret-in-workspace").unwrap();
+        std::fs::write(
+            arena.home.join("config.toml"),
+            format!(
+                "default_permissions = \"dev\"\nsandbox_mode = \"read-only\"\n\
+                 [permissions.dev.filesystem]\n\":root\" = \"read\"\n\"{}\" = \"write\"\n\
+                 [permissions.dev.filesystem.\":workspace_roots\"]\n\".\" = \"write\"\n\"private\" = \"deny\"\n",
+                extra.display()
+            ),
+        )
+        .unwrap();
+        arena.give_to_user();
+        let sandboxed = |args: &[&str], script: &str| {
+            command_as(user, codex_bin())
+                .env("CODEX_HOME", &arena.home)
+                .env("HOME", &arena.home)
+                .current_dir(&arena.workspace)
+                .args(["sandbox", "linux"])
+                .args(args)
+                .args(["--", "sh", "-c", script])
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let script = format!(
+            "echo a > ws.txt; echo b > {x}/e.txt; echo c > private/new.txt; echo d > private/key.txt; \
+             cat private/key.txt; ls private; echo e > {o}/o.txt; true",
+            x = extra.display(),
+            o = arena.outside.display()
+        );
+        let output = sandboxed(&[], &script);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let at = format!("{user:?}");
+        assert!(arena.workspace.join("ws.txt").exists(), "{at}: {text}");
+        assert!(extra.join("e.txt").exists(), "{at}: {text}");
+        assert!(!private.join("new.txt").exists(), "{at}: {text}");
+        assert!(!arena.outside.join("o.txt").exists(), "{at}: {text}");
+        assert_eq!(
+            std::fs::read_to_string(private.join("key.txt")).unwrap(),
+            "secret-in-workspace"
+        );
+        assert!(!text.contains("secret-in-workspace"), "{at}: {text}");
+        let warnings: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("default_permissions") && l.contains("sandbox_mode"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{at}: {text}");
+
+        // `-P` picks another profile: the built-in read-only one.
+        let output = sandboxed(
+            &["-P", ":read-only"],
+            "echo a > ro.txt; cat private/key.txt",
+        );
+        assert!(!arena.workspace.join("ro.txt").exists(), "{at}: {output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("secret-in-workspace"),
+            "{at}: the built-in profile denies nothing: {output:?}"
+        );
+    }
+}
+
 #[test]
 fn codex_itself_is_not_readable_by_its_own_user() {
     // codex exec as nobody, paused in a command; another nobody process

@@ -296,6 +296,7 @@ fn approvals_take_the_keyboard_and_answer_in_order() {
         cwd: PathBuf::from("/repo"),
         reason: Some("clean the build".into()),
         parsed_cmd: Vec::new(),
+        proposed_execpolicy_amendment: None,
     }));
     assert!(matches!(
         effects[0],

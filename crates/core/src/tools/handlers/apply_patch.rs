@@ -136,7 +136,8 @@ pub(crate) async fn apply_patch_text(
             .request_patch_approval(ctx, call_id, changes.clone(), reason, grant_root)
             .await
         {
-            ReviewDecision::Approved => {}
+            // No rule is proposed for a patch; approving with one is approving.
+            ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => {}
             ReviewDecision::ApprovedForSession => {
                 session.state.approve_patch_paths_for_session(&paths)
             }

@@ -137,7 +137,8 @@ impl ToolHandler for McpToolHandler {
                     )
                     .await;
                 match decision {
-                    ReviewDecision::Approved => {}
+                    // No rule is proposed for a tool call; approving with one is approving.
+                    ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => {}
                     ReviewDecision::ApprovedForSession => state.approve_tool(&info.qualified_name),
                     ReviewDecision::Denied | ReviewDecision::Abort => {
                         return ToolOutput::failure("the person did not approve this call".to_string());
