@@ -27,6 +27,7 @@ mod compact;
 mod entry;
 mod environment_context;
 mod error;
+mod exec_rules;
 mod ghost;
 mod git_info;
 mod history;

@@ -490,6 +490,23 @@ impl Session {
         reason: Option<String>,
         subject: ApprovalSubject<'_>,
     ) -> ReviewDecision {
+        self.request_command_approval_proposing(ctx, call_id, command, cwd, reason, subject, None)
+            .await
+    }
+
+    /// As [`Self::request_command_approval`], offering "always allow
+    /// commands starting with `amendment`" as an answer.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn request_command_approval_proposing(
+        &self,
+        ctx: &TurnContext,
+        call_id: &str,
+        command: &[String],
+        cwd: PathBuf,
+        reason: Option<String>,
+        subject: ApprovalSubject<'_>,
+        amendment: Option<Vec<String>>,
+    ) -> ReviewDecision {
         if let Some(decision) = crate::hooks::permission_hooks(self, ctx, subject, call_id).await {
             return decision;
         }
@@ -499,7 +516,7 @@ impl Session {
             cwd,
             reason,
             parsed_cmd: parse_command(command),
-            proposed_execpolicy_amendment: None,
+            proposed_execpolicy_amendment: amendment,
         });
         self.request_approval(ctx, call_id, event).await
     }

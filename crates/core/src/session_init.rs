@@ -135,6 +135,7 @@ pub(crate) async fn start_session(
         thread_source: params.thread_source.clone(),
         turn_trigger: params.turn_trigger.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
+        exec_rules: crate::exec_rules::rules_cache(&config),
         user_shell: user_shell(),
         agents_md,
         developer_instructions: with_memory_section(developer_instructions(&config), &config),

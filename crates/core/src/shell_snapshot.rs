@@ -275,6 +275,8 @@ async fn take_into(
         // The person's own profile, as their terminal would run it.
         policy: SandboxPolicy::DangerFullAccess,
         linux_sandbox_exe: None,
+        // Unsandboxed: there is no view to hide anything from.
+        hidden_paths: Vec::new(),
     };
     let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
         .await
@@ -314,6 +316,8 @@ async fn validate(path: &Path, env: BTreeMap<String, String>, cwd: PathBuf) -> R
         env,
         policy: SandboxPolicy::DangerFullAccess,
         linux_sandbox_exe: None,
+        // Unsandboxed: there is no view to hide anything from.
+        hidden_paths: Vec::new(),
     };
     let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
         .await

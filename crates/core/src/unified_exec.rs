@@ -124,6 +124,10 @@ impl UnifiedExec {
             env,
             policy: request.policy,
             linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+            hidden_paths: codex_sandbox::secrets::hidden_paths(
+                &session.services.config.codex_home,
+                &session.services.config.denied_paths,
+            ),
         };
         let io = if request.tty {
             ProcessIo::Pty(PtySize::default())

@@ -252,9 +252,9 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
                     request.server_name, request.message
                 );
                 let decision = match decide(interactive, question).await {
-                    ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
-                        ElicitationAction::Accept
-                    }
+                    ReviewDecision::Approved
+                    | ReviewDecision::ApprovedForSession
+                    | ReviewDecision::ApprovedExecpolicyAmendment => ElicitationAction::Accept,
                     ReviewDecision::Denied => ElicitationAction::Decline,
                     ReviewDecision::Abort => ElicitationAction::Cancel,
                 };

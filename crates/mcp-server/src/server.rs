@@ -355,9 +355,9 @@ async fn run_turn(
                 )
                 .await
                 {
-                    ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
-                        ElicitationAction::Accept
-                    }
+                    ReviewDecision::Approved
+                    | ReviewDecision::ApprovedForSession
+                    | ReviewDecision::ApprovedExecpolicyAmendment => ElicitationAction::Accept,
                     ReviewDecision::Denied => ElicitationAction::Decline,
                     ReviewDecision::Abort => ElicitationAction::Cancel,
                 };

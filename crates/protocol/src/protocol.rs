@@ -216,6 +216,11 @@ impl fmt::Display for AskForApproval {
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
     Approved,
+    /// Approved, and the command rule proposed with the request
+    /// (`proposed_execpolicy_amendment`) is appended to
+    /// `$CODEX_HOME/rules/default.rules`, so commands starting with it run
+    /// without asking from now on.
+    ApprovedExecpolicyAmendment,
     /// Approved, and the same command is approved for the rest of the session.
     ApprovedForSession,
     /// Not run; the model is told and may try something else.
@@ -819,8 +824,8 @@ pub struct ExecApprovalRequestEvent {
     pub reason: Option<String>,
     #[serde(default)]
     pub parsed_cmd: Vec<ParsedCommand>,
-    /// A rule that would let commands like this one run without asking
-    /// (the command prefix to allow), offered with the approval.
+    /// The prefix an "always allow commands starting with …" answer
+    /// ([`ReviewDecision::ApprovedExecpolicyAmendment`]) would allow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposed_execpolicy_amendment: Option<Vec<String>>,
 }

@@ -9,6 +9,8 @@
 //!   (secrets removed by default).
 //! * [`live::end_all`]: every command tree codex started, ended and waited
 //!   for (codex calls it before it exits, and on SIGTERM/SIGHUP/SIGINT).
+//! * [`secrets::codex_home_secrets`]: codex's own secret files, hidden from
+//!   sandboxed commands through [`CommandSpec::hidden_paths`].
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!
@@ -30,6 +32,7 @@ mod process;
 mod pty;
 mod roots;
 pub mod seatbelt;
+pub mod secrets;
 
 pub use command::{CommandSpec, NETWORK_DISABLED_ENV_VAR, SandboxError, build_command};
 pub use denial::{is_likely_sandbox_denial, sandbox_setup_failure};

@@ -406,6 +406,7 @@ impl ChatState {
                     kind: ApprovalKind::Exec {
                         command: request.command,
                         cwd: request.cwd,
+                        amendment: request.proposed_execpolicy_amendment,
                     },
                     reason: request.reason,
                 });
@@ -611,11 +612,15 @@ impl ChatState {
         let Answer { request, decision } = answer;
         let approved = matches!(
             decision,
-            ReviewDecision::Approved | ReviewDecision::ApprovedForSession
+            ReviewDecision::Approved
+                | ReviewDecision::ApprovedForSession
+                | ReviewDecision::ApprovedExecpolicyAmendment
         );
         if let ApprovalKind::Elicitation { server, .. } = &request.kind {
             let (action, said) = match decision {
-                ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
+                ReviewDecision::Approved
+                | ReviewDecision::ApprovedForSession
+                | ReviewDecision::ApprovedExecpolicyAmendment => {
                     (ElicitationAction::Accept, "accepted")
                 }
                 ReviewDecision::Denied => (ElicitationAction::Decline, "declined"),
@@ -648,6 +653,16 @@ impl ChatState {
             ReviewDecision::ApprovedForSession => {
                 format!("You approved Codex to {subject} for this session")
             }
+            ReviewDecision::ApprovedExecpolicyAmendment => match &request.kind {
+                ApprovalKind::Exec {
+                    amendment: Some(prefix),
+                    ..
+                } => format!(
+                    "You approved Codex to {subject} and always to run commands starting with `{}`",
+                    codex_core::display_command(prefix)
+                ),
+                _ => format!("You approved Codex to {subject}"),
+            },
             ReviewDecision::Denied => format!("You did not approve Codex to {subject}"),
             ReviewDecision::Abort => {
                 format!("You did not approve Codex to {subject}; tell it what to do instead")

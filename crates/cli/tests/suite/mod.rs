@@ -7,6 +7,7 @@ mod exec;
 mod exec_approvals;
 mod exec_json;
 mod exec_sessions;
+mod execpolicy;
 mod hooks;
 mod login;
 mod mcp_client;

@@ -457,6 +457,155 @@ fn commands_cannot_read_the_environment_of_codex_or_other_processes() {
     victim.wait().unwrap();
 }
 
+/// The red-team classes "read auth.json from a command" and "a
+/// secret-named variable visible to a command".
+#[test]
+fn commands_cannot_read_codex_secrets_or_password_variables() {
+    let marker = "sk-auth-marker-93be";
+    let script = |home: &Path| {
+        format!(
+            "cat {h}/auth.json {h}/.credentials.json {h}/.mcp-credentials.json; \
+             head -c 15 {h}/state.sqlite; echo; env",
+            h = home.display()
+        )
+    };
+    let plant = |arena: &Arena, via: Via| {
+        let auth = format!("{{\"OPENAI_API_KEY\":\"{marker}\"}}");
+        std::fs::write(arena.home.join("auth.json"), auth).unwrap();
+        std::fs::write(arena.home.join(".credentials.json"), marker).unwrap();
+        std::fs::write(arena.home.join(".mcp-credentials.json"), marker).unwrap();
+        if via == Via::SandboxLinux {
+            // `codex exec` makes the real database itself.
+            std::fs::write(arena.home.join("state.sqlite"), "SQLite format 3\0").unwrap();
+        }
+        arena.give_to_user();
+    };
+    let env = [("DB_PASSWORD", marker), ("MY_SECRET_KEY", marker)];
+    for (user, mode, via) in every_way() {
+        let arena = Arena::new(user);
+        plant(&arena, via);
+        let outcome = attack_with_env(&arena, mode, via, &script(&arena.home), &env);
+        let at = label(user, mode, via);
+        assert!(
+            !outcome.output.contains(marker),
+            "{at}: a secret was read: {}",
+            outcome.output
+        );
+        assert!(
+            !outcome.output.contains("SQLite format"),
+            "{at}: the state database was read: {}",
+            outcome.output
+        );
+        assert!(
+            outcome.output.contains("Permission denied"),
+            "{at}: {}",
+            outcome.output
+        );
+        // Other files of CODEX_HOME stay readable.
+        let outcome = attack(&arena, mode, via, &format!("ls {}", arena.home.display()));
+        assert!(
+            outcome.output.contains("auth.json"),
+            "{at}: {}",
+            outcome.output
+        );
+    }
+    // Control: under full access (no sandbox) the same script reads them.
+    let arena = Arena::new(User::Nobody);
+    plant(&arena, Via::SandboxLinux);
+    let outcome = attack(
+        &arena,
+        Mode::FullAccess,
+        Via::SandboxLinux,
+        &script(&arena.home),
+    );
+    assert!(
+        outcome.output.contains(marker),
+        "control: {}",
+        outcome.output
+    );
+    assert!(
+        outcome.output.contains("SQLite format"),
+        "control: {}",
+        outcome.output
+    );
+}
+
+/// A permission profile: one extra writable directory outside the
+/// workspace, and a denied directory inside it; `sandbox_mode` beside it
+/// loses, with one warning naming both keys.
+#[test]
+fn a_permission_profile_adds_a_writable_dir_and_denies_a_path_in_the_workspace() {
+    for user in [User::Root, User::Nobody] {
+        let arena = Arena::new(user);
+        let extra = arena.outside.join("extra");
+        std::fs::create_dir(&extra).unwrap();
+        let private = arena.workspace.join("private");
+        std::fs::create_dir(&private).unwrap();
+        std::fs::write(private.join("key.txt"), "secret-in-workspace").unwrap();
+        std::fs::write(
+            arena.home.join("config.toml"),
+            format!(
+                "default_permissions = \"dev\"\nsandbox_mode = \"read-only\"\n\
+                 [permissions.dev.filesystem]\n\":root\" = \"read\"\n\"{}\" = \"write\"\n\
+                 [permissions.dev.filesystem.\":workspace_roots\"]\n\".\" = \"write\"\n\"private\" = \"deny\"\n",
+                extra.display()
+            ),
+        )
+        .unwrap();
+        arena.give_to_user();
+        let sandboxed = |args: &[&str], script: &str| {
+            command_as(user, codex_bin())
+                .env("CODEX_HOME", &arena.home)
+                .env("HOME", &arena.home)
+                .current_dir(&arena.workspace)
+                .args(["sandbox", "linux"])
+                .args(args)
+                .args(["--", "sh", "-c", script])
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let script = format!(
+            "echo a > ws.txt; echo b > {x}/e.txt; echo c > private/new.txt; echo d > private/key.txt; \
+             cat private/key.txt; ls private; echo e > {o}/o.txt; true",
+            x = extra.display(),
+            o = arena.outside.display()
+        );
+        let output = sandboxed(&[], &script);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let at = format!("{user:?}");
+        assert!(arena.workspace.join("ws.txt").exists(), "{at}: {text}");
+        assert!(extra.join("e.txt").exists(), "{at}: {text}");
+        assert!(!private.join("new.txt").exists(), "{at}: {text}");
+        assert!(!arena.outside.join("o.txt").exists(), "{at}: {text}");
+        assert_eq!(
+            std::fs::read_to_string(private.join("key.txt")).unwrap(),
+            "secret-in-workspace"
+        );
+        assert!(!text.contains("secret-in-workspace"), "{at}: {text}");
+        let warnings: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("default_permissions") && l.contains("sandbox_mode"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{at}: {text}");
+
+        // `-P` picks another profile: the built-in read-only one.
+        let output = sandboxed(
+            &["-P", ":read-only"],
+            "echo a > ro.txt; cat private/key.txt",
+        );
+        assert!(!arena.workspace.join("ro.txt").exists(), "{at}: {output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("secret-in-workspace"),
+            "{at}: the built-in profile denies nothing: {output:?}"
+        );
+    }
+}
+
 #[test]
 fn codex_itself_is_not_readable_by_its_own_user() {
     // codex exec as nobody, paused in a command; another nobody process

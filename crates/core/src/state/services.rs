@@ -46,6 +46,9 @@ pub(crate) struct SessionServices {
     pub(crate) turn_trigger: String,
     /// The program that plays `codex-linux-sandbox`.
     pub(crate) linux_sandbox_exe: Option<PathBuf>,
+    /// The command rules (`$CODEX_HOME/rules`, and the project's
+    /// `.codex/rules` when it is trusted), read again when they change.
+    pub(crate) exec_rules: codex_execpolicy::RulesCache,
     /// The user's shell (`bash`, `zsh`, ...), for the environment context.
     pub(crate) user_shell: Option<String>,
     /// The AGENTS.md files' text, fixed for the session.

@@ -1,4 +1,5 @@
 mod approvals;
+mod command_rules;
 mod common;
 mod compaction;
 mod history_file;

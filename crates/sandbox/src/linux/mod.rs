@@ -55,6 +55,8 @@ pub const HELPER_NAME: &str = "codex-linux-sandbox";
 const CWD_FLAG: &str = "--sandbox-policy-cwd";
 const POLICY_FLAG: &str = "--sandbox-policy";
 const CHECK_FLAG: &str = "--check";
+/// A path to cover with an unreadable placeholder (repeatable).
+const HIDE_FLAG: &str = "--hide";
 /// In place of `-- COMMAND`: commit the patch plan read from standard input
 /// (a [`codex_apply_patch::CommitRequest`]) inside the sandbox.
 const COMMIT_PATCH_FLAG: &str = "--commit-patch";
@@ -75,6 +77,7 @@ pub(crate) fn commit_patch_args(policy_json: &str, cwd: &std::path::Path) -> Vec
 pub(crate) fn helper_args(
     policy_json: &str,
     cwd: &std::path::Path,
+    hidden: &[PathBuf],
     argv: &[String],
 ) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec![
@@ -82,8 +85,12 @@ pub(crate) fn helper_args(
         cwd.as_os_str().to_owned(),
         POLICY_FLAG.into(),
         policy_json.into(),
-        "--".into(),
     ];
+    for path in hidden {
+        args.push(HIDE_FLAG.into());
+        args.push(path.as_os_str().to_owned());
+    }
+    args.push("--".into());
     args.extend(argv.iter().map(OsString::from));
     args
 }
@@ -96,6 +103,7 @@ pub enum Layer {
     NetworkNamespace,
     ReadOnlyRoot,
     ProtectedNames,
+    HiddenPaths,
     Landlock,
     Seccomp,
     Capabilities,
@@ -109,6 +117,7 @@ impl Layer {
             Self::NetworkNamespace => "network namespace",
             Self::ReadOnlyRoot => "read-only root",
             Self::ProtectedNames => "protected .git/.codex",
+            Self::HiddenPaths => "hidden secrets",
             Self::Landlock => "landlock",
             Self::Seccomp => "seccomp",
             Self::Capabilities => "capabilities",
@@ -161,6 +170,8 @@ pub fn run_main() -> ExitCode {
 struct HelperArgs {
     cwd: PathBuf,
     policy: SandboxPolicy,
+    /// Paths covered by an unreadable placeholder.
+    hidden: Vec<PathBuf>,
     work: Work,
 }
 
@@ -173,11 +184,11 @@ enum Work {
 fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
     let usage = || {
         format!(
-            "usage: {HELPER_NAME} {CWD_FLAG} DIR {POLICY_FLAG} JSON -- COMMAND [ARGS...] (or {CHECK_FLAG})"
+            "usage: {HELPER_NAME} {CWD_FLAG} DIR {POLICY_FLAG} JSON [{HIDE_FLAG} PATH]... -- COMMAND [ARGS...] (or {CHECK_FLAG})"
         )
     };
     let mut iter = args.into_iter();
-    let (mut cwd, mut policy) = (None, None);
+    let (mut cwd, mut policy, mut hidden) = (None, None, Vec::new());
     loop {
         let arg = iter.next().ok_or_else(usage)?;
         match arg.to_str() {
@@ -190,12 +201,14 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
                         .map_err(|err| format!("invalid {POLICY_FLAG} value: {err}"))?,
                 );
             }
+            Some(HIDE_FLAG) => hidden.push(PathBuf::from(iter.next().ok_or_else(usage)?)),
             Some("--") => break,
             Some(COMMIT_PATCH_FLAG) => {
                 return match (cwd, policy) {
                     (Some(cwd), Some(policy)) => Ok(HelperArgs {
                         cwd,
                         policy,
+                        hidden,
                         work: Work::CommitPatch,
                     }),
                     _ => Err(usage()),
@@ -209,6 +222,7 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
         (Some(cwd), Some(policy), false) => Ok(HelperArgs {
             cwd,
             policy,
+            hidden,
             work: Work::Command(command),
         }),
         _ => Err(usage()),
@@ -265,7 +279,7 @@ fn supervise(args: &HelperArgs) -> u8 {
     }
 
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
-    let plan = filesystem::FsPlan::new(&args.policy, &args.cwd, tmpdir.as_deref());
+    let plan = filesystem::FsPlan::new(&args.policy, &args.cwd, tmpdir.as_deref(), &args.hidden);
     let guards = match filesystem::HostGuards::acquire(&plan) {
         Ok(guards) => guards,
         Err(err) => return setup_failed(&err),

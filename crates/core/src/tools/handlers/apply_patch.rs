@@ -171,7 +171,8 @@ pub(crate) async fn apply_patch_text(
             )
             .await
         {
-            ReviewDecision::Approved => {}
+            // No rule is proposed for a patch; approving with one is approving.
+            ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => {}
             ReviewDecision::ApprovedForSession => {
                 session.state.approve_patch_paths_for_session(&paths)
             }

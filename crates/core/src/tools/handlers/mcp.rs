@@ -333,7 +333,8 @@ async fn ask(
         )
         .await;
     match decision {
-        ReviewDecision::Approved => Ok(()),
+        // No rule is proposed for a tool call; approving with one is approving.
+        ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => Ok(()),
         ReviewDecision::ApprovedForSession => {
             state.approve_tool(&info.qualified_name);
             Ok(())
