@@ -112,8 +112,14 @@ impl UnifiedExec {
         for (key, value) in EXTRA_ENV {
             env.insert((*key).to_string(), (*value).to_string());
         }
+        // `bash -lc` reads the shell snapshot instead of the profile.
+        let argv = session
+            .services
+            .shell_snapshot
+            .apply(request.argv.clone(), &mut env)
+            .await;
         let spec = CommandSpec {
-            argv: request.argv.clone(),
+            argv,
             cwd: request.cwd.clone(),
             env,
             policy: request.policy,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ThreadId;
 use crate::config_types::{ReasoningEffort, ReasoningSummary};
-use crate::items::TurnItem;
+use crate::items::{ItemUpdate, TurnItem};
 use crate::mcp::{
     ElicitationAction, ElicitationRequestEvent, McpListToolsResponseEvent, McpStartupCompleteEvent,
     McpStartupUpdateEvent, McpToolCallBeginEvent, McpToolCallEndEvent,
@@ -415,7 +415,12 @@ pub enum EventMsg {
     ContextCompacted(ContextCompactedEvent),
 
     RawResponseItem(RawResponseItemEvent),
+    /// An item of the turn began (see `items`: the lifecycle every
+    /// frontend shows).
     ItemStarted(ItemStartedEvent),
+    /// A started item changed: streamed text or output, a new state.
+    ItemUpdated(ItemUpdatedEvent),
+    /// An item ended (recorded in the session file).
     ItemCompleted(ItemCompletedEvent),
     /// A review task began.
     EnteredReviewMode(ReviewRequest),
@@ -455,6 +460,29 @@ pub struct ReviewOutputEvent {
     pub overall_explanation: String,
     #[serde(default)]
     pub overall_confidence_score: f32,
+}
+
+impl ReviewOutputEvent {
+    /// The findings as text, most urgent first (`[P1] title — file:1-2`).
+    pub fn render_findings(&self) -> String {
+        let mut text = String::new();
+        for finding in &self.findings {
+            let location = &finding.code_location;
+            text.push_str(&format!(
+                "[P{}] {} — {}:{}-{}\n{}\n\n",
+                finding.priority,
+                finding.title,
+                location.absolute_file_path.display(),
+                location.line_range.start,
+                location.line_range.end,
+                finding.body.trim()
+            ));
+        }
+        if !self.overall_explanation.is_empty() {
+            text.push_str(&self.overall_explanation);
+        }
+        text.trim().to_string()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -871,6 +899,16 @@ pub struct ItemStartedEvent {
     pub thread_id: ThreadId,
     pub turn_id: String,
     pub item: TurnItem,
+    #[serde(default)]
+    pub started_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemUpdatedEvent {
+    pub thread_id: ThreadId,
+    pub turn_id: String,
+    pub item_id: String,
+    pub update: ItemUpdate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -878,6 +916,10 @@ pub struct ItemCompletedEvent {
     pub thread_id: ThreadId,
     pub turn_id: String,
     pub item: TurnItem,
+    #[serde(default)]
+    pub started_at_ms: i64,
+    #[serde(default)]
+    pub completed_at_ms: i64,
 }
 
 #[cfg(test)]

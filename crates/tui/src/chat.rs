@@ -89,6 +89,12 @@ pub(crate) struct DisplayOptions {
     pub animations: bool,
 }
 
+/// A call parked while its approval is asked.
+enum Parked {
+    Exec(ExecCell),
+    Mcp(McpInvocation),
+}
+
 /// A running turn.
 #[derive(Debug, Clone)]
 pub(crate) struct TaskStatus {
@@ -114,6 +120,8 @@ pub(crate) struct ChatState {
     /// MCP calls in progress: (call id, invocation).
     pub mcp_running: Vec<(String, McpInvocation)>,
     pub exec_started: HashMap<String, Instant>,
+    /// Calls waiting for an approval (the prompt shows them), by call id.
+    parked: HashMap<String, Parked>,
     patches: HashMap<String, PatchCell>,
     pub task: Option<TaskStatus>,
     pub queued: VecDeque<String>,
@@ -157,6 +165,7 @@ impl ChatState {
             reasoning: String::new(),
             running: Vec::new(),
             mcp_running: Vec::new(),
+            parked: HashMap::new(),
             exec_started: HashMap::new(),
             patches: HashMap::new(),
             task: None,
@@ -309,100 +318,9 @@ impl ChatState {
                     self.composer.set_text(&text.join("\n"));
                 }
             }
-            EventMsg::UserMessage(message) => {
-                if self.queued.front() == Some(&message.message) {
-                    self.queued.pop_front();
-                }
-                self.user_messages.push(message.message.clone());
-                self.finish_stream();
-                self.commit(HistoryCell::User {
-                    text: message.message,
-                    images: message.images.map_or(0, |i| i.len()),
-                });
-            }
-            EventMsg::AgentMessageDelta(delta) => {
-                let width = usize::from(self.width);
-                let stream = self.stream.get_or_insert_with(MarkdownStream::default);
-                stream.push(&delta.delta);
-                let rows = stream.take_finished_rows(width);
-                self.outbox.extend(rows);
-            }
-            EventMsg::AgentMessage(message) => {
-                if self.stream.as_ref().is_some_and(|s| !s.is_empty()) {
-                    self.finish_stream();
-                } else {
-                    self.stream = None;
-                    self.commit(HistoryCell::Agent {
-                        markdown: message.message,
-                    });
-                }
-            }
-            EventMsg::AgentReasoningDelta(delta) => {
-                self.reasoning.push_str(&delta.delta);
-                if let (Some(task), Some(header)) =
-                    (&mut self.task, reasoning_header(&self.reasoning))
-                {
-                    task.header = header;
-                }
-            }
-            EventMsg::AgentReasoning(reasoning) => {
-                self.reasoning.clear();
-                if !self.display.hide_reasoning {
-                    let header = reasoning_header(&reasoning.text)
-                        .unwrap_or_else(|| first_line(&reasoning.text));
-                    if !header.is_empty() {
-                        self.finish_stream();
-                        self.commit(HistoryCell::Reasoning {
-                            header,
-                            text: reasoning.text,
-                        });
-                    }
-                }
-            }
-            EventMsg::AgentReasoningSectionBreak(_) => self.reasoning.clear(),
-            EventMsg::ExecCommandBegin(begin) => {
-                self.finish_stream();
-                self.exec_started
-                    .insert(begin.call_id.clone(), Instant::now());
-                self.running.push(ExecCell::new(
-                    begin.call_id,
-                    begin.command,
-                    begin.parsed_cmd,
-                ));
-            }
-            EventMsg::ExecCommandOutputDelta(delta) => {
-                if let Some(cell) = self.running.iter_mut().find(|c| c.call_id == delta.call_id) {
-                    cell.push_output(&delta.chunk);
-                }
-            }
-            EventMsg::ExecCommandEnd(end) => {
-                self.exec_started.remove(&end.call_id);
-                if let Some(index) = self.running.iter().position(|c| c.call_id == end.call_id) {
-                    let mut cell = self.running.remove(index);
-                    cell.finish(end.exit_code, end.duration, &end.aggregated_output);
-                    self.commit(HistoryCell::Exec(cell));
-                }
-            }
-            EventMsg::McpToolCallBegin(begin) => {
-                self.finish_stream();
-                self.mcp_running.push((begin.call_id, begin.invocation));
-            }
-            EventMsg::McpToolCallEnd(end) => {
-                self.mcp_running.retain(|(id, _)| *id != end.call_id);
-                let failed = end.is_failure();
-                let output = match &end.result {
-                    Ok(result) => result.display_text(),
-                    Err(message) => message.clone(),
-                };
-                self.commit(HistoryCell::McpCall {
-                    server: end.invocation.server.clone(),
-                    tool: end.invocation.tool.clone(),
-                    arguments: compact_arguments(end.invocation.arguments.as_ref()),
-                    output,
-                    failed,
-                    duration: end.duration,
-                });
-            }
+            EventMsg::ItemStarted(ev) => self.on_item_started(ev.item),
+            EventMsg::ItemUpdated(ev) => self.on_item_updated(&ev.item_id, ev.update),
+            EventMsg::ItemCompleted(ev) => self.on_item_completed(ev.item),
             EventMsg::McpStartupUpdate(update) => {
                 if let McpStartupStatus::Failed { error } = update.status {
                     self.commit(HistoryCell::Warning(error));
@@ -434,6 +352,7 @@ impl ChatState {
             }
             EventMsg::ExecApprovalRequest(request) => {
                 self.finish_stream();
+                self.park_for_approval(&request.call_id);
                 effects.push(Effect::Notify(
                     NotificationKind::ApprovalRequested,
                     format!(
@@ -465,48 +384,6 @@ impl ChatState {
                     },
                     reason: request.reason,
                 });
-            }
-            EventMsg::PatchApplyBegin(begin) => {
-                self.finish_stream();
-                let files = summarize_changes(&begin.changes, &self.settings.cwd);
-                self.patches.insert(
-                    begin.call_id,
-                    PatchCell {
-                        files,
-                        failure: None,
-                    },
-                );
-            }
-            EventMsg::PatchApplyEnd(end) => {
-                if let Some(mut cell) = self.patches.remove(&end.call_id) {
-                    if !end.success {
-                        let detail = if end.stderr.trim().is_empty() {
-                            end.stdout
-                        } else {
-                            end.stderr
-                        };
-                        cell.failure = Some(detail);
-                    }
-                    self.commit(HistoryCell::Patch(cell));
-                }
-            }
-            EventMsg::PlanUpdate(plan) => {
-                self.finish_stream();
-                self.commit(HistoryCell::Plan(plan));
-            }
-            EventMsg::WebSearchBegin(_) => {
-                if let Some(task) = &mut self.task {
-                    task.header = "Searching the web".to_string();
-                }
-            }
-            EventMsg::WebSearchEnd(search) => {
-                self.finish_stream();
-                self.commit(HistoryCell::WebSearch {
-                    query: search.query,
-                });
-            }
-            EventMsg::ViewImageToolCall(view) => {
-                self.commit(HistoryCell::ViewImage { path: view.path });
             }
             EventMsg::Error(error) => {
                 self.finish_stream();
@@ -578,9 +455,6 @@ impl ChatState {
                 response.offset,
                 response.entry.map(|e| e.text),
             ),
-            EventMsg::ContextCompacted(_) => {
-                self.commit(HistoryCell::Info("Context compacted".to_string()));
-            }
             EventMsg::ShutdownComplete => effects.push(Effect::Quit),
             _ => {}
         }
@@ -613,8 +487,19 @@ impl ChatState {
             }));
         }
         self.instruction_files = configured.instruction_files.clone();
+        // Turns recorded with items replay from them, as shown live; a
+        // message event right after its own item repeats it.
+        let mut previous: Option<EventMsg> = None;
         for msg in configured.initial_messages.unwrap_or_default() {
+            let repeated = previous
+                .as_ref()
+                .is_some_and(|prev| codex_protocol::items::repeats_item(prev, &msg));
+            previous = Some(msg.clone());
+            if repeated {
+                continue;
+            }
             match msg {
+                EventMsg::ItemCompleted(ev) => self.replay_item(ev.item),
                 EventMsg::UserMessage(m) => {
                     self.user_messages.push(m.message.clone());
                     self.commit(HistoryCell::User {
@@ -728,6 +613,7 @@ impl ChatState {
             }
         };
         self.commit(HistoryCell::Decision { approved, summary });
+        self.unpark(&request.call_id, approved);
         let op = match request.kind {
             ApprovalKind::Exec { .. } => Op::ExecApproval {
                 id: request.call_id,
@@ -807,6 +693,7 @@ fn first_line(text: &str) -> String {
 
 mod commands;
 mod input;
+mod items;
 
 #[cfg(test)]
 mod tests;

@@ -137,6 +137,12 @@ pub struct Signals {
 impl Signals {
     pub fn new() -> io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
+        // Ours to handle; the engine ends the commands' trees at exit.
+        codex_core::frontend_handles_signals(&[
+            codex_core::ExitSignal::Terminate,
+            codex_core::ExitSignal::Hangup,
+            codex_core::ExitSignal::Interrupt,
+        ]);
         Ok(Self {
             terminate: signal(SignalKind::terminate())?,
             hangup: signal(SignalKind::hangup())?,

@@ -18,5 +18,6 @@ mod otel;
 mod program_names;
 mod sandbox;
 mod sandbox_attacks;
+mod shell_snapshot;
 mod state_db;
 mod tui;

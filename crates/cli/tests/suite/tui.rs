@@ -445,3 +445,60 @@ fn ctrl_t_opens_the_transcript_with_search() {
     term.wait_for("ctrl+c quit", WAIT);
     quit(&mut term);
 }
+
+/// The same scripted turn every frontend is tested with (a command that is
+/// approved, one that is declined, a patch, a message): a resumed session
+/// shows the items it showed live.
+#[test]
+fn a_resumed_session_shows_the_items_shown_live() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "echo approved > approved.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().function_call(
+        "c2",
+        "shell",
+        json!({"command": ["bash", "-c", "touch denied.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().custom_tool_call(
+        "c3",
+        "apply_patch",
+        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
+    ));
+    env.server.push_turn(Turn::new().text("All four done."));
+    let mut term = env.spawn(&["-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("do the four things");
+    term.wait_for("$ echo approved > approved.txt", WAIT);
+    term.send(b"y");
+    term.wait_for("$ touch denied.txt", WAIT);
+    term.send(b"n");
+    // Under untrusted the patch is asked about too.
+    term.wait_for("Make these changes?", WAIT);
+    term.send(b"y");
+    let live = term.wait_for("All four done.", WAIT);
+    for shown in [
+        "Ran echo approved > approved.txt",
+        "Edited notes.md",
+        "All four done.",
+    ] {
+        assert!(live.contains(shown), "{shown} not in {live}");
+    }
+    assert!(!live.contains("Ran touch denied.txt"), "{live}");
+    quit(&mut term);
+
+    let mut term = env.spawn(&["resume", "--last"]);
+    let resumed = term.wait_for("Resumed the session above.", WAIT);
+    for shown in [
+        "› do the four things",
+        "Ran echo approved > approved.txt",
+        "Edited notes.md",
+        "All four done.",
+    ] {
+        assert!(resumed.contains(shown), "{shown} not in {resumed}");
+    }
+    assert!(!resumed.contains("Ran touch denied.txt"), "{resumed}");
+    quit(&mut term);
+}

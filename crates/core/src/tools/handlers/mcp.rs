@@ -29,6 +29,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::mcp::McpState;
+use crate::tools::call_description::{ApprovalSubject, CallDescription};
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload, ToolProvider};
 
 /// How MCP tools are offered.
@@ -259,6 +260,12 @@ impl ToolHandler for McpToolHandler {
                 tool: info.tool.clone(),
                 arguments: arguments.clone(),
             };
+            // The call's item starts before any approval is asked, so the
+            // request names it and a refusal completes it.
+            session.start_item(
+                ctx,
+                crate::item_lifecycle::mcp_call(&invocation.call_id, invocation_event.clone()),
+            );
             session
                 .send_event(
                     &ctx.sub_id,
@@ -315,6 +322,11 @@ async fn ask(
     } else {
         "an MCP tool that may change something"
     };
+    let description = CallDescription::arguments(&invocation.payload);
+    let subject = ApprovalSubject {
+        tool: &invocation.tool_name,
+        description: &description,
+    };
     let decision = invocation
         .session
         .request_command_approval(
@@ -323,6 +335,7 @@ async fn ask(
             &[format!("mcp: {}/{}", info.server, info.tool), args_text],
             invocation.ctx.cwd.clone(),
             Some(reason.to_string()),
+            subject,
         )
         .await;
     match decision {
