@@ -9,8 +9,8 @@ use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::AskForApproval;
 
 use crate::{
-    debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, hooks_cmd, login,
-    mcp_cmd, memories_cmd, plugin_cmd, sandbox_cmd, sessions_cmd, skills_cmd,
+    debug_config, debug_logs, debug_mcp, debug_models, doctor, execpolicy_cmd, features_cmd,
+    hooks_cmd, login, mcp_cmd, memories_cmd, plugin_cmd, sandbox_cmd, sessions_cmd, skills_cmd,
 };
 
 /// Codex: a coding agent in your terminal.
@@ -196,6 +196,21 @@ enum Command {
     AppServer {
         #[command(subcommand)]
         command: Option<AppServerCommand>,
+
+        /// Where to serve: stdio:// (default), ws://IP:PORT (WebSocket),
+        /// unix://PATH (WebSocket over a Unix socket; unix:// alone uses
+        /// $CODEX_HOME/app-server/app-server.sock).
+        #[arg(long, value_name = "URL")]
+        listen: Option<String>,
+
+        /// The bearer token WebSocket clients must present, read from this
+        /// environment variable (required to listen beyond loopback).
+        #[arg(long, value_name = "VAR", conflicts_with = "ws_token_file")]
+        auth_token_env: Option<String>,
+
+        /// The same token, read from a file only you can read.
+        #[arg(long, value_name = "PATH")]
+        ws_token_file: Option<PathBuf>,
     },
 
     /// Sign in with ChatGPT (in a browser, or `--device-auth` on another
@@ -270,6 +285,14 @@ enum Command {
     Sandbox {
         #[command(subcommand)]
         command: SandboxCommand,
+    },
+
+    /// Command rules (`.rules` files): `codex execpolicy check --rules FILE
+    /// -- COMMAND...` prints what they decide for COMMAND.
+    #[command(hide = true)]
+    Execpolicy {
+        #[command(subcommand)]
+        command: ExecpolicyCommand,
     },
 
     /// Print a shell completion script.
@@ -353,11 +376,42 @@ enum SandboxCommand {
         /// Landlock, seccomp, capabilities) instead of running a command.
         #[arg(long, conflicts_with = "command")]
         check: bool,
+        /// Run under this permission profile (`[permissions.NAME]`, or
+        /// `:read-only`, `:workspace`, `:danger-full-access`) instead of
+        /// `default_permissions`.
+        #[arg(short = 'P', long = "permissions-profile", value_name = "NAME")]
+        permissions_profile: Option<String>,
         /// The command and its arguments.
         #[arg(
             trailing_var_arg = true,
             allow_hyphen_values = true,
             required_unless_present = "check"
+        )]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExecpolicyCommand {
+    /// Check rule files against a command; prints the matched rules and the
+    /// decision as JSON.
+    Check {
+        /// A rules file (repeatable).
+        #[arg(short = 'r', long = "rules", value_name = "PATH", required = true)]
+        rules: Vec<std::path::PathBuf>,
+        /// Pretty-print the JSON.
+        #[arg(long)]
+        pretty: bool,
+        /// Match a program given by absolute path by its basename, where
+        /// `host_executable()` allows that path.
+        #[arg(long)]
+        resolve_host_executables: bool,
+        /// The command to check.
+        #[arg(
+            value_name = "COMMAND",
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required = true
         )]
         command: Vec<String>,
     },
@@ -489,16 +543,28 @@ pub fn run() -> ExitCode {
         Some(Command::Review(args)) => {
             return codex_exec::review::run_review_main(args, cli.shared.to_overrides());
         }
-        Some(Command::AppServer { command: None }) => {
-            return codex_app_server::run_main(cli.shared.to_overrides());
+        Some(Command::AppServer {
+            command: None,
+            listen,
+            auth_token_env,
+            ws_token_file,
+        }) => {
+            let options = codex_app_server::ServeOptions {
+                listen,
+                auth_token_env,
+                token_file: ws_token_file,
+            };
+            return codex_app_server::run_main(cli.shared.to_overrides(), options);
         }
         Some(Command::AppServer {
             command: Some(AppServerCommand::GenerateJsonSchema { out }),
+            ..
         }) => codex_app_server::schema_export::write_json_schema(&out).map(|files| {
             println!("wrote {} schema files to {}", files.len(), out.display());
         }),
         Some(Command::AppServer {
             command: Some(AppServerCommand::GenerateTs { out }),
+            ..
         }) => codex_app_server::schema_export::write_typescript(&out).map(|path| {
             println!("wrote {path}");
         }),
@@ -531,6 +597,22 @@ pub fn run() -> ExitCode {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "codex", &mut std::io::stdout());
             Ok(())
+        }
+        Some(Command::Execpolicy {
+            command:
+                ExecpolicyCommand::Check {
+                    rules,
+                    pretty,
+                    resolve_host_executables,
+                    command,
+                },
+        }) => {
+            return exit_code(execpolicy_cmd::check(
+                &rules,
+                pretty,
+                resolve_host_executables,
+                &command,
+            ));
         }
         Some(Command::Debug {
             command: DebugCommand::Config,
@@ -570,8 +652,22 @@ pub fn run() -> ExitCode {
             command: DebugCommand::Landlock { command },
         })
         | Some(Command::Sandbox {
-            command: SandboxCommand::Linux { command, .. },
-        }) => return exit_code(sandbox_cmd::run(&cli.shared, command)),
+            command:
+                SandboxCommand::Linux {
+                    command,
+                    permissions_profile: None,
+                    ..
+                },
+        }) => return exit_code(sandbox_cmd::run(&cli.shared, None, command)),
+        #[cfg(target_os = "linux")]
+        Some(Command::Sandbox {
+            command:
+                SandboxCommand::Linux {
+                    command,
+                    permissions_profile: Some(profile),
+                    ..
+                },
+        }) => return exit_code(sandbox_cmd::run(&cli.shared, Some(&profile), command)),
     };
     exit_code(result.map(|()| ExitCode::SUCCESS))
 }

@@ -12,6 +12,7 @@ mod debug_logs;
 mod debug_mcp;
 mod debug_models;
 mod doctor;
+mod execpolicy_cmd;
 mod features_cmd;
 mod hooks_cmd;
 mod login;

@@ -1,6 +1,7 @@
-//! `codex sandbox linux [--full-auto] -- COMMAND...` (also `codex debug landlock`):
-//! runs any command under the configured sandbox policy, so a person can see
-//! exactly what the model's commands may do. `--check` (also `codex debug
+//! `codex sandbox linux [--full-auto] [-P PROFILE] -- COMMAND...` (also `codex
+//! debug landlock`): runs any command under the configured sandbox policy (or
+//! permission profile), so a person can see exactly what the model's
+//! commands may do. `--check` (also `codex debug
 //! sandbox`) reports which layers this machine enforces.
 
 use std::process::ExitCode;
@@ -11,9 +12,22 @@ use codex_sandbox::{CommandSpec, build_command, env::create_env, exit_code};
 
 use crate::cli::SharedOptions;
 
-pub fn run(shared: &SharedOptions, command: Vec<String>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    shared: &SharedOptions,
+    permissions_profile: Option<&str>,
+    command: Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let codex_home = find_codex_home()?;
-    let config = load_config(&codex_home, &shared.to_overrides())?;
+    let mut overrides = shared.to_overrides();
+    if let Some(profile) = permissions_profile {
+        // `-P NAME` is `-c default_permissions="NAME"` (a JSON string is a
+        // TOML string).
+        overrides.raw_overrides.push(format!(
+            "default_permissions={}",
+            serde_json::to_string(profile)?
+        ));
+    }
+    let config = load_config(&codex_home, &overrides)?;
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }
@@ -23,6 +37,7 @@ pub fn run(shared: &SharedOptions, command: Vec<String>) -> anyhow::Result<ExitC
         env: create_env(&config.shell_environment_policy, std::env::vars()),
         policy: config.sandbox_policy.clone(),
         linux_sandbox_exe: std::env::current_exe().ok(),
+        hidden_paths: codex_sandbox::secrets::hidden_paths(&codex_home, &config.denied_paths),
     };
     let status = build_command(&spec)?
         .status()

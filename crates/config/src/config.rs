@@ -103,6 +103,9 @@ pub struct Config {
     pub config_file: PathBuf,
     /// Absolute working directory of the session.
     pub cwd: PathBuf,
+    /// The caller chose `cwd` (`-C`, a request's `cwd`) rather than it being
+    /// the process's directory: a resumed thread keeps its own otherwise.
+    pub cwd_from_caller: bool,
     pub active_profile: Option<String>,
     /// Where the active profile was read: its `NAME.config.toml`, or
     /// `config.toml` for a `[profiles.NAME]` table.
@@ -131,6 +134,10 @@ pub struct Config {
 
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
+    /// The permission profile `sandbox_policy` came from, if any.
+    pub permission_profile: Option<String>,
+    /// Paths the profile denies: commands can neither read nor write them.
+    pub denied_paths: Vec<PathBuf>,
     pub shell_environment_policy: ShellEnvironmentPolicy,
     /// At most this many of the model's commands run at once.
     pub max_concurrent_commands: usize,
@@ -425,6 +432,10 @@ pub(crate) fn load_config_from_text(
         },
         warnings,
     )
+    .map(|mut config| {
+        config.cwd_from_caller = cli.cwd.is_some();
+        config
+    })
 }
 
 /// The profile `name`: `$CODEX_HOME/NAME.config.toml` (the reference's
@@ -857,7 +868,7 @@ fn resolve(
     toml: ConfigToml,
     layered: LayeredConfig,
     profile: ActiveProfile,
-    warnings: Vec<ConfigWarning>,
+    mut warnings: Vec<ConfigWarning>,
 ) -> Result<Config, ConfigError> {
     let location = |key: &str| {
         let path: Vec<String> = key.split('.').map(str::to_string).collect();
@@ -938,6 +949,9 @@ fn resolve(
         },
     };
 
+    let (sandbox_policy, permission_profile, denied_paths) =
+        apply_permission_profile(&toml, &layered, &cwd, sandbox_policy, &mut warnings)?;
+
     let env = toml.shell_environment_policy.clone().unwrap_or_default();
     let shell_environment_policy = ShellEnvironmentPolicy {
         inherit: env.inherit.unwrap_or_default(),
@@ -1014,6 +1028,7 @@ fn resolve(
         codex_home: codex_home.to_path_buf(),
         config_file: config_file.to_path_buf(),
         cwd,
+        cwd_from_caller: false,
         active_profile: profile.name,
         active_profile_file: profile.file,
         review_model: toml.review_model.clone().unwrap_or_else(|| model.clone()),
@@ -1030,6 +1045,8 @@ fn resolve(
         model_supports_reasoning_summaries: toml.model_supports_reasoning_summaries,
         approval_policy: toml.approval_policy.unwrap_or_default(),
         sandbox_policy,
+        permission_profile,
+        denied_paths,
         shell_environment_policy,
         max_concurrent_commands: match toml.max_concurrent_commands {
             Some(0) => {
@@ -1092,4 +1109,67 @@ fn resolve(
         warnings,
         layers: layered,
     })
+}
+
+/// `default_permissions` over `sandbox_mode`: the profile's policy and
+/// denied paths, with one warning when both are set (the reference calls
+/// the combination unsupported; its 0.169 binary accepts it).
+fn apply_permission_profile(
+    toml: &ConfigToml,
+    layered: &LayeredConfig,
+    cwd: &Path,
+    sandbox_policy: SandboxPolicy,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<(SandboxPolicy, Option<String>, Vec<PathBuf>), ConfigError> {
+    let location = |key: &str| {
+        layered
+            .origin_of(&[key.to_string()])
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "config".to_string())
+    };
+    let Some(name) = toml.default_permissions.as_deref() else {
+        if toml.permissions.as_ref().is_some_and(|p| !p.is_empty()) {
+            return Err(ConfigError::InvalidValue {
+                location: location("permissions"),
+                key: "permissions".into(),
+                message: "profiles are defined but `default_permissions` names none; add default_permissions = \"NAME\"".into(),
+            });
+        }
+        return Ok((sandbox_policy, None, Vec::new()));
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let resolved =
+        crate::permissions::resolve(name, toml.permissions.as_ref(), cwd, home.as_deref())
+            .map_err(|message| ConfigError::InvalidValue {
+                location: location("default_permissions"),
+                key: "default_permissions".into(),
+                message,
+            })?;
+    let mode_set_by_person = layered
+        .exact_origin(&["sandbox_mode".to_string()])
+        .is_some_and(|o| {
+            !matches!(
+                o.source,
+                LayerSource::Default | LayerSource::TrustedProject { .. }
+            )
+        });
+    if mode_set_by_person {
+        warnings.push(ConfigWarning {
+            location: location("sandbox_mode"),
+            message: format!(
+                "both `default_permissions` (\"{name}\") and `sandbox_mode` are set; the permission profile wins"
+            ),
+        });
+    }
+    for message in resolved.warnings {
+        warnings.push(ConfigWarning {
+            location: location("default_permissions"),
+            message,
+        });
+    }
+    Ok((
+        resolved.policy,
+        Some(resolved.profile),
+        resolved.denied_paths,
+    ))
 }

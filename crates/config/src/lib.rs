@@ -27,6 +27,7 @@ pub mod features;
 pub mod layers;
 pub mod mcp;
 mod overrides;
+pub mod permissions;
 mod position;
 pub mod private_file;
 pub mod project;

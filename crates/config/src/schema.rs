@@ -50,6 +50,13 @@ pub struct ConfigToml {
     pub approval_policy: Option<AskForApproval>,
     pub sandbox_mode: Option<SandboxMode>,
     pub sandbox_workspace_write: Option<SandboxWorkspaceWrite>,
+    /// The permission profile commands run under (a `[permissions.NAME]`
+    /// or a built-in `:read-only`, `:workspace`, `:danger-full-access`);
+    /// wins over `sandbox_mode`.
+    pub default_permissions: Option<String>,
+    /// Permission profiles by name (see `crate::permissions`; unknown keys
+    /// inside a profile are accepted, as in the reference).
+    pub permissions: Option<toml::Table>,
     pub shell_environment_policy: Option<ShellEnvironmentPolicyToml>,
     /// How many of the model's commands run at once (more wait their turn;
     /// each one's timeout starts when it starts). Default: twice the cores.

@@ -41,6 +41,10 @@ pub(crate) async fn run(
         env: codex_sandbox::env::create_env(&config.shell_environment_policy, std::env::vars()),
         policy: command.policy,
         linux_sandbox_exe,
+        hidden_paths: codex_sandbox::secrets::hidden_paths(
+            &config.codex_home,
+            &config.denied_paths,
+        ),
     };
     let output = codex_sandbox::run_command(&spec, command.timeout, None)
         .await

@@ -90,6 +90,7 @@ fn terminal_type() -> String {
 pub(crate) fn decision_name(decision: &ReviewDecision) -> &'static str {
     match decision {
         ReviewDecision::Approved => "approved",
+        ReviewDecision::ApprovedExecpolicyAmendment => "approved_execpolicy_amendment",
         ReviewDecision::ApprovedForSession => "approved_for_session",
         ReviewDecision::Denied => "denied",
         ReviewDecision::Abort => "abort",

@@ -18,6 +18,11 @@ pub struct CommandSpec {
     /// The executable that plays `codex-linux-sandbox` (normally the running
     /// `codex` binary). Required on Linux unless the policy is full access.
     pub linux_sandbox_exe: Option<PathBuf>,
+    /// Files and directories the command must not read or write (normally
+    /// [`crate::secrets::codex_home_secrets`]): covered by an empty,
+    /// unreadable placeholder inside the sandbox. Not applied under
+    /// danger-full-access, where no sandbox runs.
+    pub hidden_paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +127,7 @@ fn platform_command(spec: &CommandSpec, policy: &SandboxPolicy) -> Result<Comman
     command.args(crate::linux::helper_args(
         &policy_json,
         &spec.cwd,
+        &spec.hidden_paths,
         &spec.argv,
     ));
     Ok(command)
@@ -135,6 +141,7 @@ fn platform_command(spec: &CommandSpec, policy: &SandboxPolicy) -> Result<Comman
         policy,
         &spec.cwd,
         tmpdir.as_deref(),
+        &spec.hidden_paths,
         &spec.argv,
     ));
     Ok(command)

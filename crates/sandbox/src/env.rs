@@ -1,7 +1,8 @@
 //! The environment of a command the model runs (`[shell_environment_policy]`).
 //!
 //! In order: start from everything (`inherit = "all"`, the default), a core
-//! set, or nothing; drop names containing KEY, SECRET or TOKEN unless
+//! set, or nothing; drop names containing KEY, SECRET, TOKEN or PASSWORD
+//! (the reference drops the first three; `DB_PASSWORD` is as secret) unless
 //! `ignore_default_excludes`; drop names matching `exclude`; add `set`; and
 //! finally, if `include_only` is not empty, keep only names matching it.
 //! Patterns are case-insensitive globs (`*` and `?`).
@@ -17,7 +18,7 @@ const CORE_VARS: &[&str] = &[
 ];
 
 /// Names matching these are removed unless `ignore_default_excludes`.
-const DEFAULT_EXCLUDES: &[&str] = &["*KEY*", "*SECRET*", "*TOKEN*"];
+const DEFAULT_EXCLUDES: &[&str] = &["*KEY*", "*SECRET*", "*TOKEN*", "*PASSWORD*"];
 
 /// Builds the environment from `vars` (normally `std::env::vars()`).
 pub fn create_env(
@@ -81,6 +82,7 @@ mod tests {
             ("HOME", "/home/me"),
             ("OPENAI_API_KEY", "sk-secret"),
             ("GITHUB_TOKEN", "ghp"),
+            ("DB_Password", "hunter2"),
             ("my_secret_value", "x"),
             ("AWS_REGION", "eu"),
             ("EDITOR", "vi"),

@@ -7,6 +7,10 @@
 //!   ([`seatbelt`]). Platforms without a sandbox refuse restricted policies.
 //! * [`env::create_env`]: the environment under `[shell_environment_policy]`
 //!   (secrets removed by default).
+//! * [`live::end_all`]: every command tree codex started, ended and waited
+//!   for (codex calls it before it exits, and on SIGTERM/SIGHUP/SIGINT).
+//! * [`secrets::codex_home_secrets`]: codex's own secret files, hidden from
+//!   sandboxed commands through [`CommandSpec::hidden_paths`].
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!
@@ -22,11 +26,13 @@ pub mod env;
 mod exec;
 #[cfg(target_os = "linux")]
 pub mod linux;
+pub mod live;
 mod patch;
 mod process;
 mod pty;
 mod roots;
 pub mod seatbelt;
+pub mod secrets;
 
 pub use command::{CommandSpec, NETWORK_DISABLED_ENV_VAR, SandboxError, build_command};
 pub use denial::{is_likely_sandbox_denial, sandbox_setup_failure};

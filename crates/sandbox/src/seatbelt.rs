@@ -5,7 +5,7 @@
 //! meaning. This module only builds text and arguments; it is unit-tested on
 //! every platform.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use codex_protocol::protocol::SandboxPolicy;
 
@@ -100,14 +100,25 @@ pub fn seatbelt_policy(
     (text, params)
 }
 
-/// Arguments of `sandbox-exec` to run `argv` under `policy`.
+/// Arguments of `sandbox-exec` to run `argv` under `policy`, with
+/// `hidden` neither readable nor writable (rules later in a profile win).
 pub fn seatbelt_args(
     policy: &SandboxPolicy,
     cwd: &Path,
     tmpdir: Option<&Path>,
+    hidden: &[PathBuf],
     argv: &[String],
 ) -> Vec<String> {
-    let (text, params) = seatbelt_policy(policy, cwd, tmpdir);
+    let (mut text, mut params) = seatbelt_policy(policy, cwd, tmpdir);
+    if !hidden.is_empty() {
+        text.push_str("\n; Secrets no command may touch.\n(deny file-read* file-write*");
+        for (i, path) in hidden.iter().enumerate() {
+            let name = format!("HIDDEN_{i}");
+            params.push((name.clone(), path.display().to_string()));
+            text.push_str(&format!("\n  (subpath (param \"{name}\"))"));
+        }
+        text.push_str(")\n");
+    }
     let mut args = vec!["-p".to_string(), text];
     args.extend(params.into_iter().map(|(k, v)| format!("-D{k}={v}")));
     args.push("--".to_string());
@@ -141,7 +152,13 @@ mod tests {
             exclude_tmpdir_env_var: true,
             exclude_slash_tmp: true,
         };
-        let args = seatbelt_args(&policy, &repo, None, &["ls".to_string(), "-l".to_string()]);
+        let args = seatbelt_args(
+            &policy,
+            &repo,
+            None,
+            &[],
+            &["ls".to_string(), "-l".to_string()],
+        );
         assert_eq!(args[0], "-p");
         let text = &args[1];
         assert!(text.contains(
@@ -154,6 +171,24 @@ mod tests {
             format!("-DWRITABLE_ROOT_0_RO_0={}", repo.join(".git").display())
         );
         assert_eq!(&args[4..], &["--", "ls", "-l"]);
+    }
+
+    #[test]
+    fn hidden_paths_are_denied_last() {
+        let hidden = vec![PathBuf::from("/home/me/.codex/auth.json")];
+        let args = seatbelt_args(
+            &SandboxPolicy::ReadOnly,
+            Path::new("/r"),
+            None,
+            &hidden,
+            &["true".to_string()],
+        );
+        assert!(
+            args[1].ends_with("(deny file-read* file-write*\n  (subpath (param \"HIDDEN_0\")))\n"),
+            "{}",
+            args[1]
+        );
+        assert_eq!(args[2], "-DHIDDEN_0=/home/me/.codex/auth.json");
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Approval requests: a prompt over the composer with the command (or the
 //! diff), its directory and the model's reason, and four answers with their
-//! keys. While one is open it has the keyboard; requests that arrive
-//! meanwhile wait in order.
+//! keys. The keys are the reference's: `y` proceeds, `a` proceeds and stops
+//! asking for the session, `n` (and Esc) cancels the turn so the person can
+//! say what to do instead; `d` declines just this call and lets the turn go
+//! on. A proposed command rule adds a fifth answer, `p`: "always allow
+//! commands starting with …", which writes the rule to `default.rules`.
+//! While one is open it has the keyboard; requests that arrive meanwhile
+//! wait in order.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -19,6 +24,8 @@ pub(crate) enum ApprovalKind {
     Exec {
         command: Vec<String>,
         cwd: PathBuf,
+        /// The prefix an "always allow" answer would write as a rule.
+        amendment: Option<Vec<String>>,
     },
     Patch {
         files: Vec<FileSummary>,
@@ -26,10 +33,7 @@ pub(crate) enum ApprovalKind {
     },
     /// An MCP server asks for input (yes accepts, no declines, tell
     /// cancels).
-    Elicitation {
-        server: String,
-        message: String,
-    },
+    Elicitation { server: String, message: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,33 +52,59 @@ pub(crate) struct Answer {
     pub decision: ReviewDecision,
 }
 
+#[derive(Clone)]
 struct Choice {
-    label: &'static str,
+    label: std::borrow::Cow<'static, str>,
     key: char,
     decision: ReviewDecision,
 }
 
+const fn choice(label: &'static str, key: char, decision: ReviewDecision) -> Choice {
+    Choice {
+        label: std::borrow::Cow::Borrowed(label),
+        key,
+        decision,
+    }
+}
+
+/// The answers to `request`: the four fixed ones, and "always allow" after
+/// the first when a rule is proposed.
+fn choices(request: &ApprovalRequest) -> Vec<Choice> {
+    let mut all = CHOICES.to_vec();
+    if let ApprovalKind::Exec {
+        amendment: Some(prefix),
+        ..
+    } = &request.kind
+    {
+        all.insert(
+            1,
+            Choice {
+                label: format!(
+                    "Yes, and always allow commands starting with `{}`",
+                    codex_core::display_command(prefix)
+                )
+                .into(),
+                key: 'p',
+                decision: ReviewDecision::ApprovedExecpolicyAmendment,
+            },
+        );
+    }
+    all
+}
+
 const CHOICES: [Choice; 4] = [
-    Choice {
-        label: "Yes, proceed",
-        key: 'y',
-        decision: ReviewDecision::Approved,
-    },
-    Choice {
-        label: "Yes, and don't ask again this session",
-        key: 'a',
-        decision: ReviewDecision::ApprovedForSession,
-    },
-    Choice {
-        label: "No, continue without it",
-        key: 'n',
-        decision: ReviewDecision::Denied,
-    },
-    Choice {
-        label: "No, and tell Codex what to do instead",
-        key: 't',
-        decision: ReviewDecision::Abort,
-    },
+    choice("Yes, proceed", 'y', ReviewDecision::Approved),
+    choice(
+        "Yes, and don't ask again this session",
+        'a',
+        ReviewDecision::ApprovedForSession,
+    ),
+    choice(
+        "No, and tell Codex what to do differently",
+        'n',
+        ReviewDecision::Abort,
+    ),
+    choice("No, continue without it", 'd', ReviewDecision::Denied),
 ];
 
 /// Diff rows shown per file in the prompt.
@@ -102,14 +132,21 @@ impl Approvals {
         self.selected = 0;
     }
 
+    /// The answers to the open request.
+    fn open_choices(&self) -> Vec<Choice> {
+        self.queue.front().map(choices).unwrap_or_default()
+    }
+
     fn answer(&mut self, index: usize) -> Option<Answer> {
+        let decision = self.open_choices().get(index)?.decision;
         let request = self.queue.pop_front()?;
         self.selected = 0;
-        let choice = &CHOICES[index];
-        Some(Answer {
-            request,
-            decision: choice.decision,
-        })
+        Some(Answer { request, decision })
+    }
+
+    fn answer_key(&mut self, key: char) -> Option<Answer> {
+        let index = self.open_choices().iter().position(|c| c.key == key)?;
+        self.answer(index)
     }
 
     /// A key while a request is open: an answer, or None (moved the
@@ -118,29 +155,28 @@ impl Approvals {
         if self.queue.is_empty() {
             return None;
         }
+        let count = self.open_choices().len();
         match key.code {
-            KeyCode::Esc => self.answer(2),
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.answer(3),
+            KeyCode::Esc => self.answer_key('n'),
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.answer_key('n')
+            }
             KeyCode::Up | KeyCode::Char('k') => {
-                self.selected = self.selected.checked_sub(1).unwrap_or(CHOICES.len() - 1);
+                self.selected = self.selected.checked_sub(1).unwrap_or(count - 1);
                 None
             }
             KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-                self.selected = (self.selected + 1) % CHOICES.len();
+                self.selected = (self.selected + 1) % count;
                 None
             }
             KeyCode::Enter => self.answer(self.selected),
             KeyCode::Char(c) => {
                 if let Some(digit) = c.to_digit(10).map(|d| d as usize)
-                    && (1..=CHOICES.len()).contains(&digit)
+                    && (1..=count).contains(&digit)
                 {
                     return self.answer(digit - 1);
                 }
-                let lower = c.to_ascii_lowercase();
-                CHOICES
-                    .iter()
-                    .position(|choice| choice.key == lower)
-                    .and_then(|index| self.answer(index))
+                self.answer_key(c.to_ascii_lowercase())
             }
             _ => None,
         }
@@ -178,7 +214,7 @@ impl Approvals {
                     &bar(),
                 ));
             }
-            ApprovalKind::Exec { command, cwd } => {
+            ApprovalKind::Exec { command, cwd, .. } => {
                 let command = codex_core::display_command(command);
                 for (index, line) in command.lines().enumerate() {
                     let lead = if index == 0 { "$ " } else { "  " };
@@ -238,7 +274,7 @@ impl Approvals {
             }
         }
         let mut tail = vec![Line::from(bar())];
-        for (index, choice) in CHOICES.iter().enumerate() {
+        for (index, choice) in choices(request).iter().enumerate() {
             let selected = index == self.selected;
             let marker = if selected { "› " } else { "  " };
             let style = if selected {
@@ -291,6 +327,7 @@ mod tests {
             kind: ApprovalKind::Exec {
                 command: vec!["rm".into(), "-rf".into(), "build".into()],
                 cwd: PathBuf::from("/repo"),
+                amendment: None,
             },
             reason: Some("clean the build".into()),
         }
@@ -313,18 +350,74 @@ mod tests {
         assert_eq!(answer.decision, ReviewDecision::ApprovedForSession);
         let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
         assert_eq!(answer.request.call_id, "two");
-        assert_eq!(answer.decision, ReviewDecision::Denied);
+        assert_eq!(answer.decision, ReviewDecision::Abort);
         assert!(!approvals.is_open());
+        approvals.push(exec("three"));
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('d')))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
     }
 
     #[test]
-    fn arrows_and_enter_choose_and_t_tells_instead() {
+    fn arrows_and_enter_choose_and_n_tells_instead() {
         let mut approvals = Approvals::default();
         approvals.push(exec("one"));
         approvals.handle_key(KeyEvent::from(KeyCode::Up));
         let answer = approvals
             .handle_key(KeyEvent::from(KeyCode::Enter))
             .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
+        approvals.push(exec("two"));
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('n')))
+            .unwrap();
         assert_eq!(answer.decision, ReviewDecision::Abort);
+    }
+
+    #[test]
+    fn a_proposed_rule_adds_an_always_allow_answer() {
+        let mut approvals = Approvals::default();
+        let mut request = exec("one");
+        request.kind = ApprovalKind::Exec {
+            command: vec!["touch".into(), "a".into()],
+            cwd: PathBuf::from("/repo"),
+            amendment: Some(vec!["touch".into()]),
+        };
+        approvals.push(request.clone());
+        let text: String = approvals
+            .lines(100, 30)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        assert!(
+            text.contains("2. Yes, and always allow commands starting with `touch` (p)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("5. No, and tell Codex what to do instead (t)"),
+            "{text}"
+        );
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('p')))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::ApprovedExecpolicyAmendment);
+        // Esc still declines with the extra answer in the list.
+        approvals.push(request);
+        let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
+        // Without a proposal there is no such answer.
+        approvals.push(exec("two"));
+        assert!(
+            approvals
+                .handle_key(KeyEvent::from(KeyCode::Char('p')))
+                .is_none()
+        );
     }
 }

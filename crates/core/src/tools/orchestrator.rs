@@ -23,6 +23,7 @@ use codex_sandbox::{
 };
 
 use super::ToolOutput;
+use super::call_description::{ApprovalSubject, CallDescription};
 use super::format::format_exec_output;
 use crate::parse_command::parse_command;
 use crate::safety::is_known_safe_command;
@@ -102,6 +103,9 @@ pub(crate) async fn approve(
     if request.argv.is_empty() {
         return Err(ToolOutput::failure("the command is empty"));
     }
+    if let Some(decided) = apply_command_rules(session, ctx, request).await {
+        return decided;
+    }
     if request.escalate && policy != AskForApproval::OnRequest {
         return Err(ToolOutput::failure(format!(
             "approval policy is {policy:?}; reject command — you should not ask for escalated permissions if the approval policy is {policy:?}"
@@ -142,6 +146,69 @@ pub(crate) async fn approve(
     })
 }
 
+/// The command rules' say, before anything else: a forbidden command is
+/// refused with the rule's justification; a prompting one asks (and is
+/// refused where nobody can be asked); an allowed one runs without asking
+/// and outside the sandbox, as in the reference, and the person is told
+/// which rule let it. `None`: no rule decides.
+async fn apply_command_rules(
+    session: &Session,
+    ctx: &TurnContext,
+    request: &ExecRequest,
+) -> Option<Result<SandboxPolicy, ToolOutput>> {
+    use codex_execpolicy::assess::{Assessment, assess};
+    let rules = match session.services.exec_rules.policy() {
+        Ok(rules) => rules,
+        Err(err) => {
+            let message = format!("command not run: the command rules cannot be loaded: {err}");
+            session.send_event_unrecorded(
+                &ctx.sub_id,
+                EventMsg::Warning(codex_protocol::protocol::WarningEvent {
+                    message: message.clone(),
+                }),
+            );
+            return Some(Err(ToolOutput::failure(message)));
+        }
+    };
+    match assess(&rules, &request.argv) {
+        Assessment::NoRule => None,
+        Assessment::Forbidden { reason } => Some(Err(ToolOutput::failure(reason))),
+        Assessment::Prompt { reason } => {
+            if ctx.approval_policy == AskForApproval::Never {
+                return Some(Err(ToolOutput::failure(format!(
+                    "{reason}; the approval policy is never, so it was not run"
+                ))));
+            }
+            if !session.state.is_command_approved_for_session(&request.argv)
+                && let Approval::Refused(output) = ask(session, ctx, request, Some(reason)).await
+            {
+                return Some(Err(output));
+            }
+            Some(Ok(if request.escalate {
+                SandboxPolicy::DangerFullAccess
+            } else {
+                ctx.sandbox_policy.clone()
+            }))
+        }
+        Assessment::Allow { rule } => {
+            let message = format!(
+                "running `{}` outside the sandbox without asking: allowed by {}",
+                crate::parse_command::shell_join(&request.argv),
+                crate::exec_rules::describe(rule.source())
+            );
+            session
+                .send_event(
+                    &ctx.sub_id,
+                    EventMsg::BackgroundEvent(codex_protocol::protocol::BackgroundEventEvent {
+                        message,
+                    }),
+                )
+                .await;
+            Some(Ok(SandboxPolicy::DangerFullAccess))
+        }
+    }
+}
+
 /// A command that ran, and what the model is told about it.
 struct Ran {
     output: ExecOutput,
@@ -154,17 +221,47 @@ async fn ask(
     request: &ExecRequest,
     reason: Option<String>,
 ) -> Approval {
+    let description = CallDescription::shell(request.argv.clone());
+    let subject = ApprovalSubject {
+        tool: "shell",
+        description: &description,
+    };
+    let amendment = session
+        .services
+        .exec_rules
+        .policy()
+        .ok()
+        .and_then(|rules| codex_execpolicy::assess::proposed_amendment(&rules, &request.argv));
     let decision = session
-        .request_command_approval(
+        .request_command_approval_proposing(
             ctx,
             &request.call_id,
             &request.argv,
             request.cwd.clone(),
             reason,
+            subject,
+            amendment.clone(),
         )
         .await;
     match decision {
         ReviewDecision::Approved => Approval::Granted,
+        ReviewDecision::ApprovedExecpolicyAmendment => {
+            if let Some(prefix) = amendment
+                && !crate::exec_rules::already_allowed(session, &prefix)
+                && let Err(err) = crate::exec_rules::apply_amendment(session, &prefix)
+            {
+                session.send_event_unrecorded(
+                    &ctx.sub_id,
+                    EventMsg::Warning(codex_protocol::protocol::WarningEvent {
+                        message: format!(
+                            "approved once; the rule for `{}` could not be saved: {err}",
+                            crate::parse_command::shell_join(&prefix)
+                        ),
+                    }),
+                );
+            }
+            Approval::Granted
+        }
         ReviewDecision::ApprovedForSession => {
             session.state.approve_command_for_session(&request.argv);
             Approval::Granted
@@ -190,12 +287,24 @@ async fn execute(
 ) -> Result<Ran, ToolOutput> {
     // The semaphore is never closed, so acquiring cannot fail.
     let _slot = session.services.command_slots.acquire().await.ok();
+    let mut env = create_env(&ctx.shell_environment_policy, std::env::vars());
+    // What runs may differ from what is shown: `bash -lc` reads the shell
+    // snapshot instead of the profile.
+    let argv = session
+        .services
+        .shell_snapshot
+        .apply(request.argv.clone(), &mut env)
+        .await;
     let spec = CommandSpec {
-        argv: request.argv.clone(),
+        argv,
         cwd: request.cwd.clone(),
-        env: create_env(&ctx.shell_environment_policy, std::env::vars()),
+        env,
         policy: policy.clone(),
         linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+        hidden_paths: codex_sandbox::secrets::hidden_paths(
+            &session.services.config.codex_home,
+            &session.services.config.denied_paths,
+        ),
     };
     session
         .send_event(

@@ -1,7 +1,10 @@
 mod approvals;
+mod command_rules;
 mod common;
 mod compaction;
 mod history_file;
+mod layers;
+mod mcp_approvals;
 mod memories;
 mod model_tools;
 mod resume;

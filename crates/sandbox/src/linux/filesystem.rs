@@ -11,6 +11,10 @@
 //! * without network access, every pathname Unix socket that was listening
 //!   when the sandbox started is covered by `/dev/null` (connecting fails),
 //!   while sockets the command creates itself work;
+//! * each hidden path (codex's secrets, see [`crate::secrets`]) is covered:
+//!   a directory by an empty read-only tmpfs of mode 000, a file by an
+//!   empty read-only file of mode 000 — with every capability dropped the
+//!   command can neither read, write, chmod nor unmount them;
 //! * `/proc` is a fresh mount of the command's own PID namespace.
 
 use std::ffi::CString;
@@ -34,10 +38,17 @@ pub(super) struct FsPlan {
     missing: Vec<PathBuf>,
     /// Listening pathname sockets to cover (network off only).
     sockets: Vec<PathBuf>,
+    /// Paths to cover with an unreadable placeholder.
+    hidden: Vec<PathBuf>,
 }
 
 impl FsPlan {
-    pub(super) fn new(policy: &SandboxPolicy, cwd: &Path, tmpdir: Option<&Path>) -> Self {
+    pub(super) fn new(
+        policy: &SandboxPolicy,
+        cwd: &Path,
+        tmpdir: Option<&Path>,
+        hidden: &[PathBuf],
+    ) -> Self {
         let roots = writable_roots(policy, cwd, tmpdir);
         let missing = roots
             .iter()
@@ -53,6 +64,7 @@ impl FsPlan {
             roots,
             missing,
             sockets,
+            hidden: hidden.to_vec(),
         }
     }
 }
@@ -230,6 +242,8 @@ pub(super) fn build_view(plan: &FsPlan) -> Result<(), SetupError> {
         .map_err(&protect)?;
     }
 
+    hide(&plan.hidden)?;
+
     for socket in &plan.sockets {
         // A socket that vanished, or sits where we cannot mount, stays as
         // it is; a mask that fails is not a reason to refuse the command.
@@ -242,6 +256,90 @@ pub(super) fn build_view(plan: &FsPlan) -> Result<(), SetupError> {
         );
     }
     Ok(())
+}
+
+/// Where the placeholder file is made: a tmpfs mounted for a moment over
+/// the host's `/proc` (which init replaces with the command's own anyway)
+/// and detached once the file is bound over every hidden file; the binds
+/// keep the tmpfs alive.
+const PLACEHOLDER_DIR: &str = "/proc";
+
+/// Covers every path of `hidden` with an empty, read-only, mode-000
+/// placeholder. A path that no longer exists needs no cover; any other
+/// failure refuses the command (a secret is never left readable).
+fn hide(hidden: &[PathBuf]) -> Result<(), SetupError> {
+    let fail = |what: String| {
+        SetupError::new(
+            Layer::HiddenPaths,
+            what,
+            "the kernel must allow tmpfs and bind mounts in an unprivileged mount namespace"
+                .to_string(),
+        )
+    };
+    let cover_flags = libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    let mut file_placeholder: Option<PathBuf> = None;
+    for path in hidden {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            mount(
+                Some(Path::new("tmpfs")),
+                path,
+                Some("tmpfs"),
+                cover_flags,
+                Some("mode=000,size=4k"),
+            )
+            .map_err(&fail)?;
+            continue;
+        }
+        let placeholder = match &file_placeholder {
+            Some(placeholder) => placeholder.clone(),
+            None => {
+                let dir = Path::new(PLACEHOLDER_DIR);
+                mount(
+                    Some(Path::new("tmpfs")),
+                    dir,
+                    Some("tmpfs"),
+                    libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                    Some("mode=700,size=4k"),
+                )
+                .map_err(&fail)?;
+                let placeholder = dir.join("hidden");
+                make_unreadable_file(&placeholder).map_err(&fail)?;
+                file_placeholder = Some(placeholder.clone());
+                placeholder
+            }
+        };
+        mount(Some(&placeholder), path, None, libc::MS_BIND, None).map_err(&fail)?;
+        let flags = libc::MS_BIND | libc::MS_REMOUNT | cover_flags;
+        mount(None, path, None, flags, None).map_err(&fail)?;
+    }
+    if file_placeholder.is_some() {
+        let dir = c_string(Path::new(PLACEHOLDER_DIR));
+        // SAFETY: valid NUL-terminated path.
+        if unsafe { libc::umount2(dir.as_ptr(), libc::MNT_DETACH) } != 0 {
+            return Err(fail(format!(
+                "cannot detach the placeholder tmpfs ({})",
+                std::io::Error::last_os_error()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An empty file of mode 000 at `path`.
+fn make_unreadable_file(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o000)
+        .open(path)
+        .map_err(|err| format!("cannot make a placeholder at {} ({err})", path.display()))?;
+    // The umask cannot add bits, but be explicit: no one may read it.
+    file.set_permissions(std::fs::Permissions::from_mode(0o000))
+        .map_err(|err| format!("cannot make {} unreadable ({err})", path.display()))
 }
 
 /// Mounts the command's own `/proc` (run as PID 1 of the new namespace).

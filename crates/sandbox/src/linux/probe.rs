@@ -173,7 +173,7 @@ fn check_in_namespaces(reporter: &Reporter, scratch: &Path) -> ! {
         exclude_tmpdir_env_var: true,
         exclude_slash_tmp: true,
     };
-    let plan = filesystem::FsPlan::new(&policy, scratch, None);
+    let plan = filesystem::FsPlan::new(&policy, scratch, None, &[]);
     if let Err(err) = filesystem::HostGuards::acquire(&plan) {
         reporter.send(err.layer, Err(&err));
     }

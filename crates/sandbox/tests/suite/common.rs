@@ -36,6 +36,7 @@ pub fn spec(policy: SandboxPolicy, cwd: &Path, script: &str) -> CommandSpec {
         env: base_env(),
         policy,
         linux_sandbox_exe: Some(helper()),
+        hidden_paths: vec![],
     }
 }
 

@@ -13,6 +13,7 @@ fn secret_named_variables_are_absent() {
         ("OPENAI_API_KEY".to_string(), "sk-live-123".to_string()),
         ("GITHUB_TOKEN".to_string(), "ghp_456".to_string()),
         ("DB_SECRET".to_string(), "hunter2".to_string()),
+        ("DB_PASSWORD".to_string(), "pw-789".to_string()),
         ("EDITOR".to_string(), "vi".to_string()),
     ];
     let mut spec = spec(workspace_only(false), cwd.path(), "env");
@@ -24,6 +25,8 @@ fn secret_named_variables_are_absent() {
         "OPENAI_API_KEY",
         "GITHUB_TOKEN",
         "DB_SECRET",
+        "DB_PASSWORD",
+        "pw-789",
         "sk-live",
         "ghp_",
         "hunter2",

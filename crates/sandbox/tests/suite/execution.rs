@@ -153,6 +153,7 @@ fn a_restricted_policy_without_a_helper_is_refused() {
         env: base_env(),
         policy: SandboxPolicy::ReadOnly,
         linux_sandbox_exe: None,
+        hidden_paths: vec![],
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

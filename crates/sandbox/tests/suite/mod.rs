@@ -4,3 +4,4 @@ mod environment;
 mod execution;
 mod network;
 mod policies;
+mod secrets;
