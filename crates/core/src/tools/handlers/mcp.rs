@@ -260,12 +260,8 @@ impl ToolHandler for McpToolHandler {
                 tool: info.tool.clone(),
                 arguments: arguments.clone(),
             };
-            // The call's item starts before any approval is asked, so the
-            // request names it and a refusal completes it.
-            session.start_item(
-                ctx,
-                crate::item_lifecycle::mcp_call(&invocation.call_id, invocation_event.clone()),
-            );
+            // Begun before any approval is asked: the call's item has
+            // started when the request names it, and a refusal completes it.
             session
                 .send_event(
                     &ctx.sub_id,
