@@ -91,7 +91,8 @@ async fn run(overrides: CliOverrides, options: ServeOptions) -> anyhow::Result<(
     // Bad configuration is reported now, not at the first request.
     load_config(&codex_home, &overrides)?;
     let _log = codex_core::logging::init(&codex_home);
-    let mut options = ThreadManagerOptions::new(SessionSource::VsCode, "codex_app_server");
+    let mut options = ThreadManagerOptions::new(SessionSource::VsCode, "codex_app_server")
+        .with_turn_trigger("app_server");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     let manager = Arc::new(ThreadManager::new(&codex_home, options));
     let server = Arc::new(Server::new(manager, codex_home, overrides));

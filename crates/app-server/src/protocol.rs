@@ -128,6 +128,13 @@ pub enum ThreadItem {
         id: String,
         query: String,
     },
+    ImageView {
+        id: String,
+        path: String,
+    },
+    ContextCompaction {
+        id: String,
+    },
     /// A review began (`review`: what is reviewed).
     EnteredReviewMode {
         id: String,

@@ -57,6 +57,9 @@ pub struct SpawnParams {
     /// Who started the thread (`user` unless a program says otherwise,
     /// e.g. the SDK's `--thread-source`); recorded in the session file.
     pub thread_source: String,
+    /// What starts the turns (`tui`, `exec`, `mcp`, `app_server`): the
+    /// frontend says so; the engine knows no frontend's name.
+    pub turn_trigger: String,
 }
 
 impl SpawnParams {
@@ -72,6 +75,7 @@ impl SpawnParams {
             extra_tools: Vec::new(),
             startup_warnings: Vec::new(),
             thread_source: "user".to_string(),
+            turn_trigger: "tui".to_string(),
         }
     }
 }
@@ -109,16 +113,16 @@ pub(crate) fn child_config(parent: &Config) -> Config {
 }
 
 /// The spawn parameters of an engine child session: ephemeral, with the
-/// parent's originator and sandbox helper.
+/// parent's originator, turn trigger and sandbox helper.
 pub(crate) fn child_params(
-    originator: &str,
-    linux_sandbox_exe: Option<PathBuf>,
+    parent: &crate::state::SessionServices,
     thread_source: &str,
 ) -> SpawnParams {
-    let mut params = SpawnParams::new(SessionSource::Exec, originator);
+    let mut params = SpawnParams::new(SessionSource::Exec, parent.originator.clone());
     params.ephemeral = true;
-    params.linux_sandbox_exe = linux_sandbox_exe;
+    params.linux_sandbox_exe = parent.linux_sandbox_exe.clone();
     params.thread_source = thread_source.to_string();
+    params.turn_trigger = parent.turn_trigger.clone();
     params
 }
 

@@ -32,6 +32,7 @@ mod git_info;
 mod history;
 mod hooks;
 mod instructions;
+mod item_lifecycle;
 pub mod logging;
 mod mcp;
 mod memories;
@@ -47,6 +48,7 @@ mod safety;
 mod sampling;
 mod session;
 mod session_init;
+mod shell_snapshot;
 mod state;
 mod submission_loop;
 mod tasks;
@@ -63,10 +65,13 @@ mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
-pub use entry::{block_on_runtime, report_exit, run_async_main};
+pub use entry::{
+    ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
+};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use hooks::discover_hooks;
+pub use item_lifecycle::{Emitted, ItemLifecycle};
 pub use memories::{MemoryFile, MemoryStatus};
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};

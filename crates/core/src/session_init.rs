@@ -124,6 +124,7 @@ pub(crate) async fn start_session(
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
+        turn_trigger: params.turn_trigger.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         user_shell: user_shell(),
         agents_md,
@@ -133,6 +134,17 @@ pub(crate) async fn start_session(
         mcp: Arc::new(crate::mcp::McpState::new()),
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
         unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
+        // Taken in the background: nothing here waits for the login shell.
+        shell_snapshot: if config.feature_enabled(crate::shell_snapshot::FEATURE) {
+            crate::shell_snapshot::ShellSnapshot::start(
+                &config.codex_home,
+                thread_id,
+                &config.shell_environment_policy,
+                &config.cwd,
+            )
+        } else {
+            crate::shell_snapshot::ShellSnapshot::disabled()
+        },
         models,
         telemetry,
         config: Arc::new(config),

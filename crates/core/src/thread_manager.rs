@@ -48,6 +48,9 @@ pub struct ThreadManagerOptions {
     pub extra_tools: Vec<Arc<dyn ToolHandler>>,
     /// Recorded as the new threads' `thread_source` (`user` by default).
     pub thread_source: String,
+    /// What starts this frontend's turns, as the turn metadata names it
+    /// (`tui` by default; `exec`, `mcp`, `app_server`).
+    pub turn_trigger: String,
 }
 
 impl ThreadManagerOptions {
@@ -58,7 +61,14 @@ impl ThreadManagerOptions {
             linux_sandbox_exe: None,
             extra_tools: Vec::new(),
             thread_source: "user".to_string(),
+            turn_trigger: "tui".to_string(),
         }
+    }
+
+    /// The same, with turns started by `trigger` (see `turn_trigger`).
+    pub fn with_turn_trigger(mut self, trigger: &str) -> Self {
+        self.turn_trigger = trigger.to_string();
+        self
     }
 }
 
@@ -429,6 +439,7 @@ impl ThreadManager {
             extra_tools: self.options.extra_tools.clone(),
             startup_warnings: Vec::new(),
             thread_source: self.options.thread_source.clone(),
+            turn_trigger: self.options.turn_trigger.clone(),
         }
     }
 

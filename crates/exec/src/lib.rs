@@ -103,7 +103,8 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             None
         }
     };
-    let mut options = ThreadManagerOptions::new(SessionSource::Exec, originator());
+    let mut options =
+        ThreadManagerOptions::new(SessionSource::Exec, originator()).with_turn_trigger("exec");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     if let Some(source) = args.thread_source.as_ref().filter(|s| !s.trim().is_empty()) {
         options.thread_source = source.clone();
@@ -208,6 +209,8 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     let mut turn_failed = false;
     let mut interrupted = false;
     let mut shutting_down = false;
+    // Ctrl-C interrupts the turn (below) rather than ending the process.
+    codex_core::frontend_handles_signals(&[codex_core::ExitSignal::Interrupt]);
     loop {
         let event = tokio::select! {
             _ = tokio::signal::ctrl_c(), if !interrupted => {

@@ -40,7 +40,8 @@ async fn run(mut overrides: CliOverrides) -> anyhow::Result<()> {
     // No person at a terminal: approvals go to the client as elicitations.
     overrides.default_approval_policy = Some(config.approval_policy);
     let _log = codex_core::logging::init(&codex_home);
-    let mut options = ThreadManagerOptions::new(SessionSource::Mcp, "codex_mcp_server");
+    let mut options =
+        ThreadManagerOptions::new(SessionSource::Mcp, "codex_mcp_server").with_turn_trigger("mcp");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     let manager = Arc::new(ThreadManager::new(&codex_home, options));
     let server = CodexMcpServer::new(Arc::clone(&manager), codex_home, overrides);

@@ -7,6 +7,8 @@
 //!   ([`seatbelt`]). Platforms without a sandbox refuse restricted policies.
 //! * [`env::create_env`]: the environment under `[shell_environment_policy]`
 //!   (secrets removed by default).
+//! * [`live::end_all`]: every command tree codex started, ended and waited
+//!   for (codex calls it before it exits, and on SIGTERM/SIGHUP/SIGINT).
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!
@@ -22,6 +24,7 @@ pub mod env;
 mod exec;
 #[cfg(target_os = "linux")]
 pub mod linux;
+pub mod live;
 mod patch;
 mod process;
 mod pty;

@@ -11,8 +11,10 @@
 //!   a mock server.
 //! * [`PtyTerminal`]: a program in a pseudo-terminal whose screen a terminal
 //!   emulator parses, for end-to-end tests of the interactive interface.
+//! * [`CpuLoad`]: busy threads, for tests of what must hold under load.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cpu_load;
 mod home;
 pub mod issuer;
 mod mock_server;
@@ -21,6 +23,7 @@ pub mod peers;
 mod pty;
 mod turn;
 
+pub use cpu_load::CpuLoad;
 pub use home::TestCodexHome;
 pub use issuer::MockIssuer;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};

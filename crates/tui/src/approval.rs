@@ -1,6 +1,9 @@
 //! Approval requests: a prompt over the composer with the command (or the
 //! diff), its directory and the model's reason, and four answers with their
-//! keys. While one is open it has the keyboard; requests that arrive
+//! keys. The keys are the reference's: `y` proceeds, `a` proceeds and stops
+//! asking for the session, `n` (and Esc) cancels the turn so the person can
+//! say what to do instead; `d` declines just this call and lets the turn go
+//! on. While one is open it has the keyboard; requests that arrive
 //! meanwhile wait in order.
 
 use std::collections::VecDeque;
@@ -66,14 +69,14 @@ const CHOICES: [Choice; 4] = [
         decision: ReviewDecision::ApprovedForSession,
     },
     Choice {
-        label: "No, continue without it",
+        label: "No, and tell Codex what to do differently",
         key: 'n',
-        decision: ReviewDecision::Denied,
+        decision: ReviewDecision::Abort,
     },
     Choice {
-        label: "No, and tell Codex what to do instead",
-        key: 't',
-        decision: ReviewDecision::Abort,
+        label: "No, continue without it",
+        key: 'd',
+        decision: ReviewDecision::Denied,
     },
 ];
 
@@ -120,7 +123,7 @@ impl Approvals {
         }
         match key.code {
             KeyCode::Esc => self.answer(2),
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.answer(3),
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.answer(2),
             KeyCode::Up | KeyCode::Char('k') => {
                 self.selected = self.selected.checked_sub(1).unwrap_or(CHOICES.len() - 1);
                 None
@@ -313,17 +316,27 @@ mod tests {
         assert_eq!(answer.decision, ReviewDecision::ApprovedForSession);
         let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
         assert_eq!(answer.request.call_id, "two");
-        assert_eq!(answer.decision, ReviewDecision::Denied);
+        assert_eq!(answer.decision, ReviewDecision::Abort);
         assert!(!approvals.is_open());
+        approvals.push(exec("three"));
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('d')))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
     }
 
     #[test]
-    fn arrows_and_enter_choose_and_t_tells_instead() {
+    fn arrows_and_enter_choose_and_n_tells_instead() {
         let mut approvals = Approvals::default();
         approvals.push(exec("one"));
         approvals.handle_key(KeyEvent::from(KeyCode::Up));
         let answer = approvals
             .handle_key(KeyEvent::from(KeyCode::Enter))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
+        approvals.push(exec("two"));
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('n')))
             .unwrap();
         assert_eq!(answer.decision, ReviewDecision::Abort);
     }

@@ -753,3 +753,120 @@ fn workspace_methods_answer_in_the_reference_shapes() {
     let checks = client.close();
     validate(&checks);
 }
+
+/// One scripted turn (a command that is approved, one that is declined, a
+/// patch, a message): every command item starts before its approval is
+/// asked, the declined one completes as declined, and `thread/read` in a
+/// new server process returns the items that were streamed live.
+#[test]
+fn items_live_and_read_after_a_restart_are_the_same() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    std::fs::create_dir(home.workspace().join(".git")).unwrap();
+    let workspace = home.workspace().display().to_string();
+    server.push_turn(Turn::new().function_call(
+        "call_yes",
+        "shell",
+        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
+    ));
+    server.push_turn(Turn::new().function_call(
+        "call_no",
+        "shell",
+        json!({"command": ["bash", "-c", "echo declined > no.txt"]}),
+    ));
+    server.push_turn(Turn::new().custom_tool_call(
+        "call_patch",
+        "apply_patch",
+        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
+    ));
+    server.push_turn(Turn::new().text("All done."));
+
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": workspace, "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+    );
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "go"}]}),
+    );
+    let mut live = Vec::new();
+    let mut started_items = std::collections::HashSet::new();
+    loop {
+        let message = client.next();
+        let method = message["method"].as_str().unwrap_or_default().to_string();
+        if let Some(id) = message.get("id").filter(|_| !method.is_empty()) {
+            // Every approval names an item that has started.
+            let item_id = message["params"]["itemId"].as_str().unwrap().to_string();
+            assert!(
+                started_items.contains(&item_id),
+                "{method} for {item_id} before its item started"
+            );
+            let command = message["params"]["command"].as_str().unwrap_or_default();
+            let decision = if command.contains("declined") {
+                "decline"
+            } else {
+                "accept"
+            };
+            let id = id.clone();
+            client.answer(&id, &method, json!({"decision": decision}));
+            continue;
+        }
+        match method.as_str() {
+            "item/started" => {
+                started_items.insert(
+                    message["params"]["item"]["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                );
+            }
+            "item/completed" => live.push(message["params"]["item"].clone()),
+            "turn/completed" => break,
+            _ => {}
+        }
+    }
+    let declined = live
+        .iter()
+        .find(|i| i["id"] == "call_no")
+        .expect("the declined command completes its item");
+    assert_eq!(declined["type"], "commandExecution");
+    assert_eq!(declined["status"], "declined");
+    assert!(!home.workspace().join("no.txt").exists());
+    let approved = live.iter().find(|i| i["id"] == "call_yes").unwrap();
+    assert_eq!(approved["status"], "completed");
+    assert_eq!(approved["exitCode"], 0);
+    let patch = live.iter().find(|i| i["id"] == "call_patch").unwrap();
+    assert_eq!(patch["type"], "fileChange");
+    assert_eq!(patch["status"], "completed");
+    let mut checks = client.close();
+
+    let mut client = Client::start(&home);
+    client.initialize();
+    let read = client.call(
+        "thread/read",
+        json!({"threadId": thread_id, "includeTurns": true}),
+    );
+    let recorded = read["thread"]["turns"][0]["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let shape = |items: &[Value]| -> Vec<(String, String, String)> {
+        items
+            .iter()
+            .map(|i| {
+                (
+                    i["type"].as_str().unwrap().to_string(),
+                    i["id"].as_str().unwrap().to_string(),
+                    i["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(shape(&recorded), shape(&live), "{read}");
+    assert_eq!(recorded, live);
+    checks.extend(client.close());
+    validate(&checks);
+}

@@ -2,6 +2,7 @@ mod approvals;
 mod common;
 mod compaction;
 mod history_file;
+mod layers;
 mod memories;
 mod model_tools;
 mod resume;

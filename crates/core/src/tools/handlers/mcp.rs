@@ -28,6 +28,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::mcp::McpState;
+use crate::tools::call_description::{ApprovalSubject, CallDescription};
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload, ToolProvider};
 
 /// Offers the tools of the servers that started.
@@ -127,6 +128,24 @@ impl ToolHandler for McpToolHandler {
                 } else {
                     "an MCP tool call"
                 };
+                // The call's item starts before its approval is asked, so
+                // the request names it and a refusal completes it.
+                session.start_item(
+                    ctx,
+                    crate::item_lifecycle::mcp_call(
+                        &invocation.call_id,
+                        McpInvocation {
+                            server: info.server.clone(),
+                            tool: info.tool.clone(),
+                            arguments: arguments.clone(),
+                        },
+                    ),
+                );
+                let description = CallDescription::arguments(&invocation.payload);
+                let subject = ApprovalSubject {
+                    tool: &invocation.tool_name,
+                    description: &description,
+                };
                 let decision = session
                     .request_command_approval(
                         ctx,
@@ -134,6 +153,7 @@ impl ToolHandler for McpToolHandler {
                         &[format!("mcp: {}/{}", info.server, info.tool), args_text],
                         ctx.cwd.clone(),
                         Some(reason.to_string()),
+                        subject,
                     )
                     .await;
                 match decision {
