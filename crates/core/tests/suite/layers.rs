@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "turn_diff",
             "notify",
             "item_lifecycle",
+            "resume_settings",
         ],
     ),
     (
