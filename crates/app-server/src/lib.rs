@@ -40,6 +40,7 @@ pub mod protocol;
 mod rpc;
 pub mod schema_export;
 mod thread_methods;
+mod skills_methods;
 mod thread_pump;
 mod websocket;
 mod workspace_methods;

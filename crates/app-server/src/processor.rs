@@ -50,6 +50,8 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "fuzzyFileSearch",
     "command/exec",
     "mcpServerStatus/list",
+    "skills/list",
+    "skills/config/write",
 ];
 
 pub struct Processor {
@@ -144,6 +146,12 @@ impl Processor {
             }
             "fuzzyFileSearch" => workspace_methods::fuzzy_file_search(&params).await,
             "mcpServerStatus/list" => self.mcp_status(&params).await,
+            "skills/list" => {
+                crate::skills_methods::skills_list(&self.codex_home, &self.overrides, &params)
+            }
+            "skills/config/write" => {
+                crate::skills_methods::skills_config_write(&self.codex_home, &params)
+            }
             "command/exec" => {
                 workspace_methods::command_exec(
                     &self.manager,

@@ -318,6 +318,28 @@ pub enum ServerNotification {
     Warning(WarningNotification),
     #[serde(rename = "configWarning")]
     ConfigWarning(ConfigWarningNotification),
+    #[serde(rename = "mcpServer/startupStatus/updated")]
+    McpServerStartupStatusUpdated(McpServerStatusUpdatedNotification),
+}
+
+/// One MCP server's start-up progress (`starting`, `ready`, `failed` with
+/// the reason, `cancelled`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerStatusUpdatedNotification {
+    pub name: String,
+    pub status: McpServerStartupState,
+    pub error: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum McpServerStartupState {
+    Starting,
+    Ready,
+    Failed,
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -372,6 +372,24 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
             thread_id: Some(thread_id),
             message: warning.message,
         })),
+        EventMsg::McpStartupUpdate(update) => {
+            use crate::protocol::{McpServerStartupState as S, McpServerStatusUpdatedNotification};
+            use codex_protocol::mcp::McpStartupStatus;
+            let (status, error) = match update.status {
+                McpStartupStatus::Starting => (S::Starting, None),
+                McpStartupStatus::Ready => (S::Ready, None),
+                McpStartupStatus::Failed { error } => (S::Failed, Some(error)),
+                McpStartupStatus::Cancelled => (S::Cancelled, None),
+            };
+            out.notify(N::McpServerStartupStatusUpdated(
+                McpServerStatusUpdatedNotification {
+                    name: update.server,
+                    status,
+                    error,
+                    thread_id: Some(thread_id),
+                },
+            ))
+        }
         EventMsg::ContextCompacted(_) => out.notify(N::ThreadCompacted(turn_ref())),
         EventMsg::HookStarted(hook) => {
             let run = HookRunSummary {

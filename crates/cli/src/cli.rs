@@ -10,7 +10,7 @@ use codex_protocol::protocol::AskForApproval;
 
 use crate::{
     debug_config, debug_logs, debug_mcp, debug_models, doctor, features_cmd, hooks_cmd, login,
-    mcp_cmd, memories_cmd, sandbox_cmd, sessions_cmd,
+    mcp_cmd, memories_cmd, plugin_cmd, sandbox_cmd, sessions_cmd, skills_cmd,
 };
 
 /// Codex: a coding agent in your terminal.
@@ -177,6 +177,19 @@ enum Command {
     Hooks {
         #[command(subcommand)]
         command: Option<HooksCommand>,
+    },
+
+    /// Plugins and their marketplaces (`codex plugin add|list|remove|enable|disable`,
+    /// `codex plugin marketplace add|list|remove`).
+    Plugin {
+        #[command(subcommand)]
+        command: plugin_cmd::PluginCommand,
+    },
+
+    /// The skills a session here would see (`codex skills list [--json]`).
+    Skills {
+        #[command(subcommand)]
+        command: Option<SkillsCommand>,
     },
 
     /// Serve the JSON-RPC interface editors drive, over stdio.
@@ -378,6 +391,17 @@ enum HooksCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SkillsCommand {
+    /// Every skill with its scope, status (listed for the model, unlisted
+    /// by the budget, `$name` only, off) and file; broken ones on stderr.
+    List {
+        /// The app-server's `skills/list` shape.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AppServerCommand {
     /// Write the protocol's JSON Schema (from the Rust types) into DIR.
     GenerateJsonSchema {
@@ -472,6 +496,11 @@ pub fn run() -> ExitCode {
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
         Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
+        Some(Command::Plugin { command }) => plugin_cmd::run(&cli.shared, command),
+        Some(Command::Skills { command }) => {
+            let json = matches!(command, Some(SkillsCommand::List { json: true }));
+            skills_cmd::list(&cli.shared, json)
+        }
         Some(Command::Review(args)) => {
             return codex_exec::review::run_review_main(args, cli.shared.to_overrides());
         }

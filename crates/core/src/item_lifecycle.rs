@@ -20,7 +20,6 @@
 //! engine sends for a scripted sequence of progress events.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use codex_protocol::ThreadId;
 use codex_protocol::items::{
@@ -29,7 +28,11 @@ use codex_protocol::items::{
     McpToolCallStatus, PatchApplyStatus, PlanItem, ReasoningItem, ReviewModeItem, TurnItem,
     UserMessageItem, WebSearchItem,
 };
-use codex_protocol::protocol::{EventMsg, ItemCompletedEvent, ItemStartedEvent, ItemUpdatedEvent};
+use codex_protocol::mcp::McpToolCallEndEvent;
+use codex_protocol::protocol::{
+    EventMsg, ExecCommandEndEvent, ItemCompletedEvent, ItemStartedEvent, ItemUpdatedEvent,
+    PatchApplyEndEvent,
+};
 use codex_protocol::user_input::UserInput;
 
 /// The open items of a thread.
@@ -45,6 +48,9 @@ pub struct ItemLifecycle {
     reasoning: Option<String>,
     /// The turn's plan item.
     plan: Option<String>,
+    /// Calls of the turn completed as declined: what their tool reports
+    /// after the refusal is not a new item.
+    declined: std::collections::HashSet<String>,
 }
 
 fn now_ms() -> i64 {
@@ -128,19 +134,6 @@ impl ItemLifecycle {
         self.open.get(id).map(|(item, _)| item)
     }
 
-    /// Starts an item explicitly (an MCP call before its approval).
-    pub(crate) fn start(&mut self, thread_id: ThreadId, turn_id: &str, item: TurnItem) -> Emitted {
-        let mut out = Emitted {
-            thread_id,
-            turn_id: turn_id.to_string(),
-            events: Vec::new(),
-        };
-        if !self.is_open(item.id()) {
-            self.open(&mut out, item);
-        }
-        out
-    }
-
     /// Completes the open item `id` as declined: it never ran.
     pub(crate) fn decline(&mut self, thread_id: ThreadId, turn_id: &str, id: &str) -> Emitted {
         let mut out = Emitted {
@@ -149,6 +142,7 @@ impl ItemLifecycle {
             events: Vec::new(),
         };
         if let Some(item) = self.open_item(id).cloned() {
+            self.declined.insert(id.to_string());
             let declined = ended_early(item, EarlyEnd::Declined);
             self.close(&mut out, declined);
         }
@@ -162,6 +156,13 @@ impl ItemLifecycle {
             turn_id: turn_id.to_string(),
             events: Vec::new(),
         };
+        if let EventMsg::ExecCommandEnd(ExecCommandEndEvent { call_id, .. })
+        | EventMsg::PatchApplyEnd(PatchApplyEndEvent { call_id, .. })
+        | EventMsg::McpToolCallEnd(McpToolCallEndEvent { call_id, .. }) = msg
+            && self.declined.contains(call_id)
+        {
+            return out;
+        }
         match msg {
             EventMsg::TaskStarted(_) => {
                 self.message = None;
@@ -366,7 +367,16 @@ impl ItemLifecycle {
                 self.close(&mut out, TurnItem::FileChange(item));
             }
             EventMsg::McpToolCallBegin(ev) if !self.is_open(&ev.call_id) => {
-                self.open(&mut out, mcp_call(&ev.call_id, ev.invocation.clone()));
+                self.open(
+                    &mut out,
+                    TurnItem::McpToolCall(McpToolCallItem {
+                        id: ev.call_id.clone(),
+                        invocation: ev.invocation.clone(),
+                        status: McpToolCallStatus::InProgress,
+                        result: None,
+                        duration: None,
+                    }),
+                );
             }
             EventMsg::McpToolCallEnd(ev) => {
                 let status = if ev.is_failure() {
@@ -459,6 +469,7 @@ impl ItemLifecycle {
     /// Completes what the turn leaves open: the plan as it stands; a call
     /// cut short as failed.
     fn finish_turn(&mut self, out: &mut Emitted) {
+        self.declined.clear();
         self.message = None;
         self.reasoning = None;
         self.plan = None;
@@ -534,16 +545,5 @@ fn file_change(
         status,
         stdout: String::new(),
         stderr: String::new(),
-    })
-}
-
-/// An MCP call's item, before it ran.
-pub(crate) fn mcp_call(id: &str, invocation: codex_protocol::mcp::McpInvocation) -> TurnItem {
-    TurnItem::McpToolCall(McpToolCallItem {
-        id: id.to_string(),
-        invocation,
-        status: McpToolCallStatus::InProgress,
-        result: None,
-        duration: None::<Duration>,
     })
 }

@@ -49,6 +49,7 @@ mod sampling;
 mod session;
 mod session_init;
 mod shell_snapshot;
+mod skills;
 mod state;
 mod submission_loop;
 mod tasks;

@@ -12,7 +12,6 @@ use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use codex_client::{ModelClient, ModelClientConfig};
 use codex_protocol::ThreadId;
-use codex_protocol::items::TurnItem;
 use codex_protocol::models::{
     ContentItem, ReasoningItemContent, ReasoningItemReasoningSummary, ResponseInputItem,
     ResponseItem,
@@ -30,7 +29,7 @@ use tracing::warn;
 
 use crate::environment_context::EnvironmentContext;
 use crate::history::message_text;
-use crate::instructions::{agents_md_text, developer_instructions_item};
+use crate::instructions::{agents_md_text, developer_message};
 use crate::item_lifecycle::ItemLifecycle;
 use crate::parse_command::parse_command;
 use crate::state::{
@@ -134,18 +133,6 @@ impl Session {
         self.items.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts `item` before anything else reports it (an MCP call before
-    /// its approval is asked).
-    pub(crate) fn start_item(&self, ctx: &TurnContext, item: TurnItem) {
-        let events = self
-            .lock_items()
-            .start(self.thread_id, &ctx.sub_id, item)
-            .events;
-        for event in events {
-            self.emit(&ctx.sub_id, event);
-        }
-    }
-
     /// Completes the started item `id` as declined (it never ran).
     pub(crate) async fn decline_item(&self, ctx: &TurnContext, id: &str) {
         let events = self
@@ -239,6 +226,10 @@ impl Session {
         }
         tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
             state: Arc::clone(&self.services.mcp),
+            mode: crate::tools::handlers::McpToolMode::for_turn(
+                family.supports_tool_search,
+                configuration.provider.wire_api == codex_config::WireApi::Responses,
+            ),
         }));
         TurnContext {
             sub_id: sub_id.to_string(),
@@ -301,12 +292,20 @@ impl Session {
     }
 
     /// The items every conversation starts with: the config's instructions
-    /// as a developer message, then one user message holding the AGENTS.md
-    /// text and the environment context (the reference's layout).
+    /// and the skills section as a developer message, then one user message
+    /// holding the AGENTS.md text and the environment context (the
+    /// reference's layout).
     pub(crate) fn build_initial_context(&self, ctx: &TurnContext) -> Vec<ResponseItem> {
         let mut items = Vec::new();
-        if let Some(text) = &self.services.developer_instructions {
-            items.push(developer_instructions_item(text));
+        let developer: Vec<String> = self
+            .services
+            .developer_instructions
+            .clone()
+            .into_iter()
+            .chain(self.services.skills.section_for_initial_context())
+            .collect();
+        if !developer.is_empty() {
+            items.push(developer_message(developer));
         }
         let mut content = Vec::new();
         if let Some(text) = &self.services.agents_md {
@@ -378,6 +377,7 @@ impl Session {
         let item: ResponseItem = ResponseInputItem::from_user_input(&encoded).into();
         self.record_conversation_items(ctx, std::slice::from_ref(&item))
             .await;
+        crate::skills::record_mentions(self, ctx, input).await;
         let message = message_text(&item, "user").unwrap_or_default();
         if let Some(db) = &self.services.state_db {
             crate::thread_index::record_title(db, self.thread_id.to_string(), message.clone())

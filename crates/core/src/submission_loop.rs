@@ -187,6 +187,17 @@ pub(crate) async fn run(
                     );
                 });
             }
+            Op::SetSkillEnabled { path, enabled } => {
+                let found = session
+                    .services
+                    .skills
+                    .with_manager(|skills| skills.set_enabled_for_session(&path, enabled));
+                if !found {
+                    session
+                        .send_error(&id, format!("no skill at {}", path.display()))
+                        .await;
+                }
+            }
             Op::ResolveElicitation {
                 server_name,
                 request_id,
@@ -266,6 +277,7 @@ async fn user_turn(
             .await;
     }
     *previous_env = Some(env);
+    crate::skills::refresh_before_turn(session, &ctx).await;
     session.spawn_task(ctx, TaskKind::Regular, items).await;
 }
 

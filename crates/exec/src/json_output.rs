@@ -112,6 +112,21 @@ impl JsonProcessor {
                     },
                 }]
             }
+            // An MCP server that did not start: said once, the session goes on.
+            EventMsg::McpStartupUpdate(codex_protocol::mcp::McpStartupUpdateEvent {
+                status: codex_protocol::mcp::McpStartupStatus::Failed { error },
+                ..
+            }) => {
+                let id = self.fresh_id();
+                vec![ThreadEvent::ItemCompleted {
+                    item: ThreadItem {
+                        id,
+                        details: ItemDetails::Error {
+                            message: error.clone(),
+                        },
+                    },
+                }]
+            }
             EventMsg::Error(ev) => {
                 self.error = Some(ev.message.clone());
                 vec![ThreadEvent::Error {

@@ -107,6 +107,12 @@ pub enum Op {
     RunUserShellCommand { command: String },
     /// List the tools of the session's MCP servers (`mcp_list_tools_response`).
     ListMcpTools,
+    /// Turn the skill whose `SKILL.md` is at `path` on or off for this
+    /// session only (from the next turn; `config.toml` is not changed).
+    SetSkillEnabled {
+        path: std::path::PathBuf,
+        enabled: bool,
+    },
     /// Summarize the conversation and replace the history with the summary.
     Compact,
     /// Reviews code in a task of its own (its history never joins this
@@ -146,6 +152,7 @@ impl Op {
             Self::ResolveElicitation { .. } => "resolve_elicitation",
             Self::RunUserShellCommand { .. } => "run_user_shell_command",
             Self::ListMcpTools => "list_mcp_tools",
+            Self::SetSkillEnabled { .. } => "set_skill_enabled",
             Self::Compact => "compact",
             Self::Undo => "undo",
             Self::DropMemories => "drop_memories",

@@ -14,6 +14,8 @@
 
 mod overlays;
 mod session_commands;
+mod skills;
+pub(crate) use skills::skill_names;
 mod threads;
 
 use std::sync::Arc;
@@ -345,6 +347,7 @@ impl App {
                 Effect::OpenResume => self.resume_picker(input).await,
                 Effect::ShowStatus => self.show_status(),
                 Effect::ShowHooks => self.show_hooks(),
+                Effect::Skills(args) => self.skills_command(&args).await,
                 Effect::StartReview(args) => self.start_review(&args).await,
                 Effect::ReviewPicker(choice) => self.review_list(&choice),
                 Effect::ShowDiff => self.show_diff(input).await,

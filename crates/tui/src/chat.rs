@@ -49,6 +49,8 @@ pub(crate) enum Effect {
     ShowStatus,
     /// `/hooks`: the hook handlers the session's config finds.
     ShowHooks,
+    /// `/skills [off NAME | on NAME]`.
+    Skills(String),
     /// `/review [base BRANCH | commit SHA | instructions]`.
     StartReview(String),
     /// The branch or commit list of the `/review` picker (from git).
@@ -143,6 +145,10 @@ pub(crate) struct ChatState {
     pub picker: Option<crate::popup::ListPicker>,
     /// `$CODEX_HOME/prompts`.
     pub prompts: Vec<crate::slash::CustomPrompt>,
+    /// The skills' names, for `$` completion.
+    pub skill_names: Vec<String>,
+    /// Skills turned off for this thread with `/skills off` (their files).
+    pub skills_off: Vec<PathBuf>,
     /// Esc was pressed once on an empty composer: a second opens backtrack.
     pub backtrack_primed: bool,
     /// Images attached to the next message (pasted paths).
@@ -196,6 +202,8 @@ impl ChatState {
             popup_dismissed: None,
             picker: None,
             prompts: Vec::new(),
+            skill_names: Vec::new(),
+            skills_off: Vec::new(),
             backtrack_primed: false,
             attached_images: Vec::new(),
             user_messages: Vec::new(),

@@ -398,6 +398,7 @@ async fn session(
     chat.warnings = warnings;
     let recorded = chat.rollout_path.is_some();
     chat.prompts = crate::slash::load_prompts(&config.codex_home.join("prompts"));
+    chat.skill_names = crate::app::skill_names(&config);
     let notifier = Notifier::from_config(&config.tui);
     let mut app = App::new(
         chat,

@@ -25,6 +25,7 @@ pub(crate) enum SlashCommand {
     Init,
     Mcp,
     Hooks,
+    Skills,
     Review,
     Undo,
     Logout,
@@ -97,6 +98,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Hooks,
         "hooks",
         "the hook handlers, where they come from, whether they run",
+    ),
+    (
+        SlashCommand::Skills,
+        "skills",
+        "the skills this session sees (/skills off NAME, /skills on NAME: for this session)",
     ),
     (
         SlashCommand::Review,

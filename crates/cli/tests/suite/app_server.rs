@@ -40,6 +40,8 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "command/exec" => "v2/CommandExecResponse.json",
         "mcpServerStatus/list" => "v2/ListMcpServerStatusResponse.json",
         "review/start" => "v2/ReviewStartResponse.json",
+        "skills/list" => "v2/SkillsListResponse.json",
+        "skills/config/write" => "v2/SkillsConfigWriteResponse.json",
         _ => return None,
     })
 }
@@ -869,4 +871,53 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     assert_eq!(recorded, live);
     checks.extend(client.close());
     validate(&checks);
+
+/// `skills/list` per cwd (the server's by default) with broken files, and
+/// `skills/config/write` turning one off in `config.toml`, comments kept.
+#[test]
+fn skills_are_listed_and_turned_off() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    home.append_config("# keep me\n");
+    let skill = home.path().join("skills/alpha/SKILL.md");
+    std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+    std::fs::write(&skill, "---\nname: alpha\ndescription: A\n---\nbody\n").unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let bad = other.path().join(".agents/skills/bad/SKILL.md");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, "no front matter\n").unwrap();
+    let mut client = Client::start(&home);
+    client.initialize();
+    let listed = client.call("skills/list", json!({}));
+    let entry = &listed["data"][0];
+    assert_eq!(entry["cwd"], home.workspace().display().to_string());
+    assert_eq!(entry["skills"][0]["name"], "alpha");
+    assert_eq!(entry["skills"][0]["scope"], "user");
+    assert_eq!(entry["skills"][0]["enabled"], true);
+    let listed = client.call(
+        "skills/list",
+        json!({"cwds": [other.path().display().to_string()], "forceReload": true}),
+    );
+    let errors = &listed["data"][0]["errors"];
+    assert_eq!(errors[0]["path"], bad.display().to_string());
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 1:")
+    );
+
+    let written = client.call(
+        "skills/config/write",
+        json!({"path": skill.display().to_string(), "enabled": false}),
+    );
+    assert_eq!(written["effectiveEnabled"], false);
+    let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert!(
+        text.contains("# keep me") && text.contains("[[skills.config]]"),
+        "{text}"
+    );
+    let listed = client.call("skills/list", json!({}));
+    assert_eq!(listed["data"][0]["skills"][0]["enabled"], false);
+    validate(&client.close());
 }

@@ -64,6 +64,9 @@ pub(crate) struct SessionServices {
     pub(crate) command_slots: Arc<tokio::sync::Semaphore>,
     /// Tools the frontend added to the built-in ones, registered every turn.
     pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
+    /// The skills found for the session's cwd, and the section its history
+    /// carries.
+    pub(crate) skills: crate::skills::SessionSkills,
     /// The MCP servers (starting in the background, then running).
     pub(crate) mcp: Arc<crate::mcp::McpState>,
     /// Set once this session was kept out of the memories (it used MCP

@@ -125,6 +125,7 @@ impl ChatState {
             SlashCommand::Init => self.submit_text(INIT_PROMPT.to_string(), Vec::new()),
             SlashCommand::Mcp => vec![Effect::Op(Op::ListMcpTools)],
             SlashCommand::Hooks => vec![Effect::ShowHooks],
+            SlashCommand::Skills => vec![Effect::Skills(args.trim().to_string())],
             SlashCommand::Review if args.trim().is_empty() => {
                 self.picker = Some(crate::popup::review_picker());
                 Vec::new()

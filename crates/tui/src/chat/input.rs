@@ -225,6 +225,28 @@ impl ChatState {
             return Vec::new();
         }
         if let Some((range, token)) = self.composer.token_at_cursor()
+            && let Some(query) = token.strip_prefix('$')
+            && !self.skill_names.is_empty()
+        {
+            // `$` completes skill names like `@` completes files.
+            let matches = crate::popup::skill_matches(&self.skill_names, query);
+            let selected = match &self.popup {
+                Some(Popup::Files { selected, .. }) => {
+                    (*selected).min(matches.len().saturating_sub(1))
+                }
+                _ => 0,
+            };
+            self.popup = Some(Popup::Files {
+                query: query.to_string(),
+                range,
+                matches,
+                selected,
+                generation: 0,
+                searching: false,
+            });
+            return Vec::new();
+        }
+        if let Some((range, token)) = self.composer.token_at_cursor()
             && let Some(query) = token.strip_prefix('@')
         {
             let query = query.to_string();

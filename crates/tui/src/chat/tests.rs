@@ -571,6 +571,30 @@ fn the_file_popup_shows_highlighted_matches_and_inserts_the_path() {
 }
 
 #[test]
+fn dollar_completes_skill_names_like_at_completes_files() {
+    let mut chat = chat(80);
+    chat.skill_names = vec!["deploy".into(), "docs-writer".into(), "review-pr".into()];
+    typed(&mut chat, "please $d");
+    let Some(crate::popup::Popup::Files { matches, .. }) = &chat.popup else {
+        panic!("no popup: {:?}", chat.popup)
+    };
+    let shown: Vec<&str> = matches.iter().map(|m| m.path.as_str()).collect();
+    assert_eq!(shown, vec!["$deploy", "$docs-writer"]);
+    typed(&mut chat, "oc");
+    chat.handle_key(key(KeyCode::Tab), Instant::now());
+    assert_eq!(chat.composer.text(), "please $docs-writer ");
+    assert!(chat.popup.is_none());
+    // `/skills off NAME` is the app's to carry out.
+    let mut chat = super::tests::chat(80);
+    typed(&mut chat, "/skills off deploy");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert!(
+        effects.contains(&Effect::Skills("off deploy".into())),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn custom_prompts_expand_and_bang_commands_run_locally() {
     let mut chat = chat(80);
     chat.prompts = vec![crate::slash::CustomPrompt {
