@@ -871,6 +871,7 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     assert_eq!(recorded, live);
     checks.extend(client.close());
     validate(&checks);
+}
 
 /// `skills/list` per cwd (the server's by default) with broken files, and
 /// `skills/config/write` turning one off in `config.toml`, comments kept.
