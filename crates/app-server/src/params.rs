@@ -37,13 +37,7 @@ pub fn parse<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, RpcE
     serde_path_to_error::deserialize(params).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        let detail = inner.to_string();
-        // serde_json appends a position, meaningless for a parsed value.
-        let detail = detail
-            .split(" at line ")
-            .next()
-            .unwrap_or(&detail)
-            .to_string();
+        let detail = without_position(&inner.to_string());
         if path == "." {
             RpcError::invalid_params(format!("invalid params for {method}: {detail}"))
         } else {
@@ -252,8 +246,7 @@ pub struct TurnInterruptParams {
 }
 
 /// One item of a turn's input.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[derive(Debug)]
 pub enum InputItem {
     Text {
         text: String,
@@ -271,6 +264,82 @@ pub enum InputItem {
     Skill {
         path: String,
     },
+}
+
+#[derive(Deserialize)]
+struct TextInput {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct UrlInput {
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct PathInput {
+    path: String,
+}
+
+/// By hand rather than `#[serde(tag = "type")]`: serde buffers a tagged
+/// enum's content, which loses the path of a bad field inside an item
+/// (`input[0]` instead of `input[0].text`).
+impl<'de> Deserialize<'de> for InputItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        const KINDS: &[&str] = &["text", "image", "localImage", "mention", "skill"];
+        let mut map = Map::<String, Value>::deserialize(deserializer)?;
+        let kind = match map.remove("type") {
+            Some(Value::String(kind)) => kind,
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "`type`: expected a string, found {}",
+                    kind(&other)
+                )));
+            }
+            None => return Err(D::Error::missing_field("type")),
+        };
+        Ok(match kind.as_str() {
+            "text" => InputItem::Text {
+                text: variant::<TextInput, D::Error>(map)?.text,
+            },
+            "image" => InputItem::Image {
+                url: variant::<UrlInput, D::Error>(map)?.url,
+            },
+            "localImage" => InputItem::LocalImage {
+                path: PathBuf::from(variant::<PathInput, D::Error>(map)?.path),
+            },
+            "mention" => InputItem::Mention {
+                path: variant::<PathInput, D::Error>(map)?.path,
+            },
+            "skill" => InputItem::Skill {
+                path: variant::<PathInput, D::Error>(map)?.path,
+            },
+            other => return Err(D::Error::unknown_variant(other, KINDS)),
+        })
+    }
+}
+
+/// One variant's fields, with the path of a bad one in the message.
+fn variant<T: DeserializeOwned, E: serde::de::Error>(map: Map<String, Value>) -> Result<T, E> {
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|err| {
+        let path = err.path().to_string();
+        let detail = without_position(&err.into_inner().to_string());
+        if path == "." {
+            E::custom(detail)
+        } else {
+            E::custom(format!("`{path}`: {detail}"))
+        }
+    })
+}
+
+/// serde_json appends a position, meaningless for a parsed value.
+fn without_position(detail: &str) -> String {
+    detail
+        .split(" at line ")
+        .next()
+        .unwrap_or(detail)
+        .to_string()
 }
 
 /// The protocol's `SandboxPolicy` (camelCase, tagged by `type`).

@@ -58,7 +58,11 @@ where
                 offset: 0,
                 inner: stream,
             };
+            // Small buffers: most clients sit idle, and a large message
+            // only grows its own connection's buffer for a while.
             let config = WebSocketConfig::default()
+                .read_buffer_size(16 * 1024)
+                .write_buffer_size(0)
                 .max_message_size(Some(connection::MAX_MESSAGE_BYTES))
                 .max_frame_size(Some(connection::MAX_MESSAGE_BYTES));
             match tokio_tungstenite::accept_async_with_config(replay, Some(config)).await {

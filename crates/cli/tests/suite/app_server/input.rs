@@ -2,26 +2,15 @@
 //! pipelined behind `initialize`, and a table of bad messages, each with
 //! its JSON-RPC code, after which the server goes on.
 
-use std::io::Read;
-
 use super::*;
 
 #[test]
 fn requests_pipelined_behind_initialize_are_answered_in_order_100_times() {
     let home = TestCodexHome::new();
     for round in 0..100 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_codex"))
-            .arg("app-server")
-            .env("CODEX_HOME", home.path())
-            .env_remove("OPENAI_API_KEY")
-            .current_dir(home.workspace())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut client = Client::start(&home);
         // All in one write, without waiting for any answer.
-        let burst = concat!(
+        client.send_raw(concat!(
             r#"{"id":1,"method":"initialize","params":{"clientInfo":{"name":"p","version":"1"}}}"#,
             "\n",
             r#"{"method":"initialized"}"#,
@@ -29,35 +18,28 @@ fn requests_pipelined_behind_initialize_are_answered_in_order_100_times() {
             r#"{"id":2,"method":"thread/list","params":{}}"#,
             "\n",
             r#"{"id":3,"method":"model/list","params":{}}"#,
-            "\n",
-        );
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(burst.as_bytes()).unwrap();
-        drop(stdin);
-        let mut out = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-        let answers: Vec<Value> = out
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .filter(|m: &Value| m.get("method").is_none())
+        ));
+        let answers: Vec<Value> = (0..3)
+            .map(|_| {
+                loop {
+                    let message = client.next();
+                    if message.get("method").is_none() {
+                        break message;
+                    }
+                }
+            })
             .collect();
-        assert_eq!(answers.len(), 3, "round {round}: {out}");
         assert_eq!(
             answers[0]["id"], 1,
-            "round {round}: initialize first: {out}"
+            "round {round}: initialize first: {answers:?}"
         );
         for answer in &answers {
             assert!(
                 answer.get("result").is_some(),
-                "round {round}: a pipelined request was refused: {out}"
+                "round {round}: a pipelined request was refused: {answer}"
             );
         }
+        client.close();
     }
 }
 

@@ -30,6 +30,23 @@ fn until_completed_accepting_once(client: &mut Client) -> (Value, Vec<Value>) {
     }
 }
 
+/// A thread that asks before anything but reading, and cannot write.
+fn start_careful_thread(client: &mut Client, workspace: &str) -> String {
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": workspace, "approvalPolicy": "untrusted", "sandbox": "read-only"}),
+    );
+    started["thread"]["id"].as_str().unwrap().to_string()
+}
+
+/// The user's defaults become as permissive as they get.
+fn make_defaults_permissive(home: &TestCodexHome, server: &MockModelServer) {
+    home.write_config(&format!(
+        "approval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n{}",
+        TestCodexHome::mock_provider_config(&server.base_url(), "responses")
+    ));
+}
+
 fn is_uuid_v7(id: &str) -> bool {
     id.len() == 36 && id.as_bytes()[14] == b'7' && id.chars().filter(|c| *c == '-').count() == 4
 }
@@ -44,11 +61,7 @@ fn a_resumed_thread_keeps_its_policies_under_a_permissive_config() {
     server.push_turn(Turn::new().text("Hello."));
     let mut client = Client::start(&home);
     client.initialize();
-    let started = client.call(
-        "thread/start",
-        json!({"cwd": workspace, "approvalPolicy": "untrusted", "sandbox": "read-only"}),
-    );
-    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let thread_id = start_careful_thread(&mut client, &workspace);
     let first = client.call(
         "turn/start",
         json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
@@ -58,10 +71,7 @@ fn a_resumed_thread_keeps_its_policies_under_a_permissive_config() {
     let mut checks = client.close();
 
     // The user's defaults become as permissive as they get.
-    home.write_config(&format!(
-        "approval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n{}",
-        TestCodexHome::mock_provider_config(&server.base_url(), "responses")
-    ));
+    make_defaults_permissive(&home, &server);
 
     // Process 2: the resumed thread still asks, and still cannot write.
     server.push_turn(Turn::new().function_call(
@@ -143,16 +153,9 @@ fn a_resume_request_may_choose_other_settings() {
     let mut client = Client::start(&home);
     client.initialize();
     // Never ran a turn: the settings it started with are on record all the same.
-    let started = client.call(
-        "thread/start",
-        json!({"cwd": workspace, "approvalPolicy": "untrusted", "sandbox": "read-only"}),
-    );
-    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let thread_id = start_careful_thread(&mut client, &workspace);
     client.close();
-    home.write_config(&format!(
-        "approval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n{}",
-        TestCodexHome::mock_provider_config(&server.base_url(), "responses")
-    ));
+    make_defaults_permissive(&home, &server);
 
     let mut client = Client::start(&home);
     client.initialize();
