@@ -167,9 +167,9 @@ fn shortcut_lines(width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if two {
         let half = SHORTCUTS.len().div_ceil(2);
-        for row in 0..half {
+        for (row, shortcut) in SHORTCUTS.iter().take(half).enumerate() {
             let mut spans = vec![Span::raw("  ")];
-            let left = entry(&SHORTCUTS[row]);
+            let left = entry(shortcut);
             let used: usize = left.iter().map(|s| s.content.width()).sum();
             spans.extend(left);
             if let Some(right) = SHORTCUTS.get(row + half) {

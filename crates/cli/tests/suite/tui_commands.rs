@@ -12,7 +12,7 @@ use super::tui::{TuiEnv, WAIT, quit};
 
 /// A trusted home and the interface, ready for input.
 fn start(env: &TuiEnv) -> PtyTerminal {
-    let mut term = env.spawn(&[]);
+    let term = env.spawn(&[]);
     term.wait_for("Ask Codex to do anything", WAIT);
     term
 }
