@@ -271,8 +271,29 @@ impl<W: Write> Screen<W> {
     /// another program).
     pub fn invalidate(&mut self) {
         self.full = true;
-        // Whatever ran in between left the cursor where the frame starts.
+    }
+
+    /// Another program had the terminal without the alternate screen
+    /// (suspended with Ctrl-Z): the cursor is where it left it, and the
+    /// next frame is drawn whole from there.
+    pub fn forget_cursor(&mut self) {
+        self.full = true;
         self.parked_row = 0;
+    }
+
+    /// Clears the visible screen (and the terminal's scrollback when
+    /// `scrollback`); the next frame is drawn whole from the top.
+    pub fn clear(&mut self, scrollback: bool) -> io::Result<()> {
+        let sequence: &[u8] = if scrollback {
+            b"\x1b[H\x1b[2J\x1b[3J"
+        } else {
+            b"\x1b[H\x1b[2J"
+        };
+        self.out.write_all(sequence)?;
+        self.out.flush()?;
+        self.parked_row = 0;
+        self.full = true;
+        Ok(())
     }
 
     #[cfg(test)]
