@@ -1,11 +1,15 @@
 //! The protocol's objects (`Thread`, `Turn`, `ThreadItem`, policies) built
-//! from the engine's types.
+//! from the engine's types: the one mapping from the engine's items to the
+//! protocol's, used live (`thread_pump`) and for recorded threads alike.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codex_core::ThreadSummary;
-use codex_protocol::mcp::{CallToolResult, McpInvocation};
+use codex_protocol::items::{
+    CommandExecutionStatus, McpToolCallItem, McpToolCallStatus as EngineMcpStatus,
+    PatchApplyStatus, PlanItem, TurnItem, repeats_item,
+};
+use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{
     AskForApproval, EventMsg, FileChange, RateLimitSnapshot as EngineRateLimits,
     SandboxPolicy as EnginePolicy, TokenUsage, TokenUsageInfo,
@@ -15,9 +19,9 @@ use serde_json::{Value, json};
 
 use crate::protocol::{
     FileUpdateChange, ItemStatus, McpToolCallResult, McpToolCallStatus, PatchChangeKind,
-    RateLimitSnapshot, RateLimitWindow, SandboxPolicy, SessionSource, Thread, ThreadItem,
-    ThreadStatus, ThreadTokenUsage, TokenUsageBreakdown, Turn, TurnError, TurnStatus,
-    UserInputItem,
+    PlanStepStatus, RateLimitSnapshot, RateLimitWindow, SandboxPolicy, SessionSource, Thread,
+    ThreadItem, ThreadStatus, ThreadTokenUsage, TokenUsageBreakdown, Turn, TurnError, TurnPlanStep,
+    TurnStatus, UserInputItem,
 };
 
 /// A thread that is not in the index (yet): only its id is known.
@@ -86,98 +90,141 @@ pub fn turn(id: &str, items: Vec<ThreadItem>, status: TurnStatus, error: Option<
     }
 }
 
-pub fn user_message(id: &str, text: &str) -> ThreadItem {
-    ThreadItem::UserMessage {
-        id: id.to_string(),
-        content: vec![UserInputItem::Text {
-            text: text.to_string(),
-            text_elements: Vec::new(),
-        }],
+/// An engine item as the protocol's `ThreadItem`; None for kinds the
+/// protocol shows otherwise (the plan goes out as `turn/plan/updated`).
+pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
+    Some(match item {
+        TurnItem::UserMessage(message) => ThreadItem::UserMessage {
+            id: message.id.clone(),
+            content: vec![UserInputItem::Text {
+                text: message.text(),
+                text_elements: Vec::new(),
+            }],
+        },
+        TurnItem::AgentMessage(message) => ThreadItem::AgentMessage {
+            id: message.id.clone(),
+            text: message.text(),
+        },
+        TurnItem::Reasoning(reasoning) => ThreadItem::Reasoning {
+            id: reasoning.id.clone(),
+            summary: reasoning.summary_text.clone(),
+            content: Vec::new(),
+        },
+        TurnItem::CommandExecution(command) => ThreadItem::CommandExecution {
+            id: command.id.clone(),
+            command: codex_core::shell_join(&command.command),
+            cwd: command.cwd.display().to_string(),
+            status: match command.status {
+                CommandExecutionStatus::InProgress => ItemStatus::InProgress,
+                CommandExecutionStatus::Completed => ItemStatus::Completed,
+                CommandExecutionStatus::Failed => ItemStatus::Failed,
+                CommandExecutionStatus::Declined => ItemStatus::Declined,
+            },
+            command_actions: command_actions(&command.parsed_cmd, &command.cwd),
+            aggregated_output: (command.status != CommandExecutionStatus::InProgress)
+                .then(|| command.aggregated_output.clone()),
+            exit_code: command.exit_code,
+            duration_ms: command.duration.map(|d| d.as_millis() as i64),
+        },
+        TurnItem::FileChange(change) => ThreadItem::FileChange {
+            id: change.id.clone(),
+            changes: change
+                .sorted_changes()
+                .into_iter()
+                .map(|(path, change)| file_update(path, change))
+                .collect(),
+            status: match change.status {
+                PatchApplyStatus::InProgress => ItemStatus::InProgress,
+                PatchApplyStatus::Completed => ItemStatus::Completed,
+                PatchApplyStatus::Failed => ItemStatus::Failed,
+                PatchApplyStatus::Declined => ItemStatus::Declined,
+            },
+        },
+        TurnItem::McpToolCall(call) => mcp_tool_call(call),
+        TurnItem::WebSearch(search) => ThreadItem::WebSearch {
+            id: search.id.clone(),
+            query: search.query.clone(),
+        },
+        TurnItem::ImageView(view) => ThreadItem::ImageView {
+            id: view.id.clone(),
+            path: view.path.display().to_string(),
+        },
+        TurnItem::ContextCompaction(compaction) => ThreadItem::ContextCompaction {
+            id: compaction.id.clone(),
+        },
+        TurnItem::EnteredReviewMode(review) => ThreadItem::EnteredReviewMode {
+            id: review.id.clone(),
+            review: review.review.clone(),
+        },
+        TurnItem::ExitedReviewMode(review) => ThreadItem::ExitedReviewMode {
+            id: review.id.clone(),
+            review: review.review.clone(),
+        },
+        TurnItem::Plan(_) => return None,
+    })
+}
+
+fn file_update(path: &Path, change: &FileChange) -> FileUpdateChange {
+    let (kind, diff) = match change {
+        FileChange::Add { content } => (PatchChangeKind::Add, content.clone()),
+        FileChange::Delete { content } => (PatchChangeKind::Delete, content.clone()),
+        FileChange::Update {
+            unified_diff,
+            move_path,
+        } => (
+            PatchChangeKind::Update {
+                move_path: move_path.as_ref().map(|p| p.display().to_string()),
+            },
+            unified_diff.clone(),
+        ),
+    };
+    FileUpdateChange {
+        path: path.display().to_string(),
+        kind,
+        diff,
     }
 }
 
-pub fn agent_message(id: &str, text: &str) -> ThreadItem {
-    ThreadItem::AgentMessage {
-        id: id.to_string(),
-        text: text.to_string(),
-    }
-}
-
-pub fn reasoning(id: &str, summary: &[String]) -> ThreadItem {
-    ThreadItem::Reasoning {
-        id: id.to_string(),
-        summary: summary.to_vec(),
-        content: Vec::new(),
-    }
-}
-
-pub struct CommandItem<'a> {
-    pub id: &'a str,
-    pub command: &'a str,
-    pub cwd: &'a Path,
-    pub status: ItemStatus,
-    pub output: Option<&'a str>,
-    pub exit_code: Option<i32>,
-    pub duration_ms: Option<i64>,
-}
-
-pub fn command_execution(item: &CommandItem<'_>) -> ThreadItem {
-    ThreadItem::CommandExecution {
-        id: item.id.to_string(),
-        command: item.command.to_string(),
-        cwd: item.cwd.display().to_string(),
-        status: item.status,
-        command_actions: Vec::new(),
-        aggregated_output: item.output.map(str::to_string),
-        exit_code: item.exit_code,
-        duration_ms: item.duration_ms,
-    }
-}
-
-pub fn file_change(
-    id: &str,
-    changes: &HashMap<PathBuf, FileChange>,
-    status: ItemStatus,
-) -> ThreadItem {
-    let mut list: Vec<FileUpdateChange> = changes
+/// A command's parsed actions in the protocol's `CommandAction` shapes.
+pub fn command_actions(
+    parsed: &[codex_protocol::parse_command::ParsedCommand],
+    cwd: &std::path::Path,
+) -> Vec<Value> {
+    use codex_protocol::parse_command::ParsedCommand as P;
+    parsed
         .iter()
-        .map(|(path, change)| {
-            let (kind, diff) = match change {
-                FileChange::Add { content } => (PatchChangeKind::Add, content.clone()),
-                FileChange::Delete { content } => (PatchChangeKind::Delete, content.clone()),
-                FileChange::Update {
-                    unified_diff,
-                    move_path,
-                } => (
-                    PatchChangeKind::Update {
-                        move_path: move_path.as_ref().map(|p| p.display().to_string()),
-                    },
-                    unified_diff.clone(),
-                ),
-            };
-            FileUpdateChange {
-                path: path.display().to_string(),
-                kind,
-                diff,
+        .map(|action| match action {
+            P::Read { cmd, name } => serde_json::json!({
+                "type": "read", "command": cmd, "name": name,
+                "path": cwd.join(name).display().to_string(),
+            }),
+            P::ListFiles { cmd, path } => {
+                serde_json::json!({"type": "listFiles", "command": cmd, "path": path})
             }
+            P::Search { cmd, query, path } => serde_json::json!({
+                "type": "search", "command": cmd, "query": query, "path": path,
+            }),
+            P::Unknown { cmd } => serde_json::json!({"type": "unknown", "command": cmd}),
         })
-        .collect();
-    list.sort_by(|a, b| a.path.cmp(&b.path));
-    ThreadItem::FileChange {
-        id: id.to_string(),
-        changes: list,
-        status,
-    }
+        .collect()
 }
 
-pub fn mcp_tool_call(
-    id: &str,
-    invocation: &McpInvocation,
-    status: McpToolCallStatus,
-    result: Option<&Result<CallToolResult, String>>,
-    duration_ms: Option<i64>,
-) -> ThreadItem {
-    let (result, error) = match result {
+/// The answers a command approval may get: with a proposed rule, also
+/// accepting it.
+pub fn available_decisions(amendment: Option<&[String]>) -> Vec<Value> {
+    let mut decisions = vec![Value::from("accept"), Value::from("acceptForSession")];
+    if let Some(rule) = amendment {
+        decisions.push(serde_json::json!({
+            "acceptWithExecpolicyAmendment": {"execpolicy_amendment": rule}
+        }));
+    }
+    decisions.push(Value::from("decline"));
+    decisions.push(Value::from("cancel"));
+    decisions
+}
+
+fn mcp_tool_call(call: &McpToolCallItem) -> ThreadItem {
+    let (result, error) = match &call.result {
         Some(Ok(ok)) => (
             Some(McpToolCallResult {
                 content: ok.content.clone(),
@@ -191,25 +238,43 @@ pub fn mcp_tool_call(
                 message: message.clone(),
             }),
         ),
+        None if call.status == EngineMcpStatus::Declined => (
+            None,
+            Some(TurnError {
+                message: "the call was declined".to_string(),
+            }),
+        ),
         None => (None, None),
     };
     ThreadItem::McpToolCall {
-        id: id.to_string(),
-        server: invocation.server.clone(),
-        tool: invocation.tool.clone(),
-        arguments: invocation.arguments.clone().unwrap_or(json!({})),
-        status,
+        id: call.id.clone(),
+        server: call.invocation.server.clone(),
+        tool: call.invocation.tool.clone(),
+        arguments: call.invocation.arguments.clone().unwrap_or(json!({})),
+        status: match call.status {
+            EngineMcpStatus::InProgress => McpToolCallStatus::InProgress,
+            EngineMcpStatus::Completed => McpToolCallStatus::Completed,
+            EngineMcpStatus::Failed | EngineMcpStatus::Declined => McpToolCallStatus::Failed,
+        },
         result,
         error,
-        duration_ms,
+        duration_ms: call.duration.map(|d| d.as_millis() as i64),
     }
 }
 
-pub fn web_search(id: &str, query: &str) -> ThreadItem {
-    ThreadItem::WebSearch {
-        id: id.to_string(),
-        query: query.to_string(),
-    }
+/// The plan of a turn as `turn/plan/updated` carries it.
+pub fn plan_steps(plan: &PlanItem) -> Vec<TurnPlanStep> {
+    plan.plan
+        .iter()
+        .map(|step| TurnPlanStep {
+            step: step.step.clone(),
+            status: match step.status {
+                StepStatus::Pending => PlanStepStatus::Pending,
+                StepStatus::InProgress => PlanStepStatus::InProgress,
+                StepStatus::Completed => PlanStepStatus::Completed,
+            },
+        })
+        .collect()
 }
 
 /// Our kebab-case names are the protocol's.
@@ -278,8 +343,10 @@ pub fn rate_limits(snapshot: &EngineRateLimits) -> RateLimitSnapshot {
     }
 }
 
-/// The turns of a recorded thread, from the events its session file
-/// keeps (task boundaries, user and agent messages, reasoning).
+/// The turns of a recorded thread, from its session file: the items it
+/// recorded as they completed (`item_completed`), so a read or resumed
+/// thread shows what was shown live. Turns written before items were
+/// recorded give their messages and reasoning.
 pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
     let mut turns = Vec::new();
     let mut current: Option<(String, Vec<ThreadItem>)> = None;
@@ -288,10 +355,17 @@ pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
         n += 1;
         format!("{prefix}_{n}")
     };
+    let mut previous: Option<&EventMsg> = None;
     for item in items {
         let RolloutItem::EventMsg(event) = item else {
             continue;
         };
+        // A message event right after its own item repeats it.
+        let repeated = previous.is_some_and(|prev| repeats_item(prev, event));
+        previous = Some(event);
+        if repeated {
+            continue;
+        }
         let item = match event {
             EventMsg::TaskStarted(started) => {
                 if let Some((id, items)) = current.take() {
@@ -311,9 +385,26 @@ pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
                 }
                 continue;
             }
-            EventMsg::UserMessage(message) => user_message(&next_id("user"), &message.message),
-            EventMsg::AgentMessage(message) => agent_message(&next_id("msg"), &message.message),
-            EventMsg::AgentReasoning(r) => reasoning(&next_id("rs"), std::slice::from_ref(&r.text)),
+            EventMsg::ItemCompleted(completed) => match thread_item(&completed.item) {
+                Some(item) => item,
+                None => continue,
+            },
+            EventMsg::UserMessage(message) => ThreadItem::UserMessage {
+                id: next_id("user"),
+                content: vec![UserInputItem::Text {
+                    text: message.message.clone(),
+                    text_elements: Vec::new(),
+                }],
+            },
+            EventMsg::AgentMessage(message) => ThreadItem::AgentMessage {
+                id: next_id("msg"),
+                text: message.message.clone(),
+            },
+            EventMsg::AgentReasoning(r) => ThreadItem::Reasoning {
+                id: next_id("rs"),
+                summary: vec![r.text.clone()],
+                content: Vec::new(),
+            },
             _ => continue,
         };
         current

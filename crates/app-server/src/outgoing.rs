@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use serde_json::Value;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -22,6 +22,8 @@ pub struct Outgoing {
     tx: mpsc::UnboundedSender<Value>,
     next_id: AtomicI64,
     pending: Mutex<HashMap<i64, oneshot::Sender<ClientAnswer>>>,
+    /// The client is gone: requests are answered "no" at once.
+    closed: AtomicBool,
 }
 
 impl Outgoing {
@@ -31,6 +33,7 @@ impl Outgoing {
             tx,
             next_id: AtomicI64::new(0),
             pending: Mutex::new(HashMap::new()),
+            closed: AtomicBool::new(false),
         };
         (outgoing, rx)
     }
@@ -59,11 +62,21 @@ impl Outgoing {
         }
     }
 
-    /// Sends a request to the client; the receiver gets its answer.
+    /// Sends a request to the client; the receiver gets its answer (an
+    /// error answer once the client is gone).
     pub fn request(&self, request: ServerRequest) -> (i64, oneshot::Receiver<ClientAnswer>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending_map().insert(id, tx);
+        {
+            // Checked under the lock `close` drains with: no request can
+            // slip in between and wait forever.
+            let mut pending = self.pending_map();
+            if self.closed.load(Ordering::SeqCst) {
+                let _ = tx.send(Err(gone()));
+                return (id, rx);
+            }
+            pending.insert(id, tx);
+        }
         match serde_json::to_value(&request) {
             Ok(mut message) => {
                 message["id"] = Value::from(id);
@@ -89,6 +102,16 @@ impl Outgoing {
         }
     }
 
+    /// The client is gone: every request waiting for it gets an error
+    /// answer (an approval becomes a denial), and so will later ones.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let pending: Vec<_> = self.pending_map().drain().collect();
+        for (_, tx) in pending {
+            let _ = tx.send(Err(gone()));
+        }
+    }
+
     /// Forgets a request nobody will wait for any more.
     pub fn forget(&self, id: i64) {
         self.pending_map().remove(&id);
@@ -101,6 +124,10 @@ impl Outgoing {
         // consistent (single inserts and removes), so poisoning is ignored.
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+fn gone() -> Value {
+    serde_json::json!({"code": crate::rpc::INTERNAL_ERROR, "message": "the client disconnected"})
 }
 
 /// Writes queued messages, one per line, flushing when the queue is empty.

@@ -128,6 +128,13 @@ pub enum ThreadItem {
         id: String,
         query: String,
     },
+    ImageView {
+        id: String,
+        path: String,
+    },
+    ContextCompaction {
+        id: String,
+    },
     /// A review began (`review`: what is reviewed).
     EnteredReviewMode {
         id: String,
@@ -311,6 +318,28 @@ pub enum ServerNotification {
     Warning(WarningNotification),
     #[serde(rename = "configWarning")]
     ConfigWarning(ConfigWarningNotification),
+    #[serde(rename = "mcpServer/startupStatus/updated")]
+    McpServerStartupStatusUpdated(McpServerStatusUpdatedNotification),
+}
+
+/// One MCP server's start-up progress (`starting`, `ready`, `failed` with
+/// the reason, `cancelled`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerStatusUpdatedNotification {
+    pub name: String,
+    pub status: McpServerStartupState,
+    pub error: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum McpServerStartupState {
+    Starting,
+    Ready,
+    Failed,
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -521,6 +550,13 @@ pub struct CommandExecutionRequestApprovalParams {
     pub command: String,
     pub cwd: String,
     pub reason: Option<String>,
+    /// What the command does, parsed for display (`read`, `listFiles`,
+    /// `search`, `unknown`).
+    pub command_actions: Vec<Value>,
+    /// A rule that would let commands like this one run without asking.
+    pub proposed_execpolicy_amendment: Option<Vec<String>>,
+    /// The decisions the client may answer with.
+    pub available_decisions: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -552,11 +588,15 @@ pub struct ApprovalResponse {
     pub decision: ApprovalDecision,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ApprovalDecision {
     Accept,
     AcceptForSession,
+    /// Accept, and allow commands with this prefix from now on.
+    AcceptWithExecpolicyAmendment {
+        execpolicy_amendment: Vec<String>,
+    },
     Decline,
     Cancel,
 }

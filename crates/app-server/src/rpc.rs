@@ -63,7 +63,7 @@ impl RpcError {
 pub fn parse_line(line: &str) -> Result<Incoming, Value> {
     let value: Value = serde_json::from_str(line).map_err(|err| {
         error_message(
-            Value::Null,
+            codex_protocol::jsonrpc::salvage_request_id(line),
             &RpcError {
                 code: PARSE_ERROR,
                 message: format!("not JSON: {err}"),
@@ -77,6 +77,22 @@ pub fn parse_line(line: &str) -> Result<Incoming, Value> {
         ));
     };
     let id = object.get("id").cloned();
+    if let Some(id) = &id
+        && !(id.is_string() || id.is_i64() || id.is_u64())
+    {
+        return Err(error_message(
+            Value::Null,
+            &RpcError::invalid_request(format!("`id` must be a string or an integer, not {id}")),
+        ));
+    }
+    if let Some(method) = object.get("method")
+        && !method.is_string()
+    {
+        return Err(error_message(
+            id.unwrap_or(Value::Null),
+            &RpcError::invalid_request(format!("`method` must be a string, not {method}")),
+        ));
+    }
     match (object.get("method").and_then(Value::as_str), id) {
         (Some(method), Some(id)) => Ok(Incoming::Request {
             id,
@@ -131,6 +147,17 @@ mod tests {
         assert_eq!(err["error"]["code"], PARSE_ERROR);
         assert_eq!(err["id"], Value::Null);
         let err = parse_line("[1]").unwrap_err();
+        assert_eq!(err["error"]["code"], INVALID_REQUEST);
+        // The id of a broken request, where it can still be read.
+        let err = parse_line(r#"{"id": 12, "method": "thread/list", "params": {"#).unwrap_err();
+        assert_eq!(err["error"]["code"], PARSE_ERROR);
+        assert_eq!(err["id"], 12);
+        let err = parse_line(r#"{"id":"abc","method":}"#).unwrap_err();
+        assert_eq!(err["id"], "abc");
+        let err = parse_line(r#"{"id": 3, "method": 5}"#).unwrap_err();
+        assert_eq!(err["error"]["code"], INVALID_REQUEST);
+        assert_eq!(err["id"], 3);
+        let err = parse_line(r#"{"id": {"x": 1}, "method": "a"}"#).unwrap_err();
         assert_eq!(err["error"]["code"], INVALID_REQUEST);
     }
 }

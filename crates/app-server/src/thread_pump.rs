@@ -1,5 +1,6 @@
 //! One task per live thread: it reads the thread's engine events and turns
-//! them into the protocol's notifications (`turn/*`, `item/*`, ...), and
+//! them into the protocol's notifications (`turn/*`, `item/*` — items map
+//! through `items::thread_item`, the same mapping `thread/read` uses), and
 //! its approval requests into requests to the client whose answers go
 //! back to the engine as `Op`s.
 
@@ -8,23 +9,22 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use codex_core::Codex;
+use codex_protocol::items::{ItemUpdate, PlanItem, TurnItem};
 use codex_protocol::mcp::{ElicitationAction as EngineElicitation, McpListToolsResponseEvent};
-use codex_protocol::plan::StepStatus;
-use codex_protocol::protocol::{EventMsg, FileChange, Op, ReviewDecision};
+use codex_protocol::protocol::{EventMsg, Op, ReviewDecision};
 use serde_json::{Value, json};
 
-use crate::items::{self, CommandItem};
+use crate::items;
 use crate::outgoing::Outgoing;
 use crate::protocol::{
     AccountRateLimitsUpdatedNotification, ApprovalDecision, ApprovalResponse,
     CommandExecutionRequestApprovalParams, ElicitationAction, ElicitationResponse,
     ErrorNotification, FileChangeRequestApprovalParams, HookNotification, HookOutputEntry,
     HookRunSummary, ItemCompletedNotification, ItemDeltaNotification, ItemStartedNotification,
-    ItemStatus, McpServerElicitationRequestParams, McpToolCallStatus, PlanStepStatus,
-    ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
-    ServerNotification as N, ServerRequest, ServerRequestResolvedNotification, ThreadItem,
-    ThreadStatus, ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
-    TurnDiffUpdatedNotification, TurnError, TurnNotification, TurnPlanStep,
+    McpServerElicitationRequestParams, ReasoningSummaryPartAddedNotification,
+    ReasoningSummaryTextDeltaNotification, ServerNotification as N, ServerRequest,
+    ServerRequestResolvedNotification, ThreadItem, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnError, TurnNotification,
     TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus, WarningNotification,
 };
 
@@ -46,11 +46,8 @@ pub struct TurnState {
     pub running_turn: Option<String>,
     /// Finished items of the running turn (for `turn/completed`).
     items: Vec<ThreadItem>,
-    /// The agent message being streamed: its item id.
-    message: Option<String>,
-    reasoning: Option<String>,
-    commands: HashMap<String, (String, PathBuf)>,
-    patches: HashMap<String, HashMap<PathBuf, FileChange>>,
+    /// Reasoning items of the turn: how many summary parts each began.
+    reasoning_parts: HashMap<String, i64>,
     /// Requests to the client not answered yet (our request ids).
     pending_requests: Vec<i64>,
     last_error: Option<String>,
@@ -126,21 +123,29 @@ pub async fn pump(thread: Arc<LiveThread>, outgoing: Arc<Outgoing>) {
 fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: EventMsg) {
     let thread_id = thread.id.clone();
     let turn_id = thread.running_turn().unwrap_or(sub_id);
-    let started = |item: ThreadItem| {
+    let started = |item: ThreadItem, started_at_ms: i64| {
         out.notify(N::ItemStarted(ItemStartedNotification {
             thread_id: thread_id.clone(),
             turn_id: turn_id.clone(),
             item,
-            started_at_ms: now_ms(),
+            started_at_ms,
         }));
     };
-    let completed = |item: ThreadItem| {
+    let completed = |item: ThreadItem, completed_at_ms: i64| {
         thread.lock().items.push(item.clone());
         out.notify(N::ItemCompleted(ItemCompletedNotification {
             thread_id: thread_id.clone(),
             turn_id: turn_id.clone(),
             item,
-            completed_at_ms: now_ms(),
+            completed_at_ms,
+        }));
+    };
+    let plan_updated = |plan: &PlanItem| {
+        out.notify(N::TurnPlanUpdated(TurnPlanUpdatedNotification {
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
+            explanation: plan.explanation.clone(),
+            plan: items::plan_steps(plan),
         }));
     };
     let delta = |item_id: String, delta: String| ItemDeltaNotification {
@@ -169,180 +174,66 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 status: items::status_active(),
             }));
         }
-        EventMsg::UserMessage(message) => {
-            let item = items::user_message(&new_id("user"), &message.message);
-            started(item.clone());
-            completed(item);
-        }
-        EventMsg::AgentMessageDelta(text) => {
-            let (id, first) = streaming_id(&mut thread.lock().message, "msg");
-            if first {
-                started(items::agent_message(&id, ""));
+        EventMsg::ItemStarted(ev) => {
+            if let TurnItem::Plan(plan) = &ev.item {
+                plan_updated(plan);
             }
-            out.notify(N::AgentMessageDelta(delta(id, text.delta)));
+            if let Some(item) = items::thread_item(&ev.item) {
+                started(item, ev.started_at_ms);
+            }
         }
-        EventMsg::AgentMessage(message) => {
-            let id = match thread.lock().message.take() {
-                Some(id) => id,
-                None => {
-                    let id = new_id("msg");
-                    started(items::agent_message(&id, ""));
-                    id
-                }
-            };
-            completed(items::agent_message(&id, &message.message));
-        }
-        EventMsg::AgentReasoningDelta(text) => {
-            let (id, first) = streaming_id(&mut thread.lock().reasoning, "rs");
-            if first {
-                started(items::reasoning(&id, &[]));
+        EventMsg::ItemUpdated(ev) => match ev.update {
+            ItemUpdate::AgentMessageDelta { delta: text } => {
+                out.notify(N::AgentMessageDelta(delta(ev.item_id, text)));
+            }
+            ItemUpdate::ReasoningSummaryPartAdded => {
+                let summary_index = {
+                    let mut state = thread.lock();
+                    let parts = state.reasoning_parts.entry(ev.item_id.clone()).or_insert(0);
+                    *parts += 1;
+                    *parts - 1
+                };
                 out.notify(N::ReasoningSummaryPartAdded(
                     ReasoningSummaryPartAddedNotification {
                         thread_id: thread_id.clone(),
                         turn_id: turn_id.clone(),
-                        item_id: id.clone(),
-                        summary_index: 0,
+                        item_id: ev.item_id,
+                        summary_index,
                     },
                 ));
             }
-            out.notify(N::ReasoningSummaryTextDelta(
-                ReasoningSummaryTextDeltaNotification {
-                    thread_id: thread_id.clone(),
-                    turn_id: turn_id.clone(),
-                    item_id: id,
-                    delta: text.delta,
-                    summary_index: 0,
-                },
-            ));
-        }
-        EventMsg::AgentReasoning(reasoning) => {
-            let id = match thread.lock().reasoning.take() {
-                Some(id) => id,
-                None => {
-                    let id = new_id("rs");
-                    started(items::reasoning(&id, &[]));
-                    id
-                }
-            };
-            completed(items::reasoning(&id, &[reasoning.text]));
-        }
-        EventMsg::ExecCommandBegin(begin) => {
-            let command = codex_core::shell_join(&begin.command);
-            thread
-                .lock()
-                .commands
-                .insert(begin.call_id.clone(), (command.clone(), begin.cwd.clone()));
-            started(items::command_execution(&CommandItem {
-                id: &begin.call_id,
-                command: &command,
-                cwd: &begin.cwd,
-                status: ItemStatus::InProgress,
-                output: None,
-                exit_code: None,
-                duration_ms: None,
-            }));
-        }
-        EventMsg::ExecCommandOutputDelta(chunk) => {
-            out.notify(N::CommandExecutionOutputDelta(delta(
-                chunk.call_id,
-                chunk.chunk,
-            )));
-        }
-        EventMsg::ExecCommandEnd(end) => {
-            let (command, cwd) = thread
-                .lock()
-                .commands
-                .remove(&end.call_id)
-                .unwrap_or_default();
-            completed(items::command_execution(&CommandItem {
-                id: &end.call_id,
-                command: &command,
-                cwd: &cwd,
-                status: if end.exit_code == 0 {
-                    ItemStatus::Completed
-                } else {
-                    ItemStatus::Failed
-                },
-                output: Some(&end.aggregated_output),
-                exit_code: Some(end.exit_code),
-                duration_ms: Some(end.duration.as_millis() as i64),
-            }));
-        }
-        EventMsg::PatchApplyBegin(begin) => {
-            started(items::file_change(
-                &begin.call_id,
-                &begin.changes,
-                ItemStatus::InProgress,
-            ));
-            thread.lock().patches.insert(begin.call_id, begin.changes);
-        }
-        EventMsg::PatchApplyEnd(end) => {
-            let changes = thread
-                .lock()
-                .patches
-                .remove(&end.call_id)
-                .unwrap_or_default();
-            let output = if end.success {
-                &end.stdout
-            } else {
-                &end.stderr
-            };
-            if !output.is_empty() {
-                out.notify(N::FileChangeOutputDelta(delta(
-                    end.call_id.clone(),
-                    output.clone(),
-                )));
+            ItemUpdate::ReasoningSummaryDelta { delta: text } => {
+                let summary_index = thread
+                    .lock()
+                    .reasoning_parts
+                    .get(&ev.item_id)
+                    .map_or(0, |parts| parts.saturating_sub(1));
+                out.notify(N::ReasoningSummaryTextDelta(
+                    ReasoningSummaryTextDeltaNotification {
+                        thread_id: thread_id.clone(),
+                        turn_id: turn_id.clone(),
+                        item_id: ev.item_id,
+                        delta: text,
+                        summary_index,
+                    },
+                ));
             }
-            let status = if end.success {
-                ItemStatus::Completed
-            } else {
-                ItemStatus::Failed
-            };
-            completed(items::file_change(&end.call_id, &changes, status));
+            ItemUpdate::CommandOutputDelta { chunk, .. } => {
+                out.notify(N::CommandExecutionOutputDelta(delta(ev.item_id, chunk)));
+            }
+            ItemUpdate::FileChangeOutputDelta { delta: text } => {
+                out.notify(N::FileChangeOutputDelta(delta(ev.item_id, text)));
+            }
+            ItemUpdate::Replaced {
+                item: TurnItem::Plan(plan),
+            } => plan_updated(&plan),
+            ItemUpdate::Replaced { .. } => {}
+        },
+        EventMsg::ItemCompleted(ev) => {
+            if let Some(item) = items::thread_item(&ev.item) {
+                completed(item, ev.completed_at_ms);
+            }
         }
-        EventMsg::McpToolCallBegin(begin) => started(items::mcp_tool_call(
-            &begin.call_id,
-            &begin.invocation,
-            McpToolCallStatus::InProgress,
-            None,
-            None,
-        )),
-        EventMsg::McpToolCallEnd(end) => {
-            let status = if end.is_failure() {
-                McpToolCallStatus::Failed
-            } else {
-                McpToolCallStatus::Completed
-            };
-            completed(items::mcp_tool_call(
-                &end.call_id,
-                &end.invocation,
-                status,
-                Some(&end.result),
-                Some(end.duration.as_millis() as i64),
-            ));
-        }
-        EventMsg::EnteredReviewMode(request) => {
-            let item = ThreadItem::EnteredReviewMode {
-                id: new_id("review"),
-                review: request.user_facing_hint,
-            };
-            started(item.clone());
-            completed(item);
-        }
-        EventMsg::ExitedReviewMode(exited) => {
-            let review = match &exited.review_output {
-                Some(output) => codex_core::render_findings(output),
-                None => "The review did not finish.".to_string(),
-            };
-            let item = ThreadItem::ExitedReviewMode {
-                id: new_id("review"),
-                review,
-            };
-            started(item.clone());
-            completed(item);
-        }
-        EventMsg::WebSearchBegin(begin) => started(items::web_search(&begin.call_id, "")),
-        EventMsg::WebSearchEnd(end) => completed(items::web_search(&end.call_id, &end.query)),
         EventMsg::ExecApprovalRequest(request) => {
             let params = CommandExecutionRequestApprovalParams {
                 thread_id: thread_id.clone(),
@@ -352,6 +243,11 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 command: codex_core::shell_join(&request.command),
                 cwd: request.cwd.display().to_string(),
                 reason: request.reason,
+                command_actions: items::command_actions(&request.parsed_cmd, &request.cwd),
+                available_decisions: items::available_decisions(
+                    request.proposed_execpolicy_amendment.as_deref(),
+                ),
+                proposed_execpolicy_amendment: request.proposed_execpolicy_amendment,
             };
             let call_id = request.call_id;
             ask(
@@ -435,23 +331,6 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
             turn_id,
             diff: diff.unified_diff,
         })),
-        EventMsg::PlanUpdate(plan) => out.notify(N::TurnPlanUpdated(TurnPlanUpdatedNotification {
-            thread_id,
-            turn_id,
-            explanation: plan.explanation,
-            plan: plan
-                .plan
-                .into_iter()
-                .map(|step| TurnPlanStep {
-                    step: step.step,
-                    status: match step.status {
-                        StepStatus::Pending => PlanStepStatus::Pending,
-                        StepStatus::InProgress => PlanStepStatus::InProgress,
-                        StepStatus::Completed => PlanStepStatus::Completed,
-                    },
-                })
-                .collect(),
-        })),
         EventMsg::TokenCount(count) => {
             if let Some(info) = count.info {
                 out.notify(N::ThreadTokenUsageUpdated(
@@ -493,6 +372,24 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
             thread_id: Some(thread_id),
             message: warning.message,
         })),
+        EventMsg::McpStartupUpdate(update) => {
+            use crate::protocol::{McpServerStartupState as S, McpServerStatusUpdatedNotification};
+            use codex_protocol::mcp::McpStartupStatus;
+            let (status, error) = match update.status {
+                McpStartupStatus::Starting => (S::Starting, None),
+                McpStartupStatus::Ready => (S::Ready, None),
+                McpStartupStatus::Failed { error } => (S::Failed, Some(error)),
+                McpStartupStatus::Cancelled => (S::Cancelled, None),
+            };
+            out.notify(N::McpServerStartupStatusUpdated(
+                McpServerStatusUpdatedNotification {
+                    name: update.server,
+                    status,
+                    error,
+                    thread_id: Some(thread_id),
+                },
+            ))
+        }
         EventMsg::ContextCompacted(_) => out.notify(N::ThreadCompacted(turn_ref())),
         EventMsg::HookStarted(hook) => {
             let run = HookRunSummary {
@@ -546,18 +443,6 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
     }
 }
 
-/// The id of the item being streamed, and whether this delta starts it.
-fn streaming_id(slot: &mut Option<String>, prefix: &str) -> (String, bool) {
-    match slot {
-        Some(id) => (id.clone(), false),
-        None => {
-            let id = new_id(prefix);
-            *slot = Some(id.clone());
-            (id, true)
-        }
-    }
-}
-
 /// `turn/completed`, and every approval still waiting becomes moot.
 fn finish_turn(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, status: Option<TurnStatus>) {
     let (turn_id, items, error, pending) = {
@@ -598,6 +483,11 @@ fn review_decision(answer: Option<Value>) -> ReviewDecision {
     match answer.map(|a| a.decision) {
         Some(ApprovalDecision::Accept) => ReviewDecision::Approved,
         Some(ApprovalDecision::AcceptForSession) => ReviewDecision::ApprovedForSession,
+        // The engine writes the rule it proposed with the request
+        // (`proposedExecpolicyAmendment`) to `default.rules`.
+        Some(ApprovalDecision::AcceptWithExecpolicyAmendment { .. }) => {
+            ReviewDecision::ApprovedExecpolicyAmendment
+        }
         Some(ApprovalDecision::Cancel) => ReviewDecision::Abort,
         // A declined, malformed or failed answer runs nothing.
         Some(ApprovalDecision::Decline) | None => ReviewDecision::Denied,
@@ -667,8 +557,4 @@ fn hook_scope(event: &str) -> &'static str {
     } else {
         "turn"
     }
-}
-
-fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }

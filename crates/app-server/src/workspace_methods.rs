@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use codex_config::edit::{ValueEdit, set_values};
-use codex_config::{CliOverrides, load_config};
+use codex_config::{CliOverrides, LayerSource, load_config};
 use codex_core::{OneOffCommand, ThreadManager};
 use serde_json::{Value, json};
 
@@ -40,26 +40,103 @@ fn read_text(path: &Path) -> Result<String, RpcError> {
     }
 }
 
-/// `config/read`: the user's `config.toml` as JSON, where each top-level
-/// key comes from, and the file's version.
-pub fn config_read(codex_home: &Path, params: &Value) -> Result<Value, RpcError> {
+/// The keys of the schema's `Config`: `config/read` names each, null when
+/// nothing sets it.
+const CONFIG_KEYS: &[&str] = &[
+    "analytics",
+    "approval_policy",
+    "approvals_reviewer",
+    "browser_use",
+    "client_search_provider",
+    "compact_prompt",
+    "computer_use",
+    "desktop",
+    "developer_instructions",
+    "forced_chatgpt_workspace_id",
+    "forced_login_method",
+    "instructions",
+    "model",
+    "model_auto_compact_token_limit",
+    "model_auto_compact_token_limit_scope",
+    "model_context_window",
+    "model_provider",
+    "model_reasoning_effort",
+    "model_reasoning_summary",
+    "model_verbosity",
+    "review_model",
+    "sandbox_mode",
+    "sandbox_workspace_write",
+    "service_tier",
+    "tools",
+    "web_search",
+];
+
+/// `config/read`: the effective configuration (built-in defaults, the
+/// user's `config.toml`, its profile, the server's flags, a trusted
+/// project's defaults, for the request's `cwd`) in the schema's shape,
+/// where each key comes from, and the user file's version.
+pub fn config_read(
+    codex_home: &Path,
+    overrides: &CliOverrides,
+    params: &Value,
+) -> Result<Value, RpcError> {
     let path = codex_home.join("config.toml");
     let text = read_text(&path)?;
     let table: toml::Table = text.parse().map_err(|err: toml::de::Error| {
         RpcError::internal(format!("{}: {}", path.display(), err.message()))
     })?;
-    let config = serde_json::to_value(&table).map_err(|err| RpcError::internal(err.to_string()))?;
-    let layer = json!({"type": "user", "file": path.display().to_string()});
+    let mut overrides = overrides.clone();
+    if let Some(cwd) = params.get("cwd").and_then(Value::as_str) {
+        overrides.cwd = Some(PathBuf::from(cwd));
+    }
+    let effective = load_config(codex_home, &overrides)
+        .map_err(|err| RpcError::invalid_params(err.to_string()))?;
+    let mut config = match serde_json::to_value(effective.layers.merged()) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => serde_json::Map::new(),
+        Err(err) => return Err(RpcError::internal(err.to_string())),
+    };
+    // Like the reference, a setting of the schema that nothing but the
+    // built-in defaults sets reads as unset.
+    for key in CONFIG_KEYS {
+        let path = [key.to_string()];
+        let from_default = effective
+            .layers
+            .origin_of(&path)
+            .is_none_or(|o| o.source == LayerSource::Default);
+        if from_default {
+            config.insert(key.to_string(), Value::Null);
+        }
+    }
+    let user_layer = json!({"type": "user", "file": path.display().to_string()});
     let version = version_of(&text);
-    let origins: serde_json::Map<String, Value> = table
-        .keys()
-        .map(|key| (key.clone(), json!({"name": layer, "version": version})))
-        .collect();
+    let mut origins = serde_json::Map::new();
+    for key in config.keys() {
+        let origin = effective.layers.origin_of(std::slice::from_ref(key));
+        let name = match origin.map(|o| &o.source) {
+            Some(
+                LayerSource::File { .. }
+                | LayerSource::Profile { .. }
+                | LayerSource::ProfileFile { .. },
+            ) => user_layer.clone(),
+            Some(LayerSource::Override { .. } | LayerSource::Flag { .. }) => {
+                json!({"type": "sessionFlags"})
+            }
+            Some(LayerSource::TrustedProject { path }) => {
+                json!({"type": "project", "dotCodexFolder": path.join(".codex").display().to_string()})
+            }
+            // Built-in defaults and unset keys come from no layer.
+            Some(LayerSource::Default) | None => continue,
+        };
+        origins.insert(key.clone(), json!({"name": name, "version": version}));
+    }
+    let user_config =
+        serde_json::to_value(&table).map_err(|err| RpcError::internal(err.to_string()))?;
     let layers = params
         .get("includeLayers")
         .and_then(Value::as_bool)
         .unwrap_or(false)
-        .then(|| json!([{"name": layer, "version": version, "config": config}]));
+        .then(|| json!([{"name": user_layer, "version": version, "config": user_config}]));
     Ok(json!({"config": config, "origins": origins, "layers": layers}))
 }
 

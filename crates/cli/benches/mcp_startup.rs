@@ -1,8 +1,11 @@
-//! MCP start-up: a session with three stdio servers, one of them slow
-//! (sleeps 2 s before serving), against a session with the slow one alone —
-//! the servers start together, so the first should take no longer than the
-//! second. Also the wall time of `codex mcp list` with those servers
-//! configured (it starts none of them).
+//! MCP start-up: a one-message `codex exec` with no server, with one server
+//! that hangs plus one whose binary is missing, and with three real servers
+//! (the Python SDK's, `everything`, and a Python one that sleeps 2 s before
+//! serving). Servers start in the background, so none of these should take
+//! longer than the session without servers (plus 50 ms). With
+//! `CODEX_REFERENCE_BIN` set, the same sessions of that binary (the
+//! reference Codex CLI, `-m gpt-5.5`) are measured beside ours. Also the wall
+//! time of `codex mcp list` with the servers configured (it starts none).
 //!
 //! `cargo bench -p codex-cli --bench mcp_startup` (needs the test peers:
 //! scripts/install-test-peers.sh).
@@ -16,7 +19,7 @@ use std::time::Instant;
 use codex_test_support::peers::{npm_package, py_mcp_server, python};
 use codex_test_support::{MockModelServer, TestCodexHome, Turn};
 
-const RUNS: usize = 5;
+const RUNS: usize = 11;
 
 fn py(name: &str, extra: &str) -> String {
     format!(
@@ -36,8 +39,8 @@ fn everything() -> String {
     )
 }
 
-/// Median seconds of `codex exec` answering one prompt with `servers`.
-fn session_seconds(servers: &str) -> f64 {
+/// Median seconds of `binary exec` answering one prompt with `servers`.
+fn session_seconds(binary: &str, servers: &str) -> f64 {
     let mut samples = Vec::new();
     for _ in 0..RUNS {
         let server = MockModelServer::start();
@@ -45,15 +48,16 @@ fn session_seconds(servers: &str) -> f64 {
         let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
         home.append_config(servers);
         let started = Instant::now();
-        let status = Command::new(env!("CARGO_BIN_EXE_codex"))
+        let status = Command::new(binary)
             .env("CODEX_HOME", home.path())
             .current_dir(home.workspace())
-            .args(["exec", "--skip-git-repo-check", "hi"])
+            .args(["exec", "--skip-git-repo-check", "-m", "gpt-5.5", "hi"])
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .unwrap();
-        assert!(status.success());
+        assert!(status.success(), "{binary} failed");
         samples.push(started.elapsed().as_secs_f64());
     }
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -61,17 +65,38 @@ fn session_seconds(servers: &str) -> f64 {
 }
 
 fn main() {
+    let hung_and_missing = format!(
+        "{}\n[mcp_servers.missing]\ncommand = \"definitely-not-a-command-9\"\n",
+        py("hangs", ", \"--never-initialize\"")
+    );
     let slow = py("slow", ", \"--delay-start\", \"2\"");
     let three = format!("{}{}{slow}", py("quick", ""), everything());
-    let alone = session_seconds(&slow);
-    let together = session_seconds(&three);
+    let cases = [
+        ("no MCP server", String::new()),
+        ("one hung + one missing binary", hung_and_missing),
+        ("three real servers (one takes 2 s)", three.clone()),
+    ];
+    let ours = env!("CARGO_BIN_EXE_codex");
+    let reference = std::env::var("CODEX_REFERENCE_BIN").ok();
+    println!("mcp start-up: median of {RUNS} one-message `codex exec` sessions (seconds)");
+    println!(
+        "  {:<38} {:>8} {:>10}",
+        "servers configured", "ours", "reference"
+    );
+    for (label, servers) in &cases {
+        let mine = session_seconds(ours, servers);
+        let theirs = reference.as_deref().map_or("-".to_string(), |bin| {
+            format!("{:.2}", session_seconds(bin, servers))
+        });
+        println!("  {label:<38} {mine:>8.2} {theirs:>10}");
+    }
 
     let home = TestCodexHome::new();
     home.write_config(&three);
     let mut list = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
-        let status = Command::new(env!("CARGO_BIN_EXE_codex"))
+        let status = Command::new(ours)
             .env("CODEX_HOME", home.path())
             .args(["mcp", "list"])
             .stdout(Stdio::null())
@@ -81,14 +106,6 @@ fn main() {
         list.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     list.sort_by(|a, b| a.partial_cmp(b).unwrap());
-
-    println!("mcp start-up (median of {RUNS} `codex exec` sessions, release build)");
-    println!("  slow server alone (sleeps 2 s):          {alone:.2} s");
-    println!("  three servers (python, everything, slow): {together:.2} s");
-    println!(
-        "  overhead of the two others:               {:+.2} s",
-        together - alone
-    );
     println!(
         "  `codex mcp list` (3 servers configured):  median {:.1} ms, max {:.1} ms",
         list[list.len() / 2],

@@ -10,7 +10,7 @@ use codex_protocol::protocol::AskForApproval;
 
 use crate::{
     debug_config, debug_logs, debug_mcp, debug_models, doctor, execpolicy_cmd, features_cmd,
-    hooks_cmd, login, mcp_cmd, memories_cmd, sandbox_cmd, sessions_cmd,
+    hooks_cmd, login, mcp_cmd, memories_cmd, plugin_cmd, sandbox_cmd, sessions_cmd, skills_cmd,
 };
 
 /// Codex: a coding agent in your terminal.
@@ -179,10 +179,38 @@ enum Command {
         command: Option<HooksCommand>,
     },
 
+    /// Plugins and their marketplaces (`codex plugin add|list|remove|enable|disable`,
+    /// `codex plugin marketplace add|list|remove`).
+    Plugin {
+        #[command(subcommand)]
+        command: plugin_cmd::PluginCommand,
+    },
+
+    /// The skills a session here would see (`codex skills list [--json]`).
+    Skills {
+        #[command(subcommand)]
+        command: Option<SkillsCommand>,
+    },
+
     /// Serve the JSON-RPC interface editors drive, over stdio.
     AppServer {
         #[command(subcommand)]
         command: Option<AppServerCommand>,
+
+        /// Where to serve: stdio:// (default), ws://IP:PORT (WebSocket),
+        /// unix://PATH (WebSocket over a Unix socket; unix:// alone uses
+        /// $CODEX_HOME/app-server/app-server.sock).
+        #[arg(long, value_name = "URL")]
+        listen: Option<String>,
+
+        /// The bearer token WebSocket clients must present, read from this
+        /// environment variable (required to listen beyond loopback).
+        #[arg(long, value_name = "VAR", conflicts_with = "ws_token_file")]
+        auth_token_env: Option<String>,
+
+        /// The same token, read from a file only you can read.
+        #[arg(long, value_name = "PATH")]
+        ws_token_file: Option<PathBuf>,
     },
 
     /// Sign in with ChatGPT (in a browser, or `--device-auth` on another
@@ -415,6 +443,17 @@ enum HooksCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SkillsCommand {
+    /// Every skill with its scope, status (listed for the model, unlisted
+    /// by the budget, `$name` only, off) and file; broken ones on stderr.
+    List {
+        /// The app-server's `skills/list` shape.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AppServerCommand {
     /// Write the protocol's JSON Schema (from the Rust types) into DIR.
     GenerateJsonSchema {
@@ -509,19 +548,36 @@ pub fn run() -> ExitCode {
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
         Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
+        Some(Command::Plugin { command }) => plugin_cmd::run(&cli.shared, command),
+        Some(Command::Skills { command }) => {
+            let json = matches!(command, Some(SkillsCommand::List { json: true }));
+            skills_cmd::list(&cli.shared, json)
+        }
         Some(Command::Review(args)) => {
             return codex_exec::review::run_review_main(args, cli.shared.to_overrides());
         }
-        Some(Command::AppServer { command: None }) => {
-            return codex_app_server::run_main(cli.shared.to_overrides());
+        Some(Command::AppServer {
+            command: None,
+            listen,
+            auth_token_env,
+            ws_token_file,
+        }) => {
+            let options = codex_app_server::ServeOptions {
+                listen,
+                auth_token_env,
+                token_file: ws_token_file,
+            };
+            return codex_app_server::run_main(cli.shared.to_overrides(), options);
         }
         Some(Command::AppServer {
             command: Some(AppServerCommand::GenerateJsonSchema { out }),
+            ..
         }) => codex_app_server::schema_export::write_json_schema(&out).map(|files| {
             println!("wrote {} schema files to {}", files.len(), out.display());
         }),
         Some(Command::AppServer {
             command: Some(AppServerCommand::GenerateTs { out }),
+            ..
         }) => codex_app_server::schema_export::write_typescript(&out).map(|path| {
             println!("wrote {path}");
         }),

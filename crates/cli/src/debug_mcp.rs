@@ -78,16 +78,16 @@ pub fn run(url: String) -> anyhow::Result<()> {
                 disabled_tools: Vec::new(),
                 default_tools_approval: None,
                 tool_approvals: BTreeMap::new(),
+                required: true,
             },
         );
         let cwd = std::env::current_dir()?;
-        let (manager, summary) = McpConnectionManager::start(
+        let manager = Arc::new(McpConnectionManager::new(
             &configs,
             &cwd,
             Some(Arc::new(AcceptAll)),
-            Arc::new(|_| {}),
-        )
-        .await;
+        ));
+        let summary = manager.start(Arc::new(|_| {})).await;
         if let Some(failure) = summary.failed.first() {
             anyhow::bail!("{}", failure.error);
         }

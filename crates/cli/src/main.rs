@@ -18,8 +18,10 @@ mod hooks_cmd;
 mod login;
 mod mcp_cmd;
 mod memories_cmd;
+mod plugin_cmd;
 mod sandbox_cmd;
 mod sessions_cmd;
+mod skills_cmd;
 
 use std::process::ExitCode;
 

@@ -37,7 +37,7 @@ pub enum McpCommand {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("transport").required(true).args(["url", "command"])))]
 pub struct AddArgs {
-    /// The server's name (letters, digits, `-` and `_`).
+    /// The server's name (letters, digits, `-`, `_`, `:`, `@`, `/`, `.`).
     name: String,
 
     /// A variable to set for a stdio server, `KEY=VALUE`. Repeatable.
@@ -82,17 +82,19 @@ pub fn run(shared: &SharedOptions, command: McpCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The names the reference's `mcp add` takes: any that `config.toml`
+/// holds as a (quoted where needed) key of `[mcp_servers]`.
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            .all(|c| c.is_ascii_alphanumeric() || "-_:@/.".contains(c))
 }
 
 fn add(config_file: &std::path::Path, args: AddArgs) -> anyhow::Result<()> {
     if !valid_name(&args.name) {
         anyhow::bail!(
-            "invalid server name '{}': use letters, digits, `-` and `_`",
+            "invalid server name '{}' (use letters, numbers, '-', '_', ':', '@', '/', '.')",
             args.name
         );
     }
@@ -171,7 +173,28 @@ fn masked_env(env: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-fn transport_json(server: &McpServerConfig) -> Value {
+/// A server's transport as `mcp list/get --json` shows it (the reference's
+/// fields, in its order).
+#[derive(serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Transport<'a> {
+    Stdio {
+        command: &'a str,
+        args: &'a [String],
+        env: Option<&'a BTreeMap<String, String>>,
+        env_vars: &'a [String],
+        cwd: Option<&'a std::path::Path>,
+    },
+    StreamableHttp {
+        url: &'a str,
+        bearer_token_env_var: Option<&'a str>,
+        http_headers: Option<&'a BTreeMap<String, String>>,
+        env_http_headers: Option<&'a BTreeMap<String, String>>,
+        http_headers_helper: Option<()>,
+    },
+}
+
+fn transport_json(server: &McpServerConfig) -> Transport<'_> {
     match &server.transport {
         McpServerTransportConfig::Stdio {
             command,
@@ -179,27 +202,64 @@ fn transport_json(server: &McpServerConfig) -> Value {
             env,
             env_vars,
             cwd,
-        } => json!({
-            "type": "stdio",
-            "command": command,
-            "args": args,
-            "env": env,
-            "env_vars": env_vars,
-            "cwd": cwd,
-        }),
+        } => Transport::Stdio {
+            command,
+            args,
+            env: (!env.is_empty()).then_some(env),
+            env_vars,
+            cwd: cwd.as_deref(),
+        },
         McpServerTransportConfig::StreamableHttp {
             url,
             bearer_token_env_var,
             http_headers,
             env_http_headers,
-        } => json!({
-            "type": "streamable_http",
-            "url": url,
-            "bearer_token_env_var": bearer_token_env_var,
-            "http_headers": (!http_headers.is_empty()).then_some(http_headers),
-            "env_http_headers": (!env_http_headers.is_empty()).then_some(env_http_headers),
-        }),
+        } => Transport::StreamableHttp {
+            url,
+            bearer_token_env_var: bearer_token_env_var.as_deref(),
+            http_headers: (!http_headers.is_empty()).then_some(http_headers),
+            env_http_headers: (!env_http_headers.is_empty()).then_some(env_http_headers),
+            http_headers_helper: None,
+        },
     }
+}
+
+/// How a server signs in: `unsupported` (stdio), `bearer_token`, or for
+/// an HTTP server without one, `unknown` (it may want OAuth).
+fn auth_status(server: &McpServerConfig) -> (&'static str, &'static str) {
+    match &server.transport {
+        McpServerTransportConfig::Stdio { .. } => ("unsupported", "Unsupported"),
+        McpServerTransportConfig::StreamableHttp {
+            bearer_token_env_var: Some(_),
+            ..
+        } => ("bearer_token", "Bearer token"),
+        McpServerTransportConfig::StreamableHttp { .. } => ("unknown", "Unknown"),
+    }
+}
+
+/// One server for `mcp list --json`, in the reference's field order.
+#[derive(serde::Serialize)]
+struct ListEntry<'a> {
+    name: &'a str,
+    enabled: bool,
+    disabled_reason: Option<()>,
+    transport: Transport<'a>,
+    startup_timeout_sec: Value,
+    tool_timeout_sec: Value,
+    auth_status: &'static str,
+}
+
+/// One server for `mcp get --json`.
+#[derive(serde::Serialize)]
+struct GetEntry<'a> {
+    name: &'a str,
+    enabled: bool,
+    disabled_reason: Option<()>,
+    transport: Transport<'a>,
+    enabled_tools: Option<&'a [String]>,
+    disabled_tools: Option<&'a [String]>,
+    startup_timeout_sec: Value,
+    tool_timeout_sec: Value,
 }
 
 fn secs(d: Option<std::time::Duration>) -> Value {
@@ -216,27 +276,23 @@ fn print_table(rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        // Every column padded, the last too, as the reference prints it.
+        println!("{}", line.join("  "));
     }
 }
 
 fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
     if as_json {
-        let entries: Vec<Value> = servers
+        let entries: Vec<ListEntry> = servers
             .iter()
-            .map(|(name, server)| {
-                json!({
-                    "name": name,
-                    "enabled": server.enabled,
-                    "disabled_reason": Value::Null,
-                    "transport": transport_json(server),
-                    "startup_timeout_sec": secs(server.startup_timeout),
-                    "tool_timeout_sec": secs(server.tool_timeout),
-                    "auth_status": match &server.transport {
-                        McpServerTransportConfig::StreamableHttp { bearer_token_env_var: Some(_), .. } => "bearer_token",
-                        _ => "unsupported",
-                    },
-                })
+            .map(|(name, server)| ListEntry {
+                name,
+                enabled: server.enabled,
+                disabled_reason: None,
+                transport: transport_json(server),
+                startup_timeout_sec: secs(server.startup_timeout),
+                tool_timeout_sec: secs(server.tool_timeout),
+                auth_status: auth_status(server).0,
             })
             .collect();
         println!(
@@ -246,7 +302,7 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
         return;
     }
     if servers.is_empty() {
-        println!("No MCP servers configured. Add one with `codex mcp add NAME -- COMMAND`.");
+        println!("No MCP servers configured yet. Try `codex mcp add my-tool -- my-command`.");
         return;
     }
     let status = |s: &McpServerConfig| if s.enabled { "enabled" } else { "disabled" }.to_string();
@@ -257,12 +313,14 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
         "Env".to_string(),
         "Cwd".to_string(),
         "Status".to_string(),
+        "Auth".to_string(),
     ]];
     let mut http = vec![vec![
         "Name".to_string(),
         "Url".to_string(),
         "Bearer Token Env Var".to_string(),
         "Status".to_string(),
+        "Auth".to_string(),
     ]];
     for (name, server) in servers {
         match &server.transport {
@@ -284,6 +342,7 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
                 cwd.as_ref()
                     .map_or("-".to_string(), |c| c.display().to_string()),
                 status(server),
+                auth_status(server).1.to_string(),
             ]),
             McpServerTransportConfig::StreamableHttp {
                 url,
@@ -296,6 +355,7 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
                     .clone()
                     .unwrap_or_else(|| "-".to_string()),
                 status(server),
+                auth_status(server).1.to_string(),
             ]),
         }
     }
@@ -312,16 +372,17 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
 
 fn get(name: &str, server: &McpServerConfig, as_json: bool) {
     if as_json {
-        let entry = json!({
-            "name": name,
-            "enabled": server.enabled,
-            "disabled_reason": Value::Null,
-            "transport": transport_json(server),
-            "enabled_tools": server.enabled_tools,
-            "disabled_tools": (!server.disabled_tools.is_empty()).then_some(&server.disabled_tools),
-            "startup_timeout_sec": secs(server.startup_timeout),
-            "tool_timeout_sec": secs(server.tool_timeout),
-        });
+        let entry = GetEntry {
+            name,
+            enabled: server.enabled,
+            disabled_reason: None,
+            transport: transport_json(server),
+            enabled_tools: server.enabled_tools.as_deref(),
+            disabled_tools: (!server.disabled_tools.is_empty())
+                .then_some(server.disabled_tools.as_slice()),
+            startup_timeout_sec: secs(server.startup_timeout),
+            tool_timeout_sec: secs(server.tool_timeout),
+        };
         println!(
             "{}",
             serde_json::to_string_pretty(&entry).unwrap_or_default()
@@ -358,7 +419,8 @@ fn get(name: &str, server: &McpServerConfig, as_json: bool) {
         McpServerTransportConfig::StreamableHttp {
             url,
             bearer_token_env_var,
-            ..
+            http_headers,
+            env_http_headers,
         } => {
             println!("  transport: streamable_http");
             println!("  url: {url}");
@@ -366,6 +428,20 @@ fn get(name: &str, server: &McpServerConfig, as_json: bool) {
                 "  bearer_token_env_var: {}",
                 bearer_token_env_var.as_deref().unwrap_or("-")
             );
+            let pairs = |map: &BTreeMap<String, String>| {
+                if map.is_empty() {
+                    "-".to_string()
+                } else {
+                    map.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            };
+            // Header values can be keys: masked like `env`.
+            println!("  http_headers: {}", masked_env(http_headers));
+            println!("  env_http_headers: {}", pairs(env_http_headers));
+            println!("  http_headers_helper: -");
         }
     }
     println!("  remove: codex mcp remove {name}");

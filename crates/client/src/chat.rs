@@ -50,7 +50,12 @@ pub(crate) fn request_body(
 /// the `input` argument; built-in Responses tools have none.
 fn chat_tool(tool: &ToolSpec) -> Option<Value> {
     Some(match tool {
-        ToolSpec::LocalShell {} | ToolSpec::WebSearch { .. } => return None,
+        // Chat has no namespaces or tool search: MCP tools are offered there
+        // as flat functions instead.
+        ToolSpec::LocalShell {}
+        | ToolSpec::WebSearch { .. }
+        | ToolSpec::Namespace(_)
+        | ToolSpec::ToolSearch { .. } => return None,
         ToolSpec::Function(f) => json!({
             "type": "function",
             "function": {"name": f.name, "description": f.description, "parameters": f.parameters},
@@ -132,8 +137,11 @@ fn messages(instructions: &str, input: &[ResponseItem]) -> Vec<Value> {
                 call_id,
                 output: content,
             } => out.push(json!({"role": "tool", "tool_call_id": call_id, "content": content})),
+            // Searches exist only on the Responses wire.
             ResponseItem::Reasoning { .. }
             | ResponseItem::WebSearchCall { .. }
+            | ResponseItem::ToolSearchCall { .. }
+            | ResponseItem::ToolSearchOutput { .. }
             | ResponseItem::Other => {}
         }
     }
@@ -346,6 +354,7 @@ where
         items.push(ResponseItem::FunctionCall {
             id: None,
             name: call.name,
+            namespace: None,
             arguments: if call.arguments.is_empty() {
                 "{}".to_string()
             } else {

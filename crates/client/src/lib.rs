@@ -38,7 +38,10 @@ pub use http::{http_client, http_client_plain, user_agent};
 pub use model_family::{
     ApplyPatchToolType, ModelCatalog, ModelFamily, ShellToolType, find_family_for_model,
 };
-pub use prompt::{FreeformTool, FreeformToolFormat, FunctionTool, Prompt, ToolSpec};
+pub use prompt::{
+    FreeformTool, FreeformToolFormat, FunctionTool, NamespaceTool, NamespacedFunction, Prompt,
+    ToolSpec,
+};
 pub use retry::backoff;
 pub use spilled_outputs::{OutputSpill, SpilledOutputs, SpilledText};
 

@@ -73,6 +73,9 @@ pub struct ModelFamily {
     pub experimental_supported_tools: Vec<String>,
     /// `text`, `image`.
     pub input_modalities: Vec<String>,
+    /// Takes the `tool_search` tool: MCP tools are then not listed but
+    /// found by the model through a search (Responses only).
+    pub supports_tool_search: bool,
     /// Found in the catalog (not [`Self::unknown`] defaults).
     #[serde(skip)]
     pub known: bool,
@@ -108,6 +111,7 @@ impl ModelFamily {
             max_output_tokens: None,
             experimental_supported_tools: Vec::new(),
             input_modalities: vec!["text".to_string()],
+            supports_tool_search: false,
             known: false,
         }
     }

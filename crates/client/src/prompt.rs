@@ -38,6 +38,38 @@ pub enum ToolSpec {
     /// `external_web_access` false searches the cached index only.
     #[serde(rename = "web_search")]
     WebSearch { external_web_access: bool },
+    /// Tools grouped under one name (an MCP server's, `mcp__server`): the
+    /// model calls them as `function_call`s that carry the `namespace`.
+    #[serde(rename = "namespace")]
+    Namespace(NamespaceTool),
+    /// Searching deferred tools, run by us (`execution: client`): the model
+    /// sends `tool_search_call` items and gets `tool_search_output` back.
+    #[serde(rename = "tool_search")]
+    ToolSearch {
+        execution: String,
+        description: String,
+        parameters: Value,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamespaceTool {
+    pub name: String,
+    pub description: String,
+    /// Each `{"type": "function", …}`.
+    pub tools: Vec<NamespacedFunction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename = "function")]
+pub struct NamespacedFunction {
+    pub name: String,
+    pub description: String,
+    pub strict: bool,
+    /// Set on tools a search found: they were not listed up front.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defer_loading: Option<bool>,
+    pub parameters: Value,
 }
 
 impl ToolSpec {
@@ -47,12 +79,17 @@ impl ToolSpec {
             Self::Freeform(tool) => &tool.name,
             Self::LocalShell {} => "local_shell",
             Self::WebSearch { .. } => "web_search",
+            Self::Namespace(namespace) => &namespace.name,
+            Self::ToolSearch { .. } => "tool_search",
         }
     }
 
     /// Built into the Responses API, with no Chat Completions form.
     pub fn is_builtin(&self) -> bool {
-        matches!(self, Self::LocalShell {} | Self::WebSearch { .. })
+        matches!(
+            self,
+            Self::LocalShell {} | Self::WebSearch { .. } | Self::ToolSearch { .. }
+        )
     }
 }
 

@@ -103,6 +103,9 @@ pub struct Config {
     pub config_file: PathBuf,
     /// Absolute working directory of the session.
     pub cwd: PathBuf,
+    /// The caller chose `cwd` (`-C`, a request's `cwd`) rather than it being
+    /// the process's directory: a resumed thread keeps its own otherwise.
+    pub cwd_from_caller: bool,
     pub active_profile: Option<String>,
     /// Where the active profile was read: its `NAME.config.toml`, or
     /// `config.toml` for a `[profiles.NAME]` table.
@@ -163,6 +166,7 @@ pub struct Config {
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
     pub otel: OtelToml,
     pub memories: crate::schema::MemoriesToml,
+    pub skills: crate::schema::SkillsToml,
     pub features: BTreeMap<String, bool>,
     pub tui: TuiToml,
     pub file_opener: Option<FileOpener>,
@@ -428,6 +432,10 @@ pub(crate) fn load_config_from_text(
         },
         warnings,
     )
+    .map(|mut config| {
+        config.cwd_from_caller = cli.cwd.is_some();
+        config
+    })
 }
 
 /// The profile `name`: `$CODEX_HOME/NAME.config.toml` (the reference's
@@ -1020,6 +1028,7 @@ fn resolve(
         codex_home: codex_home.to_path_buf(),
         config_file: config_file.to_path_buf(),
         cwd,
+        cwd_from_caller: false,
         active_profile: profile.name,
         active_profile_file: profile.file,
         review_model: toml.review_model.clone().unwrap_or_else(|| model.clone()),
@@ -1088,6 +1097,7 @@ fn resolve(
         mcp_servers: toml.mcp_servers.clone(),
         otel: toml.otel.clone().unwrap_or_default(),
         memories: toml.memories.clone().unwrap_or_default(),
+        skills: toml.skills.clone().unwrap_or_default(),
         features: toml.features.clone().unwrap_or_default(),
         tui: toml.tui.clone().unwrap_or_default(),
         file_opener: toml.file_opener,

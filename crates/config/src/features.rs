@@ -106,7 +106,7 @@ pub const FEATURES: &[Feature] = &[
         key: "shell_snapshot",
         stage: Stage::Stable,
         default_enabled: true,
-        effect: "no effect in this version (each command starts its own shell)",
+        effect: "take the login shell's variables, functions and aliases once per session; `bash -lc` commands read that snapshot instead of the profile",
     },
     Feature {
         key: "enable_request_compression",

@@ -276,6 +276,14 @@ impl LayeredConfig {
     pub fn exact_origin(&self, path: &[String]) -> Option<&Origin> {
         self.origins.get(path)
     }
+
+    /// The origins recorded for `path` and every node under it.
+    pub fn origins_under<'a>(&'a self, path: &'a [String]) -> impl Iterator<Item = &'a Origin> {
+        self.origins
+            .range(path.to_vec()..)
+            .take_while(move |(key, _)| key.starts_with(path))
+            .map(|(_, origin)| origin)
+    }
 }
 
 fn merge_table(

@@ -27,6 +27,8 @@ pub struct McpServerConfig {
     pub default_tools_approval: Option<McpToolApproval>,
     /// `tools.NAME.approval_mode`, per tool.
     pub tool_approvals: BTreeMap<String, McpToolApproval>,
+    /// `required`: a session does not start without this server.
+    pub required: bool,
 }
 
 /// When a call of an MCP tool asks the person first.
@@ -87,6 +89,8 @@ struct RawMcpServerConfig {
     env_http_headers: Option<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     startup_timeout_sec: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,6 +189,7 @@ impl TryFrom<RawMcpServerConfig> for McpServerConfig {
                 .into_iter()
                 .filter_map(|(name, tool)| tool.approval_mode.map(|mode| (name, mode)))
                 .collect(),
+            required: raw.required.unwrap_or(false),
         })
     }
 }
@@ -193,6 +198,7 @@ impl From<McpServerConfig> for RawMcpServerConfig {
     fn from(config: McpServerConfig) -> Self {
         let mut raw = RawMcpServerConfig {
             enabled: Some(config.enabled),
+            required: config.required.then_some(true),
             startup_timeout_sec: config.startup_timeout.map(|d| d.as_secs_f64()),
             tool_timeout_sec: config.tool_timeout.map(|d| d.as_secs_f64()),
             enabled_tools: config.enabled_tools,

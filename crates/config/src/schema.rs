@@ -94,6 +94,9 @@ pub struct ConfigToml {
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
     pub otel: Option<OtelToml>,
     pub memories: Option<MemoriesToml>,
+    /// `[skills]`: how the skills list reaches the model (read by
+    /// `codex-skills`).
+    pub skills: Option<SkillsToml>,
     pub features: Option<BTreeMap<String, bool>>,
     pub tui: Option<TuiToml>,
 
@@ -288,6 +291,35 @@ pub enum WebSearchMode {
     Live,
 }
 
+/// `[skills]`, the reference's keys: whether the model is told about the
+/// skills at all, the list's budget, the bundled (`.system`) skills, and
+/// `[[skills.config]]` entries that turn one skill off by path or name.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SkillsToml {
+    pub include_instructions: Option<bool>,
+    pub max_context_tokens: Option<usize>,
+    pub bundled: Option<BundledSkillsToml>,
+    pub config: Vec<SkillConfigToml>,
+}
+
+/// `[skills.bundled]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct BundledSkillsToml {
+    pub enabled: Option<bool>,
+}
+
+/// One `[[skills.config]]`: the skill at `path` (its `SKILL.md`), or every
+/// skill called `name`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SkillConfigToml {
+    pub path: Option<PathBuf>,
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+}
+
 /// `[tools]`: `web_search` and `view_image` are the reference's (older)
 /// switches; `file_tools` offers `read_file`, `list_dir` and `grep_files`
 /// to any model.
@@ -317,7 +349,6 @@ pub const WRITTEN_BY_REFERENCE: &[&[&str]] = &[
     &["personality"],
     &["service_tier"],
     &["plan_mode_reasoning_effort"],
-    &["skills"],
     &["apps"],
     &["plugins"],
     &["marketplaces"],

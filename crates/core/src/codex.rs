@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use codex_config::Config;
 use codex_protocol::ThreadId;
@@ -58,6 +57,9 @@ pub struct SpawnParams {
     /// Who started the thread (`user` unless a program says otherwise,
     /// e.g. the SDK's `--thread-source`); recorded in the session file.
     pub thread_source: String,
+    /// What starts the turns (`tui`, `exec`, `mcp`, `app_server`): the
+    /// frontend says so; the engine knows no frontend's name.
+    pub turn_trigger: String,
 }
 
 impl SpawnParams {
@@ -73,6 +75,7 @@ impl SpawnParams {
             extra_tools: Vec::new(),
             startup_warnings: Vec::new(),
             thread_source: "user".to_string(),
+            turn_trigger: "tui".to_string(),
         }
     }
 }
@@ -110,22 +113,21 @@ pub(crate) fn child_config(parent: &Config) -> Config {
 }
 
 /// The spawn parameters of an engine child session: ephemeral, with the
-/// parent's originator and sandbox helper.
+/// parent's originator, turn trigger and sandbox helper.
 pub(crate) fn child_params(
-    originator: &str,
-    linux_sandbox_exe: Option<PathBuf>,
+    parent: &crate::state::SessionServices,
     thread_source: &str,
 ) -> SpawnParams {
-    let mut params = SpawnParams::new(SessionSource::Exec, originator);
+    let mut params = SpawnParams::new(SessionSource::Exec, parent.originator.clone());
     params.ephemeral = true;
-    params.linux_sandbox_exe = linux_sandbox_exe;
+    params.linux_sandbox_exe = parent.linux_sandbox_exe.clone();
     params.thread_source = thread_source.to_string();
+    params.turn_trigger = parent.turn_trigger.clone();
     params
 }
 
 /// The engine, as a queue pair.
 pub struct Codex {
-    next_id: AtomicU64,
     tx_sub: mpsc::Sender<Submission>,
     rx_event: tokio::sync::Mutex<mpsc::UnboundedReceiver<Event>>,
     thread_id: ThreadId,
@@ -145,7 +147,6 @@ impl Codex {
                 .instrument(span),
         );
         Ok(Self {
-            next_id: AtomicU64::new(0),
             tx_sub,
             rx_event: tokio::sync::Mutex::new(rx_event),
             thread_id,
@@ -156,9 +157,11 @@ impl Codex {
         self.thread_id
     }
 
-    /// Queues `op`; returns its submission id ("0", "1", ...).
+    /// Queues `op`; returns its submission id, a UUIDv7 as the reference's
+    /// turn ids are: unique across resumes and forks of the thread (a
+    /// counter would start again at 0 in every process), and time-ordered.
     pub async fn submit(&self, op: Op) -> CodexResult<String> {
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst).to_string();
+        let id = uuid::Uuid::now_v7().to_string();
         self.tx_sub
             .send(Submission { id: id.clone(), op })
             .await

@@ -160,11 +160,7 @@ impl ConversationHistory {
         let outputs: HashSet<&str> = self
             .items
             .iter()
-            .filter_map(|item| match item {
-                ResponseItem::FunctionCallOutput { call_id, .. }
-                | ResponseItem::CustomToolCallOutput { call_id, .. } => Some(call_id.as_str()),
-                _ => None,
-            })
+            .filter_map(ResponseItem::output_call_id)
             .collect();
         let calls: HashSet<&str> = self
             .items
@@ -172,13 +168,11 @@ impl ConversationHistory {
             .filter_map(ResponseItem::call_id)
             .collect();
 
-        let orphan_output = self.items.iter().any(|item| match item {
-            ResponseItem::FunctionCallOutput { call_id, .. }
-            | ResponseItem::CustomToolCallOutput { call_id, .. } => {
-                !calls.contains(call_id.as_str())
-            }
-            _ => false,
-        });
+        let orphan_output = self
+            .items
+            .iter()
+            .filter_map(ResponseItem::output_call_id)
+            .any(|call_id| !calls.contains(call_id));
         let unanswered_call = calls.iter().any(|call_id| !outputs.contains(call_id));
         if !orphan_output && !unanswered_call {
             return PromptInput {
@@ -194,10 +188,8 @@ impl ConversationHistory {
             let at = next_spilled
                 .next_if(|(spilled_index, _)| *spilled_index == index)
                 .map(|(_, at)| *at);
-            match item {
-                ResponseItem::FunctionCallOutput { call_id, .. }
-                | ResponseItem::CustomToolCallOutput { call_id, .. }
-                    if !calls.contains(call_id.as_str()) => {}
+            match item.output_call_id() {
+                Some(call_id) if !calls.contains(call_id) => {}
                 _ => {
                     if let Some(at) = at {
                         spilled.push((out.len(), at));
@@ -245,6 +237,14 @@ pub(crate) fn aborted_output(call: &ResponseItem, call_id: &str) -> ResponseItem
             call_id: call_id.to_string(),
             output: ABORTED_OUTPUT.to_string(),
         },
+        // A search that never finished found nothing.
+        ResponseItem::ToolSearchCall { .. } => {
+            codex_protocol::models::ResponseInputItem::ToolSearchOutput {
+                call_id: call_id.to_string(),
+                tools: Vec::new(),
+            }
+            .into()
+        }
         _ => ResponseItem::FunctionCallOutput {
             call_id: call_id.to_string(),
             output: FunctionCallOutputPayload::failure(ABORTED_OUTPUT),
@@ -287,6 +287,7 @@ mod tests {
         ResponseItem::FunctionCall {
             id: None,
             name: "shell".into(),
+            namespace: None,
             arguments: "{}".into(),
             call_id: id.into(),
         }

@@ -30,7 +30,8 @@ use serde_json::{Value, json};
 use tracing::info;
 
 use crate::session::Session;
-use crate::tools::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
+use crate::tools::call_description::{ApprovalSubject, CallDescription};
+use crate::tools::{ToolHandler, ToolInvocation, ToolOutput};
 
 /// Consecutive `Stop` blocks before the turn ends anyway.
 pub(crate) const MAX_STOP_BLOCKS: usize = 3;
@@ -368,20 +369,20 @@ pub(crate) async fn compact_hooks(
 pub(crate) async fn permission_hooks(
     session: &Session,
     ctx: &crate::turn_context::TurnContext,
-    tool: &str,
-    tool_input: Value,
+    subject: ApprovalSubject<'_>,
     call_id: &str,
 ) -> Option<ReviewDecision> {
     session.services.hooks.as_ref()?;
+    let description = subject.description;
     let mut payload = turn_payload(session, ctx, HookEvent::PermissionRequest);
     payload.insert("turn_id".into(), json!(ctx.sub_id));
     payload.insert(
         "tool_name".into(),
-        json!(codex_hooks::payload_tool_name(tool)),
+        json!(description.hook_tool_name.unwrap_or(subject.tool)),
     );
-    payload.insert("tool_input".into(), tool_input);
+    payload.insert("tool_input".into(), description.input.clone());
     payload.insert("tool_use_id".into(), json!(call_id));
-    let targets = codex_hooks::tool_match_names(tool);
+    let targets = match_targets(subject.tool, description);
     let result = fire(
         session,
         &ctx.sub_id,
@@ -400,100 +401,12 @@ pub(crate) async fn permission_hooks(
     }
 }
 
-/// Whether `tool` runs shell commands.
-fn is_shell_tool(tool: &str) -> bool {
-    codex_hooks::payload_tool_name(tool) == "Bash"
-}
-
-/// `tool_input` of a call, as hooks see it: `{command}` for shell tools
-/// (the reference's shape), `{patch, file_path, file_paths}` for
-/// `apply_patch` (Claude Code's edit scripts read `file_path`), the
-/// arguments otherwise.
-fn tool_input(tool: &str, payload: &ToolPayload, cwd: &std::path::Path) -> Value {
-    let args: Value = match payload {
-        ToolPayload::Function { arguments } => serde_json::from_str(arguments).unwrap_or(json!({})),
-        ToolPayload::Custom { input } => json!({ "input": input }),
-        ToolPayload::LocalShell { params } => {
-            return json!({"command": crate::parse_command::shell_join(&params.command)});
-        }
-    };
-    if is_shell_tool(tool) {
-        let command = match (&args["cmd"], &args["command"]) {
-            (Value::String(cmd), _) | (_, Value::String(cmd)) => cmd.clone(),
-            (_, Value::Array(argv)) => {
-                let argv: Vec<String> = argv
-                    .iter()
-                    .filter_map(|a| a.as_str().map(str::to_string))
-                    .collect();
-                crate::parse_command::shell_join(&argv)
-            }
-            _ => String::new(),
-        };
-        return json!({ "command": command });
-    }
-    if tool == "apply_patch" {
-        let patch = args["input"].as_str().unwrap_or_default().to_string();
-        let files: Vec<String> = patch
-            .lines()
-            .filter_map(|line| {
-                ["*** Update File: ", "*** Add File: ", "*** Delete File: "]
-                    .iter()
-                    .find_map(|prefix| line.strip_prefix(prefix))
-            })
-            .map(|path| codex_apply_patch::resolve_path(cwd, std::path::Path::new(path.trim())))
-            .map(|path| path.display().to_string())
-            .collect();
-        return json!({"patch": patch, "file_path": files.first(), "file_paths": files});
-    }
-    args
-}
-
-/// Applies a hook's `updatedInput` to the call.
-fn rewrite(tool: &str, payload: &mut ToolPayload, updated: &Value) {
-    if is_shell_tool(tool) {
-        let Some(command) = updated.get("command").and_then(Value::as_str) else {
-            return;
-        };
-        match payload {
-            ToolPayload::LocalShell { params } => {
-                params.command = vec!["bash".into(), "-lc".into(), command.to_string()];
-            }
-            ToolPayload::Function { arguments } => {
-                let mut args: Value = serde_json::from_str(arguments).unwrap_or(json!({}));
-                if tool == "exec_command" {
-                    args["cmd"] = json!(command);
-                } else if tool == "shell" {
-                    args["command"] = json!(["bash", "-lc", command]);
-                } else {
-                    args["command"] = json!(command);
-                }
-                *arguments = args.to_string();
-            }
-            ToolPayload::Custom { .. } => {}
-        }
-        return;
-    }
-    match payload {
-        ToolPayload::Custom { input } => {
-            if let Some(patch) = updated
-                .get("patch")
-                .or_else(|| updated.get("input"))
-                .and_then(Value::as_str)
-            {
-                *input = patch.to_string();
-            }
-        }
-        ToolPayload::Function { arguments } => {
-            if tool == "apply_patch" {
-                if let Some(patch) = updated.get("patch").and_then(Value::as_str) {
-                    *arguments = json!({"input": patch}).to_string();
-                }
-            } else {
-                *arguments = updated.to_string();
-            }
-        }
-        ToolPayload::LocalShell { .. } => {}
-    }
+/// The names a call's hooks match: the tool's own, then what its handler
+/// says Claude Code calls this kind of tool.
+fn match_targets<'a>(tool: &'a str, description: &'a CallDescription) -> Vec<&'a str> {
+    std::iter::once(tool)
+        .chain(description.hook_aliases.iter().copied())
+        .collect()
 }
 
 /// Runs one tool call between its `PreToolUse` and `PostToolUse` hooks.
@@ -508,14 +421,12 @@ pub(crate) async fn run_tool_with_hooks(
     let ctx = Arc::clone(&invocation.ctx);
     let tool = invocation.tool_name.clone();
     let call_id = invocation.call_id.clone();
-    let targets = codex_hooks::tool_match_names(&tool);
-    let input = tool_input(&tool, &invocation.payload, &ctx.cwd);
+    let described = handler.describe(&invocation.payload, &ctx.cwd);
+    let hook_tool_name = described.hook_tool_name.unwrap_or(&tool).to_string();
+    let targets = match_targets(&tool, &described);
     let mut payload = turn_payload(&session, &ctx, HookEvent::PreToolUse);
-    payload.insert(
-        "tool_name".into(),
-        json!(codex_hooks::payload_tool_name(&tool)),
-    );
-    payload.insert("tool_input".into(), input.clone());
+    payload.insert("tool_name".into(), json!(hook_tool_name));
+    payload.insert("tool_input".into(), described.input.clone());
     payload.insert("tool_use_id".into(), json!(call_id));
     let pre = fire(
         &session,
@@ -535,24 +446,30 @@ pub(crate) async fn run_tool_with_hooks(
         return ToolOutput::failure(format!("A PreToolUse hook blocked this call: {reason}"));
     }
     if let Some(updated) = &pre.updated_input {
-        rewrite(&tool, &mut invocation.payload, updated);
+        handler.apply_hook_input(&mut invocation.payload, updated);
     }
-    let input = tool_input(&tool, &invocation.payload, &ctx.cwd);
+    let described = handler.describe(&invocation.payload, &ctx.cwd);
     if let Some((Permission::Ask, reason)) = &pre.permission {
-        let argv = if is_shell_tool(&tool) {
-            vec![
-                "bash".to_string(),
-                "-lc".to_string(),
-                input["command"].as_str().unwrap_or_default().to_string(),
-            ]
-        } else {
-            vec![tool.clone(), input.to_string()]
-        };
+        let argv = described
+            .command
+            .clone()
+            .unwrap_or_else(|| vec![tool.clone(), described.input.to_string()]);
         let reason = reason
             .clone()
             .unwrap_or_else(|| "a PreToolUse hook asks for your approval".into());
+        let subject = ApprovalSubject {
+            tool: &tool,
+            description: &described,
+        };
         let decision = session
-            .request_command_approval(&ctx, &call_id, &argv, ctx.cwd.clone(), Some(reason))
+            .request_command_approval(
+                &ctx,
+                &call_id,
+                &argv,
+                ctx.cwd.clone(),
+                Some(reason),
+                subject,
+            )
             .await;
         if !matches!(
             decision,
@@ -563,13 +480,12 @@ pub(crate) async fn run_tool_with_hooks(
             );
         }
     }
+    let input = described.input;
+    let targets: Vec<String> = targets.into_iter().map(str::to_string).collect();
     let mut output = handler.handle(invocation).await;
 
     let mut payload = turn_payload(&session, &ctx, HookEvent::PostToolUse);
-    payload.insert(
-        "tool_name".into(),
-        json!(codex_hooks::payload_tool_name(&tool)),
-    );
+    payload.insert("tool_name".into(), json!(hook_tool_name));
     payload.insert("tool_input".into(), input);
     payload.insert(
         "tool_response".into(),
@@ -577,6 +493,7 @@ pub(crate) async fn run_tool_with_hooks(
     );
     payload.insert("tool_use_id".into(), json!(call_id));
     payload.insert("turn_id".into(), json!(ctx.sub_id));
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
     let post = fire(
         &session,
         &ctx.sub_id,

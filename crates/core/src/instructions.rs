@@ -25,14 +25,17 @@ pub(crate) fn agents_md_text(cwd: &Path, text: &str) -> String {
     )
 }
 
-/// The config's `instructions`, as the reference sends them.
-pub(crate) fn developer_instructions_item(text: &str) -> ResponseItem {
+/// A developer message of one text part per piece: the config's
+/// `instructions`, then the skills section (the reference sends the skills
+/// section as a part of its second developer message).
+pub(crate) fn developer_message(parts: Vec<String>) -> ResponseItem {
     ResponseItem::Message {
         id: None,
         role: "developer".to_string(),
-        content: vec![ContentItem::InputText {
-            text: text.to_string(),
-        }],
+        content: parts
+            .into_iter()
+            .map(|text| ContentItem::InputText { text })
+            .collect(),
     }
 }
 

@@ -33,6 +33,7 @@ mod git_info;
 mod history;
 mod hooks;
 mod instructions;
+mod item_lifecycle;
 pub mod logging;
 mod mcp;
 mod memories;
@@ -41,12 +42,15 @@ mod notify;
 mod one_off;
 mod parse_command;
 mod project_doc;
+mod resume_settings;
 mod review;
 pub mod rollout;
 mod safety;
 mod sampling;
 mod session;
 mod session_init;
+mod shell_snapshot;
+mod skills;
 mod state;
 mod submission_loop;
 mod tasks;
@@ -63,10 +67,13 @@ mod user_shell;
 mod util;
 
 pub use codex::{Codex, InitialHistory, SpawnParams};
-pub use entry::{block_on_runtime, report_exit, run_async_main};
+pub use entry::{
+    ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
+};
 pub use error::{CodexErr, CodexResult, error_report};
 pub use git_info::git_root;
 pub use hooks::discover_hooks;
+pub use item_lifecycle::{Emitted, ItemLifecycle};
 pub use memories::{MemoryFile, MemoryStatus};
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};

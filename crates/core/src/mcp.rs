@@ -1,54 +1,77 @@
 //! The session's MCP servers: started in the background when the session
 //! starts (their progress reported as `mcp_startup_update` events, then one
-//! `mcp_startup_complete`), offered to every turn through a tool provider,
-//! and the bridge for their requests for input (elicitation).
+//! `mcp_startup_complete`), offered to every request through a tool
+//! provider, and the bridge for their requests for input (elicitation).
 //!
-//! A turn waits for start-up to finish before its first request, so the
-//! model always sees the servers that started; the session itself does not
-//! wait, so `session_configured` and the first frame of a UI never do.
+//! Nothing waits for start-up: each request of a turn offers the tools of
+//! the servers that are ready then, and a server that becomes ready later
+//! joins at the next request. A server with `required = true` is the one
+//! exception: the session does not start until it is ready, and not at all
+//! if it fails.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use codex_mcp::{ElicitationRequest, ElicitationResponse, Elicitor, McpConnectionManager};
+use codex_mcp::{
+    ElicitationRequest, ElicitationResponse, Elicitor, McpConnectionManager, ServerState,
+};
 use codex_protocol::mcp::{ElicitationAction, ElicitationRequestEvent};
 use codex_protocol::protocol::{AskForApproval, EventMsg};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::sync::{oneshot, watch};
 
+use codex_protocol::models::{ContentItem, ResponseItem};
+
+use crate::error::CodexErr;
 use crate::session::{INITIAL_SUBMIT_ID, Session};
 use crate::state::lock;
+use crate::turn_context::TurnContext;
 
 /// The servers of a session and what is waiting on them.
 pub(crate) struct McpState {
-    ready: watch::Sender<Option<Arc<McpConnectionManager>>>,
+    manager: OnceLock<Arc<McpConnectionManager>>,
+    /// True once every server has started or failed.
+    settled: watch::Sender<bool>,
     /// Elicitations waiting for the person, by (server, request id).
     elicitations: Mutex<HashMap<(String, String), oneshot::Sender<ElicitationResponse>>>,
     /// Tools the person approved for the rest of the session.
     approved_tools: Mutex<HashSet<String>>,
+    /// Namespaces the model has been told of (tool search); `None` until
+    /// read back from the history (a resumed session told them before).
+    announced: Mutex<Option<HashSet<String>>>,
 }
 
 impl McpState {
     pub(crate) fn new() -> Self {
         Self {
-            ready: watch::channel(None).0,
+            manager: OnceLock::new(),
+            settled: watch::channel(false).0,
             elicitations: Mutex::new(HashMap::new()),
             approved_tools: Mutex::new(HashSet::new()),
+            announced: Mutex::new(None),
         }
     }
 
-    /// Starts the configured servers in the background.
+    /// Starts the configured servers in the background and returns at
+    /// once.
     pub(crate) fn start(session: &Arc<Session>) {
         let config = Arc::clone(&session.services.config);
         let state = Arc::clone(&session.services.mcp);
-        if !config.mcp_servers.values().any(|s| s.enabled) {
-            state
-                .ready
-                .send_replace(Some(Arc::new(McpConnectionManager::default())));
+        let weak = Arc::downgrade(session);
+        let elicitor: Arc<dyn Elicitor> = Arc::new(SessionElicitor {
+            session: weak.clone(),
+        });
+        let manager = Arc::new(McpConnectionManager::new(
+            &config.mcp_servers,
+            &config.cwd,
+            Some(elicitor),
+        ));
+        let _ = state.manager.set(Arc::clone(&manager));
+        if manager.server_names().is_empty() {
+            state.settled.send_replace(true);
             return;
         }
-        let weak = Arc::downgrade(session);
         let progress_session = weak.clone();
         let progress: codex_mcp::ProgressFn = Arc::new(move |update| {
             if let Some(session) = progress_session.upgrade() {
@@ -56,47 +79,81 @@ impl McpState {
                     .send_event_unrecorded(INITIAL_SUBMIT_ID, EventMsg::McpStartupUpdate(update));
             }
         });
-        let elicitor: Arc<dyn Elicitor> = Arc::new(SessionElicitor {
-            session: weak.clone(),
-        });
+        let complete = manager.start(progress);
         tokio::spawn(async move {
-            let (manager, summary) = McpConnectionManager::start(
-                &config.mcp_servers,
-                &config.cwd,
-                Some(elicitor),
-                progress,
-            )
-            .await;
-            for failure in &summary.failed {
-                tracing::warn!(server = %failure.server, "{}", failure.error);
-            }
+            let summary = complete.await;
             if let Some(session) = weak.upgrade() {
                 session.send_event_unrecorded(
                     INITIAL_SUBMIT_ID,
                     EventMsg::McpStartupComplete(summary),
                 );
             }
-            state.ready.send_replace(Some(Arc::new(manager)));
+            state.settled.send_replace(true);
         });
     }
 
-    /// The servers, once start-up has finished.
-    pub(crate) fn current(&self) -> Option<Arc<McpConnectionManager>> {
-        self.ready.borrow().clone()
-    }
-
-    /// Waits for start-up to finish (each server is bounded by its
-    /// `startup_timeout_sec`).
-    pub(crate) async fn wait(&self) -> Arc<McpConnectionManager> {
-        let mut ready = self.ready.subscribe();
-        loop {
-            if let Some(manager) = ready.borrow_and_update().clone() {
-                return manager;
+    /// Waits for the servers with `required = true`; the first that fails
+    /// fails the session's start.
+    pub(crate) async fn wait_for_required(&self) -> Result<(), CodexErr> {
+        let Some(manager) = self.current() else {
+            return Ok(());
+        };
+        for name in manager.server_names() {
+            if !manager.is_required(&name) {
+                continue;
             }
-            if ready.changed().await.is_err() {
-                return Arc::new(McpConnectionManager::default());
+            match manager.wait_for(&name).await {
+                Some(ServerState::Ready) | None => {}
+                Some(ServerState::Failed(error)) => {
+                    return Err(CodexErr::Fatal(format!(
+                        "{error}\nThe server is marked `required = true` in [mcp_servers.{name}], so the session cannot start without it; fix it, or set `required = false` to go on without it."
+                    )));
+                }
+                Some(ServerState::Starting | ServerState::Cancelled) => {
+                    return Err(CodexErr::Fatal(format!(
+                        "the required MCP server `{name}` did not start"
+                    )));
+                }
             }
         }
+        Ok(())
+    }
+
+    /// The servers (some may still be starting).
+    pub(crate) fn current(&self) -> Option<Arc<McpConnectionManager>> {
+        self.manager.get().cloned()
+    }
+
+    /// Waits until every server has started or failed (each is bounded by
+    /// its `startup_timeout_sec`). Only for questions about all of them
+    /// (`ListMcpTools`); turns never wait.
+    pub(crate) async fn wait(&self) -> Arc<McpConnectionManager> {
+        let mut settled = self.settled.subscribe();
+        while !*settled.borrow_and_update() {
+            if settled.changed().await.is_err() {
+                break;
+            }
+        }
+        self.current()
+            .unwrap_or_else(|| Arc::new(McpConnectionManager::default()))
+    }
+    /// The namespaces of servers ready now that the model has not been
+    /// told of, marked told; and whether it was told of any before.
+    fn untold_namespaces(&self, history: &[ResponseItem]) -> (Vec<String>, bool) {
+        let Some(manager) = self.current() else {
+            return (Vec::new(), false);
+        };
+        let catalog = manager.catalog();
+        let mut announced = lock(&self.announced);
+        let told = announced.get_or_insert_with(|| told_in(history));
+        let before = !told.is_empty();
+        let new: Vec<String> = catalog
+            .ready
+            .iter()
+            .map(|(_, namespace)| namespace.clone())
+            .filter(|namespace| told.insert(namespace.clone()))
+            .collect();
+        (new, before)
     }
 
     /// Ends every server.
@@ -183,4 +240,63 @@ impl Elicitor for SessionElicitor {
         }
         .boxed()
     }
+}
+
+/// With tool search, tells the model (a developer message, recorded) which
+/// deferred namespaces it can search, before each request: the servers
+/// ready at the first request, then each server that joined since, as the
+/// reference announces them. Without tool search the tools are listed and
+/// nothing is said.
+pub(crate) async fn announce_deferred_namespaces(session: &Session, ctx: &TurnContext) {
+    let deferred = ctx
+        .tools
+        .specs()
+        .iter()
+        .any(|spec| matches!(spec, codex_client::ToolSpec::ToolSearch { .. }));
+    if !deferred {
+        return;
+    }
+    let history = session.state.history_for_prompt().items;
+    let (new, told_before) = session.services.mcp.untold_namespaces(&history);
+    if new.is_empty() {
+        return;
+    }
+    let header = if told_before {
+        ADDED_HEADER
+    } else {
+        FIRST_HEADER
+    };
+    let lines: Vec<String> = new
+        .iter()
+        .map(|namespace| format!("- {namespace}"))
+        .collect();
+    let note = ResponseItem::Message {
+        id: None,
+        role: "developer".to_string(),
+        content: vec![ContentItem::InputText {
+            text: format!("<tools>\n{header}\n{}\n</tools>", lines.join("\n")),
+        }],
+    };
+    session.record_conversation_items(ctx, &[note]).await;
+}
+
+const FIRST_HEADER: &str = "Deferred tool namespaces:";
+const ADDED_HEADER: &str = "Added deferred tool namespaces:";
+
+/// The namespaces earlier notes of `history` told the model of.
+fn told_in(history: &[ResponseItem]) -> HashSet<String> {
+    history
+        .iter()
+        .filter_map(|item| crate::history::message_text(item, "developer"))
+        .filter(|text| {
+            text.starts_with("<tools>\n")
+                && (text.contains(FIRST_HEADER) || text.contains(ADDED_HEADER))
+        })
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|line| line.strip_prefix("- "))
+                .map(|name| name.split(':').next().unwrap_or(name).trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -117,23 +117,7 @@ pub fn parse_review_output(text: &str) -> ReviewOutputEvent {
 
 /// The findings as text, most urgent first.
 pub fn render_findings(output: &ReviewOutputEvent) -> String {
-    let mut text = String::new();
-    for finding in &output.findings {
-        let location = &finding.code_location;
-        text.push_str(&format!(
-            "[P{}] {} — {}:{}-{}\n{}\n\n",
-            finding.priority,
-            finding.title,
-            location.absolute_file_path.display(),
-            location.line_range.start,
-            location.line_range.end,
-            finding.body.trim()
-        ));
-    }
-    if !output.overall_explanation.is_empty() {
-        text.push_str(&output.overall_explanation);
-    }
-    text.trim().to_string()
+    output.render_findings()
 }
 
 /// The review task.
@@ -214,11 +198,7 @@ async fn run_reviewer(
     config.approval_policy = ctx.approval_policy;
     config.sandbox_policy = ctx.sandbox_policy.clone();
     config.cwd = ctx.cwd.clone();
-    let params = crate::codex::child_params(
-        &session.services.originator,
-        session.services.linux_sandbox_exe.clone(),
-        "review",
-    );
+    let params = crate::codex::child_params(&session.services, "review");
     let child = Arc::new(
         crate::codex::spawn_child(config, params)
             .await

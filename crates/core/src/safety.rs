@@ -10,6 +10,8 @@ const SAFE_PROGRAMS: &[&str] = &[
     "cat", "cd", "cut", "echo", "expr", "false", "file", "grep", "head", "id", "ls", "nl", "pwd",
     "rg", "stat", "tail", "tr", "true", "uname", "uniq", "wc", "which", "whoami", "sort", "du",
     "df", "date", "basename", "dirname", "realpath", "printenv", "tree",
+    // The rest of the reference's known-safe list.
+    "seq", "paste", "rev", "tac", "numfmt", "base64",
 ];
 
 /// Options that make an otherwise safe program write or execute.
@@ -24,6 +26,7 @@ const UNSAFE_OPTIONS: &[(&str, &[&str])] = &[
     ("rg", &["--pre", "--hostname-bin", "--search-zip", "-z"]),
     ("sort", &["-o", "--output"]),
     ("tree", &["-o"]),
+    ("base64", &["-o", "--output"]),
 ];
 
 const SAFE_GIT_SUBCOMMANDS: &[&str] = &[
@@ -245,6 +248,17 @@ mod tests {
         assert!(!is_known_safe_command(&argv(&["sed", "-i", "s/a/b/", "f"])));
         assert!(!is_known_safe_command(&argv(&["rg", "--pre", "sh", "x"])));
         assert!(!is_known_safe_command(&[]));
+        // The reference's list: `seq` and friends run without asking.
+        assert!(is_known_safe_command(&argv(&["seq", "1", "10"])));
+        assert!(is_known_safe_command(&argv(&[
+            "bash",
+            "-lc",
+            "seq 5 | paste -sd+ | rev"
+        ])));
+        assert!(is_known_safe_command(&argv(&["base64", "file"])));
+        assert!(!is_known_safe_command(&argv(&[
+            "base64", "-o", "out", "file"
+        ])));
     }
 
     #[test]

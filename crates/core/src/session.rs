@@ -12,9 +12,6 @@ use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use codex_client::{ModelClient, ModelClientConfig};
 use codex_protocol::ThreadId;
-use codex_protocol::items::{
-    AgentMessageContent, AgentMessageItem, ReasoningItem, TurnItem, UserMessageItem,
-};
 use codex_protocol::models::{
     ContentItem, ReasoningItemContent, ReasoningItemReasoningSummary, ResponseInputItem,
     ResponseItem,
@@ -22,8 +19,8 @@ use codex_protocol::models::{
 use codex_protocol::protocol::{
     AgentMessageEvent, AgentReasoningEvent, AgentReasoningRawContentEvent,
     ApplyPatchApprovalRequestEvent, ErrorEvent, Event, EventMsg, ExecApprovalRequestEvent,
-    FileChange, ItemCompletedEvent, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision,
-    TaskStartedEvent, TokenUsage, UserMessageEvent, WebSearchBeginEvent, WebSearchEndEvent,
+    FileChange, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision, TaskStartedEvent,
+    TokenUsage, UserMessageEvent, WebSearchBeginEvent, WebSearchEndEvent,
 };
 use codex_protocol::rollout::RolloutItem;
 use codex_protocol::user_input::UserInput;
@@ -32,13 +29,15 @@ use tracing::warn;
 
 use crate::environment_context::EnvironmentContext;
 use crate::history::message_text;
-use crate::instructions::{agents_md_text, developer_instructions_item};
+use crate::instructions::{agents_md_text, developer_message};
+use crate::item_lifecycle::ItemLifecycle;
 use crate::parse_command::parse_command;
 use crate::state::{
     Pending, SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState,
     TurnSlot,
 };
 use crate::tools::ToolsConfig;
+use crate::tools::call_description::ApprovalSubject;
 use crate::tools::handlers::builtin_registry;
 use crate::turn_context::TurnContext;
 
@@ -51,6 +50,8 @@ pub(crate) struct Session {
     pub(crate) state: SharedSessionState,
     pub(crate) active_turn: TurnSlot,
     pub(crate) services: SessionServices,
+    /// The items the events sent so far have started (see `item_lifecycle`).
+    items: std::sync::Mutex<ItemLifecycle>,
 }
 
 impl Session {
@@ -67,22 +68,56 @@ impl Session {
             state: SharedSessionState::new(configuration, spill_dir),
             active_turn: TurnSlot::default(),
             services,
+            items: std::sync::Mutex::new(ItemLifecycle::default()),
         })
     }
 
     /// Sends an event, recording it in the session file if the rollout
-    /// policy keeps it.
+    /// policy keeps it. The item events it implies go first.
     pub(crate) async fn send_event(&self, sub_id: &str, msg: EventMsg) {
-        if let Some(rollout) = &self.services.rollout {
-            rollout
-                .record_items(&[RolloutItem::EventMsg(msg.clone())])
-                .await;
-        }
-        self.send_event_unrecorded(sub_id, msg);
+        let mut events = self
+            .lock_items()
+            .observe(self.thread_id, sub_id, &msg)
+            .events;
+        // One write: in the file, an item stands right before the event it
+        // came from (readers of older files rely on that to skip repeats).
+        events.push(msg);
+        self.send_recorded(sub_id, events).await;
     }
 
-    /// Sends an event without recording it.
+    /// Records (where the policy says so) and sends `events`, in order.
+    async fn send_recorded(&self, sub_id: &str, events: Vec<EventMsg>) {
+        if events.is_empty() {
+            return;
+        }
+        if let Some(rollout) = &self.services.rollout {
+            let lines: Vec<RolloutItem> =
+                events.iter().cloned().map(RolloutItem::EventMsg).collect();
+            rollout.record_items(&lines).await;
+        }
+        for event in events {
+            self.emit(sub_id, event);
+        }
+    }
+
+    /// Sends an event without recording it. Item events it implies are
+    /// sent first (only starts and updates: what completes an item is sent
+    /// through `send_event`).
     pub(crate) fn send_event_unrecorded(&self, sub_id: &str, msg: EventMsg) {
+        let items = self
+            .lock_items()
+            .observe(self.thread_id, sub_id, &msg)
+            .events;
+        for event in items {
+            if matches!(event, EventMsg::ItemCompleted(_)) {
+                warn!("an unrecorded event completed an item; it is not in the session file");
+            }
+            self.emit(sub_id, event);
+        }
+        self.emit(sub_id, msg);
+    }
+
+    fn emit(&self, sub_id: &str, msg: EventMsg) {
         let event = Event {
             id: sub_id.to_string(),
             msg,
@@ -90,6 +125,21 @@ impl Session {
         if self.tx_event.send(event).is_err() {
             warn!("nobody is listening for events any more");
         }
+    }
+
+    fn lock_items(&self) -> std::sync::MutexGuard<'_, ItemLifecycle> {
+        // The lifecycle is bookkeeping of what was sent; a poisoned lock
+        // still holds it.
+        self.items.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Completes the started item `id` as declined (it never ran).
+    pub(crate) async fn decline_item(&self, ctx: &TurnContext, id: &str) {
+        let events = self
+            .lock_items()
+            .decline(self.thread_id, &ctx.sub_id, id)
+            .events;
+        self.send_recorded(&ctx.sub_id, events).await;
     }
 
     /// Reports a failure of the task `sub_id` (recorded, like every error).
@@ -113,19 +163,6 @@ impl Session {
             }),
         )
         .await;
-    }
-
-    /// `ItemCompleted` for an item of the turn of `ctx` (not recorded: the
-    /// rollout keeps the response item itself).
-    fn send_item_completed(&self, ctx: &TurnContext, item: TurnItem) {
-        self.send_event_unrecorded(
-            &ctx.sub_id,
-            EventMsg::ItemCompleted(ItemCompletedEvent {
-                thread_id: self.thread_id,
-                turn_id: ctx.sub_id.clone(),
-                item,
-            }),
-        );
     }
 
     /// Applies `update` to the settings and returns a context for a turn.
@@ -189,6 +226,10 @@ impl Session {
         }
         tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
             state: Arc::clone(&self.services.mcp),
+            mode: crate::tools::handlers::McpToolMode::for_turn(
+                family.supports_tool_search,
+                configuration.provider.wire_api == codex_config::WireApi::Responses,
+            ),
         }));
         TurnContext {
             sub_id: sub_id.to_string(),
@@ -218,12 +259,7 @@ impl Session {
         effort: Option<codex_protocol::config_types::ReasoningEffort>,
     ) -> String {
         let thread = self.thread_id.to_string();
-        let trigger = match self.services.originator.as_str() {
-            "codex_exec" | "codex_sdk_ts" => "exec",
-            "codex_mcp_server" => "mcp",
-            "codex_app_server" => "app_server",
-            _ => "tui",
-        };
+        let trigger = &self.services.turn_trigger;
         let sandbox_mode = match &configuration.sandbox_policy {
             codex_protocol::protocol::SandboxPolicy::DangerFullAccess => "danger-full-access",
             codex_protocol::protocol::SandboxPolicy::ReadOnly => "read-only",
@@ -256,12 +292,20 @@ impl Session {
     }
 
     /// The items every conversation starts with: the config's instructions
-    /// as a developer message, then one user message holding the AGENTS.md
-    /// text and the environment context (the reference's layout).
+    /// and the skills section as a developer message, then one user message
+    /// holding the AGENTS.md text and the environment context (the
+    /// reference's layout).
     pub(crate) fn build_initial_context(&self, ctx: &TurnContext) -> Vec<ResponseItem> {
         let mut items = Vec::new();
-        if let Some(text) = &self.services.developer_instructions {
-            items.push(developer_instructions_item(text));
+        let developer: Vec<String> = self
+            .services
+            .developer_instructions
+            .clone()
+            .into_iter()
+            .chain(self.services.skills.section_for_initial_context())
+            .collect();
+        if !developer.is_empty() {
+            items.push(developer_message(developer));
         }
         let mut content = Vec::new();
         if let Some(text) = &self.services.agents_md {
@@ -333,6 +377,7 @@ impl Session {
         let item: ResponseItem = ResponseInputItem::from_user_input(&encoded).into();
         self.record_conversation_items(ctx, std::slice::from_ref(&item))
             .await;
+        crate::skills::record_mentions(self, ctx, input).await;
         let message = message_text(&item, "user").unwrap_or_default();
         if let Some(db) = &self.services.state_db {
             crate::thread_index::record_title(db, self.thread_id.to_string(), message.clone())
@@ -345,13 +390,6 @@ impl Session {
                 _ => None,
             })
             .collect();
-        self.send_item_completed(
-            ctx,
-            TurnItem::UserMessage(UserMessageItem {
-                id: format!("user-{}", ctx.sub_id),
-                content: input.to_vec(),
-            }),
-        );
         self.send_event(
             &ctx.sub_id,
             EventMsg::UserMessage(UserMessageEvent {
@@ -386,13 +424,6 @@ impl Session {
             }
             ResponseItem::Message { role, content, id } if role == "assistant" => {
                 let text: String = content.iter().filter_map(ContentItem::text).collect();
-                self.send_item_completed(
-                    ctx,
-                    TurnItem::AgentMessage(AgentMessageItem {
-                        id: id.clone().unwrap_or_default(),
-                        content: vec![AgentMessageContent::Text { text: text.clone() }],
-                    }),
-                );
                 self.send_event(
                     &ctx.sub_id,
                     EventMsg::AgentMessage(AgentMessageEvent { message: text }),
@@ -400,10 +431,7 @@ impl Session {
                 .await;
             }
             ResponseItem::Reasoning {
-                id,
-                summary,
-                content,
-                ..
+                summary, content, ..
             } => {
                 let summary_text: Vec<String> = summary
                     .iter()
@@ -417,14 +445,6 @@ impl Session {
                         | ReasoningItemContent::Text { text } => text.clone(),
                     })
                     .collect();
-                self.send_item_completed(
-                    ctx,
-                    TurnItem::Reasoning(ReasoningItem {
-                        id: id.clone(),
-                        summary_text: summary_text.clone(),
-                        raw_content: raw.clone(),
-                    }),
-                );
                 for text in summary_text {
                     self.send_event(
                         &ctx.sub_id,
@@ -468,13 +488,15 @@ impl Session {
         command: &[String],
         cwd: PathBuf,
         reason: Option<String>,
+        subject: ApprovalSubject<'_>,
     ) -> ReviewDecision {
-        self.request_command_approval_proposing(ctx, call_id, command, cwd, reason, None)
+        self.request_command_approval_proposing(ctx, call_id, command, cwd, reason, subject, None)
             .await
     }
 
     /// As [`Self::request_command_approval`], offering "always allow
     /// commands starting with `amendment`" as an answer.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn request_command_approval_proposing(
         &self,
         ctx: &TurnContext,
@@ -482,12 +504,10 @@ impl Session {
         command: &[String],
         cwd: PathBuf,
         reason: Option<String>,
+        subject: ApprovalSubject<'_>,
         amendment: Option<Vec<String>>,
     ) -> ReviewDecision {
-        let input = serde_json::json!({"command": crate::parse_command::shell_join(command)});
-        if let Some(decision) =
-            crate::hooks::permission_hooks(self, ctx, "shell", input, call_id).await
-        {
+        if let Some(decision) = crate::hooks::permission_hooks(self, ctx, subject, call_id).await {
             return decision;
         }
         let event = EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
@@ -509,12 +529,9 @@ impl Session {
         changes: std::collections::HashMap<PathBuf, FileChange>,
         reason: Option<String>,
         grant_root: Option<PathBuf>,
+        subject: ApprovalSubject<'_>,
     ) -> ReviewDecision {
-        let files: Vec<String> = changes.keys().map(|p| p.display().to_string()).collect();
-        let input = serde_json::json!({"file_path": files.first(), "file_paths": files});
-        if let Some(decision) =
-            crate::hooks::permission_hooks(self, ctx, "apply_patch", input, call_id).await
-        {
+        if let Some(decision) = crate::hooks::permission_hooks(self, ctx, subject, call_id).await {
             return decision;
         }
         let event = EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
@@ -553,6 +570,9 @@ impl Session {
                 crate::telemetry::decision_name(&decision),
                 "user",
             );
+        }
+        if matches!(decision, ReviewDecision::Denied | ReviewDecision::Abort) {
+            self.decline_item(ctx, call_id).await;
         }
         decision
     }

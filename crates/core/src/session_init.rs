@@ -9,8 +9,9 @@
 //!    history count) run at the same time.
 //! 3. [`index_thread`]: the state database learns of the thread.
 //! 4. The services are assembled and `session_configured` is sent (always
-//!    the first event); the MCP servers start in the background; warnings
-//!    about the resumed file follow.
+//!    the first event); the MCP servers start in the background (only those
+//!    marked `required` are waited for); warnings about the resumed file
+//!    follow.
 //! 5. [`record_initial_history`]: the initial context, or the replayed
 //!    history of a resumed or forked thread.
 
@@ -78,7 +79,15 @@ pub(crate) async fn start_session(
         identity(&config, &params, agents_md.clone(), &base_instructions);
     // Only an https provider needs the system's root certificates.
     let needs_tls = !provider.base_url_or_default().starts_with("http://");
+    // The skills walk runs alongside the rest of the start-up.
+    let skills = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || crate::skills::SessionSkills::load(&config)
+    });
     let started = start_up_concurrently(&config, &params, rollout_params, needs_tls).await?;
+    let (skills, skill_warnings) = skills
+        .await
+        .map_err(|err| CodexErr::Fatal(format!("the skills walk failed: {err}")))?;
     let rollout_path = started.rollout.as_ref().map(|r| r.path().to_path_buf());
     if let (Some(db), Some(path)) = (&params.state_db, &rollout_path) {
         index_thread(db, &config, &params, thread_id, path, started.git.as_ref()).await;
@@ -124,6 +133,7 @@ pub(crate) async fn start_session(
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
+        turn_trigger: params.turn_trigger.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
         user_shell: user_shell(),
@@ -132,8 +142,20 @@ pub(crate) async fn start_session(
         base_instructions,
         extra_tools: params.extra_tools.clone(),
         mcp: Arc::new(crate::mcp::McpState::new()),
+        skills,
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
         unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
+        // Taken in the background: nothing here waits for the login shell.
+        shell_snapshot: if config.feature_enabled(crate::shell_snapshot::FEATURE) {
+            crate::shell_snapshot::ShellSnapshot::start(
+                &config.codex_home,
+                thread_id,
+                &config.shell_environment_policy,
+                &config.cwd,
+            )
+        } else {
+            crate::shell_snapshot::ShellSnapshot::disabled()
+        },
         models,
         telemetry,
         config: Arc::new(config),
@@ -164,11 +186,17 @@ pub(crate) async fn start_session(
             instruction_files: crate::project_doc::instruction_files(&session.services.config),
         }),
     );
-    // MCP servers start now, in the background; turns wait for them.
+    // MCP servers start now, in the background; nothing waits for them
+    // but a server the config marks `required`.
     crate::mcp::McpState::start(&session);
+    if let Err(err) = session.services.mcp.wait_for_required().await {
+        session.services.mcp.shutdown().await;
+        return Err(err);
+    }
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);
+    warnings.extend(skill_warnings);
     warnings.extend(telemetry_warning);
     for message in warnings {
         session.send_event_unrecorded(
@@ -451,18 +479,25 @@ async fn record_initial_history(
         InitialHistory::New => {
             let items = session.build_initial_context(&ctx);
             session.record_conversation_items(&ctx, &items).await;
+            // The settings the thread starts with, so that a resume before
+            // its first turn still finds them (`resume_settings`).
+            let mut started_with = ctx.to_rollout_item();
+            started_with.turn_id = None;
+            session
+                .persist_rollout_items(&[RolloutItem::TurnContext(started_with)])
+                .await;
             Some(session.environment_context(&ctx))
         }
         InitialHistory::Resumed { items, .. } => {
-            session
-                .state
-                .replace_history(reconstruct_history(session, &ctx, &items));
+            let history = reconstruct_history(session, &ctx, &items);
+            session.services.skills.note_history(&history);
+            session.state.replace_history(history);
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {
-            session
-                .state
-                .replace_history(reconstruct_history(session, &ctx, &items));
+            let history = reconstruct_history(session, &ctx, &items);
+            session.services.skills.note_history(&history);
+            session.state.replace_history(history);
             let copied: Vec<RolloutItem> = items
                 .iter()
                 .filter(|item| !matches!(item, RolloutItem::SessionMeta(_)))

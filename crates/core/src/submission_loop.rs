@@ -187,6 +187,17 @@ pub(crate) async fn run(
                     );
                 });
             }
+            Op::SetSkillEnabled { path, enabled } => {
+                let found = session
+                    .services
+                    .skills
+                    .with_manager(|skills| skills.set_enabled_for_session(&path, enabled));
+                if !found {
+                    session
+                        .send_error(&id, format!("no skill at {}", path.display()))
+                        .await;
+                }
+            }
             Op::ResolveElicitation {
                 server_name,
                 request_id,
@@ -200,6 +211,9 @@ pub(crate) async fn run(
                     content,
                 },
             ),
+            Op::CleanBackgroundTerminals { process_id } => {
+                clean_background_terminals(&session, &id, process_id).await;
+            }
             Op::Shutdown => {
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
                 session.services.unified_exec.end_all();
@@ -212,6 +226,31 @@ pub(crate) async fn run(
         }
     }
     debug!("submission loop exited");
+}
+
+/// `/stop`: ends one interactive command, or all of them.
+async fn clean_background_terminals(session: &Session, id: &str, process_id: Option<String>) {
+    let unified_exec = &session.services.unified_exec;
+    let Some(process_id) = process_id else {
+        unified_exec.end_all();
+        return;
+    };
+    let ended = process_id
+        .trim()
+        .parse::<i32>()
+        .is_ok_and(|pid| unified_exec.end(pid));
+    if !ended {
+        session
+            .send_event(
+                id,
+                EventMsg::Error(codex_protocol::protocol::ErrorEvent {
+                    message: format!(
+                        "no background command with id {process_id} is running (/ps lists them)"
+                    ),
+                }),
+            )
+            .await;
+    }
 }
 
 async fn user_turn(
@@ -238,6 +277,7 @@ async fn user_turn(
             .await;
     }
     *previous_env = Some(env);
+    crate::skills::refresh_before_turn(session, &ctx).await;
     session.spawn_task(ctx, TaskKind::Regular, items).await;
 }
 

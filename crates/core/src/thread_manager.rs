@@ -48,6 +48,9 @@ pub struct ThreadManagerOptions {
     pub extra_tools: Vec<Arc<dyn ToolHandler>>,
     /// Recorded as the new threads' `thread_source` (`user` by default).
     pub thread_source: String,
+    /// What starts this frontend's turns, as the turn metadata names it
+    /// (`tui` by default; `exec`, `mcp`, `app_server`).
+    pub turn_trigger: String,
 }
 
 impl ThreadManagerOptions {
@@ -58,7 +61,14 @@ impl ThreadManagerOptions {
             linux_sandbox_exe: None,
             extra_tools: Vec::new(),
             thread_source: "user".to_string(),
+            turn_trigger: "tui".to_string(),
         }
+    }
+
+    /// The same, with turns started by `trigger` (see `turn_trigger`).
+    pub fn with_turn_trigger(mut self, trigger: &str) -> Self {
+        self.turn_trigger = trigger.to_string();
+        self
     }
 }
 
@@ -173,12 +183,14 @@ impl ThreadManager {
     }
 
     /// Continues a recorded thread: same id, same file.
+    /// It keeps the settings it was last run with (`resume_settings`).
     pub async fn resume_thread(
         &self,
-        config: Config,
+        mut config: Config,
         target: &ThreadRef,
     ) -> CodexResult<NewThread> {
         let file = self.read_thread(target)?;
+        let restored = crate::resume_settings::apply_recorded_settings(&mut config, &file.items);
         let meta = file.meta.ok_or_else(|| {
             CodexErr::ThreadNotFound(format!(
                 "{} has no session header line, so it cannot be resumed",
@@ -191,6 +203,7 @@ impl ThreadManager {
             rollout_path: file.path,
         });
         params.startup_warnings = file.warnings;
+        params.startup_warnings.extend(restored);
         self.spawn(config, params).await
     }
 
@@ -199,11 +212,13 @@ impl ThreadManager {
     /// `None`).
     pub async fn fork_thread(
         &self,
-        config: Config,
+        mut config: Config,
         target: &ThreadRef,
         nth_user_message: Option<usize>,
     ) -> CodexResult<NewThread> {
         let file = self.read_thread(target)?;
+        // A fork is as confined as the thread it copies.
+        let restored = crate::resume_settings::apply_recorded_settings(&mut config, &file.items);
         let from = file.meta.as_ref().map(|m| m.meta.id).ok_or_else(|| {
             CodexErr::ThreadNotFound(format!(
                 "{} has no session header line, so it cannot be forked",
@@ -216,6 +231,7 @@ impl ThreadManager {
         };
         let mut params = self.spawn_params(InitialHistory::Forked { from, items });
         params.startup_warnings = file.warnings;
+        params.startup_warnings.extend(restored);
         self.spawn(config, params).await
     }
 
@@ -423,6 +439,7 @@ impl ThreadManager {
             extra_tools: self.options.extra_tools.clone(),
             startup_warnings: Vec::new(),
             thread_source: self.options.thread_source.clone(),
+            turn_trigger: self.options.turn_trigger.clone(),
         }
     }
 

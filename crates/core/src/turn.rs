@@ -123,12 +123,6 @@ async fn run_task_body(
     // None: a UserPromptSubmit hook refused the prompt.
     let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
     session.record_user_input(ctx, &input).await;
-    // The model sees the MCP servers that started; wait for start-up (each
-    // server is bounded by its timeout; an interrupt ends the wait).
-    tokio::select! {
-        _ = session.services.mcp.wait() => {}
-        _ = cancel.cancelled() => return None,
-    }
 
     let mut input_messages: Vec<String> = input
         .iter()
@@ -155,6 +149,7 @@ async fn run_task_body(
             }
         }));
         session.record_pending_input(ctx, pending).await;
+        crate::mcp::announce_deferred_namespaces(session, ctx).await;
 
         let history = session.state.history_for_prompt();
         let result = match run_turn(session, ctx, turn_state, history, cancel).await {

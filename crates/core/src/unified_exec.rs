@@ -112,8 +112,14 @@ impl UnifiedExec {
         for (key, value) in EXTRA_ENV {
             env.insert((*key).to_string(), (*value).to_string());
         }
+        // `bash -lc` reads the shell snapshot instead of the profile.
+        let argv = session
+            .services
+            .shell_snapshot
+            .apply(request.argv.clone(), &mut env)
+            .await;
         let spec = CommandSpec {
-            argv: request.argv.clone(),
+            argv,
             cwd: request.cwd.clone(),
             env,
             policy: request.policy,
@@ -214,7 +220,19 @@ impl UnifiedExec {
             .await
     }
 
-    /// Ends every process (the session is ending).
+    /// Ends process `id` (`/stop ID`); false when there is none. Its end
+    /// event follows from the output pump, as for any exit.
+    pub(crate) fn end(&self, id: i32) -> bool {
+        match self.table.remove(id) {
+            Some(exec) => {
+                exec.process.kill();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends every process (the session is ending, or `/stop`).
     pub(crate) fn end_all(&self) {
         for exec in self.table.drain() {
             exec.process.kill();

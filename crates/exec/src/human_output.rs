@@ -1,8 +1,13 @@
 //! Human mode: progress on stderr; only the final message goes to stdout.
+//! A view of the engine's items (`item_started`/`item_completed`) and turn
+//! events.
 
 use std::io::Write;
 
 use codex_config::Config;
+use codex_protocol::items::{
+    CommandExecutionStatus, ItemUpdate, McpToolCallStatus, PatchApplyStatus, PlanItem, TurnItem,
+};
 use codex_protocol::mcp::McpStartupStatus;
 use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{EventMsg, FileChange, SessionConfiguredEvent, TokenUsage};
@@ -53,6 +58,8 @@ pub(crate) struct HumanProcessor {
     cwd: std::path::PathBuf,
     /// The task's cumulative diff, shown once when the task ends.
     turn_diff: Option<String>,
+    /// Patches a person was asked to approve.
+    asked: std::collections::HashSet<String>,
 }
 
 impl HumanProcessor {
@@ -63,6 +70,7 @@ impl HumanProcessor {
             usage: None,
             cwd: config.cwd.clone(),
             turn_diff: None,
+            asked: Default::default(),
         }
     }
 
@@ -97,63 +105,24 @@ impl HumanProcessor {
         eprintln!("{}", lines.join("\n"));
     }
 
-    pub(crate) fn process(&mut self, msg: &EventMsg) {
+    /// What an item shows when it starts (commands, patches, tool calls
+    /// and plans; messages are shown complete).
+    fn item_started(&mut self, item: &TurnItem) {
         let s = self.style;
-        match msg {
-            EventMsg::UserMessage(ev) => {
-                eprintln!(
-                    "{}\n{}\n",
-                    s.cyan(&s.bold("user")),
-                    prompt_echo(&ev.message)
-                );
-            }
-            EventMsg::AgentReasoning(ev) if self.show_reasoning => {
-                eprintln!(
-                    "{}\n{}\n",
-                    s.magenta(&s.italic("thinking")),
-                    s.italic(&ev.text)
-                );
-            }
-            EventMsg::AgentMessage(ev) => {
-                eprintln!("{}\n{}\n", s.magenta(&s.bold("codex")), ev.message);
-            }
-            EventMsg::ExecCommandBegin(ev) => {
-                eprintln!(
-                    "{}\n{} in {}",
-                    s.magenta(&s.bold("exec")),
-                    s.bold(&codex_core::display_command(&ev.command)),
-                    ev.cwd.display()
-                );
-            }
-            EventMsg::ExecCommandEnd(ev) => {
-                let millis = ev.duration.as_millis();
-                let status = if ev.exit_code == 0 {
-                    s.green(&format!(" succeeded in {millis}ms:"))
-                } else {
-                    s.red(&format!(" exited {} in {millis}ms:", ev.exit_code))
-                };
-                eprintln!("{status}");
-                let output = ev.aggregated_output.trim_end();
-                let lines: Vec<&str> = output.lines().collect();
-                for line in lines.iter().take(MAX_OUTPUT_LINES) {
-                    eprintln!("{}", s.dim(line));
-                }
-                if lines.len() > MAX_OUTPUT_LINES {
-                    eprintln!(
-                        "{}",
-                        s.dim(&format!("... +{} lines", lines.len() - MAX_OUTPUT_LINES))
-                    );
-                }
-                eprintln!();
-            }
-            EventMsg::PatchApplyBegin(ev) => {
+        match item {
+            TurnItem::CommandExecution(command) => eprintln!(
+                "{}\n{} in {}",
+                s.magenta(&s.bold("exec")),
+                s.bold(&codex_core::display_command(&command.command)),
+                command.cwd.display()
+            ),
+            TurnItem::FileChange(change) => {
+                let auto_approved = !self.asked.contains(&change.id);
                 eprintln!(
                     "{}",
-                    s.magenta(&s.bold(&format!("apply_patch auto_approved={}:", ev.auto_approved)))
+                    s.magenta(&s.bold(&format!("apply_patch auto_approved={auto_approved}:")))
                 );
-                let mut paths: Vec<_> = ev.changes.iter().collect();
-                paths.sort_by(|a, b| a.0.cmp(b.0));
-                for (path, change) in paths {
+                for (path, change) in change.sorted_changes() {
                     let tag = match change {
                         FileChange::Add { .. } => "A",
                         FileChange::Delete { .. } => "D",
@@ -168,31 +137,143 @@ impl HumanProcessor {
                     );
                 }
             }
-            EventMsg::PatchApplyEnd(ev) => {
-                if ev.success {
-                    eprintln!("{}\n", s.green("apply_patch succeeded"));
-                } else {
-                    eprintln!(
-                        "{}\n{}\n",
-                        s.red("apply_patch failed:"),
-                        ev.stderr.trim_end()
-                    );
+            TurnItem::McpToolCall(call) => {
+                let args = call
+                    .invocation
+                    .arguments
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                eprintln!(
+                    "{}\n{}({args})",
+                    s.magenta(&s.bold("tool")),
+                    s.bold(&format!(
+                        "{}.{}",
+                        call.invocation.server, call.invocation.tool
+                    ))
+                );
+            }
+            TurnItem::Plan(plan) => self.print_plan(plan),
+            _ => {}
+        }
+    }
+
+    fn item_completed(&mut self, item: &TurnItem) {
+        let s = self.style;
+        match item {
+            TurnItem::UserMessage(message) => eprintln!(
+                "{}\n{}\n",
+                s.cyan(&s.bold("user")),
+                prompt_echo(&message.text())
+            ),
+            TurnItem::Reasoning(reasoning) if self.show_reasoning => {
+                for text in &reasoning.summary_text {
+                    eprintln!("{}\n{}\n", s.magenta(&s.italic("thinking")), s.italic(text));
                 }
             }
-            EventMsg::PlanUpdate(plan) => {
-                eprintln!("{}", s.magenta(&s.bold("plan")));
-                if let Some(explanation) = &plan.explanation {
-                    eprintln!("{}", s.italic(explanation));
+            TurnItem::AgentMessage(message) => {
+                eprintln!("{}\n{}\n", s.magenta(&s.bold("codex")), message.text());
+            }
+            TurnItem::CommandExecution(command) => {
+                if command.status == CommandExecutionStatus::Declined {
+                    eprintln!("{}\n", s.red(" declined"));
+                    return;
                 }
-                for step in &plan.plan {
-                    let mark = match step.status {
-                        StepStatus::Completed => "[x]",
-                        StepStatus::InProgress => "[>]",
-                        StepStatus::Pending => "[ ]",
-                    };
-                    eprintln!("  {mark} {}", step.step);
+                let millis = command.duration.unwrap_or_default().as_millis();
+                let exit_code = command.exit_code.unwrap_or(-1);
+                let status = if exit_code == 0 {
+                    s.green(&format!(" succeeded in {millis}ms:"))
+                } else {
+                    s.red(&format!(" exited {exit_code} in {millis}ms:"))
+                };
+                eprintln!("{status}");
+                self.print_output(&command.aggregated_output);
+            }
+            TurnItem::FileChange(change) => match change.status {
+                PatchApplyStatus::Completed => eprintln!("{}\n", s.green("apply_patch succeeded")),
+                PatchApplyStatus::Declined => eprintln!("{}\n", s.red("apply_patch declined")),
+                _ => eprintln!(
+                    "{}\n{}\n",
+                    s.red("apply_patch failed:"),
+                    change.stderr.trim_end()
+                ),
+            },
+            TurnItem::McpToolCall(call) => {
+                let millis = call.duration.unwrap_or_default().as_millis();
+                match (&call.result, call.status) {
+                    (_, McpToolCallStatus::Declined) => eprintln!("{}\n", s.red(" declined")),
+                    (Some(Ok(result)), McpToolCallStatus::Completed) => {
+                        eprintln!("{}", s.green(&format!(" succeeded in {millis}ms:")));
+                        self.print_output(&result.display_text());
+                    }
+                    (result, _) => {
+                        let detail = match result {
+                            Some(Ok(result)) => result.display_text(),
+                            Some(Err(message)) => message.clone(),
+                            None => "interrupted".to_string(),
+                        };
+                        eprintln!(
+                            "{}\n{}\n",
+                            s.red(&format!(" failed in {millis}ms:")),
+                            s.dim(detail.trim_end())
+                        );
+                    }
                 }
-                eprintln!();
+            }
+            TurnItem::ContextCompaction(_) => eprintln!("{}", s.dim("context compacted")),
+            _ => {}
+        }
+    }
+
+    fn print_plan(&self, plan: &PlanItem) {
+        let s = self.style;
+        eprintln!("{}", s.magenta(&s.bold("plan")));
+        if let Some(explanation) = &plan.explanation {
+            eprintln!("{}", s.italic(explanation));
+        }
+        for step in &plan.plan {
+            let mark = match step.status {
+                StepStatus::Completed => "[x]",
+                StepStatus::InProgress => "[>]",
+                StepStatus::Pending => "[ ]",
+            };
+            eprintln!("  {mark} {}", step.step);
+        }
+        eprintln!();
+    }
+
+    /// At most `MAX_OUTPUT_LINES` of `text`, dimmed.
+    fn print_output(&self, text: &str) {
+        let s = self.style;
+        let lines: Vec<&str> = text.trim_end().lines().collect();
+        for line in lines.iter().take(MAX_OUTPUT_LINES) {
+            eprintln!("{}", s.dim(line));
+        }
+        if lines.len() > MAX_OUTPUT_LINES {
+            eprintln!(
+                "{}",
+                s.dim(&format!("... +{} lines", lines.len() - MAX_OUTPUT_LINES))
+            );
+        }
+        eprintln!();
+    }
+
+    pub(crate) fn process(&mut self, msg: &EventMsg) {
+        let s = self.style;
+        match msg {
+            EventMsg::ItemStarted(ev) => self.item_started(&ev.item),
+            EventMsg::ItemUpdated(ev) => {
+                if let ItemUpdate::Replaced {
+                    item: TurnItem::Plan(plan),
+                } = &ev.update
+                {
+                    self.print_plan(plan);
+                }
+            }
+            EventMsg::ItemCompleted(ev) => self.item_completed(&ev.item),
+            // A patch a person was asked about was not auto-approved.
+            EventMsg::ApplyPatchApprovalRequest(ev) => {
+                self.asked.insert(ev.call_id.clone());
             }
             EventMsg::McpStartupUpdate(ev) => match &ev.status {
                 McpStartupStatus::Starting => {
@@ -208,50 +289,6 @@ impl HumanProcessor {
                     eprintln!("{}", s.dim(&format!("mcp: {} cancelled", ev.server)));
                 }
             },
-            EventMsg::McpToolCallBegin(ev) => {
-                let args = ev
-                    .invocation
-                    .arguments
-                    .as_ref()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default();
-                eprintln!(
-                    "{}
-{}({args})",
-                    s.magenta(&s.bold("tool")),
-                    s.bold(&format!("{}.{}", ev.invocation.server, ev.invocation.tool))
-                );
-            }
-            EventMsg::McpToolCallEnd(ev) => {
-                let millis = ev.duration.as_millis();
-                if ev.is_failure() {
-                    let detail = match &ev.result {
-                        Ok(result) => result.display_text(),
-                        Err(message) => message.clone(),
-                    };
-                    eprintln!(
-                        "{}
-{}
-",
-                        s.red(&format!(" failed in {millis}ms:")),
-                        s.dim(detail.trim_end())
-                    );
-                } else if let Ok(result) = &ev.result {
-                    eprintln!("{}", s.green(&format!(" succeeded in {millis}ms:")));
-                    let text = result.display_text();
-                    let lines: Vec<&str> = text.trim_end().lines().collect();
-                    for line in lines.iter().take(MAX_OUTPUT_LINES) {
-                        eprintln!("{}", s.dim(line));
-                    }
-                    if lines.len() > MAX_OUTPUT_LINES {
-                        eprintln!(
-                            "{}",
-                            s.dim(&format!("... +{} lines", lines.len() - MAX_OUTPUT_LINES))
-                        );
-                    }
-                    eprintln!();
-                }
-            }
             EventMsg::TurnDiff(ev) => self.turn_diff = Some(ev.unified_diff.clone()),
             EventMsg::TokenCount(ev) => {
                 if let Some(info) = &ev.info {
@@ -279,7 +316,6 @@ impl HumanProcessor {
                     ev.event_name, ev.command, ev.status, ev.duration_ms, ev.outcome
                 ))
             ),
-            EventMsg::ContextCompacted(_) => eprintln!("{}", s.dim("context compacted")),
             EventMsg::TurnAborted(ev) => {
                 eprintln!(
                     "{}",

@@ -1,34 +1,45 @@
-//! `--json`: engine events → `ThreadEvent` lines on stdout.
+//! `--json`: the engine's items and turn events → `ThreadEvent` lines on
+//! stdout, in the reference's schema.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use codex_protocol::items::{
+    CommandExecutionStatus, ItemUpdate, McpToolCallItem, McpToolCallStatus, PatchApplyStatus,
+    TurnItem,
+};
 use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{EventMsg, FileChange, TurnAbortReason};
 
 use crate::exec_events::{
     CommandStatus, FileUpdateChange, ItemDetails, McpToolCallError, McpToolCallResult,
-    McpToolCallStatus, PatchChangeKind, PatchStatus, ThreadError, ThreadEvent, ThreadItem,
-    TodoItem, Usage,
+    McpToolCallStatus as McpStatus, PatchChangeKind, PatchStatus, ThreadError, ThreadEvent,
+    ThreadItem, TodoItem, Usage,
 };
 
+/// The view of the engine's items (and turn events) as `--json` lines.
+/// Item ids are the reference's `item_N`, numbered as items first appear.
 #[derive(Default)]
 pub(crate) struct JsonProcessor {
     next_item: u64,
-    /// Running commands: call id → (item id, command).
-    commands: HashMap<String, (String, String)>,
-    /// MCP calls in progress: call id → item id.
-    mcp_calls: HashMap<String, String>,
-    /// Patches being applied: call id → (item id, changes).
-    patches: HashMap<String, (String, Vec<FileUpdateChange>)>,
-    /// The todo list item of this turn, with its items.
-    todo: Option<(String, Vec<TodoItem>)>,
+    /// Engine item id → our `item_N`.
+    ids: HashMap<String, String>,
     usage: Usage,
     error: Option<String>,
 }
 
 impl JsonProcessor {
-    fn item_id(&mut self) -> String {
+    fn item_id(&mut self, engine_id: &str) -> String {
+        if let Some(id) = self.ids.get(engine_id) {
+            return id.clone();
+        }
+        let id = format!("item_{}", self.next_item);
+        self.next_item += 1;
+        self.ids.insert(engine_id.to_string(), id.clone());
+        id
+    }
+
+    fn fresh_id(&mut self) -> String {
         let id = format!("item_{}", self.next_item);
         self.next_item += 1;
         id
@@ -44,150 +55,32 @@ impl JsonProcessor {
                 self.error = None;
                 vec![ThreadEvent::TurnStarted {}]
             }
-            EventMsg::AgentReasoning(ev) => vec![self.completed(ItemDetails::Reasoning {
-                text: ev.text.clone(),
-            })],
-            EventMsg::AgentMessage(ev) => vec![self.completed(ItemDetails::AgentMessage {
-                text: ev.message.clone(),
-            })],
-            EventMsg::ExecCommandBegin(ev) => {
-                let id = self.item_id();
-                let command = codex_core::shell_join(&ev.command);
-                self.commands
-                    .insert(ev.call_id.clone(), (id.clone(), command.clone()));
-                vec![ThreadEvent::ItemStarted {
-                    item: ThreadItem {
-                        id,
-                        details: ItemDetails::CommandExecution {
-                            command,
-                            aggregated_output: String::new(),
-                            exit_code: None,
-                            status: CommandStatus::InProgress,
-                        },
-                    },
-                }]
-            }
-            EventMsg::ExecCommandEnd(ev) => {
-                let Some((id, command)) = self.commands.remove(&ev.call_id) else {
+            EventMsg::ItemStarted(ev) => {
+                // Messages, reasoning and searches are shown once, complete.
+                if !shown_while_running(&ev.item) {
                     return vec![];
-                };
-                vec![ThreadEvent::ItemCompleted {
-                    item: ThreadItem {
-                        id,
-                        details: ItemDetails::CommandExecution {
-                            command,
-                            aggregated_output: ev.aggregated_output.clone(),
-                            exit_code: Some(ev.exit_code),
-                            status: if ev.exit_code == 0 {
-                                CommandStatus::Completed
-                            } else {
-                                CommandStatus::Failed
-                            },
-                        },
-                    },
-                }]
-            }
-            EventMsg::McpToolCallBegin(ev) => {
-                let id = self.item_id();
-                self.mcp_calls.insert(ev.call_id.clone(), id.clone());
-                vec![ThreadEvent::ItemStarted {
-                    item: ThreadItem {
-                        id,
-                        details: mcp_item(&ev.invocation, None),
-                    },
-                }]
-            }
-            EventMsg::McpToolCallEnd(ev) => {
-                let id = self
-                    .mcp_calls
-                    .remove(&ev.call_id)
-                    .unwrap_or_else(|| self.item_id());
-                vec![ThreadEvent::ItemCompleted {
-                    item: ThreadItem {
-                        id,
-                        details: mcp_item(&ev.invocation, Some(ev)),
-                    },
-                }]
-            }
-            EventMsg::PatchApplyBegin(ev) => {
-                let mut changes: Vec<FileUpdateChange> = ev
-                    .changes
-                    .iter()
-                    .map(|(path, change)| FileUpdateChange {
-                        path: path.display().to_string(),
-                        kind: match change {
-                            FileChange::Add { .. } => PatchChangeKind::Add,
-                            FileChange::Delete { .. } => PatchChangeKind::Delete,
-                            FileChange::Update { .. } => PatchChangeKind::Update,
-                        },
-                    })
-                    .collect();
-                changes.sort_by(|a, b| a.path.cmp(&b.path));
-                let id = self.item_id();
-                self.patches
-                    .insert(ev.call_id.clone(), (id.clone(), changes.clone()));
-                vec![ThreadEvent::ItemStarted {
-                    item: ThreadItem {
-                        id,
-                        details: ItemDetails::FileChange {
-                            changes,
-                            status: PatchStatus::InProgress,
-                        },
-                    },
-                }]
-            }
-            EventMsg::PatchApplyEnd(ev) => {
-                let Some((id, changes)) = self.patches.remove(&ev.call_id) else {
-                    return vec![];
-                };
-                vec![ThreadEvent::ItemCompleted {
-                    item: ThreadItem {
-                        id,
-                        details: ItemDetails::FileChange {
-                            changes,
-                            status: if ev.success {
-                                PatchStatus::Completed
-                            } else {
-                                PatchStatus::Failed
-                            },
-                        },
-                    },
-                }]
-            }
-            EventMsg::WebSearchEnd(ev) => vec![self.completed(ItemDetails::WebSearch {
-                query: ev.query.clone(),
-                action: ev.action.clone(),
-            })],
-            EventMsg::PlanUpdate(plan) => {
-                let items: Vec<TodoItem> = plan
-                    .plan
-                    .iter()
-                    .map(|step| TodoItem {
-                        text: step.step.clone(),
-                        completed: step.status == StepStatus::Completed,
-                    })
-                    .collect();
-                match &mut self.todo {
-                    Some((id, current)) => {
-                        *current = items.clone();
-                        vec![ThreadEvent::ItemUpdated {
-                            item: ThreadItem {
-                                id: id.clone(),
-                                details: ItemDetails::TodoList { items },
-                            },
-                        }]
-                    }
-                    None => {
-                        let id = self.item_id();
-                        self.todo = Some((id.clone(), items.clone()));
-                        vec![ThreadEvent::ItemStarted {
-                            item: ThreadItem {
-                                id,
-                                details: ItemDetails::TodoList { items },
-                            },
-                        }]
-                    }
                 }
+                self.view(&ev.item)
+                    .map(|item| ThreadEvent::ItemStarted { item })
+                    .into_iter()
+                    .collect()
+            }
+            EventMsg::ItemUpdated(ev) => match &ev.update {
+                ItemUpdate::Replaced { item } if shown_while_running(item) => self
+                    .view(item)
+                    .map(|item| ThreadEvent::ItemUpdated { item })
+                    .into_iter()
+                    .collect(),
+                _ => vec![],
+            },
+            EventMsg::ItemCompleted(ev) => {
+                let item = self.view(&ev.item);
+                // An id may come back (a command retried without the
+                // sandbox): that is a new item.
+                self.ids.remove(ev.item.id());
+                item.map(|item| ThreadEvent::ItemCompleted { item })
+                    .into_iter()
+                    .collect()
             }
             EventMsg::TokenCount(ev) => {
                 if let Some(info) = &ev.info {
@@ -208,33 +101,44 @@ impl JsonProcessor {
                 message: ev.message.clone(),
             }],
             // Non-fatal problems are `error` items, as in the reference.
-            EventMsg::Warning(ev) => vec![self.completed(ItemDetails::Error {
-                message: ev.message.clone(),
-            })],
+            EventMsg::Warning(ev) => {
+                let id = self.fresh_id();
+                vec![ThreadEvent::ItemCompleted {
+                    item: ThreadItem {
+                        id,
+                        details: ItemDetails::Error {
+                            message: ev.message.clone(),
+                        },
+                    },
+                }]
+            }
+            // An MCP server that did not start: said once, the session goes on.
+            EventMsg::McpStartupUpdate(codex_protocol::mcp::McpStartupUpdateEvent {
+                status: codex_protocol::mcp::McpStartupStatus::Failed { error },
+                ..
+            }) => {
+                let id = self.fresh_id();
+                vec![ThreadEvent::ItemCompleted {
+                    item: ThreadItem {
+                        id,
+                        details: ItemDetails::Error {
+                            message: error.clone(),
+                        },
+                    },
+                }]
+            }
             EventMsg::Error(ev) => {
                 self.error = Some(ev.message.clone());
                 vec![ThreadEvent::Error {
                     message: ev.message.clone(),
                 }]
             }
-            EventMsg::TaskComplete(_) => {
-                let mut out = Vec::new();
-                if let Some((id, items)) = self.todo.take() {
-                    out.push(ThreadEvent::ItemCompleted {
-                        item: ThreadItem {
-                            id,
-                            details: ItemDetails::TodoList { items },
-                        },
-                    });
-                }
-                out.push(match self.error.take() {
-                    Some(message) => ThreadEvent::TurnFailed {
-                        error: ThreadError { message },
-                    },
-                    None => ThreadEvent::TurnCompleted { usage: self.usage },
-                });
-                out
-            }
+            EventMsg::TaskComplete(_) => vec![match self.error.take() {
+                Some(message) => ThreadEvent::TurnFailed {
+                    error: ThreadError { message },
+                },
+                None => ThreadEvent::TurnCompleted { usage: self.usage },
+            }],
             EventMsg::TurnAborted(ev) => vec![ThreadEvent::TurnFailed {
                 error: ThreadError {
                     message: match ev.reason {
@@ -248,47 +152,122 @@ impl JsonProcessor {
         }
     }
 
-    fn completed(&mut self, details: ItemDetails) -> ThreadEvent {
-        ThreadEvent::ItemCompleted {
-            item: ThreadItem {
-                id: self.item_id(),
-                details,
+    /// An engine item as a `--json` item; None for kinds the stream does
+    /// not show (user messages, image views, compactions, reviews).
+    fn view(&mut self, item: &TurnItem) -> Option<ThreadItem> {
+        let details = match item {
+            TurnItem::AgentMessage(message) => ItemDetails::AgentMessage {
+                text: message.text(),
             },
-        }
+            TurnItem::Reasoning(reasoning) => ItemDetails::Reasoning {
+                text: reasoning.summary_text.join("\n"),
+            },
+            TurnItem::CommandExecution(command) => ItemDetails::CommandExecution {
+                command: codex_core::shell_join(&command.command),
+                aggregated_output: command.aggregated_output.clone(),
+                exit_code: command.exit_code,
+                status: match command.status {
+                    CommandExecutionStatus::InProgress => CommandStatus::InProgress,
+                    CommandExecutionStatus::Completed => CommandStatus::Completed,
+                    CommandExecutionStatus::Failed => CommandStatus::Failed,
+                    CommandExecutionStatus::Declined => CommandStatus::Declined,
+                },
+            },
+            TurnItem::FileChange(change) => ItemDetails::FileChange {
+                changes: change
+                    .sorted_changes()
+                    .into_iter()
+                    .map(|(path, change)| FileUpdateChange {
+                        path: path.display().to_string(),
+                        kind: match change {
+                            FileChange::Add { .. } => PatchChangeKind::Add,
+                            FileChange::Delete { .. } => PatchChangeKind::Delete,
+                            FileChange::Update { .. } => PatchChangeKind::Update,
+                        },
+                    })
+                    .collect(),
+                status: match change.status {
+                    PatchApplyStatus::InProgress => PatchStatus::InProgress,
+                    PatchApplyStatus::Completed => PatchStatus::Completed,
+                    // The stream has no "declined" for patches: it did not apply.
+                    PatchApplyStatus::Failed | PatchApplyStatus::Declined => PatchStatus::Failed,
+                },
+            },
+            TurnItem::McpToolCall(call) => mcp_item(call),
+            TurnItem::WebSearch(search) => ItemDetails::WebSearch {
+                query: search.query.clone(),
+                action: search.action.clone(),
+            },
+            TurnItem::Plan(plan) => ItemDetails::TodoList {
+                items: plan
+                    .plan
+                    .iter()
+                    .map(|step| TodoItem {
+                        text: step.step.clone(),
+                        completed: step.status == StepStatus::Completed,
+                    })
+                    .collect(),
+            },
+            TurnItem::UserMessage(_)
+            | TurnItem::ImageView(_)
+            | TurnItem::ContextCompaction(_)
+            | TurnItem::EnteredReviewMode(_)
+            | TurnItem::ExitedReviewMode(_) => return None,
+        };
+        Some(ThreadItem {
+            id: self.item_id(item.id()),
+            details,
+        })
     }
 }
 
-/// An `mcp_tool_call` item, in progress (`end` none) or finished.
-fn mcp_item(
-    invocation: &codex_protocol::mcp::McpInvocation,
-    end: Option<&codex_protocol::mcp::McpToolCallEndEvent>,
-) -> ItemDetails {
-    let (result, error, status) = match end.map(|e| (&e.result, e.is_failure())) {
-        None => (None, None, McpToolCallStatus::InProgress),
-        Some((Ok(result), failed)) => (
+/// Kinds the stream shows as they run (`item.started`, `item.updated`).
+fn shown_while_running(item: &TurnItem) -> bool {
+    matches!(
+        item,
+        TurnItem::CommandExecution(_)
+            | TurnItem::FileChange(_)
+            | TurnItem::McpToolCall(_)
+            | TurnItem::Plan(_)
+    )
+}
+
+/// An `mcp_tool_call` item, in progress or finished.
+fn mcp_item(call: &McpToolCallItem) -> ItemDetails {
+    let (result, error, status) = match (&call.result, call.status) {
+        (_, McpToolCallStatus::Declined) => (
+            None,
+            Some(McpToolCallError {
+                message: "the call was declined".to_string(),
+            }),
+            McpStatus::Failed,
+        ),
+        (None, _) => (None, None, McpStatus::InProgress),
+        (Some(Ok(result)), status) => (
             Some(McpToolCallResult {
                 content: result.content.clone(),
                 structured_content: result.structured_content.clone(),
             }),
             None,
-            if failed {
-                McpToolCallStatus::Failed
+            if status == McpToolCallStatus::Failed {
+                McpStatus::Failed
             } else {
-                McpToolCallStatus::Completed
+                McpStatus::Completed
             },
         ),
-        Some((Err(message), _)) => (
+        (Some(Err(message)), _) => (
             None,
             Some(McpToolCallError {
                 message: message.clone(),
             }),
-            McpToolCallStatus::Failed,
+            McpStatus::Failed,
         ),
     };
     ItemDetails::McpToolCall {
-        server: invocation.server.clone(),
-        tool: invocation.tool.clone(),
-        arguments: invocation
+        server: call.invocation.server.clone(),
+        tool: call.invocation.tool.clone(),
+        arguments: call
+            .invocation
             .arguments
             .clone()
             .unwrap_or(serde_json::Value::Null),
@@ -301,9 +280,10 @@ fn mcp_item(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codex_protocol::ThreadId;
+    use codex_protocol::items::AgentMessageItem;
     use codex_protocol::protocol::{
-        AgentMessageEvent, ErrorEvent, ExecCommandBeginEvent, ExecCommandEndEvent,
-        TaskCompleteEvent, TaskStartedEvent,
+        ErrorEvent, ItemCompletedEvent, ItemStartedEvent, TaskCompleteEvent, TaskStartedEvent,
     };
     use pretty_assertions::assert_eq;
     use serde_json::json;
@@ -315,33 +295,52 @@ mod tests {
             .collect()
     }
 
+    fn command(status: CommandExecutionStatus, output: &str, exit: Option<i32>) -> TurnItem {
+        TurnItem::CommandExecution(codex_protocol::items::CommandExecutionItem {
+            id: "c".into(),
+            process_id: None,
+            command: vec!["bash".into(), "-lc".into(), "ls".into()],
+            cwd: "/w".into(),
+            parsed_cmd: vec![],
+            source: Default::default(),
+            status,
+            aggregated_output: output.into(),
+            exit_code: exit,
+            duration: None,
+        })
+    }
+
+    fn started(item: TurnItem) -> EventMsg {
+        EventMsg::ItemStarted(ItemStartedEvent {
+            thread_id: ThreadId::new(),
+            turn_id: "t".into(),
+            item,
+            started_at_ms: 0,
+        })
+    }
+
+    fn completed(item: TurnItem) -> EventMsg {
+        EventMsg::ItemCompleted(ItemCompletedEvent {
+            thread_id: ThreadId::new(),
+            turn_id: "t".into(),
+            item,
+            started_at_ms: 0,
+            completed_at_ms: 0,
+        })
+    }
+
     #[test]
     fn a_turn_with_a_command() {
         let mut p = JsonProcessor::default();
+        let message = TurnItem::AgentMessage(AgentMessageItem::new("m".into(), "done".into()));
         let out = lines(
             &mut p,
             vec![
                 EventMsg::TaskStarted(TaskStartedEvent::default()),
-                EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
-                    call_id: "c".into(),
-                    command: vec!["bash".into(), "-lc".into(), "ls".into()],
-                    cwd: "/w".into(),
-                    parsed_cmd: vec![],
-                    process_id: None,
-                }),
-                EventMsg::ExecCommandEnd(ExecCommandEndEvent {
-                    call_id: "c".into(),
-                    stdout: "a\n".into(),
-                    stderr: String::new(),
-                    aggregated_output: "a\n".into(),
-                    exit_code: 0,
-                    duration: std::time::Duration::ZERO,
-                    formatted_output: String::new(),
-                    process_id: None,
-                }),
-                EventMsg::AgentMessage(AgentMessageEvent {
-                    message: "done".into(),
-                }),
+                started(command(CommandExecutionStatus::InProgress, "", None)),
+                completed(command(CommandExecutionStatus::Completed, "a\n", Some(0))),
+                started(message.clone()),
+                completed(message),
                 EventMsg::TaskComplete(TaskCompleteEvent::default()),
             ],
         );
@@ -358,6 +357,20 @@ mod tests {
                     "cache_write_input_tokens": 0, "output_tokens": 0, "reasoning_output_tokens": 0}}),
             ]
         );
+    }
+
+    #[test]
+    fn a_declined_command_completes_as_declined() {
+        let mut p = JsonProcessor::default();
+        let out = lines(
+            &mut p,
+            vec![
+                started(command(CommandExecutionStatus::InProgress, "", None)),
+                completed(command(CommandExecutionStatus::Declined, "", None)),
+            ],
+        );
+        assert_eq!(out[1]["item"]["status"], json!("declined"));
+        assert_eq!(out[1]["item"]["id"], json!("item_0"));
     }
 
     #[test]

@@ -103,7 +103,8 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
             None
         }
     };
-    let mut options = ThreadManagerOptions::new(SessionSource::Exec, originator());
+    let mut options =
+        ThreadManagerOptions::new(SessionSource::Exec, originator()).with_turn_trigger("exec");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     if let Some(source) = args.thread_source.as_ref().filter(|s| !s.trim().is_empty()) {
         options.thread_source = source.clone();
@@ -166,6 +167,9 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
         Some(target) => manager.resume_thread(config.clone(), target).await?,
     };
     let codex = new.thread;
+    // The thread's own settings: a resumed thread keeps what it recorded
+    // (core's `resume_settings`), which the loaded config may not say.
+    let settings = new.session_configured.clone();
 
     let color = match args.color {
         Color::Always => true,
@@ -190,11 +194,11 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     let turn_id = codex
         .submit(Op::UserTurn {
             items,
-            cwd: config.cwd.clone(),
-            approval_policy: config.approval_policy,
-            sandbox_policy: config.sandbox_policy.clone(),
-            model: config.model.clone(),
-            effort: config.model_reasoning_effort,
+            cwd: settings.cwd,
+            approval_policy: settings.approval_policy,
+            sandbox_policy: settings.sandbox_policy,
+            model: settings.model,
+            effort: settings.reasoning_effort,
             summary: config.model_reasoning_summary,
             final_output_json_schema: output_schema,
         })
@@ -205,6 +209,8 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
     let mut turn_failed = false;
     let mut interrupted = false;
     let mut shutting_down = false;
+    // Ctrl-C interrupts the turn (below) rather than ending the process.
+    codex_core::frontend_handles_signals(&[codex_core::ExitSignal::Interrupt]);
     loop {
         let event = tokio::select! {
             _ = tokio::signal::ctrl_c(), if !interrupted => {

@@ -48,7 +48,8 @@ async fn run(args: ReviewArgs, mut overrides: CliOverrides) -> anyhow::Result<Ex
         _ => ReviewTarget::Uncommitted,
     };
     let request = review_request(&target, &config.cwd).map_err(|e| anyhow::anyhow!(e))?;
-    let mut options = ThreadManagerOptions::new(SessionSource::Exec, crate::originator());
+    let mut options = ThreadManagerOptions::new(SessionSource::Exec, crate::originator())
+        .with_turn_trigger("exec");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     let manager = ThreadManager::new(&config.codex_home, options);
     let new = manager.start_thread(config.clone(), false).await?;

@@ -74,27 +74,3 @@ impl HookEvent {
         ALL.map(HookEvent::name).join(", ")
     }
 }
-
-/// The names a tool's hooks can match: the name the model sees, and Claude
-/// Code's name for the same kind of tool, so its scripts match unchanged.
-pub fn tool_match_names(tool: &str) -> Vec<&str> {
-    let alias: &[&str] = match tool {
-        "shell" | "shell_command" | "exec_command" | "local_shell" | "container.exec" => &["Bash"],
-        "apply_patch" => &["Edit", "Write", "MultiEdit"],
-        "read_file" => &["Read"],
-        "list_dir" => &["LS"],
-        "grep_files" => &["Grep"],
-        "web_search" => &["WebSearch"],
-        _ => &[],
-    };
-    std::iter::once(tool).chain(alias.iter().copied()).collect()
-}
-
-/// The `tool_name` a payload carries: Claude Code's for shell tools (the
-/// reference sends `Bash`), the model's name otherwise.
-pub fn payload_tool_name(tool: &str) -> &str {
-    match tool {
-        "shell" | "shell_command" | "exec_command" | "local_shell" | "container.exec" => "Bash",
-        other => other,
-    }
-}

@@ -8,8 +8,10 @@
 //! Op/Event seam (`server.rs`). The MCP protocol is the official SDK's
 //! (`rmcp`). Output goes through an unbounded queue to stdout
 //! (`stdout.rs`), so a client that reads slowly can never stall the
-//! server's reading of its requests.
+//! server's reading of its requests. Input passes a check first
+//! (`input.rs`) that answers what the SDK would drop or misjudge.
 
+mod input;
 mod server;
 mod stdout;
 mod tools;
@@ -38,13 +40,18 @@ async fn run(mut overrides: CliOverrides) -> anyhow::Result<()> {
     // No person at a terminal: approvals go to the client as elicitations.
     overrides.default_approval_policy = Some(config.approval_policy);
     let _log = codex_core::logging::init(&codex_home);
-    let mut options = ThreadManagerOptions::new(SessionSource::Mcp, "codex_mcp_server");
+    let mut options =
+        ThreadManagerOptions::new(SessionSource::Mcp, "codex_mcp_server").with_turn_trigger("mcp");
     options.linux_sandbox_exe = std::env::current_exe().ok();
     let manager = Arc::new(ThreadManager::new(&codex_home, options));
     let server = CodexMcpServer::new(Arc::clone(&manager), codex_home, overrides);
     let (stdout, writer) = stdout::queued_stdout();
+    let replies = stdout
+        .line_sender()
+        .context("the output queue closed before the server started")?;
+    let stdin = input::checked_input(tokio::io::stdin(), replies);
     let service = server
-        .serve((tokio::io::stdin(), stdout))
+        .serve((stdin, stdout))
         .await
         .context("the MCP handshake failed")?;
     let _ = service.waiting().await;

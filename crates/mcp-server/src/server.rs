@@ -6,7 +6,8 @@
 //! requests become `elicitation/create` requests whose form has one field,
 //! `decision` (`approved`, `approved_for_session`, `denied`, `abort`);
 //! accepting without a decision approves, declining denies, cancelling
-//! aborts the turn. The result is the last message as text, with
+//! aborts the turn; the older bare answer `{"decision": "approved"}` is
+//! understood too. Each carries the correlation fields (`codex_*`). The result is the last message as text, with
 //! `structuredContent {threadId, content}`. Calls run concurrently; one
 //! thread takes one call at a time.
 
@@ -22,8 +23,8 @@ use codex_protocol::protocol::{EventMsg, Op, ReviewDecision};
 use codex_protocol::user_input::UserInput;
 use rmcp::ErrorData;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CustomNotification,
-    ElicitRequestParams, ListToolsResult, PaginatedRequestParams, ServerConfig, ServerNotification,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CustomNotification, ListToolsResult,
+    PaginatedRequestParams, ServerConfig, ServerNotification,
 };
 use rmcp::service::{Peer, RequestContext, RoleServer};
 use serde_json::{Value, json};
@@ -176,8 +177,15 @@ async fn forward(
 }
 
 /// Asks the client about an approval; the answer as a decision.
-async fn ask(peer: &Peer<RoleServer>, message: String, meta: Value) -> ReviewDecision {
-    let params = json!({
+///
+/// The request is `elicitation/create` with a one-field form, and with the
+/// correlation fields (`codex_elicitation`, `codex_call_id`, ...) both at
+/// the top of its params, where the reference puts them, and in `_meta`.
+/// Two answer forms are understood: the MCP one (`{"action": "accept",
+/// "content": {"decision": ...}}`) and the older bare one (`{"decision":
+/// "approved"}`).
+async fn ask(peer: &Peer<RoleServer>, message: String, fields: Value) -> ReviewDecision {
+    let mut params = json!({
         "mode": "form",
         "message": message,
         "requestedSchema": {
@@ -190,27 +198,51 @@ async fn ask(peer: &Peer<RoleServer>, message: String, meta: Value) -> ReviewDec
                 }
             }
         },
-        "_meta": meta,
     });
-    let Ok(params) = serde_json::from_value::<ElicitRequestParams>(params) else {
-        return ReviewDecision::Denied;
-    };
-    match peer.create_elicitation(params).await {
-        Ok(result) => match result.action {
-            rmcp::model::ElicitationAction::Accept => result
-                .content
-                .as_ref()
-                .and_then(|c| c.get("decision"))
-                .and_then(|d| serde_json::from_value(d.clone()).ok())
-                .unwrap_or(ReviewDecision::Approved),
-            rmcp::model::ElicitationAction::Cancel => ReviewDecision::Abort,
-            // Decline, and anything a newer protocol adds.
-            _ => ReviewDecision::Denied,
-        },
+    if let (Some(params), Some(fields_map)) = (params.as_object_mut(), fields.as_object()) {
+        for (key, value) in fields_map {
+            params.insert(key.clone(), value.clone());
+        }
+        params.insert("_meta".to_string(), fields.clone());
+    }
+    let request = rmcp::model::ServerRequest::CustomRequest(rmcp::model::CustomRequest::new(
+        "elicitation/create",
+        Some(params),
+    ));
+    match peer.send_request(request).await {
+        Ok(answer) => decision_from_answer(answer),
         Err(err) => {
             tracing::warn!(%err, "the client did not answer an approval; denied");
             ReviewDecision::Denied
         }
+    }
+}
+
+/// The decision in a client's answer to an approval elicitation.
+fn decision_from_answer(answer: rmcp::model::ClientResult) -> ReviewDecision {
+    use rmcp::model::ClientResult;
+    let value = match answer {
+        ClientResult::ElicitResult(result) => serde_json::to_value(result).unwrap_or_default(),
+        ClientResult::CustomResult(custom) => custom.0,
+        // An empty answer, or a result of another request: nothing approved.
+        _ => return ReviewDecision::Denied,
+    };
+    decision_from_value(&value)
+}
+
+fn decision_from_value(value: &Value) -> ReviewDecision {
+    let decision = |v: Option<&Value>| {
+        v.and_then(|d| serde_json::from_value::<ReviewDecision>(d.clone()).ok())
+    };
+    match value.get("action").and_then(Value::as_str) {
+        // Accepting the form without choosing approves once.
+        Some("accept") => decision(value.get("content").and_then(|c| c.get("decision")))
+            .unwrap_or(ReviewDecision::Approved),
+        Some("cancel") => ReviewDecision::Abort,
+        // Decline, and anything a newer protocol adds.
+        Some(_) => ReviewDecision::Denied,
+        // The older answer: the decision itself.
+        None => decision(value.get("decision")).unwrap_or(ReviewDecision::Denied),
     }
 }
 
@@ -262,9 +294,12 @@ async fn run_turn(
                 let meta = json!({
                     "codex_elicitation": "exec-approval",
                     "threadId": thread_id.to_string(),
+                    "codex_mcp_tool_call_id": request_id,
+                    "codex_event_id": event.id,
                     "codex_call_id": request.call_id,
                     "codex_command": request.command,
                     "codex_cwd": request.cwd,
+                    "codex_parsed_cmd": request.parsed_cmd,
                     "codex_reason": request.reason,
                 });
                 let decision = ask(peer, message, meta).await;
@@ -285,6 +320,8 @@ async fn run_turn(
                 let meta = json!({
                     "codex_elicitation": "patch-approval",
                     "threadId": thread_id.to_string(),
+                    "codex_mcp_tool_call_id": request_id,
+                    "codex_event_id": event.id,
                     "codex_call_id": request.call_id,
                     "codex_changes": request.changes,
                     "codex_reason": request.reason,
@@ -308,7 +345,13 @@ async fn run_turn(
                 let action = match ask(
                     peer,
                     format!("{} asks: {}", request.server_name, request.message),
-                    json!({"codex_elicitation": "mcp-server"}),
+                    json!({
+                        "codex_elicitation": "mcp-server",
+                        "threadId": thread_id.to_string(),
+                        "codex_mcp_tool_call_id": request_id,
+                        "codex_event_id": event.id,
+                        "codex_server_name": request.server_name,
+                    }),
                 )
                 .await
                 {
@@ -380,5 +423,39 @@ impl rmcp::ServerHandler for CodexMcpServer {
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let result = self.call(&name, arguments, &context).await;
         Ok(CallToolResponse::Complete(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_answer_forms_are_understood() {
+        let cases = [
+            (json!({"decision": "approved"}), ReviewDecision::Approved),
+            (
+                json!({"decision": "approved_for_session"}),
+                ReviewDecision::ApprovedForSession,
+            ),
+            (json!({"decision": "denied"}), ReviewDecision::Denied),
+            (json!({"decision": "abort"}), ReviewDecision::Abort),
+            (
+                json!({"action": "accept", "content": {"decision": "approved"}}),
+                ReviewDecision::Approved,
+            ),
+            (json!({"action": "accept"}), ReviewDecision::Approved),
+            (
+                json!({"action": "accept", "content": {"decision": "denied"}}),
+                ReviewDecision::Denied,
+            ),
+            (json!({"action": "decline"}), ReviewDecision::Denied),
+            (json!({"action": "cancel"}), ReviewDecision::Abort),
+            (json!({}), ReviewDecision::Denied),
+            (json!({"decision": "maybe"}), ReviewDecision::Denied),
+        ];
+        for (answer, expected) in cases {
+            assert_eq!(decision_from_value(&answer), expected, "{answer}");
+        }
     }
 }

@@ -41,6 +41,14 @@ pub(crate) fn queued_stdout() -> (QueuedStdout, tokio::task::JoinHandle<()>) {
     (QueuedStdout { queue: Some(tx) }, task)
 }
 
+impl QueuedStdout {
+    /// A sender of whole lines into the same queue (answers written
+    /// outside the SDK: `input.rs`).
+    pub(crate) fn line_sender(&self) -> Option<mpsc::UnboundedSender<Vec<u8>>> {
+        self.queue.clone()
+    }
+}
+
 impl AsyncWrite for QueuedStdout {
     fn poll_write(
         self: Pin<&mut Self>,

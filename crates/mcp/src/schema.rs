@@ -4,7 +4,7 @@
 //! Chat Completions APIs want an object schema whose nodes say their type.
 //! Conversion keeps everything it can and only fills in what the APIs
 //! require: a `type` inferred where it is missing, `properties` on objects,
-//! `items` on arrays; `$schema` is dropped.
+//! `items` on arrays; `$schema` and titles are dropped.
 
 use serde_json::{Map, Value, json};
 
@@ -48,6 +48,9 @@ fn sanitize(value: &mut Value) {
         return;
     };
     map.remove("$schema");
+    // Titles only repeat the names (`"title": "Path"`); the reference drops
+    // them too. A property called `title` is a key of `properties`, kept.
+    map.remove("title");
     let combinator = ["anyOf", "oneOf", "allOf"]
         .iter()
         .any(|k| map.contains_key(*k));
@@ -95,7 +98,9 @@ mod tests {
     fn missing_types_are_inferred_and_required_parts_added() {
         let schema = json!({
             "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": "addArguments",
             "properties": {
+                "title": {"title": "Title", "type": "string"},
                 "tags": {"items": {"enum": ["a", "b"]}},
                 "limit": {"minimum": 1},
                 "filter": {"properties": {}},
@@ -109,6 +114,7 @@ mod tests {
             json!({
                 "type": "object",
                 "properties": {
+                    "title": {"type": "string"},
                     "tags": {"type": "array", "items": {"enum": ["a", "b"], "type": "string"}},
                     "limit": {"minimum": 1, "type": "number"},
                     "filter": {"type": "object", "properties": {}},

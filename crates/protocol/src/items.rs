@@ -1,8 +1,32 @@
-//! Turn items: the user-visible units of a turn (a user message, an agent
-//! message, a reasoning block), carried by `item_started` / `item_completed`.
+//! Turn items: the user-visible units of a turn, and the one model every
+//! frontend shows.
+//!
+//! The engine announces each item's lifecycle exactly once — `item_started`,
+//! any number of `item_updated` (streamed text, command output, a plan's new
+//! state), then `item_completed` — and frontends map items to their own
+//! format (`exec --json` lines, app-server notifications, TUI cells). The
+//! order is part of the contract:
+//!
+//! - an approval request always names an item that has started;
+//! - every started item completes, also when it was declined, failed or was
+//!   interrupted, with the status that says so;
+//! - `item_completed` is recorded in the session file, so a resumed or read
+//!   thread rebuilds exactly the items that were shown live.
+//!
+//! The JSON shapes follow the reference's session files (`"type":
+//! "CommandExecution"`, `"cwd": "file:///…"`, durations as `{secs, nanos}`),
+//! so a file written by either is read by the other.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::mcp::{CallToolResult, McpInvocation};
+use crate::parse_command::ParsedCommand;
+use crate::plan::PlanItemArg;
+use crate::protocol::FileChange;
 use crate::user_input::UserInput;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,12 +35,55 @@ pub enum TurnItem {
     UserMessage(UserMessageItem),
     AgentMessage(AgentMessageItem),
     Reasoning(ReasoningItem),
+    CommandExecution(CommandExecutionItem),
+    FileChange(FileChangeItem),
+    McpToolCall(McpToolCallItem),
+    WebSearch(WebSearchItem),
+    ImageView(ImageViewItem),
+    /// The model's to-do list (`update_plan`): one item per turn, updated
+    /// each time the model revises it.
+    Plan(PlanItem),
+    ContextCompaction(ContextCompactionItem),
+    EnteredReviewMode(ReviewModeItem),
+    ExitedReviewMode(ReviewModeItem),
+}
+
+impl TurnItem {
+    pub fn id(&self) -> &str {
+        match self {
+            TurnItem::UserMessage(i) => &i.id,
+            TurnItem::AgentMessage(i) => &i.id,
+            TurnItem::Reasoning(i) => &i.id,
+            TurnItem::CommandExecution(i) => &i.id,
+            TurnItem::FileChange(i) => &i.id,
+            TurnItem::McpToolCall(i) => &i.id,
+            TurnItem::WebSearch(i) => &i.id,
+            TurnItem::ImageView(i) => &i.id,
+            TurnItem::Plan(i) => &i.id,
+            TurnItem::ContextCompaction(i) => &i.id,
+            TurnItem::EnteredReviewMode(i) | TurnItem::ExitedReviewMode(i) => &i.id,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserMessageItem {
     pub id: String,
     pub content: Vec<UserInput>,
+}
+
+impl UserMessageItem {
+    /// The text parts, joined.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter_map(|c| match c {
+                UserInput::Text { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +99,13 @@ pub struct AgentMessageItem {
 }
 
 impl AgentMessageItem {
+    pub fn new(id: String, text: String) -> Self {
+        Self {
+            id,
+            content: vec![AgentMessageContent::Text { text }],
+        }
+    }
+
     pub fn text(&self) -> String {
         self.content
             .iter()
@@ -48,4 +122,254 @@ pub struct ReasoningItem {
     pub summary_text: Vec<String>,
     #[serde(default)]
     pub raw_content: Vec<String>,
+}
+
+/// Where a command came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandSource {
+    /// A one-shot command of the model's (`shell`, `shell_command`).
+    #[default]
+    Agent,
+    /// An interactive command of the model's (`exec_command`).
+    UnifiedExecStartup,
+    /// A command the person ran with `!cmd`.
+    UserShell,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandExecutionStatus {
+    InProgress,
+    Completed,
+    Failed,
+    /// The person (or the policy) said no: it never ran.
+    Declined,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandExecutionItem {
+    /// The call id of the tool call that runs it.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<String>,
+    pub command: Vec<String>,
+    #[serde(with = "file_url")]
+    pub cwd: PathBuf,
+    #[serde(default)]
+    pub parsed_cmd: Vec<ParsedCommand>,
+    #[serde(default)]
+    pub source: CommandSource,
+    pub status: CommandExecutionStatus,
+    #[serde(default)]
+    pub aggregated_output: String,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default)]
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatchApplyStatus {
+    InProgress,
+    Completed,
+    Failed,
+    Declined,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileChangeItem {
+    pub id: String,
+    pub changes: HashMap<PathBuf, FileChange>,
+    pub status: PatchApplyStatus,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+}
+
+impl FileChangeItem {
+    /// The changed paths, sorted (the order every frontend shows).
+    pub fn sorted_changes(&self) -> Vec<(&PathBuf, &FileChange)> {
+        let mut changes: Vec<_> = self.changes.iter().collect();
+        changes.sort_by(|a, b| a.0.cmp(b.0));
+        changes
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpToolCallStatus {
+    InProgress,
+    Completed,
+    Failed,
+    Declined,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McpToolCallItem {
+    pub id: String,
+    pub invocation: McpInvocation,
+    pub status: McpToolCallStatus,
+    /// `{"Ok": result}` or `{"Err": message}` once it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Result<CallToolResult, String>>,
+    #[serde(default)]
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebSearchItem {
+    pub id: String,
+    pub query: String,
+    /// What the search did, as the API reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageViewItem {
+    pub id: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanItem {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    pub plan: Vec<PlanItemArg>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextCompactionItem {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewModeItem {
+    pub id: String,
+    /// Entered: what is reviewed. Exited: the findings as text.
+    pub review: String,
+}
+
+/// Whether `event` repeats the item `previous` completed: the session file
+/// keeps the older message events too, each right after its item.
+pub fn repeats_item(
+    previous: &crate::protocol::EventMsg,
+    event: &crate::protocol::EventMsg,
+) -> bool {
+    use crate::protocol::EventMsg;
+    let EventMsg::ItemCompleted(completed) = previous else {
+        return false;
+    };
+    matches!(
+        (&completed.item, event),
+        (TurnItem::UserMessage(_), EventMsg::UserMessage(_))
+            | (TurnItem::AgentMessage(_), EventMsg::AgentMessage(_))
+            | (TurnItem::Reasoning(_), EventMsg::AgentReasoning(_))
+    )
+}
+
+/// What changed in a started item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ItemUpdate {
+    /// More of an agent message's text.
+    AgentMessageDelta { delta: String },
+    /// More of a reasoning summary's text.
+    ReasoningSummaryDelta { delta: String },
+    /// A new reasoning summary part begins.
+    ReasoningSummaryPartAdded,
+    /// More output of a running command.
+    CommandOutputDelta {
+        stream: crate::protocol::ExecOutputStream,
+        chunk: String,
+    },
+    /// What applying a patch printed.
+    FileChangeOutputDelta { delta: String },
+    /// The item as it is now (a revised plan).
+    Replaced { item: TurnItem },
+}
+
+/// `cwd` as a `file://` URL, as the reference writes it; a plain path is
+/// read too.
+mod file_url {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+        let mut url = String::from("file://");
+        for byte in path.to_string_lossy().bytes() {
+            if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+                url.push(byte as char);
+            } else {
+                url.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        s.serialize_str(&url)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        let text = String::deserialize(d)?;
+        let Some(rest) = text.strip_prefix("file://") else {
+            return Ok(PathBuf::from(text));
+        };
+        let bytes = rest.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (b'%', Some(value)) => {
+                    out.push(value);
+                    i += 3;
+                }
+                (byte, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        Ok(PathBuf::from(String::from_utf8_lossy(&out).into_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_references_command_item() {
+        let line = json!({"type": "CommandExecution", "id": "c1", "process_id": "12838",
+            "command": ["/bin/bash", "-lc", "ls"], "cwd": "file:///home/user/my%20project",
+            "parsed_cmd": [{"type": "unknown", "cmd": "ls"}], "source": "unified_exec_startup",
+            "status": "completed", "aggregated_output": "a\n", "exit_code": 0,
+            "duration": {"secs": 0, "nanos": 83448691}});
+        let item: TurnItem = serde_json::from_value(line.clone()).unwrap();
+        let TurnItem::CommandExecution(command) = &item else {
+            panic!("{item:?}");
+        };
+        assert_eq!(command.cwd, PathBuf::from("/home/user/my project"));
+        assert_eq!(command.source, CommandSource::UnifiedExecStartup);
+        assert_eq!(serde_json::to_value(&item).unwrap(), line);
+    }
+
+    #[test]
+    fn reads_a_plain_cwd() {
+        let item: CommandExecutionItem = serde_json::from_value(json!({"id": "c",
+            "command": ["ls"], "cwd": "/w", "status": "declined"}))
+        .unwrap();
+        assert_eq!(item.cwd, PathBuf::from("/w"));
+        assert_eq!(item.status, CommandExecutionStatus::Declined);
+    }
 }

@@ -15,6 +15,7 @@
 
 pub mod config_types;
 pub mod items;
+pub mod jsonrpc;
 pub mod mcp;
 pub mod message_history;
 pub mod models;

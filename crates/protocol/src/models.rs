@@ -45,9 +45,38 @@ pub enum ResponseItem {
         #[serde(default, skip_serializing)]
         id: Option<String>,
         name: String,
+        /// The namespace of a tool offered in one (`mcp__server`): the call
+        /// is for `name` inside it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
         /// The arguments as the model wrote them: a JSON document in a string.
         arguments: String,
         call_id: String,
+    },
+    /// The model searches the deferred tools (`tool_search`, run by us:
+    /// `execution` is `client`).
+    ToolSearchCall {
+        #[serde(default, skip_serializing)]
+        id: Option<String>,
+        call_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        #[serde(default = "client_execution")]
+        execution: String,
+        /// `{"query": …, "limit": …}`.
+        #[serde(default)]
+        arguments: serde_json::Value,
+    },
+    /// What a search found: namespaces with the matching tools, which the
+    /// model may call from then on.
+    ToolSearchOutput {
+        call_id: String,
+        #[serde(default = "completed_status")]
+        status: String,
+        #[serde(default = "client_execution")]
+        execution: String,
+        #[serde(default)]
+        tools: Vec<serde_json::Value>,
     },
     FunctionCallOutput {
         call_id: String,
@@ -102,10 +131,20 @@ impl ResponseItem {
     /// The id the model's tool call should be answered with, if this is a call.
     pub fn call_id(&self) -> Option<&str> {
         match self {
-            Self::FunctionCall { call_id, .. } | Self::CustomToolCall { call_id, .. } => {
-                Some(call_id)
-            }
+            Self::FunctionCall { call_id, .. }
+            | Self::CustomToolCall { call_id, .. }
+            | Self::ToolSearchCall { call_id, .. } => Some(call_id),
             Self::LocalShellCall { call_id, id, .. } => call_id.as_deref().or(id.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// The call id of a tool output (of any kind).
+    pub fn output_call_id(&self) -> Option<&str> {
+        match self {
+            Self::FunctionCallOutput { call_id, .. }
+            | Self::CustomToolCallOutput { call_id, .. }
+            | Self::ToolSearchOutput { call_id, .. } => Some(call_id),
             _ => None,
         }
     }
@@ -292,6 +331,18 @@ pub enum ResponseInputItem {
         call_id: String,
         output: String,
     },
+    ToolSearchOutput {
+        call_id: String,
+        tools: Vec<serde_json::Value>,
+    },
+}
+
+fn client_execution() -> String {
+    "client".to_string()
+}
+
+fn completed_status() -> String {
+    "completed".to_string()
 }
 
 impl From<ResponseInputItem> for ResponseItem {
@@ -308,6 +359,12 @@ impl From<ResponseInputItem> for ResponseItem {
             ResponseInputItem::CustomToolCallOutput { call_id, output } => {
                 Self::CustomToolCallOutput { call_id, output }
             }
+            ResponseInputItem::ToolSearchOutput { call_id, tools } => Self::ToolSearchOutput {
+                call_id,
+                status: completed_status(),
+                execution: client_execution(),
+                tools,
+            },
         }
     }
 }

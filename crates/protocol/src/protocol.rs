@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ThreadId;
 use crate::config_types::{ReasoningEffort, ReasoningSummary};
-use crate::items::TurnItem;
+use crate::items::{ItemUpdate, TurnItem};
 use crate::mcp::{
     ElicitationAction, ElicitationRequestEvent, McpListToolsResponseEvent, McpStartupCompleteEvent,
     McpStartupUpdateEvent, McpToolCallBeginEvent, McpToolCallEndEvent,
@@ -107,6 +107,12 @@ pub enum Op {
     RunUserShellCommand { command: String },
     /// List the tools of the session's MCP servers (`mcp_list_tools_response`).
     ListMcpTools,
+    /// Turn the skill whose `SKILL.md` is at `path` on or off for this
+    /// session only (from the next turn; `config.toml` is not changed).
+    SetSkillEnabled {
+        path: std::path::PathBuf,
+        enabled: bool,
+    },
     /// Summarize the conversation and replace the history with the summary.
     Compact,
     /// Reviews code in a task of its own (its history never joins this
@@ -119,6 +125,14 @@ pub enum Op {
     /// memory jobs in the state database. A `background_event` says it is
     /// done (an `error` if it could not be).
     DropMemories,
+    /// End the interactive commands (`exec_command`) still running in the
+    /// background: all of them (the reference's op, which has no fields),
+    /// or only `process_id`. Each ended command reports its
+    /// `exec_command_end`; an unknown id gets an `error`.
+    CleanBackgroundTerminals {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process_id: Option<String>,
+    },
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
 }
@@ -138,9 +152,11 @@ impl Op {
             Self::ResolveElicitation { .. } => "resolve_elicitation",
             Self::RunUserShellCommand { .. } => "run_user_shell_command",
             Self::ListMcpTools => "list_mcp_tools",
+            Self::SetSkillEnabled { .. } => "set_skill_enabled",
             Self::Compact => "compact",
             Self::Undo => "undo",
             Self::DropMemories => "drop_memories",
+            Self::CleanBackgroundTerminals { .. } => "clean_background_terminals",
             Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
         }
@@ -420,7 +436,12 @@ pub enum EventMsg {
     ContextCompacted(ContextCompactedEvent),
 
     RawResponseItem(RawResponseItemEvent),
+    /// An item of the turn began (see `items`: the lifecycle every
+    /// frontend shows).
     ItemStarted(ItemStartedEvent),
+    /// A started item changed: streamed text or output, a new state.
+    ItemUpdated(ItemUpdatedEvent),
+    /// An item ended (recorded in the session file).
     ItemCompleted(ItemCompletedEvent),
     /// A review task began.
     EnteredReviewMode(ReviewRequest),
@@ -460,6 +481,29 @@ pub struct ReviewOutputEvent {
     pub overall_explanation: String,
     #[serde(default)]
     pub overall_confidence_score: f32,
+}
+
+impl ReviewOutputEvent {
+    /// The findings as text, most urgent first (`[P1] title — file:1-2`).
+    pub fn render_findings(&self) -> String {
+        let mut text = String::new();
+        for finding in &self.findings {
+            let location = &finding.code_location;
+            text.push_str(&format!(
+                "[P{}] {} — {}:{}-{}\n{}\n\n",
+                finding.priority,
+                finding.title,
+                location.absolute_file_path.display(),
+                location.line_range.start,
+                location.line_range.end,
+                finding.body.trim()
+            ));
+        }
+        if !self.overall_explanation.is_empty() {
+            text.push_str(&self.overall_explanation);
+        }
+        text.trim().to_string()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -880,6 +924,16 @@ pub struct ItemStartedEvent {
     pub thread_id: ThreadId,
     pub turn_id: String,
     pub item: TurnItem,
+    #[serde(default)]
+    pub started_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemUpdatedEvent {
+    pub thread_id: ThreadId,
+    pub turn_id: String,
+    pub item_id: String,
+    pub update: ItemUpdate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -887,6 +941,10 @@ pub struct ItemCompletedEvent {
     pub thread_id: ThreadId,
     pub turn_id: String,
     pub item: TurnItem,
+    #[serde(default)]
+    pub started_at_ms: i64,
+    #[serde(default)]
+    pub completed_at_ms: i64,
 }
 
 #[cfg(test)]
@@ -894,6 +952,27 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
     use serde_json::json;
+
+    #[test]
+    fn clean_background_terminals_is_the_reference_op_with_an_optional_id() {
+        let all: Op =
+            serde_json::from_value(json!({"type": "clean_background_terminals"})).unwrap();
+        assert_eq!(all, Op::CleanBackgroundTerminals { process_id: None });
+        assert_eq!(
+            serde_json::to_value(&all).unwrap(),
+            json!({"type": "clean_background_terminals"})
+        );
+        let one: Op = serde_json::from_value(
+            json!({"type": "clean_background_terminals", "process_id": "1234"}),
+        )
+        .unwrap();
+        assert_eq!(
+            one,
+            Op::CleanBackgroundTerminals {
+                process_id: Some("1234".into())
+            }
+        );
+    }
 
     #[test]
     fn sandbox_policy_reads_old_and_new_tags() {

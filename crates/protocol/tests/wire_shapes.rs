@@ -324,8 +324,22 @@ fn events() {
                "content": [{"type": "Text", "text": "Done."}]}}),
         json!({"type": "item_completed", "thread_id": "01a1fe8c-3d54-7721-a275-453c088d7dd7",
                "turn_id": "1", "item": {"type": "AgentMessage", "id": "msg_1",
-               "content": [{"type": "Text", "text": "Done."}]}}),
+               "content": [{"type": "Text", "text": "Done."}]},
+               "started_at_ms": 0, "completed_at_ms": 0}),
     );
+    // The reference 0.169's recorded patch item, and an update.
+    let patch_item = json!({"type": "item_completed",
+        "thread_id": "01a1fe8c-3d54-7721-a275-453c088d7dd7", "turn_id": "1",
+        "item": {"type": "FileChange", "id": "c2",
+            "changes": {"/ws/notes.txt": {"type": "update",
+                "unified_diff": "@@ -1 +1 @@\n-beta\n+gamma\n", "move_path": null}},
+            "status": "completed", "stdout": "Success.\n", "stderr": ""},
+        "started_at_ms": 1796155323097_i64, "completed_at_ms": 1796155323173_i64});
+    round_trip::<EventMsg>(patch_item.clone(), patch_item);
+    let delta = json!({"type": "item_updated", "thread_id": "01a1fe8c-3d54-7721-a275-453c088d7dd7",
+        "turn_id": "1", "item_id": "c1",
+        "update": {"type": "command_output_delta", "stream": "stdout", "chunk": "a"}});
+    round_trip::<EventMsg>(delta.clone(), delta);
 }
 
 #[test]

@@ -9,6 +9,8 @@
 //!   (secrets removed by default).
 //! * [`secrets::codex_home_secrets`]: codex's own secret files, hidden from
 //!   sandboxed commands through [`CommandSpec::hidden_paths`].
+//! * [`live::end_all`]: every command tree codex started, ended and waited
+//!   for (codex calls it before it exits, and on SIGTERM/SIGHUP/SIGINT).
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!
@@ -24,6 +26,7 @@ pub mod env;
 mod exec;
 #[cfg(target_os = "linux")]
 pub mod linux;
+pub mod live;
 mod patch;
 mod process;
 mod pty;

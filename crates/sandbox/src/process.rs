@@ -135,12 +135,18 @@ impl SandboxedProcess {
             }
         };
         let (exit_tx, exit) = watch::channel(None);
+        let live_id = crate::live::register(
+            killer.pid.load(Ordering::SeqCst),
+            prepared.sandboxed,
+            exit.clone(),
+        );
         tokio::spawn(async move {
             let code = match child.wait().await {
                 Ok(status) => exit_code(&status),
                 Err(_) => -1,
             };
             let _ = exit_tx.send(Some(code));
+            crate::live::forget(live_id);
         });
         Ok(Self {
             chunks: Some(chunks),

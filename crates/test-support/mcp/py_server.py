@@ -3,7 +3,10 @@
 stdio by default; `--http PORT --token TOKEN` serves streamable HTTP and
 requires `Authorization: Bearer TOKEN`. `--never-initialize` reads stdin
 and never answers (a server that hangs at start-up); `--delay-start S`
-sleeps before serving (a slow server).
+sleeps before serving (a slow server). `--many-tools N` adds N generated
+tools `tool_K` (K = 0..N-1), each described by a distinct topic word, to
+exercise tool search; `--topic-offset O` shifts the words so that several
+servers offer different ones.
 """
 import argparse
 import os
@@ -18,6 +21,8 @@ parser.add_argument("--token")
 parser.add_argument("--never-initialize", action="store_true")
 parser.add_argument("--exit-at-start", type=int)
 parser.add_argument("--delay-start", type=float)
+parser.add_argument("--many-tools", type=int, default=0)
+parser.add_argument("--topic-offset", type=int, default=0)
 args = parser.parse_args()
 
 if args.delay_start:
@@ -32,6 +37,7 @@ if args.never_initialize:
     sys.exit(0)
 
 from mcp.server.mcpserver import Context, MCPServer  # noqa: E402
+from mcp.types import ToolAnnotations  # noqa: E402
 
 app = MCPServer("py-test")
 
@@ -40,6 +46,38 @@ app = MCPServer("py-test")
 def add(a: int, b: int) -> int:
     """Adds two integers."""
     return a + b
+
+
+@app.tool(annotations=ToolAnnotations(readOnlyHint=True))
+def lookup(key: str) -> str:
+    """Looks a key up without changing anything."""
+    return f"value of {key}"
+
+
+TOPICS = [
+    "weather", "invoices", "calendar", "kubernetes", "postgres", "tickets", "slack", "github",
+    "figma", "stripe", "sentry", "jira", "notion", "docker", "terraform", "grafana", "redis",
+    "email", "translation", "geocoding",
+]
+
+
+def make_tool(index: int):
+    topic = TOPICS[(index + args.topic_offset) % len(TOPICS)]
+    number = index + args.topic_offset
+
+    def tool(query: str) -> str:
+        return f"{topic} result {number} for {query}"
+
+    app.add_tool(
+        tool,
+        name=f"tool_{index}",
+        description=f"Works with {topic} records (item {number}).",
+        annotations=ToolAnnotations(readOnlyHint=True),
+    )
+
+
+for _index in range(args.many_tools):
+    make_tool(_index)
 
 
 @app.tool()

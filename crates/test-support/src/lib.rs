@@ -11,8 +11,10 @@
 //!   a mock server.
 //! * [`PtyTerminal`]: a program in a pseudo-terminal whose screen a terminal
 //!   emulator parses, for end-to-end tests of the interactive interface.
+//! * [`CpuLoad`]: busy threads, for tests of what must hold under load.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cpu_load;
 mod home;
 pub mod issuer;
 mod mock_server;
@@ -21,6 +23,7 @@ pub mod peers;
 mod pty;
 mod turn;
 
+pub use cpu_load::CpuLoad;
 pub use home::TestCodexHome;
 pub use issuer::MockIssuer;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};
@@ -45,4 +48,26 @@ pub fn sandbox_helper() -> std::path::PathBuf {
         helper.display()
     );
     helper
+}
+
+/// Writes `dir/SKILL.md` for a skill `name` with `description` and the body
+/// `Body of NAME.` (creating `dir`).
+pub fn write_skill(dir: &std::path::Path, name: &str, description: &str) {
+    std::fs::create_dir_all(dir).unwrap_or_else(|err| panic!("create {}: {err}", dir.display()));
+    std::fs::write(
+        dir.join("SKILL.md"),
+        format!("---\nname: {name}\ndescription: {description}\n---\n\nBody of {name}.\n"),
+    )
+    .unwrap_or_else(|err| panic!("write {}: {err}", dir.display()));
+}
+
+/// The last `<skills_instructions>` part of a request's developer
+/// messages, if any.
+pub fn last_skills_section(input: &[serde_json::Value]) -> Option<String> {
+    input
+        .iter()
+        .filter(|item| item["role"] == "developer")
+        .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
+        .filter_map(|part| part["text"].as_str().map(str::to_string))
+        .rfind(|text| text.starts_with("<skills_instructions>"))
 }

@@ -151,6 +151,15 @@ impl PtyTerminal {
         set_size(self.master.as_raw_fd(), rows, cols);
     }
 
+    /// The cursor's (row, column) and whether it is shown.
+    pub fn cursor(&self) -> (u16, u16, bool) {
+        let (lock, _) = &*self.shared;
+        let shared = lock.lock().unwrap();
+        let screen = shared.parser.screen();
+        let (row, col) = screen.cursor_position();
+        (row, col, !screen.hide_cursor())
+    }
+
     /// The visible screen as text.
     pub fn screen(&self) -> String {
         let (lock, _) = &*self.shared;

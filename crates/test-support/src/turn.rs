@@ -29,6 +29,8 @@ enum Part {
         name: String,
         input: String,
     },
+    /// A Responses output item given whole (Responses only).
+    Item(Value),
 }
 
 /// A model response: what the model "says" and "calls", in order.
@@ -93,6 +95,31 @@ impl Turn {
             name: name.to_string(),
             input: input.to_string(),
         });
+        self
+    }
+
+    /// A call of `name` in `namespace` (Responses: the item carries the
+    /// namespace, as for MCP tools offered as namespaces).
+    pub fn namespaced_call(
+        self,
+        call_id: &str,
+        namespace: &str,
+        name: &str,
+        arguments: Value,
+    ) -> Self {
+        self.output_item(json!({"type": "function_call", "call_id": call_id,
+            "namespace": namespace, "name": name, "arguments": arguments.to_string()}))
+    }
+
+    /// A `tool_search_call` with `arguments` (`{"query", "limit"}`).
+    pub fn tool_search_call(self, call_id: &str, arguments: Value) -> Self {
+        self.output_item(json!({"type": "tool_search_call", "call_id": call_id,
+            "status": "completed", "execution": "client", "arguments": arguments}))
+    }
+
+    /// Any Responses output item, sent as it is (not on Chat Completions).
+    pub fn output_item(mut self, item: Value) -> Self {
+        self.parts.push(Part::Item(item));
         self
     }
 
@@ -193,6 +220,10 @@ impl Turn {
                     json!({"item": {"type": "custom_tool_call", "id": format!("ctc_{index}_{n}"),
                         "status": "completed", "call_id": call_id, "name": name, "input": input}}),
                 )),
+                Part::Item(item) => frames.push(responses_event(
+                    "response.output_item.done",
+                    json!({"item": item}),
+                )),
             }
         }
         let mut response = json!({"id": id});
@@ -252,6 +283,8 @@ impl Turn {
                     push_tool_call(&mut frames, &chunk, tool_index, call_id, name, &arguments);
                     tool_index += 1;
                 }
+                // Responses items have no Chat form.
+                Part::Item(_) => {}
             }
         }
         let finish = if tool_index > 0 { "tool_calls" } else { "stop" };

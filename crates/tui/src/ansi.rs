@@ -4,9 +4,14 @@
 //! The screen writes rows itself (see `screen.rs`) rather than through a
 //! ratatui backend, because it moves only relative to the top of the live
 //! area and never by absolute row. Style changes are emitted minimally; a row
-//! ends with the style reset and "erase to end of line", so the rest of the
-//! row takes the terminal's default background and a later reflow never
-//! drags stale cells along.
+//! starts with "erase the line" (in the default style) and ends with the
+//! style reset, so the rest of the row takes the terminal's default
+//! background and a later reflow never drags stale cells along.
+//!
+//! The erase comes first, never last: a row exactly as wide as the screen
+//! leaves the cursor on its last column (autowrap is off, and even with it
+//! on the cursor waits there), and "erase to end of line" from there would
+//! erase that last character.
 
 use std::io::Write;
 
@@ -40,7 +45,11 @@ struct PenWriter<'a> {
 }
 
 impl<'a> PenWriter<'a> {
+    /// Starts a row: the cursor is at its first column and the pen at the
+    /// default style, so the erase leaves the row blank in the default
+    /// background.
     fn new(out: &'a mut Vec<u8>) -> Self {
+        out.extend_from_slice(b"\x1b[2K");
         Self {
             out,
             pen: Pen::default(),
@@ -107,7 +116,6 @@ impl<'a> PenWriter<'a> {
 
     fn finish(mut self) {
         self.set(Pen::default());
-        self.out.extend_from_slice(b"\x1b[K");
     }
 }
 
@@ -137,8 +145,8 @@ fn color_code(color: Color, background: bool) -> String {
     }
 }
 
-/// `line` as terminal bytes, ending with the style reset and the rest of
-/// the row erased. The caller wraps lines to the width beforehand.
+/// `line` as terminal bytes, starting with the row erased and ending with
+/// the style reset. The caller wraps lines to the width beforehand.
 pub(crate) fn line_bytes(line: &Line<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(line.width() + 16);
     let mut pen = PenWriter::new(&mut out);
@@ -150,7 +158,7 @@ pub(crate) fn line_bytes(line: &Line<'_>) -> Vec<u8> {
 }
 
 /// Row `y` of `buf` as terminal bytes. Trailing blank cells are left to
-/// "erase to end of line", so a row is only as long as its content.
+/// the erase that starts the row, so a row is only as long as its content.
 pub(crate) fn buffer_row_bytes(buf: &Buffer, y: u16) -> Vec<u8> {
     let area = buf.area;
     let mut out = Vec::with_capacity(area.width as usize + 16);
@@ -201,14 +209,14 @@ mod tests {
         ]);
         assert_eq!(
             text(line_bytes(&line)),
-            "a \x1b[1mbold\x1b[0m and \x1b[31mred\x1b[39m\x1b[K"
+            "\x1b[2Ka \x1b[1mbold\x1b[0m and \x1b[31mred\x1b[39m"
         );
     }
 
     #[test]
     fn control_characters_never_reach_the_terminal() {
         let line = Line::from("a\x1b[2Jb\tc");
-        assert_eq!(text(line_bytes(&line)), "a [2Jb c\x1b[K");
+        assert_eq!(text(line_bytes(&line)), "\x1b[2Ka [2Jb c");
     }
 
     #[test]
@@ -217,7 +225,7 @@ mod tests {
         buf.set_string(0, 0, "日本x", Style::default().green());
         assert_eq!(
             text(buffer_row_bytes(&buf, 0)),
-            "\x1b[32m日本x\x1b[39m\x1b[K"
+            "\x1b[2K\x1b[32m日本x\x1b[39m"
         );
     }
 }

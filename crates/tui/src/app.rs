@@ -13,6 +13,9 @@
 //! editor) are in `overlays.rs`.
 
 mod overlays;
+mod session_commands;
+mod skills;
+pub(crate) use skills::skill_names;
 mod threads;
 
 use std::sync::Arc;
@@ -33,7 +36,7 @@ use tracing::warn;
 
 use crate::cells::HistoryCell;
 use crate::chat::{ChatState, Effect};
-use crate::live::{next_tick, render_live};
+use crate::live::{next_tick, render_live_frame};
 use crate::modal::Input;
 use crate::notifications::Notifier;
 use crate::screen::{Screen, ScreenMode};
@@ -68,6 +71,8 @@ pub(crate) struct App {
     alt_rows: Vec<Line<'static>>,
     alt_scroll: usize,
     shutdown_deadline: Option<tokio::time::Instant>,
+    /// Inline mode: the width changed, the next frame re-flows the screen.
+    reflow: bool,
 }
 
 /// Why the loop ended.
@@ -108,6 +113,7 @@ impl App {
             alt_rows: Vec::new(),
             alt_scroll: 0,
             shutdown_deadline: None,
+            reflow: false,
         };
         app.start_reader();
         app
@@ -142,8 +148,17 @@ impl App {
         let history = self.chat.take_outbox();
         let (width, height) = (self.screen.width(), self.screen.height());
         match self.screen.mode() {
+            ScreenMode::Inline if self.reflow => {
+                self.reflow = false;
+                let (live, cursor) = render_live_frame(&mut self.chat, width, height, now);
+                let room = usize::from(height.saturating_sub(live.area.height));
+                let history = self.chat.reflow_rows(width, room);
+                self.screen.set_cursor(cursor);
+                self.screen.draw_reflowed(&history, &live)
+            }
             ScreenMode::Inline => {
-                let live = render_live(&mut self.chat, width, height, now);
+                let (live, cursor) = render_live_frame(&mut self.chat, width, height, now);
+                self.screen.set_cursor(cursor);
                 self.screen.draw_inline(&history, &live)
             }
             ScreenMode::Alternate => {
@@ -151,8 +166,10 @@ impl App {
                 if self.alt_rows.len() > ALT_ROWS {
                     self.alt_rows.drain(..self.alt_rows.len() - ALT_ROWS);
                 }
-                let live = render_live(&mut self.chat, width, height, now);
+                let (live, cursor) = render_live_frame(&mut self.chat, width, height, now);
                 let top = height.saturating_sub(live.area.height);
+                self.screen
+                    .set_cursor(cursor.map(|(x, y)| (x, (top + y).min(height.saturating_sub(1)))));
                 let mut frame = Buffer::empty(Rect::new(0, 0, width, height));
                 let end = self.alt_rows.len().saturating_sub(self.alt_scroll);
                 let start = end.saturating_sub(usize::from(top));
@@ -276,6 +293,9 @@ impl App {
     }
 
     fn resized(&mut self, width: u16, height: u16) {
+        if width != self.screen.width() && self.screen.mode() == ScreenMode::Inline {
+            self.reflow = true;
+        }
         self.screen.resize(width, height);
         self.chat.width = width;
         if self.screen.mode() == ScreenMode::Alternate {
@@ -327,6 +347,7 @@ impl App {
                 Effect::OpenResume => self.resume_picker(input).await,
                 Effect::ShowStatus => self.show_status(),
                 Effect::ShowHooks => self.show_hooks(),
+                Effect::Skills(args) => self.skills_command(&args).await,
                 Effect::StartReview(args) => self.start_review(&args).await,
                 Effect::ReviewPicker(choice) => self.review_list(&choice),
                 Effect::ShowDiff => self.show_diff(input).await,
@@ -334,6 +355,7 @@ impl App {
                 Effect::OpenBacktrack => self.backtrack(input).await,
                 Effect::OpenTranscript => self.show_transcript(input).await,
                 Effect::OpenEditor => self.edit_in_editor(guard),
+                Effect::Session(command) => self.run_session_command(command, input).await,
             }
         }
     }

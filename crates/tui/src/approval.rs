@@ -1,7 +1,11 @@
 //! Approval requests: a prompt over the composer with the command (or the
 //! diff), its directory and the model's reason, and four answers with their
-//! keys (five when the engine proposes a command rule: "always allow
-//! commands starting with …", which writes the rule to `default.rules`). While one is open it has the keyboard; requests that arrive
+//! keys. The keys are the reference's: `y` proceeds, `a` proceeds and stops
+//! asking for the session, `p` proceeds and writes a command rule ("always
+//! allow commands starting with …", offered when the engine proposes one),
+//! `n` (and Esc) cancels the turn so the person can say what to do instead;
+//! `d` declines just this call and lets the turn go on. While one is open
+//! it has the keyboard; requests that arrive
 //! meanwhile wait in order.
 
 use std::collections::VecDeque;
@@ -95,12 +99,12 @@ const CHOICES: [Choice; 4] = [
         'a',
         ReviewDecision::ApprovedForSession,
     ),
-    choice("No, continue without it", 'n', ReviewDecision::Denied),
     choice(
-        "No, and tell Codex what to do instead",
-        't',
+        "No, and tell Codex what to do differently",
+        'n',
         ReviewDecision::Abort,
     ),
+    choice("No, continue without it", 'd', ReviewDecision::Denied),
 ];
 
 /// Diff rows shown per file in the prompt.
@@ -155,7 +159,7 @@ impl Approvals {
         match key.code {
             KeyCode::Esc => self.answer_key('n'),
             KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.answer_key('t')
+                self.answer_key('n')
             }
             KeyCode::Up | KeyCode::Char('k') => {
                 self.selected = self.selected.checked_sub(1).unwrap_or(count - 1);
@@ -346,17 +350,27 @@ mod tests {
         assert_eq!(answer.decision, ReviewDecision::ApprovedForSession);
         let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
         assert_eq!(answer.request.call_id, "two");
-        assert_eq!(answer.decision, ReviewDecision::Denied);
+        assert_eq!(answer.decision, ReviewDecision::Abort);
         assert!(!approvals.is_open());
+        approvals.push(exec("three"));
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('d')))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
     }
 
     #[test]
-    fn arrows_and_enter_choose_and_t_tells_instead() {
+    fn arrows_and_enter_choose_and_n_tells_instead() {
         let mut approvals = Approvals::default();
         approvals.push(exec("one"));
         approvals.handle_key(KeyEvent::from(KeyCode::Up));
         let answer = approvals
             .handle_key(KeyEvent::from(KeyCode::Enter))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
+        approvals.push(exec("two"));
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('n')))
             .unwrap();
         assert_eq!(answer.decision, ReviewDecision::Abort);
     }
@@ -386,17 +400,19 @@ mod tests {
             text.contains("2. Yes, and always allow commands starting with `touch` (p)"),
             "{text}"
         );
-        assert!(
-            text.contains("5. No, and tell Codex what to do instead (t)"),
-            "{text}"
-        );
+        assert!(text.contains("5. No, continue without it (d)"), "{text}");
         let answer = approvals
             .handle_key(KeyEvent::from(KeyCode::Char('p')))
             .unwrap();
         assert_eq!(answer.decision, ReviewDecision::ApprovedExecpolicyAmendment);
-        // Esc still declines with the extra answer in the list.
-        approvals.push(request);
+        // Esc still cancels, and `d` declines, with the extra answer listed.
+        approvals.push(request.clone());
         let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Abort);
+        approvals.push(request);
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('d')))
+            .unwrap();
         assert_eq!(answer.decision, ReviewDecision::Denied);
         // Without a proposal there is no such answer.
         approvals.push(exec("two"));

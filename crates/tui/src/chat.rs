@@ -49,6 +49,8 @@ pub(crate) enum Effect {
     ShowStatus,
     /// `/hooks`: the hook handlers the session's config finds.
     ShowHooks,
+    /// `/skills [off NAME | on NAME]`.
+    Skills(String),
     /// `/review [base BRANCH | commit SHA | instructions]`.
     StartReview(String),
     /// The branch or commit list of the `/review` picker (from git).
@@ -63,6 +65,8 @@ pub(crate) enum Effect {
     OpenTranscript,
     /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.
     OpenEditor,
+    /// A slash command the app carries out.
+    Session(session_commands::SessionCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +91,12 @@ pub(crate) struct TurnSettings {
 pub(crate) struct DisplayOptions {
     pub hide_reasoning: bool,
     pub animations: bool,
+}
+
+/// A call parked while its approval is asked.
+enum Parked {
+    Exec(ExecCell),
+    Mcp(McpInvocation),
 }
 
 /// A running turn.
@@ -114,6 +124,8 @@ pub(crate) struct ChatState {
     /// MCP calls in progress: (call id, invocation).
     pub mcp_running: Vec<(String, McpInvocation)>,
     pub exec_started: HashMap<String, Instant>,
+    /// Calls waiting for an approval (the prompt shows them), by call id.
+    parked: HashMap<String, Parked>,
     patches: HashMap<String, PatchCell>,
     pub task: Option<TaskStatus>,
     pub queued: VecDeque<String>,
@@ -133,6 +145,10 @@ pub(crate) struct ChatState {
     pub picker: Option<crate::popup::ListPicker>,
     /// `$CODEX_HOME/prompts`.
     pub prompts: Vec<crate::slash::CustomPrompt>,
+    /// The skills' names, for `$` completion.
+    pub skill_names: Vec<String>,
+    /// Skills turned off for this thread with `/skills off` (their files).
+    pub skills_off: Vec<PathBuf>,
     /// Esc was pressed once on an empty composer: a second opens backtrack.
     pub backtrack_primed: bool,
     /// Images attached to the next message (pasted paths).
@@ -141,6 +157,19 @@ pub(crate) struct ChatState {
     pub user_messages: Vec<String>,
     pub rate_limits: Option<codex_protocol::protocol::RateLimitSnapshot>,
     pub instruction_files: Vec<PathBuf>,
+    /// Commands still running in the background (`/ps`).
+    pub background: background::BackgroundCommands,
+    /// Messages queued with Tab: each is sent when the turn ends.
+    pub after_turn: VecDeque<String>,
+    /// `?`: the shortcuts overlay replaces the footer's hints.
+    pub shortcuts_open: bool,
+    /// This chat shows a fork made to edit an earlier message: no header,
+    /// and no "resumed".
+    pub editing_fork: bool,
+    /// `/statusline`: the footer's items, in order (None: the default).
+    pub statusline: Option<Vec<String>>,
+    /// The start-up and configuration warnings (`/warnings`).
+    pub warnings: Vec<String>,
 }
 
 impl ChatState {
@@ -157,6 +186,7 @@ impl ChatState {
             reasoning: String::new(),
             running: Vec::new(),
             mcp_running: Vec::new(),
+            parked: HashMap::new(),
             exec_started: HashMap::new(),
             patches: HashMap::new(),
             task: None,
@@ -172,11 +202,19 @@ impl ChatState {
             popup_dismissed: None,
             picker: None,
             prompts: Vec::new(),
+            skill_names: Vec::new(),
+            skills_off: Vec::new(),
             backtrack_primed: false,
             attached_images: Vec::new(),
             user_messages: Vec::new(),
             rate_limits: None,
             instruction_files: Vec::new(),
+            background: background::BackgroundCommands::default(),
+            after_turn: VecDeque::new(),
+            shortcuts_open: false,
+            editing_fork: false,
+            statusline: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -245,6 +283,11 @@ impl ChatState {
 
     fn finish_running(&mut self) {
         for mut cell in std::mem::take(&mut self.running) {
+            if self.background.contains(&cell.call_id) {
+                // Still running after the turn: committed when it ends.
+                self.background.update_cell(&cell);
+                continue;
+            }
             if cell.result.is_none() {
                 let elapsed = self
                     .exec_started
@@ -287,8 +330,13 @@ impl ChatState {
                 });
             }
             EventMsg::TaskComplete(_) => {
+                let worked = self.task.as_ref().map(|t| t.started.elapsed());
                 let last = self.finish_stream();
                 self.turn_ended();
+                if let Some(worked) = worked {
+                    self.commit(HistoryCell::Worked(worked));
+                }
+                effects.extend(self.send_after_turn());
                 effects.push(Effect::Notify(
                     NotificationKind::TurnComplete,
                     last.map(|m| first_line(&m))
@@ -299,110 +347,21 @@ impl ChatState {
                 self.turn_ended();
                 if aborted.reason == TurnAbortReason::Interrupted {
                     self.commit(HistoryCell::Interrupted);
+                    self.note_background_after_interrupt();
                 }
                 // Queued messages die with the turn; give them back.
-                if !self.queued.is_empty() {
+                if !self.queued.is_empty() || !self.after_turn.is_empty() {
                     let mut text: Vec<String> = self.queued.drain(..).collect();
+                    text.extend(self.after_turn.drain(..));
                     if !self.composer.is_empty() {
                         text.push(self.composer.text().to_string());
                     }
                     self.composer.set_text(&text.join("\n"));
                 }
             }
-            EventMsg::UserMessage(message) => {
-                if self.queued.front() == Some(&message.message) {
-                    self.queued.pop_front();
-                }
-                self.user_messages.push(message.message.clone());
-                self.finish_stream();
-                self.commit(HistoryCell::User {
-                    text: message.message,
-                    images: message.images.map_or(0, |i| i.len()),
-                });
-            }
-            EventMsg::AgentMessageDelta(delta) => {
-                let width = usize::from(self.width);
-                let stream = self.stream.get_or_insert_with(MarkdownStream::default);
-                stream.push(&delta.delta);
-                let rows = stream.take_finished_rows(width);
-                self.outbox.extend(rows);
-            }
-            EventMsg::AgentMessage(message) => {
-                if self.stream.as_ref().is_some_and(|s| !s.is_empty()) {
-                    self.finish_stream();
-                } else {
-                    self.stream = None;
-                    self.commit(HistoryCell::Agent {
-                        markdown: message.message,
-                    });
-                }
-            }
-            EventMsg::AgentReasoningDelta(delta) => {
-                self.reasoning.push_str(&delta.delta);
-                if let (Some(task), Some(header)) =
-                    (&mut self.task, reasoning_header(&self.reasoning))
-                {
-                    task.header = header;
-                }
-            }
-            EventMsg::AgentReasoning(reasoning) => {
-                self.reasoning.clear();
-                if !self.display.hide_reasoning {
-                    let header = reasoning_header(&reasoning.text)
-                        .unwrap_or_else(|| first_line(&reasoning.text));
-                    if !header.is_empty() {
-                        self.finish_stream();
-                        self.commit(HistoryCell::Reasoning {
-                            header,
-                            text: reasoning.text,
-                        });
-                    }
-                }
-            }
-            EventMsg::AgentReasoningSectionBreak(_) => self.reasoning.clear(),
-            EventMsg::ExecCommandBegin(begin) => {
-                self.finish_stream();
-                self.exec_started
-                    .insert(begin.call_id.clone(), Instant::now());
-                self.running.push(ExecCell::new(
-                    begin.call_id,
-                    begin.command,
-                    begin.parsed_cmd,
-                ));
-            }
-            EventMsg::ExecCommandOutputDelta(delta) => {
-                if let Some(cell) = self.running.iter_mut().find(|c| c.call_id == delta.call_id) {
-                    cell.push_output(&delta.chunk);
-                }
-            }
-            EventMsg::ExecCommandEnd(end) => {
-                self.exec_started.remove(&end.call_id);
-                if let Some(index) = self.running.iter().position(|c| c.call_id == end.call_id) {
-                    let mut cell = self.running.remove(index);
-                    cell.finish(end.exit_code, end.duration, &end.aggregated_output);
-                    self.commit(HistoryCell::Exec(cell));
-                }
-            }
-            EventMsg::McpToolCallBegin(begin) => {
-                self.finish_stream();
-                self.mcp_running.push((begin.call_id, begin.invocation));
-            }
-            EventMsg::McpToolCallEnd(end) => {
-                self.mcp_running.retain(|(id, _)| *id != end.call_id);
-                let failed = end.is_failure();
-                let output = match &end.result {
-                    Ok(result) => result.display_text(),
-                    Err(message) => message.clone(),
-                };
-                self.commit(HistoryCell::McpCall {
-                    server: end.invocation.server.clone(),
-                    tool: end.invocation.tool.clone(),
-                    arguments: compact_arguments(end.invocation.arguments.as_ref()),
-                    output,
-                    failed,
-                    duration: end.duration,
-                });
-            }
+            EventMsg::ItemStarted(ev) => self.on_item_started(ev.item),
+            EventMsg::ItemUpdated(ev) => self.on_item_updated(&ev.item_id, ev.update),
+            EventMsg::ItemCompleted(ev) => self.on_item_completed(ev.item),
             EventMsg::McpStartupUpdate(update) => {
                 if let McpStartupStatus::Failed { error } = update.status {
                     self.commit(HistoryCell::Warning(error));
@@ -434,6 +393,7 @@ impl ChatState {
             }
             EventMsg::ExecApprovalRequest(request) => {
                 self.finish_stream();
+                self.park_for_approval(&request.call_id);
                 effects.push(Effect::Notify(
                     NotificationKind::ApprovalRequested,
                     format!(
@@ -466,48 +426,6 @@ impl ChatState {
                     },
                     reason: request.reason,
                 });
-            }
-            EventMsg::PatchApplyBegin(begin) => {
-                self.finish_stream();
-                let files = summarize_changes(&begin.changes, &self.settings.cwd);
-                self.patches.insert(
-                    begin.call_id,
-                    PatchCell {
-                        files,
-                        failure: None,
-                    },
-                );
-            }
-            EventMsg::PatchApplyEnd(end) => {
-                if let Some(mut cell) = self.patches.remove(&end.call_id) {
-                    if !end.success {
-                        let detail = if end.stderr.trim().is_empty() {
-                            end.stdout
-                        } else {
-                            end.stderr
-                        };
-                        cell.failure = Some(detail);
-                    }
-                    self.commit(HistoryCell::Patch(cell));
-                }
-            }
-            EventMsg::PlanUpdate(plan) => {
-                self.finish_stream();
-                self.commit(HistoryCell::Plan(plan));
-            }
-            EventMsg::WebSearchBegin(_) => {
-                if let Some(task) = &mut self.task {
-                    task.header = "Searching the web".to_string();
-                }
-            }
-            EventMsg::WebSearchEnd(search) => {
-                self.finish_stream();
-                self.commit(HistoryCell::WebSearch {
-                    query: search.query,
-                });
-            }
-            EventMsg::ViewImageToolCall(view) => {
-                self.commit(HistoryCell::ViewImage { path: view.path });
             }
             EventMsg::Error(error) => {
                 self.finish_stream();
@@ -579,9 +497,6 @@ impl ChatState {
                 response.offset,
                 response.entry.map(|e| e.text),
             ),
-            EventMsg::ContextCompacted(_) => {
-                self.commit(HistoryCell::Info("Context compacted".to_string()));
-            }
             EventMsg::ShutdownComplete => effects.push(Effect::Quit),
             _ => {}
         }
@@ -601,7 +516,7 @@ impl ChatState {
         }
         let history = PromptHistory::new(configured.history_log_id, configured.history_entry_count);
         self.composer = Composer::new(history, "Ask Codex to do anything");
-        if !self.header_shown {
+        if !self.header_shown && !self.editing_fork {
             self.header_shown = true;
             self.commit(HistoryCell::SessionHeader(SessionInfo {
                 model: configured.model.clone(),
@@ -614,8 +529,19 @@ impl ChatState {
             }));
         }
         self.instruction_files = configured.instruction_files.clone();
+        // Turns recorded with items replay from them, as shown live; a
+        // message event right after its own item repeats it.
+        let mut previous: Option<EventMsg> = None;
         for msg in configured.initial_messages.unwrap_or_default() {
+            let repeated = previous
+                .as_ref()
+                .is_some_and(|prev| codex_protocol::items::repeats_item(prev, &msg));
+            previous = Some(msg.clone());
+            if repeated {
+                continue;
+            }
             match msg {
+                EventMsg::ItemCompleted(ev) => self.replay_item(ev.item),
                 EventMsg::UserMessage(m) => {
                     self.user_messages.push(m.message.clone());
                     self.commit(HistoryCell::User {
@@ -646,7 +572,7 @@ impl ChatState {
                 _ => {}
             }
         }
-        if resumed {
+        if resumed && !self.editing_fork {
             self.commit(HistoryCell::Info("Resumed the session above.".to_string()));
         }
     }
@@ -743,6 +669,7 @@ impl ChatState {
             }
         };
         self.commit(HistoryCell::Decision { approved, summary });
+        self.unpark(&request.call_id, approved);
         let op = match request.kind {
             ApprovalKind::Exec { .. } => Op::ExecApproval {
                 id: request.call_id,
@@ -820,8 +747,14 @@ fn first_line(text: &str) -> String {
     line
 }
 
+mod background;
+pub(crate) use background::count_label as background_count_label;
 mod commands;
 mod input;
+mod items;
+mod reflow;
+mod session_commands;
+pub(crate) use session_commands::SessionCommand;
 
 #[cfg(test)]
 mod tests;

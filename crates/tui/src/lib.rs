@@ -28,7 +28,10 @@ mod approval;
 mod cells;
 mod chat;
 mod composer;
+#[cfg(test)]
+mod exact_text_tests;
 mod footer;
+mod highlight;
 mod live;
 mod markdown;
 mod modal;
@@ -40,9 +43,11 @@ mod popup;
 pub mod screen;
 mod slash;
 mod stream;
+mod table;
 pub mod terminal;
 #[cfg(test)]
 mod test_util;
+mod worktree;
 mod wrap;
 
 use std::io::IsTerminal;
@@ -85,6 +90,79 @@ pub struct TuiOptions {
     /// for it (inline is the default).
     #[arg(long)]
     pub no_alt_screen: bool,
+
+    /// Another directory the agent may write (repeatable).
+    #[arg(long = "add-dir", value_name = "DIR")]
+    pub add_dir: Vec<PathBuf>,
+
+    /// Turn live web search on (`web_search = "live"`).
+    #[arg(long)]
+    pub search: bool,
+
+    /// Work in a new git worktree of this repository, detached at HEAD,
+    /// under `$CODEX_HOME/worktrees` (the checkout you are in is left alone).
+    #[arg(long)]
+    pub worktree: bool,
+
+    /// The local provider for `--oss` (implies it): lmstudio or ollama.
+    #[arg(long, value_name = "PROVIDER", value_parser = ["lmstudio", "ollama"])]
+    pub local_provider: Option<String>,
+
+    /// Accepted for compatibility; project hooks still run only in a trusted
+    /// project (a warning says so).
+    #[arg(long)]
+    pub dangerously_bypass_hook_trust: bool,
+
+    /// Accepted for compatibility; there is no automatic approval reviewer
+    /// in this version, so approvals are still asked of you (a warning says
+    /// so).
+    #[arg(long)]
+    pub approve_for_me: bool,
+
+    /// Accepted for compatibility: this codex runs no background daemon.
+    #[arg(long)]
+    pub no_daemon: bool,
+}
+
+impl TuiOptions {
+    /// Turns the flags that stand for configuration into overrides; returns
+    /// the warnings of the ones accepted only for compatibility. `--worktree`
+    /// creates the worktree here (an error if this is not a git checkout).
+    fn apply(
+        &self,
+        overrides: &mut CliOverrides,
+        codex_home: &std::path::Path,
+    ) -> anyhow::Result<Vec<String>> {
+        overrides
+            .additional_writable_roots
+            .extend(self.add_dir.iter().cloned());
+        if self.search {
+            overrides
+                .raw_overrides
+                .push("web_search=\"live\"".to_string());
+        }
+        if let Some(provider) = &self.local_provider {
+            overrides
+                .raw_overrides
+                .push(format!("oss_provider=\"{provider}\""));
+            overrides.oss = true;
+        }
+        if self.worktree {
+            let base = match &overrides.cwd {
+                Some(dir) => dir.clone(),
+                None => std::env::current_dir().context("cannot read the current directory")?,
+            };
+            overrides.cwd = Some(worktree::create(&base, codex_home)?);
+        }
+        let mut warnings = Vec::new();
+        if self.dangerously_bypass_hook_trust {
+            warnings.push("--dangerously-bypass-hook-trust is accepted but does nothing here: project hooks run only in a trusted project".to_string());
+        }
+        if self.approve_for_me {
+            warnings.push("--approve-for-me is accepted but there is no automatic approval reviewer in this version: approvals are asked of you".to_string());
+        }
+        Ok(warnings)
+    }
 }
 
 /// Which recorded session `resume`/`fork` means.
@@ -166,14 +244,24 @@ fn print_summary(summary: &Summary) {
     }
 }
 
-async fn run(args: TuiArgs, overrides: CliOverrides) -> anyhow::Result<Option<Summary>> {
+async fn run(args: TuiArgs, mut overrides: CliOverrides) -> anyhow::Result<Option<Summary>> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the interactive interface needs a terminal on standard input and output; for scripts and pipes use `codex exec`"
         );
     }
     let codex_home = find_codex_home()?;
+    let flag_warnings = args.options.apply(&mut overrides, &codex_home)?;
     let config = load_config(&codex_home, &overrides)?;
+    // The highlighting grammars load off the frame path, at low priority so
+    // the first frame does not wait for them.
+    let _ = std::thread::Builder::new()
+        .name("highlight-load".into())
+        .spawn(|| {
+            // SAFETY: nice(2) only lowers this thread's own priority.
+            unsafe { libc::nice(10) };
+            highlight::warm();
+        });
     let log_guard = codex_core::logging::init_to_file(&codex_home, "codex-tui.log");
 
     let alternate = matches!(config.tui.alternate_screen, Some(AlternateScreen::Always))
@@ -190,6 +278,7 @@ async fn run(args: TuiArgs, overrides: CliOverrides) -> anyhow::Result<Option<Su
     let mut events = EventStream::new();
     let mut signals = terminal::Signals::new().context("cannot listen for signals")?;
     let mut warnings: Vec<String> = config.warnings.iter().map(ToString::to_string).collect();
+    warnings.extend(flag_warnings);
     if let Err(warning) = &log_guard {
         warnings.push(warning.clone());
     }
@@ -303,11 +392,13 @@ async fn session(
     };
 
     chat.handle_event(EventMsg::SessionConfigured(new.session_configured.clone()));
-    for warning in warnings {
-        chat.commit(HistoryCell::Warning(warning));
+    for warning in &warnings {
+        chat.commit(HistoryCell::Warning(warning.clone()));
     }
+    chat.warnings = warnings;
     let recorded = chat.rollout_path.is_some();
     chat.prompts = crate::slash::load_prompts(&config.codex_home.join("prompts"));
+    chat.skill_names = crate::app::skill_names(&config);
     let notifier = Notifier::from_config(&config.tui);
     let mut app = App::new(
         chat,
@@ -390,5 +481,42 @@ async fn choose(
                 None | Some(PickerOutcome::Quit) => Choice::Quit,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_flags_become_overrides_or_warnings() {
+        let options = TuiOptions {
+            add_dir: vec![PathBuf::from("/extra")],
+            search: true,
+            local_provider: Some("lmstudio".into()),
+            dangerously_bypass_hook_trust: true,
+            approve_for_me: true,
+            no_daemon: true,
+            ..TuiOptions::default()
+        };
+        let mut overrides = CliOverrides::default();
+        let home = tempfile::tempdir().unwrap();
+        let warnings = options.apply(&mut overrides, home.path()).unwrap();
+        assert_eq!(
+            overrides.additional_writable_roots,
+            vec![PathBuf::from("/extra")]
+        );
+        assert!(
+            overrides
+                .raw_overrides
+                .contains(&"web_search=\"live\"".to_string())
+        );
+        assert!(
+            overrides
+                .raw_overrides
+                .contains(&"oss_provider=\"lmstudio\"".to_string())
+        );
+        assert!(overrides.oss);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
     }
 }

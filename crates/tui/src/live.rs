@@ -50,6 +50,17 @@ pub(crate) fn render_live(
     max_height: u16,
     now: Instant,
 ) -> Buffer {
+    render_live_frame(chat, width, max_height, now).0
+}
+
+/// The live area and where the terminal's cursor goes in it (the
+/// composer's insertion point, when the composer has the keyboard).
+pub(crate) fn render_live_frame(
+    chat: &mut ChatState,
+    width: u16,
+    max_height: u16,
+    now: Instant,
+) -> (Buffer, Option<(u16, u16)>) {
     let w = usize::from(width.max(10));
     let spin = spinner(chat, now);
 
@@ -111,6 +122,22 @@ pub(crate) fn render_live(
             .take(2),
         );
     }
+    for text in chat.after_turn.iter().take(QUEUED_SHOWN) {
+        let first = text.lines().next().unwrap_or_default().to_string();
+        above.extend(
+            wrap_line(
+                &Line::from(Span::styled(first, Style::default().dim().italic())),
+                w,
+                &[Span::styled(
+                    "  ⏸ after this turn: ",
+                    Style::default().dim(),
+                )],
+                &[Span::raw("    ")],
+            )
+            .into_iter()
+            .take(2),
+        );
+    }
     if chat.queued.len() > QUEUED_SHOWN {
         above.push(Line::from(
             format!("    … {} more queued", chat.queued.len() - QUEUED_SHOWN).dim(),
@@ -143,6 +170,7 @@ pub(crate) fn render_live(
     let height = (above.len() as u16 + bottom).min(max_height.max(1));
 
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    let mut cursor = None;
     let mut y = 0u16;
     for line in above {
         buf.set_line(0, y, line, width);
@@ -166,7 +194,7 @@ pub(crate) fn render_live(
                 width,
                 prompt_height.min(height.saturating_sub(y)),
             );
-            chat.composer.render(area, &mut buf, true);
+            cursor = chat.composer.render_for_terminal_cursor(area, &mut buf);
             y += prompt_height;
         }
     }
@@ -177,5 +205,5 @@ pub(crate) fn render_live(
         buf.set_line(0, y, line, width);
         y += 1;
     }
-    buf
+    (buf, cursor)
 }

@@ -1,16 +1,19 @@
 //! Markdown (as models write it) to styled, wrapped lines.
 //!
 //! Headings, paragraphs, emphasis, inline and fenced code, lists (nested,
-//! ordered), block quotes, links, rules and simple tables. The output is
-//! plain `Line`s already wrapped to the width, each block's continuation
-//! rows indented under its first (list items hang under their marker).
+//! ordered), block quotes, links, rules and tables. The output is plain
+//! `Line`s already wrapped to the width, each block's continuation rows
+//! indented under its first (list items hang under their marker).
 //! Code is never re-flowed: a long code line breaks at the width, its
-//! indentation kept. Soft line breaks stay line breaks (see `stream.rs`).
+//! indentation kept; a fence's language picks its highlighting
+//! (`highlight.rs`) and is not shown. Tables are laid out in `table.rs`.
+//! Soft line breaks stay line breaks (see `stream.rs`).
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 
+use crate::table::{TableCell, table_lines};
 use crate::wrap::wrap_line;
 
 /// `text` rendered at `width` cells.
@@ -46,8 +49,18 @@ struct Renderer {
     /// A blank line goes before the next block.
     needs_gap: bool,
     heading: Option<HeadingLevel>,
-    table_row: Vec<String>,
-    table_cell: Option<String>,
+    /// The fence's language and the code so far, while in a code block.
+    code: Option<(String, String)>,
+    /// The table being read: its alignments, header and body rows.
+    table: Option<TableState>,
+}
+
+#[derive(Default)]
+struct TableState {
+    alignments: Vec<Alignment>,
+    head: Vec<TableCell>,
+    rows: Vec<Vec<TableCell>>,
+    row: Vec<TableCell>,
 }
 
 impl Renderer {
@@ -64,8 +77,8 @@ impl Renderer {
             link: None,
             needs_gap: false,
             heading: None,
-            table_row: Vec::new(),
-            table_cell: None,
+            code: None,
+            table: None,
         }
     }
 
@@ -132,34 +145,14 @@ impl Renderer {
     }
 
     fn event(&mut self, event: Event<'_>) {
-        if let Some(cell) = &mut self.table_cell {
-            match &event {
-                Event::Text(text) | Event::Code(text) => {
-                    cell.push_str(text);
-                    return;
-                }
-                Event::End(TagEnd::TableCell) => {}
-                _ => {}
-            }
-        }
         match event {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
             Event::Text(text) => {
-                if self.in_code {
-                    // Code keeps its lines exactly.
-                    let mut lines = text.split('\n').peekable();
-                    while let Some(part) = lines.next() {
-                        if lines.peek().is_none() && part.is_empty() {
-                            break;
-                        }
-                        self.spans
-                            .push(Span::styled(part.to_string(), code_block_style()));
-                        let line = Line::from(std::mem::take(&mut self.spans));
-                        let prefix = self.rest_prefix();
-                        self.out
-                            .extend(wrap_line(&line, self.width, &prefix, &prefix));
-                    }
+                if let Some((_, code)) = &mut self.code {
+                    // Rendered whole when the block ends (highlighting
+                    // carries state from line to line).
+                    code.push_str(&text);
                 } else {
                     self.push_text(&text);
                 }
@@ -207,14 +200,11 @@ impl Renderer {
                 self.flush_line();
                 self.gap();
                 self.in_code = true;
-                if let CodeBlockKind::Fenced(lang) = kind
-                    && !lang.is_empty()
-                {
-                    let prefix = self.rest_prefix();
-                    let mut spans = prefix;
-                    spans.push(Span::styled(lang.to_string(), Style::default().dim()));
-                    self.out.push(Line::from(spans));
-                }
+                let lang = match kind {
+                    CodeBlockKind::Fenced(lang) => lang.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.code = Some((lang, String::new()));
             }
             Tag::List(start) => {
                 self.flush_line();
@@ -263,12 +253,20 @@ impl Renderer {
                 self.link = Some(dest_url.to_string());
                 self.styles.push(Style::default().italic());
             }
-            Tag::Table(_) => {
+            Tag::Table(alignments) => {
                 self.flush_line();
                 self.gap();
+                self.table = Some(TableState {
+                    alignments,
+                    ..TableState::default()
+                });
             }
-            Tag::TableHead | Tag::TableRow => self.table_row.clear(),
-            Tag::TableCell => self.table_cell = Some(String::new()),
+            Tag::TableHead | Tag::TableRow => {
+                if let Some(table) = &mut self.table {
+                    table.row.clear();
+                }
+            }
+            Tag::TableCell => self.spans.clear(),
             Tag::FootnoteDefinition(_)
             | Tag::HtmlBlock
             | Tag::MetadataBlock(_)
@@ -298,6 +296,9 @@ impl Renderer {
                 self.needs_gap = true;
             }
             TagEnd::CodeBlock => {
+                if let Some((lang, code)) = self.code.take() {
+                    self.code_block(&lang, &code);
+                }
                 self.in_code = false;
                 self.needs_gap = true;
             }
@@ -335,23 +336,42 @@ impl Renderer {
                 }
             }
             TagEnd::TableCell => {
-                if let Some(cell) = self.table_cell.take() {
-                    self.table_row.push(cell);
+                let spans = std::mem::take(&mut self.spans);
+                if let Some(table) = &mut self.table {
+                    table.row.push(spans);
                 }
             }
-            TagEnd::TableHead | TagEnd::TableRow => {
-                let head = matches!(tag, TagEnd::TableHead);
-                let row = format!("| {} |", self.table_row.join(" | "));
-                let style = if head {
-                    Style::default().bold()
-                } else {
-                    Style::default()
-                };
-                self.spans.push(Span::styled(row, style));
-                self.flush_line();
-                self.table_row.clear();
+            TagEnd::TableHead => {
+                if let Some(table) = &mut self.table {
+                    table.head = std::mem::take(&mut table.row);
+                }
             }
-            TagEnd::Table => self.needs_gap = true,
+            TagEnd::TableRow => {
+                if let Some(table) = &mut self.table {
+                    let row = std::mem::take(&mut table.row);
+                    table.rows.push(row);
+                }
+            }
+            TagEnd::Table => {
+                if let Some(table) = self.table.take() {
+                    let prefix = self.rest_prefix();
+                    let prefix_width: usize = prefix.iter().map(|s| s.width()).sum();
+                    let inner = self.width.saturating_sub(prefix_width).max(1);
+                    for row in table_lines(&table.alignments, &table.head, &table.rows, inner) {
+                        let mut spans = prefix.clone();
+                        spans.extend(row.spans);
+                        // Only a table too narrow for its columns' minimum
+                        // comes out wider; it is wrapped like text then.
+                        self.out.extend(wrap_line(
+                            &Line::from(spans),
+                            self.width,
+                            &prefix,
+                            &prefix,
+                        ));
+                    }
+                }
+                self.needs_gap = true;
+            }
             TagEnd::FootnoteDefinition
             | TagEnd::HtmlBlock
             | TagEnd::MetadataBlock(_)
@@ -363,7 +383,38 @@ impl Renderer {
         }
     }
 
+    /// A code block's rows: highlighted when its language is known, every
+    /// line kept as it is and broken at the width.
+    fn code_block(&mut self, lang: &str, code: &str) {
+        let code = code.strip_suffix('\n').unwrap_or(code);
+        if code.is_empty() {
+            // A fence just opened (a streaming answer) has no rows yet.
+            return;
+        }
+        let prefix = self.rest_prefix();
+        let highlighted = crate::highlight::highlight(code, lang);
+        for (index, text) in code.split('\n').enumerate() {
+            let spans: Vec<Span<'static>> = match highlighted.as_ref().and_then(|h| h.get(index)) {
+                Some(pieces) => pieces
+                    .iter()
+                    .map(|(style, piece)| Span::styled(piece.clone(), *style))
+                    .collect(),
+                None => vec![Span::styled(text.to_string(), code_block_style())],
+            };
+            self.out
+                .extend(wrap_line(&Line::from(spans), self.width, &prefix, &prefix));
+        }
+    }
+
     fn finish(mut self) -> Vec<Line<'static>> {
+        // An unclosed fence or table (a message still streaming) shows what
+        // it has so far.
+        if self.code.is_some() {
+            self.end(TagEnd::CodeBlock);
+        }
+        if self.table.is_some() {
+            self.end(TagEnd::Table);
+        }
         self.flush_line();
         self.out
     }
@@ -416,12 +467,27 @@ mod tests {
     }
 
     #[test]
-    fn code_keeps_its_lines_and_indentation() {
+    fn code_keeps_its_lines_and_indentation_and_hides_the_language() {
         let text = "```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n";
         assert_eq!(
             texts(text, 40),
-            vec!["rust", "fn main() {", "    println!(\"hi\");", "}"]
+            vec!["fn main() {", "    println!(\"hi\");", "}"]
         );
+        // Highlighted: the keyword and the string differ in colour.
+        let lines = render(text, 40);
+        let fg_of = |needle: &str| {
+            lines[1]
+                .spans
+                .iter()
+                .find(|s| s.content.contains(needle))
+                .and_then(|s| s.style.fg)
+        };
+        assert!(fg_of("println").is_some());
+        assert_ne!(fg_of("println"), fg_of("\"hi\""));
+        // An unknown language stays plain.
+        let plain = render("```nosuchlang\nx = 1\n```\n", 40);
+        assert_eq!(line_text(&plain[0]), "x = 1");
+        assert_eq!(plain[0].spans[0].style, code_block_style());
     }
 
     #[test]
@@ -439,8 +505,8 @@ mod tests {
     fn quotes_and_tables() {
         assert_eq!(texts("> quoted\n> text", 40), vec!["> quoted", "> text"]);
         assert_eq!(
-            texts("| a | b |\n|---|---|\n| 1 | 2 |\n", 40),
-            vec!["| a | b |", "| 1 | 2 |"]
+            texts("| a | bee |\n|---|--:|\n| 1 | 2 |\n", 40),
+            vec!["a │ bee", "──┼────", "1 │   2"]
         );
     }
 }

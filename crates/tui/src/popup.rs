@@ -397,3 +397,30 @@ pub(crate) fn model_picker(
     }
     ListPicker::new("Model and reasoning effort (from the next turn)", items)
 }
+
+/// The skill names matching what follows a `$`, as `$name` entries of the
+/// popup (names starting with the query first, then names containing it).
+pub(crate) fn skill_matches(names: &[String], query: &str) -> Vec<codex_file_search::FileMatch> {
+    let query_lower = query.to_lowercase();
+    let mut found: Vec<(u32, &String, usize)> = names
+        .iter()
+        .filter_map(|name| {
+            let at = name.to_lowercase().find(&query_lower)?;
+            Some((u32::from(at == 0), name, at))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    found.dedup_by(|a, b| a.1 == b.1);
+    found
+        .into_iter()
+        .take(20)
+        .map(|(score, name, at)| codex_file_search::FileMatch {
+            path: format!("${name}"),
+            score,
+            // The `$` comes first; the matched characters follow it.
+            indices: (0..query.chars().count() as u32)
+                .map(|i| i + 1 + name[..at].chars().count() as u32)
+                .collect(),
+        })
+        .collect()
+}

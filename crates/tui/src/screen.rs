@@ -9,17 +9,27 @@
 //! (streaming message, running commands, status, composer, footer) is
 //! redrawn, row by row where a row changed.
 //!
-//! The hardware cursor is hidden and always parked at the first column of
-//! the live area's first row; every move is relative to it and no absolute
-//! row is ever used. That is what keeps a resize clean: when the terminal
-//! reflows its contents it carries the cursor along, so after any resize the
-//! cursor still marks the top of the (old, possibly re-wrapped) live area,
-//! and "erase to the end of the screen" from there removes all of it before
-//! it is drawn again at the new width. History above the cursor is never
-//! touched, so no line is printed twice or erased. (The composer draws its
-//! own cursor.) Autowrap is off while codex runs, so a row drawn for the
-//! old width in the moment before a resize is reported is cut rather than
-//! wrapped, and the live area never takes more rows than were drawn.
+//! Between frames the hardware cursor sits in the composer, where the next
+//! character goes (shown, so input methods and screen readers follow the
+//! text), or, hidden, at the first column of the live area's first row.
+//! Every frame starts by going back to that first row (the screen knows how
+//! many rows down it left the cursor) and every move is relative to it; no
+//! absolute row is ever used. That keeps a change of height clean: the
+//! terminal keeps the cursor with its row, so "erase to the end of the
+//! screen" from the live area's top removes all of it before it is drawn
+//! again. History above it is never touched, so no line is printed twice or
+//! erased. A change of width re-flows the screen from its top-left corner
+//! instead (below). Autowrap is off while codex runs, so a row drawn for
+//! the old width in the moment before a resize is reported is cut rather
+//! than wrapped, and the live area never takes more rows than were drawn.
+//!
+//! # Re-flow after a resize
+//!
+//! A change of width re-flows what the interface owns on the screen: the
+//! visible screen is cleared from its top-left corner and the last rows of
+//! the transcript, rendered again at the new width, are drawn there with the
+//! live area under them ([`Screen::draw_reflowed`]). Rows already scrolled
+//! into the terminal's scrollback stay as the terminal keeps them.
 //!
 //! # Alternate-screen mode
 //!
@@ -39,6 +49,7 @@ use crate::ansi::{buffer_row_bytes, line_bytes};
 const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
 const END_SYNC: &[u8] = b"\x1b[?2026l";
 const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
 
 /// Where history goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +70,11 @@ pub struct Screen<W: Write> {
     rows: Vec<Vec<u8>>,
     /// The next frame redraws every row.
     full: bool,
+    /// Where the next frame leaves the cursor (row and column of the live
+    /// area, or of the screen in alternate mode), shown; None parks it.
+    cursor: Option<(u16, u16)>,
+    /// How many rows below the live area's top the last frame left it.
+    parked_row: u16,
 }
 
 impl<W: Write> Screen<W> {
@@ -70,6 +86,39 @@ impl<W: Write> Screen<W> {
             mode,
             rows: Vec::new(),
             full: true,
+            cursor: None,
+            parked_row: 0,
+        }
+    }
+
+    /// Where the next frame shows the cursor (None: hidden).
+    pub fn set_cursor(&mut self, at: Option<(u16, u16)>) {
+        self.cursor = at;
+    }
+
+    /// Moves from where the last frame left the cursor to the live area's
+    /// top row, hiding it.
+    fn unpark(&mut self, frame: &mut Vec<u8>) {
+        frame.extend_from_slice(HIDE_CURSOR);
+        frame.extend_from_slice(b"\r");
+        if self.parked_row > 0 {
+            frame.extend_from_slice(format!("\x1b[{}A", self.parked_row).as_bytes());
+        }
+        self.parked_row = 0;
+    }
+
+    /// From the live area's top row, puts the cursor where it was asked for
+    /// (inline mode) and shows it.
+    fn park_cursor(&mut self, frame: &mut Vec<u8>, rows: usize) {
+        if let Some((x, y)) = self.cursor.take()
+            && usize::from(y) < rows
+        {
+            if y > 0 {
+                frame.extend_from_slice(format!("\x1b[{y}B").as_bytes());
+            }
+            frame.extend_from_slice(format!("\x1b[{}G", x + 1).as_bytes());
+            frame.extend_from_slice(SHOW_CURSOR);
+            self.parked_row = y;
         }
     }
 
@@ -106,7 +155,7 @@ impl<W: Write> Screen<W> {
             .collect();
         let mut frame = Vec::with_capacity(4096);
         frame.extend_from_slice(BEGIN_SYNC);
-        frame.extend_from_slice(HIDE_CURSOR);
+        self.unpark(&mut frame);
         if !history.is_empty() || self.full || rows.len() != self.rows.len() {
             // From the top of the live area: erase it, print the history (the
             // terminal scrolls as needed), then the live area below it.
@@ -138,6 +187,40 @@ impl<W: Write> Screen<W> {
                 }
             }
         }
+        self.park_cursor(&mut frame, rows.len());
+        frame.extend_from_slice(END_SYNC);
+        self.out.write_all(&frame)?;
+        self.out.flush()?;
+        self.rows = rows;
+        self.full = false;
+        Ok(())
+    }
+
+    /// Inline mode after a change of width: clears the visible screen and
+    /// draws the last rows of `history` that fit above `live`, then `live`.
+    pub fn draw_reflowed(&mut self, history: &[Line<'_>], live: &Buffer) -> io::Result<()> {
+        let height = live.area.height.min(self.height);
+        let rows: Vec<Vec<u8>> = (0..height)
+            .map(|y| buffer_row_bytes(live, live.area.top() + y))
+            .collect();
+        let room = usize::from(self.height - height);
+        let shown = &history[history.len().saturating_sub(room)..];
+        let mut frame = Vec::with_capacity(8192);
+        frame.extend_from_slice(BEGIN_SYNC);
+        self.unpark(&mut frame);
+        frame.extend_from_slice(b"\x1b[H\x1b[J");
+        for line in shown {
+            frame.extend_from_slice(&line_bytes(line));
+            frame.extend_from_slice(b"\r\n");
+        }
+        for (index, row) in rows.iter().enumerate() {
+            if index > 0 {
+                frame.extend_from_slice(b"\r\n");
+            }
+            frame.extend_from_slice(row);
+        }
+        park(&mut frame, rows.len());
+        self.park_cursor(&mut frame, rows.len());
         frame.extend_from_slice(END_SYNC);
         self.out.write_all(&frame)?;
         self.out.flush()?;
@@ -168,6 +251,11 @@ impl<W: Write> Screen<W> {
         if rows.len() < self.rows.len() {
             frame.extend_from_slice(format!("\x1b[{};1H\x1b[J", rows.len() + 1).as_bytes());
         }
+        if let Some((x, y)) = self.cursor.take() {
+            frame.extend_from_slice(format!("\x1b[{};{}H", y + 1, x + 1).as_bytes());
+            frame.extend_from_slice(SHOW_CURSOR);
+        }
+        self.parked_row = 0;
         frame.extend_from_slice(END_SYNC);
         self.out.write_all(&frame)?;
         self.out.flush()?;
@@ -181,6 +269,7 @@ impl<W: Write> Screen<W> {
     pub fn finish_inline(&mut self, history: &[Line<'_>]) -> io::Result<()> {
         let mut frame = Vec::new();
         frame.extend_from_slice(BEGIN_SYNC);
+        self.unpark(&mut frame);
         frame.extend_from_slice(b"\r\x1b[J");
         for line in history {
             frame.extend_from_slice(&line_bytes(line));
@@ -204,6 +293,8 @@ impl<W: Write> Screen<W> {
     /// another program).
     pub fn invalidate(&mut self) {
         self.full = true;
+        // Whatever ran in between left the cursor where the frame starts.
+        self.parked_row = 0;
     }
 
     #[cfg(test)]
@@ -279,6 +370,45 @@ mod tests {
     }
 
     #[test]
+    fn the_cursor_is_shown_in_the_composer_and_frames_start_from_the_top() {
+        let mut screen = Screen::new(Vec::new(), 20, 6, ScreenMode::Inline);
+        screen.set_cursor(Some((5, 1)));
+        screen
+            .draw_inline(
+                &[Line::from("kept")],
+                &live(20, &["status", "> abc", "footer"]),
+            )
+            .unwrap();
+        let parser = emulate(&screen, 6, 20);
+        assert_eq!(parser.screen().cursor_position(), (2, 5));
+        assert!(!parser.screen().hide_cursor());
+        // The next frame changes one row and starts from the live area's top.
+        screen.set_cursor(Some((6, 1)));
+        screen
+            .draw_inline(&[], &live(20, &["status", "> abcd", "footer"]))
+            .unwrap();
+        let parser = emulate(&screen, 6, 20);
+        assert_eq!(
+            screen_rows(&parser)[..4],
+            ["kept", "status", "> abcd", "footer"]
+        );
+        assert_eq!(parser.screen().cursor_position(), (2, 6));
+        // A frame without a cursor hides it.
+        screen
+            .draw_inline(
+                &[Line::from("more")],
+                &live(20, &["status", "> x", "footer"]),
+            )
+            .unwrap();
+        let parser = emulate(&screen, 6, 20);
+        assert_eq!(
+            screen_rows(&parser)[..5],
+            ["kept", "more", "status", "> x", "footer"]
+        );
+        assert!(parser.screen().hide_cursor());
+    }
+
+    #[test]
     fn a_shrinking_live_area_leaves_nothing_behind() {
         let mut screen = Screen::new(Vec::new(), 20, 6, ScreenMode::Inline);
         screen
@@ -289,6 +419,23 @@ mod tests {
             screen_rows(&emulate(&screen, 6, 20)),
             vec!["kept", "only", "", "", "", ""]
         );
+    }
+
+    #[test]
+    fn a_reflow_redraws_the_visible_history_at_the_new_width() {
+        let mut screen = Screen::new(Vec::new(), 30, 5, ScreenMode::Inline);
+        let old: Vec<Line<'_>> = (1..=6).map(|i| Line::from(format!("old {i}"))).collect();
+        screen.draw_inline(&old, &live(30, &["> x"])).unwrap();
+        let new: Vec<Line<'_>> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|t| Line::from(*t))
+            .collect();
+        screen.resize(20, 5);
+        screen
+            .draw_reflowed(&new, &live(20, &["status", "> x"]))
+            .unwrap();
+        let parser = emulate(&screen, 5, 30);
+        assert_eq!(screen_rows(&parser), vec!["d", "e", "f", "status", "> x"]);
     }
 
     #[test]

@@ -25,9 +25,28 @@ pub(crate) enum SlashCommand {
     Init,
     Mcp,
     Hooks,
+    Skills,
     Review,
     Undo,
     Logout,
+    Ps,
+    Stop,
+    Permissions,
+    Clear,
+    Copy,
+    Fork,
+    Rename,
+    Statusline,
+    Config,
+    Export,
+    Feedback,
+    Theme,
+    Cd,
+    Pwd,
+    Title,
+    Keymap,
+    Experimental,
+    Warnings,
     Quit,
     Exit,
 }
@@ -81,6 +100,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         "the hook handlers, where they come from, whether they run",
     ),
     (
+        SlashCommand::Skills,
+        "skills",
+        "the skills this session sees (/skills off NAME, /skills on NAME: for this session)",
+    ),
+    (
         SlashCommand::Review,
         "review",
         "review uncommitted changes (or: base BRANCH, commit SHA, instructions)",
@@ -94,6 +118,88 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Logout,
         "logout",
         "remove the stored credentials",
+    ),
+    (
+        SlashCommand::Ps,
+        "ps",
+        "list the commands still running in the background",
+    ),
+    (
+        SlashCommand::Stop,
+        "stop",
+        "stop the background commands (or: ID, one of them)",
+    ),
+    (
+        SlashCommand::Permissions,
+        "permissions",
+        "choose what Codex may do without asking",
+    ),
+    (
+        SlashCommand::Clear,
+        "clear",
+        "clear the terminal and start a new chat",
+    ),
+    (
+        SlashCommand::Copy,
+        "copy",
+        "copy the last answer to the clipboard (OSC 52)",
+    ),
+    (
+        SlashCommand::Fork,
+        "fork",
+        "continue in a copy of this chat",
+    ),
+    (
+        SlashCommand::Rename,
+        "rename",
+        "name this chat (for resume)",
+    ),
+    (
+        SlashCommand::Statusline,
+        "statusline",
+        "choose the footer's items (model, directory, approval, sandbox, context, background)",
+    ),
+    (
+        SlashCommand::Config,
+        "config",
+        "the effective configuration and where each value comes from",
+    ),
+    (
+        SlashCommand::Export,
+        "export",
+        "write the conversation to a Markdown file (or: FILE)",
+    ),
+    (
+        SlashCommand::Feedback,
+        "feedback",
+        "write a local bug-report bundle (session and logs, secrets redacted)",
+    ),
+    (
+        SlashCommand::Theme,
+        "theme",
+        "choose the code highlighting theme (or: NAME)",
+    ),
+    (
+        SlashCommand::Cd,
+        "cd",
+        "change the working directory of the next turns",
+    ),
+    (SlashCommand::Pwd, "pwd", "show the working directory"),
+    (
+        SlashCommand::Title,
+        "title",
+        "set the terminal's title (empty: the default)",
+    ),
+    (SlashCommand::Keymap, "keymap", "the keys and what they do"),
+    (
+        SlashCommand::Experimental,
+        "experimental",
+        "the feature flags and whether each is on (or: NAME on|off)",
+    ),
+    (
+        SlashCommand::Warnings,
+        "warnings",
+        "the warnings of this session's start-up and config",
     ),
     (SlashCommand::Quit, "quit", "leave codex"),
     (SlashCommand::Exit, "exit", "leave codex"),
@@ -293,6 +399,57 @@ pub(crate) fn matching_items(filter: &str, prompts: &[CustomPrompt]) -> Vec<Slas
     }
     starts.extend(contains);
     starts
+}
+
+/// Slash commands of the reference Codex CLI that this codex does not
+/// offer: typed, they say so rather than going to the model.
+pub(crate) const NOT_OFFERED: &[&str] = &[
+    "agent",
+    "agents",
+    "apps",
+    "approve",
+    "archive",
+    "btw",
+    "daemon",
+    "debug-config",
+    "delete",
+    "desktop",
+    "fast",
+    "goal",
+    "ide",
+    "import",
+    "memories",
+    "mode",
+    "personality",
+    "pet",
+    "plan",
+    "plugins",
+    "presets",
+    "raw",
+    "realtime",
+    "recap",
+    "rewind",
+    "rollout",
+    "settings",
+    "setup-default-sandbox",
+    "side",
+    "skills",
+    "subagents",
+    "test-approval",
+    "usage",
+    "vim",
+    "voice",
+    "worktree",
+];
+
+/// `/name` when `name` is a command of the reference we do not offer.
+pub(crate) fn not_offered(text: &str) -> Option<&'static str> {
+    let name = text
+        .strip_prefix('/')?
+        .split(char::is_whitespace)
+        .next()
+        .unwrap_or("");
+    NOT_OFFERED.iter().copied().find(|n| *n == name)
 }
 
 /// What `/name args` means, if anything.

@@ -7,6 +7,11 @@
 //! printed). The rows of the finished part are rendered again as it grows
 //! and the ones not yet printed are handed out; the rest of the message,
 //! unfinished line included, is what the live area shows.
+//!
+//! A table is the exception: its columns are as wide as its widest cell,
+//! so a row that arrives later can change how the rows before it look. The
+//! lines of a table stay in the live area until the blank line (or the end
+//! of the message) that ends it.
 
 use ratatui::text::Line;
 
@@ -60,6 +65,7 @@ impl MarkdownStream {
         let Some(end) = self.source.rfind('\n').map(|i| i + 1) else {
             return Vec::new();
         };
+        let end = table_start(&self.source[..end]).unwrap_or(end);
         if end <= self.committed_bytes {
             return Vec::new();
         }
@@ -79,6 +85,17 @@ impl MarkdownStream {
         rows(&self.source, width).into_iter().skip(done).collect()
     }
 
+    /// The rows committed so far, rendered again at `width` (a resize).
+    pub(crate) fn committed_rows(&mut self, width: usize) -> Vec<Line<'static>> {
+        if self.committed_bytes == 0 {
+            return Vec::new();
+        }
+        let rows = rows(&self.source[..self.committed_bytes], width);
+        self.committed_rows = rows.len();
+        self.committed_width = width;
+        rows
+    }
+
     /// Everything not committed yet; the stream is done.
     pub(crate) fn finish(&mut self, width: usize) -> Vec<Line<'static>> {
         let rows = self.pending_rows(width);
@@ -86,6 +103,22 @@ impl MarkdownStream {
         self.committed_rows += rows.len();
         rows
     }
+}
+
+/// Where the block of lines ending `finished` starts when that block may
+/// be a table (one of its lines starts with `|`): the table is not
+/// finished until a blank line follows it.
+fn table_start(finished: &str) -> Option<usize> {
+    let body = finished.strip_suffix('\n')?;
+    let start = body.rfind("\n\n").map_or(0, |i| i + 2);
+    let block = &finished[start..];
+    if block.is_empty() || block.trim().is_empty() {
+        return None;
+    }
+    block
+        .lines()
+        .any(|line| line.trim_start().starts_with('|'))
+        .then_some(start)
 }
 
 #[cfg(test)]
@@ -120,8 +153,31 @@ mod tests {
     }
 
     #[test]
+    fn a_table_is_committed_when_it_ends() {
+        let mut stream = MarkdownStream::default();
+        stream.push("Sizes:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+        assert_eq!(texts(stream.take_finished_rows(40)), vec!["", "• Sizes:"]);
+        // A wider row would widen the columns of the rows before it.
+        stream.push("| wider | 3 |\n");
+        assert!(stream.take_finished_rows(40).is_empty());
+        stream.push("\nafter\n");
+        assert_eq!(
+            texts(stream.take_finished_rows(40)),
+            vec![
+                "  ",
+                "  a     │ b",
+                "  ──────┼──",
+                "  1     │ 2",
+                "  wider │ 3",
+                "  ",
+                "  after"
+            ]
+        );
+    }
+
+    #[test]
     fn every_row_is_committed_exactly_once_at_any_chunking() {
-        let text = "# Plan\n\nFirst **bold** line\nsecond line\n\n```\ncode\n```\n\n1. one\n2. two\n\nDone.";
+        let text = "# Plan\n\nFirst **bold** line\nsecond line\n\n```rust\nlet x = 1;\ncode\n```\n\n| a | b |\n|--|--|\n| long cell | 2 |\n\n1. one\n2. two\n\nDone.";
         let whole = texts(rows(text, 30));
         for chunk in [1, 3, 7, 50] {
             let mut stream = MarkdownStream::default();

@@ -18,7 +18,7 @@ const ENABLE: &str = concat!(
     "\x1b[?2004h", // bracketed paste
     "\x1b[?1004h", // focus in/out reports
     "\x1b[>1u",    // kitty keyboard protocol: disambiguate escape codes
-    "\x1b[?25l",   // the composer draws its own cursor
+    "\x1b[?25l",   // hidden until a frame puts it in the composer
     // No autowrap: a row never takes more than one screen row, even one
     // drawn for the old width just after the terminal got narrower, so the
     // live area is always exactly as tall as drawn (see screen.rs).
@@ -137,6 +137,12 @@ pub struct Signals {
 impl Signals {
     pub fn new() -> io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
+        // Ours to handle; the engine ends the commands' trees at exit.
+        codex_core::frontend_handles_signals(&[
+            codex_core::ExitSignal::Terminate,
+            codex_core::ExitSignal::Hangup,
+            codex_core::ExitSignal::Interrupt,
+        ]);
         Ok(Self {
             terminate: signal(SignalKind::terminate())?,
             hangup: signal(SignalKind::hangup())?,

@@ -6,6 +6,12 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+// Further suites, which share this file's client and validation.
+mod input;
+mod resume;
+mod transport;
+mod workspace;
+
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, peers, responses_event};
 use serde_json::{Value, json};
 
@@ -34,6 +40,8 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "command/exec" => "v2/CommandExecResponse.json",
         "mcpServerStatus/list" => "v2/ListMcpServerStatusResponse.json",
         "review/start" => "v2/ReviewStartResponse.json",
+        "skills/list" => "v2/SkillsListResponse.json",
+        "skills/config/write" => "v2/SkillsConfigWriteResponse.json",
         _ => return None,
     })
 }
@@ -94,6 +102,13 @@ impl Client {
         let stdin = self.stdin.as_mut().unwrap();
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Bytes without their newline (a request the client never finished).
+    fn send_raw_partial(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
         stdin.flush().unwrap();
     }
 
@@ -739,4 +754,171 @@ fn workspace_methods_answer_in_the_reference_shapes() {
     assert_eq!(renamed["params"]["threadName"], "My task");
     let checks = client.close();
     validate(&checks);
+}
+
+/// One scripted turn (a command that is approved, one that is declined, a
+/// patch, a message): every command item starts before its approval is
+/// asked, the declined one completes as declined, and `thread/read` in a
+/// new server process returns the items that were streamed live.
+#[test]
+fn items_live_and_read_after_a_restart_are_the_same() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    std::fs::create_dir(home.workspace().join(".git")).unwrap();
+    let workspace = home.workspace().display().to_string();
+    server.push_turn(Turn::new().function_call(
+        "call_yes",
+        "shell",
+        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
+    ));
+    server.push_turn(Turn::new().function_call(
+        "call_no",
+        "shell",
+        json!({"command": ["bash", "-c", "echo declined > no.txt"]}),
+    ));
+    server.push_turn(Turn::new().custom_tool_call(
+        "call_patch",
+        "apply_patch",
+        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
+    ));
+    server.push_turn(Turn::new().text("All done."));
+
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": workspace, "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+    );
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "go"}]}),
+    );
+    let mut live = Vec::new();
+    let mut started_items = std::collections::HashSet::new();
+    loop {
+        let message = client.next();
+        let method = message["method"].as_str().unwrap_or_default().to_string();
+        if let Some(id) = message.get("id").filter(|_| !method.is_empty()) {
+            // Every approval names an item that has started.
+            let item_id = message["params"]["itemId"].as_str().unwrap().to_string();
+            assert!(
+                started_items.contains(&item_id),
+                "{method} for {item_id} before its item started"
+            );
+            let command = message["params"]["command"].as_str().unwrap_or_default();
+            let decision = if command.contains("declined") {
+                "decline"
+            } else {
+                "accept"
+            };
+            let id = id.clone();
+            client.answer(&id, &method, json!({"decision": decision}));
+            continue;
+        }
+        match method.as_str() {
+            "item/started" => {
+                started_items.insert(
+                    message["params"]["item"]["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                );
+            }
+            "item/completed" => live.push(message["params"]["item"].clone()),
+            "turn/completed" => break,
+            _ => {}
+        }
+    }
+    let declined = live
+        .iter()
+        .find(|i| i["id"] == "call_no")
+        .expect("the declined command completes its item");
+    assert_eq!(declined["type"], "commandExecution");
+    assert_eq!(declined["status"], "declined");
+    assert!(!home.workspace().join("no.txt").exists());
+    let approved = live.iter().find(|i| i["id"] == "call_yes").unwrap();
+    assert_eq!(approved["status"], "completed");
+    assert_eq!(approved["exitCode"], 0);
+    let patch = live.iter().find(|i| i["id"] == "call_patch").unwrap();
+    assert_eq!(patch["type"], "fileChange");
+    assert_eq!(patch["status"], "completed");
+    let mut checks = client.close();
+
+    let mut client = Client::start(&home);
+    client.initialize();
+    let read = client.call(
+        "thread/read",
+        json!({"threadId": thread_id, "includeTurns": true}),
+    );
+    let recorded = read["thread"]["turns"][0]["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let shape = |items: &[Value]| -> Vec<(String, String, String)> {
+        items
+            .iter()
+            .map(|i| {
+                (
+                    i["type"].as_str().unwrap().to_string(),
+                    i["id"].as_str().unwrap().to_string(),
+                    i["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(shape(&recorded), shape(&live), "{read}");
+    assert_eq!(recorded, live);
+    checks.extend(client.close());
+    validate(&checks);
+}
+
+/// `skills/list` per cwd (the server's by default) with broken files, and
+/// `skills/config/write` turning one off in `config.toml`, comments kept.
+#[test]
+fn skills_are_listed_and_turned_off() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    home.append_config("# keep me\n");
+    let skill = home.path().join("skills/alpha/SKILL.md");
+    std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+    std::fs::write(&skill, "---\nname: alpha\ndescription: A\n---\nbody\n").unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let bad = other.path().join(".agents/skills/bad/SKILL.md");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, "no front matter\n").unwrap();
+    let mut client = Client::start(&home);
+    client.initialize();
+    let listed = client.call("skills/list", json!({}));
+    let entry = &listed["data"][0];
+    assert_eq!(entry["cwd"], home.workspace().display().to_string());
+    assert_eq!(entry["skills"][0]["name"], "alpha");
+    assert_eq!(entry["skills"][0]["scope"], "user");
+    assert_eq!(entry["skills"][0]["enabled"], true);
+    let listed = client.call(
+        "skills/list",
+        json!({"cwds": [other.path().display().to_string()], "forceReload": true}),
+    );
+    let errors = &listed["data"][0]["errors"];
+    assert_eq!(errors[0]["path"], bad.display().to_string());
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 1:")
+    );
+
+    let written = client.call(
+        "skills/config/write",
+        json!({"path": skill.display().to_string(), "enabled": false}),
+    );
+    assert_eq!(written["effectiveEnabled"], false);
+    let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert!(
+        text.contains("# keep me") && text.contains("[[skills.config]]"),
+        "{text}"
+    );
+    let listed = client.call("skills/list", json!({}));
+    assert_eq!(listed["data"][0]["skills"][0]["enabled"], false);
+    validate(&client.close());
 }

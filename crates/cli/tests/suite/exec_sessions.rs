@@ -259,3 +259,48 @@ fn resume_takes_a_session_file_path() {
         stderr(&output)
     );
 }
+
+#[test]
+fn exec_resume_keeps_the_threads_sandbox_under_a_permissive_config() {
+    let env = ExecEnv::new();
+    env.server.push_turn(Turn::new().text("looked"));
+    env.exec()
+        .args(["-s", "read-only", "look around"])
+        .assert()
+        .success();
+    // The defaults become permissive after the thread started.
+    let config = std::fs::read_to_string(env.home.path().join("config.toml")).unwrap();
+    env.home.write_config(&format!(
+        "sandbox_mode = \"danger-full-access\"\napproval_policy = \"never\"\n{config}"
+    ));
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "echo escaped > written.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().text("tried"));
+    let output = env
+        .exec()
+        .args(["resume", "--last", "write a file"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        !env.home.workspace().join("written.txt").exists(),
+        "the resumed read-only thread wrote a file"
+    );
+    // A sandbox chosen for this very run still applies.
+    env.server.push_turn(Turn::new().function_call(
+        "c2",
+        "shell",
+        json!({"command": ["bash", "-c", "echo chosen > written.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().text("wrote"));
+    let output = env
+        .exec()
+        .args(["-s", "workspace-write", "resume", "--last", "write it now"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(env.home.workspace().join("written.txt").exists());
+}

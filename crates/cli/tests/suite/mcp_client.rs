@@ -18,7 +18,7 @@ fn py_server(name: &str, extra_args: &[&str], extra: &str) -> String {
     let mut args = vec![toml_str(&py_mcp_server())];
     args.extend(extra_args.iter().map(|a| format!("{a:?}")));
     format!(
-        "\n[mcp_servers.{name}]\ncommand = {}\nargs = [{}]\n{extra}\n",
+        "\n[mcp_servers.{name}]\ncommand = {}\nargs = [{}]\ndefault_tools_approval_mode = \"approve\"\n{extra}\n",
         toml_str(&python()),
         args.join(", ")
     )
@@ -29,18 +29,38 @@ fn node_server(name: &str, package: &str, args: &[String]) -> String {
     let mut all = vec![toml_str(&script)];
     all.extend(args.iter().map(|a| format!("{a:?}")));
     format!(
-        "\n[mcp_servers.{name}]\ncommand = \"node\"\nargs = [{}]\nstartup_timeout_sec = 30\n",
+        "\n[mcp_servers.{name}]\ncommand = \"node\"\nargs = [{}]\nstartup_timeout_sec = 30\ndefault_tools_approval_mode = \"approve\"\n",
         all.join(", ")
     )
 }
 
+/// The tools offered, a namespace's tools as `namespace__name`.
 fn tool_names(request: &RecordedRequest) -> Vec<String> {
     request.body_json()["tools"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|t| t["name"].as_str().map(str::to_string))
+        .flat_map(|t| match t["tools"].as_array() {
+            Some(inner) => inner
+                .iter()
+                .filter_map(|f| f["name"].as_str())
+                .map(|name| format!("{}__{name}", t["name"].as_str().unwrap_or_default()))
+                .collect(),
+            None => t["name"]
+                .as_str()
+                .map(str::to_string)
+                .into_iter()
+                .collect::<Vec<_>>(),
+        })
         .collect()
+}
+
+/// A tool's output without the `Wall time: …\nOutput:\n` header.
+fn result_of(output: String) -> String {
+    assert!(output.starts_with("Wall time: "), "{output}");
+    output
+        .split_once("Output:\n")
+        .map_or(output.clone(), |(_, rest)| rest.to_string())
 }
 
 fn json_lines(output: &std::process::Output) -> Vec<Value> {
@@ -92,7 +112,9 @@ fn a_tool_of_each_real_server_is_called_through_exec() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let requests = env.server.requests();
-    let names = tool_names(&requests[0]);
+    // Servers join as they become ready; a call to a tool of one still
+    // starting waits for it, so by the last request every one has joined.
+    let names = tool_names(&requests[4]);
     for name in [
         "mcp__py__add",
         "mcp__everything__echo",
@@ -100,11 +122,15 @@ fn a_tool_of_each_real_server_is_called_through_exec() {
     ] {
         assert!(names.contains(&name.to_string()), "{name} not in {names:?}");
     }
+    // In its namespace a tool keeps its own name where the wire allows.
     assert!(
-        names.contains(&"mcp__everything__get_tiny_image".to_string()),
+        names.contains(&"mcp__everything__get-tiny-image".to_string()),
         "{names:?}"
     );
-    assert_eq!(requests[1].tool_output("c1").unwrap(), r#"{"result":5}"#);
+    assert_eq!(
+        result_of(requests[1].tool_output("c1").unwrap()),
+        r#"{"result":5}"#
+    );
     assert!(
         requests[2]
             .tool_output("c2")
@@ -112,8 +138,8 @@ fn a_tool_of_each_real_server_is_called_through_exec() {
             .contains("Echo: hi there")
     );
     assert!(requests[3].tool_output("c3").unwrap().contains("notes.txt"));
-    // A call the model made under a name the server never had: sanitized
-    // names map back (get_tiny_image is offered for get-tiny-image).
+    // A flat name with the tool's own spelling is no name it was offered
+    // under (flat names are `mcp__everything__get_tiny_image`).
     let unknown = requests[4].tool_output("c4").unwrap();
     assert!(unknown.contains("unsupported call"), "{unknown}");
     let lines = json_lines(&output);
@@ -182,36 +208,139 @@ fn servers_that_fail_to_start_are_named_with_the_reason_and_the_session_goes_on(
         .append_config("\n[mcp_servers.missing]\ncommand = \"definitely-not-a-command-9\"\n");
     env.home
         .append_config(&py_server("good", &[], "startup_timeout_sec = 30"));
+    // Calls to tools of servers still starting wait for them: by the second
+    // request every server has started or failed.
+    env.server.push_turn(
+        Turn::new()
+            .function_call("c1", "mcp__hangs__add", json!({}))
+            .function_call("c2", "mcp__good__add", json!({"a": 1, "b": 1})),
+    );
     env.server.push_turn(Turn::new().text("still here"));
+    let output = env
+        .exec()
+        .args(["--json", "--skip-git-repo-check", "hi"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = env.server.requests();
+    let hung = requests[1].tool_output("c1").unwrap();
+    assert!(
+        hung.contains("unsupported call: mcp__hangs__add (MCP server `hangs` failed to start: timed out after 1 s"),
+        "{hung}"
+    );
+    assert_eq!(
+        result_of(requests[1].tool_output("c2").unwrap()),
+        r#"{"result":2}"#
+    );
+    // Each failure is one `error` item of the JSON stream.
+    let errors: Vec<String> = json_lines(&output)
+        .iter()
+        .filter(|l| l["type"] == "item.completed" && l["item"]["type"] == "error")
+        .map(|l| l["item"]["message"].as_str().unwrap().to_string())
+        .collect();
+    let has = |needle: &str| errors.iter().filter(|e| e.contains(needle)).count();
+    assert_eq!(
+        has(
+            "MCP server `hangs` failed to start: timed out after 1 s waiting for the server to start; raise `startup_timeout_sec`"
+        ),
+        1,
+        "{errors:?}"
+    );
+    assert_eq!(
+        has(
+            "MCP server `dies` failed to start: the server exited with status 4 before it was ready; its last output:\nfatal: the database is locked"
+        ),
+        1,
+        "{errors:?}"
+    );
+    assert_eq!(
+        has("MCP server `missing` failed to start: command `definitely-not-a-command-9` not found"),
+        1,
+        "{errors:?}"
+    );
+    let names = tool_names(&requests[1]);
+    assert!(names.contains(&"mcp__good__add".to_string()), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("mcp__hangs")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn the_first_request_does_not_wait_for_servers_and_a_late_one_joins_the_next() {
+    let env = ExecEnv::new();
+    // Would hold the first request up for five minutes if anything waited.
+    env.home.append_config(&py_server(
+        "hangs",
+        &["--never-initialize"],
+        "startup_timeout_sec = 300",
+    ));
+    env.home
+        .append_config("\n[mcp_servers.missing]\ncommand = \"definitely-not-a-command-9\"\n");
+    env.home.append_config(&py_server(
+        "late",
+        &["--delay-start", "5"],
+        "startup_timeout_sec = 60",
+    ));
+    // The call waits for `late` alone; its tools are offered from the next
+    // request on.
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "mcp__late__add",
+        json!({"a": 2, "b": 2}),
+    ));
+    env.server.push_turn(Turn::new().text("done"));
     let output = env
         .exec()
         .args(["--skip-git-repo-check", "hi"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(stdout(&output), "still here\n");
+    assert_eq!(stdout(&output), "done\n");
+    let requests = env.server.requests();
+    let first = tool_names(&requests[0]);
+    assert!(!first.iter().any(|n| n.starts_with("mcp__")), "{first:?}");
+    assert_eq!(
+        result_of(requests[1].tool_output("c1").unwrap()),
+        r#"{"result":4}"#
+    );
+    let second = tool_names(&requests[1]);
+    assert!(second.contains(&"mcp__late__add".to_string()), "{second:?}");
+    assert!(
+        !second.iter().any(|n| n.starts_with("mcp__hangs")),
+        "{second:?}"
+    );
+    let err = stderr(&output);
+    assert_eq!(
+        err.matches("MCP server `missing` failed to start").count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("`hangs` failed"), "{err}");
+}
+
+#[test]
+fn a_required_server_that_fails_stops_the_session_with_a_clear_error() {
+    let env = ExecEnv::new();
+    env.home.append_config(
+        "\n[mcp_servers.needed]\ncommand = \"definitely-not-a-command-9\"\nrequired = true\n",
+    );
+    env.server.push_turn(Turn::new().text("never sent"));
+    let output = env
+        .exec()
+        .args(["--skip-git-repo-check", "hi"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
     let err = stderr(&output);
     assert!(
-        err.contains("MCP server `hangs` failed to start: timed out after 1 s waiting for the server to start; raise `startup_timeout_sec`"),
-        "{err}"
-    );
-    assert!(
-        err.contains("MCP server `dies` failed to start: the server exited with status 4 before it was ready; its last output:\nfatal: the database is locked"),
-        "{err}"
-    );
-    assert!(
         err.contains(
-            "MCP server `missing` failed to start: command `definitely-not-a-command-9` not found"
+            "MCP server `needed` failed to start: command `definitely-not-a-command-9` not found"
         ),
         "{err}"
     );
-    assert!(err.contains("mcp: good ready"), "{err}");
-    let names = tool_names(&env.server.requests()[0]);
-    assert!(names.contains(&"mcp__good__add".to_string()), "{names:?}");
-    assert!(
-        !names.iter().any(|n| n.starts_with("mcp__hangs")),
-        "{names:?}"
-    );
+    assert!(err.contains("required = true"), "{err}");
+    assert_eq!(env.server.requests().len(), 0);
 }
 
 #[test]
@@ -239,7 +368,10 @@ fn a_server_that_exits_mid_call_is_reported_and_restarted_by_the_next_call() {
         "{crashed}"
     );
     assert!(crashed.contains("about to crash"), "{crashed}");
-    assert_eq!(requests[2].tool_output("c2").unwrap(), r#"{"result":2}"#);
+    assert_eq!(
+        result_of(requests[2].tool_output("c2").unwrap()),
+        r#"{"result":2}"#
+    );
 }
 
 #[test]
@@ -289,7 +421,7 @@ fn an_http_server_gets_the_bearer_token_from_the_environment() {
         std::thread::sleep(Duration::from_millis(50));
     }
     env.home.append_config(&format!(
-        "\n[mcp_servers.web]\nurl = \"http://127.0.0.1:{port}/mcp\"\nbearer_token_env_var = \"WEB_TOKEN\"\n\n[mcp_servers.nokey]\nurl = \"http://127.0.0.1:{port}/mcp\"\n"
+        "\n[mcp_servers.web]\nurl = \"http://127.0.0.1:{port}/mcp\"\nbearer_token_env_var = \"WEB_TOKEN\"\ndefault_tools_approval_mode = \"approve\"\n\n[mcp_servers.nokey]\nurl = \"http://127.0.0.1:{port}/mcp\"\n"
     ));
     env.server.push_turn(Turn::new().function_call(
         "c1",
@@ -307,7 +439,7 @@ fn an_http_server_gets_the_bearer_token_from_the_environment() {
     let _ = server.wait();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
-        env.server.requests()[1].tool_output("c1").unwrap(),
+        result_of(env.server.requests()[1].tool_output("c1").unwrap()),
         r#"{"result":42}"#
     );
     let err = stderr(&output);

@@ -59,7 +59,8 @@ fn add_list_get_remove_edit_the_file_and_keep_comments() {
     let listed = out(&mcp(&home, &["list"]));
     assert_eq!(
         listed,
-        "Name  Command  Args            Env          Cwd  Status\ndocs  npx      -y docs-server  TOKEN=*****  -    enabled\n\nName  Url                          Bearer Token Env Var  Status\nweb   https://mcp.example.com/mcp  WEB_TOKEN             enabled\n"
+        // The reference's columns and padding (every column, the last too).
+        "Name  Command  Args            Env          Cwd  Status   Auth       \ndocs  npx      -y docs-server  TOKEN=*****  -    enabled  Unsupported\n\nName  Url                          Bearer Token Env Var  Status   Auth        \nweb   https://mcp.example.com/mcp  WEB_TOKEN             enabled  Bearer token\n"
     );
     let json_list: Value = serde_json::from_str(&out(&mcp(&home, &["list", "--json"]))).unwrap();
     assert_eq!(json_list[0]["name"], "docs");
@@ -97,9 +98,17 @@ fn add_list_get_remove_edit_the_file_and_keep_comments() {
 #[test]
 fn bad_input_is_named() {
     let home = TestCodexHome::new();
-    let bad = mcp(&home, &["add", "a/b", "--", "x"]);
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid server name 'a/b'"));
+    for name in ["bad name", "ünï", ""] {
+        let bad = mcp(&home, &["add", name, "--", "x"]);
+        assert!(!bad.status.success());
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            err.contains(&format!(
+                "invalid server name '{name}' (use letters, numbers, '-', '_', ':', '@', '/', '.')"
+            )),
+            "{err}"
+        );
+    }
     let missing = mcp(&home, &["get", "nope"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no MCP server named 'nope'"));
@@ -112,5 +121,42 @@ fn bad_input_is_named() {
     assert_eq!(
         std::fs::read_to_string(home.path().join("config.toml")).unwrap(),
         "model = \n"
+    );
+}
+
+#[test]
+fn names_config_toml_accepts_are_added_as_quoted_keys_and_read_back() {
+    let home = TestCodexHome::new();
+    let added = mcp(&home, &["add", "a.b@c/d:e", "--", "python3", "-m", "foo"]);
+    assert!(added.status.success(), "{added:?}");
+    assert_eq!(out(&added), "Added global MCP server 'a.b@c/d:e'.\n");
+    let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert_eq!(
+        text,
+        "[mcp_servers.\"a.b@c/d:e\"]\ncommand = \"python3\"\nargs = [\"-m\", \"foo\"]\n"
+    );
+    let listed = out(&mcp(&home, &["list"]));
+    assert_eq!(
+        listed,
+        "Name       Command  Args    Env  Cwd  Status   Auth       \na.b@c/d:e  python3  -m foo  -    -    enabled  Unsupported\n"
+    );
+    let got: Value =
+        serde_json::from_str(&out(&mcp(&home, &["get", "a.b@c/d:e", "--json"]))).unwrap();
+    assert_eq!(
+        got,
+        json!({
+            "name": "a.b@c/d:e",
+            "enabled": true,
+            "disabled_reason": null,
+            "transport": {"type": "stdio", "command": "python3", "args": ["-m", "foo"], "env": null, "env_vars": [], "cwd": null},
+            "enabled_tools": null,
+            "disabled_tools": null,
+            "startup_timeout_sec": null,
+            "tool_timeout_sec": null
+        })
+    );
+    assert_eq!(
+        out(&mcp(&home, &["remove", "a.b@c/d:e"])),
+        "Removed global MCP server 'a.b@c/d:e'.\n"
     );
 }

@@ -231,3 +231,152 @@ fn a_client_that_reads_slowly_never_deadlocks_the_server() {
     assert_eq!(pings, 2000);
     assert!(events > 4000, "{events}");
 }
+
+/// A raw JSON-RPC client of `codex mcp-server`: it answers elicitations as
+/// told and collects what the server sends.
+struct RawClient {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<Value>,
+}
+
+impl RawClient {
+    fn start(home: &TestCodexHome) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_codex"))
+            .arg("mcp-server")
+            .current_dir(home.workspace())
+            .env("CODEX_HOME", home.path())
+            .env_remove("OPENAI_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(serde_json::from_str(&line).unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = Self {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+        };
+        client.send(
+            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}},
+            "clientInfo": {"name": "raw", "version": "1"}}}),
+        );
+        client.wait_for(|m| m["id"] == 0);
+        client.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        client
+    }
+
+    fn send(&mut self, message: &Value) {
+        send(self.stdin.as_mut().unwrap(), message);
+    }
+
+    fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+    }
+
+    fn next(&mut self) -> Value {
+        self.lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server said nothing for 60 s")
+    }
+
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self.next();
+            if wanted(&message) {
+                return message;
+            }
+        }
+    }
+}
+
+impl Drop for RawClient {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn elicitations_carry_every_correlation_field_and_both_answer_forms_work() {
+    let server = MockModelServer::start();
+    let home = home(&server);
+    let mut client = RawClient::start(&home);
+
+    // Bad input first: the server answers it and goes on.
+    client.send_line(r#"{"jsonrpc": "2.0", "id": 5, "method": "tools/list""#);
+    let parse_error = client.wait_for(|m| m.get("error").is_some());
+    assert_eq!(parse_error["error"]["code"], -32700, "{parse_error}");
+    assert_eq!(parse_error["id"], 5);
+    client.send(&json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call"}));
+    let no_params = client.wait_for(|m| m["id"] == 6);
+    assert_eq!(no_params["error"]["code"], -32602, "{no_params}");
+
+    for (n, answer) in [
+        json!({"decision": "approved"}),
+        json!({"action": "accept", "content": {"decision": "approved"}}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = format!("made-{n}.txt");
+        server.push_turn(Turn::new().function_call(
+            &format!("call-{n}"),
+            "shell",
+            json!({"command": ["bash", "-c", format!("echo {n} > {file}")]}),
+        ));
+        server.push_turn(Turn::new().text("made it"));
+        let call_id = 10 + n as i64;
+        client.send(
+            &json!({"jsonrpc": "2.0", "id": call_id, "method": "tools/call", "params": {
+            "name": "codex", "arguments": {"prompt": "make a file",
+                "approval-policy": "untrusted", "sandbox": "workspace-write"}}}),
+        );
+        let request = client.wait_for(|m| m["method"] == "elicitation/create");
+        let params = &request["params"];
+        assert_eq!(params["codex_elicitation"], "exec-approval", "{params}");
+        assert_eq!(params["codex_mcp_tool_call_id"], call_id, "{params}");
+        assert!(
+            params["codex_event_id"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{params}"
+        );
+        assert_eq!(params["codex_call_id"], format!("call-{n}"), "{params}");
+        assert_eq!(
+            params["codex_command"][2],
+            format!("echo {n} > {file}"),
+            "{params}"
+        );
+        assert_eq!(
+            params["codex_cwd"].as_str().map(std::path::PathBuf::from),
+            Some(std::fs::canonicalize(home.workspace()).unwrap()),
+            "{params}"
+        );
+        assert!(params["codex_parsed_cmd"].is_array(), "{params}");
+        assert_eq!(params["_meta"]["codex_call_id"], format!("call-{n}"));
+        client.send(&json!({"jsonrpc": "2.0", "id": request["id"], "result": answer}));
+        let result = client.wait_for(|m| m["id"] == call_id);
+        assert_eq!(
+            result["result"]["structuredContent"]["content"], "made it",
+            "{result}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(home.workspace().join(&file)).unwrap(),
+            format!("{n}\n"),
+            "answer form {n} did not approve"
+        );
+    }
+}

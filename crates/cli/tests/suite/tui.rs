@@ -9,16 +9,16 @@ use std::time::Duration;
 use codex_test_support::{MockModelServer, PtyTerminal, Reply, TestCodexHome, Turn};
 use serde_json::json;
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(super) const WAIT: Duration = Duration::from_secs(30);
 
-struct TuiEnv {
-    server: MockModelServer,
-    home: TestCodexHome,
+pub(super) struct TuiEnv {
+    pub(super) server: MockModelServer,
+    pub(super) home: TestCodexHome,
 }
 
 impl TuiEnv {
     /// A home whose workspace is already trusted (no first-run question).
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let env = Self::untrusted();
         env.home.append_config(&format!(
             "\n[projects.\"{}\"]\ntrust_level = \"trusted\"\n",
@@ -27,17 +27,17 @@ impl TuiEnv {
         env
     }
 
-    fn untrusted() -> Self {
+    pub(super) fn untrusted() -> Self {
         let server = MockModelServer::start();
         let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
         Self { server, home }
     }
 
-    fn workspace(&self) -> &Path {
+    pub(super) fn workspace(&self) -> &Path {
         self.home.workspace()
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(super) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_codex"));
         command
             .args(args)
@@ -50,11 +50,11 @@ impl TuiEnv {
         command
     }
 
-    fn spawn(&self, args: &[&str]) -> PtyTerminal {
+    pub(super) fn spawn(&self, args: &[&str]) -> PtyTerminal {
         PtyTerminal::spawn(self.command(args), 30, 100)
     }
 
-    fn rollout_text(&self) -> String {
+    pub(super) fn rollout_text(&self) -> String {
         self.home
             .rollout_files()
             .iter()
@@ -64,7 +64,7 @@ impl TuiEnv {
 }
 
 /// Quits from an idle composer (the first Ctrl-C arms, the second quits).
-fn quit(term: &mut PtyTerminal) {
+pub(super) fn quit(term: &mut PtyTerminal) {
     term.wait_for("ctrl+c quit", WAIT);
     term.send(b"\x03");
     term.wait_for("again to quit", WAIT);
@@ -124,7 +124,7 @@ fn an_approved_command_runs_and_a_denied_one_does_not() {
     term.send(b"y");
     term.wait_for("You approved Codex to run `touch approved.txt`", WAIT);
     term.wait_for("$ touch denied.txt", WAIT);
-    term.send(b"n");
+    term.send(b"d");
     term.wait_for("All done.", WAIT);
     let screen = term.screen();
     assert!(
@@ -442,9 +442,11 @@ fn esc_esc_goes_back_to_a_message_and_forks() {
     term.wait_for("Edit a previous message", WAIT);
     // The newest message is selected; Enter goes back to it.
     term.send(b"\r");
-    term.wait_until("the composer with the message", WAIT, |s| {
-        s.contains("› question two") && s.contains("Resumed")
+    let screen = term.wait_until("the composer with the message", WAIT, |s| {
+        s.contains("• answer one") && s.contains("› question two")
     });
+    // The same conversation goes on: nothing says it was resumed.
+    assert!(!screen.to_lowercase().contains("resumed"), "{screen}");
     // Edit it: clear the line and write another one.
     term.send(b"\x15");
     term.submit("question two, edited");
@@ -476,5 +478,62 @@ fn ctrl_t_opens_the_transcript_with_search() {
     term.wait_for("match 1 of 1", WAIT);
     term.send(b"q");
     term.wait_for("ctrl+c quit", WAIT);
+    quit(&mut term);
+}
+
+/// The same scripted turn every frontend is tested with (a command that is
+/// approved, one that is declined, a patch, a message): a resumed session
+/// shows the items it showed live.
+#[test]
+fn a_resumed_session_shows_the_items_shown_live() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "echo approved > approved.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().function_call(
+        "c2",
+        "shell",
+        json!({"command": ["bash", "-c", "touch denied.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().custom_tool_call(
+        "c3",
+        "apply_patch",
+        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
+    ));
+    env.server.push_turn(Turn::new().text("All four done."));
+    let mut term = env.spawn(&["-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("do the four things");
+    term.wait_for("$ echo approved > approved.txt", WAIT);
+    term.send(b"y");
+    term.wait_for("$ touch denied.txt", WAIT);
+    term.send(b"n");
+    // Under untrusted the patch is asked about too.
+    term.wait_for("Make these changes?", WAIT);
+    term.send(b"y");
+    let live = term.wait_for("All four done.", WAIT);
+    for shown in [
+        "Ran echo approved > approved.txt",
+        "Edited notes.md",
+        "All four done.",
+    ] {
+        assert!(live.contains(shown), "{shown} not in {live}");
+    }
+    assert!(!live.contains("Ran touch denied.txt"), "{live}");
+    quit(&mut term);
+
+    let mut term = env.spawn(&["resume", "--last"]);
+    let resumed = term.wait_for("Resumed the session above.", WAIT);
+    for shown in [
+        "› do the four things",
+        "Ran echo approved > approved.txt",
+        "Edited notes.md",
+        "All four done.",
+    ] {
+        assert!(resumed.contains(shown), "{shown} not in {resumed}");
+    }
+    assert!(!resumed.contains("Ran touch denied.txt"), "{resumed}");
     quit(&mut term);
 }

@@ -44,6 +44,7 @@ async fn a_turn_streams_as_normalized_events() {
         ResponseItem::FunctionCall {
             id: None,
             name: "shell".into(),
+            namespace: None,
             arguments: json!({"command": ["ls", "-la"]}).to_string(),
             call_id: "call_1".into()
         }

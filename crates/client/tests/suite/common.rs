@@ -58,6 +58,7 @@ pub fn prompt() -> Prompt {
             ResponseItem::FunctionCall {
                 id: None,
                 name: "shell".into(),
+                namespace: None,
                 arguments: r#"{"command":["ls"]}"#.into(),
                 call_id: "call_a".into(),
             },

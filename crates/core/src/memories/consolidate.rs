@@ -184,11 +184,7 @@ fn agent_config(session: &Session, root: &Path) -> codex_config::Config {
 }
 
 fn agent_params(session: &Session) -> SpawnParams {
-    crate::codex::child_params(
-        &session.services.originator,
-        session.services.linux_sandbox_exe.clone(),
-        "memory_consolidation",
-    )
+    crate::codex::child_params(&session.services, "memory_consolidation")
 }
 
 /// The agent's tools create files with the usual umask; everything under

@@ -6,7 +6,8 @@ use codex_protocol::rollout::RolloutItem;
 
 /// Whether `item` is written to the session file. Everything needed to
 /// resume is kept; of the events only those a person would want to replay
-/// (messages, reasoning, token counts, turn boundaries) are: deltas,
+/// (messages, reasoning, token counts, turn boundaries, completed items:
+/// what `thread/read` and a resumed interface show) are: deltas,
 /// approvals and tool begin/end events are not.
 pub fn should_persist(item: &RolloutItem) -> bool {
     match item {
@@ -28,6 +29,7 @@ pub fn should_persist(item: &RolloutItem) -> bool {
                 | EventMsg::UndoCompleted(_)
                 | EventMsg::EnteredReviewMode(_)
                 | EventMsg::ExitedReviewMode(_)
+                | EventMsg::ItemCompleted(_)
         ),
     }
 }

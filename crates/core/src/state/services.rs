@@ -42,6 +42,8 @@ pub(crate) struct SessionServices {
     pub(crate) originator: String,
     /// `user`, or what the program that started the thread said.
     pub(crate) thread_source: String,
+    /// `turn_trigger` of the turn metadata, as the frontend gave it.
+    pub(crate) turn_trigger: String,
     /// The program that plays `codex-linux-sandbox`.
     pub(crate) linux_sandbox_exe: Option<PathBuf>,
     /// The command rules (`$CODEX_HOME/rules`, and the project's
@@ -58,10 +60,16 @@ pub(crate) struct SessionServices {
     pub(crate) models: codex_client::ModelCatalog,
     /// The interactive processes of `exec_command`.
     pub(crate) unified_exec: crate::unified_exec::UnifiedExec,
+    /// The login shell's state, taken once in the background; read by
+    /// each `bash -lc` command instead of the profile.
+    pub(crate) shell_snapshot: crate::shell_snapshot::ShellSnapshot,
     /// Permits for running the model's commands (bounded concurrency).
     pub(crate) command_slots: Arc<tokio::sync::Semaphore>,
     /// Tools the frontend added to the built-in ones, registered every turn.
     pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
+    /// The skills found for the session's cwd, and the section its history
+    /// carries.
+    pub(crate) skills: crate::skills::SessionSkills,
     /// The MCP servers (starting in the background, then running).
     pub(crate) mcp: Arc<crate::mcp::McpState>,
     /// Set once this session was kept out of the memories (it used MCP

@@ -9,6 +9,7 @@
 //!   commands.
 //! * [`format`]: what the model gets back from a command.
 
+pub mod call_description;
 pub(crate) mod format;
 pub(crate) mod handlers;
 pub(crate) mod orchestrator;

@@ -23,6 +23,7 @@ use codex_sandbox::{
 };
 
 use super::ToolOutput;
+use super::call_description::{ApprovalSubject, CallDescription};
 use super::format::format_exec_output;
 use crate::parse_command::parse_command;
 use crate::safety::is_known_safe_command;
@@ -226,6 +227,11 @@ async fn ask(
         .policy()
         .ok()
         .and_then(|rules| codex_execpolicy::assess::proposed_amendment(&rules, &request.argv));
+    let description = CallDescription::shell(request.argv.clone());
+    let subject = ApprovalSubject {
+        tool: "shell",
+        description: &description,
+    };
     let decision = session
         .request_command_approval_proposing(
             ctx,
@@ -233,6 +239,7 @@ async fn ask(
             &request.argv,
             request.cwd.clone(),
             reason,
+            subject,
             amendment.clone(),
         )
         .await;
@@ -280,10 +287,18 @@ async fn execute(
 ) -> Result<Ran, ToolOutput> {
     // The semaphore is never closed, so acquiring cannot fail.
     let _slot = session.services.command_slots.acquire().await.ok();
+    let mut env = create_env(&ctx.shell_environment_policy, std::env::vars());
+    // What runs may differ from what is shown: `bash -lc` reads the shell
+    // snapshot instead of the profile.
+    let argv = session
+        .services
+        .shell_snapshot
+        .apply(request.argv.clone(), &mut env)
+        .await;
     let spec = CommandSpec {
-        argv: request.argv.clone(),
+        argv,
         cwd: request.cwd.clone(),
-        env: create_env(&ctx.shell_environment_policy, std::env::vars()),
+        env,
         policy: policy.clone(),
         linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
         hidden_paths: codex_sandbox::secrets::hidden_paths(

@@ -2,7 +2,8 @@
 //!
 //! A handler says what the model is told about the tool ([`ToolHandler::spec`]),
 //! whether its calls may run alongside other calls
-//! ([`ToolHandler::parallel_safe`]), which shapes of call it accepts, and how
+//! ([`ToolHandler::parallel_safe`]), which shapes of call it accepts, what a
+//! call does for hooks and approvals ([`ToolHandler::describe`]), and how
 //! to run one [`ToolInvocation`]. A [`ToolRegistry`] is built for every turn
 //! from the turn's settings (see [`super::builtin_registry`]) plus the tools a
 //! frontend or a test adds, so a tool is one file and one registration line.
@@ -21,6 +22,7 @@ use codex_protocol::ThreadId;
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 
+use super::call_description::CallDescription;
 use super::router::ShellParams;
 use crate::session::Session;
 use crate::state::TurnState;
@@ -151,6 +153,18 @@ pub trait ToolHandler: Send + Sync {
     /// Whether this handler takes calls of this shape.
     fn accepts(&self, kind: PayloadKind) -> bool {
         kind == PayloadKind::Function
+    }
+
+    /// What a call does, for hooks and approvals (see `call_description`):
+    /// by default its arguments, under the tool's own name.
+    fn describe(&self, payload: &ToolPayload, _cwd: &Path) -> CallDescription {
+        CallDescription::arguments(payload)
+    }
+
+    /// Takes a hook's rewritten input (`updatedInput`, in the shape
+    /// `describe` gave) back into the call.
+    fn apply_hook_input(&self, payload: &mut ToolPayload, updated: &serde_json::Value) {
+        super::call_description::replace_arguments(payload, updated);
     }
 
     /// Runs one call. Whatever it returns goes back to the model.

@@ -28,7 +28,13 @@ pub(crate) enum CallShape {
     Function,
     Custom,
     LocalShell,
+    /// A `tool_search_call`: answered by a `tool_search_output` whose tools
+    /// are the handler's output, a JSON array.
+    ToolSearch,
 }
+
+/// The name `tool_search_call` items are dispatched under.
+pub(crate) const TOOL_SEARCH: &str = "tool_search";
 
 /// A call the model made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,18 +57,35 @@ pub(crate) struct MalformedCall {
 /// The call in `item`, if it is one.
 pub(crate) fn build_tool_call(item: &ResponseItem) -> Result<Option<ToolCall>, MalformedCall> {
     match item {
+        // A tool in a namespace is known by the namespace and its name
+        // joined (`mcp__demo` + `add`), as the reference keys it (so its
+        // "unsupported call" names the two joined too).
         ResponseItem::FunctionCall {
             name,
+            namespace,
             arguments,
             call_id,
             ..
         } => Ok(Some(ToolCall {
             call_id: call_id.clone(),
-            name: name.clone(),
+            name: match namespace {
+                Some(namespace) => format!("{namespace}{name}"),
+                None => name.clone(),
+            },
             payload: ToolPayload::Function {
                 arguments: arguments.clone(),
             },
             shape: CallShape::Function,
+        })),
+        ResponseItem::ToolSearchCall {
+            call_id, arguments, ..
+        } => Ok(Some(ToolCall {
+            call_id: call_id.clone(),
+            name: TOOL_SEARCH.to_string(),
+            payload: ToolPayload::Function {
+                arguments: arguments.to_string(),
+            },
+            shape: CallShape::ToolSearch,
         })),
         ResponseItem::CustomToolCall {
             name,
@@ -121,6 +144,11 @@ pub(crate) fn output_item(
             call_id: call_id.to_string(),
             output: output.content,
         },
+        CallShape::ToolSearch => ResponseInputItem::ToolSearchOutput {
+            call_id: call_id.to_string(),
+            // Anything else (a failure, an aborted search) found nothing.
+            tools: serde_json::from_str(&output.content).unwrap_or_default(),
+        },
         CallShape::Function | CallShape::LocalShell => ResponseInputItem::FunctionCallOutput {
             call_id: call_id.to_string(),
             output: FunctionCallOutputPayload {
@@ -140,6 +168,7 @@ mod tests {
         ResponseItem::FunctionCall {
             id: None,
             name: name.into(),
+            namespace: None,
             arguments: args.into(),
             call_id: "c".into(),
         }

@@ -323,3 +323,70 @@ async fn threads_are_listed_archived_and_forked_at_a_message() {
     assert!(!texts.contains(&"two".to_string()));
     assert_eq!(texts.last().unwrap(), "two, edited");
 }
+
+/// Every frontend resumes through the manager: a thread started careful
+/// comes back careful under a permissive `config.toml`, a thread that never
+/// ran a turn too, and a flag of the resuming run still wins.
+#[tokio::test]
+async fn a_resumed_thread_keeps_its_settings_whatever_the_config_says_now() {
+    use codex_protocol::config_types::SandboxMode;
+    use codex_protocol::protocol::{AskForApproval, SandboxPolicy};
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().text("careful answer"));
+    let home = home_for(&server, "responses", "");
+    let careful = start_in(
+        home,
+        |o| {
+            o.approval_policy = Some(AskForApproval::UnlessTrusted);
+            o.sandbox_mode = Some(SandboxMode::ReadOnly);
+        },
+        Start::New,
+    )
+    .await;
+    careful.submit_text("hello").await;
+    careful.run_to_end().await;
+    careful.shutdown().await;
+    let id = careful.configured.session_id.to_string();
+    let home = careful.home;
+    let config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    home.write_config(&format!(
+        "approval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n{config}"
+    ));
+
+    let resumed = start_in(home, |_| {}, Start::Resume(ThreadRef::Id(id.clone()))).await;
+    assert_eq!(
+        resumed.configured.approval_policy,
+        AskForApproval::UnlessTrusted
+    );
+    assert_eq!(resumed.configured.sandbox_policy, SandboxPolicy::ReadOnly);
+    resumed.shutdown().await;
+
+    let chosen = start_in(
+        resumed.home,
+        |o| o.sandbox_mode = Some(SandboxMode::WorkspaceWrite),
+        Start::Resume(ThreadRef::Id(id)),
+    )
+    .await;
+    assert_eq!(
+        chosen.configured.approval_policy,
+        AskForApproval::UnlessTrusted
+    );
+    assert!(matches!(
+        chosen.configured.sandbox_policy,
+        SandboxPolicy::WorkspaceWrite { .. }
+    ));
+    chosen.shutdown().await;
+
+    // A thread that never ran a turn has its starting settings on record.
+    let idle = start_in(
+        chosen.home,
+        |o| o.approval_policy = Some(AskForApproval::OnRequest),
+        Start::New,
+    )
+    .await;
+    idle.shutdown().await;
+    let idle_id = idle.configured.session_id.to_string();
+    let back = start_in(idle.home, |_| {}, Start::Resume(ThreadRef::Id(idle_id))).await;
+    assert_eq!(back.configured.approval_policy, AskForApproval::OnRequest);
+    back.shutdown().await;
+}

@@ -7,12 +7,15 @@
 //!
 //! 1. **Supervisor**, in the host's namespaces. It prepares what must be
 //!    made on the host (placeholder mount points for missing `.git` and
-//!    `.codex`), waits for the rest, then removes the placeholders. It dies
-//!    when codex dies (parent-death signal), taking the rest with it, and a
-//!    SIGTERM from codex ends the whole command the same way.
+//!    `.codex`), waits for the rest, then removes the placeholders. A
+//!    SIGTERM (from codex, or as codex's parent-death signal) is passed on
+//!    to the builder; the supervisor exits only once the builder has, so
+//!    when codex has reaped the supervisor the whole tree is gone.
 //! 2. **Namespace builder**: enters fresh user, mount, PID and (without
 //!    network) network namespaces ([`namespaces`]) and builds the command's
-//!    view of the filesystem ([`filesystem`]).
+//!    view of the filesystem ([`filesystem`]). On SIGTERM it kills init and
+//!    waits for it, which returns only when the kernel has ended every
+//!    process of the namespace.
 //! 3. **Init**, PID 1 of the new PID namespace: mounts the command's own
 //!    `/proc`, applies Landlock ([`landlock`]), drops every capability and
 //!    sets `no_new_privs` ([`capabilities`]), installs seccomp
@@ -226,17 +229,32 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
     }
 }
 
-/// The process the supervisor waits for; its signal handler kills it.
+/// The process this stage (supervisor or builder) waits for; the signal
+/// handler stops it.
 static CHILD: AtomicI32 = AtomicI32::new(0);
+/// The signal that stops [`CHILD`]: SIGTERM from the supervisor (the
+/// builder then ends the namespace and waits for it), SIGKILL from the
+/// builder to init.
+static CHILD_STOP_SIGNAL: AtomicI32 = AtomicI32::new(libc::SIGTERM);
 /// Set by the handler, for a signal that arrives before there is a child.
 static STOPPING: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn kill_child(_signal: libc::c_int) {
+extern "C" fn stop_child(_signal: libc::c_int) {
     STOPPING.store(true, Ordering::SeqCst);
     let pid = CHILD.load(Ordering::SeqCst);
     if pid > 0 {
         // SAFETY: kill(2) is async-signal-safe.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        unsafe { libc::kill(pid, CHILD_STOP_SIGNAL.load(Ordering::SeqCst)) };
+    }
+}
+
+/// Records `pid` as the child to stop, and stops it at once if a stop
+/// signal came first.
+fn watch_child(pid: libc::pid_t) {
+    CHILD.store(pid, Ordering::SeqCst);
+    if STOPPING.load(Ordering::SeqCst) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(pid, CHILD_STOP_SIGNAL.load(Ordering::SeqCst)) };
     }
 }
 
@@ -255,8 +273,9 @@ fn supervise(args: &HelperArgs) -> u8 {
         return SETUP_FAILED_EXIT_CODE as u8;
     }
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-        // SAFETY: installing an async-signal-safe handler.
-        unsafe { libc::signal(signal, kill_child as *const () as libc::sighandler_t) };
+        // SAFETY: installing an async-signal-safe handler (the builder
+        // inherits it).
+        unsafe { libc::signal(signal, stop_child as *const () as libc::sighandler_t) };
     }
 
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
@@ -265,6 +284,12 @@ fn supervise(args: &HelperArgs) -> u8 {
         Ok(guards) => guards,
         Err(err) => return setup_failed(&err),
     };
+    if STOPPING.load(Ordering::SeqCst) {
+        guards.release();
+        return SETUP_FAILED_EXIT_CODE as u8;
+    }
+    // SAFETY: getpid cannot fail.
+    let supervisor = unsafe { libc::getpid() };
     // SAFETY: the helper is single-threaded, so the child may do anything.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
@@ -276,22 +301,26 @@ fn supervise(args: &HelperArgs) -> u8 {
         return SETUP_FAILED_EXIT_CODE as u8;
     }
     if pid == 0 {
-        build_namespaces(args, &plan);
+        build_namespaces(args, &plan, supervisor);
     }
-    CHILD.store(pid, Ordering::SeqCst);
-    if STOPPING.load(Ordering::SeqCst) {
-        // SAFETY: kill(2) on our own child.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
+    watch_child(pid);
     let status = wait_for(pid);
     guards.release();
     status
 }
 
 /// Step 2 (never returns): namespaces and the filesystem view, then init.
-fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan) -> ! {
-    // SAFETY: plain prctl/getppid; die with the supervisor.
+fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan, supervisor: libc::pid_t) -> ! {
+    // The handler inherited from the supervisor now stops init, at once.
+    CHILD.store(0, Ordering::SeqCst);
+    CHILD_STOP_SIGNAL.store(libc::SIGKILL, Ordering::SeqCst);
+    // SAFETY: plain prctl/getppid; die with the supervisor. If it died
+    // before the prctl, the signal will never come: stop now.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    // SAFETY: as above.
+    if unsafe { libc::getppid() } != supervisor {
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
     let network = args.policy.has_full_network_access();
     if let Err(err) = namespaces::enter(network).and_then(|()| filesystem::build_view(plan)) {
         exit(setup_failed(&err));
@@ -302,22 +331,57 @@ fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan) -> ! {
         eprintln!("{HELPER_NAME}: cannot enter {} ({err})", args.cwd.display());
         exit(SETUP_FAILED_EXIT_CODE as u8);
     }
+    // Init cannot ask whether the builder is still alive with getppid (its
+    // parent is outside its PID namespace): it holds the read end of a pipe
+    // whose only write end is the builder's, which closes when it dies.
+    let mut builder_alive = [0; 2];
+    // SAFETY: pipe2 fills the two descriptors.
+    if unsafe { libc::pipe2(builder_alive.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
+    if STOPPING.load(Ordering::SeqCst) {
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
     // SAFETY: single-threaded, see above.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         exit(SETUP_FAILED_EXIT_CODE as u8);
     }
     if pid == 0 {
-        init(args);
+        // SAFETY: closing our copy of the write end.
+        unsafe { libc::close(builder_alive[1]) };
+        init(args, builder_alive[0]);
     }
+    watch_child(pid);
+    // Returns once init is reaped, which the kernel allows only after every
+    // other process of its namespace has ended.
     exit(wait_for(pid))
 }
 
-/// Step 3 (never returns): PID 1 of the new namespace.
-fn init(args: &HelperArgs) -> ! {
+/// Step 3 (never returns): PID 1 of the new namespace. `builder_alive` is
+/// the read end of a pipe only the builder writes to.
+fn init(args: &HelperArgs, builder_alive: libc::c_int) -> ! {
+    // Signals no longer stop a child: init's own end comes from the builder.
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // SAFETY: restoring the default disposition.
+        unsafe { libc::signal(signal, libc::SIG_DFL) };
+    }
     // SAFETY: plain prctl; if the namespace builder dies, so does init, and
     // with it every process of the namespace.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    // If the builder died before the prctl, the signal will never come.
+    let mut poll = libc::pollfd {
+        fd: builder_alive,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no wait.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    if ready != 0 {
+        exit(SETUP_FAILED_EXIT_CODE as u8);
+    }
+    // SAFETY: our descriptor, no longer needed.
+    unsafe { libc::close(builder_alive) };
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
     let roots = writable_roots(&args.policy, &args.cwd, tmpdir.as_deref());
     let network = args.policy.has_full_network_access();
@@ -329,6 +393,11 @@ fn init(args: &HelperArgs) -> ! {
     if let Err(err) = layers {
         exit(setup_failed(&err));
     }
+    // Not traceable by the command (same user, no capabilities needed
+    // otherwise): a command that stopped its init would hang. The command
+    // itself becomes dumpable again when it executes its program.
+    // SAFETY: plain prctl on this process.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
     // SAFETY: single-threaded, see above.
     let command = unsafe { libc::fork() };
     if command < 0 {

@@ -6,7 +6,11 @@
 //!   capabilities, which the kernel requires for either on another terminal;
 //! * io_uring is unavailable (it could perform operations, sockets included,
 //!   without the system calls this filter sees);
-//! * without network access, creating any socket that is not AF_UNIX fails.
+//! * without network access, creating any socket that is not AF_UNIX fails;
+//! * `ptrace` of PID 1, the sandbox's own init, fails (init is also
+//!   non-dumpable, which covers `/proc/1/mem` and `process_vm_*`): a command
+//!   that stopped its init would hang until its timeout. Debugging its own
+//!   children keeps working.
 //!
 //! Denied calls fail with EPERM.
 
@@ -65,6 +69,12 @@ fn build(network: bool) -> Result<BpfProgram, String> {
                 ioctl_request(libc::TIOCLINUX),
             )?])?,
         ],
+    );
+    // The sandbox's init is PID 1 of the command's PID namespace. The kernel
+    // reads the pid as a 32-bit pid_t, so the low half is what is compared.
+    rules.insert(
+        libc::SYS_ptrace,
+        vec![rule(vec![condition(1, SeccompCmpOp::Eq, 1)?])?],
     );
     for always in [
         libc::SYS_io_uring_setup,

@@ -107,3 +107,81 @@ fn a_new_user_namespace_does_not_lift_the_restrictions() {
     assert_eq!(out.exit_code, 0);
     assert!(!target.exists(), "{}", out.aggregated.text());
 }
+
+/// A script (Python, for `ptrace` through ctypes) that tries to attach to
+/// each target its arguments name (`init`: PID 1; `parent`: its parent),
+/// then to a child of its own; one `name=errno` line per attempt (0:
+/// attached, and detached again at once).
+pub const PTRACE_PROBE: &str = r#"
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+PTRACE_ATTACH, PTRACE_DETACH, WALL = 16, 17, 0x40000000
+def attach(pid):
+    if libc.ptrace(PTRACE_ATTACH, pid, None, None) != 0:
+        return ctypes.get_errno()
+    os.waitpid(pid, WALL)
+    libc.ptrace(PTRACE_DETACH, pid, None, None)
+    return 0
+for name in sys.argv[1:]:
+    pid = 1 if name == "init" else os.getppid()
+    print("%s=%d" % (name, attach(pid)), flush=True)
+child = os.fork()
+if child == 0:
+    signal.pause()
+    os._exit(0)
+print("child=%d" % attach(child), flush=True)
+os.kill(child, signal.SIGKILL)
+os.waitpid(child, 0)
+print("went on", flush=True)
+"#;
+
+#[test]
+fn the_sandbox_init_cannot_be_traced_but_own_children_can() {
+    use codex_protocol::protocol::SandboxPolicy;
+    let cwd = tempdir();
+    let python = "/usr/bin/python3";
+    for policy in [SandboxPolicy::ReadOnly, workspace_only(false)] {
+        // Run directly (init is the parent) and from a shell.
+        for argv in [
+            vec![python, "-c", PTRACE_PROBE, "init", "parent"],
+            vec![
+                "sh",
+                "-c",
+                "\"$0\" -c \"$1\" init; true",
+                python,
+                PTRACE_PROBE,
+            ],
+        ] {
+            let mut spec = super::common::spec(policy.clone(), cwd.path(), "");
+            spec.argv = argv.iter().map(|a| a.to_string()).collect();
+            let out = super::common::run(&spec);
+            let text = out.aggregated.text();
+            assert_eq!(out.exit_code, 0, "{argv:?}: {text}");
+            assert!(text.contains("init=1\n"), "EPERM expected: {text}");
+            if argv[0] == python {
+                assert!(text.contains("parent=1\n"), "EPERM expected: {text}");
+            }
+            assert!(text.contains("child=0\n"), "{text}");
+            assert!(text.contains("went on"), "{text}");
+        }
+    }
+    // Control: outside the sandbox the same probe attaches to its parent.
+    let mut spec = super::common::spec(SandboxPolicy::DangerFullAccess, cwd.path(), "");
+    spec.argv = [
+        "sh",
+        "-c",
+        "\"$0\" -c \"$1\" parent; true",
+        python,
+        PTRACE_PROBE,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let out = super::common::run(&spec);
+    assert!(
+        out.aggregated.text().contains("parent=0\n"),
+        "control: {}",
+        out.aggregated.text()
+    );
+}

@@ -33,6 +33,9 @@ impl App {
             self.chat.width,
         );
         chat.prompts = std::mem::take(&mut self.chat.prompts);
+        // A fork to edit a message goes on with the same conversation.
+        chat.editing_fork = prefill.is_some();
+        chat.skill_names = std::mem::take(&mut self.chat.skill_names);
         chat.handle_event(EventMsg::SessionConfigured(new.session_configured));
         if let Some(text) = prefill {
             chat.composer.set_text(&text);

@@ -11,9 +11,11 @@ use ratatui::text::{Line, Span};
 
 use crate::wrap::wrap_line;
 
-/// Output lines kept per command (the transcript can show this many; the
-/// history shows fewer).
-const KEPT_LINES: usize = 60;
+/// Output kept per command, for the transcript (Ctrl-T), which shows all
+/// of it; the history shows fewer lines. Past these bounds the oldest lines
+/// go, in batches, and the transcript says how many.
+const KEPT_LINES: usize = 20_000;
+const KEPT_BYTES: usize = 1 << 20;
 /// Output lines shown in the history.
 const SHOWN_LINES: usize = 5;
 /// Output lines shown while the command runs.
@@ -34,6 +36,8 @@ pub(crate) struct ExecCell {
     pub output: Vec<String>,
     /// How many lines the output had in all.
     pub output_line_count: usize,
+    /// Bytes of `output`.
+    output_bytes: usize,
     /// An unfinished last line of streamed output.
     partial: String,
     pub result: Option<ExecResult>,
@@ -47,6 +51,7 @@ impl ExecCell {
             parsed,
             output: Vec::new(),
             output_line_count: 0,
+            output_bytes: 0,
             partial: String::new(),
             result: None,
         }
@@ -62,10 +67,15 @@ impl ExecCell {
     }
 
     fn push_line(&mut self, line: &str) {
-        self.output.push(strip_ansi(line));
+        let line = strip_ansi(line);
+        self.output_bytes += line.len();
+        self.output.push(line);
         self.output_line_count += 1;
-        if self.output.len() > KEPT_LINES {
-            self.output.remove(0);
+        if self.output.len() > KEPT_LINES || self.output_bytes > KEPT_BYTES {
+            // A batch at a time, so a long output is not shifted per line.
+            let drop = (self.output.len() / 8).max(1);
+            let dropped: usize = self.output.drain(..drop).map(|l| l.len()).sum();
+            self.output_bytes -= dropped;
         }
     }
 
@@ -74,6 +84,7 @@ impl ExecCell {
     pub(crate) fn finish(&mut self, exit_code: i32, duration: Duration, aggregated: &str) {
         self.output.clear();
         self.output_line_count = 0;
+        self.output_bytes = 0;
         self.partial.clear();
         for line in aggregated.lines() {
             self.push_line(line);
@@ -382,15 +393,21 @@ mod tests {
     #[test]
     fn streamed_output_keeps_the_newest_lines() {
         let mut cell = ExecCell::new("c".into(), vec!["seq".into()], Vec::new());
-        for i in 0..100 {
+        let total = KEPT_LINES + 100;
+        for i in 0..total {
             cell.push_output(&format!("{i}\n"));
         }
         cell.push_output("par");
         cell.push_output("tial");
-        assert_eq!(cell.output.len(), KEPT_LINES);
-        assert_eq!(cell.output.last().map(String::as_str), Some("99"));
+        // All of it up to the bound, then the oldest go in a batch.
+        assert!(cell.output.len() <= KEPT_LINES, "{}", cell.output.len());
+        assert!(cell.output.len() > KEPT_LINES / 2, "{}", cell.output.len());
+        assert_eq!(
+            cell.output.last().map(String::as_str),
+            Some((total - 1).to_string().as_str())
+        );
         assert_eq!(cell.partial, "partial");
-        assert_eq!(cell.output_line_count, 100);
+        assert_eq!(cell.output_line_count, total);
     }
 
     #[test]

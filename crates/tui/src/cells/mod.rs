@@ -79,6 +79,8 @@ pub(crate) enum HistoryCell {
     Warning(String),
     Info(String),
     Interrupted,
+    /// The rule after a turn: how long it worked.
+    Worked(std::time::Duration),
     /// Labelled rows (`/status`, `/mcp`).
     Table {
         title: String,
@@ -212,6 +214,12 @@ impl HistoryCell {
             }
             Self::Info(message) => prefixed(message, width, "• ", Style::default().dim()),
             Self::Table { title, rows } => table_lines(title, rows, width),
+            Self::Worked(elapsed) => {
+                let label = format!("─ Worked for {} ", format_duration(*elapsed));
+                let rest =
+                    width.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
+                vec![Line::from(format!("{label}{}", "─".repeat(rest)).dim())]
+            }
             Self::Interrupted => prefixed(
                 "Interrupted. Tell the model what to do differently.",
                 width,

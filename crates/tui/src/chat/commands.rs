@@ -20,6 +20,12 @@ impl ChatState {
         {
             return self.run_slash(item, args);
         }
+        if let Some(name) = slash::not_offered(&text) {
+            self.commit(HistoryCell::Info(format!(
+                "/{name} is a command of the reference Codex CLI that this codex does not offer (/ lists the ones it does)."
+            )));
+            return Vec::new();
+        }
         if let Some(command) = text.strip_prefix('!') {
             return self.run_user_command(command.trim());
         }
@@ -45,6 +51,14 @@ impl ChatState {
             return Vec::new();
         }
         self.submit_text(text, images)
+    }
+
+    /// The turn ended: the first message queued with Tab starts the next.
+    pub(crate) fn send_after_turn(&mut self) -> Vec<Effect> {
+        match self.after_turn.pop_front() {
+            Some(text) => self.submit_text(text, Vec::new()),
+            None => Vec::new(),
+        }
     }
 
     fn run_user_command(&mut self, command: &str) -> Vec<Effect> {
@@ -83,7 +97,7 @@ impl ChatState {
                 self.picker = Some(model_picker(&self.settings.model, self.settings.effort));
                 Vec::new()
             }
-            SlashCommand::Approvals => {
+            SlashCommand::Approvals | SlashCommand::Permissions => {
                 self.picker = Some(approval_presets(
                     self.settings.approval,
                     &self.settings.sandbox,
@@ -111,6 +125,7 @@ impl ChatState {
             SlashCommand::Init => self.submit_text(INIT_PROMPT.to_string(), Vec::new()),
             SlashCommand::Mcp => vec![Effect::Op(Op::ListMcpTools)],
             SlashCommand::Hooks => vec![Effect::ShowHooks],
+            SlashCommand::Skills => vec![Effect::Skills(args.trim().to_string())],
             SlashCommand::Review if args.trim().is_empty() => {
                 self.picker = Some(crate::popup::review_picker());
                 Vec::new()
@@ -126,6 +141,23 @@ impl ChatState {
                 vec![Effect::Op(Op::Undo)]
             }
             SlashCommand::Logout => vec![Effect::Logout],
+            SlashCommand::Clear
+            | SlashCommand::Copy
+            | SlashCommand::Fork
+            | SlashCommand::Rename
+            | SlashCommand::Statusline
+            | SlashCommand::Config
+            | SlashCommand::Export
+            | SlashCommand::Feedback
+            | SlashCommand::Theme
+            | SlashCommand::Cd
+            | SlashCommand::Pwd
+            | SlashCommand::Title
+            | SlashCommand::Keymap
+            | SlashCommand::Experimental
+            | SlashCommand::Warnings => self.run_session_command(command, args.trim()),
+            SlashCommand::Ps => self.list_background(),
+            SlashCommand::Stop => self.stop_background(&args),
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],
         }
     }

@@ -47,6 +47,13 @@ impl ChatState {
     }
 
     pub(crate) fn handle_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        if self.shortcuts_open {
+            // Any key closes the overlay; `?` and Esc do nothing else.
+            self.shortcuts_open = false;
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?')) {
+                return Vec::new();
+            }
+        }
         if self.approvals.is_open() {
             return match self.approvals.handle_key(key) {
                 Some(answer) => self.answered(answer),
@@ -86,6 +93,22 @@ impl ChatState {
             KeyCode::Char('t') if ctrl => vec![Effect::OpenTranscript],
             KeyCode::Char('g') if ctrl => vec![Effect::OpenEditor],
             KeyCode::Esc if self.task.is_some() => vec![Effect::Op(Op::Interrupt)],
+            KeyCode::Tab if self.task.is_some() && !self.composer.is_empty() => {
+                let text = self.composer.clear();
+                let text = text.trim().to_string();
+                if !text.is_empty() {
+                    self.after_turn.push_back(text);
+                }
+                Vec::new()
+            }
+            KeyCode::Char('?')
+                if self.composer.is_empty()
+                    && !ctrl
+                    && !key.modifiers.contains(KeyModifiers::ALT) =>
+            {
+                self.shortcuts_open = true;
+                Vec::new()
+            }
             KeyCode::Esc if self.composer.is_empty() && !self.user_messages.is_empty() => {
                 if self.backtrack_primed {
                     self.backtrack_primed = false;
@@ -115,6 +138,11 @@ impl ChatState {
     /// A key while a popup is open; None lets it through to the composer.
     fn popup_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let popup = self.popup.as_mut()?;
+        if matches!(popup, Popup::Slash { items, .. } if items.is_empty()) {
+            // Nothing to choose: the keys are the composer's (Enter sends
+            // what was typed, which may say it is not a command here).
+            return None;
+        }
         match key.code {
             KeyCode::Up => popup.move_selection(false),
             KeyCode::Down => popup.move_selection(true),
@@ -194,6 +222,28 @@ impl ChatState {
                 _ => 0,
             };
             self.popup = Some(Popup::Slash { items, selected });
+            return Vec::new();
+        }
+        if let Some((range, token)) = self.composer.token_at_cursor()
+            && let Some(query) = token.strip_prefix('$')
+            && !self.skill_names.is_empty()
+        {
+            // `$` completes skill names like `@` completes files.
+            let matches = crate::popup::skill_matches(&self.skill_names, query);
+            let selected = match &self.popup {
+                Some(Popup::Files { selected, .. }) => {
+                    (*selected).min(matches.len().saturating_sub(1))
+                }
+                _ => 0,
+            };
+            self.popup = Some(Popup::Files {
+                query: query.to_string(),
+                range,
+                matches,
+                selected,
+                generation: 0,
+                searching: false,
+            });
             return Vec::new();
         }
         if let Some((range, token)) = self.composer.token_at_cursor()

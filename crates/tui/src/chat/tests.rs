@@ -21,6 +21,28 @@ use super::*;
 use crate::live::render_live;
 use crate::test_util::{buffer_text, lines_text};
 
+/// What the engine sends for `msg`: the item events it implies, then
+/// itself (see `codex_core::ItemLifecycle`).
+trait Feed {
+    fn feed(&mut self, msg: EventMsg) -> Vec<Effect>;
+}
+
+thread_local! {
+    static LIFECYCLE: std::cell::RefCell<codex_core::ItemLifecycle> =
+        std::cell::RefCell::new(codex_core::ItemLifecycle::default());
+}
+
+impl Feed for ChatState {
+    fn feed(&mut self, msg: EventMsg) -> Vec<Effect> {
+        let items = LIFECYCLE.with(|l| l.borrow_mut().observe(ThreadId::new(), "1", &msg).events);
+        let mut effects = Vec::new();
+        for event in items.into_iter().chain([msg]) {
+            effects.extend(self.handle_event(event));
+        }
+        effects
+    }
+}
+
 fn settings() -> TurnSettings {
     TurnSettings {
         cwd: PathBuf::from("/repo"),
@@ -41,7 +63,7 @@ fn chat(width: u16) -> ChatState {
         },
         width,
     );
-    chat.handle_event(EventMsg::SessionConfigured(SessionConfiguredEvent {
+    chat.feed(EventMsg::SessionConfigured(SessionConfiguredEvent {
         session_id: ThreadId::new(),
         model: "gpt-5.5".into(),
         model_provider_id: "openai".into(),
@@ -74,7 +96,7 @@ fn typed(chat: &mut ChatState, text: &str) {
 }
 
 fn started(chat: &mut ChatState) {
-    chat.handle_event(EventMsg::TaskStarted(TaskStartedEvent {
+    chat.feed(EventMsg::TaskStarted(TaskStartedEvent {
         turn_id: "1".into(),
         model_context_window: Some(200_000),
     }));
@@ -148,7 +170,7 @@ fn a_message_typed_while_working_is_queued_until_it_joins() {
     assert!(matches!(ops(&effects)[1], Op::UserInput { .. }));
     assert_eq!(chat.queued, vec!["also this".to_string()]);
     assert_snapshot!("live_queued_80", live(&mut chat, 80, 20));
-    chat.handle_event(EventMsg::UserMessage(UserMessageEvent {
+    chat.feed(EventMsg::UserMessage(UserMessageEvent {
         message: "also this".into(),
         images: None,
     }));
@@ -166,7 +188,7 @@ fn an_interrupted_turn_gives_queued_messages_back() {
         ops(&chat.handle_key(key(KeyCode::Esc), Instant::now())),
         vec![&Op::Interrupt]
     );
-    chat.handle_event(EventMsg::TurnAborted(TurnAbortedEvent {
+    chat.feed(EventMsg::TurnAborted(TurnAbortedEvent {
         reason: TurnAbortReason::Interrupted,
     }));
     assert!(chat.task.is_none());
@@ -183,7 +205,7 @@ fn ctrl_c_clears_then_interrupts_then_quits_on_a_second_press() {
     assert!(chat.composer.is_empty());
     started(&mut chat);
     assert_eq!(ops(&chat.handle_key(ctrl('c'), now)), vec![&Op::Interrupt]);
-    chat.handle_event(EventMsg::TurnAborted(TurnAbortedEvent {
+    chat.feed(EventMsg::TurnAborted(TurnAbortedEvent {
         reason: TurnAbortReason::Interrupted,
     }));
     assert!(chat.handle_key(ctrl('c'), now).is_empty());
@@ -210,7 +232,7 @@ fn streamed_answers_are_committed_line_by_line() {
     let mut chat = chat(80);
     started(&mut chat);
     for delta in ["Here is ", "the plan:\n\n- read", " the code\n- fix"] {
-        chat.handle_event(EventMsg::AgentMessageDelta(AgentMessageDeltaEvent {
+        chat.feed(EventMsg::AgentMessageDelta(AgentMessageDeltaEvent {
             delta: delta.into(),
         }));
     }
@@ -219,11 +241,11 @@ fn streamed_answers_are_committed_line_by_line() {
         "\n• Here is the plan:\n\n  - read the code"
     );
     assert_snapshot!("live_streaming_80", live(&mut chat, 80, 20));
-    chat.handle_event(EventMsg::AgentMessage(AgentMessageEvent {
+    chat.feed(EventMsg::AgentMessage(AgentMessageEvent {
         message: "Here is the plan:\n\n- read the code\n- fix".into(),
     }));
     assert_eq!(outbox_text(&mut chat), "  - fix");
-    let effects = chat.handle_event(EventMsg::TaskComplete(TaskCompleteEvent {
+    let effects = chat.feed(EventMsg::TaskComplete(TaskCompleteEvent {
         turn_id: "1".into(),
         last_agent_message: None,
     }));
@@ -231,34 +253,35 @@ fn streamed_answers_are_committed_line_by_line() {
         effects[0],
         Effect::Notify(NotificationKind::TurnComplete, _)
     ));
-    assert!(matches!(
-        chat.transcript().last(),
-        Some(HistoryCell::Agent { .. })
-    ));
+    // The answer, then the rule saying how long the turn worked.
+    let cells: Vec<&HistoryCell> = chat.transcript().collect();
+    assert!(matches!(cells[cells.len() - 2], HistoryCell::Agent { .. }));
+    assert!(matches!(cells[cells.len() - 1], HistoryCell::Worked(_)));
+    assert!(outbox_text(&mut chat).contains("─ Worked for "));
 }
 
 #[test]
 fn running_commands_and_the_retry_state_are_live() {
     let mut chat = chat(80);
     started(&mut chat);
-    chat.handle_event(EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
+    chat.feed(EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
         call_id: "c1".into(),
         command: vec!["bash".into(), "-lc".into(), "cargo build".into()],
         cwd: PathBuf::from("/repo"),
         parsed_cmd: Vec::new(),
         process_id: None,
     }));
-    chat.handle_event(EventMsg::ExecCommandOutputDelta(
+    chat.feed(EventMsg::ExecCommandOutputDelta(
         ExecCommandOutputDeltaEvent {
             call_id: "c1".into(),
             stream: ExecOutputStream::Stdout,
             chunk: "Compiling a\nCompiling b\n".into(),
         },
     ));
-    chat.handle_event(EventMsg::StreamError(StreamErrorEvent {
+    chat.feed(EventMsg::StreamError(StreamErrorEvent {
         message: "Reconnecting... 2/5".into(),
     }));
-    chat.handle_event(EventMsg::TokenCount(TokenCountEvent {
+    chat.feed(EventMsg::TokenCount(TokenCountEvent {
         info: Some(TokenUsageInfo {
             total_token_usage: TokenUsage::default(),
             last_token_usage: TokenUsage {
@@ -272,7 +295,7 @@ fn running_commands_and_the_retry_state_are_live() {
     }));
     assert_snapshot!("live_running_80", live(&mut chat, 80, 20));
     assert_snapshot!("live_running_120", live(&mut chat, 120, 20));
-    chat.handle_event(EventMsg::ExecCommandEnd(ExecCommandEndEvent {
+    chat.feed(EventMsg::ExecCommandEnd(ExecCommandEndEvent {
         call_id: "c1".into(),
         stdout: String::new(),
         stderr: String::new(),
@@ -290,7 +313,7 @@ fn running_commands_and_the_retry_state_are_live() {
 fn approvals_take_the_keyboard_and_answer_in_order() {
     let mut chat = chat(80);
     started(&mut chat);
-    let effects = chat.handle_event(EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
+    let effects = chat.feed(EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
         call_id: "c1".into(),
         command: vec!["bash".into(), "-lc".into(), "rm -rf target".into()],
         cwd: PathBuf::from("/repo"),
@@ -310,7 +333,7 @@ fn approvals_take_the_keyboard_and_answer_in_order() {
             move_path: None,
         },
     );
-    chat.handle_event(EventMsg::ApplyPatchApprovalRequest(
+    chat.feed(EventMsg::ApplyPatchApprovalRequest(
         ApplyPatchApprovalRequestEvent {
             call_id: "p1".into(),
             changes,
@@ -335,7 +358,7 @@ fn approvals_take_the_keyboard_and_answer_in_order() {
         }]
     );
     assert_snapshot!("live_patch_approval_80", live(&mut chat, 80, 30));
-    let effects = chat.handle_key(key(KeyCode::Esc), Instant::now());
+    let effects = chat.handle_key(key(KeyCode::Char('d')), Instant::now());
     assert_eq!(
         ops(&effects),
         vec![&Op::PatchApproval {
@@ -377,7 +400,7 @@ fn a_resumed_session_replays_its_messages() {
         },
         80,
     );
-    chat.handle_event(EventMsg::SessionConfigured(SessionConfiguredEvent {
+    chat.feed(EventMsg::SessionConfigured(SessionConfiguredEvent {
         session_id: ThreadId::new(),
         model: "gpt-5.5".into(),
         model_provider_id: "openai".into(),
@@ -427,12 +450,12 @@ fn mcp_calls_are_live_then_committed_and_elicitations_are_answered() {
         tool: "search".into(),
         arguments: Some(serde_json::json!({"q": "ratatui"})),
     };
-    chat.handle_event(EventMsg::McpToolCallBegin(McpToolCallBeginEvent {
+    chat.feed(EventMsg::McpToolCallBegin(McpToolCallBeginEvent {
         call_id: "m1".into(),
         invocation: invocation.clone(),
     }));
     assert!(live(&mut chat, 80, 20).contains("Calling docs.search({\"q\":\"ratatui\"})"));
-    chat.handle_event(EventMsg::McpToolCallEnd(McpToolCallEndEvent {
+    chat.feed(EventMsg::McpToolCallEnd(McpToolCallEndEvent {
         call_id: "m1".into(),
         invocation,
         duration: Duration::from_millis(300),
@@ -446,14 +469,14 @@ fn mcp_calls_are_live_then_committed_and_elicitations_are_answered() {
     assert!(text.contains("• Called docs.search"), "{text}");
     assert!(text.contains("└ 3 results"), "{text}");
 
-    chat.handle_event(EventMsg::ElicitationRequest(ElicitationRequestEvent {
+    chat.feed(EventMsg::ElicitationRequest(ElicitationRequestEvent {
         server_name: "db".into(),
         id: "e1".into(),
         message: "Drop table users?".into(),
         requested_schema: None,
     }));
     assert_snapshot!("live_elicitation_80", live(&mut chat, 80, 30));
-    let effects = chat.handle_key(key(KeyCode::Char('n')), Instant::now());
+    let effects = chat.handle_key(key(KeyCode::Char('d')), Instant::now());
     assert_eq!(
         ops(&effects),
         vec![&Op::ResolveElicitation {
@@ -548,6 +571,30 @@ fn the_file_popup_shows_highlighted_matches_and_inserts_the_path() {
 }
 
 #[test]
+fn dollar_completes_skill_names_like_at_completes_files() {
+    let mut chat = chat(80);
+    chat.skill_names = vec!["deploy".into(), "docs-writer".into(), "review-pr".into()];
+    typed(&mut chat, "please $d");
+    let Some(crate::popup::Popup::Files { matches, .. }) = &chat.popup else {
+        panic!("no popup: {:?}", chat.popup)
+    };
+    let shown: Vec<&str> = matches.iter().map(|m| m.path.as_str()).collect();
+    assert_eq!(shown, vec!["$deploy", "$docs-writer"]);
+    typed(&mut chat, "oc");
+    chat.handle_key(key(KeyCode::Tab), Instant::now());
+    assert_eq!(chat.composer.text(), "please $docs-writer ");
+    assert!(chat.popup.is_none());
+    // `/skills off NAME` is the app's to carry out.
+    let mut chat = super::tests::chat(80);
+    typed(&mut chat, "/skills off deploy");
+    let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert!(
+        effects.contains(&Effect::Skills("off deploy".into())),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn custom_prompts_expand_and_bang_commands_run_locally() {
     let mut chat = chat(80);
     chat.prompts = vec![crate::slash::CustomPrompt {
@@ -579,7 +626,7 @@ fn custom_prompts_expand_and_bang_commands_run_locally() {
 #[test]
 fn esc_twice_on_an_empty_composer_opens_backtrack() {
     let mut chat = chat(80);
-    chat.handle_event(EventMsg::UserMessage(UserMessageEvent {
+    chat.feed(EventMsg::UserMessage(UserMessageEvent {
         message: "first".into(),
         images: None,
     }));

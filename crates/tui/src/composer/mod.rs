@@ -325,7 +325,8 @@ impl Composer {
         rows.len().min(MAX_ROWS) as u16
     }
 
-    /// Draws the composer into `area`, scrolled so the cursor shows.
+    /// Draws the composer into `area`, scrolled so the cursor shows, with
+    /// its own cursor (a reversed cell) when `focused`.
     pub(crate) fn render(&self, area: Rect, buf: &mut Buffer, focused: bool) {
         let (rows, cursor_row) = self.rows(area.width, focused);
         let height = usize::from(area.height);
@@ -333,6 +334,30 @@ impl Composer {
         for (y, line) in rows.iter().skip(first).take(height).enumerate() {
             buf.set_line(area.x, area.y + y as u16, line, area.width);
         }
+    }
+
+    /// Draws the composer into `area` without a drawn cursor and returns
+    /// where the terminal's own cursor goes (so input methods and screen
+    /// readers follow the text).
+    pub(crate) fn render_for_terminal_cursor(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+    ) -> Option<(u16, u16)> {
+        self.render(area, buf, false);
+        if area.height == 0 {
+            return None;
+        }
+        let (row, column) = if self.textarea.is_empty() {
+            (0, 0)
+        } else {
+            let inner = usize::from(area.width.saturating_sub(2)).max(2);
+            self.textarea.render(inner, &|_| Style::default()).cursor
+        };
+        let height = usize::from(area.height);
+        let first = (row + 1).saturating_sub(height);
+        let x = (2 + column).min(usize::from(area.width.saturating_sub(1)));
+        Some((area.x + x as u16, area.y + (row - first) as u16))
     }
 }
 

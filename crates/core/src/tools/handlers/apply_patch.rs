@@ -22,6 +22,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::safety::paths_writable_under;
+use crate::tools::call_description::{
+    ApprovalSubject, CallDescription, payload_arguments, set_argument,
+};
 use crate::tools::registry::{PayloadKind, ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 
 pub(crate) const NAME: &str = "apply_patch";
@@ -41,6 +44,28 @@ impl ToolHandler for ApplyPatchHandler {
 
     fn accepts(&self, kind: PayloadKind) -> bool {
         matches!(kind, PayloadKind::Function | PayloadKind::Custom)
+    }
+
+    fn describe(&self, payload: &ToolPayload, cwd: &std::path::Path) -> CallDescription {
+        let patch = match payload_arguments(payload).get("input") {
+            Some(serde_json::Value::String(patch)) => patch.clone(),
+            _ => String::new(),
+        };
+        CallDescription::patch(&patch, cwd)
+    }
+
+    fn apply_hook_input(&self, payload: &mut ToolPayload, updated: &serde_json::Value) {
+        let Some(patch) = updated
+            .get("patch")
+            .or_else(|| updated.get("input"))
+            .and_then(serde_json::Value::as_str)
+        else {
+            return;
+        };
+        match payload {
+            ToolPayload::Custom { input } => *input = patch.to_string(),
+            _ => set_argument(payload, "input", serde_json::json!(patch)),
+        }
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {
@@ -133,7 +158,17 @@ pub(crate) async fn apply_patch_text(
         });
         let grant_root = (!writable).then(|| common_parent(&paths)).flatten();
         match session
-            .request_patch_approval(ctx, call_id, changes.clone(), reason, grant_root)
+            .request_patch_approval(
+                ctx,
+                call_id,
+                changes.clone(),
+                reason,
+                grant_root,
+                ApprovalSubject {
+                    tool: &invocation.tool_name,
+                    description: &CallDescription::patch(patch_text, cwd),
+                },
+            )
             .await
         {
             // No rule is proposed for a patch; approving with one is approving.

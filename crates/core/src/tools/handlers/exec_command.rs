@@ -12,8 +12,9 @@ use serde_json::json;
 
 use super::apply_patch::apply_patch_text;
 use super::shell_command::{login_shell_argv, user_shell_program};
+use crate::tools::call_description::{CallDescription, script_argument, set_argument};
 use crate::tools::orchestrator::{ExecRequest, approve};
-use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
+use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 use crate::unified_exec::StartRequest;
 
 pub(crate) const NAME: &str = "exec_command";
@@ -82,6 +83,16 @@ impl ToolHandler for ExecCommandHandler {
 
     fn parallel_safe(&self) -> bool {
         true
+    }
+
+    fn describe(&self, payload: &ToolPayload, _cwd: &std::path::Path) -> CallDescription {
+        CallDescription::shell_script(script_argument(payload, "cmd").as_deref().unwrap_or(""))
+    }
+
+    fn apply_hook_input(&self, payload: &mut ToolPayload, updated: &serde_json::Value) {
+        if let Some(script) = CallDescription::hook_command(updated) {
+            set_argument(payload, "cmd", json!(script));
+        }
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {

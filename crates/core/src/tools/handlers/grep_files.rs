@@ -14,7 +14,8 @@ use regex_automata::meta::Regex;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
+use crate::tools::call_description::CallDescription;
+use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 
 pub(crate) const NAME: &str = "grep_files";
 const DEFAULT_LIMIT: usize = 100;
@@ -59,6 +60,10 @@ impl ToolHandler for GrepFilesHandler {
 
     fn parallel_safe(&self) -> bool {
         true
+    }
+
+    fn describe(&self, payload: &ToolPayload, _cwd: &std::path::Path) -> CallDescription {
+        CallDescription::with_aliases(payload, &["Grep"])
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {

@@ -10,7 +10,8 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
+use crate::tools::call_description::CallDescription;
+use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 
 pub(crate) const NAME: &str = "list_dir";
 const DEFAULT_LIMIT: usize = 25;
@@ -53,6 +54,10 @@ impl ToolHandler for ListDirHandler {
 
     fn parallel_safe(&self) -> bool {
         true
+    }
+
+    fn describe(&self, payload: &ToolPayload, _cwd: &std::path::Path) -> CallDescription {
+        CallDescription::with_aliases(payload, &["LS"])
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {

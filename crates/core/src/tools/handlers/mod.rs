@@ -14,6 +14,7 @@ mod plan;
 mod read_file;
 mod shell;
 mod shell_command;
+mod tool_search;
 mod view_image;
 mod write_stdin;
 
@@ -23,7 +24,7 @@ use codex_client::{ShellToolType, ToolSpec};
 
 use super::ToolsConfig;
 use super::registry::ToolRegistry;
-pub(crate) use mcp::McpToolProvider;
+pub(crate) use mcp::{McpToolMode, McpToolProvider};
 pub(crate) use shell_command::{login_shell_argv, user_shell_program};
 
 /// The built-in tools a turn with `config` offers.

@@ -11,7 +11,8 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
+use crate::tools::call_description::CallDescription;
+use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 
 pub(crate) const NAME: &str = "read_file";
 const DEFAULT_LIMIT: usize = 2000;
@@ -78,6 +79,10 @@ impl ToolHandler for ReadFileHandler {
 
     fn parallel_safe(&self) -> bool {
         true
+    }
+
+    fn describe(&self, payload: &ToolPayload, _cwd: &std::path::Path) -> CallDescription {
+        CallDescription::with_aliases(payload, &["Read"])
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {

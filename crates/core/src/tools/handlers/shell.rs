@@ -8,6 +8,7 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::apply_patch::apply_patch_text;
+use crate::tools::call_description::{CallDescription, set_argument};
 use crate::tools::orchestrator::{DEFAULT_TIMEOUT_MS, ExecRequest, run_exec};
 use crate::tools::registry::{PayloadKind, ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 use crate::tools::router::ShellParams;
@@ -38,6 +39,28 @@ impl ToolHandler for ShellHandler {
 
     fn accepts(&self, kind: PayloadKind) -> bool {
         matches!(kind, PayloadKind::Function | PayloadKind::LocalShell)
+    }
+
+    fn describe(&self, payload: &ToolPayload, _cwd: &std::path::Path) -> CallDescription {
+        let argv = match payload {
+            ToolPayload::LocalShell { params } => params.command.clone(),
+            ToolPayload::Function { arguments } => serde_json::from_str::<ShellParams>(arguments)
+                .map(|params| params.command)
+                .unwrap_or_default(),
+            ToolPayload::Custom { .. } => Vec::new(),
+        };
+        CallDescription::shell(argv)
+    }
+
+    fn apply_hook_input(&self, payload: &mut ToolPayload, updated: &serde_json::Value) {
+        let Some(script) = CallDescription::hook_command(updated) else {
+            return;
+        };
+        let argv = vec!["bash".to_string(), "-lc".to_string(), script.to_string()];
+        match payload {
+            ToolPayload::LocalShell { params } => params.command = argv,
+            _ => set_argument(payload, "command", json!(argv)),
+        }
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::shell::run_shell_argv;
-use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
+use crate::tools::call_description::{CallDescription, script_argument, set_argument};
+use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
 
 pub(crate) const NAME: &str = "shell_command";
 
@@ -68,6 +69,16 @@ impl ToolHandler for ShellCommandHandler {
 
     fn parallel_safe(&self) -> bool {
         true
+    }
+
+    fn describe(&self, payload: &ToolPayload, _cwd: &std::path::Path) -> CallDescription {
+        CallDescription::shell_script(script_argument(payload, "command").as_deref().unwrap_or(""))
+    }
+
+    fn apply_hook_input(&self, payload: &mut ToolPayload, updated: &serde_json::Value) {
+        if let Some(script) = CallDescription::hook_command(updated) {
+            set_argument(payload, "command", json!(script));
+        }
     }
 
     fn handle(&self, invocation: ToolInvocation) -> BoxFuture<'static, ToolOutput> {

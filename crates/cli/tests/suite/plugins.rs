@@ -1,0 +1,157 @@
+//! `codex plugin` as a program: a marketplace in a local bare git
+//! repository (cloned with the system `git`), a plugin installed from it
+//! whose skill the next session offers, disabled and removed again, with
+//! `config.toml`'s comments kept throughout.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command as Process;
+
+use codex_test_support::Turn;
+
+use super::exec::{ExecEnv, stderr, stdout};
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Process::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A marketplace `team` offering `demo` (one skill), as a bare repository.
+fn bare_marketplace(root: &Path) -> std::path::PathBuf {
+    let src = root.join("src");
+    let plugin = src.join("plugins/demo");
+    std::fs::create_dir_all(src.join(".agents/plugins")).unwrap();
+    std::fs::create_dir_all(plugin.join(".codex-plugin")).unwrap();
+    std::fs::create_dir_all(plugin.join("skills/hello")).unwrap();
+    std::fs::write(
+        src.join(".agents/plugins/marketplace.json"),
+        r#"{"name": "team", "plugins": [{"name": "demo", "source": "./plugins/demo"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        plugin.join(".codex-plugin/plugin.json"),
+        r#"{"name": "demo", "version": "1.0.0", "description": "Demo"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        plugin.join("skills/hello/SKILL.md"),
+        "---\nname: hello\ndescription: Say hello the team's way\n---\nBody.\n",
+    )
+    .unwrap();
+    git(&src, &["init", "-q", "."]);
+    git(&src, &["add", "-A"]);
+    git(&src, &["commit", "-qm", "marketplace"]);
+    let bare = root.join("team.git");
+    git(root, &["clone", "-q", "--bare", "src", "team.git"]);
+    bare
+}
+
+fn section_of(env: &ExecEnv, index: usize) -> String {
+    codex_test_support::last_skills_section(&env.server.requests()[index].input())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
+    let env = ExecEnv::new();
+    env.home.append_config("# my comment\n");
+    let repos = tempfile::tempdir().unwrap();
+    let bare = bare_marketplace(repos.path());
+    let plugin = |args: &[&str]| {
+        let out = super::cli_basics::codex()
+            .env("CODEX_HOME", env.home.path())
+            .env("HOME", env.home.path())
+            .current_dir(env.workspace())
+            .arg("plugin")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "plugin {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let url = format!("file://{}", bare.display());
+    let added = plugin(&["marketplace", "add", &url]);
+    assert!(added.contains("Added marketplace `team`"), "{added}");
+    assert!(plugin(&["marketplace", "list"]).contains("team"));
+    let listed = plugin(&["list"]);
+    assert!(
+        listed.contains("demo@team") && listed.contains("not installed"),
+        "{listed}"
+    );
+
+    plugin(&["add", "demo@team"]);
+    let installed = env.home.path().join("plugins/cache/team/demo/1.0.0");
+    assert!(installed.join("skills/hello/SKILL.md").is_file());
+    let mode = std::fs::metadata(env.home.path().join("plugins/cache/team/demo"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+    let config = std::fs::read_to_string(env.home.path().join("config.toml")).unwrap();
+    assert!(config.contains("# my comment"), "{config}");
+    assert!(
+        config.contains("[plugins.\"demo@team\"]\nenabled = true"),
+        "{config}"
+    );
+    assert!(plugin(&["list"]).contains("installed, enabled"));
+
+    // The next session offers its skill, named for the plugin.
+    env.server.push_turn(Turn::new().text("ok"));
+    let out = env
+        .exec()
+        .env("HOME", env.home.path())
+        .args(["--skip-git-repo-check", "hi $demo:hello"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let section = section_of(&env, 0);
+    assert!(
+        section.contains(
+            "- demo:hello: Say hello the team's way (file: r0/demo/1.0.0/skills/hello/SKILL.md)"
+        ),
+        "{section}"
+    );
+    assert!(section.contains(&format!(
+        "`r0` = `{}`",
+        env.home.path().join("plugins/cache/team").display()
+    )));
+    let texts = env.server.requests()[0].user_texts();
+    assert!(
+        texts
+            .last()
+            .unwrap()
+            .starts_with("<skill>\n<name>demo:hello</name>")
+    );
+
+    // Disabled: gone from the next session.
+    plugin(&["disable", "demo", "--marketplace", "team"]);
+    env.server.push_turn(Turn::new().text("ok"));
+    let out = env
+        .exec()
+        .env("HOME", env.home.path())
+        .args(["--skip-git-repo-check", "hi"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!section_of(&env, 1).contains("demo:hello"));
+
+    plugin(&["remove", "demo@team"]);
+    assert!(!env.home.path().join("plugins/cache/team/demo").exists());
+    plugin(&["marketplace", "remove", "team"]);
+    let config = std::fs::read_to_string(env.home.path().join("config.toml")).unwrap();
+    assert!(config.contains("# my comment"), "{config}");
+    assert!(
+        !config.contains("demo@team") && !config.contains("[marketplaces"),
+        "{config}"
+    );
+    assert!(!env.home.path().join("plugins/marketplaces/team").exists());
+}

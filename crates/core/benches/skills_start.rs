@@ -1,0 +1,176 @@
+//! Session start and first turn with 500 skills in 50 folders, against the
+//! same with none: the skills walk runs beside the rest of the start-up, so
+//! the two must stay within 2 ms.
+//!
+//! Each run starts a thread in a runtime of its own (the same `$CODEX_HOME`
+//! and workspace, the page cache warm, as on a person's machine) and times
+//! what a frontend waits for: `start_thread` up to its `session_configured`,
+//! then one turn against the mock model, whose first request carries the
+//! skills section. The modes alternate so that a busy moment of the machine
+//! hits both. It also prints the walk alone (`SkillsManager::load`) and the
+//! check a turn makes when nothing changed.
+//!
+//! Run with `cargo bench -p codex-core --bench skills_start`
+//! (`SKILLS_START_RUNS`, default 40 per mode).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use codex_config::{CliOverrides, load_config};
+use codex_core::{ThreadManager, ThreadManagerOptions};
+use codex_protocol::protocol::{EventMsg, Op};
+use codex_protocol::rollout::SessionSource;
+use codex_protocol::user_input::UserInput;
+use codex_test_support::{MockModelServer, Turn};
+
+const FOLDERS: usize = 50;
+const PER_FOLDER: usize = 10;
+
+fn make_home(
+    server: &MockModelServer,
+    skills: bool,
+) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
+    let home = tempfile::tempdir()?;
+    std::fs::write(
+        home.path().join("config.toml"),
+        codex_test_support::TestCodexHome::mock_provider_config(&server.base_url(), "responses"),
+    )?;
+    if skills {
+        for folder in 0..FOLDERS {
+            for skill in 0..PER_FOLDER {
+                let dir = home.path().join(format!(
+                    "skills/group-{folder:02}/skill-{folder:02}-{skill}"
+                ));
+                std::fs::create_dir_all(&dir)?;
+                std::fs::write(
+                    dir.join("SKILL.md"),
+                    format!(
+                        "---\nname: skill-{folder:02}-{skill}\ndescription: Use this skill when the task touches area {folder} and step {skill}; it explains the workflow.\n---\n\n# Skill\n\nSteps and notes for the task, several lines long.\n"
+                    ),
+                )?;
+            }
+        }
+    }
+    Ok(home)
+}
+
+fn start_once(home: &Path, workspace: &Path) -> Result<Duration, Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let cli = CliOverrides {
+        cwd: Some(workspace.to_path_buf()),
+        ..Default::default()
+    };
+    let config = load_config(home, &cli)?;
+    let manager = ThreadManager::new(
+        home,
+        ThreadManagerOptions::new(SessionSource::Exec, "codex_bench"),
+    );
+    let elapsed = runtime.block_on(async {
+        let start = Instant::now();
+        let thread = manager.start_thread(config, true).await?.thread;
+        thread
+            .submit(Op::UserInput {
+                items: vec![UserInput::Text {
+                    text: "hello".into(),
+                }],
+                final_output_json_schema: None,
+            })
+            .await?;
+        loop {
+            if let EventMsg::TaskComplete(_) = thread.next_event().await?.msg {
+                break;
+            }
+        }
+        let elapsed = start.elapsed();
+        drop(thread);
+        Ok::<_, Box<dyn std::error::Error>>(elapsed)
+    })?;
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    Ok(elapsed)
+}
+
+fn percentile(samples: &mut [Duration], p: usize) -> f64 {
+    samples.sort();
+    samples[(samples.len() - 1) * p / 100].as_secs_f64() * 1e3
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runs: usize = std::env::var("SKILLS_START_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let server = MockModelServer::start();
+    for _ in 0..runs * 2 + 1 {
+        server.push_turn(Turn::new().text("hi"));
+    }
+    let none = make_home(&server, false)?;
+    let many = make_home(&server, true)?;
+    let workspace = tempfile::tempdir()?;
+    // One untimed run of each, so that both start from a warm page cache.
+    start_once(many.path(), workspace.path())?;
+    let mut without = Vec::new();
+    let mut with = Vec::new();
+    for _ in 0..runs {
+        without.push(start_once(none.path(), workspace.path())?);
+        with.push(start_once(many.path(), workspace.path())?);
+    }
+    let skills = FOLDERS * PER_FOLDER;
+    let listed = server
+        .requests()
+        .last()
+        .map(|r| r.body_json().to_string().matches("(file: r0/").count())
+        .unwrap_or(0);
+    println!(
+        "session start and first turn (start_thread, one turn to task_complete), {runs} runs each:"
+    );
+    for (name, samples) in [
+        ("no skills        ", &mut without),
+        ("500 in 50 folders", &mut with),
+    ] {
+        println!(
+            "  {name}: p50 {:.2} ms  p90 {:.2} ms  min {:.2} ms",
+            percentile(samples, 50),
+            percentile(samples, 90),
+            percentile(samples, 0),
+        );
+    }
+    println!(
+        "  difference of medians: {:+.2} ms ({listed} of {skills} skills in the last request's list)",
+        percentile(&mut with, 50) - percentile(&mut without, 50)
+    );
+
+    // The walk alone, and a turn's check when nothing changed.
+    let config = load_config(
+        many.path(),
+        &CliOverrides {
+            cwd: Some(workspace.path().to_path_buf()),
+            ..Default::default()
+        },
+    )?;
+    let settings = codex_skills::SkillsSettings::from_config(&config);
+    let mut loads = Vec::new();
+    let mut checks = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let (mut manager, _) =
+            codex_skills::SkillsManager::load(settings.clone(), workspace.path());
+        loads.push(start.elapsed());
+        let start = Instant::now();
+        let update = manager.refresh(workspace.path(), false);
+        checks.push(start.elapsed());
+        assert!(!update.section_changed);
+    }
+    println!(
+        "  SkillsManager::load (walk, parse, render): p50 {:.2} ms  p90 {:.2} ms",
+        percentile(&mut loads, 50),
+        percentile(&mut loads, 90)
+    );
+    println!(
+        "  unchanged check before a turn: p50 {:.3} ms  p90 {:.3} ms",
+        percentile(&mut checks, 50),
+        percentile(&mut checks, 90)
+    );
+    Ok(())
+}

@@ -1,0 +1,488 @@
+//! The shell snapshot (`[features] shell_snapshot`, on by default): the
+//! user's login shell is run once per session, in the background, and what
+//! its profile and rc files set up — exported variables, functions, aliases
+//! and shell options — is written to
+//! `$CODEX_HOME/shell_snapshots/<thread_id>.<nanos>.sh` (0600, in a 0700
+//! directory, removed when the session ends). Each `bash -lc SCRIPT` the
+//! model runs then becomes `bash -c SCRIPT` with `BASH_ENV` naming the
+//! snapshot: bash reads it before the script, so the profile is not run
+//! again for every command (on some machines that costs more than the
+//! command) and prints nothing into the command's output.
+//!
+//! Beyond the reference: the snapshot is taken from an interactive login
+//! shell that also reads `~/.bashrc`, so aliases past an rc file's
+//! "interactive only" guard are captured, and it turns `expand_aliases`
+//! on, so those aliases work in the command (the script is parsed after
+//! the snapshot is read). The snapshot unsets `BASH_ENV` again, so scripts
+//! the command runs are not affected, and it never sets the variables codex
+//! manages (`CODEX_*`, proxies, CA bundles): the command keeps codex's.
+//!
+//! A command that comes while the snapshot is being taken waits for it, up
+//! to [`WAIT_FOR_SNAPSHOT`]: the alternative, a login shell of its own, runs
+//! the same profile again from the start, so waiting is never the slower
+//! way. When the snapshot is not ready by then, or could not be taken (said
+//! once in the log), commands run as before: `bash -lc`. Only bash is
+//! snapshotted; other shells' commands run unchanged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use codex_protocol::ThreadId;
+use codex_protocol::config_types::ShellEnvironmentPolicy;
+use codex_protocol::protocol::SandboxPolicy;
+use codex_sandbox::CommandSpec;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// The feature flag.
+pub(crate) const FEATURE: &str = "shell_snapshot";
+
+/// How long the login shell may take; a profile that hangs (waiting for
+/// input, say) costs the session nothing but the fallback.
+const TAKE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a command waits for a snapshot still being taken.
+const WAIT_FOR_SNAPSHOT: Duration = Duration::from_secs(5);
+
+/// The directory under `$CODEX_HOME`.
+const DIR: &str = "shell_snapshots";
+
+/// Run by `bash -lic` after the profile (and `~/.bashrc`) have been read:
+/// writes each part after a marker line to the file named by `$1`, for
+/// [`render`] to filter. History is not saved (an interactive shell would
+/// otherwise rewrite the user's history file on exit).
+const DUMP_SCRIPT: &str = r#"unset HISTFILE
+if [ -z "$BASH_ENV" ] && [ -r "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
+unset HISTFILE
+{
+  echo '@@codex-shopt'
+  shopt -p
+  echo '@@codex-functions'
+  declare -f
+  echo '@@codex-aliases'
+  alias -p
+  echo '@@codex-exports'
+  for __codex_name in $(compgen -e); do
+    printf 'export %s=%q\n' "$__codex_name" "${!__codex_name}"
+  done
+  echo '@@codex-end'
+} > "$1"
+"#;
+
+/// Variables the snapshot never sets: the shell's own, and the ones codex
+/// manages for each command.
+const NOT_RESTORED: &[&str] = &[
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+    "BASH_ENV",
+    "ENV",
+    "HISTFILE",
+    "CODEX_*",
+    "*_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+    "PIP_CERT",
+];
+
+/// Shell options a script cannot set (bash refuses them).
+const READ_ONLY_OPTIONS: &[&str] = &["login_shell", "restricted_shell"];
+
+/// Where the snapshot is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Taking,
+    Taken(PathBuf),
+    None,
+}
+
+/// The session's snapshot.
+pub(crate) struct ShellSnapshot {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: watch::Sender<State>,
+    /// The fallback was logged (once per session).
+    fallback_logged: AtomicBool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let State::Taken(path) = &*self.state.borrow() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl ShellSnapshot {
+    /// A snapshot that is never taken (the feature is off).
+    pub(crate) fn disabled() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: watch::Sender::new(State::None),
+                fallback_logged: AtomicBool::new(true),
+            }),
+        }
+    }
+
+    /// Starts taking the snapshot in the background (on the current tokio
+    /// runtime); commands fall back to a login shell until it is ready.
+    pub(crate) fn start(
+        codex_home: &Path,
+        thread_id: ThreadId,
+        env_policy: &ShellEnvironmentPolicy,
+        cwd: &Path,
+    ) -> Self {
+        let inner = Arc::new(Inner {
+            state: watch::Sender::new(State::Taking),
+            fallback_logged: AtomicBool::new(false),
+        });
+        let task_inner = Arc::clone(&inner);
+        let dir = codex_home.join(DIR);
+        let env = codex_sandbox::env::create_env(env_policy, std::env::vars());
+        let cwd = cwd.to_path_buf();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let taken = take(&dir, thread_id, env, cwd).await;
+            let state = match taken {
+                Ok(path) => {
+                    info!(
+                        path = %path.display(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "shell snapshot taken"
+                    );
+                    State::Taken(path)
+                }
+                Err(err) => {
+                    warn!("shell snapshot failed ({err}); commands run as login shells");
+                    task_inner.fallback_logged.store(true, Ordering::SeqCst);
+                    State::None
+                }
+            };
+            task_inner.state.send_replace(state);
+        });
+        Self { inner }
+    }
+
+    /// The snapshot's path, once taken (and still there); waits a bounded
+    /// time for one being taken.
+    async fn path(&self) -> Option<PathBuf> {
+        let mut state = self.inner.state.subscribe();
+        let ready =
+            tokio::time::timeout(WAIT_FOR_SNAPSHOT, state.wait_for(|s| *s != State::Taking)).await;
+        match ready {
+            Ok(Ok(state)) => match &*state {
+                State::Taken(path) if path.is_file() => Some(path.clone()),
+                _ => None,
+            },
+            _ => {
+                if !self.inner.fallback_logged.swap(true, Ordering::SeqCst) {
+                    info!(
+                        "shell snapshot not ready after {} s; this command runs as a login shell",
+                        WAIT_FOR_SNAPSHOT.as_secs()
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The command to run for `argv`: a `bash -lc SCRIPT` becomes `bash -c
+    /// SCRIPT` reading the snapshot (through `BASH_ENV` in `env`); anything
+    /// else, or without a snapshot, is unchanged.
+    pub(crate) async fn apply(
+        &self,
+        argv: Vec<String>,
+        env: &mut BTreeMap<String, String>,
+    ) -> Vec<String> {
+        let [shell, flag, _script] = argv.as_slice() else {
+            return argv;
+        };
+        if flag != "-lc" || !is_bash(shell) {
+            return argv;
+        }
+        let Some(path) = self.path().await else {
+            return argv;
+        };
+        env.insert("BASH_ENV".to_string(), path.to_string_lossy().into_owned());
+        let mut argv = argv;
+        argv[1] = "-c".to_string();
+        argv
+    }
+}
+
+fn is_bash(shell: &str) -> bool {
+    Path::new(shell).file_name().and_then(|n| n.to_str()) == Some("bash")
+}
+
+/// Runs the login shell, renders and validates the snapshot; its path.
+async fn take(
+    dir: &Path,
+    thread_id: ThreadId,
+    env: BTreeMap<String, String>,
+    cwd: PathBuf,
+) -> Result<PathBuf, String> {
+    codex_config::private_file::create_private_dir_all(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path = dir.join(format!("{thread_id}.{nanos}.sh"));
+    let dump = dir.join(format!(".dump-{thread_id}.{nanos}"));
+    let result = take_into(&path, &dump, env, cwd).await;
+    let _ = std::fs::remove_file(&dump);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    result.map(|()| path)
+}
+
+async fn take_into(
+    path: &Path,
+    dump: &Path,
+    env: BTreeMap<String, String>,
+    cwd: PathBuf,
+) -> Result<(), String> {
+    // Created here, so that it is 0600 before the shell writes into it.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    codex_config::private_file::open(dump, &mut options)
+        .map_err(|e| format!("cannot create {}: {e}", dump.display()))?;
+    let cwd = if cwd.is_dir() {
+        cwd
+    } else {
+        PathBuf::from("/")
+    };
+    let spec = CommandSpec {
+        argv: vec![
+            "bash".into(),
+            "-lic".into(),
+            DUMP_SCRIPT.into(),
+            "codex-shell-snapshot".into(),
+            dump.to_string_lossy().into_owned(),
+        ],
+        cwd: cwd.clone(),
+        env: env.clone(),
+        // The person's own profile, as their terminal would run it.
+        policy: SandboxPolicy::DangerFullAccess,
+        linux_sandbox_exe: None,
+        // Full access: no sandbox runs, so nothing could be hidden.
+        hidden_paths: Vec::new(),
+    };
+    let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    if output.timed_out {
+        return Err(format!(
+            "the login shell took longer than {} s",
+            TAKE_TIMEOUT.as_secs()
+        ));
+    }
+    let raw = std::fs::read_to_string(dump).map_err(|e| format!("cannot read the dump: {e}"))?;
+    let text = render(&raw).ok_or_else(|| {
+        format!(
+            "the login shell exited with {} before writing its state",
+            output.exit_code
+        )
+    })?;
+    codex_config::private_file::write_atomic(path, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    validate(path, env, cwd).await
+}
+
+/// Reads the snapshot in a shell that reads nothing else: it must be read
+/// whole and without error before any command uses it.
+async fn validate(path: &Path, env: BTreeMap<String, String>, cwd: PathBuf) -> Result<(), String> {
+    let spec = CommandSpec {
+        argv: vec![
+            "bash".into(),
+            "--noprofile".into(),
+            "--norc".into(),
+            "-c".into(),
+            ". \"$1\" && echo codex-snapshot-ok".into(),
+            "codex-shell-snapshot".into(),
+            path.to_string_lossy().into_owned(),
+        ],
+        cwd,
+        env,
+        policy: SandboxPolicy::DangerFullAccess,
+        linux_sandbox_exe: None,
+        // Full access: no sandbox runs, so nothing could be hidden.
+        hidden_paths: Vec::new(),
+    };
+    let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let clean = output.stderr.total_bytes() == 0;
+    if output.exit_code == 0 && clean && output.stdout.text().trim_end() == "codex-snapshot-ok" {
+        Ok(())
+    } else {
+        Err(format!(
+            "the snapshot does not read back cleanly (exit {}): {}",
+            output.exit_code,
+            output.stderr.text().trim()
+        ))
+    }
+}
+
+/// The snapshot file from the shell's dump, or None if the dump is not
+/// whole.
+fn render(raw: &str) -> Option<String> {
+    let mut sections: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut current = None;
+    let mut ended = false;
+    for line in raw.lines() {
+        match line.strip_prefix("@@codex-") {
+            Some("end") => {
+                ended = true;
+                break;
+            }
+            Some(name @ ("shopt" | "functions" | "aliases" | "exports")) => current = Some(name),
+            _ => {
+                if let Some(name) = current {
+                    sections.entry(name).or_default().push(line);
+                }
+            }
+        }
+    }
+    if !ended {
+        return None;
+    }
+    let section = |name: &str| sections.get(name).cloned().unwrap_or_default();
+    let mut out = String::from(
+        "# The login shell's options, functions, aliases and exported variables,\n\
+         # taken by codex at session start; read (through BASH_ENV) before each\n\
+         # command instead of the profile. Removed when the session ends.\n\
+         # Read command by command: the options come first, so that functions\n\
+         # written with (say) extglob syntax parse.\n\
+         unset BASH_ENV\n",
+    );
+    for line in section("shopt") {
+        let name = line.rsplit(' ').next().unwrap_or_default();
+        if !READ_ONLY_OPTIONS.contains(&name) {
+            out.push_str(line);
+            out.push_str(" 2>/dev/null\n");
+        }
+    }
+    for line in section("functions") {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("unalias -a\n");
+    for line in section("aliases") {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("shopt -s expand_aliases\n");
+    for line in section("exports") {
+        let name = line
+            .strip_prefix("export ")
+            .and_then(|rest| rest.split('=').next())
+            .unwrap_or_default();
+        let restored = !name.is_empty()
+            && !NOT_RESTORED
+                .iter()
+                .any(|pattern| codex_sandbox::env::glob_matches(pattern, name));
+        // A variable the profile made read-only cannot be set again.
+        if restored {
+            out.push_str(line);
+            out.push_str(" 2>/dev/null\n");
+        }
+    }
+    out.push_str("true\n");
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_keeps_what_the_command_needs_and_drops_what_codex_manages() {
+        let raw = "noise before\n@@codex-shopt\nshopt -u autocd\nshopt -s login_shell\n\
+                   @@codex-functions\ngreet () \n{ \n    echo hi\n}\n\
+                   @@codex-aliases\nalias ll='ls -l'\n\
+                   @@codex-exports\nexport FOO=bar\nexport PWD=/x\nexport CODEX_HOME=/h\n\
+                   export HTTPS_PROXY=http://p\nexport MULTI=$'a\\nb'\n@@codex-end\n";
+        let text = render(raw).unwrap();
+        assert!(text.contains("shopt -u autocd 2>/dev/null\n"));
+        assert!(!text.contains("login_shell"));
+        assert!(text.contains("greet () \n{ \n    echo hi\n}\n"));
+        assert!(text.contains("alias ll='ls -l'\n"));
+        assert!(text.contains("shopt -s expand_aliases\n"));
+        assert!(text.contains("export FOO=bar 2>/dev/null\n"));
+        assert!(text.contains("export MULTI=$'a\\nb' 2>/dev/null\n"));
+        for gone in ["PWD=", "CODEX_HOME", "HTTPS_PROXY", "noise"] {
+            assert!(!text.contains(gone), "{gone} kept:\n{text}");
+        }
+        assert!(text.starts_with('#'));
+        assert!(text.ends_with("\ntrue\n"));
+    }
+
+    #[test]
+    fn a_dump_cut_short_is_no_snapshot() {
+        assert_eq!(render("@@codex-shopt\nshopt -u autocd\n"), None);
+    }
+
+    fn taken(path: &Path) -> ShellSnapshot {
+        ShellSnapshot {
+            inner: Arc::new(Inner {
+                state: watch::Sender::new(State::Taken(path.to_path_buf())),
+                fallback_logged: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn only_bash_login_scripts_are_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sh");
+        std::fs::write(&path, "true\n").unwrap();
+        let snapshot = taken(&path);
+        let mut env = BTreeMap::new();
+        assert_eq!(
+            snapshot
+                .apply(argv(&["/bin/bash", "-lc", "ls"]), &mut env)
+                .await,
+            argv(&["/bin/bash", "-c", "ls"])
+        );
+        assert_eq!(
+            env.get("BASH_ENV"),
+            Some(&path.to_string_lossy().into_owned())
+        );
+        for unchanged in [
+            argv(&["bash", "-c", "ls"]),
+            argv(&["zsh", "-lc", "ls"]),
+            argv(&["ls", "-l"]),
+        ] {
+            let mut env = BTreeMap::new();
+            assert_eq!(snapshot.apply(unchanged.clone(), &mut env).await, unchanged);
+            assert!(env.is_empty());
+        }
+        // Without a snapshot, nothing changes.
+        let mut env = BTreeMap::new();
+        let login = argv(&["bash", "-lc", "ls"]);
+        assert_eq!(
+            ShellSnapshot::disabled()
+                .apply(login.clone(), &mut env)
+                .await,
+            login
+        );
+        // The file is the session's: removed with it.
+        drop(snapshot);
+        assert!(!path.exists());
+    }
+}

@@ -1,0 +1,160 @@
+//! Where skills (`codex-skills`) meet a session: the skills section in the
+//! developer message the conversation starts with, a fresh section when the
+//! skills on disk changed between turns, and the `<skill>` messages that
+//! follow a user message naming `$skill`.
+//!
+//! The section the history last carried is remembered, so a turn adds a new
+//! one only when what the model would see is different — after an edit on
+//! disk, a change of cwd, or a resume from a session that saw another list.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use codex_config::Config;
+use codex_protocol::models::{ContentItem, ResponseItem};
+use codex_protocol::protocol::{EventMsg, WarningEvent};
+use codex_protocol::user_input::UserInput;
+use codex_skills::{SkillsManager, SkillsSettings};
+
+use crate::session::Session;
+use crate::state::lock;
+use crate::turn_context::TurnContext;
+
+/// The session's skills and the section its history carries.
+pub(crate) struct SessionSkills {
+    state: Mutex<State>,
+}
+
+struct State {
+    manager: SkillsManager,
+    /// The section last put in the history (None: none was).
+    sent: Option<String>,
+}
+
+impl SessionSkills {
+    /// Walks the skill roots for the config's cwd (blocking I/O: run it off
+    /// the runtime's threads). Returns the start-up warnings too.
+    pub(crate) fn load(config: &Config) -> (Self, Vec<String>) {
+        let (manager, warnings) =
+            SkillsManager::load(SkillsSettings::from_config(config), &config.cwd);
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
+        let state = State {
+            manager,
+            sent: None,
+        };
+        (
+            SessionSkills {
+                state: Mutex::new(state),
+            },
+            warnings,
+        )
+    }
+
+    /// The section for a conversation's first developer message, which
+    /// from now on is what the history carries.
+    pub(crate) fn section_for_initial_context(&self) -> Option<String> {
+        let mut state = lock(&self.state);
+        state.sent = state.manager.section().map(str::to_string);
+        state.sent.clone()
+    }
+
+    /// A resumed or forked history: remember the section it carries last.
+    pub(crate) fn note_history(&self, items: &[ResponseItem]) {
+        let last = items.iter().rev().find_map(|item| match item {
+            ResponseItem::Message { role, content, .. } if role == "developer" => {
+                content.iter().find_map(|part| match part {
+                    ContentItem::InputText { text }
+                        if text.starts_with(codex_skills::render::SECTION_OPEN) =>
+                    {
+                        Some(text.clone())
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+        lock(&self.state).sent = last;
+    }
+
+    /// Runs `f` on the manager (for listing and toggling).
+    pub(crate) fn with_manager<R>(&self, f: impl FnOnce(&mut SkillsManager) -> R) -> R {
+        f(&mut lock(&self.state).manager)
+    }
+}
+
+/// Before a turn: looks for changes on disk (or of cwd); if the section
+/// the model would see now differs from the one in the history, records
+/// it as a developer message. New problems become warnings.
+pub(crate) async fn refresh_before_turn(session: &Session, ctx: &TurnContext) {
+    let skills = &session.services.skills;
+    let cwd = ctx.cwd.clone();
+    let (update, section) = {
+        let mut state = lock(&skills.state);
+        let update = state.manager.refresh(&cwd, false);
+        let current = state.manager.section().map(str::to_string);
+        let section = (current != state.sent).then(|| {
+            state.sent.clone_from(&current);
+            current
+        });
+        (update, section)
+    };
+    for message in update.warnings {
+        tracing::warn!("{message}");
+        session.send_event_unrecorded(&ctx.sub_id, EventMsg::Warning(WarningEvent { message }));
+    }
+    if let Some(Some(text)) = section {
+        let item = crate::instructions::developer_message(vec![text]);
+        session.record_conversation_items(ctx, &[item]).await;
+    }
+}
+
+/// After a user message: one `<skill>` user message per skill it names,
+/// with the skill's whole file, in list order.
+pub(crate) async fn record_mentions(session: &Session, ctx: &TurnContext, input: &[UserInput]) {
+    let text: String = input
+        .iter()
+        .filter_map(|item| match item {
+            UserInput::Text { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !text.contains('$') {
+        return;
+    }
+    let named: Vec<codex_skills::Skill> = session
+        .services
+        .skills
+        .with_manager(|manager| manager.mentioned(&text).into_iter().cloned().collect());
+    let mut items = Vec::new();
+    for skill in named {
+        match read_skill_file(&skill.path) {
+            Ok(contents) => items.push(ResponseItem::Message {
+                id: None,
+                role: "user".to_string(),
+                content: vec![ContentItem::InputText {
+                    text: codex_skills::skill_message_text(&skill, &contents),
+                }],
+            }),
+            Err(err) => {
+                let message = format!(
+                    "cannot read skill `{}` ({}): {err}",
+                    skill.name,
+                    skill.path.display()
+                );
+                session.send_event_unrecorded(
+                    &ctx.sub_id,
+                    EventMsg::Warning(WarningEvent { message }),
+                );
+            }
+        }
+    }
+    session.record_conversation_items(ctx, &items).await;
+}
+
+fn read_skill_file(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
