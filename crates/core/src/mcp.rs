@@ -139,13 +139,17 @@ impl McpState {
     }
     /// The namespaces of servers ready now that the model has not been
     /// told of, marked told; and whether it was told of any before.
-    fn untold_namespaces(&self, history: &[ResponseItem]) -> (Vec<String>, bool) {
+    /// `history` is read only the first time (a resumed session's notes).
+    fn untold_namespaces(
+        &self,
+        history: impl FnOnce() -> Arc<Vec<ResponseItem>>,
+    ) -> (Vec<String>, bool) {
         let Some(manager) = self.current() else {
             return (Vec::new(), false);
         };
         let catalog = manager.catalog();
         let mut announced = lock(&self.announced);
-        let told = announced.get_or_insert_with(|| told_in(history));
+        let told = announced.get_or_insert_with(|| told_in(&history()));
         let before = !told.is_empty();
         let new: Vec<String> = catalog
             .ready
@@ -256,8 +260,10 @@ pub(crate) async fn announce_deferred_namespaces(session: &Session, ctx: &TurnCo
     if !deferred {
         return;
     }
-    let history = session.state.history_for_prompt().items;
-    let (new, told_before) = session.services.mcp.untold_namespaces(&history);
+    let (new, told_before) = session
+        .services
+        .mcp
+        .untold_namespaces(|| session.state.history_for_prompt().items);
     if new.is_empty() {
         return;
     }

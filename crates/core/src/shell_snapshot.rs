@@ -275,7 +275,7 @@ async fn take_into(
         // The person's own profile, as their terminal would run it.
         policy: SandboxPolicy::DangerFullAccess,
         linux_sandbox_exe: None,
-        // Full access: no sandbox runs, so nothing could be hidden.
+        // Unsandboxed: there is no view to hide anything from.
         hidden_paths: Vec::new(),
     };
     let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
@@ -316,7 +316,7 @@ async fn validate(path: &Path, env: BTreeMap<String, String>, cwd: PathBuf) -> R
         env,
         policy: SandboxPolicy::DangerFullAccess,
         linux_sandbox_exe: None,
-        // Full access: no sandbox runs, so nothing could be hidden.
+        // Unsandboxed: there is no view to hide anything from.
         hidden_paths: Vec::new(),
     };
     let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)

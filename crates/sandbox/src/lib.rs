@@ -7,10 +7,10 @@
 //!   ([`seatbelt`]). Platforms without a sandbox refuse restricted policies.
 //! * [`env::create_env`]: the environment under `[shell_environment_policy]`
 //!   (secrets removed by default).
-//! * [`secrets::codex_home_secrets`]: codex's own secret files, hidden from
-//!   sandboxed commands through [`CommandSpec::hidden_paths`].
 //! * [`live::end_all`]: every command tree codex started, ended and waited
 //!   for (codex calls it before it exits, and on SIGTERM/SIGHUP/SIGINT).
+//! * [`secrets::codex_home_secrets`]: codex's own secret files, hidden from
+//!   sandboxed commands through [`CommandSpec::hidden_paths`].
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!

@@ -1,12 +1,12 @@
 //! Approval requests: a prompt over the composer with the command (or the
 //! diff), its directory and the model's reason, and four answers with their
 //! keys. The keys are the reference's: `y` proceeds, `a` proceeds and stops
-//! asking for the session, `p` proceeds and writes a command rule ("always
-//! allow commands starting with …", offered when the engine proposes one),
-//! `n` (and Esc) cancels the turn so the person can say what to do instead;
-//! `d` declines just this call and lets the turn go on. While one is open
-//! it has the keyboard; requests that arrive
-//! meanwhile wait in order.
+//! asking for the session, `n` (and Esc) cancels the turn so the person can
+//! say what to do instead; `d` declines just this call and lets the turn go
+//! on. A proposed command rule adds a fifth answer, `p`: "always allow
+//! commands starting with …", which writes the rule to `default.rules`.
+//! While one is open it has the keyboard; requests that arrive meanwhile
+//! wait in order.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

@@ -206,6 +206,33 @@ fn a_server_that_joins_late_is_announced_at_the_next_request() {
             "<tools>\nAdded deferred tool namespaces:\n- mcp__late\n</tools>"
         ]
     );
+
+    // Resumed, the session sends what it recorded (the namespaced call
+    // too) and does not announce the namespaces again.
+    env.server.push_turn(Turn::new().text("again"));
+    let resumed = env
+        .exec()
+        .args([
+            "--skip-git-repo-check",
+            "-m",
+            "gpt-5.5",
+            "resume",
+            "--last",
+            "more",
+        ])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let request = env.server.requests().pop().unwrap();
+    let notes: Vec<String> = developer_texts(&request)
+        .into_iter()
+        .filter(|t| t.starts_with("<tools>"))
+        .collect();
+    assert_eq!(notes, second);
+    let input = request.input();
+    let call = find_item(&input, "function_call", "c1");
+    assert_eq!(call["namespace"], "mcp__late");
+    assert_eq!(call["name"], "lookup");
 }
 
 #[test]

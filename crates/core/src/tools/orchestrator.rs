@@ -221,17 +221,17 @@ async fn ask(
     request: &ExecRequest,
     reason: Option<String>,
 ) -> Approval {
+    let description = CallDescription::shell(request.argv.clone());
+    let subject = ApprovalSubject {
+        tool: "shell",
+        description: &description,
+    };
     let amendment = session
         .services
         .exec_rules
         .policy()
         .ok()
         .and_then(|rules| codex_execpolicy::assess::proposed_amendment(&rules, &request.argv));
-    let description = CallDescription::shell(request.argv.clone());
-    let subject = ApprovalSubject {
-        tool: "shell",
-        description: &description,
-    };
     let decision = session
         .request_command_approval_proposing(
             ctx,

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "turn_diff",
             "notify",
             "item_lifecycle",
+            "resume_settings",
         ],
     ),
     (
@@ -59,6 +60,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "sampling",
             "user_shell",
             "one_off",
+            "shell_snapshot",
+            "exec_rules",
+            "skills",
         ],
     ),
     (
@@ -77,6 +81,9 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("state", "mcp"),
     ("state", "tools"),
     ("state", "unified_exec"),
+    ("state", "shell_snapshot"),
+    ("state", "skills"),
+    ("session", "skills"),
     ("session", "hooks"),
     ("session", "memories"),
     ("session", "telemetry"),

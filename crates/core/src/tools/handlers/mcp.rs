@@ -260,6 +260,8 @@ impl ToolHandler for McpToolHandler {
                 tool: info.tool.clone(),
                 arguments: arguments.clone(),
             };
+            // Begun before any approval is asked: the call's item has
+            // started when the request names it, and a refusal completes it.
             session
                 .send_event(
                     &ctx.sub_id,

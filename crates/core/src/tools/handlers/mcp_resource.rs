@@ -1,6 +1,6 @@
 //! `list_mcp_resources`, `list_mcp_resource_templates` and
 //! `read_mcp_resource`: the resources of the session's MCP servers, offered
-//! when some server has any.
+//! once any server is configured (as the reference does).
 
 use std::sync::Arc;
 
