@@ -405,10 +405,15 @@ mod tests {
             .handle_key(KeyEvent::from(KeyCode::Char('p')))
             .unwrap();
         assert_eq!(answer.decision, ReviewDecision::ApprovedExecpolicyAmendment);
-        // Esc still cancels the turn with the extra answer in the list.
-        approvals.push(request);
+        // Esc still cancels, and `d` declines, with the extra answer listed.
+        approvals.push(request.clone());
         let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
         assert_eq!(answer.decision, ReviewDecision::Abort);
+        approvals.push(request);
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('d')))
+            .unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Denied);
         // Without a proposal there is no such answer.
         approvals.push(exec("two"));
         assert!(
