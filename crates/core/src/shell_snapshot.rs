@@ -283,35 +283,10 @@ async fn take_into(
     } else {
         PathBuf::from("/")
     };
-    let spec = CommandSpec {
-        argv: vec![
-            "bash".into(),
-            "-lic".into(),
-            DUMP_SCRIPT.into(),
-            "codex-shell-snapshot".into(),
-            dump.to_string_lossy().into_owned(),
-        ],
-        cwd: cwd.clone(),
-        env: env.clone(),
-        // The person's own profile, as their terminal would run it.
-        policy: SandboxPolicy::DangerFullAccess,
-        linux_sandbox_exe: None,
-    };
-    let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
-        .await
-        .map_err(|e| e.to_string())?;
-    if output.timed_out {
-        return Err(format!(
-            "the login shell took longer than {} s",
-            TAKE_TIMEOUT.as_secs()
-        ));
-    }
+    let exit_code = run_login_shell(dump, &env, &cwd).await?;
     let raw = std::fs::read_to_string(dump).map_err(|e| format!("cannot read the dump: {e}"))?;
     let text = render(&raw).ok_or_else(|| {
-        format!(
-            "the login shell exited with {} before writing its state",
-            output.exit_code
-        )
+        format!("the login shell exited with {exit_code} before writing its state")
     })?;
     codex_config::private_file::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -333,6 +308,82 @@ fn remove_stale(dir: &Path) {
             .is_some_and(|age| age > STALE_AFTER);
         if stale {
             let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Runs the person's login shell (unsandboxed, as their terminal would) to
+/// write the dump; its exit code. It runs in a session of its own, without
+/// a terminal. Never SIGKILLed while its profile may hold a lock (`pyenv
+/// rehash` killed outright leaves one that stalls every later shell): when
+/// it takes too long, or when this future is dropped, its process group
+/// gets SIGHUP and SIGTERM, as when a terminal closes, and SIGKILL only a
+/// second after a timeout.
+async fn run_login_shell(
+    dump: &Path,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<i32, String> {
+    let mut command = tokio::process::Command::new("bash");
+    command
+        .args(["-lic", DUMP_SCRIPT, "codex-shell-snapshot"])
+        .arg(dump)
+        .env_clear()
+        .envs(env)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    // SAFETY: setsid is async-signal-safe; nothing else runs between fork
+    // and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start bash: {e}"))?;
+    let group = HangUpOnDrop(child.id().and_then(|id| i32::try_from(id).ok()));
+    match tokio::time::timeout(TAKE_TIMEOUT, child.wait()).await {
+        Ok(status) => {
+            let status = status.map_err(|e| format!("cannot wait for bash: {e}"))?;
+            std::mem::forget(group);
+            Ok(codex_sandbox::exit_code(&status))
+        }
+        Err(_) => {
+            drop(group);
+            if tokio::time::timeout(Duration::from_secs(1), child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.start_kill();
+            }
+            Err(format!(
+                "the login shell took longer than {} s",
+                TAKE_TIMEOUT.as_secs()
+            ))
+        }
+    }
+}
+
+/// Sends SIGHUP and SIGTERM to a process group when dropped.
+struct HangUpOnDrop(Option<i32>);
+
+impl Drop for HangUpOnDrop {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.0.filter(|pid| *pid > 0) {
+            // SAFETY: plain kill(2) of the group of a child we started and
+            // have not reaped (the guard is forgotten once it is reaped).
+            unsafe {
+                libc::kill(-pid, libc::SIGHUP);
+                libc::kill(-pid, libc::SIGTERM);
+            }
         }
     }
 }
