@@ -1127,6 +1127,7 @@ fn killing_codex_mid_command_leaves_no_process_behind_once(round: usize) {
                 arena.give_to_user();
                 let mut codex = command_as(user, codex_bin())
                     .env("CODEX_HOME", &arena.home)
+                    .env("HOME", &arena.home)
                     .current_dir(&arena.workspace)
                     .args(["exec", "--skip-git-repo-check"])
                     .args(policy_args(mode))
