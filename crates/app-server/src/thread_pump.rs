@@ -482,11 +482,11 @@ fn review_decision(answer: Option<Value>) -> ReviewDecision {
     let answer: Option<ApprovalResponse> = answer.and_then(|v| serde_json::from_value(v).ok());
     match answer.map(|a| a.decision) {
         Some(ApprovalDecision::Accept) => ReviewDecision::Approved,
-        // The engine keeps approvals for the session; a persistent rule is
-        // the execpolicy's to record.
-        Some(ApprovalDecision::AcceptForSession)
-        | Some(ApprovalDecision::AcceptWithExecpolicyAmendment { .. }) => {
-            ReviewDecision::ApprovedForSession
+        Some(ApprovalDecision::AcceptForSession) => ReviewDecision::ApprovedForSession,
+        // The engine writes the rule it proposed with the request
+        // (`proposedExecpolicyAmendment`) to `default.rules`.
+        Some(ApprovalDecision::AcceptWithExecpolicyAmendment { .. }) => {
+            ReviewDecision::ApprovedExecpolicyAmendment
         }
         Some(ApprovalDecision::Cancel) => ReviewDecision::Abort,
         // A declined, malformed or failed answer runs nothing.

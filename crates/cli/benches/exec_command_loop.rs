@@ -11,7 +11,10 @@
 //! request to the last (so process start and exit are out), workspace-write,
 //! median of `COMPARE_RUNS` (default 3). With `REFERENCE_CODEX=<the
 //! reference's codex>` the reference runs the same scripts (as `-m gpt-5.5`,
-//! its real tool set) and the ratios are printed.
+//! its real tool set) and the ratios are printed. Both run with a HOME of
+//! their own whose `~/.profile` exports a variable and reads a `~/.bashrc`
+//! that defines an alias, so that the machine's own profile (a `pyenv
+//! rehash` that waits on a lock, say) does not decide the figures.
 
 // A measuring program, not product code.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -129,8 +132,17 @@ fn run_script(codex: &Path, script: Script) -> Duration {
     script.push(&server);
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     std::fs::write(home.workspace().join("notes.txt"), "one\ntwo\n").unwrap();
+    let user_home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        user_home.path().join(".profile"),
+        "export BENCH_VAR=1\n[ -n \"$BASH_VERSION\" ] && [ -f ~/.bashrc ] && . ~/.bashrc\n",
+    )
+    .unwrap();
+    std::fs::write(user_home.path().join(".bashrc"), "alias ll='ls -l'\n").unwrap();
     let status = Command::new(codex)
         .env("CODEX_HOME", home.path())
+        .env("HOME", user_home.path())
+        .env("SHELL", "/bin/bash")
         .current_dir(home.workspace())
         .args([
             "exec",

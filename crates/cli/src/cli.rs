@@ -282,9 +282,22 @@ enum Command {
     Doctor,
 
     /// Run a command inside the sandbox codex uses for the model's commands.
+    /// `codex sandbox [-P PROFILE] -- COMMAND...` (the reference's form) or
+    /// `codex sandbox linux ...`.
+    #[command(args_conflicts_with_subcommands = true)]
     Sandbox {
         #[command(subcommand)]
-        command: SandboxCommand,
+        command: Option<SandboxCommand>,
+        /// Run under this permission profile instead of `default_permissions`.
+        #[arg(short = 'P', long = "permissions-profile", value_name = "NAME")]
+        permissions_profile: Option<String>,
+        /// The command and its arguments.
+        #[arg(
+            value_name = "COMMAND",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        args: Vec<String>,
     },
 
     /// Command rules (`.rules` files): `codex execpolicy check --rules FILE
@@ -645,7 +658,8 @@ pub fn run() -> ExitCode {
             command: DebugCommand::Sandbox,
         })
         | Some(Command::Sandbox {
-            command: SandboxCommand::Linux { check: true, .. },
+            command: Some(SandboxCommand::Linux { check: true, .. }),
+            ..
         }) => return exit_code(sandbox_cmd::check()),
         #[cfg(target_os = "linux")]
         Some(Command::Debug {
@@ -653,21 +667,40 @@ pub fn run() -> ExitCode {
         })
         | Some(Command::Sandbox {
             command:
-                SandboxCommand::Linux {
+                Some(SandboxCommand::Linux {
                     command,
                     permissions_profile: None,
                     ..
-                },
+                }),
+            ..
         }) => return exit_code(sandbox_cmd::run(&cli.shared, None, command)),
         #[cfg(target_os = "linux")]
         Some(Command::Sandbox {
             command:
-                SandboxCommand::Linux {
+                Some(SandboxCommand::Linux {
                     command,
                     permissions_profile: Some(profile),
                     ..
-                },
+                }),
+            ..
         }) => return exit_code(sandbox_cmd::run(&cli.shared, Some(&profile), command)),
+        Some(Command::Sandbox {
+            command: None,
+            permissions_profile,
+            args,
+        }) => {
+            if args.is_empty() {
+                eprintln!(
+                    "error: give the command to run: codex sandbox [-P PROFILE] -- COMMAND..."
+                );
+                return ExitCode::from(2);
+            }
+            return exit_code(sandbox_cmd::run(
+                &cli.shared,
+                permissions_profile.as_deref(),
+                args,
+            ));
+        }
     };
     exit_code(result.map(|()| ExitCode::SUCCESS))
 }

@@ -473,7 +473,9 @@ pub(crate) async fn run_tool_with_hooks(
             .await;
         if !matches!(
             decision,
-            ReviewDecision::Approved | ReviewDecision::ApprovedForSession
+            ReviewDecision::Approved
+                | ReviewDecision::ApprovedForSession
+                | ReviewDecision::ApprovedExecpolicyAmendment
         ) {
             return ToolOutput::failure(
                 "The user declined this call (a PreToolUse hook asked them).",

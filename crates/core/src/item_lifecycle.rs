@@ -12,7 +12,8 @@
 //! - an approval request for a call that has not started yet starts its
 //!   item first, so the request always names a started item;
 //! - a started item always completes: with the call's outcome, as declined
-//!   ([`ItemLifecycle::decline`]), or as failed when its turn ends first;
+//!   ([`ItemLifecycle::decline`]), or as failed when its turn ends first
+//!   (an interactive process that outlives its turn completes when it ends);
 //! - one plan item per turn: the first `update_plan` starts it, later ones
 //!   replace it, the end of the turn completes it.
 //!
@@ -474,6 +475,14 @@ impl ItemLifecycle {
         self.reasoning = None;
         self.plan = None;
         for id in std::mem::take(&mut self.order) {
+            // An interactive process outlives its turn: its item completes
+            // when the process ends.
+            if let Some((TurnItem::CommandExecution(command), _)) = self.open.get(&id)
+                && command.process_id.is_some()
+            {
+                self.order.push(id);
+                continue;
+            }
             let Some((item, started_at)) = self.open.remove(&id) else {
                 continue;
             };

@@ -18,9 +18,9 @@
 //! manages (`CODEX_*`, proxies, CA bundles): the command keeps codex's.
 //!
 //! A command that comes while the snapshot is being taken waits for it, up
-//! to [`WAIT_FOR_SNAPSHOT`]: the alternative, a login shell of its own, runs
-//! the same profile again from the start, so waiting is never the slower
-//! way. When the snapshot is not ready by then, or could not be taken (said
+//! to [`WAIT_FOR_SNAPSHOT`] after the session started taking it: the
+//! alternative, a login shell of its own, runs the same profile again from
+//! the start, so waiting is never the slower way. When the snapshot is not ready by then, or could not be taken (said
 //! once in the log), commands run as before: `bash -lc`. Only bash is
 //! snapshotted; other shells' commands run unchanged.
 
@@ -44,19 +44,32 @@ pub(crate) const FEATURE: &str = "shell_snapshot";
 /// input, say) costs the session nothing but the fallback.
 const TAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// How long a command waits for a snapshot still being taken.
+/// How long after the session started taking the snapshot commands wait
+/// for it (one deadline for the session, not a wait per command).
 const WAIT_FOR_SNAPSHOT: Duration = Duration::from_secs(5);
+
+/// Snapshots left by sessions that could not remove theirs (codex was
+/// killed) are removed by a later session once they are this old.
+const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The directory under `$CODEX_HOME`.
 const DIR: &str = "shell_snapshots";
 
-/// Run by `bash -lic` after the profile (and `~/.bashrc`) have been read:
-/// writes each part after a marker line to the file named by `$1`, for
-/// [`render`] to filter. History is not saved (an interactive shell would
+/// Run by `bash -lic` after the profile has been read: reads `~/.bashrc`
+/// too unless the profile bash read mentions it (it then has read it: a
+/// second time would run it twice, `pyenv rehash` and all), and writes each
+/// part after a marker line to the file named by `$1`, for [`render`] to
+/// filter. History is not saved (an interactive shell would
 /// otherwise rewrite the user's history file on exit).
 const DUMP_SCRIPT: &str = r#"unset HISTFILE
-if [ -z "$BASH_ENV" ] && [ -r "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
-unset HISTFILE
+__codex_login=
+for __codex_f in "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.profile"; do
+  if [ -r "$__codex_f" ]; then __codex_login=$__codex_f; break; fi
+done
+if [ -z "$BASH_ENV" ] && [ -r "$HOME/.bashrc" ] && ! [[ "$(< "${__codex_login:-/dev/null}")" == *bashrc* ]]; then
+  . "$HOME/.bashrc"
+fi
+unset HISTFILE __codex_login __codex_f
 {
   echo '@@codex-shopt'
   shopt -p
@@ -111,6 +124,8 @@ pub(crate) struct ShellSnapshot {
 
 struct Inner {
     state: watch::Sender<State>,
+    /// Until when commands wait for a snapshot being taken.
+    wait_until: tokio::time::Instant,
     /// The fallback was logged (once per session).
     fallback_logged: AtomicBool,
 }
@@ -129,6 +144,7 @@ impl ShellSnapshot {
         Self {
             inner: Arc::new(Inner {
                 state: watch::Sender::new(State::None),
+                wait_until: tokio::time::Instant::now(),
                 fallback_logged: AtomicBool::new(true),
             }),
         }
@@ -144,6 +160,7 @@ impl ShellSnapshot {
     ) -> Self {
         let inner = Arc::new(Inner {
             state: watch::Sender::new(State::Taking),
+            wait_until: tokio::time::Instant::now() + WAIT_FOR_SNAPSHOT,
             fallback_logged: AtomicBool::new(false),
         });
         let task_inner = Arc::clone(&inner);
@@ -177,8 +194,11 @@ impl ShellSnapshot {
     /// time for one being taken.
     async fn path(&self) -> Option<PathBuf> {
         let mut state = self.inner.state.subscribe();
-        let ready =
-            tokio::time::timeout(WAIT_FOR_SNAPSHOT, state.wait_for(|s| *s != State::Taking)).await;
+        let ready = tokio::time::timeout_at(
+            self.inner.wait_until,
+            state.wait_for(|s| *s != State::Taking),
+        )
+        .await;
         match ready {
             Ok(Ok(state)) => match &*state {
                 State::Taken(path) if path.is_file() => Some(path.clone()),
@@ -187,7 +207,7 @@ impl ShellSnapshot {
             _ => {
                 if !self.inner.fallback_logged.swap(true, Ordering::SeqCst) {
                     info!(
-                        "shell snapshot not ready after {} s; this command runs as a login shell",
+                        "shell snapshot not ready {} s after the session started; commands run as login shells until it is",
                         WAIT_FOR_SNAPSHOT.as_secs()
                     );
                 }
@@ -233,6 +253,7 @@ async fn take(
 ) -> Result<PathBuf, String> {
     codex_config::private_file::create_private_dir_all(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    remove_stale(dir);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -262,41 +283,109 @@ async fn take_into(
     } else {
         PathBuf::from("/")
     };
-    let spec = CommandSpec {
-        argv: vec![
-            "bash".into(),
-            "-lic".into(),
-            DUMP_SCRIPT.into(),
-            "codex-shell-snapshot".into(),
-            dump.to_string_lossy().into_owned(),
-        ],
-        cwd: cwd.clone(),
-        env: env.clone(),
-        // The person's own profile, as their terminal would run it.
-        policy: SandboxPolicy::DangerFullAccess,
-        linux_sandbox_exe: None,
-        // Unsandboxed: there is no view to hide anything from.
-        hidden_paths: Vec::new(),
-    };
-    let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
-        .await
-        .map_err(|e| e.to_string())?;
-    if output.timed_out {
-        return Err(format!(
-            "the login shell took longer than {} s",
-            TAKE_TIMEOUT.as_secs()
-        ));
-    }
+    let exit_code = run_login_shell(dump, &env, &cwd).await?;
     let raw = std::fs::read_to_string(dump).map_err(|e| format!("cannot read the dump: {e}"))?;
     let text = render(&raw).ok_or_else(|| {
-        format!(
-            "the login shell exited with {} before writing its state",
-            output.exit_code
-        )
+        format!("the login shell exited with {exit_code} before writing its state")
     })?;
     codex_config::private_file::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     validate(path, env, cwd).await
+}
+
+/// Removes snapshots and dumps not touched for [`STALE_AFTER`].
+fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Runs the person's login shell (unsandboxed, as their terminal would) to
+/// write the dump; its exit code. It runs in a session of its own, without
+/// a terminal. Never SIGKILLed while its profile may hold a lock (`pyenv
+/// rehash` killed outright leaves one that stalls every later shell): when
+/// it takes too long, or when this future is dropped, its process group
+/// gets SIGHUP and SIGTERM, as when a terminal closes, and SIGKILL only a
+/// second after a timeout.
+async fn run_login_shell(
+    dump: &Path,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<i32, String> {
+    let mut command = tokio::process::Command::new("bash");
+    command
+        .args(["-lic", DUMP_SCRIPT, "codex-shell-snapshot"])
+        .arg(dump)
+        .env_clear()
+        .envs(env)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    // SAFETY: setsid is async-signal-safe; nothing else runs between fork
+    // and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start bash: {e}"))?;
+    let group = HangUpOnDrop(child.id().and_then(|id| i32::try_from(id).ok()));
+    match tokio::time::timeout(TAKE_TIMEOUT, child.wait()).await {
+        Ok(status) => {
+            let status = status.map_err(|e| format!("cannot wait for bash: {e}"))?;
+            std::mem::forget(group);
+            Ok(codex_sandbox::exit_code(&status))
+        }
+        Err(_) => {
+            drop(group);
+            if tokio::time::timeout(Duration::from_secs(1), child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.start_kill();
+            }
+            Err(format!(
+                "the login shell took longer than {} s",
+                TAKE_TIMEOUT.as_secs()
+            ))
+        }
+    }
+}
+
+/// Sends SIGHUP and SIGTERM to a process group when dropped.
+struct HangUpOnDrop(Option<i32>);
+
+impl Drop for HangUpOnDrop {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.0.filter(|pid| *pid > 0) {
+            // SAFETY: plain kill(2) of the group of a child we started and
+            // have not reaped (the guard is forgotten once it is reaped).
+            unsafe {
+                libc::kill(-pid, libc::SIGHUP);
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+    }
 }
 
 /// Reads the snapshot in a shell that reads nothing else: it must be read
@@ -429,6 +518,24 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_a_week_old_are_removed_and_newer_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("old.1.sh"), dir.path().join("new.2.sh"));
+        std::fs::write(&old, "true\n").unwrap();
+        std::fs::write(&new, "true\n").unwrap();
+        let eight_days_ago = std::time::SystemTime::now() - Duration::from_secs(8 * 24 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(eight_days_ago)
+            .unwrap();
+        remove_stale(dir.path());
+        assert!(!old.exists());
+        assert!(new.exists());
+    }
+
+    #[test]
     fn a_dump_cut_short_is_no_snapshot() {
         assert_eq!(render("@@codex-shopt\nshopt -u autocd\n"), None);
     }
@@ -437,6 +544,7 @@ mod tests {
         ShellSnapshot {
             inner: Arc::new(Inner {
                 state: watch::Sender::new(State::Taken(path.to_path_buf())),
+                wait_until: tokio::time::Instant::now(),
                 fallback_logged: AtomicBool::new(false),
             }),
         }

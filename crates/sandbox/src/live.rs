@@ -63,8 +63,11 @@ pub fn live_process_count() -> usize {
 
 /// Ends every live process tree and waits until each is reaped: helpers
 /// get SIGTERM (they end their namespace and remove their mount points),
-/// unsandboxed commands SIGKILL to their process group. Whatever is still
-/// alive after `grace` gets SIGKILL. Returns how many trees were ended.
+/// unsandboxed processes SIGHUP and SIGTERM to their process group (a program killed
+/// outright cannot release its locks: `pyenv rehash` in a profile being
+/// snapshotted leaves a lock that stalls every later shell). Whatever is
+/// still alive after `grace` gets SIGKILL, to its group when unsandboxed.
+/// Returns how many trees were ended.
 ///
 /// The reaping is done by each process's waiting task, so this needs the
 /// runtime that spawned them to be running (it is awaited on it).
@@ -83,7 +86,10 @@ pub async fn end_all(grace: Duration) -> usize {
                 if *sandboxed {
                     libc::kill(*pid, libc::SIGTERM);
                 } else {
-                    libc::kill(-*pid, libc::SIGKILL);
+                    // As when a terminal closes: an interactive shell (the
+                    // snapshot's) ignores SIGTERM but not SIGHUP.
+                    libc::kill(-*pid, libc::SIGHUP);
+                    libc::kill(-*pid, libc::SIGTERM);
                 }
             }
         }
@@ -98,11 +104,12 @@ pub async fn end_all(grace: Duration) -> usize {
         .await
         .is_err()
     {
-        for (pid, _, exit) in &entries {
+        for (pid, sandboxed, exit) in &entries {
             if exit.borrow().is_none() && *pid > 0 {
+                let target = if *sandboxed { *pid } else { -*pid };
                 // SAFETY: as above; the helper's chain ends its namespace
                 // through the parent-death signals.
-                unsafe { libc::kill(*pid, libc::SIGKILL) };
+                unsafe { libc::kill(target, libc::SIGKILL) };
             }
         }
         let receivers = entries.iter().map(|(_, _, e)| e.clone()).collect();

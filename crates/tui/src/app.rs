@@ -474,7 +474,7 @@ impl App {
                 match key.code {
                     KeyCode::Char('z') if ctrl => {
                         suspend_process(guard)?;
-                        self.screen.invalidate();
+                        self.screen.forget_cursor();
                         return Ok(true);
                     }
                     KeyCode::PageUp if self.screen.mode() == ScreenMode::Alternate => {

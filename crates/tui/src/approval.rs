@@ -400,17 +400,19 @@ mod tests {
             text.contains("2. Yes, and always allow commands starting with `touch` (p)"),
             "{text}"
         );
-        assert!(
-            text.contains("5. No, and tell Codex what to do instead (t)"),
-            "{text}"
-        );
+        assert!(text.contains("5. No, continue without it (d)"), "{text}");
         let answer = approvals
             .handle_key(KeyEvent::from(KeyCode::Char('p')))
             .unwrap();
         assert_eq!(answer.decision, ReviewDecision::ApprovedExecpolicyAmendment);
-        // Esc still declines with the extra answer in the list.
-        approvals.push(request);
+        // Esc still cancels, and `d` declines, with the extra answer listed.
+        approvals.push(request.clone());
         let answer = approvals.handle_key(KeyEvent::from(KeyCode::Esc)).unwrap();
+        assert_eq!(answer.decision, ReviewDecision::Abort);
+        approvals.push(request);
+        let answer = approvals
+            .handle_key(KeyEvent::from(KeyCode::Char('d')))
+            .unwrap();
         assert_eq!(answer.decision, ReviewDecision::Denied);
         // Without a proposal there is no such answer.
         approvals.push(exec("two"));

@@ -90,7 +90,10 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
         lines.extend(shortcut_lines(width));
         return lines;
     }
-    let hints: Vec<(&str, &str)> = if chat.approvals.is_open() {
+    let vim_normal = chat.composer.vim_mode() == Some(crate::composer::VimMode::Normal);
+    let hints: Vec<(&str, &str)> = if vim_normal && !chat.approvals.is_open() {
+        vec![("-- NORMAL --", ""), ("i/a/o", "insert"), ("⏎", "send")]
+    } else if chat.approvals.is_open() {
         vec![("y/a/n/d", "answer"), ("↑↓ ⏎", "choose")]
     } else if chat.picker.is_some() {
         vec![("↑↓ ⏎", "choose"), ("esc", "cancel")]
@@ -167,7 +170,7 @@ fn shortcut_lines(width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if two {
         let half = SHORTCUTS.len().div_ceil(2);
-        for (row, shortcut) in SHORTCUTS.iter().enumerate().take(half) {
+        for (row, shortcut) in SHORTCUTS.iter().take(half).enumerate() {
             let mut spans = vec![Span::raw("  ")];
             let left = entry(shortcut);
             let used: usize = left.iter().map(|s| s.content.width()).sum();

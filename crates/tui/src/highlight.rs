@@ -1,9 +1,11 @@
 //! Syntax highlighting of fenced code blocks, with `syntect`'s Sublime
 //! grammars (its default set) and pure-Rust regexes.
 //!
-//! The grammars and themes load once, on first use (or ahead of it, from a
-//! background thread the app starts, see [`warm`]); loading takes tens of
-//! milliseconds and must not land on a keystroke's frame.
+//! The grammars and themes load once, when an answer first opens a code
+//! fence (from a background thread, [`warm_in_background`], so the frame
+//! does not wait; a render that needs them meanwhile waits for that load),
+//! never at start-up: they take about 4 MiB, and highlighting a few
+//! languages several more, which a session without code never pays.
 //!
 //! A streaming answer is rendered again every time a line of it finishes,
 //! so a long code block would be highlighted from its first line over and
@@ -40,11 +42,29 @@ fn themes() -> &'static ThemeSet {
     THEMES.get_or_init(ThemeSet::load_defaults)
 }
 
-/// Loads the grammars and themes now (called from a background thread at
-/// start-up so the first code block does not wait for them).
-pub(crate) fn warm() {
+/// Loads the grammars and themes now.
+fn warm() {
     let _ = syntaxes();
     let _ = themes();
+}
+
+/// Starts loading the grammars and themes on a low-priority thread, once.
+pub(crate) fn warm_in_background() {
+    static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if STARTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("highlight-load".into())
+        .spawn(|| {
+            // SAFETY: nice(2) only lowers this thread's own priority.
+            unsafe { libc::nice(10) };
+            warm();
+        });
+    if spawned.is_err() {
+        // No thread: the first code block loads them itself.
+        STARTED.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The names of the themes there are, sorted.

@@ -253,15 +253,6 @@ async fn run(args: TuiArgs, mut overrides: CliOverrides) -> anyhow::Result<Optio
     let codex_home = find_codex_home()?;
     let flag_warnings = args.options.apply(&mut overrides, &codex_home)?;
     let config = load_config(&codex_home, &overrides)?;
-    // The highlighting grammars load off the frame path, at low priority so
-    // the first frame does not wait for them.
-    let _ = std::thread::Builder::new()
-        .name("highlight-load".into())
-        .spawn(|| {
-            // SAFETY: nice(2) only lowers this thread's own priority.
-            unsafe { libc::nice(10) };
-            highlight::warm();
-        });
     let log_guard = codex_core::logging::init_to_file(&codex_home, "codex-tui.log");
 
     let alternate = matches!(config.tui.alternate_screen, Some(AlternateScreen::Always))

@@ -58,8 +58,16 @@ impl Picker {
     }
 }
 
-/// "just now", "5m ago", "3h ago", "2d ago".
+/// "just now", "5m ago", "3h ago", "2d ago". A time in milliseconds (as
+/// other writers of the same state database may store it) is read as such
+/// rather than as a time far in the future, which read "just now".
 pub(crate) fn ago(now: i64, then: i64) -> String {
+    const MILLISECONDS_FROM: i64 = 100_000_000_000;
+    let then = if then >= MILLISECONDS_FROM {
+        then / 1000
+    } else {
+        then
+    };
     let secs = (now - then).max(0);
     match secs {
         0..60 => "just now".to_string(),
@@ -250,6 +258,8 @@ mod tests {
     #[test]
     fn times_read_naturally() {
         assert_eq!(ago(1000, 990), "just now");
+        let now = 1_800_000_000;
+        assert_eq!(ago(now, (now - 7200) * 1000), "2h ago");
         assert_eq!(ago(10_000, 10_000 - 300), "5m ago");
         assert_eq!(ago(100_000, 100_000 - 3 * 86_400), "3d ago");
     }

@@ -149,10 +149,7 @@ impl<W: Write> Screen<W> {
     /// Inline mode: prints `history` above the live area, then draws `live`
     /// (whose width must be the screen's; taller than the screen is cut).
     pub fn draw_inline(&mut self, history: &[Line<'_>], live: &Buffer) -> io::Result<()> {
-        let height = live.area.height.min(self.height);
-        let rows: Vec<Vec<u8>> = (0..height)
-            .map(|y| buffer_row_bytes(live, live.area.top() + y))
-            .collect();
+        let rows = self.live_rows(live);
         let mut frame = Vec::with_capacity(4096);
         frame.extend_from_slice(BEGIN_SYNC);
         self.unpark(&mut frame);
@@ -160,17 +157,7 @@ impl<W: Write> Screen<W> {
             // From the top of the live area: erase it, print the history (the
             // terminal scrolls as needed), then the live area below it.
             frame.extend_from_slice(b"\r\x1b[J");
-            for line in history {
-                frame.extend_from_slice(&line_bytes(line));
-                frame.extend_from_slice(b"\r\n");
-            }
-            for (index, row) in rows.iter().enumerate() {
-                if index > 0 {
-                    frame.extend_from_slice(b"\r\n");
-                }
-                frame.extend_from_slice(row);
-            }
-            park(&mut frame, rows.len());
+            print_history_and_live(&mut frame, history, &rows);
         } else {
             for (index, row) in rows.iter().enumerate() {
                 if self.rows.get(index) == Some(row) {
@@ -187,39 +174,33 @@ impl<W: Write> Screen<W> {
                 }
             }
         }
-        self.park_cursor(&mut frame, rows.len());
-        frame.extend_from_slice(END_SYNC);
-        self.out.write_all(&frame)?;
-        self.out.flush()?;
-        self.rows = rows;
-        self.full = false;
-        Ok(())
+        self.finish_frame(frame, rows)
     }
 
     /// Inline mode after a change of width: clears the visible screen and
     /// draws the last rows of `history` that fit above `live`, then `live`.
     pub fn draw_reflowed(&mut self, history: &[Line<'_>], live: &Buffer) -> io::Result<()> {
-        let height = live.area.height.min(self.height);
-        let rows: Vec<Vec<u8>> = (0..height)
-            .map(|y| buffer_row_bytes(live, live.area.top() + y))
-            .collect();
-        let room = usize::from(self.height - height);
+        let rows = self.live_rows(live);
+        let room = usize::from(self.height).saturating_sub(rows.len());
         let shown = &history[history.len().saturating_sub(room)..];
         let mut frame = Vec::with_capacity(8192);
         frame.extend_from_slice(BEGIN_SYNC);
         self.unpark(&mut frame);
         frame.extend_from_slice(b"\x1b[H\x1b[J");
-        for line in shown {
-            frame.extend_from_slice(&line_bytes(line));
-            frame.extend_from_slice(b"\r\n");
-        }
-        for (index, row) in rows.iter().enumerate() {
-            if index > 0 {
-                frame.extend_from_slice(b"\r\n");
-            }
-            frame.extend_from_slice(row);
-        }
-        park(&mut frame, rows.len());
+        print_history_and_live(&mut frame, shown, &rows);
+        self.finish_frame(frame, rows)
+    }
+
+    /// The live area's rows as bytes (cut to the screen's height).
+    fn live_rows(&self, live: &Buffer) -> Vec<Vec<u8>> {
+        let height = live.area.height.min(self.height);
+        (0..height)
+            .map(|y| buffer_row_bytes(live, live.area.top() + y))
+            .collect()
+    }
+
+    /// Places the cursor, ends the synchronized update and writes the frame.
+    fn finish_frame(&mut self, mut frame: Vec<u8>, rows: Vec<Vec<u8>>) -> io::Result<()> {
         self.park_cursor(&mut frame, rows.len());
         frame.extend_from_slice(END_SYNC);
         self.out.write_all(&frame)?;
@@ -231,10 +212,7 @@ impl<W: Write> Screen<W> {
 
     /// Alternate mode: draws `frame` over the whole screen.
     pub fn draw_full(&mut self, frame_buf: &Buffer) -> io::Result<()> {
-        let height = frame_buf.area.height.min(self.height);
-        let rows: Vec<Vec<u8>> = (0..height)
-            .map(|y| buffer_row_bytes(frame_buf, frame_buf.area.top() + y))
-            .collect();
+        let rows = self.live_rows(frame_buf);
         let mut frame = Vec::with_capacity(8192);
         frame.extend_from_slice(BEGIN_SYNC);
         frame.extend_from_slice(HIDE_CURSOR);
@@ -293,14 +271,51 @@ impl<W: Write> Screen<W> {
     /// another program).
     pub fn invalidate(&mut self) {
         self.full = true;
-        // Whatever ran in between left the cursor where the frame starts.
+    }
+
+    /// Another program had the terminal without the alternate screen
+    /// (suspended with Ctrl-Z): the cursor is where it left it, and the
+    /// next frame is drawn whole from there.
+    pub fn forget_cursor(&mut self) {
+        self.full = true;
         self.parked_row = 0;
+    }
+
+    /// Clears the visible screen (and the terminal's scrollback when
+    /// `scrollback`); the next frame is drawn whole from the top.
+    pub fn clear(&mut self, scrollback: bool) -> io::Result<()> {
+        let sequence: &[u8] = if scrollback {
+            b"\x1b[H\x1b[2J\x1b[3J"
+        } else {
+            b"\x1b[H\x1b[2J"
+        };
+        self.out.write_all(sequence)?;
+        self.out.flush()?;
+        self.parked_row = 0;
+        self.full = true;
+        Ok(())
     }
 
     #[cfg(test)]
     pub fn output(&self) -> &W {
         &self.out
     }
+}
+
+/// Prints `history` (the terminal scrolls as needed), then the live rows
+/// under it, and moves back to the live area's top.
+fn print_history_and_live(frame: &mut Vec<u8>, history: &[Line<'_>], rows: &[Vec<u8>]) {
+    for line in history {
+        frame.extend_from_slice(&line_bytes(line));
+        frame.extend_from_slice(b"\r\n");
+    }
+    for (index, row) in rows.iter().enumerate() {
+        if index > 0 {
+            frame.extend_from_slice(b"\r\n");
+        }
+        frame.extend_from_slice(row);
+    }
+    park(frame, rows.len());
 }
 
 /// Moves from the last row drawn back to the top of the live area.

@@ -47,6 +47,7 @@ pub(crate) enum SlashCommand {
     Keymap,
     Experimental,
     Warnings,
+    Vim,
     Quit,
     Exit,
 }
@@ -200,6 +201,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Warnings,
         "warnings",
         "the warnings of this session's start-up and config",
+    ),
+    (
+        SlashCommand::Vim,
+        "vim",
+        "vi-style editing in the composer (again: off)",
     ),
     (SlashCommand::Quit, "quit", "leave codex"),
     (SlashCommand::Exit, "exit", "leave codex"),
@@ -437,7 +443,6 @@ pub(crate) const NOT_OFFERED: &[&str] = &[
     "subagents",
     "test-approval",
     "usage",
-    "vim",
     "voice",
     "worktree",
 ];

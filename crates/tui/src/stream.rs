@@ -36,7 +36,18 @@ pub(crate) struct MarkdownStream {
 
 impl MarkdownStream {
     pub(crate) fn push(&mut self, delta: &str) {
+        // A fence opening (its backticks may span deltas) starts loading
+        // the highlighting grammars in the background.
+        let from = self.source.len().saturating_sub(2);
         self.source.push_str(delta);
+        let mut start = from;
+        while !self.source.is_char_boundary(start) {
+            start -= 1;
+        }
+        let tail = &self.source[start..];
+        if tail.contains("```") || tail.contains("~~~") {
+            crate::highlight::warm_in_background();
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -922,3 +922,56 @@ fn skills_are_listed_and_turned_off() {
     assert_eq!(listed["data"][0]["skills"][0]["enabled"], false);
     validate(&client.close());
 }
+
+/// The execpolicy amendment round trip: the approval request proposes a
+/// rule (`proposedExecpolicyAmendment`), `acceptWithExecpolicyAmendment`
+/// writes it to `default.rules`, and the same command then runs without
+/// another request.
+#[test]
+fn accepting_with_the_amendment_writes_a_rule_the_next_command_obeys() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let workspace = home.workspace().display().to_string();
+    for id in ["call_1", "call_2"] {
+        server.push_turn(Turn::new().function_call(
+            id,
+            "shell",
+            json!({"command": ["touch", "ruled.txt"]}),
+        ));
+    }
+    server.push_turn(Turn::new().text("All done."));
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": workspace, "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+    );
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "touch it twice"}]}),
+    );
+    let mut approvals = 0;
+    loop {
+        let message = client.next();
+        let method = message.get("method").and_then(Value::as_str).unwrap_or("");
+        if method == "item/commandExecution/requestApproval" {
+            approvals += 1;
+            let proposed = &message["params"]["proposedExecpolicyAmendment"];
+            assert_eq!(proposed, &json!(["touch", "ruled.txt"]), "{message}");
+            client.answer(
+                &message["id"],
+                method,
+                json!({"decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": proposed}}}),
+            );
+        } else if method == "turn/completed" {
+            break;
+        }
+    }
+    assert_eq!(approvals, 1, "the second call ran under the new rule");
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("rules/default.rules")).unwrap(),
+        "prefix_rule(pattern=[\"touch\", \"ruled.txt\"], decision=\"allow\")\n"
+    );
+    validate(&client.close());
+}

@@ -558,7 +558,7 @@ fn a_permission_profile_adds_a_writable_dir_and_denies_a_path_in_the_workspace()
                 .env("CODEX_HOME", &arena.home)
                 .env("HOME", &arena.home)
                 .current_dir(&arena.workspace)
-                .args(["sandbox", "linux"])
+                .arg("sandbox")
                 .args(args)
                 .args(["--", "sh", "-c", script])
                 .stdin(Stdio::null())
@@ -571,7 +571,7 @@ fn a_permission_profile_adds_a_writable_dir_and_denies_a_path_in_the_workspace()
             x = extra.display(),
             o = arena.outside.display()
         );
-        let output = sandboxed(&[], &script);
+        let output = sandboxed(&["linux"], &script);
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -593,7 +593,8 @@ fn a_permission_profile_adds_a_writable_dir_and_denies_a_path_in_the_workspace()
             .collect();
         assert_eq!(warnings.len(), 1, "{at}: {text}");
 
-        // `-P` picks another profile: the built-in read-only one.
+        // `-P` picks another profile (the built-in read-only one), in the
+        // reference's form of the command.
         let output = sandboxed(
             &["-P", ":read-only"],
             "echo a > ro.txt; cat private/key.txt",
@@ -1126,6 +1127,7 @@ fn killing_codex_mid_command_leaves_no_process_behind_once(round: usize) {
                 arena.give_to_user();
                 let mut codex = command_as(user, codex_bin())
                     .env("CODEX_HOME", &arena.home)
+                    .env("HOME", &arena.home)
                     .current_dir(&arena.workspace)
                     .args(["exec", "--skip-git-repo-check"])
                     .args(policy_args(mode))

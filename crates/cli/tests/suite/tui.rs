@@ -137,6 +137,39 @@ fn an_approved_command_runs_and_a_denied_one_does_not() {
 }
 
 #[test]
+fn always_allow_writes_a_rule_that_the_next_command_obeys() {
+    let env = TuiEnv::new();
+    for id in ["c1", "c2"] {
+        env.server.push_turn(Turn::new().function_call(
+            id,
+            "shell",
+            json!({"command": ["bash", "-c", "touch ruled.txt"]}),
+        ));
+    }
+    env.server.push_turn(Turn::new().text("All done."));
+    let mut term = env.spawn(&["-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("touch it twice");
+    let screen = term.wait_for("Run this command?", WAIT);
+    assert!(
+        screen.contains("2. Yes, and always allow commands starting with `touch ruled.txt` (p)"),
+        "{screen}"
+    );
+    term.send(b"p");
+    term.wait_for("and always to run commands", WAIT);
+    // The second call is not asked about (a prompt would block the turn
+    // before "All done."), and the person is told it ran unsandboxed.
+    term.wait_for("outside the sandbox", WAIT);
+    term.wait_for("All done.", WAIT);
+    let rules = std::fs::read_to_string(env.home.path().join("rules/default.rules")).unwrap();
+    assert_eq!(
+        rules,
+        "prefix_rule(pattern=[\"touch\", \"ruled.txt\"], decision=\"allow\")\n"
+    );
+    quit(&mut term);
+}
+
+#[test]
 fn esc_interrupts_a_long_command() {
     let env = TuiEnv::new();
     env.server.push_turn(Turn::new().function_call(
@@ -476,7 +509,8 @@ fn a_resumed_session_shows_the_items_shown_live() {
     term.wait_for("$ echo approved > approved.txt", WAIT);
     term.send(b"y");
     term.wait_for("$ touch denied.txt", WAIT);
-    term.send(b"n");
+    // `d` declines this call and lets the turn go on.
+    term.send(b"d");
     // Under untrusted the patch is asked about too.
     term.wait_for("Make these changes?", WAIT);
     term.send(b"y");

@@ -247,9 +247,9 @@ fn warnings_shows_the_sessions_warnings() {
 fn a_reference_command_we_do_not_offer_says_so() {
     let env = TuiEnv::new();
     let mut term = start(&env);
-    term.submit("/vim");
+    term.submit("/side");
     term.wait_for(
-        "/vim is a command of the reference Codex CLI that this codex does not offer",
+        "/side is a command of the reference Codex CLI that this codex does not offer",
         WAIT,
     );
     quit(&mut term);
@@ -300,4 +300,27 @@ fn help_says_there_is_no_daemon() {
     ] {
         assert!(help.contains(flag), "{flag} missing from {help}");
     }
+}
+
+#[test]
+fn vim_edits_the_composer_vi_style() {
+    let env = TuiEnv::new();
+    let mut term = start(&env);
+    term.submit("/vim");
+    term.wait_for("Vi editing on", WAIT);
+    term.send(b"hello world");
+    term.wait_for("› hello world", WAIT);
+    term.send(b"\x1b");
+    term.wait_for("-- NORMAL --", WAIT);
+    // Start of the line, delete a character, then the next word.
+    term.send(b"0x");
+    term.wait_for("› ello world", WAIT);
+    term.send(b"wD");
+    term.wait_until("the word deleted", WAIT, |s| {
+        s.contains("› ello") && !s.contains("world")
+    });
+    term.send(b"A there");
+    term.wait_for("› ello  there", WAIT);
+    term.send(b"\x03");
+    quit(&mut term);
 }

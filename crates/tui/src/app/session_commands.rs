@@ -30,8 +30,7 @@ impl App {
         match command {
             SessionCommand::Clear => {
                 // The screen and the terminal's scrollback, then a new chat.
-                let _ = self.screen.write_raw(b"\x1b[H\x1b[2J\x1b[3J");
-                self.screen.invalidate();
+                let _ = self.screen.clear(true);
                 self.new_thread().await;
             }
             SessionCommand::Copy(text) => {

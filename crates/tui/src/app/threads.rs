@@ -45,8 +45,7 @@ impl App {
         self.alt_scroll = 0;
         if clear {
             // The visible screen only; the scrollback is the terminal's.
-            let _ = self.screen.write_raw(b"\x1b[H\x1b[2J");
-            self.screen.invalidate();
+            let _ = self.screen.clear(false);
         }
     }
 

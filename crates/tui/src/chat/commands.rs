@@ -156,6 +156,16 @@ impl ChatState {
             | SlashCommand::Keymap
             | SlashCommand::Experimental
             | SlashCommand::Warnings => self.run_session_command(command, args.trim()),
+            SlashCommand::Vim => {
+                let on = self.composer.toggle_vim();
+                let said = if on {
+                    "Vi editing on: Esc for normal mode, i/a/o to type (/vim again: off)."
+                } else {
+                    "Vi editing off."
+                };
+                self.commit(HistoryCell::Info(said.to_string()));
+                Vec::new()
+            }
             SlashCommand::Ps => self.list_background(),
             SlashCommand::Stop => self.stop_background(&args),
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],

@@ -69,6 +69,9 @@ impl ChatState {
             return effects;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if key.code == KeyCode::Esc && self.composer.vim_escape() {
+            return Vec::new();
+        }
         if key.code != KeyCode::Esc {
             self.backtrack_primed = false;
         }
@@ -103,6 +106,7 @@ impl ChatState {
             }
             KeyCode::Char('?')
                 if self.composer.is_empty()
+                    && self.composer.vim_mode() != Some(crate::composer::VimMode::Normal)
                     && !ctrl
                     && !key.modifiers.contains(KeyModifiers::ALT) =>
             {

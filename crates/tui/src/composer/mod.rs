@@ -9,6 +9,7 @@
 
 mod history;
 mod textarea;
+mod vim;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
@@ -18,6 +19,7 @@ use ratatui::text::{Line, Span};
 
 pub(crate) use history::{HistoryStep, PromptHistory};
 use textarea::TextArea;
+pub(crate) use vim::VimMode;
 
 /// A paste longer than this becomes a chip.
 const LARGE_PASTE_CHARS: usize = 1000;
@@ -45,6 +47,8 @@ pub(crate) struct Composer {
     pastes: Vec<(String, String)>,
     history: PromptHistory,
     placeholder: String,
+    /// `/vim`: vi-style editing, when on.
+    vim: Option<vim::Vim>,
 }
 
 impl Composer {
@@ -180,7 +184,45 @@ impl Composer {
         }
     }
 
+    /// `/vim`: turns vi-style editing on or off; true when now on.
+    pub(crate) fn toggle_vim(&mut self) -> bool {
+        self.vim = match self.vim {
+            Some(_) => None,
+            None => Some(vim::Vim::default()),
+        };
+        self.vim.is_some()
+    }
+
+    /// The vi mode, when vi editing is on.
+    pub(crate) fn vim_mode(&self) -> Option<VimMode> {
+        self.vim.map(|v| v.mode)
+    }
+
+    /// Esc in vi insert mode goes to normal mode; true when it did.
+    pub(crate) fn vim_escape(&mut self) -> bool {
+        match &mut self.vim {
+            Some(vim) if vim.mode == VimMode::Insert => {
+                vim.mode = VimMode::Normal;
+                self.textarea.left_within_line();
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn handle_key(&mut self, key: KeyEvent) -> ComposerEvent {
+        if let Some(vim) = &mut self.vim
+            && vim.mode == VimMode::Normal
+            && key.code != KeyCode::Enter
+            && !matches!(key.code, KeyCode::Up | KeyCode::Down)
+        {
+            return if vim.normal_key(key, &mut self.textarea) {
+                self.history.reset_if_edited(self.textarea.text());
+                ComposerEvent::Changed
+            } else {
+                ComposerEvent::Ignored
+            };
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);

@@ -211,6 +211,26 @@ impl TextArea {
         }
     }
 
+    /// Vi's `D`: to the end of the line, never its line break.
+    pub(crate) fn kill_to_line_end_only(&mut self) {
+        let end = self.line_end_of(self.cursor);
+        self.kill_range(self.cursor..end);
+    }
+
+    /// Leaving vi insert mode: one character left, not past the line's start.
+    pub(crate) fn left_within_line(&mut self) {
+        if self.cursor > self.line_start_of(self.cursor) {
+            self.left();
+        }
+    }
+
+    /// Vi's `a`: one character right, but not past the line's end.
+    pub(crate) fn right_within_line(&mut self) {
+        if self.cursor < self.line_end_of(self.cursor) {
+            self.right();
+        }
+    }
+
     /// Ctrl-Y.
     pub(crate) fn yank(&mut self) {
         let kill = self.kill.clone();
