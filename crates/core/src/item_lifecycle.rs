@@ -502,33 +502,33 @@ enum EarlyEnd {
     CutShort,
 }
 
+impl EarlyEnd {
+    /// The status that says so, of the two a kind of call has.
+    fn pick<T>(self, declined: T, cut_short: T) -> T {
+        match self {
+            Self::Declined => declined,
+            Self::CutShort => cut_short,
+        }
+    }
+}
+
 /// `item` with the status that says how it ended early; items that are
 /// not calls keep what they have.
 fn ended_early(item: TurnItem, end: EarlyEnd) -> TurnItem {
-    let declined = matches!(end, EarlyEnd::Declined);
     match item {
         TurnItem::CommandExecution(mut c) => {
-            c.status = if declined {
-                CommandExecutionStatus::Declined
-            } else {
-                CommandExecutionStatus::Failed
-            };
+            c.status = end.pick(
+                CommandExecutionStatus::Declined,
+                CommandExecutionStatus::Failed,
+            );
             TurnItem::CommandExecution(c)
         }
         TurnItem::FileChange(mut f) => {
-            f.status = if declined {
-                PatchApplyStatus::Declined
-            } else {
-                PatchApplyStatus::Failed
-            };
+            f.status = end.pick(PatchApplyStatus::Declined, PatchApplyStatus::Failed);
             TurnItem::FileChange(f)
         }
         TurnItem::McpToolCall(mut m) => {
-            m.status = if declined {
-                McpToolCallStatus::Declined
-            } else {
-                McpToolCallStatus::Failed
-            };
+            m.status = end.pick(McpToolCallStatus::Declined, McpToolCallStatus::Failed);
             TurnItem::McpToolCall(m)
         }
         other => other,

@@ -33,8 +33,7 @@ impl JsonProcessor {
         if let Some(id) = self.ids.get(engine_id) {
             return id.clone();
         }
-        let id = format!("item_{}", self.next_item);
-        self.next_item += 1;
+        let id = self.fresh_id();
         self.ids.insert(engine_id.to_string(), id.clone());
         id
     }
