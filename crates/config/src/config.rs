@@ -22,7 +22,9 @@ use crate::provider::{
 use crate::schema::{
     ConfigToml, FileOpener, HistoryPersistenceToml, OtelToml, REFERENCE_ONLY_KEYS, TuiToml,
 };
-pub use crate::schema::{LoginMethod, PreferredAuthMethod, WebSearchMode};
+pub use crate::schema::{
+    LoginMethod, McpOAuthCredentialsStore, PreferredAuthMethod, WebSearchMode,
+};
 
 /// The model used when none is configured.
 pub const DEFAULT_MODEL: &str = "gpt-5.5";
@@ -164,6 +166,9 @@ pub struct Config {
     pub project_doc_fallback_filenames: Vec<String>,
 
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
+    pub mcp_oauth_credentials_store: McpOAuthCredentialsStore,
+    pub mcp_oauth_callback_port: Option<u16>,
+    pub mcp_oauth_callback_url: Option<String>,
     pub otel: OtelToml,
     pub memories: crate::schema::MemoriesToml,
     pub skills: crate::schema::SkillsToml,
@@ -1095,6 +1100,9 @@ fn resolve(
             .clone()
             .unwrap_or_default(),
         mcp_servers: toml.mcp_servers.clone(),
+        mcp_oauth_credentials_store: toml.mcp_oauth_credentials_store.unwrap_or_default(),
+        mcp_oauth_callback_port: toml.mcp_oauth_callback_port,
+        mcp_oauth_callback_url: toml.mcp_oauth_callback_url.clone(),
         otel: toml.otel.clone().unwrap_or_default(),
         memories: toml.memories.clone().unwrap_or_default(),
         skills: toml.skills.clone().unwrap_or_default(),

@@ -65,6 +65,7 @@ impl McpState {
         let manager = Arc::new(McpConnectionManager::new(
             &config.mcp_servers,
             &config.cwd,
+            Some(&config.codex_home),
             Some(elicitor),
         ));
         let _ = state.manager.set(Arc::clone(&manager));

@@ -13,6 +13,7 @@ mod login;
 mod mcp_client;
 mod mcp_commands;
 mod mcp_conformance;
+mod mcp_oauth;
 mod mcp_server;
 mod mcp_tool_search;
 mod otel;
