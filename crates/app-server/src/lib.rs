@@ -33,6 +33,7 @@
 mod connection;
 mod items;
 pub mod listen;
+mod mcp_oauth_methods;
 mod outgoing;
 mod params;
 mod processor;

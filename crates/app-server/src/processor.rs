@@ -50,6 +50,7 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "fuzzyFileSearch",
     "command/exec",
     "mcpServerStatus/list",
+    "mcpServer/oauth/login",
     "skills/list",
     "skills/config/write",
 ];
@@ -146,6 +147,15 @@ impl Processor {
             }
             "fuzzyFileSearch" => workspace_methods::fuzzy_file_search(&params).await,
             "mcpServerStatus/list" => self.mcp_status(&params).await,
+            "mcpServer/oauth/login" => {
+                crate::mcp_oauth_methods::mcp_oauth_login(
+                    &self.codex_home,
+                    &self.overrides,
+                    &self.outgoing,
+                    params,
+                )
+                .await
+            }
             "skills/list" => {
                 crate::skills_methods::skills_list(&self.codex_home, &self.overrides, &params)
             }
@@ -196,8 +206,7 @@ impl Processor {
     /// any), their tools and whether they started.
     async fn mcp_status(&self, params: &Value) -> Reply {
         use crate::protocol::{
-            ListMcpServerStatusResponse, McpAuthStatus, McpServerConnectionStatus, McpServerStatus,
-            McpTool,
+            ListMcpServerStatusResponse, McpServerConnectionStatus, McpServerStatus, McpTool,
         };
         let config = load_config(&self.codex_home, &self.overrides)
             .map_err(|err| RpcError::internal(err.to_string()))?;
@@ -241,7 +250,7 @@ impl Processor {
                 });
                 McpServerStatus {
                     name: name.clone(),
-                    auth_status: McpAuthStatus::Unsupported,
+                    auth_status: auth_status(&config.codex_home, name, server),
                     tools,
                     resources: Vec::new(),
                     resource_templates: Vec::new(),
@@ -374,5 +383,38 @@ fn effort_description(effort: ReasoningEffort) -> &'static str {
         ReasoningEffort::Medium => "Balanced speed and depth, for most tasks",
         ReasoningEffort::High => "Deeper reasoning for hard problems",
         ReasoningEffort::XHigh => "The deepest reasoning, for the hardest problems",
+    }
+}
+
+/// How a configured MCP server signs in. An HTTP server with neither a
+/// token nor stored OAuth tokens is `notLoggedIn` (it may offer OAuth;
+/// `mcpServer/oauth/login` finds out).
+fn auth_status(
+    codex_home: &std::path::Path,
+    name: &str,
+    server: &codex_config::mcp::McpServerConfig,
+) -> crate::protocol::McpAuthStatus {
+    use crate::protocol::McpAuthStatus;
+    use codex_config::mcp::McpServerTransportConfig;
+    match &server.transport {
+        McpServerTransportConfig::Stdio { .. } => McpAuthStatus::Unsupported,
+        McpServerTransportConfig::StreamableHttp {
+            bearer_token_env_var: Some(_),
+            ..
+        } => McpAuthStatus::BearerToken,
+        McpServerTransportConfig::StreamableHttp {
+            url, http_headers, ..
+        } => {
+            let target = codex_mcp::oauth::OAuthServer {
+                name: name.to_string(),
+                url: url.clone(),
+                headers: http_headers.clone(),
+            };
+            match codex_mcp::oauth::is_logged_in(codex_home, &target) {
+                Ok(true) => McpAuthStatus::OAuth,
+                Ok(false) => McpAuthStatus::NotLoggedIn,
+                Err(_) => McpAuthStatus::Unknown,
+            }
+        }
     }
 }

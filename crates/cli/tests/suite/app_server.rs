@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 // Further suites, which share this file's client and validation.
 mod input;
+mod mcp_oauth;
 mod resume;
 mod transport;
 mod workspace;
@@ -39,6 +40,7 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "fuzzyFileSearch" => "FuzzyFileSearchResponse.json",
         "command/exec" => "v2/CommandExecResponse.json",
         "mcpServerStatus/list" => "v2/ListMcpServerStatusResponse.json",
+        "mcpServer/oauth/login" => "v2/McpServerOauthLoginResponse.json",
         "review/start" => "v2/ReviewStartResponse.json",
         "skills/list" => "v2/SkillsListResponse.json",
         "skills/config/write" => "v2/SkillsConfigWriteResponse.json",

@@ -17,14 +17,14 @@ use super::exec::{ExecEnv, stderr};
 
 /// The server process, killed on drop; its stderr (which logs every token
 /// it issues) goes to a file.
-struct OAuthServer {
+pub(crate) struct OAuthServer {
     child: Child,
     port: u16,
     log: PathBuf,
 }
 
 impl OAuthServer {
-    fn start(dir: &Path) -> Self {
+    pub(crate) fn start(dir: &Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -47,12 +47,12 @@ impl OAuthServer {
         Self { child, port, log }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/mcp", self.port)
     }
 
     /// How many tokens it issued for `grant`.
-    fn issued(&self, grant: &str) -> usize {
+    pub(crate) fn issued(&self, grant: &str) -> usize {
         std::fs::read_to_string(&self.log)
             .unwrap()
             .lines()
@@ -79,7 +79,7 @@ fn codex_mcp(home: &TestCodexHome, args: &[&str]) -> std::process::Output {
 }
 
 /// A GET of `url` (plain HTTP): the status and the `Location` header.
-fn http_get(url: &str) -> (u16, Option<String>) {
+pub(crate) fn http_get(url: &str) -> (u16, Option<String>) {
     let rest = url.strip_prefix("http://").unwrap();
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = TcpStream::connect(authority).unwrap();
