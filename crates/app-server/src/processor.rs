@@ -242,11 +242,15 @@ impl Processor {
                         )
                     })
                     .collect();
-                let runtime_status = Some(match (server.enabled, &report, failed) {
-                    (false, _, _) => McpServerConnectionStatus::Disabled,
-                    (_, None, _) => McpServerConnectionStatus::NotStarted,
-                    (_, Some(_), true) => McpServerConnectionStatus::Failed,
-                    (_, Some(_), false) => McpServerConnectionStatus::Connected,
+                let starting = report
+                    .as_ref()
+                    .is_some_and(|r| r.starting.iter().any(|s| s == name));
+                let runtime_status = Some(match (server.enabled, &report, failed, starting) {
+                    (false, ..) => McpServerConnectionStatus::Disabled,
+                    (_, None, ..) => McpServerConnectionStatus::NotStarted,
+                    (_, Some(_), true, _) => McpServerConnectionStatus::Failed,
+                    (_, Some(_), false, true) => McpServerConnectionStatus::Starting,
+                    (_, Some(_), false, false) => McpServerConnectionStatus::Connected,
                 });
                 McpServerStatus {
                     name: name.clone(),

@@ -161,7 +161,9 @@ pub(crate) async fn run(
                 let session = Arc::clone(&session);
                 let id = id.clone();
                 tokio::spawn(async move {
-                    let manager = session.services.mcp.wait().await;
+                    // What is known now: servers still starting are
+                    // listed as such rather than waited for.
+                    let manager = session.services.mcp.current().unwrap_or_default();
                     let tools = manager
                         .tools()
                         .iter()
@@ -182,6 +184,7 @@ pub(crate) async fn run(
                             codex_protocol::mcp::McpListToolsResponseEvent {
                                 tools,
                                 failed: manager.failures().to_vec(),
+                                starting: manager.starting_servers(),
                             },
                         ),
                     );

@@ -368,6 +368,15 @@ impl McpConnectionManager {
             .collect()
     }
 
+    /// The servers still starting.
+    pub fn starting_servers(&self) -> Vec<String> {
+        self.servers
+            .values()
+            .filter(|s| *s.state.borrow() == ServerState::Starting)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
     /// True while some server is still starting.
     pub fn any_starting(&self) -> bool {
         self.servers

@@ -704,6 +704,9 @@ fn mcp_list_cell(response: &codex_protocol::mcp::McpListToolsResponseEvent) -> H
             format!("failed · {}", failure.error),
         ));
     }
+    for server in &response.starting {
+        rows.push((server.clone(), "starting…".to_string()));
+    }
     if rows.is_empty() {
         rows.push((
             "(none)".to_string(),

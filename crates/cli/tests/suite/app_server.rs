@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 // Further suites, which share this file's client and validation.
 mod input;
-mod mcp_oauth;
+mod mcp_methods;
 mod resume;
 mod transport;
 mod workspace;

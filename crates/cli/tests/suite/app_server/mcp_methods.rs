@@ -1,5 +1,7 @@
-//! `mcpServer/oauth/login` against the real OAuth-protected test server:
-//! the URL in the answer, the completion notification, the status list.
+//! The MCP methods: `mcpServerStatus/list` answering at once while a server
+//! is still starting, and `mcpServer/oauth/login` against the real
+//! OAuth-protected test server (the URL in the answer, the completion
+//! notification, the auth status).
 
 use super::*;
 use crate::suite::mcp_oauth::{OAuthServer, http_get};
@@ -56,6 +58,28 @@ fn an_editor_signs_in_to_an_mcp_server_and_is_told_when_it_is_done() {
 
     let status = client.call("mcpServerStatus/list", json!({}));
     assert_eq!(auth(&status, "secure"), "oAuth");
+    let checks = client.close();
+    validate(&checks);
+}
+
+#[test]
+fn the_status_list_does_not_wait_for_a_server_still_starting() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    home.append_config(&format!(
+        "\n[mcp_servers.slow]\ncommand = {:?}\nargs = [{:?}, \"--delay-start\", \"600\"]\nstartup_timeout_sec = 900\n",
+        peers::python().display().to_string(),
+        peers::py_mcp_server().display().to_string(),
+    ));
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call("thread/start", json!({"cwd": home.workspace()}));
+    let thread_id = started["thread"]["id"].as_str().unwrap();
+    // The server sleeps for ten minutes before it serves: an answer at all
+    // (within the client's wait) means the list did not wait for it.
+    let status = client.call("mcpServerStatus/list", json!({"threadId": thread_id}));
+    assert_eq!(status["data"][0]["name"], "slow");
+    assert_eq!(status["data"][0]["runtimeStatus"], "starting", "{status}");
     let checks = client.close();
     validate(&checks);
 }
