@@ -169,6 +169,21 @@ impl Codex {
         Ok(id)
     }
 
+    /// A thread whose session runs elsewhere: whoever holds the other ends
+    /// of the channels (a remote client's pump) reads the submissions and
+    /// sends the events.
+    pub fn from_channels(
+        thread_id: ThreadId,
+        tx_sub: mpsc::Sender<Submission>,
+        rx_event: mpsc::UnboundedReceiver<Event>,
+    ) -> Self {
+        Self {
+            tx_sub,
+            rx_event: tokio::sync::Mutex::new(rx_event),
+            thread_id,
+        }
+    }
+
     /// The next event.
     pub async fn next_event(&self) -> CodexResult<Event> {
         self.rx_event

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod input;
 mod mcp_methods;
 mod resume;
-mod transport;
+pub(crate) mod transport;
 mod workspace;
 
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, peers, responses_event};

@@ -28,4 +28,5 @@ mod tui;
 mod tui_background;
 mod tui_commands;
 mod tui_keys;
+mod tui_remote;
 mod tui_rendering;
