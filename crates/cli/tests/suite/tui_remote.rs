@@ -69,3 +69,35 @@ fn a_remote_that_cannot_be_reached_is_named() {
         assert!(all.contains(said), "{all}");
     }
 }
+
+#[test]
+fn esc_interrupts_a_remote_turn() {
+    let env = TuiEnv::new();
+    let server = Listening::start(
+        &env.home,
+        &[
+            "--listen",
+            "ws://127.0.0.1:0",
+            "-c",
+            "approval_policy=\"never\"",
+        ],
+        &[],
+    );
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "echo started; sleep 60"]}),
+    ));
+    let mut term = env.spawn(&["--remote", &server.url]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("wait a minute");
+    term.wait_for("esc to interrupt", WAIT);
+    term.wait_for("Running", WAIT);
+    term.send(b"\x1b");
+    let screen = term.wait_for("Interrupted", WAIT);
+    assert!(!screen.contains("esc to interrupt"), "{screen}");
+    quit(&mut term);
+    // The server's own record of the turn says it was interrupted.
+    let rollout = env.rollout_text();
+    assert!(rollout.contains("turn_aborted"), "{rollout}");
+}
