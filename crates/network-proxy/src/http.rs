@@ -75,7 +75,7 @@ async fn tunnel(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Body> {
         match hyper::upgrade::on(req).await {
             Ok(upgraded) => {
                 let mut client = TokioIo::new(upgraded);
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                let _ = crate::relay(&mut client, &mut upstream).await;
             }
             Err(err) => {
                 tracing::debug!(target: "codex_network_proxy", "CONNECT upgrade failed: {err}");

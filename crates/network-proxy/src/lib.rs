@@ -38,3 +38,15 @@ pub mod upstream;
 pub use policy::{Action, Decision, HostPattern, HostRule, NetworkPolicy, Protocol};
 pub use server::{Denial, HTTP_SOCKET_NAME, NetworkProxy, ProxyConfig, SOCKS_SOCKET_NAME};
 pub use upstream::Resolver;
+
+/// Moves bytes both ways until both sides are done, 64 KiB per read
+/// (tokio's default of 8 KiB made a 10 MB download through a tunnel about
+/// twice as slow; `docs/benchmarks.md`).
+pub(crate) async fn relay<A, B>(a: &mut A, b: &mut B) -> std::io::Result<(u64, u64)>
+where
+    A: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + ?Sized,
+    B: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + ?Sized,
+{
+    const BUFFER: usize = 64 * 1024;
+    tokio::io::copy_bidirectional_with_sizes(a, b, BUFFER, BUFFER).await
+}

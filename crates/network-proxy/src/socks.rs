@@ -52,7 +52,7 @@ where
     {
         Ok(mut upstream) => {
             if reply(&mut client, REPLY_OK).await.is_ok() {
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                let _ = crate::relay(&mut client, &mut upstream).await;
             }
         }
         Err(Refusal::Blocked(reason)) => {

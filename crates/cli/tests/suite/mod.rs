@@ -15,6 +15,7 @@ mod mcp_commands;
 mod mcp_conformance;
 mod mcp_server;
 mod mcp_tool_search;
+mod network_allowlist;
 mod otel;
 mod plugins;
 mod program_names;
