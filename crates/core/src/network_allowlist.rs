@@ -30,14 +30,8 @@ pub fn network_policy(
     let mut list = Vec::new();
     for (pattern, allow) in &domains.entries {
         let key = format!("{}.\"{pattern}\"", domains.key);
-        let parsed = HostPattern::parse(pattern).map_err(|err| format!("{key}: {err}"))?;
-        list.push(HostRule {
-            pattern: parsed,
-            action: if *allow { Action::Allow } else { Action::Deny },
-            protocols: None,
-            source: key,
-            justification: None,
-        });
+        let action = if *allow { Action::Allow } else { Action::Deny };
+        list.push(HostRule::new(pattern, action, &key).map_err(|err| format!("{key}: {err}"))?);
     }
     for rule in rules.map(Policy::network_rules).unwrap_or_default() {
         let protocol = match rule.protocol {

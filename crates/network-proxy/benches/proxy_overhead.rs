@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use codex_network_proxy::{
-    Action, HTTP_SOCKET_NAME, HostPattern, HostRule, NetworkPolicy, NetworkProxy, ProxyConfig,
+    Action, HTTP_SOCKET_NAME, HostRule, NetworkPolicy, NetworkProxy, ProxyConfig,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixStream};
@@ -149,13 +149,9 @@ async fn main() {
         .unwrap_or(2000);
     let port = origin().await;
     let proxy = NetworkProxy::start(ProxyConfig {
-        policy: NetworkPolicy::new(vec![HostRule {
-            pattern: HostPattern::parse("localhost").unwrap(),
-            action: Action::Allow,
-            protocols: None,
-            source: "bench".into(),
-            justification: None,
-        }]),
+        policy: NetworkPolicy::new(vec![
+            HostRule::new("localhost", Action::Allow, "bench").unwrap(),
+        ]),
         ..ProxyConfig::default()
     })
     .unwrap();

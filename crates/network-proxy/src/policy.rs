@@ -137,6 +137,20 @@ pub struct HostRule {
     pub justification: Option<String>,
 }
 
+impl HostRule {
+    /// A rule for every protocol, without a justification; the error says
+    /// what a pattern may be.
+    pub fn new(pattern: &str, action: Action, source: impl Into<String>) -> Result<Self, String> {
+        Ok(Self {
+            pattern: HostPattern::parse(pattern)?,
+            action,
+            protocols: None,
+            source: source.into(),
+            justification: None,
+        })
+    }
+}
+
 /// The decision for one host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -212,13 +226,7 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     fn rule(pattern: &str, action: Action) -> HostRule {
-        HostRule {
-            pattern: HostPattern::parse(pattern).unwrap(),
-            action,
-            protocols: None,
-            source: format!("rule {pattern}"),
-            justification: None,
-        }
+        HostRule::new(pattern, action, format!("rule {pattern}")).unwrap()
     }
 
     fn allowed(policy: &NetworkPolicy, host: &str) -> bool {

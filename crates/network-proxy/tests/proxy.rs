@@ -9,59 +9,19 @@ use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
 
 use codex_network_proxy::{
-    Action, HTTP_SOCKET_NAME, HostPattern, HostRule, NetworkPolicy, NetworkProxy, Protocol,
-    ProxyConfig, Resolver, SOCKS_SOCKET_NAME,
+    Action, HTTP_SOCKET_NAME, HostRule, NetworkPolicy, NetworkProxy, Protocol, ProxyConfig,
+    Resolver, SOCKS_SOCKET_NAME,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixStream};
 
 fn rule(pattern: &str, action: Action) -> HostRule {
-    HostRule {
-        pattern: HostPattern::parse(pattern).unwrap(),
-        action,
-        protocols: None,
-        source: format!("test rule `{pattern}`"),
-        justification: None,
-    }
+    HostRule::new(pattern, action, format!("test rule `{pattern}`")).unwrap()
 }
 
 /// A server answering every request with `hello <path>` and closing.
 async fn origin() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    head.extend_from_slice(&buf[..n]);
-                }
-                let text = String::from_utf8_lossy(&head);
-                let path = text.split_whitespace().nth(1).unwrap_or("?").to_string();
-                // The proxy's credentials must never reach the origin.
-                let leaked = if text.to_ascii_lowercase().contains("proxy-authorization") {
-                    " LEAKED proxy-authorization"
-                } else {
-                    ""
-                };
-                let body = format!("hello {path}{leaked}");
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    port
+    codex_test_support::HelloOrigin::start().port()
 }
 
 struct Setup {

@@ -6,8 +6,6 @@
 //! the proxy variables; a raw IP, a host a rule forbids, a connection that
 //! ignores the proxy and a name lookup all fail.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -40,31 +38,7 @@ const RULES: &str = "network_rule(host=\"blocked.example\", protocol=\"https\", 
 
 /// A host server answering `hello <path>`; its port.
 fn origin() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let body = format!("hello {}", text.split_whitespace().nth(1).unwrap_or("?"));
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    port
+    codex_test_support::HelloOrigin::start().port()
 }
 
 /// A workspace and a CODEX_HOME (with the profile and the rule) owned by

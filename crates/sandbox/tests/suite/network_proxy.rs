@@ -4,56 +4,26 @@
 //! HTTP server on the host; "localhost" is allowed (listed exactly, so its
 //! loopback address may be reached), everything else is not.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
-use codex_network_proxy::{
-    Action, HostPattern, HostRule, NetworkPolicy, NetworkProxy, ProxyConfig,
-};
+use codex_network_proxy::{Action, HostRule, NetworkPolicy, NetworkProxy, ProxyConfig};
 use codex_sandbox::{ExecOutput, run_command};
 
 use super::common::{spec, tempdir, workspace_only};
 
 /// A host server answering `hello <path>` to every request.
 fn origin() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let path = text.split_whitespace().nth(1).unwrap_or("?");
-                let body = format!("hello {path}");
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    port
+    codex_test_support::HelloOrigin::start().port()
 }
 
 fn rule(pattern: &str, action: Action) -> HostRule {
-    HostRule {
-        pattern: HostPattern::parse(pattern).unwrap(),
+    HostRule::new(
+        pattern,
         action,
-        protocols: None,
-        source: format!("permissions.test.network.domains.\"{pattern}\""),
-        justification: None,
-    }
+        format!("permissions.test.network.domains.\"{pattern}\""),
+    )
+    .unwrap()
 }
 
 /// Runs `script` under workspace-write with network through a proxy that
