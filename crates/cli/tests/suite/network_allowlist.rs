@@ -13,13 +13,7 @@ use std::process::{Command, Stdio};
 use codex_test_support::{MockModelServer, TestCodexHome, Turn};
 use serde_json::{Value, json};
 
-const NOBODY: u32 = 65534;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum User {
-    Root,
-    Nobody,
-}
+use super::sandbox_attacks::{NOBODY, User, command_as};
 
 /// The profile's tables (the domains table last, so a test can add to it).
 const PROFILE_TABLES: &str = r#"
@@ -82,24 +76,8 @@ impl Arena {
     }
 
     fn codex(&self) -> Command {
-        let codex = env!("CARGO_BIN_EXE_codex");
-        let mut command = match self.user {
-            User::Root => Command::new(codex),
-            User::Nobody => {
-                let mut c = Command::new("setpriv");
-                c.args([
-                    &format!("--reuid={NOBODY}"),
-                    &format!("--regid={NOBODY}"),
-                    "--clear-groups",
-                    codex,
-                ]);
-                c
-            }
-        };
+        let mut command = command_as(self.user, env!("CARGO_BIN_EXE_codex"));
         command
-            .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("LANG", "C.UTF-8")
             .env("CODEX_HOME", self.home())
             .env("HOME", self.home())
             .current_dir(self.workspace())

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use codex_network_proxy::{Action, HostRule, NetworkPolicy, NetworkProxy, ProxyConfig};
+use codex_protocol::protocol::SandboxPolicy;
 use codex_sandbox::{ExecOutput, run_command};
 
 use super::common::{spec, tempdir, workspace_only};
@@ -30,6 +31,13 @@ fn rule(pattern: &str, action: Action) -> HostRule {
 /// allows "localhost" and denies "denied.test"; returns the output, the
 /// origin's port and the proxy's socket directory (removed by then).
 fn run_proxied(script: impl Fn(u16, &Path) -> String) -> (ExecOutput, Vec<String>) {
+    run_proxied_under(workspace_only(false), script)
+}
+
+fn run_proxied_under(
+    policy: SandboxPolicy,
+    script: impl Fn(u16, &Path) -> String,
+) -> (ExecOutput, Vec<String>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -46,11 +54,7 @@ fn run_proxied(script: impl Fn(u16, &Path) -> String) -> (ExecOutput, Vec<String
             ..ProxyConfig::default()
         })
         .unwrap();
-        let mut spec = spec(
-            workspace_only(false),
-            cwd.path(),
-            &script(port, proxy.socket_dir()),
-        );
+        let mut spec = spec(policy, cwd.path(), &script(port, proxy.socket_dir()));
         spec.network_proxy = Some(proxy.socket_dir().to_path_buf());
         let out = run_command(&spec, Some(Duration::from_secs(30)), None)
             .await
@@ -178,4 +182,37 @@ PY
     assert!(!text.contains("SOCKET-MADE"), "{text}");
     assert!(!text.contains("LEAK"), "{text}");
     assert!(text.contains("hello /still-works"), "{text}");
+}
+
+#[test]
+fn a_read_only_command_gets_the_proxy_too() {
+    let (out, _) = run_proxied_under(SandboxPolicy::ReadOnly, |port, _| {
+        format!("curl -sS --max-time 20 http://localhost:{port}/read-only")
+    });
+    assert_eq!(out.aggregated.text(), "hello /read-only");
+}
+
+/// A port the host is listening on is free inside the namespace: what the
+/// command binds and connects to stays in its own namespace, and the host's
+/// listener never sees it.
+#[test]
+fn listening_and_connecting_stay_inside_the_namespace() {
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    host.set_nonblocking(true).unwrap();
+    let taken = host.local_addr().unwrap().port();
+    let (out, _) = run_proxied(|_, _| {
+        format!(
+            "python3 - <<'PY'
+import socket
+inside = socket.socket(); inside.bind(('127.0.0.1', {taken})); inside.listen(1)
+print('bound-inside')
+c = socket.create_connection(('127.0.0.1', {taken}), 3)
+peer, _ = inside.accept(); print('met-itself')
+PY"
+        )
+    });
+    let text = out.aggregated.text();
+    assert!(text.contains("bound-inside"), "{text}");
+    assert!(text.contains("met-itself"), "{text}");
+    assert!(host.accept().is_err(), "the host's listener was reached");
 }
