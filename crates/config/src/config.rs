@@ -140,6 +140,9 @@ pub struct Config {
     pub permission_profile: Option<String>,
     /// Paths the profile denies: commands can neither read nor write them.
     pub denied_paths: Vec<PathBuf>,
+    /// The profile's domain rules: commands reach the network only through
+    /// the session's allowlist proxy (`codex-network-proxy`).
+    pub network_domains: Option<crate::permissions::NetworkDomains>,
     pub shell_environment_policy: ShellEnvironmentPolicy,
     /// At most this many of the model's commands run at once.
     pub max_concurrent_commands: usize,
@@ -954,7 +957,7 @@ fn resolve(
         },
     };
 
-    let (sandbox_policy, permission_profile, denied_paths) =
+    let (sandbox_policy, permission_profile, denied_paths, network_domains) =
         apply_permission_profile(&toml, &layered, &cwd, sandbox_policy, &mut warnings)?;
 
     let env = toml.shell_environment_policy.clone().unwrap_or_default();
@@ -1052,6 +1055,7 @@ fn resolve(
         sandbox_policy,
         permission_profile,
         denied_paths,
+        network_domains,
         shell_environment_policy,
         max_concurrent_commands: match toml.max_concurrent_commands {
             Some(0) => {
@@ -1122,13 +1126,21 @@ fn resolve(
 /// `default_permissions` over `sandbox_mode`: the profile's policy and
 /// denied paths, with one warning when both are set (the reference calls
 /// the combination unsupported; its 0.169 binary accepts it).
+/// The policy, the profile's name, its denied paths and its domain rules.
+type ProfileOutcome = (
+    SandboxPolicy,
+    Option<String>,
+    Vec<PathBuf>,
+    Option<crate::permissions::NetworkDomains>,
+);
+
 fn apply_permission_profile(
     toml: &ConfigToml,
     layered: &LayeredConfig,
     cwd: &Path,
     sandbox_policy: SandboxPolicy,
     warnings: &mut Vec<ConfigWarning>,
-) -> Result<(SandboxPolicy, Option<String>, Vec<PathBuf>), ConfigError> {
+) -> Result<ProfileOutcome, ConfigError> {
     let location = |key: &str| {
         layered
             .origin_of(&[key.to_string()])
@@ -1143,7 +1155,7 @@ fn apply_permission_profile(
                 message: "profiles are defined but `default_permissions` names none; add default_permissions = \"NAME\"".into(),
             });
         }
-        return Ok((sandbox_policy, None, Vec::new()));
+        return Ok((sandbox_policy, None, Vec::new(), None));
     };
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let resolved =
@@ -1179,5 +1191,6 @@ fn apply_permission_profile(
         resolved.policy,
         Some(resolved.profile),
         resolved.denied_paths,
+        resolved.network_domains,
     ))
 }

@@ -55,6 +55,21 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// The allowlist proxy's socket directory for a command under
+    /// `policy`: a policy with full network does not go through it.
+    pub(crate) fn network_proxy_for(
+        &self,
+        policy: &codex_protocol::protocol::SandboxPolicy,
+    ) -> Option<std::path::PathBuf> {
+        if policy.has_full_network_access() {
+            return None;
+        }
+        self.services
+            .network_proxy
+            .as_ref()
+            .map(|proxy| proxy.socket_dir().to_path_buf())
+    }
+
     pub(crate) fn new(
         thread_id: ThreadId,
         tx_event: mpsc::UnboundedSender<Event>,

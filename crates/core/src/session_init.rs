@@ -107,6 +107,8 @@ pub(crate) async fn start_session(
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
     let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
+    let network_proxy =
+        crate::network_allowlist::start_network_proxy(&config).map_err(CodexErr::Fatal)?;
     let (telemetry, telemetry_warning) = crate::telemetry::session_telemetry(
         &config,
         thread_id,
@@ -136,6 +138,7 @@ pub(crate) async fn start_session(
         turn_trigger: params.turn_trigger.clone(),
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
+        network_proxy,
         user_shell: user_shell(),
         agents_md,
         developer_instructions: with_memory_section(developer_instructions(&config), &config),

@@ -16,6 +16,7 @@ mod mcp_conformance;
 mod mcp_oauth;
 mod mcp_server;
 mod mcp_tool_search;
+mod network_allowlist;
 mod otel;
 mod plugins;
 mod program_names;

@@ -49,6 +49,9 @@ pub(crate) struct SessionServices {
     /// The command rules (`$CODEX_HOME/rules`, and the project's
     /// `.codex/rules` when it is trusted), read again when they change.
     pub(crate) exec_rules: codex_execpolicy::RulesCache,
+    /// The network allowlist proxy, when the permission profile lists
+    /// domains: commands without full network reach only it.
+    pub(crate) network_proxy: Option<codex_network_proxy::NetworkProxy>,
     /// The user's shell (`bash`, `zsh`, ...), for the environment context.
     pub(crate) user_shell: Option<String>,
     /// The AGENTS.md files' text, fixed for the session.

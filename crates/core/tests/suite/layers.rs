@@ -62,6 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "one_off",
             "shell_snapshot",
             "exec_rules",
+            "network_allowlist",
             "skills",
         ],
     ),
