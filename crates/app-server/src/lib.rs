@@ -37,6 +37,7 @@ mod outgoing;
 mod params;
 mod processor;
 pub mod protocol;
+mod rewind_methods;
 mod rpc;
 pub mod schema_export;
 mod skills_methods;

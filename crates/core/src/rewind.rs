@@ -234,8 +234,9 @@ async fn rewind(
         let session2 = Arc::clone(session);
         let restore_edited = request.restore_edited.clone();
         let dry_run = request.dry_run;
+        let settle = request.mode == RewindMode::CodeOnly;
         let planned = tokio::task::spawn_blocking(move || {
-            restore_code(&session2, nth, &restore_edited, &commands, dry_run)
+            restore_code(&session2, nth, &restore_edited, &commands, dry_run, settle)
         })
         .await
         .map_err(|e| e.to_string())
@@ -263,7 +264,8 @@ async fn rewind(
         RewindMode::CodeAndConversation | RewindMode::ConversationOnly
     ) {
         let turns = starts.len() - nth;
-        event.rolled_back_turns = roll_back(session, sub_id, turns).await;
+        let code_restored = request.mode.restores_code();
+        event.rolled_back_turns = roll_back(session, sub_id, turns, code_restored).await;
         parts.push(format!(
             "the conversation went back {} turn(s)",
             event.rolled_back_turns
@@ -282,11 +284,20 @@ async fn rewind(
 }
 
 /// Drops the last `turns` user turns and records it; returns how many
-/// were dropped.
-async fn roll_back(session: &Arc<Session>, sub_id: &str, turns: usize) -> u32 {
+/// were dropped. Their checkpoints go; when the code was not put back,
+/// the changes they made stay the agent's (`Checkpoints::fold_from`).
+async fn roll_back(session: &Arc<Session>, sub_id: &str, turns: usize, code_restored: bool) -> u32 {
     let before = user_message_count(session);
     let dropped = session.state.drop_last_user_turns(turns);
-    crate::state::lock(&session.services.checkpoints).forget_from(before - dropped);
+    {
+        let mut checkpoints = crate::state::lock(&session.services.checkpoints);
+        let from = before - dropped;
+        if code_restored {
+            checkpoints.forget_from(from);
+        } else if let Err(err) = checkpoints.fold_from(from) {
+            tracing::warn!(%err, "cannot record a rewind checkpoint");
+        }
+    }
     let num_turns = u32::try_from(dropped).unwrap_or(u32::MAX);
     if num_turns > 0 {
         session
@@ -314,7 +325,7 @@ pub(crate) fn rollback(session: &Arc<Session>, sub_id: &str, num_turns: u32) {
                 .await;
             return;
         }
-        let dropped = roll_back(&session, &sub_id, num_turns as usize).await;
+        let dropped = roll_back(&session, &sub_id, num_turns as usize, false).await;
         if dropped == 0 {
             // Nothing recorded: still tell the caller it is done.
             session.send_event_unrecorded(
@@ -326,15 +337,18 @@ pub(crate) fn rollback(session: &Arc<Session>, sub_id: &str, num_turns: u32) {
 }
 
 /// Plans (and unless `dry_run` applies) putting the code back to before
-/// message `nth`; returns the plan and what was done.
+/// message `nth`; returns the plan and what was done. With `settle` (the
+/// conversation goes on) the restored files become the newest
+/// checkpoint's end state.
 fn restore_code(
     session: &Session,
     nth: usize,
     restore_edited: &[String],
     commands: &[String],
     dry_run: bool,
+    settle: bool,
 ) -> Result<(RewindPlan, Option<String>), String> {
-    let checkpoints = crate::state::lock(&session.services.checkpoints);
+    let mut checkpoints = crate::state::lock(&session.services.checkpoints);
     let from = checkpoints.from(nth);
     if from.first().map(|c| c.nth_user_message) != Some(nth) {
         return Err(format!(
@@ -354,6 +368,22 @@ fn restore_code(
         return Ok((plan.summary, None));
     }
     let (restored, removed) = codex_rewind::restore::apply(&plan, repo, &checkpoints)?;
+    if settle {
+        let now = match repo {
+            Some(repo) => {
+                let snapshot = repo.snapshot_after(checkpoints.last_git_commit())?;
+                repo.keep(
+                    &codex_rewind::thread_ref(&session.thread_id.to_string()),
+                    &snapshot.commit,
+                )?;
+                Some(snapshot)
+            }
+            None => None,
+        };
+        checkpoints
+            .settle(now.as_ref())
+            .map_err(|e| format!("cannot record the checkpoint: {e}"))?;
+    }
     Ok((
         plan.summary,
         Some(format!(
@@ -479,7 +509,7 @@ pub(crate) async fn run_summarize_task(
             return None;
         }
     };
-    event.rolled_back_turns = roll_back(session, &ctx.sub_id, starts.len() - nth).await;
+    event.rolled_back_turns = roll_back(session, &ctx.sub_id, starts.len() - nth, false).await;
     let summary = if summary.trim().is_empty() {
         "(no summary was produced)"
     } else {

@@ -14,11 +14,14 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum RewindMode {
     /// The working tree and the conversation, as they were before the
-    /// message.
+    /// message. (The camelCase aliases are for the app-server's clients.)
+    #[serde(alias = "codeAndConversation")]
     CodeAndConversation,
     /// The conversation only (the files stay as they are).
+    #[serde(alias = "conversationOnly")]
     ConversationOnly,
     /// The working tree only (the conversation goes on).
+    #[serde(alias = "codeOnly")]
     CodeOnly,
     /// The turns from the message on are replaced by a summary of them; the
     /// files stay as they are.

@@ -135,6 +135,58 @@ impl Checkpoints {
         self.list.retain(|c| c.nth_user_message < nth);
     }
 
+    /// Drops the checkpoints of user message `nth` and later while their
+    /// changes stay in the files (the conversation alone went back): the
+    /// checkpoint before `nth` takes them over as its own turn's, so a
+    /// later rewind to an earlier point still puts them back as the
+    /// agent's work rather than taking them for hand edits.
+    pub fn fold_from(&mut self, nth: usize) -> io::Result<()> {
+        let split = self
+            .list
+            .iter()
+            .position(|c| c.nth_user_message >= nth)
+            .unwrap_or(self.list.len());
+        let dropped = self.list.split_off(split);
+        if let Some(kept) = self.list.last_mut() {
+            for checkpoint in &dropped {
+                if checkpoint.git_after.is_some() {
+                    kept.git_after = checkpoint.git_after.clone();
+                }
+                for record in &checkpoint.files {
+                    match kept.files.iter_mut().find(|f| f.path == record.path) {
+                        Some(existing) => {
+                            existing.after = record.after.clone();
+                            existing.too_large |= record.too_large;
+                        }
+                        None => kept.files.push(record.clone()),
+                    }
+                }
+            }
+        }
+        self.save()
+    }
+
+    /// After a restore of the code alone (the conversation goes on): the
+    /// files as they now are count as the agent's last state — the newest
+    /// checkpoint's "after" becomes `git_now` and each file's last record
+    /// names its current content — so the restore is not taken for a hand
+    /// edit later.
+    pub fn settle(&mut self, git_now: Option<&Snapshot>) -> io::Result<()> {
+        if let (Some(now), Some(last)) = (git_now, self.list.last_mut()) {
+            last.git_after = Some(now.commit.clone());
+        }
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for checkpoint in self.list.iter_mut().rev() {
+            for record in checkpoint.files.iter_mut() {
+                if !seen.contains(&record.path) {
+                    record.after = content_id(&record.path)?;
+                    seen.push(record.path.clone());
+                }
+            }
+        }
+        self.save()
+    }
+
     /// Before the agent changes `path` (outside git): keeps its content,
     /// once per turn.
     pub fn record_before(&mut self, path: &Path) -> io::Result<()> {
@@ -230,6 +282,25 @@ pub fn content_id(path: &Path) -> io::Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_gives_the_dropped_turns_changes_to_the_previous_checkpoint() {
+        let home = tempfile::tempdir().unwrap();
+        let file = home.path().join("a.txt");
+        std::fs::write(&file, "a0\n").unwrap();
+        let mut cps = Checkpoints::open(Some(home.path()), "t");
+        for (nth, text) in [(0, "a1\n"), (1, "a2\n")] {
+            cps.begin(nth, String::new()).unwrap();
+            cps.record_before(&file).unwrap();
+            std::fs::write(&file, text).unwrap();
+            cps.record_after(&file).unwrap();
+        }
+        cps.fold_from(1).unwrap();
+        assert_eq!(cps.list().len(), 1);
+        let record = &cps.list()[0].files[0];
+        assert_eq!(record.before, Some(hash(b"a0\n")));
+        assert_eq!(record.after, Some(hash(b"a2\n")));
+    }
 
     #[test]
     fn checkpoints_survive_a_reopen_and_later_ones_go_on_begin() {

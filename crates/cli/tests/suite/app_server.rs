@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 // Further suites, which share this file's client and validation.
 mod input;
 mod resume;
+mod rollback;
 mod transport;
 mod workspace;
 
@@ -28,6 +29,7 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "thread/read" => "v2/ThreadReadResponse.json",
         "thread/archive" => "v2/ThreadArchiveResponse.json",
         "thread/unarchive" => "v2/ThreadUnarchiveResponse.json",
+        "thread/revert" => "v2/ThreadRevertResponse.json",
         "turn/start" => "v2/TurnStartResponse.json",
         "turn/steer" => "v2/TurnSteerResponse.json",
         "turn/interrupt" => "v2/TurnInterruptResponse.json",

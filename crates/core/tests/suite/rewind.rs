@@ -230,6 +230,35 @@ async fn code_only_keeps_the_chat_and_conversation_only_keeps_the_files() {
     assert!(done.plan.is_none());
     assert_eq!(read(&ws, "a.txt").as_deref(), Some("a1\n"));
     assert_eq!(points(&session).await.len(), 2);
+
+    // What those rewinds left counts as the agent's work, not as hand
+    // edits: going back to the first message puts everything back.
+    let done = rewind(&session, 0, RewindMode::CodeAndConversation, false, vec![]).await;
+    assert!(done.success, "{}", done.message);
+    assert_eq!(done.plan.unwrap().edited_by_hand, Vec::<String>::new());
+    assert_eq!(read(&ws, "a.txt").as_deref(), Some("a0\n"));
+    assert_eq!(read(&ws, "new.txt"), None);
+    session.shutdown().await;
+}
+
+#[tokio::test]
+async fn outside_git_a_conversation_rewind_keeps_the_agents_changes_restorable() {
+    let server = MockModelServer::start();
+    three_patching_turns(&server);
+    let session = session(&server, false).await;
+    let ws = session.home.workspace().to_path_buf();
+    run_three(&session).await;
+    let done = rewind(&session, 2, RewindMode::ConversationOnly, false, vec![]).await;
+    assert!(done.success, "{}", done.message);
+    let done = rewind(&session, 1, RewindMode::CodeOnly, false, vec![]).await;
+    assert!(done.success, "{}", done.message);
+    assert_eq!(read(&ws, "a.txt").as_deref(), Some("a1\n"));
+    assert_eq!(read(&ws, "b.txt").as_deref(), Some("b0\n"));
+    let done = rewind(&session, 0, RewindMode::CodeAndConversation, false, vec![]).await;
+    assert!(done.success, "{}", done.message);
+    assert_eq!(done.plan.unwrap().edited_by_hand, Vec::<String>::new());
+    assert_eq!(read(&ws, "a.txt").as_deref(), Some("a0\n"));
+    assert_eq!(read(&ws, "new.txt"), None);
     session.shutdown().await;
 }
 
