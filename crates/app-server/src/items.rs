@@ -348,6 +348,8 @@ pub fn rate_limits(snapshot: &EngineRateLimits) -> RateLimitSnapshot {
 /// thread shows what was shown live. Turns written before items were
 /// recorded give their messages and reasoning.
 pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
+    // Turns a rewind took back are not shown.
+    let items = &codex_protocol::rewind::without_rolled_back_events(items);
     let mut turns = Vec::new();
     let mut current: Option<(String, Vec<ThreadItem>)> = None;
     let mut n = 0;

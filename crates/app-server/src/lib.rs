@@ -38,6 +38,7 @@ mod outgoing;
 mod params;
 mod processor;
 pub mod protocol;
+mod rewind_methods;
 mod rpc;
 pub mod schema_export;
 mod skills_methods;

@@ -37,6 +37,8 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "thread/archive",
     "thread/unarchive",
     "thread/compact/start",
+    "thread/rollback",
+    "thread/revert",
     "turn/start",
     "turn/steer",
     "turn/interrupt",
@@ -117,6 +119,8 @@ impl Processor {
             "thread/read" => self.thread_read(params),
             "thread/archive" => self.thread_archive(&params).await,
             "thread/unarchive" => self.thread_unarchive(&params),
+            "thread/rollback" => self.thread_rollback(params).await,
+            "thread/revert" => self.thread_revert(params).await,
             "thread/compact/start" => {
                 let thread = self.live(&params)?;
                 submit(&thread, Op::Compact).await?;

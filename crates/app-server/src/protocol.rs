@@ -276,6 +276,9 @@ pub enum ServerNotification {
     ThreadArchived(ThreadIdNotification),
     #[serde(rename = "thread/unarchived")]
     ThreadUnarchived(ThreadIdNotification),
+    /// `thread/revert` took the thread back.
+    #[serde(rename = "thread/reverted")]
+    ThreadReverted(ThreadIdNotification),
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
     #[serde(rename = "thread/tokenUsage/updated")]
@@ -665,6 +668,40 @@ pub struct ThreadListResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ThreadResponse {
     pub thread: Thread,
+}
+
+/// `thread/rollback`: the thread as it now is (with its turns), and what
+/// the rewind did (this implementation's addition).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRollbackResponse {
+    pub thread: Thread,
+    pub rewind: RewindOutcome,
+}
+
+/// What a rewind did (or, as a preview, would do) to the files.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewindOutcome {
+    pub message: String,
+    pub dry_run: bool,
+    pub rolled_back_turns: u32,
+    /// The unified diff applied to the files (or to be applied).
+    pub diff: String,
+    pub restored: Vec<String>,
+    pub removed: Vec<String>,
+    /// Left alone: changed by hand since the point.
+    pub edited_by_hand: Vec<String>,
+    pub not_restorable: Vec<String>,
+}
+
+/// `thread/revert` (the reference 0.169's shape; turns are not included).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRevertResponse {
+    pub thread: Thread,
+    pub items_backwards_cursor: Option<String>,
+    pub turns_backwards_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

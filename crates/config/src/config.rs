@@ -30,6 +30,8 @@ pub use crate::schema::{
 pub const DEFAULT_MODEL: &str = "gpt-5.5";
 /// The model used with `--oss` when none is configured.
 pub const DEFAULT_OSS_MODEL: &str = "gpt-oss:20b";
+/// Default `[rewind] keep_days`.
+pub const DEFAULT_REWIND_KEEP_DAYS: u32 = 30;
 /// Default `project_doc_max_bytes`: 32 KiB.
 pub const DEFAULT_PROJECT_DOC_MAX_BYTES: usize = 32 * 1024;
 
@@ -157,6 +159,8 @@ pub struct Config {
     pub model_catalog_json: Option<PathBuf>,
 
     pub history: History,
+    /// `[rewind] keep_days`: checkpoints older than this are pruned.
+    pub rewind_keep_days: u32,
     pub notify: Option<Vec<String>>,
     /// Replaces the built-in base instructions (`model_instructions_file`).
     pub base_instructions: Option<String>,
@@ -978,6 +982,12 @@ fn resolve(
         max_bytes: history_toml.max_bytes.filter(|b| *b > 0),
     };
 
+    let rewind_keep_days = toml
+        .rewind
+        .as_ref()
+        .and_then(|r| r.keep_days)
+        .unwrap_or(DEFAULT_REWIND_KEEP_DAYS);
+
     let base_instructions = match &toml.model_instructions_file {
         None => None,
         Some(path) => {
@@ -1083,6 +1093,7 @@ fn resolve(
             }
         }),
         history,
+        rewind_keep_days,
         notify: toml.notify.clone(),
         openai_base_url: toml.openai_base_url.clone(),
         chatgpt_base_url: toml

@@ -77,6 +77,8 @@ pub struct ConfigToml {
     pub profiles: BTreeMap<String, ConfigToml>,
 
     pub history: Option<HistoryToml>,
+    /// `[rewind]`: how long checkpoints for `/rewind` are kept.
+    pub rewind: Option<RewindToml>,
     pub notify: Option<Vec<String>>,
 
     pub instructions: Option<String>,
@@ -133,6 +135,14 @@ pub struct ShellEnvironmentPolicyToml {
     pub include_only: Option<Vec<String>>,
     /// Reference-only: run commands through the user's shell profile.
     pub experimental_use_profile: Option<bool>,
+}
+
+/// `[rewind]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RewindToml {
+    /// Checkpoints older than this many days are pruned (default 30).
+    pub keep_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

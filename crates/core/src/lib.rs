@@ -45,6 +45,7 @@ mod parse_command;
 mod project_doc;
 mod resume_settings;
 mod review;
+mod rewind;
 pub mod rollout;
 mod safety;
 mod sampling;

@@ -116,6 +116,7 @@ pub(crate) async fn start_session(
         auth.as_ref(),
         &models.family(&config.model).slug,
     );
+    let prune_inputs = (config.codex_home.clone(), config.rewind_keep_days);
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -127,9 +128,13 @@ pub(crate) async fn start_session(
         hooks,
         ghost: config
             .feature_enabled("undo")
-            .then(|| crate::ghost::Repo::find(&config.cwd))
+            .then(|| crate::ghost::find_repo(&config.cwd))
             .flatten(),
         ghost_turns: std::sync::Mutex::new(Vec::new()),
+        checkpoints: std::sync::Mutex::new(codex_rewind::Checkpoints::open(
+            (!params.ephemeral).then_some(config.codex_home.as_path()),
+            &thread_id.to_string(),
+        )),
         review_child: std::sync::Mutex::new(None),
         memory_excluded: std::sync::atomic::AtomicBool::new(false),
         session_start_context: std::sync::Mutex::new(None),
@@ -164,6 +169,13 @@ pub(crate) async fn start_session(
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
+    // Checkpoints older than `[rewind] keep_days` go, off the start's path.
+    {
+        let ((home, keep_days), repo) = (prune_inputs, session.services.ghost.clone());
+        tokio::task::spawn_blocking(move || {
+            codex_rewind::prune::prune(&home, repo.as_ref(), keep_days)
+        });
+    }
     info!(
         thread_id = %thread_id,
         model = %configuration.model,
@@ -458,10 +470,10 @@ async fn index_thread(
 fn initial_messages(initial: &InitialHistory) -> Option<Vec<EventMsg>> {
     match initial {
         InitialHistory::Resumed { items, .. } | InitialHistory::Forked { items, .. } => Some(
-            items
-                .iter()
+            codex_protocol::rewind::without_rolled_back_events(items)
+                .into_iter()
                 .filter_map(|item| match item {
-                    RolloutItem::EventMsg(msg) => Some(msg.clone()),
+                    RolloutItem::EventMsg(msg) => Some(msg),
                     _ => None,
                 })
                 .collect(),
@@ -534,6 +546,10 @@ fn reconstruct_history(
                     ),
                 };
                 history.replace(replacement);
+            }
+            // A rewind: the conversation went back before these turns.
+            RolloutItem::EventMsg(EventMsg::ThreadRolledBack(rolled_back)) => {
+                crate::compact::drop_last_user_turns(&mut history, rolled_back.num_turns as usize);
             }
             RolloutItem::SessionMeta(_)
             | RolloutItem::TurnContext(_)

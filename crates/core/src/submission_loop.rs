@@ -117,6 +117,40 @@ pub(crate) async fn run(
                     .await;
             }
             Op::Undo => crate::undo::start(&session, &id),
+            Op::ListRewindPoints => crate::rewind::list_points(&session, &id),
+            Op::Rewind {
+                nth_user_message,
+                mode: codex_protocol::rewind::RewindMode::Summarize,
+                dry_run: false,
+                ..
+            } => {
+                let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
+                session
+                    .spawn_task(
+                        ctx,
+                        TaskKind::SummarizeFrom {
+                            nth: nth_user_message,
+                        },
+                        Vec::new(),
+                    )
+                    .await;
+            }
+            Op::Rewind {
+                nth_user_message,
+                mode,
+                dry_run,
+                restore_edited,
+            } => crate::rewind::start(
+                &session,
+                &id,
+                crate::rewind::RewindRequest {
+                    nth_user_message,
+                    mode,
+                    dry_run,
+                    restore_edited,
+                },
+            ),
+            Op::ThreadRollback { num_turns } => crate::rewind::rollback(&session, &id, num_turns),
             Op::DropMemories => {
                 let session = Arc::clone(&session);
                 let id = id.clone();

@@ -59,8 +59,12 @@ pub(crate) enum Effect {
     ShowDiff,
     /// `/logout`.
     Logout,
-    /// Esc Esc: the backtrack preview.
+    /// Esc Esc: the rewind picker.
     OpenBacktrack,
+    /// `/rewind` (`undo`: `/undo`, one message back, code and conversation).
+    OpenRewind {
+        undo: bool,
+    },
     /// Ctrl-T: the transcript in the pager.
     OpenTranscript,
     /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.

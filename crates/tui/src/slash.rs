@@ -28,6 +28,7 @@ pub(crate) enum SlashCommand {
     Skills,
     Review,
     Undo,
+    Rewind,
     Logout,
     Ps,
     Stop,
@@ -113,7 +114,12 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
     (
         SlashCommand::Undo,
         "undo",
-        "put back the files the last turn changed (again: the turn before)",
+        "go back before your last message: its code and conversation (/rewind for more)",
+    ),
+    (
+        SlashCommand::Rewind,
+        "rewind",
+        "go back to an earlier message: restore code, conversation, both, or summarize",
     ),
     (
         SlashCommand::Logout,

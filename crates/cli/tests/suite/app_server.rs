@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 mod input;
 mod mcp_methods;
 mod resume;
+mod rollback;
 pub(crate) mod transport;
 mod workspace;
 
@@ -29,6 +30,7 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "thread/read" => "v2/ThreadReadResponse.json",
         "thread/archive" => "v2/ThreadArchiveResponse.json",
         "thread/unarchive" => "v2/ThreadUnarchiveResponse.json",
+        "thread/revert" => "v2/ThreadRevertResponse.json",
         "turn/start" => "v2/TurnStartResponse.json",
         "turn/steer" => "v2/TurnSteerResponse.json",
         "turn/interrupt" => "v2/TurnInterruptResponse.json",

@@ -31,3 +31,4 @@ mod tui_commands;
 mod tui_keys;
 mod tui_remote;
 mod tui_rendering;
+mod tui_rewind;

@@ -34,6 +34,8 @@ pub(crate) struct SessionServices {
     /// the `undo` feature is off), and the snapshots of past turns.
     pub(crate) ghost: Option<crate::ghost::Repo>,
     pub(crate) ghost_turns: std::sync::Mutex<Vec<crate::ghost::TurnSnapshots>>,
+    /// The rewind checkpoints of this thread, one per user message.
+    pub(crate) checkpoints: std::sync::Mutex<codex_rewind::Checkpoints>,
     /// The reviewer of a running review task (approvals go to it too).
     pub(crate) review_child: std::sync::Mutex<Option<Arc<crate::codex::Codex>>>,
     /// What `SessionStart` hooks added, for the first request.

@@ -53,6 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "memories",
             "ghost",
             "undo",
+            "rewind",
             "telemetry",
             "unified_exec",
             "review",

@@ -9,6 +9,7 @@ mod memories;
 mod model_tools;
 mod resume;
 mod review;
+mod rewind;
 mod skills;
 mod tasks;
 mod tool_registry;

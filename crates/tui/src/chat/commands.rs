@@ -131,15 +131,8 @@ impl ChatState {
                 Vec::new()
             }
             SlashCommand::Review => vec![Effect::StartReview(args.trim().to_string())],
-            SlashCommand::Undo => {
-                if self.task.is_some() {
-                    self.commit(HistoryCell::Info(
-                        "Wait for the turn to end before undoing it.".to_string(),
-                    ));
-                    return Vec::new();
-                }
-                vec![Effect::Op(Op::Undo)]
-            }
+            SlashCommand::Undo => vec![Effect::OpenRewind { undo: true }],
+            SlashCommand::Rewind => vec![Effect::OpenRewind { undo: false }],
             SlashCommand::Logout => vec![Effect::Logout],
             SlashCommand::Clear
             | SlashCommand::Copy
