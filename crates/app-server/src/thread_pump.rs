@@ -12,6 +12,7 @@ use codex_core::Codex;
 use codex_protocol::items::{ItemUpdate, PlanItem, TurnItem};
 use codex_protocol::mcp::{ElicitationAction as EngineElicitation, McpListToolsResponseEvent};
 use codex_protocol::protocol::{EventMsg, Op, ReviewDecision};
+use codex_protocol::user_questions::{QuestionAnswer, RequestUserInputResponse};
 use serde_json::{Value, json};
 
 use crate::items;
@@ -24,8 +25,10 @@ use crate::protocol::{
     McpServerElicitationRequestParams, ReasoningSummaryPartAddedNotification,
     ReasoningSummaryTextDeltaNotification, ServerNotification as N, ServerRequest,
     ServerRequestResolvedNotification, ThreadItem, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnError, TurnNotification,
-    TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus, WarningNotification,
+    ThreadTokenUsageUpdatedNotification, ToolRequestUserInputOption, ToolRequestUserInputParams,
+    ToolRequestUserInputQuestion, ToolRequestUserInputResponse, TurnDiffUpdatedNotification,
+    TurnError, TurnNotification, TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus,
+    WarningNotification,
 };
 
 /// What the processor and the pump share about a live thread.
@@ -280,6 +283,22 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 },
             );
         }
+        EventMsg::RequestUserInput(request) => {
+            let call_id = request.call_id.clone();
+            ask(
+                thread,
+                out,
+                ServerRequest::ToolRequestUserInput(user_input_params(
+                    thread_id.clone(),
+                    turn_id.clone(),
+                    request,
+                )),
+                move |answer| Op::UserInputAnswer {
+                    id: call_id,
+                    response: user_input_answer(answer),
+                },
+            );
+        }
         EventMsg::ElicitationRequest(request) => {
             let params = McpServerElicitationRequestParams {
                 thread_id: thread_id.clone(),
@@ -476,6 +495,57 @@ fn finish_turn(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, status: Option<Tur
         thread_id: thread.id.clone(),
         status: ThreadStatus::Idle,
     }));
+}
+
+fn user_input_params(
+    thread_id: String,
+    turn_id: String,
+    request: codex_protocol::user_questions::RequestUserInputEvent,
+) -> ToolRequestUserInputParams {
+    ToolRequestUserInputParams {
+        thread_id,
+        turn_id,
+        item_id: request.call_id,
+        questions: request
+            .questions
+            .into_iter()
+            .map(|q| ToolRequestUserInputQuestion {
+                id: q.id,
+                header: q.header,
+                question: q.question,
+                is_other: q.is_other,
+                is_secret: q.is_secret,
+                options: Some(
+                    q.options
+                        .into_iter()
+                        .map(|o| ToolRequestUserInputOption {
+                            label: o.label,
+                            description: o.description,
+                        })
+                        .collect(),
+                ),
+            })
+            .collect(),
+        is_blocking: true,
+        auto_resolution_ms: None,
+    }
+}
+
+/// The client's answers as the engine takes them; an error or malformed
+/// answer is no answers at all (the model is told nothing was chosen).
+fn user_input_answer(answer: Option<Value>) -> RequestUserInputResponse {
+    let answer: Option<ToolRequestUserInputResponse> =
+        answer.and_then(|v| serde_json::from_value(v).ok());
+    let mut response = RequestUserInputResponse::default();
+    for (id, given) in answer.map(|a| a.answers).unwrap_or_default() {
+        response.answers.insert(
+            id,
+            QuestionAnswer {
+                answers: given.answers,
+            },
+        );
+    }
+    response
 }
 
 fn review_decision(answer: Option<Value>) -> ReviewDecision {

@@ -134,6 +134,7 @@ pub(crate) async fn start_session(
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         turn_trigger: params.turn_trigger.clone(),
+        user_present: params.source != codex_protocol::rollout::SessionSource::Exec,
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
         user_shell: user_shell(),

@@ -211,6 +211,12 @@ pub(crate) async fn run(
                     content,
                 },
             ),
+            Op::UserInputAnswer {
+                id: call_id,
+                response,
+            } => {
+                session.notify_user_input(&call_id, response);
+            }
             Op::CleanBackgroundTerminals { process_id } => {
                 clean_background_terminals(&session, &id, process_id).await;
             }

@@ -211,7 +211,10 @@ impl JsonProcessor {
             | TurnItem::ImageView(_)
             | TurnItem::ContextCompaction(_)
             | TurnItem::EnteredReviewMode(_)
-            | TurnItem::ExitedReviewMode(_) => return None,
+            | TurnItem::ExitedReviewMode(_)
+            // exec has nobody to ask: the tool answers at once, as the
+            // reference's exec, with no item.
+            | TurnItem::UserQuestions(_) => return None,
         };
         Some(ThreadItem {
             id: self.item_id(item.id()),

@@ -25,5 +25,6 @@ pub mod protocol;
 pub mod rollout;
 pub mod thread_id;
 pub mod user_input;
+pub mod user_questions;
 
 pub use thread_id::ThreadId;

@@ -135,6 +135,11 @@ pub enum Op {
     },
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
+    /// The answer to a `request_user_input` event; `id` is its `call_id`.
+    UserInputAnswer {
+        id: String,
+        response: crate::user_questions::RequestUserInputResponse,
+    },
 }
 
 impl Op {
@@ -159,6 +164,7 @@ impl Op {
             Self::CleanBackgroundTerminals { .. } => "clean_background_terminals",
             Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
+            Self::UserInputAnswer { .. } => "user_input_answer",
         }
     }
 }
@@ -455,6 +461,11 @@ pub enum EventMsg {
     HookStarted(HookStartedEvent),
     /// A hook handler finished (not recorded).
     HookCompleted(HookCompletedEvent),
+    /// The model asks the person questions (`request_user_input`); the
+    /// engine waits for `Op::UserInputAnswer`.
+    RequestUserInput(crate::user_questions::RequestUserInputEvent),
+    /// The questions were answered, or will not be.
+    RequestUserInputEnd(crate::user_questions::RequestUserInputEndEvent),
 }
 
 /// What to review: the reviewer's prompt, and the short line a frontend

@@ -130,6 +130,8 @@ pub(crate) struct ChatState {
     pub task: Option<TaskStatus>,
     pub queued: VecDeque<String>,
     pub approvals: Approvals,
+    /// The model's open questions (`request_user_input`).
+    pub questions: crate::questions::Questions,
     pub composer: Composer,
     pub token_info: Option<TokenUsageInfo>,
     pub context_window: Option<i64>,
@@ -192,6 +194,7 @@ impl ChatState {
             task: None,
             queued: VecDeque::new(),
             approvals: Approvals::default(),
+            questions: crate::questions::Questions::default(),
             composer: Composer::new(PromptHistory::default(), "Ask Codex to do anything"),
             token_info: None,
             context_window: None,
@@ -308,6 +311,7 @@ impl ChatState {
         self.task = None;
         self.reasoning.clear();
         self.approvals.clear();
+        self.questions.clear();
     }
 
     pub(crate) fn handle_event(&mut self, msg: EventMsg) -> Vec<Effect> {
@@ -366,6 +370,19 @@ impl ChatState {
                 if let McpStartupStatus::Failed { error } = update.status {
                     self.commit(HistoryCell::Warning(error));
                 }
+            }
+            EventMsg::RequestUserInput(request) => {
+                self.finish_stream();
+                let first = request
+                    .questions
+                    .first()
+                    .map(|q| q.question.clone())
+                    .unwrap_or_default();
+                effects.push(Effect::Notify(
+                    NotificationKind::ApprovalRequested,
+                    format!("Codex asks: {first}"),
+                ));
+                self.questions.push(request);
             }
             EventMsg::ElicitationRequest(request) => {
                 self.finish_stream();

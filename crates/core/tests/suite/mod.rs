@@ -14,3 +14,4 @@ mod tasks;
 mod tool_registry;
 mod turns;
 mod undo;
+mod user_questions;

@@ -18,6 +18,10 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "bmp"];
 
 impl ChatState {
     pub(crate) fn handle_paste(&mut self, text: &str) -> Vec<Effect> {
+        if self.questions.is_open() {
+            self.questions.paste(text);
+            return Vec::new();
+        }
         if self.approvals.is_open() || self.picker.is_some() {
             return Vec::new();
         }
@@ -53,6 +57,20 @@ impl ChatState {
             if matches!(key.code, KeyCode::Esc | KeyCode::Char('?')) {
                 return Vec::new();
             }
+        }
+        if self.questions.is_open() {
+            return match self.questions.handle_key(key) {
+                Some(crate::questions::QuestionsOutcome::Answered {
+                    call_id, response, ..
+                }) => vec![Effect::Op(Op::UserInputAnswer {
+                    id: call_id,
+                    response,
+                })],
+                Some(crate::questions::QuestionsOutcome::Interrupt) => {
+                    vec![Effect::Op(Op::Interrupt)]
+                }
+                None => Vec::new(),
+            };
         }
         if self.approvals.is_open() {
             return match self.approvals.handle_key(key) {

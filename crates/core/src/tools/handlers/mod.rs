@@ -12,6 +12,7 @@ mod mcp;
 mod mcp_resource;
 mod plan;
 mod read_file;
+mod request_user_input;
 mod shell;
 mod shell_command;
 mod tool_search;
@@ -83,6 +84,7 @@ fn register_file_tools(registry: &mut ToolRegistry, config: &ToolsConfig) {
         freeform: config.freeform_apply_patch,
     }));
     registry.register(Arc::new(plan::PlanHandler));
+    registry.register(Arc::new(request_user_input::RequestUserInputHandler));
     if config.view_image {
         registry.register(Arc::new(view_image::ViewImageHandler));
     }
@@ -134,6 +136,7 @@ mod tests {
                 "write_stdin",
                 "apply_patch",
                 "update_plan",
+                "request_user_input",
                 "view_image"
             ]
         );
@@ -157,7 +160,12 @@ mod tests {
         let registry = builtin_registry(&no_shell);
         assert_eq!(
             names(&registry),
-            vec!["apply_patch", "update_plan", "view_image"]
+            vec![
+                "apply_patch",
+                "update_plan",
+                "request_user_input",
+                "view_image"
+            ]
         );
         for name in ["shell", "exec_command", "shell_command", "local_shell"] {
             assert!(!registry.contains(name), "{name}");
@@ -178,6 +186,7 @@ mod tests {
                 "shell",
                 "apply_patch",
                 "update_plan",
+                "request_user_input",
                 "read_file",
                 "list_dir",
                 "grep_files",
@@ -186,7 +195,7 @@ mod tests {
         );
         assert!(matches!(registry.specs()[1], ToolSpec::Function(_)));
         assert!(matches!(
-            registry.specs()[6],
+            registry.specs()[7],
             ToolSpec::WebSearch {
                 external_web_access: false
             }
