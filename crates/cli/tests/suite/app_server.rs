@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 // Further suites, which share this file's client and validation.
 mod input;
+mod questions;
 mod resume;
 mod transport;
 mod workspace;
@@ -129,6 +130,7 @@ impl Client {
             "item/commandExecution/requestApproval" => {
                 "CommandExecutionRequestApprovalResponse.json"
             }
+            "item/tool/requestUserInput" => "ToolRequestUserInputResponse.json",
             _ => "FileChangeRequestApprovalResponse.json",
         };
         self.checks

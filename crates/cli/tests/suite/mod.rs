@@ -27,4 +27,5 @@ mod tui;
 mod tui_background;
 mod tui_commands;
 mod tui_keys;
+mod tui_questions;
 mod tui_rendering;

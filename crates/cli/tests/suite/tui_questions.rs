@@ -1,0 +1,83 @@
+//! The model's questions (`request_user_input`) in the interactive
+//! interface: the picker answered by number, by arrow keys and in the
+//! person's own words; the answers reach the model's next request; Esc
+//! while a question is open interrupts and leaves the chat usable.
+
+use codex_test_support::Turn;
+use serde_json::json;
+
+use super::tui::{TuiEnv, WAIT, quit};
+
+fn two_questions(call_id: &str) -> Turn {
+    Turn::new().function_call(
+        call_id,
+        "request_user_input",
+        json!({"questions": [
+            {"id": "color", "header": "Color", "question": "Which color should the button be?",
+             "options": [{"label": "Red (Recommended)", "description": "warm"},
+                         {"label": "Blue", "description": "cool"}]},
+            {"id": "name", "header": "Name", "question": "What should it be called?",
+             "options": [{"label": "Submit", "description": "plain"},
+                         {"label": "Go", "description": "short"}]}
+        ]}),
+    )
+}
+
+#[test]
+fn questions_are_answered_by_key_and_by_free_text() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    env.server.push_turn(two_questions("q1"));
+    env.server.push_turn(Turn::new().text("Blue it is."));
+    term.submit("make a button");
+    let screen = term.wait_for("Codex asks (1/2): Color", WAIT);
+    assert!(
+        screen.contains("Which color should the button be?"),
+        "{screen}"
+    );
+    assert!(screen.contains("1. Red (Recommended)"), "{screen}");
+    assert!(screen.contains("3. Other (type your answer)"), "{screen}");
+    // Down then Enter picks the second option.
+    term.send(b"\x1b[B");
+    term.wait_for("› 2. Blue", WAIT);
+    term.send(b"\r");
+    term.wait_for("Codex asks (2/2): Name", WAIT);
+    // "3" is Other: type an answer of one's own.
+    term.send(b"3");
+    term.wait_for("3. Other: ", WAIT);
+    term.send(b"Big green button");
+    term.wait_for("Other: Big green button", WAIT);
+    term.send(b"\r");
+    term.wait_for("You answered · Color: Blue · Name: Big green button", WAIT);
+    term.wait_for("Blue it is.", WAIT);
+    let output = env.server.requests()[1].tool_output("q1").unwrap();
+    let output: serde_json::Value = serde_json::from_str(&output).unwrap();
+    assert_eq!(
+        output,
+        json!({"answers": {"color": {"answers": ["Blue"]}, "name": {"answers": ["Big green button"]}}})
+    );
+    quit(&mut term);
+}
+
+#[test]
+fn a_number_answers_and_esc_interrupts_a_question() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    env.server.push_turn(two_questions("q1"));
+    term.submit("make a button");
+    term.wait_for("Codex asks (1/2): Color", WAIT);
+    term.send(b"1");
+    term.wait_for("Codex asks (2/2): Name", WAIT);
+    term.send(b"\x1b");
+    term.wait_for("Interrupted", WAIT);
+    // The chat goes on.
+    env.server.push_turn(Turn::new().text("Still here."));
+    term.wait_for("ctrl+c quit", WAIT);
+    term.submit("are you there?");
+    term.wait_for("Still here.", WAIT);
+    // The interrupted call got an output, so the model's request is whole.
+    assert!(env.server.requests()[1].tool_output("q1").is_some());
+    quit(&mut term);
+}
