@@ -138,6 +138,18 @@ pub const FEATURES: &[Feature] = &[
     unavailable("plugins", Stage::Stable),
     unavailable("prevent_idle_sleep", Stage::Experimental),
     Feature {
+        key: "goals",
+        stage: Stage::Stable,
+        default_enabled: true,
+        effect: "the goal tools (get_goal, create_goal, update_goal) and /goal",
+    },
+    Feature {
+        key: "default_mode_request_user_input",
+        stage: Stage::UnderDevelopment,
+        default_enabled: false,
+        effect: "no effect (request_user_input is offered in every mode here)",
+    },
+    Feature {
         key: "tui_app_server",
         stage: Stage::Stable,
         default_enabled: false,

@@ -30,6 +30,7 @@ mod error;
 mod exec_rules;
 mod ghost;
 mod git_info;
+mod goals;
 mod history;
 mod hooks;
 mod instructions;

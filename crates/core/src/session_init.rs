@@ -493,6 +493,7 @@ async fn record_initial_history(
             let history = reconstruct_history(session, &ctx, &items);
             session.services.skills.note_history(&history);
             session.state.replace_history(history);
+            crate::goals::restore(session, crate::goals::recorded_goal(&items)).await;
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {

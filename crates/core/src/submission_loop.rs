@@ -217,6 +217,25 @@ pub(crate) async fn run(
             } => {
                 session.notify_user_input(&call_id, response);
             }
+            Op::SetThreadGoal {
+                objective,
+                status,
+                token_budget,
+            } => {
+                let result = match (objective, status) {
+                    (Some(objective), _) => {
+                        crate::goals::create(&session, &id, &objective, token_budget, true).await
+                    }
+                    (None, Some(status)) => crate::goals::set_status(&session, &id, status).await,
+                    (None, None) => Err("give an objective or a status for the goal".to_string()),
+                };
+                if let Err(message) = result {
+                    session.send_error(&id, message).await;
+                }
+            }
+            Op::ClearThreadGoal => {
+                crate::goals::clear(&session, &id).await;
+            }
             Op::CleanBackgroundTerminals { process_id } => {
                 clean_background_terminals(&session, &id, process_id).await;
             }

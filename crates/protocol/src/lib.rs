@@ -14,6 +14,7 @@
 //! kinds); writers are exact.
 
 pub mod config_types;
+pub mod goals;
 pub mod items;
 pub mod jsonrpc;
 pub mod mcp;

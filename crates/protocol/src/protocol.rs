@@ -140,6 +140,19 @@ pub enum Op {
         id: String,
         response: crate::user_questions::RequestUserInputResponse,
     },
+    /// Sets the thread's goal: a new `objective` replaces the goal (as
+    /// active), a `status` alone changes it (`paused`, `active` to resume).
+    /// `thread_goal_updated` follows (an `error` if there is nothing to change).
+    SetThreadGoal {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        objective: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<crate::goals::ThreadGoalStatus>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_budget: Option<i64>,
+    },
+    /// Removes the thread's goal; `thread_goal_cleared` follows.
+    ClearThreadGoal,
 }
 
 impl Op {
@@ -165,6 +178,8 @@ impl Op {
             Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
             Self::UserInputAnswer { .. } => "user_input_answer",
+            Self::SetThreadGoal { .. } => "set_thread_goal",
+            Self::ClearThreadGoal => "clear_thread_goal",
         }
     }
 }
@@ -466,6 +481,11 @@ pub enum EventMsg {
     RequestUserInput(crate::user_questions::RequestUserInputEvent),
     /// The questions were answered, or will not be.
     RequestUserInputEnd(crate::user_questions::RequestUserInputEndEvent),
+    /// The thread's goal was set or changed (recorded; sent again after
+    /// `session_configured` when a resumed thread has one).
+    ThreadGoalUpdated(crate::goals::ThreadGoalUpdatedEvent),
+    /// The thread's goal was removed (recorded).
+    ThreadGoalCleared(crate::goals::ThreadGoalClearedEvent),
 }
 
 /// What to review: the reviewer's prompt, and the short line a frontend

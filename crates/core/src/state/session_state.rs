@@ -77,6 +77,8 @@ pub(crate) struct SessionState {
     approved_commands: HashSet<Vec<String>>,
     /// Files a person allowed patches to write for the rest of the session.
     approved_patch_paths: HashSet<PathBuf>,
+    /// The thread's goal, with the id of its objective (see `goals`).
+    goal: Option<(String, codex_protocol::goals::ThreadGoal)>,
 }
 
 impl SessionState {
@@ -104,6 +106,7 @@ impl SharedSessionState {
             rate_limits: None,
             approved_commands: HashSet::new(),
             approved_patch_paths: HashSet::new(),
+            goal: None,
         }))
     }
 
@@ -150,7 +153,33 @@ impl SharedSessionState {
         info.last_token_usage = *usage;
         info.model_context_window = context_window.or(info.model_context_window);
         state.token_info = Some(info);
+        // An active goal counts what is spent on it.
+        if let Some((_, goal)) = &mut state.goal
+            && goal.status == codex_protocol::goals::ThreadGoalStatus::Active
+        {
+            goal.tokens_used += usage.total_tokens;
+        }
         state.token_count_event()
+    }
+
+    /// The thread's goal and its objective's id.
+    pub(crate) fn goal(&self) -> Option<(String, codex_protocol::goals::ThreadGoal)> {
+        lock(&self.0).goal.clone()
+    }
+
+    pub(crate) fn set_goal(&self, goal: Option<(String, codex_protocol::goals::ThreadGoal)>) {
+        lock(&self.0).goal = goal;
+    }
+
+    /// Changes the goal in place; the result, if there is a goal.
+    pub(crate) fn update_goal(
+        &self,
+        change: impl FnOnce(&mut codex_protocol::goals::ThreadGoal),
+    ) -> Option<(String, codex_protocol::goals::ThreadGoal)> {
+        let mut state = lock(&self.0);
+        let (id, goal) = state.goal.as_mut()?;
+        change(goal);
+        Some((id.clone(), goal.clone()))
     }
 
     /// Marks the context window as full (after the server said so).

@@ -63,6 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shell_snapshot",
             "exec_rules",
             "skills",
+            "goals",
         ],
     ),
     (

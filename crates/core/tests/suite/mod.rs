@@ -2,6 +2,7 @@ mod approvals;
 mod command_rules;
 mod common;
 mod compaction;
+mod goals;
 mod history_file;
 mod layers;
 mod mcp_approvals;

@@ -5,7 +5,9 @@
 //! reference allows); only the one its catalog entry names is offered.
 
 mod apply_patch;
+mod create_goal;
 mod exec_command;
+mod get_goal;
 mod grep_files;
 mod list_dir;
 mod mcp;
@@ -16,6 +18,7 @@ mod request_user_input;
 mod shell;
 mod shell_command;
 mod tool_search;
+mod update_goal;
 mod view_image;
 mod write_stdin;
 
@@ -88,6 +91,11 @@ fn register_file_tools(registry: &mut ToolRegistry, config: &ToolsConfig) {
     if config.view_image {
         registry.register(Arc::new(view_image::ViewImageHandler));
     }
+    if config.goals {
+        registry.register(Arc::new(get_goal::GetGoalHandler));
+        registry.register(Arc::new(create_goal::CreateGoalHandler));
+        registry.register(Arc::new(update_goal::UpdateGoalHandler));
+    }
     if config.file_tools {
         registry.register(Arc::new(read_file::ReadFileHandler));
         registry.register(Arc::new(list_dir::ListDirHandler));
@@ -115,6 +123,7 @@ mod tests {
             web_search: None,
             file_tools: false,
             allow_login_shell: true,
+            goals: false,
         }
     }
 
