@@ -132,6 +132,8 @@ pub(crate) struct ChatState {
     pub approvals: Approvals,
     /// The model's open questions (`request_user_input`).
     pub questions: crate::questions::Questions,
+    /// The thread's goal, as the engine last reported it.
+    pub goal: Option<codex_protocol::goals::ThreadGoal>,
     pub composer: Composer,
     pub token_info: Option<TokenUsageInfo>,
     pub context_window: Option<i64>,
@@ -195,6 +197,7 @@ impl ChatState {
             queued: VecDeque::new(),
             approvals: Approvals::default(),
             questions: crate::questions::Questions::default(),
+            goal: None,
             composer: Composer::new(PromptHistory::default(), "Ask Codex to do anything"),
             token_info: None,
             context_window: None,
@@ -371,6 +374,8 @@ impl ChatState {
                     self.commit(HistoryCell::Warning(error));
                 }
             }
+            EventMsg::ThreadGoalUpdated(updated) => self.goal_updated(updated.goal),
+            EventMsg::ThreadGoalCleared(_) => self.goal_cleared(),
             EventMsg::RequestUserInput(request) => {
                 self.finish_stream();
                 let first = request
@@ -767,6 +772,7 @@ fn first_line(text: &str) -> String {
 mod background;
 pub(crate) use background::count_label as background_count_label;
 mod commands;
+mod goal;
 mod input;
 mod items;
 mod reflow;

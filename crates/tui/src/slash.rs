@@ -48,6 +48,7 @@ pub(crate) enum SlashCommand {
     Experimental,
     Warnings,
     Vim,
+    Goal,
     Quit,
     Exit,
 }
@@ -206,6 +207,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Vim,
         "vim",
         "vi-style editing in the composer (again: off)",
+    ),
+    (
+        SlashCommand::Goal,
+        "goal",
+        "the thread's goal: show it, set one (/goal OBJECTIVE), pause, resume, clear",
     ),
     (SlashCommand::Quit, "quit", "leave codex"),
     (SlashCommand::Exit, "exit", "leave codex"),
@@ -421,7 +427,6 @@ pub(crate) const NOT_OFFERED: &[&str] = &[
     "delete",
     "desktop",
     "fast",
-    "goal",
     "ide",
     "import",
     "memories",

@@ -81,3 +81,38 @@ fn a_number_answers_and_esc_interrupts_a_question() {
     assert!(env.server.requests()[1].tool_output("q1").is_some());
     quit(&mut term);
 }
+
+#[test]
+fn goal_is_set_achieved_shown_and_kept_across_resume() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("/goal");
+    term.wait_for("none. Usage: /goal", WAIT);
+    env.server.push_turn(Turn::new().function_call(
+        "g1",
+        "update_goal",
+        json!({"status": "complete"}),
+    ));
+    env.server
+        .push_turn(Turn::new().text("The feature shipped."));
+    term.submit("/goal Ship the feature");
+    term.wait_for("Goal active: Ship the feature", WAIT);
+    term.wait_for("Goal achieved: Ship the feature", WAIT);
+    term.wait_for("The feature shipped.", WAIT);
+    // The first request carried the objective and the goal's reminder.
+    let first = serde_json::Value::from(env.server.requests()[0].input()).to_string();
+    assert!(first.contains("Ship the feature"), "{first}");
+    assert!(first.contains(r#"source=\"goal\""#), "{first}");
+    term.wait_for("ctrl+c quit", WAIT);
+    term.submit("/goal");
+    let screen = term.wait_for("Status", WAIT);
+    assert!(screen.contains("achieved"), "{screen}");
+    quit(&mut term);
+
+    let mut term = env.spawn(&["resume", "--last"]);
+    term.wait_for("Resumed the session above.", WAIT);
+    term.submit("/goal clear");
+    term.wait_for("Goal cleared.", WAIT);
+    quit(&mut term);
+}
