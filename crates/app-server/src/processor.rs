@@ -52,6 +52,9 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "mcpServerStatus/list",
     "skills/list",
     "skills/config/write",
+    "thread/goal/set",
+    "thread/goal/get",
+    "thread/goal/clear",
 ];
 
 pub struct Processor {
@@ -129,6 +132,9 @@ impl Processor {
                 Ok(json!({}))
             }
             "thread/name/set" => self.thread_set_name(params),
+            "thread/goal/set" => self.thread_goal_set(params).await,
+            "thread/goal/get" => self.thread_goal_get(params),
+            "thread/goal/clear" => self.thread_goal_clear(params).await,
             "model/list" => {
                 let configured = load_config(&self.codex_home, &self.overrides)
                     .map(|c| c.model)

@@ -278,6 +278,10 @@ pub enum ServerNotification {
     ThreadUnarchived(ThreadIdNotification),
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
+    #[serde(rename = "thread/goal/updated")]
+    ThreadGoalUpdated(ThreadGoalUpdatedNotification),
+    #[serde(rename = "thread/goal/cleared")]
+    ThreadGoalCleared(ThreadIdNotification),
     #[serde(rename = "thread/tokenUsage/updated")]
     ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification),
     #[serde(rename = "thread/compacted")]
@@ -358,6 +362,16 @@ pub struct ThreadStatusChangedNotification {
 #[serde(rename_all = "camelCase")]
 pub struct ThreadIdNotification {
     pub thread_id: String,
+}
+
+/// The thread's goal (`codex_protocol::goals::ThreadGoal`, already in the
+/// protocol's camelCase shape).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadGoalUpdatedNotification {
+    pub thread_id: String,
+    pub turn_id: Option<String>,
+    pub goal: Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -24,11 +24,11 @@ use crate::protocol::{
     HookRunSummary, ItemCompletedNotification, ItemDeltaNotification, ItemStartedNotification,
     McpServerElicitationRequestParams, ReasoningSummaryPartAddedNotification,
     ReasoningSummaryTextDeltaNotification, ServerNotification as N, ServerRequest,
-    ServerRequestResolvedNotification, ThreadItem, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, ToolRequestUserInputOption, ToolRequestUserInputParams,
-    ToolRequestUserInputQuestion, ToolRequestUserInputResponse, TurnDiffUpdatedNotification,
-    TurnError, TurnNotification, TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus,
-    WarningNotification,
+    ServerRequestResolvedNotification, ThreadGoalUpdatedNotification, ThreadIdNotification,
+    ThreadItem, ThreadStatus, ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    ToolRequestUserInputOption, ToolRequestUserInputParams, ToolRequestUserInputQuestion,
+    ToolRequestUserInputResponse, TurnDiffUpdatedNotification, TurnError, TurnNotification,
+    TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus, WarningNotification,
 };
 
 /// What the processor and the pump share about a live thread.
@@ -41,6 +41,11 @@ pub struct LiveThread {
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Waiting for the answer to `Op::ListMcpTools`.
     mcp_waiters: Mutex<Vec<tokio::sync::oneshot::Sender<McpListToolsResponseEvent>>>,
+    /// The thread's goal as the engine last reported it, and who waits
+    /// for its next change (`thread/goal/set`).
+    pub(crate) goal: Mutex<Option<codex_protocol::goals::ThreadGoal>>,
+    pub(crate) goal_waiters:
+        Mutex<Vec<tokio::sync::oneshot::Sender<codex_protocol::goals::ThreadGoal>>>,
 }
 
 /// The running turn, as the pump has seen it.
@@ -67,6 +72,8 @@ impl LiveThread {
             state: Mutex::new(TurnState::default()),
             pump: Mutex::new(None),
             mcp_waiters: Mutex::new(Vec::new()),
+            goal: Mutex::new(None),
+            goal_waiters: Mutex::new(Vec::new()),
         })
     }
 
@@ -337,6 +344,29 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                     }
                 },
             );
+        }
+        EventMsg::ThreadGoalUpdated(updated) => {
+            *thread.goal.lock().unwrap_or_else(|e| e.into_inner()) = Some(updated.goal.clone());
+            let waiters: Vec<_> = std::mem::take(
+                &mut *thread
+                    .goal_waiters
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+            for waiter in waiters {
+                let _ = waiter.send(updated.goal.clone());
+            }
+            out.notify(N::ThreadGoalUpdated(ThreadGoalUpdatedNotification {
+                thread_id: thread_id.clone(),
+                turn_id: thread.running_turn(),
+                goal: serde_json::to_value(&updated.goal).unwrap_or_default(),
+            }));
+        }
+        EventMsg::ThreadGoalCleared(_) => {
+            *thread.goal.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            out.notify(N::ThreadGoalCleared(ThreadIdNotification {
+                thread_id: thread_id.clone(),
+            }));
         }
         EventMsg::McpListToolsResponse(list) => {
             let waiters: Vec<_> =

@@ -43,6 +43,9 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "review/start" => "v2/ReviewStartResponse.json",
         "skills/list" => "v2/SkillsListResponse.json",
         "skills/config/write" => "v2/SkillsConfigWriteResponse.json",
+        "thread/goal/set" => "v2/ThreadGoalSetResponse.json",
+        "thread/goal/get" => "v2/ThreadGoalGetResponse.json",
+        "thread/goal/clear" => "v2/ThreadGoalClearResponse.json",
         _ => return None,
     })
 }

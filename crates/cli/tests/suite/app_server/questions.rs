@@ -108,3 +108,67 @@ fn an_interrupt_while_a_question_is_open_leaves_the_thread_usable() {
     let checks = client.close();
     validate(&checks);
 }
+
+/// Reads until the notification `method`.
+fn until_notification(client: &mut Client, method: &str) -> Value {
+    loop {
+        let message = client.next();
+        if message.get("id").is_none() && message["method"] == method {
+            return message;
+        }
+    }
+}
+
+#[test]
+fn the_goal_is_set_read_paused_and_cleared_in_the_references_shapes() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": home.workspace().display().to_string()}),
+    );
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let none = client.call("thread/goal/get", json!({"threadId": thread_id}));
+    assert_eq!(none, json!({"goal": null}));
+
+    let set = client.call(
+        "thread/goal/set",
+        json!({"threadId": thread_id, "objective": "Ship the feature", "tokenBudget": 1000}),
+    );
+    assert_eq!(set["goal"]["objective"], "Ship the feature");
+    assert_eq!(set["goal"]["status"], "active");
+    assert_eq!(set["goal"]["tokenBudget"], 1000);
+    assert_eq!(set["goal"]["threadId"], thread_id.as_str());
+    let updated = until_notification(&mut client, "thread/goal/updated");
+    assert_eq!(updated["params"]["threadId"], thread_id.as_str());
+
+    // The model is reminded of it, and its tool sees it.
+    server.push_turn(Turn::new().function_call("g", "get_goal", json!({})));
+    server.push_turn(Turn::new().text("On it."));
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "go"}]}),
+    );
+    client.until("turn/completed", "decline");
+    let seen: Value =
+        serde_json::from_str(&server.requests()[1].tool_output("g").unwrap()).unwrap();
+    assert_eq!(seen["goal"]["objective"], "Ship the feature");
+    assert!(seen["remainingTokens"].as_i64().unwrap() <= 1000);
+
+    let paused = client.call(
+        "thread/goal/set",
+        json!({"threadId": thread_id, "status": "paused"}),
+    );
+    assert_eq!(paused["goal"]["status"], "paused");
+    let read = client.call("thread/goal/get", json!({"threadId": thread_id}));
+    assert_eq!(read["goal"]["status"], "paused");
+    let cleared = client.call("thread/goal/clear", json!({"threadId": thread_id}));
+    assert_eq!(cleared, json!({"cleared": true}));
+    until_notification(&mut client, "thread/goal/cleared");
+    let none = client.call("thread/goal/get", json!({"threadId": thread_id}));
+    assert_eq!(none, json!({"goal": null}));
+    let checks = client.close();
+    validate(&checks);
+}
