@@ -459,6 +459,13 @@ impl ItemLifecycle {
                     },
                 }),
             ),
+            EventMsg::PlanProposed(ev) => self.close(
+                &mut out,
+                TurnItem::ProposedPlan(codex_protocol::items::ProposedPlanItem {
+                    id: new_id("plan"),
+                    text: ev.text.clone(),
+                }),
+            ),
             EventMsg::RequestUserInput(ev) => self.open(
                 &mut out,
                 TurnItem::UserQuestions(UserQuestionsItem {

@@ -42,6 +42,7 @@ pub mod message_history;
 mod notify;
 mod one_off;
 mod parse_command;
+mod plan_mode;
 mod project_doc;
 mod resume_settings;
 mod review;

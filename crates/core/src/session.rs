@@ -241,12 +241,20 @@ impl Session {
             cwd: configuration.cwd.clone(),
             base_instructions: self.services.base_instructions.clone(),
             approval_policy: configuration.approval_policy,
-            sandbox_policy: configuration.sandbox_policy.clone(),
+            sandbox_policy: match configuration.collaboration_mode {
+                codex_protocol::config_types::ModeKind::Plan => {
+                    codex_protocol::protocol::SandboxPolicy::ReadOnly
+                }
+                codex_protocol::config_types::ModeKind::Default => {
+                    configuration.sandbox_policy.clone()
+                }
+            },
             shell_environment_policy: config.shell_environment_policy.clone(),
             tools,
             final_output_json_schema: configuration.final_output_json_schema.clone(),
             model_context_window,
             auto_compact_token_limit,
+            collaboration_mode: configuration.collaboration_mode,
         }
     }
 

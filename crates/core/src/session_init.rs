@@ -103,6 +103,7 @@ pub(crate) async fn start_session(
         sandbox_policy: config.sandbox_policy.clone(),
         cwd: config.cwd.clone(),
         final_output_json_schema: None,
+        collaboration_mode: Default::default(),
     };
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
@@ -494,6 +495,7 @@ async fn record_initial_history(
             session.services.skills.note_history(&history);
             session.state.replace_history(history);
             crate::goals::restore(session, crate::goals::recorded_goal(&items)).await;
+            crate::plan_mode::restore(session, &items);
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {

@@ -45,6 +45,7 @@ pub(crate) async fn run(
                     reasoning_effort: effort,
                     reasoning_summary: summary,
                     final_output_json_schema: None,
+                    collaboration_mode: None,
                 });
             }
             Op::UserInput {
@@ -75,6 +76,7 @@ pub(crate) async fn run(
                     reasoning_effort: Some(effort),
                     reasoning_summary: Some(summary),
                     final_output_json_schema: Some(final_output_json_schema),
+                    collaboration_mode: None,
                 };
                 user_turn(&session, &id, update, items, &mut previous_env).await;
             }
@@ -235,6 +237,9 @@ pub(crate) async fn run(
             }
             Op::ClearThreadGoal => {
                 crate::goals::clear(&session, &id).await;
+            }
+            Op::SetCollaborationMode { mode } => {
+                crate::plan_mode::set_mode(&session, &id, mode).await;
             }
             Op::CleanBackgroundTerminals { process_id } => {
                 clean_background_terminals(&session, &id, process_id).await;

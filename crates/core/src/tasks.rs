@@ -88,6 +88,9 @@ impl Session {
                         let last =
                             turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await;
                         crate::goals::turn_ended(&session, started.elapsed()).await;
+                        if !cancel.is_cancelled() {
+                            crate::plan_mode::propose(&session, &task_ctx, last.as_deref()).await;
+                        }
                         last
                     }
                     TaskKind::Compact => {

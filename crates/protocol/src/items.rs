@@ -48,6 +48,8 @@ pub enum TurnItem {
     ExitedReviewMode(ReviewModeItem),
     /// Questions the model asked the person (`request_user_input`).
     UserQuestions(UserQuestionsItem),
+    /// The plan a plan-mode turn proposes, for the person to accept.
+    ProposedPlan(ProposedPlanItem),
 }
 
 impl TurnItem {
@@ -65,6 +67,7 @@ impl TurnItem {
             TurnItem::ContextCompaction(i) => &i.id,
             TurnItem::EnteredReviewMode(i) | TurnItem::ExitedReviewMode(i) => &i.id,
             TurnItem::UserQuestions(i) => &i.id,
+            TurnItem::ProposedPlan(i) => &i.id,
         }
     }
 }
@@ -277,6 +280,13 @@ pub struct UserQuestionsItem {
     /// The answers, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<crate::user_questions::RequestUserInputResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedPlanItem {
+    pub id: String,
+    /// The plan, as Markdown.
+    pub text: String,
 }
 
 /// Whether `event` repeats the item `previous` completed: the session file

@@ -153,6 +153,11 @@ pub enum Op {
     },
     /// Removes the thread's goal; `thread_goal_cleared` follows.
     ClearThreadGoal,
+    /// Switches the thread's collaboration mode from the next turn: `plan`
+    /// (read-only sandbox, planning instructions, the final answer shown as
+    /// a proposed plan) or back to `default`. `collaboration_mode_changed`
+    /// follows.
+    SetCollaborationMode { mode: crate::config_types::ModeKind },
 }
 
 impl Op {
@@ -180,6 +185,7 @@ impl Op {
             Self::UserInputAnswer { .. } => "user_input_answer",
             Self::SetThreadGoal { .. } => "set_thread_goal",
             Self::ClearThreadGoal => "clear_thread_goal",
+            Self::SetCollaborationMode { .. } => "set_collaboration_mode",
         }
     }
 }
@@ -486,6 +492,21 @@ pub enum EventMsg {
     ThreadGoalUpdated(crate::goals::ThreadGoalUpdatedEvent),
     /// The thread's goal was removed (recorded).
     ThreadGoalCleared(crate::goals::ThreadGoalClearedEvent),
+    /// The thread's collaboration mode (also sent after `session_configured`
+    /// when a resumed thread is in plan mode).
+    CollaborationModeChanged(CollaborationModeChangedEvent),
+    /// A plan-mode turn ended with this plan for the person to accept.
+    PlanProposed(PlanProposedEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollaborationModeChangedEvent {
+    pub mode: crate::config_types::ModeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanProposedEvent {
+    pub text: String,
 }
 
 /// What to review: the reviewer's prompt, and the short line a frontend

@@ -27,6 +27,8 @@ pub(crate) struct SessionConfiguration {
     /// Absolute.
     pub(crate) cwd: PathBuf,
     pub(crate) final_output_json_schema: Option<serde_json::Value>,
+    /// Plan or default (see `plan_mode`).
+    pub(crate) collaboration_mode: codex_protocol::config_types::ModeKind,
 }
 
 /// A change to [`SessionConfiguration`]; `None` leaves a setting alone.
@@ -39,6 +41,7 @@ pub(crate) struct SessionSettingsUpdate {
     pub(crate) reasoning_effort: Option<Option<ReasoningEffort>>,
     pub(crate) reasoning_summary: Option<ReasoningSummary>,
     pub(crate) final_output_json_schema: Option<Option<serde_json::Value>>,
+    pub(crate) collaboration_mode: Option<codex_protocol::config_types::ModeKind>,
 }
 
 impl SessionConfiguration {
@@ -64,6 +67,9 @@ impl SessionConfiguration {
         if let Some(schema) = update.final_output_json_schema {
             self.final_output_json_schema = schema;
         }
+        if let Some(mode) = update.collaboration_mode {
+            self.collaboration_mode = mode;
+        }
     }
 }
 
@@ -79,6 +85,8 @@ pub(crate) struct SessionState {
     approved_patch_paths: HashSet<PathBuf>,
     /// The thread's goal, with the id of its objective (see `goals`).
     goal: Option<(String, codex_protocol::goals::ThreadGoal)>,
+    /// The collaboration mode the history last told the model about.
+    mode_noted: codex_protocol::config_types::ModeKind,
 }
 
 impl SessionState {
@@ -107,6 +115,7 @@ impl SharedSessionState {
             approved_commands: HashSet::new(),
             approved_patch_paths: HashSet::new(),
             goal: None,
+            mode_noted: Default::default(),
         }))
     }
 
@@ -160,6 +169,15 @@ impl SharedSessionState {
             goal.tokens_used += usage.total_tokens;
         }
         state.token_count_event()
+    }
+
+    /// Notes that the history now tells the model of `mode`; the mode it
+    /// told before.
+    pub(crate) fn note_mode(
+        &self,
+        mode: codex_protocol::config_types::ModeKind,
+    ) -> codex_protocol::config_types::ModeKind {
+        std::mem::replace(&mut lock(&self.0).mode_noted, mode)
     }
 
     /// The thread's goal and its objective's id.

@@ -64,6 +64,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "exec_rules",
             "skills",
             "goals",
+            "plan_mode",
         ],
     ),
     (

@@ -8,6 +8,7 @@ mod layers;
 mod mcp_approvals;
 mod memories;
 mod model_tools;
+mod plan_mode;
 mod resume;
 mod review;
 mod skills;
