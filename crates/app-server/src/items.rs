@@ -165,6 +165,10 @@ pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
         // The protocol has no item for it: `item/tool/requestUserInput`
         // (a server request) shows the questions.
         TurnItem::UserQuestions(_) => return None,
+        TurnItem::ProposedPlan(plan) => ThreadItem::Plan {
+            id: plan.id.clone(),
+            text: plan.text.clone(),
+        },
     })
 }
 

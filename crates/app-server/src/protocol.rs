@@ -145,6 +145,11 @@ pub enum ThreadItem {
         id: String,
         review: String,
     },
+    /// The plan a plan-mode turn proposes (Markdown).
+    Plan {
+        id: String,
+        text: String,
+    },
 }
 
 /// What a user message said (text; images are passed on, not echoed).

@@ -214,7 +214,10 @@ impl JsonProcessor {
             | TurnItem::ExitedReviewMode(_)
             // exec has nobody to ask: the tool answers at once, as the
             // reference's exec, with no item.
-            | TurnItem::UserQuestions(_) => return None,
+            | TurnItem::UserQuestions(_)
+            // exec has no plan mode; a plan-mode thread's plan is also its
+            // final answer, shown as such.
+            | TurnItem::ProposedPlan(_) => return None,
         };
         Some(ThreadItem {
             id: self.item_id(item.id()),

@@ -134,6 +134,10 @@ pub(crate) struct ChatState {
     pub questions: crate::questions::Questions,
     /// The thread's goal, as the engine last reported it.
     pub goal: Option<codex_protocol::goals::ThreadGoal>,
+    /// The thread is in plan mode.
+    pub plan_mode: bool,
+    /// A plan proposed by the running turn, asked about when it ends.
+    plan_to_accept: Option<String>,
     pub composer: Composer,
     pub token_info: Option<TokenUsageInfo>,
     pub context_window: Option<i64>,
@@ -198,6 +202,8 @@ impl ChatState {
             approvals: Approvals::default(),
             questions: crate::questions::Questions::default(),
             goal: None,
+            plan_mode: false,
+            plan_to_accept: None,
             composer: Composer::new(PromptHistory::default(), "Ask Codex to do anything"),
             token_info: None,
             context_window: None,
@@ -340,6 +346,7 @@ impl ChatState {
                 let worked = self.task.as_ref().map(|t| t.started.elapsed());
                 let last = self.finish_stream();
                 self.turn_ended();
+                self.offer_plan();
                 if let Some(worked) = worked {
                     self.commit(HistoryCell::Worked(worked));
                 }
@@ -352,6 +359,7 @@ impl ChatState {
             }
             EventMsg::TurnAborted(aborted) => {
                 self.turn_ended();
+                self.plan_to_accept = None;
                 if aborted.reason == TurnAbortReason::Interrupted {
                     self.commit(HistoryCell::Interrupted);
                     self.note_background_after_interrupt();
@@ -376,6 +384,7 @@ impl ChatState {
             }
             EventMsg::ThreadGoalUpdated(updated) => self.goal_updated(updated.goal),
             EventMsg::ThreadGoalCleared(_) => self.goal_cleared(),
+            EventMsg::CollaborationModeChanged(changed) => self.mode_changed(changed.mode),
             EventMsg::RequestUserInput(request) => {
                 self.finish_stream();
                 let first = request
@@ -775,6 +784,7 @@ mod commands;
 mod goal;
 mod input;
 mod items;
+mod plan;
 mod reflow;
 mod session_commands;
 pub(crate) use session_commands::SessionCommand;

@@ -49,6 +49,7 @@ pub(crate) enum SlashCommand {
     Warnings,
     Vim,
     Goal,
+    Plan,
     Quit,
     Exit,
 }
@@ -212,6 +213,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Goal,
         "goal",
         "the thread's goal: show it, set one (/goal OBJECTIVE), pause, resume, clear",
+    ),
+    (
+        SlashCommand::Plan,
+        "plan",
+        "plan mode: Codex reads, then proposes a plan to accept (or: PROMPT; off)",
     ),
     (SlashCommand::Quit, "quit", "leave codex"),
     (SlashCommand::Exit, "exit", "leave codex"),
@@ -433,7 +439,6 @@ pub(crate) const NOT_OFFERED: &[&str] = &[
     "mode",
     "personality",
     "pet",
-    "plan",
     "plugins",
     "presets",
     "raw",

@@ -116,3 +116,43 @@ fn goal_is_set_achieved_shown_and_kept_across_resume() {
     term.wait_for("Goal cleared.", WAIT);
     quit(&mut term);
 }
+
+#[test]
+fn plan_mode_cannot_write_shows_the_plan_and_accepting_implements_it() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("/plan");
+    term.wait_for("Plan mode: Codex reads but changes nothing", WAIT);
+    env.server.push_turn(Turn::new().function_call(
+        "w1",
+        "shell",
+        json!({"command": ["touch", "planned.txt"]}),
+    ));
+    env.server.push_turn(
+        Turn::new().text("<proposed_plan>\n1. Create planned.txt\n2. Say so\n</proposed_plan>"),
+    );
+    term.submit("make planned.txt");
+    term.wait_for("Proposed plan", WAIT);
+    term.wait_for("Implement this plan?", WAIT);
+    assert!(
+        !env.workspace().join("planned.txt").exists(),
+        "plan mode wrote a file"
+    );
+    // Accept: the thread's own sandbox again, and the model implements it.
+    env.server.push_turn(Turn::new().function_call(
+        "w2",
+        "shell",
+        json!({"command": ["touch", "planned.txt"]}),
+    ));
+    env.server
+        .push_turn(Turn::new().text("Created planned.txt."));
+    term.send(b"1");
+    term.wait_for("Plan mode off", WAIT);
+    term.wait_for("Created planned.txt.", WAIT);
+    assert!(env.workspace().join("planned.txt").exists());
+    let requests = env.server.requests();
+    let last = serde_json::Value::from(requests[3].input()).to_string();
+    assert!(last.contains("Implement the plan."), "{last}");
+    quit(&mut term);
+}

@@ -62,10 +62,20 @@ impl ChatState {
             return match self.questions.handle_key(key) {
                 Some(crate::questions::QuestionsOutcome::Answered {
                     call_id, response, ..
+                }) if call_id.starts_with(super::plan::PLAN_CALL_PREFIX) => {
+                    self.plan_answered(response)
+                }
+                Some(crate::questions::QuestionsOutcome::Answered {
+                    call_id, response, ..
                 }) => vec![Effect::Op(Op::UserInputAnswer {
                     id: call_id,
                     response,
                 })],
+                // No turn: a question of the chat's own (the plan's).
+                Some(crate::questions::QuestionsOutcome::Interrupt) if self.task.is_none() => {
+                    self.questions.clear();
+                    Vec::new()
+                }
                 Some(crate::questions::QuestionsOutcome::Interrupt) => {
                     vec![Effect::Op(Op::Interrupt)]
                 }

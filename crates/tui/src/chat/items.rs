@@ -99,6 +99,7 @@ impl ChatState {
 
     pub(super) fn on_item_completed(&mut self, item: TurnItem) {
         match item {
+            TurnItem::ProposedPlan(plan) => self.plan_proposed(plan.id, plan.text),
             TurnItem::UserQuestions(asked) => {
                 self.questions.remove(&asked.id);
                 if let Some(response) = asked.response {
