@@ -91,7 +91,8 @@ pub fn turn(id: &str, items: Vec<ThreadItem>, status: TurnStatus, error: Option<
 }
 
 /// An engine item as the protocol's `ThreadItem`; None for kinds the
-/// protocol shows otherwise (the plan goes out as `turn/plan/updated`).
+/// protocol shows otherwise (the plan goes out as `turn/plan/updated`, the
+/// model's questions as a server request).
 pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
     Some(match item {
         TurnItem::UserMessage(message) => ThreadItem::UserMessage {
@@ -161,6 +162,13 @@ pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
             review: review.review.clone(),
         },
         TurnItem::Plan(_) => return None,
+        // The protocol has no item for it: `item/tool/requestUserInput`
+        // (a server request) shows the questions.
+        TurnItem::UserQuestions(_) => return None,
+        TurnItem::ProposedPlan(plan) => ThreadItem::Plan {
+            id: plan.id.clone(),
+            text: plan.text.clone(),
+        },
     })
 }
 

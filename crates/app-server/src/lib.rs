@@ -31,6 +31,7 @@
 //! `thread/resume` them.
 
 mod connection;
+mod goal_methods;
 mod items;
 pub mod listen;
 mod mcp_oauth_methods;

@@ -55,6 +55,9 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "mcpServer/oauth/login",
     "skills/list",
     "skills/config/write",
+    "thread/goal/set",
+    "thread/goal/get",
+    "thread/goal/clear",
 ];
 
 pub struct Processor {
@@ -134,6 +137,9 @@ impl Processor {
                 Ok(json!({}))
             }
             "thread/name/set" => self.thread_set_name(params),
+            "thread/goal/set" => self.thread_goal_set(params).await,
+            "thread/goal/get" => self.thread_goal_get(params),
+            "thread/goal/clear" => self.thread_goal_clear(params).await,
             "model/list" => {
                 let configured = load_config(&self.codex_home, &self.overrides)
                     .map(|c| c.model)

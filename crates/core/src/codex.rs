@@ -106,7 +106,7 @@ pub(crate) fn child_config(parent: &Config) -> Config {
     config.notify = None;
     config.memories.generate_memories = Some(false);
     config.memories.use_memories = Some(false);
-    for feature in ["unified_exec", "hooks", "undo", "memories"] {
+    for feature in ["unified_exec", "hooks", "undo", "memories", "goals"] {
         config.features.insert(feature.to_string(), false);
     }
     config

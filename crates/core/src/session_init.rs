@@ -103,6 +103,7 @@ pub(crate) async fn start_session(
         sandbox_policy: config.sandbox_policy.clone(),
         cwd: config.cwd.clone(),
         final_output_json_schema: None,
+        collaboration_mode: Default::default(),
     };
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
@@ -141,6 +142,7 @@ pub(crate) async fn start_session(
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         turn_trigger: params.turn_trigger.clone(),
+        user_present: params.source != codex_protocol::rollout::SessionSource::Exec,
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
         network_proxy,
@@ -507,6 +509,8 @@ async fn record_initial_history(
             let history = reconstruct_history(session, &ctx, &items);
             session.services.skills.note_history(&history);
             session.state.replace_history(history);
+            crate::goals::restore(session, crate::goals::recorded_goal(&items)).await;
+            crate::plan_mode::restore(session, &items);
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {

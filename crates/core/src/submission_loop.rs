@@ -45,6 +45,7 @@ pub(crate) async fn run(
                     reasoning_effort: effort,
                     reasoning_summary: summary,
                     final_output_json_schema: None,
+                    collaboration_mode: None,
                 });
             }
             Op::UserInput {
@@ -75,6 +76,7 @@ pub(crate) async fn run(
                     reasoning_effort: Some(effort),
                     reasoning_summary: Some(summary),
                     final_output_json_schema: Some(final_output_json_schema),
+                    collaboration_mode: None,
                 };
                 user_turn(&session, &id, update, items, &mut previous_env).await;
             }
@@ -248,6 +250,34 @@ pub(crate) async fn run(
                     content,
                 },
             ),
+            Op::UserInputAnswer {
+                id: call_id,
+                response,
+            } => {
+                session.notify_user_input(&call_id, response);
+            }
+            Op::SetThreadGoal {
+                objective,
+                status,
+                token_budget,
+            } => {
+                let result = match (objective, status) {
+                    (Some(objective), _) => {
+                        crate::goals::create(&session, &id, &objective, token_budget, true).await
+                    }
+                    (None, Some(status)) => crate::goals::set_status(&session, &id, status).await,
+                    (None, None) => Err("give an objective or a status for the goal".to_string()),
+                };
+                if let Err(message) = result {
+                    session.send_error(&id, message).await;
+                }
+            }
+            Op::ClearThreadGoal => {
+                crate::goals::clear(&session, &id).await;
+            }
+            Op::SetCollaborationMode { mode } => {
+                crate::plan_mode::set_mode(&session, &id, mode).await;
+            }
             Op::CleanBackgroundTerminals { process_id } => {
                 clean_background_terminals(&session, &id, process_id).await;
             }

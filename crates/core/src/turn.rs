@@ -127,6 +127,8 @@ async fn run_task_body(
     // None: a UserPromptSubmit hook refused the prompt.
     let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
     session.record_user_input(ctx, &input).await;
+    crate::goals::remind(session, ctx).await;
+    crate::plan_mode::note(session, ctx).await;
 
     let mut input_messages: Vec<String> = input
         .iter()

@@ -40,6 +40,7 @@ mod onboarding;
 mod pager;
 mod picker;
 mod popup;
+mod questions;
 pub mod screen;
 mod slash;
 mod stream;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 // Further suites, which share this file's client and validation.
 mod input;
 mod mcp_methods;
+mod questions;
 mod resume;
 mod rollback;
 pub(crate) mod transport;
@@ -46,6 +47,9 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "review/start" => "v2/ReviewStartResponse.json",
         "skills/list" => "v2/SkillsListResponse.json",
         "skills/config/write" => "v2/SkillsConfigWriteResponse.json",
+        "thread/goal/set" => "v2/ThreadGoalSetResponse.json",
+        "thread/goal/get" => "v2/ThreadGoalGetResponse.json",
+        "thread/goal/clear" => "v2/ThreadGoalClearResponse.json",
         _ => return None,
     })
 }
@@ -133,6 +137,7 @@ impl Client {
             "item/commandExecution/requestApproval" => {
                 "CommandExecutionRequestApprovalResponse.json"
             }
+            "item/tool/requestUserInput" => "ToolRequestUserInputResponse.json",
             _ => "FileChangeRequestApprovalResponse.json",
         };
         self.checks

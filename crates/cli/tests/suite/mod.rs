@@ -30,5 +30,6 @@ mod tui_background;
 mod tui_commands;
 mod tui_keys;
 mod tui_remote;
+mod tui_questions;
 mod tui_rendering;
 mod tui_rewind;

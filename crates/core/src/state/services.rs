@@ -46,6 +46,9 @@ pub(crate) struct SessionServices {
     pub(crate) thread_source: String,
     /// `turn_trigger` of the turn metadata, as the frontend gave it.
     pub(crate) turn_trigger: String,
+    /// Someone can answer the model's questions (not `codex exec`, not an
+    /// engine child session).
+    pub(crate) user_present: bool,
     /// The program that plays `codex-linux-sandbox`.
     pub(crate) linux_sandbox_exe: Option<PathBuf>,
     /// The command rules (`$CODEX_HOME/rules`, and the project's

@@ -65,6 +65,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "exec_rules",
             "network_allowlist",
             "skills",
+            "goals",
+            "plan_mode",
         ],
     ),
     (

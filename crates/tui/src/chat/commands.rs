@@ -159,6 +159,8 @@ impl ChatState {
                 self.commit(HistoryCell::Info(said.to_string()));
                 Vec::new()
             }
+            SlashCommand::Goal => self.goal_command(args.trim()),
+            SlashCommand::Plan => self.plan_command(args.trim()),
             SlashCommand::Ps => self.list_background(),
             SlashCommand::Stop => self.stop_background(&args),
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],
