@@ -459,6 +459,12 @@ impl ItemLifecycle {
                     },
                 }),
             ),
+            EventMsg::CollabToolCallBegin(item) => {
+                self.open(&mut out, TurnItem::CollabAgentToolCall(item.clone()))
+            }
+            EventMsg::CollabToolCallEnd(item) => {
+                self.close(&mut out, TurnItem::CollabAgentToolCall(item.clone()))
+            }
             EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_) => {
                 self.finish_turn(&mut out);
             }

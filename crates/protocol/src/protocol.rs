@@ -455,6 +455,10 @@ pub enum EventMsg {
     HookStarted(HookStartedEvent),
     /// A hook handler finished (not recorded).
     HookCompleted(HookCompletedEvent),
+    /// An agent tool call began (its item starts).
+    CollabToolCallBegin(crate::items::CollabAgentToolCallItem),
+    /// An agent tool call ended (its item completes).
+    CollabToolCallEnd(crate::items::CollabAgentToolCallItem),
 }
 
 /// What to review: the reviewer's prompt, and the short line a frontend

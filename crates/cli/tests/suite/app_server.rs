@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 // Further suites, which share this file's client and validation.
 mod input;
 mod resume;
+mod subagents;
 mod transport;
 mod workspace;
 

@@ -63,6 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shell_snapshot",
             "exec_rules",
             "skills",
+            "agents",
         ],
     ),
     (
@@ -91,6 +92,10 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("turn_context", "tools"),
     ("memories", "codex"),
     ("review", "codex"),
+    // Sub-agents are sessions: spawning one goes through the seam.
+    ("agents", "codex"),
+    ("tools", "codex"),
+    ("state", "agents"),
     ("sampling", "turn"),
     ("session_init", "codex"),
 ];

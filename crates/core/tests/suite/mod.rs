@@ -10,6 +10,7 @@ mod model_tools;
 mod resume;
 mod review;
 mod skills;
+mod subagents;
 mod tasks;
 mod tool_registry;
 mod turns;
