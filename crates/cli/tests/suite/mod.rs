@@ -28,3 +28,4 @@ mod tui_background;
 mod tui_commands;
 mod tui_keys;
 mod tui_rendering;
+mod tui_subagents;

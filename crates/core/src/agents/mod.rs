@@ -156,6 +156,12 @@ impl ChildAgent {
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
+
+    /// New input was given: the agent works again from now (a wait no
+    /// longer ends on its previous answer), as the reference reports it.
+    pub(crate) fn mark_running(&self) {
+        self.status.send_replace(AgentStatus::Running);
+    }
 }
 
 impl AgentControl {
@@ -369,7 +375,10 @@ async fn pump(
         if let Some(status) = final_status {
             deadline = None;
             child.status.send_replace(status.clone());
-            if let Some(control) = control.upgrade() {
+            // A child being closed was asked to stop: nobody waits for news.
+            if !child.is_closed()
+                && let Some(control) = control.upgrade()
+            {
                 control.notify(&child, &status);
             }
         }

@@ -95,6 +95,7 @@ impl ToolHandler for SendInputHandler {
             let state = vec![(id, Some(child.nickname.clone()), child.status())];
             match submitted {
                 Ok(submission_id) => {
+                    child.mark_running();
                     call.end(session, ctx, state, true).await;
                     answer(json!({"submission_id": submission_id}))
                 }
