@@ -24,20 +24,6 @@ const CHILDREN: usize = 4;
 const CALLS: usize = 10;
 const NS: &str = "multi_agent_v1";
 
-fn outputs(request: &RecordedRequest) -> Vec<(String, String)> {
-    request
-        .input()
-        .into_iter()
-        .filter(|i| i["type"] == "function_call_output")
-        .map(|i| {
-            (
-                i["call_id"].as_str().unwrap_or_default().to_string(),
-                i["output"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn call(n: usize) -> Turn {
     Turn::new().function_call(
         &format!("c{n}"),
@@ -48,7 +34,7 @@ fn call(n: usize) -> Turn {
 
 /// Runs `calls` shell calls, one per response, then answers.
 fn worker(request: &RecordedRequest, calls: usize) -> Turn {
-    let done = outputs(request).len();
+    let done = request.call_outputs().len();
     if done < calls {
         call(done)
     } else {
@@ -58,7 +44,7 @@ fn worker(request: &RecordedRequest, calls: usize) -> Turn {
 
 /// Spawns the children in one response, then waits until all answered.
 fn parent(request: &RecordedRequest) -> Turn {
-    let outs = outputs(request);
+    let outs = request.call_outputs();
     if outs.is_empty() {
         let mut turn = Turn::new();
         for n in 0..CHILDREN {
@@ -165,7 +151,8 @@ fn run_mode(parallel: bool) -> Result<(), Box<dyn std::error::Error>> {
             })
             .await?;
         loop {
-            let event = tokio::time::timeout(Duration::from_secs(300), thread.next_event()).await??;
+            let event =
+                tokio::time::timeout(Duration::from_secs(300), thread.next_event()).await??;
             match event.msg {
                 EventMsg::TaskComplete(_) => break,
                 EventMsg::TurnAborted(_) | EventMsg::Error(_) => {
@@ -181,7 +168,12 @@ fn run_mode(parallel: bool) -> Result<(), Box<dyn std::error::Error>> {
     let shell_calls = server
         .requests()
         .iter()
-        .map(|r| outputs(r).iter().filter(|(c, _)| c.starts_with('c')).count())
+        .map(|r| {
+            r.call_outputs()
+                .iter()
+                .filter(|(c, _)| c.starts_with('c'))
+                .count()
+        })
         .max()
         .unwrap_or(0);
     println!(
@@ -201,7 +193,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
     let exe = std::env::current_exe()?;
-    println!("{CHILDREN} children x {CALLS} calls (`sh -c 'sleep 0.1'`) against {} calls in one thread", CHILDREN * CALLS);
+    println!(
+        "{CHILDREN} children x {CALLS} calls (`sh -c 'sleep 0.1'`) against {} calls in one thread",
+        CHILDREN * CALLS
+    );
     for mode in ["parallel", "sequential"] {
         let mut walls = Vec::new();
         let mut peaks = Vec::new();

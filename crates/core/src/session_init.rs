@@ -114,7 +114,8 @@ pub(crate) async fn start_session(
         auth.as_ref(),
         &models.family(&config.model).slug,
     );
-    let (agents, role_warnings) = crate::agents::AgentControl::new(&config, params.subagent.clone());
+    let (agents, role_warnings) =
+        crate::agents::AgentControl::new(&config, params.subagent.clone());
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),

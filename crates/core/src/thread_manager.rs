@@ -550,11 +550,13 @@ fn with_parent(mut summary: ThreadSummary) -> ThreadSummary {
     if summary.source != "subagent" {
         return summary;
     }
-    let first_line = std::fs::File::open(&summary.rollout_path).ok().and_then(|file| {
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut line).ok()?;
-        Some(line)
-    });
+    let first_line = std::fs::File::open(&summary.rollout_path)
+        .ok()
+        .and_then(|file| {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut line).ok()?;
+            Some(line)
+        });
     summary.parent_thread_id = first_line
         .and_then(|line| serde_json::from_str::<codex_protocol::rollout::RolloutLine>(&line).ok())
         .and_then(|line| match line.item {

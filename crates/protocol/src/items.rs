@@ -477,7 +477,11 @@ impl CollabAgentToolCallItem {
         self.receiver_thread_ids
             .iter()
             .map(|id| {
-                let name = self.nicknames.get(id).cloned().unwrap_or_else(|| id.clone());
+                let name = self
+                    .nicknames
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| id.clone());
                 match self.agents_states.get(id) {
                     Some(status) => match status.message() {
                         Some(message) => format!(

@@ -269,27 +269,37 @@ fn agent_tool_calls_are_collab_tool_call_items() {
             if request.header("x-openai-subagent").is_some() {
                 return Turn::new().text("child says hi");
             }
-            let outputs: Vec<(String, String)> = request
-                .input()
-                .into_iter()
-                .filter(|i| i["type"] == "function_call_output")
-                .map(|i| {
-                    (
-                        i["call_id"].as_str().unwrap_or_default().to_string(),
-                        i["output"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect();
+            let outputs = request.call_outputs();
             let id = outputs
                 .first()
                 .and_then(|(_, o)| serde_json::from_str::<Value>(o).ok())
                 .map(|v| v["agent_id"].clone())
                 .unwrap_or(Value::Null);
             match outputs.len() {
-                0 => Turn::new().namespaced_call("call_spawn", ns, "spawn_agent", json!({"message": "Say hi."})),
-                1 => Turn::new().namespaced_call("call_wait", ns, "wait_agent", json!({"targets": [id], "timeout_ms": 30000})),
-                2 => Turn::new().namespaced_call("call_send", ns, "send_input", json!({"target": id, "message": "again"})),
-                3 => Turn::new().namespaced_call("call_close", ns, "close_agent", json!({"target": id})),
+                0 => Turn::new().namespaced_call(
+                    "call_spawn",
+                    ns,
+                    "spawn_agent",
+                    json!({"message": "Say hi."}),
+                ),
+                1 => Turn::new().namespaced_call(
+                    "call_wait",
+                    ns,
+                    "wait_agent",
+                    json!({"targets": [id], "timeout_ms": 30000}),
+                ),
+                2 => Turn::new().namespaced_call(
+                    "call_send",
+                    ns,
+                    "send_input",
+                    json!({"target": id, "message": "again"}),
+                ),
+                3 => Turn::new().namespaced_call(
+                    "call_close",
+                    ns,
+                    "close_agent",
+                    json!({"target": id}),
+                ),
                 _ => Turn::new().text("parent done"),
             }
         }));
@@ -323,35 +333,84 @@ fn agent_tool_calls_are_collab_tool_call_items() {
     let s = spawned.as_str();
     assert_eq!(
         item(0),
-        ("item.started".into(), call("spawn_agent", json!([]), json!("Say hi."), json!({}), "in_progress"))
+        (
+            "item.started".into(),
+            call(
+                "spawn_agent",
+                json!([]),
+                json!("Say hi."),
+                json!({}),
+                "in_progress"
+            )
+        )
     );
     assert_eq!(
         item(1),
-        ("item.completed".into(), call("spawn_agent", json!([s]), json!("Say hi."),
-            json!({s: {"status": "pending_init", "message": null}}), "completed"))
+        (
+            "item.completed".into(),
+            call(
+                "spawn_agent",
+                json!([s]),
+                json!("Say hi."),
+                json!({s: {"status": "pending_init", "message": null}}),
+                "completed"
+            )
+        )
     );
     assert_eq!(
         item(2),
-        ("item.started".into(), call("wait", json!([s]), Value::Null, json!({}), "in_progress"))
+        (
+            "item.started".into(),
+            call("wait", json!([s]), Value::Null, json!({}), "in_progress")
+        )
     );
     assert_eq!(
         item(3),
-        ("item.completed".into(), call("wait", json!([s]), Value::Null,
-            json!({s: {"status": "completed", "message": "child says hi"}}), "completed"))
+        (
+            "item.completed".into(),
+            call(
+                "wait",
+                json!([s]),
+                Value::Null,
+                json!({s: {"status": "completed", "message": "child says hi"}}),
+                "completed"
+            )
+        )
     );
     assert_eq!(
         item(4),
-        ("item.started".into(), call("send_input", json!([s]), json!("again"), json!({}), "in_progress"))
+        (
+            "item.started".into(),
+            call(
+                "send_input",
+                json!([s]),
+                json!("again"),
+                json!({}),
+                "in_progress"
+            )
+        )
     );
     assert_eq!(item(5).1["status"], "completed");
     assert_eq!(
         item(6),
-        ("item.started".into(), call("close_agent", json!([s]), Value::Null, json!({}), "in_progress"))
+        (
+            "item.started".into(),
+            call(
+                "close_agent",
+                json!([s]),
+                Value::Null,
+                json!({}),
+                "in_progress"
+            )
+        )
     );
     let closed = item(7).1;
     assert_eq!(closed["status"], "completed");
     let previous = closed["agents_states"][s]["status"].as_str().unwrap();
-    assert!(["running", "completed", "pending_init"].contains(&previous), "{closed}");
+    assert!(
+        ["running", "completed", "pending_init"].contains(&previous),
+        "{closed}"
+    );
     // The child's own work is not printed.
     assert!(!stdout(&output).contains("\"text\":\"child says hi\""));
 }

@@ -2,24 +2,10 @@
 //! asked in the parent's window, named after the agent; the agent calls
 //! show compactly; `/agents` lists the children.
 
-use codex_test_support::{RecordedRequest, Reply, Turn};
+use codex_test_support::{Reply, Turn};
 use serde_json::{Value, json};
 
 use super::tui::{TuiEnv, WAIT, quit};
-
-fn outputs(request: &RecordedRequest) -> Vec<(String, String)> {
-    request
-        .input()
-        .into_iter()
-        .filter(|i| i["type"] == "function_call_output")
-        .map(|i| {
-            (
-                i["call_id"].as_str().unwrap_or_default().to_string(),
-                i["output"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn a_childs_approval_is_answered_in_the_window_and_agents_lists_it() {
@@ -28,7 +14,7 @@ fn a_childs_approval_is_answered_in_the_window_and_agents_lists_it() {
     for _ in 0..6 {
         env.server.push(Reply::dynamic(move |request| {
             if request.header("x-openai-subagent").is_some() {
-                return if outputs(request).is_empty() {
+                return if request.call_outputs().is_empty() {
                     Turn::new().function_call(
                         "touch",
                         "shell",
@@ -38,7 +24,7 @@ fn a_childs_approval_is_answered_in_the_window_and_agents_lists_it() {
                     Turn::new().text("touched it")
                 };
             }
-            let outs = outputs(request);
+            let outs = request.call_outputs();
             match outs.len() {
                 0 => Turn::new().namespaced_call(
                     "s1",

@@ -29,7 +29,9 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use codex_protocol::ThreadId;
-use codex_protocol::items::{AgentStatus, CollabAgentTool, CollabAgentToolCallItem, CollabToolCallStatus};
+use codex_protocol::items::{
+    AgentStatus, CollabAgentTool, CollabAgentToolCallItem, CollabToolCallStatus,
+};
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::{EventMsg, Op};
 use tokio::sync::watch;
@@ -105,7 +107,6 @@ impl AgentTree {
     fn release(&self, id: ThreadId) {
         crate::state::lock(&self.open).remove(&id);
     }
-
 }
 
 /// What a spawned session knows of its place in the tree (passed through
@@ -334,10 +335,12 @@ async fn pump(
                 child.status.send_replace(AgentStatus::Running);
                 None
             }
-            EventMsg::TaskComplete(done) => Some(match (done.last_agent_message, last_error.take()) {
-                (None, Some(error)) => AgentStatus::Errored(error),
-                (message, _) => AgentStatus::Completed(message),
-            }),
+            EventMsg::TaskComplete(done) => {
+                Some(match (done.last_agent_message, last_error.take()) {
+                    (None, Some(error)) => AgentStatus::Errored(error),
+                    (message, _) => AgentStatus::Completed(message),
+                })
+            }
             EventMsg::TurnAborted(_) if ran_out => {
                 let seconds = job_max_runtime.map_or(0, |d| d.as_secs());
                 Some(AgentStatus::Errored(format!(

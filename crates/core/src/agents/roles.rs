@@ -101,8 +101,12 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
 
 /// One role file; `name` is the table's name for a `config_file`.
 fn read_role(path: &Path, name: Option<&str>) -> Result<AgentRole, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| format!("agent role {}: cannot read it: {err}; skipped", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        format!(
+            "agent role {}: cannot read it: {err}; skipped",
+            path.display()
+        )
+    })?;
     let file: RoleFile = toml::from_str(&text).map_err(|err| {
         let line = err
             .span()

@@ -9,27 +9,13 @@ use codex_protocol::protocol::{EventMsg, Op};
 use codex_test_support::{MockModelServer, RecordedRequest, Reply, Turn};
 use serde_json::{Value, json};
 
-use super::common::{WAIT, home_for, start, start_in, Start};
+use super::common::{Start, WAIT, home_for, start, start_in};
 
 const NS: &str = "multi_agent_v1";
 const CONFIG: &str = "approval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"";
 
 fn is_child(request: &RecordedRequest) -> bool {
     request.header("x-openai-subagent") == Some("collab_spawn")
-}
-
-fn outputs(request: &RecordedRequest) -> Vec<(String, String)> {
-    request
-        .input()
-        .into_iter()
-        .filter(|i| i["type"] == "function_call_output")
-        .map(|i| {
-            (
-                i["call_id"].as_str().unwrap_or_default().to_string(),
-                i["output"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// A child: runs a command that prints when it started and ended, then
@@ -40,20 +26,22 @@ fn child_turn(request: &RecordedRequest) -> Turn {
         .into_iter()
         .rfind(|t| t.starts_with("task "))
         .unwrap_or_default();
-    match outputs(request).first() {
+    match request.call_outputs().first() {
         None => Turn::new().function_call(
             "child_cmd",
             "shell",
             json!({"command": ["sh", "-c", "date +%s%N; sleep 1; date +%s%N"]}),
         ),
-        Some((_, output)) => Turn::new().text(&format!("{task} done: {}", output.replace('\n', " "))),
+        Some((_, output)) => {
+            Turn::new().text(&format!("{task} done: {}", output.replace('\n', " ")))
+        }
     }
 }
 
 /// The parent spawns two agents, waits until both have answered, then
 /// ends.
 fn parent_turn(request: &RecordedRequest) -> Turn {
-    let outs = outputs(request);
+    let outs = request.call_outputs();
     let ids: Vec<String> = outs
         .iter()
         .filter(|(call, _)| call.starts_with("spawn"))
@@ -138,7 +126,13 @@ async fn two_agents_run_side_by_side_and_their_answers_reach_the_parent() {
         .collect();
     assert_eq!(
         names,
-        ["close_agent", "resume_agent", "send_input", "spawn_agent", "wait_agent"]
+        [
+            "close_agent",
+            "resume_agent",
+            "send_input",
+            "spawn_agent",
+            "wait_agent"
+        ]
     );
     // The spawn answers carry ids and nicknames.
     let spawn: Value = serde_json::from_str(&parent[1].tool_output("spawn_a").unwrap()).unwrap();
@@ -152,23 +146,38 @@ async fn two_agents_run_side_by_side_and_their_answers_reach_the_parent() {
     assert!(body.contains("task A done"), "{body}");
     assert!(body.contains("task B done"), "{body}");
     assert!(body.contains("<subagent_notification>"), "{body}");
-    assert!(body.contains(&format!("\\\"agent_path\\\":\\\"{id_a}\\\"")), "{body}");
-    let wait_outputs: Vec<String> = outputs(last)
+    assert!(
+        body.contains(&format!("\\\"agent_path\\\":\\\"{id_a}\\\"")),
+        "{body}"
+    );
+    let wait_outputs: Vec<String> = last
+        .call_outputs()
         .into_iter()
         .filter(|(c, _)| c.starts_with("wait"))
         .map(|(_, o)| o)
         .collect();
     let first_wait: Value = serde_json::from_str(&wait_outputs[0]).unwrap();
     assert_eq!(first_wait["timed_out"], false);
-    let (_, status) = first_wait["status"].as_object().unwrap().iter().next().unwrap();
-    assert!(status["completed"].as_str().unwrap().contains("done"), "{status}");
+    let (_, status) = first_wait["status"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    assert!(
+        status["completed"].as_str().unwrap().contains("done"),
+        "{status}"
+    );
 
     // The children's requests: marked as a sub-agent's, task as the last
     // user message, and no agent tools (default max_depth = 1).
     let children: Vec<&RecordedRequest> = requests.iter().filter(|r| is_child(r)).collect();
     assert_eq!(children.len(), 4);
     let parent_id = session.configured.session_id.to_string();
-    assert_eq!(children[0].header("x-codex-parent-thread-id"), Some(parent_id.as_str()));
+    assert_eq!(
+        children[0].header("x-codex-parent-thread-id"),
+        Some(parent_id.as_str())
+    );
     let child_tools = children[0].body_json()["tools"].to_string();
     assert!(!child_tools.contains(NS), "{child_tools}");
 
@@ -177,7 +186,10 @@ async fn two_agents_run_side_by_side_and_their_answers_reach_the_parent() {
     assert_eq!(answers.len(), 2, "{answers:?}");
     let (a0, a1) = times(&answers[0]);
     let (b0, b1) = times(&answers[1]);
-    assert!(a0 < b1 && b0 < a1, "windows do not overlap: {a0}-{a1} and {b0}-{b1}");
+    assert!(
+        a0 < b1 && b0 < a1,
+        "windows do not overlap: {a0}-{a1} and {b0}-{b1}"
+    );
 
     // The items: spawn and wait calls, completed.
     let collab: Vec<_> = events
@@ -194,12 +206,20 @@ async fn two_agents_run_side_by_side_and_their_answers_reach_the_parent() {
     assert_eq!(collab[0].prompt.as_deref(), Some("task A"));
     assert_eq!(collab[0].receiver_thread_ids, vec![id_a.clone()]);
     assert!(collab.iter().any(|c| c.tool == CollabAgentTool::Wait));
-    assert!(collab.iter().all(|c| c.status == CollabToolCallStatus::Completed));
+    assert!(
+        collab
+            .iter()
+            .all(|c| c.status == CollabToolCallStatus::Completed)
+    );
 
     // Session files: the child's names its parent and resumes.
     let child_file = find_session_file(session.home.path(), &id_a);
     let meta: Value = serde_json::from_str(
-        std::fs::read_to_string(&child_file).unwrap().lines().next().unwrap(),
+        std::fs::read_to_string(&child_file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(meta["payload"]["parent_thread_id"], parent_id);
@@ -210,7 +230,10 @@ async fn two_agents_run_side_by_side_and_their_answers_reach_the_parent() {
     );
     let resumed = session
         .manager
-        .resume_thread(session.config.clone(), &codex_core::ThreadRef::Id(id_a.parse().unwrap()))
+        .resume_thread(
+            session.config.clone(),
+            &codex_core::ThreadRef::Id(id_a.parse().unwrap()),
+        )
         .await
         .expect("the child resumes");
     assert_eq!(resumed.session_configured.session_id.to_string(), id_a);
@@ -292,7 +315,7 @@ async fn a_child_at_max_depth_gets_no_agent_tools_and_cannot_spawn() {
     for _ in 0..4 {
         server.push(Reply::dynamic(|request| {
             if is_child(request) {
-                if outputs(request).iter().any(|(c, _)| c == "deeper") {
+                if request.call_outputs().iter().any(|(c, _)| c == "deeper") {
                     Turn::new().text("child done")
                 } else {
                     Turn::new().namespaced_call(
@@ -302,7 +325,7 @@ async fn a_child_at_max_depth_gets_no_agent_tools_and_cannot_spawn() {
                         json!({"message": "task deeper"}),
                     )
                 }
-            } else if outputs(request).iter().any(|(c, _)| c == "w") {
+            } else if request.call_outputs().iter().any(|(c, _)| c == "w") {
                 Turn::new().text("parent done")
             } else {
                 let out = request.tool_output("s1").unwrap_or_default();
@@ -368,7 +391,10 @@ async fn interrupting_the_parent_ends_its_children_and_their_commands() {
     };
     let deadline = std::time::Instant::now() + WAIT;
     while !running() {
-        assert!(std::time::Instant::now() < deadline, "the child's command never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child's command never started"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     session.codex.submit(Op::Interrupt).await.unwrap();
@@ -377,7 +403,10 @@ async fn interrupting_the_parent_ends_its_children_and_their_commands() {
         .await;
     let deadline = std::time::Instant::now() + WAIT;
     while running() {
-        assert!(std::time::Instant::now() < deadline, "the child's command outlived the interrupt");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child's command outlived the interrupt"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     session.shutdown().await;
@@ -411,7 +440,11 @@ async fn a_custom_agent_from_the_project_is_spawned_by_type_with_its_instruction
         "name = \"reviewer\"\ndescription = \"Reviews changes\"\ndeveloper_instructions = \"Check every hunk twice.\"\n",
     )
     .unwrap();
-    std::fs::write(agents.join("broken.toml"), "name = \"x\"\ndescription = [\n").unwrap();
+    std::fs::write(
+        agents.join("broken.toml"),
+        "name = \"x\"\ndescription = [\n",
+    )
+    .unwrap();
     let trust = format!(
         "\n[projects.\"{}\"]\ntrust_level = \"trusted\"\n",
         workspace.display()
@@ -428,7 +461,10 @@ async fn a_custom_agent_from_the_project_is_spawned_by_type_with_its_instruction
     let spec = requests[0].body_json()["tools"].to_string();
     assert!(spec.contains("agent_type"), "{spec}");
     assert!(spec.contains("reviewer: {Reviews changes"), "{spec}");
-    let child = requests.iter().find(|r| is_child(r)).expect("child request");
+    let child = requests
+        .iter()
+        .find(|r| is_child(r))
+        .expect("child request");
     let body = child.body_json()["input"].to_string();
     assert!(body.contains("Check every hunk twice."), "{body}");
     let output = requests
@@ -457,7 +493,7 @@ async fn a_childs_approval_request_reaches_the_parent_labelled_and_the_answer_is
     for _ in 0..4 {
         server.push(Reply::dynamic(|request| {
             if is_child(request) {
-                if outputs(request).is_empty() {
+                if request.call_outputs().is_empty() {
                     Turn::new().function_call(
                         "touch",
                         "shell",
@@ -466,7 +502,7 @@ async fn a_childs_approval_request_reaches_the_parent_labelled_and_the_answer_is
                 } else {
                     Turn::new().text("touched")
                 }
-            } else if outputs(request).iter().any(|(c, _)| c == "w") {
+            } else if request.call_outputs().iter().any(|(c, _)| c == "w") {
                 Turn::new().text("parent done")
             } else {
                 let out = request.tool_output("s1").unwrap_or_default();
@@ -502,7 +538,53 @@ async fn a_childs_approval_request_reaches_the_parent_labelled_and_the_answer_is
         .unwrap();
     session.run_to_end().await;
     assert!(session.home.workspace().join("from-child.txt").exists());
-    let last = server.requests().into_iter().rfind(|r| !is_child(r)).unwrap();
+    let last = server
+        .requests()
+        .into_iter()
+        .rfind(|r| !is_child(r))
+        .unwrap();
     assert!(last.tool_output("w").unwrap().contains("touched"));
+    session.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_past_job_max_runtime_is_stopped_and_reported_errored() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().namespaced_call(
+        "s1",
+        NS,
+        "spawn_agent",
+        json!({"message": "task slow"}),
+    ));
+    for _ in 0..4 {
+        server.push(Reply::dynamic(|request| {
+            if is_child(request) {
+                Turn::new().function_call("slow", "shell", json!({"command": ["sleep", "30"]}))
+            } else if request.call_outputs().iter().any(|(c, _)| c == "w") {
+                Turn::new().text("parent done")
+            } else {
+                let out = request.tool_output("s1").unwrap_or_default();
+                let id = serde_json::from_str::<Value>(&out).unwrap()["agent_id"].clone();
+                Turn::new().namespaced_call(
+                    "w",
+                    NS,
+                    "wait_agent",
+                    json!({"targets": [id], "timeout_ms": 60000}),
+                )
+            }
+        }));
+    }
+    let config = format!("{CONFIG}\nagents.job_max_runtime_seconds = 1\n");
+    let session = start(&server, "responses", &config, |_| {}).await;
+    session.submit_text("slow work").await;
+    session.run_to_end().await;
+    let last = server
+        .requests()
+        .into_iter()
+        .rfind(|r| !is_child(r))
+        .unwrap();
+    let waited = last.tool_output("w").unwrap();
+    assert!(waited.contains("errored"), "{waited}");
+    assert!(waited.contains("job_max_runtime_seconds = 1"), "{waited}");
     session.shutdown().await;
 }

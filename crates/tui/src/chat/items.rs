@@ -210,7 +210,11 @@ impl ChatState {
                 }
                 for (id, line) in call.receiver_thread_ids.iter().zip(call.agent_lines()) {
                     text.push_str(&format!("\n  └ {line}"));
-                    let name = call.nicknames.get(id).cloned().unwrap_or_else(|| id.clone());
+                    let name = call
+                        .nicknames
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| id.clone());
                     let state = line.strip_prefix(&format!("{name}: ")).unwrap_or(&line);
                     self.agents.insert(id.clone(), (name, state.to_string()));
                 }

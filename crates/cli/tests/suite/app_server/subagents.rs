@@ -5,20 +5,6 @@
 
 use super::*;
 
-fn outputs(request: &codex_test_support::RecordedRequest) -> Vec<(String, String)> {
-    request
-        .input()
-        .into_iter()
-        .filter(|i| i["type"] == "function_call_output")
-        .map(|i| {
-            (
-                i["call_id"].as_str().unwrap_or_default().to_string(),
-                i["output"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
     let server = MockModelServer::start();
@@ -28,7 +14,7 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
     for _ in 0..6 {
         server.push(Reply::dynamic(move |request| {
             if request.header("x-openai-subagent").is_some() {
-                return if outputs(request).is_empty() {
+                return if request.call_outputs().is_empty() {
                     Turn::new().function_call(
                         "touch",
                         "shell",
@@ -38,7 +24,7 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
                     Turn::new().text("touched")
                 };
             }
-            let outs = outputs(request);
+            let outs = request.call_outputs();
             match outs.len() {
                 0 => Turn::new().namespaced_call(
                     "s1",
@@ -71,7 +57,10 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
         json!({"threadId": thread_id, "input": [{"type": "text", "text": "delegate"}]}),
     );
     let (completed, during) = client.until("turn/completed", "accept");
-    assert_eq!(completed["params"]["turn"]["status"], "completed", "{completed}");
+    assert_eq!(
+        completed["params"]["turn"]["status"], "completed",
+        "{completed}"
+    );
     let asked = during
         .iter()
         .find(|m| m["method"] == "item/commandExecution/requestApproval")

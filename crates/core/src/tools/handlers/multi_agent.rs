@@ -109,16 +109,27 @@ pub(super) fn input_of(
     for item in items.into_iter().flatten() {
         let kind = item.kind.clone();
         input.push(match (kind.as_str(), item) {
-            ("text", InputItem { text: Some(text), .. }) => UserInput::Text { text },
-            ("image", InputItem { image_url: Some(image_url), .. }) => UserInput::Image { image_url },
-            ("local_image", InputItem { path: Some(path), .. }) => UserInput::LocalImage {
-                path: path.into(),
-            },
+            (
+                "text",
+                InputItem {
+                    text: Some(text), ..
+                },
+            ) => UserInput::Text { text },
+            (
+                "image",
+                InputItem {
+                    image_url: Some(image_url),
+                    ..
+                },
+            ) => UserInput::Image { image_url },
+            (
+                "local_image",
+                InputItem {
+                    path: Some(path), ..
+                },
+            ) => UserInput::LocalImage { path: path.into() },
             ("skill" | "mention", InputItem { name, path, .. }) => UserInput::Text {
-                text: format!(
-                    "${}",
-                    name.or(path).unwrap_or_default()
-                ),
+                text: format!("${}", name.or(path).unwrap_or_default()),
             },
             (kind, _) => {
                 return Err(ToolOutput::failure(format!(
@@ -145,9 +156,9 @@ pub(super) fn input_of(
 
 /// An agent id as the model sent it.
 pub(super) fn parse_id(id: &str) -> Result<ThreadId, ToolOutput> {
-    id.trim().parse::<ThreadId>().map_err(|err| {
-        ToolOutput::failure(format!("invalid agent id `{id}`: {err}"))
-    })
+    id.trim()
+        .parse::<ThreadId>()
+        .map_err(|err| ToolOutput::failure(format!("invalid agent id `{id}`: {err}")))
 }
 
 /// The open or closed child with this id, or the error for the model.

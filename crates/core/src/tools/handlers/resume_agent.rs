@@ -24,7 +24,9 @@ impl ToolHandler for ResumeAgentHandler {
     fn spec(&self) -> ToolSpec {
         ToolSpec::Function(FunctionTool {
             name: "resume_agent".to_string(),
-            description: "Brings back an agent by id so that send_input and wait_agent reach it again.".to_string(),
+            description:
+                "Brings back an agent by id so that send_input and wait_agent reach it again."
+                    .to_string(),
             strict: false,
             parameters: json!({
                 "type": "object",

@@ -9,11 +9,11 @@
 use std::sync::Arc;
 
 use codex_client::{FunctionTool, ToolSpec};
+use codex_protocol::ThreadId;
 use codex_protocol::config_types::{ReasoningEffort, SandboxMode};
 use codex_protocol::items::{AgentStatus, CollabAgentTool};
 use codex_protocol::protocol::{Op, SandboxPolicy};
 use codex_protocol::rollout::{RolloutItem, SessionSource, SubAgentSource};
-use codex_protocol::ThreadId;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Deserialize;
@@ -62,7 +62,11 @@ impl ToolHandler for SpawnAgentHandler {
                     format!("{name}: {{{description} (its model and effort are set by the role)}}")
                 })
                 .collect();
-            lines.extend(BUILT_IN_TYPES.iter().map(|t| format!("{t}: {{a general agent}}")));
+            lines.extend(
+                BUILT_IN_TYPES
+                    .iter()
+                    .map(|t| format!("{t}: {{a general agent}}")),
+            );
             properties["agent_type"] = json!({
                 "type": "string",
                 "description": format!("The kind of agent to spawn:\n{}", lines.join("\n")),
@@ -172,7 +176,10 @@ async fn spawn(
     let mut config = (*session.services.config).clone();
     config.cwd = ctx.cwd.clone();
     config.approval_policy = ctx.approval_policy;
-    config.sandbox_policy = stricter(&ctx.sandbox_policy, role.as_ref().and_then(|r| r.sandbox_mode));
+    config.sandbox_policy = stricter(
+        &ctx.sandbox_policy,
+        role.as_ref().and_then(|r| r.sandbox_mode),
+    );
     config.model = options
         .model
         .clone()

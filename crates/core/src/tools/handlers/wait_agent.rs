@@ -92,9 +92,9 @@ impl ToolHandler for WaitAgentHandler {
             .await;
             let agents = &session.services.agents;
             let children: Vec<_> = ids.iter().map(|id| (*id, agents.child(*id))).collect();
-            let any_final = children.iter().any(|(_, child)| {
-                child.as_ref().is_none_or(|c| c.status().is_final())
-            });
+            let any_final = children
+                .iter()
+                .any(|(_, child)| child.as_ref().is_none_or(|c| c.status().is_final()));
             let mut timed_out = false;
             if !any_final {
                 let waits = children.iter().filter_map(|(_, child)| {
