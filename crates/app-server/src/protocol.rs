@@ -150,6 +150,30 @@ pub enum ThreadItem {
         id: String,
         text: String,
     },
+    /// An agent tool call: who asked, which agents, their last state.
+    #[serde(rename_all = "camelCase")]
+    CollabAgentToolCall {
+        id: String,
+        /// `spawnAgent`, `sendInput`, `resumeAgent`, `wait`, `closeAgent`.
+        tool: String,
+        /// `inProgress`, `completed`, `failed`.
+        status: String,
+        sender_thread_id: String,
+        receiver_thread_ids: Vec<String>,
+        prompt: Option<String>,
+        model: Option<String>,
+        reasoning_effort: Option<String>,
+        agents_states: std::collections::BTreeMap<String, CollabAgentState>,
+    },
+}
+
+/// An agent's state in a `collabAgentToolCall`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CollabAgentState {
+    /// `pendingInit`, `running`, `interrupted`, `completed`, `errored`,
+    /// `shutdown`, `notFound`.
+    pub status: String,
+    pub message: Option<String>,
 }
 
 /// What a user message said (text; images are passed on, not echoed).

@@ -103,6 +103,8 @@ pub struct ConfigToml {
     pub mcp_oauth_callback_url: Option<String>,
     pub otel: Option<OtelToml>,
     pub memories: Option<MemoriesToml>,
+    /// `[agents]`: sub-agent limits and roles (read by core's `agents`).
+    pub agents: Option<AgentsToml>,
     /// `[skills]`: how the skills list reaches the model (read by
     /// `codex-skills`).
     pub skills: Option<SkillsToml>,
@@ -210,6 +212,46 @@ pub struct OtelToml {
     pub trace_exporter: Option<OtelExporter>,
     pub metrics_exporter: Option<OtelExporter>,
     pub log_user_prompt: Option<bool>,
+}
+
+/// `[agents]`: the limits on sub-agents and the roles defined inline
+/// (`[agents.<role>]`). The defaults are the reference's.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AgentsToml {
+    /// Concurrently open sub-agents of one session tree (default 6).
+    pub max_threads: Option<usize>,
+    /// How deep sub-agents may nest; a child at this depth cannot spawn
+    /// (default 1).
+    pub max_depth: Option<u32>,
+    /// A child's turn running longer than this is interrupted.
+    pub job_max_runtime_seconds: Option<u64>,
+    /// Tell a child why it was interrupted (accepted, as in the reference).
+    pub interrupt_message: Option<bool>,
+    /// `[agents.<role>]` tables: `description`, `config_file`,
+    /// `nickname_candidates`.
+    #[serde(flatten)]
+    pub roles: BTreeMap<String, AgentRoleToml>,
+}
+
+/// `[agents.<role>]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AgentRoleToml {
+    pub description: Option<String>,
+    /// A TOML file (relative to `CODEX_HOME`) with the role's settings, in
+    /// the shape of a file of `agents/`.
+    pub config_file: Option<PathBuf>,
+    pub nickname_candidates: Option<Vec<String>>,
+}
+
+impl AgentsToml {
+    pub fn max_threads(&self) -> usize {
+        self.max_threads.unwrap_or(6)
+    }
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth.unwrap_or(1)
+    }
 }
 
 /// `[memories]`: learning from past sessions (see `core/src/memories`).

@@ -60,6 +60,9 @@ pub struct SpawnParams {
     /// What starts the turns (`tui`, `exec`, `mcp`, `app_server`): the
     /// frontend says so; the engine knows no frontend's name.
     pub turn_trigger: String,
+    /// Set when the session is a sub-agent: its place in the agent tree
+    /// (see `crate::agents`).
+    pub subagent: Option<crate::agents::AgentLink>,
 }
 
 impl SpawnParams {
@@ -76,6 +79,7 @@ impl SpawnParams {
             startup_warnings: Vec::new(),
             thread_source: "user".to_string(),
             turn_trigger: "tui".to_string(),
+            subagent: None,
         }
     }
 }

@@ -22,6 +22,7 @@
 //! `tools::orchestrator`. The engine never prints: everything it has to say
 //! is an event.
 
+mod agents;
 mod codex;
 mod compact;
 mod entry;
@@ -70,6 +71,7 @@ mod unified_exec;
 mod user_shell;
 mod util;
 
+pub use agents::AgentLink;
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use entry::{
     ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,

@@ -118,6 +118,8 @@ pub(crate) async fn start_session(
         &models.family(&config.model).slug,
     );
     let prune_inputs = (config.codex_home.clone(), config.rewind_keep_days);
+    let (agents, role_warnings) =
+        crate::agents::AgentControl::new(&config, params.subagent.clone());
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -137,6 +139,7 @@ pub(crate) async fn start_session(
             &thread_id.to_string(),
         )),
         review_child: std::sync::Mutex::new(None),
+        agents,
         memory_excluded: std::sync::atomic::AtomicBool::new(false),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
@@ -213,6 +216,7 @@ pub(crate) async fn start_session(
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);
+    warnings.extend(role_warnings);
     warnings.extend(skill_warnings);
     warnings.extend(telemetry_warning);
     for message in warnings {
@@ -327,8 +331,11 @@ fn identity(
                 InitialHistory::Forked { from, .. } => Some(*from),
                 _ => None,
             };
+            let link = params.subagent.as_ref();
             let meta = SessionMeta {
-                session_id: Some(thread_id),
+                // A sub-agent belongs to its parent's session, as the
+                // reference writes it.
+                session_id: Some(link.map_or(thread_id, |l| l.parent)),
                 id: thread_id,
                 forked_from_id,
                 timestamp: timestamp_now(),
@@ -339,6 +346,8 @@ fn identity(
                 instructions: user_instructions,
                 source: params.source.clone(),
                 thread_source: Some(params.thread_source.clone()),
+                parent_thread_id: link.map(|l| l.parent),
+                agent_nickname: link.map(|l| l.nickname.clone()),
                 model_provider: Some(config.model_provider_id.clone()),
                 base_instructions: Some(BaseInstructions {
                     text: base_instructions.to_string(),

@@ -28,7 +28,11 @@ pub(crate) async fn run(
     while let Some(Submission { id, op }) = rx.recv().await {
         debug!(%id, op = op.name(), "submission");
         match op {
-            Op::Interrupt => session.interrupt_task().await,
+            Op::Interrupt => {
+                // The children's work was part of the interrupted turn.
+                session.services.agents.close_all().await;
+                session.interrupt_task().await;
+            }
             Op::OverrideTurnContext {
                 cwd,
                 approval_policy,
@@ -97,6 +101,19 @@ pub(crate) async fn run(
                             decision,
                         })
                         .await;
+                }
+                // A sub-agent's request was shown here; the answer is its
+                // (call ids are unique, so only the asker acts on it).
+                for child in session.services.agents.children() {
+                    if !child.is_closed() {
+                        let _ = child
+                            .codex
+                            .submit(Op::ExecApproval {
+                                id: call_id.clone(),
+                                decision,
+                            })
+                            .await;
+                    }
                 }
                 if decision == ReviewDecision::Abort {
                     session.interrupt_task().await;
@@ -282,6 +299,7 @@ pub(crate) async fn run(
                 clean_background_terminals(&session, &id, process_id).await;
             }
             Op::Shutdown => {
+                session.services.agents.close_all().await;
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
                 session.services.unified_exec.end_all();
                 session.services.mcp.shutdown().await;

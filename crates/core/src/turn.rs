@@ -156,6 +156,11 @@ async fn run_task_body(
         }));
         session.record_pending_input(ctx, pending).await;
         crate::mcp::announce_deferred_namespaces(session, ctx).await;
+        session
+            .services
+            .agents
+            .record_notifications(session, ctx)
+            .await;
 
         let history = session.state.history_for_prompt();
         let result = match run_turn(session, ctx, turn_state, history, cancel).await {

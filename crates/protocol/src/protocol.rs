@@ -526,6 +526,10 @@ pub enum EventMsg {
     CollaborationModeChanged(CollaborationModeChangedEvent),
     /// A plan-mode turn ended with this plan for the person to accept.
     PlanProposed(PlanProposedEvent),
+    /// An agent tool call began (its item starts).
+    CollabToolCallBegin(crate::items::CollabAgentToolCallItem),
+    /// An agent tool call ended (its item completes).
+    CollabToolCallEnd(crate::items::CollabAgentToolCallItem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

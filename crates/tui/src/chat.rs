@@ -171,6 +171,9 @@ pub(crate) struct ChatState {
     pub instruction_files: Vec<PathBuf>,
     /// Commands still running in the background (`/ps`).
     pub background: background::BackgroundCommands,
+    /// The sub-agents this thread's agent calls named (`/agents`): by
+    /// thread id, the name and the last line shown of them.
+    pub agents: std::collections::BTreeMap<String, (String, String)>,
     /// Messages queued with Tab: each is sent when the turn ends.
     pub after_turn: VecDeque<String>,
     /// `?`: the shortcuts overlay replaces the footer's hints.
@@ -226,6 +229,7 @@ impl ChatState {
             rate_limits: None,
             instruction_files: Vec::new(),
             background: background::BackgroundCommands::default(),
+            agents: std::collections::BTreeMap::new(),
             after_turn: VecDeque::new(),
             shortcuts_open: false,
             editing_fork: false,

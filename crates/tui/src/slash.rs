@@ -31,6 +31,7 @@ pub(crate) enum SlashCommand {
     Rewind,
     Logout,
     Ps,
+    Agents,
     Stop,
     Permissions,
     Clear,
@@ -132,6 +133,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Ps,
         "ps",
         "list the commands still running in the background",
+    ),
+    (
+        SlashCommand::Agents,
+        "agents",
+        "list the sub-agents of this session: name, status, last answer",
     ),
     (
         SlashCommand::Stop,

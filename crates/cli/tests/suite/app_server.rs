@@ -12,6 +12,7 @@ mod mcp_methods;
 mod questions;
 mod resume;
 mod rollback;
+mod subagents;
 pub(crate) mod transport;
 mod workspace;
 

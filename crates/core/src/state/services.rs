@@ -38,6 +38,8 @@ pub(crate) struct SessionServices {
     pub(crate) checkpoints: std::sync::Mutex<codex_rewind::Checkpoints>,
     /// The reviewer of a running review task (approvals go to it too).
     pub(crate) review_child: std::sync::Mutex<Option<Arc<crate::codex::Codex>>>,
+    /// The sub-agents this session spawned, and its place in their tree.
+    pub(crate) agents: Arc<crate::agents::AgentControl>,
     /// What `SessionStart` hooks added, for the first request.
     pub(crate) session_start_context: std::sync::Mutex<Option<String>>,
     /// `codex_exec`, `codex_cli_rs`, ...

@@ -67,6 +67,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "skills",
             "goals",
             "plan_mode",
+            "agents",
         ],
     ),
     (
@@ -95,6 +96,10 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("turn_context", "tools"),
     ("memories", "codex"),
     ("review", "codex"),
+    // Sub-agents are sessions: spawning one goes through the seam.
+    ("agents", "codex"),
+    ("tools", "codex"),
+    ("state", "agents"),
     ("sampling", "turn"),
     ("session_init", "codex"),
 ];

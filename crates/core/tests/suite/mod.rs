@@ -13,6 +13,7 @@ mod resume;
 mod review;
 mod rewind;
 mod skills;
+mod subagents;
 mod tasks;
 mod tool_registry;
 mod turns;
