@@ -14,14 +14,15 @@ use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
     CancelNotification, ContentBlock, EmbeddedResource, EmbeddedResourceResource,
-    InitializeRequest, LoadSessionRequest, NewSessionRequest, PromptRequest,
-    RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
+    InitializeRequest, LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest,
+    PromptRequest, RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
     SelectedPermissionOutcome, SessionNotification, SetSessionModeRequest, StopReason, TextContent,
     TextResourceContents,
 };
 use agent_client_protocol::{
     Agent, ByteStreams, Client, on_receive_notification, on_receive_request,
 };
+use codex_test_support::peers::{py_mcp_server, python};
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn};
 use serde_json::{Value, json};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
@@ -457,6 +458,80 @@ async fn an_embedded_resource_reaches_the_model_with_the_prompt() {
     assert!(prompt.contains(&format!("@{}", path.display())), "{prompt}");
     assert!(prompt.contains("<context ref=\"file://"), "{prompt}");
     assert!(prompt.contains("unsaved line UNSAVED-42"), "{prompt}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editors_mcp_servers_and_skills_join_the_session() {
+    let server = MockModelServer::start();
+    let home = home(&server);
+    codex_test_support::write_skill(
+        &home.path().join("skills/deploy"),
+        "deploy",
+        "Ship the build",
+    );
+    server.push_turn(Turn::new().function_call(
+        "call_add",
+        "mcp__py__add",
+        json!({"a": 2, "b": 3}),
+    ));
+    server.push_turn(Turn::new().text("It is 5."));
+    let cwd = home.workspace().to_path_buf();
+    let seen = Arc::new(Seen::default());
+    let stop = with_agent(&home, Arc::clone(&seen), "allow-once", async move |cx| {
+        let py = McpServer::Stdio(
+            McpServerStdio::new("py", python()).args(vec![py_mcp_server().display().to_string()]),
+        );
+        let session = cx
+            .send_request(NewSessionRequest::new(cwd).mcp_servers(vec![py]))
+            .block_task()
+            .await?;
+        let done = cx
+            .send_request(PromptRequest::new(
+                session.session_id,
+                vec![text("/deploy then add 2 and 3")],
+            ))
+            .block_task()
+            .await?;
+        Ok(done.stop_reason)
+    })
+    .await;
+    assert_eq!(stop, StopReason::EndTurn);
+    // The skill was offered as a command, and the command reached the
+    // model as the skill's mention.
+    let offered = seen.of_kind("available_commands_update");
+    assert_eq!(
+        offered[0]["update"]["availableCommands"][0]["name"],
+        "deploy"
+    );
+    let first = &server.requests()[0];
+    assert!(
+        first
+            .user_texts()
+            .iter()
+            .any(|t| t == "$deploy then add 2 and 3"),
+        "{:?}",
+        first.user_texts()
+    );
+    // The editor's server joined ours, and its tool was called.
+    let call = seen
+        .of_kind("tool_call")
+        .into_iter()
+        .find(|c| c["update"]["toolCallId"] == "call_add")
+        .unwrap_or_else(|| panic!("{:#?}", seen.updates()));
+    assert_eq!(call["update"]["title"], "py: add");
+    assert_eq!(call["update"]["rawInput"], json!({"a": 2, "b": 3}));
+    let done = seen
+        .of_kind("tool_call_update")
+        .into_iter()
+        .find(|c| c["update"]["toolCallId"] == "call_add")
+        .unwrap();
+    assert_eq!(done["update"]["status"], "completed", "{done:#}");
+    assert!(
+        done["update"]["content"][0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains('5')
+    );
 }
 
 /// One JSON-RPC line to the agent.
