@@ -300,24 +300,38 @@ impl CodexAgent {
         Ok((response, session))
     }
 
-    /// Starts the prompt's turn; what the receiver gets is how it ended.
-    pub(crate) async fn prompt(
+    /// Claims the session for a prompt; what the receiver gets is how its
+    /// turn ended. The turn itself starts in [`Self::start_turn`].
+    pub(crate) fn begin_prompt(
         &self,
-        request: PromptRequest,
-    ) -> Result<tokio::sync::oneshot::Receiver<PromptEnd>, Error> {
+        request: &PromptRequest,
+    ) -> Result<(Arc<LiveSession>, tokio::sync::oneshot::Receiver<PromptEnd>), Error> {
         let session = self.session(&request.session_id.0)?;
-        let mut blocks = request.prompt;
-        if let Some(ContentBlock::Text(first)) = blocks.first_mut()
-            && let Some(text) = crate::commands::rewrite(&first.text, &lock(&session.commands))
-        {
-            first.text = text;
-        }
-        let input = crate::prompt::user_input(blocks).map_err(invalid_params)?;
         let Some(ended) = session.begin_prompt() else {
             return Err(invalid_params(
                 "a prompt is already running in this session; wait for it or send session/cancel",
             ));
         };
+        Ok((session, ended))
+    }
+
+    /// Turns the prompt into input and starts its turn. Runs outside the
+    /// dispatch loop: reading an editor buffer asks the client.
+    pub(crate) async fn start_turn(
+        &self,
+        session: &LiveSession,
+        mut blocks: Vec<ContentBlock>,
+        cx: &ConnectionTo<Client>,
+    ) -> Result<(), Error> {
+        if let Some(ContentBlock::Text(first)) = blocks.first_mut()
+            && let Some(text) = crate::commands::rewrite(&first.text, &lock(&session.commands))
+        {
+            first.text = text;
+        }
+        if lock(&self.client_capabilities).fs.read_text_file {
+            crate::buffers::read_linked_buffers(&mut blocks, &session.id, cx).await;
+        }
+        let input = crate::prompt::user_input(blocks).map_err(invalid_params)?;
         session
             .codex
             .submit(Op::UserInput {
@@ -326,7 +340,7 @@ impl CodexAgent {
             })
             .await
             .map_err(|err| internal(format!("the session stopped: {err}")))?;
-        Ok(ended)
+        Ok(())
     }
 
     pub(crate) async fn cancel(&self, notification: CancelNotification) {

@@ -22,7 +22,8 @@
 //!   the one place `TurnItem`s are shown, live and when a recorded session
 //!   is replayed.
 //! - `prompt.rs`: content blocks as user input (embedded files as `@`
-//!   mentions with their text); `commands.rs`: skills as slash commands;
+//!   mentions with their text); `buffers.rs`: linked files read from the
+//!   editor (`fs/read_text_file`, unsaved buffers) when the client offers it; `commands.rs`: skills as slash commands;
 //!   `modes.rs`: approval presets as modes and
 //!   the model choice as a config option.
 //!
@@ -31,6 +32,7 @@
 //! cancel, answer and send more while a turn runs.
 
 mod agent;
+mod buffers;
 mod commands;
 mod diff;
 mod modes;
@@ -140,27 +142,32 @@ async fn serve(
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: PromptRequest, responder, _cx| {
-                match a5.prompt(request).await {
-                    // Answered when the turn ends, from a task: the
-                    // dispatch loop goes on (cancel, permissions).
-                    Ok(ended) => {
-                        tokio::spawn(async move {
-                            let answer = match ended.await {
-                                Ok(PromptEnd::Stopped(reason)) => Ok(PromptResponse::new(reason)),
-                                Ok(PromptEnd::Failed(message)) => {
-                                    let mut error = agent_client_protocol::Error::internal_error();
-                                    error.message = message;
-                                    Err(error)
-                                }
-                                Err(_) => Ok(PromptResponse::new(StopReason::Cancelled)),
-                            };
-                            let _ = responder.respond_with_result(answer);
-                        });
-                        Ok(())
+            async move |request: PromptRequest, responder, cx| {
+                let (session, ended) = match a5.begin_prompt(&request) {
+                    Ok(claimed) => claimed,
+                    Err(error) => return responder.respond_with_error(error),
+                };
+                // The turn runs and is answered from a task: the dispatch
+                // loop goes on (cancel, permissions, buffer reads).
+                let agent = Arc::clone(&a5);
+                tokio::spawn(async move {
+                    if let Err(error) = agent.start_turn(&session, request.prompt, &cx).await {
+                        drop(ended);
+                        let _ = responder.respond_with_error(error);
+                        return;
                     }
-                    Err(error) => responder.respond_with_error(error),
-                }
+                    let answer = match ended.await {
+                        Ok(PromptEnd::Stopped(reason)) => Ok(PromptResponse::new(reason)),
+                        Ok(PromptEnd::Failed(message)) => {
+                            let mut error = agent_client_protocol::Error::internal_error();
+                            error.message = message;
+                            Err(error)
+                        }
+                        Err(_) => Ok(PromptResponse::new(StopReason::Cancelled)),
+                    };
+                    let _ = responder.respond_with_result(answer);
+                });
+                Ok(())
             },
             on_receive_request!(),
         )

@@ -13,11 +13,12 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ContentBlock, EmbeddedResource, EmbeddedResourceResource,
-    InitializeRequest, LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest,
-    PromptRequest, RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
-    SelectedPermissionOutcome, SessionNotification, SetSessionModeRequest, StopReason, TextContent,
-    TextResourceContents,
+    CancelNotification, ClientCapabilities, ContentBlock, EmbeddedResource,
+    EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest, LoadSessionRequest,
+    McpServer, McpServerStdio, NewSessionRequest, PromptRequest, ReadTextFileRequest,
+    ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, ResourceLink, SelectedPermissionOutcome, SessionNotification,
+    SetSessionModeRequest, StopReason, TextContent, TextResourceContents,
 };
 use agent_client_protocol::{
     Agent, ByteStreams, Client, on_receive_notification, on_receive_request,
@@ -122,12 +123,27 @@ async fn with_agent<T: Send + 'static>(
                 },
                 on_receive_request!(),
             )
+            .on_receive_request(
+                async move |request: ReadTextFileRequest, responder, _cx| {
+                    // An unsaved buffer: not what the disk holds.
+                    responder.respond(ReadTextFileResponse::new(format!(
+                        "buffer of {} UNSAVED-77\n",
+                        request.path.display()
+                    )))
+                },
+                on_receive_request!(),
+            )
             .connect_with(
                 ByteStreams::new(stdin.compat_write(), stdout.compat()),
                 async move |cx: ConnectionTo<Agent>| {
-                    cx.send_request(InitializeRequest::new(ProtocolVersion::V1))
-                        .block_task()
-                        .await?;
+                    // The editor offers its buffers.
+                    let fs = FileSystemCapabilities::new().read_text_file(true);
+                    cx.send_request(
+                        InitializeRequest::new(ProtocolVersion::V1)
+                            .client_capabilities(ClientCapabilities::new().fs(fs)),
+                    )
+                    .block_task()
+                    .await?;
                     body(cx).await
                 },
             ),
@@ -421,13 +437,15 @@ async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_embedded_resource_reaches_the_model_with_the_prompt() {
+async fn embedded_resources_and_linked_buffers_reach_the_model_with_the_prompt() {
     let server = MockModelServer::start();
     let home = home(&server);
     let workspace = home.workspace().to_path_buf();
     server.push_turn(Turn::new().text("Read it."));
     let cwd = workspace.clone();
     let uri = format!("file://{}/notes.txt", workspace.display());
+    std::fs::write(workspace.join("lib.rs"), "on disk\n").unwrap();
+    let link = format!("file://{}/lib.rs", workspace.display());
     let stop = with_agent(
         &home,
         Arc::new(Seen::default()),
@@ -441,7 +459,14 @@ async fn an_embedded_resource_reaches_the_model_with_the_prompt() {
                 )),
             ));
             let done = cx
-                .send_request(PromptRequest::new(id, vec![text("summarize"), resource]))
+                .send_request(PromptRequest::new(
+                    id,
+                    vec![
+                        text("summarize"),
+                        resource,
+                        ContentBlock::ResourceLink(ResourceLink::new("lib.rs", link)),
+                    ],
+                ))
                 .block_task()
                 .await?;
             Ok(done.stop_reason)
@@ -458,6 +483,14 @@ async fn an_embedded_resource_reaches_the_model_with_the_prompt() {
     assert!(prompt.contains(&format!("@{}", path.display())), "{prompt}");
     assert!(prompt.contains("<context ref=\"file://"), "{prompt}");
     assert!(prompt.contains("unsaved line UNSAVED-42"), "{prompt}");
+    // The linked file came from the editor's buffer, not the disk.
+    let lib = workspace.join("lib.rs");
+    assert!(prompt.contains(&format!("@{}", lib.display())), "{prompt}");
+    assert!(
+        prompt.contains(&format!("buffer of {} UNSAVED-77", lib.display())),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("on disk"), "{prompt}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
