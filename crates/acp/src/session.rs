@@ -43,6 +43,8 @@ pub(crate) struct LiveSession {
     /// The prompt whose turn runs, waiting for its end.
     prompt: Mutex<Option<oneshot::Sender<PromptEnd>>>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Permission requests waiting for the editor's answer.
+    asking: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl LiveSession {
@@ -62,6 +64,7 @@ impl LiveSession {
             commands: Mutex::new(Vec::new()),
             prompt: Mutex::new(None),
             pump: Mutex::new(None),
+            asking: Mutex::new(Vec::new()),
         })
     }
 
@@ -80,6 +83,14 @@ impl LiveSession {
         let (tx, rx) = oneshot::channel();
         *slot = Some(tx);
         Some(rx)
+    }
+
+    /// The turn ended: questions still open are moot. Dropping their
+    /// requests sends `$/cancel_request`, so the editor can close them.
+    fn withdraw_questions(&self) {
+        for task in lock(&self.asking).drain(..) {
+            task.abort();
+        }
     }
 
     fn end_prompt(&self, end: PromptEnd) {
@@ -160,6 +171,7 @@ async fn pump(session: Arc<LiveSession>, cx: ConnectionTo<Client>) {
             }
             EventMsg::Error(error) => turn_error = Some(error.message),
             EventMsg::TaskComplete(_) => {
+                session.withdraw_questions();
                 let end = match turn_error.take() {
                     Some(message) => PromptEnd::Failed(message),
                     None => PromptEnd::Stopped(StopReason::EndTurn),
@@ -167,6 +179,7 @@ async fn pump(session: Arc<LiveSession>, cx: ConnectionTo<Client>) {
                 session.end_prompt(end);
             }
             EventMsg::TurnAborted(_) => {
+                session.withdraw_questions();
                 turn_error = None;
                 session.end_prompt(PromptEnd::Stopped(StopReason::Cancelled));
             }
@@ -290,9 +303,10 @@ fn ask(
     answer: impl FnOnce(ReviewDecision) -> Op + Send + 'static,
 ) {
     let request = RequestPermissionRequest::new(session.id.clone(), tool_call, options);
-    let session = Arc::clone(session);
+    let asker = Arc::clone(session);
     let cx = cx.clone();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
+        let session = asker;
         let decision = match cx.send_request(request).block_task().await {
             Ok(response) => decision(&response.outcome),
             Err(err) => {
@@ -302,6 +316,9 @@ fn ask(
         };
         let _ = session.codex.submit(answer(decision)).await;
     });
+    let mut asking = lock(&session.asking);
+    asking.retain(|t| !t.is_finished());
+    asking.push(task);
 }
 
 /// The engine's decision for a permission answer: a cancelled request

@@ -7,12 +7,14 @@
 //! - commands, patches, MCP calls, web searches and image views are tool
 //!   calls: a `tool_call` when they start, a `tool_call_update` with the
 //!   outcome (status, output, diff) when they complete; a replayed one is
-//!   one `tool_call` in its final state;
+//!   one `tool_call` in its final state; a running command's output is
+//!   sent as it grows (its tail, at most every 200 ms);
 //! - the model's to-do list is a `plan` update, sent whole each time;
 //! - the person's messages are sent back only when replaying.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use agent_client_protocol::v1::schema::{
     ContentBlock, ContentChunk, Plan, PlanEntry, PlanEntryPriority, PlanEntryStatus, SessionUpdate,
@@ -37,7 +39,15 @@ use crate::diff::file_diff;
 pub(crate) struct ItemView {
     streamed: HashSet<String>,
     replay: bool,
+    /// Running commands' output so far (its tail) and when it was last sent.
+    output: HashMap<String, (String, Option<Instant>)>,
 }
+
+/// A running command's output is sent at most this often (each update
+/// carries the whole tail, so an editor shows it as it grows).
+const OUTPUT_EVERY: Duration = Duration::from_millis(200);
+/// How much of a running command's output its updates carry.
+const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
 
 impl ItemView {
     pub(crate) fn live() -> Self {
@@ -88,12 +98,34 @@ impl ItemView {
             ItemUpdate::Replaced {
                 item: TurnItem::Plan(plan),
             } => vec![plan_update(plan)],
+            ItemUpdate::CommandOutputDelta { chunk, .. } => {
+                let (output, sent) = self.output.entry(item_id.to_string()).or_default();
+                output.push_str(chunk);
+                if output.len() > OUTPUT_TAIL_BYTES {
+                    let mut cut = output.len() - OUTPUT_TAIL_BYTES;
+                    while !output.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    output.drain(..cut);
+                }
+                if sent.is_some_and(|at| at.elapsed() < OUTPUT_EVERY) {
+                    return Vec::new();
+                }
+                *sent = Some(Instant::now());
+                let fields =
+                    ToolCallUpdateFields::new().content(vec![text_content(fenced(output))]);
+                vec![SessionUpdate::ToolCallUpdate(ToolCallUpdate::new(
+                    item_id.to_string(),
+                    fields,
+                ))]
+            }
             _ => Vec::new(),
         }
     }
 
     fn completed(&mut self, item: &TurnItem) -> Vec<SessionUpdate> {
         let streamed = self.streamed.remove(item.id());
+        self.output.remove(item.id());
         match item {
             TurnItem::UserMessage(message) if self.replay => message
                 .content
@@ -430,6 +462,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(failed[0]["status"], "failed");
+        // Output while it runs: the first chunk at once, the rest at most
+        // every 200 ms, each update with all of it so far.
+        let chunk = |text: &str| ItemUpdate::CommandOutputDelta {
+            stream: codex_protocol::protocol::ExecOutputStream::Stdout,
+            chunk: text.into(),
+        };
+        let first = serde_json::to_value(view.updated("c2", &chunk("one\n"))).unwrap();
+        assert_eq!(first[0]["content"][0]["content"]["text"], "```\none\n```");
+        assert!(view.updated("c2", &chunk("two\n")).is_empty());
+        std::thread::sleep(OUTPUT_EVERY);
+        let later = serde_json::to_value(view.updated("c2", &chunk("three\n"))).unwrap();
+        assert_eq!(
+            later[0]["content"][0]["content"]["text"],
+            "```\none\ntwo\nthree\n```"
+        );
         // Replayed: one tool call in its final state.
         let replayed = serde_json::to_value(
             ItemView::replay().completed(&command(CommandExecutionStatus::Declined, None)),
