@@ -169,6 +169,10 @@ enum Command {
     /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
     McpServer,
 
+    /// Run Codex as an Agent Client Protocol (ACP) agent over stdio, for
+    /// Zed, JetBrains IDEs, Neovim and other ACP editors.
+    Acp,
+
     /// Review code (uncommitted changes by default; --base, --commit, or
     /// instructions) and print the findings.
     Review(codex_exec::review::ReviewArgs),
@@ -559,6 +563,7 @@ pub fn run() -> ExitCode {
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
+        Some(Command::Acp) => return codex_acp::run_main(cli.shared.to_overrides()),
         Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
         Some(Command::Plugin { command }) => plugin_cmd::run(&cli.shared, command),
         Some(Command::Skills { command }) => {

@@ -1,3 +1,4 @@
+mod acp;
 mod app_server;
 mod chatgpt_login;
 mod cli_basics;
