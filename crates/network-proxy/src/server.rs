@@ -49,7 +49,10 @@ pub(crate) struct Shared {
 #[derive(Default)]
 struct Denials {
     logged: HashSet<(String, Protocol)>,
-    recent: VecDeque<Denial>,
+    /// The latest refusals with their sequence numbers.
+    recent: VecDeque<(u64, Denial)>,
+    /// How many refusals there have been.
+    total: u64,
 }
 
 impl Shared {
@@ -71,11 +74,16 @@ impl Shared {
         if denials.recent.len() == RECENT_DENIALS {
             denials.recent.pop_front();
         }
-        denials.recent.push_back(Denial {
-            host: host.to_string(),
-            protocol,
-            reason: reason.to_string(),
-        });
+        let seq = denials.total;
+        denials.total += 1;
+        denials.recent.push_back((
+            seq,
+            Denial {
+                host: host.to_string(),
+                protocol,
+                reason: reason.to_string(),
+            },
+        ));
     }
 }
 
@@ -132,10 +140,27 @@ impl NetworkProxy {
 
     /// The latest refusals, oldest first (at most 64).
     pub fn recent_denials(&self) -> Vec<Denial> {
+        self.denials_since(0)
+    }
+
+    /// A mark for [`Self::denials_since`]: how many refusals there have
+    /// been so far.
+    pub fn denial_mark(&self) -> u64 {
+        self.shared.denials.lock().map(|d| d.total).unwrap_or(0)
+    }
+
+    /// The refusals since `mark` (of the latest 64), oldest first.
+    pub fn denials_since(&self, mark: u64) -> Vec<Denial> {
         self.shared
             .denials
             .lock()
-            .map(|d| d.recent.iter().cloned().collect())
+            .map(|d| {
+                d.recent
+                    .iter()
+                    .filter(|(seq, _)| *seq >= mark)
+                    .map(|(_, denial)| denial.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
