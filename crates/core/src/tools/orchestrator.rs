@@ -356,7 +356,7 @@ async fn execute(
             if let (Some(proxy), Some(mark)) = (proxy, denial_mark)
                 && let Some(note) = crate::network_allowlist::blocked_note(proxy, mark)
             {
-                formatted.push_str("\n");
+                formatted.push('\n');
                 formatted.push_str(&note);
             }
             let end = ExecCommandEndEvent {
