@@ -18,6 +18,11 @@ pub const HTTP_SOCKET_NAME: &str = "http.sock";
 /// The SOCKS5 proxy's socket, inside [`NetworkProxy::socket_dir`].
 pub const SOCKS_SOCKET_NAME: &str = "socks.sock";
 
+/// Client connections whose requests are being read and answered at once
+/// (an established `CONNECT` tunnel no longer counts); more wait to be
+/// accepted, so a command cannot make codex hold unbounded requests.
+const MAX_CONNECTIONS: usize = 512;
+
 /// How many refusals are kept for [`NetworkProxy::recent_denials`].
 const RECENT_DENIALS: usize = 64;
 
@@ -44,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) policy: NetworkPolicy,
     pub(crate) resolver: Resolver,
     denials: Mutex<Denials>,
+    connections: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Default)]
@@ -107,6 +113,7 @@ impl NetworkProxy {
             policy: config.policy,
             resolver: config.resolver,
             denials: Mutex::new(Denials::default()),
+            connections: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
         });
         let bound = (|| {
             let http = bind_private(&dir.join(HTTP_SOCKET_NAME))?;
@@ -203,8 +210,11 @@ enum Kind {
 
 async fn accept_unix(listener: UnixListener, shared: Arc<Shared>, kind: Kind) {
     loop {
+        let Ok(permit) = Arc::clone(&shared.connections).acquire_owned().await else {
+            return;
+        };
         match listener.accept().await {
-            Ok((stream, _)) => spawn_connection(stream, &shared, kind),
+            Ok((stream, _)) => spawn_connection(stream, &shared, kind, permit),
             Err(err) => accept_failed(err).await,
         }
     }
@@ -212,18 +222,25 @@ async fn accept_unix(listener: UnixListener, shared: Arc<Shared>, kind: Kind) {
 
 async fn accept_tcp(listener: TcpListener, shared: Arc<Shared>, kind: Kind) {
     loop {
+        let Ok(permit) = Arc::clone(&shared.connections).acquire_owned().await else {
+            return;
+        };
         match listener.accept().await {
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
-                spawn_connection(stream, &shared, kind);
+                spawn_connection(stream, &shared, kind, permit);
             }
             Err(err) => accept_failed(err).await,
         }
     }
 }
 
-fn spawn_connection<S>(stream: S, shared: &Arc<Shared>, kind: Kind)
-where
+fn spawn_connection<S>(
+    stream: S,
+    shared: &Arc<Shared>,
+    kind: Kind,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let shared = Arc::clone(shared);
@@ -232,6 +249,7 @@ where
             Kind::Http => crate::http::serve_connection(stream, shared).await,
             Kind::Socks => crate::socks::serve_connection(stream, shared).await,
         }
+        drop(permit);
     });
 }
 
