@@ -22,12 +22,16 @@ use crate::provider::{
 use crate::schema::{
     ConfigToml, FileOpener, HistoryPersistenceToml, OtelToml, REFERENCE_ONLY_KEYS, TuiToml,
 };
-pub use crate::schema::{LoginMethod, PreferredAuthMethod, WebSearchMode};
+pub use crate::schema::{
+    LoginMethod, McpOAuthCredentialsStore, PreferredAuthMethod, WebSearchMode,
+};
 
 /// The model used when none is configured.
 pub const DEFAULT_MODEL: &str = "gpt-5.5";
 /// The model used with `--oss` when none is configured.
 pub const DEFAULT_OSS_MODEL: &str = "gpt-oss:20b";
+/// Default `[rewind] keep_days`.
+pub const DEFAULT_REWIND_KEEP_DAYS: u32 = 30;
 /// Default `project_doc_max_bytes`: 32 KiB.
 pub const DEFAULT_PROJECT_DOC_MAX_BYTES: usize = 32 * 1024;
 
@@ -155,6 +159,8 @@ pub struct Config {
     pub model_catalog_json: Option<PathBuf>,
 
     pub history: History,
+    /// `[rewind] keep_days`: checkpoints older than this are pruned.
+    pub rewind_keep_days: u32,
     pub notify: Option<Vec<String>>,
     /// Replaces the built-in base instructions (`model_instructions_file`).
     pub base_instructions: Option<String>,
@@ -167,8 +173,12 @@ pub struct Config {
     pub project_doc_fallback_filenames: Vec<String>,
 
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
+    pub mcp_oauth_credentials_store: McpOAuthCredentialsStore,
+    pub mcp_oauth_callback_port: Option<u16>,
+    pub mcp_oauth_callback_url: Option<String>,
     pub otel: OtelToml,
     pub memories: crate::schema::MemoriesToml,
+    pub agents: crate::schema::AgentsToml,
     pub skills: crate::schema::SkillsToml,
     pub features: BTreeMap<String, bool>,
     pub tui: TuiToml,
@@ -973,6 +983,12 @@ fn resolve(
         max_bytes: history_toml.max_bytes.filter(|b| *b > 0),
     };
 
+    let rewind_keep_days = toml
+        .rewind
+        .as_ref()
+        .and_then(|r| r.keep_days)
+        .unwrap_or(DEFAULT_REWIND_KEEP_DAYS);
+
     let base_instructions = match &toml.model_instructions_file {
         None => None,
         Some(path) => {
@@ -1078,6 +1094,7 @@ fn resolve(
             }
         }),
         history,
+        rewind_keep_days,
         notify: toml.notify.clone(),
         openai_base_url: toml.openai_base_url.clone(),
         chatgpt_base_url: toml
@@ -1099,8 +1116,12 @@ fn resolve(
             .clone()
             .unwrap_or_default(),
         mcp_servers: toml.mcp_servers.clone(),
+        mcp_oauth_credentials_store: toml.mcp_oauth_credentials_store.unwrap_or_default(),
+        mcp_oauth_callback_port: toml.mcp_oauth_callback_port,
+        mcp_oauth_callback_url: toml.mcp_oauth_callback_url.clone(),
         otel: toml.otel.clone().unwrap_or_default(),
         memories: toml.memories.clone().unwrap_or_default(),
+        agents: toml.agents.clone().unwrap_or_default(),
         skills: toml.skills.clone().unwrap_or_default(),
         features: toml.features.clone().unwrap_or_default(),
         tui: toml.tui.clone().unwrap_or_default(),

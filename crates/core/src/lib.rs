@@ -22,6 +22,7 @@
 //! `tools::orchestrator`. The engine never prints: everything it has to say
 //! is an event.
 
+mod agents;
 mod codex;
 mod compact;
 mod entry;
@@ -30,6 +31,7 @@ mod error;
 mod exec_rules;
 mod ghost;
 mod git_info;
+mod goals;
 mod history;
 mod hooks;
 mod instructions;
@@ -42,9 +44,11 @@ mod network_allowlist;
 mod notify;
 mod one_off;
 mod parse_command;
+mod plan_mode;
 mod project_doc;
 mod resume_settings;
 mod review;
+mod rewind;
 pub mod rollout;
 mod safety;
 mod sampling;
@@ -67,6 +71,7 @@ mod unified_exec;
 mod user_shell;
 mod util;
 
+pub use agents::AgentLink;
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use entry::{
     ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
