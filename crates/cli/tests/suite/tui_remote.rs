@@ -119,12 +119,12 @@ fn a_remote_over_a_unix_socket_with_a_token_variable() {
         "--remote",
         &server.url,
         "--remote-auth-token-env",
-        "CODEX_TEST_UNSET_TOKEN",
+        "NO_SUCH_VAR",
     ]);
     term.wait_exit(WAIT);
     assert!(
         term.all_text()
-            .contains("the variable CODEX_TEST_UNSET_TOKEN is not set"),
+            .contains("the variable NO_SUCH_VAR is not set"),
         "{}",
         term.all_text()
     );
