@@ -72,9 +72,9 @@ impl CodexAgent {
     }
 
     /// The slash commands of a session in `cwd`.
-    pub(crate) fn commands(&self, cwd: &std::path::Path) -> Vec<(String, String)> {
+    pub(crate) fn commands(&self, cwd: &std::path::Path) -> Vec<crate::commands::Command> {
         let overrides = lock(&self.overrides).clone();
-        crate::commands::skill_commands(&self.codex_home, &overrides, cwd)
+        crate::commands::session_commands(&self.codex_home, &overrides, cwd)
     }
 
     pub(crate) fn live_sessions(&self) -> Vec<Arc<LiveSession>> {

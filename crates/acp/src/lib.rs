@@ -23,7 +23,7 @@
 //!   is replayed.
 //! - `prompt.rs`: content blocks as user input (embedded files as `@`
 //!   mentions with their text); `buffers.rs`: linked files read from the
-//!   editor (`fs/read_text_file`, unsaved buffers) when the client offers it; `commands.rs`: skills as slash commands;
+//!   editor (`fs/read_text_file`, unsaved buffers) when the client offers it; `commands.rs`: skills and custom prompts as slash commands;
 //!   `modes.rs`: approval presets as modes and
 //!   the model choice as a config option.
 //!

@@ -38,8 +38,8 @@ pub(crate) struct LiveSession {
     pub cwd: PathBuf,
     pub mode: Mutex<&'static Preset>,
     pub model: Mutex<String>,
-    /// The slash commands offered (skills), as (name, description).
-    pub commands: Mutex<Vec<(String, String)>>,
+    /// The slash commands offered (skills and custom prompts).
+    pub commands: Mutex<Vec<crate::commands::Command>>,
     /// The prompt whose turn runs, waiting for its end.
     prompt: Mutex<Option<oneshot::Sender<PromptEnd>>>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -134,7 +134,7 @@ pub(crate) fn notify(cx: &ConnectionTo<Client>, session_id: &str, update: Sessio
 pub(crate) fn after_start(
     session: &Arc<LiveSession>,
     cx: &ConnectionTo<Client>,
-    commands: Vec<(String, String)>,
+    commands: Vec<crate::commands::Command>,
 ) {
     notify(
         cx,
