@@ -13,16 +13,19 @@ use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
     AgentCapabilities, AuthMethod, AuthMethodAgent, AuthMethodTerminal, AuthenticateRequest,
-    AuthenticateResponse, CancelNotification, ClientCapabilities, ContentBlock, Implementation,
-    InitializeRequest, InitializeResponse, LoadSessionRequest, LoadSessionResponse,
+    AuthenticateResponse, CancelNotification, ClientCapabilities, CloseSessionRequest,
+    CloseSessionResponse, ContentBlock, Implementation, InitializeRequest, InitializeResponse,
+    ListSessionsRequest, ListSessionsResponse, LoadSessionRequest, LoadSessionResponse,
     McpCapabilities, McpServer, NewSessionRequest, NewSessionResponse, PromptCapabilities,
-    PromptRequest, SessionCapabilities, SessionConfigOption, SetSessionConfigOptionRequest,
-    SetSessionConfigOptionResponse, SetSessionModeRequest, SetSessionModeResponse,
+    PromptRequest, ResumeSessionRequest, ResumeSessionResponse, SessionCapabilities,
+    SessionCloseCapabilities, SessionConfigOption, SessionInfo, SessionListCapabilities,
+    SessionResumeCapabilities, SetSessionConfigOptionRequest, SetSessionConfigOptionResponse,
+    SetSessionModeRequest, SetSessionModeResponse,
 };
 use agent_client_protocol::{Client, Error};
 use codex_config::mcp::{McpServerConfig, McpServerTransportConfig};
 use codex_config::{CliOverrides, Config, load_config};
-use codex_core::{ThreadManager, ThreadRef};
+use codex_core::{ThreadListQuery, ThreadManager, ThreadRef};
 use codex_protocol::protocol::Op;
 
 use crate::modes::{MODEL_OPTION, Preset, mode_state, model_option};
@@ -97,7 +100,12 @@ impl CodexAgent {
             .load_session(true)
             .prompt_capabilities(PromptCapabilities::new().image(true).embedded_context(true))
             .mcp_capabilities(McpCapabilities::new().http(true))
-            .session_capabilities(SessionCapabilities::new());
+            .session_capabilities(
+                SessionCapabilities::new()
+                    .list(SessionListCapabilities::new())
+                    .resume(SessionResumeCapabilities::new())
+                    .close(SessionCloseCapabilities::new()),
+            );
         InitializeResponse::new(version)
             .agent_capabilities(capabilities)
             .auth_methods(auth_methods())
@@ -266,14 +274,60 @@ impl CodexAgent {
         request: LoadSessionRequest,
         cx: &ConnectionTo<Client>,
     ) -> Result<(LoadSessionResponse, Arc<LiveSession>), Error> {
-        let id = request.session_id.0.to_string();
-        if lock(&self.sessions).contains_key(&id) {
+        let (session, options) = self
+            .reopen(
+                &request.session_id.0,
+                &request.cwd,
+                &request.mcp_servers,
+                cx,
+                true,
+            )
+            .await?;
+        let mode = lock(&session.mode).id;
+        let response = LoadSessionResponse::new()
+            .modes(mode_state(mode))
+            .config_options(options);
+        Ok((response, session))
+    }
+
+    /// Resumes a recorded session without replaying it (the editor still
+    /// shows it).
+    pub(crate) async fn resume_session(
+        &self,
+        request: ResumeSessionRequest,
+        cx: &ConnectionTo<Client>,
+    ) -> Result<(ResumeSessionResponse, Arc<LiveSession>), Error> {
+        let (session, options) = self
+            .reopen(
+                &request.session_id.0,
+                &request.cwd,
+                &request.mcp_servers,
+                cx,
+                false,
+            )
+            .await?;
+        let mode = lock(&session.mode).id;
+        let response = ResumeSessionResponse::new()
+            .modes(mode_state(mode))
+            .config_options(options);
+        Ok((response, session))
+    }
+
+    async fn reopen(
+        &self,
+        id: &str,
+        cwd: &std::path::Path,
+        servers: &[McpServer],
+        cx: &ConnectionTo<Client>,
+        replay: bool,
+    ) -> Result<(Arc<LiveSession>, Vec<SessionConfigOption>), Error> {
+        if lock(&self.sessions).contains_key(id) {
             return Err(invalid_params(format!("session {id} is already open")));
         }
-        let config = self.config_for(&request.cwd, &request.mcp_servers)?;
+        let config = self.config_for(cwd, servers)?;
         let new = self
             .manager
-            .resume_thread(config, &ThreadRef::Id(id.clone()))
+            .resume_thread(config, &ThreadRef::Id(id.to_string()))
             .await
             .map_err(|err| {
                 Error::new(
@@ -287,17 +341,64 @@ impl CodexAgent {
             .clone()
             .unwrap_or_default();
         let (session, options) = self.adopt(new, cx);
-        let mut view = ItemView::replay();
-        for event in &history {
-            for update in view.updates(event) {
-                notify(cx, &session.id, update);
+        if replay {
+            let mut view = ItemView::replay();
+            for event in &history {
+                for update in view.updates(event) {
+                    notify(cx, &session.id, update);
+                }
             }
         }
-        let mode = lock(&session.mode).id;
-        let response = LoadSessionResponse::new()
-            .modes(mode_state(mode))
-            .config_options(options);
-        Ok((response, session))
+        Ok((session, options))
+    }
+
+    /// The recorded sessions, newest first (`cwd` filters).
+    pub(crate) fn list_sessions(
+        &self,
+        request: ListSessionsRequest,
+    ) -> Result<ListSessionsResponse, Error> {
+        const PAGE: usize = 50;
+        let offset: usize = match &request.cursor {
+            Some(cursor) => cursor
+                .parse()
+                .map_err(|_| invalid_params(format!("not a cursor of session/list: {cursor}")))?,
+            None => 0,
+        };
+        let mut rows = self.manager.list_threads(&ThreadListQuery {
+            cwd: request.cwd,
+            archived: false,
+            limit: usize::MAX,
+        });
+        rows.sort_by_key(|row| std::cmp::Reverse(row.updated_at));
+        let total = rows.len();
+        let sessions = rows
+            .into_iter()
+            .skip(offset)
+            .take(PAGE)
+            .map(|row| {
+                let updated = chrono::DateTime::from_timestamp(row.updated_at, 0)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                let title = self.manager.thread_name(&row.id).or_else(|| {
+                    (!row.title.is_empty()).then(|| row.title.chars().take(120).collect())
+                });
+                SessionInfo::new(row.id, row.cwd)
+                    .title(title)
+                    .updated_at(updated)
+            })
+            .collect();
+        let next = (offset + PAGE < total).then(|| (offset + PAGE).to_string());
+        Ok(ListSessionsResponse::new(sessions).next_cursor(next))
+    }
+
+    /// Stops a session (a running turn is cancelled) and forgets it.
+    pub(crate) async fn close_session(
+        &self,
+        request: CloseSessionRequest,
+    ) -> Result<CloseSessionResponse, Error> {
+        let session = self.session(&request.session_id.0)?;
+        lock(&self.sessions).remove(&*request.session_id.0);
+        session.shut_down().await;
+        Ok(CloseSessionResponse::new())
     }
 
     /// Claims the session for a prompt; what the receiver gets is how its

@@ -11,8 +11,9 @@
 //! hand-written types. The pieces:
 //!
 //! - `agent.rs`: one method per ACP request — `initialize`, `authenticate`,
-//!   `session/new` and `session/load` (a thread started or resumed, the
-//!   client's MCP servers joined to ours), `session/prompt`,
+//!   `session/new`, `session/load` and `session/resume` (a thread started
+//!   or resumed, the client's MCP servers joined to ours), `session/list`,
+//!   `session/close`, `session/prompt`,
 //!   `session/cancel`, `session/set_mode`, `session/set_config_option`.
 //! - `session.rs`: a session is a live thread plus a pump task reading its
 //!   events: items become `session/update` notifications, approvals become
@@ -44,9 +45,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use agent_client_protocol::v1::schema::{
-    AuthenticateRequest, CancelNotification, InitializeRequest, LoadSessionRequest,
-    NewSessionRequest, PromptRequest, PromptResponse, SetSessionConfigOptionRequest,
-    SetSessionModeRequest, StopReason,
+    AuthenticateRequest, CancelNotification, CloseSessionRequest, InitializeRequest,
+    ListSessionsRequest, LoadSessionRequest, NewSessionRequest, PromptRequest, PromptResponse,
+    ResumeSessionRequest, SetSessionConfigOptionRequest, SetSessionModeRequest, StopReason,
 };
 use agent_client_protocol::{Agent, ConnectTo, on_receive_notification, on_receive_request};
 use codex_config::{CliOverrides, find_codex_home, load_config};
@@ -86,6 +87,7 @@ async fn serve(
     agent: Arc<CodexAgent>,
     transport: impl ConnectTo<Agent> + 'static,
 ) -> anyhow::Result<()> {
+    let (a9, a10, a11) = (Arc::clone(&agent), Arc::clone(&agent), Arc::clone(&agent));
     let (a1, a2, a3, a4, a5, a6, a7, a8) = (
         Arc::clone(&agent),
         Arc::clone(&agent),
@@ -138,6 +140,33 @@ async fn serve(
                     Ok(())
                 }
                 Err(error) => responder.respond_with_error(error),
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: ResumeSessionRequest, responder, cx| match a9
+                .resume_session(request, &cx)
+                .await
+            {
+                Ok((response, session)) => {
+                    let commands = a9.commands(&session.cwd);
+                    responder.respond(response)?;
+                    session::after_start(&session, &cx, commands);
+                    Ok(())
+                }
+                Err(error) => responder.respond_with_error(error),
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: ListSessionsRequest, responder, _cx| {
+                responder.respond_with_result(a10.list_sessions(request))
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: CloseSessionRequest, responder, _cx| {
+                responder.respond_with_result(a11.close_session(request).await)
             },
             on_receive_request!(),
         )

@@ -13,12 +13,12 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ClientCapabilities, ContentBlock, EmbeddedResource,
-    EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest, LoadSessionRequest,
-    McpServer, McpServerStdio, NewSessionRequest, PromptRequest, ReadTextFileRequest,
-    ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, ResourceLink, SelectedPermissionOutcome, SessionNotification,
-    SetSessionModeRequest, StopReason, TextContent, TextResourceContents,
+    CancelNotification, ClientCapabilities, CloseSessionRequest, ContentBlock, EmbeddedResource,
+    EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest, ListSessionsRequest,
+    LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest, PromptRequest,
+    ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, ResourceLink, ResumeSessionRequest, SelectedPermissionOutcome,
+    SessionNotification, SetSessionModeRequest, StopReason, TextContent, TextResourceContents,
 };
 use agent_client_protocol::{
     Agent, ByteStreams, Client, on_receive_notification, on_receive_request,
@@ -373,7 +373,7 @@ async fn a_rejected_command_does_not_run_and_cancel_stops_a_turn() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
+async fn recorded_sessions_are_listed_loaded_with_a_replay_closed_and_resumed() {
     let server = MockModelServer::start();
     let home = home(&server);
     let workspace = home.workspace().to_path_buf();
@@ -399,6 +399,14 @@ async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
     let during = Arc::clone(&seen);
     let (replayed_before_answer, stop) =
         with_agent(&home, Arc::clone(&seen), "allow-once", async move |cx| {
+            // The recorded session is listed, named by its first message.
+            let listed = cx
+                .send_request(ListSessionsRequest::new().cwd(cwd.clone()))
+                .block_task()
+                .await?;
+            let listed = serde_json::to_value(&listed).unwrap();
+            assert_eq!(listed["sessions"][0]["sessionId"], id.as_str(), "{listed}");
+            assert_eq!(listed["sessions"][0]["title"], "first question", "{listed}");
             let loaded = cx
                 .send_request(LoadSessionRequest::new(id.clone(), cwd.clone()))
                 .block_task()
@@ -420,6 +428,20 @@ async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
                 ))
                 .block_task()
                 .await?;
+            // Closed, it takes no more prompts.
+            cx.send_request(CloseSessionRequest::new(id.clone()))
+                .block_task()
+                .await?;
+            let closed = cx
+                .send_request(PromptRequest::new(id.clone(), vec![text("more")]))
+                .block_task()
+                .await;
+            assert!(closed.is_err(), "{closed:?}");
+            // Resumed, it is open again, without a second replay.
+            cx.send_request(ResumeSessionRequest::new(id.clone(), cwd.clone()))
+                .block_task()
+                .await?;
+            assert_eq!(during.text_of("user_message_chunk"), "first question");
             Ok((replayed, done.stop_reason))
         })
         .await;
