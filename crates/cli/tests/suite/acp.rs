@@ -171,16 +171,25 @@ async fn new_session(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_prompt_runs_a_command_with_permission_patches_a_file_and_answers() {
+async fn a_prompt_plans_runs_a_command_with_permission_patches_a_file_and_answers() {
     let server = MockModelServer::start();
     let home = home(&server);
     let workspace = home.workspace().to_path_buf();
     std::fs::write(workspace.join("greeting.txt"), "hello\nworld\n").unwrap();
-    server.push_turn(Turn::new().function_call(
-        "call_cmd",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
-    ));
+    server.push_turn(
+        Turn::new()
+            .function_call(
+                "call_plan",
+                "update_plan",
+                json!({"plan": [{"step": "write out.txt", "status": "in_progress"},
+                                {"step": "change the greeting", "status": "pending"}]}),
+            )
+            .function_call(
+                "call_cmd",
+                "shell",
+                json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
+            ),
+    );
     server.push_turn(Turn::new().custom_tool_call(
         "call_patch",
         "apply_patch",
@@ -316,6 +325,12 @@ async fn a_prompt_runs_a_command_with_permission_patches_a_file_and_answers() {
         "{finished:#?}"
     );
     assert_eq!(seen.text_of("agent_message_chunk"), "All done.");
+    // The to-do list is the editor's plan.
+    let plans = seen.of_kind("plan");
+    let entries = &plans.first().expect("no plan update")["update"]["entries"];
+    assert_eq!(entries[0]["content"], "write out.txt");
+    assert_eq!(entries[0]["status"], "in_progress");
+    assert_eq!(entries[1]["status"], "pending");
     // Every update named the session.
     assert!(
         seen.updates()
