@@ -19,8 +19,8 @@ use agent_client_protocol::v1::schema::{
     McpCapabilities, McpServer, NewSessionRequest, NewSessionResponse, PromptCapabilities,
     PromptRequest, ResumeSessionRequest, ResumeSessionResponse, SessionCapabilities,
     SessionCloseCapabilities, SessionConfigOption, SessionInfo, SessionListCapabilities,
-    SessionResumeCapabilities, SetSessionConfigOptionRequest, SetSessionConfigOptionResponse,
-    SetSessionModeRequest, SetSessionModeResponse,
+    SessionModeState, SessionResumeCapabilities, SetSessionConfigOptionRequest,
+    SetSessionConfigOptionResponse, SetSessionModeRequest, SetSessionModeResponse,
 };
 use agent_client_protocol::{Client, Error};
 use codex_config::mcp::{McpServerConfig, McpServerTransportConfig};
@@ -38,6 +38,9 @@ pub(crate) const LOGIN_METHOD: &str = "codex-login";
 
 /// ACP's "resource not found" (a session, a file).
 const RESOURCE_NOT_FOUND: i32 = -32002;
+
+/// A session just opened, with the modes and options its answer lists.
+type Opened = (Arc<LiveSession>, SessionModeState, Vec<SessionConfigOption>);
 
 pub(crate) struct CodexAgent {
     manager: Arc<ThreadManager>,
@@ -227,11 +230,7 @@ impl CodexAgent {
         Ok(config)
     }
 
-    fn adopt(
-        &self,
-        new: codex_core::NewThread,
-        cx: &ConnectionTo<Client>,
-    ) -> (Arc<LiveSession>, Vec<SessionConfigOption>) {
+    fn adopt(&self, new: codex_core::NewThread, cx: &ConnectionTo<Client>) -> Opened {
         let configured = &new.session_configured;
         let id = new.thread_id.to_string();
         let mode = Preset::closest(&configured.sandbox_policy);
@@ -245,7 +244,7 @@ impl CodexAgent {
         lock(&self.sessions).insert(id, Arc::clone(&session));
         session.start_pump(cx.clone());
         let options = vec![model_option(&configured.model)];
-        (session, options)
+        (session, mode_state(mode.id), options)
     }
 
     pub(crate) async fn new_session(
@@ -259,11 +258,9 @@ impl CodexAgent {
             .start_thread(config, false)
             .await
             .map_err(|err| internal(format!("cannot start a session: {err}")))?;
-        let (session, options) = self.adopt(new, cx);
-        let mode = lock(&session.mode).id;
-        let response = NewSessionResponse::new(session.id.clone())
-            .modes(mode_state(mode))
-            .config_options(options);
+        let (session, modes, options) = self.adopt(new, cx);
+        let response = NewSessionResponse::new(session.id.clone()).modes(modes);
+        let response = response.config_options(options);
         Ok((response, session))
     }
 
@@ -274,20 +271,10 @@ impl CodexAgent {
         request: LoadSessionRequest,
         cx: &ConnectionTo<Client>,
     ) -> Result<(LoadSessionResponse, Arc<LiveSession>), Error> {
-        let (session, options) = self
-            .reopen(
-                &request.session_id.0,
-                &request.cwd,
-                &request.mcp_servers,
-                cx,
-                true,
-            )
-            .await?;
-        let mode = lock(&session.mode).id;
-        let response = LoadSessionResponse::new()
-            .modes(mode_state(mode))
-            .config_options(options);
-        Ok((response, session))
+        let (id, cwd, servers) = (request.session_id.0, request.cwd, request.mcp_servers);
+        let (session, modes, options) = self.reopen(&id, &cwd, &servers, cx, true).await?;
+        let response = LoadSessionResponse::new().modes(modes);
+        Ok((response.config_options(options), session))
     }
 
     /// Resumes a recorded session without replaying it (the editor still
@@ -297,20 +284,10 @@ impl CodexAgent {
         request: ResumeSessionRequest,
         cx: &ConnectionTo<Client>,
     ) -> Result<(ResumeSessionResponse, Arc<LiveSession>), Error> {
-        let (session, options) = self
-            .reopen(
-                &request.session_id.0,
-                &request.cwd,
-                &request.mcp_servers,
-                cx,
-                false,
-            )
-            .await?;
-        let mode = lock(&session.mode).id;
-        let response = ResumeSessionResponse::new()
-            .modes(mode_state(mode))
-            .config_options(options);
-        Ok((response, session))
+        let (id, cwd, servers) = (request.session_id.0, request.cwd, request.mcp_servers);
+        let (session, modes, options) = self.reopen(&id, &cwd, &servers, cx, false).await?;
+        let response = ResumeSessionResponse::new().modes(modes);
+        Ok((response.config_options(options), session))
     }
 
     async fn reopen(
@@ -320,7 +297,7 @@ impl CodexAgent {
         servers: &[McpServer],
         cx: &ConnectionTo<Client>,
         replay: bool,
-    ) -> Result<(Arc<LiveSession>, Vec<SessionConfigOption>), Error> {
+    ) -> Result<Opened, Error> {
         if lock(&self.sessions).contains_key(id) {
             return Err(invalid_params(format!("session {id} is already open")));
         }
@@ -340,16 +317,16 @@ impl CodexAgent {
             .initial_messages
             .clone()
             .unwrap_or_default();
-        let (session, options) = self.adopt(new, cx);
+        let opened = self.adopt(new, cx);
         if replay {
             let mut view = ItemView::replay();
             for event in &history {
                 for update in view.updates(event) {
-                    notify(cx, &session.id, update);
+                    notify(cx, &opened.0.id, update);
                 }
             }
         }
-        Ok((session, options))
+        Ok(opened)
     }
 
     /// The recorded sessions, newest first (`cwd` filters).

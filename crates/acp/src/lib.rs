@@ -49,7 +49,10 @@ use agent_client_protocol::v1::schema::{
     ListSessionsRequest, LoadSessionRequest, NewSessionRequest, PromptRequest, PromptResponse,
     ResumeSessionRequest, SetSessionConfigOptionRequest, SetSessionModeRequest, StopReason,
 };
-use agent_client_protocol::{Agent, ConnectTo, on_receive_notification, on_receive_request};
+use agent_client_protocol::v1::{ConnectionTo, Responder};
+use agent_client_protocol::{
+    Agent, Client, ConnectTo, JsonRpcResponse, on_receive_notification, on_receive_request,
+};
 use codex_config::{CliOverrides, find_codex_home, load_config};
 use codex_core::{ThreadManager, ThreadManagerOptions};
 use codex_protocol::rollout::SessionSource;
@@ -80,6 +83,25 @@ async fn run(mut overrides: CliOverrides) -> anyhow::Result<()> {
         session.shut_down().await;
     }
     Ok(())
+}
+
+/// Answers a request that opened a session, then offers the session's
+/// commands (after the answer, which names the session).
+fn answer_opened<T: JsonRpcResponse>(
+    agent: &CodexAgent,
+    opened: Result<(T, Arc<session::LiveSession>), agent_client_protocol::Error>,
+    responder: Responder<T>,
+    cx: &ConnectionTo<Client>,
+) -> Result<(), agent_client_protocol::Error> {
+    match opened {
+        Ok((response, session)) => {
+            let commands = agent.commands(&session.cwd);
+            responder.respond(response)?;
+            session::after_start(&session, cx, commands);
+            Ok(())
+        }
+        Err(error) => responder.respond_with_error(error),
+    }
 }
 
 /// Runs the protocol on `transport` until it closes.
@@ -114,47 +136,23 @@ async fn serve(
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: NewSessionRequest, responder, cx| match a3
-                .new_session(request, &cx)
-                .await
-            {
-                Ok((response, session)) => {
-                    let commands = a3.commands(&session.cwd);
-                    responder.respond(response)?;
-                    session::after_start(&session, &cx, commands);
-                    Ok(())
-                }
-                Err(error) => responder.respond_with_error(error),
+            async move |request: NewSessionRequest, responder, cx| {
+                let opened = a3.new_session(request, &cx).await;
+                answer_opened(&a3, opened, responder, &cx)
             },
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: LoadSessionRequest, responder, cx| match a4
-                .load_session(request, &cx)
-                .await
-            {
-                Ok((response, session)) => {
-                    let commands = a4.commands(&session.cwd);
-                    responder.respond(response)?;
-                    session::after_start(&session, &cx, commands);
-                    Ok(())
-                }
-                Err(error) => responder.respond_with_error(error),
+            async move |request: LoadSessionRequest, responder, cx| {
+                let opened = a4.load_session(request, &cx).await;
+                answer_opened(&a4, opened, responder, &cx)
             },
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: ResumeSessionRequest, responder, cx| match a9
-                .resume_session(request, &cx)
-                .await
-            {
-                Ok((response, session)) => {
-                    let commands = a9.commands(&session.cwd);
-                    responder.respond(response)?;
-                    session::after_start(&session, &cx, commands);
-                    Ok(())
-                }
-                Err(error) => responder.respond_with_error(error),
+            async move |request: ResumeSessionRequest, responder, cx| {
+                let opened = a9.resume_session(request, &cx).await;
+                answer_opened(&a9, opened, responder, &cx)
             },
             on_receive_request!(),
         )
