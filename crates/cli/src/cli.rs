@@ -530,6 +530,15 @@ enum DebugCommand {
     },
 }
 
+/// The top level's `--remote` (and its token variable) for a subcommand
+/// that did not name its own.
+fn inherit_remote(inner: &mut codex_tui::TuiOptions, outer: &codex_tui::TuiOptions) {
+    if inner.remote.is_none() {
+        inner.remote = outer.remote.clone();
+        inner.remote_auth_token_env = outer.remote_auth_token_env.clone();
+    }
+}
+
 /// Parses the command line and runs the selected command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -542,10 +551,13 @@ pub fn run() -> ExitCode {
             };
             return codex_tui::run_main(args, cli.shared.to_overrides());
         }
-        Some(Command::Resume(args)) => {
+        // `codex --remote URL resume ID` as well as `codex resume --remote URL ID`.
+        Some(Command::Resume(mut args)) => {
+            inherit_remote(&mut args.tui, &cli.tui);
             return codex_tui::run_main(args.into_tui_args(false), cli.shared.to_overrides());
         }
-        Some(Command::Fork(args)) => {
+        Some(Command::Fork(mut args)) => {
+            inherit_remote(&mut args.tui, &cli.tui);
             return codex_tui::run_main(args.into_tui_args(true), cli.shared.to_overrides());
         }
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),

@@ -27,8 +27,10 @@ pub(crate) enum SlashCommand {
     Skills,
     Review,
     Undo,
+    Rewind,
     Logout,
     Ps,
+    Agents,
     Stop,
     Permissions,
     Clear,
@@ -47,6 +49,8 @@ pub(crate) enum SlashCommand {
     Experimental,
     Warnings,
     Vim,
+    Goal,
+    Plan,
     Quit,
     Exit,
 }
@@ -112,7 +116,12 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
     (
         SlashCommand::Undo,
         "undo",
-        "put back the files the last turn changed (again: the turn before)",
+        "go back before your last message: its code and conversation (/rewind for more)",
+    ),
+    (
+        SlashCommand::Rewind,
+        "rewind",
+        "go back to an earlier message: restore code, conversation, both, or summarize",
     ),
     (
         SlashCommand::Logout,
@@ -123,6 +132,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Ps,
         "ps",
         "list the commands still running in the background",
+    ),
+    (
+        SlashCommand::Agents,
+        "agents",
+        "list the sub-agents of this session: name, status, last answer",
     ),
     (
         SlashCommand::Stop,
@@ -206,6 +220,16 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         "vim",
         "vi-style editing in the composer (again: off)",
     ),
+    (
+        SlashCommand::Goal,
+        "goal",
+        "the thread's goal: show it, set one (/goal OBJECTIVE), pause, resume, clear",
+    ),
+    (
+        SlashCommand::Plan,
+        "plan",
+        "plan mode: Codex reads, then proposes a plan to accept (or: PROMPT; off)",
+    ),
     (SlashCommand::Quit, "quit", "leave codex"),
     (SlashCommand::Exit, "exit", "leave codex"),
 ];
@@ -260,14 +284,12 @@ pub(crate) const NOT_OFFERED: &[&str] = &[
     "delete",
     "desktop",
     "fast",
-    "goal",
     "ide",
     "import",
     "memories",
     "mode",
     "personality",
     "pet",
-    "plan",
     "plugins",
     "presets",
     "raw",
