@@ -236,6 +236,7 @@ impl CodexAgent {
         let mode = Preset::closest(&configured.sandbox_policy);
         let session = LiveSession::new(
             id.clone(),
+            lock(&self.client_capabilities).clone(),
             Arc::clone(&new.thread),
             configured.cwd.clone(),
             mode,

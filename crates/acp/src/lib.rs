@@ -18,7 +18,8 @@
 //! - `session.rs`: a session is a live thread plus a pump task reading its
 //!   events: items become `session/update` notifications, approvals become
 //!   `session/request_permission` requests whose answers go back as the
-//!   TUI's would, and a turn's end answers its `session/prompt`.
+//!   TUI's would, an MCP server's question becomes `elicitation/create`
+//!   (`elicitation.rs`), and a turn's end answers its `session/prompt`.
 //! - `updates.rs` (with `diff.rs`): the item model mapped to ACP updates —
 //!   the one place `TurnItem`s are shown, live and when a recorded session
 //!   is replayed.
@@ -36,6 +37,7 @@ mod agent;
 mod buffers;
 mod commands;
 mod diff;
+mod elicitation;
 mod modes;
 mod prompt;
 mod session;

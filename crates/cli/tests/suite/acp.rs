@@ -13,12 +13,15 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ClientCapabilities, CloseSessionRequest, ContentBlock, EmbeddedResource,
-    EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest, ListSessionsRequest,
-    LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest, PromptRequest,
-    ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, ResourceLink, ResumeSessionRequest, SelectedPermissionOutcome,
-    SessionNotification, SetSessionModeRequest, StopReason, TextContent, TextResourceContents,
+    CancelNotification, ClientCapabilities, CloseSessionRequest, ContentBlock,
+    CreateElicitationRequest, CreateElicitationResponse, ElicitationAcceptAction,
+    ElicitationCapabilities, ElicitationContentValue, ElicitationFormCapabilities,
+    EmbeddedResource, EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest,
+    ListSessionsRequest, LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest,
+    PromptRequest, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome,
+    RequestPermissionRequest, RequestPermissionResponse, ResourceLink, ResumeSessionRequest,
+    SelectedPermissionOutcome, SessionNotification, SetSessionModeRequest, StopReason, TextContent,
+    TextResourceContents,
 };
 use agent_client_protocol::{
     Agent, ByteStreams, Client, on_receive_notification, on_receive_request,
@@ -133,14 +136,36 @@ async fn with_agent<T: Send + 'static>(
                 },
                 on_receive_request!(),
             )
+            .on_receive_request(
+                async move |request: CreateElicitationRequest, responder, _cx| {
+                    // The person confirms, in the editor.
+                    assert!(
+                        request.message.contains("Delete x.txt?"),
+                        "{}",
+                        request.message
+                    );
+                    let mut content = std::collections::BTreeMap::new();
+                    content.insert(
+                        "confirmed".to_string(),
+                        ElicitationContentValue::Boolean(true),
+                    );
+                    responder.respond(CreateElicitationResponse::new(
+                        ElicitationAcceptAction::new().content(content),
+                    ))
+                },
+                on_receive_request!(),
+            )
             .connect_with(
                 ByteStreams::new(stdin.compat_write(), stdout.compat()),
                 async move |cx: ConnectionTo<Agent>| {
-                    // The editor offers its buffers.
+                    // The editor offers its buffers and asks forms.
                     let fs = FileSystemCapabilities::new().read_text_file(true);
+                    let mut forms = ElicitationCapabilities::new();
+                    forms.form = Some(ElicitationFormCapabilities::new());
+                    let capabilities = ClientCapabilities::new().fs(fs).elicitation(forms);
                     cx.send_request(
                         InitializeRequest::new(ProtocolVersion::V1)
-                            .client_capabilities(ClientCapabilities::new().fs(fs)),
+                            .client_capabilities(capabilities),
                     )
                     .block_task()
                     .await?;
@@ -531,7 +556,7 @@ async fn embedded_resources_and_linked_buffers_reach_the_model_with_the_prompt()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_editors_mcp_servers_and_skills_join_the_session() {
+async fn the_editors_mcp_servers_join_ours_their_questions_reach_it_and_skills_are_commands() {
     let server = MockModelServer::start();
     let home = home(&server);
     codex_test_support::write_skill(
@@ -543,6 +568,11 @@ async fn the_editors_mcp_servers_and_skills_join_the_session() {
         "call_add",
         "mcp__py__add",
         json!({"a": 2, "b": 3}),
+    ));
+    server.push_turn(Turn::new().function_call(
+        "call_ask",
+        "mcp__py__confirm_delete",
+        json!({"path": "x.txt"}),
     ));
     server.push_turn(Turn::new().text("It is 5."));
     let cwd = home.workspace().to_path_buf();
@@ -596,6 +626,19 @@ async fn the_editors_mcp_servers_and_skills_join_the_session() {
         .find(|c| c["update"]["toolCallId"] == "call_add")
         .unwrap();
     assert_eq!(done["update"]["status"], "completed", "{done:#}");
+    // The server's question was answered in the editor.
+    let asked = seen
+        .of_kind("tool_call_update")
+        .into_iter()
+        .find(|c| c["update"]["toolCallId"] == "call_ask" && c["update"]["status"].is_string())
+        .unwrap_or_else(|| panic!("{:#?}", seen.updates()));
+    assert!(
+        asked["update"]["content"][0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("elicitation accept"),
+        "{asked:#}"
+    );
     assert!(
         done["update"]["content"][0]["content"]["text"]
             .as_str()
