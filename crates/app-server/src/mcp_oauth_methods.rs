@@ -53,7 +53,8 @@ pub async fn mcp_oauth_login(
             "mcp_oauth_credentials_store = \"keyring\" is not supported by this version; set it to \"file\" or \"auto\"",
         ));
     }
-    let server = config.mcp_servers.get(&params.name).ok_or_else(|| {
+    let (servers, _) = codex_plugins::effective_mcp_servers(&config);
+    let server = servers.get(&params.name).ok_or_else(|| {
         RpcError::invalid_params(format!("no MCP server named `{}`", params.name))
     })?;
     let McpServerTransportConfig::StreamableHttp {

@@ -229,8 +229,8 @@ impl Processor {
             None => None,
         };
         let wanted = params.get("serverName").and_then(Value::as_str);
-        let data = config
-            .mcp_servers
+        let (servers, _) = codex_plugins::effective_mcp_servers(&config);
+        let data = servers
             .iter()
             .filter(|(name, _)| wanted.is_none_or(|w| w == name.as_str()))
             .map(|(name, server)| {

@@ -86,8 +86,12 @@ pub fn run(shared: &SharedOptions, command: McpCommand) -> anyhow::Result<()> {
         McpCommand::Remove { name } => remove(&config_file, &name),
         McpCommand::List { json } => {
             let config = load_config(&codex_home, &shared.to_overrides())?;
-            let auth = auth_statuses(&config.codex_home, &config.mcp_servers)?;
-            list(&config.mcp_servers, &auth, json);
+            let (servers, warnings) = codex_plugins::effective_mcp_servers(&config);
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            let auth = auth_statuses(&config.codex_home, &servers)?;
+            list(&servers, &auth, json);
             Ok(())
         }
         McpCommand::Login { name, scopes } => {
@@ -106,7 +110,8 @@ pub fn run(shared: &SharedOptions, command: McpCommand) -> anyhow::Result<()> {
         }
         McpCommand::Get { name, json } => {
             let config = load_config(&codex_home, &shared.to_overrides())?;
-            let server = config.mcp_servers.get(&name).with_context(|| {
+            let (servers, _) = codex_plugins::effective_mcp_servers(&config);
+            let server = servers.get(&name).with_context(|| {
                 format!(
                     "no MCP server named '{name}' in {}",
                     config.config_file.display()
@@ -316,7 +321,8 @@ fn auth_statuses(
 
 /// `name` as a server `codex mcp login` can sign in to.
 fn oauth_server(config: &codex_config::Config, name: &str) -> anyhow::Result<oauth::OAuthServer> {
-    let server = config.mcp_servers.get(name).with_context(|| {
+    let (servers, _) = codex_plugins::effective_mcp_servers(config);
+    let server = servers.get(name).with_context(|| {
         format!(
             "no MCP server named '{name}' in {}",
             config.config_file.display()

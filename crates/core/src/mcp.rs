@@ -59,8 +59,16 @@ impl McpState {
         let elicitor: Arc<dyn Elicitor> = Arc::new(SessionElicitor {
             session: weak.clone(),
         });
+        // `[mcp_servers]` and the servers of enabled plugins.
+        let (servers, warnings) = codex_plugins::effective_mcp_servers(&config);
+        for message in warnings {
+            session.send_event_unrecorded(
+                INITIAL_SUBMIT_ID,
+                EventMsg::Warning(codex_protocol::protocol::WarningEvent { message }),
+            );
+        }
         let manager = Arc::new(McpConnectionManager::new(
-            &config.mcp_servers,
+            &servers,
             &config.cwd,
             Some(&config.codex_home),
             Some(elicitor),

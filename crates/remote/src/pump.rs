@@ -116,7 +116,9 @@ impl Pump {
 
     fn unavailable(&self, what: &str) {
         self.emit(EventMsg::Error(ErrorEvent {
-            message: format!("{what} is not available with --remote"),
+            message: format!(
+                "{what}: not available with --remote (it needs the engine in this process)"
+            ),
         }));
     }
 

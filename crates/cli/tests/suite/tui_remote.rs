@@ -38,8 +38,8 @@ fn a_remote_turn_asks_for_approval_runs_and_resumes() {
     term.wait_for("Worked for", WAIT);
     assert!(env.workspace().join("remote.txt").exists());
     // What only an in-process engine can do says so.
-    term.submit("/undo");
-    term.wait_for("not available with --remote", WAIT);
+    term.submit("!ls");
+    term.wait_for("`!` shell commands: not available with --remote", WAIT);
     quit(&mut term);
 
     // The server recorded the thread; a new remote interface resumes it.
