@@ -13,16 +13,19 @@ use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
     AgentCapabilities, AuthMethod, AuthMethodAgent, AuthMethodTerminal, AuthenticateRequest,
-    AuthenticateResponse, CancelNotification, ClientCapabilities, ContentBlock, Implementation,
-    InitializeRequest, InitializeResponse, LoadSessionRequest, LoadSessionResponse,
+    AuthenticateResponse, CancelNotification, ClientCapabilities, CloseSessionRequest,
+    CloseSessionResponse, ContentBlock, Implementation, InitializeRequest, InitializeResponse,
+    ListSessionsRequest, ListSessionsResponse, LoadSessionRequest, LoadSessionResponse,
     McpCapabilities, McpServer, NewSessionRequest, NewSessionResponse, PromptCapabilities,
-    PromptRequest, SessionCapabilities, SessionConfigOption, SetSessionConfigOptionRequest,
+    PromptRequest, ResumeSessionRequest, ResumeSessionResponse, SessionCapabilities,
+    SessionCloseCapabilities, SessionConfigOption, SessionInfo, SessionListCapabilities,
+    SessionModeState, SessionResumeCapabilities, SetSessionConfigOptionRequest,
     SetSessionConfigOptionResponse, SetSessionModeRequest, SetSessionModeResponse,
 };
 use agent_client_protocol::{Client, Error};
 use codex_config::mcp::{McpServerConfig, McpServerTransportConfig};
 use codex_config::{CliOverrides, Config, load_config};
-use codex_core::{ThreadManager, ThreadRef};
+use codex_core::{ThreadListQuery, ThreadManager, ThreadRef};
 use codex_protocol::protocol::Op;
 
 use crate::modes::{MODEL_OPTION, Preset, mode_state, model_option};
@@ -35,6 +38,9 @@ pub(crate) const LOGIN_METHOD: &str = "codex-login";
 
 /// ACP's "resource not found" (a session, a file).
 const RESOURCE_NOT_FOUND: i32 = -32002;
+
+/// A session just opened, with the modes and options its answer lists.
+type Opened = (Arc<LiveSession>, SessionModeState, Vec<SessionConfigOption>);
 
 pub(crate) struct CodexAgent {
     manager: Arc<ThreadManager>,
@@ -72,9 +78,9 @@ impl CodexAgent {
     }
 
     /// The slash commands of a session in `cwd`.
-    pub(crate) fn commands(&self, cwd: &std::path::Path) -> Vec<(String, String)> {
+    pub(crate) fn commands(&self, cwd: &std::path::Path) -> Vec<crate::commands::Command> {
         let overrides = lock(&self.overrides).clone();
-        crate::commands::skill_commands(&self.codex_home, &overrides, cwd)
+        crate::commands::session_commands(&self.codex_home, &overrides, cwd)
     }
 
     pub(crate) fn live_sessions(&self) -> Vec<Arc<LiveSession>> {
@@ -97,7 +103,12 @@ impl CodexAgent {
             .load_session(true)
             .prompt_capabilities(PromptCapabilities::new().image(true).embedded_context(true))
             .mcp_capabilities(McpCapabilities::new().http(true))
-            .session_capabilities(SessionCapabilities::new());
+            .session_capabilities(
+                SessionCapabilities::new()
+                    .list(SessionListCapabilities::new())
+                    .resume(SessionResumeCapabilities::new())
+                    .close(SessionCloseCapabilities::new()),
+            );
         InitializeResponse::new(version)
             .agent_capabilities(capabilities)
             .auth_methods(auth_methods())
@@ -219,16 +230,13 @@ impl CodexAgent {
         Ok(config)
     }
 
-    fn adopt(
-        &self,
-        new: codex_core::NewThread,
-        cx: &ConnectionTo<Client>,
-    ) -> (Arc<LiveSession>, Vec<SessionConfigOption>) {
+    fn adopt(&self, new: codex_core::NewThread, cx: &ConnectionTo<Client>) -> Opened {
         let configured = &new.session_configured;
         let id = new.thread_id.to_string();
         let mode = Preset::closest(&configured.sandbox_policy);
         let session = LiveSession::new(
             id.clone(),
+            lock(&self.client_capabilities).clone(),
             Arc::clone(&new.thread),
             configured.cwd.clone(),
             mode,
@@ -237,7 +245,7 @@ impl CodexAgent {
         lock(&self.sessions).insert(id, Arc::clone(&session));
         session.start_pump(cx.clone());
         let options = vec![model_option(&configured.model)];
-        (session, options)
+        (session, mode_state(mode.id), options)
     }
 
     pub(crate) async fn new_session(
@@ -251,11 +259,9 @@ impl CodexAgent {
             .start_thread(config, false)
             .await
             .map_err(|err| internal(format!("cannot start a session: {err}")))?;
-        let (session, options) = self.adopt(new, cx);
-        let mode = lock(&session.mode).id;
-        let response = NewSessionResponse::new(session.id.clone())
-            .modes(mode_state(mode))
-            .config_options(options);
+        let (session, modes, options) = self.adopt(new, cx);
+        let response = NewSessionResponse::new(session.id.clone()).modes(modes);
+        let response = response.config_options(options);
         Ok((response, session))
     }
 
@@ -266,14 +272,40 @@ impl CodexAgent {
         request: LoadSessionRequest,
         cx: &ConnectionTo<Client>,
     ) -> Result<(LoadSessionResponse, Arc<LiveSession>), Error> {
-        let id = request.session_id.0.to_string();
-        if lock(&self.sessions).contains_key(&id) {
+        let (id, cwd, servers) = (request.session_id.0, request.cwd, request.mcp_servers);
+        let (session, modes, options) = self.reopen(&id, &cwd, &servers, cx, true).await?;
+        let response = LoadSessionResponse::new().modes(modes);
+        Ok((response.config_options(options), session))
+    }
+
+    /// Resumes a recorded session without replaying it (the editor still
+    /// shows it).
+    pub(crate) async fn resume_session(
+        &self,
+        request: ResumeSessionRequest,
+        cx: &ConnectionTo<Client>,
+    ) -> Result<(ResumeSessionResponse, Arc<LiveSession>), Error> {
+        let (id, cwd, servers) = (request.session_id.0, request.cwd, request.mcp_servers);
+        let (session, modes, options) = self.reopen(&id, &cwd, &servers, cx, false).await?;
+        let response = ResumeSessionResponse::new().modes(modes);
+        Ok((response.config_options(options), session))
+    }
+
+    async fn reopen(
+        &self,
+        id: &str,
+        cwd: &std::path::Path,
+        servers: &[McpServer],
+        cx: &ConnectionTo<Client>,
+        replay: bool,
+    ) -> Result<Opened, Error> {
+        if lock(&self.sessions).contains_key(id) {
             return Err(invalid_params(format!("session {id} is already open")));
         }
-        let config = self.config_for(&request.cwd, &request.mcp_servers)?;
+        let config = self.config_for(cwd, servers)?;
         let new = self
             .manager
-            .resume_thread(config, &ThreadRef::Id(id.clone()))
+            .resume_thread(config, &ThreadRef::Id(id.to_string()))
             .await
             .map_err(|err| {
                 Error::new(
@@ -286,18 +318,65 @@ impl CodexAgent {
             .initial_messages
             .clone()
             .unwrap_or_default();
-        let (session, options) = self.adopt(new, cx);
-        let mut view = ItemView::replay();
-        for event in &history {
-            for update in view.updates(event) {
-                notify(cx, &session.id, update);
+        let opened = self.adopt(new, cx);
+        if replay {
+            let mut view = ItemView::replay();
+            for event in &history {
+                for update in view.updates(event) {
+                    notify(cx, &opened.0.id, update);
+                }
             }
         }
-        let mode = lock(&session.mode).id;
-        let response = LoadSessionResponse::new()
-            .modes(mode_state(mode))
-            .config_options(options);
-        Ok((response, session))
+        Ok(opened)
+    }
+
+    /// The recorded sessions, newest first (`cwd` filters).
+    pub(crate) fn list_sessions(
+        &self,
+        request: ListSessionsRequest,
+    ) -> Result<ListSessionsResponse, Error> {
+        const PAGE: usize = 50;
+        let offset: usize = match &request.cursor {
+            Some(cursor) => cursor
+                .parse()
+                .map_err(|_| invalid_params(format!("not a cursor of session/list: {cursor}")))?,
+            None => 0,
+        };
+        let mut rows = self.manager.list_threads(&ThreadListQuery {
+            cwd: request.cwd,
+            archived: false,
+            limit: usize::MAX,
+        });
+        rows.sort_by_key(|row| std::cmp::Reverse(row.updated_at));
+        let total = rows.len();
+        let sessions = rows
+            .into_iter()
+            .skip(offset)
+            .take(PAGE)
+            .map(|row| {
+                let updated = chrono::DateTime::from_timestamp(row.updated_at, 0)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                let title = self.manager.thread_name(&row.id).or_else(|| {
+                    (!row.title.is_empty()).then(|| row.title.chars().take(120).collect())
+                });
+                SessionInfo::new(row.id, row.cwd)
+                    .title(title)
+                    .updated_at(updated)
+            })
+            .collect();
+        let next = (offset + PAGE < total).then(|| (offset + PAGE).to_string());
+        Ok(ListSessionsResponse::new(sessions).next_cursor(next))
+    }
+
+    /// Stops a session (a running turn is cancelled) and forgets it.
+    pub(crate) async fn close_session(
+        &self,
+        request: CloseSessionRequest,
+    ) -> Result<CloseSessionResponse, Error> {
+        let session = self.session(&request.session_id.0)?;
+        lock(&self.sessions).remove(&*request.session_id.0);
+        session.shut_down().await;
+        Ok(CloseSessionResponse::new())
     }
 
     /// Claims the session for a prompt; what the receiver gets is how its

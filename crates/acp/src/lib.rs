@@ -11,19 +11,21 @@
 //! hand-written types. The pieces:
 //!
 //! - `agent.rs`: one method per ACP request — `initialize`, `authenticate`,
-//!   `session/new` and `session/load` (a thread started or resumed, the
-//!   client's MCP servers joined to ours), `session/prompt`,
+//!   `session/new`, `session/load` and `session/resume` (a thread started
+//!   or resumed, the client's MCP servers joined to ours), `session/list`,
+//!   `session/close`, `session/prompt`,
 //!   `session/cancel`, `session/set_mode`, `session/set_config_option`.
 //! - `session.rs`: a session is a live thread plus a pump task reading its
 //!   events: items become `session/update` notifications, approvals become
 //!   `session/request_permission` requests whose answers go back as the
-//!   TUI's would, and a turn's end answers its `session/prompt`.
+//!   TUI's would, an MCP server's question becomes `elicitation/create`
+//!   (`elicitation.rs`), and a turn's end answers its `session/prompt`.
 //! - `updates.rs` (with `diff.rs`): the item model mapped to ACP updates —
 //!   the one place `TurnItem`s are shown, live and when a recorded session
 //!   is replayed.
 //! - `prompt.rs`: content blocks as user input (embedded files as `@`
 //!   mentions with their text); `buffers.rs`: linked files read from the
-//!   editor (`fs/read_text_file`, unsaved buffers) when the client offers it; `commands.rs`: skills as slash commands;
+//!   editor (`fs/read_text_file`, unsaved buffers) when the client offers it; `commands.rs`: skills and custom prompts as slash commands;
 //!   `modes.rs`: approval presets as modes and
 //!   the model choice as a config option.
 //!
@@ -35,6 +37,7 @@ mod agent;
 mod buffers;
 mod commands;
 mod diff;
+mod elicitation;
 mod modes;
 mod prompt;
 mod session;
@@ -44,11 +47,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use agent_client_protocol::v1::schema::{
-    AuthenticateRequest, CancelNotification, InitializeRequest, LoadSessionRequest,
-    NewSessionRequest, PromptRequest, PromptResponse, SetSessionConfigOptionRequest,
-    SetSessionModeRequest, StopReason,
+    AuthenticateRequest, CancelNotification, CloseSessionRequest, InitializeRequest,
+    ListSessionsRequest, LoadSessionRequest, NewSessionRequest, PromptRequest, PromptResponse,
+    ResumeSessionRequest, SetSessionConfigOptionRequest, SetSessionModeRequest, StopReason,
 };
-use agent_client_protocol::{Agent, ConnectTo, on_receive_notification, on_receive_request};
+use agent_client_protocol::v1::{ConnectionTo, Responder};
+use agent_client_protocol::{
+    Agent, Client, ConnectTo, JsonRpcResponse, on_receive_notification, on_receive_request,
+};
 use codex_config::{CliOverrides, find_codex_home, load_config};
 use codex_core::{ThreadManager, ThreadManagerOptions};
 use codex_protocol::rollout::SessionSource;
@@ -81,11 +87,31 @@ async fn run(mut overrides: CliOverrides) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Answers a request that opened a session, then offers the session's
+/// commands (after the answer, which names the session).
+fn answer_opened<T: JsonRpcResponse>(
+    agent: &CodexAgent,
+    opened: Result<(T, Arc<session::LiveSession>), agent_client_protocol::Error>,
+    responder: Responder<T>,
+    cx: &ConnectionTo<Client>,
+) -> Result<(), agent_client_protocol::Error> {
+    match opened {
+        Ok((response, session)) => {
+            let commands = agent.commands(&session.cwd);
+            responder.respond(response)?;
+            session::after_start(&session, cx, commands);
+            Ok(())
+        }
+        Err(error) => responder.respond_with_error(error),
+    }
+}
+
 /// Runs the protocol on `transport` until it closes.
 async fn serve(
     agent: Arc<CodexAgent>,
     transport: impl ConnectTo<Agent> + 'static,
 ) -> anyhow::Result<()> {
+    let (a9, a10, a11) = (Arc::clone(&agent), Arc::clone(&agent), Arc::clone(&agent));
     let (a1, a2, a3, a4, a5, a6, a7, a8) = (
         Arc::clone(&agent),
         Arc::clone(&agent),
@@ -112,32 +138,35 @@ async fn serve(
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: NewSessionRequest, responder, cx| match a3
-                .new_session(request, &cx)
-                .await
-            {
-                Ok((response, session)) => {
-                    let commands = a3.commands(&session.cwd);
-                    responder.respond(response)?;
-                    session::after_start(&session, &cx, commands);
-                    Ok(())
-                }
-                Err(error) => responder.respond_with_error(error),
+            async move |request: NewSessionRequest, responder, cx| {
+                let opened = a3.new_session(request, &cx).await;
+                answer_opened(&a3, opened, responder, &cx)
             },
             on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: LoadSessionRequest, responder, cx| match a4
-                .load_session(request, &cx)
-                .await
-            {
-                Ok((response, session)) => {
-                    let commands = a4.commands(&session.cwd);
-                    responder.respond(response)?;
-                    session::after_start(&session, &cx, commands);
-                    Ok(())
-                }
-                Err(error) => responder.respond_with_error(error),
+            async move |request: LoadSessionRequest, responder, cx| {
+                let opened = a4.load_session(request, &cx).await;
+                answer_opened(&a4, opened, responder, &cx)
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: ResumeSessionRequest, responder, cx| {
+                let opened = a9.resume_session(request, &cx).await;
+                answer_opened(&a9, opened, responder, &cx)
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: ListSessionsRequest, responder, _cx| {
+                responder.respond_with_result(a10.list_sessions(request))
+            },
+            on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: CloseSessionRequest, responder, _cx| {
+                responder.respond_with_result(a11.close_session(request).await)
             },
             on_receive_request!(),
         )

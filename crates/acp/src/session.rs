@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use agent_client_protocol::Client;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    ContentBlock, PermissionOption, PermissionOptionKind, RequestPermissionOutcome,
-    RequestPermissionRequest, SessionNotification, SessionUpdate, StopReason, TextContent,
-    ToolCallContent, ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
+    ClientCapabilities, ContentBlock, PermissionOption, PermissionOptionKind,
+    RequestPermissionOutcome, RequestPermissionRequest, SessionNotification, SessionUpdate,
+    StopReason, TextContent, ToolCallContent, ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields,
+    ToolKind,
 };
 use codex_core::Codex;
-use codex_protocol::mcp::ElicitationAction;
 use codex_protocol::protocol::{
     ApplyPatchApprovalRequestEvent, EventMsg, ExecApprovalRequestEvent, Op, ReviewDecision,
 };
@@ -34,12 +34,14 @@ pub(crate) enum PromptEnd {
 
 pub(crate) struct LiveSession {
     pub id: String,
+    /// What the editor offers (as it said at `initialize`).
+    pub client_capabilities: Mutex<ClientCapabilities>,
     pub codex: Arc<Codex>,
     pub cwd: PathBuf,
     pub mode: Mutex<&'static Preset>,
     pub model: Mutex<String>,
-    /// The slash commands offered (skills), as (name, description).
-    pub commands: Mutex<Vec<(String, String)>>,
+    /// The slash commands offered (skills and custom prompts).
+    pub commands: Mutex<Vec<crate::commands::Command>>,
     /// The prompt whose turn runs, waiting for its end.
     prompt: Mutex<Option<oneshot::Sender<PromptEnd>>>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -50,6 +52,7 @@ pub(crate) struct LiveSession {
 impl LiveSession {
     pub(crate) fn new(
         id: String,
+        client_capabilities: ClientCapabilities,
         codex: Arc<Codex>,
         cwd: PathBuf,
         mode: &'static Preset,
@@ -57,6 +60,7 @@ impl LiveSession {
     ) -> Arc<Self> {
         Arc::new(Self {
             id,
+            client_capabilities: Mutex::new(client_capabilities),
             codex,
             cwd,
             mode: Mutex::new(mode),
@@ -134,7 +138,7 @@ pub(crate) fn notify(cx: &ConnectionTo<Client>, session_id: &str, update: Sessio
 pub(crate) fn after_start(
     session: &Arc<LiveSession>,
     cx: &ConnectionTo<Client>,
-    commands: Vec<(String, String)>,
+    commands: Vec<crate::commands::Command>,
 ) {
     notify(
         cx,
@@ -157,17 +161,7 @@ async fn pump(session: Arc<LiveSession>, cx: ConnectionTo<Client>) {
             EventMsg::ExecApprovalRequest(request) => ask_exec(&session, &cx, request),
             EventMsg::ApplyPatchApprovalRequest(request) => ask_patch(&session, &cx, request),
             EventMsg::ElicitationRequest(request) => {
-                // ACP v1 has no form questions to relay to the editor.
-                tracing::warn!(server = %request.server_name, "an MCP elicitation was cancelled: ACP has no way to ask it");
-                let _ = session
-                    .codex
-                    .submit(Op::ResolveElicitation {
-                        server_name: request.server_name,
-                        request_id: request.id,
-                        decision: ElicitationAction::Cancel,
-                        content: None,
-                    })
-                    .await;
+                crate::elicitation::relay(&session, &cx, request);
             }
             EventMsg::Error(error) => turn_error = Some(error.message),
             EventMsg::TaskComplete(_) => {
@@ -293,6 +287,14 @@ fn ask_patch(
     );
 }
 
+/// Keeps a task that waits for the editor's answer, so that the end of the
+/// turn withdraws it.
+pub(crate) fn keep_asking(session: &LiveSession, task: tokio::task::JoinHandle<()>) {
+    let mut asking = lock(&session.asking);
+    asking.retain(|t| !t.is_finished());
+    asking.push(task);
+}
+
 /// Sends the permission request in a task of its own (the answer may take
 /// a person minutes) and submits the engine's answer.
 fn ask(
@@ -316,9 +318,7 @@ fn ask(
         };
         let _ = session.codex.submit(answer(decision)).await;
     });
-    let mut asking = lock(&session.asking);
-    asking.retain(|t| !t.is_finished());
-    asking.push(task);
+    keep_asking(session, task);
 }
 
 /// The engine's decision for a permission answer: a cancelled request

@@ -20,6 +20,7 @@
 
 mod codex_home;
 mod config;
+pub mod custom_prompts;
 mod debug_print;
 pub mod edit;
 mod error;

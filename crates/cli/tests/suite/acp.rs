@@ -13,12 +13,15 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ClientCapabilities, ContentBlock, EmbeddedResource,
-    EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest, LoadSessionRequest,
-    McpServer, McpServerStdio, NewSessionRequest, PromptRequest, ReadTextFileRequest,
-    ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, ResourceLink, SelectedPermissionOutcome, SessionNotification,
-    SetSessionModeRequest, StopReason, TextContent, TextResourceContents,
+    CancelNotification, ClientCapabilities, CloseSessionRequest, ContentBlock,
+    CreateElicitationRequest, CreateElicitationResponse, ElicitationAcceptAction,
+    ElicitationCapabilities, ElicitationContentValue, ElicitationFormCapabilities,
+    EmbeddedResource, EmbeddedResourceResource, FileSystemCapabilities, InitializeRequest,
+    ListSessionsRequest, LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest,
+    PromptRequest, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome,
+    RequestPermissionRequest, RequestPermissionResponse, ResourceLink, ResumeSessionRequest,
+    SelectedPermissionOutcome, SessionNotification, SetSessionModeRequest, StopReason, TextContent,
+    TextResourceContents,
 };
 use agent_client_protocol::{
     Agent, ByteStreams, Client, on_receive_notification, on_receive_request,
@@ -133,14 +136,36 @@ async fn with_agent<T: Send + 'static>(
                 },
                 on_receive_request!(),
             )
+            .on_receive_request(
+                async move |request: CreateElicitationRequest, responder, _cx| {
+                    // The person confirms, in the editor.
+                    assert!(
+                        request.message.contains("Delete x.txt?"),
+                        "{}",
+                        request.message
+                    );
+                    let mut content = std::collections::BTreeMap::new();
+                    content.insert(
+                        "confirmed".to_string(),
+                        ElicitationContentValue::Boolean(true),
+                    );
+                    responder.respond(CreateElicitationResponse::new(
+                        ElicitationAcceptAction::new().content(content),
+                    ))
+                },
+                on_receive_request!(),
+            )
             .connect_with(
                 ByteStreams::new(stdin.compat_write(), stdout.compat()),
                 async move |cx: ConnectionTo<Agent>| {
-                    // The editor offers its buffers.
+                    // The editor offers its buffers and asks forms.
                     let fs = FileSystemCapabilities::new().read_text_file(true);
+                    let mut forms = ElicitationCapabilities::new();
+                    forms.form = Some(ElicitationFormCapabilities::new());
+                    let capabilities = ClientCapabilities::new().fs(fs).elicitation(forms);
                     cx.send_request(
                         InitializeRequest::new(ProtocolVersion::V1)
-                            .client_capabilities(ClientCapabilities::new().fs(fs)),
+                            .client_capabilities(capabilities),
                     )
                     .block_task()
                     .await?;
@@ -171,16 +196,25 @@ async fn new_session(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_prompt_runs_a_command_with_permission_patches_a_file_and_answers() {
+async fn a_prompt_plans_runs_a_command_with_permission_patches_a_file_and_answers() {
     let server = MockModelServer::start();
     let home = home(&server);
     let workspace = home.workspace().to_path_buf();
     std::fs::write(workspace.join("greeting.txt"), "hello\nworld\n").unwrap();
-    server.push_turn(Turn::new().function_call(
-        "call_cmd",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
-    ));
+    server.push_turn(
+        Turn::new()
+            .function_call(
+                "call_plan",
+                "update_plan",
+                json!({"plan": [{"step": "write out.txt", "status": "in_progress"},
+                                {"step": "change the greeting", "status": "pending"}]}),
+            )
+            .function_call(
+                "call_cmd",
+                "shell",
+                json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
+            ),
+    );
     server.push_turn(Turn::new().custom_tool_call(
         "call_patch",
         "apply_patch",
@@ -316,6 +350,12 @@ async fn a_prompt_runs_a_command_with_permission_patches_a_file_and_answers() {
         "{finished:#?}"
     );
     assert_eq!(seen.text_of("agent_message_chunk"), "All done.");
+    // The to-do list is the editor's plan.
+    let plans = seen.of_kind("plan");
+    let entries = &plans.first().expect("no plan update")["update"]["entries"];
+    assert_eq!(entries[0]["content"], "write out.txt");
+    assert_eq!(entries[0]["status"], "in_progress");
+    assert_eq!(entries[1]["status"], "pending");
     // Every update named the session.
     assert!(
         seen.updates()
@@ -373,7 +413,7 @@ async fn a_rejected_command_does_not_run_and_cancel_stops_a_turn() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
+async fn recorded_sessions_are_listed_loaded_with_a_replay_closed_and_resumed() {
     let server = MockModelServer::start();
     let home = home(&server);
     let workspace = home.workspace().to_path_buf();
@@ -399,6 +439,14 @@ async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
     let during = Arc::clone(&seen);
     let (replayed_before_answer, stop) =
         with_agent(&home, Arc::clone(&seen), "allow-once", async move |cx| {
+            // The recorded session is listed, named by its first message.
+            let listed = cx
+                .send_request(ListSessionsRequest::new().cwd(cwd.clone()))
+                .block_task()
+                .await?;
+            let listed = serde_json::to_value(&listed).unwrap();
+            assert_eq!(listed["sessions"][0]["sessionId"], id.as_str(), "{listed}");
+            assert_eq!(listed["sessions"][0]["title"], "first question", "{listed}");
             let loaded = cx
                 .send_request(LoadSessionRequest::new(id.clone(), cwd.clone()))
                 .block_task()
@@ -420,6 +468,20 @@ async fn a_recorded_session_is_loaded_and_replayed_then_continues() {
                 ))
                 .block_task()
                 .await?;
+            // Closed, it takes no more prompts.
+            cx.send_request(CloseSessionRequest::new(id.clone()))
+                .block_task()
+                .await?;
+            let closed = cx
+                .send_request(PromptRequest::new(id.clone(), vec![text("more")]))
+                .block_task()
+                .await;
+            assert!(closed.is_err(), "{closed:?}");
+            // Resumed, it is open again, without a second replay.
+            cx.send_request(ResumeSessionRequest::new(id.clone(), cwd.clone()))
+                .block_task()
+                .await?;
+            assert_eq!(during.text_of("user_message_chunk"), "first question");
             Ok((replayed, done.stop_reason))
         })
         .await;
@@ -494,7 +556,7 @@ async fn embedded_resources_and_linked_buffers_reach_the_model_with_the_prompt()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_editors_mcp_servers_and_skills_join_the_session() {
+async fn the_editors_mcp_servers_join_ours_their_questions_reach_it_and_skills_are_commands() {
     let server = MockModelServer::start();
     let home = home(&server);
     codex_test_support::write_skill(
@@ -506,6 +568,11 @@ async fn the_editors_mcp_servers_and_skills_join_the_session() {
         "call_add",
         "mcp__py__add",
         json!({"a": 2, "b": 3}),
+    ));
+    server.push_turn(Turn::new().function_call(
+        "call_ask",
+        "mcp__py__confirm_delete",
+        json!({"path": "x.txt"}),
     ));
     server.push_turn(Turn::new().text("It is 5."));
     let cwd = home.workspace().to_path_buf();
@@ -559,6 +626,19 @@ async fn the_editors_mcp_servers_and_skills_join_the_session() {
         .find(|c| c["update"]["toolCallId"] == "call_add")
         .unwrap();
     assert_eq!(done["update"]["status"], "completed", "{done:#}");
+    // The server's question was answered in the editor.
+    let asked = seen
+        .of_kind("tool_call_update")
+        .into_iter()
+        .find(|c| c["update"]["toolCallId"] == "call_ask" && c["update"]["status"].is_string())
+        .unwrap_or_else(|| panic!("{:#?}", seen.updates()));
+    assert!(
+        asked["update"]["content"][0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("elicitation accept"),
+        "{asked:#}"
+    );
     assert!(
         done["update"]["content"][0]["content"]["text"]
             .as_str()
