@@ -31,8 +31,10 @@
 //! `thread/resume` them.
 
 mod connection;
+mod goal_methods;
 mod items;
 pub mod listen;
+mod mcp_oauth_methods;
 mod outgoing;
 mod params;
 mod processor;

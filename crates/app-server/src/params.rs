@@ -584,6 +584,9 @@ pub fn check(method: &str, params: &Value) -> Result<(), RpcError> {
         "fuzzyFileSearch" => ok::<FuzzyFileSearchParams>(method, params),
         "command/exec" => ok::<CommandExecParams>(method, params),
         "mcpServerStatus/list" => ok::<McpStatusParams>(method, params),
+        "mcpServer/oauth/login" => {
+            ok::<crate::mcp_oauth_methods::McpServerOauthLoginParams>(method, params)
+        }
         _ => Ok(()),
     }
 }

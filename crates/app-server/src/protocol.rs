@@ -145,6 +145,35 @@ pub enum ThreadItem {
         id: String,
         review: String,
     },
+    /// The plan a plan-mode turn proposes (Markdown).
+    Plan {
+        id: String,
+        text: String,
+    },
+    /// An agent tool call: who asked, which agents, their last state.
+    #[serde(rename_all = "camelCase")]
+    CollabAgentToolCall {
+        id: String,
+        /// `spawnAgent`, `sendInput`, `resumeAgent`, `wait`, `closeAgent`.
+        tool: String,
+        /// `inProgress`, `completed`, `failed`.
+        status: String,
+        sender_thread_id: String,
+        receiver_thread_ids: Vec<String>,
+        prompt: Option<String>,
+        model: Option<String>,
+        reasoning_effort: Option<String>,
+        agents_states: std::collections::BTreeMap<String, CollabAgentState>,
+    },
+}
+
+/// An agent's state in a `collabAgentToolCall`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CollabAgentState {
+    /// `pendingInit`, `running`, `interrupted`, `completed`, `errored`,
+    /// `shutdown`, `notFound`.
+    pub status: String,
+    pub message: Option<String>,
 }
 
 /// What a user message said (text; images are passed on, not echoed).
@@ -281,6 +310,10 @@ pub enum ServerNotification {
     ThreadReverted(ThreadIdNotification),
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
+    #[serde(rename = "thread/goal/updated")]
+    ThreadGoalUpdated(ThreadGoalUpdatedNotification),
+    #[serde(rename = "thread/goal/cleared")]
+    ThreadGoalCleared(ThreadIdNotification),
     #[serde(rename = "thread/tokenUsage/updated")]
     ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification),
     #[serde(rename = "thread/compacted")]
@@ -323,6 +356,19 @@ pub enum ServerNotification {
     ConfigWarning(ConfigWarningNotification),
     #[serde(rename = "mcpServer/startupStatus/updated")]
     McpServerStartupStatusUpdated(McpServerStatusUpdatedNotification),
+    #[serde(rename = "mcpServer/oauthLogin/completed")]
+    McpServerOauthLoginCompleted(McpServerOauthLoginCompletedNotification),
+}
+
+/// How an `mcpServer/oauth/login` ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerOauthLoginCompletedNotification {
+    pub name: String,
+    pub success: bool,
+    pub error: Option<String>,
+    pub login_id: Option<String>,
+    pub thread_id: Option<String>,
 }
 
 /// One MCP server's start-up progress (`starting`, `ready`, `failed` with
@@ -361,6 +407,16 @@ pub struct ThreadStatusChangedNotification {
 #[serde(rename_all = "camelCase")]
 pub struct ThreadIdNotification {
     pub thread_id: String,
+}
+
+/// The thread's goal (`codex_protocol::goals::ThreadGoal`, already in the
+/// protocol's camelCase shape).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadGoalUpdatedNotification {
+    pub thread_id: String,
+    pub turn_id: Option<String>,
+    pub goal: Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -541,6 +597,52 @@ pub enum ServerRequest {
     FileChangeRequestApproval(FileChangeRequestApprovalParams),
     #[serde(rename = "mcpServer/elicitation/request")]
     McpServerElicitationRequest(McpServerElicitationRequestParams),
+    /// The model's questions (`request_user_input`); the answer is
+    /// [`ToolRequestUserInputResponse`].
+    #[serde(rename = "item/tool/requestUserInput")]
+    ToolRequestUserInput(ToolRequestUserInputParams),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRequestUserInputParams {
+    pub thread_id: String,
+    pub turn_id: String,
+    /// The tool call's id.
+    pub item_id: String,
+    pub questions: Vec<ToolRequestUserInputQuestion>,
+    /// The turn waits for the answer.
+    pub is_blocking: bool,
+    /// Deprecated in the reference; always null.
+    pub auto_resolution_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRequestUserInputQuestion {
+    pub id: String,
+    pub header: String,
+    pub question: String,
+    pub is_other: bool,
+    pub is_secret: bool,
+    pub options: Option<Vec<ToolRequestUserInputOption>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRequestUserInputOption {
+    pub label: String,
+    pub description: String,
+}
+
+/// The client's answers, by question id.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRequestUserInputResponse {
+    pub answers: std::collections::BTreeMap<String, ToolRequestUserInputAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRequestUserInputAnswer {
+    pub answers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -103,10 +103,13 @@ pub(crate) async fn start_session(
         sandbox_policy: config.sandbox_policy.clone(),
         cwd: config.cwd.clone(),
         final_output_json_schema: None,
+        collaboration_mode: Default::default(),
     };
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
     let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
+    let network_proxy =
+        crate::network_allowlist::start_network_proxy(&config).map_err(CodexErr::Fatal)?;
     let (telemetry, telemetry_warning) = crate::telemetry::session_telemetry(
         &config,
         thread_id,
@@ -115,6 +118,8 @@ pub(crate) async fn start_session(
         &models.family(&config.model).slug,
     );
     let prune_inputs = (config.codex_home.clone(), config.rewind_keep_days);
+    let (agents, role_warnings) =
+        crate::agents::AgentControl::new(&config, params.subagent.clone());
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -134,13 +139,16 @@ pub(crate) async fn start_session(
             &thread_id.to_string(),
         )),
         review_child: std::sync::Mutex::new(None),
+        agents,
         memory_excluded: std::sync::atomic::AtomicBool::new(false),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         turn_trigger: params.turn_trigger.clone(),
+        user_present: params.source != codex_protocol::rollout::SessionSource::Exec,
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
+        network_proxy,
         user_shell: user_shell(),
         agents_md,
         developer_instructions: with_memory_section(developer_instructions(&config), &config),
@@ -208,6 +216,7 @@ pub(crate) async fn start_session(
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);
+    warnings.extend(role_warnings);
     warnings.extend(skill_warnings);
     warnings.extend(telemetry_warning);
     for message in warnings {
@@ -322,8 +331,11 @@ fn identity(
                 InitialHistory::Forked { from, .. } => Some(*from),
                 _ => None,
             };
+            let link = params.subagent.as_ref();
             let meta = SessionMeta {
-                session_id: Some(thread_id),
+                // A sub-agent belongs to its parent's session, as the
+                // reference writes it.
+                session_id: Some(link.map_or(thread_id, |l| l.parent)),
                 id: thread_id,
                 forked_from_id,
                 timestamp: timestamp_now(),
@@ -334,6 +346,8 @@ fn identity(
                 instructions: user_instructions,
                 source: params.source.clone(),
                 thread_source: Some(params.thread_source.clone()),
+                parent_thread_id: link.map(|l| l.parent),
+                agent_nickname: link.map(|l| l.nickname.clone()),
                 model_provider: Some(config.model_provider_id.clone()),
                 base_instructions: Some(BaseInstructions {
                     text: base_instructions.to_string(),
@@ -504,6 +518,8 @@ async fn record_initial_history(
             let history = reconstruct_history(session, &ctx, &items);
             session.services.skills.note_history(&history);
             session.state.replace_history(history);
+            crate::goals::restore(session, crate::goals::recorded_goal(&items)).await;
+            crate::plan_mode::restore(session, &items);
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {

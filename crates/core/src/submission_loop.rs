@@ -28,7 +28,11 @@ pub(crate) async fn run(
     while let Some(Submission { id, op }) = rx.recv().await {
         debug!(%id, op = op.name(), "submission");
         match op {
-            Op::Interrupt => session.interrupt_task().await,
+            Op::Interrupt => {
+                // The children's work was part of the interrupted turn.
+                session.services.agents.close_all().await;
+                session.interrupt_task().await;
+            }
             Op::OverrideTurnContext {
                 cwd,
                 approval_policy,
@@ -45,6 +49,7 @@ pub(crate) async fn run(
                     reasoning_effort: effort,
                     reasoning_summary: summary,
                     final_output_json_schema: None,
+                    collaboration_mode: None,
                 });
             }
             Op::UserInput {
@@ -75,6 +80,7 @@ pub(crate) async fn run(
                     reasoning_effort: Some(effort),
                     reasoning_summary: Some(summary),
                     final_output_json_schema: Some(final_output_json_schema),
+                    collaboration_mode: None,
                 };
                 user_turn(&session, &id, update, items, &mut previous_env).await;
             }
@@ -95,6 +101,19 @@ pub(crate) async fn run(
                             decision,
                         })
                         .await;
+                }
+                // A sub-agent's request was shown here; the answer is its
+                // (call ids are unique, so only the asker acts on it).
+                for child in session.services.agents.children() {
+                    if !child.is_closed() {
+                        let _ = child
+                            .codex
+                            .submit(Op::ExecApproval {
+                                id: call_id.clone(),
+                                decision,
+                            })
+                            .await;
+                    }
                 }
                 if decision == ReviewDecision::Abort {
                     session.interrupt_task().await;
@@ -195,7 +214,9 @@ pub(crate) async fn run(
                 let session = Arc::clone(&session);
                 let id = id.clone();
                 tokio::spawn(async move {
-                    let manager = session.services.mcp.wait().await;
+                    // What is known now: servers still starting are
+                    // listed as such rather than waited for.
+                    let manager = session.services.mcp.current().unwrap_or_default();
                     let tools = manager
                         .tools()
                         .iter()
@@ -216,6 +237,7 @@ pub(crate) async fn run(
                             codex_protocol::mcp::McpListToolsResponseEvent {
                                 tools,
                                 failed: manager.failures().to_vec(),
+                                starting: manager.starting_servers(),
                             },
                         ),
                     );
@@ -245,10 +267,39 @@ pub(crate) async fn run(
                     content,
                 },
             ),
+            Op::UserInputAnswer {
+                id: call_id,
+                response,
+            } => {
+                session.notify_user_input(&call_id, response);
+            }
+            Op::SetThreadGoal {
+                objective,
+                status,
+                token_budget,
+            } => {
+                let result = match (objective, status) {
+                    (Some(objective), _) => {
+                        crate::goals::create(&session, &id, &objective, token_budget, true).await
+                    }
+                    (None, Some(status)) => crate::goals::set_status(&session, &id, status).await,
+                    (None, None) => Err("give an objective or a status for the goal".to_string()),
+                };
+                if let Err(message) = result {
+                    session.send_error(&id, message).await;
+                }
+            }
+            Op::ClearThreadGoal => {
+                crate::goals::clear(&session, &id).await;
+            }
+            Op::SetCollaborationMode { mode } => {
+                crate::plan_mode::set_mode(&session, &id, mode).await;
+            }
             Op::CleanBackgroundTerminals { process_id } => {
                 clean_background_terminals(&session, &id, process_id).await;
             }
             Op::Shutdown => {
+                session.services.agents.close_all().await;
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
                 session.services.unified_exec.end_all();
                 session.services.mcp.shutdown().await;

@@ -89,7 +89,14 @@ impl Session {
             async move {
                 let last_message = match kind {
                     TaskKind::Regular => {
-                        turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await
+                        let started = std::time::Instant::now();
+                        let last =
+                            turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await;
+                        crate::goals::turn_ended(&session, started.elapsed()).await;
+                        if !cancel.is_cancelled() {
+                            crate::plan_mode::propose(&session, &task_ctx, last.as_deref()).await;
+                        }
+                        last
                     }
                     TaskKind::Compact => {
                         compact::run_compact_task(&session, &task_ctx, &cancel).await

@@ -127,6 +127,8 @@ async fn run_task_body(
     // None: a UserPromptSubmit hook refused the prompt.
     let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
     session.record_user_input(ctx, &input).await;
+    crate::goals::remind(session, ctx).await;
+    crate::plan_mode::note(session, ctx).await;
 
     let mut input_messages: Vec<String> = input
         .iter()
@@ -154,6 +156,11 @@ async fn run_task_body(
         }));
         session.record_pending_input(ctx, pending).await;
         crate::mcp::announce_deferred_namespaces(session, ctx).await;
+        session
+            .services
+            .agents
+            .record_notifications(session, ctx)
+            .await;
 
         let history = session.state.history_for_prompt();
         let result = match run_turn(session, ctx, turn_state, history, cancel).await {

@@ -207,11 +207,37 @@ impl JsonProcessor {
                     })
                     .collect(),
             },
+            TurnItem::CollabAgentToolCall(call) => ItemDetails::CollabToolCall {
+                tool: call.tool,
+                sender_thread_id: call.sender_thread_id.clone(),
+                receiver_thread_ids: call.receiver_thread_ids.clone(),
+                prompt: call.prompt.clone(),
+                agents_states: call
+                    .agents_states
+                    .iter()
+                    .map(|(id, status)| {
+                        (
+                            id.clone(),
+                            crate::exec_events::CollabAgentState {
+                                status: status.word(),
+                                message: status.message().map(str::to_string),
+                            },
+                        )
+                    })
+                    .collect(),
+                status: call.status,
+            },
             TurnItem::UserMessage(_)
             | TurnItem::ImageView(_)
             | TurnItem::ContextCompaction(_)
             | TurnItem::EnteredReviewMode(_)
-            | TurnItem::ExitedReviewMode(_) => return None,
+            | TurnItem::ExitedReviewMode(_)
+            // exec has nobody to ask: the tool answers at once, as the
+            // reference's exec, with no item.
+            | TurnItem::UserQuestions(_)
+            // exec has no plan mode; a plan-mode thread's plan is also its
+            // final answer, shown as such.
+            | TurnItem::ProposedPlan(_) => return None,
         };
         Some(ThreadItem {
             id: self.item_id(item.id()),
@@ -228,6 +254,7 @@ fn shown_while_running(item: &TurnItem) -> bool {
             | TurnItem::FileChange(_)
             | TurnItem::McpToolCall(_)
             | TurnItem::Plan(_)
+            | TurnItem::CollabAgentToolCall(_)
     )
 }
 

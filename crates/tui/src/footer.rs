@@ -91,7 +91,15 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
         return lines;
     }
     let vim_normal = chat.composer.vim_mode() == Some(crate::composer::VimMode::Normal);
-    let hints: Vec<(&str, &str)> = if vim_normal && !chat.approvals.is_open() {
+    let hints: Vec<(&str, &str)> = if chat.questions.is_typing() {
+        vec![("⏎", "send answer"), ("esc", "back to the choices")]
+    } else if chat.questions.is_open() {
+        vec![
+            ("↑↓ ⏎ 1-9", "choose"),
+            ("type", "other"),
+            ("esc", "interrupt"),
+        ]
+    } else if vim_normal && !chat.approvals.is_open() {
         vec![("-- NORMAL --", ""), ("i/a/o", "insert"), ("⏎", "send")]
     } else if chat.approvals.is_open() {
         vec![("y/a/n/d", "answer"), ("↑↓ ⏎", "choose")]

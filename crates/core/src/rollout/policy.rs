@@ -31,6 +31,8 @@ pub fn should_persist(item: &RolloutItem) -> bool {
                 | EventMsg::EnteredReviewMode(_)
                 | EventMsg::ExitedReviewMode(_)
                 | EventMsg::ItemCompleted(_)
+                | EventMsg::ThreadGoalUpdated(_)
+                | EventMsg::ThreadGoalCleared(_)
         ),
     }
 }

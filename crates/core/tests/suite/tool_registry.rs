@@ -90,7 +90,11 @@ async fn a_tool_from_outside_the_engine_is_offered_and_called() {
             "write_stdin",
             "apply_patch",
             "update_plan",
+            "request_user_input",
             "view_image",
+            "get_goal",
+            "create_goal",
+            "update_goal",
             "shout"
         ]
     );

@@ -159,7 +159,23 @@ impl ChatState {
                 self.commit(HistoryCell::Info(said.to_string()));
                 Vec::new()
             }
+            SlashCommand::Goal => self.goal_command(args.trim()),
+            SlashCommand::Plan => self.plan_command(args.trim()),
             SlashCommand::Ps => self.list_background(),
+            SlashCommand::Agents => {
+                if self.agents.is_empty() {
+                    self.commit(HistoryCell::Info(
+                        "No sub-agents in this session.".to_string(),
+                    ));
+                } else {
+                    let rows = self.agents.values().cloned().collect();
+                    self.commit(HistoryCell::Table {
+                        title: format!("Sub-agents ({})", self.agents.len()),
+                        rows,
+                    });
+                }
+                Vec::new()
+            }
             SlashCommand::Stop => self.stop_background(&args),
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],
         }

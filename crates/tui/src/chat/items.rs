@@ -99,6 +99,28 @@ impl ChatState {
 
     pub(super) fn on_item_completed(&mut self, item: TurnItem) {
         match item {
+            TurnItem::ProposedPlan(plan) => self.plan_proposed(plan.id, plan.text),
+            TurnItem::UserQuestions(asked) => {
+                self.questions.remove(&asked.id);
+                if let Some(response) = asked.response {
+                    let answers: Vec<String> = asked
+                        .questions
+                        .iter()
+                        .map(|q| {
+                            let answer = response
+                                .answers
+                                .get(&q.id)
+                                .map(|a| a.answers.join(", "))
+                                .unwrap_or_default();
+                            format!("{}: {answer}", q.header)
+                        })
+                        .collect();
+                    self.commit(HistoryCell::Decision {
+                        approved: true,
+                        summary: format!("You answered · {}", answers.join(" · ")),
+                    });
+                }
+            }
             TurnItem::UserMessage(message) => {
                 let text = message.text();
                 if self.queued.front() == Some(&text) {
@@ -199,6 +221,26 @@ impl ChatState {
             TurnItem::ImageView(view) => self.commit(HistoryCell::ViewImage { path: view.path }),
             TurnItem::ContextCompaction(_) => {
                 self.commit(HistoryCell::Info("Context compacted".to_string()));
+            }
+            // Compact: the tool, then each agent's name, status and what
+            // it returned (first line).
+            TurnItem::CollabAgentToolCall(call) => {
+                self.finish_stream();
+                let mut text = format!("• {}", call.tool_name());
+                if let Some(prompt) = call.prompt.as_deref().and_then(|p| p.lines().next()) {
+                    text.push_str(&format!(": {prompt}"));
+                }
+                for (id, line) in call.receiver_thread_ids.iter().zip(call.agent_lines()) {
+                    text.push_str(&format!("\n  └ {line}"));
+                    let name = call
+                        .nicknames
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| id.clone());
+                    let state = line.strip_prefix(&format!("{name}: ")).unwrap_or(&line);
+                    self.agents.insert(id.clone(), (name, state.to_string()));
+                }
+                self.commit(HistoryCell::Info(text));
             }
             // Shown when revised; reviews show their own findings.
             TurnItem::Plan(_) | TurnItem::EnteredReviewMode(_) | TurnItem::ExitedReviewMode(_) => {}
