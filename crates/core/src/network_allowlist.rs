@@ -66,6 +66,26 @@ pub fn network_policy(
     Ok(Some(NetworkPolicy::new(list)))
 }
 
+/// What the model is told after a command during which the proxy refused
+/// hosts (the reference's wording): one line per host, `None` when none
+/// was refused since `mark`. Commands that run at the same time share the
+/// proxy, so a refusal of one may be named after the other too.
+pub(crate) fn blocked_note(proxy: &NetworkProxy, mark: u64) -> Option<String> {
+    let mut hosts = std::collections::HashSet::new();
+    let lines: Vec<String> = proxy
+        .denials_since(mark)
+        .into_iter()
+        .filter(|denial| hosts.insert(denial.host.clone()))
+        .map(|denial| {
+            format!(
+                "Network access to \"{}\" was blocked: {}",
+                denial.host, denial.reason
+            )
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
 /// Starts the session's proxy when the profile lists domains (on the
 /// current tokio runtime). Errors name the setting at fault.
 pub fn start_network_proxy(config: &Config) -> Result<Option<NetworkProxy>, String> {

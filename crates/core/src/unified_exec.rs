@@ -77,6 +77,9 @@ pub(crate) struct ExecProcess {
     /// Becomes true when every output stream is closed.
     output_done: watch::Receiver<bool>,
     started: Instant,
+    /// With network through the allowlist proxy: the proxy's refusal count
+    /// when the last answer was made (refusals since are named in the next).
+    denial_mark: std::sync::Mutex<Option<u64>>,
 }
 
 /// What to start.
@@ -119,6 +122,10 @@ impl UnifiedExec {
             .apply(request.argv.clone(), &mut env)
             .await;
         let network_proxy = session.network_proxy_for(&request.policy);
+        let denial_mark = network_proxy
+            .as_ref()
+            .and(session.services.network_proxy.as_ref())
+            .map(|proxy| proxy.denial_mark());
         let spec = CommandSpec {
             argv,
             cwd: request.cwd.clone(),
@@ -151,6 +158,7 @@ impl UnifiedExec {
             output: ProcessOutput::default(),
             output_done,
             started: Instant::now(),
+            denial_mark: std::sync::Mutex::new(denial_mark),
         });
         self.admit(session, sub_id, Arc::clone(&exec)).await;
         session
@@ -176,8 +184,14 @@ impl UnifiedExec {
             .yield_time_ms
             .unwrap_or(DEFAULT_EXEC_YIELD_MS)
             .clamp(MIN_YIELD_MS, MAX_YIELD_MS);
-        self.collect(&exec, call_started, yield_ms, request.max_output_tokens)
-            .await
+        self.collect(
+            session,
+            &exec,
+            call_started,
+            yield_ms,
+            request.max_output_tokens,
+        )
+        .await
     }
 
     /// `write_stdin`: sends `chars` (or nothing, to poll) and waits.
@@ -218,7 +232,7 @@ impl UnifiedExec {
                 .unwrap_or(DEFAULT_WRITE_YIELD_MS)
                 .clamp(MIN_YIELD_MS, MAX_YIELD_MS)
         };
-        self.collect(&exec, call_started, yield_ms, max_output_tokens)
+        self.collect(session, &exec, call_started, yield_ms, max_output_tokens)
             .await
     }
 
@@ -245,6 +259,7 @@ impl UnifiedExec {
     /// the output it printed since the last answer.
     async fn collect(
         &self,
+        session: &Session,
         exec: &ExecProcess,
         call_started: Instant,
         yield_ms: u64,
@@ -264,7 +279,11 @@ impl UnifiedExec {
         let unread = exec.output.take_unread();
         let original_tokens = unread.total_bytes().div_ceil(4);
         let budget = max_output_tokens.unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS) * 4;
-        let text = truncate_to(&unread.text(), budget);
+        let mut text = truncate_to(&unread.text(), budget);
+        if let Some(note) = blocked_since_last_answer(session, exec) {
+            text.push('\n');
+            text.push_str(&note);
+        }
         let status = match exit_code {
             Some(code) => format!("Process exited with code {code}"),
             None => format!("Process running with session ID {}", exec.id),
@@ -311,6 +330,15 @@ impl UnifiedExec {
             }
         }
     }
+}
+
+/// The allowlist proxy's refusals since `exec`'s last answer, for the model.
+fn blocked_since_last_answer(session: &Session, exec: &ExecProcess) -> Option<String> {
+    let proxy = session.services.network_proxy.as_ref()?;
+    let mut mark = exec.denial_mark.lock().ok()?;
+    let since = (*mark)?;
+    *mark = Some(proxy.denial_mark());
+    crate::network_allowlist::blocked_note(proxy, since)
 }
 
 /// Moves output into the buffer, tells the frontend, and sends the end

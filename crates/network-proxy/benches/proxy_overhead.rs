@@ -4,7 +4,9 @@
 //! (forwarded) and a `CONNECT` tunnel (what every `https://` request is).
 //! Prints numbers; asserts nothing. Run:
 //! `cargo bench -p codex-network-proxy --bench proxy_overhead`
-//! (`PROXY_BENCH_REQUESTS=N` changes the number of small requests).
+//! (`PROXY_BENCH_REQUESTS=N` changes the number of small requests;
+//! `PROXY_BENCH_HOST=127.0.0.1` names the origin by its address, which
+//! leaves the proxy's name resolution out).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -91,7 +93,7 @@ enum Way {
     Connect,
 }
 
-async fn fetch(way: Way, socket: &PathBuf, port: u16, path: &str) -> usize {
+async fn fetch(way: Way, socket: &PathBuf, host: &str, port: u16, path: &str) -> usize {
     match way {
         Way::Direct => {
             let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -107,7 +109,7 @@ async fn fetch(way: Way, socket: &PathBuf, port: u16, path: &str) -> usize {
             get(
                 &mut s,
                 &format!(
-                    "GET http://localhost:{port}{path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    "GET http://{host}:{port}{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
                 ),
             )
             .await
@@ -115,7 +117,7 @@ async fn fetch(way: Way, socket: &PathBuf, port: u16, path: &str) -> usize {
         Way::Connect => {
             let mut s = UnixStream::connect(socket).await.unwrap();
             s.write_all(
-                format!("CONNECT localhost:{port} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
+                format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(),
             )
             .await
             .unwrap();
@@ -147,11 +149,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
+    let host = std::env::var("PROXY_BENCH_HOST").unwrap_or_else(|_| "localhost".into());
     let port = origin().await;
     let proxy = NetworkProxy::start(ProxyConfig {
-        policy: NetworkPolicy::new(vec![
-            HostRule::new("localhost", Action::Allow, "bench").unwrap(),
-        ]),
+        policy: NetworkPolicy::new(vec![HostRule::new(&host, Action::Allow, "bench").unwrap()]),
         ..ProxyConfig::default()
     })
     .unwrap();
@@ -161,12 +162,12 @@ async fn main() {
     let mut direct_median = 0.0;
     for way in [Way::Direct, Way::Forward, Way::Connect] {
         for _ in 0..50 {
-            fetch(way, &socket, port, "/small").await;
+            fetch(way, &socket, &host, port, "/small").await;
         }
         let mut samples = Vec::with_capacity(requests);
         for _ in 0..requests {
             let start = Instant::now();
-            assert_eq!(fetch(way, &socket, port, "/small").await, 2);
+            assert_eq!(fetch(way, &socket, &host, port, "/small").await, 2);
             samples.push(start.elapsed());
         }
         let (median, mean) = stats(samples);
@@ -183,11 +184,11 @@ async fn main() {
     println!("10 MB download, 20 runs:");
     let mut direct = 0.0;
     for way in [Way::Direct, Way::Forward, Way::Connect] {
-        fetch(way, &socket, port, "/large").await;
+        fetch(way, &socket, &host, port, "/large").await;
         let mut samples = Vec::new();
         for _ in 0..20 {
             let start = Instant::now();
-            assert_eq!(fetch(way, &socket, port, "/large").await, LARGE);
+            assert_eq!(fetch(way, &socket, &host, port, "/large").await, LARGE);
             samples.push(start.elapsed());
         }
         let (median, _) = stats(samples);

@@ -18,6 +18,11 @@ pub const HTTP_SOCKET_NAME: &str = "http.sock";
 /// The SOCKS5 proxy's socket, inside [`NetworkProxy::socket_dir`].
 pub const SOCKS_SOCKET_NAME: &str = "socks.sock";
 
+/// Client connections whose requests are being read and answered at once
+/// (an established `CONNECT` tunnel no longer counts); more wait to be
+/// accepted, so a command cannot make codex hold unbounded requests.
+const MAX_CONNECTIONS: usize = 512;
+
 /// How many refusals are kept for [`NetworkProxy::recent_denials`].
 const RECENT_DENIALS: usize = 64;
 
@@ -44,12 +49,16 @@ pub(crate) struct Shared {
     pub(crate) policy: NetworkPolicy,
     pub(crate) resolver: Resolver,
     denials: Mutex<Denials>,
+    connections: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Default)]
 struct Denials {
     logged: HashSet<(String, Protocol)>,
-    recent: VecDeque<Denial>,
+    /// The latest refusals with their sequence numbers.
+    recent: VecDeque<(u64, Denial)>,
+    /// How many refusals there have been.
+    total: u64,
 }
 
 impl Shared {
@@ -71,11 +80,16 @@ impl Shared {
         if denials.recent.len() == RECENT_DENIALS {
             denials.recent.pop_front();
         }
-        denials.recent.push_back(Denial {
-            host: host.to_string(),
-            protocol,
-            reason: reason.to_string(),
-        });
+        let seq = denials.total;
+        denials.total += 1;
+        denials.recent.push_back((
+            seq,
+            Denial {
+                host: host.to_string(),
+                protocol,
+                reason: reason.to_string(),
+            },
+        ));
     }
 }
 
@@ -99,6 +113,7 @@ impl NetworkProxy {
             policy: config.policy,
             resolver: config.resolver,
             denials: Mutex::new(Denials::default()),
+            connections: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
         });
         let bound = (|| {
             let http = bind_private(&dir.join(HTTP_SOCKET_NAME))?;
@@ -132,10 +147,27 @@ impl NetworkProxy {
 
     /// The latest refusals, oldest first (at most 64).
     pub fn recent_denials(&self) -> Vec<Denial> {
+        self.denials_since(0)
+    }
+
+    /// A mark for [`Self::denials_since`]: how many refusals there have
+    /// been so far.
+    pub fn denial_mark(&self) -> u64 {
+        self.shared.denials.lock().map(|d| d.total).unwrap_or(0)
+    }
+
+    /// The refusals since `mark` (of the latest 64), oldest first.
+    pub fn denials_since(&self, mark: u64) -> Vec<Denial> {
         self.shared
             .denials
             .lock()
-            .map(|d| d.recent.iter().cloned().collect())
+            .map(|d| {
+                d.recent
+                    .iter()
+                    .filter(|(seq, _)| *seq >= mark)
+                    .map(|(_, denial)| denial.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -178,8 +210,11 @@ enum Kind {
 
 async fn accept_unix(listener: UnixListener, shared: Arc<Shared>, kind: Kind) {
     loop {
+        let Ok(permit) = Arc::clone(&shared.connections).acquire_owned().await else {
+            return;
+        };
         match listener.accept().await {
-            Ok((stream, _)) => spawn_connection(stream, &shared, kind),
+            Ok((stream, _)) => spawn_connection(stream, &shared, kind, permit),
             Err(err) => accept_failed(err).await,
         }
     }
@@ -187,18 +222,25 @@ async fn accept_unix(listener: UnixListener, shared: Arc<Shared>, kind: Kind) {
 
 async fn accept_tcp(listener: TcpListener, shared: Arc<Shared>, kind: Kind) {
     loop {
+        let Ok(permit) = Arc::clone(&shared.connections).acquire_owned().await else {
+            return;
+        };
         match listener.accept().await {
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
-                spawn_connection(stream, &shared, kind);
+                spawn_connection(stream, &shared, kind, permit);
             }
             Err(err) => accept_failed(err).await,
         }
     }
 }
 
-fn spawn_connection<S>(stream: S, shared: &Arc<Shared>, kind: Kind)
-where
+fn spawn_connection<S>(
+    stream: S,
+    shared: &Arc<Shared>,
+    kind: Kind,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let shared = Arc::clone(shared);
@@ -207,6 +249,7 @@ where
             Kind::Http => crate::http::serve_connection(stream, shared).await,
             Kind::Socks => crate::socks::serve_connection(stream, shared).await,
         }
+        drop(permit);
     });
 }
 

@@ -186,7 +186,7 @@ impl Questions {
         let question = open.question()?.clone();
         open.summary.push((question.header.clone(), answer.clone()));
         open.response.answers.insert(
-            question.id.clone(),
+            question.id,
             QuestionAnswer {
                 answers: vec![answer],
             },

@@ -92,14 +92,17 @@ fn a_tool_is_found_among_200_from_10_servers_and_called_by_namespace() {
         "{offered:?}"
     );
     assert!(
-        !offered.iter().any(|t| t["type"] == "namespace"
-            || t["name"].as_str().is_some_and(|n| n.starts_with("mcp__s"))),
+        !offered
+            .iter()
+            .any(|t| t["name"].as_str().is_some_and(|n| n.starts_with("mcp__"))),
         "{offered:?}"
     );
     assert!(offered.len() < 20, "{} tools offered", offered.len());
+    // The built-in tools (13 KB with the agent, goal and question tools),
+    // not the 200 MCP tools, which listed whole would add tens of KB.
     let listed_bytes = requests[0].body_json()["tools"].to_string().len();
     assert!(
-        listed_bytes < 12_000,
+        listed_bytes < 20_000,
         "the tool list takes {listed_bytes} bytes"
     );
     for later in &requests[1..] {

@@ -154,6 +154,11 @@ fn an_exec_turn_runs_commands_behind_the_allowlist() {
             "shell",
             json!({"command": ["sh", "-c", script(port)], "timeout_ms": 60000}),
         ));
+        server.push_turn(Turn::new().function_call(
+            "pty",
+            "exec_command",
+            json!({"cmd": "curl -sS --max-time 20 -p https://blocked.example/; echo pty-exit=$?", "yield_time_ms": 30000}),
+        ));
         server.push_turn(Turn::new().text("done"));
         let arena = Arena::new(
             user,
@@ -178,7 +183,26 @@ fn an_exec_turn_runs_commands_behind_the_allowlist() {
             .and_then(|r| r.tool_output("net"))
             .unwrap_or_else(|| panic!("{label}: no tool output"));
         let value: Value = serde_json::from_str(&raw).unwrap_or(json!({"output": raw}));
-        check(value["output"].as_str().unwrap_or(&raw), &label);
+        let output = value["output"].as_str().unwrap_or(&raw);
+        check(output, &label);
+        // The model is told which hosts were refused, after the output,
+        // by `shell` and by `exec_command` alike.
+        let pty = requests
+            .last()
+            .and_then(|r| r.tool_output("pty"))
+            .unwrap_or_else(|| panic!("{label}: no exec_command output"));
+        assert!(pty.contains("pty-exit=56"), "{label}: {pty}");
+        assert!(
+            pty.contains("Network access to \"blocked.example\" was blocked: "),
+            "{label}: {pty}"
+        );
+        assert!(
+            output.contains(&format!(
+                "Network access to \"blocked.example\" was blocked: \"blocked.example\" is denied by network_rule at {}:1: no exfiltration",
+                arena.home().join("rules/net.rules").display()
+            )),
+            "{label}: {output}"
+        );
 
         // Refused twice, logged once, in the log table.
         let count = Command::new("python3")

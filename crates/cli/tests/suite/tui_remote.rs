@@ -101,3 +101,36 @@ fn esc_interrupts_a_remote_turn() {
     let rollout = env.rollout_text();
     assert!(rollout.contains("turn_aborted"), "{rollout}");
 }
+
+#[test]
+fn a_remote_over_a_unix_socket_with_a_token_variable() {
+    let env = TuiEnv::new();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("run").join("codex.sock");
+    let server = Listening::start(
+        &env.home,
+        &["--listen", &format!("unix://{}", socket.display())],
+        &[],
+    );
+    env.server
+        .push_turn(Turn::new().text("Hello over the socket."));
+    // A token variable that is not set is named before anything starts.
+    let mut term = env.spawn(&[
+        "--remote",
+        &server.url,
+        "--remote-auth-token-env",
+        "NO_SUCH_VAR",
+    ]);
+    term.wait_exit(WAIT);
+    assert!(
+        term.all_text()
+            .contains("the variable NO_SUCH_VAR is not set"),
+        "{}",
+        term.all_text()
+    );
+    let mut term = env.spawn(&["--remote", &server.url]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("hi");
+    term.wait_for("Hello over the socket.", WAIT);
+    quit(&mut term);
+}

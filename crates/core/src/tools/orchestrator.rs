@@ -336,6 +336,12 @@ async fn execute(
             );
         }
     };
+    let proxy = session
+        .services
+        .network_proxy
+        .as_ref()
+        .filter(|_| spec.network_proxy.is_some());
+    let denial_mark = proxy.map(|p| p.denial_mark());
     let run = run_command(
         &spec,
         Some(Duration::from_millis(request.timeout_ms)),
@@ -346,7 +352,13 @@ async fn execute(
     match result {
         Ok(output) => {
             // Formatted once: the event and the model see the same text.
-            let formatted = format_exec_output(&output, request.timeout_ms);
+            let mut formatted = format_exec_output(&output, request.timeout_ms);
+            if let (Some(proxy), Some(mark)) = (proxy, denial_mark)
+                && let Some(note) = crate::network_allowlist::blocked_note(proxy, mark)
+            {
+                formatted.push('\n');
+                formatted.push_str(&note);
+            }
             let end = ExecCommandEndEvent {
                 call_id: request.call_id.clone(),
                 stdout: output.stdout.text(),

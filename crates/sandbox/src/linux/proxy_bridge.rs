@@ -136,9 +136,21 @@ fn run_bridge(http: TcpListener, socks: TcpListener, socket_dir: OwnedFd) -> ! {
     {
         super::exit(1);
     }
+    // Let go of the command's terminal and pipes: its output ends when it
+    // does, not when the bridge does.
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        for fd in 0..=2 {
+            // SAFETY: dup2 onto the standard descriptors of this process.
+            unsafe { libc::dup2(null.as_raw_fd(), fd) };
+        }
+    }
     let dir = format!("/proc/self/fd/{}", socket_dir.as_raw_fd());
     let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_io()
+        .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
@@ -152,6 +164,8 @@ fn run_bridge(http: TcpListener, socks: TcpListener, socket_dir: OwnedFd) -> ! {
             };
             loop {
                 let Ok((mut client, _)) = listener.accept().await else {
+                    // Out of descriptors and the like: wait rather than spin.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 };
                 let target = target.clone();

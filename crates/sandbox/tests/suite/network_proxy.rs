@@ -216,3 +216,16 @@ PY"
     assert!(text.contains("met-itself"), "{text}");
     assert!(host.accept().is_err(), "the host's listener was reached");
 }
+
+/// The sandbox names the proxy's sockets without depending on the proxy.
+#[test]
+fn the_socket_names_agree_with_the_proxy() {
+    assert_eq!(
+        codex_sandbox::network::HTTP_SOCKET_NAME,
+        codex_network_proxy::HTTP_SOCKET_NAME
+    );
+    assert_eq!(
+        codex_sandbox::network::SOCKS_SOCKET_NAME,
+        codex_network_proxy::SOCKS_SOCKET_NAME
+    );
+}
