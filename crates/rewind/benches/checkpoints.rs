@@ -11,9 +11,6 @@
 // A benchmark: a failed setup step is a bug to see at once.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-// A benchmark: a failed step should stop it loudly.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
