@@ -88,6 +88,18 @@ impl Repo {
         if user_index.exists() {
             std::fs::copy(&user_index, index)
                 .map_err(|e| format!("cannot copy {}: {e}", user_index.display()))?;
+            // The copy keeps the original's time: git trusts an entry's
+            // stat data only when the file is older than the index, so a
+            // copy that looked newer would hide a same-size change made in
+            // the index's last moment ("racy git").
+            let written = std::fs::metadata(&user_index).and_then(|m| m.modified());
+            let kept = written.and_then(|time| {
+                std::fs::File::options()
+                    .write(true)
+                    .open(index)?
+                    .set_modified(time)
+            });
+            kept.map_err(|e| format!("cannot prepare {}: {e}", index.display()))?;
         }
         // Only the files git would have to hash are weighed: untracked ones
         // (not ignored) and tracked ones changed since the index.
