@@ -773,3 +773,17 @@ fn empty_required_strings_name_their_key() {
         "{err}"
     );
 }
+
+#[test]
+fn rewind_keep_days_defaults_to_30_and_is_checked() {
+    let home = Home::new(None);
+    assert_eq!(home.load(home.cli()).unwrap().rewind_keep_days, 30);
+    let home = Home::new(Some("[rewind]\nkeep_days = 7\n"));
+    let config = home.load(home.cli()).unwrap();
+    assert_eq!(config.rewind_keep_days, 7);
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let home = Home::new(Some("[rewind]\nkeep_days = -1\n"));
+    let text = home.load(home.cli()).unwrap_err().to_string();
+    assert!(text.contains("config.toml:2:13"), "{text}");
+    assert!(text.contains("`rewind.keep_days`"), "{text}");
+}

@@ -90,11 +90,8 @@ pub(crate) fn record_file_before(session: &Session, paths: &[std::path::PathBuf]
     if session.services.ghost.is_some() {
         return;
     }
-    let mut checkpoints = crate::state::lock(&session.services.checkpoints);
-    for path in paths {
-        if let Err(err) = checkpoints.record_before(path) {
-            tracing::warn!(%err, path = %path.display(), "cannot checkpoint a file");
-        }
+    if let Err(err) = crate::state::lock(&session.services.checkpoints).record_before(paths) {
+        tracing::warn!(%err, "cannot checkpoint the files of a patch");
     }
 }
 
@@ -103,11 +100,8 @@ pub(crate) fn record_file_after(session: &Session, paths: &[std::path::PathBuf])
     if session.services.ghost.is_some() {
         return;
     }
-    let mut checkpoints = crate::state::lock(&session.services.checkpoints);
-    for path in paths {
-        if let Err(err) = checkpoints.record_after(path) {
-            tracing::warn!(%err, path = %path.display(), "cannot checkpoint a file");
-        }
+    if let Err(err) = crate::state::lock(&session.services.checkpoints).record_after(paths) {
+        tracing::warn!(%err, "cannot checkpoint the files of a patch");
     }
 }
 

@@ -57,6 +57,20 @@ fn change(dir: &Path, turn: usize) {
     }
 }
 
+/// CPU time (user + system) used so far by this process and the git
+/// processes it waited for: what a checkpoint costs the machine, whatever
+/// the load of other work makes of the wall-clock time.
+fn cpu() -> Duration {
+    let used = |who| {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut usage) };
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    };
+    used(libc::RUSAGE_SELF) + used(libc::RUSAGE_CHILDREN)
+}
+
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
@@ -88,7 +102,9 @@ fn main() {
     repo.snapshot().expect("snapshot");
 
     let (mut before_only, mut per_turn, mut rewinds) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut per_turn_cpu, mut rewind_cpu) = (Vec::new(), Vec::new());
     for turn in 0..TURNS {
+        let cpu_started = cpu();
         let started = Instant::now();
         checkpoints
             .begin(turn, "2026-01-01T00:00:00Z".into())
@@ -99,17 +115,22 @@ fn main() {
         before_only.push(started.elapsed());
         let mut spent = started.elapsed();
 
+        let mut cpu_spent = cpu() - cpu_started;
         change(&repo_dir, turn);
 
+        let cpu_started = cpu();
         let started = Instant::now();
         let after = repo.snapshot_after(Some(&before.commit)).expect("after");
         repo.keep(&thread_ref, &after.commit).expect("ref");
         checkpoints.set_git_after(&after).expect("log");
         spent += started.elapsed();
+        cpu_spent += cpu() - cpu_started;
         per_turn.push(spent);
+        per_turn_cpu.push(cpu_spent);
 
         // Every third turn: rewind it (one turn back), then redo it.
         if turn % 3 == 2 {
+            let cpu_started = cpu();
             let started = Instant::now();
             let now = repo.snapshot().expect("now");
             let plan =
@@ -118,6 +139,7 @@ fn main() {
             let (restored, _) =
                 codex_rewind::restore::apply(&plan, Some(&repo), &checkpoints).expect("apply");
             rewinds.push(started.elapsed());
+            rewind_cpu.push(cpu() - cpu_started);
             assert_eq!(restored, CHANGED);
             checkpoints.forget_from(turn);
             change(&repo_dir, turn);
@@ -131,8 +153,10 @@ fn main() {
     }
     println!("git repository of {FILES} files, {CHANGED} changed per turn:");
     report("checkpoint per turn (before + after + ref)", per_turn);
+    report("  the same, CPU time (codex + git)", per_turn_cpu);
     report("  of which the before snapshot", before_only);
     report("rewind one turn back (5 files)", rewinds);
+    report("  the same, CPU time (codex + git)", rewind_cpu);
 
     // Outside git: the content checkpoints of 5 patched files.
     let plain = work.path().join("plain");
@@ -148,11 +172,12 @@ fn main() {
     for turn in 0..TURNS {
         let started = Instant::now();
         files.begin(turn, String::new()).expect("begin");
+        // As one patch of 5 files: recorded before, written, recorded after.
+        files.record_before(&paths).expect("before");
         for path in &paths {
-            files.record_before(path).expect("before");
             std::fs::write(path, format!("turn {turn}\n").repeat(2_000)).expect("write");
-            files.record_after(path).expect("after");
         }
+        files.record_after(&paths).expect("after");
         samples.push(started.elapsed());
     }
     println!("outside git, 5 patched files of 16 KB:");

@@ -187,42 +187,55 @@ impl Checkpoints {
         self.save()
     }
 
-    /// Before the agent changes `path` (outside git): keeps its content,
-    /// once per turn.
-    pub fn record_before(&mut self, path: &Path) -> io::Result<()> {
+    /// Before the agent changes `paths` (outside git): keeps what each
+    /// holds, once per turn.
+    pub fn record_before(&mut self, paths: &[PathBuf]) -> io::Result<()> {
         let Some(current) = self.list.last() else {
             return Ok(());
         };
-        if current.files.iter().any(|f| f.path == path) {
+        let new: Vec<&PathBuf> = paths
+            .iter()
+            .filter(|p| !current.files.iter().any(|f| &f.path == *p))
+            .collect();
+        if new.is_empty() {
             return Ok(());
         }
-        let (before, too_large) = match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.len() > MAX_FILE_BYTES => (None, true),
-            Ok(meta) if meta.is_file() => (Some(self.store_blob(&std::fs::read(path)?)?), false),
-            Ok(_) => (None, true),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => (None, false),
-            Err(err) => return Err(err),
-        };
-        if let Some(current) = self.list.last_mut() {
-            current.files.push(FileRecord {
-                path: path.to_path_buf(),
+        let mut records = Vec::with_capacity(new.len());
+        for path in new {
+            let (before, too_large) = match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.len() > MAX_FILE_BYTES => (None, true),
+                Ok(meta) if meta.is_file() => {
+                    (Some(self.store_blob(&std::fs::read(path)?)?), false)
+                }
+                Ok(_) => (None, true),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => (None, false),
+                Err(err) => return Err(err),
+            };
+            records.push(FileRecord {
+                path: path.clone(),
                 after: before.clone(),
                 before,
                 too_large,
             });
         }
+        if let Some(current) = self.list.last_mut() {
+            current.files.extend(records);
+        }
         self.save()
     }
 
-    /// After the agent changed `path`: what it left (to tell hand edits).
-    pub fn record_after(&mut self, path: &Path) -> io::Result<()> {
-        let after = content_id(path)?;
-        if let Some(record) = self
-            .list
-            .last_mut()
-            .and_then(|c| c.files.iter_mut().find(|f| f.path == path))
-        {
-            record.after = after;
+    /// After the agent changed `paths`: what each holds now (to tell hand
+    /// edits later).
+    pub fn record_after(&mut self, paths: &[PathBuf]) -> io::Result<()> {
+        for path in paths {
+            let after = content_id(path)?;
+            if let Some(record) = self
+                .list
+                .last_mut()
+                .and_then(|c| c.files.iter_mut().find(|f| &f.path == path))
+            {
+                record.after = after;
+            }
         }
         self.save()
     }
@@ -245,7 +258,7 @@ impl Checkpoints {
             codex_config::private_file::create_private_dir_all(&blobs)?;
             let path = blobs.join(&id);
             if !path.exists() {
-                codex_config::private_file::write_atomic(&path, bytes)?;
+                write_private(&path, bytes)?;
             }
         }
         Ok(id)
@@ -260,8 +273,36 @@ impl Checkpoints {
             checkpoints: self.list.clone(),
         };
         let bytes = serde_json::to_vec(&log).map_err(io::Error::other)?;
-        codex_config::private_file::write_atomic(&dir.join("log.json"), &bytes)
+        write_private(&dir.join("log.json"), &bytes)
     }
+}
+
+/// Replaces `path` with `bytes` through a 0600 temporary file and a
+/// rename, so a reader sees the old contents or the new. Not synced: a
+/// checkpoint is a safety net taken again every turn, and a sync per file
+/// would cost a turn more than the whole checkpoint (see the benchmark);
+/// the rename still never leaves a half-written file in place.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        let mut file = codex_config::private_file::open(&temp, &mut options)?;
+        file.write_all(bytes)?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// The id of a content: its SHA-256 in hex.
@@ -291,9 +332,9 @@ mod tests {
         let mut cps = Checkpoints::open(Some(home.path()), "t");
         for (nth, text) in [(0, "a1\n"), (1, "a2\n")] {
             cps.begin(nth, String::new()).unwrap();
-            cps.record_before(&file).unwrap();
+            cps.record_before(std::slice::from_ref(&file)).unwrap();
             std::fs::write(&file, text).unwrap();
-            cps.record_after(&file).unwrap();
+            cps.record_after(std::slice::from_ref(&file)).unwrap();
         }
         cps.fold_from(1).unwrap();
         assert_eq!(cps.list().len(), 1);
@@ -309,9 +350,10 @@ mod tests {
         std::fs::write(&file, "one\n").unwrap();
         let mut cps = Checkpoints::open(Some(home.path()), "t1");
         cps.begin(0, "2026-01-01T00:00:00Z".into()).unwrap();
-        cps.record_before(&file).unwrap();
+        let files = [file.clone()];
+        cps.record_before(&files).unwrap();
         std::fs::write(&file, "two\n").unwrap();
-        cps.record_after(&file).unwrap();
+        cps.record_after(&files).unwrap();
         cps.begin(1, "2026-01-01T00:01:00Z".into()).unwrap();
 
         let again = Checkpoints::open(Some(home.path()), "t1");

@@ -3,14 +3,17 @@
 //!
 //! A snapshot is made with plumbing only, on a private index file in the
 //! repository's git directory (a copy of the user's index, so git rehashes
-//! only what changed): `git add -A` of the tracked and untracked files that
-//! `.gitignore` does not exclude (files over [`MAX_FILE_BYTES`] are skipped
-//! and reported), `git write-tree`, `git commit-tree`. The user's
-//! index, HEAD, branches and stash are never touched. A rewind checkpoint
-//! is kept alive by a private ref, `refs/codex/checkpoints/<thread id>`:
-//! each checkpoint commit has the thread's previous one as its parent, so
-//! one ref holds them all until it is pruned ([`Repo::prune_refs`]);
-//! snapshots nobody keeps are left to git's garbage collection.
+//! only what changed): one walk, `git ls-files --others --modified
+//! --exclude-standard`, lists the untracked files `.gitignore` does not
+//! exclude and the tracked ones that changed; `git update-index` takes
+//! exactly those (files over [`MAX_FILE_BYTES`] are skipped and reported;
+//! embedded repositories are their own git's); then `git write-tree`,
+//! `git commit-tree`. The user's index, HEAD, branches and stash are never
+//! touched. A rewind checkpoint is kept alive by a private ref,
+//! `refs/codex/checkpoints/<thread id>`: each checkpoint commit has the
+//! thread's previous one as its parent, so one ref holds them all until it
+//! is pruned (`crate::prune`); snapshots nobody keeps are left to git's
+//! garbage collection.
 //!
 //! Undo compares three trees: before the turn, after it, and now. What the
 //! turn changed is put back as it was before (files it created are
@@ -78,33 +81,6 @@ impl Repo {
     }
 
     fn snapshot_with(&self, index: &Path, parent: Option<&str>) -> Result<Snapshot, String> {
-        let listed = git(
-            &self.top,
-            None,
-            &[
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-        )?;
-        let mut files = Vec::new();
-        let mut skipped = Vec::new();
-        let mut total = 0u64;
-        for path in listed.split('\0').filter(|p| !p.is_empty()) {
-            // A path deleted in the working tree stays in the list: `add -A`
-            // records its removal.
-            if let Ok(meta) = std::fs::symlink_metadata(self.top.join(path)) {
-                let size = meta.len();
-                if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
-                    skipped.push(path.to_string());
-                    continue;
-                }
-                total += size;
-            }
-            files.push(path.to_string());
-        }
         // Start from a copy of the user's index: its stat data lets git hash
         // only the files that changed instead of every file of the tree.
         // The user's index itself is only read.
@@ -112,35 +88,70 @@ impl Repo {
         if user_index.exists() {
             std::fs::copy(&user_index, index)
                 .map_err(|e| format!("cannot copy {}: {e}", user_index.display()))?;
-            // Oversized files keep no entry, as when the index starts empty.
-            if !skipped.is_empty() {
-                git_with_input(
-                    &self.top,
-                    Some(index),
-                    &[
-                        "rm",
-                        "--cached",
-                        "-q",
-                        "--ignore-unmatch",
-                        "--pathspec-from-file=-",
-                        "--pathspec-file-nul",
-                    ],
-                    &nul_list(&skipped),
-                )?;
-            }
+            // The copy keeps the original's time: git trusts an entry's
+            // stat data only when the file is older than the index, so a
+            // copy that looked newer would hide a same-size change made in
+            // the index's last moment ("racy git").
+            let written = std::fs::metadata(&user_index).and_then(|m| m.modified());
+            let kept = written.and_then(|time| {
+                std::fs::File::options()
+                    .write(true)
+                    .open(index)?
+                    .set_modified(time)
+            });
+            kept.map_err(|e| format!("cannot prepare {}: {e}", index.display()))?;
         }
-        if !files.is_empty() {
+        // Only the files git would have to hash are weighed: untracked ones
+        // (not ignored) and tracked ones changed since the index.
+        let changed = git(
+            &self.top,
+            Some(index),
+            &[
+                "ls-files",
+                "-z",
+                "--others",
+                "--modified",
+                "--exclude-standard",
+            ],
+        )?;
+        let mut skipped = Vec::new();
+        let mut taken = Vec::new();
+        let mut total = 0u64;
+        for path in changed
+            .split('\0')
+            .filter(|p| !p.is_empty() && !p.ends_with('/'))
+        {
+            // A tracked file deleted in the working tree is listed too:
+            // `--remove` below records its removal.
+            if let Ok(meta) = std::fs::symlink_metadata(self.top.join(path)) {
+                let size = meta.len();
+                if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
+                    if !skipped.iter().any(|s| s == path) {
+                        skipped.push(path.to_string());
+                    }
+                    continue;
+                }
+                total += size;
+            }
+            taken.push(path.to_string());
+        }
+        // Only the listed paths are updated: git walked the tree once
+        // (above), and a second walk (`add -A`) would double the cost.
+        if !taken.is_empty() {
             git_with_input(
                 &self.top,
                 Some(index),
-                &[
-                    "add",
-                    "-A",
-                    "--force",
-                    "--pathspec-from-file=-",
-                    "--pathspec-file-nul",
-                ],
-                &nul_list(&files),
+                &["update-index", "--add", "--remove", "-z", "--stdin"],
+                &nul_list(&taken),
+            )?;
+        }
+        if !skipped.is_empty() && user_index.exists() {
+            // Oversized files keep no entry, as when the index starts empty.
+            git_with_input(
+                &self.top,
+                Some(index),
+                &["update-index", "--force-remove", "-z", "--stdin"],
+                &nul_list(&skipped),
             )?;
         }
         let tree = git(&self.top, Some(index), &["write-tree"])?
@@ -316,5 +327,59 @@ fn checked(out: std::process::Output, args: &[&str]) -> Result<Vec<u8>, String> 
             args.first().unwrap_or(&""),
             String::from_utf8_lossy(&out.stderr).trim()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dir: &Path, args: &[&str]) -> String {
+        git(dir, None, args).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_takes_changes_and_new_files_and_skips_oversized_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        run(top, &["init", "-q", "-b", "main"]);
+        std::fs::write(top.join("kept.txt"), "kept\n").unwrap();
+        std::fs::write(top.join("gone.txt"), "gone\n").unwrap();
+        std::fs::write(top.join("changed.txt"), "old\n").unwrap();
+        std::fs::write(top.join(".gitignore"), "ignored.txt\n").unwrap();
+        run(top, &["add", "."]);
+        run(top, &["commit", "-qm", "base"]);
+        let user_index = std::fs::read(top.join(".git/index")).unwrap();
+
+        std::fs::remove_file(top.join("gone.txt")).unwrap();
+        std::fs::write(top.join("changed.txt"), "new\n").unwrap();
+        std::fs::write(top.join("new.txt"), "new file\n").unwrap();
+        std::fs::write(top.join("ignored.txt"), "ignored\n").unwrap();
+        let big = vec![b'x'; (MAX_FILE_BYTES + 1) as usize];
+        std::fs::write(top.join("big.bin"), big).unwrap();
+
+        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
+        let snapshot = repo.snapshot().unwrap();
+        let files = run(top, &["ls-tree", "-r", "--name-only", &snapshot.commit]);
+        let files: Vec<&str> = files.lines().collect();
+        assert_eq!(
+            files,
+            vec![".gitignore", "changed.txt", "kept.txt", "new.txt"]
+        );
+        assert_eq!(snapshot.skipped, vec!["big.bin"]);
+        let changed = run(top, &["show", &format!("{}:changed.txt", snapshot.commit)]);
+        assert_eq!(changed, "new\n");
+        // The user's index is as it was, and no index file is left behind.
+        assert_eq!(std::fs::read(top.join(".git/index")).unwrap(), user_index);
+        let leftovers = std::fs::read_dir(top.join(".git"))
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("codex-ghost-index")
+            })
+            .count();
+        assert_eq!(leftovers, 0);
     }
 }

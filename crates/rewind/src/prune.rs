@@ -64,3 +64,57 @@ pub fn prune(codex_home: &Path, repo: Option<&Repo>, keep_days: u32) -> Pruned {
     }
     pruned
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ghost::command;
+
+    fn old_commit(top: &Path) -> String {
+        let tree = git(top, None, &["write-tree"]).unwrap();
+        let out = command(top, None, &["commit-tree", tree.trim(), "-m", "old"])
+            .env("GIT_COMMITTER_DATE", "2001-01-01T00:00:00Z")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    #[test]
+    fn checkpoints_older_than_keep_days_go_and_newer_ones_stay() {
+        let home = tempfile::tempdir().unwrap();
+        let repo_dir = tempfile::tempdir().unwrap();
+        let top = repo_dir.path();
+        git(top, None, &["init", "-q", "-b", "main"]).unwrap();
+        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
+        let old = old_commit(top);
+        let fresh = repo.snapshot().unwrap().commit;
+        repo.keep(&crate::thread_ref("old"), &old).unwrap();
+        repo.keep(&crate::thread_ref("fresh"), &fresh).unwrap();
+        for (thread, age_days) in [("old", 40), ("fresh", 1)] {
+            let dir = home.path().join("checkpoints").join(thread);
+            std::fs::create_dir_all(&dir).unwrap();
+            let log = dir.join("log.json");
+            std::fs::write(&log, "{\"checkpoints\":[]}").unwrap();
+            let when = SystemTime::now() - Duration::from_secs(age_days * 24 * 60 * 60);
+            std::fs::File::options()
+                .write(true)
+                .open(&log)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+
+        let pruned = prune(home.path(), Some(&repo), 30);
+        assert_eq!(pruned, Pruned { dirs: 1, refs: 1 });
+        assert!(!home.path().join("checkpoints/old").exists());
+        assert!(home.path().join("checkpoints/fresh/log.json").exists());
+        let refs = git(
+            top,
+            None,
+            &["for-each-ref", "--format=%(refname)", REF_PREFIX],
+        )
+        .unwrap();
+        assert_eq!(refs.trim(), crate::thread_ref("fresh"));
+    }
+}
