@@ -91,9 +91,13 @@ fn a_tool_is_found_among_200_from_10_servers_and_called_by_namespace() {
             .any(|t| t["type"] == "tool_search" && t["execution"] == "client"),
         "{offered:?}"
     );
+    // No MCP namespace is listed (the agent tools' namespace is: ours
+    // does not defer it yet, see docs/architecture.md "Sub-agents").
     assert!(
-        !offered.iter().any(|t| t["type"] == "namespace"
-            || t["name"].as_str().is_some_and(|n| n.starts_with("mcp__s"))),
+        !offered.iter().any(
+            |t| (t["type"] == "namespace" && t["name"] != "multi_agent_v1")
+                || t["name"].as_str().is_some_and(|n| n.starts_with("mcp__s"))
+        ),
         "{offered:?}"
     );
     assert!(offered.len() < 20, "{} tools offered", offered.len());

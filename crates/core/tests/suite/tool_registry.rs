@@ -91,6 +91,7 @@ async fn a_tool_from_outside_the_engine_is_offered_and_called() {
             "apply_patch",
             "update_plan",
             "view_image",
+            "multi_agent_v1",
             "shout"
         ]
     );
