@@ -91,7 +91,8 @@ pub fn turn(id: &str, items: Vec<ThreadItem>, status: TurnStatus, error: Option<
 }
 
 /// An engine item as the protocol's `ThreadItem`; None for kinds the
-/// protocol shows otherwise (the plan goes out as `turn/plan/updated`).
+/// protocol shows otherwise (the plan goes out as `turn/plan/updated`, the
+/// model's questions as a server request).
 pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
     Some(match item {
         TurnItem::UserMessage(message) => ThreadItem::UserMessage {
@@ -162,6 +163,13 @@ pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
         },
         TurnItem::CollabAgentToolCall(call) => collab_agent_tool_call(call),
         TurnItem::Plan(_) => return None,
+        // The protocol has no item for it: `item/tool/requestUserInput`
+        // (a server request) shows the questions.
+        TurnItem::UserQuestions(_) => return None,
+        TurnItem::ProposedPlan(plan) => ThreadItem::Plan {
+            id: plan.id.clone(),
+            text: plan.text.clone(),
+        },
     })
 }
 
@@ -349,6 +357,8 @@ pub fn rate_limits(snapshot: &EngineRateLimits) -> RateLimitSnapshot {
 /// thread shows what was shown live. Turns written before items were
 /// recorded give their messages and reasoning.
 pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
+    // Turns a rewind took back are not shown.
+    let items = &codex_protocol::rewind::without_rolled_back_events(items);
     let mut turns = Vec::new();
     let mut current: Option<(String, Vec<ThreadItem>)> = None;
     let mut n = 0;

@@ -31,12 +31,15 @@
 //! `thread/resume` them.
 
 mod connection;
+mod goal_methods;
 mod items;
 pub mod listen;
+mod mcp_oauth_methods;
 mod outgoing;
 mod params;
 mod processor;
 pub mod protocol;
+mod rewind_methods;
 mod rpc;
 pub mod schema_export;
 mod skills_methods;

@@ -145,6 +145,11 @@ pub enum ThreadItem {
         id: String,
         review: String,
     },
+    /// The plan a plan-mode turn proposes (Markdown).
+    Plan {
+        id: String,
+        text: String,
+    },
     /// An agent tool call: who asked, which agents, their last state.
     #[serde(rename_all = "camelCase")]
     CollabAgentToolCall {
@@ -300,8 +305,15 @@ pub enum ServerNotification {
     ThreadArchived(ThreadIdNotification),
     #[serde(rename = "thread/unarchived")]
     ThreadUnarchived(ThreadIdNotification),
+    /// `thread/revert` took the thread back.
+    #[serde(rename = "thread/reverted")]
+    ThreadReverted(ThreadIdNotification),
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
+    #[serde(rename = "thread/goal/updated")]
+    ThreadGoalUpdated(ThreadGoalUpdatedNotification),
+    #[serde(rename = "thread/goal/cleared")]
+    ThreadGoalCleared(ThreadIdNotification),
     #[serde(rename = "thread/tokenUsage/updated")]
     ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification),
     #[serde(rename = "thread/compacted")]
@@ -344,6 +356,19 @@ pub enum ServerNotification {
     ConfigWarning(ConfigWarningNotification),
     #[serde(rename = "mcpServer/startupStatus/updated")]
     McpServerStartupStatusUpdated(McpServerStatusUpdatedNotification),
+    #[serde(rename = "mcpServer/oauthLogin/completed")]
+    McpServerOauthLoginCompleted(McpServerOauthLoginCompletedNotification),
+}
+
+/// How an `mcpServer/oauth/login` ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerOauthLoginCompletedNotification {
+    pub name: String,
+    pub success: bool,
+    pub error: Option<String>,
+    pub login_id: Option<String>,
+    pub thread_id: Option<String>,
 }
 
 /// One MCP server's start-up progress (`starting`, `ready`, `failed` with
@@ -382,6 +407,16 @@ pub struct ThreadStatusChangedNotification {
 #[serde(rename_all = "camelCase")]
 pub struct ThreadIdNotification {
     pub thread_id: String,
+}
+
+/// The thread's goal (`codex_protocol::goals::ThreadGoal`, already in the
+/// protocol's camelCase shape).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadGoalUpdatedNotification {
+    pub thread_id: String,
+    pub turn_id: Option<String>,
+    pub goal: Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -562,6 +597,52 @@ pub enum ServerRequest {
     FileChangeRequestApproval(FileChangeRequestApprovalParams),
     #[serde(rename = "mcpServer/elicitation/request")]
     McpServerElicitationRequest(McpServerElicitationRequestParams),
+    /// The model's questions (`request_user_input`); the answer is
+    /// [`ToolRequestUserInputResponse`].
+    #[serde(rename = "item/tool/requestUserInput")]
+    ToolRequestUserInput(ToolRequestUserInputParams),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRequestUserInputParams {
+    pub thread_id: String,
+    pub turn_id: String,
+    /// The tool call's id.
+    pub item_id: String,
+    pub questions: Vec<ToolRequestUserInputQuestion>,
+    /// The turn waits for the answer.
+    pub is_blocking: bool,
+    /// Deprecated in the reference; always null.
+    pub auto_resolution_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRequestUserInputQuestion {
+    pub id: String,
+    pub header: String,
+    pub question: String,
+    pub is_other: bool,
+    pub is_secret: bool,
+    pub options: Option<Vec<ToolRequestUserInputOption>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRequestUserInputOption {
+    pub label: String,
+    pub description: String,
+}
+
+/// The client's answers, by question id.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRequestUserInputResponse {
+    pub answers: std::collections::BTreeMap<String, ToolRequestUserInputAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolRequestUserInputAnswer {
+    pub answers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -676,6 +757,40 @@ pub struct ThreadListResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ThreadResponse {
     pub thread: Thread,
+}
+
+/// `thread/rollback`: the thread as it now is (with its turns), and what
+/// the rewind did (this implementation's addition).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRollbackResponse {
+    pub thread: Thread,
+    pub rewind: RewindOutcome,
+}
+
+/// What a rewind did (or, as a preview, would do) to the files.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewindOutcome {
+    pub message: String,
+    pub dry_run: bool,
+    pub rolled_back_turns: u32,
+    /// The unified diff applied to the files (or to be applied).
+    pub diff: String,
+    pub restored: Vec<String>,
+    pub removed: Vec<String>,
+    /// Left alone: changed by hand since the point.
+    pub edited_by_hand: Vec<String>,
+    pub not_restorable: Vec<String>,
+}
+
+/// `thread/revert` (the reference 0.169's shape; turns are not included).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRevertResponse {
+    pub thread: Thread,
+    pub items_backwards_cursor: Option<String>,
+    pub turns_backwards_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -12,6 +12,7 @@ use codex_core::Codex;
 use codex_protocol::items::{ItemUpdate, PlanItem, TurnItem};
 use codex_protocol::mcp::{ElicitationAction as EngineElicitation, McpListToolsResponseEvent};
 use codex_protocol::protocol::{EventMsg, Op, ReviewDecision};
+use codex_protocol::user_questions::{QuestionAnswer, RequestUserInputResponse};
 use serde_json::{Value, json};
 
 use crate::items;
@@ -23,8 +24,10 @@ use crate::protocol::{
     HookRunSummary, ItemCompletedNotification, ItemDeltaNotification, ItemStartedNotification,
     McpServerElicitationRequestParams, ReasoningSummaryPartAddedNotification,
     ReasoningSummaryTextDeltaNotification, ServerNotification as N, ServerRequest,
-    ServerRequestResolvedNotification, ThreadItem, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnError, TurnNotification,
+    ServerRequestResolvedNotification, ThreadGoalUpdatedNotification, ThreadIdNotification,
+    ThreadItem, ThreadStatus, ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    ToolRequestUserInputOption, ToolRequestUserInputParams, ToolRequestUserInputQuestion,
+    ToolRequestUserInputResponse, TurnDiffUpdatedNotification, TurnError, TurnNotification,
     TurnPlanUpdatedNotification, TurnRefNotification, TurnStatus, WarningNotification,
 };
 
@@ -38,6 +41,13 @@ pub struct LiveThread {
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Waiting for the answer to `Op::ListMcpTools`.
     mcp_waiters: Mutex<Vec<tokio::sync::oneshot::Sender<McpListToolsResponseEvent>>>,
+    /// Waiting for `rewind_points` / `rewind_completed`.
+    rewind_waiters: Mutex<Vec<tokio::sync::oneshot::Sender<EventMsg>>>,
+    /// The thread's goal as the engine last reported it, and who waits
+    /// for its next change (`thread/goal/set`).
+    pub(crate) goal: Mutex<Option<codex_protocol::goals::ThreadGoal>>,
+    pub(crate) goal_waiters:
+        Mutex<Vec<tokio::sync::oneshot::Sender<codex_protocol::goals::ThreadGoal>>>,
 }
 
 /// The running turn, as the pump has seen it.
@@ -64,7 +74,25 @@ impl LiveThread {
             state: Mutex::new(TurnState::default()),
             pump: Mutex::new(None),
             mcp_waiters: Mutex::new(Vec::new()),
+            rewind_waiters: Mutex::new(Vec::new()),
+            goal: Mutex::new(None),
+            goal_waiters: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Sends a rewind op and waits for its answer (`rewind_points` or
+    /// `rewind_completed`); a summary may take a model request.
+    pub async fn rewind_call(&self, op: Op) -> Option<EventMsg> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.rewind_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        self.codex.submit(op).await.ok()?;
+        tokio::time::timeout(std::time::Duration::from_secs(600), rx)
+            .await
+            .ok()?
+            .ok()
     }
 
     /// The thread's MCP servers and tools, as the engine reports them.
@@ -280,6 +308,22 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                 },
             );
         }
+        EventMsg::RequestUserInput(request) => {
+            let call_id = request.call_id.clone();
+            ask(
+                thread,
+                out,
+                ServerRequest::ToolRequestUserInput(user_input_params(
+                    thread_id.clone(),
+                    turn_id.clone(),
+                    request,
+                )),
+                move |answer| Op::UserInputAnswer {
+                    id: call_id,
+                    response: user_input_answer(answer),
+                },
+            );
+        }
         EventMsg::ElicitationRequest(request) => {
             let params = McpServerElicitationRequestParams {
                 thread_id: thread_id.clone(),
@@ -318,6 +362,39 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                     }
                 },
             );
+        }
+        EventMsg::RewindPoints(_) | EventMsg::RewindCompleted(_) => {
+            // One answer per call, in the order the calls were made.
+            let mut waiters = thread
+                .rewind_waiters
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if !waiters.is_empty() {
+                let _ = waiters.remove(0).send(msg);
+            }
+        }
+        EventMsg::ThreadGoalUpdated(updated) => {
+            *thread.goal.lock().unwrap_or_else(|e| e.into_inner()) = Some(updated.goal.clone());
+            let waiters: Vec<_> = std::mem::take(
+                &mut *thread
+                    .goal_waiters
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+            for waiter in waiters {
+                let _ = waiter.send(updated.goal.clone());
+            }
+            out.notify(N::ThreadGoalUpdated(ThreadGoalUpdatedNotification {
+                thread_id: thread_id.clone(),
+                turn_id: thread.running_turn(),
+                goal: serde_json::to_value(&updated.goal).unwrap_or_default(),
+            }));
+        }
+        EventMsg::ThreadGoalCleared(_) => {
+            *thread.goal.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            out.notify(N::ThreadGoalCleared(ThreadIdNotification {
+                thread_id: thread_id.clone(),
+            }));
         }
         EventMsg::McpListToolsResponse(list) => {
             let waiters: Vec<_> =
@@ -476,6 +553,57 @@ fn finish_turn(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, status: Option<Tur
         thread_id: thread.id.clone(),
         status: ThreadStatus::Idle,
     }));
+}
+
+fn user_input_params(
+    thread_id: String,
+    turn_id: String,
+    request: codex_protocol::user_questions::RequestUserInputEvent,
+) -> ToolRequestUserInputParams {
+    ToolRequestUserInputParams {
+        thread_id,
+        turn_id,
+        item_id: request.call_id,
+        questions: request
+            .questions
+            .into_iter()
+            .map(|q| ToolRequestUserInputQuestion {
+                id: q.id,
+                header: q.header,
+                question: q.question,
+                is_other: q.is_other,
+                is_secret: q.is_secret,
+                options: Some(
+                    q.options
+                        .into_iter()
+                        .map(|o| ToolRequestUserInputOption {
+                            label: o.label,
+                            description: o.description,
+                        })
+                        .collect(),
+                ),
+            })
+            .collect(),
+        is_blocking: true,
+        auto_resolution_ms: None,
+    }
+}
+
+/// The client's answers as the engine takes them; an error or malformed
+/// answer is no answers at all (the model is told nothing was chosen).
+fn user_input_answer(answer: Option<Value>) -> RequestUserInputResponse {
+    let answer: Option<ToolRequestUserInputResponse> =
+        answer.and_then(|v| serde_json::from_value(v).ok());
+    let mut response = RequestUserInputResponse::default();
+    for (id, given) in answer.map(|a| a.answers).unwrap_or_default() {
+        response.answers.insert(
+            id,
+            QuestionAnswer {
+                answers: given.answers,
+            },
+        );
+    }
+    response
 }
 
 fn review_decision(answer: Option<Value>) -> ReviewDecision {

@@ -138,6 +138,24 @@ pub const FEATURES: &[Feature] = &[
     unavailable("plugins", Stage::Stable),
     unavailable("prevent_idle_sleep", Stage::Experimental),
     Feature {
+        key: "network_proxy",
+        stage: Stage::Experimental,
+        default_enabled: false,
+        effect: "no effect: a permission profile's network domains always go through the allowlist proxy (never open network)",
+    },
+    Feature {
+        key: "goals",
+        stage: Stage::Stable,
+        default_enabled: true,
+        effect: "the goal tools (get_goal, create_goal, update_goal) and /goal",
+    },
+    Feature {
+        key: "default_mode_request_user_input",
+        stage: Stage::UnderDevelopment,
+        default_enabled: false,
+        effect: "no effect (request_user_input is offered in every mode here)",
+    },
+    Feature {
         key: "tui_app_server",
         stage: Stage::Stable,
         default_enabled: false,

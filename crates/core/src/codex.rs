@@ -110,7 +110,7 @@ pub(crate) fn child_config(parent: &Config) -> Config {
     config.notify = None;
     config.memories.generate_memories = Some(false);
     config.memories.use_memories = Some(false);
-    for feature in ["unified_exec", "hooks", "undo", "memories"] {
+    for feature in ["unified_exec", "hooks", "undo", "memories", "goals"] {
         config.features.insert(feature.to_string(), false);
     }
     config
@@ -171,6 +171,21 @@ impl Codex {
             .await
             .map_err(|_| CodexErr::InternalAgentDied)?;
         Ok(id)
+    }
+
+    /// A thread whose session runs elsewhere: whoever holds the other ends
+    /// of the channels (a remote client's pump) reads the submissions and
+    /// sends the events.
+    pub fn from_channels(
+        thread_id: ThreadId,
+        tx_sub: mpsc::Sender<Submission>,
+        rx_event: mpsc::UnboundedReceiver<Event>,
+    ) -> Self {
+        Self {
+            tx_sub,
+            rx_event: tokio::sync::Mutex::new(rx_event),
+            thread_id,
+        }
     }
 
     /// The next event.

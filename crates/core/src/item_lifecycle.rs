@@ -27,7 +27,7 @@ use codex_protocol::items::{
     AgentMessageItem, CommandExecutionItem, CommandExecutionStatus, CommandSource,
     ContextCompactionItem, FileChangeItem, ImageViewItem, ItemUpdate, McpToolCallItem,
     McpToolCallStatus, PatchApplyStatus, PlanItem, ReasoningItem, ReviewModeItem, TurnItem,
-    UserMessageItem, WebSearchItem,
+    UserMessageItem, UserQuestionsItem, UserQuestionsStatus, WebSearchItem,
 };
 use codex_protocol::mcp::McpToolCallEndEvent;
 use codex_protocol::protocol::{
@@ -459,6 +459,34 @@ impl ItemLifecycle {
                     },
                 }),
             ),
+            EventMsg::PlanProposed(ev) => self.close(
+                &mut out,
+                TurnItem::ProposedPlan(codex_protocol::items::ProposedPlanItem {
+                    id: new_id("plan"),
+                    text: ev.text.clone(),
+                }),
+            ),
+            EventMsg::RequestUserInput(ev) => self.open(
+                &mut out,
+                TurnItem::UserQuestions(UserQuestionsItem {
+                    id: ev.call_id.clone(),
+                    questions: ev.questions.clone(),
+                    status: UserQuestionsStatus::InProgress,
+                    response: None,
+                }),
+            ),
+            EventMsg::RequestUserInputEnd(ev) => {
+                let Some(TurnItem::UserQuestions(mut item)) = self.open_item(&ev.call_id).cloned()
+                else {
+                    return out;
+                };
+                item.status = match ev.response {
+                    Some(_) => UserQuestionsStatus::Answered,
+                    None => UserQuestionsStatus::Cancelled,
+                };
+                item.response = ev.response.clone();
+                self.close(&mut out, TurnItem::UserQuestions(item));
+            }
             EventMsg::CollabToolCallBegin(item) => {
                 self.open(&mut out, TurnItem::CollabAgentToolCall(item.clone()))
             }
@@ -536,6 +564,10 @@ fn ended_early(item: TurnItem, end: EarlyEnd) -> TurnItem {
         TurnItem::McpToolCall(mut m) => {
             m.status = end.pick(McpToolCallStatus::Declined, McpToolCallStatus::Failed);
             TurnItem::McpToolCall(m)
+        }
+        TurnItem::UserQuestions(mut q) => {
+            q.status = UserQuestionsStatus::Cancelled;
+            TurnItem::UserQuestions(q)
         }
         other => other,
     }

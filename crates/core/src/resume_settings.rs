@@ -60,8 +60,23 @@ pub(crate) fn apply_recorded_settings(config: &mut Config, items: &[RolloutItem]
     if !chosen(layers, &["approval_policy"]) {
         config.approval_policy = *approval_policy;
     }
+    // Plan mode's read-only sandbox is the mode's, not the thread's: the
+    // thread's is the last one recorded outside plan mode.
+    let thread_sandbox = items
+        .iter()
+        .rev()
+        .find_map(|item| match item {
+            RolloutItem::TurnContext(ctx)
+                if ctx.collaboration_mode.as_ref().map(|m| m.mode)
+                    != Some(codex_protocol::config_types::ModeKind::Plan) =>
+            {
+                Some(&ctx.sandbox_policy)
+            }
+            _ => None,
+        })
+        .unwrap_or(sandbox_policy);
     if !chosen(layers, &["sandbox_mode"]) && !chosen(layers, &["sandbox_workspace_write"]) {
-        config.sandbox_policy = sandbox_policy.clone();
+        config.sandbox_policy = thread_sandbox.clone();
     }
     // A model belongs to its provider: when the provider changed since, the
     // recorded model may not exist there, and the configured one is kept.
@@ -112,6 +127,7 @@ mod tests {
             model: "recorded-model".into(),
             effort: Some(ReasoningEffort::High),
             summary: ReasoningSummary::Detailed,
+            collaboration_mode: None,
         })]
     }
 

@@ -55,6 +55,21 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// The allowlist proxy's socket directory for a command under
+    /// `policy`: a policy with full network does not go through it.
+    pub(crate) fn network_proxy_for(
+        &self,
+        policy: &codex_protocol::protocol::SandboxPolicy,
+    ) -> Option<std::path::PathBuf> {
+        if policy.has_full_network_access() {
+            return None;
+        }
+        self.services
+            .network_proxy
+            .as_ref()
+            .map(|proxy| proxy.socket_dir().to_path_buf())
+    }
+
     pub(crate) fn new(
         thread_id: ThreadId,
         tx_event: mpsc::UnboundedSender<Event>,
@@ -248,12 +263,20 @@ impl Session {
             cwd: configuration.cwd.clone(),
             base_instructions: self.services.base_instructions.clone(),
             approval_policy: configuration.approval_policy,
-            sandbox_policy: configuration.sandbox_policy.clone(),
+            sandbox_policy: match configuration.collaboration_mode {
+                codex_protocol::config_types::ModeKind::Plan => {
+                    codex_protocol::protocol::SandboxPolicy::ReadOnly
+                }
+                codex_protocol::config_types::ModeKind::Default => {
+                    configuration.sandbox_policy.clone()
+                }
+            },
             shell_environment_policy: config.shell_environment_policy.clone(),
             tools,
             final_output_json_schema: configuration.final_output_json_schema.clone(),
             model_context_window,
             auto_compact_token_limit,
+            collaboration_mode: configuration.collaboration_mode,
         }
     }
 
@@ -587,6 +610,53 @@ impl Session {
             self.decline_item(ctx, call_id).await;
         }
         decision
+    }
+
+    /// Asks the person the model's questions; waits for the answers.
+    /// `None`: nobody answered (the turn was interrupted or ended).
+    pub(crate) async fn request_user_input(
+        &self,
+        ctx: &TurnContext,
+        call_id: &str,
+        questions: Vec<codex_protocol::user_questions::Question>,
+    ) -> Option<codex_protocol::user_questions::RequestUserInputResponse> {
+        use codex_protocol::user_questions::{RequestUserInputEndEvent, RequestUserInputEvent};
+        let turn = self.active_turn.state()?;
+        let (tx, rx) = oneshot::channel();
+        // Registered before the question goes out: the answer cannot overtake it.
+        turn.insert_pending_questions(call_id, tx);
+        let event = EventMsg::RequestUserInput(RequestUserInputEvent {
+            call_id: call_id.to_string(),
+            turn_id: ctx.sub_id.clone(),
+            questions,
+        });
+        self.send_event(&ctx.sub_id, event).await;
+        // A dropped waiter (interrupt, shutdown): unanswered.
+        let response = rx.await.ok();
+        let end = EventMsg::RequestUserInputEnd(RequestUserInputEndEvent {
+            call_id: call_id.to_string(),
+            response: response.clone(),
+        });
+        self.send_event(&ctx.sub_id, end).await;
+        response
+    }
+
+    /// Delivers the person's answers to the waiting `request_user_input`.
+    pub(crate) fn notify_user_input(
+        &self,
+        call_id: &str,
+        response: codex_protocol::user_questions::RequestUserInputResponse,
+    ) {
+        let waiter = self
+            .active_turn
+            .state()
+            .and_then(|turn| turn.remove_pending_questions(call_id));
+        match waiter {
+            Some(tx) => {
+                let _ = tx.send(response);
+            }
+            None => warn!(call_id, "no open question for this call id"),
+        }
     }
 
     /// Delivers a person's answer to the waiting tool.

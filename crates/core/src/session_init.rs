@@ -103,10 +103,13 @@ pub(crate) async fn start_session(
         sandbox_policy: config.sandbox_policy.clone(),
         cwd: config.cwd.clone(),
         final_output_json_schema: None,
+        collaboration_mode: Default::default(),
     };
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
     let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
+    let network_proxy =
+        crate::network_allowlist::start_network_proxy(&config).map_err(CodexErr::Fatal)?;
     let (telemetry, telemetry_warning) = crate::telemetry::session_telemetry(
         &config,
         thread_id,
@@ -114,6 +117,7 @@ pub(crate) async fn start_session(
         auth.as_ref(),
         &models.family(&config.model).slug,
     );
+    let prune_inputs = (config.codex_home.clone(), config.rewind_keep_days);
     let (agents, role_warnings) =
         crate::agents::AgentControl::new(&config, params.subagent.clone());
     let services = SessionServices {
@@ -127,9 +131,13 @@ pub(crate) async fn start_session(
         hooks,
         ghost: config
             .feature_enabled("undo")
-            .then(|| crate::ghost::Repo::find(&config.cwd))
+            .then(|| crate::ghost::find_repo(&config.cwd))
             .flatten(),
         ghost_turns: std::sync::Mutex::new(Vec::new()),
+        checkpoints: std::sync::Mutex::new(codex_rewind::Checkpoints::open(
+            (!params.ephemeral).then_some(config.codex_home.as_path()),
+            &thread_id.to_string(),
+        )),
         review_child: std::sync::Mutex::new(None),
         agents,
         memory_excluded: std::sync::atomic::AtomicBool::new(false),
@@ -137,8 +145,10 @@ pub(crate) async fn start_session(
         originator: params.originator.clone(),
         thread_source: params.thread_source.clone(),
         turn_trigger: params.turn_trigger.clone(),
+        user_present: params.source != codex_protocol::rollout::SessionSource::Exec,
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
+        network_proxy,
         user_shell: user_shell(),
         agents_md,
         developer_instructions: with_memory_section(developer_instructions(&config), &config),
@@ -164,6 +174,13 @@ pub(crate) async fn start_session(
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
+    // Checkpoints older than `[rewind] keep_days` go, off the start's path.
+    {
+        let ((home, keep_days), repo) = (prune_inputs, session.services.ghost.clone());
+        tokio::task::spawn_blocking(move || {
+            codex_rewind::prune::prune(&home, repo.as_ref(), keep_days)
+        });
+    }
     info!(
         thread_id = %thread_id,
         model = %configuration.model,
@@ -464,10 +481,10 @@ async fn index_thread(
 fn initial_messages(initial: &InitialHistory) -> Option<Vec<EventMsg>> {
     match initial {
         InitialHistory::Resumed { items, .. } | InitialHistory::Forked { items, .. } => Some(
-            items
-                .iter()
+            codex_protocol::rewind::without_rolled_back_events(items)
+                .into_iter()
                 .filter_map(|item| match item {
-                    RolloutItem::EventMsg(msg) => Some(msg.clone()),
+                    RolloutItem::EventMsg(msg) => Some(msg),
                     _ => None,
                 })
                 .collect(),
@@ -501,6 +518,8 @@ async fn record_initial_history(
             let history = reconstruct_history(session, &ctx, &items);
             session.services.skills.note_history(&history);
             session.state.replace_history(history);
+            crate::goals::restore(session, crate::goals::recorded_goal(&items)).await;
+            crate::plan_mode::restore(session, &items);
             last_environment(session, &items)
         }
         InitialHistory::Forked { items, .. } => {
@@ -540,6 +559,10 @@ fn reconstruct_history(
                     ),
                 };
                 history.replace(replacement);
+            }
+            // A rewind: the conversation went back before these turns.
+            RolloutItem::EventMsg(EventMsg::ThreadRolledBack(rolled_back)) => {
+                crate::compact::drop_last_user_turns(&mut history, rolled_back.num_turns as usize);
             }
             RolloutItem::SessionMeta(_)
             | RolloutItem::TurnContext(_)

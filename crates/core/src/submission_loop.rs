@@ -49,6 +49,7 @@ pub(crate) async fn run(
                     reasoning_effort: effort,
                     reasoning_summary: summary,
                     final_output_json_schema: None,
+                    collaboration_mode: None,
                 });
             }
             Op::UserInput {
@@ -79,6 +80,7 @@ pub(crate) async fn run(
                     reasoning_effort: Some(effort),
                     reasoning_summary: Some(summary),
                     final_output_json_schema: Some(final_output_json_schema),
+                    collaboration_mode: None,
                 };
                 user_turn(&session, &id, update, items, &mut previous_env).await;
             }
@@ -134,6 +136,40 @@ pub(crate) async fn run(
                     .await;
             }
             Op::Undo => crate::undo::start(&session, &id),
+            Op::ListRewindPoints => crate::rewind::list_points(&session, &id),
+            Op::Rewind {
+                nth_user_message,
+                mode: codex_protocol::rewind::RewindMode::Summarize,
+                dry_run: false,
+                ..
+            } => {
+                let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
+                session
+                    .spawn_task(
+                        ctx,
+                        TaskKind::SummarizeFrom {
+                            nth: nth_user_message,
+                        },
+                        Vec::new(),
+                    )
+                    .await;
+            }
+            Op::Rewind {
+                nth_user_message,
+                mode,
+                dry_run,
+                restore_edited,
+            } => crate::rewind::start(
+                &session,
+                &id,
+                crate::rewind::RewindRequest {
+                    nth_user_message,
+                    mode,
+                    dry_run,
+                    restore_edited,
+                },
+            ),
+            Op::ThreadRollback { num_turns } => crate::rewind::rollback(&session, &id, num_turns),
             Op::DropMemories => {
                 let session = Arc::clone(&session);
                 let id = id.clone();
@@ -178,7 +214,9 @@ pub(crate) async fn run(
                 let session = Arc::clone(&session);
                 let id = id.clone();
                 tokio::spawn(async move {
-                    let manager = session.services.mcp.wait().await;
+                    // What is known now: servers still starting are
+                    // listed as such rather than waited for.
+                    let manager = session.services.mcp.current().unwrap_or_default();
                     let tools = manager
                         .tools()
                         .iter()
@@ -199,6 +237,7 @@ pub(crate) async fn run(
                             codex_protocol::mcp::McpListToolsResponseEvent {
                                 tools,
                                 failed: manager.failures().to_vec(),
+                                starting: manager.starting_servers(),
                             },
                         ),
                     );
@@ -228,6 +267,34 @@ pub(crate) async fn run(
                     content,
                 },
             ),
+            Op::UserInputAnswer {
+                id: call_id,
+                response,
+            } => {
+                session.notify_user_input(&call_id, response);
+            }
+            Op::SetThreadGoal {
+                objective,
+                status,
+                token_budget,
+            } => {
+                let result = match (objective, status) {
+                    (Some(objective), _) => {
+                        crate::goals::create(&session, &id, &objective, token_budget, true).await
+                    }
+                    (None, Some(status)) => crate::goals::set_status(&session, &id, status).await,
+                    (None, None) => Err("give an objective or a status for the goal".to_string()),
+                };
+                if let Err(message) = result {
+                    session.send_error(&id, message).await;
+                }
+            }
+            Op::ClearThreadGoal => {
+                crate::goals::clear(&session, &id).await;
+            }
+            Op::SetCollaborationMode { mode } => {
+                crate::plan_mode::set_mode(&session, &id, mode).await;
+            }
             Op::CleanBackgroundTerminals { process_id } => {
                 clean_background_terminals(&session, &id, process_id).await;
             }

@@ -35,6 +35,11 @@ pub(crate) enum TaskKind {
     Review {
         request: codex_protocol::protocol::ReviewRequest,
     },
+    /// `/rewind`'s "summarize from here": the turns from user message
+    /// `nth` on are replaced by a summary.
+    SummarizeFrom {
+        nth: usize,
+    },
 }
 
 impl Session {
@@ -84,7 +89,14 @@ impl Session {
             async move {
                 let last_message = match kind {
                     TaskKind::Regular => {
-                        turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await
+                        let started = std::time::Instant::now();
+                        let last =
+                            turn::run_task(&session, &task_ctx, &turn_state, input, &cancel).await;
+                        crate::goals::turn_ended(&session, started.elapsed()).await;
+                        if !cancel.is_cancelled() {
+                            crate::plan_mode::propose(&session, &task_ctx, last.as_deref()).await;
+                        }
+                        last
                     }
                     TaskKind::Compact => {
                         compact::run_compact_task(&session, &task_ctx, &cancel).await
@@ -94,6 +106,9 @@ impl Session {
                     }
                     TaskKind::Review { request } => {
                         crate::review::run_review_task(&session, &task_ctx, request, &cancel).await
+                    }
+                    TaskKind::SummarizeFrom { nth } => {
+                        crate::rewind::run_summarize_task(&session, &task_ctx, nth, &cancel).await
                     }
                 };
                 session.finish_task(&task_ctx, last_message, &cancel).await;

@@ -32,6 +32,8 @@ pub(crate) struct TurnContext {
     pub(crate) final_output_json_schema: Option<serde_json::Value>,
     pub(crate) model_context_window: Option<i64>,
     pub(crate) auto_compact_token_limit: Option<i64>,
+    /// Plan mode: `sandbox_policy` is read-only whatever the thread's is.
+    pub(crate) collaboration_mode: codex_protocol::config_types::ModeKind,
 }
 
 impl TurnContext {
@@ -53,6 +55,14 @@ impl TurnContext {
             model: self.model.clone(),
             effort: self.reasoning_effort,
             summary: self.reasoning_summary,
+            collaboration_mode: Some(codex_protocol::config_types::CollaborationMode {
+                mode: self.collaboration_mode,
+                settings: codex_protocol::config_types::CollaborationSettings {
+                    model: self.model.clone(),
+                    reasoning_effort: self.reasoning_effort,
+                    developer_instructions: None,
+                },
+            }),
         }
     }
 }

@@ -231,7 +231,13 @@ impl JsonProcessor {
             | TurnItem::ImageView(_)
             | TurnItem::ContextCompaction(_)
             | TurnItem::EnteredReviewMode(_)
-            | TurnItem::ExitedReviewMode(_) => return None,
+            | TurnItem::ExitedReviewMode(_)
+            // exec has nobody to ask: the tool answers at once, as the
+            // reference's exec, with no item.
+            | TurnItem::UserQuestions(_)
+            // exec has no plan mode; a plan-mode thread's plan is also its
+            // final answer, shown as such.
+            | TurnItem::ProposedPlan(_) => return None,
         };
         Some(ThreadItem {
             id: self.item_id(item.id()),

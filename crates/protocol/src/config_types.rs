@@ -134,3 +134,31 @@ pub struct ShellEnvironmentPolicy {
     /// If non-empty, only names matching one of these globs survive.
     pub include_only: Vec<String>,
 }
+
+/// The thread's collaboration mode: `plan` explores read-only and proposes
+/// a plan for the person to accept; `default` works as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeKind {
+    Plan,
+    #[default]
+    Default,
+}
+
+/// The collaboration mode as the reference records it in `turn_context`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollaborationMode {
+    pub mode: ModeKind,
+    #[serde(default)]
+    pub settings: CollaborationSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CollaborationSettings {
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub reasoning_effort: Option<ReasoningEffort>,
+    #[serde(default)]
+    pub developer_instructions: Option<String>,
+}

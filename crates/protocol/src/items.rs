@@ -46,6 +46,10 @@ pub enum TurnItem {
     ContextCompaction(ContextCompactionItem),
     EnteredReviewMode(ReviewModeItem),
     ExitedReviewMode(ReviewModeItem),
+    /// Questions the model asked the person (`request_user_input`).
+    UserQuestions(UserQuestionsItem),
+    /// The plan a plan-mode turn proposes, for the person to accept.
+    ProposedPlan(ProposedPlanItem),
     /// A call of an agent tool (`spawn_agent`, `send_input`, `wait_agent`,
     /// `close_agent`, `resume_agent`): who asked, which agents, their state.
     CollabAgentToolCall(CollabAgentToolCallItem),
@@ -65,6 +69,8 @@ impl TurnItem {
             TurnItem::Plan(i) => &i.id,
             TurnItem::ContextCompaction(i) => &i.id,
             TurnItem::EnteredReviewMode(i) | TurnItem::ExitedReviewMode(i) => &i.id,
+            TurnItem::UserQuestions(i) => &i.id,
+            TurnItem::ProposedPlan(i) => &i.id,
             TurnItem::CollabAgentToolCall(i) => &i.id,
         }
     }
@@ -260,6 +266,33 @@ pub struct ReviewModeItem {
     pub review: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserQuestionsStatus {
+    InProgress,
+    Answered,
+    /// Nobody answered: the turn ended first.
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserQuestionsItem {
+    /// The call id of the `request_user_input` call.
+    pub id: String,
+    pub questions: Vec<crate::user_questions::Question>,
+    pub status: UserQuestionsStatus,
+    /// The answers, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<crate::user_questions::RequestUserInputResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedPlanItem {
+    pub id: String,
+    /// The plan, as Markdown.
+    pub text: String,
+}
+
 /// Whether `event` repeats the item `previous` completed: the session file
 /// keeps the older message events too, each right after its item.
 pub fn repeats_item(
@@ -279,6 +312,9 @@ pub fn repeats_item(
 }
 
 /// What changed in a started item.
+// Updates are sent and dropped, never stored in bulk: the whole item in
+// `Replaced` costs nothing worth an allocation per update.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemUpdate {

@@ -14,6 +14,7 @@
 //! kinds); writers are exact.
 
 pub mod config_types;
+pub mod goals;
 pub mod items;
 pub mod jsonrpc;
 pub mod mcp;
@@ -22,8 +23,10 @@ pub mod models;
 pub mod parse_command;
 pub mod plan;
 pub mod protocol;
+pub mod rewind;
 pub mod rollout;
 pub mod thread_id;
 pub mod user_input;
+pub mod user_questions;
 
 pub use thread_id::ThreadId;

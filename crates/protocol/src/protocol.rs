@@ -121,6 +121,26 @@ pub enum Op {
     /// Puts back what the last turn changed in the working tree (from its
     /// ghost snapshots). `undo_started` then `undo_completed` follow.
     Undo,
+    /// The earlier user messages a rewind can go back to
+    /// (`rewind_points`).
+    ListRewindPoints,
+    /// Go back to before user message `nth_user_message` (0-based):
+    /// restore the code, the conversation, both, or summarize the turns
+    /// since. With `dry_run` nothing changes and `rewind_completed` carries
+    /// the plan (the diff, files edited by hand). Files edited by hand
+    /// since the point are left alone unless listed in `restore_edited`.
+    /// Refused while a turn runs.
+    Rewind {
+        nth_user_message: usize,
+        mode: crate::rewind::RewindMode,
+        #[serde(default)]
+        dry_run: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        restore_edited: Vec<String>,
+    },
+    /// The reference's rollback: drop the last `num_turns` user turns from
+    /// the conversation (files untouched); `thread_rolled_back` follows.
+    ThreadRollback { num_turns: u32 },
     /// Forget every memory: the memories directory's contents and the
     /// memory jobs in the state database. A `background_event` says it is
     /// done (an `error` if it could not be).
@@ -135,6 +155,29 @@ pub enum Op {
     },
     /// Abort any task, flush the session file and stop. `shutdown_complete` follows.
     Shutdown,
+    /// The answer to a `request_user_input` event; `id` is its `call_id`.
+    UserInputAnswer {
+        id: String,
+        response: crate::user_questions::RequestUserInputResponse,
+    },
+    /// Sets the thread's goal: a new `objective` replaces the goal (as
+    /// active), a `status` alone changes it (`paused`, `active` to resume).
+    /// `thread_goal_updated` follows (an `error` if there is nothing to change).
+    SetThreadGoal {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        objective: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<crate::goals::ThreadGoalStatus>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_budget: Option<i64>,
+    },
+    /// Removes the thread's goal; `thread_goal_cleared` follows.
+    ClearThreadGoal,
+    /// Switches the thread's collaboration mode from the next turn: `plan`
+    /// (read-only sandbox, planning instructions, the final answer shown as
+    /// a proposed plan) or back to `default`. `collaboration_mode_changed`
+    /// follows.
+    SetCollaborationMode { mode: crate::config_types::ModeKind },
 }
 
 impl Op {
@@ -155,10 +198,17 @@ impl Op {
             Self::SetSkillEnabled { .. } => "set_skill_enabled",
             Self::Compact => "compact",
             Self::Undo => "undo",
+            Self::ListRewindPoints => "list_rewind_points",
+            Self::Rewind { .. } => "rewind",
+            Self::ThreadRollback { .. } => "thread_rollback",
             Self::DropMemories => "drop_memories",
             Self::CleanBackgroundTerminals { .. } => "clean_background_terminals",
             Self::Review { .. } => "review",
             Self::Shutdown => "shutdown",
+            Self::UserInputAnswer { .. } => "user_input_answer",
+            Self::SetThreadGoal { .. } => "set_thread_goal",
+            Self::ClearThreadGoal => "clear_thread_goal",
+            Self::SetCollaborationMode { .. } => "set_collaboration_mode",
         }
     }
 }
@@ -451,14 +501,45 @@ pub enum EventMsg {
     UndoStarted(UndoStartedEvent),
     /// `Op::Undo` ended: whether it worked, and what it did.
     UndoCompleted(UndoCompletedEvent),
+    /// The answer to `Op::ListRewindPoints`.
+    RewindPoints(crate::rewind::RewindPointsEvent),
+    /// `Op::Rewind` ended (or, with `dry_run`, what it would do).
+    RewindCompleted(crate::rewind::RewindCompletedEvent),
+    /// User turns left the conversation (recorded; a resume replays it).
+    ThreadRolledBack(crate::rewind::ThreadRolledBackEvent),
     /// A hook handler started (not recorded).
     HookStarted(HookStartedEvent),
     /// A hook handler finished (not recorded).
     HookCompleted(HookCompletedEvent),
+    /// The model asks the person questions (`request_user_input`); the
+    /// engine waits for `Op::UserInputAnswer`.
+    RequestUserInput(crate::user_questions::RequestUserInputEvent),
+    /// The questions were answered, or will not be.
+    RequestUserInputEnd(crate::user_questions::RequestUserInputEndEvent),
+    /// The thread's goal was set or changed (recorded; sent again after
+    /// `session_configured` when a resumed thread has one).
+    ThreadGoalUpdated(crate::goals::ThreadGoalUpdatedEvent),
+    /// The thread's goal was removed (recorded).
+    ThreadGoalCleared(crate::goals::ThreadGoalClearedEvent),
+    /// The thread's collaboration mode (also sent after `session_configured`
+    /// when a resumed thread is in plan mode).
+    CollaborationModeChanged(CollaborationModeChangedEvent),
+    /// A plan-mode turn ended with this plan for the person to accept.
+    PlanProposed(PlanProposedEvent),
     /// An agent tool call began (its item starts).
     CollabToolCallBegin(crate::items::CollabAgentToolCallItem),
     /// An agent tool call ended (its item completes).
     CollabToolCallEnd(crate::items::CollabAgentToolCallItem),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollaborationModeChangedEvent {
+    pub mode: crate::config_types::ModeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanProposedEvent {
+    pub text: String,
 }
 
 /// What to review: the reviewer's prompt, and the short line a frontend

@@ -208,6 +208,10 @@ pub struct TurnContextItem {
     pub effort: Option<ReasoningEffort>,
     #[serde(default)]
     pub summary: ReasoningSummary,
+    /// Plan or default mode (in plan mode `sandbox_policy` is the
+    /// read-only one the requests used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaboration_mode: Option<crate::config_types::CollaborationMode>,
 }
 
 /// A compaction: history up to here was replaced by a summary.

@@ -9,6 +9,8 @@
 //!   through a bounded queue, capped at 10 MiB per thread and 10 MiB per
 //!   thread-less process, and kept for [`logs::RETENTION_DAYS`] days.
 //!
+//! * [`goals`]: each thread's goal (objective, status, usage).
+//!
 //! SQLite runs in WAL mode with a busy timeout and every write transaction
 //! starts `IMMEDIATE`, so several codex processes can share the file without
 //! "database is locked" errors. The API is synchronous: [`StateDb`] is a
@@ -16,6 +18,7 @@
 //! answers, blocking callers wait for them. Schema changes are versioned
 //! migrations ([`migrations`]) applied on open.
 
+pub mod goals;
 pub mod log_layer;
 pub mod logs;
 pub mod memories;

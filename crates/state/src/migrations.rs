@@ -88,6 +88,22 @@ const MIGRATIONS: &[&str] = &[
         generated_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 3: one goal per thread (the reference's `thread_goals` columns).
+    r#"
+    CREATE TABLE thread_goals (
+        thread_id TEXT PRIMARY KEY NOT NULL,
+        goal_id TEXT NOT NULL,
+        objective TEXT NOT NULL,
+        status TEXT NOT NULL CHECK(status IN (
+            'active', 'paused', 'blocked', 'usage_limited', 'budget_limited', 'complete'
+        )),
+        token_budget INTEGER,
+        tokens_used INTEGER NOT NULL DEFAULT 0,
+        time_used_seconds INTEGER NOT NULL DEFAULT 0,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

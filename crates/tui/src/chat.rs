@@ -59,8 +59,12 @@ pub(crate) enum Effect {
     ShowDiff,
     /// `/logout`.
     Logout,
-    /// Esc Esc: the backtrack preview.
+    /// Esc Esc: the rewind picker.
     OpenBacktrack,
+    /// `/rewind` (`undo`: `/undo`, one message back, code and conversation).
+    OpenRewind {
+        undo: bool,
+    },
     /// Ctrl-T: the transcript in the pager.
     OpenTranscript,
     /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.
@@ -130,6 +134,14 @@ pub(crate) struct ChatState {
     pub task: Option<TaskStatus>,
     pub queued: VecDeque<String>,
     pub approvals: Approvals,
+    /// The model's open questions (`request_user_input`).
+    pub questions: crate::questions::Questions,
+    /// The thread's goal, as the engine last reported it.
+    pub goal: Option<codex_protocol::goals::ThreadGoal>,
+    /// The thread is in plan mode.
+    pub plan_mode: bool,
+    /// A plan proposed by the running turn, asked about when it ends.
+    plan_to_accept: Option<String>,
     pub composer: Composer,
     pub token_info: Option<TokenUsageInfo>,
     pub context_window: Option<i64>,
@@ -195,6 +207,10 @@ impl ChatState {
             task: None,
             queued: VecDeque::new(),
             approvals: Approvals::default(),
+            questions: crate::questions::Questions::default(),
+            goal: None,
+            plan_mode: false,
+            plan_to_accept: None,
             composer: Composer::new(PromptHistory::default(), "Ask Codex to do anything"),
             token_info: None,
             context_window: None,
@@ -312,6 +328,7 @@ impl ChatState {
         self.task = None;
         self.reasoning.clear();
         self.approvals.clear();
+        self.questions.clear();
     }
 
     pub(crate) fn handle_event(&mut self, msg: EventMsg) -> Vec<Effect> {
@@ -337,6 +354,7 @@ impl ChatState {
                 let worked = self.task.as_ref().map(|t| t.started.elapsed());
                 let last = self.finish_stream();
                 self.turn_ended();
+                self.offer_plan();
                 if let Some(worked) = worked {
                     self.commit(HistoryCell::Worked(worked));
                 }
@@ -349,6 +367,7 @@ impl ChatState {
             }
             EventMsg::TurnAborted(aborted) => {
                 self.turn_ended();
+                self.plan_to_accept = None;
                 if aborted.reason == TurnAbortReason::Interrupted {
                     self.commit(HistoryCell::Interrupted);
                     self.note_background_after_interrupt();
@@ -370,6 +389,22 @@ impl ChatState {
                 if let McpStartupStatus::Failed { error } = update.status {
                     self.commit(HistoryCell::Warning(error));
                 }
+            }
+            EventMsg::ThreadGoalUpdated(updated) => self.goal_updated(updated.goal),
+            EventMsg::ThreadGoalCleared(_) => self.goal_cleared(),
+            EventMsg::CollaborationModeChanged(changed) => self.mode_changed(changed.mode),
+            EventMsg::RequestUserInput(request) => {
+                self.finish_stream();
+                let first = request
+                    .questions
+                    .first()
+                    .map(|q| q.question.clone())
+                    .unwrap_or_default();
+                effects.push(Effect::Notify(
+                    NotificationKind::ApprovalRequested,
+                    format!("Codex asks: {first}"),
+                ));
+                self.questions.push(request);
             }
             EventMsg::ElicitationRequest(request) => {
                 self.finish_stream();
@@ -708,6 +743,9 @@ fn mcp_list_cell(response: &codex_protocol::mcp::McpListToolsResponseEvent) -> H
             format!("failed · {}", failure.error),
         ));
     }
+    for server in &response.starting {
+        rows.push((server.clone(), "starting…".to_string()));
+    }
     if rows.is_empty() {
         rows.push((
             "(none)".to_string(),
@@ -754,8 +792,10 @@ fn first_line(text: &str) -> String {
 mod background;
 pub(crate) use background::count_label as background_count_label;
 mod commands;
+mod goal;
 mod input;
 mod items;
+mod plan;
 mod reflow;
 mod session_commands;
 pub(crate) use session_commands::SessionCommand;

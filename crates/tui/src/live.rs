@@ -146,7 +146,9 @@ pub(crate) fn render_live_frame(
 
     let footer = footer_lines(chat, width, now);
     let room = usize::from(max_height).saturating_sub(footer.len() + 1);
-    let approval = if chat.approvals.is_open() {
+    let approval = if chat.questions.is_open() {
+        Some(chat.questions.lines(width, room))
+    } else if chat.approvals.is_open() {
         Some(chat.approvals.lines(width, room))
     } else {
         chat.picker.as_ref().map(|picker| picker.lines(room))

@@ -27,9 +27,12 @@ pub fn should_persist(item: &RolloutItem) -> bool {
                 | EventMsg::TaskStarted(_)
                 | EventMsg::TaskComplete(_)
                 | EventMsg::UndoCompleted(_)
+                | EventMsg::ThreadRolledBack(_)
                 | EventMsg::EnteredReviewMode(_)
                 | EventMsg::ExitedReviewMode(_)
                 | EventMsg::ItemCompleted(_)
+                | EventMsg::ThreadGoalUpdated(_)
+                | EventMsg::ThreadGoalCleared(_)
         ),
     }
 }

@@ -27,6 +27,8 @@ pub(crate) struct SessionConfiguration {
     /// Absolute.
     pub(crate) cwd: PathBuf,
     pub(crate) final_output_json_schema: Option<serde_json::Value>,
+    /// Plan or default (see `plan_mode`).
+    pub(crate) collaboration_mode: codex_protocol::config_types::ModeKind,
 }
 
 /// A change to [`SessionConfiguration`]; `None` leaves a setting alone.
@@ -39,6 +41,7 @@ pub(crate) struct SessionSettingsUpdate {
     pub(crate) reasoning_effort: Option<Option<ReasoningEffort>>,
     pub(crate) reasoning_summary: Option<ReasoningSummary>,
     pub(crate) final_output_json_schema: Option<Option<serde_json::Value>>,
+    pub(crate) collaboration_mode: Option<codex_protocol::config_types::ModeKind>,
 }
 
 impl SessionConfiguration {
@@ -64,6 +67,9 @@ impl SessionConfiguration {
         if let Some(schema) = update.final_output_json_schema {
             self.final_output_json_schema = schema;
         }
+        if let Some(mode) = update.collaboration_mode {
+            self.collaboration_mode = mode;
+        }
     }
 }
 
@@ -77,6 +83,10 @@ pub(crate) struct SessionState {
     approved_commands: HashSet<Vec<String>>,
     /// Files a person allowed patches to write for the rest of the session.
     approved_patch_paths: HashSet<PathBuf>,
+    /// The thread's goal, with the id of its objective (see `goals`).
+    goal: Option<(String, codex_protocol::goals::ThreadGoal)>,
+    /// The collaboration mode the history last told the model about.
+    mode_noted: codex_protocol::config_types::ModeKind,
 }
 
 impl SessionState {
@@ -104,6 +114,8 @@ impl SharedSessionState {
             rate_limits: None,
             approved_commands: HashSet::new(),
             approved_patch_paths: HashSet::new(),
+            goal: None,
+            mode_noted: Default::default(),
         }))
     }
 
@@ -134,6 +146,12 @@ impl SharedSessionState {
         crate::compact::collect_user_messages(lock(&self.0).history.items())
     }
 
+    /// Drops the last `num_turns` user turns from the history; returns how
+    /// many were dropped.
+    pub(crate) fn drop_last_user_turns(&self, num_turns: usize) -> usize {
+        crate::compact::drop_last_user_turns(&mut lock(&self.0).history, num_turns)
+    }
+
     pub(crate) fn history_for_prompt(&self) -> PromptInput {
         lock(&self.0).history.for_prompt()
     }
@@ -150,7 +168,42 @@ impl SharedSessionState {
         info.last_token_usage = *usage;
         info.model_context_window = context_window.or(info.model_context_window);
         state.token_info = Some(info);
+        // An active goal counts what is spent on it.
+        if let Some((_, goal)) = &mut state.goal
+            && goal.status == codex_protocol::goals::ThreadGoalStatus::Active
+        {
+            goal.tokens_used += usage.total_tokens;
+        }
         state.token_count_event()
+    }
+
+    /// Notes that the history now tells the model of `mode`; the mode it
+    /// told before.
+    pub(crate) fn note_mode(
+        &self,
+        mode: codex_protocol::config_types::ModeKind,
+    ) -> codex_protocol::config_types::ModeKind {
+        std::mem::replace(&mut lock(&self.0).mode_noted, mode)
+    }
+
+    /// The thread's goal and its objective's id.
+    pub(crate) fn goal(&self) -> Option<(String, codex_protocol::goals::ThreadGoal)> {
+        lock(&self.0).goal.clone()
+    }
+
+    pub(crate) fn set_goal(&self, goal: Option<(String, codex_protocol::goals::ThreadGoal)>) {
+        lock(&self.0).goal = goal;
+    }
+
+    /// Changes the goal in place; the result, if there is a goal.
+    pub(crate) fn update_goal(
+        &self,
+        change: impl FnOnce(&mut codex_protocol::goals::ThreadGoal),
+    ) -> Option<(String, codex_protocol::goals::ThreadGoal)> {
+        let mut state = lock(&self.0);
+        let (id, goal) = state.goal.as_mut()?;
+        change(goal);
+        Some((id.clone(), goal.clone()))
     }
 
     /// Marks the context window as full (after the server said so).

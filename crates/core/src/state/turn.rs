@@ -34,6 +34,10 @@ struct PendingInput {
 pub(crate) struct TurnState {
     /// Approval waiters by call id.
     pending_approvals: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
+    /// Waiters for the person's answers to `request_user_input`, by call id.
+    pending_questions: Mutex<
+        HashMap<String, oneshot::Sender<codex_protocol::user_questions::RequestUserInputResponse>>,
+    >,
     /// Input that arrived while the task ran; it joins the next request.
     pending_input: Mutex<PendingInput>,
     diff: Mutex<TurnDiffTracker>,
@@ -93,9 +97,27 @@ impl TurnState {
         lock(&self.pending_approvals).remove(call_id)
     }
 
-    /// Drops every waiter (they resolve as denied).
+    /// Drops every waiter (approvals resolve as denied, questions as
+    /// unanswered).
     pub(crate) fn clear_pending_approvals(&self) {
         lock(&self.pending_approvals).clear();
+        lock(&self.pending_questions).clear();
+    }
+
+    /// Registers a waiter for the answers to the questions of `call_id`.
+    pub(crate) fn insert_pending_questions(
+        &self,
+        call_id: &str,
+        tx: oneshot::Sender<codex_protocol::user_questions::RequestUserInputResponse>,
+    ) {
+        lock(&self.pending_questions).insert(call_id.to_string(), tx);
+    }
+
+    pub(crate) fn remove_pending_questions(
+        &self,
+        call_id: &str,
+    ) -> Option<oneshot::Sender<codex_protocol::user_questions::RequestUserInputResponse>> {
+        lock(&self.pending_questions).remove(call_id)
     }
 
     /// Queues input for the next request; gives it back once the task has

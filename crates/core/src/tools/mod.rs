@@ -46,6 +46,8 @@ pub(crate) struct ToolsConfig {
     pub(crate) file_tools: bool,
     /// `exec_command` and `shell_command` may run login shells.
     pub(crate) allow_login_shell: bool,
+    /// `get_goal`, `create_goal`, `update_goal` (feature `goals`).
+    pub(crate) goals: bool,
 }
 
 impl ToolsConfig {
@@ -86,6 +88,7 @@ impl ToolsConfig {
                     .iter()
                     .any(|t| family.takes_tool(t)),
             allow_login_shell: config.allow_login_shell,
+            goals: config.feature_enabled("goals"),
         }
     }
 }

@@ -61,13 +61,25 @@ pub async fn start_with_tools(
     start: Start,
     tools: Vec<Arc<dyn codex_core::ToolHandler>>,
 ) -> TestSession {
+    start_as(home, overrides, start, tools, SessionSource::Exec).await
+}
+
+/// Like [`start_with_tools`], as a frontend of `source` (`Exec` has nobody
+/// to answer the model's questions; `Cli` has).
+pub async fn start_as(
+    home: TestCodexHome,
+    overrides: impl FnOnce(&mut CliOverrides),
+    start: Start,
+    tools: Vec<Arc<dyn codex_core::ToolHandler>>,
+    source: SessionSource,
+) -> TestSession {
     let mut cli = CliOverrides {
         cwd: Some(home.workspace().to_path_buf()),
         ..Default::default()
     };
     overrides(&mut cli);
     let config = load_config(home.path(), &cli).unwrap();
-    let mut options = ThreadManagerOptions::new(SessionSource::Exec, "codex_test");
+    let mut options = ThreadManagerOptions::new(source, "codex_test");
     options.extra_tools = tools;
     options.linux_sandbox_exe = Some(codex_test_support::sandbox_helper());
     let manager = ThreadManager::new(home.path(), options);

@@ -131,15 +131,8 @@ impl ChatState {
                 Vec::new()
             }
             SlashCommand::Review => vec![Effect::StartReview(args.trim().to_string())],
-            SlashCommand::Undo => {
-                if self.task.is_some() {
-                    self.commit(HistoryCell::Info(
-                        "Wait for the turn to end before undoing it.".to_string(),
-                    ));
-                    return Vec::new();
-                }
-                vec![Effect::Op(Op::Undo)]
-            }
+            SlashCommand::Undo => vec![Effect::OpenRewind { undo: true }],
+            SlashCommand::Rewind => vec![Effect::OpenRewind { undo: false }],
             SlashCommand::Logout => vec![Effect::Logout],
             SlashCommand::Clear
             | SlashCommand::Copy
@@ -166,6 +159,8 @@ impl ChatState {
                 self.commit(HistoryCell::Info(said.to_string()));
                 Vec::new()
             }
+            SlashCommand::Goal => self.goal_command(args.trim()),
+            SlashCommand::Plan => self.plan_command(args.trim()),
             SlashCommand::Ps => self.list_background(),
             SlashCommand::Agents => {
                 if self.agents.is_empty() {

@@ -18,6 +18,10 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "bmp"];
 
 impl ChatState {
     pub(crate) fn handle_paste(&mut self, text: &str) -> Vec<Effect> {
+        if self.questions.is_open() {
+            self.questions.paste(text);
+            return Vec::new();
+        }
         if self.approvals.is_open() || self.picker.is_some() {
             return Vec::new();
         }
@@ -53,6 +57,30 @@ impl ChatState {
             if matches!(key.code, KeyCode::Esc | KeyCode::Char('?')) {
                 return Vec::new();
             }
+        }
+        if self.questions.is_open() {
+            return match self.questions.handle_key(key) {
+                Some(crate::questions::QuestionsOutcome::Answered {
+                    call_id, response, ..
+                }) if call_id.starts_with(super::plan::PLAN_CALL_PREFIX) => {
+                    self.plan_answered(response)
+                }
+                Some(crate::questions::QuestionsOutcome::Answered {
+                    call_id, response, ..
+                }) => vec![Effect::Op(Op::UserInputAnswer {
+                    id: call_id,
+                    response,
+                })],
+                // No turn: a question of the chat's own (the plan's).
+                Some(crate::questions::QuestionsOutcome::Interrupt) if self.task.is_none() => {
+                    self.questions.clear();
+                    Vec::new()
+                }
+                Some(crate::questions::QuestionsOutcome::Interrupt) => {
+                    vec![Effect::Op(Op::Interrupt)]
+                }
+                None => Vec::new(),
+            };
         }
         if self.approvals.is_open() {
             return match self.approvals.handle_key(key) {

@@ -99,6 +99,28 @@ impl ChatState {
 
     pub(super) fn on_item_completed(&mut self, item: TurnItem) {
         match item {
+            TurnItem::ProposedPlan(plan) => self.plan_proposed(plan.id, plan.text),
+            TurnItem::UserQuestions(asked) => {
+                self.questions.remove(&asked.id);
+                if let Some(response) = asked.response {
+                    let answers: Vec<String> = asked
+                        .questions
+                        .iter()
+                        .map(|q| {
+                            let answer = response
+                                .answers
+                                .get(&q.id)
+                                .map(|a| a.answers.join(", "))
+                                .unwrap_or_default();
+                            format!("{}: {answer}", q.header)
+                        })
+                        .collect();
+                    self.commit(HistoryCell::Decision {
+                        approved: true,
+                        summary: format!("You answered · {}", answers.join(" · ")),
+                    });
+                }
+            }
             TurnItem::UserMessage(message) => {
                 let text = message.text();
                 if self.queued.front() == Some(&text) {

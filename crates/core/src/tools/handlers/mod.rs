@@ -6,7 +6,9 @@
 
 mod apply_patch;
 mod close_agent;
+mod create_goal;
 mod exec_command;
+mod get_goal;
 mod grep_files;
 mod list_dir;
 mod mcp;
@@ -14,12 +16,14 @@ mod mcp_resource;
 pub(crate) mod multi_agent;
 mod plan;
 mod read_file;
+mod request_user_input;
 mod resume_agent;
 mod send_input;
 mod shell;
 mod shell_command;
 mod spawn_agent;
 mod tool_search;
+mod update_goal;
 mod view_image;
 mod wait_agent;
 mod write_stdin;
@@ -89,8 +93,14 @@ fn register_file_tools(registry: &mut ToolRegistry, config: &ToolsConfig) {
         freeform: config.freeform_apply_patch,
     }));
     registry.register(Arc::new(plan::PlanHandler));
+    registry.register(Arc::new(request_user_input::RequestUserInputHandler));
     if config.view_image {
         registry.register(Arc::new(view_image::ViewImageHandler));
+    }
+    if config.goals {
+        registry.register(Arc::new(get_goal::GetGoalHandler));
+        registry.register(Arc::new(create_goal::CreateGoalHandler));
+        registry.register(Arc::new(update_goal::UpdateGoalHandler));
     }
     if config.file_tools {
         registry.register(Arc::new(read_file::ReadFileHandler));
@@ -119,6 +129,7 @@ mod tests {
             web_search: None,
             file_tools: false,
             allow_login_shell: true,
+            goals: false,
         }
     }
 
@@ -140,6 +151,7 @@ mod tests {
                 "write_stdin",
                 "apply_patch",
                 "update_plan",
+                "request_user_input",
                 "view_image"
             ]
         );
@@ -163,7 +175,12 @@ mod tests {
         let registry = builtin_registry(&no_shell);
         assert_eq!(
             names(&registry),
-            vec!["apply_patch", "update_plan", "view_image"]
+            vec![
+                "apply_patch",
+                "update_plan",
+                "request_user_input",
+                "view_image"
+            ]
         );
         for name in ["shell", "exec_command", "shell_command", "local_shell"] {
             assert!(!registry.contains(name), "{name}");
@@ -184,6 +201,7 @@ mod tests {
                 "shell",
                 "apply_patch",
                 "update_plan",
+                "request_user_input",
                 "read_file",
                 "list_dir",
                 "grep_files",
@@ -192,7 +210,7 @@ mod tests {
         );
         assert!(matches!(registry.specs()[1], ToolSpec::Function(_)));
         assert!(matches!(
-            registry.specs()[6],
+            registry.specs()[7],
             ToolSpec::WebSearch {
                 external_web_access: false
             }
