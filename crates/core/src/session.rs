@@ -237,14 +237,15 @@ impl Session {
             configuration.provider.wire_api,
         );
         let mut tools = builtin_registry(&tools_config);
-        for tool in &self.services.extra_tools {
-            tools.register(Arc::clone(tool));
-        }
+        // After the built-in tools, as the reference lists it.
         crate::tools::handlers::multi_agent::register(
             &mut tools,
             &self.services.agents,
             configuration.provider.wire_api == codex_config::WireApi::Responses,
         );
+        for tool in &self.services.extra_tools {
+            tools.register(Arc::clone(tool));
+        }
         tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
             state: Arc::clone(&self.services.mcp),
             mode: crate::tools::handlers::McpToolMode::for_turn(

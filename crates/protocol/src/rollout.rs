@@ -50,7 +50,7 @@ pub enum SessionSource {
     Unknown,
     /// A sub-agent spawned by another thread's `spawn_agent`; written as
     /// the reference writes it, `{"subagent":{"thread_spawn":{...}}}`.
-    SubAgent(SubAgentSource),
+    SubAgent(Box<SubAgentSource>),
 }
 
 /// Who spawned a sub-agent thread, and as what.
@@ -99,7 +99,7 @@ impl<'de> Deserialize<'de> for SessionSource {
         let value = serde_json::Value::deserialize(deserializer)?;
         if let Some(spawn) = value.pointer("/subagent/thread_spawn") {
             return Ok(serde_json::from_value(spawn.clone())
-                .map(Self::SubAgent)
+                .map(|source| Self::SubAgent(Box::new(source)))
                 .unwrap_or(Self::Unknown));
         }
         Ok(match value.as_str() {

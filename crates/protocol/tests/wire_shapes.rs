@@ -403,3 +403,33 @@ fn rollout_lines() {
     );
     let _ = SandboxPolicy::default();
 }
+
+#[test]
+fn a_sub_agents_session_meta_is_the_references() {
+    // The fields the reference 0.169 wrote for a spawned agent.
+    let sample = json!({"session_id": "01a24bc6-5561-78c0-b5f5-a43a173788c5",
+        "id": "01a24bc6-5664-7182-a327-c8ffa035da7b",
+        "parent_thread_id": "01a24bc6-5561-78c0-b5f5-a43a173788c5",
+        "timestamp": "2026-12-06T14:33:39.187Z", "cwd": "/ws", "originator": "codex_exec",
+        "cli_version": "0.169.0",
+        "source": {"subagent": {"thread_spawn": {"parent_thread_id": "01a24bc6-5561-78c0-b5f5-a43a173788c5",
+            "depth": 1, "agent_path": null, "agent_nickname": "Hegel", "agent_role": null}}},
+        "thread_source": "subagent", "agent_nickname": "Hegel", "model_provider": "mock"});
+    let meta: codex_protocol::rollout::SessionMeta =
+        serde_json::from_value(sample.clone()).unwrap();
+    let SessionSource::SubAgent(source) = &meta.source else {
+        panic!("not a sub-agent: {:?}", meta.source)
+    };
+    assert_eq!(source.depth, 1);
+    assert_eq!(source.agent_nickname.as_deref(), Some("Hegel"));
+    assert_eq!(meta.parent_thread_id, Some(source.parent_thread_id));
+    let written = serde_json::to_value(&meta).unwrap();
+    for key in [
+        "source",
+        "parent_thread_id",
+        "agent_nickname",
+        "thread_source",
+    ] {
+        assert_eq!(written[key], sample[key], "{key}");
+    }
+}

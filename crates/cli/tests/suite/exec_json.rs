@@ -413,4 +413,29 @@ fn agent_tool_calls_are_collab_tool_call_items() {
     );
     // The child's own work is not printed.
     assert!(!stdout(&output).contains("\"text\":\"child says hi\""));
+
+    // `sessions list` shows the child under its parent.
+    let list = |json: bool| {
+        let mut cmd = super::cli_basics::codex();
+        cmd.env("CODEX_HOME", env.home.path())
+            .current_dir(env.workspace())
+            .args(["sessions", "list"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let text = list(false);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows[0].starts_with(&thread), "{text}");
+    assert!(rows[1].starts_with(&format!("  {spawned}")), "{text}");
+    let json_rows: Vec<Value> = list(true)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(json_rows[1]["parent_thread_id"], thread.as_str());
+    assert_eq!(json_rows[0]["parent_thread_id"], Value::Null);
 }

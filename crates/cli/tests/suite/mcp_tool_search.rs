@@ -91,6 +91,8 @@ fn a_tool_is_found_among_200_from_10_servers_and_called_by_namespace() {
             .any(|t| t["type"] == "tool_search" && t["execution"] == "client"),
         "{offered:?}"
     );
+    // No MCP namespace is listed (the agent tools' namespace is: ours
+    // does not defer it yet, see docs/architecture.md "Sub-agents").
     assert!(
         !offered
             .iter()

@@ -303,6 +303,25 @@ impl AgentControl {
     }
 }
 
+impl Drop for AgentControl {
+    /// A session dropped without `Op::Shutdown` (a frontend that just lets
+    /// go of it) still ends its children.
+    fn drop(&mut self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        for child in crate::state::lock(&self.children).drain(..) {
+            if !child.closed.swap(true, Ordering::SeqCst) {
+                self.tree.release(child.thread_id);
+                let codex = Arc::clone(&child.codex);
+                runtime.spawn(async move {
+                    let _ = codex.submit(Op::Shutdown).await;
+                });
+            }
+        }
+    }
+}
+
 /// Reads a child's events until it ends.
 async fn pump(
     child: Arc<ChildAgent>,

@@ -241,6 +241,18 @@ impl ToolRegistry {
         self.offered.push(Offered::Server(spec));
     }
 
+    /// Offers `spec` (handled through aliases) right before the first
+    /// offered tool named in `before`, else last: where the reference
+    /// lists it.
+    pub(crate) fn offer_before(&mut self, spec: ToolSpec, before: &[&str]) {
+        let at = self
+            .offered
+            .iter()
+            .position(|o| before.contains(&o.spec().name()))
+            .unwrap_or(self.offered.len());
+        self.offered.insert(at, Offered::Server(spec));
+    }
+
     /// Calls under `name` also go to `handler` (its spec is not sent twice).
     pub fn register_alias(&mut self, name: &str, handler: Arc<dyn ToolHandler>) {
         self.by_name.insert(name.to_string(), handler);

@@ -92,6 +92,7 @@ async fn a_tool_from_outside_the_engine_is_offered_and_called() {
             "update_plan",
             "request_user_input",
             "view_image",
+            "multi_agent_v1",
             "get_goal",
             "create_goal",
             "update_goal",

@@ -58,11 +58,16 @@ pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, respo
             parameters: function.parameters,
         });
     }
-    registry.register_server_tool(ToolSpec::Namespace(NamespaceTool {
-        name: NAMESPACE.to_string(),
-        description: "Tools for spawning and managing sub-agents.".to_string(),
-        tools,
-    }));
+    // The reference lists it after the other built-in tools, before the
+    // goal tools.
+    registry.offer_before(
+        ToolSpec::Namespace(NamespaceTool {
+            name: NAMESPACE.to_string(),
+            description: "Tools for spawning and managing sub-agents.".to_string(),
+            tools,
+        }),
+        &["get_goal"],
+    );
 }
 
 /// The schema of `items`, shared by `spawn_agent` and `send_input`.

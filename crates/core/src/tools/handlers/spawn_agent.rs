@@ -195,13 +195,13 @@ async fn spawn(
         });
     }
     let role_name = role.as_ref().map(|r| r.name.clone());
-    let source = SessionSource::SubAgent(SubAgentSource {
+    let source = SessionSource::SubAgent(Box::new(SubAgentSource {
         parent_thread_id: session.thread_id,
         depth: agents.depth + 1,
         agent_path: None,
         agent_nickname: Some(nickname.clone()),
         agent_role: role_name,
-    });
+    }));
     let services = &session.services;
     let mut params = SpawnParams::new(source, services.originator.clone());
     params.state_db = services.state_db.clone();
