@@ -172,3 +172,50 @@ fn the_goal_is_set_read_paused_and_cleared_in_the_references_shapes() {
     let checks = client.close();
     validate(&checks);
 }
+
+#[test]
+fn the_collaboration_mode_plans_read_only_and_default_implements() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": home.workspace().display().to_string(),
+               "approvalPolicy": "never", "sandbox": "workspace-write"}),
+    );
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let touch = |id: &str| {
+        Turn::new().function_call(id, "shell", json!({"command": ["touch", "planned.txt"]}))
+    };
+    server.push_turn(touch("w1"));
+    server.push_turn(Turn::new().text("<proposed_plan>\n1. Touch it\n</proposed_plan>"));
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "plan it"}],
+               "collaborationMode": {"mode": "plan", "settings": {"model": "gpt-5.5"}}}),
+    );
+    let (completed, seen) = client.until("turn/completed", "decline");
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let plan = seen
+        .iter()
+        .find(|m| m["method"] == "item/completed" && m["params"]["item"]["type"] == "plan")
+        .unwrap_or_else(|| panic!("no plan item: {seen:?}"));
+    assert_eq!(plan["params"]["item"]["text"], "1. Touch it");
+    assert!(
+        !home.workspace().join("planned.txt").exists(),
+        "plan mode wrote"
+    );
+
+    server.push_turn(touch("w2"));
+    server.push_turn(Turn::new().text("Done."));
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "Implement the plan."}],
+               "collaborationMode": {"mode": "default", "settings": {"model": "gpt-5.5"}}}),
+    );
+    client.until("turn/completed", "decline");
+    assert!(home.workspace().join("planned.txt").exists());
+    let checks = client.close();
+    validate(&checks);
+}
