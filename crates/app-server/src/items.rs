@@ -161,6 +161,7 @@ pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
             id: review.id.clone(),
             review: review.review.clone(),
         },
+        TurnItem::CollabAgentToolCall(call) => collab_agent_tool_call(call),
         TurnItem::Plan(_) => return None,
         // The protocol has no item for it: `item/tool/requestUserInput`
         // (a server request) shows the questions.
@@ -356,6 +357,8 @@ pub fn rate_limits(snapshot: &EngineRateLimits) -> RateLimitSnapshot {
 /// thread shows what was shown live. Turns written before items were
 /// recorded give their messages and reasoning.
 pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
+    // Turns a rewind took back are not shown.
+    let items = &codex_protocol::rewind::without_rolled_back_events(items);
     let mut turns = Vec::new();
     let mut current: Option<(String, Vec<ThreadItem>)> = None;
     let mut n = 0;
@@ -425,4 +428,61 @@ pub fn turns_from_rollout(items: &[RolloutItem]) -> Vec<Turn> {
         turns.push(turn(&id, items, TurnStatus::Interrupted, None));
     }
     turns
+}
+
+/// The `collabAgentToolCall` item: the engine's snake_case words in the
+/// protocol's camelCase.
+fn collab_agent_tool_call(call: &codex_protocol::items::CollabAgentToolCallItem) -> ThreadItem {
+    use codex_protocol::items::CollabAgentTool;
+    use codex_protocol::items::CollabToolCallStatus;
+    let camel = |word: &str| {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in word.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    ThreadItem::CollabAgentToolCall {
+        id: call.id.clone(),
+        tool: match call.tool {
+            CollabAgentTool::SpawnAgent => "spawnAgent",
+            CollabAgentTool::SendInput => "sendInput",
+            CollabAgentTool::ResumeAgent => "resumeAgent",
+            CollabAgentTool::Wait => "wait",
+            CollabAgentTool::CloseAgent => "closeAgent",
+        }
+        .to_string(),
+        status: match call.status {
+            CollabToolCallStatus::InProgress => "inProgress",
+            CollabToolCallStatus::Completed => "completed",
+            CollabToolCallStatus::Failed => "failed",
+        }
+        .to_string(),
+        sender_thread_id: call.sender_thread_id.clone(),
+        receiver_thread_ids: call.receiver_thread_ids.clone(),
+        prompt: call.prompt.clone(),
+        model: None,
+        reasoning_effort: None,
+        agents_states: call
+            .agents_states
+            .iter()
+            .map(|(id, status)| {
+                (
+                    id.clone(),
+                    crate::protocol::CollabAgentState {
+                        status: camel(status.word()),
+                        message: status.message().map(str::to_string),
+                    },
+                )
+            })
+            .collect(),
+    }
 }

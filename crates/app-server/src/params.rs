@@ -161,6 +161,36 @@ pub struct ThreadReadParams {
     pub include_turns: bool,
 }
 
+/// `thread/rollback`: the reference's params (`numTurns`) and this
+/// implementation's choice of what goes back (`mode`, default the
+/// conversation only, as the reference), a preview (`dryRun`) and the
+/// hand-edited files to restore anyway (`restoreEdited`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRollbackParams {
+    pub thread_id: String,
+    pub num_turns: u32,
+    #[serde(default)]
+    pub mode: Option<codex_protocol::rewind::RewindMode>,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub restore_edited: Vec<String>,
+}
+
+/// `thread/revert` (the reference 0.169's): the turn to go back before,
+/// with the same extensions as `thread/rollback`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRevertParams {
+    pub thread_id: String,
+    pub before_turn_id: String,
+    #[serde(default)]
+    pub mode: Option<codex_protocol::rewind::RewindMode>,
+    #[serde(default)]
+    pub restore_edited: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadSetNameParams {
@@ -554,6 +584,8 @@ pub fn check(method: &str, params: &Value) -> Result<(), RpcError> {
         "thread/list" => ok::<ThreadListParams>(method, params),
         "thread/loaded/list" => ok::<PageParams>(method, params),
         "thread/read" => ok::<ThreadReadParams>(method, params),
+        "thread/rollback" => ok::<ThreadRollbackParams>(method, params),
+        "thread/revert" => ok::<ThreadRevertParams>(method, params),
         "thread/archive" | "thread/unarchive" | "thread/compact/start" => {
             ok::<ThreadIdParams>(method, params)
         }
@@ -570,6 +602,9 @@ pub fn check(method: &str, params: &Value) -> Result<(), RpcError> {
         "fuzzyFileSearch" => ok::<FuzzyFileSearchParams>(method, params),
         "command/exec" => ok::<CommandExecParams>(method, params),
         "mcpServerStatus/list" => ok::<McpStatusParams>(method, params),
+        "mcpServer/oauth/login" => {
+            ok::<crate::mcp_oauth_methods::McpServerOauthLoginParams>(method, params)
+        }
         _ => Ok(()),
     }
 }

@@ -37,6 +37,8 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "thread/archive",
     "thread/unarchive",
     "thread/compact/start",
+    "thread/rollback",
+    "thread/revert",
     "turn/start",
     "turn/steer",
     "turn/interrupt",
@@ -50,6 +52,7 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "fuzzyFileSearch",
     "command/exec",
     "mcpServerStatus/list",
+    "mcpServer/oauth/login",
     "skills/list",
     "skills/config/write",
     "thread/goal/set",
@@ -119,6 +122,8 @@ impl Processor {
             "thread/read" => self.thread_read(params),
             "thread/archive" => self.thread_archive(&params).await,
             "thread/unarchive" => self.thread_unarchive(&params),
+            "thread/rollback" => self.thread_rollback(params).await,
+            "thread/revert" => self.thread_revert(params).await,
             "thread/compact/start" => {
                 let thread = self.live(&params)?;
                 submit(&thread, Op::Compact).await?;
@@ -152,6 +157,15 @@ impl Processor {
             }
             "fuzzyFileSearch" => workspace_methods::fuzzy_file_search(&params).await,
             "mcpServerStatus/list" => self.mcp_status(&params).await,
+            "mcpServer/oauth/login" => {
+                crate::mcp_oauth_methods::mcp_oauth_login(
+                    &self.codex_home,
+                    &self.overrides,
+                    &self.outgoing,
+                    params,
+                )
+                .await
+            }
             "skills/list" => {
                 crate::skills_methods::skills_list(&self.codex_home, &self.overrides, &params)
             }
@@ -202,8 +216,7 @@ impl Processor {
     /// any), their tools and whether they started.
     async fn mcp_status(&self, params: &Value) -> Reply {
         use crate::protocol::{
-            ListMcpServerStatusResponse, McpAuthStatus, McpServerConnectionStatus, McpServerStatus,
-            McpTool,
+            ListMcpServerStatusResponse, McpServerConnectionStatus, McpServerStatus, McpTool,
         };
         let config = load_config(&self.codex_home, &self.overrides)
             .map_err(|err| RpcError::internal(err.to_string()))?;
@@ -216,8 +229,8 @@ impl Processor {
             None => None,
         };
         let wanted = params.get("serverName").and_then(Value::as_str);
-        let data = config
-            .mcp_servers
+        let (servers, _) = codex_plugins::effective_mcp_servers(&config);
+        let data = servers
             .iter()
             .filter(|(name, _)| wanted.is_none_or(|w| w == name.as_str()))
             .map(|(name, server)| {
@@ -239,15 +252,19 @@ impl Processor {
                         )
                     })
                     .collect();
-                let runtime_status = Some(match (server.enabled, &report, failed) {
-                    (false, _, _) => McpServerConnectionStatus::Disabled,
-                    (_, None, _) => McpServerConnectionStatus::NotStarted,
-                    (_, Some(_), true) => McpServerConnectionStatus::Failed,
-                    (_, Some(_), false) => McpServerConnectionStatus::Connected,
+                let starting = report
+                    .as_ref()
+                    .is_some_and(|r| r.starting.iter().any(|s| s == name));
+                let runtime_status = Some(match (server.enabled, &report, failed, starting) {
+                    (false, ..) => McpServerConnectionStatus::Disabled,
+                    (_, None, ..) => McpServerConnectionStatus::NotStarted,
+                    (_, Some(_), true, _) => McpServerConnectionStatus::Failed,
+                    (_, Some(_), false, true) => McpServerConnectionStatus::Starting,
+                    (_, Some(_), false, false) => McpServerConnectionStatus::Connected,
                 });
                 McpServerStatus {
                     name: name.clone(),
-                    auth_status: McpAuthStatus::Unsupported,
+                    auth_status: auth_status(&config.codex_home, name, server),
                     tools,
                     resources: Vec::new(),
                     resource_templates: Vec::new(),
@@ -380,5 +397,38 @@ fn effort_description(effort: ReasoningEffort) -> &'static str {
         ReasoningEffort::Medium => "Balanced speed and depth, for most tasks",
         ReasoningEffort::High => "Deeper reasoning for hard problems",
         ReasoningEffort::XHigh => "The deepest reasoning, for the hardest problems",
+    }
+}
+
+/// How a configured MCP server signs in. An HTTP server with neither a
+/// token nor stored OAuth tokens is `notLoggedIn` (it may offer OAuth;
+/// `mcpServer/oauth/login` finds out).
+fn auth_status(
+    codex_home: &std::path::Path,
+    name: &str,
+    server: &codex_config::mcp::McpServerConfig,
+) -> crate::protocol::McpAuthStatus {
+    use crate::protocol::McpAuthStatus;
+    use codex_config::mcp::McpServerTransportConfig;
+    match &server.transport {
+        McpServerTransportConfig::Stdio { .. } => McpAuthStatus::Unsupported,
+        McpServerTransportConfig::StreamableHttp {
+            bearer_token_env_var: Some(_),
+            ..
+        } => McpAuthStatus::BearerToken,
+        McpServerTransportConfig::StreamableHttp {
+            url, http_headers, ..
+        } => {
+            let target = codex_mcp::oauth::OAuthServer {
+                name: name.to_string(),
+                url: url.clone(),
+                headers: http_headers.clone(),
+            };
+            match codex_mcp::oauth::is_logged_in(codex_home, &target) {
+                Ok(true) => McpAuthStatus::OAuth,
+                Ok(false) => McpAuthStatus::NotLoggedIn,
+                Err(_) => McpAuthStatus::Unknown,
+            }
+        }
     }
 }

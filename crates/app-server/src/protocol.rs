@@ -150,6 +150,30 @@ pub enum ThreadItem {
         id: String,
         text: String,
     },
+    /// An agent tool call: who asked, which agents, their last state.
+    #[serde(rename_all = "camelCase")]
+    CollabAgentToolCall {
+        id: String,
+        /// `spawnAgent`, `sendInput`, `resumeAgent`, `wait`, `closeAgent`.
+        tool: String,
+        /// `inProgress`, `completed`, `failed`.
+        status: String,
+        sender_thread_id: String,
+        receiver_thread_ids: Vec<String>,
+        prompt: Option<String>,
+        model: Option<String>,
+        reasoning_effort: Option<String>,
+        agents_states: std::collections::BTreeMap<String, CollabAgentState>,
+    },
+}
+
+/// An agent's state in a `collabAgentToolCall`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CollabAgentState {
+    /// `pendingInit`, `running`, `interrupted`, `completed`, `errored`,
+    /// `shutdown`, `notFound`.
+    pub status: String,
+    pub message: Option<String>,
 }
 
 /// What a user message said (text; images are passed on, not echoed).
@@ -281,6 +305,9 @@ pub enum ServerNotification {
     ThreadArchived(ThreadIdNotification),
     #[serde(rename = "thread/unarchived")]
     ThreadUnarchived(ThreadIdNotification),
+    /// `thread/revert` took the thread back.
+    #[serde(rename = "thread/reverted")]
+    ThreadReverted(ThreadIdNotification),
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
     #[serde(rename = "thread/goal/updated")]
@@ -329,6 +356,19 @@ pub enum ServerNotification {
     ConfigWarning(ConfigWarningNotification),
     #[serde(rename = "mcpServer/startupStatus/updated")]
     McpServerStartupStatusUpdated(McpServerStatusUpdatedNotification),
+    #[serde(rename = "mcpServer/oauthLogin/completed")]
+    McpServerOauthLoginCompleted(McpServerOauthLoginCompletedNotification),
+}
+
+/// How an `mcpServer/oauth/login` ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerOauthLoginCompletedNotification {
+    pub name: String,
+    pub success: bool,
+    pub error: Option<String>,
+    pub login_id: Option<String>,
+    pub thread_id: Option<String>,
 }
 
 /// One MCP server's start-up progress (`starting`, `ready`, `failed` with
@@ -717,6 +757,40 @@ pub struct ThreadListResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ThreadResponse {
     pub thread: Thread,
+}
+
+/// `thread/rollback`: the thread as it now is (with its turns), and what
+/// the rewind did (this implementation's addition).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRollbackResponse {
+    pub thread: Thread,
+    pub rewind: RewindOutcome,
+}
+
+/// What a rewind did (or, as a preview, would do) to the files.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewindOutcome {
+    pub message: String,
+    pub dry_run: bool,
+    pub rolled_back_turns: u32,
+    /// The unified diff applied to the files (or to be applied).
+    pub diff: String,
+    pub restored: Vec<String>,
+    pub removed: Vec<String>,
+    /// Left alone: changed by hand since the point.
+    pub edited_by_hand: Vec<String>,
+    pub not_restorable: Vec<String>,
+}
+
+/// `thread/revert` (the reference 0.169's shape; turns are not included).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRevertResponse {
+    pub thread: Thread,
+    pub items_backwards_cursor: Option<String>,
+    pub turns_backwards_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

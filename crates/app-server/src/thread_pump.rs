@@ -41,6 +41,8 @@ pub struct LiveThread {
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Waiting for the answer to `Op::ListMcpTools`.
     mcp_waiters: Mutex<Vec<tokio::sync::oneshot::Sender<McpListToolsResponseEvent>>>,
+    /// Waiting for `rewind_points` / `rewind_completed`.
+    rewind_waiters: Mutex<Vec<tokio::sync::oneshot::Sender<EventMsg>>>,
     /// The thread's goal as the engine last reported it, and who waits
     /// for its next change (`thread/goal/set`).
     pub(crate) goal: Mutex<Option<codex_protocol::goals::ThreadGoal>>,
@@ -72,9 +74,25 @@ impl LiveThread {
             state: Mutex::new(TurnState::default()),
             pump: Mutex::new(None),
             mcp_waiters: Mutex::new(Vec::new()),
+            rewind_waiters: Mutex::new(Vec::new()),
             goal: Mutex::new(None),
             goal_waiters: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Sends a rewind op and waits for its answer (`rewind_points` or
+    /// `rewind_completed`); a summary may take a model request.
+    pub async fn rewind_call(&self, op: Op) -> Option<EventMsg> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.rewind_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        self.codex.submit(op).await.ok()?;
+        tokio::time::timeout(std::time::Duration::from_secs(600), rx)
+            .await
+            .ok()?
+            .ok()
     }
 
     /// The thread's MCP servers and tools, as the engine reports them.
@@ -344,6 +362,16 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
                     }
                 },
             );
+        }
+        EventMsg::RewindPoints(_) | EventMsg::RewindCompleted(_) => {
+            // One answer per call, in the order the calls were made.
+            let mut waiters = thread
+                .rewind_waiters
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if !waiters.is_empty() {
+                let _ = waiters.remove(0).send(msg);
+            }
         }
         EventMsg::ThreadGoalUpdated(updated) => {
             *thread.goal.lock().unwrap_or_else(|e| e.into_inner()) = Some(updated.goal.clone());

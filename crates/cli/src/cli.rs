@@ -169,6 +169,10 @@ enum Command {
     /// Run Codex as an MCP server over stdio (tools `codex` and `codex-reply`).
     McpServer,
 
+    /// Run Codex as an Agent Client Protocol (ACP) agent over stdio, for
+    /// Zed, JetBrains IDEs, Neovim and other ACP editors.
+    Acp,
+
     /// Review code (uncommitted changes by default; --base, --commit, or
     /// instructions) and print the findings.
     Review(codex_exec::review::ReviewArgs),
@@ -526,6 +530,15 @@ enum DebugCommand {
     },
 }
 
+/// The top level's `--remote` (and its token variable) for a subcommand
+/// that did not name its own.
+fn inherit_remote(inner: &mut codex_tui::TuiOptions, outer: &codex_tui::TuiOptions) {
+    if inner.remote.is_none() {
+        inner.remote = outer.remote.clone();
+        inner.remote_auth_token_env = outer.remote_auth_token_env.clone();
+    }
+}
+
 /// Parses the command line and runs the selected command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -538,15 +551,19 @@ pub fn run() -> ExitCode {
             };
             return codex_tui::run_main(args, cli.shared.to_overrides());
         }
-        Some(Command::Resume(args)) => {
+        // `codex --remote URL resume ID` as well as `codex resume --remote URL ID`.
+        Some(Command::Resume(mut args)) => {
+            inherit_remote(&mut args.tui, &cli.tui);
             return codex_tui::run_main(args.into_tui_args(false), cli.shared.to_overrides());
         }
-        Some(Command::Fork(args)) => {
+        Some(Command::Fork(mut args)) => {
+            inherit_remote(&mut args.tui, &cli.tui);
             return codex_tui::run_main(args.into_tui_args(true), cli.shared.to_overrides());
         }
         Some(Command::Exec(args)) => return codex_exec::run_main(args, cli.shared.to_overrides()),
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
+        Some(Command::Acp) => return codex_acp::run_main(cli.shared.to_overrides()),
         Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
         Some(Command::Plugin { command }) => plugin_cmd::run(&cli.shared, command),
         Some(Command::Skills { command }) => {

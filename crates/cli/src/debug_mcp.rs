@@ -85,6 +85,7 @@ pub fn run(url: String) -> anyhow::Result<()> {
         let manager = Arc::new(McpConnectionManager::new(
             &configs,
             &cwd,
+            None,
             Some(Arc::new(AcceptAll)),
         ));
         let summary = manager.start(Arc::new(|_| {})).await;

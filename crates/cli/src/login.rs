@@ -126,7 +126,7 @@ fn login_options(config: &Config, issuer: Option<&str>) -> anyhow::Result<LoginO
 }
 
 /// Opens `url` in the desktop's browser, if there is a desktop.
-fn open_browser(url: &str) -> bool {
+pub(crate) fn open_browser(url: &str) -> bool {
     let program = if cfg!(target_os = "macos") {
         "open"
     } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()

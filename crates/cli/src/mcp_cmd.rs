@@ -1,14 +1,18 @@
-//! `codex mcp add | list | get | remove`: the `[mcp_servers]` of
-//! `config.toml`. Changes go through `codex_config::edit` (comments and
-//! layout kept, written atomically); listing reads the configuration and
-//! starts nothing, so it is instant.
+//! `codex mcp add | list | get | remove | login | logout`: the
+//! `[mcp_servers]` of `config.toml` and the OAuth sign-ins of its HTTP
+//! servers. Changes go through `codex_config::edit` (comments and layout
+//! kept, written atomically); listing reads the configuration and starts
+//! nothing — only an HTTP server with no credentials is asked, briefly and
+//! all at once, whether it offers OAuth, for the Auth column.
 
 use std::collections::BTreeMap;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use codex_config::McpOAuthCredentialsStore;
 use codex_config::mcp::{McpServerConfig, McpServerTransportConfig};
 use codex_config::{find_codex_home, load_config};
+use codex_mcp::oauth;
 use serde_json::{Value, json};
 use toml_edit::{Array, Item, Table, value};
 
@@ -32,7 +36,24 @@ pub enum McpCommand {
     },
     /// Remove a server.
     Remove { name: String },
+    /// Sign in to a streamable-HTTP server with OAuth (opens a browser, or
+    /// prints the address to open).
+    Login {
+        name: String,
+        /// Scopes to ask for, comma-separated (default: what the server
+        /// advertises).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
+    /// Forget the OAuth tokens of a server.
+    Logout { name: String },
 }
+
+/// How long `mcp login` waits for the browser.
+const LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// How long `mcp list` waits for a server to say whether it offers OAuth.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("transport").required(true).args(["url", "command"])))]
@@ -65,12 +86,32 @@ pub fn run(shared: &SharedOptions, command: McpCommand) -> anyhow::Result<()> {
         McpCommand::Remove { name } => remove(&config_file, &name),
         McpCommand::List { json } => {
             let config = load_config(&codex_home, &shared.to_overrides())?;
-            list(&config.mcp_servers, json);
+            let (servers, warnings) = codex_plugins::effective_mcp_servers(&config);
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            let auth = auth_statuses(&config.codex_home, &servers)?;
+            list(&servers, &auth, json);
+            Ok(())
+        }
+        McpCommand::Login { name, scopes } => {
+            let config = load_config(&codex_home, &shared.to_overrides())?;
+            login(&config, &name, scopes)
+        }
+        McpCommand::Logout { name } => {
+            let config = load_config(&codex_home, &shared.to_overrides())?;
+            let server = oauth_server(&config, &name)?;
+            if oauth::logout(&config.codex_home, &server)? {
+                println!("Removed OAuth credentials for '{name}'.");
+            } else {
+                println!("No OAuth credentials stored for '{name}'.");
+            }
             Ok(())
         }
         McpCommand::Get { name, json } => {
             let config = load_config(&codex_home, &shared.to_overrides())?;
-            let server = config.mcp_servers.get(&name).with_context(|| {
+            let (servers, _) = codex_plugins::effective_mcp_servers(&config);
+            let server = servers.get(&name).with_context(|| {
                 format!(
                     "no MCP server named '{name}' in {}",
                     config.config_file.display()
@@ -224,17 +265,114 @@ fn transport_json(server: &McpServerConfig) -> Transport<'_> {
     }
 }
 
-/// How a server signs in: `unsupported` (stdio), `bearer_token`, or for
-/// an HTTP server without one, `unknown` (it may want OAuth).
-fn auth_status(server: &McpServerConfig) -> (&'static str, &'static str) {
-    match &server.transport {
-        McpServerTransportConfig::Stdio { .. } => ("unsupported", "Unsupported"),
-        McpServerTransportConfig::StreamableHttp {
-            bearer_token_env_var: Some(_),
-            ..
-        } => ("bearer_token", "Bearer token"),
-        McpServerTransportConfig::StreamableHttp { .. } => ("unknown", "Unknown"),
+/// How each server signs in, as `mcp list` shows it (JSON value, column
+/// text): `unsupported` (stdio, or HTTP without OAuth), `bearer_token`,
+/// `o_auth` (signed in with `codex mcp login`) or `not_logged_in` (an HTTP
+/// server that offers OAuth).
+type AuthStatus = (&'static str, &'static str);
+
+fn auth_statuses(
+    codex_home: &std::path::Path,
+    servers: &BTreeMap<String, McpServerConfig>,
+) -> anyhow::Result<BTreeMap<String, AuthStatus>> {
+    const UNSUPPORTED: AuthStatus = ("unsupported", "Unsupported");
+    let mut statuses = BTreeMap::new();
+    let mut to_probe = Vec::new();
+    for (name, server) in servers {
+        let status = match &server.transport {
+            McpServerTransportConfig::Stdio { .. } => UNSUPPORTED,
+            McpServerTransportConfig::StreamableHttp {
+                bearer_token_env_var: Some(_),
+                ..
+            } => ("bearer_token", "Bearer token"),
+            McpServerTransportConfig::StreamableHttp {
+                url, http_headers, ..
+            } => {
+                let target = oauth::OAuthServer {
+                    name: name.clone(),
+                    url: url.clone(),
+                    headers: http_headers.clone(),
+                };
+                if oauth::is_logged_in(codex_home, &target)? {
+                    ("o_auth", "OAuth")
+                } else {
+                    to_probe.push((name.clone(), url.clone()));
+                    UNSUPPORTED
+                }
+            }
+        };
+        statuses.insert(name.clone(), status);
     }
+    if !to_probe.is_empty() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let found = runtime.block_on(futures::future::join_all(to_probe.into_iter().map(
+            |(name, url)| async move { (name, oauth::offers_oauth(&url, PROBE_TIMEOUT).await) },
+        )));
+        for (name, offers) in found {
+            if offers {
+                statuses.insert(name, ("not_logged_in", "Not logged in"));
+            }
+        }
+    }
+    Ok(statuses)
+}
+
+/// `name` as a server `codex mcp login` can sign in to.
+fn oauth_server(config: &codex_config::Config, name: &str) -> anyhow::Result<oauth::OAuthServer> {
+    let (servers, _) = codex_plugins::effective_mcp_servers(config);
+    let server = servers.get(name).with_context(|| {
+        format!(
+            "no MCP server named '{name}' in {}",
+            config.config_file.display()
+        )
+    })?;
+    match &server.transport {
+        McpServerTransportConfig::StreamableHttp {
+            url, http_headers, ..
+        } => Ok(oauth::OAuthServer {
+            name: name.to_string(),
+            url: url.clone(),
+            headers: http_headers.clone(),
+        }),
+        McpServerTransportConfig::Stdio { .. } => anyhow::bail!(
+            "'{name}' is a stdio server; OAuth sign-in is for streamable HTTP servers (`url = ...`)"
+        ),
+    }
+}
+
+fn login(config: &codex_config::Config, name: &str, scopes: Vec<String>) -> anyhow::Result<()> {
+    if config.mcp_oauth_credentials_store == McpOAuthCredentialsStore::Keyring {
+        anyhow::bail!(
+            "mcp_oauth_credentials_store = \"keyring\" in {}: this version keeps MCP tokens only in {} (0600, hidden from the model's commands); set it to \"file\" or \"auto\"",
+            config.config_file.display(),
+            oauth::store::credentials_file(&config.codex_home).display()
+        );
+    }
+    let server = oauth_server(config, name)?;
+    let options = oauth::LoginOptions {
+        codex_home: config.codex_home.clone(),
+        server,
+        scopes,
+        callback_port: config.mcp_oauth_callback_port,
+        callback_url: config.mcp_oauth_callback_url.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let pending = oauth::start_login(options).await?;
+        let opened = crate::login::open_browser(&pending.authorization_url);
+        println!(
+            "{} `{name}` by opening this URL in your browser:\n{}",
+            if opened { "Authorize" } else { "Sign in to" },
+            pending.authorization_url
+        );
+        pending.finish(LOGIN_TIMEOUT).await
+    })?;
+    println!("Successfully logged in to MCP server '{name}'.");
+    Ok(())
 }
 
 /// One server for `mcp list --json`, in the reference's field order.
@@ -281,7 +419,16 @@ fn print_table(rows: &[Vec<String>]) {
     }
 }
 
-fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
+fn list(
+    servers: &BTreeMap<String, McpServerConfig>,
+    auth: &BTreeMap<String, AuthStatus>,
+    as_json: bool,
+) {
+    let auth_of = |name: &str| {
+        auth.get(name)
+            .copied()
+            .unwrap_or(("unsupported", "Unsupported"))
+    };
     if as_json {
         let entries: Vec<ListEntry> = servers
             .iter()
@@ -292,7 +439,7 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
                 transport: transport_json(server),
                 startup_timeout_sec: secs(server.startup_timeout),
                 tool_timeout_sec: secs(server.tool_timeout),
-                auth_status: auth_status(server).0,
+                auth_status: auth_of(name).0,
             })
             .collect();
         println!(
@@ -342,7 +489,7 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
                 cwd.as_ref()
                     .map_or("-".to_string(), |c| c.display().to_string()),
                 status(server),
-                auth_status(server).1.to_string(),
+                auth_of(name).1.to_string(),
             ]),
             McpServerTransportConfig::StreamableHttp {
                 url,
@@ -355,7 +502,7 @@ fn list(servers: &BTreeMap<String, McpServerConfig>, as_json: bool) {
                     .clone()
                     .unwrap_or_else(|| "-".to_string()),
                 status(server),
-                auth_status(server).1.to_string(),
+                auth_of(name).1.to_string(),
             ]),
         }
     }

@@ -57,15 +57,48 @@ pub fn list(args: &ListArgs) -> anyhow::Result<()> {
         limit: args.limit,
     });
     let mut out = std::io::stdout().lock();
-    for row in rows {
+    for (depth, row) in as_tree(rows) {
         let line = if args.json {
             json_row(&row).to_string()
         } else {
-            text_row(&row, args.all)
+            format!("{}{}", "  ".repeat(depth), text_row(&row, args.all))
         };
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The rows with each sub-agent right under its parent (when the parent is
+/// listed), with its depth; the order is otherwise kept.
+fn as_tree(rows: Vec<ThreadSummary>) -> Vec<(usize, ThreadSummary)> {
+    let listed: std::collections::HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let is_root = |row: &ThreadSummary| {
+        row.parent_thread_id
+            .as_ref()
+            .is_none_or(|parent| !listed.contains(parent))
+    };
+    let (roots, mut children): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| is_root(r));
+    let mut out = Vec::new();
+    fn place(
+        row: ThreadSummary,
+        depth: usize,
+        children: &mut Vec<ThreadSummary>,
+        out: &mut Vec<(usize, ThreadSummary)>,
+    ) {
+        let id = row.id.clone();
+        out.push((depth, row));
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(children)
+            .into_iter()
+            .partition(|c| c.parent_thread_id.as_deref() == Some(id.as_str()));
+        *children = rest;
+        for child in mine {
+            place(child, depth + 1, children, out);
+        }
+    }
+    for root in roots {
+        place(root, 0, &mut children, &mut out);
+    }
+    out
 }
 
 fn text_row(row: &ThreadSummary, with_cwd: bool) -> String {
@@ -100,6 +133,7 @@ fn json_row(row: &ThreadSummary) -> serde_json::Value {
         "model": row.model,
         "archived": row.archived,
         "git_branch": row.git_branch,
+        "parent_thread_id": row.parent_thread_id,
     })
 }
 

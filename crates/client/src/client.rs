@@ -38,6 +38,9 @@ pub struct ModelClientConfig {
     /// What the reference sends as `x-codex-turn-metadata` (and in the
     /// body's `client_metadata`).
     pub turn_metadata: Option<TurnMetadata>,
+    /// A sub-agent's requests name the thread that spawned it
+    /// (`x-openai-subagent: collab_spawn`, `x-codex-parent-thread-id`).
+    pub subagent_parent: Option<ThreadId>,
 }
 
 /// The turn a request belongs to, as the reference describes it to the
@@ -313,6 +316,11 @@ impl ModelClient {
             .body(body.attempt());
         if let Some(metadata) = &self.config.turn_metadata {
             request = request.header("x-codex-turn-metadata", &metadata.json);
+        }
+        if let Some(parent) = self.config.subagent_parent {
+            request = request
+                .header("x-openai-subagent", "collab_spawn")
+                .header("x-codex-parent-thread-id", parent.to_string());
         }
         match (&self.config.auth, chatgpt) {
             (_, Some(credentials)) => {

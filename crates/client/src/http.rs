@@ -31,7 +31,10 @@ pub fn http_client_plain(user_agent: &str) -> Result<reqwest::Client, ClientErro
         .map_err(|err| ClientError::Other(format!("cannot build the HTTP client: {err}")))
 }
 
-fn install_crypto_provider() {
+/// Installs rustls' ring provider once per process. Called by every client
+/// constructor here, and by code that lets a library build its own reqwest
+/// client (MCP OAuth through rmcp).
+pub fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // Err means another provider is already installed, which is fine.

@@ -34,7 +34,7 @@ mod sse;
 pub use client::{ModelClient, ModelClientConfig, RetryNotice, TurnMetadata};
 pub use error::{ClientError, error_report};
 pub use events::{ResponseEvent, ResponseStream};
-pub use http::{http_client, http_client_plain, user_agent};
+pub use http::{http_client, http_client_plain, install_crypto_provider, user_agent};
 pub use model_family::{
     ApplyPatchToolType, ModelCatalog, ModelFamily, ShellToolType, find_family_for_model,
 };

@@ -22,12 +22,16 @@ use crate::provider::{
 use crate::schema::{
     ConfigToml, FileOpener, HistoryPersistenceToml, OtelToml, REFERENCE_ONLY_KEYS, TuiToml,
 };
-pub use crate::schema::{LoginMethod, PreferredAuthMethod, WebSearchMode};
+pub use crate::schema::{
+    LoginMethod, McpOAuthCredentialsStore, PreferredAuthMethod, WebSearchMode,
+};
 
 /// The model used when none is configured.
 pub const DEFAULT_MODEL: &str = "gpt-5.5";
 /// The model used with `--oss` when none is configured.
 pub const DEFAULT_OSS_MODEL: &str = "gpt-oss:20b";
+/// Default `[rewind] keep_days`.
+pub const DEFAULT_REWIND_KEEP_DAYS: u32 = 30;
 /// Default `project_doc_max_bytes`: 32 KiB.
 pub const DEFAULT_PROJECT_DOC_MAX_BYTES: usize = 32 * 1024;
 
@@ -138,6 +142,9 @@ pub struct Config {
     pub permission_profile: Option<String>,
     /// Paths the profile denies: commands can neither read nor write them.
     pub denied_paths: Vec<PathBuf>,
+    /// The profile's domain rules: commands reach the network only through
+    /// the session's allowlist proxy (`codex-network-proxy`).
+    pub network_domains: Option<crate::permissions::NetworkDomains>,
     pub shell_environment_policy: ShellEnvironmentPolicy,
     /// At most this many of the model's commands run at once.
     pub max_concurrent_commands: usize,
@@ -152,6 +159,8 @@ pub struct Config {
     pub model_catalog_json: Option<PathBuf>,
 
     pub history: History,
+    /// `[rewind] keep_days`: checkpoints older than this are pruned.
+    pub rewind_keep_days: u32,
     pub notify: Option<Vec<String>>,
     /// Replaces the built-in base instructions (`model_instructions_file`).
     pub base_instructions: Option<String>,
@@ -164,8 +173,12 @@ pub struct Config {
     pub project_doc_fallback_filenames: Vec<String>,
 
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
+    pub mcp_oauth_credentials_store: McpOAuthCredentialsStore,
+    pub mcp_oauth_callback_port: Option<u16>,
+    pub mcp_oauth_callback_url: Option<String>,
     pub otel: OtelToml,
     pub memories: crate::schema::MemoriesToml,
+    pub agents: crate::schema::AgentsToml,
     pub skills: crate::schema::SkillsToml,
     pub features: BTreeMap<String, bool>,
     pub tui: TuiToml,
@@ -949,7 +962,7 @@ fn resolve(
         },
     };
 
-    let (sandbox_policy, permission_profile, denied_paths) =
+    let (sandbox_policy, permission_profile, denied_paths, network_domains) =
         apply_permission_profile(&toml, &layered, &cwd, sandbox_policy, &mut warnings)?;
 
     let env = toml.shell_environment_policy.clone().unwrap_or_default();
@@ -969,6 +982,12 @@ fn resolve(
         },
         max_bytes: history_toml.max_bytes.filter(|b| *b > 0),
     };
+
+    let rewind_keep_days = toml
+        .rewind
+        .as_ref()
+        .and_then(|r| r.keep_days)
+        .unwrap_or(DEFAULT_REWIND_KEEP_DAYS);
 
     let base_instructions = match &toml.model_instructions_file {
         None => None,
@@ -1047,6 +1066,7 @@ fn resolve(
         sandbox_policy,
         permission_profile,
         denied_paths,
+        network_domains,
         shell_environment_policy,
         max_concurrent_commands: match toml.max_concurrent_commands {
             Some(0) => {
@@ -1074,6 +1094,7 @@ fn resolve(
             }
         }),
         history,
+        rewind_keep_days,
         notify: toml.notify.clone(),
         openai_base_url: toml.openai_base_url.clone(),
         chatgpt_base_url: toml
@@ -1095,8 +1116,12 @@ fn resolve(
             .clone()
             .unwrap_or_default(),
         mcp_servers: toml.mcp_servers.clone(),
+        mcp_oauth_credentials_store: toml.mcp_oauth_credentials_store.unwrap_or_default(),
+        mcp_oauth_callback_port: toml.mcp_oauth_callback_port,
+        mcp_oauth_callback_url: toml.mcp_oauth_callback_url.clone(),
         otel: toml.otel.clone().unwrap_or_default(),
         memories: toml.memories.clone().unwrap_or_default(),
+        agents: toml.agents.clone().unwrap_or_default(),
         skills: toml.skills.clone().unwrap_or_default(),
         features: toml.features.clone().unwrap_or_default(),
         tui: toml.tui.clone().unwrap_or_default(),
@@ -1114,13 +1139,21 @@ fn resolve(
 /// `default_permissions` over `sandbox_mode`: the profile's policy and
 /// denied paths, with one warning when both are set (the reference calls
 /// the combination unsupported; its 0.169 binary accepts it).
+/// The policy, the profile's name, its denied paths and its domain rules.
+type ProfileOutcome = (
+    SandboxPolicy,
+    Option<String>,
+    Vec<PathBuf>,
+    Option<crate::permissions::NetworkDomains>,
+);
+
 fn apply_permission_profile(
     toml: &ConfigToml,
     layered: &LayeredConfig,
     cwd: &Path,
     sandbox_policy: SandboxPolicy,
     warnings: &mut Vec<ConfigWarning>,
-) -> Result<(SandboxPolicy, Option<String>, Vec<PathBuf>), ConfigError> {
+) -> Result<ProfileOutcome, ConfigError> {
     let location = |key: &str| {
         layered
             .origin_of(&[key.to_string()])
@@ -1135,7 +1168,7 @@ fn apply_permission_profile(
                 message: "profiles are defined but `default_permissions` names none; add default_permissions = \"NAME\"".into(),
             });
         }
-        return Ok((sandbox_policy, None, Vec::new()));
+        return Ok((sandbox_policy, None, Vec::new(), None));
     };
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let resolved =
@@ -1171,5 +1204,6 @@ fn apply_permission_profile(
         resolved.policy,
         Some(resolved.profile),
         resolved.denied_paths,
+        resolved.network_domains,
     ))
 }

@@ -138,6 +138,12 @@ pub const FEATURES: &[Feature] = &[
     unavailable("plugins", Stage::Stable),
     unavailable("prevent_idle_sleep", Stage::Experimental),
     Feature {
+        key: "network_proxy",
+        stage: Stage::Experimental,
+        default_enabled: false,
+        effect: "no effect: a permission profile's network domains always go through the allowlist proxy (never open network)",
+    },
+    Feature {
         key: "goals",
         stage: Stage::Stable,
         default_enabled: true,

@@ -37,7 +37,8 @@ pub mod schema;
 pub use codex_home::find_codex_home;
 pub use config::{
     CliOverrides, Config, ConfigWarning, DEFAULT_CHATGPT_BASE_URL, DEFAULT_MODEL, History,
-    HistoryPersistence, LoginMethod, PreferredAuthMethod, WebSearchMode, load_config,
+    HistoryPersistence, LoginMethod, McpOAuthCredentialsStore, PreferredAuthMethod, WebSearchMode,
+    load_config,
 };
 pub use debug_print::render_effective_config;
 pub use error::ConfigError;

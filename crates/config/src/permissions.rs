@@ -20,9 +20,13 @@
 //! placeholders (deny wins over write). Reading stays open everywhere
 //! else, as under every sandbox mode; a profile that does not grant
 //! `":root"` read is told so in a warning rather than silently treated as
-//! stricter than it is. Domain rules need the network proxy, which this
-//! build does not have: a profile that lists allowed domains gets no
-//! network at all (never open network), with a warning.
+//! stricter than it is. A profile whose network is enabled and lists
+//! `[permissions.NAME.network.domains]` gets no direct network at all: its
+//! commands reach only the session's allowlist proxy
+//! (`codex-network-proxy`), which allows or denies each host by these
+//! entries ([`NetworkDomains`]) — whatever `[features] network_proxy` says
+//! (the reference enforces domains only with that feature and otherwise
+//! opens the network; codex never does).
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +42,28 @@ pub struct ResolvedPermissions {
     pub denied_paths: Vec<PathBuf>,
     /// Things the person should know (`profile.key: message`).
     pub warnings: Vec<String>,
+    /// The domain rules, when the profile's network goes through the
+    /// allowlist proxy.
+    pub network_domains: Option<NetworkDomains>,
+}
+
+/// `[permissions.NAME.network.domains]`: host patterns allowed or denied,
+/// in file order. The patterns are checked when the proxy starts
+/// (`codex_network_proxy::HostPattern`), with errors naming [`Self::key`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkDomains {
+    /// `permissions.NAME.network.domains`, for messages.
+    pub key: String,
+    /// `(pattern, allow)`: `true` for "allow", `false` for "deny".
+    pub entries: Vec<(String, bool)>,
+}
+
+/// The network of a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Network {
+    Off,
+    Full,
+    Proxied(NetworkDomains),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +97,7 @@ pub fn resolve(
         policy,
         denied_paths: Vec::new(),
         warnings: Vec::new(),
+        network_domains: None,
     };
     match name {
         ":read-only" => return Ok(builtin(SandboxPolicy::ReadOnly)),
@@ -130,7 +157,11 @@ pub fn resolve(
     }
 
     let mut warnings = Vec::new();
-    let network = network_of(name, profile.get("network"), &mut warnings)?;
+    let (network, network_domains) = match network_of(name, profile.get("network"))? {
+        Network::Off => (false, None),
+        Network::Full => (true, None),
+        Network::Proxied(domains) => (false, Some(domains)),
+    };
 
     let writes: Vec<PathBuf> = rules
         .iter()
@@ -185,17 +216,14 @@ pub fn resolve(
         policy,
         denied_paths,
         warnings,
+        network_domains,
     })
 }
 
-/// Whether the profile's commands get network.
-fn network_of(
-    name: &str,
-    network: Option<&Value>,
-    warnings: &mut Vec<String>,
-) -> Result<bool, String> {
+/// The profile's network: off, full, or through the allowlist proxy.
+fn network_of(name: &str, network: Option<&Value>) -> Result<Network, String> {
     let Some(network) = network else {
-        return Ok(false);
+        return Ok(Network::Off);
     };
     let at = format!("permissions.{name}.network");
     let network = network
@@ -213,17 +241,30 @@ fn network_of(
         Some(Value::Boolean(b)) => *b,
         Some(other) => return Err(format!("{at}.enabled must be true or false (got {other})")),
     };
-    let lists_domains = network
-        .get("domains")
-        .and_then(Value::as_table)
-        .is_some_and(|d| d.values().any(|v| v.as_str() == Some("allow")));
-    if enabled && lists_domains {
-        warnings.push(format!(
-            "{at}.domains: this build cannot limit commands to listed domains, so the profile gets no network at all (never open network)"
-        ));
-        return Ok(false);
+    let Some(domains) = network.get("domains") else {
+        return Ok(if enabled { Network::Full } else { Network::Off });
+    };
+    let key = format!("{at}.domains");
+    let domains = domains
+        .as_table()
+        .ok_or_else(|| format!("{key} must be a table of \"HOST\" = \"allow\" | \"deny\""))?;
+    let mut entries = Vec::new();
+    for (pattern, value) in domains {
+        let allow = match value.as_str() {
+            Some("allow") => true,
+            Some("deny") => false,
+            _ => {
+                return Err(format!(
+                    "{key}.\"{pattern}\" must be \"allow\" or \"deny\" (got {value})"
+                ));
+            }
+        };
+        entries.push((pattern.clone(), allow));
     }
-    Ok(enabled)
+    if !enabled || entries.is_empty() {
+        return Ok(if enabled { Network::Full } else { Network::Off });
+    }
+    Ok(Network::Proxied(NetworkDomains { key, entries }))
 }
 
 fn expand(path: &str, cwd: &Path, home: Option<&Path>) -> PathBuf {
@@ -330,6 +371,28 @@ unknown_key = 1
         );
         let resolved = resolve("p", Some(&t), Path::new("/ws"), None).unwrap();
         assert!(!resolved.policy.has_full_network_access());
-        assert!(resolved.warnings.iter().any(|w| w.contains("domains")));
+        assert_eq!(
+            resolved.network_domains,
+            Some(NetworkDomains {
+                key: "permissions.p.network.domains".into(),
+                entries: vec![("example.com".into(), true)],
+            })
+        );
+        let t = table(
+            "[p.filesystem.\":workspace_roots\"]\n\".\" = \"write\"\n[p.network]\nenabled = true\n[p.network.domains]\n\"example.com\" = \"maybe\"\n",
+        );
+        let err = resolve("p", Some(&t), Path::new("/ws"), None).unwrap_err();
+        assert!(
+            err.contains(
+                "permissions.p.network.domains.\"example.com\" must be \"allow\" or \"deny\""
+            ),
+            "{err}"
+        );
+        // Disabled network: the domains open nothing.
+        let t = table(
+            "[p.network]\nenabled = false\n[p.network.domains]\n\"example.com\" = \"allow\"\n",
+        );
+        let resolved = resolve("p", Some(&t), Path::new("/ws"), None).unwrap();
+        assert_eq!(resolved.network_domains, None);
     }
 }

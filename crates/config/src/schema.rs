@@ -77,6 +77,8 @@ pub struct ConfigToml {
     pub profiles: BTreeMap<String, ConfigToml>,
 
     pub history: Option<HistoryToml>,
+    /// `[rewind]`: how long checkpoints for `/rewind` are kept.
+    pub rewind: Option<RewindToml>,
     pub notify: Option<Vec<String>>,
 
     pub instructions: Option<String>,
@@ -92,8 +94,17 @@ pub struct ConfigToml {
     pub project_doc_fallback_filenames: Option<Vec<String>>,
 
     pub mcp_servers: BTreeMap<String, McpServerConfig>,
+    /// Where `codex mcp login` keeps OAuth tokens.
+    pub mcp_oauth_credentials_store: Option<McpOAuthCredentialsStore>,
+    /// The fixed loopback port of the OAuth callback (any free one if unset).
+    pub mcp_oauth_callback_port: Option<u16>,
+    /// The redirect URL to register instead of the loopback one (for a
+    /// callback forwarded from elsewhere, such as a remote machine).
+    pub mcp_oauth_callback_url: Option<String>,
     pub otel: Option<OtelToml>,
     pub memories: Option<MemoriesToml>,
+    /// `[agents]`: sub-agent limits and roles (read by core's `agents`).
+    pub agents: Option<AgentsToml>,
     /// `[skills]`: how the skills list reaches the model (read by
     /// `codex-skills`).
     pub skills: Option<SkillsToml>,
@@ -126,6 +137,14 @@ pub struct ShellEnvironmentPolicyToml {
     pub include_only: Option<Vec<String>>,
     /// Reference-only: run commands through the user's shell profile.
     pub experimental_use_profile: Option<bool>,
+}
+
+/// `[rewind]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RewindToml {
+    /// Checkpoints older than this many days are pruned (default 30).
+    pub keep_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -193,6 +212,46 @@ pub struct OtelToml {
     pub trace_exporter: Option<OtelExporter>,
     pub metrics_exporter: Option<OtelExporter>,
     pub log_user_prompt: Option<bool>,
+}
+
+/// `[agents]`: the limits on sub-agents and the roles defined inline
+/// (`[agents.<role>]`). The defaults are the reference's.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AgentsToml {
+    /// Concurrently open sub-agents of one session tree (default 6).
+    pub max_threads: Option<usize>,
+    /// How deep sub-agents may nest; a child at this depth cannot spawn
+    /// (default 1).
+    pub max_depth: Option<u32>,
+    /// A child's turn running longer than this is interrupted.
+    pub job_max_runtime_seconds: Option<u64>,
+    /// Tell a child why it was interrupted (accepted, as in the reference).
+    pub interrupt_message: Option<bool>,
+    /// `[agents.<role>]` tables: `description`, `config_file`,
+    /// `nickname_candidates`.
+    #[serde(flatten)]
+    pub roles: BTreeMap<String, AgentRoleToml>,
+}
+
+/// `[agents.<role>]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AgentRoleToml {
+    pub description: Option<String>,
+    /// A TOML file (relative to `CODEX_HOME`) with the role's settings, in
+    /// the shape of a file of `agents/`.
+    pub config_file: Option<PathBuf>,
+    pub nickname_candidates: Option<Vec<String>>,
+}
+
+impl AgentsToml {
+    pub fn max_threads(&self) -> usize {
+        self.max_threads.unwrap_or(6)
+    }
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth.unwrap_or(1)
+    }
 }
 
 /// `[memories]`: learning from past sessions (see `core/src/memories`).
@@ -380,9 +439,6 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "ghost_snapshot",
     "include_apply_patch_tool",
     "log_dir",
-    "mcp_oauth_callback_port",
-    "mcp_oauth_callback_url",
-    "mcp_oauth_credentials_store",
     "project_root_markers",
     "realtime",
     "sandbox_permissions",
@@ -392,6 +448,20 @@ pub const REFERENCE_ONLY_KEYS: &[&str] = &[
     "windows",
     "zsh_path",
 ];
+
+/// `mcp_oauth_credentials_store`: the reference keeps MCP OAuth tokens in
+/// the OS keyring when it can (`auto`) and in `$CODEX_HOME/.credentials.json`
+/// otherwise. This version has no keyring access: `auto` and `file` use the
+/// file (0600, hidden from sandboxed commands); `keyring` is refused with a
+/// clear error rather than silently written to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McpOAuthCredentialsStore {
+    #[default]
+    Auto,
+    File,
+    Keyring,
+}
 
 /// `forced_login_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

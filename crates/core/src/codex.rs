@@ -60,6 +60,9 @@ pub struct SpawnParams {
     /// What starts the turns (`tui`, `exec`, `mcp`, `app_server`): the
     /// frontend says so; the engine knows no frontend's name.
     pub turn_trigger: String,
+    /// Set when the session is a sub-agent: its place in the agent tree
+    /// (see `crate::agents`).
+    pub subagent: Option<crate::agents::AgentLink>,
 }
 
 impl SpawnParams {
@@ -76,6 +79,7 @@ impl SpawnParams {
             startup_warnings: Vec::new(),
             thread_source: "user".to_string(),
             turn_trigger: "tui".to_string(),
+            subagent: None,
         }
     }
 }
@@ -167,6 +171,21 @@ impl Codex {
             .await
             .map_err(|_| CodexErr::InternalAgentDied)?;
         Ok(id)
+    }
+
+    /// A thread whose session runs elsewhere: whoever holds the other ends
+    /// of the channels (a remote client's pump) reads the submissions and
+    /// sends the events.
+    pub fn from_channels(
+        thread_id: ThreadId,
+        tx_sub: mpsc::Sender<Submission>,
+        rx_event: mpsc::UnboundedReceiver<Event>,
+    ) -> Self {
+        Self {
+            tx_sub,
+            rx_event: tokio::sync::Mutex::new(rx_event),
+            thread_id,
+        }
     }
 
     /// The next event.

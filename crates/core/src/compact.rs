@@ -29,6 +29,10 @@ pub(crate) const SUMMARIZATION_PROMPT: &str = include_str!("../templates/compact
 pub(crate) const SUMMARY_PREFIX: &str =
     "The earlier part of this conversation was replaced by a summary to fit the context window.";
 
+/// How the message that replaces rewound turns with their summary starts
+/// (`rewind.rs`; also how it is told from a message the user typed).
+pub(crate) const REWIND_SUMMARY_PREFIX: &str = "The turns from here on were replaced by a summary of them at the user's request; the files are as those turns left them.";
+
 /// Earlier user messages kept after compaction, newest first, up to this many bytes.
 const USER_MESSAGES_BUDGET: usize = 64 * 1024;
 
@@ -131,7 +135,33 @@ pub(crate) fn user_turn_message(item: &ResponseItem) -> Option<String> {
         !is_instructions_text(text)
             && !text.starts_with(ENVIRONMENT_CONTEXT_OPEN)
             && !text.starts_with(SUMMARY_PREFIX)
+            && !text.starts_with(REWIND_SUMMARY_PREFIX)
     })
+}
+
+/// Where each message the user typed starts, in `items`.
+pub(crate) fn user_turn_starts(items: &[ResponseItem]) -> Vec<usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| user_turn_message(item).is_some())
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// Drops the last `num_turns` user turns of `history`: everything from the
+/// user message that started the first of them. Returns how many were
+/// dropped (fewer when the history has fewer).
+pub(crate) fn drop_last_user_turns(
+    history: &mut crate::history::ConversationHistory,
+    num_turns: usize,
+) -> usize {
+    let starts = user_turn_starts(history.items());
+    let dropped = num_turns.min(starts.len());
+    if dropped > 0 {
+        history.truncate(starts[starts.len() - dropped]);
+    }
+    dropped
 }
 
 /// Initial context + the newest user messages that fit + the summary.

@@ -94,6 +94,15 @@ impl ConversationHistory {
         self.record_items(&items);
     }
 
+    /// Drops the items from `len` on (a rewind); their spilled texts stay
+    /// in the scratch file, unread.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len < self.items.len() {
+            Arc::make_mut(&mut self.items).truncate(len);
+            Arc::make_mut(&mut self.spilled).retain(|(index, _)| *index < len);
+        }
+    }
+
     /// The items; spilled outputs have an empty text here (use
     /// [`Self::for_prompt`] to send them).
     pub(crate) fn items(&self) -> &[ResponseItem] {

@@ -487,6 +487,12 @@ impl ItemLifecycle {
                 item.response = ev.response.clone();
                 self.close(&mut out, TurnItem::UserQuestions(item));
             }
+            EventMsg::CollabToolCallBegin(item) => {
+                self.open(&mut out, TurnItem::CollabAgentToolCall(item.clone()))
+            }
+            EventMsg::CollabToolCallEnd(item) => {
+                self.close(&mut out, TurnItem::CollabAgentToolCall(item.clone()))
+            }
             EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_) => {
                 self.finish_turn(&mut out);
             }

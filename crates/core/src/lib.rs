@@ -22,6 +22,7 @@
 //! `tools::orchestrator`. The engine never prints: everything it has to say
 //! is an event.
 
+mod agents;
 mod codex;
 mod compact;
 mod entry;
@@ -39,6 +40,7 @@ pub mod logging;
 mod mcp;
 mod memories;
 pub mod message_history;
+mod network_allowlist;
 mod notify;
 mod one_off;
 mod parse_command;
@@ -46,6 +48,7 @@ mod plan_mode;
 mod project_doc;
 mod resume_settings;
 mod review;
+mod rewind;
 pub mod rollout;
 mod safety;
 mod sampling;
@@ -68,6 +71,7 @@ mod unified_exec;
 mod user_shell;
 mod util;
 
+pub use agents::AgentLink;
 pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use entry::{
     ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
@@ -77,6 +81,7 @@ pub use git_info::git_root;
 pub use hooks::discover_hooks;
 pub use item_lifecycle::{Emitted, ItemLifecycle};
 pub use memories::{MemoryFile, MemoryStatus};
+pub use network_allowlist::{network_policy, start_network_proxy};
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};
 pub use review::{ReviewTarget, parse_review_output, render_findings, review_request};

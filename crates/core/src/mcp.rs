@@ -19,7 +19,7 @@ use codex_protocol::mcp::{ElicitationAction, ElicitationRequestEvent};
 use codex_protocol::protocol::{AskForApproval, EventMsg};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use codex_protocol::models::{ContentItem, ResponseItem};
 
@@ -31,8 +31,6 @@ use crate::turn_context::TurnContext;
 /// The servers of a session and what is waiting on them.
 pub(crate) struct McpState {
     manager: OnceLock<Arc<McpConnectionManager>>,
-    /// True once every server has started or failed.
-    settled: watch::Sender<bool>,
     /// Elicitations waiting for the person, by (server, request id).
     elicitations: Mutex<HashMap<(String, String), oneshot::Sender<ElicitationResponse>>>,
     /// Tools the person approved for the rest of the session.
@@ -46,7 +44,6 @@ impl McpState {
     pub(crate) fn new() -> Self {
         Self {
             manager: OnceLock::new(),
-            settled: watch::channel(false).0,
             elicitations: Mutex::new(HashMap::new()),
             approved_tools: Mutex::new(HashSet::new()),
             announced: Mutex::new(None),
@@ -62,14 +59,22 @@ impl McpState {
         let elicitor: Arc<dyn Elicitor> = Arc::new(SessionElicitor {
             session: weak.clone(),
         });
+        // `[mcp_servers]` and the servers of enabled plugins.
+        let (servers, warnings) = codex_plugins::effective_mcp_servers(&config);
+        for message in warnings {
+            session.send_event_unrecorded(
+                INITIAL_SUBMIT_ID,
+                EventMsg::Warning(codex_protocol::protocol::WarningEvent { message }),
+            );
+        }
         let manager = Arc::new(McpConnectionManager::new(
-            &config.mcp_servers,
+            &servers,
             &config.cwd,
+            Some(&config.codex_home),
             Some(elicitor),
         ));
         let _ = state.manager.set(Arc::clone(&manager));
         if manager.server_names().is_empty() {
-            state.settled.send_replace(true);
             return;
         }
         let progress_session = weak.clone();
@@ -88,7 +93,6 @@ impl McpState {
                     EventMsg::McpStartupComplete(summary),
                 );
             }
-            state.settled.send_replace(true);
         });
     }
 
@@ -124,19 +128,6 @@ impl McpState {
         self.manager.get().cloned()
     }
 
-    /// Waits until every server has started or failed (each is bounded by
-    /// its `startup_timeout_sec`). Only for questions about all of them
-    /// (`ListMcpTools`); turns never wait.
-    pub(crate) async fn wait(&self) -> Arc<McpConnectionManager> {
-        let mut settled = self.settled.subscribe();
-        while !*settled.borrow_and_update() {
-            if settled.changed().await.is_err() {
-                break;
-            }
-        }
-        self.current()
-            .unwrap_or_else(|| Arc::new(McpConnectionManager::default()))
-    }
     /// The namespaces of servers ready now that the model has not been
     /// told of, marked told; and whether it was told of any before.
     /// `history` is read only the first time (a resumed session's notes).

@@ -41,6 +41,7 @@ pub(crate) async fn run(
         env: codex_sandbox::env::create_env(&config.shell_environment_policy, std::env::vars()),
         policy: command.policy,
         linux_sandbox_exe,
+        network_proxy: None,
         hidden_paths: codex_sandbox::secrets::hidden_paths(
             &config.codex_home,
             &config.denied_paths,

@@ -55,6 +55,21 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// The allowlist proxy's socket directory for a command under
+    /// `policy`: a policy with full network does not go through it.
+    pub(crate) fn network_proxy_for(
+        &self,
+        policy: &codex_protocol::protocol::SandboxPolicy,
+    ) -> Option<std::path::PathBuf> {
+        if policy.has_full_network_access() {
+            return None;
+        }
+        self.services
+            .network_proxy
+            .as_ref()
+            .map(|proxy| proxy.socket_dir().to_path_buf())
+    }
+
     pub(crate) fn new(
         thread_id: ThreadId,
         tx_event: mpsc::UnboundedSender<Event>,
@@ -207,6 +222,7 @@ impl Session {
                 thread_id: self.thread_id,
                 originator: self.services.originator.clone(),
                 auth: self.services.auth.clone(),
+                subagent_parent: self.services.agents.link.as_ref().map(|l| l.parent),
                 turn_metadata: Some(codex_client::TurnMetadata {
                     turn_id: sub_id.to_string(),
                     json: self.turn_metadata(sub_id, configuration, reasoning_effort),
@@ -224,6 +240,11 @@ impl Session {
         for tool in &self.services.extra_tools {
             tools.register(Arc::clone(tool));
         }
+        crate::tools::handlers::multi_agent::register(
+            &mut tools,
+            &self.services.agents,
+            configuration.provider.wire_api == codex_config::WireApi::Responses,
+        );
         tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
             state: Arc::clone(&self.services.mcp),
             mode: crate::tools::handlers::McpToolMode::for_turn(
@@ -273,7 +294,7 @@ impl Session {
             codex_protocol::protocol::SandboxPolicy::ReadOnly => "read-only",
             codex_protocol::protocol::SandboxPolicy::WorkspaceWrite { .. } => "workspace-write",
         };
-        serde_json::json!({
+        let mut metadata = serde_json::json!({
             "session_id": thread,
             "thread_id": thread,
             "turn_id": sub_id,
@@ -285,8 +306,13 @@ impl Session {
             "sandbox_mode": sandbox_mode,
             "model": configuration.model,
             "reasoning_effort": effort,
-        })
-        .to_string()
+        });
+        if let Some(link) = &self.services.agents.link {
+            metadata["session_id"] = serde_json::json!(link.parent.to_string());
+            metadata["parent_thread_id"] = serde_json::json!(link.parent.to_string());
+            metadata["subagent_kind"] = serde_json::json!("thread_spawn");
+        }
+        metadata.to_string()
     }
 
     /// The environment context of `ctx`'s settings.

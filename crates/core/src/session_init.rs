@@ -108,6 +108,8 @@ pub(crate) async fn start_session(
     let history_count = started.history_count;
     let (history_log_id, history_entry_count) = (history_count.log_id, history_count.entries);
     let (hooks, hook_warnings) = crate::hooks::SessionHooks::load(&config);
+    let network_proxy =
+        crate::network_allowlist::start_network_proxy(&config).map_err(CodexErr::Fatal)?;
     let (telemetry, telemetry_warning) = crate::telemetry::session_telemetry(
         &config,
         thread_id,
@@ -115,6 +117,9 @@ pub(crate) async fn start_session(
         auth.as_ref(),
         &models.family(&config.model).slug,
     );
+    let prune_inputs = (config.codex_home.clone(), config.rewind_keep_days);
+    let (agents, role_warnings) =
+        crate::agents::AgentControl::new(&config, params.subagent.clone());
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -126,10 +131,15 @@ pub(crate) async fn start_session(
         hooks,
         ghost: config
             .feature_enabled("undo")
-            .then(|| crate::ghost::Repo::find(&config.cwd))
+            .then(|| crate::ghost::find_repo(&config.cwd))
             .flatten(),
         ghost_turns: std::sync::Mutex::new(Vec::new()),
+        checkpoints: std::sync::Mutex::new(codex_rewind::Checkpoints::open(
+            (!params.ephemeral).then_some(config.codex_home.as_path()),
+            &thread_id.to_string(),
+        )),
         review_child: std::sync::Mutex::new(None),
+        agents,
         memory_excluded: std::sync::atomic::AtomicBool::new(false),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
@@ -138,6 +148,7 @@ pub(crate) async fn start_session(
         user_present: params.source != codex_protocol::rollout::SessionSource::Exec,
         linux_sandbox_exe: params.linux_sandbox_exe.clone(),
         exec_rules: crate::exec_rules::rules_cache(&config),
+        network_proxy,
         user_shell: user_shell(),
         agents_md,
         developer_instructions: with_memory_section(developer_instructions(&config), &config),
@@ -163,6 +174,13 @@ pub(crate) async fn start_session(
         config: Arc::new(config),
     };
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
+    // Checkpoints older than `[rewind] keep_days` go, off the start's path.
+    {
+        let ((home, keep_days), repo) = (prune_inputs, session.services.ghost.clone());
+        tokio::task::spawn_blocking(move || {
+            codex_rewind::prune::prune(&home, repo.as_ref(), keep_days)
+        });
+    }
     info!(
         thread_id = %thread_id,
         model = %configuration.model,
@@ -198,6 +216,7 @@ pub(crate) async fn start_session(
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);
+    warnings.extend(role_warnings);
     warnings.extend(skill_warnings);
     warnings.extend(telemetry_warning);
     for message in warnings {
@@ -312,8 +331,11 @@ fn identity(
                 InitialHistory::Forked { from, .. } => Some(*from),
                 _ => None,
             };
+            let link = params.subagent.as_ref();
             let meta = SessionMeta {
-                session_id: Some(thread_id),
+                // A sub-agent belongs to its parent's session, as the
+                // reference writes it.
+                session_id: Some(link.map_or(thread_id, |l| l.parent)),
                 id: thread_id,
                 forked_from_id,
                 timestamp: timestamp_now(),
@@ -324,6 +346,8 @@ fn identity(
                 instructions: user_instructions,
                 source: params.source.clone(),
                 thread_source: Some(params.thread_source.clone()),
+                parent_thread_id: link.map(|l| l.parent),
+                agent_nickname: link.map(|l| l.nickname.clone()),
                 model_provider: Some(config.model_provider_id.clone()),
                 base_instructions: Some(BaseInstructions {
                     text: base_instructions.to_string(),
@@ -457,10 +481,10 @@ async fn index_thread(
 fn initial_messages(initial: &InitialHistory) -> Option<Vec<EventMsg>> {
     match initial {
         InitialHistory::Resumed { items, .. } | InitialHistory::Forked { items, .. } => Some(
-            items
-                .iter()
+            codex_protocol::rewind::without_rolled_back_events(items)
+                .into_iter()
                 .filter_map(|item| match item {
-                    RolloutItem::EventMsg(msg) => Some(msg.clone()),
+                    RolloutItem::EventMsg(msg) => Some(msg),
                     _ => None,
                 })
                 .collect(),
@@ -535,6 +559,10 @@ fn reconstruct_history(
                     ),
                 };
                 history.replace(replacement);
+            }
+            // A rewind: the conversation went back before these turns.
+            RolloutItem::EventMsg(EventMsg::ThreadRolledBack(rolled_back)) => {
+                crate::compact::drop_last_user_turns(&mut history, rolled_back.num_turns as usize);
             }
             RolloutItem::SessionMeta(_)
             | RolloutItem::TurnContext(_)

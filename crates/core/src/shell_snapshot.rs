@@ -407,6 +407,7 @@ async fn validate(path: &Path, env: BTreeMap<String, String>, cwd: PathBuf) -> R
         linux_sandbox_exe: None,
         // Unsandboxed: there is no view to hide anything from.
         hidden_paths: Vec::new(),
+        network_proxy: None,
     };
     let output = codex_sandbox::run_command(&spec, Some(TAKE_TIMEOUT), None)
         .await

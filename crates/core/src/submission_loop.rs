@@ -28,7 +28,11 @@ pub(crate) async fn run(
     while let Some(Submission { id, op }) = rx.recv().await {
         debug!(%id, op = op.name(), "submission");
         match op {
-            Op::Interrupt => session.interrupt_task().await,
+            Op::Interrupt => {
+                // The children's work was part of the interrupted turn.
+                session.services.agents.close_all().await;
+                session.interrupt_task().await;
+            }
             Op::OverrideTurnContext {
                 cwd,
                 approval_policy,
@@ -98,6 +102,19 @@ pub(crate) async fn run(
                         })
                         .await;
                 }
+                // A sub-agent's request was shown here; the answer is its
+                // (call ids are unique, so only the asker acts on it).
+                for child in session.services.agents.children() {
+                    if !child.is_closed() {
+                        let _ = child
+                            .codex
+                            .submit(Op::ExecApproval {
+                                id: call_id.clone(),
+                                decision,
+                            })
+                            .await;
+                    }
+                }
                 if decision == ReviewDecision::Abort {
                     session.interrupt_task().await;
                 } else {
@@ -119,6 +136,40 @@ pub(crate) async fn run(
                     .await;
             }
             Op::Undo => crate::undo::start(&session, &id),
+            Op::ListRewindPoints => crate::rewind::list_points(&session, &id),
+            Op::Rewind {
+                nth_user_message,
+                mode: codex_protocol::rewind::RewindMode::Summarize,
+                dry_run: false,
+                ..
+            } => {
+                let ctx = session.new_turn(&id, SessionSettingsUpdate::default());
+                session
+                    .spawn_task(
+                        ctx,
+                        TaskKind::SummarizeFrom {
+                            nth: nth_user_message,
+                        },
+                        Vec::new(),
+                    )
+                    .await;
+            }
+            Op::Rewind {
+                nth_user_message,
+                mode,
+                dry_run,
+                restore_edited,
+            } => crate::rewind::start(
+                &session,
+                &id,
+                crate::rewind::RewindRequest {
+                    nth_user_message,
+                    mode,
+                    dry_run,
+                    restore_edited,
+                },
+            ),
+            Op::ThreadRollback { num_turns } => crate::rewind::rollback(&session, &id, num_turns),
             Op::DropMemories => {
                 let session = Arc::clone(&session);
                 let id = id.clone();
@@ -163,7 +214,9 @@ pub(crate) async fn run(
                 let session = Arc::clone(&session);
                 let id = id.clone();
                 tokio::spawn(async move {
-                    let manager = session.services.mcp.wait().await;
+                    // What is known now: servers still starting are
+                    // listed as such rather than waited for.
+                    let manager = session.services.mcp.current().unwrap_or_default();
                     let tools = manager
                         .tools()
                         .iter()
@@ -184,6 +237,7 @@ pub(crate) async fn run(
                             codex_protocol::mcp::McpListToolsResponseEvent {
                                 tools,
                                 failed: manager.failures().to_vec(),
+                                starting: manager.starting_servers(),
                             },
                         ),
                     );
@@ -245,6 +299,7 @@ pub(crate) async fn run(
                 clean_background_terminals(&session, &id, process_id).await;
             }
             Op::Shutdown => {
+                session.services.agents.close_all().await;
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
                 session.services.unified_exec.end_all();
                 session.services.mcp.shutdown().await;

@@ -35,6 +35,11 @@ pub(crate) enum TaskKind {
     Review {
         request: codex_protocol::protocol::ReviewRequest,
     },
+    /// `/rewind`'s "summarize from here": the turns from user message
+    /// `nth` on are replaced by a summary.
+    SummarizeFrom {
+        nth: usize,
+    },
 }
 
 impl Session {
@@ -101,6 +106,9 @@ impl Session {
                     }
                     TaskKind::Review { request } => {
                         crate::review::run_review_task(&session, &task_ctx, request, &cancel).await
+                    }
+                    TaskKind::SummarizeFrom { nth } => {
+                        crate::rewind::run_summarize_task(&session, &task_ctx, nth, &cancel).await
                     }
                 };
                 session.finish_task(&task_ctx, last_message, &cancel).await;

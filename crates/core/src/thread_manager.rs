@@ -119,6 +119,8 @@ pub struct ThreadSummary {
     pub model: Option<String>,
     pub archived: bool,
     pub git_branch: Option<String>,
+    /// The thread that spawned this one (a sub-agent's parent).
+    pub parent_thread_id: Option<String>,
 }
 
 /// Which threads to list.
@@ -311,7 +313,13 @@ impl ThreadManager {
             match db.call_blocking(move |conn| {
                 codex_state::threads::list_threads_filtered(conn, cwd.as_deref(), archived, limit)
             }) {
-                Ok(rows) => return rows.into_iter().map(ThreadSummary::from).collect(),
+                Ok(rows) => {
+                    return rows
+                        .into_iter()
+                        .map(ThreadSummary::from)
+                        .map(with_parent)
+                        .collect();
+                }
                 Err(err) => warn!(%err, "cannot list threads from the index; scanning files"),
             }
         }
@@ -440,6 +448,7 @@ impl ThreadManager {
             startup_warnings: Vec::new(),
             thread_source: self.options.thread_source.clone(),
             turn_trigger: self.options.turn_trigger.clone(),
+            subagent: None,
         }
     }
 
@@ -530,8 +539,32 @@ impl From<codex_state::ThreadRow> for ThreadSummary {
             model: row.model,
             archived: row.archived,
             git_branch: row.git_branch,
+            parent_thread_id: None,
         }
     }
+}
+
+/// A sub-agent's row of the index, with its parent read from its file's
+/// first line (the index has no column for it).
+fn with_parent(mut summary: ThreadSummary) -> ThreadSummary {
+    if summary.source != "subagent" {
+        return summary;
+    }
+    let first_line = std::fs::File::open(&summary.rollout_path)
+        .ok()
+        .and_then(|file| {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut line).ok()?;
+            Some(line)
+        });
+    summary.parent_thread_id = first_line
+        .and_then(|line| serde_json::from_str::<codex_protocol::rollout::RolloutLine>(&line).ok())
+        .and_then(|line| match line.item {
+            RolloutItem::SessionMeta(meta) => meta.meta.parent_thread_id,
+            _ => None,
+        })
+        .map(|id| id.to_string());
+    summary
 }
 
 fn summary_from_file(path: &Path, archived: bool) -> Option<ThreadSummary> {
@@ -565,6 +598,7 @@ fn summary_from_file(path: &Path, archived: bool) -> Option<ThreadSummary> {
         model: None,
         archived,
         git_branch: meta.git.and_then(|g| g.branch),
+        parent_thread_id: meta.meta.parent_thread_id.map(|id| id.to_string()),
     })
 }
 

@@ -58,13 +58,15 @@ pub(crate) async fn run_task(
     if input.is_empty() {
         return None;
     }
-    // The snapshot runs beside the first request; tool calls wait for it.
+    // The checkpoint of this message (for /rewind); in a git repository
+    // its snapshot runs beside the first request, and tool calls wait for it.
+    crate::rewind::begin_checkpoint(session, crate::rewind::user_message_count(session));
     let before = session.services.ghost.is_some().then(|| {
         let (ready, gate) = tokio::sync::watch::channel(false);
         turn_state.set_snapshot_gate(gate);
         let (session, ctx) = (Arc::clone(session), Arc::clone(ctx));
         tokio::spawn(async move {
-            let snapshot = ghost_snapshot(&session, &ctx).await;
+            let snapshot = ghost_snapshot(&session, &ctx, true).await;
             let _ = ready.send(true);
             snapshot
         })
@@ -75,7 +77,7 @@ pub(crate) async fn run_task(
         None => None,
     };
     if let Some(before) = before
-        && let Some(after) = ghost_snapshot(session, ctx).await
+        && let Some(after) = ghost_snapshot(session, ctx, false).await
     {
         let repo = session.services.ghost.clone();
         let (b, a) = (before.commit.clone(), after.commit.clone());
@@ -90,25 +92,27 @@ pub(crate) async fn run_task(
     result
 }
 
-/// A snapshot of the working tree, when ghost snapshots are on; a failure
-/// is a warning (the turn goes on without undo).
+/// A snapshot of the working tree for the turn's checkpoint, when ghost
+/// snapshots are on; a failure is a warning (the turn goes on without undo
+/// or code rewind).
 async fn ghost_snapshot(
     session: &Arc<Session>,
     ctx: &TurnContext,
+    before: bool,
 ) -> Option<crate::ghost::Snapshot> {
-    let repo = session.services.ghost.clone()?;
-    match tokio::task::spawn_blocking(move || repo.snapshot()).await {
-        Ok(Ok(snapshot)) => Some(snapshot),
-        Ok(Err(err)) => {
+    match crate::rewind::checkpoint_snapshot(session, before).await {
+        Ok(snapshot) => snapshot,
+        Err(err) => {
             session.send_event_unrecorded(
                 &ctx.sub_id,
                 EventMsg::Warning(codex_protocol::protocol::WarningEvent {
-                    message: format!("cannot snapshot the working tree for /undo: {err}"),
+                    message: format!(
+                        "cannot snapshot the working tree for /undo and /rewind: {err}"
+                    ),
                 }),
             );
             None
         }
-        Err(_) => None,
     }
 }
 
@@ -152,6 +156,11 @@ async fn run_task_body(
         }));
         session.record_pending_input(ctx, pending).await;
         crate::mcp::announce_deferred_namespaces(session, ctx).await;
+        session
+            .services
+            .agents
+            .record_notifications(session, ctx)
+            .await;
 
         let history = session.state.history_for_prompt();
         let result = match run_turn(session, ctx, turn_state, history, cancel).await {

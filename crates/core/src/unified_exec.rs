@@ -118,12 +118,14 @@ impl UnifiedExec {
             .shell_snapshot
             .apply(request.argv.clone(), &mut env)
             .await;
+        let network_proxy = session.network_proxy_for(&request.policy);
         let spec = CommandSpec {
             argv,
             cwd: request.cwd.clone(),
             env,
             policy: request.policy,
             linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+            network_proxy,
             hidden_paths: codex_sandbox::secrets::hidden_paths(
                 &session.services.config.codex_home,
                 &session.services.config.denied_paths,

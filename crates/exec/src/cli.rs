@@ -91,6 +91,17 @@ pub struct ResumeArgs {
     /// With --last: the most recent session from any directory.
     #[arg(long)]
     pub all: bool,
+
+    /// Start from before the session's Nth user message (1 is the first):
+    /// the conversation goes back there first (recorded in the session
+    /// file), then the prompt is sent.
+    #[arg(long, value_name = "N")]
+    pub from_message: Option<usize>,
+
+    /// With --from-message: put the files back too, as they were before
+    /// that message (files edited by hand since are kept and named).
+    #[arg(long, requires = "from_message")]
+    pub restore_code: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -85,6 +85,22 @@ pub enum ItemDetails {
     Error {
         message: String,
     },
+    /// An agent tool call (the reference's `collab_tool_call`).
+    CollabToolCall {
+        tool: codex_protocol::items::CollabAgentTool,
+        sender_thread_id: String,
+        receiver_thread_ids: Vec<String>,
+        prompt: Option<String>,
+        agents_states: std::collections::BTreeMap<String, CollabAgentState>,
+        status: codex_protocol::items::CollabToolCallStatus,
+    },
+}
+
+/// An agent's state in a `collab_tool_call`: `{status, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollabAgentState {
+    pub status: &'static str,
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -221,6 +221,16 @@ impl HumanProcessor {
                 }
             }
             TurnItem::ContextCompaction(_) => eprintln!("{}", s.dim("context compacted")),
+            TurnItem::CollabAgentToolCall(call) => {
+                eprintln!("{}", s.magenta(&s.bold(call.tool_name())));
+                if let Some(prompt) = &call.prompt {
+                    eprintln!("{}", s.dim(prompt.lines().next().unwrap_or_default()));
+                }
+                for line in call.agent_lines() {
+                    eprintln!("  {line}");
+                }
+                eprintln!();
+            }
             _ => {}
         }
     }

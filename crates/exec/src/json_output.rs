@@ -207,6 +207,26 @@ impl JsonProcessor {
                     })
                     .collect(),
             },
+            TurnItem::CollabAgentToolCall(call) => ItemDetails::CollabToolCall {
+                tool: call.tool,
+                sender_thread_id: call.sender_thread_id.clone(),
+                receiver_thread_ids: call.receiver_thread_ids.clone(),
+                prompt: call.prompt.clone(),
+                agents_states: call
+                    .agents_states
+                    .iter()
+                    .map(|(id, status)| {
+                        (
+                            id.clone(),
+                            crate::exec_events::CollabAgentState {
+                                status: status.word(),
+                                message: status.message().map(str::to_string),
+                            },
+                        )
+                    })
+                    .collect(),
+                status: call.status,
+            },
             TurnItem::UserMessage(_)
             | TurnItem::ImageView(_)
             | TurnItem::ContextCompaction(_)
@@ -234,6 +254,7 @@ fn shown_while_running(item: &TurnItem) -> bool {
             | TurnItem::FileChange(_)
             | TurnItem::McpToolCall(_)
             | TurnItem::Plan(_)
+            | TurnItem::CollabAgentToolCall(_)
     )
 }
 

@@ -185,6 +185,11 @@ async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<Exit
         &EventMsg::SessionConfigured(new.session_configured),
         &config,
     );
+    if let Some(resume) = &resume
+        && let Some(n) = resume.from_message
+    {
+        rewind_to_message(&codex, &mut output, &config, n, resume.restore_code).await?;
+    }
 
     codex
         .submit(Op::AddToHistory {
@@ -352,6 +357,45 @@ fn read_schema(path: &Path) -> anyhow::Result<serde_json::Value> {
         .with_context(|| format!("cannot read --output-schema {}", path.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("--output-schema {} is not valid JSON", path.display()))
+}
+
+/// `resume --from-message N`: the thread goes back to before its Nth user
+/// message (and its files with `--restore-code`) before the prompt.
+async fn rewind_to_message(
+    codex: &codex_core::Codex,
+    output: &mut Output,
+    config: &Config,
+    n: usize,
+    restore_code: bool,
+) -> anyhow::Result<()> {
+    use codex_protocol::rewind::RewindMode;
+    if n == 0 {
+        anyhow::bail!("--from-message counts from 1 (the session's first message)");
+    }
+    let mode = if restore_code {
+        RewindMode::CodeAndConversation
+    } else {
+        RewindMode::ConversationOnly
+    };
+    codex
+        .submit(Op::Rewind {
+            nth_user_message: n - 1,
+            mode,
+            dry_run: false,
+            restore_edited: Vec::new(),
+        })
+        .await?;
+    loop {
+        let event = codex.next_event().await?;
+        if let EventMsg::RewindCompleted(done) = &event.msg {
+            if !done.success {
+                anyhow::bail!("--from-message {n}: {}", done.message);
+            }
+            eprintln!("{}", done.message);
+            return Ok(());
+        }
+        output.emit(&event.msg, config);
+    }
 }
 
 /// Which recorded thread `resume` means.

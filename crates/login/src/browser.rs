@@ -14,6 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tracing::{info, warn};
 
 use crate::exchange::{check_workspace, exchange_code, store};
+use crate::loopback::{page, read_target, respond};
 use crate::pkce::{Pkce, generate_pkce, random_token};
 use crate::storage::AuthDotJson;
 use crate::{DEFAULT_PORT, Endpoints, FALLBACK_PORT, LoginError};
@@ -224,61 +225,4 @@ async fn send_cancel(port: u16) {
         Ok::<_, std::io::Error>(())
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), attempt).await;
-}
-
-/// The request target of a request (`/path?query`), reading only its head.
-async fn read_target(socket: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    let read = async {
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-            let n = socket.read(&mut buf).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            head.extend_from_slice(&buf[..n]);
-        }
-        Some(())
-    };
-    tokio::time::timeout(Duration::from_secs(10), read)
-        .await
-        .ok()??;
-    let line = String::from_utf8_lossy(&head);
-    let mut parts = line.lines().next()?.split_whitespace();
-    let _method = parts.next()?;
-    parts.next().map(str::to_string)
-}
-
-async fn respond(socket: &mut TcpStream, status: u16, body: &str) {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        _ => "Not Found",
-    };
-    let content_type = if body.starts_with("<!") {
-        "text/html; charset=utf-8"
-    } else {
-        "text/plain; charset=utf-8"
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = socket.write_all(head.as_bytes()).await;
-    let _ = socket.write_all(body.as_bytes()).await;
-    let _ = socket.shutdown().await;
-}
-
-fn page(title: &str, message: &str) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{0}</title></head>\
-         <body style=\"font-family: sans-serif; margin: 4em\"><h1>{0}</h1><p>{1}</p></body></html>",
-        escape(title),
-        escape(message)
-    )
 }

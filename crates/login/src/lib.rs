@@ -23,6 +23,7 @@ pub mod browser;
 pub mod device_code;
 mod exchange;
 pub mod jwt;
+pub mod loopback;
 mod manager;
 pub mod pkce;
 mod revoke;

@@ -88,6 +88,33 @@ pub(crate) struct Started {
     pub has_resources: bool,
 }
 
+type HttpConnected = (
+    RunningService<RoleClient, ClientState>,
+    Result<Vec<Tool>, String>,
+);
+
+/// Initializes a streamable-HTTP server through `client` and lists its
+/// tools.
+async fn connect_http<C>(
+    handler: ClientState,
+    client: C,
+    config: StreamableHttpClientTransportConfig,
+) -> Result<HttpConnected, String>
+where
+    C: rmcp::transport::streamable_http_client::StreamableHttpClient + Send + Sync + 'static,
+{
+    let transport = StreamableHttpClientTransport::with_client(client, config);
+    let service = handler
+        .serve(transport)
+        .await
+        .map_err(|err| err.to_string())?;
+    let tools = service
+        .list_all_tools()
+        .await
+        .map_err(|err| err.to_string());
+    Ok((service, tools))
+}
+
 fn env_value(var: &str, key: &'static str) -> Result<String, StartupError> {
     std::env::var(var).map_err(|_| StartupError::MissingEnv {
         var: var.to_string(),
@@ -104,6 +131,7 @@ impl Connection {
         cwd: &Path,
         elicitor: Option<Arc<dyn Elicitor>>,
         timeout: Duration,
+        codex_home: Option<&Path>,
     ) -> Result<Started, StartupError> {
         let handler = ClientState {
             server: name.to_string(),
@@ -262,18 +290,33 @@ impl Connection {
                         command: url.clone(),
                         reason: err.to_string(),
                     })?;
-                let transport =
-                    StreamableHttpClientTransport::with_client(client, transport_config);
+                // Tokens from `codex mcp login` sign the requests of a
+                // server that does not carry its own `Authorization`.
+                let own_authorization = bearer_token_env_var.is_some()
+                    || http_headers
+                        .keys()
+                        .chain(env_http_headers.keys())
+                        .any(|name| name.eq_ignore_ascii_case("authorization"));
+                let signed_in = match codex_home.filter(|_| !own_authorization) {
+                    Some(home) => {
+                        let server = crate::oauth::OAuthServer {
+                            name: name.to_string(),
+                            url: url.clone(),
+                            headers: http_headers.clone(),
+                        };
+                        crate::oauth::authorized_client(home, &server, client.clone())
+                            .await
+                            .map_err(|err| StartupError::OAuth(err.to_string()))?
+                    }
+                    None => None,
+                };
                 let connect = async {
-                    let service = handler
-                        .serve(transport)
-                        .await
-                        .map_err(|err| err.to_string())?;
-                    let tools = service
-                        .list_all_tools()
-                        .await
-                        .map_err(|err| err.to_string());
-                    Ok::<_, String>((service, tools))
+                    match signed_in {
+                        Some(auth_client) => {
+                            connect_http(handler, auth_client, transport_config).await
+                        }
+                        None => connect_http(handler, client, transport_config).await,
+                    }
                 };
                 match tokio::time::timeout(timeout, connect).await {
                     Err(_) => Err(StartupError::Timeout {
@@ -282,9 +325,14 @@ impl Connection {
                         stderr: Vec::new(),
                     }),
                     Ok(Err(reason))
-                        if reason.contains("401") || reason.contains("Unauthorized") =>
+                        if reason.contains("401")
+                            || reason.contains("Unauthorized")
+                            || reason.to_ascii_lowercase().contains("auth required")
+                            || reason.contains("authorization required") =>
                     {
-                        Err(StartupError::AuthRequired)
+                        Err(StartupError::AuthRequired {
+                            server: name.to_string(),
+                        })
                     }
                     Ok(Err(reason)) => Err(StartupError::Handshake {
                         reason,

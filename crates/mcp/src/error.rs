@@ -33,9 +33,12 @@ pub enum StartupError {
     BadHeader { name: String, reason: String },
 
     #[error(
-        "the server requires authentication (HTTP 401); set `bearer_token_env_var` or `http_headers` for it"
+        "the server requires authentication (HTTP 401): run `codex mcp login {server}` if it offers OAuth sign-in, or set `bearer_token_env_var` for it"
     )]
-    AuthRequired,
+    AuthRequired { server: String },
+
+    #[error("its OAuth sign-in cannot be used: {0}")]
+    OAuth(String),
 
     #[error("the server failed the MCP handshake: {reason}{}", stderr_suffix(.stderr))]
     Handshake { reason: String, stderr: Vec<String> },

@@ -23,6 +23,7 @@ mod error;
 mod handler;
 mod manager;
 pub mod naming;
+pub mod oauth;
 mod schema;
 
 pub use error::{CallError, StartupError};

@@ -81,6 +81,8 @@ struct Server {
     name: String,
     config: McpServerConfig,
     cwd: PathBuf,
+    /// Where `codex mcp login` keeps tokens; none leaves OAuth out.
+    codex_home: Option<PathBuf>,
     elicitor: Option<Arc<dyn Elicitor>>,
     state: watch::Sender<ServerState>,
     connection: Mutex<Option<Arc<Connection>>>,
@@ -123,10 +125,12 @@ pub struct McpConnectionManager {
 }
 
 impl McpConnectionManager {
-    /// The enabled servers of `configs`, none started yet.
+    /// The enabled servers of `configs`, none started yet. HTTP servers
+    /// signed in with `codex mcp login` use the tokens in `codex_home`.
     pub fn new(
         configs: &BTreeMap<String, McpServerConfig>,
         cwd: &Path,
+        codex_home: Option<&Path>,
         elicitor: Option<Arc<dyn Elicitor>>,
     ) -> Self {
         let servers = configs
@@ -137,6 +141,7 @@ impl McpConnectionManager {
                     name: name.clone(),
                     config: config.clone(),
                     cwd: cwd.to_path_buf(),
+                    codex_home: codex_home.map(Path::to_path_buf),
                     elicitor: elicitor.clone(),
                     state: watch::channel(ServerState::Starting).0,
                     connection: Mutex::new(None),
@@ -174,6 +179,7 @@ impl McpConnectionManager {
                     &server.cwd,
                     server.elicitor.clone(),
                     server.startup_timeout(),
+                    server.codex_home.as_deref(),
                 )
                 .await;
                 let status = match result {
@@ -362,6 +368,15 @@ impl McpConnectionManager {
             .collect()
     }
 
+    /// The servers still starting.
+    pub fn starting_servers(&self) -> Vec<String> {
+        self.servers
+            .values()
+            .filter(|s| *s.state.borrow() == ServerState::Starting)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
     /// True while some server is still starting.
     pub fn any_starting(&self) -> bool {
         self.servers
@@ -426,6 +441,7 @@ impl McpConnectionManager {
             &slot.cwd,
             slot.elicitor.clone(),
             slot.startup_timeout(),
+            slot.codex_home.as_deref(),
         )
         .await
         {

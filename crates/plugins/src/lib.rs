@@ -1,4 +1,4 @@
-//! Plugins: bundles of skills (and, in the reference, MCP servers, hooks
+//! Plugins: bundles of skills and MCP servers (and, in the reference, hooks
 //! and prompts) under a manifest `.codex-plugin/plugin.json`, offered by
 //! marketplaces and installed under `$CODEX_HOME/plugins/`.
 //!
@@ -21,6 +21,7 @@
 pub mod config;
 pub mod install;
 pub mod marketplace;
+pub mod mcp_servers;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,7 @@ pub use marketplace::{
     Marketplace, MarketplaceCatalog, MarketplaceEntry, add_marketplace, configured_marketplaces,
     read_catalog, remove_marketplace,
 };
+pub use mcp_servers::{effective_mcp_servers, plugin_mcp_servers, with_plugin_mcp_servers};
 
 /// Where the marketplace's catalog lives inside its folder.
 pub const CATALOG_FILE: &str = ".agents/plugins/marketplace.json";

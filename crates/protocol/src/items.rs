@@ -50,6 +50,9 @@ pub enum TurnItem {
     UserQuestions(UserQuestionsItem),
     /// The plan a plan-mode turn proposes, for the person to accept.
     ProposedPlan(ProposedPlanItem),
+    /// A call of an agent tool (`spawn_agent`, `send_input`, `wait_agent`,
+    /// `close_agent`, `resume_agent`): who asked, which agents, their state.
+    CollabAgentToolCall(CollabAgentToolCallItem),
 }
 
 impl TurnItem {
@@ -68,6 +71,7 @@ impl TurnItem {
             TurnItem::EnteredReviewMode(i) | TurnItem::ExitedReviewMode(i) => &i.id,
             TurnItem::UserQuestions(i) => &i.id,
             TurnItem::ProposedPlan(i) => &i.id,
+            TurnItem::CollabAgentToolCall(i) => &i.id,
         }
     }
 }
@@ -404,5 +408,125 @@ mod tests {
         .unwrap();
         assert_eq!(item.cwd, PathBuf::from("/w"));
         assert_eq!(item.status, CommandExecutionStatus::Declined);
+    }
+}
+
+/// Which agent tool a [`CollabAgentToolCallItem`] is (the reference's names;
+/// `wait_agent` is `wait`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollabAgentTool {
+    SpawnAgent,
+    SendInput,
+    ResumeAgent,
+    Wait,
+    CloseAgent,
+}
+
+/// Where a sub-agent is (the reference's `AgentStatus`: `"running"`,
+/// `{"completed": "<final message>"}`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    PendingInit,
+    Running,
+    Interrupted,
+    Completed(Option<String>),
+    Errored(String),
+    Shutdown,
+    NotFound,
+}
+
+impl AgentStatus {
+    /// Whether the agent has stopped working (a wait ends here).
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Self::PendingInit | Self::Running)
+    }
+
+    /// The status word, as `exec --json` prints it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::PendingInit => "pending_init",
+            Self::Running => "running",
+            Self::Interrupted => "interrupted",
+            Self::Completed(_) => "completed",
+            Self::Errored(_) => "errored",
+            Self::Shutdown => "shutdown",
+            Self::NotFound => "not_found",
+        }
+    }
+
+    /// The final message or error, if any.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Completed(message) => message.as_deref(),
+            Self::Errored(message) => Some(message),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome of an agent tool call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollabToolCallStatus {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollabAgentToolCallItem {
+    pub id: String,
+    pub tool: CollabAgentTool,
+    pub sender_thread_id: String,
+    pub receiver_thread_ids: Vec<String>,
+    /// The message sent (spawn, send_input).
+    pub prompt: Option<String>,
+    /// The last known status of each receiver, by thread id.
+    pub agents_states: std::collections::BTreeMap<String, AgentStatus>,
+    pub status: CollabToolCallStatus,
+    /// Agents' names by thread id (for people; not in the reference's
+    /// exec JSON).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub nicknames: std::collections::BTreeMap<String, String>,
+}
+
+impl CollabAgentToolCallItem {
+    /// The tool as people read it.
+    pub fn tool_name(&self) -> &'static str {
+        match self.tool {
+            CollabAgentTool::SpawnAgent => "spawn_agent",
+            CollabAgentTool::SendInput => "send_input",
+            CollabAgentTool::ResumeAgent => "resume_agent",
+            CollabAgentTool::Wait => "wait_agent",
+            CollabAgentTool::CloseAgent => "close_agent",
+        }
+    }
+
+    /// One line per agent: its name (or id), status and final message's
+    /// first line.
+    pub fn agent_lines(&self) -> Vec<String> {
+        self.receiver_thread_ids
+            .iter()
+            .map(|id| {
+                let name = self
+                    .nicknames
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| id.clone());
+                match self.agents_states.get(id) {
+                    Some(status) => match status.message() {
+                        Some(message) => format!(
+                            "{name}: {} — {}",
+                            status.word(),
+                            message.lines().next().unwrap_or_default()
+                        ),
+                        None => format!("{name}: {}", status.word()),
+                    },
+                    None => name,
+                }
+            })
+            .collect()
     }
 }

@@ -23,6 +23,7 @@ pub mod models;
 pub mod parse_command;
 pub mod plan;
 pub mod protocol;
+pub mod rewind;
 pub mod rollout;
 pub mod thread_id;
 pub mod user_input;

@@ -146,6 +146,10 @@ pub struct McpListToolsResponseEvent {
     pub tools: std::collections::BTreeMap<String, McpToolSummary>,
     #[serde(default)]
     pub failed: Vec<McpStartupFailure>,
+    /// Servers still starting when the list was taken (the answer never
+    /// waits for them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starting: Vec<String>,
 }
 
 #[cfg(test)]

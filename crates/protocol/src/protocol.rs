@@ -121,6 +121,26 @@ pub enum Op {
     /// Puts back what the last turn changed in the working tree (from its
     /// ghost snapshots). `undo_started` then `undo_completed` follow.
     Undo,
+    /// The earlier user messages a rewind can go back to
+    /// (`rewind_points`).
+    ListRewindPoints,
+    /// Go back to before user message `nth_user_message` (0-based):
+    /// restore the code, the conversation, both, or summarize the turns
+    /// since. With `dry_run` nothing changes and `rewind_completed` carries
+    /// the plan (the diff, files edited by hand). Files edited by hand
+    /// since the point are left alone unless listed in `restore_edited`.
+    /// Refused while a turn runs.
+    Rewind {
+        nth_user_message: usize,
+        mode: crate::rewind::RewindMode,
+        #[serde(default)]
+        dry_run: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        restore_edited: Vec<String>,
+    },
+    /// The reference's rollback: drop the last `num_turns` user turns from
+    /// the conversation (files untouched); `thread_rolled_back` follows.
+    ThreadRollback { num_turns: u32 },
     /// Forget every memory: the memories directory's contents and the
     /// memory jobs in the state database. A `background_event` says it is
     /// done (an `error` if it could not be).
@@ -178,6 +198,9 @@ impl Op {
             Self::SetSkillEnabled { .. } => "set_skill_enabled",
             Self::Compact => "compact",
             Self::Undo => "undo",
+            Self::ListRewindPoints => "list_rewind_points",
+            Self::Rewind { .. } => "rewind",
+            Self::ThreadRollback { .. } => "thread_rollback",
             Self::DropMemories => "drop_memories",
             Self::CleanBackgroundTerminals { .. } => "clean_background_terminals",
             Self::Review { .. } => "review",
@@ -478,6 +501,12 @@ pub enum EventMsg {
     UndoStarted(UndoStartedEvent),
     /// `Op::Undo` ended: whether it worked, and what it did.
     UndoCompleted(UndoCompletedEvent),
+    /// The answer to `Op::ListRewindPoints`.
+    RewindPoints(crate::rewind::RewindPointsEvent),
+    /// `Op::Rewind` ended (or, with `dry_run`, what it would do).
+    RewindCompleted(crate::rewind::RewindCompletedEvent),
+    /// User turns left the conversation (recorded; a resume replays it).
+    ThreadRolledBack(crate::rewind::ThreadRolledBackEvent),
     /// A hook handler started (not recorded).
     HookStarted(HookStartedEvent),
     /// A hook handler finished (not recorded).
@@ -497,6 +526,10 @@ pub enum EventMsg {
     CollaborationModeChanged(CollaborationModeChangedEvent),
     /// A plan-mode turn ended with this plan for the person to accept.
     PlanProposed(PlanProposedEvent),
+    /// An agent tool call began (its item starts).
+    CollabToolCallBegin(crate::items::CollabAgentToolCallItem),
+    /// An agent tool call ended (its item completes).
+    CollabToolCallEnd(crate::items::CollabAgentToolCallItem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,8 +46,25 @@ pub enum SessionSource {
     VsCode,
     Exec,
     Mcp,
-    /// Anything else the reference writes (sub-agents, custom sources).
+    /// Anything else the reference writes (custom sources).
     Unknown,
+    /// A sub-agent spawned by another thread's `spawn_agent`; written as
+    /// the reference writes it, `{"subagent":{"thread_spawn":{...}}}`.
+    SubAgent(SubAgentSource),
+}
+
+/// Who spawned a sub-agent thread, and as what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubAgentSource {
+    pub parent_thread_id: ThreadId,
+    /// 1 for a child of a user's thread, 2 for its child, ...
+    pub depth: u32,
+    #[serde(default)]
+    pub agent_path: Option<String>,
+    #[serde(default)]
+    pub agent_nickname: Option<String>,
+    #[serde(default)]
+    pub agent_role: Option<String>,
 }
 
 impl SessionSource {
@@ -58,21 +75,33 @@ impl SessionSource {
             Self::Exec => "exec",
             Self::Mcp => "mcp",
             Self::Unknown => "unknown",
+            Self::SubAgent(_) => "subagent",
         }
     }
 }
 
 impl Serialize for SessionSource {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            Self::SubAgent(source) => {
+                serde_json::json!({"subagent": {"thread_spawn": source}}).serialize(serializer)
+            }
+            other => serializer.serialize_str(other.as_str()),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for SessionSource {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // The reference also writes objects here (`{"subagent": ...}`); those are
-        // not ours to interpret, so they read as Unknown instead of failing.
+        // The reference also writes objects here (`{"subagent": ...}`); a
+        // thread spawn is read, anything else reads as Unknown instead of
+        // failing.
         let value = serde_json::Value::deserialize(deserializer)?;
+        if let Some(spawn) = value.pointer("/subagent/thread_spawn") {
+            return Ok(serde_json::from_value(spawn.clone())
+                .map(Self::SubAgent)
+                .unwrap_or(Self::Unknown));
+        }
         Ok(match value.as_str() {
             Some("cli") => Self::Cli,
             Some("vscode") => Self::VsCode,
@@ -108,9 +137,16 @@ pub struct SessionMeta {
     pub instructions: Option<String>,
     #[serde(default)]
     pub source: SessionSource,
-    /// Who started the thread; the reference writes `user`.
+    /// Who started the thread; the reference writes `user` (`subagent`
+    /// for a spawned agent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_source: Option<String>,
+    /// The thread that spawned this one (sub-agents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_thread_id: Option<ThreadId>,
+    /// A sub-agent's name, as shown to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_nickname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_provider: Option<String>,
     /// The base instructions the session was started with.

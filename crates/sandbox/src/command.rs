@@ -23,6 +23,12 @@ pub struct CommandSpec {
     /// unreadable placeholder inside the sandbox. Not applied under
     /// danger-full-access, where no sandbox runs.
     pub hidden_paths: Vec<PathBuf>,
+    /// The session's network allowlist proxy (its socket directory, see
+    /// `codex-network-proxy`): the command's network is then that proxy
+    /// and nothing else, with the proxy variables set
+    /// ([`crate::network::proxy_env`]). Only with a restricted policy on
+    /// Linux; elsewhere the command has no network at all.
+    pub network_proxy: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,10 +76,17 @@ pub fn build_command(spec: &CommandSpec) -> Result<Command, SandboxError> {
     command.current_dir(&spec.cwd);
     command.env_clear();
     command.envs(&spec.env);
-    if !spec.policy.has_full_network_access() {
+    if proxied(spec) {
+        command.envs(crate::network::proxy_env());
+    } else if !spec.policy.has_full_network_access() {
         command.env(NETWORK_DISABLED_ENV_VAR, "1");
     }
     Ok(command)
+}
+
+/// Whether `spec`'s network is the allowlist proxy.
+fn proxied(spec: &CommandSpec) -> bool {
+    spec.network_proxy.is_some() && uses_helper(spec)
 }
 
 /// Whether `spec` runs under the platform's sandbox helper.
@@ -128,6 +141,7 @@ fn platform_command(spec: &CommandSpec, policy: &SandboxPolicy) -> Result<Comman
         &policy_json,
         &spec.cwd,
         &spec.hidden_paths,
+        spec.network_proxy.as_deref(),
         &spec.argv,
     ));
     Ok(command)

@@ -11,6 +11,10 @@
 //!   for (codex calls it before it exits, and on SIGTERM/SIGHUP/SIGINT).
 //! * [`secrets::codex_home_secrets`]: codex's own secret files, hidden from
 //!   sandboxed commands through [`CommandSpec::hidden_paths`].
+//! * [`network`]: a command whose network is the session's allowlist proxy
+//!   (`CommandSpec::network_proxy`) runs in a network namespace with only
+//!   loopback, where a bridge forwards `127.0.0.1:3128` (HTTP) and `:8081`
+//!   (SOCKS5) to the proxy's private Unix sockets (`linux/proxy_bridge.rs`).
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!
@@ -27,6 +31,7 @@ mod exec;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod live;
+pub mod network;
 mod patch;
 mod process;
 mod pty;

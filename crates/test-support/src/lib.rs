@@ -12,9 +12,11 @@
 //! * [`PtyTerminal`]: a program in a pseudo-terminal whose screen a terminal
 //!   emulator parses, for end-to-end tests of the interactive interface.
 //! * [`CpuLoad`]: busy threads, for tests of what must hold under load.
+//! * [`HelloOrigin`]: a loopback HTTP origin for network allowlist tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cpu_load;
+mod hello_origin;
 mod home;
 pub mod issuer;
 mod mock_server;
@@ -24,6 +26,7 @@ mod pty;
 mod turn;
 
 pub use cpu_load::CpuLoad;
+pub use hello_origin::HelloOrigin;
 pub use home::TestCodexHome;
 pub use issuer::MockIssuer;
 pub use mock_server::{MockModelServer, RecordedRequest, Reply};

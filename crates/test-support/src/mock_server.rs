@@ -53,6 +53,21 @@ impl RecordedRequest {
             .unwrap_or_default()
     }
 
+    /// Every function call output the request carries, as (call id,
+    /// output text), in order.
+    pub fn call_outputs(&self) -> Vec<(String, String)> {
+        self.input()
+            .into_iter()
+            .filter(|i| i["type"] == "function_call_output")
+            .map(|i| {
+                (
+                    i["call_id"].as_str().unwrap_or_default().to_string(),
+                    i["output"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
     /// The output the request sends back for tool call `call_id`.
     pub fn tool_output(&self, call_id: &str) -> Option<String> {
         self.input().into_iter().find_map(|item| {

@@ -53,6 +53,12 @@ pub fn py_mcp_server() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("mcp/py_server.py")
 }
 
+/// `py_oauth_server.py`: an OAuth-protected MCP server that is its own
+/// authorization server and approves every sign-in (see its docstring).
+pub fn py_oauth_mcp_server() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("mcp/py_oauth_server.py")
+}
+
 /// The `@openai/codex-sdk` package (installed without the reference
 /// binary it would normally bring).
 pub fn codex_sdk() -> PathBuf {

@@ -13,6 +13,7 @@
 //! editor) are in `overlays.rs`.
 
 mod overlays;
+mod rewind;
 mod session_commands;
 mod skills;
 pub(crate) use skills::skill_names;
@@ -352,7 +353,8 @@ impl App {
                 Effect::ReviewPicker(choice) => self.review_list(&choice),
                 Effect::ShowDiff => self.show_diff(input).await,
                 Effect::Logout => self.logout(),
-                Effect::OpenBacktrack => self.backtrack(input).await,
+                Effect::OpenBacktrack => self.rewind(input, false).await,
+                Effect::OpenRewind { undo } => self.rewind(input, undo).await,
                 Effect::OpenTranscript => self.show_transcript(input).await,
                 Effect::OpenEditor => self.edit_in_editor(guard),
                 Effect::Session(command) => self.run_session_command(command, input).await,

@@ -59,8 +59,12 @@ pub(crate) enum Effect {
     ShowDiff,
     /// `/logout`.
     Logout,
-    /// Esc Esc: the backtrack preview.
+    /// Esc Esc: the rewind picker.
     OpenBacktrack,
+    /// `/rewind` (`undo`: `/undo`, one message back, code and conversation).
+    OpenRewind {
+        undo: bool,
+    },
     /// Ctrl-T: the transcript in the pager.
     OpenTranscript,
     /// Ctrl-G: the composer's text in `$VISUAL`/`$EDITOR`.
@@ -167,6 +171,9 @@ pub(crate) struct ChatState {
     pub instruction_files: Vec<PathBuf>,
     /// Commands still running in the background (`/ps`).
     pub background: background::BackgroundCommands,
+    /// The sub-agents this thread's agent calls named (`/agents`): by
+    /// thread id, the name and the last line shown of them.
+    pub agents: std::collections::BTreeMap<String, (String, String)>,
     /// Messages queued with Tab: each is sent when the turn ends.
     pub after_turn: VecDeque<String>,
     /// `?`: the shortcuts overlay replaces the footer's hints.
@@ -222,6 +229,7 @@ impl ChatState {
             rate_limits: None,
             instruction_files: Vec::new(),
             background: background::BackgroundCommands::default(),
+            agents: std::collections::BTreeMap::new(),
             after_turn: VecDeque::new(),
             shortcuts_open: false,
             editing_fork: false,
@@ -734,6 +742,9 @@ fn mcp_list_cell(response: &codex_protocol::mcp::McpListToolsResponseEvent) -> H
             failure.server.clone(),
             format!("failed · {}", failure.error),
         ));
+    }
+    for server in &response.starting {
+        rows.push((server.clone(), "starting…".to_string()));
     }
     if rows.is_empty() {
         rows.push((

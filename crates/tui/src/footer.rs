@@ -108,7 +108,7 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
     } else if chat.popup.is_some() {
         vec![("↑↓", "move"), ("tab/⏎", "insert"), ("esc", "close")]
     } else if chat.backtrack_primed {
-        vec![("esc", "again to edit a previous message")]
+        vec![("esc", "again to rewind to a previous message")]
     } else if chat.quit_armed(now) {
         vec![("ctrl+c", "again to quit")]
     } else if chat.task.is_some() {
@@ -155,7 +155,7 @@ pub(crate) const SHORTCUTS: &[(&str, &str)] = &[
     ("tab", "queue for after the turn"),
     ("shift+⏎ ctrl+j", "newline"),
     ("esc", "interrupt"),
-    ("esc esc", "edit a previous message"),
+    ("esc esc", "rewind to a previous message"),
     ("↑ ↓", "prompt history"),
     ("ctrl+t", "transcript"),
     ("ctrl+g", "edit in $EDITOR"),

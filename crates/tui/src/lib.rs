@@ -123,6 +123,16 @@ pub struct TuiOptions {
     /// Accepted for compatibility: this codex runs no background daemon.
     #[arg(long)]
     pub no_daemon: bool,
+
+    /// Run against an app-server elsewhere (`codex app-server --listen
+    /// ws://IP:PORT` or `unix://PATH`) instead of an engine in this process.
+    #[arg(long, value_name = "ws://HOST:PORT|unix:///PATH")]
+    pub remote: Option<String>,
+
+    /// The environment variable holding the bearer token the remote
+    /// app-server asks for.
+    #[arg(long, value_name = "VAR", requires = "remote")]
+    pub remote_auth_token_env: Option<String>,
 }
 
 impl TuiOptions {
@@ -299,7 +309,9 @@ async fn session(
     let explicit_sandbox = overrides.sandbox_mode.is_some()
         || overrides.full_auto
         || overrides.dangerously_bypass_approvals_and_sandbox;
-    if config.project_trust == ProjectTrust::Unknown && !explicit_sandbox {
+    // A remote thread's project, sign-in and policies are the server's.
+    let remote = args.options.remote.clone();
+    if remote.is_none() && config.project_trust == ProjectTrust::Unknown && !explicit_sandbox {
         let mut trust = TrustScreen::new(config.project_root.clone());
         let answer = match run_modal(&mut screen, input, &mut trust).await? {
             None | Some(TrustAnswer::Quit) => return Ok(None),
@@ -310,9 +322,10 @@ async fn session(
         config = load_config(&config.codex_home, overrides)?;
     }
 
-    if let Err(codex_client::ClientError::MissingApiKey { var, instructions }) =
-        codex_client::auth::resolve_auth(&config, &|name| std::env::var(name).ok(), "codex_cli_rs")
-    {
+    if let (None, Err(codex_client::ClientError::MissingApiKey { var, instructions })) = (
+        &remote,
+        codex_client::auth::resolve_auth(&config, &|name| std::env::var(name).ok(), "codex_cli_rs"),
+    ) {
         let can_store = config.model_provider.requires_openai_auth;
         let mut screen_state = ApiKeyScreen::new(
             config.model_provider.name.clone(),
@@ -365,9 +378,17 @@ async fn session(
     let mut warnings = warnings;
     warnings.extend(manager.warnings().iter().cloned());
 
-    let new = match &args.start {
-        StartMode::New => manager.start_thread(config.clone(), false).await?,
-        StartMode::Resume(selection) | StartMode::Fork(selection) => {
+    let new = match (&remote, &args.start) {
+        (Some(endpoint), start) => {
+            connect_remote(
+                endpoint,
+                args.options.remote_auth_token_env.as_deref(),
+                start,
+            )
+            .await?
+        }
+        (None, StartMode::New) => manager.start_thread(config.clone(), false).await?,
+        (None, StartMode::Resume(selection) | StartMode::Fork(selection)) => {
             let resume = matches!(args.start, StartMode::Resume(_));
             let verb = if resume { "Resume" } else { "Fork" };
             match choose(&mut screen, input, &manager, &config, selection, verb).await? {
@@ -417,6 +438,36 @@ async fn session(
         usage: app.chat.total_usage,
         recorded,
     }))
+}
+
+/// `--remote`: the thread on the app-server at `endpoint`.
+async fn connect_remote(
+    endpoint: &str,
+    token_env: Option<&str>,
+    start: &StartMode,
+) -> anyhow::Result<codex_core::NewThread> {
+    let token = match token_env {
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!("--remote-auth-token-env {var}: the variable {var} is not set")
+        })?),
+        None => None,
+    };
+    let start = match start {
+        StartMode::New => codex_remote::RemoteStart::New,
+        StartMode::Resume(Selection::Id(id)) => codex_remote::RemoteStart::Resume(id.clone()),
+        StartMode::Resume(Selection::Last { .. }) => codex_remote::RemoteStart::Last,
+        StartMode::Resume(Selection::Picker { .. }) => anyhow::bail!(
+            "with --remote, name the thread to resume (`codex --remote URL resume ID`) or use --last"
+        ),
+        StartMode::Fork(_) => anyhow::bail!("fork is not available with --remote"),
+    };
+    Ok(codex_remote::connect(codex_remote::RemoteOptions {
+        endpoint: endpoint.to_string(),
+        token,
+        start,
+        client_version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+    .await?)
 }
 
 enum Choice {

@@ -1,10 +1,9 @@
 //! A full-screen pager on the alternate screen: the transcript (Ctrl-T),
-//! the working tree's diff (`/diff`), and the backtrack preview (Esc Esc).
+//! and the working tree's diff (`/diff`).
 //!
 //! Scroll with the arrows, j/k, PgUp/PgDn, space, g/G or Home/End; `/`
 //! searches (case-insensitive), `n`/`N` go to the next and previous match;
-//! q or Esc closes. In backtrack mode Esc instead steps to an older user
-//! message (highlighted) and Enter chooses it.
+//! q or Esc closes.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
@@ -12,22 +11,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 
-/// A user message the backtrack can go back to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BacktrackTarget {
-    /// Its first and last line in the pager.
-    pub lines: std::ops::Range<usize>,
-    /// Which user message of the thread it is (0-based).
-    pub nth: usize,
-    pub text: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PagerAction {
     None,
     Close,
-    /// Backtrack: fork before this user message.
-    Fork(BacktrackTarget),
 }
 
 pub(crate) struct Pager {
@@ -40,9 +27,6 @@ pub(crate) struct Pager {
     search: Option<String>,
     matches: Vec<usize>,
     current: usize,
-    /// Backtrack mode: the targets, oldest first, and the one selected.
-    targets: Vec<BacktrackTarget>,
-    selected: usize,
     height: usize,
 }
 
@@ -67,20 +51,8 @@ impl Pager {
             search: None,
             matches: Vec::new(),
             current: 0,
-            targets: Vec::new(),
-            selected: 0,
             height: 24,
         }
-    }
-
-    /// Backtrack mode over `targets` (oldest first); the newest is selected.
-    pub(crate) fn backtrack(mut self, targets: Vec<BacktrackTarget>) -> Self {
-        self.selected = targets.len().saturating_sub(1);
-        self.targets = targets;
-        if let Some(target) = self.targets.get(self.selected) {
-            self.top = target.lines.start;
-        }
-        self
     }
 
     fn page(&self) -> usize {
@@ -121,19 +93,6 @@ impl Pager {
         }
     }
 
-    fn select(&mut self, index: usize) {
-        self.selected = index;
-        if let Some(target) = self.targets.get(index) {
-            let page = self.page();
-            if target.lines.start < self.top.min(self.max_top())
-                || target.lines.start >= self.top.min(self.max_top()) + page
-            {
-                self.top = target.lines.start.saturating_sub(page / 3);
-            }
-            self.clamp();
-        }
-    }
-
     pub(crate) fn handle_key(&mut self, key: KeyEvent) -> PagerAction {
         self.clamp();
         if let Some(input) = &mut self.input {
@@ -154,14 +113,6 @@ impl Pager {
         }
         let page = self.page();
         match key.code {
-            KeyCode::Esc if !self.targets.is_empty() => {
-                self.select(self.selected.saturating_sub(1))
-            }
-            KeyCode::Enter if !self.targets.is_empty() => {
-                if let Some(target) = self.targets.get(self.selected) {
-                    return PagerAction::Fork(target.clone());
-                }
-            }
             KeyCode::Char('q') | KeyCode::Esc => return PagerAction::Close,
             KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                 return PagerAction::Close;
@@ -200,12 +151,9 @@ impl Pager {
         let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
         let page = self.page();
         let search = self.search.as_ref().map(|s| s.to_lowercase());
-        let selected_lines = self.targets.get(self.selected).map(|t| t.lines.clone());
         for (row, index) in (self.top..self.lines.len()).take(page).enumerate() {
             let mut line = self.lines[index].clone();
-            if selected_lines.as_ref().is_some_and(|r| r.contains(&index)) {
-                line = line.patch_style(Style::default().bg(Color::DarkGray));
-            } else if search
+            if search
                 .as_ref()
                 .is_some_and(|s| !s.is_empty() && self.text[index].contains(s.as_str()))
             {
@@ -232,11 +180,7 @@ impl Pager {
                 let bottom = (self.top + page).min(self.lines.len());
                 format!("{}–{} of {}", self.top + 1, bottom, self.lines.len())
             };
-            let keys = if self.targets.is_empty() {
-                "q close · / search · n/N next/prev".to_string()
-            } else {
-                "esc older message · ⏎ edit from here · q cancel".to_string()
-            };
+            let keys = "q close · / search · n/N next/prev";
             let found = match (&self.search, self.matches.len()) {
                 (Some(query), 0) => format!(" · no match for {query:?}"),
                 (Some(_), n) => format!(" · match {} of {n}", self.current + 1),
@@ -284,29 +228,5 @@ mod tests {
             pager.handle_key(KeyEvent::from(KeyCode::Char('q'))),
             PagerAction::Close
         );
-    }
-
-    #[test]
-    fn backtrack_steps_to_older_messages_and_chooses() {
-        let targets = vec![
-            BacktrackTarget {
-                lines: 2..3,
-                nth: 0,
-                text: "first".into(),
-            },
-            BacktrackTarget {
-                lines: 20..21,
-                nth: 1,
-                text: "second".into(),
-            },
-        ];
-        let mut pager = Pager::new("Edit a previous message", lines(30)).backtrack(targets);
-        pager.render(40, 10);
-        pager.handle_key(KeyEvent::from(KeyCode::Esc));
-        assert_snapshot!("pager_backtrack", buffer_text(&pager.render(40, 10)));
-        match pager.handle_key(KeyEvent::from(KeyCode::Enter)) {
-            PagerAction::Fork(target) => assert_eq!(target.nth, 0),
-            other => panic!("{other:?}"),
-        }
     }
 }

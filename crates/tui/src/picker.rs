@@ -229,6 +229,7 @@ mod tests {
             model: None,
             archived: false,
             git_branch: None,
+            parent_thread_id: None,
         }
     }
 

@@ -28,8 +28,10 @@ pub(crate) enum SlashCommand {
     Skills,
     Review,
     Undo,
+    Rewind,
     Logout,
     Ps,
+    Agents,
     Stop,
     Permissions,
     Clear,
@@ -115,7 +117,12 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
     (
         SlashCommand::Undo,
         "undo",
-        "put back the files the last turn changed (again: the turn before)",
+        "go back before your last message: its code and conversation (/rewind for more)",
+    ),
+    (
+        SlashCommand::Rewind,
+        "rewind",
+        "go back to an earlier message: restore code, conversation, both, or summarize",
     ),
     (
         SlashCommand::Logout,
@@ -126,6 +133,11 @@ pub(crate) const BUILT_IN: &[(SlashCommand, &str, &str)] = &[
         SlashCommand::Ps,
         "ps",
         "list the commands still running in the background",
+    ),
+    (
+        SlashCommand::Agents,
+        "agents",
+        "list the sub-agents of this session: name, status, last answer",
     ),
     (
         SlashCommand::Stop,

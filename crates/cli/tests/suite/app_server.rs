@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 // Further suites, which share this file's client and validation.
 mod input;
+mod mcp_methods;
 mod questions;
 mod resume;
-mod transport;
+mod rollback;
+mod subagents;
+pub(crate) mod transport;
 mod workspace;
 
 use codex_test_support::{MockModelServer, Reply, TestCodexHome, Turn, peers, responses_event};
@@ -29,6 +32,7 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "thread/read" => "v2/ThreadReadResponse.json",
         "thread/archive" => "v2/ThreadArchiveResponse.json",
         "thread/unarchive" => "v2/ThreadUnarchiveResponse.json",
+        "thread/revert" => "v2/ThreadRevertResponse.json",
         "turn/start" => "v2/TurnStartResponse.json",
         "turn/steer" => "v2/TurnSteerResponse.json",
         "turn/interrupt" => "v2/TurnInterruptResponse.json",
@@ -40,6 +44,7 @@ fn response_schema(method: &str) -> Option<&'static str> {
         "fuzzyFileSearch" => "FuzzyFileSearchResponse.json",
         "command/exec" => "v2/CommandExecResponse.json",
         "mcpServerStatus/list" => "v2/ListMcpServerStatusResponse.json",
+        "mcpServer/oauth/login" => "v2/McpServerOauthLoginResponse.json",
         "review/start" => "v2/ReviewStartResponse.json",
         "skills/list" => "v2/SkillsListResponse.json",
         "skills/config/write" => "v2/SkillsConfigWriteResponse.json",

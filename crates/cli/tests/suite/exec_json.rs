@@ -255,3 +255,162 @@ fn web_search_is_offered_and_its_calls_become_items() {
     let body = env.server.requests()[0].body_json();
     assert!(!body.to_string().contains("web_search"), "{body}");
 }
+
+/// The reference's `collab_tool_call` items for a scripted spawn, wait,
+/// send_input and close (the same script was run against the reference
+/// 0.169; its lines had these fields and values, ids aside).
+#[test]
+fn agent_tool_calls_are_collab_tool_call_items() {
+    use codex_test_support::Reply;
+    let env = ExecEnv::new();
+    let ns = "multi_agent_v1";
+    for _ in 0..8 {
+        env.server.push(Reply::dynamic(move |request| {
+            if request.header("x-openai-subagent").is_some() {
+                return Turn::new().text("child says hi");
+            }
+            let outputs = request.call_outputs();
+            let id = outputs
+                .first()
+                .and_then(|(_, o)| serde_json::from_str::<Value>(o).ok())
+                .map(|v| v["agent_id"].clone())
+                .unwrap_or(Value::Null);
+            match outputs.len() {
+                0 => Turn::new().namespaced_call(
+                    "call_spawn",
+                    ns,
+                    "spawn_agent",
+                    json!({"message": "Say hi."}),
+                ),
+                1 => Turn::new().namespaced_call(
+                    "call_wait",
+                    ns,
+                    "wait_agent",
+                    json!({"targets": [id], "timeout_ms": 30000}),
+                ),
+                2 => Turn::new().namespaced_call(
+                    "call_send",
+                    ns,
+                    "send_input",
+                    json!({"target": id, "message": "again"}),
+                ),
+                3 => Turn::new().namespaced_call(
+                    "call_close",
+                    ns,
+                    "close_agent",
+                    json!({"target": id}),
+                ),
+                _ => Turn::new().text("parent done"),
+            }
+        }));
+    }
+    let output = env.exec().args(["--json", "delegate"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let thread = lines[0]["thread_id"].as_str().unwrap().to_string();
+    let collab: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["item"]["type"] == "collab_tool_call")
+        .collect();
+    assert_eq!(collab.len(), 8, "{lines:#?}");
+    let spawned = collab[1]["item"]["receiver_thread_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let item = |n: usize| {
+        let mut item = collab[n]["item"].clone();
+        item.as_object_mut().unwrap().remove("id");
+        (collab[n]["type"].as_str().unwrap().to_string(), item)
+    };
+    let call = |tool: &str, receivers: Value, prompt: Value, states: Value, status: &str| {
+        json!({"type": "collab_tool_call", "tool": tool, "sender_thread_id": thread,
+            "receiver_thread_ids": receivers, "prompt": prompt, "agents_states": states,
+            "status": status})
+    };
+    let s = spawned.as_str();
+    assert_eq!(
+        item(0),
+        (
+            "item.started".into(),
+            call(
+                "spawn_agent",
+                json!([]),
+                json!("Say hi."),
+                json!({}),
+                "in_progress"
+            )
+        )
+    );
+    assert_eq!(
+        item(1),
+        (
+            "item.completed".into(),
+            call(
+                "spawn_agent",
+                json!([s]),
+                json!("Say hi."),
+                json!({s: {"status": "pending_init", "message": null}}),
+                "completed"
+            )
+        )
+    );
+    assert_eq!(
+        item(2),
+        (
+            "item.started".into(),
+            call("wait", json!([s]), Value::Null, json!({}), "in_progress")
+        )
+    );
+    assert_eq!(
+        item(3),
+        (
+            "item.completed".into(),
+            call(
+                "wait",
+                json!([s]),
+                Value::Null,
+                json!({s: {"status": "completed", "message": "child says hi"}}),
+                "completed"
+            )
+        )
+    );
+    assert_eq!(
+        item(4),
+        (
+            "item.started".into(),
+            call(
+                "send_input",
+                json!([s]),
+                json!("again"),
+                json!({}),
+                "in_progress"
+            )
+        )
+    );
+    assert_eq!(item(5).1["status"], "completed");
+    assert_eq!(
+        item(6),
+        (
+            "item.started".into(),
+            call(
+                "close_agent",
+                json!([s]),
+                Value::Null,
+                json!({}),
+                "in_progress"
+            )
+        )
+    );
+    let closed = item(7).1;
+    assert_eq!(closed["status"], "completed");
+    let previous = closed["agents_states"][s]["status"].as_str().unwrap();
+    assert!(
+        ["running", "completed", "pending_init"].contains(&previous),
+        "{closed}"
+    );
+    // The child's own work is not printed.
+    assert!(!stdout(&output).contains("\"text\":\"child says hi\""));
+}

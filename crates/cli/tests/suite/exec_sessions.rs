@@ -304,3 +304,103 @@ fn exec_resume_keeps_the_threads_sandbox_under_a_permissive_config() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(env.home.workspace().join("written.txt").exists());
 }
+
+#[test]
+fn resume_from_message_starts_before_it_and_restore_code_puts_files_back() {
+    let env = ExecEnv::new();
+    std::fs::write(env.home.workspace().join("a.txt"), "a0\n").unwrap();
+    for (from, to) in [("a0", "a1"), ("a1", "a2")] {
+        env.server.push_turn(Turn::new().custom_tool_call(
+            "p",
+            "apply_patch",
+            &format!("*** Begin Patch\n*** Update File: a.txt\n@@\n-{from}\n+{to}\n*** End Patch"),
+        ));
+        env.server.push_turn(Turn::new().text(&format!("now {to}")));
+    }
+    env.exec()
+        .args(["--full-auto", "--skip-git-repo-check", "first"])
+        .assert()
+        .success();
+    env.exec()
+        .args([
+            "--full-auto",
+            "--skip-git-repo-check",
+            "resume",
+            "--last",
+            "second",
+        ])
+        .assert()
+        .success();
+    let read = || std::fs::read_to_string(env.home.workspace().join("a.txt")).unwrap();
+    assert_eq!(read(), "a2\n");
+
+    // Conversation only: the request no longer carries "second".
+    env.server.push_turn(Turn::new().text("redone"));
+    let output = env
+        .exec()
+        .args([
+            "--full-auto",
+            "--skip-git-repo-check",
+            "resume",
+            "--last",
+            "--from-message",
+            "2",
+            "instead",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let texts = env.server.requests().last().unwrap().user_texts();
+    assert!(texts.iter().any(|t| t == "first"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "second"), "{texts:?}");
+    assert_eq!(texts.last().unwrap(), "instead");
+    assert_eq!(read(), "a2\n");
+
+    // With the code: before message 1, a.txt as it was.
+    env.server.push_turn(Turn::new().text("from scratch"));
+    let output = env
+        .exec()
+        .args([
+            "--full-auto",
+            "--skip-git-repo-check",
+            "resume",
+            "--last",
+            "--from-message",
+            "1",
+            "--restore-code",
+            "again",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Rewound to before message 1"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(), "a0\n");
+    let texts = env.server.requests().last().unwrap().user_texts();
+    assert!(!texts.iter().any(|t| t == "first"), "{texts:?}");
+
+    // Out of range: a clear error, nothing sent.
+    let before = env.server.requests().len();
+    let output = env
+        .exec()
+        .args([
+            "--skip-git-repo-check",
+            "resume",
+            "--last",
+            "--from-message",
+            "9",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--from-message 9"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(env.server.requests().len(), before);
+}

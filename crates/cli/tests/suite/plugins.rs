@@ -1,7 +1,7 @@
 //! `codex plugin` as a program: a marketplace in a local bare git
 //! repository (cloned with the system `git`), a plugin installed from it
-//! whose skill the next session offers, disabled and removed again, with
-//! `config.toml`'s comments kept throughout.
+//! whose skill and MCP server the next sessions offer, disabled and removed
+//! again, with `config.toml`'s comments kept throughout.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -40,6 +40,17 @@ fn bare_marketplace(root: &Path) -> std::path::PathBuf {
     std::fs::write(
         plugin.join(".codex-plugin/plugin.json"),
         r#"{"name": "demo", "version": "1.0.0", "description": "Demo"}"#,
+    )
+    .unwrap();
+    // An MCP server of the plugin, in its default `.mcp.json`.
+    std::fs::write(
+        plugin.join(".mcp.json"),
+        serde_json::json!({"mcpServers": {"pyplug": {
+            "type": "stdio",
+            "command": codex_test_support::peers::python(),
+            "args": [codex_test_support::peers::py_mcp_server()],
+        }}})
+        .to_string(),
     )
     .unwrap();
     std::fs::write(
@@ -132,6 +143,35 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
             .starts_with("<skill>\n<name>demo:hello</name>")
     );
 
+    // Its MCP server joins `mcp list` and sessions under its own name.
+    let mcp_list = |env: &ExecEnv| {
+        let out = super::cli_basics::codex()
+            .env("CODEX_HOME", env.home.path())
+            .env("HOME", env.home.path())
+            .args(["mcp", "list"])
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    assert!(mcp_list(&env).contains("pyplug"), "{}", mcp_list(&env));
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "mcp__pyplug__lookup",
+        serde_json::json!({"key": "k"}),
+    ));
+    env.server.push_turn(Turn::new().text("done"));
+    let out = env
+        .exec()
+        .env("HOME", env.home.path())
+        .args(["--skip-git-repo-check", "look it up"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answer = env.server.requests()[2]
+        .tool_output("c1")
+        .unwrap_or_default();
+    assert!(answer.contains("value of k"), "{answer}");
+
     // Disabled: gone from the next session.
     plugin(&["disable", "demo", "--marketplace", "team"]);
     env.server.push_turn(Turn::new().text("ok"));
@@ -142,7 +182,8 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!section_of(&env, 1).contains("demo:hello"));
+    assert!(!section_of(&env, 3).contains("demo:hello"));
+    assert!(!mcp_list(&env).contains("pyplug"));
 
     plugin(&["remove", "demo@team"]);
     assert!(!env.home.path().join("plugins/cache/team/demo").exists());

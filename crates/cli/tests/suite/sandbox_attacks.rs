@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use codex_test_support::{MockModelServer, Turn};
 use serde_json::{Value, json};
 
-const NOBODY: u32 = 65534;
+pub(super) const NOBODY: u32 = 65534;
 const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum User {
+pub(super) enum User {
     Root,
     Nobody,
 }
@@ -107,7 +107,7 @@ impl Arena {
 }
 
 /// `program` run as `user`, with a plain environment.
-fn command_as(user: User, program: &str) -> Command {
+pub(super) fn command_as(user: User, program: &str) -> Command {
     let mut command = match user {
         User::Root => Command::new(program),
         User::Nobody => {

@@ -423,7 +423,7 @@ fn a_custom_prompt_expands_its_arguments() {
 }
 
 #[test]
-fn esc_esc_goes_back_to_a_message_and_forks() {
+fn esc_esc_goes_back_to_a_message_in_the_same_session() {
     let env = TuiEnv::new();
     env.server.push_turn(Turn::new().text("answer one"));
     env.server.push_turn(Turn::new().text("answer two"));
@@ -437,11 +437,14 @@ fn esc_esc_goes_back_to_a_message_and_forks() {
     term.wait_for("answer two", WAIT);
     term.wait_for("ctrl+c quit", WAIT);
     term.send(b"\x1b");
-    term.wait_for("esc again to edit a previous message", WAIT);
+    term.wait_for("esc again to rewind to a previous message", WAIT);
     term.send(b"\x1b");
-    term.wait_for("Edit a previous message", WAIT);
-    // The newest message is selected; Enter goes back to it.
+    term.wait_for("Rewind: go back to before which message?", WAIT);
+    // The newest message is selected; Enter goes back to it, and the
+    // conversation only goes back.
     term.send(b"\r");
+    term.wait_for("2. Restore conversation only", WAIT);
+    term.send(b"2");
     let screen = term.wait_until("the composer with the message", WAIT, |s| {
         s.contains("• answer one") && s.contains("› question two")
     });
@@ -457,11 +460,9 @@ fn esc_esc_goes_back_to_a_message_and_forks() {
     assert!(!texts.iter().any(|t| t == "question two"), "{texts:?}");
     assert_eq!(texts.last().unwrap(), "question two, edited");
     quit(&mut term);
-    let forked = env
-        .rollout_text()
-        .lines()
-        .any(|l| l.contains("\"forked_from_id\""));
-    assert!(forked, "no forked session file");
+    // One session file, which recorded the rewind.
+    assert_eq!(env.home.rollout_files().len(), 1);
+    assert!(env.rollout_text().contains("\"thread_rolled_back\""));
 }
 
 #[test]

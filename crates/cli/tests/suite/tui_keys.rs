@@ -16,7 +16,7 @@ fn question_mark_shows_the_shortcuts_and_any_key_closes_them() {
     let screen = term.wait_for("any key closes this", WAIT);
     assert!(screen.contains("tab"), "{screen}");
     assert!(screen.contains("queue for after the turn"), "{screen}");
-    assert!(screen.contains("edit a previous message"), "{screen}");
+    assert!(screen.contains("rewind to a previous message"), "{screen}");
     // Not typed into the composer.
     assert!(screen.contains("Ask Codex to do anything"), "{screen}");
     term.send(b"\x1b");

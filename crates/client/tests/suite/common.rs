@@ -36,6 +36,7 @@ pub fn client_for(provider: ModelProviderInfo, model: &str) -> ModelClient {
             key: "sk-test-key".into(),
             source: codex_client::auth::KeySource::Config,
         }),
+        subagent_parent: None,
         turn_metadata: Some(codex_client::TurnMetadata {
             turn_id: "t1".into(),
             json: r#"{"turn_id":"t1"}"#.into(),

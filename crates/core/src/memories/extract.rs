@@ -76,6 +76,7 @@ async fn ask(session: &Arc<Session>, prompt: &Prompt) -> Result<String, String> 
             thread_id: session.thread_id,
             originator: services.originator.clone(),
             auth: services.auth.clone(),
+            subagent_parent: None,
             turn_metadata: None,
         },
         services.http.clone(),

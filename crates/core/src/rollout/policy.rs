@@ -27,6 +27,7 @@ pub fn should_persist(item: &RolloutItem) -> bool {
                 | EventMsg::TaskStarted(_)
                 | EventMsg::TaskComplete(_)
                 | EventMsg::UndoCompleted(_)
+                | EventMsg::ThreadRolledBack(_)
                 | EventMsg::EnteredReviewMode(_)
                 | EventMsg::ExitedReviewMode(_)
                 | EventMsg::ItemCompleted(_)

@@ -34,8 +34,12 @@ pub(crate) struct SessionServices {
     /// the `undo` feature is off), and the snapshots of past turns.
     pub(crate) ghost: Option<crate::ghost::Repo>,
     pub(crate) ghost_turns: std::sync::Mutex<Vec<crate::ghost::TurnSnapshots>>,
+    /// The rewind checkpoints of this thread, one per user message.
+    pub(crate) checkpoints: std::sync::Mutex<codex_rewind::Checkpoints>,
     /// The reviewer of a running review task (approvals go to it too).
     pub(crate) review_child: std::sync::Mutex<Option<Arc<crate::codex::Codex>>>,
+    /// The sub-agents this session spawned, and its place in their tree.
+    pub(crate) agents: Arc<crate::agents::AgentControl>,
     /// What `SessionStart` hooks added, for the first request.
     pub(crate) session_start_context: std::sync::Mutex<Option<String>>,
     /// `codex_exec`, `codex_cli_rs`, ...
@@ -52,6 +56,9 @@ pub(crate) struct SessionServices {
     /// The command rules (`$CODEX_HOME/rules`, and the project's
     /// `.codex/rules` when it is trusted), read again when they change.
     pub(crate) exec_rules: codex_execpolicy::RulesCache,
+    /// The network allowlist proxy, when the permission profile lists
+    /// domains: commands without full network reach only it.
+    pub(crate) network_proxy: Option<codex_network_proxy::NetworkProxy>,
     /// The user's shell (`bash`, `zsh`, ...), for the environment context.
     pub(crate) user_shell: Option<String>,
     /// The AGENTS.md files' text, fixed for the session.

@@ -146,6 +146,12 @@ impl SharedSessionState {
         crate::compact::collect_user_messages(lock(&self.0).history.items())
     }
 
+    /// Drops the last `num_turns` user turns from the history; returns how
+    /// many were dropped.
+    pub(crate) fn drop_last_user_turns(&self, num_turns: usize) -> usize {
+        crate::compact::drop_last_user_turns(&mut lock(&self.0).history, num_turns)
+    }
+
     pub(crate) fn history_for_prompt(&self) -> PromptInput {
         lock(&self.0).history.for_prompt()
     }

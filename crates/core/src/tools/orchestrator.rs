@@ -301,6 +301,7 @@ async fn execute(
         env,
         policy: policy.clone(),
         linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+        network_proxy: session.network_proxy_for(policy),
         hidden_paths: codex_sandbox::secrets::hidden_paths(
             &session.services.config.codex_home,
             &session.services.config.denied_paths,

@@ -53,6 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "memories",
             "ghost",
             "undo",
+            "rewind",
             "telemetry",
             "unified_exec",
             "review",
@@ -62,9 +63,11 @@ const LAYERS: &[(&str, &[&str])] = &[
             "one_off",
             "shell_snapshot",
             "exec_rules",
+            "network_allowlist",
             "skills",
             "goals",
             "plan_mode",
+            "agents",
         ],
     ),
     (
@@ -93,6 +96,10 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("turn_context", "tools"),
     ("memories", "codex"),
     ("review", "codex"),
+    // Sub-agents are sessions: spawning one goes through the seam.
+    ("agents", "codex"),
+    ("tools", "codex"),
+    ("state", "agents"),
     ("sampling", "turn"),
     ("session_init", "codex"),
 ];

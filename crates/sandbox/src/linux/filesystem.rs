@@ -55,10 +55,15 @@ impl FsPlan {
             .flat_map(|root| PROTECTED_NAMES.iter().map(|name| root.root.join(name)))
             .filter(|path| std::fs::symlink_metadata(path).is_err())
             .collect();
+        // A socket under a hidden path is covered with it (the network
+        // proxy's sockets among them: only the bridge may reach those).
         let sockets = if policy.has_full_network_access() {
             Vec::new()
         } else {
             listening_unix_sockets()
+                .into_iter()
+                .filter(|socket| !hidden.iter().any(|h| socket.starts_with(h)))
+                .collect()
         };
         Self {
             roots,

@@ -36,9 +36,11 @@ mod filesystem;
 mod landlock;
 mod namespaces;
 pub mod probe;
+mod proxy_bridge;
 mod seccomp;
 
 use std::ffi::{CString, OsString};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +59,9 @@ const POLICY_FLAG: &str = "--sandbox-policy";
 const CHECK_FLAG: &str = "--check";
 /// A path to cover with an unreadable placeholder (repeatable).
 const HIDE_FLAG: &str = "--hide";
+/// The network allowlist proxy's socket directory: the command gets a
+/// network namespace of its own whose only way out is that proxy.
+const NETWORK_PROXY_FLAG: &str = "--network-proxy";
 /// In place of `-- COMMAND`: commit the patch plan read from standard input
 /// (a [`codex_apply_patch::CommitRequest`]) inside the sandbox.
 const COMMIT_PATCH_FLAG: &str = "--commit-patch";
@@ -78,6 +83,7 @@ pub(crate) fn helper_args(
     policy_json: &str,
     cwd: &std::path::Path,
     hidden: &[PathBuf],
+    network_proxy: Option<&std::path::Path>,
     argv: &[String],
 ) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec![
@@ -89,6 +95,10 @@ pub(crate) fn helper_args(
     for path in hidden {
         args.push(HIDE_FLAG.into());
         args.push(path.as_os_str().to_owned());
+    }
+    if let Some(dir) = network_proxy {
+        args.push(NETWORK_PROXY_FLAG.into());
+        args.push(dir.as_os_str().to_owned());
     }
     args.push("--".into());
     args.extend(argv.iter().map(OsString::from));
@@ -107,6 +117,7 @@ pub enum Layer {
     Landlock,
     Seccomp,
     Capabilities,
+    NetworkProxy,
 }
 
 impl Layer {
@@ -121,6 +132,7 @@ impl Layer {
             Self::Landlock => "landlock",
             Self::Seccomp => "seccomp",
             Self::Capabilities => "capabilities",
+            Self::NetworkProxy => "network proxy",
         }
     }
 }
@@ -172,6 +184,8 @@ struct HelperArgs {
     policy: SandboxPolicy,
     /// Paths covered by an unreadable placeholder.
     hidden: Vec<PathBuf>,
+    /// The allowlist proxy's socket directory (network through it only).
+    network_proxy: Option<PathBuf>,
     work: Work,
 }
 
@@ -184,11 +198,12 @@ enum Work {
 fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
     let usage = || {
         format!(
-            "usage: {HELPER_NAME} {CWD_FLAG} DIR {POLICY_FLAG} JSON [{HIDE_FLAG} PATH]... -- COMMAND [ARGS...] (or {CHECK_FLAG})"
+            "usage: {HELPER_NAME} {CWD_FLAG} DIR {POLICY_FLAG} JSON [{HIDE_FLAG} PATH]... [{NETWORK_PROXY_FLAG} DIR] -- COMMAND [ARGS...] (or {CHECK_FLAG})"
         )
     };
     let mut iter = args.into_iter();
     let (mut cwd, mut policy, mut hidden) = (None, None, Vec::new());
+    let mut network_proxy = None;
     loop {
         let arg = iter.next().ok_or_else(usage)?;
         match arg.to_str() {
@@ -202,6 +217,9 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
                 );
             }
             Some(HIDE_FLAG) => hidden.push(PathBuf::from(iter.next().ok_or_else(usage)?)),
+            Some(NETWORK_PROXY_FLAG) => {
+                network_proxy = Some(PathBuf::from(iter.next().ok_or_else(usage)?));
+            }
             Some("--") => break,
             Some(COMMIT_PATCH_FLAG) => {
                 return match (cwd, policy) {
@@ -209,6 +227,7 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
                         cwd,
                         policy,
                         hidden,
+                        network_proxy,
                         work: Work::CommitPatch,
                     }),
                     _ => Err(usage()),
@@ -223,6 +242,7 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
             cwd,
             policy,
             hidden,
+            network_proxy,
             work: Work::Command(command),
         }),
         _ => Err(usage()),
@@ -279,7 +299,11 @@ fn supervise(args: &HelperArgs) -> u8 {
     }
 
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
-    let plan = filesystem::FsPlan::new(&args.policy, &args.cwd, tmpdir.as_deref(), &args.hidden);
+    // The proxy's sockets are covered like secrets: only the bridge reaches
+    // them, through a descriptor opened before the cover.
+    let mut hidden = args.hidden.clone();
+    hidden.extend(args.network_proxy.iter().cloned());
+    let plan = filesystem::FsPlan::new(&args.policy, &args.cwd, tmpdir.as_deref(), &hidden);
     let guards = match filesystem::HostGuards::acquire(&plan) {
         Ok(guards) => guards,
         Err(err) => return setup_failed(&err),
@@ -321,8 +345,23 @@ fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan, supervisor: li
     if unsafe { libc::getppid() } != supervisor {
         exit(SETUP_FAILED_EXIT_CODE as u8);
     }
-    let network = args.policy.has_full_network_access();
-    if let Err(err) = namespaces::enter(network).and_then(|()| filesystem::build_view(plan)) {
+    let network = args.policy.has_full_network_access() && args.network_proxy.is_none();
+    let proxy_dir = match args
+        .network_proxy
+        .as_deref()
+        .map(proxy_bridge::open_socket_dir)
+    {
+        None => None,
+        Some(Ok(dir)) => Some(dir),
+        Some(Err(err)) => exit(setup_failed(&err)),
+    };
+    let entered = namespaces::enter(network).and_then(|()| {
+        if proxy_dir.is_some() {
+            proxy_bridge::bring_up_loopback()?;
+        }
+        filesystem::build_view(plan)
+    });
+    if let Err(err) = entered {
         exit(setup_failed(&err));
     }
     // Resolve the cwd again through the new mounts (the old one points
@@ -350,8 +389,9 @@ fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan, supervisor: li
     if pid == 0 {
         // SAFETY: closing our copy of the write end.
         unsafe { libc::close(builder_alive[1]) };
-        init(args, builder_alive[0]);
+        init(args, builder_alive[0], proxy_dir);
     }
+    drop(proxy_dir);
     watch_child(pid);
     // Returns once init is reaped, which the kernel allows only after every
     // other process of its namespace has ended.
@@ -360,7 +400,7 @@ fn build_namespaces(args: &HelperArgs, plan: &filesystem::FsPlan, supervisor: li
 
 /// Step 3 (never returns): PID 1 of the new namespace. `builder_alive` is
 /// the read end of a pipe only the builder writes to.
-fn init(args: &HelperArgs, builder_alive: libc::c_int) -> ! {
+fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd>) -> ! {
     // Signals no longer stop a child: init's own end comes from the builder.
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
         // SAFETY: restoring the default disposition.
@@ -384,12 +424,19 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int) -> ! {
     unsafe { libc::close(builder_alive) };
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
     let roots = writable_roots(&args.policy, &args.cwd, tmpdir.as_deref());
-    let network = args.policy.has_full_network_access();
+    let sockets = if proxy_dir.is_some() {
+        seccomp::Sockets::UnixAndIp
+    } else if args.policy.has_full_network_access() {
+        seccomp::Sockets::Any
+    } else {
+        seccomp::Sockets::UnixOnly
+    };
     let layers = filesystem::mount_proc()
+        .and_then(|()| proxy_dir.map_or(Ok(()), proxy_bridge::start))
         .and_then(|()| capabilities::set_no_new_privs())
         .and_then(|()| landlock::restrict(&roots))
         .and_then(|()| capabilities::drop_all())
-        .and_then(|()| seccomp::install(network));
+        .and_then(|()| seccomp::install(sockets));
     if let Err(err) = layers {
         exit(setup_failed(&err));
     }

@@ -258,7 +258,7 @@ fn check_as_init(reporter: &Reporter, scratch: &Path) -> ! {
         Ok(()) => reporter.send(Layer::Capabilities, Ok("none, no_new_privs set".into())),
         Err(err) => reporter.send(Layer::Capabilities, Err(&err)),
     }
-    match seccomp::install(false) {
+    match seccomp::install(seccomp::Sockets::UnixOnly) {
         Ok(()) => reporter.send(
             Layer::Seccomp,
             Ok("no TIOCSTI/TIOCLINUX, no io_uring, no non-Unix sockets without network".into()),

@@ -7,6 +7,8 @@
 //! * io_uring is unavailable (it could perform operations, sockets included,
 //!   without the system calls this filter sees);
 //! * without network access, creating any socket that is not AF_UNIX fails;
+//!   with network through the allowlist proxy, any that is not AF_UNIX,
+//!   AF_INET or AF_INET6 (IP reaches only the namespace's loopback);
 //! * `ptrace` of PID 1, the sandbox's own init, fails (init is also
 //!   non-dumpable, which covers `/proc/1/mem` and `process_vm_*`): a command
 //!   that stopped its init would hang until its timeout. Debugging its own
@@ -23,8 +25,21 @@ use seccompiler::{
 
 use super::{Layer, SetupError};
 
-pub(super) fn install(network: bool) -> Result<(), SetupError> {
-    let program = build(network).map_err(|cause| {
+/// Which sockets the command may create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sockets {
+    /// Full network: any.
+    Any,
+    /// Network through the allowlist proxy: Unix and IP sockets (IP reaches
+    /// only the namespace's loopback), nothing else (no netlink, packet or
+    /// other families).
+    UnixAndIp,
+    /// No network: Unix sockets only.
+    UnixOnly,
+}
+
+pub(super) fn install(sockets: Sockets) -> Result<(), SetupError> {
+    let program = build(sockets).map_err(|cause| {
         SetupError::new(
             Layer::Seccomp,
             cause,
@@ -51,7 +66,7 @@ fn ioctl_request(request: libc::Ioctl) -> u64 {
     request as u64
 }
 
-fn build(network: bool) -> Result<BpfProgram, String> {
+fn build(sockets: Sockets) -> Result<BpfProgram, String> {
     let rule =
         |conditions: Vec<SeccompCondition>| SeccompRule::new(conditions).map_err(|e| e.to_string());
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
@@ -83,7 +98,7 @@ fn build(network: bool) -> Result<BpfProgram, String> {
     ] {
         rules.insert(always, Vec::new());
     }
-    if !network {
+    if sockets != Sockets::Any {
         let not_unix = || -> Result<Vec<SeccompRule>, String> {
             Ok(vec![rule(vec![condition(
                 0,
@@ -91,7 +106,17 @@ fn build(network: bool) -> Result<BpfProgram, String> {
                 libc::AF_UNIX as u64,
             )?])?])
         };
-        rules.insert(libc::SYS_socket, not_unix()?);
+        // One rule whose conditions all hold: a family that is none of these.
+        let socket_rule = if sockets == Sockets::UnixAndIp {
+            vec![rule(vec![
+                condition(0, SeccompCmpOp::Ne, libc::AF_UNIX as u64)?,
+                condition(0, SeccompCmpOp::Ne, libc::AF_INET as u64)?,
+                condition(0, SeccompCmpOp::Ne, libc::AF_INET6 as u64)?,
+            ])?]
+        } else {
+            not_unix()?
+        };
+        rules.insert(libc::SYS_socket, socket_rule);
         rules.insert(libc::SYS_socketpair, not_unix()?);
     }
     let arch = TargetArch::try_from(std::env::consts::ARCH)

@@ -37,6 +37,7 @@ pub fn spec(policy: SandboxPolicy, cwd: &Path, script: &str) -> CommandSpec {
         policy,
         linux_sandbox_exe: Some(helper()),
         hidden_paths: vec![],
+        network_proxy: None,
     }
 }
 

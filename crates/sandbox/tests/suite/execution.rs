@@ -154,6 +154,7 @@ fn a_restricted_policy_without_a_helper_is_refused() {
         policy: SandboxPolicy::ReadOnly,
         linux_sandbox_exe: None,
         hidden_paths: vec![],
+        network_proxy: None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,5 +1,5 @@
 //! Views that take the whole screen or the terminal for a moment: the
-//! pager (transcript, diff, backtrack), `/status`, the external editor.
+//! pager (transcript, diff), `/status`, the external editor.
 
 use codex_protocol::protocol::SandboxPolicy;
 use crossterm::event::{Event, KeyEventKind};
@@ -11,7 +11,7 @@ use super::App;
 use crate::cells::HistoryCell;
 use crate::footer::short_path;
 use crate::modal::Input;
-use crate::pager::{BacktrackTarget, Pager, PagerAction};
+use crate::pager::{Pager, PagerAction};
 use crate::screen::{Screen, ScreenMode};
 use crate::terminal::TerminalGuard;
 
@@ -19,34 +19,27 @@ const ENTER_ALT: &[u8] = b"\x1b[?1049h";
 const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
 
 impl App {
-    /// Shows `pager` on the alternate screen until it closes; returns the
-    /// chosen backtrack target, if any.
-    pub(crate) async fn run_pager(
-        &mut self,
-        mut pager: Pager,
-        input: &mut Input<'_>,
-    ) -> Option<BacktrackTarget> {
+    /// Shows `pager` on the alternate screen until it closes.
+    pub(crate) async fn run_pager(&mut self, mut pager: Pager, input: &mut Input<'_>) {
         let inline = self.screen.mode() == ScreenMode::Inline;
         if inline {
             let _ = self.screen.write_raw(ENTER_ALT);
         }
         let (mut width, mut height) = (self.screen.width(), self.screen.height());
         let mut full = Screen::new(std::io::stdout(), width, height, ScreenMode::Alternate);
-        let chosen = loop {
+        loop {
             let frame = pager.render(width, height);
             if full.draw_full(&frame).is_err() {
-                break None;
+                break;
             }
             let event = tokio::select! {
                 event = input.events.next() => event,
-                _ = input.signals.recv() => break None,
+                _ = input.signals.recv() => break,
             };
             match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                    match pager.handle_key(key) {
-                        PagerAction::None => {}
-                        PagerAction::Close => break None,
-                        PagerAction::Fork(target) => break Some(target),
+                    if pager.handle_key(key) == PagerAction::Close {
+                        break;
                     }
                 }
                 Some(Ok(Event::Resize(w, h))) => {
@@ -55,53 +48,32 @@ impl App {
                     self.resized(w, h);
                 }
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => break None,
+                Some(Err(_)) | None => break,
             }
-        };
+        }
         if inline {
             let _ = self.screen.write_raw(LEAVE_ALT);
         }
         self.screen.invalidate();
-        chosen
     }
 
-    /// The transcript as pager lines, and (when asked) where each user
-    /// message is, for backtrack.
-    pub(crate) fn transcript_lines(
-        &self,
-        with_targets: bool,
-    ) -> (Vec<Line<'static>>, Vec<BacktrackTarget>) {
+    /// The transcript as pager lines.
+    pub(crate) fn transcript_lines(&self) -> Vec<Line<'static>> {
         let width = self.screen.width();
-        let cells: Vec<&HistoryCell> = self.chat.transcript().collect();
-        let user_cells = cells
-            .iter()
-            .filter(|c| matches!(c, HistoryCell::User { .. }))
-            .count();
-        let first_nth = self.chat.user_messages.len().saturating_sub(user_cells);
-        let mut lines = Vec::new();
-        let mut targets = Vec::new();
-        let mut seen = 0;
-        for cell in cells {
-            let rendered = cell.transcript_lines(width);
-            if with_targets && let HistoryCell::User { text, .. } = cell {
-                targets.push(BacktrackTarget {
-                    lines: lines.len()..lines.len() + rendered.len(),
-                    nth: first_nth + seen,
-                    text: text.clone(),
-                });
-                seen += 1;
-            }
-            lines.extend(rendered);
-        }
+        let mut lines: Vec<Line<'static>> = self
+            .chat
+            .transcript()
+            .flat_map(|cell| cell.transcript_lines(width))
+            .collect();
         // The answer still streaming is part of what the user has seen.
         if let Some(live) = self.chat.live_answer() {
             lines.extend(live.transcript_lines(width));
         }
-        (lines, targets)
+        lines
     }
 
     pub(crate) async fn show_transcript(&mut self, input: &mut Input<'_>) {
-        let (lines, _) = self.transcript_lines(false);
+        let lines = self.transcript_lines();
         self.run_pager(Pager::new("Transcript", lines), input).await;
     }
 

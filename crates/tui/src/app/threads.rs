@@ -1,5 +1,5 @@
-//! Switching the window to another thread: `/new`, `/resume` and the
-//! backtrack fork. The old thread is shut down (its session file flushed)
+//! Switching the window to another thread: `/new`, `/resume`, and the
+//! reload after `/rewind` took the conversation back. The old thread is shut down (its session file flushed)
 //! and its late events are ignored; the new one's history is shown.
 
 use codex_core::{NewThread, ThreadListQuery, ThreadRef};
@@ -92,30 +92,6 @@ impl App {
             Err(err) => self
                 .chat
                 .commit(HistoryCell::Error(format!("cannot resume: {err}"))),
-        }
-    }
-
-    /// Esc Esc: choose an earlier message, fork the thread before it and
-    /// put it back in the composer.
-    pub(crate) async fn backtrack(&mut self, input: &mut Input<'_>) {
-        let (lines, targets) = self.transcript_lines(true);
-        if targets.is_empty() {
-            return;
-        }
-        let pager = crate::pager::Pager::new("Edit a previous message", lines).backtrack(targets);
-        let Some(target) = self.run_pager(pager, input).await else {
-            return;
-        };
-        let from = ThreadRef::Id(self.thread_id.to_string());
-        match self
-            .manager
-            .fork_thread(self.config.clone(), &from, Some(target.nth))
-            .await
-        {
-            Ok(new) => self.switch_thread(new, true, Some(target.text)).await,
-            Err(err) => self
-                .chat
-                .commit(HistoryCell::Error(format!("cannot go back: {err}"))),
         }
     }
 }

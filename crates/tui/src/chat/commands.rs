@@ -131,15 +131,8 @@ impl ChatState {
                 Vec::new()
             }
             SlashCommand::Review => vec![Effect::StartReview(args.trim().to_string())],
-            SlashCommand::Undo => {
-                if self.task.is_some() {
-                    self.commit(HistoryCell::Info(
-                        "Wait for the turn to end before undoing it.".to_string(),
-                    ));
-                    return Vec::new();
-                }
-                vec![Effect::Op(Op::Undo)]
-            }
+            SlashCommand::Undo => vec![Effect::OpenRewind { undo: true }],
+            SlashCommand::Rewind => vec![Effect::OpenRewind { undo: false }],
             SlashCommand::Logout => vec![Effect::Logout],
             SlashCommand::Clear
             | SlashCommand::Copy
@@ -169,6 +162,20 @@ impl ChatState {
             SlashCommand::Goal => self.goal_command(args.trim()),
             SlashCommand::Plan => self.plan_command(args.trim()),
             SlashCommand::Ps => self.list_background(),
+            SlashCommand::Agents => {
+                if self.agents.is_empty() {
+                    self.commit(HistoryCell::Info(
+                        "No sub-agents in this session.".to_string(),
+                    ));
+                } else {
+                    let rows = self.agents.values().cloned().collect();
+                    self.commit(HistoryCell::Table {
+                        title: format!("Sub-agents ({})", self.agents.len()),
+                        rows,
+                    });
+                }
+                Vec::new()
+            }
             SlashCommand::Stop => self.stop_background(&args),
             SlashCommand::Quit | SlashCommand::Exit => vec![Effect::Quit],
         }

@@ -222,6 +222,26 @@ impl ChatState {
             TurnItem::ContextCompaction(_) => {
                 self.commit(HistoryCell::Info("Context compacted".to_string()));
             }
+            // Compact: the tool, then each agent's name, status and what
+            // it returned (first line).
+            TurnItem::CollabAgentToolCall(call) => {
+                self.finish_stream();
+                let mut text = format!("• {}", call.tool_name());
+                if let Some(prompt) = call.prompt.as_deref().and_then(|p| p.lines().next()) {
+                    text.push_str(&format!(": {prompt}"));
+                }
+                for (id, line) in call.receiver_thread_ids.iter().zip(call.agent_lines()) {
+                    text.push_str(&format!("\n  └ {line}"));
+                    let name = call
+                        .nicknames
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| id.clone());
+                    let state = line.strip_prefix(&format!("{name}: ")).unwrap_or(&line);
+                    self.agents.insert(id.clone(), (name, state.to_string()));
+                }
+                self.commit(HistoryCell::Info(text));
+            }
             // Shown when revised; reviews show their own findings.
             TurnItem::Plan(_) | TurnItem::EnteredReviewMode(_) | TurnItem::ExitedReviewMode(_) => {}
         }

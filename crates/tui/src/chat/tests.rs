@@ -634,7 +634,7 @@ fn esc_twice_on_an_empty_composer_opens_backtrack() {
         chat.handle_key(key(KeyCode::Esc), Instant::now())
             .is_empty()
     );
-    assert!(live(&mut chat, 80, 10).contains("esc again to edit a previous message"));
+    assert!(live(&mut chat, 80, 10).contains("esc again to rewind to a previous message"));
     assert_eq!(
         chat.handle_key(key(KeyCode::Esc), Instant::now()),
         vec![Effect::OpenBacktrack]

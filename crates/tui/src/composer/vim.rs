@@ -2,7 +2,7 @@
 //! usual and Esc goes to normal mode; in normal mode keys move and edit:
 //! `h` `l` `j` `k`, `w` `b` `e`, `0` `^` `$`, `x`, `X`, `dd`, `D`, `cc`, `C`,
 //! `p`, `i` `a` `I` `A` `o` `O`, and Enter still sends. Esc in normal mode is
-//! the chat's (interrupt, edit a previous message).
+//! the chat's (interrupt, rewind to a previous message).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

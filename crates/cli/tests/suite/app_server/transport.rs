@@ -12,13 +12,13 @@ use tungstenite::{Message, WebSocket};
 use super::*;
 
 /// A server listening on a socket, with the URL it announced.
-struct Listening {
+pub(crate) struct Listening {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Listening {
-    fn start(home: &TestCodexHome, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(home: &TestCodexHome, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_codex"));
         command
             .arg("app-server")

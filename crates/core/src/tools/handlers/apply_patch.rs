@@ -201,6 +201,7 @@ pub(crate) async fn apply_patch_text(
     } else {
         codex_sandbox::policy_with_granted_paths(&ctx.sandbox_policy, &paths)
     };
+    crate::rewind::record_file_before(session, &paths);
     let result = codex_sandbox::commit_patch(
         &plan.commit_request(),
         &plan.cwd,
@@ -209,6 +210,7 @@ pub(crate) async fn apply_patch_text(
     )
     .await;
     let wall_time = started.elapsed();
+    crate::rewind::record_file_after(session, &paths);
     let (output, end) = match result {
         Ok(()) => {
             let summary = plan.applied().summary();

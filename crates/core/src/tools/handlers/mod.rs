@@ -5,6 +5,7 @@
 //! reference allows); only the one its catalog entry names is offered.
 
 mod apply_patch;
+mod close_agent;
 mod create_goal;
 mod exec_command;
 mod get_goal;
@@ -12,14 +13,19 @@ mod grep_files;
 mod list_dir;
 mod mcp;
 mod mcp_resource;
+pub(crate) mod multi_agent;
 mod plan;
 mod read_file;
 mod request_user_input;
+mod resume_agent;
+mod send_input;
 mod shell;
 mod shell_command;
+mod spawn_agent;
 mod tool_search;
 mod update_goal;
 mod view_image;
+mod wait_agent;
 mod write_stdin;
 
 use std::sync::Arc;

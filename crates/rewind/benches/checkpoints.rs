@@ -1,0 +1,158 @@
+//! What a rewind checkpoint costs per turn, and what a rewind takes, in a
+//! git repository of 10,000 files where each turn changes 5 (and, outside
+//! git, the content checkpoints of 5 patched files).
+//!
+//! `cargo bench -p codex-rewind --bench checkpoints` prints percentiles.
+//! Per turn the engine takes a "before" snapshot (beside the turn's first
+//! model request; tool calls wait for it), an "after" snapshot, moves the
+//! thread's private ref and writes the checkpoint log three times; the
+//! figures time exactly those calls. The rewind figure is one turn back:
+//! a snapshot of now, the plan (with its diff) and restoring the 5 files.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use codex_rewind::Checkpoints;
+use codex_rewind::ghost::Repo;
+
+const FILES: usize = 10_000;
+const CHANGED: usize = 5;
+const TURNS: usize = 30;
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "b")
+        .env("GIT_AUTHOR_EMAIL", "b@b")
+        .env("GIT_COMMITTER_NAME", "b")
+        .env("GIT_COMMITTER_EMAIL", "b@b")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn file(i: usize) -> String {
+    format!("dir{:03}/file{i:05}.txt", i / 100)
+}
+
+fn populate(dir: &Path) {
+    for i in 0..FILES {
+        let path = dir.join(file(i));
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(&path, format!("line one of {i}\nline two\nline three\n")).expect("write");
+    }
+}
+
+/// Changes the 5 files of `turn`.
+fn change(dir: &Path, turn: usize) {
+    for k in 0..CHANGED {
+        let path = dir.join(file((turn * 97 + k * 1_009) % FILES));
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str(&format!("turn {turn}\n"));
+        std::fs::write(&path, text).expect("write");
+    }
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<44} p50 {:7.2} ms  p90 {:7.2} ms  max {:7.2} ms  (n={})",
+        ms(at(0.5)),
+        ms(at(0.9)),
+        ms(at(1.0)),
+        samples.len()
+    );
+}
+
+fn main() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let repo_dir = work.path().join("repo");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&repo_dir).expect("mkdir");
+    populate(&repo_dir);
+    git(&repo_dir, &["init", "-q", "-b", "main"]);
+    git(&repo_dir, &["add", "-A"]);
+    git(&repo_dir, &["commit", "-qm", "base"]);
+    let repo = Repo::at(repo_dir.clone(), repo_dir.join(".git"));
+    let thread_ref = codex_rewind::thread_ref("bench");
+    let mut checkpoints = Checkpoints::open(Some(&home), "bench");
+
+    // A first snapshot warms git's caches (the index, the object store),
+    // as the session's earlier turns would have.
+    repo.snapshot().expect("snapshot");
+
+    let (mut before_only, mut per_turn, mut rewinds) = (Vec::new(), Vec::new(), Vec::new());
+    for turn in 0..TURNS {
+        let started = Instant::now();
+        checkpoints
+            .begin(turn, "2026-01-01T00:00:00Z".into())
+            .expect("begin");
+        let parent = checkpoints.last_git_commit().map(str::to_string);
+        let before = repo.snapshot_after(parent.as_deref()).expect("before");
+        checkpoints.set_git_before(&before).expect("log");
+        before_only.push(started.elapsed());
+        let mut spent = started.elapsed();
+
+        change(&repo_dir, turn);
+
+        let started = Instant::now();
+        let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        repo.keep(&thread_ref, &after.commit).expect("ref");
+        checkpoints.set_git_after(&after).expect("log");
+        spent += started.elapsed();
+        per_turn.push(spent);
+
+        // Every third turn: rewind it (one turn back), then redo it.
+        if turn % 3 == 2 {
+            let started = Instant::now();
+            let now = repo.snapshot().expect("now");
+            let plan =
+                codex_rewind::restore::git_plan(&repo, checkpoints.from(turn), &now.commit, &[])
+                    .expect("plan");
+            let (restored, _) =
+                codex_rewind::restore::apply(&plan, Some(&repo), &checkpoints).expect("apply");
+            rewinds.push(started.elapsed());
+            assert_eq!(restored, CHANGED);
+            checkpoints.forget_from(turn);
+            change(&repo_dir, turn);
+            checkpoints
+                .begin(turn, "2026-01-01T00:00:00Z".into())
+                .expect("begin");
+            let redo_before = repo.snapshot_after(Some(&after.commit)).expect("snapshot");
+            checkpoints.set_git_before(&redo_before).expect("log");
+            checkpoints.set_git_after(&redo_before).expect("log");
+        }
+    }
+    println!("git repository of {FILES} files, {CHANGED} changed per turn:");
+    report("checkpoint per turn (before + after + ref)", per_turn);
+    report("  of which the before snapshot", before_only);
+    report("rewind one turn back (5 files)", rewinds);
+
+    // Outside git: the content checkpoints of 5 patched files.
+    let plain = work.path().join("plain");
+    std::fs::create_dir_all(&plain).expect("mkdir");
+    let paths: Vec<_> = (0..CHANGED)
+        .map(|k| plain.join(format!("f{k}.txt")))
+        .collect();
+    for path in &paths {
+        std::fs::write(path, "x\n".repeat(2_000)).expect("write");
+    }
+    let mut files = Checkpoints::open(Some(&home), "bench-plain");
+    let mut samples = Vec::new();
+    for turn in 0..TURNS {
+        let started = Instant::now();
+        files.begin(turn, String::new()).expect("begin");
+        for path in &paths {
+            files.record_before(path).expect("before");
+            std::fs::write(path, format!("turn {turn}\n").repeat(2_000)).expect("write");
+            files.record_after(path).expect("after");
+        }
+        samples.push(started.elapsed());
+    }
+    println!("outside git, 5 patched files of 16 KB:");
+    report("checkpoint per turn (incl. the writes)", samples);
+}
