@@ -95,7 +95,8 @@ async fn a_tool_from_outside_the_engine_is_offered_and_called() {
             "get_goal",
             "create_goal",
             "update_goal",
-            "shout"
+            "shout",
+            "multi_agent_v1"
         ]
     );
     let cwd = session.config.cwd.display().to_string();
