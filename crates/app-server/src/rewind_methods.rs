@@ -36,7 +36,7 @@ impl Processor {
         let done = rewind(&live, nth, mode, params.dry_run, params.restore_edited).await?;
         let id = params.thread_id;
         let mut thread = self.recorded_info(&id, self.status_of(&id));
-        if let Ok(file) = self.manager.read_thread(&ThreadRef::Id(id.clone())) {
+        if let Ok(file) = self.manager.read_thread(&ThreadRef::Id(id)) {
             thread.turns = items::turns_from_rollout(&file.items);
         }
         let plan = done.plan.unwrap_or_default();

@@ -30,7 +30,7 @@ pub fn plugin_mcp_servers(
         Err(_) => Value::Null,
     };
     let (map, source) = match manifest.get("mcpServers") {
-        Some(Value::Object(inline)) => (Value::Object(inline.clone()), manifest_path.clone()),
+        Some(Value::Object(inline)) => (Value::Object(inline.clone()), manifest_path),
         Some(Value::String(path)) if path.starts_with("./") => read_file(&plugin.dir, path)?,
         // The reference ignores a path not written `./…`, and any other
         // value, and falls back to the default file.

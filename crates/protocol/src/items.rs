@@ -312,6 +312,9 @@ pub fn repeats_item(
 }
 
 /// What changed in a started item.
+// `Replaced` carries a whole item: updates are built once and moved to the
+// frontends, never kept in bulk, so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemUpdate {
