@@ -258,6 +258,24 @@ pub struct TurnStartParams {
     pub effort: Option<ReasoningEffort>,
     #[serde(default)]
     pub output_schema: Option<Value>,
+    /// `{mode: "plan"|"default", settings: {model, ...}}`: the thread's
+    /// collaboration mode from this turn on (the reference's experimental
+    /// field).
+    #[serde(default)]
+    pub collaboration_mode: Option<CollaborationModeParam>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CollaborationModeParam {
+    pub mode: codex_protocol::config_types::ModeKind,
+    #[serde(default)]
+    pub settings: Option<CollaborationSettingsParam>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CollaborationSettingsParam {
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

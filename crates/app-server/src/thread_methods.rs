@@ -264,7 +264,22 @@ impl Processor {
         let approval_policy = params.approval_policy;
         let sandbox_policy = params.sandbox_policy.map(SandboxPolicyParam::into_policy);
         let cwd = params.cwd.map(PathBuf::from);
-        let model = params.model;
+        let mut model = params.model;
+        if let Some(collaboration) = params.collaboration_mode {
+            if model.is_none() {
+                model = collaboration
+                    .settings
+                    .and_then(|s| s.model)
+                    .filter(|m| !m.is_empty());
+            }
+            submit(
+                &thread,
+                Op::SetCollaborationMode {
+                    mode: collaboration.mode,
+                },
+            )
+            .await?;
+        }
         if effort.is_some()
             || approval_policy.is_some()
             || sandbox_policy.is_some()

@@ -21,7 +21,6 @@ use codex_protocol::goals::{
 };
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::EventMsg;
-use serde_json::json;
 use tracing::warn;
 
 use crate::session::Session;
@@ -49,8 +48,20 @@ pub(crate) fn tool_output(goal: Option<&ThreadGoal>, just_completed: bool) -> St
         }),
         _ => None,
     };
-    json!({"goal": goal, "remainingTokens": remaining, "completionBudgetReport": report})
-        .to_string()
+    // A struct, not `json!`: the reference's key order.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Output<'a> {
+        goal: Option<&'a ThreadGoal>,
+        remaining_tokens: Option<i64>,
+        completion_budget_report: Option<String>,
+    }
+    let output = Output {
+        goal,
+        remaining_tokens: remaining,
+        completion_budget_report: report,
+    };
+    serde_json::to_string(&output).unwrap_or_else(|err| format!("cannot encode the goal: {err}"))
 }
 
 /// Starts a new goal. Refused while an unfinished one exists, unless

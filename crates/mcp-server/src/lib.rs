@@ -12,6 +12,7 @@
 //! (`input.rs`) that answers what the SDK would drop or misjudge.
 
 mod input;
+mod questions;
 mod server;
 mod stdout;
 mod tools;

@@ -370,6 +370,23 @@ async fn run_turn(
                     })
                     .await;
             }
+            EventMsg::RequestUserInput(request) => {
+                let meta = json!({
+                    "codex_elicitation": "request-user-input",
+                    "threadId": thread_id.to_string(),
+                    "codex_mcp_tool_call_id": request_id,
+                    "codex_event_id": event.id,
+                    "codex_call_id": request.call_id,
+                });
+                let op = match crate::questions::ask(peer, &request, meta).await {
+                    crate::questions::Answered::Answers(response) => Op::UserInputAnswer {
+                        id: request.call_id,
+                        response,
+                    },
+                    crate::questions::Answered::Cancelled => Op::Interrupt,
+                };
+                let _ = thread.submit(op).await;
+            }
             EventMsg::Error(error) if event.id == turn_id => errors.push(error.message),
             EventMsg::TaskComplete(done) if event.id == turn_id => {
                 return match (done.last_agent_message, errors.is_empty()) {

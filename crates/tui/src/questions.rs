@@ -183,10 +183,11 @@ impl Questions {
     /// request is answered.
     fn choose(&mut self, answer: String) -> Option<QuestionsOutcome> {
         let open = self.open.as_mut()?;
-        let question = open.question()?.clone();
-        open.summary.push((question.header.clone(), answer.clone()));
+        let question = open.question()?;
+        let (id, header) = (question.id.clone(), question.header.clone());
+        open.summary.push((header, answer.clone()));
         open.response.answers.insert(
-            question.id,
+            id,
             QuestionAnswer {
                 answers: vec![answer],
             },

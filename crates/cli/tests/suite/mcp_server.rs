@@ -380,3 +380,44 @@ fn elicitations_carry_every_correlation_field_and_both_answer_forms_work() {
         );
     }
 }
+
+#[test]
+fn the_models_questions_are_an_elicitation_whose_answers_reach_the_model() {
+    let server = MockModelServer::start();
+    let home = home(&server);
+    let mut client = RawClient::start(&home);
+    server.push_turn(Turn::new().function_call(
+        "q1",
+        "request_user_input",
+        json!({"questions": [{"id": "color", "header": "Color", "question": "Which color?",
+            "options": [{"label": "Red (Recommended)", "description": "warm"},
+                        {"label": "Blue", "description": "cool"}]}]}),
+    ));
+    server.push_turn(Turn::new().text("Teal, then."));
+    client.send(
+        &json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+        "name": "codex", "arguments": {"prompt": "pick a color"}}}),
+    );
+    let request = client.wait_for(|m| m["method"] == "elicitation/create");
+    let params = &request["params"];
+    assert_eq!(
+        params["codex_elicitation"], "request-user-input",
+        "{params}"
+    );
+    assert_eq!(params["codex_call_id"], "q1", "{params}");
+    assert_eq!(params["message"], "Which color?");
+    let field = &params["requestedSchema"]["properties"]["color"];
+    assert_eq!(field["default"], "Red (Recommended)", "{params}");
+    client.send(&json!({"jsonrpc": "2.0", "id": request["id"],
+        "result": {"action": "accept", "content": {"color": "Teal"}}}));
+    let result = client.wait_for(|m| m["id"] == 7);
+    assert_eq!(
+        result["result"]["structuredContent"]["content"], "Teal, then.",
+        "{result}"
+    );
+    let output = server.requests()[1].tool_output("q1").unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&output).unwrap(),
+        json!({"answers": {"color": {"answers": ["Teal"]}}})
+    );
+}

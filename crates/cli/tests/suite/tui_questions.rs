@@ -112,6 +112,12 @@ fn goal_is_set_achieved_shown_and_kept_across_resume() {
 
     let mut term = env.spawn(&["resume", "--last"]);
     term.wait_for("Resumed the session above.", WAIT);
+    // The resumed thread reports its goal.
+    term.wait_until("the goal after resume", WAIT, |s| {
+        s.split("Resumed the session above.")
+            .nth(1)
+            .is_some_and(|after| after.contains("Goal achieved: Ship the feature"))
+    });
     term.submit("/goal clear");
     term.wait_for("Goal cleared.", WAIT);
     quit(&mut term);

@@ -19,6 +19,17 @@ fn two_questions(call_id: &str) -> Turn {
     )
 }
 
+/// An initialized client with a thread started in the workspace with
+/// `settings` (more `thread/start` params).
+fn start_thread(home: &TestCodexHome, mut settings: Value) -> (Client, String) {
+    let mut client = Client::start(home);
+    client.initialize();
+    settings["cwd"] = json!(home.workspace().display().to_string());
+    let started = client.call("thread/start", settings);
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    (client, thread_id)
+}
+
 /// Reads until the server asks something; returns the request.
 fn until_request(client: &mut Client) -> Value {
     loop {
@@ -35,13 +46,7 @@ fn questions_go_to_the_client_and_its_answers_to_the_model() {
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     server.push_turn(two_questions("q1"));
     server.push_turn(Turn::new().text("Thanks."));
-    let mut client = Client::start(&home);
-    client.initialize();
-    let started = client.call(
-        "thread/start",
-        json!({"cwd": home.workspace().display().to_string()}),
-    );
-    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let (mut client, thread_id) = start_thread(&home, json!({}));
     let turn = client.call(
         "turn/start",
         json!({"threadId": thread_id, "input": [{"type": "text", "text": "ask me"}]}),
@@ -78,13 +83,7 @@ fn an_interrupt_while_a_question_is_open_leaves_the_thread_usable() {
     let server = MockModelServer::start();
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     server.push_turn(two_questions("q1"));
-    let mut client = Client::start(&home);
-    client.initialize();
-    let started = client.call(
-        "thread/start",
-        json!({"cwd": home.workspace().display().to_string()}),
-    );
-    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let (mut client, thread_id) = start_thread(&home, json!({}));
     let turn = client.call(
         "turn/start",
         json!({"threadId": thread_id, "input": [{"type": "text", "text": "ask me"}]}),
@@ -123,13 +122,7 @@ fn until_notification(client: &mut Client, method: &str) -> Value {
 fn the_goal_is_set_read_paused_and_cleared_in_the_references_shapes() {
     let server = MockModelServer::start();
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
-    let mut client = Client::start(&home);
-    client.initialize();
-    let started = client.call(
-        "thread/start",
-        json!({"cwd": home.workspace().display().to_string()}),
-    );
-    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    let (mut client, thread_id) = start_thread(&home, json!({}));
     let none = client.call("thread/goal/get", json!({"threadId": thread_id}));
     assert_eq!(none, json!({"goal": null}));
 
@@ -169,6 +162,49 @@ fn the_goal_is_set_read_paused_and_cleared_in_the_references_shapes() {
     until_notification(&mut client, "thread/goal/cleared");
     let none = client.call("thread/goal/get", json!({"threadId": thread_id}));
     assert_eq!(none, json!({"goal": null}));
+    let checks = client.close();
+    validate(&checks);
+}
+
+#[test]
+fn the_collaboration_mode_plans_read_only_and_default_implements() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let (mut client, thread_id) = start_thread(
+        &home,
+        json!({"approvalPolicy": "never", "sandbox": "workspace-write"}),
+    );
+    let touch = |id: &str| {
+        Turn::new().function_call(id, "shell", json!({"command": ["touch", "planned.txt"]}))
+    };
+    server.push_turn(touch("w1"));
+    server.push_turn(Turn::new().text("<proposed_plan>\n1. Touch it\n</proposed_plan>"));
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "plan it"}],
+               "collaborationMode": {"mode": "plan", "settings": {"model": "gpt-5.5"}}}),
+    );
+    let (completed, seen) = client.until("turn/completed", "decline");
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let plan = seen
+        .iter()
+        .find(|m| m["method"] == "item/completed" && m["params"]["item"]["type"] == "plan")
+        .unwrap_or_else(|| panic!("no plan item: {seen:?}"));
+    assert_eq!(plan["params"]["item"]["text"], "1. Touch it");
+    assert!(
+        !home.workspace().join("planned.txt").exists(),
+        "plan mode wrote"
+    );
+
+    server.push_turn(touch("w2"));
+    server.push_turn(Turn::new().text("Done."));
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "Implement the plan."}],
+               "collaborationMode": {"mode": "default", "settings": {"model": "gpt-5.5"}}}),
+    );
+    client.until("turn/completed", "decline");
+    assert!(home.workspace().join("planned.txt").exists());
     let checks = client.close();
     validate(&checks);
 }
