@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(overrides.sandbox_mode, Some(SandboxMode::WorkspaceWrite));
         // The order of `config`'s keys depends on serde_json's features
         // in the build; the set is what matters.
-        let mut raw = overrides.raw_overrides.clone();
+        let mut raw = overrides.raw_overrides;
         raw.sort();
         assert_eq!(
             raw,
