@@ -255,6 +255,23 @@ impl PtyTerminal {
         }
     }
 
+    /// Whether `needle` is on the screen within `timeout` (no panic).
+    pub fn appears_within(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (lock, wake) = &*self.shared;
+        let mut shared = lock.lock().unwrap();
+        loop {
+            if shared.parser.screen().contents().contains(needle) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline || shared.closed {
+                return false;
+            }
+            shared = wake.wait_timeout(shared, deadline - now).unwrap().0;
+        }
+    }
+
     /// Waits until `needle` is on the screen.
     pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
         self.wait_until(&format!("{needle:?}"), timeout, |text| {

@@ -96,8 +96,7 @@ async fn a_tool_from_outside_the_engine_is_offered_and_called() {
             "get_goal",
             "create_goal",
             "update_goal",
-            "shout",
-            "multi_agent_v1"
+            "shout"
         ]
     );
     let cwd = session.config.cwd.display().to_string();
