@@ -147,26 +147,28 @@ pub async fn start_login(options: LoginOptions) -> Result<PendingLogin, OAuthErr
             reason: err.to_string(),
         })?
         .port();
-    let callback_path = format!("/callback/{}", random_segment()?);
-    let redirect_uri = match &options.callback_url {
-        Some(url) => url.clone(),
-        None => format!("http://127.0.0.1:{bound}{callback_path}"),
-    };
-    if options.callback_url.is_some() {
-        // A forwarded callback arrives at whatever path the URL names.
-        let path = reqwest::Url::parse(&redirect_uri)
-            .map_err(|err| OAuthError::Failed {
+    // The path the browser comes back to: a random one on our listener,
+    // or the one a forwarded callback URL names.
+    let (callback_path, redirect_uri) = match &options.callback_url {
+        Some(url) => {
+            let parsed = reqwest::Url::parse(url).map_err(|err| OAuthError::Failed {
                 server: server.name.clone(),
                 reason: format!("`mcp_oauth_callback_url` is not a URL: {err}"),
-            })?
-            .path()
-            .to_string();
-        return finish_start(options, server, listener, path, redirect_uri).await;
-    }
-    finish_start(options, server, listener, callback_path, redirect_uri).await
+            })?;
+            (parsed.path().to_string(), url.clone())
+        }
+        None => {
+            let path = format!("/callback/{}", random_segment()?);
+            let uri = format!("http://127.0.0.1:{bound}{path}");
+            (path, uri)
+        }
+    };
+    discover_and_register(options, server, listener, callback_path, redirect_uri).await
 }
 
-async fn finish_start(
+/// Finds the authorization server, registers (or reuses) the client and
+/// builds the authorization URL for `redirect_uri`.
+async fn discover_and_register(
     options: LoginOptions,
     server: OAuthServer,
     listener: TcpListener,
