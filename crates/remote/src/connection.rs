@@ -83,15 +83,15 @@ impl Rpc {
             pending: Arc::new(Mutex::new(HashMap::new())),
             next_id: AtomicI64::new(1),
         });
+        let pending = Arc::clone(&rpc.pending);
         match endpoint.strip_prefix("unix://") {
             Some(path) => {
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
                     .map_err(|err| unreachable(err.to_string()))?;
-                let (socket, _) = tokio_tungstenite::client_async(request, stream)
+                start(stream, request, out_rx, in_tx, pending)
                     .await
-                    .map_err(|err| unreachable(handshake_reason(err)))?;
-                spawn_tasks(socket, out_rx, in_tx, Arc::clone(&rpc.pending));
+                    .map_err(unreachable)?;
             }
             None => {
                 let authority = url
@@ -103,10 +103,9 @@ impl Rpc {
                 let stream = tokio::net::TcpStream::connect(&authority)
                     .await
                     .map_err(|err| unreachable(err.to_string()))?;
-                let (socket, _) = tokio_tungstenite::client_async(request, stream)
+                start(stream, request, out_rx, in_tx, pending)
                     .await
-                    .map_err(|err| unreachable(handshake_reason(err)))?;
-                spawn_tasks(socket, out_rx, in_tx, Arc::clone(&rpc.pending));
+                    .map_err(unreachable)?;
             }
         }
         Ok((rpc, in_rx))
@@ -154,14 +153,21 @@ fn handshake_reason(err: tokio_tungstenite::tungstenite::Error) -> String {
     }
 }
 
-fn spawn_tasks<S>(
-    socket: tokio_tungstenite::WebSocketStream<S>,
+/// The WebSocket handshake over `stream`, then the reader and writer
+/// tasks; the error says why the handshake failed.
+async fn start<S>(
+    stream: S,
+    request: tokio_tungstenite::tungstenite::handshake::client::Request,
     mut out_rx: mpsc::UnboundedReceiver<String>,
     in_tx: mpsc::UnboundedSender<Incoming>,
     pending: Arc<Mutex<HashMap<i64, oneshot::Sender<Answer>>>>,
-) where
+) -> Result<(), String>
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let (socket, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .map_err(handshake_reason)?;
     let (mut sink, mut stream) = socket.split();
     tokio::spawn(async move {
         while let Some(text) = out_rx.recv().await {
@@ -193,6 +199,7 @@ fn spawn_tasks<S>(
         }
         let _ = in_tx.send(Incoming::Closed(why));
     });
+    Ok(())
 }
 
 fn dispatch(

@@ -131,17 +131,21 @@ impl Pump {
                 model,
                 effort,
                 approval_policy,
+                sandbox_policy,
                 ..
             } => {
                 self.next_turn.insert("model".into(), json!(model));
                 self.next_turn.insert("effort".into(), json!(effort));
                 self.next_turn
                     .insert("approvalPolicy".into(), json!(approval_policy));
+                self.next_turn
+                    .insert("sandboxPolicy".into(), sandbox_param(&sandbox_policy));
                 self.send_input(items).await;
             }
             Op::OverrideTurnContext {
                 model,
                 approval_policy,
+                sandbox_policy,
                 effort,
                 ..
             } => {
@@ -151,6 +155,10 @@ impl Pump {
                 if let Some(policy) = approval_policy {
                     self.next_turn
                         .insert("approvalPolicy".into(), json!(policy));
+                }
+                if let Some(policy) = sandbox_policy {
+                    self.next_turn
+                        .insert("sandboxPolicy".into(), sandbox_param(&policy));
                 }
                 if let Some(effort) = effort {
                     self.next_turn.insert("effort".into(), json!(effort));
@@ -536,6 +544,27 @@ fn approval_decision(decision: ReviewDecision, amendment: Option<Vec<String>>) -
         (ReviewDecision::ApprovedForSession, _) => json!("acceptForSession"),
         (ReviewDecision::Abort, _) => json!("cancel"),
         (ReviewDecision::Denied, _) => json!("decline"),
+    }
+}
+
+/// A sandbox policy as `turn/start` takes it.
+fn sandbox_param(policy: &codex_protocol::protocol::SandboxPolicy) -> Value {
+    use codex_protocol::protocol::SandboxPolicy;
+    match policy {
+        SandboxPolicy::DangerFullAccess => json!({"type": "dangerFullAccess"}),
+        SandboxPolicy::ReadOnly => json!({"type": "readOnly"}),
+        SandboxPolicy::WorkspaceWrite {
+            writable_roots,
+            network_access,
+            exclude_tmpdir_env_var,
+            exclude_slash_tmp,
+        } => json!({
+            "type": "workspaceWrite",
+            "writableRoots": writable_roots,
+            "networkAccess": network_access,
+            "excludeTmpdirEnvVar": exclude_tmpdir_env_var,
+            "excludeSlashTmp": exclude_slash_tmp,
+        }),
     }
 }
 

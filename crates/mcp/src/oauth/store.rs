@@ -263,10 +263,11 @@ impl CredentialStore for FileCredentialStore {
         };
         let key = self.key.clone();
         let home = self.codex_home.clone();
+        let mut value = serde_json::to_value(&entry)
+            .map_err(|err| store_error(format!("cannot encode the credentials: {err}")))?;
         tokio::task::spawn_blocking(move || {
             update(&home, |all| {
                 // Fields another version added to the entry are kept.
-                let mut value = serde_json::to_value(&entry).unwrap_or(Value::Null);
                 if let (Some(Value::Object(old)), Value::Object(new)) = (all.get(&key), &mut value)
                 {
                     for (field, old_value) in old {
