@@ -828,7 +828,12 @@ fn commands_cannot_signal_processes_outside() {
         Via::SandboxLinux,
         &format!("kill -STOP {pid}"),
     );
-    std::thread::sleep(Duration::from_millis(50));
+    // The stop lands when the victim is next scheduled: wait for it, with
+    // a deadline, rather than look once (the machine may be busy).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while state_of(pid) != Some('T') && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(
         state_of(pid),
         Some('T'),
