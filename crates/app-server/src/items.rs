@@ -7,7 +7,7 @@ use std::path::Path;
 use codex_core::ThreadSummary;
 use codex_protocol::items::{
     CommandExecutionStatus, McpToolCallItem, McpToolCallStatus as EngineMcpStatus,
-    PatchApplyStatus, PlanItem, TurnItem, repeats_item,
+    PatchApplyStatus, PlanItem, SubAgentActivityKind, TurnItem, repeats_item,
 };
 use codex_protocol::plan::StepStatus;
 use codex_protocol::protocol::{
@@ -162,6 +162,20 @@ pub fn thread_item(item: &TurnItem) -> Option<ThreadItem> {
             review: review.review.clone(),
         },
         TurnItem::CollabAgentToolCall(call) => collab_agent_tool_call(call),
+        TurnItem::SubAgentActivity(activity) => ThreadItem::SubAgentActivity {
+            id: activity.id.clone(),
+            kind: match activity.kind {
+                SubAgentActivityKind::Started => "started",
+                SubAgentActivityKind::Interacted => "interacted",
+                SubAgentActivityKind::Interrupted => "interrupted",
+                SubAgentActivityKind::Completed => "completed",
+            }
+            .to_string(),
+            agent_thread_id: activity.agent_thread_id.clone(),
+            agent_path: activity.agent_path.clone(),
+            model: activity.model.clone(),
+            reasoning_effort: activity.reasoning_effort.map(|e| e.to_string()),
+        },
         TurnItem::Plan(_) => return None,
         // The protocol has no item for it: `item/tool/requestUserInput`
         // (a server request) shows the questions.
@@ -469,8 +483,8 @@ fn collab_agent_tool_call(call: &codex_protocol::items::CollabAgentToolCallItem)
         sender_thread_id: call.sender_thread_id.clone(),
         receiver_thread_ids: call.receiver_thread_ids.clone(),
         prompt: call.prompt.clone(),
-        model: None,
-        reasoning_effort: None,
+        model: call.model.clone(),
+        reasoning_effort: call.reasoning_effort.map(|e| e.to_string()),
         agents_states: call
             .agents_states
             .iter()

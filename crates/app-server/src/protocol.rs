@@ -165,6 +165,17 @@ pub enum ThreadItem {
         reasoning_effort: Option<String>,
         agents_states: std::collections::BTreeMap<String, CollabAgentState>,
     },
+    /// What a `multi_agent_v2` sub-agent did: `started` (with its model
+    /// and effort), `interacted`, `interrupted`, `completed`.
+    #[serde(rename_all = "camelCase")]
+    SubAgentActivity {
+        id: String,
+        kind: String,
+        agent_thread_id: String,
+        agent_path: String,
+        model: Option<String>,
+        reasoning_effort: Option<String>,
+    },
 }
 
 /// An agent's state in a `collabAgentToolCall`.

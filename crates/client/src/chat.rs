@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use codex_protocol::models::{
-    ContentItem, FunctionCallOutputPayload, LocalShellAction, ReasoningItemContent, ResponseItem,
+    AgentMessageContent, ContentItem, FunctionCallOutputPayload, LocalShellAction,
+    ReasoningItemContent, ResponseItem,
 };
 use codex_protocol::protocol::TokenUsage;
 use serde_json::{Value, json};
@@ -137,6 +138,20 @@ fn messages(instructions: &str, input: &[ResponseItem]) -> Vec<Value> {
                 call_id,
                 output: content,
             } => out.push(json!({"role": "tool", "tool_call_id": call_id, "content": content})),
+            // Chat Completions has no agent messages: the same text as a
+            // user message.
+            ResponseItem::AgentMessage { content, .. } => {
+                let text: String = content
+                    .iter()
+                    .map(|part| match part {
+                        AgentMessageContent::InputText { text } => text.as_str(),
+                        AgentMessageContent::EncryptedContent { encrypted_content } => {
+                            encrypted_content.as_str()
+                        }
+                    })
+                    .collect();
+                out.push(json!({"role": "user", "content": text}));
+            }
             // Searches exist only on the Responses wire.
             ResponseItem::Reasoning { .. }
             | ResponseItem::WebSearchCall { .. }

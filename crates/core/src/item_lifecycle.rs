@@ -493,6 +493,9 @@ impl ItemLifecycle {
             EventMsg::CollabToolCallEnd(item) => {
                 self.close(&mut out, TurnItem::CollabAgentToolCall(item.clone()))
             }
+            EventMsg::SubAgentActivity(item) => {
+                self.close(&mut out, TurnItem::SubAgentActivity(item.clone()))
+            }
             EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_) => {
                 self.finish_turn(&mut out);
             }

@@ -342,6 +342,7 @@ impl Session {
         if !developer.is_empty() {
             items.push(developer_message(developer));
         }
+        items.extend(self.services.agents.initial_messages());
         let mut content = Vec::new();
         if let Some(text) = &self.services.agents_md {
             content.push(ContentItem::InputText {

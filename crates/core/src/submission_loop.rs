@@ -350,6 +350,11 @@ async fn user_turn(
         session.send_error(sub_id, message).await;
         return;
     }
+    // No input asks for a turn on the mailbox (`multi_agent_v2`): a turn
+    // that is running reads it with its next request.
+    if items.is_empty() && session.active_turn.state().is_some() {
+        return;
+    }
     let ctx = session.new_turn(sub_id, update);
     // Input during a task joins it; otherwise it starts one.
     let Err(items) = session.inject_input(items) else {

@@ -56,7 +56,12 @@ pub(crate) async fn run_task(
     cancel: &CancellationToken,
 ) -> Option<String> {
     if input.is_empty() {
-        return None;
+        // A turn for the mailbox (`multi_agent_v2`): no user message, so
+        // no checkpoint of one.
+        if !session.services.agents.mailbox.has_mail() {
+            return None;
+        }
+        return run_task_body(session, ctx, turn_state, input, cancel).await;
     }
     // The checkpoint of this message (for /rewind); in a git repository
     // its snapshot runs beside the first request, and tool calls wait for it.
@@ -124,9 +129,16 @@ async fn run_task_body(
     cancel: &CancellationToken,
 ) -> Option<String> {
     session.send_task_started(ctx).await;
-    // None: a UserPromptSubmit hook refused the prompt.
-    let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
-    session.record_user_input(ctx, &input).await;
+    // No input: a turn for what another agent sent (`multi_agent_v2`'s
+    // mailbox, recorded with the first request); nothing the person typed.
+    let input = if input.is_empty() {
+        input
+    } else {
+        // None: a UserPromptSubmit hook refused the prompt.
+        let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
+        session.record_user_input(ctx, &input).await;
+        input
+    };
     crate::goals::remind(session, ctx).await;
     crate::plan_mode::note(session, ctx).await;
 

@@ -231,6 +231,7 @@ impl HumanProcessor {
                 }
                 eprintln!();
             }
+            TurnItem::SubAgentActivity(activity) => eprintln!("{}", s.dim(&activity.line())),
             _ => {}
         }
     }

@@ -237,7 +237,9 @@ impl JsonProcessor {
             | TurnItem::UserQuestions(_)
             // exec has no plan mode; a plan-mode thread's plan is also its
             // final answer, shown as such.
-            | TurnItem::ProposedPlan(_) => return None,
+            | TurnItem::ProposedPlan(_)
+            // The reference's exec prints none of a v2 agent's activity.
+            | TurnItem::SubAgentActivity(_) => return None,
         };
         Some(ThreadItem {
             id: self.item_id(item.id()),

@@ -53,6 +53,9 @@ pub enum TurnItem {
     /// A call of an agent tool (`spawn_agent`, `send_input`, `wait_agent`,
     /// `close_agent`, `resume_agent`): who asked, which agents, their state.
     CollabAgentToolCall(CollabAgentToolCallItem),
+    /// What a sub-agent of `multi_agent_v2` did, as its parent sees it:
+    /// started, was given work, was interrupted, finished.
+    SubAgentActivity(SubAgentActivityItem),
 }
 
 impl TurnItem {
@@ -72,6 +75,7 @@ impl TurnItem {
             TurnItem::UserQuestions(i) => &i.id,
             TurnItem::ProposedPlan(i) => &i.id,
             TurnItem::CollabAgentToolCall(i) => &i.id,
+            TurnItem::SubAgentActivity(i) => &i.id,
         }
     }
 }
@@ -415,6 +419,44 @@ mod tests {
     }
 }
 
+/// What happened to a `multi_agent_v2` sub-agent (the reference's
+/// `SubAgentActivity` item, as its session file records it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubAgentActivityItem {
+    pub id: String,
+    pub kind: SubAgentActivityKind,
+    pub agent_thread_id: String,
+    /// The agent's path in its tree (`/root/w1`).
+    pub agent_path: String,
+    /// The model and effort it was started with (`started` only).
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub reasoning_effort: Option<crate::config_types::ReasoningEffort>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubAgentActivityKind {
+    Started,
+    Interacted,
+    Interrupted,
+    Completed,
+}
+
+impl SubAgentActivityItem {
+    /// One line for people: `/root/w1 started`.
+    pub fn line(&self) -> String {
+        let what = match self.kind {
+            SubAgentActivityKind::Started => "started",
+            SubAgentActivityKind::Interacted => "was given work",
+            SubAgentActivityKind::Interrupted => "was interrupted",
+            SubAgentActivityKind::Completed => "finished",
+        };
+        format!("agent {} {what}", self.agent_path)
+    }
+}
+
 /// Which agent tool a [`CollabAgentToolCallItem`] is (the reference's names;
 /// `wait_agent` is `wait`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -490,6 +532,11 @@ pub struct CollabAgentToolCallItem {
     /// The last known status of each receiver, by thread id.
     pub agents_states: std::collections::BTreeMap<String, AgentStatus>,
     pub status: CollabToolCallStatus,
+    /// The model and effort a spawned agent runs with (spawn only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<crate::config_types::ReasoningEffort>,
     /// Agents' names by thread id (for people; not in the reference's
     /// exec JSON).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]

@@ -103,10 +103,34 @@ pub enum ResponseItem {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         action: Option<serde_json::Value>,
     },
+    /// A message between agents of one tree (`multi_agent_v2`): a task,
+    /// a note or a final answer, from `author` to `recipient` (agent paths
+    /// such as `/root/w1`). The header part names the kind; the payload is
+    /// the last part.
+    AgentMessage {
+        id: String,
+        author: String,
+        recipient: String,
+        content: Vec<AgentMessageContent>,
+    },
     /// An item type this version does not know (the API and the reference keep
     /// adding kinds). Kept so that reading never fails; never sent.
     #[serde(other)]
     Other,
+}
+
+/// One part of an [`ResponseItem::AgentMessage`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentMessageContent {
+    InputText {
+        text: String,
+    },
+    /// A payload the sender's model wrote into a parameter marked
+    /// `encrypted` (sent as the sender gave it).
+    EncryptedContent {
+        encrypted_content: String,
+    },
 }
 
 impl ResponseItem {

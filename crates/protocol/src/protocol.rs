@@ -530,6 +530,9 @@ pub enum EventMsg {
     CollabToolCallBegin(crate::items::CollabAgentToolCallItem),
     /// An agent tool call ended (its item completes).
     CollabToolCallEnd(crate::items::CollabAgentToolCallItem),
+    /// A `multi_agent_v2` sub-agent started, was given work, was
+    /// interrupted or finished (a completed item).
+    SubAgentActivity(crate::items::SubAgentActivityItem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

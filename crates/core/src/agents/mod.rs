@@ -21,6 +21,7 @@
 //! request carries. A parent that is interrupted or shut down closes its
 //! children (each closes its own), so nothing is left running.
 
+pub(crate) mod mailbox;
 pub(crate) mod roles;
 
 use std::collections::BTreeMap;
@@ -31,11 +32,13 @@ use std::time::Duration;
 use codex_protocol::ThreadId;
 use codex_protocol::items::{
     AgentStatus, CollabAgentTool, CollabAgentToolCallItem, CollabToolCallStatus,
+    SubAgentActivityItem, SubAgentActivityKind,
 };
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::{EventMsg, Op};
 use tokio::sync::watch;
 
+use self::mailbox::{Mailbox, MessageKind};
 use crate::codex::Codex;
 use crate::session::Session;
 use crate::turn_context::TurnContext;
@@ -58,6 +61,16 @@ pub struct AgentTree {
     pub(crate) job_max_runtime: Option<Duration>,
     /// Open agents (spawned, not closed) and their nicknames.
     open: Mutex<BTreeMap<ThreadId, String>>,
+    /// `multi_agent_v2`: the tree's agents by path, the root included.
+    members: Mutex<BTreeMap<String, Member>>,
+}
+
+/// An agent of a v2 tree, as others address it.
+#[derive(Clone)]
+pub(crate) struct Member {
+    pub(crate) mailbox: Arc<Mailbox>,
+    /// None for the root (a person's session, not spawned).
+    pub(crate) child: Option<Arc<ChildAgent>>,
 }
 
 impl AgentTree {
@@ -71,7 +84,32 @@ impl AgentTree {
                 .filter(|s| *s > 0)
                 .map(Duration::from_secs),
             open: Mutex::new(BTreeMap::new()),
+            members: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The live member at `path`.
+    pub(crate) fn member(&self, path: &str) -> Option<Member> {
+        crate::state::lock(&self.members)
+            .get(path)
+            .filter(|m| m.child.as_ref().is_none_or(|c| !c.is_closed()))
+            .cloned()
+    }
+
+    /// The live members whose path starts with `prefix`, by path.
+    pub(crate) fn members(&self, prefix: &str) -> Vec<(String, Member)> {
+        crate::state::lock(&self.members)
+            .iter()
+            .filter(|(path, m)| {
+                (path.as_str() == prefix || path.starts_with(&format!("{prefix}/")))
+                    && m.child.as_ref().is_none_or(|c| !c.is_closed())
+            })
+            .map(|(path, m)| (path.clone(), m.clone()))
+            .collect()
+    }
+
+    fn join(&self, path: String, member: Member) {
+        crate::state::lock(&self.members).insert(path, member);
     }
 
     /// Takes a slot and a nickname for a new child, or says why not.
@@ -117,6 +155,9 @@ pub struct AgentLink {
     pub(crate) depth: u32,
     pub(crate) parent: ThreadId,
     pub(crate) nickname: String,
+    /// `multi_agent_v2`: its path and the mailbox its parent fills.
+    pub(crate) path: Option<String>,
+    pub(crate) mailbox: Option<Arc<Mailbox>>,
 }
 
 /// The sub-agents of one session.
@@ -131,6 +172,20 @@ pub(crate) struct AgentControl {
     pub(crate) roles: BTreeMap<String, roles::AgentRole>,
     /// `<subagent_notification>` texts for the next request.
     notifications: Mutex<Vec<String>>,
+    /// `[features] multi_agent` / `multi_agent_v2`: which tools, if any.
+    pub(crate) version: AgentsVersion,
+    /// v2: this agent's path (`/root` for a person's session).
+    pub(crate) path: String,
+    /// v2: what other agents sent this one, for its next request.
+    pub(crate) mailbox: Arc<Mailbox>,
+}
+
+/// Which agent tools a session has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AgentsVersion {
+    Off,
+    V1,
+    V2,
 }
 
 /// One spawned child.
@@ -138,6 +193,9 @@ pub(crate) struct ChildAgent {
     pub(crate) thread_id: ThreadId,
     pub(crate) nickname: String,
     pub(crate) codex: Arc<Codex>,
+    /// v2: its path and mailbox (a v1 child has neither).
+    pub(crate) path: Option<String>,
+    pub(crate) mailbox: Option<Arc<Mailbox>>,
     status: watch::Sender<AgentStatus>,
     /// What it did last (a command, a message), for people.
     pub(crate) last_action: Mutex<Option<String>>,
@@ -183,6 +241,30 @@ impl AgentControl {
             Default::default()
         };
         let warnings = if link.is_some() { Vec::new() } else { warnings };
+        let version = if config.feature_enabled("multi_agent_v2") {
+            AgentsVersion::V2
+        } else if config.feature_enabled("multi_agent") {
+            AgentsVersion::V1
+        } else {
+            AgentsVersion::Off
+        };
+        let path = link
+            .as_ref()
+            .and_then(|l| l.path.clone())
+            .unwrap_or_else(|| mailbox::ROOT_PATH.to_string());
+        let mailbox = link
+            .as_ref()
+            .and_then(|l| l.mailbox.clone())
+            .unwrap_or_else(|| Arc::new(Mailbox::new()));
+        if version == AgentsVersion::V2 && link.is_none() {
+            tree.join(
+                path.clone(),
+                Member {
+                    mailbox: Arc::clone(&mailbox),
+                    child: None,
+                },
+            );
+        }
         let control = Arc::new(Self {
             tree,
             depth,
@@ -190,6 +272,9 @@ impl AgentControl {
             children: Mutex::new(Vec::new()),
             roles,
             notifications: Mutex::new(Vec::new()),
+            version,
+            path,
+            mailbox,
         });
         (control, warnings)
     }
@@ -197,7 +282,19 @@ impl AgentControl {
     /// Whether this session may spawn (its children would be within
     /// `max_depth`).
     pub(crate) fn can_spawn(&self) -> bool {
-        self.depth < self.tree.max_depth
+        self.version != AgentsVersion::Off && self.depth < self.tree.max_depth
+    }
+
+    /// v2: the developer messages an agent's conversation starts with
+    /// (who it is in the team; no spawning unasked). None in v1.
+    pub(crate) fn initial_messages(&self) -> Vec<ResponseItem> {
+        if self.version != AgentsVersion::V2 {
+            return Vec::new();
+        }
+        vec![
+            mailbox::team_message(&self.path, self.tree.max_threads + 1, self.can_spawn()),
+            mailbox::mode_message(),
+        ]
     }
 
     /// The child with this id (open or closed).
@@ -233,12 +330,19 @@ impl AgentControl {
         parent: &Arc<Session>,
         codex: Codex,
         nickname: String,
+        v2: Option<(String, Arc<Mailbox>)>,
     ) -> Arc<ChildAgent> {
         let (status, _) = watch::channel(AgentStatus::PendingInit);
+        let (path, mailbox) = match v2 {
+            Some((path, mailbox)) => (Some(path), Some(mailbox)),
+            None => (None, None),
+        };
         let child = Arc::new(ChildAgent {
             thread_id: codex.thread_id(),
             nickname,
             codex: Arc::new(codex),
+            path: path.clone(),
+            mailbox: mailbox.clone(),
             status,
             last_action: Mutex::new(None),
             closed: AtomicBool::new(false),
@@ -252,6 +356,15 @@ impl AgentControl {
         ));
         *crate::state::lock(&child.pump) = Some(pump);
         crate::state::lock(&self.children).push(Arc::clone(&child));
+        if let (Some(path), Some(mailbox)) = (path, mailbox) {
+            self.tree.join(
+                path,
+                Member {
+                    mailbox,
+                    child: Some(Arc::clone(&child)),
+                },
+            );
+        }
         child
     }
 
@@ -271,6 +384,9 @@ impl AgentControl {
         }
         child.status.send_replace(AgentStatus::Shutdown);
         self.release(child.thread_id);
+        if let Some(path) = &child.path {
+            crate::state::lock(&self.tree.members).remove(path);
+        }
         previous
     }
 
@@ -282,6 +398,18 @@ impl AgentControl {
     }
 
     fn notify(&self, child: &ChildAgent, status: &AgentStatus) {
+        // v2: the answer reaches the parent's mailbox as the child's final
+        // message (an error or interruption as its text).
+        if let Some(path) = &child.path {
+            let payload = match status {
+                AgentStatus::Completed(message) => message.clone().unwrap_or_default(),
+                AgentStatus::Errored(error) => format!("The agent failed: {error}"),
+                other => format!("The agent stopped ({}).", other.word()),
+            };
+            let item = mailbox::agent_message(MessageKind::FinalAnswer, path, &self.path, &payload);
+            self.mailbox.deliver(MessageKind::FinalAnswer, item);
+            return;
+        }
         let body = serde_json::json!({
             "agent_path": child.thread_id.to_string(),
             "status": status,
@@ -295,10 +423,8 @@ impl AgentControl {
     /// user messages (the reference's form), so this request carries them.
     pub(crate) async fn record_notifications(&self, session: &Session, ctx: &TurnContext) {
         let notes = std::mem::take(&mut *crate::state::lock(&self.notifications));
-        if notes.is_empty() {
-            return;
-        }
-        let items: Vec<ResponseItem> = notes.into_iter().map(ResponseItem::user_text).collect();
+        let mut items: Vec<ResponseItem> = notes.into_iter().map(ResponseItem::user_text).collect();
+        items.extend(self.mailbox.take());
         session.record_conversation_items(ctx, &items).await;
     }
 }
@@ -355,6 +481,10 @@ async fn pump(
                 None
             }
             EventMsg::TaskComplete(done) => {
+                // A task that arrived as the turn ended starts the next.
+                if child.mailbox.as_ref().is_some_and(|m| m.task_pending()) {
+                    let _ = child.codex.submit(start_turn()).await;
+                }
                 Some(match (done.last_agent_message, last_error.take()) {
                     (None, Some(error)) => AgentStatus::Errored(error),
                     (message, _) => AgentStatus::Completed(message),
@@ -397,6 +527,19 @@ async fn pump(
         if let Some(status) = final_status {
             deadline = None;
             child.status.send_replace(status.clone());
+            if let Some(path) = &child.path {
+                forward(
+                    &parent,
+                    EventMsg::SubAgentActivity(SubAgentActivityItem {
+                        id: format!("subagent-completed-{}", uuid::Uuid::now_v7()),
+                        kind: SubAgentActivityKind::Completed,
+                        agent_thread_id: child.thread_id.to_string(),
+                        agent_path: path.clone(),
+                        model: None,
+                        reasoning_effort: None,
+                    }),
+                );
+            }
             // A child being closed was asked to stop: nobody waits for news.
             if !child.is_closed()
                 && let Some(control) = control.upgrade()
@@ -418,6 +561,14 @@ fn label(nickname: &str, reason: Option<&str>) -> String {
     match reason {
         Some(reason) => format!("[agent {nickname}] {reason}"),
         None => format!("[agent {nickname}]"),
+    }
+}
+
+/// The op that runs a turn on what the mailbox holds (no user message).
+pub(crate) fn start_turn() -> Op {
+    Op::UserInput {
+        items: Vec::new(),
+        final_output_json_schema: None,
     }
 }
 
@@ -451,12 +602,25 @@ impl CollabCall {
             prompt,
             agents_states: BTreeMap::new(),
             status: CollabToolCallStatus::InProgress,
+            model: None,
+            reasoning_effort: None,
             nicknames: BTreeMap::new(),
         };
         session
             .send_event(&ctx.sub_id, EventMsg::CollabToolCallBegin(item.clone()))
             .await;
         Self { item }
+    }
+
+    /// Records the model and effort a spawned agent runs with.
+    pub(crate) fn with_model(
+        mut self,
+        model: String,
+        effort: Option<codex_protocol::config_types::ReasoningEffort>,
+    ) -> Self {
+        self.item.model = Some(model);
+        self.item.reasoning_effort = effort;
+        self
     }
 
     /// Completes the item with these agents' states.

@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use codex_protocol::items::{
-    CommandExecutionStatus, ItemUpdate, McpToolCallStatus, PatchApplyStatus, PlanItem, TurnItem,
+    CommandExecutionStatus, ItemUpdate, McpToolCallStatus, PatchApplyStatus, PlanItem,
+    SubAgentActivityKind, TurnItem,
 };
 use codex_protocol::plan::UpdatePlanArgs;
 
@@ -241,6 +242,19 @@ impl ChatState {
                     self.agents.insert(id.clone(), (name, state.to_string()));
                 }
                 self.commit(HistoryCell::Info(text));
+            }
+            TurnItem::SubAgentActivity(activity) => {
+                self.finish_stream();
+                let state = match activity.kind {
+                    SubAgentActivityKind::Started | SubAgentActivityKind::Interacted => "running",
+                    SubAgentActivityKind::Interrupted => "interrupted",
+                    SubAgentActivityKind::Completed => "completed",
+                };
+                self.agents.insert(
+                    activity.agent_thread_id.clone(),
+                    (activity.agent_path.clone(), state.to_string()),
+                );
+                self.commit(HistoryCell::Info(format!("• {}", activity.line())));
             }
             // Shown when revised; reviews show their own findings.
             TurnItem::Plan(_) | TurnItem::EnteredReviewMode(_) | TurnItem::ExitedReviewMode(_) => {}

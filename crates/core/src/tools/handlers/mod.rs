@@ -6,10 +6,16 @@
 
 mod apply_patch;
 mod close_agent;
+mod collab_spawn_agent;
+mod collab_wait_agent;
+mod collaboration;
 mod create_goal;
 mod exec_command;
+mod followup_task;
 mod get_goal;
 mod grep_files;
+mod interrupt_agent;
+mod list_agents;
 mod list_dir;
 mod mcp;
 mod mcp_resource;
@@ -19,6 +25,7 @@ mod read_file;
 mod request_user_input;
 mod resume_agent;
 mod send_input;
+mod send_message;
 mod shell;
 mod shell_command;
 mod spawn_agent;

@@ -16,12 +16,13 @@ use codex_protocol::user_input::UserInput;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::agents::{AgentControl, ChildAgent};
+use crate::agents::{AgentControl, AgentsVersion, ChildAgent};
 use crate::tools::registry::{ToolHandler, ToolOutput, ToolRegistry};
 
 pub(crate) const NAMESPACE: &str = "multi_agent_v1";
 
-/// Offers the agent tools of a session that may spawn.
+/// Offers the agent tools of a session that may spawn: `multi_agent_v1`,
+/// or `collaboration` with `[features] multi_agent_v2`.
 pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, responses: bool) {
     if !agents.can_spawn() {
         return;
@@ -31,13 +32,22 @@ pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, respo
         .values()
         .map(|r| (r.name.clone(), r.description.clone()))
         .collect();
-    let handlers: Vec<Arc<dyn ToolHandler>> = vec![
-        Arc::new(super::close_agent::CloseAgentHandler),
-        Arc::new(super::resume_agent::ResumeAgentHandler),
-        Arc::new(super::send_input::SendInputHandler),
-        Arc::new(super::spawn_agent::SpawnAgentHandler { roles }),
-        Arc::new(super::wait_agent::WaitAgentHandler),
-    ];
+    let (namespace, handlers): (&str, Vec<Arc<dyn ToolHandler>>) = match agents.version {
+        AgentsVersion::V2 => (
+            super::collaboration::NAMESPACE,
+            super::collaboration::handlers(roles),
+        ),
+        _ => (
+            NAMESPACE,
+            vec![
+                Arc::new(super::close_agent::CloseAgentHandler),
+                Arc::new(super::resume_agent::ResumeAgentHandler),
+                Arc::new(super::send_input::SendInputHandler),
+                Arc::new(super::spawn_agent::SpawnAgentHandler { roles }),
+                Arc::new(super::wait_agent::WaitAgentHandler),
+            ],
+        ),
+    };
     if !responses {
         for handler in handlers {
             registry.register(handler);
@@ -49,7 +59,7 @@ pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, respo
         let ToolSpec::Function(function) = handler.spec() else {
             continue;
         };
-        registry.register_alias(&format!("{NAMESPACE}{}", function.name), handler);
+        registry.register_alias(&format!("{namespace}{}", function.name), handler);
         tools.push(NamespacedFunction {
             name: function.name,
             description: function.description,
@@ -62,7 +72,7 @@ pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, respo
     // goal tools.
     registry.offer_before(
         ToolSpec::Namespace(NamespaceTool {
-            name: NAMESPACE.to_string(),
+            name: namespace.to_string(),
             description: "Tools for spawning and managing sub-agents.".to_string(),
             tools,
         }),

@@ -20,7 +20,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::multi_agent::{InputItem, answer, input_of, items_schema};
-use crate::agents::{AgentLink, CollabCall};
+use crate::agents::mailbox::Mailbox;
+use crate::agents::{AgentLink, ChildAgent, CollabCall};
 use crate::codex::{InitialHistory, SpawnParams};
 use crate::session::Session;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
@@ -54,23 +55,8 @@ impl ToolHandler for SpawnAgentHandler {
             "model": {"type": "string", "description": "Another model for the agent; omit to use yours (preferred)."},
             "reasoning_effort": {"type": "string", "description": "Another reasoning effort for the agent; omit to use yours."}
         });
-        if !self.roles.is_empty() {
-            let mut lines: Vec<String> = self
-                .roles
-                .iter()
-                .map(|(name, description)| {
-                    format!("{name}: {{{description} (its model and effort are set by the role)}}")
-                })
-                .collect();
-            lines.extend(
-                BUILT_IN_TYPES
-                    .iter()
-                    .map(|t| format!("{t}: {{a general agent}}")),
-            );
-            properties["agent_type"] = json!({
-                "type": "string",
-                "description": format!("The kind of agent to spawn:\n{}", lines.join("\n")),
-            });
+        if let Some(param) = agent_type_param(&self.roles) {
+            properties["agent_type"] = param;
         }
         ToolSpec::Function(FunctionTool {
             name: "spawn_agent".to_string(),
@@ -105,15 +91,21 @@ impl ToolHandler for SpawnAgentHandler {
                 prompt,
             )
             .await;
-            match spawn(session, ctx, input, &options).await {
-                Ok((id, nickname)) => {
-                    call.end(
-                        session,
-                        ctx,
-                        vec![(id, Some(nickname.clone()), AgentStatus::PendingInit)],
-                        true,
-                    )
-                    .await;
+            let history = match options.fork_context {
+                true => fork_of(session, None),
+                false => InitialHistory::New,
+            };
+            match spawn_v1(session, ctx, input, &options, history).await {
+                Ok(spawned) => {
+                    let (id, nickname) = (spawned.child.thread_id, spawned.child.nickname.clone());
+                    call.with_model(spawned.model, spawned.reasoning_effort)
+                        .end(
+                            session,
+                            ctx,
+                            vec![(id, Some(nickname.clone()), AgentStatus::PendingInit)],
+                            true,
+                        )
+                        .await;
                     answer(json!({"agent_id": id.to_string(), "nickname": nickname}))
                 }
                 Err(message) => {
@@ -126,12 +118,89 @@ impl ToolHandler for SpawnAgentHandler {
     }
 }
 
+/// The `agent_type` parameter, offered when custom roles exist.
+pub(super) fn agent_type_param(roles: &[(String, String)]) -> Option<serde_json::Value> {
+    if roles.is_empty() {
+        return None;
+    }
+    let mut lines: Vec<String> = roles
+        .iter()
+        .map(|(name, description)| {
+            format!("{name}: {{{description} (its model and effort are set by the role)}}")
+        })
+        .collect();
+    lines.extend(
+        BUILT_IN_TYPES
+            .iter()
+            .map(|t| format!("{t}: {{a general agent}}")),
+    );
+    Some(json!({
+        "type": "string",
+        "description": format!("The kind of agent to spawn:\n{}", lines.join("\n")),
+    }))
+}
+
 /// The settings of a spawn besides its input.
-struct SpawnOptions {
-    fork_context: bool,
-    model: Option<String>,
-    reasoning_effort: Option<String>,
-    agent_type: Option<String>,
+pub(super) struct SpawnOptions {
+    pub(super) fork_context: bool,
+    pub(super) model: Option<String>,
+    pub(super) reasoning_effort: Option<String>,
+    pub(super) agent_type: Option<String>,
+}
+
+/// A started child and what it runs with.
+pub(super) struct Spawned {
+    pub(super) child: Arc<ChildAgent>,
+    pub(super) model: String,
+    pub(super) reasoning_effort: Option<ReasoningEffort>,
+}
+
+/// Starts a v1 child and gives it its task.
+async fn spawn_v1(
+    session: &Arc<Session>,
+    ctx: &TurnContext,
+    input: Vec<codex_protocol::user_input::UserInput>,
+    options: &SpawnOptions,
+    history: InitialHistory,
+) -> Result<Spawned, String> {
+    let spawned = spawn(session, ctx, options, history, None).await?;
+    let child = &spawned.child;
+    if let Err(err) = child
+        .codex
+        .submit(Op::UserInput {
+            items: input,
+            final_output_json_schema: None,
+        })
+        .await
+    {
+        session.services.agents.close(child).await;
+        return Err(format!("the agent did not take its task: {err}"));
+    }
+    Ok(spawned)
+}
+
+/// The caller's history as a child's start: all of it, or from the
+/// `last_turns`-th last user message on.
+pub(super) fn fork_of(session: &Session, last_turns: Option<usize>) -> InitialHistory {
+    let history = session.state.history_for_prompt();
+    let items = &history.items;
+    let starts = crate::compact::user_turn_starts(items);
+    // What comes before the first user message is the conversation's
+    // start (instructions, environment): a child always gets it.
+    let head = starts.first().copied().unwrap_or(items.len());
+    let from = match last_turns {
+        Some(n) if n < starts.len() => starts[starts.len() - n.max(1)],
+        _ => head,
+    };
+    InitialHistory::Forked {
+        from: session.thread_id,
+        items: items[..head]
+            .iter()
+            .chain(&items[from..])
+            .cloned()
+            .map(RolloutItem::ResponseItem)
+            .collect(),
+    }
 }
 
 fn args_rest(args: &Args) -> SpawnOptions {
@@ -143,12 +212,14 @@ fn args_rest(args: &Args) -> SpawnOptions {
     }
 }
 
-async fn spawn(
+/// Starts a child with `history`; `v2` gives it a path and a mailbox.
+pub(super) async fn spawn(
     session: &Arc<Session>,
     ctx: &TurnContext,
-    input: Vec<codex_protocol::user_input::UserInput>,
     options: &SpawnOptions,
-) -> Result<(ThreadId, String), String> {
+    history: InitialHistory,
+    v2: Option<(String, Arc<Mailbox>)>,
+) -> Result<Spawned, String> {
     let agents = &session.services.agents;
     let role = match options.agent_type.as_deref() {
         None => None,
@@ -198,7 +269,7 @@ async fn spawn(
     let source = SessionSource::SubAgent(Box::new(SubAgentSource {
         parent_thread_id: session.thread_id,
         depth: agents.depth + 1,
-        agent_path: None,
+        agent_path: v2.as_ref().map(|(path, _)| path.clone()),
         agent_nickname: Some(nickname.clone()),
         agent_role: role_name,
     }));
@@ -214,19 +285,11 @@ async fn spawn(
         depth: agents.depth + 1,
         parent: session.thread_id,
         nickname: nickname.clone(),
+        path: v2.as_ref().map(|(path, _)| path.clone()),
+        mailbox: v2.as_ref().map(|(_, mailbox)| Arc::clone(mailbox)),
     });
-    if options.fork_context {
-        let history = session.state.history_for_prompt();
-        params.initial_history = InitialHistory::Forked {
-            from: session.thread_id,
-            items: history
-                .items
-                .iter()
-                .cloned()
-                .map(RolloutItem::ResponseItem)
-                .collect(),
-        };
-    }
+    params.initial_history = history;
+    let (model, reasoning_effort) = (config.model.clone(), config.model_reasoning_effort);
     let codex = match crate::codex::spawn_child(config, params).await {
         Ok(codex) => codex,
         Err(err) => {
@@ -236,19 +299,12 @@ async fn spawn(
     };
     let id = codex.thread_id();
     agents.tree.rekey(placeholder, id);
-    let child = agents.adopt(session, codex, nickname.clone());
-    if let Err(err) = child
-        .codex
-        .submit(Op::UserInput {
-            items: input,
-            final_output_json_schema: None,
-        })
-        .await
-    {
-        agents.close(&child).await;
-        return Err(format!("the agent did not take its task: {err}"));
-    }
-    Ok((id, nickname))
+    let child = agents.adopt(session, codex, nickname, v2);
+    Ok(Spawned {
+        child,
+        model,
+        reasoning_effort,
+    })
 }
 
 /// The parent's sandbox, or the role's mode where that is stricter (never
