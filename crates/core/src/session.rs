@@ -242,6 +242,7 @@ impl Session {
             &mut tools,
             &self.services.agents,
             configuration.provider.wire_api == codex_config::WireApi::Responses,
+            family.supports_tool_search,
         );
         for tool in &self.services.extra_tools {
             tools.register(Arc::clone(tool));
@@ -338,6 +339,7 @@ impl Session {
             .clone()
             .into_iter()
             .chain(self.services.skills.section_for_initial_context())
+            .chain(crate::mcp::deferred_built_in_note(&ctx.tools))
             .collect();
         if !developer.is_empty() {
             items.push(developer_message(developer));

@@ -188,6 +188,9 @@ pub struct ToolRegistry {
     by_name: HashMap<String, Arc<dyn ToolHandler>>,
     /// Consulted after the registered tools, for specs and calls.
     providers: Vec<Arc<dyn ToolProvider>>,
+    /// Built-in namespaces not listed but found with `tool_search` (their
+    /// functions are callable through aliases).
+    deferred: Vec<codex_client::NamespaceTool>,
 }
 
 #[derive(Clone)]
@@ -258,6 +261,22 @@ impl ToolRegistry {
         self.by_name.insert(name.to_string(), handler);
     }
 
+    /// Keeps `namespace` out of the list: `tool_search` finds it (offered
+    /// once, here or by the MCP tools).
+    pub(crate) fn defer(&mut self, namespace: codex_client::NamespaceTool) {
+        if self.deferred.is_empty() {
+            self.offered.push(Offered::Server(
+                super::handlers::tool_search_spec(),
+            ));
+        }
+        self.deferred.push(namespace);
+    }
+
+    /// The deferred built-in namespaces.
+    pub(crate) fn deferred(&self) -> &[codex_client::NamespaceTool] {
+        &self.deferred
+    }
+
     /// Adds tools that are resolved when asked for.
     pub(crate) fn register_provider(&mut self, provider: Arc<dyn ToolProvider>) {
         self.providers.push(provider);
@@ -266,8 +285,15 @@ impl ToolRegistry {
     /// The specs to send, in registration order (providers' last).
     pub fn specs(&self) -> Vec<ToolSpec> {
         let mut specs: Vec<ToolSpec> = self.offered.iter().map(Offered::spec).collect();
+        let searching = !self.deferred.is_empty();
         for provider in &self.providers {
-            specs.extend(provider.specs());
+            // `tool_search` is offered once for built-in and MCP tools.
+            specs.extend(
+                provider
+                    .specs()
+                    .into_iter()
+                    .filter(|s| !(searching && matches!(s, ToolSpec::ToolSearch { .. }))),
+            );
         }
         specs
     }

@@ -23,7 +23,16 @@ pub(crate) const NAMESPACE: &str = "multi_agent_v1";
 
 /// Offers the agent tools of a session that may spawn: `multi_agent_v1`,
 /// or `collaboration` with `[features] multi_agent_v2`.
-pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, responses: bool) {
+///
+/// `searchable` (a Responses model that takes `tool_search`): v1 is not
+/// listed but found by search, as the reference defers it; v2 is always
+/// listed.
+pub(crate) fn register(
+    registry: &mut ToolRegistry,
+    agents: &AgentControl,
+    responses: bool,
+    searchable: bool,
+) {
     if !agents.can_spawn() {
         return;
     }
@@ -68,16 +77,18 @@ pub(crate) fn register(registry: &mut ToolRegistry, agents: &AgentControl, respo
             parameters: function.parameters,
         });
     }
+    let spec = NamespaceTool {
+        name: namespace.to_string(),
+        description: "Tools for spawning and managing sub-agents.".to_string(),
+        tools,
+    };
+    if searchable && agents.version == AgentsVersion::V1 {
+        registry.defer(spec);
+        return;
+    }
     // The reference lists it after the other built-in tools, before the
     // goal tools.
-    registry.offer_before(
-        ToolSpec::Namespace(NamespaceTool {
-            name: namespace.to_string(),
-            description: "Tools for spawning and managing sub-agents.".to_string(),
-            tools,
-        }),
-        &["get_goal"],
-    );
+    registry.offer_before(ToolSpec::Namespace(spec), &["get_goal"]);
 }
 
 /// The schema of `items`, shared by `spawn_agent` and `send_input`.

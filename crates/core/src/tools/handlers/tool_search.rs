@@ -77,9 +77,11 @@ impl ToolHandler for ToolSearchHandler {
                 .limit
                 .filter(|l| l.is_finite() && *l >= 1.0)
                 .map_or(DEFAULT_LIMIT, |l| l as usize);
-            let tools = state.current().map(|m| m.tools()).unwrap_or_default();
+            let mut tools = state.current().map(|m| m.tools()).unwrap_or_default();
+            let built_in = invocation.ctx.tools.deferred();
+            tools.extend(built_in.iter().flat_map(searchable));
             let found = search(&tools, &args.query, limit);
-            ToolOutput::success(Value::Array(namespaces_of(&found)).to_string())
+            ToolOutput::success(Value::Array(namespaces_of(&found, built_in)).to_string())
         }
         .boxed()
     }
@@ -178,8 +180,30 @@ pub(crate) fn search<'a>(
         .collect()
 }
 
-/// The found tools grouped by namespace, in the order of their best tool.
-fn namespaces_of(found: &[&McpToolInfo]) -> Vec<Value> {
+/// The functions of a deferred built-in namespace, searchable as MCP
+/// tools are (the namespace's name stands for the server's).
+fn searchable(namespace: &NamespaceTool) -> Vec<McpToolInfo> {
+    namespace
+        .tools
+        .iter()
+        .map(|f| McpToolInfo {
+            qualified_name: format!("{}{}", namespace.name, f.name),
+            namespace: namespace.name.clone(),
+            name_in_namespace: f.name.clone(),
+            server: namespace.name.clone(),
+            tool: f.name.clone(),
+            description: f.description.clone(),
+            parameters: f.parameters.clone(),
+            read_only: false,
+            destructive: false,
+            approval: codex_config::mcp::McpToolApproval::Auto,
+        })
+        .collect()
+}
+
+/// The found tools grouped by namespace, in the order of their best tool;
+/// a built-in namespace keeps its own description.
+fn namespaces_of(found: &[&McpToolInfo], built_in: &[NamespaceTool]) -> Vec<Value> {
     let mut groups: Vec<NamespaceTool> = Vec::new();
     for tool in found {
         let function = NamespacedFunction {
@@ -193,7 +217,10 @@ fn namespaces_of(found: &[&McpToolInfo]) -> Vec<Value> {
             Some(group) => group.tools.push(function),
             None => groups.push(NamespaceTool {
                 name: tool.namespace.clone(),
-                description: namespace_description(&tool.server),
+                description: built_in
+                    .iter()
+                    .find(|n| n.name == tool.namespace)
+                    .map_or_else(|| namespace_description(&tool.server), |n| n.description.clone()),
                 tools: vec![function],
             }),
         }
@@ -256,7 +283,7 @@ mod tests {
         let tools = vec![tool("demo", "add", "Adds two integers.")];
         let found = search(&tools, "add integers", 8);
         assert_eq!(
-            Value::Array(namespaces_of(&found)),
+            Value::Array(namespaces_of(&found, &[])),
             json!([{
                 "type": "namespace",
                 "name": "mcp__demo",
