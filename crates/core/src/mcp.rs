@@ -277,22 +277,7 @@ pub(crate) async fn announce_deferred_namespaces(session: &Session, ctx: &TurnCo
     session.record_conversation_items(ctx, &[note]).await;
 }
 
-/// The `<tools>` part of the first developer message naming the built-in
-/// namespaces `tool_search` finds (the reference's form:
-/// `- name: description`); later MCP namespaces are announced as added.
-pub(crate) fn deferred_built_in_note(tools: &crate::tools::registry::ToolRegistry) -> Option<String> {
-    let deferred = tools.deferred();
-    if deferred.is_empty() {
-        return None;
-    }
-    let lines: Vec<String> = deferred
-        .iter()
-        .map(|n| format!("- {}: {}", n.name, n.description))
-        .collect();
-    Some(format!("<tools>\n{FIRST_HEADER}\n{}\n</tools>", lines.join("\n")))
-}
-
-const FIRST_HEADER: &str = "Deferred tool namespaces:";
+pub(crate) const FIRST_HEADER: &str = "Deferred tool namespaces:";
 const ADDED_HEADER: &str = "Added deferred tool namespaces:";
 
 /// The namespaces earlier notes of `history` told the model of.

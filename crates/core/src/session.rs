@@ -339,7 +339,7 @@ impl Session {
             .clone()
             .into_iter()
             .chain(self.services.skills.section_for_initial_context())
-            .chain(crate::mcp::deferred_built_in_note(&ctx.tools))
+            .chain(ctx.tools.deferred_note())
             .collect();
         if !developer.is_empty() {
             items.push(developer_message(developer));

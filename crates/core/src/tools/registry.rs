@@ -265,11 +265,29 @@ impl ToolRegistry {
     /// once, here or by the MCP tools).
     pub(crate) fn defer(&mut self, namespace: codex_client::NamespaceTool) {
         if self.deferred.is_empty() {
-            self.offered.push(Offered::Server(
-                super::handlers::tool_search_spec(),
-            ));
+            self.offered
+                .push(Offered::Server(super::handlers::tool_search_spec()));
         }
         self.deferred.push(namespace);
+    }
+
+    /// The `<tools>` part of the first developer message naming the
+    /// deferred built-in namespaces (the reference's form:
+    /// `- name: description`); MCP namespaces are announced as they come.
+    pub(crate) fn deferred_note(&self) -> Option<String> {
+        if self.deferred.is_empty() {
+            return None;
+        }
+        let lines: Vec<String> = self
+            .deferred
+            .iter()
+            .map(|n| format!("- {}: {}", n.name, n.description))
+            .collect();
+        Some(format!(
+            "<tools>\n{}\n{}\n</tools>",
+            crate::mcp::FIRST_HEADER,
+            lines.join("\n")
+        ))
     }
 
     /// The deferred built-in namespaces.

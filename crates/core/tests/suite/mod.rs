@@ -14,6 +14,7 @@ mod review;
 mod rewind;
 mod skills;
 mod subagents;
+mod subagents_v2;
 mod tasks;
 mod tool_registry;
 mod turns;

@@ -42,8 +42,8 @@ use codex_client::{ShellToolType, ToolSpec};
 use super::ToolsConfig;
 use super::registry::ToolRegistry;
 pub(crate) use mcp::{McpToolMode, McpToolProvider};
-pub(crate) use tool_search::spec as tool_search_spec;
 pub(crate) use shell_command::{login_shell_argv, user_shell_program};
+pub(crate) use tool_search::spec as tool_search_spec;
 
 /// The built-in tools a turn with `config` offers.
 pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {

@@ -220,7 +220,10 @@ fn namespaces_of(found: &[&McpToolInfo], built_in: &[NamespaceTool]) -> Vec<Valu
                 description: built_in
                     .iter()
                     .find(|n| n.name == tool.namespace)
-                    .map_or_else(|| namespace_description(&tool.server), |n| n.description.clone()),
+                    .map_or_else(
+                        || namespace_description(&tool.server),
+                        |n| n.description.clone(),
+                    ),
                 tools: vec![function],
             }),
         }
