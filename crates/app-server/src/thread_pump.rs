@@ -48,6 +48,10 @@ pub struct LiveThread {
     pub(crate) goal: Mutex<Option<codex_protocol::goals::ThreadGoal>>,
     pub(crate) goal_waiters:
         Mutex<Vec<tokio::sync::oneshot::Sender<codex_protocol::goals::ThreadGoal>>>,
+    /// The sub-agents this thread spawned, followed live: their turns and
+    /// items are notified under their own thread ids, as the reference
+    /// does (their approvals come through this thread, labelled).
+    children: Mutex<HashMap<String, Arc<LiveThread>>>,
 }
 
 /// The running turn, as the pump has seen it.
@@ -77,7 +81,19 @@ impl LiveThread {
             rewind_waiters: Mutex::new(Vec::new()),
             goal: Mutex::new(None),
             goal_waiters: Mutex::new(Vec::new()),
+            children: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The followed state of the child `id` (its ops go through this
+    /// thread: a child is driven by its parent's tools, not by clients).
+    fn child(self: &Arc<Self>, id: String) -> Arc<LiveThread> {
+        let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(
+            children
+                .entry(id.clone())
+                .or_insert_with(|| LiveThread::new(Arc::clone(&self.codex), id, self.cwd.clone())),
+        )
     }
 
     /// Sends a rewind op and waits for its answer (`rewind_points` or
@@ -187,6 +203,18 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
         turn_id: turn_id.clone(),
     };
     match msg {
+        EventMsg::SubAgentEvent(ev) => match ev.event.msg {
+            // Asked and answered through this thread (labelled).
+            EventMsg::ExecApprovalRequest(_)
+            | EventMsg::ApplyPatchApprovalRequest(_)
+            | EventMsg::RequestUserInput(_)
+            | EventMsg::ElicitationRequest(_)
+            | EventMsg::SubAgentEvent(_) => {}
+            child_msg => {
+                let child = thread.child(ev.thread_id.to_string());
+                handle(&child, out, ev.event.id, child_msg);
+            }
+        },
         EventMsg::TaskStarted(task) => {
             {
                 let mut state = thread.lock();

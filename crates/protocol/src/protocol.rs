@@ -533,6 +533,20 @@ pub enum EventMsg {
     /// A `multi_agent_v2` sub-agent started, was given work, was
     /// interrupted or finished (a completed item).
     SubAgentActivity(crate::items::SubAgentActivityItem),
+    /// An event of a sub-agent this thread spawned, passed on as it
+    /// happens so that a frontend can follow the child live (never
+    /// recorded; the child's approval requests also come labelled, as
+    /// events of this thread, which is where they are answered).
+    SubAgentEvent(SubAgentEvent),
+}
+
+/// One event of a sub-agent (see [`EventMsg::SubAgentEvent`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubAgentEvent {
+    pub thread_id: crate::ThreadId,
+    /// Its nickname (v1) or path (v2), for people.
+    pub agent: String,
+    pub event: Box<Event>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -174,6 +174,8 @@ pub(crate) struct ChatState {
     /// The sub-agents this thread's agent calls named (`/agents`): by
     /// thread id, the name and the last line shown of them.
     pub agents: std::collections::BTreeMap<String, (String, String)>,
+    /// The children's live logs and the one being followed (`/agents NAME`).
+    pub following: following::Following,
     /// Messages queued with Tab: each is sent when the turn ends.
     pub after_turn: VecDeque<String>,
     /// `?`: the shortcuts overlay replaces the footer's hints.
@@ -230,6 +232,7 @@ impl ChatState {
             instruction_files: Vec::new(),
             background: background::BackgroundCommands::default(),
             agents: std::collections::BTreeMap::new(),
+            following: following::Following::default(),
             after_turn: VecDeque::new(),
             shortcuts_open: false,
             editing_fork: false,
@@ -385,6 +388,7 @@ impl ChatState {
             EventMsg::ItemStarted(ev) => self.on_item_started(ev.item),
             EventMsg::ItemUpdated(ev) => self.on_item_updated(&ev.item_id, ev.update),
             EventMsg::ItemCompleted(ev) => self.on_item_completed(ev.item),
+            EventMsg::SubAgentEvent(ev) => self.on_subagent_event(ev),
             EventMsg::McpStartupUpdate(update) => {
                 if let McpStartupStatus::Failed { error } = update.status {
                     self.commit(HistoryCell::Warning(error));
@@ -792,6 +796,7 @@ fn first_line(text: &str) -> String {
 mod background;
 pub(crate) use background::count_label as background_count_label;
 mod commands;
+mod following;
 mod goal;
 mod input;
 mod items;

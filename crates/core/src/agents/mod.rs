@@ -472,6 +472,15 @@ async fn pump(
             child.status.send_replace(AgentStatus::Shutdown);
             break;
         };
+        // Frontends following the child see its events as they come.
+        forward(
+            &parent,
+            EventMsg::SubAgentEvent(codex_protocol::protocol::SubAgentEvent {
+                thread_id: child.thread_id,
+                agent: child.path.clone().unwrap_or_else(|| child.nickname.clone()),
+                event: Box::new(event.clone()),
+            }),
+        );
         let final_status = match event.msg {
             EventMsg::TaskStarted(_) => {
                 deadline = job_max_runtime.map(|d| tokio::time::Instant::now() + d);

@@ -162,6 +162,10 @@ impl ChatState {
             SlashCommand::Goal => self.goal_command(args.trim()),
             SlashCommand::Plan => self.plan_command(args.trim()),
             SlashCommand::Ps => self.list_background(),
+            SlashCommand::Agents if !args.trim().is_empty() => {
+                self.follow_command(args.trim());
+                Vec::new()
+            }
             SlashCommand::Agents => {
                 if self.agents.is_empty() {
                     self.commit(HistoryCell::Info(
@@ -170,7 +174,10 @@ impl ChatState {
                 } else {
                     let rows = self.agents.values().cloned().collect();
                     self.commit(HistoryCell::Table {
-                        title: format!("Sub-agents ({})", self.agents.len()),
+                        title: format!(
+                            "Sub-agents ({}) · /agents NAME follows one",
+                            self.agents.len()
+                        ),
                         rows,
                     });
                 }

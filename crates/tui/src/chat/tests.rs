@@ -694,3 +694,59 @@ fn review_offers_its_targets_and_starts_a_review() {
     let effects = chat.handle_key(key(KeyCode::Enter), Instant::now());
     assert_eq!(effects, vec![Effect::StartReview("commit abc123".into())]);
 }
+
+#[test]
+fn agents_name_follows_a_child_live_and_back_returns_to_the_main_thread() {
+    use codex_protocol::items::{AgentMessageItem, TurnItem};
+    use codex_protocol::protocol::{Event, ItemCompletedEvent, SubAgentEvent};
+    let mut chat = chat(80);
+    let child = ThreadId::new();
+    let of_child = |msg: EventMsg| {
+        EventMsg::SubAgentEvent(SubAgentEvent {
+            thread_id: child,
+            agent: "/root/w1".into(),
+            event: Box::new(Event {
+                id: "1".into(),
+                msg,
+            }),
+        })
+    };
+    let answer = |text: &str| {
+        of_child(EventMsg::ItemCompleted(ItemCompletedEvent {
+            thread_id: child,
+            turn_id: "1".into(),
+            item: TurnItem::AgentMessage(AgentMessageItem::new("m".into(), text.into())),
+            started_at_ms: 0,
+            completed_at_ms: 0,
+        }))
+    };
+    chat.handle_event(answer("first answer"));
+    assert!(
+        !outbox_text(&mut chat).contains("first answer"),
+        "not followed yet"
+    );
+
+    typed(&mut chat, "/agents /root/w1");
+    chat.handle_key(key(KeyCode::Enter), Instant::now());
+    let shown = outbox_text(&mut chat);
+    assert!(shown.contains("Following agent /root/w1"), "{shown}");
+    assert!(shown.contains("/root/w1: said: first answer"), "{shown}");
+
+    chat.handle_event(answer("second answer"));
+    chat.handle_event(of_child(EventMsg::TaskComplete(TaskCompleteEvent {
+        turn_id: "1".into(),
+        last_agent_message: None,
+    })));
+    let live_lines = outbox_text(&mut chat);
+    assert!(
+        live_lines.contains("/root/w1: said: second answer"),
+        "{live_lines}"
+    );
+    assert!(live_lines.contains("/root/w1: finished"), "{live_lines}");
+
+    typed(&mut chat, "/agents back");
+    chat.handle_key(key(KeyCode::Enter), Instant::now());
+    assert!(outbox_text(&mut chat).contains("Back to the main thread."));
+    chat.handle_event(answer("third answer"));
+    assert!(!outbox_text(&mut chat).contains("third answer"));
+}

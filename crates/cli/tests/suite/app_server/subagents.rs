@@ -1,7 +1,8 @@
 //! Sub-agents through the app-server: a child's approval request reaches
 //! the client as the parent thread's request, labelled with the agent's
 //! name; the answer reaches the child; the agent calls are
-//! `collabAgentToolCall` items that match the reference's schema.
+//! `collabAgentToolCall` items that match the reference's schema; the
+//! child's own turn and items are notified live under its thread id.
 
 use super::*;
 
@@ -56,7 +57,16 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
         "turn/start",
         json!({"threadId": thread_id, "input": [{"type": "text", "text": "delegate"}]}),
     );
-    let (completed, during) = client.until("turn/completed", "accept");
+    // The child's turn completes first, under its own thread id.
+    let mut during = Vec::new();
+    let completed = loop {
+        let (completed, before) = client.until("turn/completed", "accept");
+        during.extend(before);
+        if completed["params"]["threadId"] == thread_id.as_str() {
+            break completed;
+        }
+        during.push(completed);
+    };
     assert_eq!(
         completed["params"]["turn"]["status"], "completed",
         "{completed}"
@@ -76,7 +86,35 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
         })
         .collect();
     assert_eq!(collab.len(), 2, "{during:#?}");
-    assert_eq!(collab[0]["params"]["item"]["tool"], "spawnAgent");
+    let spawn = &collab[0]["params"]["item"];
+    assert_eq!(spawn["tool"], "spawnAgent");
+    assert_eq!(spawn["model"], "gpt-5.1-codex", "{spawn}");
+    // Followed live: the child's turn, its command and its answer.
+    let child_id = spawn["receiverThreadIds"][0].as_str().unwrap();
+    let of_child = |method: &str| {
+        during
+            .iter()
+            .filter(|m| m["method"] == method && m["params"]["threadId"] == child_id)
+            .collect::<Vec<_>>()
+    };
+    assert!(!of_child("turn/started").is_empty(), "{during:#?}");
+    let child_items: Vec<&Value> = of_child("item/completed")
+        .into_iter()
+        .map(|m| &m["params"]["item"])
+        .collect();
+    assert!(
+        child_items
+            .iter()
+            .any(|i| i["type"] == "commandExecution" && i["status"] == "completed"),
+        "{child_items:#?}"
+    );
+    assert!(
+        child_items
+            .iter()
+            .any(|i| i["type"] == "agentMessage" && i["text"] == "touched"),
+        "{child_items:#?}"
+    );
+    assert_eq!(of_child("turn/completed").len(), 1);
     let wait = &collab[1]["params"]["item"];
     assert_eq!(wait["tool"], "wait");
     let states = wait["agentsStates"].as_object().unwrap();
