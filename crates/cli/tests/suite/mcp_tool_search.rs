@@ -110,18 +110,23 @@ fn a_tool_is_found_among_200_from_10_servers_and_called_by_namespace() {
     for later in &requests[1..] {
         assert_eq!(tools(later), offered);
     }
-    // The namespaces the model can search were announced once.
+    // The namespaces the model can search were announced once: the
+    // built-in agent tools from the start, the servers' as they joined.
     let notes: Vec<String> = developer_texts(&requests[0])
         .into_iter()
         .filter(|t| t.starts_with("<tools>\n"))
         .collect();
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(
-        notes[0].starts_with("<tools>\nDeferred tool namespaces:\n- mcp__"),
-        "{}",
-        notes[0]
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(
+        notes[0],
+        "<tools>\nDeferred tool namespaces:\n- multi_agent_v1: Tools for spawning and managing sub-agents.\n</tools>"
     );
-    assert_eq!(notes[0].matches("\n- mcp__s").count(), 10, "{}", notes[0]);
+    assert!(
+        notes[1].starts_with("<tools>\nAdded deferred tool namespaces:\n- mcp__"),
+        "{}",
+        notes[1]
+    );
+    assert_eq!(notes[1].matches("\n- mcp__s").count(), 10, "{}", notes[1]);
 
     // The search's answer, on the reference's wire.
     let input = requests[1].input();
@@ -193,7 +198,10 @@ fn a_server_that_joins_late_is_announced_at_the_next_request() {
         .collect();
     assert_eq!(
         first,
-        vec!["<tools>\nDeferred tool namespaces:\n- mcp__quick\n</tools>"]
+        vec![
+            "<tools>\nDeferred tool namespaces:\n- multi_agent_v1: Tools for spawning and managing sub-agents.\n</tools>",
+            "<tools>\nAdded deferred tool namespaces:\n- mcp__quick\n</tools>"
+        ]
     );
     let looked_up = requests[1].tool_output("c1").unwrap();
     assert!(
@@ -207,7 +215,8 @@ fn a_server_that_joins_late_is_announced_at_the_next_request() {
     assert_eq!(
         second,
         vec![
-            "<tools>\nDeferred tool namespaces:\n- mcp__quick\n</tools>",
+            "<tools>\nDeferred tool namespaces:\n- multi_agent_v1: Tools for spawning and managing sub-agents.\n</tools>",
+            "<tools>\nAdded deferred tool namespaces:\n- mcp__quick\n</tools>",
             "<tools>\nAdded deferred tool namespaces:\n- mcp__late\n</tools>"
         ]
     );
