@@ -201,6 +201,11 @@ pub(crate) struct ChildAgent {
     pub(crate) last_action: Mutex<Option<String>>,
     closed: AtomicBool,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// How it was started (without its starting history), to reopen it
+    /// from its session file once closed (`resume_agent`).
+    start: Mutex<Option<(codex_config::Config, crate::codex::SpawnParams)>>,
+    /// Its session file, once it said where (none when ephemeral).
+    rollout_path: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl ChildAgent {
@@ -214,6 +219,16 @@ impl ChildAgent {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Keeps how the child was started, for a later reopening.
+    pub(crate) fn remember_start(
+        &self,
+        config: codex_config::Config,
+        mut params: crate::codex::SpawnParams,
+    ) {
+        params.initial_history = crate::codex::InitialHistory::New;
+        *crate::state::lock(&self.start) = Some((config, params));
     }
 
     /// New input was given: the agent works again from now (a wait no
@@ -347,6 +362,8 @@ impl AgentControl {
             last_action: Mutex::new(None),
             closed: AtomicBool::new(false),
             pump: Mutex::new(None),
+            start: Mutex::new(None),
+            rollout_path: Mutex::new(None),
         });
         let pump = tokio::spawn(pump(
             Arc::clone(&child),
@@ -388,6 +405,53 @@ impl AgentControl {
             crate::state::lock(&self.tree.members).remove(path);
         }
         previous
+    }
+
+    /// Reopens a closed v1 child from its session file (same id, same
+    /// name when free); it waits, idle, for `send_input`.
+    pub(crate) async fn reopen(
+        self: &Arc<Self>,
+        parent: &Arc<Session>,
+        child: &ChildAgent,
+    ) -> Result<Arc<ChildAgent>, String> {
+        let id = child.thread_id;
+        let Some((config, mut params)) = crate::state::lock(&child.start).clone() else {
+            return Err(format!(
+                "agent {id} cannot be reopened: it was not started here"
+            ));
+        };
+        let Some(path) = crate::state::lock(&child.rollout_path).clone() else {
+            return Err(format!(
+                "agent {id} kept no session file, so it cannot be reopened; spawn a new agent"
+            ));
+        };
+        let read_path = path.clone();
+        let file = tokio::task::spawn_blocking(move || crate::rollout::read_rollout(&read_path))
+            .await
+            .map_err(|err| format!("cannot read agent {id}'s session file: {err}"))?
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let nickname = self
+            .tree
+            .reserve(id, std::slice::from_ref(&child.nickname))?;
+        if let Some(link) = params.subagent.as_mut() {
+            link.nickname = nickname.clone();
+        }
+        params.initial_history = crate::codex::InitialHistory::Resumed {
+            thread_id: id,
+            items: file.items,
+            rollout_path: path,
+        };
+        let codex = match crate::codex::spawn_child(config.clone(), params.clone()).await {
+            Ok(codex) => codex,
+            Err(err) => {
+                self.release(id);
+                return Err(format!("agent {id} could not be reopened: {err}"));
+            }
+        };
+        crate::state::lock(&self.children).retain(|c| c.thread_id != id);
+        let reopened = self.adopt(parent, codex, nickname, None);
+        reopened.remember_start(config, params);
+        Ok(reopened)
     }
 
     /// Closes every open child (the parent was interrupted or ends).
@@ -482,6 +546,10 @@ async fn pump(
             }),
         );
         let final_status = match event.msg {
+            EventMsg::SessionConfigured(configured) => {
+                *crate::state::lock(&child.rollout_path) = configured.rollout_path;
+                None
+            }
             EventMsg::TaskStarted(_) => {
                 deadline = job_max_runtime.map(|d| tokio::time::Instant::now() + d);
                 ran_out = false;

@@ -588,3 +588,66 @@ async fn a_child_past_job_max_runtime_is_stopped_and_reported_errored() {
     assert!(waited.contains("job_max_runtime_seconds = 1"), "{waited}");
     session.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_agent_is_reopened_by_resume_agent_with_its_conversation() {
+    let server = MockModelServer::start();
+    for _ in 0..10 {
+        server.push(Reply::dynamic(|request| {
+            if is_child(request) {
+                let n = request.user_texts().len();
+                return Turn::new().text(&format!("child turn with {n} user texts"));
+            }
+            let outs = request.call_outputs();
+            let id = outs
+                .first()
+                .and_then(|(_, out)| serde_json::from_str::<Value>(out).ok())
+                .and_then(|v| v["agent_id"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            let call =
+                |c: &str, name: &str, args: Value| Turn::new().namespaced_call(c, NS, name, args);
+            match outs.len() {
+                0 => call("s", "spawn_agent", json!({"message": "task A"})),
+                1 => call(
+                    "w1",
+                    "wait_agent",
+                    json!({"targets": [id], "timeout_ms": 30000}),
+                ),
+                2 => call("c", "close_agent", json!({"target": id})),
+                3 => call("r", "resume_agent", json!({"id": id})),
+                4 => call("i", "send_input", json!({"target": id, "message": "again"})),
+                5 => call(
+                    "w2",
+                    "wait_agent",
+                    json!({"targets": [id], "timeout_ms": 30000}),
+                ),
+                _ => Turn::new().text("done"),
+            }
+        }));
+    }
+    let session = start(&server, "responses", CONFIG, |_| {}).await;
+    session.submit_text("delegate twice").await;
+    session.run_to_end().await;
+
+    let requests = server.requests();
+    let last = requests.iter().rfind(|r| !is_child(r)).unwrap();
+    assert_eq!(
+        last.tool_output("r").as_deref(),
+        Some(r#"{"status":"pending_init"}"#)
+    );
+    let second_wait: Value = serde_json::from_str(&last.tool_output("w2").unwrap()).unwrap();
+    let status = second_wait["status"].as_object().unwrap();
+    let answer = status.values().next().unwrap()["completed"]
+        .as_str()
+        .unwrap();
+    // The reopened child still had its first task in its conversation.
+    let children: Vec<&RecordedRequest> = requests.iter().filter(|r| is_child(r)).collect();
+    assert_eq!(children.len(), 2);
+    let texts = children[1].user_texts();
+    assert!(texts.iter().any(|t| t == "task A"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "again"), "{texts:?}");
+    assert_eq!(
+        answer,
+        format!("child turn with {} user texts", texts.len())
+    );
+}

@@ -1,6 +1,7 @@
-//! `resume_agent`: an agent that is still open answers with its status;
-//! a closed one cannot be reopened in this version (the model is told so
-//! and can spawn a new agent).
+//! `resume_agent`: brings back a closed agent from its session file (same
+//! id, its conversation as it was; it waits for `send_input`) and answers
+//! `{"status": "pending_init"}`; an agent still open answers with its
+//! status.
 
 use codex_client::{FunctionTool, ToolSpec};
 use codex_protocol::items::CollabAgentTool;
@@ -67,12 +68,17 @@ impl ToolHandler for ResumeAgentHandler {
                     return output;
                 }
             };
-            if child.is_closed() {
-                call.end(session, ctx, Vec::new(), false).await;
-                return ToolOutput::failure(format!(
-                    "agent {id} is closed and cannot be resumed in this version; spawn a new agent for the work"
-                ));
-            }
+            let child = if child.is_closed() {
+                match session.services.agents.reopen(session, &child).await {
+                    Ok(reopened) => reopened,
+                    Err(message) => {
+                        call.end(session, ctx, Vec::new(), false).await;
+                        return ToolOutput::failure(message);
+                    }
+                }
+            } else {
+                child
+            };
             let status = child.status();
             call.end(
                 session,

@@ -290,6 +290,7 @@ pub(super) async fn spawn(
     });
     params.initial_history = history;
     let (model, reasoning_effort) = (config.model.clone(), config.model_reasoning_effort);
+    let start = (config.clone(), params.clone());
     let codex = match crate::codex::spawn_child(config, params).await {
         Ok(codex) => codex,
         Err(err) => {
@@ -300,6 +301,7 @@ pub(super) async fn spawn(
     let id = codex.thread_id();
     agents.tree.rekey(placeholder, id);
     let child = agents.adopt(session, codex, nickname, v2);
+    child.remember_start(start.0, start.1);
     Ok(Spawned {
         child,
         model,
