@@ -123,3 +123,81 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
     assert_eq!(state["message"], "touched");
     validate(&client.close());
 }
+
+#[test]
+fn v2_sub_agent_activity_items_match_the_reference_schema() {
+    let server = MockModelServer::start();
+    let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    home.append_config("\n[features]\nmulti_agent_v2 = true\n");
+    let workspace = home.workspace().display().to_string();
+    for _ in 0..6 {
+        server.push(Reply::dynamic(move |request| {
+            if request.header("x-openai-subagent").is_some() {
+                return Turn::new().text("child done");
+            }
+            match request.call_outputs().len() {
+                0 => Turn::new().namespaced_call(
+                    "s1",
+                    "collaboration",
+                    "spawn_agent",
+                    json!({"task_name": "w1", "message": "Say hi."}),
+                ),
+                1 => Turn::new().namespaced_call(
+                    "w",
+                    "collaboration",
+                    "wait_agent",
+                    json!({"timeout_ms": 30000}),
+                ),
+                _ => Turn::new().text("parent done"),
+            }
+        }));
+    }
+    let mut client = Client::start(&home);
+    client.initialize();
+    let started = client.call(
+        "thread/start",
+        json!({"cwd": workspace, "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+    );
+    let thread_id = started["thread"]["id"].as_str().unwrap().to_string();
+    client.call(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "delegate"}]}),
+    );
+    let mut during = Vec::new();
+    loop {
+        let (completed, before) = client.until("turn/completed", "accept");
+        during.extend(before);
+        if completed["params"]["threadId"] == thread_id.as_str() {
+            break;
+        }
+        during.push(completed);
+    }
+    let activity: Vec<&Value> = during
+        .iter()
+        .filter(|m| {
+            m["method"] == "item/completed" && m["params"]["item"]["type"] == "subAgentActivity"
+        })
+        .map(|m| &m["params"]["item"])
+        .collect();
+    let started = activity
+        .iter()
+        .find(|a| a["kind"] == "started")
+        .expect("a started item");
+    assert_eq!(started["id"], "s1");
+    assert_eq!(started["agentPath"], "/root/w1");
+    assert_eq!(started["model"], "gpt-5.1-codex");
+    assert!(
+        activity.iter().any(|a| a["kind"] == "completed"),
+        "{activity:#?}"
+    );
+    let waits = during
+        .iter()
+        .filter(|m| {
+            m["method"] == "item/completed"
+                && m["params"]["item"]["type"] == "collabAgentToolCall"
+                && m["params"]["item"]["tool"] == "wait"
+        })
+        .count();
+    assert_eq!(waits, 1);
+    validate(&client.close());
+}
