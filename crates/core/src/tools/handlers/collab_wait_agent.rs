@@ -13,15 +13,11 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::multi_agent::answer;
+use super::multi_agent::{MAX_WAIT_MS, MIN_WAIT_MS, answer, wait_timeout};
 use crate::agents::CollabCall;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct CollabWaitAgentHandler;
-
-const DEFAULT_TIMEOUT_MS: u64 = 30_000;
-const MIN_TIMEOUT_MS: u64 = 10_000;
-const MAX_TIMEOUT_MS: u64 = 3_600_000;
 
 #[derive(Deserialize)]
 struct Args {
@@ -50,13 +46,7 @@ impl ToolHandler for CollabWaitAgentHandler {
                 Ok(args) => args,
                 Err(output) => return output,
             };
-            let asked = args
-                .timeout_ms
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .map(|t| t as u64);
-            let timeout_ms = asked
-                .unwrap_or(DEFAULT_TIMEOUT_MS)
-                .clamp(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
+            let (timeout_ms, asked) = wait_timeout(args.timeout_ms);
             let (session, ctx) = (&invocation.session, &invocation.ctx);
             let call = CollabCall::begin(
                 session,
@@ -81,7 +71,7 @@ impl ToolHandler for CollabWaitAgentHandler {
             };
             if let Some(asked) = asked.filter(|a| *a != timeout_ms) {
                 message.push_str(&format!(
-                    "\n\nThe timeout of {asked} ms was changed to {timeout_ms} ms: waits last from {MIN_TIMEOUT_MS} to {MAX_TIMEOUT_MS} ms."
+                    "\n\nThe timeout of {asked} ms was changed to {timeout_ms} ms: waits last from {MIN_WAIT_MS} to {MAX_WAIT_MS} ms."
                 ));
             }
             answer(json!({"message": message, "timed_out": timed_out}))

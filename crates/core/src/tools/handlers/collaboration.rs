@@ -38,6 +38,19 @@ pub(super) fn message_param(description: &str) -> Value {
     json!({"type": "string", "description": description, "encrypted": true})
 }
 
+/// The parameters of a message to an agent: `target` and `message`.
+pub(super) fn target_and_message(target: &str, message: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "message": message_param(message),
+            "target": {"type": "string", "description": target}
+        },
+        "required": ["target", "message"],
+        "additionalProperties": false
+    })
+}
+
 /// The live agent `target` names, seen from the caller: a path, a name
 /// below the caller, or a thread id.
 pub(super) fn find_target(

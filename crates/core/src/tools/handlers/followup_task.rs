@@ -8,9 +8,8 @@ use codex_protocol::items::SubAgentActivityKind;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::collaboration::{activity, find_target, message_param};
+use super::collaboration::{activity, find_target, target_and_message};
 use crate::agents::mailbox::{MessageKind, agent_message};
 use crate::agents::start_turn;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
@@ -29,15 +28,10 @@ impl ToolHandler for FollowupTaskHandler {
             name: "followup_task".to_string(),
             description: "Gives an agent you spawned (not the root) a new task and starts its turn when it is idle; a running agent takes it with its next request.".to_string(),
             strict: false,
-            parameters: json!({
-                "type": "object",
-                "properties": {
-                    "message": message_param("The new task."),
-                    "target": {"type": "string", "description": "The agent's id or canonical task name (from spawn_agent)."}
-                },
-                "required": ["target", "message"],
-                "additionalProperties": false
-            }),
+            parameters: target_and_message(
+                "The agent's id or canonical task name (from spawn_agent).",
+                "The new task.",
+            ),
         })
     }
 

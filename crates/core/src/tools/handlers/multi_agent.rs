@@ -197,6 +197,23 @@ pub(super) fn find_child(
         .ok_or_else(|| ToolOutput::failure(format!("agent with id {id} not found")))
 }
 
+/// The shortest, default and longest waits of `wait_agent` (both sets).
+pub(super) const MIN_WAIT_MS: u64 = 10_000;
+pub(super) const MAX_WAIT_MS: u64 = 3_600_000;
+const DEFAULT_WAIT_MS: u64 = 30_000;
+
+/// The wait a `timeout_ms` asks for, within the bounds; and what was
+/// asked, if anything usable was.
+pub(super) fn wait_timeout(asked: Option<f64>) -> (u64, Option<u64>) {
+    let asked = asked
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .map(|t| t as u64);
+    let timeout = asked
+        .unwrap_or(DEFAULT_WAIT_MS)
+        .clamp(MIN_WAIT_MS, MAX_WAIT_MS);
+    (timeout, asked)
+}
+
 /// A JSON answer.
 pub(super) fn answer(value: Value) -> ToolOutput {
     ToolOutput::success(value.to_string())

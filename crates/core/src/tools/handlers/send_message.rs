@@ -7,9 +7,8 @@ use codex_protocol::items::SubAgentActivityKind;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::collaboration::{activity, find_target, message_param};
+use super::collaboration::{activity, find_target, target_and_message};
 use crate::agents::mailbox::{MessageKind, agent_message};
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
@@ -27,15 +26,10 @@ impl ToolHandler for SendMessageHandler {
             name: "send_message".to_string(),
             description: "Leaves a message for an agent; it reads it with its next request. Does not start a turn (use followup_task for new work).".to_string(),
             strict: false,
-            parameters: json!({
-                "type": "object",
-                "properties": {
-                    "message": message_param("The message for the agent."),
-                    "target": {"type": "string", "description": "The agent's task name, relative (`w1`) or canonical (`/root/w1`), from spawn_agent."}
-                },
-                "required": ["target", "message"],
-                "additionalProperties": false
-            }),
+            parameters: target_and_message(
+                "The agent's task name, relative (`w1`) or canonical (`/root/w1`), from spawn_agent.",
+                "The message for the agent.",
+            ),
         })
     }
 

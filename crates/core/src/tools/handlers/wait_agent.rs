@@ -14,15 +14,11 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::multi_agent::{answer, parse_id};
+use super::multi_agent::{answer, parse_id, wait_timeout};
 use crate::agents::CollabCall;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct WaitAgentHandler;
-
-const DEFAULT_TIMEOUT_MS: u64 = 30_000;
-const MIN_TIMEOUT_MS: u64 = 10_000;
-const MAX_TIMEOUT_MS: u64 = 3_600_000;
 
 #[derive(Deserialize)]
 struct Args {
@@ -75,11 +71,7 @@ impl ToolHandler for WaitAgentHandler {
                     Err(output) => return output,
                 }
             }
-            let timeout_ms = args
-                .timeout_ms
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .map_or(DEFAULT_TIMEOUT_MS, |t| t as u64)
-                .clamp(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
+            let (timeout_ms, _) = wait_timeout(args.timeout_ms);
             let (session, ctx) = (&invocation.session, &invocation.ctx);
             let call = CollabCall::begin(
                 session,
