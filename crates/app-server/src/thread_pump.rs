@@ -210,6 +210,13 @@ fn handle(thread: &Arc<LiveThread>, out: &Arc<Outgoing>, sub_id: String, msg: Ev
             | EventMsg::RequestUserInput(_)
             | EventMsg::ElicitationRequest(_)
             | EventMsg::SubAgentEvent(_) => {}
+            // The child exists from here on, idle until its first turn.
+            EventMsg::SessionConfigured(_) => {
+                out.notify(N::ThreadStatusChanged(ThreadStatusChangedNotification {
+                    thread_id: ev.thread_id.to_string(),
+                    status: ThreadStatus::Idle,
+                }))
+            }
             child_msg => {
                 let child = thread.child(ev.thread_id.to_string());
                 handle(&child, out, ev.event.id, child_msg);
