@@ -791,7 +791,18 @@ fn items_live_and_read_after_a_restart_are_the_same() {
         "apply_patch",
         "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
     ));
+    server.push_turn(Turn::new().function_call(
+        "call_mcp",
+        "mcp__py__add",
+        json!({"a": 2, "b": 3}),
+    ));
     server.push_turn(Turn::new().text("All done."));
+    // A real MCP server (the Python SDK's), waited for at start.
+    home.append_config(&format!(
+        "\n[mcp_servers.py]\ncommand = {:?}\nargs = [{:?}]\nrequired = true\ndefault_tools_approval_mode = \"approve\"\n",
+        codex_test_support::peers::python().display().to_string(),
+        codex_test_support::peers::py_mcp_server().display().to_string(),
+    ));
 
     let mut client = Client::start(&home);
     client.initialize();
@@ -853,6 +864,10 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     let patch = live.iter().find(|i| i["id"] == "call_patch").unwrap();
     assert_eq!(patch["type"], "fileChange");
     assert_eq!(patch["status"], "completed");
+    let mcp = live.iter().find(|i| i["id"] == "call_mcp").unwrap();
+    assert_eq!(mcp["type"], "mcpToolCall", "{mcp}");
+    assert_eq!(mcp["server"], "py");
+    assert_eq!(mcp["status"], "completed", "{mcp}");
     let mut checks = client.close();
 
     let mut client = Client::start(&home);

@@ -511,7 +511,15 @@ fn a_resumed_session_shows_the_items_shown_live() {
         "apply_patch",
         "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
     ));
+    env.server
+        .push_turn(Turn::new().function_call("c4", "mcp__py__add", json!({"a": 2, "b": 3})));
     env.server.push_turn(Turn::new().text("All four done."));
+    // A real MCP server (the Python SDK's), waited for at start.
+    env.home.append_config(&format!(
+        "\n[mcp_servers.py]\ncommand = {:?}\nargs = [{:?}]\nrequired = true\ndefault_tools_approval_mode = \"approve\"\n",
+        codex_test_support::peers::python().display().to_string(),
+        codex_test_support::peers::py_mcp_server().display().to_string(),
+    ));
     let mut term = env.spawn(&["-a", "untrusted"]);
     term.wait_for("Ask Codex to do anything", WAIT);
     term.submit("do the four things");
@@ -527,6 +535,7 @@ fn a_resumed_session_shows_the_items_shown_live() {
     for shown in [
         "Ran echo approved > approved.txt",
         "Edited notes.md",
+        "Called py.add(",
         "All four done.",
     ] {
         assert!(live.contains(shown), "{shown} not in {live}");
@@ -540,6 +549,7 @@ fn a_resumed_session_shows_the_items_shown_live() {
         "› do the four things",
         "Ran echo approved > approved.txt",
         "Edited notes.md",
+        "Called py.add(",
         "All four done.",
     ] {
         assert!(resumed.contains(shown), "{shown} not in {resumed}");
