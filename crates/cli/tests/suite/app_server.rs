@@ -776,33 +776,7 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     std::fs::create_dir(home.workspace().join(".git")).unwrap();
     let workspace = home.workspace().display().to_string();
-    server.push_turn(Turn::new().function_call(
-        "call_yes",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
-    ));
-    server.push_turn(Turn::new().function_call(
-        "call_no",
-        "shell",
-        json!({"command": ["bash", "-c", "echo declined > no.txt"]}),
-    ));
-    server.push_turn(Turn::new().custom_tool_call(
-        "call_patch",
-        "apply_patch",
-        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
-    ));
-    server.push_turn(Turn::new().function_call(
-        "call_mcp",
-        "mcp__py__add",
-        json!({"a": 2, "b": 3}),
-    ));
-    server.push_turn(Turn::new().text("All done."));
-    // A real MCP server (the Python SDK's), waited for at start.
-    home.append_config(&format!(
-        "\n[mcp_servers.py]\ncommand = {:?}\nargs = [{:?}]\nrequired = true\ndefault_tools_approval_mode = \"approve\"\n",
-        codex_test_support::peers::python().display().to_string(),
-        codex_test_support::peers::py_mcp_server().display().to_string(),
-    ));
+    super::item_scenario::script(&server, &home, super::item_scenario::Declined::ByPolicy);
 
     let mut client = Client::start(&home);
     client.initialize();

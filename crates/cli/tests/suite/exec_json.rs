@@ -448,36 +448,11 @@ fn agent_tool_calls_are_collab_tool_call_items() {
 #[test]
 fn the_items_of_a_turn_are_json_lines_in_order() {
     let env = ExecEnv::new();
-    env.home.append_config(&format!(
-        "\n[mcp_servers.py]\ncommand = {:?}\nargs = [{:?}]\nrequired = true\ndefault_tools_approval_mode = \"approve\"\n",
-        codex_test_support::peers::python().display().to_string(),
-        codex_test_support::peers::py_mcp_server()
-            .display()
-            .to_string(),
-    ));
-    env.server.push_turn(Turn::new().function_call(
-        "call_yes",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
-    ));
-    env.server.push_turn(Turn::new().function_call(
-        "call_no",
-        "shell",
-        json!({"command": ["bash", "-c", "echo declined > no.txt"],
-               "sandbox_permissions": "require_escalated",
-               "justification": "to test"}),
-    ));
-    env.server.push_turn(Turn::new().custom_tool_call(
-        "call_patch",
-        "apply_patch",
-        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
-    ));
-    env.server.push_turn(Turn::new().function_call(
-        "call_mcp",
-        "mcp__py__add",
-        json!({"a": 2, "b": 3}),
-    ));
-    env.server.push_turn(Turn::new().text("All done."));
+    super::item_scenario::script(
+        &env.server,
+        &env.home,
+        super::item_scenario::Declined::Escalating,
+    );
     let output = env
         .exec()
         .args([

@@ -430,34 +430,7 @@ fn the_models_questions_are_an_elicitation_whose_answers_reach_the_model() {
 fn the_items_of_a_turn_reach_the_client_in_order() {
     let server = MockModelServer::start();
     let home = home(&server);
-    home.append_config(&format!(
-        "\n[mcp_servers.py]\ncommand = {:?}\nargs = [{:?}]\nrequired = true\ndefault_tools_approval_mode = \"approve\"\n",
-        python().display().to_string(),
-        codex_test_support::peers::py_mcp_server()
-            .display()
-            .to_string(),
-    ));
-    server.push_turn(Turn::new().function_call(
-        "call_yes",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
-    ));
-    server.push_turn(Turn::new().function_call(
-        "call_no",
-        "shell",
-        json!({"command": ["bash", "-c", "echo declined > no.txt"]}),
-    ));
-    server.push_turn(Turn::new().custom_tool_call(
-        "call_patch",
-        "apply_patch",
-        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
-    ));
-    server.push_turn(Turn::new().function_call(
-        "call_mcp",
-        "mcp__py__add",
-        json!({"a": 2, "b": 3}),
-    ));
-    server.push_turn(Turn::new().text("All done."));
+    super::item_scenario::script(&server, &home, super::item_scenario::Declined::ByPolicy);
 
     let mut client = RawClient::start(&home);
     client.send(
