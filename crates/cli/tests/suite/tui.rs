@@ -538,3 +538,29 @@ fn a_resumed_session_shows_the_items_shown_live() {
     assert!(!resumed.contains("Ran echo declined > no.txt"), "{resumed}");
     quit(&mut term);
 }
+
+/// A review's findings are an item: shown when the review ends and again
+/// when the session is resumed.
+#[test]
+fn a_review_shows_its_findings_live_and_after_resume() {
+    let env = TuiEnv::new();
+    let findings = r#"{"findings": [{"title": "Missing null check", "body": "`x` may be None.", "confidence_score": 0.7, "priority": 0, "code_location": {"absolute_file_path": "/w/a.rs", "line_range": {"start": 3, "end": 3}}}], "overall_correctness": "patch is incorrect", "overall_explanation": "One issue.", "overall_confidence_score": 0.7}"#;
+    env.server.push_turn(Turn::new().text(findings));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("/review look at the null checks");
+    let live = term.wait_for("[P0] Missing null check — /w/a.rs:3-3", WAIT);
+    assert!(
+        live.contains("Reviewing look at the null checks…"),
+        "{live}"
+    );
+    quit(&mut term);
+
+    let mut term = env.spawn(&["resume", "--last"]);
+    let resumed = term.wait_for("Resumed the session above.", WAIT);
+    assert!(
+        resumed.contains("[P0] Missing null check — /w/a.rs:3-3"),
+        "{resumed}"
+    );
+    quit(&mut term);
+}
