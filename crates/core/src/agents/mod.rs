@@ -2,7 +2,7 @@
 //! and the other tools of the `multi_agent_v1` namespace, one handler per
 //! file under `tools/handlers/`).
 //!
-//! A child is a session of its own ([`crate::codex::Codex`]: its own
+//! A child is a session of its own ([`crate::queue_pair::Codex`]: its own
 //! submission loop, a tokio task, not a process) with its own session file,
 //! whose `session_meta` names the parent and the child's nickname and role
 //! as the reference writes them. Each session holds an [`AgentControl`]:
@@ -39,7 +39,7 @@ use codex_protocol::protocol::{EventMsg, Op};
 use tokio::sync::watch;
 
 use self::mailbox::{Mailbox, MessageKind};
-use crate::codex::Codex;
+use crate::queue_pair::Codex;
 use crate::session::Session;
 use crate::turn_context::TurnContext;
 
@@ -148,7 +148,7 @@ impl AgentTree {
 }
 
 /// What a spawned session knows of its place in the tree (passed through
-/// [`crate::codex::SpawnParams::subagent`]).
+/// [`crate::spawn::SpawnParams::subagent`]).
 #[derive(Clone)]
 pub struct AgentLink {
     pub(crate) tree: Arc<AgentTree>,
@@ -203,7 +203,7 @@ pub(crate) struct ChildAgent {
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// How it was started (without its starting history), to reopen it
     /// from its session file once closed (`resume_agent`).
-    start: Mutex<Option<(codex_config::Config, crate::codex::SpawnParams)>>,
+    start: Mutex<Option<(codex_config::Config, crate::spawn::SpawnParams)>>,
     /// Its session file, once it said where (none when ephemeral).
     rollout_path: Mutex<Option<std::path::PathBuf>>,
 }
@@ -225,9 +225,9 @@ impl ChildAgent {
     pub(crate) fn remember_start(
         &self,
         config: codex_config::Config,
-        mut params: crate::codex::SpawnParams,
+        mut params: crate::spawn::SpawnParams,
     ) {
-        params.initial_history = crate::codex::InitialHistory::New;
+        params.initial_history = crate::spawn::InitialHistory::New;
         *crate::state::lock(&self.start) = Some((config, params));
     }
 
@@ -436,12 +436,12 @@ impl AgentControl {
         if let Some(link) = params.subagent.as_mut() {
             link.nickname = nickname.clone();
         }
-        params.initial_history = crate::codex::InitialHistory::Resumed {
+        params.initial_history = crate::spawn::InitialHistory::Resumed {
             thread_id: id,
             items: file.items,
             rollout_path: path,
         };
-        let codex = match crate::codex::spawn_child(config.clone(), params.clone()).await {
+        let codex = match crate::spawn::spawn_child(parent, config.clone(), params.clone()).await {
             Ok(codex) => codex,
             Err(err) => {
                 self.release(id);

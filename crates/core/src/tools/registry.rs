@@ -180,6 +180,10 @@ pub(crate) trait ToolProvider: Send + Sync {
     fn handler(&self, name: &str) -> Option<Arc<dyn ToolHandler>>;
 }
 
+/// How the first note naming deferred namespaces begins (the reference's
+/// words; later ones say they were added).
+pub(crate) const DEFERRED_HEADER: &str = "Deferred tool namespaces:";
+
 /// The tools of one turn, by the name the model calls them.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
@@ -263,10 +267,9 @@ impl ToolRegistry {
 
     /// Keeps `namespace` out of the list: `tool_search` finds it (offered
     /// once, here or by the MCP tools).
-    pub(crate) fn defer(&mut self, namespace: codex_client::NamespaceTool) {
+    pub(crate) fn defer(&mut self, namespace: codex_client::NamespaceTool, tool_search: ToolSpec) {
         if self.deferred.is_empty() {
-            self.offered
-                .push(Offered::Server(super::handlers::tool_search_spec()));
+            self.offered.push(Offered::Server(tool_search));
         }
         self.deferred.push(namespace);
     }
@@ -285,7 +288,7 @@ impl ToolRegistry {
             .collect();
         Some(format!(
             "<tools>\n{}\n{}\n</tools>",
-            crate::mcp::FIRST_HEADER,
+            DEFERRED_HEADER,
             lines.join("\n")
         ))
     }

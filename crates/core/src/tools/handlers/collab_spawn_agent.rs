@@ -29,7 +29,8 @@ use crate::agents::mailbox::{
     valid_task_name,
 };
 use crate::agents::start_turn;
-use crate::codex::InitialHistory;
+use crate::features::SessionFeatures as _;
+use crate::spawn::InitialHistory;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct CollabSpawnAgentHandler {
@@ -99,7 +100,7 @@ impl ToolHandler for CollabSpawnAgentHandler {
                 },
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
-            let agents = &session.services.agents;
+            let agents = &session.features().agents;
             let path = resolve(&agents.path, &args.task_name);
             if agents.tree.member(&path).is_some() {
                 return ToolOutput::failure(format!(

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::multi_agent::{MAX_WAIT_MS, MIN_WAIT_MS, answer, wait_timeout};
 use crate::agents::CollabCall;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct CollabWaitAgentHandler;
@@ -57,7 +58,7 @@ impl ToolHandler for CollabWaitAgentHandler {
                 None,
             )
             .await;
-            let mailbox = &session.services.agents.mailbox;
+            let mailbox = &session.features().agents.mailbox;
             let mut delivered = mailbox.subscribe();
             let timed_out = !mailbox.has_mail()
                 && tokio::time::timeout(Duration::from_millis(timeout_ms), delivered.changed())

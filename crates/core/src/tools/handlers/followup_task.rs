@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::collaboration::{activity, find_target, target_and_message};
 use crate::agents::mailbox::{MessageKind, agent_message};
 use crate::agents::start_turn;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct FollowupTaskHandler;
@@ -42,7 +43,7 @@ impl ToolHandler for FollowupTaskHandler {
                 Err(output) => return output,
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
-            let agents = &session.services.agents;
+            let agents = &session.features().agents;
             let (path, member) = match find_target(agents, &args.target) {
                 Ok(found) => found,
                 Err(output) => return output,

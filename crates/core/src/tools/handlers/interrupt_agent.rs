@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::collaboration::{activity, find_target};
 use super::multi_agent::answer;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct InterruptAgentHandler;
@@ -45,7 +46,7 @@ impl ToolHandler for InterruptAgentHandler {
                 Err(output) => return output,
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
-            let (path, member) = match find_target(&session.services.agents, &args.target) {
+            let (path, member) = match find_target(&session.features().agents, &args.target) {
                 Ok(found) => found,
                 Err(output) => return output,
             };

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::multi_agent::answer;
 use crate::agents::mailbox::ROOT_PATH;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct ListAgentsHandler;
@@ -52,7 +53,7 @@ impl ToolHandler for ListAgentsHandler {
                 .map(|p| p.trim().trim_end_matches('/').to_string())
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| ROOT_PATH.to_string());
-            let members = invocation.session.services.agents.tree.members(&prefix);
+            let members = invocation.session.features().agents.tree.members(&prefix);
             let agents: Vec<_> = members
                 .iter()
                 .map(|(path, member)| {

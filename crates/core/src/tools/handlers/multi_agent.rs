@@ -83,7 +83,7 @@ pub(crate) fn register(
         tools,
     };
     if searchable && agents.version == AgentsVersion::V1 {
-        registry.defer(spec);
+        registry.defer(spec, super::tool_search::spec());
         return;
     }
     // The reference lists it after the other built-in tools, before the

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::multi_agent::{answer, find_child, parse_id};
 use crate::agents::CollabCall;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct ResumeAgentHandler;
@@ -61,7 +62,7 @@ impl ToolHandler for ResumeAgentHandler {
                 None,
             )
             .await;
-            let child = match find_child(&session.services.agents, id) {
+            let child = match find_child(&session.features().agents, id) {
                 Ok(child) => child,
                 Err(output) => {
                     call.end(session, ctx, Vec::new(), false).await;
@@ -69,7 +70,7 @@ impl ToolHandler for ResumeAgentHandler {
                 }
             };
             let child = if child.is_closed() {
-                match session.services.agents.reopen(session, &child).await {
+                match session.features().agents.reopen(session, &child).await {
                     Ok(reopened) => reopened,
                     Err(message) => {
                         call.end(session, ctx, Vec::new(), false).await;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::collaboration::{activity, find_target, target_and_message};
 use crate::agents::mailbox::{MessageKind, agent_message};
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct SendMessageHandler;
@@ -40,7 +41,7 @@ impl ToolHandler for SendMessageHandler {
                 Err(output) => return output,
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
-            let agents = &session.services.agents;
+            let agents = &session.features().agents;
             let (path, member) = match find_target(agents, &args.target) {
                 Ok(found) => found,
                 Err(output) => return output,

@@ -22,8 +22,9 @@ use serde_json::json;
 use super::multi_agent::{InputItem, answer, input_of, items_schema};
 use crate::agents::mailbox::Mailbox;
 use crate::agents::{AgentLink, ChildAgent, CollabCall};
-use crate::codex::{InitialHistory, SpawnParams};
+use crate::features::SessionFeatures as _;
 use crate::session::Session;
+use crate::spawn::{InitialHistory, SpawnParams};
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 use crate::turn_context::TurnContext;
 
@@ -173,7 +174,7 @@ async fn spawn_v1(
         })
         .await
     {
-        session.services.agents.close(child).await;
+        session.features().agents.close(child).await;
         return Err(format!("the agent did not take its task: {err}"));
     }
     Ok(spawned)
@@ -220,7 +221,7 @@ pub(super) async fn spawn(
     history: InitialHistory,
     v2: Option<(String, Arc<Mailbox>)>,
 ) -> Result<Spawned, String> {
-    let agents = &session.services.agents;
+    let agents = &session.features().agents;
     let role = match options.agent_type.as_deref() {
         None => None,
         Some(name) if BUILT_IN_TYPES.contains(&name) => None,
@@ -291,7 +292,7 @@ pub(super) async fn spawn(
     params.initial_history = history;
     let (model, reasoning_effort) = (config.model.clone(), config.model_reasoning_effort);
     let start = (config.clone(), params.clone());
-    let codex = match crate::codex::spawn_child(config, params).await {
+    let codex = match crate::spawn::spawn_child(session, config, params).await {
         Ok(codex) => codex,
         Err(err) => {
             agents.release(placeholder);
