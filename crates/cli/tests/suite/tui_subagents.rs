@@ -1,6 +1,7 @@
 //! Sub-agents in the interactive interface: a child's approval request is
 //! asked in the parent's window, named after the agent; the agent calls
-//! show compactly; `/agents` lists the children.
+//! show compactly; `/agents` lists the children and `/agents NAME`
+//! follows one.
 
 use codex_test_support::{Reply, Turn};
 use serde_json::{Value, json};
@@ -60,5 +61,19 @@ fn a_childs_approval_is_answered_in_the_window_and_agents_lists_it() {
     term.submit("/agents");
     let screen = term.wait_for("Sub-agents (1)", WAIT);
     assert!(screen.contains("completed — touched it"), "{screen}");
+    // Following the child: what it did so far, then `back`.
+    term.submit("/agents Euler");
+    let screen = term.wait_for("Following agent Euler", WAIT);
+    let screen = if screen.contains("said: touched it") {
+        screen
+    } else {
+        term.wait_for("said: touched it", WAIT)
+    };
+    assert!(
+        screen.contains("Euler: ran `touch from-child.txt` → exit 0"),
+        "{screen}"
+    );
+    term.submit("/agents back");
+    term.wait_for("Back to the main thread.", WAIT);
     quit(&mut term);
 }
