@@ -38,6 +38,7 @@ mod namespaces;
 pub mod probe;
 mod proxy_bridge;
 mod seccomp;
+mod server;
 
 use std::ffi::{CString, OsString};
 use std::os::fd::OwnedFd;
@@ -65,6 +66,31 @@ const NETWORK_PROXY_FLAG: &str = "--network-proxy";
 /// In place of `-- COMMAND`: commit the patch plan read from standard input
 /// (a [`codex_apply_patch::CommitRequest`]) inside the sandbox.
 const COMMIT_PATCH_FLAG: &str = "--commit-patch";
+
+/// In place of `-- COMMAND`: serve commands sent on standard input (a
+/// long-lived sandbox, see [`server`]).
+const SERVE_FLAG: &str = "--serve";
+
+/// Arguments for the helper to serve commands under `policy` in `cwd`
+/// (requests on its standard input, a `SOCK_SEQPACKET` socket).
+pub(crate) fn serve_args(
+    policy_json: &str,
+    cwd: &std::path::Path,
+    hidden: &[PathBuf],
+) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec![
+        CWD_FLAG.into(),
+        cwd.as_os_str().to_owned(),
+        POLICY_FLAG.into(),
+        policy_json.into(),
+    ];
+    for path in hidden {
+        args.push(HIDE_FLAG.into());
+        args.push(path.as_os_str().to_owned());
+    }
+    args.push(SERVE_FLAG.into());
+    args
+}
 
 /// Arguments for the helper to commit a patch (on its stdin) under
 /// `policy` in `cwd`.
@@ -104,6 +130,16 @@ pub(crate) fn helper_args(
     args.extend(argv.iter().map(OsString::from));
     args
 }
+
+/// Pathname Unix sockets listening now on the host, which a sandbox
+/// without network covers (a long-lived sandbox is replaced when they
+/// change).
+pub(crate) fn listening_unix_sockets() -> Vec<PathBuf> {
+    filesystem::listening_unix_sockets()
+}
+
+/// The largest request a long-lived sandbox takes.
+pub(crate) const MAX_SERVER_REQUEST: usize = server::MAX_REQUEST;
 
 /// A part of the sandbox, as errors and the probe name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +229,9 @@ struct HelperArgs {
 enum Work {
     Command(Vec<OsString>),
     CommitPatch,
+    /// Commands sent by codex, each in a PID and mount namespace of its own
+    /// inside this sandbox ([`server`]).
+    Serve,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
@@ -221,14 +260,19 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
                 network_proxy = Some(PathBuf::from(iter.next().ok_or_else(usage)?));
             }
             Some("--") => break,
-            Some(COMMIT_PATCH_FLAG) => {
+            Some(flag @ (COMMIT_PATCH_FLAG | SERVE_FLAG)) => {
+                let work = if flag == SERVE_FLAG {
+                    Work::Serve
+                } else {
+                    Work::CommitPatch
+                };
                 return match (cwd, policy) {
                     (Some(cwd), Some(policy)) => Ok(HelperArgs {
                         cwd,
                         policy,
                         hidden,
                         network_proxy,
-                        work: Work::CommitPatch,
+                        work,
                     }),
                     _ => Err(usage()),
                 };
@@ -281,6 +325,10 @@ fn watch_child(pid: libc::pid_t) {
 /// Step 1: the supervisor. Returns the exit status to report.
 fn supervise(args: &HelperArgs) -> u8 {
     if matches!(args.policy, SandboxPolicy::DangerFullAccess) {
+        if matches!(args.work, Work::Serve) {
+            eprintln!("{HELPER_NAME}: nothing to serve without a sandbox");
+            return SETUP_FAILED_EXIT_CODE as u8;
+        }
         // Nothing to restrict.
         return run_work(&args.work);
     }
@@ -424,6 +472,9 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd
     unsafe { libc::close(builder_alive) };
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
     let roots = writable_roots(&args.policy, &args.cwd, tmpdir.as_deref());
+    if matches!(args.work, Work::Serve) && proxy_dir.is_none() {
+        server::serve(args);
+    }
     let sockets = if proxy_dir.is_some() {
         seccomp::Sockets::UnixAndIp
     } else if args.policy.has_full_network_access() {
@@ -476,6 +527,9 @@ fn run_work(work: &Work) -> u8 {
             exec_failed(command, error)
         }
         Work::CommitPatch => commit_patch_from_stdin(),
+        // The helper never serves with the network proxy (its bridge lives
+        // in init), so init does not get here with it.
+        Work::Serve => SETUP_FAILED_EXIT_CODE as u8,
     }
 }
 
