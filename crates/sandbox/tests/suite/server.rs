@@ -51,7 +51,11 @@ fn later_commands_reuse_the_sandbox_with_every_layer() {
     let text = out.aggregated.text();
     assert_eq!(out.exit_code, 3, "{text}");
     let server = servers();
-    assert_eq!(server.len(), 1, "one long-lived sandbox: {server:?}\n{text}");
+    assert_eq!(
+        server.len(),
+        1,
+        "one long-lived sandbox: {server:?}\n{text}"
+    );
     for expected in [
         "v=one",
         &cwd.path().canonicalize().unwrap().display().to_string(),
@@ -77,11 +81,17 @@ fn later_commands_reuse_the_sandbox_with_every_layer() {
     let out = run(&second);
     let text = out.aggregated.text();
     assert_eq!(out.exit_code, 3, "{text}");
-    assert!(text.contains("v=two") && text.contains("git-denied"), "{text}");
+    assert!(
+        text.contains("v=two") && text.contains("git-denied"),
+        "{text}"
+    );
     assert_eq!(servers(), server, "the second command reused the sandbox");
 
     end_all();
-    assert!(servers().is_empty(), "end_all ends the long-lived sandboxes");
+    assert!(
+        servers().is_empty(),
+        "end_all ends the long-lived sandboxes"
+    );
     assert!(
         !cwd.path().join(".git").exists(),
         "the placeholder is removed when the sandbox ends"
@@ -153,7 +163,10 @@ fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
         run(&spec).aggregated.text()
     };
     let text = command();
-    assert!(text.contains("done") && !text.contains("first-secret"), "{text}");
+    assert!(
+        text.contains("done") && !text.contains("first-secret"),
+        "{text}"
+    );
     let first_server = servers();
     // Rewritten the way tokens are refreshed: a new file renamed over it
     // (which detaches the cover in the running sandbox).
@@ -164,7 +177,11 @@ fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
         text.contains("done") && !text.contains("second-secret"),
         "{text}"
     );
-    assert_ne!(servers(), first_server, "a fresh sandbox covers the new file");
+    assert_ne!(
+        servers(),
+        first_server,
+        "a fresh sandbox covers the new file"
+    );
     // A file that appears later is covered too.
     std::fs::write(home.join("state.sqlite"), "third-secret").unwrap();
     let mut spec = spec(
