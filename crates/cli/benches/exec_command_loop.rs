@@ -44,13 +44,13 @@ fn run(sandbox: &str, one_shot: bool, calls: usize) -> (f64, i64) {
     server.push_turn(Turn::new().text("done").usage(100, 10));
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     let started = Instant::now();
-    // Reaped with wait4 below, which also gives its peak RSS.
-    #[allow(clippy::zombie_processes)]
     let mut command = Command::new(env!("CARGO_BIN_EXE_codex"));
     if one_shot {
         // A sandbox per command, as before the long-lived sandboxes.
         command.env("CODEX_SANDBOX_SERVER", "0");
     }
+    // Reaped with wait4 below, which also gives its peak RSS.
+    #[allow(clippy::zombie_processes)]
     let child = command
         .env("CODEX_HOME", home.path())
         .current_dir(home.workspace())
