@@ -514,6 +514,25 @@ async fn validate(
     }
 }
 
+/// The lines of each part of a dump (after its `@@codex-NAME` marker, one
+/// of `names`), or `None` if the dump did not reach `@@codex-end`.
+fn dump_sections<'a>(raw: &'a str, names: &[&str]) -> Option<BTreeMap<&'a str, Vec<&'a str>>> {
+    let mut sections: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut current = None;
+    for line in raw.lines() {
+        match line.strip_prefix("@@codex-") {
+            Some("end") => return Some(sections),
+            Some(name) if names.contains(&name) => current = Some(name),
+            _ => {
+                if let Some(name) = current {
+                    sections.entry(name).or_default().push(line);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Whether the snapshot sets the exported variable `name`.
 fn restored(name: &str) -> bool {
     !NOT_RESTORED
@@ -524,26 +543,7 @@ fn restored(name: &str) -> bool {
 /// The snapshot file from the shell's dump, or None if the dump is not
 /// whole.
 fn render(raw: &str) -> Option<String> {
-    let mut sections: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut current = None;
-    let mut ended = false;
-    for line in raw.lines() {
-        match line.strip_prefix("@@codex-") {
-            Some("end") => {
-                ended = true;
-                break;
-            }
-            Some(name @ ("shopt" | "functions" | "aliases" | "exports")) => current = Some(name),
-            _ => {
-                if let Some(name) = current {
-                    sections.entry(name).or_default().push(line);
-                }
-            }
-        }
-    }
-    if !ended {
-        return None;
-    }
+    let sections = dump_sections(raw, &["shopt", "functions", "aliases", "exports"])?;
     let section = |name: &str| sections.get(name).cloned().unwrap_or_default();
     let mut out = String::from(
         "# The login shell's options, functions, aliases and exported variables,\n\

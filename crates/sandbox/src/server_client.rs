@@ -447,20 +447,7 @@ fn start_server(key: &Key) -> Option<Server> {
     crate::command::detach_from_terminal(&mut command, true, false);
     let mut child = spawn_on_lasting_thread(command).ok()?;
     // Dropping `command` closed our copy of the server's end.
-    let timeout = libc::timeval {
-        tv_sec: READY_TIMEOUT.as_secs() as libc::time_t,
-        tv_usec: 0,
-    };
-    // SAFETY: setting a receive timeout on our socket.
-    unsafe {
-        libc::setsockopt(
-            ours.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&timeout as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
+    set_receive_timeout(&ours, READY_TIMEOUT);
     let mut buf = [0u8; 256];
     // SAFETY: reading into our buffer.
     let n = unsafe { libc::recv(ours.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
@@ -476,20 +463,8 @@ fn start_server(key: &Key) -> Option<Server> {
         let _ = child.wait();
         return None;
     }
-    let no_timeout = libc::timeval {
-        tv_sec: 0,
-        tv_usec: 0,
-    };
-    // SAFETY: as above.
-    unsafe {
-        libc::setsockopt(
-            ours.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&no_timeout as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
+    // From now on the reader waits as long as the sandbox lives.
+    set_receive_timeout(&ours, Duration::ZERO);
     let (exit_tx, exit) = watch::channel(None);
     let pid = i32::try_from(child.id()).unwrap_or(0);
     let live_id = crate::live::register(pid, true, exit);
@@ -514,6 +489,24 @@ fn start_server(key: &Key) -> Option<Server> {
         retired: AtomicBool::new(false),
         last_used: Mutex::new(std::time::Instant::now()),
     })
+}
+
+/// Bounds how long a receive on `socket` waits (zero: no bound).
+fn set_receive_timeout(socket: &OwnedFd, timeout: Duration) {
+    let timeval = libc::timeval {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_usec: 0,
+    };
+    // SAFETY: setting an option of our own socket from a live timeval.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&timeval as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
 }
 
 /// Reads the server's answers: each command's exit. When the server is

@@ -8,8 +8,6 @@
 //! The snapshot sets `ZDOTDIR` back to what the person had (or unsets it),
 //! so the zsh shells the command starts read the person's own files.
 
-use std::collections::BTreeMap;
-
 /// The file zsh reads in `$ZDOTDIR`.
 pub(super) const ZSHENV: &str = ".zshenv";
 
@@ -55,26 +53,7 @@ pub(super) fn render(
     zdotdir: Option<&str>,
     restored: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    let mut sections: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut current = None;
-    let mut ended = false;
-    for line in raw.lines() {
-        match line.strip_prefix("@@codex-") {
-            Some("end") => {
-                ended = true;
-                break;
-            }
-            Some(name @ ("options" | "functions" | "aliases" | "exports")) => current = Some(name),
-            _ => {
-                if let Some(name) = current {
-                    sections.entry(name).or_default().push(line);
-                }
-            }
-        }
-    }
-    if !ended {
-        return None;
-    }
+    let sections = super::dump_sections(raw, &["options", "functions", "aliases", "exports"])?;
     let section = |name: &str| sections.get(name).cloned().unwrap_or_default();
     let mut out = String::from(
         "# The login shell's options, functions, aliases and exported variables,\n\

@@ -25,6 +25,10 @@
 //!    it.
 //! 4. **The command**, with all of the above inherited.
 //!
+//! With `--serve` (a long-lived sandbox, [`server`]) init starts no command:
+//! it serves codex's requests, each command in PID and mount namespaces of
+//! its own below it, with steps 3 and 4 done per command.
+//!
 //! If any layer cannot be applied, the helper says which, why, and what to
 //! do, in one line, and exits with [`crate::SETUP_FAILED_EXIT_CODE`]
 //! without running the command: a command never runs with more access than
@@ -78,6 +82,13 @@ pub(crate) fn serve_args(
     cwd: &std::path::Path,
     hidden: &[PathBuf],
 ) -> Vec<OsString> {
+    let mut args = policy_args(policy_json, cwd, hidden);
+    args.push(SERVE_FLAG.into());
+    args
+}
+
+/// The policy, its directory and the paths to hide, as helper arguments.
+fn policy_args(policy_json: &str, cwd: &std::path::Path, hidden: &[PathBuf]) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec![
         CWD_FLAG.into(),
         cwd.as_os_str().to_owned(),
@@ -88,7 +99,6 @@ pub(crate) fn serve_args(
         args.push(HIDE_FLAG.into());
         args.push(path.as_os_str().to_owned());
     }
-    args.push(SERVE_FLAG.into());
     args
 }
 
@@ -112,16 +122,7 @@ pub(crate) fn helper_args(
     network_proxy: Option<&std::path::Path>,
     argv: &[String],
 ) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec![
-        CWD_FLAG.into(),
-        cwd.as_os_str().to_owned(),
-        POLICY_FLAG.into(),
-        policy_json.into(),
-    ];
-    for path in hidden {
-        args.push(HIDE_FLAG.into());
-        args.push(path.as_os_str().to_owned());
-    }
+    let mut args = policy_args(policy_json, cwd, hidden);
     if let Some(dir) = network_proxy {
         args.push(NETWORK_PROXY_FLAG.into());
         args.push(dir.as_os_str().to_owned());
@@ -491,6 +492,14 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd
     if let Err(err) = layers {
         exit(setup_failed(&err));
     }
+    start_and_reap(|| run_work(&args.work))
+}
+
+/// The rest of an init (never returns): made non-dumpable, it starts the
+/// command (`run`, in a child) and reaps everything (orphans are re-parented
+/// to it) until the command exits; then it exits with the command's status,
+/// which ends the namespace.
+fn start_and_reap(run: impl FnOnce() -> u8) -> ! {
     // Not traceable by the command (same user, no capabilities needed
     // otherwise): a command that stopped its init would hang. The command
     // itself becomes dumpable again when it executes its program.
@@ -502,10 +511,8 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd
         exit(SETUP_FAILED_EXIT_CODE as u8);
     }
     if command == 0 {
-        exit(run_work(&args.work));
+        exit(run());
     }
-    // Reap everything (orphans are re-parented to init) until the command
-    // itself exits; then end, which ends the namespace.
     loop {
         let mut status = 0;
         // SAFETY: plain waitpid on any child.

@@ -130,39 +130,46 @@ pub(super) fn serve(args: &HelperArgs) -> ! {
             // Codex closed the socket (or is gone): end everything.
             Ok(None) | Err(_) => end(&running),
         };
-        let message: Value = match serde_json::from_slice(&buf[..len]) {
-            Ok(message) => message,
-            Err(_) => continue,
-        };
-        if let Some(id) = message.get("kill").and_then(Value::as_u64) {
-            if let Some((&pid, _)) = running.iter().find(|(_, v)| **v == id) {
-                // SAFETY: kill(2) of a command's init we have not reaped,
-                // so the pid is still that process.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-            continue;
-        }
-        let request = match parse_request(&message) {
-            Some(request) if received.len() == 3 => request,
-            other => {
-                if let Some(request) = other {
-                    let _ = send(&json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}));
-                }
-                continue;
-            }
-        };
-        let stdio = [received[0], received[1], received[2]];
-        match start(&request, stdio, &mut layers) {
-            Some(pid) => {
-                running.insert(pid, request.id);
-            }
-            None => {
-                let _ = send(&json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}));
-            }
-        }
+        handle(&buf[..len], &received, &mut running, &mut layers);
         for fd in received {
-            // SAFETY: descriptors received in this message, ours to close.
+            // SAFETY: descriptors received with this message, ours to close
+            // (a started command holds its own copies).
             unsafe { libc::close(fd) };
+        }
+    }
+}
+
+/// Acts on one message from codex: a kill, or a command to start.
+fn handle(
+    message: &[u8],
+    received: &[libc::c_int],
+    running: &mut HashMap<libc::pid_t, u64>,
+    layers: &mut Layers,
+) {
+    let Ok(message) = serde_json::from_slice::<Value>(message) else {
+        return;
+    };
+    if let Some(id) = message.get("kill").and_then(Value::as_u64) {
+        if let Some((&pid, _)) = running.iter().find(|(_, v)| **v == id) {
+            // SAFETY: kill(2) of a command's init we have not reaped, so
+            // the pid is still that process.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        return;
+    }
+    let Some(request) = parse_request(&message) else {
+        return;
+    };
+    let started = match received {
+        [stdin, stdout, stderr] => start(&request, [*stdin, *stdout, *stderr], layers),
+        _ => None,
+    };
+    match started {
+        Some(pid) => {
+            running.insert(pid, request.id);
+        }
+        None => {
+            let _ = send(&json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}));
         }
     }
 }
@@ -391,27 +398,7 @@ fn command_init(request: &Request, stdio: [libc::c_int; 3], layers: &mut Layers)
     if let Err(err) = applied {
         exit(setup_failed(&err));
     }
-    // SAFETY: plain prctl on this process (see `super::init`).
-    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
-    // SAFETY: single-threaded.
-    let command = unsafe { libc::fork() };
-    if command < 0 {
-        exit(SETUP_FAILED_EXIT_CODE as u8);
-    }
-    if command == 0 {
-        exit(exec(request));
-    }
-    loop {
-        let mut status = 0;
-        // SAFETY: plain waitpid on any child (orphans come to us).
-        let reaped = unsafe { libc::waitpid(-1, &mut status, 0) };
-        if reaped == command {
-            exit(status_code(status));
-        }
-        if reaped < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            exit(SETUP_FAILED_EXIT_CODE as u8);
-        }
-    }
+    super::start_and_reap(|| exec(request))
 }
 
 /// Closes every descriptor from `first` on.
