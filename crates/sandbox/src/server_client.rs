@@ -304,11 +304,21 @@ fn find_or_start(key: &Key, view: HostView) -> Option<Arc<Server>> {
     }
     let server = start_server(key)?;
     // The view once the sandbox has made its placeholders (which are part
-    // of what it covers).
+    // of what it covers). Anything else that changed while it was being set
+    // up leaves it unclear which of the two it covers: a one-shot sandbox
+    // runs this command instead.
+    let after = with_current_identities(view.clone());
+    let placeholders_only = view.iter().zip(&after).all(|((path, before), (_, now))| {
+        before == now || (before.is_none() && is_protected_name(path))
+    });
     let server = Arc::new(Server {
-        view: with_current_identities(view),
+        view: after,
         ..server
     });
+    if !placeholders_only {
+        server.retire();
+        return None;
+    }
     let mut list = servers();
     list.push(Arc::clone(&server));
     while list
@@ -332,6 +342,14 @@ fn find_or_start(key: &Key, view: HostView) -> Option<Arc<Server>> {
     }
     spawn_reader(Arc::clone(&server));
     Some(server)
+}
+
+/// Whether `path` is a `.git` or `.codex` (which a sandbox may cover with
+/// a placeholder it makes).
+fn is_protected_name(path: &std::path::Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| crate::roots::PROTECTED_NAMES.contains(&name))
 }
 
 /// The view computed before the start, with the identities of the
