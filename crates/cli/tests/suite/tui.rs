@@ -66,16 +66,8 @@ impl TuiEnv {
 /// Quits from an idle composer (the first Ctrl-C arms, the second quits).
 pub(super) fn quit(term: &mut PtyTerminal) {
     term.wait_for("ctrl+c quit", WAIT);
-    // A Ctrl-C that lands while the screen is being re-flowed after a
-    // resize is sometimes not shown armed (seen about one run in four of
-    // the resize test; not yet understood): ask again rather than fail the
-    // test on the way out.
-    for _ in 0..3 {
-        term.send(b"\x03");
-        if term.appears_within("again to quit", Duration::from_secs(5)) {
-            break;
-        }
-    }
+    term.send(b"\x03");
+    term.wait_for("again to quit", WAIT);
     term.send(b"\x03");
     let status = term.wait_exit(WAIT);
     assert!(status.success(), "{status:?}");
