@@ -237,6 +237,32 @@ impl ThreadManager {
         self.spawn(config, params).await
     }
 
+    /// A temporary thread (no session file) that starts from a copy of a
+    /// recorded one's history with `extra` items after it, for a side
+    /// conversation (`/side`) that never enters the thread it copies.
+    pub async fn fork_ephemeral_thread(
+        &self,
+        mut config: Config,
+        target: &ThreadRef,
+        extra: Vec<codex_protocol::models::ResponseItem>,
+    ) -> CodexResult<NewThread> {
+        let file = self.read_thread(target)?;
+        let restored = crate::resume_settings::apply_recorded_settings(&mut config, &file.items);
+        let from = file.meta.as_ref().map(|m| m.meta.id).ok_or_else(|| {
+            CodexErr::ThreadNotFound(format!(
+                "{} has no session header line, so it cannot be copied",
+                file.path.display()
+            ))
+        })?;
+        let mut items = file.items;
+        items.extend(extra.into_iter().map(RolloutItem::ResponseItem));
+        let mut params = self.spawn_params(InitialHistory::Forked { from, items });
+        params.ephemeral = true;
+        params.startup_warnings = file.warnings;
+        params.startup_warnings.extend(restored);
+        self.spawn(config, params).await
+    }
+
     /// A live thread of this manager.
     pub fn get_thread(&self, id: ThreadId) -> Option<Arc<Codex>> {
         crate::state::lock(&self.threads).get(&id).cloned()

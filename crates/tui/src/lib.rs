@@ -358,6 +358,7 @@ async fn session(
     let display = DisplayOptions {
         hide_reasoning: config.hide_agent_reasoning,
         animations: config.tui.animations.unwrap_or(true),
+        raw: false,
     };
     let mut chat = ChatState::new(settings, display, screen.width());
     // The composer shows at once; the session starts behind it.
