@@ -12,6 +12,7 @@
 //! switch threads (`threads.rs`); full-screen views (pager, status, diff,
 //! editor) are in `overlays.rs`.
 
+mod auto_review;
 mod overlays;
 mod rewind;
 mod session_commands;
@@ -78,6 +79,10 @@ pub(crate) struct App {
     /// `/side`: the main thread, parked while a side conversation has the
     /// window.
     side: Option<side::ParkedMain>,
+    /// `--approve-for-me`: approvals go to the automatic reviewer.
+    pub(crate) auto_review: bool,
+    verdicts_tx: mpsc::UnboundedSender<auto_review::Verdict>,
+    verdicts_rx: mpsc::UnboundedReceiver<auto_review::Verdict>,
 }
 
 /// Why the loop ended.
@@ -100,6 +105,7 @@ impl App {
     ) -> Self {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (files_tx, files_rx) = mpsc::unbounded_channel();
+        let (verdicts_tx, verdicts_rx) = mpsc::unbounded_channel();
         let mut app = Self {
             chat,
             screen,
@@ -120,6 +126,9 @@ impl App {
             shutdown_deadline: None,
             reflow: false,
             side: None,
+            auto_review: false,
+            verdicts_tx,
+            verdicts_rx,
         };
         app.start_reader();
         app
@@ -402,6 +411,12 @@ impl App {
     /// An event of thread `id`; returns the effects and whether the current
     /// thread has shut down.
     async fn on_engine_event(&mut self, id: ThreadId, event: EngineEvent) -> (Vec<Effect>, bool) {
+        if self.auto_review
+            && let Some(request) = auto_review::request_of(id, &event.msg)
+        {
+            self.start_auto_review(request);
+            return (Vec::new(), false);
+        }
         if self.side.as_ref().is_some_and(|main| main.thread_id == id) {
             self.on_parked_event(event.msg).await;
             return (Vec::new(), false);
@@ -448,6 +463,10 @@ impl App {
                     if done {
                         break Exit::Quit;
                     }
+                    dirty = true;
+                }
+                Some(verdict) = self.verdicts_rx.recv() => {
+                    self.apply_verdict(verdict).await;
                     dirty = true;
                 }
                 results = self.files_rx.recv() => {

@@ -539,3 +539,59 @@ fn a_resumed_session_shows_the_items_shown_live() {
     assert!(!resumed.contains("Ran touch denied.txt"), "{resumed}");
     quit(&mut term);
 }
+
+#[test]
+fn approve_for_me_lets_the_reviewer_allow_one_command_and_deny_another() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "touch approved.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().text(
+        r#"{"outcome":"allow","risk_level":"low","user_authorization":"high","rationale":"the person asked for this file"}"#,
+    ));
+    env.server.push_turn(Turn::new().function_call(
+        "c2",
+        "shell",
+        json!({"command": ["bash", "-c", "touch denied.txt"]}),
+    ));
+    env.server.push_turn(
+        Turn::new()
+            .text(r#"{"outcome":"deny","risk_level":"high","rationale":"nobody asked for it"}"#),
+    );
+    env.server.push_turn(Turn::new().text("All done."));
+    let mut term = env.spawn(&["--approve-for-me", "-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("make the approved file");
+    term.wait_for("All done.", WAIT);
+    let all = term.all_text();
+    assert!(
+        all.contains(
+            "The automatic review allowed `touch approved.txt`: the person asked for this file"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("The automatic review denied `touch denied.txt`: nobody asked for it"),
+        "{all}"
+    );
+    assert!(!all.contains("Run this command?"), "{all}");
+    assert!(env.workspace().join("approved.txt").exists());
+    assert!(!env.workspace().join("denied.txt").exists());
+    // The reviewer is a separate turn with the verdict's schema, read-only.
+    let requests = env.server.requests();
+    let review = requests[1].body_json();
+    assert!(
+        review.to_string().contains("touch approved.txt"),
+        "{review}"
+    );
+    assert_eq!(review["text"]["format"]["type"], "json_schema", "{review}");
+    assert!(
+        !review.to_string().contains("denied.txt"),
+        "the reviewer sees the action it judges: {review}"
+    );
+    quit(&mut term);
+    // Reviewers leave no session behind.
+    assert_eq!(env.home.rollout_files().len(), 1);
+}
