@@ -595,3 +595,33 @@ fn approve_for_me_lets_the_reviewer_allow_one_command_and_deny_another() {
     // Reviewers leave no session behind.
     assert_eq!(env.home.rollout_files().len(), 1);
 }
+
+#[test]
+fn approve_for_me_denies_when_the_reviewer_gives_no_verdict() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "touch unreviewed.txt"]}),
+    ));
+    for _ in 0..3 {
+        env.server
+            .push_turn(Turn::new().text("Sure, looks fine to me."));
+    }
+    env.server.push_turn(Turn::new().text("Understood."));
+    let mut term = env.spawn(&["--approve-for-me", "-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("make it");
+    term.wait_for("Understood.", WAIT);
+    let all = term.all_text();
+    assert!(
+        all.contains(
+            "The automatic review denied `touch unreviewed.txt`: the automatic review failed"
+        ),
+        "{all}"
+    );
+    assert!(!env.workspace().join("unreviewed.txt").exists());
+    // Three tries, then the main turn goes on.
+    assert_eq!(env.server.requests().len(), 5);
+    quit(&mut term);
+}
