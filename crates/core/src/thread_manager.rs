@@ -214,9 +214,33 @@ impl ThreadManager {
     /// `None`).
     pub async fn fork_thread(
         &self,
+        config: Config,
+        target: &ThreadRef,
+        nth_user_message: Option<usize>,
+    ) -> CodexResult<NewThread> {
+        self.fork(config, target, nth_user_message, Vec::new(), false)
+            .await
+    }
+
+    /// A temporary thread (no session file) that starts from a copy of a
+    /// recorded one's history with `extra` items after it, for a side
+    /// conversation (`/side`) that never enters the thread it copies.
+    pub async fn fork_ephemeral_thread(
+        &self,
+        config: Config,
+        target: &ThreadRef,
+        extra: Vec<codex_protocol::models::ResponseItem>,
+    ) -> CodexResult<NewThread> {
+        self.fork(config, target, None, extra, true).await
+    }
+
+    async fn fork(
+        &self,
         mut config: Config,
         target: &ThreadRef,
         nth_user_message: Option<usize>,
+        extra: Vec<codex_protocol::models::ResponseItem>,
+        ephemeral: bool,
     ) -> CodexResult<NewThread> {
         let file = self.read_thread(target)?;
         // A fork is as confined as the thread it copies.
@@ -227,37 +251,13 @@ impl ThreadManager {
                 file.path.display()
             ))
         })?;
-        let items = match nth_user_message {
+        let mut items = match nth_user_message {
             Some(n) => truncate_before_nth_user_message(file.items, n),
             None => file.items,
         };
-        let mut params = self.spawn_params(InitialHistory::Forked { from, items });
-        params.startup_warnings = file.warnings;
-        params.startup_warnings.extend(restored);
-        self.spawn(config, params).await
-    }
-
-    /// A temporary thread (no session file) that starts from a copy of a
-    /// recorded one's history with `extra` items after it, for a side
-    /// conversation (`/side`) that never enters the thread it copies.
-    pub async fn fork_ephemeral_thread(
-        &self,
-        mut config: Config,
-        target: &ThreadRef,
-        extra: Vec<codex_protocol::models::ResponseItem>,
-    ) -> CodexResult<NewThread> {
-        let file = self.read_thread(target)?;
-        let restored = crate::resume_settings::apply_recorded_settings(&mut config, &file.items);
-        let from = file.meta.as_ref().map(|m| m.meta.id).ok_or_else(|| {
-            CodexErr::ThreadNotFound(format!(
-                "{} has no session header line, so it cannot be copied",
-                file.path.display()
-            ))
-        })?;
-        let mut items = file.items;
         items.extend(extra.into_iter().map(RolloutItem::ResponseItem));
         let mut params = self.spawn_params(InitialHistory::Forked { from, items });
-        params.ephemeral = true;
+        params.ephemeral = ephemeral;
         params.startup_warnings = file.warnings;
         params.startup_warnings.extend(restored);
         self.spawn(config, params).await
