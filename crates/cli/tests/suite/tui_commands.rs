@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use base64::Engine as _;
-use codex_test_support::{PtyTerminal, Turn};
+use codex_test_support::{PtyTerminal, Reply, Turn};
 
 use super::tui::{TuiEnv, WAIT, quit};
 
@@ -401,4 +401,34 @@ fn side_answers_from_a_copy_and_leaves_the_main_thread_as_it_was() {
     assert!(rollout.contains("Main again."), "{rollout}");
     assert!(!rollout.contains("The side answer."), "{rollout}");
     assert_eq!(env.home.rollout_files().len(), 1);
+}
+
+#[test]
+fn a_main_thread_approval_during_a_side_conversation_is_announced() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&["-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    ask(&env, &mut term, "hello main", "The main answer.");
+    // The call arrives slowly, so the side conversation is open by then.
+    env.server.push(
+        Reply::turn(Turn::new().function_call(
+            "c1",
+            "shell",
+            serde_json::json!({"command": ["bash", "-c", "touch later.txt"]}),
+        ))
+        .event_delay(std::time::Duration::from_millis(1500)),
+    );
+    env.server.push_turn(Turn::new().text("The side reply."));
+    env.server.push_turn(Turn::new().text("Main done."));
+    term.submit("make a file");
+    term.wait_for("esc interrupt", WAIT);
+    term.submit("/side quick question");
+    term.wait_for("The side reply.", WAIT);
+    term.wait_for("The main thread is waiting for your approval", WAIT);
+    term.send(b"\x03");
+    term.wait_for("Run this command?", WAIT);
+    term.send(b"y");
+    term.wait_for("Main done.", WAIT);
+    assert!(env.workspace().join("later.txt").exists());
+    quit(&mut term);
 }

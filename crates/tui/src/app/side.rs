@@ -161,8 +161,19 @@ impl App {
         if matches!(msg, EventMsg::ShutdownComplete) {
             return;
         }
+        let asks = matches!(
+            msg,
+            EventMsg::ExecApprovalRequest(_) | EventMsg::ApplyPatchApprovalRequest(_)
+        );
         let codex = Arc::clone(&main.codex);
-        for effect in main.chat.handle_event(msg) {
+        let effects = main.chat.handle_event(msg);
+        if asks {
+            self.chat.commit(HistoryCell::Warning(
+                "The main thread is waiting for your approval: Ctrl-C goes back to answer it."
+                    .to_string(),
+            ));
+        }
+        for effect in effects {
             if let Effect::Op(op) = effect
                 && let Err(err) = codex.submit(op).await
             {
