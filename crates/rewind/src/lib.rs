@@ -25,6 +25,8 @@ pub mod ghost;
 mod git_checkpoints;
 pub mod prune;
 pub mod restore;
+mod snapshot;
+mod watch;
 
 pub use checkpoints::{Checkpoint, Checkpoints, FileRecord};
 pub use restore::{Action, Plan};
