@@ -92,7 +92,10 @@ fn main() {
     populate(&repo_dir);
     git(&repo_dir, &["init", "-q", "-b", "main"]);
     git(&repo_dir, &["add", "-A"]);
-    git(&repo_dir, &["commit", "-qm", "base"]);
+    git(&repo_dir, &["-c", "gc.auto=0", "commit", "-qm", "base"]);
+    // Packed, as a repository that has lived a while (and no automatic
+    // gc running in the background of the measurements).
+    git(&repo_dir, &["repack", "-adq"]);
     let repo = Repo::at(repo_dir.clone(), repo_dir.join(".git"));
     let thread_ref = codex_rewind::thread_ref("bench");
     let mut checkpoints = Checkpoints::open(Some(&home), "bench");
@@ -103,6 +106,7 @@ fn main() {
 
     let (mut before_only, mut per_turn, mut rewinds) = (Vec::new(), Vec::new(), Vec::new());
     let (mut per_turn_cpu, mut rewind_cpu) = (Vec::new(), Vec::new());
+    let (mut after_cpu, mut keep_cpu) = (Vec::new(), Vec::new());
     for turn in 0..TURNS {
         let cpu_started = cpu();
         let started = Instant::now();
@@ -121,7 +125,10 @@ fn main() {
         let cpu_started = cpu();
         let started = Instant::now();
         let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        after_cpu.push(cpu() - cpu_started);
+        let keep_started = cpu();
         repo.keep(&thread_ref, &after.commit).expect("ref");
+        keep_cpu.push(cpu() - keep_started);
         checkpoints.set_git_after(&after).expect("log");
         spent += started.elapsed();
         cpu_spent += cpu() - cpu_started;
@@ -151,10 +158,22 @@ fn main() {
             checkpoints.set_git_after(&redo_before).expect("log");
         }
     }
+    // What any git process costs here (start-up, no work): the unit the
+    // figures above are made of.
+    let mut spawn_cpu = Vec::new();
+    for _ in 0..TURNS {
+        let cpu_started = cpu();
+        let out = Command::new("git").arg("version").output().expect("git runs");
+        assert!(out.status.success());
+        spawn_cpu.push(cpu() - cpu_started);
+    }
     println!("git repository of {FILES} files, {CHANGED} changed per turn:");
     report("checkpoint per turn (before + after + ref)", per_turn);
     report("  the same, CPU time (codex + git)", per_turn_cpu);
-    report("  of which the before snapshot", before_only);
+    report("  of which the before snapshot (wall)", before_only);
+    report("  of which the after snapshot (CPU)", after_cpu);
+    report("  of which moving the ref (CPU)", keep_cpu);
+    report("  (one `git version`, CPU)", spawn_cpu);
     report("rewind one turn back (5 files)", rewinds);
     report("  the same, CPU time (codex + git)", rewind_cpu);
 
