@@ -260,6 +260,27 @@ pub(crate) fn git_with_input(
     written.map_err(|e| format!("cannot write to git: {e}"))
 }
 
+/// A git run fed `input` on a thread of its own (git writes while it
+/// reads: one thread doing both could wait on a full pipe forever).
+pub(crate) fn git_piped(cwd: &Path, args: &[&str], input: String) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let mut cmd = command(cwd, None, args);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    let writer = child.stdin.take().map(|mut stdin| {
+        std::thread::spawn(move || stdin.write_all(input.as_bytes()))
+    });
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("git failed: {e}"))?;
+    let written = writer.map_or(Ok(()), |w| w.join().unwrap_or(Ok(())));
+    let out = checked(out, args)?;
+    written.map_err(|e| format!("cannot write to git: {e}"))?;
+    Ok(out)
+}
+
 /// The output of a git run that succeeded, or its stderr as the error.
 fn checked(out: std::process::Output, args: &[&str]) -> Result<Vec<u8>, String> {
     if out.status.success() {
