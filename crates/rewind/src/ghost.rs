@@ -342,4 +342,27 @@ mod tests {
             .count();
         assert_eq!(leftovers, 0);
     }
+
+    #[test]
+    fn keeping_a_ref_puts_it_back_whatever_happened_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        run(top, &["init", "-q", "-b", "main"]);
+        std::fs::write(top.join("a.txt"), "a\n").unwrap();
+        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
+        let first = repo.snapshot().unwrap().commit;
+        let name = crate::thread_ref("t");
+        let at = || run(top, &["rev-parse", "--verify", "-q", &name]).trim().to_string();
+        repo.keep(&name, &first).unwrap();
+        repo.keep(&name, &first).unwrap();
+        assert_eq!(at(), first);
+        run(top, &["pack-refs", "--all"]);
+        std::fs::write(top.join("a.txt"), "b\n").unwrap();
+        let second = repo.snapshot_after(Some(&first)).unwrap().commit;
+        repo.keep(&name, &second).unwrap();
+        assert_eq!(at(), second);
+        run(top, &["update-ref", "-d", &name]);
+        repo.keep(&name, &second).unwrap();
+        assert_eq!(at(), second);
+    }
 }

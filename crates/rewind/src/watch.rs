@@ -140,10 +140,9 @@ mod linux {
                 .iter()
                 .map(|s| PathBuf::from(s.trim_end_matches('/')))
                 .collect();
+            // What changes from here on is queued; the snapshot that starts
+            // the watcher walks the tree after this.
             watcher.watch_tree(PathBuf::new(), &skip);
-            // Whatever happened while the tree was being watched is in the
-            // queue; the snapshot that started the watcher walks the tree.
-            watcher.changed.clear();
             (!watcher.lost).then_some(watcher)
         }
 
@@ -284,8 +283,13 @@ mod linux {
                 return;
             }
             if name.is_empty() {
-                // About the directory itself (deleted, or its mode changed).
-                self.changed.insert(dir);
+                // About the directory itself (deleted, or its mode changed);
+                // the top one has no path to ask git about but the tree.
+                if dir.as_os_str().is_empty() {
+                    self.lost = true;
+                } else {
+                    self.changed.insert(dir);
+                }
                 return;
             }
             if name == ".git" && dir.as_os_str().is_empty() {
