@@ -170,7 +170,10 @@ fn main() {
     let mut spawn_cpu = Vec::new();
     for _ in 0..TURNS {
         let cpu_started = cpu();
-        let out = Command::new("git").arg("version").output().expect("git runs");
+        let out = Command::new("git")
+            .arg("version")
+            .output()
+            .expect("git runs");
         assert!(out.status.success());
         spawn_cpu.push(cpu() - cpu_started);
     }

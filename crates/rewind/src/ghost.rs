@@ -269,9 +269,10 @@ pub(crate) fn git_piped(cwd: &Path, args: &[&str], input: String) -> Result<Vec<
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
-    let writer = child.stdin.take().map(|mut stdin| {
-        std::thread::spawn(move || stdin.write_all(input.as_bytes()))
-    });
+    let writer = child
+        .stdin
+        .take()
+        .map(|mut stdin| std::thread::spawn(move || stdin.write_all(input.as_bytes())));
     let out = child
         .wait_with_output()
         .map_err(|e| format!("git failed: {e}"))?;
@@ -337,9 +338,7 @@ mod tests {
         // the repository handle.
         assert_eq!(std::fs::read(top.join(".git/index")).unwrap(), user_index);
         drop(repo);
-        let leftovers = std::fs::read_dir(top.join(".git/codex"))
-            .unwrap()
-            .count();
+        let leftovers = std::fs::read_dir(top.join(".git/codex")).unwrap().count();
         assert_eq!(leftovers, 0);
     }
 
@@ -352,7 +351,11 @@ mod tests {
         let repo = Repo::at(top.to_path_buf(), top.join(".git"));
         let first = repo.snapshot().unwrap().commit;
         let name = crate::thread_ref("t");
-        let at = || run(top, &["rev-parse", "--verify", "-q", &name]).trim().to_string();
+        let at = || {
+            run(top, &["rev-parse", "--verify", "-q", &name])
+                .trim()
+                .to_string()
+        };
         repo.keep(&name, &first).unwrap();
         repo.keep(&name, &first).unwrap();
         assert_eq!(at(), first);

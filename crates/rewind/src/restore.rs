@@ -385,8 +385,11 @@ mod tests {
         crate::ghost::git(top, None, &["init", "-q", "-b", "main"]).unwrap();
         std::fs::create_dir_all(top.join("bin")).unwrap();
         std::fs::write(top.join("bin/run me.sh"), "#!/bin/sh\necho one\n").unwrap();
-        std::fs::set_permissions(top.join("bin/run me.sh"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
+        std::fs::set_permissions(
+            top.join("bin/run me.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         std::fs::write(top.join("notes.txt"), "first\n").unwrap();
         std::fs::write(top.join("gone.txt"), "will be deleted\n").unwrap();
         let repo = Repo::at(top.to_path_buf(), top.join(".git"));
@@ -409,10 +412,22 @@ mod tests {
         let (restored, removed) = apply(&plan, Some(&repo), &checkpoints).unwrap();
         assert_eq!((restored, removed), (3, 1));
         let script = top.join("bin/run me.sh");
-        assert_eq!(std::fs::read_to_string(&script).unwrap(), "#!/bin/sh\necho one\n");
-        assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o755);
-        assert_eq!(std::fs::read_to_string(top.join("notes.txt")).unwrap(), "first\n");
-        assert_eq!(std::fs::read_to_string(top.join("gone.txt")).unwrap(), "will be deleted\n");
+        assert_eq!(
+            std::fs::read_to_string(&script).unwrap(),
+            "#!/bin/sh\necho one\n"
+        );
+        assert_eq!(
+            std::fs::metadata(&script).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        assert_eq!(
+            std::fs::read_to_string(top.join("notes.txt")).unwrap(),
+            "first\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(top.join("gone.txt")).unwrap(),
+            "will be deleted\n"
+        );
         assert!(!top.join("created.txt").exists());
         // Back where it was: the next snapshot is the first one's tree.
         let again = repo.snapshot().unwrap();

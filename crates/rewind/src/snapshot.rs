@@ -196,7 +196,14 @@ impl Snapshotter {
             git_with_input(
                 top,
                 index,
-                &["update-index", "--add", "--remove", "--replace", "-z", "--stdin"],
+                &[
+                    "update-index",
+                    "--add",
+                    "--remove",
+                    "--replace",
+                    "-z",
+                    "--stdin",
+                ],
                 &nul_list(&taken),
             )?;
         }
@@ -350,7 +357,15 @@ mod tests {
         run(top, &["add", "."]);
         run(
             top,
-            &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"],
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-qm",
+                "base",
+            ],
         );
         let repo = Repo::at(top.to_path_buf(), top.join(".git"));
         (dir, repo)
@@ -380,7 +395,11 @@ mod tests {
         let held = contents(top, &second.commit);
         assert_eq!(held, fresh(top));
         assert!(held.iter().any(|l| l.ends_with("new/deeper/n.txt")));
-        assert!(!held.iter().any(|l| l.ends_with("b/1.txt") || l.ends_with(".log")));
+        assert!(
+            !held
+                .iter()
+                .any(|l| l.ends_with("b/1.txt") || l.ends_with(".log"))
+        );
 
         // A file in the directory created before: watched from then on.
         std::fs::write(top.join("new/deeper/m.txt"), "more\n").unwrap();
@@ -394,7 +413,11 @@ mod tests {
         // A changed .gitignore: what it stops ignoring is taken.
         std::fs::write(top.join(".gitignore"), "*.log\n").unwrap();
         let fourth = repo.snapshot().unwrap();
-        assert!(contents(top, &fourth.commit).iter().any(|l| l.ends_with("target/out")));
+        assert!(
+            contents(top, &fourth.commit)
+                .iter()
+                .any(|l| l.ends_with("target/out"))
+        );
         assert_eq!(contents(top, &fourth.commit), fresh(top));
 
         // The user's index and HEAD are as they were.
@@ -443,7 +466,11 @@ mod tests {
         std::fs::write(top.join("a/0.txt"), &big).unwrap();
         let with_big = repo.snapshot().unwrap();
         assert_eq!(with_big.skipped, vec!["a/0.txt"]);
-        assert!(!contents(top, &with_big.commit).iter().any(|l| l.ends_with("a/0.txt")));
+        assert!(
+            !contents(top, &with_big.commit)
+                .iter()
+                .any(|l| l.ends_with("a/0.txt"))
+        );
         std::fs::write(top.join("b/0.txt"), "other\n").unwrap();
         assert_eq!(repo.snapshot().unwrap().skipped, vec!["a/0.txt"]);
         std::fs::write(top.join("a/0.txt"), "small again\n").unwrap();

@@ -184,13 +184,16 @@ mod linux {
                 // in between is both listed and reported (twice is fine;
                 // never is not).
                 // SAFETY: the descriptor is ours and `name` a valid C string.
-                let wd =
-                    unsafe { libc::inotify_add_watch(self.fd.as_raw_fd(), name.as_ptr(), DIR_EVENTS) };
+                let wd = unsafe {
+                    libc::inotify_add_watch(self.fd.as_raw_fd(), name.as_ptr(), DIR_EVENTS)
+                };
                 if wd < 0 {
                     let gone = std::io::Error::last_os_error().raw_os_error();
                     // A directory removed or replaced before its watch: its
                     // parent reported that, so nothing is missed.
-                    if matches!(gone, Some(libc::ENOENT) | Some(libc::ENOTDIR)) && !rel.as_os_str().is_empty() {
+                    if matches!(gone, Some(libc::ENOENT) | Some(libc::ENOTDIR))
+                        && !rel.as_os_str().is_empty()
+                    {
                         continue;
                     }
                     self.lost = true;
@@ -230,9 +233,7 @@ mod linux {
             loop {
                 let len = std::mem::size_of_val(buf.as_slice());
                 // SAFETY: reads at most `len` bytes into `buf`, which we own.
-                let read = unsafe {
-                    libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), len)
-                };
+                let read = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), len) };
                 if read <= 0 {
                     // EAGAIN: the queue is empty. Any other error: the
                     // events are unknown.
@@ -255,9 +256,8 @@ mod linux {
                     // (events are never split across reads); read_unaligned
                     // does not rely on the alignment of a name-padded
                     // event.
-                    let event: libc::inotify_event = unsafe {
-                        std::ptr::read_unaligned(bytes[offset..].as_ptr().cast())
-                    };
+                    let event: libc::inotify_event =
+                        unsafe { std::ptr::read_unaligned(bytes[offset..].as_ptr().cast()) };
                     let name_end = (offset + header + event.len as usize).min(bytes.len());
                     let name = &bytes[offset + header..name_end];
                     let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
@@ -381,7 +381,10 @@ mod tests {
         // The new directory is watched from now on.
         std::fs::write(top.join("new/inner/b.rs"), "b").unwrap();
         std::fs::remove_file(top.join("src/deep/a.rs")).unwrap();
-        assert_eq!(paths(watcher.take()), vec!["new/inner/b.rs", "src/deep/a.rs"]);
+        assert_eq!(
+            paths(watcher.take()),
+            vec!["new/inner/b.rs", "src/deep/a.rs"]
+        );
         assert_eq!(paths(watcher.take()), Vec::<String>::new());
     }
 
