@@ -234,41 +234,32 @@ fn git_output(mut cmd: Command, args: &[&str]) -> Result<Vec<u8>, String> {
     checked(out, args)
 }
 
+/// A git run fed `input`, its output dropped.
 pub(crate) fn git_with_input(
     cwd: &Path,
     index: Option<&Path>,
     args: &[&str],
     input: &str,
 ) -> Result<(), String> {
-    use std::io::Write;
-    let mut cmd = command(cwd, index, args);
-    cmd.stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
-    // Dropping stdin closes it, so git sees the end of its input; the child
-    // is waited for even when the write failed, so none is left behind.
-    let written = child
-        .stdin
-        .take()
-        .map_or(Ok(()), |mut stdin| stdin.write_all(input.as_bytes()));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("git failed: {e}"))?;
-    // git's own complaint says more than the broken pipe it caused.
-    checked(out, args)?;
-    written.map_err(|e| format!("cannot write to git: {e}"))
+    git_piped(cwd, index, args, input.to_string()).map(|_| ())
 }
 
 /// A git run fed `input` on a thread of its own (git writes while it
-/// reads: one thread doing both could wait on a full pipe forever).
-pub(crate) fn git_piped(cwd: &Path, args: &[&str], input: String) -> Result<Vec<u8>, String> {
+/// reads: one thread doing both could wait on a full pipe forever). The
+/// child is waited for even when the write failed, so none is left behind.
+pub(crate) fn git_piped(
+    cwd: &Path,
+    index: Option<&Path>,
+    args: &[&str],
+    input: String,
+) -> Result<Vec<u8>, String> {
     use std::io::Write;
-    let mut cmd = command(cwd, None, args);
+    let mut cmd = command(cwd, index, args);
     cmd.stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    // The thread drops stdin when done, so git sees the end of its input.
     let writer = child
         .stdin
         .take()
@@ -277,6 +268,7 @@ pub(crate) fn git_piped(cwd: &Path, args: &[&str], input: String) -> Result<Vec<
         .wait_with_output()
         .map_err(|e| format!("git failed: {e}"))?;
     let written = writer.map_or(Ok(()), |w| w.join().unwrap_or(Ok(())));
+    // git's own complaint says more than the broken pipe it caused.
     let out = checked(out, args)?;
     written.map_err(|e| format!("cannot write to git: {e}"))?;
     Ok(out)

@@ -149,7 +149,7 @@ impl Repo {
             input.push_str(id);
             input.push('\n');
         }
-        let out = crate::ghost::git_piped(self.top(), &["cat-file", "--batch"], input)?;
+        let out = crate::ghost::git_piped(self.top(), None, &["cat-file", "--batch"], input)?;
         let mut rest = out.as_slice();
         for (path, id, executable) in entries {
             let header_end = rest

@@ -400,6 +400,12 @@ mod tests {
         let mut watcher = Watcher::start(top, &top.join(".git"), &[]).unwrap();
         std::fs::write(top.join("c/.gitignore"), "*.log\n").unwrap();
         assert_eq!(watcher.take(), Changes::Unknown);
+
+        // The top directory itself: no path to name but the whole tree.
+        use std::os::unix::fs::PermissionsExt;
+        let mut watcher = Watcher::start(top, &top.join(".git"), &[]).unwrap();
+        std::fs::set_permissions(top, std::fs::Permissions::from_mode(0o750)).unwrap();
+        assert_eq!(watcher.take(), Changes::Unknown);
     }
 
     #[test]
