@@ -30,6 +30,10 @@ const MAX_CHANGED: usize = 1_000;
 /// costs the kernel about 1 KiB, and the user's other tools share the
 /// per-user limit).
 const MAX_WATCHES: usize = 20_000;
+/// Watchers one process keeps at a time (one per session in a git
+/// repository): inotify instances are a per-user limit (128 by default)
+/// that editors and build tools need too. Past it, snapshots walk.
+const MAX_WATCHERS: usize = 8;
 
 /// What changed since the watcher was last asked.
 #[derive(Debug, PartialEq, Eq)]
@@ -73,7 +77,11 @@ mod linux {
     use std::ffi::{CString, OsStr};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::os::unix::ffi::OsStrExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::SystemTime;
+
+    /// Watchers alive in this process.
+    static WATCHERS: AtomicUsize = AtomicUsize::new(0);
 
     const DIR_EVENTS: u32 = libc::IN_MODIFY
         | libc::IN_ATTRIB
@@ -90,6 +98,8 @@ mod linux {
     /// The inotify watches of one working tree and what they reported.
     #[derive(Debug)]
     pub(crate) struct Watcher {
+        /// The count of live watchers this one is in.
+        count: &'static AtomicUsize,
         fd: OwnedFd,
         top: PathBuf,
         /// Watch descriptor → the directory it watches, relative to `top`.
@@ -112,10 +122,26 @@ mod linux {
         /// with a trailing `/`). `None` when inotify is not available or
         /// the tree needs too many watches: snapshots then walk the tree.
         pub(crate) fn start(top: &Path, git_dir: &Path, skip: &[String]) -> Option<Self> {
+            Self::start_counted(top, git_dir, skip, &WATCHERS)
+        }
+
+        /// [`Self::start`], counted in `count` (tests count apart from the
+        /// snapshots that run beside them).
+        pub(super) fn start_counted(
+            top: &Path,
+            git_dir: &Path,
+            skip: &[String],
+            count: &'static AtomicUsize,
+        ) -> Option<Self> {
+            if !claim(count) {
+                return None;
+            }
+            // From here on the count is given back by Drop, or below.
             // SAFETY: inotify_init1 takes flags only; a valid result is a
             // new descriptor that the OwnedFd below then owns.
             let raw = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
             if raw < 0 {
+                count.fetch_sub(1, Ordering::SeqCst);
                 return None;
             }
             // SAFETY: `raw` is a descriptor we just opened and own.
@@ -128,6 +154,7 @@ mod linux {
                 })
                 .collect();
             let mut watcher = Self {
+                count,
                 fd,
                 top: top.to_path_buf(),
                 dirs: HashMap::new(),
@@ -319,6 +346,21 @@ mod linux {
         }
     }
 
+    /// Takes one of the process's places for a watcher, if one is left.
+    pub(super) fn claim(count: &AtomicUsize) -> bool {
+        count
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_WATCHERS).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    impl Drop for Watcher {
+        fn drop(&mut self) {
+            self.count.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
     /// The bytes of the first `len` bytes of `buf`.
     fn bytemuck_u8(buf: &[u64], len: usize) -> &[u8] {
         // SAFETY: u64s are plain bytes, `len` is at most their size (the
@@ -347,9 +389,21 @@ mod linux {
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
+
+    /// The watchers of these tests, apart from the snapshot tests' ones.
+    static TEST_WATCHERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn watch(top: &Path) -> Watcher {
+        watch_skipping(top, &[])
+    }
+
+    fn watch_skipping(top: &Path, skip: &[String]) -> Watcher {
+        Watcher::start_counted(top, &top.join(".git"), skip, &TEST_WATCHERS).unwrap()
+    }
 
     fn paths(changes: Changes) -> Vec<String> {
         match changes {
@@ -369,7 +423,7 @@ mod tests {
         std::fs::create_dir_all(top.join("target/debug")).unwrap();
         std::fs::create_dir_all(top.join(".git")).unwrap();
         std::fs::write(top.join("src/deep/a.rs"), "a").unwrap();
-        let mut watcher = Watcher::start(top, &top.join(".git"), &["target/".into()]).unwrap();
+        let mut watcher = watch_skipping(top, &["target/".into()]);
         assert_eq!(paths(watcher.take()), Vec::<String>::new());
 
         std::fs::write(top.join("src/deep/a.rs"), "changed").unwrap();
@@ -393,19 +447,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let top = dir.path();
         std::fs::create_dir_all(top.join("a/b")).unwrap();
-        let mut watcher = Watcher::start(top, &top.join(".git"), &[]).unwrap();
+        let mut watcher = watch(top);
         std::fs::rename(top.join("a"), top.join("c")).unwrap();
         assert_eq!(watcher.take(), Changes::Unknown);
 
-        let mut watcher = Watcher::start(top, &top.join(".git"), &[]).unwrap();
+        let mut watcher = watch(top);
         std::fs::write(top.join("c/.gitignore"), "*.log\n").unwrap();
         assert_eq!(watcher.take(), Changes::Unknown);
 
         // The top directory itself: no path to name but the whole tree.
         use std::os::unix::fs::PermissionsExt;
-        let mut watcher = Watcher::start(top, &top.join(".git"), &[]).unwrap();
+        let mut watcher = watch(top);
         std::fs::set_permissions(top, std::fs::Permissions::from_mode(0o750)).unwrap();
         assert_eq!(watcher.take(), Changes::Unknown);
+    }
+
+    #[test]
+    fn a_process_keeps_a_few_watchers_at_most() {
+        // A counter of its own: the process's is shared with other tests.
+        let count = std::sync::atomic::AtomicUsize::new(0);
+        for _ in 0..MAX_WATCHERS {
+            assert!(linux::claim(&count));
+        }
+        assert!(!linux::claim(&count));
+        count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        assert!(linux::claim(&count));
     }
 
     #[test]
@@ -413,7 +479,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let top = dir.path();
         std::fs::create_dir_all(top.join("vendor/lib/.git")).unwrap();
-        let mut watcher = Watcher::start(top, &top.join(".git"), &[]).unwrap();
+        let mut watcher = watch(top);
         std::fs::write(top.join("x"), "x").unwrap();
         assert_eq!(paths(watcher.take()), vec!["x", "vendor/lib"]);
     }
