@@ -61,9 +61,14 @@ impl Repo {
     }
 
     fn snapshotter(&self) -> std::sync::MutexGuard<'_, Snapshotter> {
-        // A panic mid-snapshot leaves at worst a stale private index,
-        // which the next snapshot checks like any other.
-        self.snapshots.lock().unwrap_or_else(|p| p.into_inner())
+        self.snapshots.lock().unwrap_or_else(|poisoned| {
+            // A panic mid-snapshot may have taken the watcher's changes
+            // without recording them: start again from the user's index.
+            let mut snapshots = poisoned.into_inner();
+            snapshots.reset();
+            self.snapshots.clear_poison();
+            snapshots
+        })
     }
 
     /// The repository's git directory.

@@ -100,7 +100,9 @@ impl Snapshotter {
         }
     }
 
-    fn reset(&mut self) {
+    /// Forgets the private state: the next snapshot starts from the
+    /// user's index and walks the tree.
+    pub(crate) fn reset(&mut self) {
         let _ = std::fs::remove_file(&self.index);
         self.ready = false;
         self.watcher = None;
