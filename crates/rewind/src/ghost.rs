@@ -226,7 +226,11 @@ pub(crate) fn git_os(
 ) -> Result<String, String> {
     let mut cmd = command(cwd, index, &[]);
     cmd.args(args);
-    let name = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let name = args
+        .iter()
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or("");
     git_output(cmd, &[name]).map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
@@ -286,7 +290,8 @@ fn checked(out: std::process::Output, args: &[&str]) -> Result<Vec<u8>, String> 
     } else {
         Err(format!(
             "git {} failed: {}",
-            args.first().unwrap_or(&""),
+            // The command, not a global option before it.
+            args.iter().find(|a| !a.starts_with("--")).unwrap_or(&""),
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
