@@ -26,13 +26,14 @@ use codex_protocol::rollout::{RolloutItem, SessionSource};
 use codex_state::StateDb;
 use tracing::warn;
 
-use crate::codex::{Codex, InitialHistory, SpawnParams};
 use crate::compact::user_turn_message;
 use crate::error::{CodexErr, CodexResult};
+use crate::queue_pair::Codex;
 use crate::rollout::{
     ARCHIVED_SESSIONS_SUBDIR, RolloutFile, SESSIONS_SUBDIR, find_latest_rollout,
     find_rollout_by_id, list_rollouts, read_rollout,
 };
+use crate::spawn::{InitialHistory, SpawnParams};
 use crate::tools::ToolHandler;
 
 /// What every thread of one frontend has in common.

@@ -477,25 +477,6 @@ impl ChatState {
                 }
             }
             EventMsg::BackgroundEvent(event) => self.commit(HistoryCell::Info(event.message)),
-            EventMsg::EnteredReviewMode(request) => {
-                self.commit(HistoryCell::Info(format!(
-                    "Reviewing {}…",
-                    request.user_facing_hint
-                )));
-            }
-            EventMsg::ExitedReviewMode(exited) => match exited.review_output {
-                Some(output) => {
-                    let text = codex_core::render_findings(&output);
-                    self.commit(HistoryCell::Info(if output.findings.is_empty() {
-                        format!("Review: no findings. {text}")
-                    } else {
-                        format!("Review findings:\n{text}")
-                    }));
-                }
-                None => self.commit(HistoryCell::Warning(
-                    "The review did not finish; run /review again.".to_string(),
-                )),
-            },
             EventMsg::UndoCompleted(done) => {
                 if done.success {
                     self.commit(HistoryCell::Info(done.message));

@@ -496,54 +496,71 @@ fn ctrl_t_opens_the_transcript_with_search() {
 #[test]
 fn a_resumed_session_shows_the_items_shown_live() {
     let env = TuiEnv::new();
-    env.server.push_turn(Turn::new().function_call(
-        "c1",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > approved.txt"]}),
-    ));
-    env.server.push_turn(Turn::new().function_call(
-        "c2",
-        "shell",
-        json!({"command": ["bash", "-c", "touch denied.txt"]}),
-    ));
-    env.server.push_turn(Turn::new().custom_tool_call(
-        "c3",
-        "apply_patch",
-        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
-    ));
-    env.server.push_turn(Turn::new().text("All four done."));
+    super::item_scenario::script(
+        &env.server,
+        &env.home,
+        super::item_scenario::Declined::ByPolicy,
+    );
     let mut term = env.spawn(&["-a", "untrusted"]);
     term.wait_for("Ask Codex to do anything", WAIT);
     term.submit("do the four things");
-    term.wait_for("$ echo approved > approved.txt", WAIT);
+    term.wait_for("$ echo approved > out.txt", WAIT);
     term.send(b"y");
-    term.wait_for("$ touch denied.txt", WAIT);
+    term.wait_for("$ echo declined > no.txt", WAIT);
     // `d` declines this call and lets the turn go on.
     term.send(b"d");
     // Under untrusted the patch is asked about too.
     term.wait_for("Make these changes?", WAIT);
     term.send(b"y");
-    let live = term.wait_for("All four done.", WAIT);
+    let live = term.wait_for("All done.", WAIT);
     for shown in [
-        "Ran echo approved > approved.txt",
+        "Ran echo approved > out.txt",
         "Edited notes.md",
-        "All four done.",
+        "Called py.add(",
+        "All done.",
     ] {
         assert!(live.contains(shown), "{shown} not in {live}");
     }
-    assert!(!live.contains("Ran touch denied.txt"), "{live}");
+    assert!(!live.contains("Ran echo declined > no.txt"), "{live}");
     quit(&mut term);
 
     let mut term = env.spawn(&["resume", "--last"]);
     let resumed = term.wait_for("Resumed the session above.", WAIT);
     for shown in [
         "› do the four things",
-        "Ran echo approved > approved.txt",
+        "Ran echo approved > out.txt",
         "Edited notes.md",
-        "All four done.",
+        "Called py.add(",
+        "All done.",
     ] {
         assert!(resumed.contains(shown), "{shown} not in {resumed}");
     }
-    assert!(!resumed.contains("Ran touch denied.txt"), "{resumed}");
+    assert!(!resumed.contains("Ran echo declined > no.txt"), "{resumed}");
+    quit(&mut term);
+}
+
+/// A review's findings are an item: shown when the review ends and again
+/// when the session is resumed.
+#[test]
+fn a_review_shows_its_findings_live_and_after_resume() {
+    let env = TuiEnv::new();
+    let findings = r#"{"findings": [{"title": "Missing null check", "body": "`x` may be None.", "confidence_score": 0.7, "priority": 0, "code_location": {"absolute_file_path": "/w/a.rs", "line_range": {"start": 3, "end": 3}}}], "overall_correctness": "patch is incorrect", "overall_explanation": "One issue.", "overall_confidence_score": 0.7}"#;
+    env.server.push_turn(Turn::new().text(findings));
+    let mut term = env.spawn(&[]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("/review look at the null checks");
+    let live = term.wait_for("[P0] Missing null check — /w/a.rs:3-3", WAIT);
+    assert!(
+        live.contains("Reviewing look at the null checks…"),
+        "{live}"
+    );
+    quit(&mut term);
+
+    let mut term = env.spawn(&["resume", "--last"]);
+    let resumed = term.wait_for("Resumed the session above.", WAIT);
+    assert!(
+        resumed.contains("[P0] Missing null check — /w/a.rs:3-3"),
+        "{resumed}"
+    );
     quit(&mut term);
 }

@@ -242,8 +242,14 @@ impl ChatState {
                 }
                 self.commit(HistoryCell::Info(text));
             }
-            // Shown when revised; reviews show their own findings.
-            TurnItem::Plan(_) | TurnItem::EnteredReviewMode(_) | TurnItem::ExitedReviewMode(_) => {}
+            TurnItem::EnteredReviewMode(review) => {
+                self.commit(HistoryCell::Info(format!("Reviewing {}…", review.review)));
+            }
+            TurnItem::ExitedReviewMode(review) => {
+                self.commit(HistoryCell::Info(format!("Review:\n{}", review.review)));
+            }
+            // Shown when revised.
+            TurnItem::Plan(_) => {}
         }
     }
 
