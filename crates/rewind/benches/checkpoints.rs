@@ -190,6 +190,24 @@ fn main() {
         checkpoints.set_git_after(&after).expect("log");
         idle_cpu.push(cpu() - cpu_started);
     }
+    // Turns that edit the same 5 files as an earlier one (an agent going
+    // back to the files it works on): git is not asked about ignore rules.
+    let mut again_cpu = Vec::new();
+    for turn in TURNS + 10..TURNS + 20 {
+        let cpu_started = cpu();
+        checkpoints.begin_unsaved(turn, "2026-01-01T00:00:00Z".into());
+        let parent = checkpoints.last_git_commit().map(str::to_string);
+        let before = repo.snapshot_after(parent.as_deref()).expect("before");
+        checkpoints.set_git_before(&before).expect("log");
+        let mut cpu_spent = cpu() - cpu_started;
+        change(&repo_dir, 0);
+        let cpu_started = cpu();
+        let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        repo.keep(&thread_ref, &after.commit).expect("ref");
+        checkpoints.set_git_after(&after).expect("log");
+        cpu_spent += cpu() - cpu_started;
+        again_cpu.push(cpu_spent);
+    }
     println!("git repository of {FILES} files, {CHANGED} changed per turn:");
     report("a session's first snapshot", first_wall);
     report("  the same, CPU time (codex + git)", first_cpu);
@@ -200,6 +218,7 @@ fn main() {
     report("  of which moving the ref (CPU)", keep_cpu);
     report("  (one `git version`, CPU)", spawn_cpu);
     report("a turn that changes no file, CPU time", idle_cpu);
+    report("a turn that edits 5 files edited before, CPU", again_cpu);
     report("rewind one turn back (5 files)", rewinds);
     report("  the same, CPU time (codex + git)", rewind_cpu);
 

@@ -19,7 +19,7 @@
 //! the user's index, and if git fails on it (corrupt, locked) the snapshot
 //! is made again from scratch before an error is reported.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::ghost::{Snapshot, git, git_with_input, nul_list};
@@ -46,6 +46,9 @@ pub(crate) struct Snapshotter {
     last: Option<Last>,
     /// Files currently left out for their size.
     skipped: BTreeSet<String>,
+    /// Paths this snapshotter put in the private index as files: tracked
+    /// there, so git need not be asked whether they are ignored.
+    known: HashSet<String>,
     /// Snapshot commit → its tree, to compare snapshots without git.
     trees: HashMap<String, String>,
 }
@@ -71,6 +74,7 @@ impl Snapshotter {
             unwatched: false,
             last: None,
             skipped: BTreeSet::new(),
+            known: HashSet::new(),
             trees: HashMap::new(),
         }
     }
@@ -107,6 +111,7 @@ impl Snapshotter {
         self.ready = false;
         self.watcher = None;
         self.last = None;
+        self.known.clear();
     }
 
     fn try_snapshot(
@@ -145,6 +150,22 @@ impl Snapshotter {
                 ],
             )?,
             Some(paths) if paths.is_empty() => String::new(),
+            // Files already in the index (an agent editing the same files
+            // turn after turn): their entries are updated, or removed when
+            // the file is gone, with no question about ignore rules.
+            Some(paths)
+                if paths.iter().all(|p| {
+                    p.to_str().is_some_and(|p| self.known.contains(p))
+                        && !std::fs::symlink_metadata(top.join(p)).is_ok_and(|m| m.is_dir())
+                }) =>
+            {
+                let mut listed = String::new();
+                for path in paths.iter().filter_map(|p| p.to_str()) {
+                    listed.push_str(path);
+                    listed.push('\0');
+                }
+                listed
+            }
             Some(paths) => {
                 // Tracked files under the changed paths (their entries are
                 // updated, or removed when the file is gone) and new files
@@ -174,7 +195,9 @@ impl Snapshotter {
                 .retain(|s| !paths.iter().any(|p| Path::new(s).starts_with(p))),
         }
         let mut taken = Vec::new();
-        let mut newly_skipped = Vec::new();
+        // Entries to drop: oversized files, and files that became
+        // directories (their new files are listed apart).
+        let mut dropped = Vec::new();
         let mut total = 0u64;
         for path in listed
             .split('\0')
@@ -183,16 +206,33 @@ impl Snapshotter {
             // A tracked file deleted in the working tree is listed too:
             // `--remove` below records its removal.
             if let Ok(meta) = std::fs::symlink_metadata(top.join(path)) {
+                if meta.is_dir() {
+                    dropped.push(path.to_string());
+                    continue;
+                }
                 let size = meta.len();
                 if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
                     if self.skipped.insert(path.to_string()) {
-                        newly_skipped.push(path.to_string());
+                        dropped.push(path.to_string());
                     }
                     continue;
                 }
                 total += size;
             }
             taken.push(path.to_string());
+        }
+        if !dropped.is_empty() {
+            for path in &dropped {
+                self.known.remove(path);
+            }
+            // An oversized file keeps no entry (one it had when it was
+            // small, or from the user's index, goes).
+            git_with_input(
+                top,
+                index,
+                &["update-index", "--force-remove", "-z", "--stdin"],
+                &nul_list(&dropped),
+            )?;
         }
         if !taken.is_empty() {
             git_with_input(
@@ -208,18 +248,15 @@ impl Snapshotter {
                 ],
                 &nul_list(&taken),
             )?;
+            for path in &taken {
+                if std::fs::symlink_metadata(top.join(path)).is_ok() {
+                    self.known.insert(path.clone());
+                } else {
+                    self.known.remove(path);
+                }
+            }
         }
-        if !newly_skipped.is_empty() {
-            // An oversized file keeps no entry (one it had when it was
-            // small, or from the user's index, goes).
-            git_with_input(
-                top,
-                index,
-                &["update-index", "--force-remove", "-z", "--stdin"],
-                &nul_list(&newly_skipped),
-            )?;
-        }
-        let unchanged = taken.is_empty() && newly_skipped.is_empty();
+        let unchanged = taken.is_empty() && dropped.is_empty();
         let tree = match &self.last {
             Some(last) if unchanged => last.tree.clone(),
             _ => git(top, index, &["write-tree"])?.trim().to_string(),
@@ -402,6 +439,26 @@ mod tests {
                 .iter()
                 .any(|l| l.ends_with("b/1.txt") || l.ends_with(".log"))
         );
+
+        // The same files again (now known to the index), one of them gone.
+        std::fs::write(top.join("a/0.txt"), "changed again\n").unwrap();
+        std::fs::write(top.join("new/deeper/n.txt"), "newer\n").unwrap();
+        let again = repo.snapshot_after(Some(&second.commit)).unwrap();
+        assert_eq!(contents(top, &again.commit), fresh(top));
+        std::fs::remove_file(top.join("a/0.txt")).unwrap();
+        let without = repo.snapshot_after(Some(&again.commit)).unwrap();
+        assert_eq!(contents(top, &without.commit), fresh(top));
+        assert!(
+            !contents(top, &without.commit)
+                .iter()
+                .any(|l| l.ends_with("a/0.txt"))
+        );
+        // Back as a directory: git is asked again.
+        std::fs::create_dir_all(top.join("a/0.txt")).unwrap();
+        std::fs::write(top.join("a/0.txt/inside"), "inside\n").unwrap();
+        let second = repo.snapshot_after(Some(&without.commit)).unwrap();
+        assert_eq!(contents(top, &second.commit), fresh(top));
+        std::fs::remove_dir_all(top.join("a/0.txt")).unwrap();
 
         // A file in the directory created before: watched from then on.
         std::fs::write(top.join("new/deeper/m.txt"), "more\n").unwrap();
