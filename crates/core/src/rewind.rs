@@ -41,7 +41,11 @@ const SUMMARIZE_FROM_PROMPT: &str = "Write a summary of this conversation from t
 /// Starts the checkpoint of the task about to handle user message `nth`.
 pub(crate) fn begin_checkpoint(session: &Session, nth: usize) {
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    if let Err(err) = crate::state::lock(&session.services.checkpoints).begin(nth, taken_at) {
+    let mut checkpoints = crate::state::lock(&session.services.checkpoints);
+    if session.features().ghost.is_some() {
+        // Written with the turn's first snapshot, which follows at once.
+        checkpoints.begin_unsaved(nth, taken_at);
+    } else if let Err(err) = checkpoints.begin(nth, taken_at) {
         tracing::warn!(%err, "cannot record a rewind checkpoint");
     }
 }

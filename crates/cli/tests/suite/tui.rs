@@ -66,16 +66,8 @@ impl TuiEnv {
 /// Quits from an idle composer (the first Ctrl-C arms, the second quits).
 pub(super) fn quit(term: &mut PtyTerminal) {
     term.wait_for("ctrl+c quit", WAIT);
-    // A Ctrl-C that lands while the screen is being re-flowed after a
-    // resize is sometimes not shown armed (seen about one run in four of
-    // the resize test; not yet understood): ask again rather than fail the
-    // test on the way out.
-    for _ in 0..3 {
-        term.send(b"\x03");
-        if term.appears_within("again to quit", Duration::from_secs(5)) {
-            break;
-        }
-    }
+    term.send(b"\x03");
+    term.wait_for("again to quit", WAIT);
     term.send(b"\x03");
     let status = term.wait_exit(WAIT);
     assert!(status.success(), "{status:?}");
@@ -562,5 +554,91 @@ fn a_review_shows_its_findings_live_and_after_resume() {
         resumed.contains("[P0] Missing null check — /w/a.rs:3-3"),
         "{resumed}"
     );
+    quit(&mut term);
+}
+
+#[test]
+fn approve_for_me_lets_the_reviewer_allow_one_command_and_deny_another() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "touch approved.txt"]}),
+    ));
+    env.server.push_turn(Turn::new().text(
+        r#"{"outcome":"allow","risk_level":"low","user_authorization":"high","rationale":"the person asked for this file"}"#,
+    ));
+    env.server.push_turn(Turn::new().function_call(
+        "c2",
+        "shell",
+        json!({"command": ["bash", "-c", "touch denied.txt"]}),
+    ));
+    env.server.push_turn(
+        Turn::new()
+            .text(r#"{"outcome":"deny","risk_level":"high","rationale":"nobody asked for it"}"#),
+    );
+    env.server.push_turn(Turn::new().text("All done."));
+    let mut term = env.spawn(&["--approve-for-me", "-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("make the approved file");
+    term.wait_for("All done.", WAIT);
+    let all = term.all_text();
+    assert!(
+        all.contains(
+            "The automatic review allowed `touch approved.txt`: the person asked for this file"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("The automatic review denied `touch denied.txt`: nobody asked for it"),
+        "{all}"
+    );
+    assert!(!all.contains("Run this command?"), "{all}");
+    assert!(env.workspace().join("approved.txt").exists());
+    assert!(!env.workspace().join("denied.txt").exists());
+    // The reviewer is a separate turn with the verdict's schema, read-only.
+    let requests = env.server.requests();
+    let review = requests[1].body_json();
+    assert!(
+        review.to_string().contains("touch approved.txt"),
+        "{review}"
+    );
+    assert_eq!(review["text"]["format"]["type"], "json_schema", "{review}");
+    assert!(
+        !review.to_string().contains("denied.txt"),
+        "the reviewer sees the action it judges: {review}"
+    );
+    quit(&mut term);
+    // Reviewers leave no session behind.
+    assert_eq!(env.home.rollout_files().len(), 1);
+}
+
+#[test]
+fn approve_for_me_denies_when_the_reviewer_gives_no_verdict() {
+    let env = TuiEnv::new();
+    env.server.push_turn(Turn::new().function_call(
+        "c1",
+        "shell",
+        json!({"command": ["bash", "-c", "touch unreviewed.txt"]}),
+    ));
+    for _ in 0..3 {
+        env.server
+            .push_turn(Turn::new().text("Sure, looks fine to me."));
+    }
+    env.server.push_turn(Turn::new().text("Understood."));
+    let mut term = env.spawn(&["--approve-for-me", "-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    term.submit("make it");
+    term.wait_for("Understood.", WAIT);
+    let all = term.all_text();
+    assert!(
+        all.contains(
+            "The automatic review denied `touch unreviewed.txt`: the automatic review failed"
+        ),
+        "{all}"
+    );
+    assert!(!env.workspace().join("unreviewed.txt").exists());
+    // Three tries, then the main turn goes on.
+    assert_eq!(env.server.requests().len(), 5);
     quit(&mut term);
 }

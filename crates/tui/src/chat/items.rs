@@ -62,7 +62,8 @@ impl ChatState {
         match update {
             ItemUpdate::AgentMessageDelta { delta } => {
                 let width = usize::from(self.width);
-                let stream = self.stream.get_or_insert_with(MarkdownStream::default);
+                let raw = self.display.raw;
+                let stream = self.stream.get_or_insert_with(|| MarkdownStream::new(raw));
                 stream.push(&delta);
                 let rows = stream.take_finished_rows(width);
                 self.outbox.extend(rows);
