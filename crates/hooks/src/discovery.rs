@@ -122,7 +122,15 @@ impl HookRegistry {
             .ok()
             .and_then(|text| text.parse::<toml::Table>().ok())
             .and_then(|mut table| table.remove("hooks"))
-            .and_then(|hooks| serde_json::to_value(hooks).ok());
+            .map(|mut hooks| {
+                // The trust record lives beside the events (see `trust`).
+                if let Some(table) = hooks.as_table_mut() {
+                    table.remove("state");
+                }
+                hooks
+            })
+            .and_then(|hooks| serde_json::to_value(hooks).ok())
+            .filter(|events| events.as_object().is_some_and(|e| !e.is_empty()));
         if from_json.is_some() && from_toml.is_some() {
             self.warn(
                 &layer.dir,

@@ -1,6 +1,6 @@
-//! Plugins: bundles of skills and MCP servers (and, in the reference, hooks
-//! and prompts) under a manifest `.codex-plugin/plugin.json`, offered by
-//! marketplaces and installed under `$CODEX_HOME/plugins/`.
+//! Plugins: bundles of skills, MCP servers and hooks (and, in the
+//! reference, prompts) under a manifest `.codex-plugin/plugin.json`,
+//! offered by marketplaces and installed under `$CODEX_HOME/plugins/`.
 //!
 //! The layout and keys are the reference's, so one `$CODEX_HOME` serves
 //! both:
@@ -19,6 +19,7 @@
 //! at install or load time.
 
 pub mod config;
+pub mod hooks;
 pub mod install;
 pub mod marketplace;
 pub mod mcp_servers;
@@ -26,6 +27,7 @@ pub mod mcp_servers;
 use std::path::{Path, PathBuf};
 
 pub use config::{InstalledPlugin, installed_plugins};
+pub use hooks::{add_effective_plugin_hooks, add_plugin_hooks};
 pub use install::{PluginManifest, install_plugin, set_plugin_enabled, uninstall_plugin};
 pub use marketplace::{
     Marketplace, MarketplaceCatalog, MarketplaceEntry, add_marketplace, configured_marketplaces,

@@ -109,8 +109,8 @@ pub struct TuiOptions {
     #[arg(long, value_name = "PROVIDER", value_parser = ["lmstudio", "ollama"])]
     pub local_provider: Option<String>,
 
-    /// Accepted for compatibility; project hooks still run only in a trusted
-    /// project (a warning says so).
+    /// Run a plugin's hooks without their recorded trust, for this run
+    /// only (project hooks still need a trusted project).
     #[arg(long)]
     pub dangerously_bypass_hook_trust: bool,
 
@@ -167,7 +167,7 @@ impl TuiOptions {
         }
         let mut warnings = Vec::new();
         if self.dangerously_bypass_hook_trust {
-            warnings.push("--dangerously-bypass-hook-trust is accepted but does nothing here: project hooks run only in a trusted project".to_string());
+            overrides.bypass_hook_trust = true;
         }
         if self.approve_for_me {
             warnings.push("--approve-for-me is accepted but there is no automatic approval reviewer in this version: approvals are asked of you".to_string());
