@@ -196,3 +196,127 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
     );
     assert!(!env.home.path().join("plugins/marketplaces/team").exists());
 }
+
+/// A marketplace `team` offering `demo`, whose only content is a
+/// `UserPromptSubmit` hook appending to `marker`.
+fn hook_marketplace(root: &Path, marker: &Path) -> std::path::PathBuf {
+    let src = root.join("hook-src");
+    let plugin = src.join("plugins/demo");
+    std::fs::create_dir_all(src.join(".agents/plugins")).unwrap();
+    std::fs::create_dir_all(plugin.join(".codex-plugin")).unwrap();
+    std::fs::create_dir_all(plugin.join("hooks")).unwrap();
+    std::fs::write(
+        src.join(".agents/plugins/marketplace.json"),
+        r#"{"name": "team", "plugins": [{"name": "demo", "source": "./plugins/demo"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        plugin.join(".codex-plugin/plugin.json"),
+        r#"{"name": "demo", "version": "1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        plugin.join("hooks/hooks.json"),
+        serde_json::json!({"hooks": {"UserPromptSubmit": [{"hooks": [
+            {"type": "command", "command": format!("echo ran >> '{}'", marker.display())}
+        ]}]}})
+        .to_string(),
+    )
+    .unwrap();
+    git(&src, &["init", "-q", "."]);
+    git(&src, &["add", "-A"]);
+    git(&src, &["commit", "-qm", "marketplace"]);
+    git(root, &["clone", "-q", "--bare", "hook-src", "hook-team.git"]);
+    root.join("hook-team.git")
+}
+
+#[test]
+fn a_plugin_hook_runs_only_once_trusted_and_goes_with_the_plugin() {
+    let env = ExecEnv::new();
+    env.home.append_config("# keep me\n");
+    let repos = tempfile::tempdir().unwrap();
+    let marker = repos.path().join("ran");
+    let bare = hook_marketplace(repos.path(), &marker);
+    let codex = |args: &[&str]| {
+        let out = super::cli_basics::codex()
+            .env("CODEX_HOME", env.home.path())
+            .env("HOME", env.home.path())
+            .current_dir(env.workspace())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let url = format!("file://{}", bare.display());
+    codex(&["plugin", "marketplace", "add", &url]);
+    codex(&["plugin", "add", "demo@team"]);
+    let key = "demo@team:hooks/hooks.json:user_prompt_submit:0:0";
+    let session = |extra: &[&str]| {
+        env.server.push_turn(Turn::new().text("ok"));
+        let out = env
+            .exec()
+            .env("HOME", env.home.path())
+            .args(["--skip-git-repo-check"])
+            .args(extra)
+            .arg("hi")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+
+    // Installed but not trusted: listed, named in a warning, never run.
+    let listed = codex(&["hooks", "list"]);
+    assert!(
+        listed.contains("untrusted") && listed.contains(key),
+        "{listed}"
+    );
+    let err = session(&[]);
+    assert!(
+        err.contains("not run until trusted") && err.contains(key),
+        "{err}"
+    );
+    assert!(!marker.exists(), "an untrusted plugin hook ran");
+
+    // The bypass runs it for that run only, saying so.
+    let err = session(&["--dangerously-bypass-hook-trust"]);
+    assert!(err.contains("--dangerously-bypass-hook-trust"), "{err}");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n");
+    std::fs::remove_file(&marker).unwrap();
+    session(&[]);
+    assert!(!marker.exists());
+
+    // Trusted the reference's way: it runs from then on.
+    let trusted = codex(&["hooks", "trust", "--plugin", "demo@team"]);
+    assert!(trusted.contains(key), "{trusted}");
+    let config = std::fs::read_to_string(env.home.path().join("config.toml")).unwrap();
+    assert!(config.contains("# keep me"), "{config}");
+    let doc = config.parse::<toml_edit::DocumentMut>().unwrap();
+    let record = doc["hooks"]["state"][key]["trusted_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (identity, fingerprint) = record.split_once('/').unwrap();
+    assert!(
+        identity.starts_with("sha256:") && fingerprint.starts_with("sha256:"),
+        "{record}"
+    );
+    session(&[]);
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n");
+    assert!(codex(&["hooks", "list"]).contains("yes"));
+
+    // A changed plugin asks again.
+    let installed = env.home.path().join("plugins/cache/team/demo/1.0.0");
+    std::fs::write(installed.join("extra.sh"), "echo\n").unwrap();
+    std::fs::remove_file(&marker).unwrap();
+    session(&[]);
+    assert!(!marker.exists(), "a modified plugin's hook ran on old trust");
+    std::fs::remove_file(installed.join("extra.sh")).unwrap();
+
+    // Disabled: its hook is gone from the next session.
+    codex(&["plugin", "disable", "demo@team"]);
+    session(&[]);
+    assert!(!marker.exists());
+    assert!(!codex(&["hooks", "list"]).contains(key));
+}
