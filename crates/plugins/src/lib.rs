@@ -21,6 +21,7 @@
 pub mod config;
 pub mod hooks;
 pub mod install;
+pub mod instructions;
 pub mod marketplace;
 pub mod mcp_servers;
 
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use config::{InstalledPlugin, installed_plugins};
 pub use hooks::{add_effective_plugin_hooks, add_plugin_hooks};
+pub use instructions::plugins_section;
 pub use install::{PluginManifest, install_plugin, set_plugin_enabled, uninstall_plugin};
 pub use marketplace::{
     Marketplace, MarketplaceCatalog, MarketplaceEntry, add_marketplace, configured_marketplaces,

@@ -560,6 +560,7 @@ mod flag_tests {
                 .contains(&"oss_provider=\"lmstudio\"".to_string())
         );
         assert!(overrides.oss);
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(overrides.bypass_hook_trust);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 }

@@ -66,6 +66,17 @@ fn bare_marketplace(root: &Path) -> std::path::PathBuf {
     bare
 }
 
+/// The text parts of the developer messages of request `index`, in order.
+fn developer_parts(env: &ExecEnv, index: usize) -> Vec<String> {
+    env.server.requests()[index]
+        .input()
+        .into_iter()
+        .filter(|item| item["role"] == "developer")
+        .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
+        .filter_map(|part| part["text"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn section_of(env: &ExecEnv, index: usize) -> String {
     codex_test_support::last_skills_section(&env.server.requests()[index].input())
         .unwrap_or_default()
@@ -135,6 +146,18 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
         "`r0` = `{}`",
         env.home.path().join("plugins/cache/team").display()
     )));
+    // The plugins part follows the skills section, as in the reference.
+    let parts = developer_parts(&env, 0);
+    let skills = parts
+        .iter()
+        .position(|p| p.starts_with("<skills_instructions>"));
+    let plugins = parts
+        .iter()
+        .position(|p| p.starts_with("<plugins_instructions>"));
+    assert!(
+        matches!((skills, plugins), (Some(s), Some(p)) if p == s + 1),
+        "{parts:#?}"
+    );
     let texts = env.server.requests()[0].user_texts();
     assert!(
         texts
@@ -183,6 +206,11 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!section_of(&env, 3).contains("demo:hello"));
+    assert!(
+        !developer_parts(&env, 3)
+            .iter()
+            .any(|p| p.starts_with("<plugins_instructions>"))
+    );
     assert!(!mcp_list(&env).contains("pyplug"));
 
     plugin(&["remove", "demo@team"]);
