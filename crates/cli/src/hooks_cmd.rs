@@ -103,7 +103,10 @@ fn trust(
         for handler in &chosen {
             let entry = codex_config::edit::table_mut(state, &handler.key);
             entry.set_implicit(false);
-            entry.insert("trusted_hash", toml_edit::value(handler.current_hash.clone()));
+            entry.insert(
+                "trusted_hash",
+                toml_edit::value(handler.current_hash.clone()),
+            );
         }
     })?;
     let mut keys: Vec<&str> = chosen.iter().map(|h| h.key.as_str()).collect();

@@ -50,10 +50,8 @@ impl SessionSkills {
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
-        let plugins = codex_plugins::installed_plugins(
-            &config.codex_home,
-            config.layers.get(&["plugins"]),
-        );
+        let plugins =
+            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
         let state = State {
             manager,
             plugins_section: codex_plugins::plugins_section(&plugins),

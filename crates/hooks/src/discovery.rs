@@ -42,6 +42,9 @@ pub struct Handler {
     pub current_hash: String,
     /// `NAME@MARKETPLACE` of the plugin it came with.
     pub plugin: Option<String>,
+    /// Variables its process gets besides the session's (a plugin's
+    /// `PLUGIN_ROOT`, `PLUGIN_DATA` and Claude Code's names for them).
+    pub env: Vec<(String, String)>,
 }
 
 impl Handler {
@@ -70,6 +73,10 @@ pub struct Origin<'a> {
     pub key_prefix: String,
     /// For a plugin's hooks: its id and fingerprint.
     pub plugin: Option<(&'a str, &'a str)>,
+    /// Variables for its hooks' processes; `${NAME}` of each is also
+    /// replaced in their commands (after hashing: the trust record covers
+    /// the command as written, as in the reference).
+    pub env: &'a [(String, String)],
     /// Whether its hooks may run (for a plugin, decided per hook).
     pub trusted: bool,
 }
@@ -146,6 +153,7 @@ impl HookRegistry {
                     source: &json_path,
                     key_prefix: json_path.display().to_string(),
                     plugin: None,
+                    env: &[],
                     trusted: layer.trusted,
                 },
                 &HashMap::new(),
@@ -158,6 +166,7 @@ impl HookRegistry {
                     source: &toml_path,
                     key_prefix: toml_path.display().to_string(),
                     plugin: None,
+                    env: &[],
                     trusted: layer.trusted,
                 },
                 &HashMap::new(),
@@ -271,6 +280,9 @@ impl HookRegistry {
                                     && state.and_then(|s| s.enabled) != Some(false))
                         }
                     };
+                    let command = origin.env.iter().fold(command, |command, (name, value)| {
+                        command.replace(&format!("${{{name}}}"), value)
+                    });
                     self.handlers.push(Handler {
                         event,
                         matcher: matcher.clone(),
@@ -284,6 +296,7 @@ impl HookRegistry {
                         key,
                         current_hash,
                         plugin: origin.plugin.map(|(id, _)| id.to_string()),
+                        env: origin.env.to_vec(),
                     });
                 }
             }

@@ -123,10 +123,7 @@ pub fn identity_hash(hook: &HookIdentity<'_>) -> String {
     if let Some(matcher) = hook.matcher.filter(|_| event_takes_matcher(hook.event)) {
         identity.insert("matcher".into(), matcher.into());
     }
-    identity.insert(
-        "hooks".into(),
-        Value::Array(vec![Value::Object(handler)]),
-    );
+    identity.insert("hooks".into(), Value::Array(vec![Value::Object(handler)]));
     let mut text = String::new();
     canonical_json(&Value::Object(identity), &mut text);
     sha256_label(text.as_bytes())
@@ -207,8 +204,8 @@ pub fn plugin_fingerprint(root: &Path) -> Result<String, String> {
         } else {
             root.join(&rel)
         };
-        let meta = std::fs::symlink_metadata(&full)
-            .map_err(|err| format!("{}: {err}", full.display()))?;
+        let meta =
+            std::fs::symlink_metadata(&full).map_err(|err| format!("{}: {err}", full.display()))?;
         let path = rel.as_os_str().as_bytes();
         ctx.update(&(path.len() as u64).to_le_bytes());
         ctx.update(path);
@@ -280,7 +277,11 @@ mod tests {
             ),
             (
                 // The matcher of UserPromptSubmit does not count.
-                hook(HookEvent::UserPromptSubmit, Some("*"), "echo hi > /tmp/hx/ran"),
+                hook(
+                    HookEvent::UserPromptSubmit,
+                    Some("*"),
+                    "echo hi > /tmp/hx/ran",
+                ),
                 "0965b5dd583768594dfc7e37bb9e423a73bcc1490e610903ca4897725e0d0aea",
             ),
             (

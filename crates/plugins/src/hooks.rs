@@ -88,6 +88,7 @@ fn read_file(dir: &Path, relative: &str) -> Result<HookSource, String> {
 /// registry warnings naming the plugin and the file.
 pub fn add_plugin_hooks(
     registry: &mut HookRegistry,
+    codex_home: &Path,
     plugins: &[InstalledPlugin],
     states: &HashMap<String, HookState>,
     bypass_trust: bool,
@@ -96,7 +97,9 @@ pub fn add_plugin_hooks(
         let found = match sources(plugin) {
             Ok(found) => found,
             Err(err) => {
-                registry.warnings.push(format!("plugin {}: {err}", plugin.id));
+                registry
+                    .warnings
+                    .push(format!("plugin {}: {err}", plugin.id));
                 continue;
             }
         };
@@ -113,6 +116,20 @@ pub fn add_plugin_hooks(
                 continue;
             }
         };
+        // As the reference: the plugin's folder, and a data folder of its
+        // own (not created until a hook makes it).
+        let root = plugin.dir.display().to_string();
+        let data = codex_home
+            .join("plugins/data")
+            .join(format!("{}-{}", plugin.name, plugin.marketplace))
+            .display()
+            .to_string();
+        let env = [
+            ("PLUGIN_ROOT".to_string(), root.clone()),
+            ("CLAUDE_PLUGIN_ROOT".to_string(), root),
+            ("PLUGIN_DATA".to_string(), data.clone()),
+            ("CLAUDE_PLUGIN_DATA".to_string(), data),
+        ];
         for source in found {
             registry.read_plugin_hooks(
                 &source.value,
@@ -120,6 +137,7 @@ pub fn add_plugin_hooks(
                     source: &source.path,
                     key_prefix: format!("{}:{}", plugin.id, source.key_file),
                     plugin: Some((&plugin.id, &fingerprint)),
+                    env: &env,
                     trusted: bypass_trust,
                 },
                 states,
@@ -136,30 +154,19 @@ pub fn add_effective_plugin_hooks(registry: &mut HookRegistry, config: &codex_co
         return;
     }
     let states = codex_hooks::trust::read_states(&config.codex_home.join("config.toml"));
-    add_plugin_hooks(registry, &plugins, &states, config.bypass_hook_trust);
+    add_plugin_hooks(
+        registry,
+        &config.codex_home,
+        &plugins,
+        &states,
+        config.bypass_hook_trust,
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plugin(dir: &Path) -> InstalledPlugin {
-        InstalledPlugin {
-            id: "demo@market".into(),
-            name: "demo".into(),
-            marketplace: "market".into(),
-            version: "1".into(),
-            marketplace_dir: dir.to_path_buf(),
-            dir: dir.to_path_buf(),
-            enabled: true,
-        }
-    }
-
-    fn write(dir: &Path, path: &str, text: &str) {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_plugin::{plugin, write};
 
     const STOP: &str =
         r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo stop"}]}]}}"#;
@@ -171,7 +178,13 @@ mod tests {
         write(dir.path(), MANIFEST_FILE, r#"{"name": "demo"}"#);
         write(dir.path(), "hooks/hooks.json", STOP);
         let mut registry = HookRegistry::default();
-        add_plugin_hooks(&mut registry, &[p.clone()], &HashMap::new(), false);
+        add_plugin_hooks(
+            &mut registry,
+            dir.path(),
+            std::slice::from_ref(&p),
+            &HashMap::new(),
+            false,
+        );
         assert_eq!(registry.handlers.len(), 1, "{:?}", registry.warnings);
         let hook = &registry.handlers[0];
         assert_eq!(hook.key, "demo@market:hooks/hooks.json:stop:0:0");
@@ -189,23 +202,41 @@ mod tests {
             },
         )]);
         let mut registry = HookRegistry::default();
-        add_plugin_hooks(&mut registry, &[p.clone()], &states, false);
+        add_plugin_hooks(
+            &mut registry,
+            dir.path(),
+            std::slice::from_ref(&p),
+            &states,
+            false,
+        );
         assert!(registry.handlers[0].trusted);
         // Any change to the plugin's files asks again.
         write(dir.path(), "scripts/new.sh", "echo\n");
         let mut registry = HookRegistry::default();
-        add_plugin_hooks(&mut registry, &[p.clone()], &states, false);
+        add_plugin_hooks(
+            &mut registry,
+            dir.path(),
+            std::slice::from_ref(&p),
+            &states,
+            false,
+        );
         assert!(!registry.handlers[0].trusted);
         // The bypass runs it anyway; a disabled plugin brings nothing.
         let mut registry = HookRegistry::default();
-        add_plugin_hooks(&mut registry, &[p.clone()], &HashMap::new(), true);
+        add_plugin_hooks(
+            &mut registry,
+            dir.path(),
+            std::slice::from_ref(&p),
+            &HashMap::new(),
+            true,
+        );
         assert!(registry.handlers[0].trusted);
         let mut registry = HookRegistry::default();
         let off = InstalledPlugin {
             enabled: false,
             ..p.clone()
         };
-        add_plugin_hooks(&mut registry, &[off], &HashMap::new(), true);
+        add_plugin_hooks(&mut registry, dir.path(), &[off], &HashMap::new(), true);
         assert!(registry.handlers.is_empty());
 
         // Inline in the manifest, and a list of paths.
@@ -216,7 +247,13 @@ mod tests {
         );
         write(dir.path(), "more.json", STOP);
         let mut registry = HookRegistry::default();
-        add_plugin_hooks(&mut registry, &[p.clone()], &HashMap::new(), false);
+        add_plugin_hooks(
+            &mut registry,
+            dir.path(),
+            std::slice::from_ref(&p),
+            &HashMap::new(),
+            false,
+        );
         let keys: Vec<&str> = registry.handlers.iter().map(|h| h.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -226,10 +263,62 @@ mod tests {
             ]
         );
 
-        // Leaving the folder is refused, with the plugin named.
-        write(dir.path(), MANIFEST_FILE, r#"{"name": "demo", "hooks": "./../x.json"}"#);
+        // `${CLAUDE_PLUGIN_ROOT}` is the plugin's folder when the hook runs
+        // (and in its environment), but the trust covers it as written.
+        let raw = "${CLAUDE_PLUGIN_ROOT}/check.sh";
+        write(
+            dir.path(),
+            "more.json",
+            &serde_json::json!({"Stop": [{"hooks": [{"type": "command", "command": raw}]}]})
+                .to_string(),
+        );
+        write(
+            dir.path(),
+            MANIFEST_FILE,
+            r#"{"name": "demo", "hooks": "./more.json"}"#,
+        );
         let mut registry = HookRegistry::default();
-        add_plugin_hooks(&mut registry, &[p], &HashMap::new(), false);
+        add_plugin_hooks(
+            &mut registry,
+            dir.path(),
+            std::slice::from_ref(&p),
+            &HashMap::new(),
+            false,
+        );
+        let hook = &registry.handlers[0];
+        assert_eq!(hook.command, format!("{}/check.sh", dir.path().display()));
+        assert!(
+            hook.env
+                .contains(&("PLUGIN_ROOT".into(), dir.path().display().to_string()))
+        );
+        assert!(
+            hook.env.contains(&(
+                "CLAUDE_PLUGIN_DATA".into(),
+                dir.path()
+                    .join("plugins/data/demo-market")
+                    .display()
+                    .to_string()
+            ))
+        );
+        let identity = codex_hooks::trust::identity_hash(&codex_hooks::trust::HookIdentity {
+            event: codex_hooks::HookEvent::Stop,
+            matcher: None,
+            command: raw,
+            timeout_secs: 600,
+            is_async: false,
+            status_message: None,
+            additional_context_limit: None,
+        });
+        assert!(hook.current_hash.starts_with(&format!("{identity}/")));
+
+        // Leaving the folder is refused, with the plugin named.
+        write(
+            dir.path(),
+            MANIFEST_FILE,
+            r#"{"name": "demo", "hooks": "./../x.json"}"#,
+        );
+        let mut registry = HookRegistry::default();
+        add_plugin_hooks(&mut registry, dir.path(), &[p], &HashMap::new(), false);
         assert!(registry.handlers.is_empty());
         assert!(
             registry.warnings[0].contains("plugin demo@market")

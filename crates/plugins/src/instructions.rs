@@ -46,15 +46,7 @@ mod tests {
     #[test]
     fn only_when_an_enabled_plugin_brings_something() {
         let dir = tempfile::tempdir().unwrap();
-        let mut plugin = InstalledPlugin {
-            id: "demo@market".into(),
-            name: "demo".into(),
-            marketplace: "market".into(),
-            version: "1".into(),
-            marketplace_dir: dir.path().to_path_buf(),
-            dir: dir.path().to_path_buf(),
-            enabled: true,
-        };
+        let mut plugin = crate::test_plugin::plugin(dir.path());
         assert!(plugins_section(std::slice::from_ref(&plugin)).is_none());
         std::fs::create_dir_all(dir.path().join("skills/hello")).unwrap();
         let section = plugins_section(std::slice::from_ref(&plugin)).unwrap();

@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 
 pub use config::{InstalledPlugin, installed_plugins};
 pub use hooks::{add_effective_plugin_hooks, add_plugin_hooks};
-pub use instructions::plugins_section;
 pub use install::{PluginManifest, install_plugin, set_plugin_enabled, uninstall_plugin};
+pub use instructions::plugins_section;
 pub use marketplace::{
     Marketplace, MarketplaceCatalog, MarketplaceEntry, add_marketplace, configured_marketplaces,
     read_catalog, remove_marketplace,
@@ -84,6 +84,33 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<(), String> {
         Err(format!(
             "{what} name `{name}` is not usable: letters, digits, `-`, `_` and `.` only"
         ))
+    }
+}
+
+/// What the modules' tests share: an installed plugin `demo@market` in a
+/// folder, and writing its files.
+#[cfg(test)]
+pub(crate) mod test_plugin {
+    use std::path::Path;
+
+    use crate::config::InstalledPlugin;
+
+    pub(crate) fn plugin(dir: &Path) -> InstalledPlugin {
+        InstalledPlugin {
+            id: "demo@market".into(),
+            name: "demo".into(),
+            marketplace: "market".into(),
+            version: "1".into(),
+            marketplace_dir: dir.to_path_buf(),
+            dir: dir.to_path_buf(),
+            enabled: true,
+        }
+    }
+
+    pub(crate) fn write(dir: &Path, path: &str, text: &str) {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
 }
 

@@ -53,8 +53,8 @@ pub fn cache_path(codex_home: &Path) -> PathBuf {
 pub fn load(file: &Path, roots: &[SkillRoot]) -> Option<Cached> {
     let bytes = std::fs::read(file).ok()?;
     let cached: CacheFile = serde_json::from_slice(&bytes).ok()?;
-    (cached.version == VERSION && cached.roots == roots && !cached.fingerprint.changed()).then(
-        || Cached {
+    (cached.version == VERSION && cached.roots == roots && !cached.fingerprint.changed()).then_some(
+        Cached {
             catalog: cached.catalog,
             fingerprint: cached.fingerprint,
             render: cached.render,

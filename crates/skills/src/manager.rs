@@ -12,9 +12,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::cache::CachedRender;
 use crate::discover::{Fingerprint, SkillCatalog, discover};
 use crate::mention::mentioned_skills;
-use crate::cache::CachedRender;
 use crate::render::{RenderedSkills, render_skills_section};
 use crate::roots::skill_roots;
 use crate::settings::{SkillsSettings, same_file};
@@ -297,7 +297,10 @@ mod tests {
         off.disabled_names.push("a".to_string());
         let (without_a, _) = SkillsManager::load(off.clone(), tmp.path());
         let section = without_a.section().unwrap();
-        assert!(!section.contains("- a:") && section.contains("- b:"), "{section}");
+        assert!(
+            !section.contains("- a:") && section.contains("- b:"),
+            "{section}"
+        );
         let (back, _) = SkillsManager::load(first, tmp.path());
         assert_eq!(back.section(), walked.section());
         // An edit is seen whatever the cache holds.

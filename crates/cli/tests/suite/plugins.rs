@@ -25,45 +25,58 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A marketplace `team` offering `demo` (one skill), as a bare repository.
-fn bare_marketplace(root: &Path) -> std::path::PathBuf {
-    let src = root.join("src");
+/// Publishes a marketplace `team` offering `demo` (with `files`, paths
+/// relative to the plugin) as the bare repository `root/NAME.git`.
+fn publish_demo(root: &Path, name: &str, files: &[(&str, String)]) -> std::path::PathBuf {
+    let src = root.join(format!("{name}-src"));
     let plugin = src.join("plugins/demo");
+    let mut all = vec![(
+        ".codex-plugin/plugin.json",
+        r#"{"name": "demo", "version": "1.0.0", "description": "Demo"}"#.to_string(),
+    )];
+    all.extend(files.iter().cloned());
+    for (path, text) in all {
+        let path = plugin.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     std::fs::create_dir_all(src.join(".agents/plugins")).unwrap();
-    std::fs::create_dir_all(plugin.join(".codex-plugin")).unwrap();
-    std::fs::create_dir_all(plugin.join("skills/hello")).unwrap();
     std::fs::write(
         src.join(".agents/plugins/marketplace.json"),
         r#"{"name": "team", "plugins": [{"name": "demo", "source": "./plugins/demo"}]}"#,
     )
     .unwrap();
-    std::fs::write(
-        plugin.join(".codex-plugin/plugin.json"),
-        r#"{"name": "demo", "version": "1.0.0", "description": "Demo"}"#,
-    )
-    .unwrap();
-    // An MCP server of the plugin, in its default `.mcp.json`.
-    std::fs::write(
-        plugin.join(".mcp.json"),
-        serde_json::json!({"mcpServers": {"pyplug": {
-            "type": "stdio",
-            "command": codex_test_support::peers::python(),
-            "args": [codex_test_support::peers::py_mcp_server()],
-        }}})
-        .to_string(),
-    )
-    .unwrap();
-    std::fs::write(
-        plugin.join("skills/hello/SKILL.md"),
-        "---\nname: hello\ndescription: Say hello the team's way\n---\nBody.\n",
-    )
-    .unwrap();
     git(&src, &["init", "-q", "."]);
     git(&src, &["add", "-A"]);
     git(&src, &["commit", "-qm", "marketplace"]);
-    let bare = root.join("team.git");
-    git(root, &["clone", "-q", "--bare", "src", "team.git"]);
-    bare
+    let bare = format!("{name}.git");
+    git(
+        root,
+        &["clone", "-q", "--bare", &format!("{name}-src"), &bare],
+    );
+    root.join(bare)
+}
+
+/// A marketplace `team` offering `demo` (one skill and an MCP server), as
+/// a bare repository.
+fn bare_marketplace(root: &Path) -> std::path::PathBuf {
+    // The MCP server is in the plugin's default `.mcp.json`.
+    let mcp = serde_json::json!({"mcpServers": {"pyplug": {
+        "type": "stdio",
+        "command": codex_test_support::peers::python(),
+        "args": [codex_test_support::peers::py_mcp_server()],
+    }}});
+    publish_demo(
+        root,
+        "team",
+        &[
+            (".mcp.json", mcp.to_string()),
+            (
+                "skills/hello/SKILL.md",
+                "---\nname: hello\ndescription: Say hello the team's way\n---\nBody.\n".to_string(),
+            ),
+        ],
+    )
 }
 
 /// The text parts of the developer messages of request `index`, in order.
@@ -228,34 +241,14 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
 /// A marketplace `team` offering `demo`, whose only content is a
 /// `UserPromptSubmit` hook appending to `marker`.
 fn hook_marketplace(root: &Path, marker: &Path) -> std::path::PathBuf {
-    let src = root.join("hook-src");
-    let plugin = src.join("plugins/demo");
-    std::fs::create_dir_all(src.join(".agents/plugins")).unwrap();
-    std::fs::create_dir_all(plugin.join(".codex-plugin")).unwrap();
-    std::fs::create_dir_all(plugin.join("hooks")).unwrap();
-    std::fs::write(
-        src.join(".agents/plugins/marketplace.json"),
-        r#"{"name": "team", "plugins": [{"name": "demo", "source": "./plugins/demo"}]}"#,
+    let hooks = serde_json::json!({"hooks": {"UserPromptSubmit": [{"hooks": [
+        {"type": "command", "command": format!("echo ran >> '{}'", marker.display())}
+    ]}]}});
+    publish_demo(
+        root,
+        "hook-team",
+        &[("hooks/hooks.json", hooks.to_string())],
     )
-    .unwrap();
-    std::fs::write(
-        plugin.join(".codex-plugin/plugin.json"),
-        r#"{"name": "demo", "version": "1.0.0"}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        plugin.join("hooks/hooks.json"),
-        serde_json::json!({"hooks": {"UserPromptSubmit": [{"hooks": [
-            {"type": "command", "command": format!("echo ran >> '{}'", marker.display())}
-        ]}]}})
-        .to_string(),
-    )
-    .unwrap();
-    git(&src, &["init", "-q", "."]);
-    git(&src, &["add", "-A"]);
-    git(&src, &["commit", "-qm", "marketplace"]);
-    git(root, &["clone", "-q", "--bare", "hook-src", "hook-team.git"]);
-    root.join("hook-team.git")
 }
 
 #[test]
@@ -339,7 +332,10 @@ fn a_plugin_hook_runs_only_once_trusted_and_goes_with_the_plugin() {
     std::fs::write(installed.join("extra.sh"), "echo\n").unwrap();
     std::fs::remove_file(&marker).unwrap();
     session(&[]);
-    assert!(!marker.exists(), "a modified plugin's hook ran on old trust");
+    assert!(
+        !marker.exists(),
+        "a modified plugin's hook ran on old trust"
+    );
     std::fs::remove_file(installed.join("extra.sh")).unwrap();
 
     // Disabled: its hook is gone from the next session.
