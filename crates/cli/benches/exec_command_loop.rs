@@ -28,7 +28,7 @@ use serde_json::json;
 
 const CALLS: usize = 100;
 
-fn run(sandbox: &str, calls: usize) -> (f64, i64) {
+fn run(sandbox: &str, one_shot: bool, calls: usize) -> (f64, i64) {
     let server = MockModelServer::start();
     for i in 0..calls {
         server.push_turn(
@@ -44,9 +44,14 @@ fn run(sandbox: &str, calls: usize) -> (f64, i64) {
     server.push_turn(Turn::new().text("done").usage(100, 10));
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     let started = Instant::now();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_codex"));
+    if one_shot {
+        // A sandbox per command, as before the long-lived sandboxes.
+        command.env("CODEX_SANDBOX_SERVER", "0");
+    }
     // Reaped with wait4 below, which also gives its peak RSS.
     #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_codex"))
+    let child = command
         .env("CODEX_HOME", home.path())
         .current_dir(home.workspace())
         .args([
@@ -217,11 +222,15 @@ fn main() {
         return;
     }
     println!("{CALLS} sequential exec_command calls in one codex exec (bench profile: release):");
-    for sandbox in ["danger-full-access", "workspace-write"] {
-        let (baseline, _) = run(sandbox, 0);
-        let (total, max_rss_kib) = run(sandbox, CALLS);
+    for (sandbox, one_shot, label) in [
+        ("danger-full-access", false, "danger-full-access"),
+        ("workspace-write", false, "workspace-write"),
+        ("workspace-write", true, "  one-shot sandboxes"),
+    ] {
+        let (baseline, _) = run(sandbox, one_shot, 0);
+        let (total, max_rss_kib) = run(sandbox, one_shot, CALLS);
         println!(
-            "  {sandbox:<19} total {total:>6.2} s, {:>6.1} ms per call (after {:.0} ms of start-up and the last turn), peak RSS {:.1} MiB",
+            "  {label:<19} total {total:>6.2} s, {:>6.1} ms per call (after {:.0} ms of start-up and the last turn), peak RSS {:.1} MiB",
             (total - baseline) * 1000.0 / CALLS as f64,
             baseline * 1000.0,
             max_rss_kib as f64 / 1024.0

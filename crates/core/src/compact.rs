@@ -103,9 +103,14 @@ pub(crate) async fn compact_history(
     }
     let summary = last_assistant_message(&items).unwrap_or_default();
 
-    let user_messages = session.state.user_messages();
-    let new_history =
-        build_compacted_history(session.build_initial_context(ctx), &user_messages, &summary);
+    let user_messages = session
+        .state
+        .with_history(|history| collect_user_messages(history.items()));
+    let new_history = build_compacted_history(
+        crate::initial_context::initial_context(session, ctx),
+        &user_messages,
+        &summary,
+    );
     session.state.replace_history(new_history.clone());
     session
         .persist_rollout_items(&[RolloutItem::Compacted(CompactedItem {

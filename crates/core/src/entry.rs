@@ -110,6 +110,8 @@ pub fn block_on_runtime<F: Future>(fut: F) -> Result<F::Output, ExitCode> {
         Ok(runtime) => Ok(runtime.block_on(async {
             #[cfg(unix)]
             spawn_exit_signal_listener();
+            // Ended below (and on the exit signals) by `end_all`.
+            codex_sandbox::enable_long_lived_sandboxes();
             let output = fut.await;
             codex_sandbox::live::end_all(COMMANDS_GRACE).await;
             codex_otel::shutdown(TELEMETRY_FLUSH).await;

@@ -29,6 +29,7 @@ use codex_protocol::user_input::UserInput;
 use serde_json::{Value, json};
 use tracing::info;
 
+use crate::features::SessionFeatures as _;
 use crate::session::Session;
 use crate::tools::call_description::{ApprovalSubject, CallDescription};
 use crate::tools::{ToolHandler, ToolInvocation, ToolOutput};
@@ -167,7 +168,7 @@ pub(crate) async fn fire(
     targets: &[&str],
     payload: serde_json::Map<String, Value>,
 ) -> HookResult {
-    let Some(hooks) = session.services.hooks.as_ref() else {
+    let Some(hooks) = session.features().hooks.as_ref() else {
         return HookResult::default();
     };
     let handlers = hooks.registry.matching(event, targets);
@@ -278,7 +279,7 @@ pub(crate) async fn prompt_hooks(
     ctx: &crate::turn_context::TurnContext,
     mut input: Vec<UserInput>,
 ) -> Option<Vec<UserInput>> {
-    if session.services.hooks.is_none() {
+    if session.features().hooks.is_none() {
         return Some(input);
     }
     let start_context = crate::state::lock(&session.services.session_start_context).take();
@@ -326,7 +327,7 @@ pub(crate) async fn stop_hooks(
     last_assistant_message: &Option<String>,
     blocks: &mut usize,
 ) -> Option<String> {
-    session.services.hooks.as_ref()?;
+    session.features().hooks.as_ref()?;
     let mut payload = turn_payload(session, ctx, HookEvent::Stop);
     payload.insert("turn_id".into(), json!(ctx.sub_id));
     payload.insert("stop_hook_active".into(), json!(*blocks > 0));
@@ -357,7 +358,7 @@ pub(crate) async fn stop_failure_hooks(
     ctx: &crate::turn_context::TurnContext,
     error: &str,
 ) {
-    if session.services.hooks.is_none() {
+    if session.features().hooks.is_none() {
         return;
     }
     let mut payload = turn_payload(session, ctx, HookEvent::StopFailure);
@@ -373,7 +374,7 @@ pub(crate) async fn compact_hooks(
     event: HookEvent,
     trigger: &str,
 ) {
-    if session.services.hooks.is_none() {
+    if session.features().hooks.is_none() {
         return;
     }
     let mut payload = turn_payload(session, ctx, event);
@@ -390,7 +391,7 @@ pub(crate) async fn permission_hooks(
     subject: ApprovalSubject<'_>,
     call_id: &str,
 ) -> Option<ReviewDecision> {
-    session.services.hooks.as_ref()?;
+    session.features().hooks.as_ref()?;
     let description = subject.description;
     let mut payload = turn_payload(session, ctx, HookEvent::PermissionRequest);
     payload.insert("turn_id".into(), json!(ctx.sub_id));
@@ -432,7 +433,7 @@ pub(crate) async fn run_tool_with_hooks(
     handler: Arc<dyn ToolHandler>,
     mut invocation: ToolInvocation,
 ) -> ToolOutput {
-    if invocation.session.services.hooks.is_none() {
+    if invocation.session.features().hooks.is_none() {
         return handler.handle(invocation).await;
     }
     let session = Arc::clone(&invocation.session);
@@ -479,16 +480,16 @@ pub(crate) async fn run_tool_with_hooks(
             tool: &tool,
             description: &described,
         };
-        let decision = session
-            .request_command_approval(
-                &ctx,
-                &call_id,
-                &argv,
-                ctx.cwd.clone(),
-                Some(reason),
-                subject,
-            )
-            .await;
+        let decision = crate::approvals::request_command(
+            &session,
+            &ctx,
+            &call_id,
+            &argv,
+            ctx.cwd.clone(),
+            Some(reason),
+            subject,
+        )
+        .await;
         if !matches!(
             decision,
             ReviewDecision::Approved

@@ -455,7 +455,7 @@ impl ItemLifecycle {
                     id: new_id("review"),
                     review: match &exited.review_output {
                         Some(output) => output.render_findings(),
-                        None => "The review did not finish.".to_string(),
+                        None => "The review did not finish; run /review again.".to_string(),
                     },
                 }),
             ),

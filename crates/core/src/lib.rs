@@ -23,17 +23,20 @@
 //! is an event.
 
 mod agents;
+mod approvals;
 mod codex;
 mod compact;
 mod entry;
 mod environment_context;
 mod error;
 mod exec_rules;
+mod features;
 mod ghost;
 mod git_info;
 mod goals;
 mod history;
 mod hooks;
+mod initial_context;
 mod instructions;
 mod item_lifecycle;
 pub mod logging;
@@ -46,6 +49,7 @@ mod one_off;
 mod parse_command;
 mod plan_mode;
 mod project_doc;
+mod queue_pair;
 mod resume_settings;
 mod review;
 mod rewind;
@@ -56,6 +60,7 @@ mod session;
 mod session_init;
 mod shell_snapshot;
 mod skills;
+mod spawn;
 mod state;
 mod submission_loop;
 mod tasks;
@@ -72,7 +77,6 @@ mod user_shell;
 mod util;
 
 pub use agents::AgentLink;
-pub use codex::{Codex, InitialHistory, SpawnParams};
 pub use entry::{
     ExitSignal, block_on_runtime, frontend_handles_signals, report_exit, run_async_main,
 };
@@ -84,7 +88,9 @@ pub use memories::{MemoryFile, MemoryStatus};
 pub use network_allowlist::{network_policy, start_network_proxy};
 pub use one_off::{OneOffCommand, OneOffOutput};
 pub use parse_command::{display_command, shell_join};
+pub use queue_pair::Codex;
 pub use review::{ReviewTarget, parse_review_output, render_findings, review_request};
+pub use spawn::{InitialHistory, SpawnParams};
 pub use thread_manager::{
     NewThread, ThreadListQuery, ThreadManager, ThreadManagerOptions, ThreadRef, ThreadSummary,
 };

@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 use codex_protocol::models::{ContentItem, ResponseItem};
 
 use crate::error::CodexErr;
+use crate::features::SessionFeatures as _;
 use crate::session::{INITIAL_SUBMIT_ID, Session};
 use crate::state::lock;
 use crate::turn_context::TurnContext;
@@ -54,7 +55,7 @@ impl McpState {
     /// once.
     pub(crate) fn start(session: &Arc<Session>) {
         let config = Arc::clone(&session.services.config);
-        let state = Arc::clone(&session.services.mcp);
+        let state = Arc::clone(&session.features().mcp);
         let weak = Arc::downgrade(session);
         let elicitor: Arc<dyn Elicitor> = Arc::new(SessionElicitor {
             session: weak.clone(),
@@ -217,7 +218,7 @@ impl Elicitor for SessionElicitor {
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             );
             let (tx, rx) = oneshot::channel();
-            lock(&session.services.mcp.elicitations).insert((server.clone(), id.clone()), tx);
+            lock(&session.features().mcp.elicitations).insert((server.clone(), id.clone()), tx);
             let sub_id = session
                 .active_sub_id()
                 .unwrap_or_else(|| INITIAL_SUBMIT_ID.to_string());
@@ -252,7 +253,7 @@ pub(crate) async fn announce_deferred_namespaces(session: &Session, ctx: &TurnCo
         return;
     }
     let (new, told_before) = session
-        .services
+        .features()
         .mcp
         .untold_namespaces(|| session.state.history_for_prompt().items);
     if new.is_empty() {

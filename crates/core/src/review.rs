@@ -23,6 +23,7 @@ use codex_protocol::protocol::{
 use codex_protocol::user_input::UserInput;
 use tokio_util::sync::CancellationToken;
 
+use crate::features::SessionFeatures as _;
 use crate::session::Session;
 use crate::turn_context::TurnContext;
 
@@ -135,7 +136,7 @@ pub(crate) async fn run_review_task(
         result = run_reviewer(session, ctx, &request) => Some(result),
         _ = cancel.cancelled() => None,
     };
-    let child = crate::state::lock(&session.services.review_child).take();
+    let child = crate::state::lock(&session.features().review_child).take();
     if let Some(child) = child {
         let _ = child.submit(Op::Shutdown).await;
     }
@@ -190,7 +191,7 @@ async fn run_reviewer(
     ctx: &Arc<TurnContext>,
     request: &ReviewRequest,
 ) -> Result<String, String> {
-    let mut config = crate::codex::child_config(&session.services.config);
+    let mut config = crate::spawn::child_config(&session.services.config);
     config.model = config.review_model.clone();
     config.model_reasoning_effort = Some(ReasoningEffort::Low);
     config.model_reasoning_summary = ReasoningSummary::Detailed;
@@ -198,13 +199,13 @@ async fn run_reviewer(
     config.approval_policy = ctx.approval_policy;
     config.sandbox_policy = ctx.sandbox_policy.clone();
     config.cwd = ctx.cwd.clone();
-    let params = crate::codex::child_params(&session.services, "review");
+    let params = crate::spawn::child_params(&session.services, "review");
     let child = Arc::new(
-        crate::codex::spawn_child(config, params)
+        crate::spawn::spawn_child(session, config, params)
             .await
             .map_err(|e| e.to_string())?,
     );
-    *crate::state::lock(&session.services.review_child) = Some(Arc::clone(&child));
+    *crate::state::lock(&session.features().review_child) = Some(Arc::clone(&child));
     child
         .submit(Op::UserInput {
             items: vec![UserInput::Text {

@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::compact::{REWIND_SUMMARY_PREFIX, user_turn_message, user_turn_starts};
 use crate::error::CodexErr;
+use crate::features::SessionFeatures as _;
 use crate::history::last_assistant_message;
 use crate::sampling::{sample_items, with_stream_retries};
 use crate::session::Session;
@@ -40,7 +41,11 @@ const SUMMARIZE_FROM_PROMPT: &str = "Write a summary of this conversation from t
 /// Starts the checkpoint of the task about to handle user message `nth`.
 pub(crate) fn begin_checkpoint(session: &Session, nth: usize) {
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    if let Err(err) = crate::state::lock(&session.services.checkpoints).begin(nth, taken_at) {
+    let mut checkpoints = crate::state::lock(&session.services.checkpoints);
+    if session.features().ghost.is_some() {
+        // Written with the turn's first snapshot, which follows at once.
+        checkpoints.begin_unsaved(nth, taken_at);
+    } else if let Err(err) = checkpoints.begin(nth, taken_at) {
         tracing::warn!(%err, "cannot record a rewind checkpoint");
     }
 }
@@ -57,7 +62,7 @@ pub(crate) async fn checkpoint_snapshot(
     session: &Arc<Session>,
     before: bool,
 ) -> Result<Option<crate::ghost::Snapshot>, String> {
-    let Some(repo) = session.services.ghost.clone() else {
+    let Some(repo) = session.features().ghost.clone() else {
         return Ok(None);
     };
     let parent = crate::state::lock(&session.services.checkpoints)
@@ -87,7 +92,7 @@ pub(crate) async fn checkpoint_snapshot(
 
 /// Before `apply_patch` writes `paths` outside git: keeps what they hold.
 pub(crate) fn record_file_before(session: &Session, paths: &[std::path::PathBuf]) {
-    if session.services.ghost.is_some() {
+    if session.features().ghost.is_some() {
         return;
     }
     if let Err(err) = crate::state::lock(&session.services.checkpoints).record_before(paths) {
@@ -97,7 +102,7 @@ pub(crate) fn record_file_before(session: &Session, paths: &[std::path::PathBuf]
 
 /// After `apply_patch` wrote `paths` outside git: what the agent left.
 pub(crate) fn record_file_after(session: &Session, paths: &[std::path::PathBuf]) {
-    if session.services.ghost.is_some() {
+    if session.features().ghost.is_some() {
         return;
     }
     if let Err(err) = crate::state::lock(&session.services.checkpoints).record_after(paths) {
@@ -147,7 +152,7 @@ type PointChanges = Vec<(usize, String, Vec<codex_protocol::rewind::RewindFileSt
 /// and what changed since.
 fn changes_since(session: &Session, count: usize) -> PointChanges {
     let checkpoints = crate::state::lock(&session.services.checkpoints);
-    let now = match &session.services.ghost {
+    let now = match &session.features().ghost {
         Some(repo) if checkpoints.list().iter().any(|c| c.git_before.is_some()) => {
             repo.snapshot().ok()
         }
@@ -159,7 +164,7 @@ fn changes_since(session: &Session, count: usize) -> PointChanges {
         .filter(|c| c.nth_user_message < count)
         .map(|checkpoint| {
             let nth = checkpoint.nth_user_message;
-            let changed = match (&session.services.ghost, &now, &checkpoint.git_before) {
+            let changed = match (&session.features().ghost, &now, &checkpoint.git_before) {
                 (Some(repo), Some(now), Some(_)) => {
                     codex_rewind::restore::git_changes_since(repo, checkpoint, &now.commit)
                         .unwrap_or_default()
@@ -282,7 +287,9 @@ async fn rewind(
 /// the changes they made stay the agent's (`Checkpoints::fold_from`).
 async fn roll_back(session: &Arc<Session>, sub_id: &str, turns: usize, code_restored: bool) -> u32 {
     let before = user_message_count(session);
-    let dropped = session.state.drop_last_user_turns(turns);
+    let dropped = session
+        .state
+        .with_history(|history| crate::compact::drop_last_user_turns(history, turns));
     {
         let mut checkpoints = crate::state::lock(&session.services.checkpoints);
         let from = before - dropped;
@@ -350,7 +357,7 @@ fn restore_code(
             nth + 1
         ));
     }
-    let repo = session.services.ghost.as_ref();
+    let repo = session.features().ghost.as_ref();
     let plan = match repo {
         Some(repo) if from[0].git_before.is_some() => {
             let now = repo.snapshot()?;

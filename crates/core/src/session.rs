@@ -5,7 +5,6 @@
 //! settings, and mediates approvals. Its mutable state lives in
 //! [`crate::state`].
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -17,9 +16,8 @@ use codex_protocol::models::{
     ResponseItem,
 };
 use codex_protocol::protocol::{
-    AgentMessageEvent, AgentReasoningEvent, AgentReasoningRawContentEvent,
-    ApplyPatchApprovalRequestEvent, ErrorEvent, Event, EventMsg, ExecApprovalRequestEvent,
-    FileChange, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision, TaskStartedEvent,
+    AgentMessageEvent, AgentReasoningEvent, AgentReasoningRawContentEvent, ErrorEvent, Event,
+    EventMsg, RateLimitSnapshot, RawResponseItemEvent, ReviewDecision, TaskStartedEvent,
     TokenUsage, UserMessageEvent, WebSearchBeginEvent, WebSearchEndEvent,
 };
 use codex_protocol::rollout::RolloutItem;
@@ -29,16 +27,12 @@ use tracing::warn;
 
 use crate::environment_context::EnvironmentContext;
 use crate::history::message_text;
-use crate::instructions::{agents_md_text, developer_message};
 use crate::item_lifecycle::ItemLifecycle;
-use crate::parse_command::parse_command;
 use crate::state::{
     Pending, SessionConfiguration, SessionServices, SessionSettingsUpdate, SharedSessionState,
     TurnSlot,
 };
 use crate::tools::ToolsConfig;
-use crate::tools::call_description::ApprovalSubject;
-use crate::tools::handlers::builtin_registry;
 use crate::turn_context::TurnContext;
 
 /// Events of session start-up carry this id.
@@ -222,7 +216,7 @@ impl Session {
                 thread_id: self.thread_id,
                 originator: self.services.originator.clone(),
                 auth: self.services.auth.clone(),
-                subagent_parent: self.services.agents.link.as_ref().map(|l| l.parent),
+                subagent_parent: self.services.subagent_parent,
                 turn_metadata: Some(codex_client::TurnMetadata {
                     turn_id: sub_id.to_string(),
                     json: self.turn_metadata(sub_id, configuration, reasoning_effort),
@@ -236,23 +230,7 @@ impl Session {
             configuration.approval_policy,
             configuration.provider.wire_api,
         );
-        let mut tools = builtin_registry(&tools_config);
-        // After the built-in tools, as the reference lists it.
-        crate::tools::handlers::multi_agent::register(
-            &mut tools,
-            &self.services.agents,
-            configuration.provider.wire_api == codex_config::WireApi::Responses,
-        );
-        for tool in &self.services.extra_tools {
-            tools.register(Arc::clone(tool));
-        }
-        tools.register_provider(Arc::new(crate::tools::handlers::McpToolProvider {
-            state: Arc::clone(&self.services.mcp),
-            mode: crate::tools::handlers::McpToolMode::for_turn(
-                family.supports_tool_search,
-                configuration.provider.wire_api == codex_config::WireApi::Responses,
-            ),
-        }));
+        let tools = (self.services.turn_tools)(self, &tools_config, configuration, &family);
         TurnContext {
             sub_id: sub_id.to_string(),
             client,
@@ -308,9 +286,9 @@ impl Session {
             "model": configuration.model,
             "reasoning_effort": effort,
         });
-        if let Some(link) = &self.services.agents.link {
-            metadata["session_id"] = serde_json::json!(link.parent.to_string());
-            metadata["parent_thread_id"] = serde_json::json!(link.parent.to_string());
+        if let Some(parent) = self.services.subagent_parent {
+            metadata["session_id"] = serde_json::json!(parent.to_string());
+            metadata["parent_thread_id"] = serde_json::json!(parent.to_string());
             metadata["subagent_kind"] = serde_json::json!("thread_spawn");
         }
         metadata.to_string()
@@ -324,39 +302,6 @@ impl Session {
             &ctx.sandbox_policy,
             self.services.user_shell.clone(),
         )
-    }
-
-    /// The items every conversation starts with: the config's instructions
-    /// and the skills section as a developer message, then one user message
-    /// holding the AGENTS.md text and the environment context (the
-    /// reference's layout).
-    pub(crate) fn build_initial_context(&self, ctx: &TurnContext) -> Vec<ResponseItem> {
-        let mut items = Vec::new();
-        let developer: Vec<String> = self
-            .services
-            .developer_instructions
-            .clone()
-            .into_iter()
-            .chain(self.services.skills.section_for_initial_context())
-            .collect();
-        if !developer.is_empty() {
-            items.push(developer_message(developer));
-        }
-        let mut content = Vec::new();
-        if let Some(text) = &self.services.agents_md {
-            content.push(ContentItem::InputText {
-                text: agents_md_text(&ctx.cwd, text),
-            });
-        }
-        content.push(ContentItem::InputText {
-            text: self.environment_context(ctx).to_xml(),
-        });
-        items.push(ResponseItem::Message {
-            id: None,
-            role: "user".to_string(),
-            content,
-        });
-        items
     }
 
     /// Records items in history and in the session file, and announces them.
@@ -412,7 +357,6 @@ impl Session {
         let item: ResponseItem = ResponseInputItem::from_user_input(&encoded).into();
         self.record_conversation_items(ctx, std::slice::from_ref(&item))
             .await;
-        crate::skills::record_mentions(self, ctx, input).await;
         let message = message_text(&item, "user").unwrap_or_default();
         if let Some(db) = &self.services.state_db {
             crate::thread_index::record_title(db, self.thread_id.to_string(), message.clone())
@@ -440,7 +384,6 @@ impl Session {
     pub(crate) async fn announce_item(&self, ctx: &TurnContext, item: &ResponseItem) {
         match item {
             ResponseItem::WebSearchCall { id, action, .. } => {
-                crate::memories::exclude_if_configured(self, "used web search");
                 let query = action
                     .as_ref()
                     .and_then(|a| a.get("query"))
@@ -513,103 +456,6 @@ impl Session {
                 }),
             );
         }
-    }
-
-    /// Asks the person whether to run a command; waits for the answer.
-    pub(crate) async fn request_command_approval(
-        &self,
-        ctx: &TurnContext,
-        call_id: &str,
-        command: &[String],
-        cwd: PathBuf,
-        reason: Option<String>,
-        subject: ApprovalSubject<'_>,
-    ) -> ReviewDecision {
-        self.request_command_approval_proposing(ctx, call_id, command, cwd, reason, subject, None)
-            .await
-    }
-
-    /// As [`Self::request_command_approval`], offering "always allow
-    /// commands starting with `amendment`" as an answer.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn request_command_approval_proposing(
-        &self,
-        ctx: &TurnContext,
-        call_id: &str,
-        command: &[String],
-        cwd: PathBuf,
-        reason: Option<String>,
-        subject: ApprovalSubject<'_>,
-        amendment: Option<Vec<String>>,
-    ) -> ReviewDecision {
-        if let Some(decision) = crate::hooks::permission_hooks(self, ctx, subject, call_id).await {
-            return decision;
-        }
-        let event = EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
-            call_id: call_id.to_string(),
-            command: command.to_vec(),
-            cwd,
-            reason,
-            parsed_cmd: parse_command(command),
-            proposed_execpolicy_amendment: amendment,
-        });
-        self.request_approval(ctx, call_id, event).await
-    }
-
-    /// Asks the person whether to apply a patch; waits for the answer.
-    pub(crate) async fn request_patch_approval(
-        &self,
-        ctx: &TurnContext,
-        call_id: &str,
-        changes: std::collections::HashMap<PathBuf, FileChange>,
-        reason: Option<String>,
-        grant_root: Option<PathBuf>,
-        subject: ApprovalSubject<'_>,
-    ) -> ReviewDecision {
-        if let Some(decision) = crate::hooks::permission_hooks(self, ctx, subject, call_id).await {
-            return decision;
-        }
-        let event = EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
-            call_id: call_id.to_string(),
-            changes,
-            reason,
-            grant_root,
-        });
-        self.request_approval(ctx, call_id, event).await
-    }
-
-    async fn request_approval(
-        &self,
-        ctx: &TurnContext,
-        call_id: &str,
-        event: EventMsg,
-    ) -> ReviewDecision {
-        let Some(turn) = self.active_turn.state() else {
-            return ReviewDecision::Denied;
-        };
-        let (tx, rx) = oneshot::channel();
-        // Registered before the request goes out: the answer cannot overtake it.
-        turn.insert_pending_approval(call_id, tx);
-        let tool = match &event {
-            EventMsg::ApplyPatchApprovalRequest(_) => "apply_patch",
-            _ => "shell",
-        };
-        self.send_event(&ctx.sub_id, event).await;
-        // A dropped waiter (interrupt, shutdown) counts as denied.
-        let decision = rx.await.unwrap_or_default();
-        if let Some(telemetry) = turn.telemetry() {
-            telemetry.session().tool_decision(
-                Some(telemetry),
-                tool,
-                call_id,
-                crate::telemetry::decision_name(&decision),
-                "user",
-            );
-        }
-        if matches!(decision, ReviewDecision::Denied | ReviewDecision::Abort) {
-            self.decline_item(ctx, call_id).await;
-        }
-        decision
     }
 
     /// Asks the person the model's questions; waits for the answers.
@@ -702,21 +548,6 @@ impl Session {
                 Pending::User(input) => input,
                 Pending::Item(_) => Vec::new(),
             })
-    }
-
-    /// Records input that waited for this request: the person's messages as
-    /// user messages (announced, so a UI shows them where they joined), a
-    /// tool's items as they are.
-    pub(crate) async fn record_pending_input(&self, ctx: &TurnContext, pending: Vec<Pending>) {
-        for input in pending {
-            match input {
-                Pending::User(input) => self.record_user_input(ctx, &input).await,
-                Pending::Item(item) => {
-                    self.record_conversation_items(ctx, &[ResponseItem::from(item)])
-                        .await
-                }
-            }
-        }
     }
 }
 

@@ -30,16 +30,18 @@ use codex_protocol::rollout::{
 use tokio::sync::mpsc;
 use tracing::info;
 
-use crate::codex::{InitialHistory, SpawnParams};
 use crate::compact::{build_compacted_history, collect_user_messages};
 use crate::environment_context::EnvironmentContext;
 use crate::error::{CodexErr, CodexResult};
+use crate::features::Features;
+use crate::features::SessionFeatures as _;
 use crate::instructions::BASE_INSTRUCTIONS;
 use crate::message_history::{self, HistoryCount};
 use crate::notify::UserNotifier;
 use crate::project_doc::{agents_md_instructions, developer_instructions};
 use crate::rollout::{RolloutRecorder, RolloutRecorderParams};
 use crate::session::{INITIAL_SUBMIT_ID, Session};
+use crate::spawn::{InitialHistory, SpawnParams, SpawnThread};
 use crate::state::{SessionConfiguration, SessionServices};
 use crate::util::timestamp_now;
 
@@ -53,6 +55,7 @@ pub(crate) async fn start_session(
     config: Config,
     params: SpawnParams,
     tx_event: mpsc::UnboundedSender<codex_protocol::protocol::Event>,
+    spawn_thread: SpawnThread,
 ) -> CodexResult<StartedSession> {
     if !config.cwd.is_absolute() {
         return Err(CodexErr::Fatal(format!(
@@ -120,6 +123,31 @@ pub(crate) async fn start_session(
     let prune_inputs = (config.codex_home.clone(), config.rewind_keep_days);
     let (agents, role_warnings) =
         crate::agents::AgentControl::new(&config, params.subagent.clone());
+    let features = Features {
+        hooks,
+        ghost: config
+            .feature_enabled("undo")
+            .then(|| crate::ghost::find_repo(&config.cwd))
+            .flatten(),
+        ghost_turns: std::sync::Mutex::new(Vec::new()),
+        review_child: std::sync::Mutex::new(None),
+        agents: Arc::clone(&agents),
+        unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
+        // Taken in the background: nothing here waits for the login shell.
+        shell_snapshot: if config.feature_enabled(crate::shell_snapshot::FEATURE) {
+            crate::shell_snapshot::ShellSnapshot::start(
+                &config.codex_home,
+                thread_id,
+                &config.shell_environment_policy,
+                &config.cwd,
+            )
+        } else {
+            crate::shell_snapshot::ShellSnapshot::disabled()
+        },
+        skills,
+        mcp: Arc::new(crate::mcp::McpState::new()),
+        spawn_thread,
+    };
     let services = SessionServices {
         notifier: UserNotifier::new(config.notify.clone()),
         state_db: params.state_db.clone(),
@@ -128,18 +156,10 @@ pub(crate) async fn start_session(
         rollout: started.rollout,
         http: started.http,
         auth,
-        hooks,
-        ghost: config
-            .feature_enabled("undo")
-            .then(|| crate::ghost::find_repo(&config.cwd))
-            .flatten(),
-        ghost_turns: std::sync::Mutex::new(Vec::new()),
         checkpoints: std::sync::Mutex::new(codex_rewind::Checkpoints::open(
             (!params.ephemeral).then_some(config.codex_home.as_path()),
             &thread_id.to_string(),
         )),
-        review_child: std::sync::Mutex::new(None),
-        agents,
         memory_excluded: std::sync::atomic::AtomicBool::new(false),
         session_start_context: std::sync::Mutex::new(None),
         originator: params.originator.clone(),
@@ -154,21 +174,10 @@ pub(crate) async fn start_session(
         developer_instructions: with_memory_section(developer_instructions(&config), &config),
         base_instructions,
         extra_tools: params.extra_tools.clone(),
-        mcp: Arc::new(crate::mcp::McpState::new()),
-        skills,
         command_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_commands)),
-        unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
-        // Taken in the background: nothing here waits for the login shell.
-        shell_snapshot: if config.feature_enabled(crate::shell_snapshot::FEATURE) {
-            crate::shell_snapshot::ShellSnapshot::start(
-                &config.codex_home,
-                thread_id,
-                &config.shell_environment_policy,
-                &config.cwd,
-            )
-        } else {
-            crate::shell_snapshot::ShellSnapshot::disabled()
-        },
+        turn_tools: crate::tools::handlers::turn_tools,
+        subagent_parent: agents.link.as_ref().map(|link| link.parent),
+        features: Box::new(features),
         models,
         telemetry,
         config: Arc::new(config),
@@ -176,7 +185,7 @@ pub(crate) async fn start_session(
     let session = Session::new(thread_id, tx_event, configuration.clone(), services);
     // Checkpoints older than `[rewind] keep_days` go, off the start's path.
     {
-        let ((home, keep_days), repo) = (prune_inputs, session.services.ghost.clone());
+        let ((home, keep_days), repo) = (prune_inputs, session.features().ghost.clone());
         tokio::task::spawn_blocking(move || {
             codex_rewind::prune::prune(&home, repo.as_ref(), keep_days)
         });
@@ -209,8 +218,8 @@ pub(crate) async fn start_session(
     // MCP servers start now, in the background; nothing waits for them
     // but a server the config marks `required`.
     crate::mcp::McpState::start(&session);
-    if let Err(err) = session.services.mcp.wait_for_required().await {
-        session.services.mcp.shutdown().await;
+    if let Err(err) = session.features().mcp.wait_for_required().await {
+        session.features().mcp.shutdown().await;
         return Err(err);
     }
     let mut warnings = params.startup_warnings;
@@ -282,7 +291,7 @@ async fn session_start_hooks(
     configuration: &SessionConfiguration,
     source: &str,
 ) {
-    if session.services.hooks.is_none() {
+    if session.features().hooks.is_none() {
         return;
     }
     let mut payload = crate::hooks::base_payload(
@@ -503,7 +512,7 @@ async fn record_initial_history(
     let ctx = session.make_turn_context(INITIAL_SUBMIT_ID, configuration);
     let previous_env = match initial {
         InitialHistory::New => {
-            let items = session.build_initial_context(&ctx);
+            let items = crate::initial_context::initial_context(session, &ctx);
             session.record_conversation_items(&ctx, &items).await;
             // The settings the thread starts with, so that a resume before
             // its first turn still finds them (`resume_settings`).
@@ -516,7 +525,7 @@ async fn record_initial_history(
         }
         InitialHistory::Resumed { items, .. } => {
             let history = reconstruct_history(session, &ctx, &items);
-            session.services.skills.note_history(&history);
+            session.features().skills.note_history(&history);
             session.state.replace_history(history);
             crate::goals::restore(session, crate::goals::recorded_goal(&items)).await;
             crate::plan_mode::restore(session, &items);
@@ -524,7 +533,7 @@ async fn record_initial_history(
         }
         InitialHistory::Forked { items, .. } => {
             let history = reconstruct_history(session, &ctx, &items);
-            session.services.skills.note_history(&history);
+            session.features().skills.note_history(&history);
             session.state.replace_history(history);
             let copied: Vec<RolloutItem> = items
                 .iter()
@@ -553,7 +562,7 @@ fn reconstruct_history(
                 let replacement = match &compacted.replacement_history {
                     Some(exact) => exact.clone(),
                     None => build_compacted_history(
-                        session.build_initial_context(ctx),
+                        crate::initial_context::initial_context(session, ctx),
                         &collect_user_messages(history.items()),
                         &compacted.message,
                     ),

@@ -21,8 +21,13 @@
 //! to [`WAIT_FOR_SNAPSHOT`] after the session started taking it: the
 //! alternative, a login shell of its own, runs the same profile again from
 //! the start, so waiting is never the slower way. When the snapshot is not ready by then, or could not be taken (said
-//! once in the log), commands run as before: `bash -lc`. Only bash is
-//! snapshotted; other shells' commands run unchanged.
+//! once in the log), commands run as before: `bash -lc`.
+//!
+//! The snapshot is of the person's shell (`$SHELL`): bash, or zsh, whose
+//! `zsh -lc` commands read it as `$ZDOTDIR/.zshenv` (see [`zsh`]). Commands
+//! of other shells (or of the other one) run unchanged.
+
+mod zsh;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -109,6 +114,31 @@ const NOT_RESTORED: &[&str] = &[
 /// Shell options a script cannot set (bash refuses them).
 const READ_ONLY_OPTIONS: &[&str] = &["login_shell", "restricted_shell"];
 
+/// The shells a snapshot can be taken of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shell {
+    Bash,
+    Zsh,
+}
+
+impl Shell {
+    /// The shell `program` (a name or path) is, if one of these.
+    fn of(program: &str) -> Option<Self> {
+        match Path::new(program).file_name().and_then(|n| n.to_str()) {
+            Some("bash") => Some(Self::Bash),
+            Some("zsh") => Some(Self::Zsh),
+            _ => None,
+        }
+    }
+
+    fn program(self) -> &'static str {
+        match self {
+            Self::Bash => "bash",
+            Self::Zsh => "zsh",
+        }
+    }
+}
+
 /// Where the snapshot is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
@@ -123,6 +153,8 @@ pub(crate) struct ShellSnapshot {
 }
 
 struct Inner {
+    /// The shell whose commands read the snapshot.
+    shell: Shell,
     state: watch::Sender<State>,
     /// Until when commands wait for a snapshot being taken.
     wait_until: tokio::time::Instant,
@@ -134,6 +166,12 @@ impl Drop for Inner {
     fn drop(&mut self) {
         if let State::Taken(path) = &*self.state.borrow() {
             let _ = std::fs::remove_file(path);
+            if self.shell == Shell::Zsh
+                && let Some(dir) = path.parent()
+            {
+                // The snapshot's own ZDOTDIR.
+                let _ = std::fs::remove_dir(dir);
+            }
         }
     }
 }
@@ -143,6 +181,7 @@ impl ShellSnapshot {
     pub(crate) fn disabled() -> Self {
         Self {
             inner: Arc::new(Inner {
+                shell: Shell::Bash,
                 state: watch::Sender::new(State::None),
                 wait_until: tokio::time::Instant::now(),
                 fallback_logged: AtomicBool::new(true),
@@ -150,15 +189,22 @@ impl ShellSnapshot {
         }
     }
 
-    /// Starts taking the snapshot in the background (on the current tokio
-    /// runtime); commands fall back to a login shell until it is ready.
+    /// Starts taking the snapshot of the person's shell in the background
+    /// (on the current tokio runtime); commands fall back to a login shell
+    /// until it is ready. A shell other than bash and zsh gets none.
     pub(crate) fn start(
         codex_home: &Path,
         thread_id: ThreadId,
         env_policy: &ShellEnvironmentPolicy,
         cwd: &Path,
     ) -> Self {
+        let user_shell = crate::tools::handlers::user_shell_program();
+        let Some(shell) = Shell::of(&user_shell) else {
+            info!(shell = %user_shell, "no shell snapshot for this shell; its commands run as login shells");
+            return Self::disabled();
+        };
         let inner = Arc::new(Inner {
+            shell,
             state: watch::Sender::new(State::Taking),
             wait_until: tokio::time::Instant::now() + WAIT_FOR_SNAPSHOT,
             fallback_logged: AtomicBool::new(false),
@@ -169,7 +215,7 @@ impl ShellSnapshot {
         let cwd = cwd.to_path_buf();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            let taken = take(&dir, thread_id, env, cwd).await;
+            let taken = take(shell, &dir, thread_id, env, cwd).await;
             let state = match taken {
                 Ok(path) => {
                     info!(
@@ -217,8 +263,9 @@ impl ShellSnapshot {
     }
 
     /// The command to run for `argv`: a `bash -lc SCRIPT` becomes `bash -c
-    /// SCRIPT` reading the snapshot (through `BASH_ENV` in `env`); anything
-    /// else, or without a snapshot, is unchanged.
+    /// SCRIPT` reading the snapshot (through `BASH_ENV` in `env`), a `zsh
+    /// -lc SCRIPT` `zsh -c SCRIPT` (through `ZDOTDIR`), for the shell the
+    /// snapshot is of; anything else, or without a snapshot, is unchanged.
     pub(crate) async fn apply(
         &self,
         argv: Vec<String>,
@@ -227,25 +274,32 @@ impl ShellSnapshot {
         let [shell, flag, _script] = argv.as_slice() else {
             return argv;
         };
-        if flag != "-lc" || !is_bash(shell) {
+        if flag != "-lc" || Shell::of(shell) != Some(self.inner.shell) {
             return argv;
         }
         let Some(path) = self.path().await else {
             return argv;
         };
-        env.insert("BASH_ENV".to_string(), path.to_string_lossy().into_owned());
+        match self.inner.shell {
+            Shell::Bash => {
+                env.insert("BASH_ENV".to_string(), path.to_string_lossy().into_owned());
+            }
+            Shell::Zsh => {
+                let Some(dir) = path.parent() else {
+                    return argv;
+                };
+                env.insert("ZDOTDIR".to_string(), dir.to_string_lossy().into_owned());
+            }
+        }
         let mut argv = argv;
         argv[1] = "-c".to_string();
         argv
     }
 }
 
-fn is_bash(shell: &str) -> bool {
-    Path::new(shell).file_name().and_then(|n| n.to_str()) == Some("bash")
-}
-
 /// Runs the login shell, renders and validates the snapshot; its path.
 async fn take(
+    shell: Shell,
     dir: &Path,
     thread_id: ThreadId,
     env: BTreeMap<String, String>,
@@ -257,17 +311,31 @@ async fn take(
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let path = dir.join(format!("{thread_id}.{nanos}.sh"));
+    let path = match shell {
+        Shell::Bash => dir.join(format!("{thread_id}.{nanos}.sh")),
+        Shell::Zsh => {
+            let zdotdir = dir.join(format!("{thread_id}.{nanos}.zsh"));
+            codex_config::private_file::create_private_dir_all(&zdotdir)
+                .map_err(|e| format!("cannot create {}: {e}", zdotdir.display()))?;
+            zdotdir.join(zsh::ZSHENV)
+        }
+    };
     let dump = dir.join(format!(".dump-{thread_id}.{nanos}"));
-    let result = take_into(&path, &dump, env, cwd).await;
+    let result = take_into(shell, &path, &dump, env, cwd).await;
     let _ = std::fs::remove_file(&dump);
     if result.is_err() {
         let _ = std::fs::remove_file(&path);
+        if shell == Shell::Zsh
+            && let Some(zdotdir) = path.parent()
+        {
+            let _ = std::fs::remove_dir(zdotdir);
+        }
     }
     result.map(|()| path)
 }
 
 async fn take_into(
+    shell: Shell,
     path: &Path,
     dump: &Path,
     env: BTreeMap<String, String>,
@@ -283,14 +351,18 @@ async fn take_into(
     } else {
         PathBuf::from("/")
     };
-    let exit_code = run_login_shell(dump, &env, &cwd).await?;
+    let exit_code = run_login_shell(shell, dump, &env, &cwd).await?;
     let raw = std::fs::read_to_string(dump).map_err(|e| format!("cannot read the dump: {e}"))?;
-    let text = render(&raw).ok_or_else(|| {
+    let rendered = match shell {
+        Shell::Bash => render(&raw),
+        Shell::Zsh => zsh::render(&raw, env.get("ZDOTDIR").map(String::as_str), restored),
+    };
+    let text = rendered.ok_or_else(|| {
         format!("the login shell exited with {exit_code} before writing its state")
     })?;
     codex_config::private_file::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    validate(path, env, cwd).await
+    validate(shell, path, env, cwd).await
 }
 
 /// Removes snapshots and dumps not touched for [`STALE_AFTER`].
@@ -307,7 +379,11 @@ fn remove_stale(dir: &Path) {
             .and_then(|modified| now.duration_since(modified).ok())
             .is_some_and(|age| age > STALE_AFTER);
         if stale {
-            let _ = std::fs::remove_file(entry.path());
+            let path = entry.path();
+            // A zsh snapshot is a directory holding its `.zshenv`.
+            let _ = std::fs::remove_file(path.join(zsh::ZSHENV));
+            let _ = std::fs::remove_dir(&path);
+            let _ = std::fs::remove_file(&path);
         }
     }
 }
@@ -320,13 +396,18 @@ fn remove_stale(dir: &Path) {
 /// gets SIGHUP and SIGTERM, as when a terminal closes, and SIGKILL only a
 /// second after a timeout.
 async fn run_login_shell(
+    shell: Shell,
     dump: &Path,
     env: &BTreeMap<String, String>,
     cwd: &Path,
 ) -> Result<i32, String> {
-    let mut command = tokio::process::Command::new("bash");
+    let script = match shell {
+        Shell::Bash => DUMP_SCRIPT,
+        Shell::Zsh => zsh::DUMP_SCRIPT,
+    };
+    let mut command = tokio::process::Command::new(shell.program());
     command
-        .args(["-lic", DUMP_SCRIPT, "codex-shell-snapshot"])
+        .args(["-lic", script, "codex-shell-snapshot"])
         .arg(dump)
         .env_clear()
         .envs(env)
@@ -347,11 +428,11 @@ async fn run_login_shell(
     }
     let mut child = command
         .spawn()
-        .map_err(|e| format!("cannot start bash: {e}"))?;
+        .map_err(|e| format!("cannot start {}: {e}", shell.program()))?;
     let group = HangUpOnDrop(child.id().and_then(|id| i32::try_from(id).ok()));
     match tokio::time::timeout(TAKE_TIMEOUT, child.wait()).await {
         Ok(status) => {
-            let status = status.map_err(|e| format!("cannot wait for bash: {e}"))?;
+            let status = status.map_err(|e| format!("cannot wait for {}: {e}", shell.program()))?;
             std::mem::forget(group);
             Ok(codex_sandbox::exit_code(&status))
         }
@@ -390,17 +471,26 @@ impl Drop for HangUpOnDrop {
 
 /// Reads the snapshot in a shell that reads nothing else: it must be read
 /// whole and without error before any command uses it.
-async fn validate(path: &Path, env: BTreeMap<String, String>, cwd: PathBuf) -> Result<(), String> {
+async fn validate(
+    shell: Shell,
+    path: &Path,
+    env: BTreeMap<String, String>,
+    cwd: PathBuf,
+) -> Result<(), String> {
+    let read_nothing_else: &[&str] = match shell {
+        Shell::Bash => &["--noprofile", "--norc"],
+        Shell::Zsh => &["-f"],
+    };
+    let mut argv: Vec<String> = vec![shell.program().into()];
+    argv.extend(read_nothing_else.iter().map(|a| a.to_string()));
+    argv.extend([
+        "-c".into(),
+        ". \"$1\" && echo codex-snapshot-ok".into(),
+        "codex-shell-snapshot".into(),
+        path.to_string_lossy().into_owned(),
+    ]);
     let spec = CommandSpec {
-        argv: vec![
-            "bash".into(),
-            "--noprofile".into(),
-            "--norc".into(),
-            "-c".into(),
-            ". \"$1\" && echo codex-snapshot-ok".into(),
-            "codex-shell-snapshot".into(),
-            path.to_string_lossy().into_owned(),
-        ],
+        argv,
         cwd,
         env,
         policy: SandboxPolicy::DangerFullAccess,
@@ -424,19 +514,15 @@ async fn validate(path: &Path, env: BTreeMap<String, String>, cwd: PathBuf) -> R
     }
 }
 
-/// The snapshot file from the shell's dump, or None if the dump is not
-/// whole.
-fn render(raw: &str) -> Option<String> {
+/// The lines of each part of a dump (after its `@@codex-NAME` marker, one
+/// of `names`), or `None` if the dump did not reach `@@codex-end`.
+fn dump_sections<'a>(raw: &'a str, names: &[&str]) -> Option<BTreeMap<&'a str, Vec<&'a str>>> {
     let mut sections: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut current = None;
-    let mut ended = false;
     for line in raw.lines() {
         match line.strip_prefix("@@codex-") {
-            Some("end") => {
-                ended = true;
-                break;
-            }
-            Some(name @ ("shopt" | "functions" | "aliases" | "exports")) => current = Some(name),
+            Some("end") => return Some(sections),
+            Some(name) if names.contains(&name) => current = Some(name),
             _ => {
                 if let Some(name) = current {
                     sections.entry(name).or_default().push(line);
@@ -444,9 +530,20 @@ fn render(raw: &str) -> Option<String> {
             }
         }
     }
-    if !ended {
-        return None;
-    }
+    None
+}
+
+/// Whether the snapshot sets the exported variable `name`.
+fn restored(name: &str) -> bool {
+    !NOT_RESTORED
+        .iter()
+        .any(|pattern| codex_sandbox::env::glob_matches(pattern, name))
+}
+
+/// The snapshot file from the shell's dump, or None if the dump is not
+/// whole.
+fn render(raw: &str) -> Option<String> {
+    let sections = dump_sections(raw, &["shopt", "functions", "aliases", "exports"])?;
     let section = |name: &str| sections.get(name).cloned().unwrap_or_default();
     let mut out = String::from(
         "# The login shell's options, functions, aliases and exported variables,\n\
@@ -478,12 +575,8 @@ fn render(raw: &str) -> Option<String> {
             .strip_prefix("export ")
             .and_then(|rest| rest.split('=').next())
             .unwrap_or_default();
-        let restored = !name.is_empty()
-            && !NOT_RESTORED
-                .iter()
-                .any(|pattern| codex_sandbox::env::glob_matches(pattern, name));
         // A variable the profile made read-only cannot be set again.
-        if restored {
+        if !name.is_empty() && restored(name) {
             out.push_str(line);
             out.push_str(" 2>/dev/null\n");
         }
@@ -544,6 +637,7 @@ mod tests {
     fn taken(path: &Path) -> ShellSnapshot {
         ShellSnapshot {
             inner: Arc::new(Inner {
+                shell: Shell::Bash,
                 state: watch::Sender::new(State::Taken(path.to_path_buf())),
                 wait_until: tokio::time::Instant::now(),
                 fallback_logged: AtomicBool::new(false),

@@ -16,6 +16,7 @@ use codex_protocol::protocol::{EventMsg, WarningEvent};
 use codex_protocol::user_input::UserInput;
 use codex_skills::{SkillsManager, SkillsSettings};
 
+use crate::features::SessionFeatures as _;
 use crate::session::Session;
 use crate::state::lock;
 use crate::turn_context::TurnContext;
@@ -108,7 +109,7 @@ impl SessionSkills {
 /// the model would see now differs from the one in the history, records
 /// it as a developer message. New problems become warnings.
 pub(crate) async fn refresh_before_turn(session: &Session, ctx: &TurnContext) {
-    let skills = &session.services.skills;
+    let skills = &session.features().skills;
     let cwd = ctx.cwd.clone();
     let (update, section) = {
         let mut state = lock(&skills.state);
@@ -153,7 +154,7 @@ pub(crate) async fn record_mentions(session: &Session, ctx: &TurnContext, input:
         return;
     }
     let named: Vec<codex_skills::Skill> = session
-        .services
+        .features()
         .skills
         .with_manager(|manager| manager.mentioned(&text).into_iter().cloned().collect());
     let mut items = Vec::new();

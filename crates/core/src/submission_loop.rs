@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info};
 
 use crate::environment_context::EnvironmentContext;
+use crate::features::SessionFeatures as _;
 use crate::message_history;
 use crate::session::Session;
 use crate::state::SessionSettingsUpdate;
@@ -30,7 +31,7 @@ pub(crate) async fn run(
         match op {
             Op::Interrupt => {
                 // The children's work was part of the interrupted turn.
-                session.services.agents.close_all().await;
+                session.features().agents.close_all().await;
                 session.interrupt_task().await;
             }
             Op::OverrideTurnContext {
@@ -93,7 +94,7 @@ pub(crate) async fn run(
                 decision,
             } => {
                 // A running review's reviewer asked: the answer is its.
-                let reviewer = crate::state::lock(&session.services.review_child).clone();
+                let reviewer = crate::state::lock(&session.features().review_child).clone();
                 if let Some(reviewer) = reviewer {
                     let _ = reviewer
                         .submit(Op::ExecApproval {
@@ -104,7 +105,7 @@ pub(crate) async fn run(
                 }
                 // A sub-agent's request was shown here; the answer is its
                 // (call ids are unique, so only the asker acts on it).
-                for child in session.services.agents.children() {
+                for child in session.features().agents.children() {
                     if !child.is_closed() {
                         let _ = child
                             .codex
@@ -216,7 +217,7 @@ pub(crate) async fn run(
                 tokio::spawn(async move {
                     // What is known now: servers still starting are
                     // listed as such rather than waited for.
-                    let manager = session.services.mcp.current().unwrap_or_default();
+                    let manager = session.features().mcp.current().unwrap_or_default();
                     let tools = manager
                         .tools()
                         .iter()
@@ -245,7 +246,7 @@ pub(crate) async fn run(
             }
             Op::SetSkillEnabled { path, enabled } => {
                 let found = session
-                    .services
+                    .features()
                     .skills
                     .with_manager(|skills| skills.set_enabled_for_session(&path, enabled));
                 if !found {
@@ -259,7 +260,7 @@ pub(crate) async fn run(
                 request_id,
                 decision,
                 content,
-            } => session.services.mcp.resolve_elicitation(
+            } => session.features().mcp.resolve_elicitation(
                 server_name,
                 request_id,
                 codex_mcp::ElicitationResponse {
@@ -299,10 +300,10 @@ pub(crate) async fn run(
                 clean_background_terminals(&session, &id, process_id).await;
             }
             Op::Shutdown => {
-                session.services.agents.close_all().await;
+                session.features().agents.close_all().await;
                 session.abort_all_tasks(TurnAbortReason::Interrupted).await;
-                session.services.unified_exec.end_all();
-                session.services.mcp.shutdown().await;
+                session.features().unified_exec.end_all();
+                session.features().mcp.shutdown().await;
                 info!("shutting down");
                 session.flush_rollout().await;
                 session.send_event_unrecorded(&id, EventMsg::ShutdownComplete);
@@ -315,7 +316,7 @@ pub(crate) async fn run(
 
 /// `/stop`: ends one interactive command, or all of them.
 async fn clean_background_terminals(session: &Session, id: &str, process_id: Option<String>) {
-    let unified_exec = &session.services.unified_exec;
+    let unified_exec = &session.features().unified_exec;
     let Some(process_id) = process_id else {
         unified_exec.end_all();
         return;

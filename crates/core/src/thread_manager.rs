@@ -26,13 +26,14 @@ use codex_protocol::rollout::{RolloutItem, SessionSource};
 use codex_state::StateDb;
 use tracing::warn;
 
-use crate::codex::{Codex, InitialHistory, SpawnParams};
 use crate::compact::user_turn_message;
 use crate::error::{CodexErr, CodexResult};
+use crate::queue_pair::Codex;
 use crate::rollout::{
     ARCHIVED_SESSIONS_SUBDIR, RolloutFile, SESSIONS_SUBDIR, find_latest_rollout,
     find_rollout_by_id, list_rollouts, read_rollout,
 };
+use crate::spawn::{InitialHistory, SpawnParams};
 use crate::tools::ToolHandler;
 
 /// What every thread of one frontend has in common.
@@ -214,9 +215,33 @@ impl ThreadManager {
     /// `None`).
     pub async fn fork_thread(
         &self,
+        config: Config,
+        target: &ThreadRef,
+        nth_user_message: Option<usize>,
+    ) -> CodexResult<NewThread> {
+        self.fork(config, target, nth_user_message, Vec::new(), false)
+            .await
+    }
+
+    /// A temporary thread (no session file) that starts from a copy of a
+    /// recorded one's history with `extra` items after it, for a side
+    /// conversation (`/side`) that never enters the thread it copies.
+    pub async fn fork_ephemeral_thread(
+        &self,
+        config: Config,
+        target: &ThreadRef,
+        extra: Vec<codex_protocol::models::ResponseItem>,
+    ) -> CodexResult<NewThread> {
+        self.fork(config, target, None, extra, true).await
+    }
+
+    async fn fork(
+        &self,
         mut config: Config,
         target: &ThreadRef,
         nth_user_message: Option<usize>,
+        extra: Vec<codex_protocol::models::ResponseItem>,
+        ephemeral: bool,
     ) -> CodexResult<NewThread> {
         let file = self.read_thread(target)?;
         // A fork is as confined as the thread it copies.
@@ -227,11 +252,13 @@ impl ThreadManager {
                 file.path.display()
             ))
         })?;
-        let items = match nth_user_message {
+        let mut items = match nth_user_message {
             Some(n) => truncate_before_nth_user_message(file.items, n),
             None => file.items,
         };
+        items.extend(extra.into_iter().map(RolloutItem::ResponseItem));
         let mut params = self.spawn_params(InitialHistory::Forked { from, items });
+        params.ephemeral = ephemeral;
         params.startup_warnings = file.warnings;
         params.startup_warnings.extend(restored);
         self.spawn(config, params).await

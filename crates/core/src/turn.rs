@@ -25,6 +25,7 @@ use tracing::{Instrument, info, warn};
 
 use crate::compact;
 use crate::error::{CodexErr, CodexResult};
+use crate::features::SessionFeatures as _;
 use crate::history::{ABORTED_OUTPUT, message_text};
 use crate::notify::UserNotification;
 use crate::sampling::{open_stream, with_stream_retries};
@@ -61,7 +62,7 @@ pub(crate) async fn run_task(
     // The checkpoint of this message (for /rewind); in a git repository
     // its snapshot runs beside the first request, and tool calls wait for it.
     crate::rewind::begin_checkpoint(session, crate::rewind::user_message_count(session));
-    let before = session.services.ghost.is_some().then(|| {
+    let before = session.features().ghost.is_some().then(|| {
         let (ready, gate) = tokio::sync::watch::channel(false);
         turn_state.set_snapshot_gate(gate);
         let (session, ctx) = (Arc::clone(session), Arc::clone(ctx));
@@ -79,13 +80,13 @@ pub(crate) async fn run_task(
     if let Some(before) = before
         && let Some(after) = ghost_snapshot(session, ctx, false).await
     {
-        let repo = session.services.ghost.clone();
+        let repo = session.features().ghost.clone();
         let (b, a) = (before.commit.clone(), after.commit.clone());
         let changed = tokio::task::spawn_blocking(move || repo.is_some_and(|r| r.changed(&b, &a)))
             .await
             .unwrap_or(false);
         if changed {
-            crate::state::lock(&session.services.ghost_turns)
+            crate::state::lock(&session.features().ghost_turns)
                 .push(crate::ghost::TurnSnapshots { before, after });
         }
     }
@@ -126,7 +127,7 @@ async fn run_task_body(
     session.send_task_started(ctx).await;
     // None: a UserPromptSubmit hook refused the prompt.
     let input = crate::hooks::prompt_hooks(session, ctx, input).await?;
-    session.record_user_input(ctx, &input).await;
+    record_user_input(session, ctx, &input).await;
     crate::goals::remind(session, ctx).await;
     crate::plan_mode::note(session, ctx).await;
 
@@ -154,10 +155,10 @@ async fn run_task_body(
                 Pending::Item(_) => Vec::new(),
             }
         }));
-        session.record_pending_input(ctx, pending).await;
+        record_pending_input(session, ctx, pending).await;
         crate::mcp::announce_deferred_namespaces(session, ctx).await;
         session
-            .services
+            .features()
             .agents
             .record_notifications(session, ctx)
             .await;
@@ -216,9 +217,7 @@ async fn run_task_body(
                 crate::hooks::stop_hooks(session, ctx, &result.last_agent_message, &mut stop_blocks)
                     .await
             {
-                session
-                    .record_user_input(ctx, &[UserInput::Text { text: follow_up }])
-                    .await;
+                record_user_input(session, ctx, &[UserInput::Text { text: follow_up }]).await;
                 continue;
             }
             // Input typed while the model wrote its answer gets a request of its own.
@@ -366,6 +365,9 @@ async fn try_run_turn(
                     .await;
                 match dispatch(session, ctx, turn_state, &item, &mut sequencer) {
                     Dispatched::NotACall => {
+                        if matches!(item, ResponseItem::WebSearchCall { .. }) {
+                            crate::memories::exclude_if_configured(session, "used web search");
+                        }
                         session.announce_item(ctx, &item).await;
                         if let Some(text) = message_text(&item, "assistant") {
                             last_agent_message = Some(text);
@@ -578,4 +580,27 @@ async fn abort_calls(session: &Session, ctx: &TurnContext, calls: Vec<PendingCal
 /// The output that closes a call that never completed.
 fn call_aborted(call_id: &str, shape: CallShape) -> ResponseInputItem {
     output_item(call_id, shape, ToolOutput::failure(ABORTED_OUTPUT))
+}
+
+/// Records what the person typed, then the skills it names (`$name`), in
+/// that order in the history.
+async fn record_user_input(session: &Session, ctx: &TurnContext, input: &[UserInput]) {
+    session.record_user_input(ctx, input).await;
+    crate::skills::record_mentions(session, ctx, input).await;
+}
+
+/// Records input that waited for this request: the person's messages as
+/// user messages (announced, so a UI shows them where they joined), a
+/// tool's items as they are.
+async fn record_pending_input(session: &Session, ctx: &TurnContext, pending: Vec<Pending>) {
+    for input in pending {
+        match input {
+            Pending::User(input) => record_user_input(session, ctx, &input).await,
+            Pending::Item(item) => {
+                session
+                    .record_conversation_items(ctx, &[ResponseItem::from(item)])
+                    .await
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use codex_protocol::protocol::{EventMsg, UndoCompletedEvent, UndoStartedEvent};
 
+use crate::features::SessionFeatures as _;
 use crate::session::Session;
 
 pub(crate) fn start(session: &Arc<Session>, sub_id: &str) {
@@ -24,7 +25,7 @@ pub(crate) fn start(session: &Arc<Session>, sub_id: &str) {
 }
 
 async fn undo(session: &Arc<Session>) -> (bool, String) {
-    let Some(repo) = session.services.ghost.clone() else {
+    let Some(repo) = session.features().ghost.clone() else {
         return (
             false,
             "Nothing to undo: the workspace is not a git repository (or [features] undo is off)."
@@ -37,7 +38,7 @@ async fn undo(session: &Arc<Session>) -> (bool, String) {
             "Wait for the turn to end before undoing it.".to_string(),
         );
     }
-    let Some(snapshots) = crate::state::lock(&session.services.ghost_turns).pop() else {
+    let Some(snapshots) = crate::state::lock(&session.features().ghost_turns).pop() else {
         return (
             false,
             "Nothing to undo: no turn has changed files yet.".to_string(),

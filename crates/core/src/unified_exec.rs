@@ -26,6 +26,7 @@ use codex_protocol::protocol::{
 use codex_sandbox::{CommandSpec, ProcessIo, PtySize, SandboxedProcess, StreamKind};
 use tokio::sync::watch;
 
+use crate::features::SessionFeatures as _;
 use crate::parse_command::parse_command;
 use crate::session::Session;
 use crate::state::{ProcessOutput, ProcessTable};
@@ -117,7 +118,7 @@ impl UnifiedExec {
         }
         // `bash -lc` reads the shell snapshot instead of the profile.
         let argv = session
-            .services
+            .features()
             .shell_snapshot
             .apply(request.argv.clone(), &mut env)
             .await;

@@ -92,23 +92,34 @@ fn main() {
     populate(&repo_dir);
     git(&repo_dir, &["init", "-q", "-b", "main"]);
     git(&repo_dir, &["add", "-A"]);
-    git(&repo_dir, &["commit", "-qm", "base"]);
-    let repo = Repo::at(repo_dir.clone(), repo_dir.join(".git"));
+    git(&repo_dir, &["-c", "gc.auto=0", "commit", "-qm", "base"]);
+    // Packed, as a repository that has lived a while (and no automatic
+    // gc running in the background of the measurements).
+    git(&repo_dir, &["repack", "-adq"]);
     let thread_ref = codex_rewind::thread_ref("bench");
     let mut checkpoints = Checkpoints::open(Some(&home), "bench");
 
-    // A first snapshot warms git's caches (the index, the object store),
-    // as the session's earlier turns would have.
+    // A session's first snapshot: its private index made from the user's,
+    // the tree watched, the whole tree walked (beside the first request).
+    let (mut first_wall, mut first_cpu) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let fresh = Repo::at(repo_dir.clone(), repo_dir.join(".git"));
+        let cpu_started = cpu();
+        let started = Instant::now();
+        fresh.snapshot().expect("snapshot");
+        first_wall.push(started.elapsed());
+        first_cpu.push(cpu() - cpu_started);
+    }
+    let repo = Repo::at(repo_dir.clone(), repo_dir.join(".git"));
     repo.snapshot().expect("snapshot");
 
     let (mut before_only, mut per_turn, mut rewinds) = (Vec::new(), Vec::new(), Vec::new());
     let (mut per_turn_cpu, mut rewind_cpu) = (Vec::new(), Vec::new());
+    let (mut after_cpu, mut keep_cpu) = (Vec::new(), Vec::new());
     for turn in 0..TURNS {
         let cpu_started = cpu();
         let started = Instant::now();
-        checkpoints
-            .begin(turn, "2026-01-01T00:00:00Z".into())
-            .expect("begin");
+        checkpoints.begin_unsaved(turn, "2026-01-01T00:00:00Z".into());
         let parent = checkpoints.last_git_commit().map(str::to_string);
         let before = repo.snapshot_after(parent.as_deref()).expect("before");
         checkpoints.set_git_before(&before).expect("log");
@@ -121,7 +132,10 @@ fn main() {
         let cpu_started = cpu();
         let started = Instant::now();
         let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        after_cpu.push(cpu() - cpu_started);
+        let keep_started = cpu();
         repo.keep(&thread_ref, &after.commit).expect("ref");
+        keep_cpu.push(cpu() - keep_started);
         checkpoints.set_git_after(&after).expect("log");
         spent += started.elapsed();
         cpu_spent += cpu() - cpu_started;
@@ -151,10 +165,60 @@ fn main() {
             checkpoints.set_git_after(&redo_before).expect("log");
         }
     }
+    // What any git process costs here (start-up, no work): the unit the
+    // figures above are made of.
+    let mut spawn_cpu = Vec::new();
+    for _ in 0..TURNS {
+        let cpu_started = cpu();
+        let out = Command::new("git")
+            .arg("version")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success());
+        spawn_cpu.push(cpu() - cpu_started);
+    }
+    // Turns that change no file (questions, reviews).
+    let mut idle_cpu = Vec::new();
+    for turn in TURNS..TURNS + 10 {
+        let cpu_started = cpu();
+        checkpoints.begin_unsaved(turn, "2026-01-01T00:00:00Z".into());
+        let parent = checkpoints.last_git_commit().map(str::to_string);
+        let before = repo.snapshot_after(parent.as_deref()).expect("before");
+        checkpoints.set_git_before(&before).expect("log");
+        let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        repo.keep(&thread_ref, &after.commit).expect("ref");
+        checkpoints.set_git_after(&after).expect("log");
+        idle_cpu.push(cpu() - cpu_started);
+    }
+    // Turns that edit the same 5 files as an earlier one (an agent going
+    // back to the files it works on): git is not asked about ignore rules.
+    let mut again_cpu = Vec::new();
+    for turn in TURNS + 10..TURNS + 20 {
+        let cpu_started = cpu();
+        checkpoints.begin_unsaved(turn, "2026-01-01T00:00:00Z".into());
+        let parent = checkpoints.last_git_commit().map(str::to_string);
+        let before = repo.snapshot_after(parent.as_deref()).expect("before");
+        checkpoints.set_git_before(&before).expect("log");
+        let mut cpu_spent = cpu() - cpu_started;
+        change(&repo_dir, 0);
+        let cpu_started = cpu();
+        let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        repo.keep(&thread_ref, &after.commit).expect("ref");
+        checkpoints.set_git_after(&after).expect("log");
+        cpu_spent += cpu() - cpu_started;
+        again_cpu.push(cpu_spent);
+    }
     println!("git repository of {FILES} files, {CHANGED} changed per turn:");
+    report("a session's first snapshot", first_wall);
+    report("  the same, CPU time (codex + git)", first_cpu);
     report("checkpoint per turn (before + after + ref)", per_turn);
     report("  the same, CPU time (codex + git)", per_turn_cpu);
-    report("  of which the before snapshot", before_only);
+    report("  of which the before snapshot (wall)", before_only);
+    report("  of which the after snapshot (CPU)", after_cpu);
+    report("  of which moving the ref (CPU)", keep_cpu);
+    report("  (one `git version`, CPU)", spawn_cpu);
+    report("a turn that changes no file, CPU time", idle_cpu);
+    report("a turn that edits 5 files edited before, CPU", again_cpu);
     report("rewind one turn back (5 files)", rewinds);
     report("  the same, CPU time (codex + git)", rewind_cpu);
 

@@ -5,7 +5,9 @@
 //! (rewritten whole, atomically, 0600), so a resumed thread can still
 //! rewind its code; the texts of files before the agent changed them live
 //! beside it in `blobs/`, named by their SHA-256. An ephemeral thread keeps
-//! its checkpoints in memory only.
+//! its checkpoints in memory only (it cannot be resumed, so nothing is
+//! lost), the files' texts up to [`MEMORY_BYTES`] in all; a file past that
+//! is listed as not restorable, like one too large to checkpoint.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -50,12 +52,18 @@ pub struct FileRecord {
     pub too_large: bool,
 }
 
+/// What an ephemeral thread keeps of file texts, in memory.
+pub const MEMORY_BYTES: usize = 64 * 1024 * 1024;
+
 /// The checkpoints of one thread.
 #[derive(Debug, Default)]
 pub struct Checkpoints {
     /// `None`: kept in memory only (an ephemeral thread).
     dir: Option<PathBuf>,
     list: Vec<Checkpoint>,
+    /// The file texts of an ephemeral thread, by id.
+    memory: std::collections::HashMap<String, Vec<u8>>,
+    memory_bytes: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -75,7 +83,11 @@ impl Checkpoints {
             .and_then(|bytes| serde_json::from_slice::<LogFile>(&bytes).ok())
             .map(|log| log.checkpoints)
             .unwrap_or_default();
-        Self { dir, list }
+        Self {
+            dir,
+            list,
+            ..Self::default()
+        }
     }
 
     pub fn list(&self) -> &[Checkpoint] {
@@ -103,13 +115,20 @@ impl Checkpoints {
     /// Starts the checkpoint of user message `nth`. Checkpoints at or past
     /// `nth` belong to a conversation that was rewound: they go.
     pub fn begin(&mut self, nth: usize, taken_at: String) -> io::Result<()> {
+        self.begin_unsaved(nth, taken_at);
+        self.save()
+    }
+
+    /// [`Self::begin`] for a turn whose git snapshot follows at once: the
+    /// log is written with the snapshot ([`Self::set_git_before`]), one
+    /// write fewer per turn.
+    pub fn begin_unsaved(&mut self, nth: usize, taken_at: String) {
         self.forget_from(nth);
         self.list.push(Checkpoint {
             nth_user_message: nth,
             taken_at,
             ..Checkpoint::default()
         });
-        self.save()
     }
 
     /// The snapshot before the current turn.
@@ -133,6 +152,17 @@ impl Checkpoints {
     /// conversation went back before them).
     pub fn forget_from(&mut self, nth: usize) {
         self.list.retain(|c| c.nth_user_message < nth);
+        if !self.memory.is_empty() {
+            // An ephemeral thread's texts nobody refers to any more go.
+            let used: std::collections::HashSet<&String> = self
+                .list
+                .iter()
+                .flat_map(|c| &c.files)
+                .flat_map(|f| f.before.iter().chain(f.after.iter()))
+                .collect();
+            self.memory.retain(|id, _| used.contains(id));
+            self.memory_bytes = self.memory.values().map(Vec::len).sum();
+        }
     }
 
     /// Drops the checkpoints of user message `nth` and later while their
@@ -204,9 +234,10 @@ impl Checkpoints {
         for path in new {
             let (before, too_large) = match std::fs::symlink_metadata(path) {
                 Ok(meta) if meta.len() > MAX_FILE_BYTES => (None, true),
-                Ok(meta) if meta.is_file() => {
-                    (Some(self.store_blob(&std::fs::read(path)?)?), false)
-                }
+                Ok(meta) if meta.is_file() => match self.store_blob(std::fs::read(path)?)? {
+                    Some(id) => (Some(id), false),
+                    None => (None, true),
+                },
                 Ok(_) => (None, true),
                 Err(err) if err.kind() == io::ErrorKind::NotFound => (None, false),
                 Err(err) => return Err(err),
@@ -243,25 +274,37 @@ impl Checkpoints {
     /// A stored content.
     pub fn blob(&self, id: &str) -> io::Result<Vec<u8>> {
         let Some(dir) = &self.dir else {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "this thread keeps no file checkpoints",
-            ));
+            return self.memory.get(id).cloned().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "this session is ephemeral: its file checkpoints were kept in memory, and this one is not there",
+                )
+            });
         };
         std::fs::read(dir.join("blobs").join(id))
     }
 
-    fn store_blob(&self, bytes: &[u8]) -> io::Result<String> {
-        let id = hash(bytes);
-        if let Some(dir) = &self.dir {
-            let blobs = dir.join("blobs");
-            codex_config::private_file::create_private_dir_all(&blobs)?;
-            let path = blobs.join(&id);
-            if !path.exists() {
-                write_private(&path, bytes)?;
+    /// Keeps `bytes`; `None` when an ephemeral thread's memory for them
+    /// is used up.
+    fn store_blob(&mut self, bytes: Vec<u8>) -> io::Result<Option<String>> {
+        let id = hash(&bytes);
+        let Some(dir) = &self.dir else {
+            if !self.memory.contains_key(&id) {
+                if self.memory_bytes + bytes.len() > MEMORY_BYTES {
+                    return Ok(None);
+                }
+                self.memory_bytes += bytes.len();
+                self.memory.insert(id.clone(), bytes);
             }
+            return Ok(Some(id));
+        };
+        let blobs = dir.join("blobs");
+        codex_config::private_file::create_private_dir_all(&blobs)?;
+        let path = blobs.join(&id);
+        if !path.exists() {
+            write_private(&path, &bytes)?;
         }
-        Ok(id)
+        Ok(Some(id))
     }
 
     fn save(&self) -> io::Result<()> {
@@ -323,6 +366,24 @@ pub fn content_id(path: &Path) -> io::Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ephemeral_thread_restores_from_memory() {
+        let work = tempfile::tempdir().unwrap();
+        let file = work.path().join("a.txt");
+        std::fs::write(&file, "before\n").unwrap();
+        let mut cps = Checkpoints::open(None, "t");
+        cps.begin(0, String::new()).unwrap();
+        cps.record_before(std::slice::from_ref(&file)).unwrap();
+        std::fs::write(&file, "after\n").unwrap();
+        cps.record_after(std::slice::from_ref(&file)).unwrap();
+
+        let plan = crate::restore::files_plan(&cps, cps.from(0), &[], &[]).unwrap();
+        assert_eq!(crate::restore::apply(&plan, None, &cps).unwrap(), (1, 0));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "before\n");
+        cps.forget_from(0);
+        assert!(cps.memory.is_empty());
+    }
 
     #[test]
     fn folding_gives_the_dropped_turns_changes_to_the_previous_checkpoint() {

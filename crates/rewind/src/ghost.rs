@@ -1,19 +1,15 @@
 //! Ghost snapshots: the working tree before and after each turn, as git
-//! commit objects nobody sees, so `Op::Undo` can put a turn's changes back.
+//! commit objects nobody sees, so `Op::Undo` and `/rewind` can put changes
+//! back.
 //!
-//! A snapshot is made with plumbing only, on a private index file in the
-//! repository's git directory (a copy of the user's index, so git rehashes
-//! only what changed): one walk, `git ls-files --others --modified
-//! --exclude-standard`, lists the untracked files `.gitignore` does not
-//! exclude and the tracked ones that changed; `git update-index` takes
-//! exactly those (files over [`MAX_FILE_BYTES`] are skipped and reported;
-//! embedded repositories are their own git's); then `git write-tree`,
-//! `git commit-tree`. The user's index, HEAD, branches and stash are never
-//! touched. A rewind checkpoint is kept alive by a private ref,
-//! `refs/codex/checkpoints/<thread id>`: each checkpoint commit has the
-//! thread's previous one as its parent, so one ref holds them all until it
-//! is pruned (`crate::prune`); snapshots nobody keeps are left to git's
-//! garbage collection.
+//! How a snapshot is made (a private index kept for the session, the
+//! kernel saying which paths changed) is [`crate::snapshot`]'s; this file
+//! holds the repository handle, undo, and the git runner. The user's index,
+//! HEAD, branches and stash are never touched. A rewind checkpoint is kept
+//! alive by a private ref, `refs/codex/checkpoints/<thread id>`: each
+//! checkpoint commit has the thread's previous one as its parent, so one
+//! ref holds them all until it is pruned (`crate::prune`); snapshots nobody
+//! keeps are left to git's garbage collection.
 //!
 //! Undo compares three trees: before the turn, after it, and now. What the
 //! turn changed is put back as it was before (files it created are
@@ -22,11 +18,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
-/// Files larger than this are not snapshotted (and so not undone).
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
-/// Snapshots stop taking files past this total.
-const MAX_TOTAL_BYTES: u64 = 200 * 1024 * 1024;
+pub use crate::snapshot::MAX_FILE_BYTES;
+use crate::snapshot::Snapshotter;
 
 /// One snapshot of the working tree.
 #[derive(Debug, Clone)]
@@ -43,11 +38,13 @@ pub struct TurnSnapshots {
     pub after: Snapshot,
 }
 
-/// The repository `cwd` is in: its top level and git directory.
+/// The repository `cwd` is in: its top level and git directory, and the
+/// state its snapshots share (clones share it too).
 #[derive(Debug, Clone)]
 pub struct Repo {
     top: PathBuf,
     git_dir: PathBuf,
+    snapshots: Arc<Mutex<Snapshotter>>,
 }
 
 impl Repo {
@@ -55,7 +52,28 @@ impl Repo {
     /// `git_dir` (the caller finds them from the `.git` entry: a `git`
     /// process would cost more than the rest of a session's start).
     pub fn at(top: PathBuf, git_dir: PathBuf) -> Self {
-        Self { top, git_dir }
+        let snapshots = Arc::new(Mutex::new(Snapshotter::new(&git_dir)));
+        Self {
+            top,
+            git_dir,
+            snapshots,
+        }
+    }
+
+    fn snapshotter(&self) -> std::sync::MutexGuard<'_, Snapshotter> {
+        self.snapshots.lock().unwrap_or_else(|poisoned| {
+            // A panic mid-snapshot may have taken the watcher's changes
+            // without recording them: start again from the user's index.
+            let mut snapshots = poisoned.into_inner();
+            snapshots.reset();
+            self.snapshots.clear_poison();
+            snapshots
+        })
+    }
+
+    /// The repository's git directory.
+    pub(crate) fn git_dir(&self) -> &Path {
+        &self.git_dir
     }
 
     /// The working tree's top level.
@@ -69,100 +87,12 @@ impl Repo {
     }
 
     /// Snapshots the working tree as a commit whose parent is `parent`
-    /// (a chain of checkpoints that one ref keeps).
+    /// (a chain of checkpoints that one ref keeps). When nothing changed
+    /// since this repository's previous snapshot, made on the same parent
+    /// (or when `parent` is that snapshot), that snapshot is returned.
     pub fn snapshot_after(&self, parent: Option<&str>) -> Result<Snapshot, String> {
-        let index = self.git_dir.join(format!(
-            "codex-ghost-index-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let result = self.snapshot_with(&index, parent);
-        let _ = std::fs::remove_file(&index);
-        result
-    }
-
-    fn snapshot_with(&self, index: &Path, parent: Option<&str>) -> Result<Snapshot, String> {
-        // Start from a copy of the user's index: its stat data lets git hash
-        // only the files that changed instead of every file of the tree.
-        // The user's index itself is only read.
-        let user_index = self.git_dir.join("index");
-        if user_index.exists() {
-            std::fs::copy(&user_index, index)
-                .map_err(|e| format!("cannot copy {}: {e}", user_index.display()))?;
-            // The copy keeps the original's time: git trusts an entry's
-            // stat data only when the file is older than the index, so a
-            // copy that looked newer would hide a same-size change made in
-            // the index's last moment ("racy git").
-            let written = std::fs::metadata(&user_index).and_then(|m| m.modified());
-            let kept = written.and_then(|time| {
-                std::fs::File::options()
-                    .write(true)
-                    .open(index)?
-                    .set_modified(time)
-            });
-            kept.map_err(|e| format!("cannot prepare {}: {e}", index.display()))?;
-        }
-        // Only the files git would have to hash are weighed: untracked ones
-        // (not ignored) and tracked ones changed since the index.
-        let changed = git(
-            &self.top,
-            Some(index),
-            &[
-                "ls-files",
-                "-z",
-                "--others",
-                "--modified",
-                "--exclude-standard",
-            ],
-        )?;
-        let mut skipped = Vec::new();
-        let mut taken = Vec::new();
-        let mut total = 0u64;
-        for path in changed
-            .split('\0')
-            .filter(|p| !p.is_empty() && !p.ends_with('/'))
-        {
-            // A tracked file deleted in the working tree is listed too:
-            // `--remove` below records its removal.
-            if let Ok(meta) = std::fs::symlink_metadata(self.top.join(path)) {
-                let size = meta.len();
-                if meta.is_file() && (size > MAX_FILE_BYTES || total + size > MAX_TOTAL_BYTES) {
-                    if !skipped.iter().any(|s| s == path) {
-                        skipped.push(path.to_string());
-                    }
-                    continue;
-                }
-                total += size;
-            }
-            taken.push(path.to_string());
-        }
-        // Only the listed paths are updated: git walked the tree once
-        // (above), and a second walk (`add -A`) would double the cost.
-        if !taken.is_empty() {
-            git_with_input(
-                &self.top,
-                Some(index),
-                &["update-index", "--add", "--remove", "-z", "--stdin"],
-                &nul_list(&taken),
-            )?;
-        }
-        if !skipped.is_empty() && user_index.exists() {
-            // Oversized files keep no entry, as when the index starts empty.
-            git_with_input(
-                &self.top,
-                Some(index),
-                &["update-index", "--force-remove", "-z", "--stdin"],
-                &nul_list(&skipped),
-            )?;
-        }
-        let tree = git(&self.top, Some(index), &["write-tree"])?
-            .trim()
-            .to_string();
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", "codex ghost snapshot"];
-        if let Some(parent) = parent {
-            args.extend(["-p", parent]);
-        }
-        let commit = git(&self.top, Some(index), &args)?.trim().to_string();
-        Ok(Snapshot { commit, skipped })
+        self.snapshotter()
+            .snapshot(&self.top, &self.git_dir, parent)
     }
 
     /// Puts back what the turn of `snapshots` changed; returns the message
@@ -228,6 +158,12 @@ impl Repo {
 
     /// Whether the trees of two snapshots differ.
     pub fn changed(&self, from: &str, to: &str) -> bool {
+        {
+            let snapshots = self.snapshotter();
+            if let (Some(a), Some(b)) = (snapshots.tree_of(from), snapshots.tree_of(to)) {
+                return a != b;
+            }
+        }
         self.changed_paths(from, to)
             .is_ok_and(|paths| !paths.is_empty())
     }
@@ -282,6 +218,22 @@ pub(crate) fn git(cwd: &Path, index: Option<&Path>, args: &[&str]) -> Result<Str
     git_output(command(cwd, index, args), args).map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
+/// [`git`] with arguments that are paths (not always UTF-8).
+pub(crate) fn git_os(
+    cwd: &Path,
+    index: Option<&Path>,
+    args: &[&std::ffi::OsStr],
+) -> Result<String, String> {
+    let mut cmd = command(cwd, index, &[]);
+    cmd.args(args);
+    let name = args
+        .iter()
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or("");
+    git_output(cmd, &[name]).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
 pub(crate) fn git_bytes(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     git_output(command(cwd, None, args), args)
 }
@@ -291,30 +243,44 @@ fn git_output(mut cmd: Command, args: &[&str]) -> Result<Vec<u8>, String> {
     checked(out, args)
 }
 
+/// A git run fed `input`, its output dropped.
 pub(crate) fn git_with_input(
     cwd: &Path,
     index: Option<&Path>,
     args: &[&str],
     input: &str,
 ) -> Result<(), String> {
+    git_piped(cwd, index, args, input.to_string()).map(|_| ())
+}
+
+/// A git run fed `input` on a thread of its own (git writes while it
+/// reads: one thread doing both could wait on a full pipe forever). The
+/// child is waited for even when the write failed, so none is left behind.
+pub(crate) fn git_piped(
+    cwd: &Path,
+    index: Option<&Path>,
+    args: &[&str],
+    input: String,
+) -> Result<Vec<u8>, String> {
     use std::io::Write;
     let mut cmd = command(cwd, index, args);
     cmd.stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
-    // Dropping stdin closes it, so git sees the end of its input; the child
-    // is waited for even when the write failed, so none is left behind.
-    let written = child
+    // The thread drops stdin when done, so git sees the end of its input.
+    let writer = child
         .stdin
         .take()
-        .map_or(Ok(()), |mut stdin| stdin.write_all(input.as_bytes()));
+        .map(|mut stdin| std::thread::spawn(move || stdin.write_all(input.as_bytes())));
     let out = child
         .wait_with_output()
         .map_err(|e| format!("git failed: {e}"))?;
+    let written = writer.map_or(Ok(()), |w| w.join().unwrap_or(Ok(())));
     // git's own complaint says more than the broken pipe it caused.
-    checked(out, args)?;
-    written.map_err(|e| format!("cannot write to git: {e}"))
+    let out = checked(out, args)?;
+    written.map_err(|e| format!("cannot write to git: {e}"))?;
+    Ok(out)
 }
 
 /// The output of a git run that succeeded, or its stderr as the error.
@@ -324,7 +290,8 @@ fn checked(out: std::process::Output, args: &[&str]) -> Result<Vec<u8>, String> 
     } else {
         Err(format!(
             "git {} failed: {}",
-            args.first().unwrap_or(&""),
+            // The command, not a global option before it.
+            args.iter().find(|a| !a.starts_with("--")).unwrap_or(&""),
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
@@ -369,17 +336,38 @@ mod tests {
         assert_eq!(snapshot.skipped, vec!["big.bin"]);
         let changed = run(top, &["show", &format!("{}:changed.txt", snapshot.commit)]);
         assert_eq!(changed, "new\n");
-        // The user's index is as it was, and no index file is left behind.
+        // The user's index is as it was, and the private one goes with
+        // the repository handle.
         assert_eq!(std::fs::read(top.join(".git/index")).unwrap(), user_index);
-        let leftovers = std::fs::read_dir(top.join(".git"))
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("codex-ghost-index")
-            })
-            .count();
+        drop(repo);
+        let leftovers = std::fs::read_dir(top.join(".git/codex")).unwrap().count();
         assert_eq!(leftovers, 0);
+    }
+
+    #[test]
+    fn keeping_a_ref_puts_it_back_whatever_happened_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        run(top, &["init", "-q", "-b", "main"]);
+        std::fs::write(top.join("a.txt"), "a\n").unwrap();
+        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
+        let first = repo.snapshot().unwrap().commit;
+        let name = crate::thread_ref("t");
+        let at = || {
+            run(top, &["rev-parse", "--verify", "-q", &name])
+                .trim()
+                .to_string()
+        };
+        repo.keep(&name, &first).unwrap();
+        repo.keep(&name, &first).unwrap();
+        assert_eq!(at(), first);
+        run(top, &["pack-refs", "--all"]);
+        std::fs::write(top.join("a.txt"), "b\n").unwrap();
+        let second = repo.snapshot_after(Some(&first)).unwrap().commit;
+        repo.keep(&name, &second).unwrap();
+        assert_eq!(at(), second);
+        run(top, &["update-ref", "-d", &name]);
+        repo.keep(&name, &second).unwrap();
+        assert_eq!(at(), second);
     }
 }

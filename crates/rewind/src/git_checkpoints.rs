@@ -3,7 +3,9 @@
 //! text), a file's content and mode in a snapshot, and the private ref that
 //! keeps a thread's snapshots.
 
-use crate::ghost::{Repo, git, git_bytes};
+use std::collections::HashMap;
+
+use crate::ghost::{Repo, git};
 
 /// How a path differs between two snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,23 +111,89 @@ impl Repo {
         }
     }
 
-    /// A file's content in a snapshot.
-    pub(crate) fn blob_at(&self, commit: &str, path: &str) -> Result<Vec<u8>, String> {
-        git_bytes(
-            self.top(),
-            &["cat-file", "blob", &format!("{commit}:{path}")],
-        )
-    }
-
-    /// Whether a file is executable in a snapshot.
-    pub(crate) fn executable_at(&self, commit: &str, path: &str) -> bool {
-        git(self.top(), None, &["ls-tree", "-z", commit, "--", path])
-            .is_ok_and(|out| out.starts_with("100755"))
+    /// The content of each of `paths` in a snapshot, and whether it is
+    /// executable there: two git processes whatever the number of files
+    /// (`ls-tree` for the blob ids and modes, `cat-file --batch` for the
+    /// contents).
+    pub(crate) fn files_at(
+        &self,
+        commit: &str,
+        paths: &[&str],
+    ) -> Result<HashMap<String, (Vec<u8>, bool)>, String> {
+        let mut files = HashMap::new();
+        if paths.is_empty() {
+            return Ok(files);
+        }
+        let mut args = vec!["--literal-pathspecs", "ls-tree", "-r", "-z", commit, "--"];
+        args.extend(paths.iter().copied());
+        let listed = git(self.top(), None, &args)?;
+        let mut entries = Vec::new();
+        for entry in listed.split('\0').filter(|e| !e.is_empty()) {
+            let Some((meta, path)) = entry.split_once('\t') else {
+                continue;
+            };
+            let mut fields = meta.split(' ');
+            let (Some(mode), Some(kind), Some(id)) = (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            if kind != "blob" {
+                return Err(format!(
+                    "{path} is a {kind} in the checkpoint, not a file: restore it with git"
+                ));
+            }
+            entries.push((path.to_string(), id.to_string(), mode == "100755"));
+        }
+        let mut input = String::new();
+        for (_, id, _) in &entries {
+            input.push_str(id);
+            input.push('\n');
+        }
+        let out = crate::ghost::git_piped(self.top(), None, &["cat-file", "--batch"], input)?;
+        let mut rest = out.as_slice();
+        for (path, id, executable) in entries {
+            let header_end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .ok_or_else(|| format!("git cat-file ended before {path}"))?;
+            let header = String::from_utf8_lossy(&rest[..header_end]).into_owned();
+            let size: usize = header
+                .rsplit(' ')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .filter(|_| header.starts_with(&id))
+                .ok_or_else(|| format!("git cat-file could not read {path}: {header}"))?;
+            let body = rest
+                .get(header_end + 1..header_end + 1 + size)
+                .ok_or_else(|| format!("git cat-file ended inside {path}"))?;
+            files.insert(path, (body.to_vec(), executable));
+            // The content is followed by a newline.
+            rest = rest.get(header_end + 2 + size..).unwrap_or_default();
+        }
+        Ok(files)
     }
 
     /// Points the private ref `name` at `commit` (keeps it and its parents
     /// from git's garbage collection).
+    /// A ref already there (a turn that changed nothing) costs no git
+    /// process: its file is read.
     pub fn keep(&self, name: &str, commit: &str) -> Result<(), String> {
+        if self.loose_ref(name).is_some_and(|target| target == commit) {
+            return Ok(());
+        }
         git(self.top(), None, &["update-ref", name, commit]).map(|_| ())
+    }
+
+    /// What the loose ref `name` points at, if it is a file (refs live in
+    /// the common git directory of a repository's worktrees; a packed ref
+    /// or the reftable format gives `None`, and git is asked instead).
+    fn loose_ref(&self, name: &str) -> Option<String> {
+        let git_dir = self.git_dir();
+        let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+            Ok(dir) => git_dir.join(dir.trim()),
+            Err(_) => git_dir.to_path_buf(),
+        };
+        let text = std::fs::read_to_string(common.join(name)).ok()?;
+        Some(text.trim().to_string())
     }
 }

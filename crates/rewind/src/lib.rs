@@ -3,7 +3,11 @@
 //! A checkpoint is taken before each user message. In a git repository it
 //! is a ghost snapshot ([`ghost`]): the working tree as a commit object made
 //! on a private index, kept alive by one private ref per thread and never
-//! touching the user's index, branches, stash or HEAD. Outside git, the
+//! touching the user's index, branches, stash or HEAD. The private index
+//! lives as long as the session (`snapshot`), and the kernel says which
+//! paths changed since the last snapshot (`watch`, inotify), so a snapshot
+//! costs what changed, not the size of the tree; whenever that is unknown
+//! the tree is walked, so neither can make a snapshot wrong. Outside git, the
 //! files the agent changes through `apply_patch` are checkpointed by content
 //! ([`checkpoints`]): their text before the first change in each turn, in
 //! `$CODEX_HOME/checkpoints/<thread id>/` (0700 directories, 0600 files).
@@ -25,6 +29,8 @@ pub mod ghost;
 mod git_checkpoints;
 pub mod prune;
 pub mod restore;
+mod snapshot;
+mod watch;
 
 pub use checkpoints::{Checkpoint, Checkpoints, FileRecord};
 pub use restore::{Action, Plan};

@@ -1,12 +1,15 @@
 //! Dropping checkpoints older than `[rewind] keep_days`: the thread
 //! directories under `$CODEX_HOME/checkpoints/` whose log was last written
 //! before the cut, and the repository's private refs whose newest snapshot
-//! is older (git's garbage collection then takes the snapshots).
+//! is older (git's garbage collection then takes the snapshots). Private
+//! snapshot indexes left by a process that ended without removing its own
+//! (a crash) go too.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::ghost::{Repo, git};
+use crate::snapshot::{INDEX_DIR, INDEX_PREFIX, process_alive};
 
 /// Where a thread's ref lives: `refs/codex/checkpoints/<thread id>`.
 pub const REF_PREFIX: &str = "refs/codex/checkpoints/";
@@ -38,6 +41,7 @@ pub fn prune(codex_home: &Path, repo: Option<&Repo>, keep_days: u32) -> Pruned {
         }
     }
     if let Some(repo) = repo {
+        remove_leftover_indexes(repo.git_dir());
         let cut_secs = cut
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -65,6 +69,25 @@ pub fn prune(codex_home: &Path, repo: Option<&Repo>, keep_days: u32) -> Pruned {
     pruned
 }
 
+/// Removes the private indexes (and their lock files) of processes that
+/// are gone; a live session's is its own.
+fn remove_leftover_indexes(git_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(git_dir.join(INDEX_DIR)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(INDEX_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !process_alive(pid)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +111,7 @@ mod tests {
         git(top, None, &["init", "-q", "-b", "main"]).unwrap();
         let repo = Repo::at(top.to_path_buf(), top.join(".git"));
         let old = old_commit(top);
+        std::fs::write(top.join("a.txt"), "a\n").unwrap();
         let fresh = repo.snapshot().unwrap().commit;
         repo.keep(&crate::thread_ref("old"), &old).unwrap();
         repo.keep(&crate::thread_ref("fresh"), &fresh).unwrap();
@@ -105,8 +129,16 @@ mod tests {
                 .unwrap();
         }
 
+        // A crashed process's private index goes; this one's stays.
+        let leftover = top.join(".git/codex/index-999999999-x");
+        std::fs::write(&leftover, "").unwrap();
+        let own_indexes = || std::fs::read_dir(top.join(".git/codex")).unwrap().count();
+        assert_eq!(own_indexes(), 2);
+
         let pruned = prune(home.path(), Some(&repo), 30);
         assert_eq!(pruned, Pruned { dirs: 1, refs: 1 });
+        assert!(!leftover.exists());
+        assert_eq!(own_indexes(), 1);
         assert!(!home.path().join("checkpoints/old").exists());
         assert!(home.path().join("checkpoints/fresh/log.json").exists());
         let refs = git(

@@ -300,14 +300,32 @@ pub fn apply(
     store: &Checkpoints,
 ) -> Result<(usize, usize), String> {
     let (mut restored, mut removed) = (0, 0);
+    // Every file's content from the snapshots first (a few git processes
+    // for all of them): a snapshot that cannot be read stops the restore
+    // before it writes anything.
+    let mut wanted: HashMap<&str, Vec<&str>> = HashMap::new();
+    for action in &plan.actions {
+        if let Action::Restore {
+            source: Source::Git { commit, path },
+            ..
+        } = action
+        {
+            wanted.entry(commit).or_default().push(path);
+        }
+    }
+    let mut contents = HashMap::new();
+    for (commit, paths) in wanted {
+        let repo = repo.ok_or("the git checkpoint has no repository")?;
+        contents.insert(commit, repo.files_at(commit, &paths)?);
+    }
     for action in &plan.actions {
         match action {
             Action::Restore { path, source } => {
                 let (bytes, executable) = match source {
-                    Source::Git { commit, path: rel } => {
-                        let repo = repo.ok_or("the git checkpoint has no repository")?;
-                        (repo.blob_at(commit, rel)?, repo.executable_at(commit, rel))
-                    }
+                    Source::Git { commit, path: rel } => contents
+                        .get_mut(commit.as_str())
+                        .and_then(|files| files.remove(rel))
+                        .ok_or_else(|| format!("{rel} is not in the checkpoint {commit}"))?,
                     Source::Blob(id) => (
                         store
                             .blob(id)
@@ -353,4 +371,66 @@ fn write_file(path: &Path, bytes: &[u8], executable: bool) -> std::io::Result<()
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_git_restore_puts_back_contents_and_modes_and_removes_what_the_agent_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        crate::ghost::git(top, None, &["init", "-q", "-b", "main"]).unwrap();
+        std::fs::create_dir_all(top.join("bin")).unwrap();
+        std::fs::write(top.join("bin/run me.sh"), "#!/bin/sh\necho one\n").unwrap();
+        std::fs::set_permissions(
+            top.join("bin/run me.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        std::fs::write(top.join("notes.txt"), "first\n").unwrap();
+        std::fs::write(top.join("gone.txt"), "will be deleted\n").unwrap();
+        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
+        let mut checkpoints = Checkpoints::open(None, "t");
+        checkpoints.begin(0, String::new()).unwrap();
+        let before = repo.snapshot().unwrap();
+        checkpoints.set_git_before(&before).unwrap();
+
+        // The agent's turn.
+        std::fs::remove_file(top.join("bin/run me.sh")).unwrap();
+        std::fs::write(top.join("notes.txt"), "second\n").unwrap();
+        std::fs::remove_file(top.join("gone.txt")).unwrap();
+        std::fs::write(top.join("created.txt"), "new\n").unwrap();
+        let after = repo.snapshot_after(Some(&before.commit)).unwrap();
+        checkpoints.set_git_after(&after).unwrap();
+
+        let now = repo.snapshot().unwrap();
+        let plan = git_plan(&repo, checkpoints.from(0), &now.commit, &[]).unwrap();
+        assert_eq!(plan.summary.remove, vec!["created.txt"]);
+        let (restored, removed) = apply(&plan, Some(&repo), &checkpoints).unwrap();
+        assert_eq!((restored, removed), (3, 1));
+        let script = top.join("bin/run me.sh");
+        assert_eq!(
+            std::fs::read_to_string(&script).unwrap(),
+            "#!/bin/sh\necho one\n"
+        );
+        assert_eq!(
+            std::fs::metadata(&script).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        assert_eq!(
+            std::fs::read_to_string(top.join("notes.txt")).unwrap(),
+            "first\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(top.join("gone.txt")).unwrap(),
+            "will be deleted\n"
+        );
+        assert!(!top.join("created.txt").exists());
+        // Back where it was: the next snapshot is the first one's tree.
+        let again = repo.snapshot().unwrap();
+        assert!(!repo.changed(&before.commit, &again.commit));
+    }
 }

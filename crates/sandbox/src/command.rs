@@ -75,13 +75,26 @@ pub fn build_command(spec: &CommandSpec) -> Result<Command, SandboxError> {
     };
     command.current_dir(&spec.cwd);
     command.env_clear();
-    command.envs(&spec.env);
-    if proxied(spec) {
-        command.envs(crate::network::proxy_env());
-    } else if !spec.policy.has_full_network_access() {
-        command.env(NETWORK_DISABLED_ENV_VAR, "1");
-    }
+    command.envs(command_env(spec));
     Ok(command)
+}
+
+/// The command's complete environment: `spec.env` and what its network
+/// needs said.
+pub(crate) fn command_env(spec: &CommandSpec) -> impl Iterator<Item = (String, String)> + '_ {
+    let extra: Vec<(String, String)> = if proxied(spec) {
+        crate::network::proxy_env()
+    } else if !spec.policy.has_full_network_access() {
+        vec![(NETWORK_DISABLED_ENV_VAR.to_string(), "1".to_string())]
+    } else {
+        Vec::new()
+    };
+    let overridden: Vec<String> = extra.iter().map(|(k, _)| k.clone()).collect();
+    spec.env
+        .iter()
+        .filter(move |(k, _)| !overridden.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(extra)
 }
 
 /// Whether `spec`'s network is the allowlist proxy.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::command::{CommandSpec, SandboxError, build_command};
+use crate::command::{CommandSpec, SandboxError};
 use crate::process::{Prepared, ProcessIo, SandboxedProcess};
 
 /// Exit code reported when a command is killed for exceeding its timeout
@@ -122,11 +122,14 @@ pub async fn run_command_with_input(
     timeout: Option<Duration>,
     observer: Option<mpsc::UnboundedSender<OutputChunk>>,
 ) -> Result<ExecOutput, SandboxError> {
-    let prepared = Prepared {
-        program: spec.argv.first().cloned().unwrap_or_default(),
-        sandboxed: crate::command::uses_helper(spec),
+    let io = if input.is_some() {
+        ProcessIo::Pipes
+    } else {
+        ProcessIo::PipesNoInput
     };
-    run_prepared(build_command(spec)?, prepared, input, timeout, observer).await
+    let started = Instant::now();
+    let process = SandboxedProcess::spawn(spec, io)?;
+    run_process(process, started, input, timeout, observer).await
 }
 
 /// Runs a process built by [`build_command`] (or the helper directly) to
@@ -138,13 +141,24 @@ pub(crate) async fn run_prepared(
     timeout: Option<Duration>,
     observer: Option<mpsc::UnboundedSender<OutputChunk>>,
 ) -> Result<ExecOutput, SandboxError> {
-    let started = Instant::now();
     let io = if input.is_some() {
         ProcessIo::Pipes
     } else {
         ProcessIo::PipesNoInput
     };
-    let mut process = SandboxedProcess::spawn_prepared(command, prepared, io)?;
+    let started = Instant::now();
+    let process = SandboxedProcess::spawn_prepared(command, prepared, io)?;
+    run_process(process, started, input, timeout, observer).await
+}
+
+/// Runs a started process to completion.
+async fn run_process(
+    mut process: SandboxedProcess,
+    started: Instant,
+    input: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    observer: Option<mpsc::UnboundedSender<OutputChunk>>,
+) -> Result<ExecOutput, SandboxError> {
     if let Some(input) = input {
         // A command that exits without reading gives a broken pipe, which
         // is its business.

@@ -15,6 +15,11 @@
 //!   (`CommandSpec::network_proxy`) runs in a network namespace with only
 //!   loopback, where a bridge forwards `127.0.0.1:3128` (HTTP) and `:8081`
 //!   (SOCKS5) to the proxy's private Unix sockets (`linux/proxy_bridge.rs`).
+//! * [`enable_long_lived_sandboxes`]: on Linux, a sandbox set up once per
+//!   policy, directory and view of the host serves every command that fits
+//!   it (`linux/server.rs` inside, `server_client.rs` in codex), each
+//!   command in PID and mount namespaces of its own with every layer
+//!   applied; a command costs a clone instead of a new sandbox.
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!
@@ -38,6 +43,8 @@ mod pty;
 mod roots;
 pub mod seatbelt;
 pub mod secrets;
+#[cfg(target_os = "linux")]
+mod server_client;
 
 pub use command::{CommandSpec, NETWORK_DISABLED_ENV_VAR, SandboxError, build_command};
 pub use denial::{is_likely_sandbox_denial, sandbox_setup_failure};
@@ -49,6 +56,15 @@ pub use patch::{PatchCommitError, commit_patch, policy_with_granted_paths};
 pub use process::{ProcessIo, SandboxedProcess};
 pub use pty::PtySize;
 pub use roots::{WritableRoot, writable_roots};
+
+/// Lets this process run sandboxed commands in long-lived sandboxes (on
+/// Linux: one per policy and directory, reused by later commands; see
+/// `server_client.rs`). Only for a process that calls [`live::end_all`]
+/// before it exits, which ends them.
+pub fn enable_long_lived_sandboxes() {
+    #[cfg(target_os = "linux")]
+    server_client::enable();
+}
 
 /// Exit code of the sandbox helper when it could not apply a policy (the
 /// command did not run).

@@ -44,6 +44,8 @@ pub(crate) struct Prepared {
 enum Input {
     None,
     Pipe(Mutex<Option<tokio::process::ChildStdin>>),
+    /// The stdin pipe of a command in a long-lived sandbox.
+    PipeFd(Mutex<Option<tokio::net::unix::pipe::Sender>>),
     Pty(Arc<PtyMaster>),
 }
 
@@ -58,6 +60,10 @@ pub struct SandboxedProcess {
 impl SandboxedProcess {
     /// Starts `spec` under its policy.
     pub fn spawn(spec: &CommandSpec, io: ProcessIo) -> Result<Self, SandboxError> {
+        #[cfg(target_os = "linux")]
+        if let Some(started) = crate::server_client::spawn(spec, io) {
+            return Self::from_server(started?, spec);
+        }
         let prepared = Prepared {
             program: spec.argv.first().cloned().unwrap_or_default(),
             sandboxed: crate::command::uses_helper(spec),
@@ -104,15 +110,14 @@ impl SandboxedProcess {
         // The slave descriptors were moved into `command` and closed with it,
         // so the master reads EOF when the process side closes.
         drop(command);
-        let killer = TreeKiller {
-            pid: AtomicI32::new(
-                child
-                    .id()
-                    .and_then(|id| i32::try_from(id).ok())
-                    .unwrap_or(0),
-            ),
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .unwrap_or(0);
+        let killer = TreeKiller::Process(ProcessKiller {
+            pid: AtomicI32::new(pid),
             sandboxed: prepared.sandboxed,
-        };
+        });
 
         let (tx, chunks) = mpsc::channel::<OutputChunk>(64);
         let input = match pty_master {
@@ -135,11 +140,7 @@ impl SandboxedProcess {
             }
         };
         let (exit_tx, exit) = watch::channel(None);
-        let live_id = crate::live::register(
-            killer.pid.load(Ordering::SeqCst),
-            prepared.sandboxed,
-            exit.clone(),
-        );
+        let live_id = crate::live::register(pid, prepared.sandboxed, exit.clone());
         tokio::spawn(async move {
             let code = match child.wait().await {
                 Ok(status) => exit_code(&status),
@@ -152,6 +153,51 @@ impl SandboxedProcess {
             chunks: Some(chunks),
             input,
             exit,
+            killer,
+        })
+    }
+
+    /// A command started in a long-lived sandbox.
+    #[cfg(target_os = "linux")]
+    fn from_server(
+        started: crate::server_client::ServerCommand,
+        spec: &CommandSpec,
+    ) -> Result<Self, SandboxError> {
+        use crate::server_client::CommandIo;
+        let spawn_error = |source| SandboxError::Spawn {
+            program: spec.argv.first().cloned().unwrap_or_default(),
+            source,
+        };
+        let killer = TreeKiller::Server(started.kill);
+        let (tx, chunks) = mpsc::channel::<OutputChunk>(64);
+        let input = match started.io {
+            CommandIo::Pty { master } => {
+                let master = Arc::new(PtyMaster::new(master).map_err(spawn_error)?);
+                tokio::spawn(pump_pty(Arc::clone(&master), tx));
+                Input::Pty(master)
+            }
+            CommandIo::Pipes {
+                stdin,
+                stdout,
+                stderr,
+            } => {
+                use tokio::net::unix::pipe;
+                let stdout = pipe::Receiver::from_owned_fd(stdout).map_err(spawn_error)?;
+                let stderr = pipe::Receiver::from_owned_fd(stderr).map_err(spawn_error)?;
+                tokio::spawn(pump(stdout, StreamKind::Stdout, tx.clone()));
+                tokio::spawn(pump(stderr, StreamKind::Stderr, tx));
+                match stdin {
+                    Some(stdin) => Input::PipeFd(Mutex::new(Some(
+                        pipe::Sender::from_owned_fd(stdin).map_err(spawn_error)?,
+                    ))),
+                    None => Input::None,
+                }
+            }
+        };
+        Ok(Self {
+            chunks: Some(chunks),
+            input,
+            exit: started.exit,
             killer,
         })
     }
@@ -182,18 +228,24 @@ impl SandboxedProcess {
                     stdin.write_all(bytes).await?;
                     stdin.flush().await
                 }
-                None => Err(std::io::Error::new(
-                    std::io::ErrorKind::BrokenPipe,
-                    "the process's input is closed",
-                )),
+                None => Err(input_closed()),
+            },
+            Input::PipeFd(stdin) => match stdin.lock().await.as_mut() {
+                Some(stdin) => {
+                    stdin.write_all(bytes).await?;
+                    stdin.flush().await
+                }
+                None => Err(input_closed()),
             },
         }
     }
 
     /// Closes the stdin pipe (end of input); a terminal stays open.
     pub async fn close_input(&self) {
-        if let Input::Pipe(stdin) = &self.input {
-            stdin.lock().await.take();
+        match &self.input {
+            Input::Pipe(stdin) => drop(stdin.lock().await.take()),
+            Input::PipeFd(stdin) => drop(stdin.lock().await.take()),
+            Input::None | Input::Pty(_) => {}
         }
     }
 
@@ -229,7 +281,7 @@ impl SandboxedProcess {
 
     /// Ends the process and everything it started.
     pub fn kill(&self) {
-        if self.exit_code().is_none() || !self.killer.sandboxed {
+        if self.exit_code().is_none() || !self.killer.sandboxed() {
             self.killer.kill();
         } else {
             // It exited, and with it its PID namespace: nothing to end (and
@@ -245,19 +297,56 @@ impl Drop for SandboxedProcess {
     }
 }
 
+fn input_closed() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::BrokenPipe,
+        "the process's input is closed",
+    )
+}
+
 /// Ends a process tree, once.
-struct TreeKiller {
+enum TreeKiller {
+    Process(ProcessKiller),
+    /// A command in a long-lived sandbox: the sandbox ends it.
+    #[cfg(target_os = "linux")]
+    Server(crate::server_client::CommandKiller),
+}
+
+impl TreeKiller {
+    fn sandboxed(&self) -> bool {
+        match self {
+            Self::Process(killer) => killer.sandboxed,
+            #[cfg(target_os = "linux")]
+            Self::Server(_) => true,
+        }
+    }
+
+    fn disarm(&self) {
+        match self {
+            Self::Process(killer) => killer.pid.store(0, Ordering::SeqCst),
+            #[cfg(target_os = "linux")]
+            Self::Server(killer) => killer.disarm(),
+        }
+    }
+
+    fn kill(&self) {
+        match self {
+            Self::Process(killer) => killer.kill(),
+            #[cfg(target_os = "linux")]
+            Self::Server(killer) => killer.kill(),
+        }
+    }
+}
+
+/// Ends a process tree started directly, once.
+struct ProcessKiller {
     /// 0 once used (or disarmed).
     pid: AtomicI32,
     /// The process is the sandbox helper, which ends the tree itself.
     sandboxed: bool,
 }
 
-impl TreeKiller {
-    fn disarm(&self) {
-        self.pid.store(0, Ordering::SeqCst);
-    }
-
+impl ProcessKiller {
     fn kill(&self) {
         let pid = self.pid.swap(0, Ordering::SeqCst);
         if pid > 0 {

@@ -12,9 +12,11 @@
 //! switch threads (`threads.rs`); full-screen views (pager, status, diff,
 //! editor) are in `overlays.rs`.
 
+mod auto_review;
 mod overlays;
 mod rewind;
 mod session_commands;
+mod side;
 mod skills;
 pub(crate) use skills::skill_names;
 mod threads;
@@ -74,6 +76,13 @@ pub(crate) struct App {
     shutdown_deadline: Option<tokio::time::Instant>,
     /// Inline mode: the width changed, the next frame re-flows the screen.
     reflow: bool,
+    /// `/side`: the main thread, parked while a side conversation has the
+    /// window.
+    side: Option<side::ParkedMain>,
+    /// `--approve-for-me`: approvals go to the automatic reviewer.
+    pub(crate) auto_review: bool,
+    verdicts_tx: mpsc::UnboundedSender<auto_review::Verdict>,
+    verdicts_rx: mpsc::UnboundedReceiver<auto_review::Verdict>,
 }
 
 /// Why the loop ended.
@@ -96,6 +105,7 @@ impl App {
     ) -> Self {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (files_tx, files_rx) = mpsc::unbounded_channel();
+        let (verdicts_tx, verdicts_rx) = mpsc::unbounded_channel();
         let mut app = Self {
             chat,
             screen,
@@ -115,6 +125,10 @@ impl App {
             alt_scroll: 0,
             shutdown_deadline: None,
             reflow: false,
+            side: None,
+            auto_review: false,
+            verdicts_tx,
+            verdicts_rx,
         };
         app.start_reader();
         app
@@ -304,7 +318,7 @@ impl App {
             self.alt_rows = self
                 .chat
                 .transcript()
-                .flat_map(|cell| cell.display_lines(width))
+                .flat_map(|cell| cell.lines(width, self.chat.display.raw))
                 .collect();
         }
     }
@@ -318,6 +332,13 @@ impl App {
 
     async fn apply(&mut self, effects: Vec<Effect>, input: &mut Input<'_>, guard: &TerminalGuard) {
         for effect in effects {
+            if self.side.is_some() && switches_thread(&effect) {
+                self.chat.commit(HistoryCell::Error(
+                    "Not in a side conversation: Ctrl-C returns to the main thread first."
+                        .to_string(),
+                ));
+                continue;
+            }
             match effect {
                 Effect::Op(op) => self.submit(op).await,
                 Effect::Notify(kind, text) => {
@@ -358,6 +379,9 @@ impl App {
                 Effect::OpenTranscript => self.show_transcript(input).await,
                 Effect::OpenEditor => self.edit_in_editor(guard),
                 Effect::Session(command) => self.run_session_command(command, input).await,
+                Effect::OpenSide(question) => self.open_side(question).await,
+                Effect::CloseSide => self.close_side().await,
+                Effect::Rerender => self.rerender(),
             }
         }
     }
@@ -366,6 +390,8 @@ impl App {
         if self.shutdown_deadline.is_some() {
             return;
         }
+        // The main thread is the one to shut down and flush.
+        self.close_side().await;
         self.shutdown_deadline = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
         if let Err(err) = self.codex.submit(Op::Shutdown).await {
             warn!(%err, "cannot ask the engine to shut down");
@@ -384,7 +410,17 @@ impl App {
 
     /// An event of thread `id`; returns the effects and whether the current
     /// thread has shut down.
-    fn on_engine_event(&mut self, id: ThreadId, event: EngineEvent) -> (Vec<Effect>, bool) {
+    async fn on_engine_event(&mut self, id: ThreadId, event: EngineEvent) -> (Vec<Effect>, bool) {
+        if self.auto_review
+            && let Some(request) = auto_review::request_of(id, &event.msg)
+        {
+            self.start_auto_review(request);
+            return (Vec::new(), false);
+        }
+        if self.side.as_ref().is_some_and(|main| main.thread_id == id) {
+            self.on_parked_event(event.msg).await;
+            return (Vec::new(), false);
+        }
         if id != self.thread_id {
             // A thread this window left (its shutdown, late events).
             return (Vec::new(), false);
@@ -417,9 +453,9 @@ impl App {
                 },
                 event = self.events_rx.recv() => {
                     let Some((id, event)) = event else { break Exit::Stopped };
-                    let (mut effects, mut done) = self.on_engine_event(id, event);
+                    let (mut effects, mut done) = self.on_engine_event(id, event).await;
                     while !done && let Ok((id, event)) = self.events_rx.try_recv() {
-                        let (more, finished) = self.on_engine_event(id, event);
+                        let (more, finished) = self.on_engine_event(id, event).await;
                         effects.extend(more);
                         done = finished;
                     }
@@ -427,6 +463,10 @@ impl App {
                     if done {
                         break Exit::Quit;
                     }
+                    dirty = true;
+                }
+                Some(verdict) = self.verdicts_rx.recv() => {
+                    self.apply_verdict(verdict).await;
                     dirty = true;
                 }
                 results = self.files_rx.recv() => {
@@ -443,6 +483,7 @@ impl App {
             }
         };
         if exit == Exit::Stopped {
+            self.close_side().await;
             // Stop the turn and flush the session file before leaving.
             let _ = self.codex.submit(Op::Shutdown).await;
             let current = self.thread_id;
@@ -524,4 +565,19 @@ impl App {
             ScreenMode::Alternate => Ok(()),
         }
     }
+}
+
+/// Whether `effect` replaces the window's thread (not done from a side
+/// conversation, whose main thread is parked).
+fn switches_thread(effect: &Effect) -> bool {
+    use crate::chat::SessionCommand;
+    matches!(
+        effect,
+        Effect::NewThread
+            | Effect::OpenResume
+            | Effect::OpenBacktrack
+            | Effect::OpenRewind { .. }
+            | Effect::StartReview(_)
+            | Effect::Session(SessionCommand::Fork | SessionCommand::Clear)
+    )
 }

@@ -71,6 +71,12 @@ pub(crate) enum Effect {
     OpenEditor,
     /// A slash command the app carries out.
     Session(session_commands::SessionCommand),
+    /// `/side [QUESTION]`: a side conversation.
+    OpenSide(String),
+    /// Ctrl-C in a side conversation: back to the main thread.
+    CloseSide,
+    /// The transcript is drawn again (`/raw` changed how it looks).
+    Rerender,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +101,8 @@ pub(crate) struct TurnSettings {
 pub(crate) struct DisplayOptions {
     pub hide_reasoning: bool,
     pub animations: bool,
+    /// `/raw`: messages as plain text (see `cells/raw.rs`).
+    pub raw: bool,
 }
 
 /// A call parked while its approval is asked.
@@ -167,6 +175,8 @@ pub(crate) struct ChatState {
     pub attached_images: Vec<(String, PathBuf)>,
     /// Every user message of the thread, in order (for backtrack).
     pub user_messages: Vec<String>,
+    /// This chat is a side conversation (`/side`).
+    pub side: bool,
     pub rate_limits: Option<codex_protocol::protocol::RateLimitSnapshot>,
     pub instruction_files: Vec<PathBuf>,
     /// Commands still running in the background (`/ps`).
@@ -226,6 +236,7 @@ impl ChatState {
             backtrack_primed: false,
             attached_images: Vec::new(),
             user_messages: Vec::new(),
+            side: false,
             rate_limits: None,
             instruction_files: Vec::new(),
             background: background::BackgroundCommands::default(),
@@ -280,7 +291,7 @@ impl ChatState {
 
     /// Commits a cell: into the transcript and, rendered, the outbox.
     pub(crate) fn commit(&mut self, cell: HistoryCell) {
-        self.outbox.extend(cell.display_lines(self.width));
+        self.outbox.extend(cell.lines(self.width, self.display.raw));
         self.transcript.push_back(cell);
         if self.transcript.len() > TRANSCRIPT_CELLS {
             self.transcript.pop_front();
@@ -477,25 +488,6 @@ impl ChatState {
                 }
             }
             EventMsg::BackgroundEvent(event) => self.commit(HistoryCell::Info(event.message)),
-            EventMsg::EnteredReviewMode(request) => {
-                self.commit(HistoryCell::Info(format!(
-                    "Reviewing {}…",
-                    request.user_facing_hint
-                )));
-            }
-            EventMsg::ExitedReviewMode(exited) => match exited.review_output {
-                Some(output) => {
-                    let text = codex_core::render_findings(&output);
-                    self.commit(HistoryCell::Info(if output.findings.is_empty() {
-                        format!("Review: no findings. {text}")
-                    } else {
-                        format!("Review findings:\n{text}")
-                    }));
-                }
-                None => self.commit(HistoryCell::Warning(
-                    "The review did not finish; run /review again.".to_string(),
-                )),
-            },
             EventMsg::UndoCompleted(done) => {
                 if done.success {
                     self.commit(HistoryCell::Info(done.message));

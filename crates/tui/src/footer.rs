@@ -109,6 +109,11 @@ pub(crate) fn footer_lines(chat: &ChatState, width: u16, now: Instant) -> Vec<Li
         vec![("↑↓", "move"), ("tab/⏎", "insert"), ("esc", "close")]
     } else if chat.backtrack_primed {
         vec![("esc", "again to rewind to a previous message")]
+    } else if chat.side && chat.task.is_none() {
+        vec![
+            ("⏎", "send in this side conversation"),
+            ("ctrl+c", "back to the main thread"),
+        ]
     } else if chat.quit_armed(now) {
         vec![("ctrl+c", "again to quit")]
     } else if chat.task.is_some() {

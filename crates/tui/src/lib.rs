@@ -114,9 +114,9 @@ pub struct TuiOptions {
     #[arg(long)]
     pub dangerously_bypass_hook_trust: bool,
 
-    /// Accepted for compatibility; there is no automatic approval reviewer
-    /// in this version, so approvals are still asked of you (a warning says
-    /// so).
+    /// Route approval requests through an automatic reviewer (a separate,
+    /// read-only model turn) instead of asking you, in the workspace-write
+    /// sandbox.
     #[arg(long)]
     pub approve_for_me: bool,
 
@@ -169,8 +169,16 @@ impl TuiOptions {
         if self.dangerously_bypass_hook_trust {
             overrides.bypass_hook_trust = true;
         }
-        if self.approve_for_me {
-            warnings.push("--approve-for-me is accepted but there is no automatic approval reviewer in this version: approvals are asked of you".to_string());
+        if self.approve_for_me && !overrides.dangerously_bypass_approvals_and_sandbox {
+            // Requests come from the sandbox's edge; the reviewer answers them.
+            if overrides.sandbox_mode.is_none() && !overrides.full_auto {
+                overrides.sandbox_mode =
+                    Some(codex_protocol::config_types::SandboxMode::WorkspaceWrite);
+            }
+            if overrides.approval_policy.is_none() {
+                overrides.approval_policy =
+                    Some(codex_protocol::protocol::AskForApproval::OnRequest);
+            }
         }
         Ok(warnings)
     }
@@ -358,6 +366,7 @@ async fn session(
     let display = DisplayOptions {
         hide_reasoning: config.hide_agent_reasoning,
         animations: config.tui.animations.unwrap_or(true),
+        raw: false,
     };
     let mut chat = ChatState::new(settings, display, screen.width());
     // The composer shows at once; the session starts behind it.
@@ -430,6 +439,7 @@ async fn session(
             .collect();
         app.submit_initial(prompt, images).await;
     }
+    app.auto_review = args.options.approve_for_me && remote.is_none();
     let exit = app.run(input, guard).await;
     app.finish()?;
     exit?;
@@ -561,6 +571,15 @@ mod flag_tests {
         );
         assert!(overrides.oss);
         assert!(overrides.bypass_hook_trust);
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        // --approve-for-me: the workspace-write sandbox, requests reviewed.
+        assert_eq!(
+            overrides.sandbox_mode,
+            Some(codex_protocol::config_types::SandboxMode::WorkspaceWrite)
+        );
+        assert_eq!(
+            overrides.approval_policy,
+            Some(codex_protocol::protocol::AskForApproval::OnRequest)
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

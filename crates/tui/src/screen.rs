@@ -15,9 +15,11 @@
 //! Every frame starts by going back to that first row (the screen knows how
 //! many rows down it left the cursor) and every move is relative to it; no
 //! absolute row is ever used. That keeps a change of height clean: the
-//! terminal keeps the cursor with its row, so "erase to the end of the
-//! screen" from the live area's top removes all of it before it is drawn
-//! again. History above it is never touched, so no line is printed twice or
+//! terminal keeps the cursor with its row, so erasing the rows from the live
+//! area's top to the screen's bottom removes all of it before it is drawn
+//! again (row by row, never "erase in display", which tmux turns into
+//! scrollback when it starts at the top-left corner: see `erase_rows`).
+//! History above it is never touched, so no line is printed twice or
 //! erased. A change of width re-flows the screen from its top-left corner
 //! instead (below). Autowrap is off while codex runs, so a row drawn for
 //! the old width in the moment before a resize is reported is cut rather
@@ -156,7 +158,12 @@ impl<W: Write> Screen<W> {
         if !history.is_empty() || self.full || rows.len() != self.rows.len() {
             // From the top of the live area: erase it, print the history (the
             // terminal scrolls as needed), then the live area below it.
-            frame.extend_from_slice(b"\r\x1b[J");
+            let below = if self.full {
+                usize::from(self.height)
+            } else {
+                self.rows.len()
+            };
+            erase_rows(&mut frame, below.max(rows.len()));
             print_history_and_live(&mut frame, history, &rows);
         } else {
             for (index, row) in rows.iter().enumerate() {
@@ -186,7 +193,8 @@ impl<W: Write> Screen<W> {
         let mut frame = Vec::with_capacity(8192);
         frame.extend_from_slice(BEGIN_SYNC);
         self.unpark(&mut frame);
-        frame.extend_from_slice(b"\x1b[H\x1b[J");
+        frame.extend_from_slice(b"\x1b[H");
+        erase_rows(&mut frame, usize::from(self.height));
         print_history_and_live(&mut frame, shown, &rows);
         self.finish_frame(frame, rows)
     }
@@ -248,7 +256,7 @@ impl<W: Write> Screen<W> {
         let mut frame = Vec::new();
         frame.extend_from_slice(BEGIN_SYNC);
         self.unpark(&mut frame);
-        frame.extend_from_slice(b"\r\x1b[J");
+        erase_rows(&mut frame, self.rows.len().max(1));
         for line in history {
             frame.extend_from_slice(&line_bytes(line));
             frame.extend_from_slice(b"\r\n");
@@ -300,6 +308,25 @@ impl<W: Write> Screen<W> {
     pub fn output(&self) -> &W {
         &self.out
     }
+}
+
+/// Erases `rows` rows from the cursor's row down (fewer at the screen's
+/// bottom) and puts the cursor back where it was, at the row's start.
+///
+/// Row by row, never with "erase in display": a terminal that keeps what a
+/// whole-screen erase removes (tmux's `scroll-on-clear`, on by default)
+/// would push the erased rows into its scrollback whenever the live area
+/// starts at the screen's top-left corner — after `clear`, every start-up
+/// left an empty composer and footer above the session header.
+fn erase_rows(frame: &mut Vec<u8>, rows: usize) {
+    frame.extend_from_slice(b"\r\x1b7");
+    for index in 0..rows {
+        if index > 0 {
+            frame.extend_from_slice(b"\x1b[1B");
+        }
+        frame.extend_from_slice(b"\x1b[2K");
+    }
+    frame.extend_from_slice(b"\x1b8");
 }
 
 /// Prints `history` (the terminal scrolls as needed), then the live rows
@@ -476,5 +503,34 @@ mod tests {
             screen_rows(&parser),
             vec!["history", "status", "> x", "", ""]
         );
+    }
+
+    /// Drawing from the screen's top-left corner (after `clear`) never
+    /// erases "in display": tmux would keep what that erases (the first
+    /// frame's composer and footer) in its scrollback.
+    #[test]
+    fn frames_erase_row_by_row_not_the_whole_display() {
+        let mut screen = Screen::new(Vec::new(), 30, 6, ScreenMode::Inline);
+        screen
+            .draw_inline(&[], &live(30, &["", "> composer", "footer"]))
+            .unwrap();
+        screen
+            .draw_inline(
+                &[Line::from("header")],
+                &live(30, &["", "> composer", "footer"]),
+            )
+            .unwrap();
+        screen.draw_inline(&[], &live(30, &["short"])).unwrap();
+        screen.resize(20, 6);
+        screen
+            .draw_reflowed(&[Line::from("header")], &live(20, &["> c"]))
+            .unwrap();
+        screen.finish_inline(&[Line::from("bye")]).unwrap();
+        let bytes = String::from_utf8_lossy(screen.output()).to_string();
+        for erase in ["\x1b[J", "\x1b[0J", "\x1b[1J", "\x1b[2J"] {
+            assert!(!bytes.contains(erase), "{erase:?} in {bytes:?}");
+        }
+        let parser = emulate(&screen, 6, 30);
+        assert_eq!(screen_rows(&parser), vec!["header", "bye", "", "", "", ""]);
     }
 }

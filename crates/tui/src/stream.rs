@@ -15,13 +15,23 @@
 
 use ratatui::text::Line;
 
-use crate::cells::agent_lines;
+use crate::cells::{agent_lines, plain_lines};
 
-/// An answer's rows: a blank row to separate it, then the message.
-fn rows(text: &str, width: usize) -> Vec<Line<'static>> {
+/// An answer's rows: a blank row to separate it, then the message
+/// (its source as plain text when `raw`, as `/raw` asks).
+fn render_rows(raw: bool, text: &str, width: usize) -> Vec<Line<'static>> {
     let mut rows = vec![Line::default()];
-    rows.extend(agent_lines(text, width, true));
+    if raw {
+        rows.extend(plain_lines(text, width.max(10)));
+    } else {
+        rows.extend(agent_lines(text, width, true));
+    }
     rows
+}
+
+#[cfg(test)]
+fn rows(text: &str, width: usize) -> Vec<Line<'static>> {
+    render_rows(false, text, width)
 }
 
 #[derive(Debug, Default)]
@@ -32,9 +42,19 @@ pub(crate) struct MarkdownStream {
     /// How many rows those bytes render to at `committed_width`.
     committed_rows: usize,
     committed_width: usize,
+    /// Plain text rather than Markdown (`/raw`).
+    raw: bool,
 }
 
 impl MarkdownStream {
+    /// A stream rendered as plain text when `raw`.
+    pub(crate) fn new(raw: bool) -> Self {
+        Self {
+            raw,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn push(&mut self, delta: &str) {
         // A fence opening (its backticks may span deltas) starts loading
         // the highlighting grammars in the background.
@@ -58,13 +78,20 @@ impl MarkdownStream {
         &self.source
     }
 
+    /// Renders as plain text from now on (or as Markdown again); what was
+    /// committed is counted again in the new form, as the screen re-draws it.
+    pub(crate) fn set_raw(&mut self, raw: bool) {
+        self.raw = raw;
+        self.committed_width = 0;
+    }
+
     /// Rows committed so far, re-counted if the width changed.
     fn rows_done(&mut self, width: usize) -> usize {
         if width != self.committed_width {
             self.committed_rows = if self.committed_bytes == 0 {
                 0
             } else {
-                rows(&self.source[..self.committed_bytes], width).len()
+                render_rows(self.raw, &self.source[..self.committed_bytes], width).len()
             };
             self.committed_width = width;
         }
@@ -81,7 +108,7 @@ impl MarkdownStream {
             return Vec::new();
         }
         let done = self.rows_done(width);
-        let rows = rows(&self.source[..end], width);
+        let rows = render_rows(self.raw, &self.source[..end], width);
         self.committed_bytes = end;
         self.committed_rows = rows.len();
         rows.into_iter().skip(done).collect()
@@ -93,7 +120,10 @@ impl MarkdownStream {
             return Vec::new();
         }
         let done = self.rows_done(width);
-        rows(&self.source, width).into_iter().skip(done).collect()
+        render_rows(self.raw, &self.source, width)
+            .into_iter()
+            .skip(done)
+            .collect()
     }
 
     /// The rows committed so far, rendered again at `width` (a resize).
@@ -101,7 +131,7 @@ impl MarkdownStream {
         if self.committed_bytes == 0 {
             return Vec::new();
         }
-        let rows = rows(&self.source[..self.committed_bytes], width);
+        let rows = render_rows(self.raw, &self.source[..self.committed_bytes], width);
         self.committed_rows = rows.len();
         self.committed_width = width;
         rows

@@ -322,6 +322,12 @@ async fn a_prompt_plans_runs_a_command_with_permission_patches_a_file_and_answer
         ),
         "{finished:#?}"
     );
+    // Under `untrusted` the patch asked too, as an edit.
+    let asked_patch = permissions
+        .iter()
+        .find(|p| p["toolCall"]["toolCallId"] == "call_patch")
+        .unwrap_or_else(|| panic!("no permission asked for the patch: {permissions:#?}"));
+    assert_eq!(asked_patch["toolCall"]["kind"], "edit", "{asked_patch:#?}");
     // The patch: an edit with the whole file as its diff.
     let patch = calls
         .iter()

@@ -776,22 +776,7 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     std::fs::create_dir(home.workspace().join(".git")).unwrap();
     let workspace = home.workspace().display().to_string();
-    server.push_turn(Turn::new().function_call(
-        "call_yes",
-        "shell",
-        json!({"command": ["bash", "-c", "echo approved > out.txt"]}),
-    ));
-    server.push_turn(Turn::new().function_call(
-        "call_no",
-        "shell",
-        json!({"command": ["bash", "-c", "echo declined > no.txt"]}),
-    ));
-    server.push_turn(Turn::new().custom_tool_call(
-        "call_patch",
-        "apply_patch",
-        "*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch\n",
-    ));
-    server.push_turn(Turn::new().text("All done."));
+    super::item_scenario::script(&server, &home, super::item_scenario::Declined::ByPolicy);
 
     let mut client = Client::start(&home);
     client.initialize();
@@ -853,6 +838,10 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     let patch = live.iter().find(|i| i["id"] == "call_patch").unwrap();
     assert_eq!(patch["type"], "fileChange");
     assert_eq!(patch["status"], "completed");
+    let mcp = live.iter().find(|i| i["id"] == "call_mcp").unwrap();
+    assert_eq!(mcp["type"], "mcpToolCall", "{mcp}");
+    assert_eq!(mcp["server"], "py");
+    assert_eq!(mcp["status"], "completed", "{mcp}");
     let mut checks = client.close();
 
     let mut client = Client::start(&home);

@@ -31,10 +31,14 @@ impl ExecEnv {
         self.home.workspace()
     }
 
-    /// `codex exec` in the workspace, with no key variables leaking in.
+    /// `codex exec` in the workspace, with no key variables leaking in,
+    /// and the codex home as HOME: the machine's profile (which the shell
+    /// snapshot would run, `pyenv rehash` and all) plays no part. A test
+    /// sets HOME itself to give it files.
     pub fn exec(&self) -> Command {
         let mut cmd = codex();
         cmd.env("CODEX_HOME", self.home.path())
+            .env("HOME", self.home.path())
             .env_remove("OPENAI_API_KEY")
             .env_remove("CODEX_API_KEY")
             .env("NO_COLOR", "1")

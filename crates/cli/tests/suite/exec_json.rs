@@ -439,3 +439,74 @@ fn agent_tool_calls_are_collab_tool_call_items() {
     assert_eq!(json_rows[1]["parent_thread_id"], thread.as_str());
     assert_eq!(json_rows[0]["parent_thread_id"], Value::Null);
 }
+
+/// The per-frontend item scenario through `codex exec --json`: a command
+/// that runs, one that asks to leave the sandbox (nobody can answer, so it
+/// is declined), a patch, an MCP call and a message. Every item that
+/// completes started first, once; the declined command completes as
+/// declined.
+#[test]
+fn the_items_of_a_turn_are_json_lines_in_order() {
+    let env = ExecEnv::new();
+    super::item_scenario::script(
+        &env.server,
+        &env.home,
+        super::item_scenario::Declined::Escalating,
+    );
+    let output = env
+        .exec()
+        .args([
+            "--json",
+            "-s",
+            "workspace-write",
+            "-c",
+            "approval_policy=\"on-request\"",
+            "go",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut started = Vec::new();
+    let mut completed: Vec<(String, String, String)> = Vec::new();
+    for line in &lines {
+        let item = &line["item"];
+        let id = item["id"].as_str().unwrap_or_default().to_string();
+        match line["type"].as_str() {
+            Some("item.started") => started.push(id),
+            Some("item.completed") => {
+                assert!(
+                    started.contains(&id) || item["type"] == "agent_message",
+                    "{id} completed without starting: {lines:#?}"
+                );
+                completed.push((
+                    item["type"].as_str().unwrap().to_string(),
+                    item["status"].as_str().unwrap_or_default().to_string(),
+                    item["text"].as_str().unwrap_or_default().to_string(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let shape: Vec<(&str, &str)> = completed
+        .iter()
+        .map(|(kind, status, _)| (kind.as_str(), status.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("command_execution", "completed"),
+            ("command_execution", "declined"),
+            ("file_change", "completed"),
+            ("mcp_tool_call", "completed"),
+            ("agent_message", ""),
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(completed[4].2, "All done.");
+    assert!(!env.workspace().join("no.txt").exists());
+    assert!(env.workspace().join("notes.md").exists());
+}

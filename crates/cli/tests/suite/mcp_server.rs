@@ -421,3 +421,84 @@ fn the_models_questions_are_an_elicitation_whose_answers_reach_the_model() {
         json!({"answers": {"color": {"answers": ["Teal"]}}})
     );
 }
+
+/// The per-frontend item scenario through `codex mcp-server`: an approved
+/// command, a declined one, a patch, an MCP call and a message. Every
+/// approval names an item that has started, every item that starts
+/// completes once, the declined command completes as declined.
+#[test]
+fn the_items_of_a_turn_reach_the_client_in_order() {
+    let server = MockModelServer::start();
+    let home = home(&server);
+    super::item_scenario::script(&server, &home, super::item_scenario::Declined::ByPolicy);
+
+    let mut client = RawClient::start(&home);
+    client.send(
+        &json!({"jsonrpc": "2.0", "id": 100, "method": "tools/call", "params": {
+        "name": "codex", "arguments": {"prompt": "go",
+            "approval-policy": "untrusted", "sandbox": "workspace-write"}}}),
+    );
+    let mut started = Vec::new();
+    let mut completed: Vec<Value> = Vec::new();
+    loop {
+        let message = client.next();
+        if message["id"] == 100 && message.get("method").is_none() {
+            assert_eq!(
+                message["result"]["structuredContent"]["content"], "All done.",
+                "{message}"
+            );
+            break;
+        }
+        if message["method"] == "elicitation/create" {
+            let call_id = message["params"]["codex_call_id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                started.contains(&call_id),
+                "approval for {call_id} before its item started"
+            );
+            let decision = if call_id == "call_no" {
+                "denied"
+            } else {
+                "approved"
+            };
+            client.send(&json!({"jsonrpc": "2.0", "id": message["id"],
+                "result": {"decision": decision}}));
+            continue;
+        }
+        let msg = &message["params"]["msg"];
+        match msg["type"].as_str() {
+            Some("item_started") => {
+                started.push(msg["item"]["id"].as_str().unwrap().to_string());
+            }
+            Some("item_completed") => completed.push(msg["item"].clone()),
+            _ => {}
+        }
+    }
+    let by_id = |id: &str| -> &Value {
+        let found: Vec<&Value> = completed.iter().filter(|i| i["id"] == id).collect();
+        assert_eq!(found.len(), 1, "{id} completed {} times", found.len());
+        found[0]
+    };
+    assert_eq!(by_id("call_yes")["type"], "CommandExecution");
+    assert_eq!(by_id("call_yes")["status"], "completed", "{completed:?}");
+    assert_eq!(by_id("call_no")["status"], "declined", "{completed:?}");
+    assert!(!home.workspace().join("no.txt").exists());
+    assert_eq!(by_id("call_patch")["type"], "FileChange");
+    assert_eq!(by_id("call_mcp")["type"], "McpToolCall");
+    assert_eq!(by_id("call_mcp")["status"], "completed", "{completed:?}");
+    assert!(
+        completed
+            .iter()
+            .any(|i| i["type"] == "AgentMessage" && i.to_string().contains("All done.")),
+        "{completed:?}"
+    );
+    for item in &completed {
+        let id = item["id"].as_str().unwrap();
+        assert!(
+            started.iter().any(|s| s == id) || item["type"] == "UserMessage",
+            "{id} completed without starting"
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod exec_json;
 mod exec_sessions;
 mod execpolicy;
 mod hooks;
+mod item_scenario;
 mod login;
 mod mcp_client;
 mod mcp_commands;

@@ -1156,11 +1156,19 @@ fn killing_codex_mid_command_leaves_no_process_behind_once(round: usize) {
                 assert!(status.success());
                 codex.wait().unwrap();
                 let at = format!("round {round}: SIG{signal}, {user:?}, {}", mode.flag());
+                // The sandbox's own processes carry the workspace in their
+                // arguments (a long-lived sandbox has no command in them).
+                let workspace = arena.workspace.display().to_string();
                 let left = if signal == "KILL" {
-                    none_left(&marker)
+                    none_left(&marker).and_then(|()| none_left(&workspace))
                 } else {
                     // Codex waited for the tree: none of it may be left now.
-                    match live_processes_with(&marker) {
+                    match [
+                        live_processes_with(&marker),
+                        live_processes_with(&workspace),
+                    ]
+                    .concat()
+                    {
                         left if left.is_empty() => Ok(()),
                         left => Err(left),
                     }

@@ -24,7 +24,8 @@ for i in $(seq 300); do
   if [ -d "$d" ] && ! ls "$d"/.dump-* >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
-for f in "$d"/*.sh; do [ -e "$f" ] && echo "file=$(stat -c %a "$f")"; done
+for f in "$d"/*.sh "$d"/*.zsh/.zshenv; do [ -e "$f" ] && echo "file=$(stat -c %a "$f")"; done
+for z in "$d"/*.zsh; do [ -d "$z" ] && echo "zdotdir=$(stat -c %a "$z")"; done
 echo "dir=$(stat -c %a "$d")"
 "#], "timeout_ms": 40000}),
     )
@@ -43,19 +44,31 @@ fn tool_output(env: &ExecEnv, call_id: &str) -> String {
 /// Runs `codex exec` with `home` as HOME; the model waits for the
 /// snapshot (unless the feature is off), then runs `script` as `bash -lc`.
 fn run_with_home(env: &ExecEnv, home: &Path, script: &str, extra: &[&str]) -> String {
+    run_shell_with_home(env, "/bin/bash", home, script, extra)
+}
+
+/// [`run_with_home`] with `shell` as the person's shell and the command's.
+fn run_shell_with_home(
+    env: &ExecEnv,
+    shell: &str,
+    home: &Path,
+    script: &str,
+    extra: &[&str],
+) -> String {
     if !extra.contains(&"shell_snapshot") {
         env.server.push_turn(wait_for_snapshot_call());
     }
     env.server.push_turn(Turn::new().function_call(
         "cmd",
         "shell",
-        json!({"command": ["bash", "-lc", script], "timeout_ms": 20000}),
+        json!({"command": [shell, "-lc", script], "timeout_ms": 20000}),
     ));
     env.server.push_turn(Turn::new().text("done"));
     let output = env
         .exec()
         .env("HOME", home)
-        .env("SHELL", "/bin/bash")
+        .env("SHELL", shell)
+        .env_remove("ZDOTDIR")
         .env("RUST_LOG", "codex_core::shell_snapshot=info")
         .args(extra)
         .args(["--skip-git-repo-check", "run it"])
@@ -150,5 +163,59 @@ fn a_profile_the_snapshot_cannot_be_taken_from_falls_back_to_a_login_shell() {
         1,
         "said once: {log}"
     );
+    assert_eq!(snapshot_files(&env), Vec::<String>::new());
+}
+
+/// zsh, if installed (CI machines without it skip the zsh test, saying so).
+fn zsh() -> Option<String> {
+    ["/usr/bin/zsh", "/bin/zsh", "/usr/local/bin/zsh"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .map(str::to_string)
+}
+
+#[test]
+fn a_zsh_users_profile_and_rc_reach_zsh_commands_without_the_noise() {
+    let Some(zsh) = zsh() else {
+        eprintln!("skipped: zsh is not installed (apt-get install zsh to run this test)");
+        return;
+    };
+    let env = ExecEnv::new();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".zprofile"),
+        "export SNAP_ZPROFILE_VAR=from-zprofile\n\
+         echo 'pyenv: cannot rehash: noise from the profile' >&2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".zshrc"),
+        "[[ -o interactive ]] || return\n\
+         alias snapgreet='echo alias-works-'\n\
+         snapfn() { echo \"function-works-$1\"; }\n\
+         export SNAP_ZRC_VAR=from-zshrc\n",
+    )
+    .unwrap();
+    let log = run_shell_with_home(
+        &env,
+        &zsh,
+        home.path(),
+        "echo \"vars=$SNAP_ZPROFILE_VAR,$SNAP_ZRC_VAR,${ZDOTDIR:-unset}\"\nsnapgreet ok\nsnapfn ok\n\
+         zsh -c 'echo nested=$SNAP_ZRC_VAR'",
+        &[],
+    );
+    let waited = tool_output(&env, "wait");
+    assert!(waited.contains("file=600"), "{waited}");
+    assert!(waited.contains("zdotdir=700"), "{waited}");
+    let output = tool_output(&env, "cmd");
+    assert!(
+        output.contains("vars=from-zprofile,from-zshrc,unset"),
+        "profile and rc variables, and the person's ZDOTDIR (none): {output}"
+    );
+    assert!(output.contains("alias-works- ok"), "{output}");
+    assert!(output.contains("function-works-ok"), "{output}");
+    assert!(output.contains("nested=from-zshrc"), "{output}");
+    assert!(!output.contains("noise"), "{output}");
+    assert!(log.contains("shell snapshot taken"), "{log}");
     assert_eq!(snapshot_files(&env), Vec::<String>::new());
 }

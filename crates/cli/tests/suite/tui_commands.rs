@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use base64::Engine as _;
-use codex_test_support::{PtyTerminal, Turn};
+use codex_test_support::{PtyTerminal, Reply, Turn};
 
 use super::tui::{TuiEnv, WAIT, quit};
 
@@ -247,9 +247,9 @@ fn warnings_shows_the_sessions_warnings() {
 fn a_reference_command_we_do_not_offer_says_so() {
     let env = TuiEnv::new();
     let mut term = start(&env);
-    term.submit("/side");
+    term.submit("/realtime");
     term.wait_for(
-        "/side is a command of the reference Codex CLI that this codex does not offer",
+        "/realtime is a command of the reference Codex CLI that this codex does not offer",
         WAIT,
     );
     quit(&mut term);
@@ -271,9 +271,11 @@ fn the_reference_flags_are_accepted_and_take_effect() {
     ]);
     term.wait_for("Ask Codex to do anything", WAIT);
     // The warnings wrap at 100 columns; their starts are enough.
-    term.wait_for("--approve-for-me is accepted", WAIT);
     // The session says hooks run without their recorded trust.
     term.wait_for("--dangerously-bypass-hook-trust: plugin", WAIT);
+    // --approve-for-me takes effect (the reviewer: tui::approve_for_me_*).
+    let all = term.all_text();
+    assert!(!all.contains("--approve-for-me is accepted"), "{all}");
     ask(&env, &mut term, "look it up", "searched");
     let body = env.server.requests()[0].body_json();
     let tools = body["tools"].to_string();
@@ -319,5 +321,115 @@ fn vim_edits_the_composer_vi_style() {
     term.send(b"A there");
     term.wait_for("› ello  there", WAIT);
     term.send(b"\x03");
+    quit(&mut term);
+}
+
+#[test]
+fn raw_shows_the_messages_as_plain_text_and_back() {
+    let env = TuiEnv::new();
+    let mut term = start(&env);
+    env.server
+        .push_turn(Turn::new().text("Use **bold** and `code` here."));
+    term.submit("say it");
+    let screen = term.wait_for("• Use bold and code here.", WAIT);
+    assert!(screen.contains("› say it"), "{screen}");
+    term.submit("/raw");
+    let screen = term.wait_for("Use **bold** and `code` here.", WAIT);
+    assert!(screen.contains("Raw mode on"), "{screen}");
+    assert!(!screen.contains("• Use"), "{screen}");
+    assert!(!screen.contains("› say it"), "{screen}");
+    assert!(
+        screen.lines().any(|line| line == "say it"),
+        "the message starts its row: {screen}"
+    );
+    // An answer that streams in raw mode is its source too.
+    env.server.push_turn(Turn::new().text("A *second* answer."));
+    term.submit("more");
+    term.wait_for("A *second* answer.", WAIT);
+    term.wait_for("ctrl+c quit", WAIT);
+    term.submit("/raw off");
+    let screen = term.wait_for("• A second answer.", WAIT);
+    assert!(screen.contains("Raw mode off"), "{screen}");
+    assert!(screen.contains("• Use bold and code here."), "{screen}");
+    term.submit("/raw sideways");
+    term.wait_for("Usage: /raw [on|off]", WAIT);
+    quit(&mut term);
+}
+
+#[test]
+fn side_answers_from_a_copy_and_leaves_the_main_thread_as_it_was() {
+    let env = TuiEnv::new();
+    let mut term = start(&env);
+    term.submit("/side");
+    term.wait_for("send a message first", WAIT);
+    ask(&env, &mut term, "hello main", "The main answer.");
+    env.server.push_turn(Turn::new().text("The side answer."));
+    term.submit("/side what did I ask?");
+    let screen = term.wait_for("The side answer.", WAIT);
+    assert!(!screen.contains("The main answer."), "{screen}");
+    let screen = term.wait_for("back to the main thread", WAIT);
+    assert!(screen.contains("side conversation"), "{screen}");
+    let requests = env.server.requests();
+    let side = requests.last().unwrap().body_json().to_string();
+    for part in [
+        "hello main",
+        "The main answer.",
+        "side_conversation",
+        "what did I ask?",
+    ] {
+        assert!(side.contains(part), "{part} missing from {side}");
+    }
+
+    // Ctrl-C goes back to the main thread, which never heard of it.
+    term.send(b"\x03");
+    let screen = term.wait_until("the main chat again", WAIT, |s| {
+        s.contains("The main answer.") && s.contains("ctrl+c quit")
+    });
+    assert!(!screen.contains("The side answer."), "{screen}");
+    ask(&env, &mut term, "and now?", "Main again.");
+    let main = env
+        .server
+        .requests()
+        .last()
+        .unwrap()
+        .body_json()
+        .to_string();
+    assert!(main.contains("hello main"), "{main}");
+    assert!(!main.contains("what did I ask?"), "{main}");
+    assert!(!main.contains("The side answer."), "{main}");
+    quit(&mut term);
+    let rollout = env.rollout_text();
+    assert!(rollout.contains("Main again."), "{rollout}");
+    assert!(!rollout.contains("The side answer."), "{rollout}");
+    assert_eq!(env.home.rollout_files().len(), 1);
+}
+
+#[test]
+fn a_main_thread_approval_during_a_side_conversation_is_announced() {
+    let env = TuiEnv::new();
+    let mut term = env.spawn(&["-a", "untrusted"]);
+    term.wait_for("Ask Codex to do anything", WAIT);
+    ask(&env, &mut term, "hello main", "The main answer.");
+    // The call arrives slowly, so the side conversation is open by then.
+    env.server.push(
+        Reply::turn(Turn::new().function_call(
+            "c1",
+            "shell",
+            serde_json::json!({"command": ["bash", "-c", "touch later.txt"]}),
+        ))
+        .event_delay(std::time::Duration::from_millis(1500)),
+    );
+    env.server.push_turn(Turn::new().text("The side reply."));
+    env.server.push_turn(Turn::new().text("Main done."));
+    term.submit("make a file");
+    term.wait_for("esc interrupt", WAIT);
+    term.submit("/side quick question");
+    term.wait_for("The side reply.", WAIT);
+    term.wait_for("The main thread is waiting for your approval", WAIT);
+    term.send(b"\x03");
+    term.wait_for("Run this command?", WAIT);
+    term.send(b"y");
+    term.wait_for("Main done.", WAIT);
+    assert!(env.workspace().join("later.txt").exists());
     quit(&mut term);
 }

@@ -73,3 +73,88 @@ fn a_resize_rewraps_the_visible_answer_and_the_footer_keeps_the_modes() {
     assert!(screen.contains("› talk"), "{screen}");
     quit(&mut term);
 }
+
+/// tmux, on a private server, for what only a real terminal shows: what a
+/// frame leaves in the scrollback. None when tmux is not installed.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(env: &TuiEnv, rows: u16, cols: u16, shell_command: &str) -> Option<Self> {
+        let installed = std::process::Command::new("tmux").arg("-V").output();
+        if !installed.is_ok_and(|out| out.status.success()) {
+            eprintln!("tmux is not installed: skipped");
+            return None;
+        }
+        let socket = format!("codex-test-{}", std::process::id());
+        let status = std::process::Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &cols.to_string(), "-y", &rows.to_string()])
+            .args(["-c", &env.workspace().display().to_string()])
+            .args(["-e", &format!("CODEX_HOME={}", env.home.path().display())])
+            .args(["-e", &format!("HOME={}", env.home.path().display())])
+            .args(["-e", "TERM=xterm-256color"])
+            .arg(shell_command)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Some(Self { socket })
+    }
+
+    /// The scrollback and the screen.
+    fn history(&self) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-S", "-200"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until `predicate` holds for the history.
+    fn wait_until(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let text = self.history();
+            if predicate(&text) {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// Started on a cleared screen (its live area at the top-left corner), the
+/// first frame's composer and footer are not pushed into the scrollback
+/// above the session header (tmux keeps what a whole-screen erase removes).
+#[test]
+fn start_up_on_a_cleared_screen_leaves_no_composer_in_the_scrollback() {
+    let env = TuiEnv::new();
+    let command = format!("clear; exec {}", env!("CARGO_BIN_EXE_codex"));
+    let Some(tmux) = Tmux::start(&env, 20, 80, &command) else {
+        return;
+    };
+    let history = tmux.wait_until("the header and the composer", |text| {
+        text.contains("session ")
+            && text.contains("Ask Codex to do anything")
+            && text.contains("ctrl+c quit")
+    });
+    assert_eq!(
+        history.matches("Ask Codex to do anything").count(),
+        1,
+        "{history}"
+    );
+    assert_eq!(history.matches("ctrl+c quit").count(), 1, "{history}");
+}

@@ -2,7 +2,7 @@
 //! and the other tools of the `multi_agent_v1` namespace, one handler per
 //! file under `tools/handlers/`).
 //!
-//! A child is a session of its own ([`crate::codex::Codex`]: its own
+//! A child is a session of its own ([`crate::queue_pair::Codex`]: its own
 //! submission loop, a tokio task, not a process) with its own session file,
 //! whose `session_meta` names the parent and the child's nickname and role
 //! as the reference writes them. Each session holds an [`AgentControl`]:
@@ -36,7 +36,7 @@ use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::{EventMsg, Op};
 use tokio::sync::watch;
 
-use crate::codex::Codex;
+use crate::queue_pair::Codex;
 use crate::session::Session;
 use crate::turn_context::TurnContext;
 
@@ -110,7 +110,7 @@ impl AgentTree {
 }
 
 /// What a spawned session knows of its place in the tree (passed through
-/// [`crate::codex::SpawnParams::subagent`]).
+/// [`crate::spawn::SpawnParams::subagent`]).
 #[derive(Clone)]
 pub struct AgentLink {
     pub(crate) tree: Arc<AgentTree>,

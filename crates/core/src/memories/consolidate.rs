@@ -20,8 +20,8 @@ use codex_protocol::protocol::{AskForApproval, EventMsg, Op, SandboxPolicy};
 use codex_protocol::user_input::UserInput;
 
 use super::{MEMORY_FILE, SUMMARY_FILE, unix_now};
-use crate::codex::SpawnParams;
 use crate::session::Session;
+use crate::spawn::SpawnParams;
 
 const PROMPT: &str = include_str!("consolidation_prompt.md");
 const LEASE_SECS: i64 = 3600;
@@ -98,7 +98,7 @@ async fn consolidate(
         .map_err(|e| failed(&format!("cannot write the memory files: {e}")))?;
 
     let child = Arc::new(
-        crate::codex::spawn_child(agent_config(session, root), agent_params(session))
+        crate::spawn::spawn_child(session, agent_config(session, root), agent_params(session))
             .await
             .map_err(|e| failed(&e))?,
     );
@@ -121,7 +121,7 @@ async fn consolidate(
 
 /// Runs the agent's one turn, renewing the lease while it works.
 async fn drive(
-    child: &crate::codex::Codex,
+    child: &crate::queue_pair::Codex,
     db: &codex_state::StateDb,
     owner: &str,
     root: &Path,
@@ -165,7 +165,7 @@ async fn drive(
 /// The agent's settings: the session's provider, `consolidation_model`
 /// (else the session's model) at medium effort, confined to `root`.
 fn agent_config(session: &Session, root: &Path) -> codex_config::Config {
-    let mut config = crate::codex::child_config(&session.services.config);
+    let mut config = crate::spawn::child_config(&session.services.config);
     if let Some(model) = &config.memories.consolidation_model {
         config.model = model.clone();
     }
@@ -184,7 +184,7 @@ fn agent_config(session: &Session, root: &Path) -> codex_config::Config {
 }
 
 fn agent_params(session: &Session) -> SpawnParams {
-    crate::codex::child_params(&session.services, "memory_consolidation")
+    crate::spawn::child_params(&session.services, "memory_consolidation")
 }
 
 /// The agent's tools create files with the usual umask; everything under

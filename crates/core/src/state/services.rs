@@ -8,7 +8,16 @@ use codex_config::Config;
 
 use crate::notify::UserNotifier;
 use crate::rollout::RolloutRecorder;
-use crate::tools::ToolHandler;
+use crate::tools::{ToolHandler, ToolRegistry, ToolsConfig};
+
+/// Builds the tool registry of a turn with `config` for the session, its
+/// settings and its model.
+pub(crate) type TurnTools = fn(
+    &crate::session::Session,
+    &ToolsConfig,
+    &crate::state::SessionConfiguration,
+    &codex_client::ModelFamily,
+) -> ToolRegistry;
 
 pub(crate) struct SessionServices {
     pub(crate) config: Arc<Config>,
@@ -28,18 +37,8 @@ pub(crate) struct SessionServices {
     /// Shared by all model requests of the session (connection reuse).
     pub(crate) http: HttpClient,
     pub(crate) auth: Option<codex_client::auth::RequestAuth>,
-    /// The session's hooks, when any were found.
-    pub(crate) hooks: Option<Arc<crate::hooks::SessionHooks>>,
-    /// The repository for ghost snapshots (None: not a git repository, or
-    /// the `undo` feature is off), and the snapshots of past turns.
-    pub(crate) ghost: Option<crate::ghost::Repo>,
-    pub(crate) ghost_turns: std::sync::Mutex<Vec<crate::ghost::TurnSnapshots>>,
     /// The rewind checkpoints of this thread, one per user message.
     pub(crate) checkpoints: std::sync::Mutex<codex_rewind::Checkpoints>,
-    /// The reviewer of a running review task (approvals go to it too).
-    pub(crate) review_child: std::sync::Mutex<Option<Arc<crate::codex::Codex>>>,
-    /// The sub-agents this session spawned, and its place in their tree.
-    pub(crate) agents: Arc<crate::agents::AgentControl>,
     /// What `SessionStart` hooks added, for the first request.
     pub(crate) session_start_context: std::sync::Mutex<Option<String>>,
     /// `codex_exec`, `codex_cli_rs`, ...
@@ -68,20 +67,19 @@ pub(crate) struct SessionServices {
     pub(crate) base_instructions: String,
     /// What we know about models (built in, plus `model_catalog_json`).
     pub(crate) models: codex_client::ModelCatalog,
-    /// The interactive processes of `exec_command`.
-    pub(crate) unified_exec: crate::unified_exec::UnifiedExec,
-    /// The login shell's state, taken once in the background; read by
-    /// each `bash -lc` command instead of the profile.
-    pub(crate) shell_snapshot: crate::shell_snapshot::ShellSnapshot,
     /// Permits for running the model's commands (bounded concurrency).
     pub(crate) command_slots: Arc<tokio::sync::Semaphore>,
     /// Tools the frontend added to the built-in ones, registered every turn.
     pub(crate) extra_tools: Vec<Arc<dyn ToolHandler>>,
-    /// The skills found for the session's cwd, and the section its history
-    /// carries.
-    pub(crate) skills: crate::skills::SessionSkills,
-    /// The MCP servers (starting in the background, then running).
-    pub(crate) mcp: Arc<crate::mcp::McpState>,
+    /// The tools of a turn: the built-in ones, the features' and the
+    /// frontend's (`crate::tools::handlers::turn_tools`, given by
+    /// `session_init`: the registry of every tool sits above this layer).
+    pub(crate) turn_tools: TurnTools,
+    /// The spawning session, when this one is a sub-agent.
+    pub(crate) subagent_parent: Option<codex_protocol::ThreadId>,
+    /// Each feature's state for the session: a `crate::features::Features`,
+    /// which this layer cannot name (read it with `session.features()`).
+    pub(crate) features: Box<dyn std::any::Any + Send + Sync>,
     /// Set once this session was kept out of the memories (it used MCP
     /// tools or web search), so it is recorded once.
     pub(crate) memory_excluded: std::sync::atomic::AtomicBool,

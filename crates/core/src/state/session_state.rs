@@ -141,15 +141,12 @@ impl SharedSessionState {
         lock(&self.0).history.replace(items);
     }
 
-    /// The texts of the user's messages in the history.
-    pub(crate) fn user_messages(&self) -> Vec<String> {
-        crate::compact::collect_user_messages(lock(&self.0).history.items())
-    }
-
-    /// Drops the last `num_turns` user turns from the history; returns how
-    /// many were dropped.
-    pub(crate) fn drop_last_user_turns(&self, num_turns: usize) -> usize {
-        crate::compact::drop_last_user_turns(&mut lock(&self.0).history, num_turns)
+    /// Runs `f` on the history, under the lock (`f` cannot await).
+    pub(crate) fn with_history<R>(
+        &self,
+        f: impl FnOnce(&mut crate::history::ConversationHistory) -> R,
+    ) -> R {
+        f(&mut lock(&self.0).history)
     }
 
     pub(crate) fn history_for_prompt(&self) -> PromptInput {

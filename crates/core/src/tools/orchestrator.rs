@@ -25,6 +25,7 @@ use codex_sandbox::{
 use super::ToolOutput;
 use super::call_description::{ApprovalSubject, CallDescription};
 use super::format::format_exec_output;
+use crate::features::SessionFeatures as _;
 use crate::parse_command::parse_command;
 use crate::safety::is_known_safe_command;
 use crate::session::Session;
@@ -232,17 +233,17 @@ async fn ask(
         .policy()
         .ok()
         .and_then(|rules| codex_execpolicy::assess::proposed_amendment(&rules, &request.argv));
-    let decision = session
-        .request_command_approval_proposing(
-            ctx,
-            &request.call_id,
-            &request.argv,
-            request.cwd.clone(),
-            reason,
-            subject,
-            amendment.clone(),
-        )
-        .await;
+    let decision = crate::approvals::request_command_proposing(
+        session,
+        ctx,
+        &request.call_id,
+        &request.argv,
+        request.cwd.clone(),
+        reason,
+        subject,
+        amendment.clone(),
+    )
+    .await;
     match decision {
         ReviewDecision::Approved => Approval::Granted,
         ReviewDecision::ApprovedExecpolicyAmendment => {
@@ -291,7 +292,7 @@ async fn execute(
     // What runs may differ from what is shown: `bash -lc` reads the shell
     // snapshot instead of the profile.
     let argv = session
-        .services
+        .features()
         .shell_snapshot
         .apply(request.argv.clone(), &mut env)
         .await;

@@ -18,8 +18,20 @@ pub struct ShellParams {
     pub timeout_ms: Option<u64>,
     #[serde(default)]
     pub with_escalated_permissions: Option<bool>,
+    /// The reference 0.169's spelling of the same request
+    /// (`require_escalated`), which models trained on it send.
+    #[serde(default)]
+    pub sandbox_permissions: Option<String>,
     #[serde(default)]
     pub justification: Option<String>,
+}
+
+impl ShellParams {
+    /// The call asks to run outside the sandbox, in either spelling.
+    pub fn escalates(&self) -> bool {
+        self.with_escalated_permissions.unwrap_or(false)
+            || self.sandbox_permissions.as_deref() == Some("require_escalated")
+    }
 }
 
 /// How the call arrived, which decides the shape of its output.
@@ -123,6 +135,7 @@ pub(crate) fn build_tool_call(item: &ResponseItem) -> Result<Option<ToolCall>, M
                         workdir: exec.working_directory.clone(),
                         timeout_ms: exec.timeout_ms,
                         with_escalated_permissions: None,
+                        sandbox_permissions: None,
                         justification: None,
                     },
                 },

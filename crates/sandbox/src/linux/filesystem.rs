@@ -443,7 +443,7 @@ fn unescape_mountinfo(field: &str) -> String {
 
 /// Pathname Unix sockets listening now (from `/proc/net/unix` of the
 /// host's network namespace), which the command must not reach.
-fn listening_unix_sockets() -> Vec<PathBuf> {
+pub(super) fn listening_unix_sockets() -> Vec<PathBuf> {
     let Ok(table) = std::fs::read_to_string("/proc/net/unix") else {
         return Vec::new();
     };

@@ -5,8 +5,8 @@
 //! to pathname Unix sockets outside the writable roots.
 
 use landlock::{
-    ABI, Access, AccessFs, BitFlags, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
-    Scope, path_beneath_rules,
+    ABI, Access, AccessFs, BitFlags, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr,
+    RulesetStatus, Scope, path_beneath_rules,
 };
 
 use super::{Layer, SetupError};
@@ -29,6 +29,12 @@ const WRITABLE_DEVICES: &[&str] = &["/dev/null", "/dev/zero", "/dev/full", "/dev
 /// Restricts this process (and what it execs) to reading everywhere and
 /// writing only beneath `roots`.
 pub(super) fn restrict(roots: &[WritableRoot]) -> Result<(), SetupError> {
+    enforce(prepare(roots)?)
+}
+
+/// The ruleset for `roots`, made but not yet enforced: a long-lived sandbox
+/// ([`super::server`]) makes it once and each command enforces its own copy.
+pub(super) fn prepare(roots: &[WritableRoot]) -> Result<RulesetCreated, SetupError> {
     let abi = kernel_abi();
     if abi < MINIMUM_ABI {
         let cause = if abi <= 0 {
@@ -57,7 +63,7 @@ pub(super) fn restrict(roots: &[WritableRoot]) -> Result<(), SetupError> {
     if abi >= SCOPING_ABI {
         ruleset = ruleset.scope(Scope::from_all(TARGET_ABI)).map_err(err)?;
     }
-    let status = ruleset
+    ruleset
         .create()
         .map_err(err)?
         .add_rules(path_beneath_rules(["/"], read))
@@ -69,9 +75,19 @@ pub(super) fn restrict(roots: &[WritableRoot]) -> Result<(), SetupError> {
         .add_rules(path_beneath_rules(["/dev"], AccessFs::IoctlDev))
         .map_err(err)?
         .add_rules(path_beneath_rules(roots.iter().map(|r| &r.root), all))
-        .map_err(err)?
-        .restrict_self()
-        .map_err(err)?;
+        .map_err(err)
+}
+
+/// Restricts this process (and what it starts) with `ruleset`.
+pub(super) fn enforce(ruleset: RulesetCreated) -> Result<(), SetupError> {
+    let err = |e: landlock::RulesetError| {
+        SetupError::new(
+            Layer::Landlock,
+            format!("cannot set up Landlock ({e})"),
+            "check that Landlock is enabled in the kernel".to_string(),
+        )
+    };
+    let status = ruleset.restrict_self().map_err(err)?;
     match status.ruleset {
         RulesetStatus::FullyEnforced | RulesetStatus::PartiallyEnforced => Ok(()),
         RulesetStatus::NotEnforced => Err(SetupError::new(

@@ -25,6 +25,10 @@
 //!    it.
 //! 4. **The command**, with all of the above inherited.
 //!
+//! With `--serve` (a long-lived sandbox, [`server`]) init starts no command:
+//! it serves codex's requests, each command in PID and mount namespaces of
+//! its own below it, with steps 3 and 4 done per command.
+//!
 //! If any layer cannot be applied, the helper says which, why, and what to
 //! do, in one line, and exits with [`crate::SETUP_FAILED_EXIT_CODE`]
 //! without running the command: a command never runs with more access than
@@ -38,6 +42,7 @@ mod namespaces;
 pub mod probe;
 mod proxy_bridge;
 mod seccomp;
+mod server;
 
 use std::ffi::{CString, OsString};
 use std::os::fd::OwnedFd;
@@ -66,6 +71,37 @@ const NETWORK_PROXY_FLAG: &str = "--network-proxy";
 /// (a [`codex_apply_patch::CommitRequest`]) inside the sandbox.
 const COMMIT_PATCH_FLAG: &str = "--commit-patch";
 
+/// In place of `-- COMMAND`: serve commands sent on standard input (a
+/// long-lived sandbox, see [`server`]).
+const SERVE_FLAG: &str = "--serve";
+
+/// Arguments for the helper to serve commands under `policy` in `cwd`
+/// (requests on its standard input, a `SOCK_SEQPACKET` socket).
+pub(crate) fn serve_args(
+    policy_json: &str,
+    cwd: &std::path::Path,
+    hidden: &[PathBuf],
+) -> Vec<OsString> {
+    let mut args = policy_args(policy_json, cwd, hidden);
+    args.push(SERVE_FLAG.into());
+    args
+}
+
+/// The policy, its directory and the paths to hide, as helper arguments.
+fn policy_args(policy_json: &str, cwd: &std::path::Path, hidden: &[PathBuf]) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec![
+        CWD_FLAG.into(),
+        cwd.as_os_str().to_owned(),
+        POLICY_FLAG.into(),
+        policy_json.into(),
+    ];
+    for path in hidden {
+        args.push(HIDE_FLAG.into());
+        args.push(path.as_os_str().to_owned());
+    }
+    args
+}
+
 /// Arguments for the helper to commit a patch (on its stdin) under
 /// `policy` in `cwd`.
 pub(crate) fn commit_patch_args(policy_json: &str, cwd: &std::path::Path) -> Vec<OsString> {
@@ -86,16 +122,7 @@ pub(crate) fn helper_args(
     network_proxy: Option<&std::path::Path>,
     argv: &[String],
 ) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec![
-        CWD_FLAG.into(),
-        cwd.as_os_str().to_owned(),
-        POLICY_FLAG.into(),
-        policy_json.into(),
-    ];
-    for path in hidden {
-        args.push(HIDE_FLAG.into());
-        args.push(path.as_os_str().to_owned());
-    }
+    let mut args = policy_args(policy_json, cwd, hidden);
     if let Some(dir) = network_proxy {
         args.push(NETWORK_PROXY_FLAG.into());
         args.push(dir.as_os_str().to_owned());
@@ -104,6 +131,16 @@ pub(crate) fn helper_args(
     args.extend(argv.iter().map(OsString::from));
     args
 }
+
+/// Pathname Unix sockets listening now on the host, which a sandbox
+/// without network covers (a long-lived sandbox is replaced when they
+/// change).
+pub(crate) fn listening_unix_sockets() -> Vec<PathBuf> {
+    filesystem::listening_unix_sockets()
+}
+
+/// The largest request a long-lived sandbox takes.
+pub(crate) const MAX_SERVER_REQUEST: usize = server::MAX_REQUEST;
 
 /// A part of the sandbox, as errors and the probe name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +230,9 @@ struct HelperArgs {
 enum Work {
     Command(Vec<OsString>),
     CommitPatch,
+    /// Commands sent by codex, each in a PID and mount namespace of its own
+    /// inside this sandbox ([`server`]).
+    Serve,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
@@ -221,14 +261,19 @@ fn parse_args(args: Vec<OsString>) -> Result<HelperArgs, String> {
                 network_proxy = Some(PathBuf::from(iter.next().ok_or_else(usage)?));
             }
             Some("--") => break,
-            Some(COMMIT_PATCH_FLAG) => {
+            Some(flag @ (COMMIT_PATCH_FLAG | SERVE_FLAG)) => {
+                let work = if flag == SERVE_FLAG {
+                    Work::Serve
+                } else {
+                    Work::CommitPatch
+                };
                 return match (cwd, policy) {
                     (Some(cwd), Some(policy)) => Ok(HelperArgs {
                         cwd,
                         policy,
                         hidden,
                         network_proxy,
-                        work: Work::CommitPatch,
+                        work,
                     }),
                     _ => Err(usage()),
                 };
@@ -281,6 +326,10 @@ fn watch_child(pid: libc::pid_t) {
 /// Step 1: the supervisor. Returns the exit status to report.
 fn supervise(args: &HelperArgs) -> u8 {
     if matches!(args.policy, SandboxPolicy::DangerFullAccess) {
+        if matches!(args.work, Work::Serve) {
+            eprintln!("{HELPER_NAME}: nothing to serve without a sandbox");
+            return SETUP_FAILED_EXIT_CODE as u8;
+        }
         // Nothing to restrict.
         return run_work(&args.work);
     }
@@ -424,6 +473,9 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd
     unsafe { libc::close(builder_alive) };
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
     let roots = writable_roots(&args.policy, &args.cwd, tmpdir.as_deref());
+    if matches!(args.work, Work::Serve) && proxy_dir.is_none() {
+        server::serve(args);
+    }
     let sockets = if proxy_dir.is_some() {
         seccomp::Sockets::UnixAndIp
     } else if args.policy.has_full_network_access() {
@@ -440,6 +492,14 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd
     if let Err(err) = layers {
         exit(setup_failed(&err));
     }
+    start_and_reap(|| run_work(&args.work))
+}
+
+/// The rest of an init (never returns): made non-dumpable, it starts the
+/// command (`run`, in a child) and reaps everything (orphans are re-parented
+/// to it) until the command exits; then it exits with the command's status,
+/// which ends the namespace.
+fn start_and_reap(run: impl FnOnce() -> u8) -> ! {
     // Not traceable by the command (same user, no capabilities needed
     // otherwise): a command that stopped its init would hang. The command
     // itself becomes dumpable again when it executes its program.
@@ -451,10 +511,8 @@ fn init(args: &HelperArgs, builder_alive: libc::c_int, proxy_dir: Option<OwnedFd
         exit(SETUP_FAILED_EXIT_CODE as u8);
     }
     if command == 0 {
-        exit(run_work(&args.work));
+        exit(run());
     }
-    // Reap everything (orphans are re-parented to init) until the command
-    // itself exits; then end, which ends the namespace.
     loop {
         let mut status = 0;
         // SAFETY: plain waitpid on any child.
@@ -476,6 +534,9 @@ fn run_work(work: &Work) -> u8 {
             exec_failed(command, error)
         }
         Work::CommitPatch => commit_patch_from_stdin(),
+        // The helper never serves with the network proxy (its bridge lives
+        // in init), so init does not get here with it.
+        Work::Serve => SETUP_FAILED_EXIT_CODE as u8,
     }
 }
 

@@ -39,14 +39,24 @@ pub(super) enum Sockets {
 }
 
 pub(super) fn install(sockets: Sockets) -> Result<(), SetupError> {
-    let program = build(sockets).map_err(|cause| {
+    apply(&compile(sockets)?)
+}
+
+/// The filter for `sockets`, compiled (a long-lived sandbox compiles it
+/// once and each command installs it).
+pub(super) fn compile(sockets: Sockets) -> Result<BpfProgram, SetupError> {
+    build(sockets).map_err(|cause| {
         SetupError::new(
             Layer::Seccomp,
             cause,
             "this architecture or kernel lacks seccomp filtering".to_string(),
         )
-    })?;
-    seccompiler::apply_filter(&program).map_err(|e| {
+    })
+}
+
+/// Installs a compiled filter on this process (and what it starts).
+pub(super) fn apply(program: &BpfProgram) -> Result<(), SetupError> {
+    seccompiler::apply_filter(program).map_err(|e| {
         SetupError::new(
             Layer::Seccomp,
             format!("cannot install the seccomp filter ({e})"),

@@ -6,3 +6,4 @@ mod network;
 mod network_proxy;
 mod policies;
 mod secrets;
+mod server;

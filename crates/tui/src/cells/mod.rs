@@ -9,6 +9,8 @@
 
 mod exec;
 mod patch;
+mod raw;
+pub(crate) use raw::plain_lines;
 
 use std::path::PathBuf;
 

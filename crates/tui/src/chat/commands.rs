@@ -134,6 +134,8 @@ impl ChatState {
             SlashCommand::Undo => vec![Effect::OpenRewind { undo: true }],
             SlashCommand::Rewind => vec![Effect::OpenRewind { undo: false }],
             SlashCommand::Logout => vec![Effect::Logout],
+            SlashCommand::Side => vec![Effect::OpenSide(args.trim().to_string())],
+            SlashCommand::Raw => self.raw_mode(args.trim()),
             SlashCommand::Clear
             | SlashCommand::Copy
             | SlashCommand::Fork

@@ -114,6 +114,9 @@ impl ChatState {
                 if self.task.is_some() {
                     return vec![Effect::Op(Op::Interrupt)];
                 }
+                if self.side {
+                    return vec![Effect::CloseSide];
+                }
                 if self.quit_armed(now) {
                     return vec![Effect::Quit];
                 }

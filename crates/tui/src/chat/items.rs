@@ -61,7 +61,8 @@ impl ChatState {
         match update {
             ItemUpdate::AgentMessageDelta { delta } => {
                 let width = usize::from(self.width);
-                let stream = self.stream.get_or_insert_with(MarkdownStream::default);
+                let raw = self.display.raw;
+                let stream = self.stream.get_or_insert_with(|| MarkdownStream::new(raw));
                 stream.push(&delta);
                 let rows = stream.take_finished_rows(width);
                 self.outbox.extend(rows);
@@ -242,8 +243,14 @@ impl ChatState {
                 }
                 self.commit(HistoryCell::Info(text));
             }
-            // Shown when revised; reviews show their own findings.
-            TurnItem::Plan(_) | TurnItem::EnteredReviewMode(_) | TurnItem::ExitedReviewMode(_) => {}
+            TurnItem::EnteredReviewMode(review) => {
+                self.commit(HistoryCell::Info(format!("Reviewing {}…", review.review)));
+            }
+            TurnItem::ExitedReviewMode(review) => {
+                self.commit(HistoryCell::Info(format!("Review:\n{}", review.review)));
+            }
+            // Shown when revised.
+            TurnItem::Plan(_) => {}
         }
     }
 

@@ -20,7 +20,7 @@ impl ChatState {
             if tail.len() >= max_rows {
                 break;
             }
-            let mut rows = cell.display_lines(width);
+            let mut rows = cell.lines(width, self.display.raw);
             rows.append(&mut tail);
             tail = rows;
         }

@@ -93,6 +93,29 @@ impl ChatState {
         }
     }
 
+    /// `/raw [on|off]`: messages as plain text, or rich again.
+    pub(crate) fn raw_mode(&mut self, args: &str) -> Vec<Effect> {
+        let on = match args {
+            "" => !self.display.raw,
+            "on" => true,
+            "off" => false,
+            _ => {
+                self.commit(HistoryCell::Error("Usage: /raw [on|off]".to_string()));
+                return Vec::new();
+            }
+        };
+        self.display.raw = on;
+        if let Some(stream) = &mut self.stream {
+            stream.set_raw(on);
+        }
+        self.info(if on {
+            "Raw mode on: messages are shown as plain text, for clean copying (/raw off: rich)."
+        } else {
+            "Raw mode off: messages are rendered again."
+        });
+        vec![Effect::Rerender]
+    }
+
     fn info(&mut self, text: &str) -> Vec<Effect> {
         self.commit(HistoryCell::Info(text.to_string()));
         Vec::new()

@@ -60,6 +60,7 @@ fn chat(width: u16) -> ChatState {
         DisplayOptions {
             hide_reasoning: false,
             animations: true,
+            raw: false,
         },
         width,
     );
@@ -397,6 +398,7 @@ fn a_resumed_session_replays_its_messages() {
         DisplayOptions {
             hide_reasoning: false,
             animations: true,
+            raw: false,
         },
         80,
     );

@@ -52,6 +52,11 @@ pub(crate) struct Composer {
 }
 
 impl Composer {
+    /// The dim text shown while the composer is empty.
+    pub(crate) fn set_placeholder(&mut self, placeholder: &str) {
+        self.placeholder = placeholder.to_string();
+    }
+
     pub(crate) fn new(history: PromptHistory, placeholder: &str) -> Self {
         Self {
             history,

@@ -157,19 +157,19 @@ pub(crate) async fn apply_patch_text(
             )
         });
         let grant_root = (!writable).then(|| common_parent(&paths)).flatten();
-        match session
-            .request_patch_approval(
-                ctx,
-                call_id,
-                changes.clone(),
-                reason,
-                grant_root,
-                ApprovalSubject {
-                    tool: &invocation.tool_name,
-                    description: &CallDescription::patch(patch_text, cwd),
-                },
-            )
-            .await
+        match crate::approvals::request_patch(
+            session,
+            ctx,
+            call_id,
+            changes.clone(),
+            reason,
+            grant_root,
+            ApprovalSubject {
+                tool: &invocation.tool_name,
+                description: &CallDescription::patch(patch_text, cwd),
+            },
+        )
+        .await
         {
             // No rule is proposed for a patch; approving with one is approving.
             ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => {}

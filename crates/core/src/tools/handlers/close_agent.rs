@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::multi_agent::{answer, find_child, parse_id};
 use crate::agents::CollabCall;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct CloseAgentHandler;
@@ -56,7 +57,7 @@ impl ToolHandler for CloseAgentHandler {
                 None,
             )
             .await;
-            let agents = &session.services.agents;
+            let agents = &session.features().agents;
             let child = match find_child(agents, id) {
                 Ok(child) => child,
                 Err(output) => {

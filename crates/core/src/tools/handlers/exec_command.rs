@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::apply_patch::apply_patch_text;
 use super::shell_command::{login_shell_argv, user_shell_program};
+use crate::features::SessionFeatures as _;
 use crate::tools::call_description::{CallDescription, script_argument, set_argument};
 use crate::tools::orchestrator::{ExecRequest, approve};
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput, ToolPayload};
@@ -140,7 +141,7 @@ impl ToolHandler for ExecCommandHandler {
             let env =
                 codex_sandbox::env::create_env(&ctx.shell_environment_policy, std::env::vars());
             session
-                .services
+                .features()
                 .unified_exec
                 .start(
                     session,

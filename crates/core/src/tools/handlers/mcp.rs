@@ -323,17 +323,16 @@ async fn ask(
         tool: &invocation.tool_name,
         description: &description,
     };
-    let decision = invocation
-        .session
-        .request_command_approval(
-            &invocation.ctx,
-            &invocation.call_id,
-            &[format!("mcp: {}/{}", info.server, info.tool), args_text],
-            invocation.ctx.cwd.clone(),
-            Some(reason.to_string()),
-            subject,
-        )
-        .await;
+    let decision = crate::approvals::request_command(
+        &invocation.session,
+        &invocation.ctx,
+        &invocation.call_id,
+        &[format!("mcp: {}/{}", info.server, info.tool), args_text],
+        invocation.ctx.cwd.clone(),
+        Some(reason.to_string()),
+        subject,
+    )
+    .await;
     match decision {
         // No rule is proposed for a tool call; approving with one is approving.
         ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => Ok(()),

@@ -1,4 +1,4 @@
-//! One file per tool; [`builtin_registry`] registers them for a turn.
+//! One file per tool; [`turn_tools`] registers them for a turn.
 //!
 //! Every shell-like tool stays callable whichever the model is offered (a
 //! model may still call `shell` after being offered `exec_command`, as the
@@ -30,12 +30,37 @@ mod write_stdin;
 
 use std::sync::Arc;
 
-use codex_client::{ShellToolType, ToolSpec};
+use codex_client::{ModelFamily, ShellToolType, ToolSpec};
 
 use super::ToolsConfig;
 use super::registry::ToolRegistry;
+use crate::features::SessionFeatures as _;
+use crate::session::Session;
+use crate::state::SessionConfiguration;
 pub(crate) use mcp::{McpToolMode, McpToolProvider};
 pub(crate) use shell_command::{login_shell_argv, user_shell_program};
+
+/// The tools of a turn: the built-in ones, then (as the reference lists
+/// them) the sub-agent tools, the frontend's and the MCP servers'. Every
+/// session's `SessionServices::turn_tools`.
+pub(crate) fn turn_tools(
+    session: &Session,
+    config: &ToolsConfig,
+    configuration: &SessionConfiguration,
+    family: &ModelFamily,
+) -> ToolRegistry {
+    let responses = configuration.provider.wire_api == codex_config::WireApi::Responses;
+    let mut tools = builtin_registry(config);
+    multi_agent::register(&mut tools, &session.features().agents, responses);
+    for tool in &session.services.extra_tools {
+        tools.register(Arc::clone(tool));
+    }
+    tools.register_provider(Arc::new(McpToolProvider {
+        state: Arc::clone(&session.features().mcp),
+        mode: McpToolMode::for_turn(family.supports_tool_search, responses),
+    }));
+    tools
+}
 
 /// The built-in tools a turn with `config` offers.
 pub(crate) fn builtin_registry(config: &ToolsConfig) -> ToolRegistry {

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::multi_agent::{answer, find_child, parse_id};
 use crate::agents::CollabCall;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct ResumeAgentHandler;
@@ -60,7 +61,7 @@ impl ToolHandler for ResumeAgentHandler {
                 None,
             )
             .await;
-            let child = match find_child(&session.services.agents, id) {
+            let child = match find_child(&session.features().agents, id) {
                 Ok(child) => child,
                 Err(output) => {
                     call.end(session, ctx, Vec::new(), false).await;

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::multi_agent::{InputItem, answer, find_child, input_of, items_schema, parse_id};
 use crate::agents::CollabCall;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct SendInputHandler;
@@ -69,7 +70,7 @@ impl ToolHandler for SendInputHandler {
                 prompt,
             )
             .await;
-            let child = match find_child(&session.services.agents, id) {
+            let child = match find_child(&session.features().agents, id) {
                 Ok(child) if !child.is_closed() => child,
                 Ok(_) => {
                     call.end(session, ctx, Vec::new(), false).await;

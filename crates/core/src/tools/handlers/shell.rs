@@ -79,12 +79,13 @@ impl ToolHandler for ShellHandler {
 }
 
 async fn handle_shell(invocation: &ToolInvocation, params: ShellParams) -> ToolOutput {
+    let escalate = params.escalates();
     run_shell_argv(
         invocation,
         params.command,
         params.workdir.as_deref(),
         params.timeout_ms,
-        params.with_escalated_permissions.unwrap_or(false),
+        escalate,
         params.justification,
     )
     .await

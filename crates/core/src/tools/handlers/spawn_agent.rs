@@ -21,8 +21,9 @@ use serde_json::json;
 
 use super::multi_agent::{InputItem, answer, input_of, items_schema};
 use crate::agents::{AgentLink, CollabCall};
-use crate::codex::{InitialHistory, SpawnParams};
+use crate::features::SessionFeatures as _;
 use crate::session::Session;
+use crate::spawn::{InitialHistory, SpawnParams};
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 use crate::turn_context::TurnContext;
 
@@ -149,7 +150,7 @@ async fn spawn(
     input: Vec<codex_protocol::user_input::UserInput>,
     options: &SpawnOptions,
 ) -> Result<(ThreadId, String), String> {
-    let agents = &session.services.agents;
+    let agents = &session.features().agents;
     let role = match options.agent_type.as_deref() {
         None => None,
         Some(name) if BUILT_IN_TYPES.contains(&name) => None,
@@ -227,7 +228,7 @@ async fn spawn(
                 .collect(),
         };
     }
-    let codex = match crate::codex::spawn_child(config, params).await {
+    let codex = match crate::spawn::spawn_child(session, config, params).await {
         Ok(codex) => codex,
         Err(err) => {
             agents.release(placeholder);

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::multi_agent::{answer, parse_id};
 use crate::agents::CollabCall;
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) struct WaitAgentHandler;
@@ -90,7 +91,7 @@ impl ToolHandler for WaitAgentHandler {
                 None,
             )
             .await;
-            let agents = &session.services.agents;
+            let agents = &session.features().agents;
             let children: Vec<_> = ids.iter().map(|id| (*id, agents.child(*id))).collect();
             let any_final = children
                 .iter()

@@ -7,6 +7,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::features::SessionFeatures as _;
 use crate::tools::registry::{ToolHandler, ToolInvocation, ToolOutput};
 
 pub(crate) const NAME: &str = "write_stdin";
@@ -54,7 +55,7 @@ impl ToolHandler for WriteStdinHandler {
             };
             let (session, ctx) = (&invocation.session, &invocation.ctx);
             session
-                .services
+                .features()
                 .unified_exec
                 .write(
                     session,

@@ -1,0 +1,200 @@
+//! Long-lived sandboxes (`enable_long_lived_sandboxes`): later commands
+//! reuse the sandbox set up for the first, and each still gets every layer
+//! of a one-shot sandbox, its own PID namespace, and nothing it started
+//! outlives it. Each test runs in a process of its own (nextest), so
+//! enabling them here changes nothing for the other tests.
+
+use std::time::Duration;
+
+use codex_sandbox::secrets::codex_home_secrets;
+
+use super::common::{
+    assert_none_left, live_processes_with, run, spec, tempdir, unique_sleep, workspace_only,
+};
+
+/// The helper processes of the long-lived sandboxes of this test process.
+fn servers() -> Vec<u32> {
+    live_processes_with("--serve")
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l == format!("PPid:\t{}", std::process::id()))
+        })
+        .collect()
+}
+
+fn end_all() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(codex_sandbox::live::end_all(Duration::from_secs(2)));
+}
+
+#[test]
+fn later_commands_reuse_the_sandbox_with_every_layer() {
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    let outside = tempdir();
+    let script = format!(
+        "echo \"v=$MY_VAR\"; pwd; grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status; \
+         echo procs=$(ls /proc | grep -c '^[0-9]'); echo in > inside.txt && echo wrote-inside; \
+         echo out > {}/x 2>/dev/null || echo outside-denied; \
+         mkdir .git/hooks 2>/dev/null || echo git-denied; exit 3",
+        outside.path().display()
+    );
+    let mut first = spec(workspace_only(false), cwd.path(), &script);
+    first.env.insert("MY_VAR".into(), "one".into());
+    let out = run(&first);
+    let text = out.aggregated.text();
+    assert_eq!(out.exit_code, 3, "{text}");
+    let server = servers();
+    assert_eq!(
+        server.len(),
+        1,
+        "one long-lived sandbox: {server:?}\n{text}"
+    );
+    for expected in [
+        "v=one",
+        &cwd.path().canonicalize().unwrap().display().to_string(),
+        "Seccomp:\t2",
+        "NoNewPrivs:\t1",
+        "CapEff:\t0000000000000000",
+        "wrote-inside",
+        "outside-denied",
+        "git-denied",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // Its own PID namespace: sh, its init, and the `ls` pipeline at most.
+    let procs: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("procs="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(procs <= 5, "the command sees other processes:\n{text}");
+
+    let mut second = spec(workspace_only(false), cwd.path(), &script);
+    second.env.insert("MY_VAR".into(), "two".into());
+    let out = run(&second);
+    let text = out.aggregated.text();
+    assert_eq!(out.exit_code, 3, "{text}");
+    assert!(
+        text.contains("v=two") && text.contains("git-denied"),
+        "{text}"
+    );
+    assert_eq!(servers(), server, "the second command reused the sandbox");
+
+    end_all();
+    assert!(
+        servers().is_empty(),
+        "end_all ends the long-lived sandboxes"
+    );
+    assert!(
+        !cwd.path().join(".git").exists(),
+        "the placeholder is removed when the sandbox ends"
+    );
+}
+
+#[test]
+fn nothing_a_command_starts_outlives_it_in_a_long_lived_sandbox() {
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    // A daemon that leaves its session, and a command that ends at once.
+    let left = unique_sleep();
+    let out = run(&spec(
+        workspace_only(false),
+        cwd.path(),
+        &format!("(setsid sleep {left} >/dev/null 2>&1 &); echo started"),
+    ));
+    assert!(out.aggregated.text().contains("started"));
+    assert_none_left(&left);
+    // A command killed at its timeout, with a child of its own.
+    let timed = unique_sleep();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let out = runtime
+        .block_on(codex_sandbox::run_command(
+            &spec(
+                workspace_only(false),
+                cwd.path(),
+                &format!("sleep {timed} & sleep {timed}"),
+            ),
+            Some(Duration::from_millis(500)),
+            None,
+        ))
+        .unwrap();
+    assert!(out.timed_out);
+    assert_none_left(&timed);
+    assert_eq!(servers().len(), 1, "the sandbox serves on");
+    // Input reaches the command, and an unknown program says so.
+    let out = runtime
+        .block_on(codex_sandbox::run_command_with_input(
+            &spec(workspace_only(false), cwd.path(), "cat; no-such-program-x"),
+            Some(b"from stdin\n".to_vec()),
+            Some(Duration::from_secs(20)),
+            None,
+        ))
+        .unwrap();
+    let text = out.aggregated.text();
+    assert!(text.contains("from stdin"), "{text}");
+    assert_eq!(out.exit_code, 127, "{text}");
+    end_all();
+}
+
+#[test]
+fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    let home = cwd.path().join("codex-home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(home.join("auth.json"), "first-secret").unwrap();
+    let command = || {
+        let mut spec = spec(
+            workspace_only(false),
+            cwd.path(),
+            "cat codex-home/auth.json; echo done",
+        );
+        spec.hidden_paths = codex_home_secrets(&home);
+        run(&spec).aggregated.text()
+    };
+    let text = command();
+    assert!(
+        text.contains("done") && !text.contains("first-secret"),
+        "{text}"
+    );
+    let first_server = servers();
+    // Rewritten the way tokens are refreshed: a new file renamed over it
+    // (which detaches the cover in the running sandbox).
+    std::fs::write(home.join("auth.json.tmp"), "second-secret").unwrap();
+    std::fs::rename(home.join("auth.json.tmp"), home.join("auth.json")).unwrap();
+    let text = command();
+    assert!(
+        text.contains("done") && !text.contains("second-secret"),
+        "{text}"
+    );
+    assert_ne!(
+        servers(),
+        first_server,
+        "a fresh sandbox covers the new file"
+    );
+    // A file that appears later is covered too.
+    std::fs::write(home.join("state.sqlite"), "third-secret").unwrap();
+    let mut spec = spec(
+        workspace_only(false),
+        cwd.path(),
+        "cat codex-home/state.sqlite; echo done",
+    );
+    spec.hidden_paths = codex_home_secrets(&home);
+    let text = run(&spec).aggregated.text();
+    assert!(
+        text.contains("done") && !text.contains("third-secret"),
+        "{text}"
+    );
+    end_all();
+    assert!(servers().is_empty());
+}
