@@ -165,7 +165,7 @@ impl TuiOptions {
             };
             overrides.cwd = Some(worktree::create(&base, codex_home)?);
         }
-        let mut warnings = Vec::new();
+        let warnings = Vec::new();
         if self.dangerously_bypass_hook_trust {
             overrides.bypass_hook_trust = true;
         }
