@@ -175,16 +175,20 @@ mod tests {
     fn declarations_keys_and_trust() {
         let dir = tempfile::tempdir().unwrap();
         let p = plugin(dir.path());
+        let load = |plugin: &InstalledPlugin, states: &HashMap<String, HookState>, bypass| {
+            let mut registry = HookRegistry::default();
+            add_plugin_hooks(
+                &mut registry,
+                dir.path(),
+                std::slice::from_ref(plugin),
+                states,
+                bypass,
+            );
+            registry
+        };
         write(dir.path(), MANIFEST_FILE, r#"{"name": "demo"}"#);
         write(dir.path(), "hooks/hooks.json", STOP);
-        let mut registry = HookRegistry::default();
-        add_plugin_hooks(
-            &mut registry,
-            dir.path(),
-            std::slice::from_ref(&p),
-            &HashMap::new(),
-            false,
-        );
+        let registry = load(&p, &HashMap::new(), false);
         assert_eq!(registry.handlers.len(), 1, "{:?}", registry.warnings);
         let hook = &registry.handlers[0];
         assert_eq!(hook.key, "demo@market:hooks/hooks.json:stop:0:0");
@@ -201,42 +205,20 @@ mod tests {
                 enabled: None,
             },
         )]);
-        let mut registry = HookRegistry::default();
-        add_plugin_hooks(
-            &mut registry,
-            dir.path(),
-            std::slice::from_ref(&p),
-            &states,
-            false,
-        );
+        let registry = load(&p, &states, false);
         assert!(registry.handlers[0].trusted);
         // Any change to the plugin's files asks again.
         write(dir.path(), "scripts/new.sh", "echo\n");
-        let mut registry = HookRegistry::default();
-        add_plugin_hooks(
-            &mut registry,
-            dir.path(),
-            std::slice::from_ref(&p),
-            &states,
-            false,
-        );
+        let registry = load(&p, &states, false);
         assert!(!registry.handlers[0].trusted);
         // The bypass runs it anyway; a disabled plugin brings nothing.
-        let mut registry = HookRegistry::default();
-        add_plugin_hooks(
-            &mut registry,
-            dir.path(),
-            std::slice::from_ref(&p),
-            &HashMap::new(),
-            true,
-        );
+        let registry = load(&p, &HashMap::new(), true);
         assert!(registry.handlers[0].trusted);
-        let mut registry = HookRegistry::default();
         let off = InstalledPlugin {
             enabled: false,
             ..p.clone()
         };
-        add_plugin_hooks(&mut registry, dir.path(), &[off], &HashMap::new(), true);
+        let registry = load(&off, &HashMap::new(), true);
         assert!(registry.handlers.is_empty());
 
         // Inline in the manifest, and a list of paths.
@@ -246,14 +228,7 @@ mod tests {
             &format!(r#"{{"name": "demo", "hooks": [{STOP}, "./more.json"]}}"#),
         );
         write(dir.path(), "more.json", STOP);
-        let mut registry = HookRegistry::default();
-        add_plugin_hooks(
-            &mut registry,
-            dir.path(),
-            std::slice::from_ref(&p),
-            &HashMap::new(),
-            false,
-        );
+        let registry = load(&p, &HashMap::new(), false);
         let keys: Vec<&str> = registry.handlers.iter().map(|h| h.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -277,14 +252,7 @@ mod tests {
             MANIFEST_FILE,
             r#"{"name": "demo", "hooks": "./more.json"}"#,
         );
-        let mut registry = HookRegistry::default();
-        add_plugin_hooks(
-            &mut registry,
-            dir.path(),
-            std::slice::from_ref(&p),
-            &HashMap::new(),
-            false,
-        );
+        let registry = load(&p, &HashMap::new(), false);
         let hook = &registry.handlers[0];
         assert_eq!(hook.command, format!("{}/check.sh", dir.path().display()));
         assert!(
