@@ -4,8 +4,10 @@
 //! `config.toml`, in one shape — event name → matcher groups
 //! `{matcher, hooks: [{type: "command", command, timeout_sec, async,
 //! status_message}]}` (Claude Code's `settings.json` `hooks` object, whose
-//! `timeout` is also read). Problems are warnings that name the file;
-//! they never stop a session.
+//! `timeout` is also read). A plugin's hooks objects come in through
+//! [`HookRegistry::read_plugin_hooks`] (`codex-plugins` finds them), each
+//! handler keyed and hashed for the per-hook trust of [`crate::trust`].
+//! Problems are warnings that name the file; they never stop a session.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
