@@ -441,9 +441,23 @@ enum FeaturesCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum HooksCommand {
-    /// Every handler with its event, matcher, source file and whether it runs.
+pub enum HooksCommand {
+    /// Every handler with its event, matcher, source file, whether it runs
+    /// and (for a plugin's) its trust key.
     List,
+    /// Trust hooks as they are now, recording `[hooks.state."KEY"]
+    /// trusted_hash` in config.toml (the reference's record): the keys
+    /// given, every hook of `--plugin ID`, or `--all`.
+    Trust {
+        /// Keys as `codex hooks list` shows them.
+        keys: Vec<String>,
+        /// Every hook of this plugin (`NAME@MARKETPLACE`).
+        #[arg(long, value_name = "ID")]
+        plugin: Option<String>,
+        /// Every hook that waits for trust.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -564,7 +578,7 @@ pub fn run() -> ExitCode {
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::McpServer) => return codex_mcp_server::run_main(cli.shared.to_overrides()),
         Some(Command::Acp) => return codex_acp::run_main(cli.shared.to_overrides()),
-        Some(Command::Hooks { .. }) => hooks_cmd::list(&cli.shared),
+        Some(Command::Hooks { command }) => hooks_cmd::run(&cli.shared, command),
         Some(Command::Plugin { command }) => plugin_cmd::run(&cli.shared, command),
         Some(Command::Skills { command }) => {
             let json = matches!(command, Some(SkillsCommand::List { json: true }));

@@ -67,6 +67,9 @@ pub struct CliOverrides {
     /// A frontend's own default for `approval_policy` (exec uses `never`).
     /// Anything configured anywhere wins over it.
     pub default_approval_policy: Option<AskForApproval>,
+    /// `--dangerously-bypass-hook-trust`: hooks needing per-hook trust
+    /// (a plugin's) run without it, for this run only.
+    pub bypass_hook_trust: bool,
 }
 
 /// A problem that does not stop codex but should be shown.
@@ -193,6 +196,8 @@ pub struct Config {
     pub project_root: PathBuf,
     /// What `config.toml` says about that project.
     pub project_trust: ProjectTrust,
+    /// `--dangerously-bypass-hook-trust` was given (never from a file).
+    pub bypass_hook_trust: bool,
     pub warnings: Vec<ConfigWarning>,
     /// Every value with its origin, for `codex debug config`.
     pub layers: LayeredConfig,
@@ -447,6 +452,7 @@ pub(crate) fn load_config_from_text(
     )
     .map(|mut config| {
         config.cwd_from_caller = cli.cwd.is_some();
+        config.bypass_hook_trust = cli.bypass_hook_trust;
         config
     })
 }
@@ -1131,6 +1137,7 @@ fn resolve(
         disable_response_storage: toml.disable_response_storage.unwrap_or(false),
         project_root,
         project_trust,
+        bypass_hook_trust: false,
         warnings,
         layers: layered,
     })

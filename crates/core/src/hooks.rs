@@ -53,10 +53,26 @@ impl SessionHooks {
         }
         let registry = discover_hooks(config);
         let mut warnings = registry.warnings.clone();
-        let untrusted: Vec<String> = registry
-            .untrusted()
+        let (from_plugins, untrusted): (Vec<_>, Vec<_>) =
+            registry.untrusted().partition(|h| h.plugin.is_some());
+        let untrusted: Vec<String> = untrusted
+            .into_iter()
             .map(|h| format!("{} ({})", h.command, h.source.display()))
             .collect();
+        if !from_plugins.is_empty() {
+            let keys: Vec<&str> = from_plugins.iter().map(|h| h.key.as_str()).collect();
+            warnings.push(format!(
+                "{} plugin hook(s) are not run until trusted (`codex hooks trust --plugin ID`, or `codex hooks list` to review): {}",
+                keys.len(),
+                keys.join(", ")
+            ));
+        }
+        if config.bypass_hook_trust {
+            warnings.push(
+                "--dangerously-bypass-hook-trust: plugin hooks run without their recorded trust"
+                    .to_string(),
+            );
+        }
         if !untrusted.is_empty() {
             warnings.push(format!(
                 "project hooks are not run because {} is not trusted: {}",
@@ -96,7 +112,9 @@ pub fn discover_hooks(config: &Config) -> HookRegistry {
             layers.push(Layer { dir, trusted });
         }
     }
-    HookRegistry::discover(&layers)
+    let mut registry = HookRegistry::discover(&layers);
+    codex_plugins::add_effective_plugin_hooks(&mut registry, config);
+    registry
 }
 
 /// `[features] hooks` (stable, on), unless the older `codex_hooks` name

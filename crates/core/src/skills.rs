@@ -28,6 +28,9 @@ pub(crate) struct SessionSkills {
 
 struct State {
     manager: SkillsManager,
+    /// The `<plugins_instructions>` part, when enabled plugins bring
+    /// skills or MCP servers (decided at start, like the plugins).
+    plugins_section: Option<String>,
     /// The section last put in the history (None: none was).
     sent: Option<String>,
     /// When the session's walk (or cache check) ran, until the first turn
@@ -48,8 +51,11 @@ impl SessionSkills {
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
+        let plugins =
+            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
         let state = State {
             manager,
+            plugins_section: codex_plugins::plugins_section(&plugins),
             sent: None,
             loaded_at: Some(std::time::Instant::now()),
         };
@@ -63,10 +69,16 @@ impl SessionSkills {
 
     /// The section for a conversation's first developer message, which
     /// from now on is what the history carries.
-    pub(crate) fn section_for_initial_context(&self) -> Option<String> {
+    /// The plugins part follows it, as in the reference.
+    pub(crate) fn section_for_initial_context(&self) -> Vec<String> {
         let mut state = lock(&self.state);
         state.sent = state.manager.section().map(str::to_string);
-        state.sent.clone()
+        state
+            .sent
+            .clone()
+            .into_iter()
+            .chain(state.plugins_section.clone())
+            .collect()
     }
 
     /// A resumed or forked history: remember the section it carries last.

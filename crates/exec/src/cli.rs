@@ -66,6 +66,11 @@ pub struct ExecArgs {
     /// An extra directory the agent may write (repeatable).
     #[arg(long = "add-dir", value_name = "DIR", global = true)]
     pub add_dir: Vec<PathBuf>,
+
+    /// Run a plugin's hooks without their recorded trust, for this run
+    /// only. DANGEROUS: only for automation that vets its hook sources.
+    #[arg(long, global = true)]
+    pub dangerously_bypass_hook_trust: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

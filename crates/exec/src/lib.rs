@@ -91,6 +91,7 @@ impl Output {
 async fn run(args: ExecArgs, mut overrides: CliOverrides) -> anyhow::Result<ExitCode> {
     overrides.default_approval_policy = Some(AskForApproval::Never);
     overrides.additional_writable_roots = args.add_dir.clone();
+    overrides.bypass_hook_trust = args.dangerously_bypass_hook_trust;
     let codex_home = find_codex_home()?;
     let config = load_config(&codex_home, &overrides)?;
     for warning in &config.warnings {

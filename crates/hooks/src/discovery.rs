@@ -4,9 +4,12 @@
 //! `config.toml`, in one shape — event name → matcher groups
 //! `{matcher, hooks: [{type: "command", command, timeout_sec, async,
 //! status_message}]}` (Claude Code's `settings.json` `hooks` object, whose
-//! `timeout` is also read). Problems are warnings that name the file;
-//! they never stop a session.
+//! `timeout` is also read). A plugin's hooks objects come in through
+//! [`HookRegistry::read_plugin_hooks`] (`codex-plugins` finds them), each
+//! handler keyed and hashed for the per-hook trust of [`crate::trust`].
+//! Problems are warnings that name the file; they never stop a session.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use regex_automata::meta::Regex;
@@ -14,6 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::HookEvent;
+use crate::trust::{self, HookState};
 
 /// Default `timeout_sec` of a command handler.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
@@ -31,8 +35,18 @@ pub struct Handler {
     pub status_message: Option<String>,
     /// The file it was read from.
     pub source: PathBuf,
-    /// Project hooks run only in a trusted project.
+    /// Project hooks run only in a trusted project; a plugin's only once
+    /// trusted in `[hooks.state]` (see [`crate::trust`]).
     pub trusted: bool,
+    /// Its `[hooks.state]` key, as the reference names it.
+    pub key: String,
+    /// Its hash as the reference computes it (what `trusted_hash` must be).
+    pub current_hash: String,
+    /// `NAME@MARKETPLACE` of the plugin it came with.
+    pub plugin: Option<String>,
+    /// Variables its process gets besides the session's (a plugin's
+    /// `PLUGIN_ROOT`, `PLUGIN_DATA` and Claude Code's names for them).
+    pub env: Vec<(String, String)>,
 }
 
 impl Handler {
@@ -51,6 +65,22 @@ impl Handler {
 pub struct HookRegistry {
     pub handlers: Vec<Handler>,
     pub warnings: Vec<String>,
+}
+
+/// Where a hooks object came from, for keys and trust.
+pub struct Origin<'a> {
+    /// The file named in messages.
+    pub source: &'a Path,
+    /// The key's first part: the file's path, or `PLUGIN:hooks/hooks.json`.
+    pub key_prefix: String,
+    /// For a plugin's hooks: its id and fingerprint.
+    pub plugin: Option<(&'a str, &'a str)>,
+    /// Variables for its hooks' processes; `${NAME}` of each is also
+    /// replaced in their commands (after hashing: the trust record covers
+    /// the command as written, as in the reference).
+    pub env: &'a [(String, String)],
+    /// Whether its hooks may run (for a plugin, decided per hook).
+    pub trusted: bool,
 }
 
 /// One place hooks are read from.
@@ -101,7 +131,15 @@ impl HookRegistry {
             .ok()
             .and_then(|text| text.parse::<toml::Table>().ok())
             .and_then(|mut table| table.remove("hooks"))
-            .and_then(|hooks| serde_json::to_value(hooks).ok());
+            .map(|mut hooks| {
+                // The trust record lives beside the events (see `trust`).
+                if let Some(table) = hooks.as_table_mut() {
+                    table.remove("state");
+                }
+                hooks
+            })
+            .and_then(|hooks| serde_json::to_value(hooks).ok())
+            .filter(|events| events.as_object().is_some_and(|e| !e.is_empty()));
         if from_json.is_some() && from_toml.is_some() {
             self.warn(
                 &layer.dir,
@@ -111,14 +149,53 @@ impl HookRegistry {
         if let Some(value) = from_json {
             // Claude Code's settings.json keeps them under "hooks".
             let events = value.get("hooks").cloned().unwrap_or(value);
-            self.read_events(&events, &json_path, layer.trusted);
+            self.read_events(
+                &events,
+                &Origin {
+                    source: &json_path,
+                    key_prefix: json_path.display().to_string(),
+                    plugin: None,
+                    env: &[],
+                    trusted: layer.trusted,
+                },
+                &HashMap::new(),
+            );
         }
         if let Some(events) = from_toml {
-            self.read_events(&events, &toml_path, layer.trusted);
+            self.read_events(
+                &events,
+                &Origin {
+                    source: &toml_path,
+                    key_prefix: toml_path.display().to_string(),
+                    plugin: None,
+                    env: &[],
+                    trusted: layer.trusted,
+                },
+                &HashMap::new(),
+            );
         }
     }
 
-    fn read_events(&mut self, events: &Value, source: &Path, trusted: bool) {
+    /// Adds the hooks of one of a plugin's hook files (or its manifest's
+    /// inline object): each runs only if `states` records its current hash
+    /// (or `bypass_trust`, the `--dangerously-bypass-hook-trust` flag).
+    pub fn read_plugin_hooks(
+        &mut self,
+        value: &Value,
+        origin: &Origin<'_>,
+        states: &HashMap<String, HookState>,
+    ) {
+        let events = value.get("hooks").cloned().unwrap_or_else(|| value.clone());
+        self.read_events(&events, origin, states);
+    }
+
+    fn read_events(
+        &mut self,
+        events: &Value,
+        origin: &Origin<'_>,
+        states: &HashMap<String, HookState>,
+    ) {
+        let source = origin.source;
         let Some(events) = events.as_object() else {
             self.warn(source, "hooks must be an object of event names");
             return;
@@ -141,7 +218,8 @@ impl HookRegistry {
                     continue;
                 }
             };
-            for group in groups {
+            for (group_index, group) in groups.into_iter().enumerate() {
+                let written_matcher = group.matcher.clone();
                 let matcher = group.matcher.filter(|m| !m.is_empty() && m != "*");
                 let regex = match &matcher {
                     Some(pattern) => match Regex::new(&format!("^(?:{pattern})$")) {
@@ -156,7 +234,7 @@ impl HookRegistry {
                     },
                     None => None,
                 };
-                for hook in group.hooks {
+                for (hook_index, hook) in group.hooks.into_iter().enumerate() {
                     if hook.kind != "command" {
                         self.warn(
                             source,
@@ -174,20 +252,53 @@ impl HookRegistry {
                         );
                         continue;
                     };
+                    let timeout_secs = hook
+                        .timeout_sec
+                        .or(hook.timeout)
+                        .unwrap_or(DEFAULT_TIMEOUT_SECS)
+                        .max(1);
+                    let key = format!(
+                        "{}:{}:{group_index}:{hook_index}",
+                        origin.key_prefix,
+                        trust::event_label(event)
+                    );
+                    let mut current_hash = trust::identity_hash(&trust::HookIdentity {
+                        event,
+                        matcher: written_matcher.as_deref(),
+                        command: &command,
+                        timeout_secs,
+                        is_async: hook.is_async,
+                        status_message: hook.status_message.as_deref(),
+                        additional_context_limit: hook.additional_context_limit,
+                    });
+                    let trusted = match origin.plugin {
+                        None => origin.trusted,
+                        Some((_, fingerprint)) => {
+                            current_hash = format!("{current_hash}/{fingerprint}");
+                            let state = states.get(&key);
+                            origin.trusted
+                                || (state.and_then(|s| s.trusted_hash.as_deref())
+                                    == Some(current_hash.as_str())
+                                    && state.and_then(|s| s.enabled) != Some(false))
+                        }
+                    };
+                    let command = origin.env.iter().fold(command, |command, (name, value)| {
+                        command.replace(&format!("${{{name}}}"), value)
+                    });
                     self.handlers.push(Handler {
                         event,
                         matcher: matcher.clone(),
                         regex: regex.clone(),
                         command,
-                        timeout_secs: hook
-                            .timeout_sec
-                            .or(hook.timeout)
-                            .unwrap_or(DEFAULT_TIMEOUT_SECS)
-                            .max(1),
+                        timeout_secs,
                         is_async: hook.is_async,
                         status_message: hook.status_message,
                         source: source.to_path_buf(),
                         trusted,
+                        key,
+                        current_hash,
+                        plugin: origin.plugin.map(|(id, _)| id.to_string()),
+                        env: origin.env.to_vec(),
                     });
                 }
             }
@@ -210,7 +321,8 @@ impl HookRegistry {
             .collect()
     }
 
-    /// Handlers that will not run because their project is not trusted.
+    /// Handlers that will not run: their project, or (for a plugin's)
+    /// the hook itself, is not trusted.
     pub fn untrusted(&self) -> impl Iterator<Item = &Handler> {
         self.handlers.iter().filter(|h| !h.trusted)
     }
@@ -234,7 +346,10 @@ struct HookEntry {
     timeout: Option<u64>,
     #[serde(rename = "async", default)]
     is_async: bool,
+    #[serde(alias = "statusMessage")]
     status_message: Option<String>,
+    #[serde(rename = "additionalContextLimit", alias = "additional_context_limit")]
+    additional_context_limit: Option<u64>,
 }
 
 fn command_kind() -> String {

@@ -7,6 +7,8 @@
 //! - [`runner`]: running the matching handlers of one event in parallel,
 //!   with the event's JSON on stdin, bounded by their timeouts.
 //! - [`output`]: what their exit codes and JSON mean, and combining them.
+//! - [`trust`]: the reference's per-hook trust record (`[hooks.state]`),
+//!   which a plugin's hooks need before they run.
 //!
 //! The engine decides when each event fires and what the outcome changes;
 //! this crate knows nothing of turns or tools beyond their names.
@@ -14,8 +16,9 @@
 pub mod discovery;
 pub mod output;
 pub mod runner;
+pub mod trust;
 
-pub use discovery::{Handler, HookRegistry, Layer};
+pub use discovery::{Handler, HookRegistry, Layer, Origin};
 pub use output::{HookResult, Permission, combine};
 pub use runner::{HookRun, run_handlers};
 

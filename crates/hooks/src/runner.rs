@@ -95,6 +95,7 @@ async fn run_one(
         .current_dir(&cwd)
         .env_clear()
         .envs(&env)
+        .envs(handler.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,6 +1,6 @@
-//! Plugins: bundles of skills and MCP servers (and, in the reference, hooks
-//! and prompts) under a manifest `.codex-plugin/plugin.json`, offered by
-//! marketplaces and installed under `$CODEX_HOME/plugins/`.
+//! Plugins: bundles of skills, MCP servers and hooks (and, in the
+//! reference, prompts) under a manifest `.codex-plugin/plugin.json`,
+//! offered by marketplaces and installed under `$CODEX_HOME/plugins/`.
 //!
 //! The layout and keys are the reference's, so one `$CODEX_HOME` serves
 //! both:
@@ -19,14 +19,18 @@
 //! at install or load time.
 
 pub mod config;
+pub mod hooks;
 pub mod install;
+pub mod instructions;
 pub mod marketplace;
 pub mod mcp_servers;
 
 use std::path::{Path, PathBuf};
 
 pub use config::{InstalledPlugin, installed_plugins};
+pub use hooks::{add_effective_plugin_hooks, add_plugin_hooks};
 pub use install::{PluginManifest, install_plugin, set_plugin_enabled, uninstall_plugin};
+pub use instructions::plugins_section;
 pub use marketplace::{
     Marketplace, MarketplaceCatalog, MarketplaceEntry, add_marketplace, configured_marketplaces,
     read_catalog, remove_marketplace,
@@ -80,6 +84,33 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<(), String> {
         Err(format!(
             "{what} name `{name}` is not usable: letters, digits, `-`, `_` and `.` only"
         ))
+    }
+}
+
+/// What the modules' tests share: an installed plugin `demo@market` in a
+/// folder, and writing its files.
+#[cfg(test)]
+pub(crate) mod test_plugin {
+    use std::path::Path;
+
+    use crate::config::InstalledPlugin;
+
+    pub(crate) fn plugin(dir: &Path) -> InstalledPlugin {
+        InstalledPlugin {
+            id: "demo@market".into(),
+            name: "demo".into(),
+            marketplace: "market".into(),
+            version: "1".into(),
+            marketplace_dir: dir.to_path_buf(),
+            dir: dir.to_path_buf(),
+            enabled: true,
+        }
+    }
+
+    pub(crate) fn write(dir: &Path, path: &str, text: &str) {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
 }
 

@@ -109,24 +109,7 @@ pub fn effective_mcp_servers(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plugin(dir: &Path) -> InstalledPlugin {
-        InstalledPlugin {
-            id: "demo@market".into(),
-            name: "demo".into(),
-            marketplace: "market".into(),
-            version: "1".into(),
-            marketplace_dir: dir.to_path_buf(),
-            dir: dir.to_path_buf(),
-            enabled: true,
-        }
-    }
-
-    fn write(dir: &Path, path: &str, text: &str) {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_plugin::{plugin, write};
 
     #[test]
     fn every_declaration_the_reference_reads() {

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::cache::CachedRender;
 use crate::discover::{Fingerprint, SkillCatalog, discover};
 use crate::mention::mentioned_skills;
 use crate::render::{RenderedSkills, render_skills_section};
@@ -149,22 +150,38 @@ impl SkillsManager {
             .cache_file
             .as_deref()
             .and_then(|file| crate::cache::load(file, &roots));
-        let (catalog, fingerprint) = match cached {
-            Some(cached) => cached,
+        let (walked, cached_render) = match cached {
+            Some(cached) => {
+                self.catalog = cached.catalog;
+                self.fingerprint = cached.fingerprint;
+                (false, cached.render)
+            }
             None => {
-                let walked = discover(&roots);
-                if let Some(file) = &self.settings.cache_file {
-                    crate::cache::store(file, &roots, &walked.0, &walked.1);
-                }
-                walked
+                (self.catalog, self.fingerprint) = discover(&roots);
+                (true, None)
             }
         };
-        self.catalog = catalog;
-        self.fingerprint = fingerprint;
-        self.apply_settings();
+        let render = self.apply_settings_reusing(cached_render.as_ref());
+        if let Some(file) = &self.settings.cache_file
+            && (walked || cached_render.as_ref() != Some(&render))
+        {
+            crate::cache::store(
+                file,
+                &roots,
+                &self.catalog,
+                &self.fingerprint,
+                Some(&render),
+            );
+        }
     }
 
     fn apply_settings(&mut self) {
+        self.apply_settings_reusing(None);
+    }
+
+    /// Turns skills on or off by the settings and renders the section,
+    /// taking `cached`'s when it was rendered from the same inputs.
+    fn apply_settings_reusing(&mut self, cached: Option<&CachedRender>) -> CachedRender {
         for skill in &mut self.catalog.skills {
             skill.enabled = !self.settings.disables(skill)
                 && !self
@@ -172,7 +189,19 @@ impl SkillsManager {
                     .iter()
                     .any(|p| same_file(p, &skill.path));
         }
-        self.rendered = render_skills_section(&self.catalog, self.settings.max_context_tokens);
+        let max_tokens = self.settings.max_context_tokens;
+        let enabled: Vec<bool> = self.catalog.skills.iter().map(|s| s.enabled).collect();
+        self.rendered = match cached {
+            Some(cached) if cached.max_tokens == max_tokens && cached.enabled == enabled => {
+                cached.rendered.clone()
+            }
+            _ => render_skills_section(&self.catalog, max_tokens),
+        };
+        CachedRender {
+            max_tokens,
+            enabled,
+            rendered: self.rendered.clone(),
+        }
     }
 
     fn new_warnings(&mut self) -> Vec<String> {
@@ -244,6 +273,43 @@ mod tests {
         assert!(update.section_changed);
         assert!(update.warnings.is_empty(), "{:?}", update.warnings);
         assert!(manager.section().unwrap().contains("- b: B"));
+    }
+
+    #[test]
+    fn a_cached_section_is_reused_only_for_the_same_settings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("ch");
+        for name in ["a", "b"] {
+            write(
+                &home.join(format!("skills/{name}/SKILL.md")),
+                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
+            );
+        }
+        let cached = |s: &mut SkillsSettings| s.cache_file = Some(home.join("cache/skills.json"));
+        let mut first = settings(&home);
+        cached(&mut first);
+        let (walked, _) = SkillsManager::load(first.clone(), tmp.path());
+        let (again, _) = SkillsManager::load(first.clone(), tmp.path());
+        assert_eq!(again.section(), walked.section());
+        assert_eq!(again.rendered(), walked.rendered());
+        // Another setting renders again (and is what the cache keeps next).
+        let mut off = first.clone();
+        off.disabled_names.push("a".to_string());
+        let (without_a, _) = SkillsManager::load(off.clone(), tmp.path());
+        let section = without_a.section().unwrap();
+        assert!(
+            !section.contains("- a:") && section.contains("- b:"),
+            "{section}"
+        );
+        let (back, _) = SkillsManager::load(first, tmp.path());
+        assert_eq!(back.section(), walked.section());
+        // An edit is seen whatever the cache holds.
+        write(
+            &home.join("skills/b/SKILL.md"),
+            "---\nname: b\ndescription: changed\n---\n",
+        );
+        let (edited, _) = SkillsManager::load(off, tmp.path());
+        assert!(edited.section().unwrap().contains("- b: changed"));
     }
 
     #[test]

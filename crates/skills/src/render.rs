@@ -20,7 +20,7 @@ use crate::discover::SkillCatalog;
 use crate::{Skill, SkillRoot};
 
 /// The section and what the budget did to it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RenderedSkills {
     /// None when no skill is listed.
     pub text: Option<String>,

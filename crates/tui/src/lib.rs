@@ -109,8 +109,8 @@ pub struct TuiOptions {
     #[arg(long, value_name = "PROVIDER", value_parser = ["lmstudio", "ollama"])]
     pub local_provider: Option<String>,
 
-    /// Accepted for compatibility; project hooks still run only in a trusted
-    /// project (a warning says so).
+    /// Run a plugin's hooks without their recorded trust, for this run
+    /// only (project hooks still need a trusted project).
     #[arg(long)]
     pub dangerously_bypass_hook_trust: bool,
 
@@ -165,9 +165,9 @@ impl TuiOptions {
             };
             overrides.cwd = Some(worktree::create(&base, codex_home)?);
         }
-        let mut warnings = Vec::new();
+        let warnings = Vec::new();
         if self.dangerously_bypass_hook_trust {
-            warnings.push("--dangerously-bypass-hook-trust is accepted but does nothing here: project hooks run only in a trusted project".to_string());
+            overrides.bypass_hook_trust = true;
         }
         if self.approve_for_me && !overrides.dangerously_bypass_approvals_and_sandbox {
             // Requests come from the sandbox's edge; the reviewer answers them.
@@ -570,6 +570,7 @@ mod flag_tests {
                 .contains(&"oss_provider=\"lmstudio\"".to_string())
         );
         assert!(overrides.oss);
+        assert!(overrides.bypass_hook_trust);
         // --approve-for-me: the workspace-write sandbox, requests reviewed.
         assert_eq!(
             overrides.sandbox_mode,
@@ -579,7 +580,6 @@ mod flag_tests {
             overrides.approval_policy,
             Some(codex_protocol::protocol::AskForApproval::OnRequest)
         );
-        // Only the hook-trust flag is still a no-op here.
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

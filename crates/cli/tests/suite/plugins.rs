@@ -25,45 +25,69 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A marketplace `team` offering `demo` (one skill), as a bare repository.
-fn bare_marketplace(root: &Path) -> std::path::PathBuf {
-    let src = root.join("src");
+/// Publishes a marketplace `team` offering `demo` (with `files`, paths
+/// relative to the plugin) as the bare repository `root/NAME.git`.
+fn publish_demo(root: &Path, name: &str, files: &[(&str, String)]) -> std::path::PathBuf {
+    let src = root.join(format!("{name}-src"));
     let plugin = src.join("plugins/demo");
+    let mut all = vec![(
+        ".codex-plugin/plugin.json",
+        r#"{"name": "demo", "version": "1.0.0", "description": "Demo"}"#.to_string(),
+    )];
+    all.extend(files.iter().cloned());
+    for (path, text) in all {
+        let path = plugin.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     std::fs::create_dir_all(src.join(".agents/plugins")).unwrap();
-    std::fs::create_dir_all(plugin.join(".codex-plugin")).unwrap();
-    std::fs::create_dir_all(plugin.join("skills/hello")).unwrap();
     std::fs::write(
         src.join(".agents/plugins/marketplace.json"),
         r#"{"name": "team", "plugins": [{"name": "demo", "source": "./plugins/demo"}]}"#,
     )
     .unwrap();
-    std::fs::write(
-        plugin.join(".codex-plugin/plugin.json"),
-        r#"{"name": "demo", "version": "1.0.0", "description": "Demo"}"#,
-    )
-    .unwrap();
-    // An MCP server of the plugin, in its default `.mcp.json`.
-    std::fs::write(
-        plugin.join(".mcp.json"),
-        serde_json::json!({"mcpServers": {"pyplug": {
-            "type": "stdio",
-            "command": codex_test_support::peers::python(),
-            "args": [codex_test_support::peers::py_mcp_server()],
-        }}})
-        .to_string(),
-    )
-    .unwrap();
-    std::fs::write(
-        plugin.join("skills/hello/SKILL.md"),
-        "---\nname: hello\ndescription: Say hello the team's way\n---\nBody.\n",
-    )
-    .unwrap();
     git(&src, &["init", "-q", "."]);
     git(&src, &["add", "-A"]);
     git(&src, &["commit", "-qm", "marketplace"]);
-    let bare = root.join("team.git");
-    git(root, &["clone", "-q", "--bare", "src", "team.git"]);
-    bare
+    let bare = format!("{name}.git");
+    git(
+        root,
+        &["clone", "-q", "--bare", &format!("{name}-src"), &bare],
+    );
+    root.join(bare)
+}
+
+/// A marketplace `team` offering `demo` (one skill and an MCP server), as
+/// a bare repository.
+fn bare_marketplace(root: &Path) -> std::path::PathBuf {
+    // The MCP server is in the plugin's default `.mcp.json`.
+    let mcp = serde_json::json!({"mcpServers": {"pyplug": {
+        "type": "stdio",
+        "command": codex_test_support::peers::python(),
+        "args": [codex_test_support::peers::py_mcp_server()],
+    }}});
+    publish_demo(
+        root,
+        "team",
+        &[
+            (".mcp.json", mcp.to_string()),
+            (
+                "skills/hello/SKILL.md",
+                "---\nname: hello\ndescription: Say hello the team's way\n---\nBody.\n".to_string(),
+            ),
+        ],
+    )
+}
+
+/// The text parts of the developer messages of request `index`, in order.
+fn developer_parts(env: &ExecEnv, index: usize) -> Vec<String> {
+    env.server.requests()[index]
+        .input()
+        .into_iter()
+        .filter(|item| item["role"] == "developer")
+        .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
+        .filter_map(|part| part["text"].as_str().map(str::to_string))
+        .collect()
 }
 
 fn section_of(env: &ExecEnv, index: usize) -> String {
@@ -135,6 +159,18 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
         "`r0` = `{}`",
         env.home.path().join("plugins/cache/team").display()
     )));
+    // The plugins part follows the skills section, as in the reference.
+    let parts = developer_parts(&env, 0);
+    let skills = parts
+        .iter()
+        .position(|p| p.starts_with("<skills_instructions>"));
+    let plugins = parts
+        .iter()
+        .position(|p| p.starts_with("<plugins_instructions>"));
+    assert!(
+        matches!((skills, plugins), (Some(s), Some(p)) if p == s + 1),
+        "{parts:#?}"
+    );
     let texts = env.server.requests()[0].user_texts();
     assert!(
         texts
@@ -183,6 +219,11 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!section_of(&env, 3).contains("demo:hello"));
+    assert!(
+        !developer_parts(&env, 3)
+            .iter()
+            .any(|p| p.starts_with("<plugins_instructions>"))
+    );
     assert!(!mcp_list(&env).contains("pyplug"));
 
     plugin(&["remove", "demo@team"]);
@@ -195,4 +236,111 @@ fn a_plugin_from_a_git_marketplace_is_installed_offered_disabled_and_removed() {
         "{config}"
     );
     assert!(!env.home.path().join("plugins/marketplaces/team").exists());
+}
+
+/// A marketplace `team` offering `demo`, whose only content is a
+/// `UserPromptSubmit` hook appending to `marker`.
+fn hook_marketplace(root: &Path, marker: &Path) -> std::path::PathBuf {
+    let hooks = serde_json::json!({"hooks": {"UserPromptSubmit": [{"hooks": [
+        {"type": "command", "command": format!("echo ran >> '{}'", marker.display())}
+    ]}]}});
+    publish_demo(
+        root,
+        "hook-team",
+        &[("hooks/hooks.json", hooks.to_string())],
+    )
+}
+
+#[test]
+fn a_plugin_hook_runs_only_once_trusted_and_goes_with_the_plugin() {
+    let env = ExecEnv::new();
+    env.home.append_config("# keep me\n");
+    let repos = tempfile::tempdir().unwrap();
+    let marker = repos.path().join("ran");
+    let bare = hook_marketplace(repos.path(), &marker);
+    let codex = |args: &[&str]| {
+        let out = super::cli_basics::codex()
+            .env("CODEX_HOME", env.home.path())
+            .env("HOME", env.home.path())
+            .current_dir(env.workspace())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let url = format!("file://{}", bare.display());
+    codex(&["plugin", "marketplace", "add", &url]);
+    codex(&["plugin", "add", "demo@team"]);
+    let key = "demo@team:hooks/hooks.json:user_prompt_submit:0:0";
+    let session = |extra: &[&str]| {
+        env.server.push_turn(Turn::new().text("ok"));
+        let out = env
+            .exec()
+            .env("HOME", env.home.path())
+            .args(["--skip-git-repo-check"])
+            .args(extra)
+            .arg("hi")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+
+    // Installed but not trusted: listed, named in a warning, never run.
+    let listed = codex(&["hooks", "list"]);
+    assert!(
+        listed.contains("untrusted") && listed.contains(key),
+        "{listed}"
+    );
+    let err = session(&[]);
+    assert!(
+        err.contains("not run until trusted") && err.contains(key),
+        "{err}"
+    );
+    assert!(!marker.exists(), "an untrusted plugin hook ran");
+
+    // The bypass runs it for that run only, saying so.
+    let err = session(&["--dangerously-bypass-hook-trust"]);
+    assert!(err.contains("--dangerously-bypass-hook-trust"), "{err}");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n");
+    std::fs::remove_file(&marker).unwrap();
+    session(&[]);
+    assert!(!marker.exists());
+
+    // Trusted the reference's way: it runs from then on.
+    let trusted = codex(&["hooks", "trust", "--plugin", "demo@team"]);
+    assert!(trusted.contains(key), "{trusted}");
+    let config = std::fs::read_to_string(env.home.path().join("config.toml")).unwrap();
+    assert!(config.contains("# keep me"), "{config}");
+    let doc = config.parse::<toml_edit::DocumentMut>().unwrap();
+    let record = doc["hooks"]["state"][key]["trusted_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (identity, fingerprint) = record.split_once('/').unwrap();
+    assert!(
+        identity.starts_with("sha256:") && fingerprint.starts_with("sha256:"),
+        "{record}"
+    );
+    session(&[]);
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n");
+    assert!(codex(&["hooks", "list"]).contains("yes"));
+
+    // A changed plugin asks again.
+    let installed = env.home.path().join("plugins/cache/team/demo/1.0.0");
+    std::fs::write(installed.join("extra.sh"), "echo\n").unwrap();
+    std::fs::remove_file(&marker).unwrap();
+    session(&[]);
+    assert!(
+        !marker.exists(),
+        "a modified plugin's hook ran on old trust"
+    );
+    std::fs::remove_file(installed.join("extra.sh")).unwrap();
+
+    // Disabled: its hook is gone from the next session.
+    codex(&["plugin", "disable", "demo@team"]);
+    session(&[]);
+    assert!(!marker.exists());
+    assert!(!codex(&["hooks", "list"]).contains(key));
 }

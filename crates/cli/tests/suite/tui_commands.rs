@@ -271,7 +271,8 @@ fn the_reference_flags_are_accepted_and_take_effect() {
     ]);
     term.wait_for("Ask Codex to do anything", WAIT);
     // The warnings wrap at 100 columns; their starts are enough.
-    term.wait_for("--dangerously-bypass-hook-trust is accepted", WAIT);
+    // The session says hooks run without their recorded trust.
+    term.wait_for("--dangerously-bypass-hook-trust: plugin", WAIT);
     // --approve-for-me takes effect (the reviewer: tui::approve_for_me_*).
     let all = term.all_text();
     assert!(!all.contains("--approve-for-me is accepted"), "{all}");
