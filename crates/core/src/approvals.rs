@@ -10,10 +10,19 @@ use codex_protocol::protocol::{
 };
 use tokio::sync::oneshot;
 
+use crate::features::SessionFeatures as _;
 use crate::parse_command::parse_command;
 use crate::session::Session;
+use crate::state::SessionApprovals;
 use crate::tools::call_description::ApprovalSubject;
 use crate::turn_context::TurnContext;
+
+/// What the person approved for the session: shared by the session's whole
+/// tree of agents, so "for the session" in a sub-agent's request holds for
+/// the parent and its other agents too.
+pub(crate) fn for_session(session: &Session) -> &SessionApprovals {
+    &session.features().agents.tree.approvals
+}
 
 /// Asks the person whether to run a command; waits for the answer.
 pub(crate) async fn request_command(

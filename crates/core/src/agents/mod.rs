@@ -63,6 +63,8 @@ pub struct AgentTree {
     open: Mutex<BTreeMap<ThreadId, String>>,
     /// `multi_agent_v2`: the tree's agents by path, the root included.
     members: Mutex<BTreeMap<String, Member>>,
+    /// What the person approved for the session, in any agent's request.
+    pub(crate) approvals: crate::state::SessionApprovals,
 }
 
 /// An agent of a v2 tree, as others address it.
@@ -85,6 +87,7 @@ impl AgentTree {
                 .map(Duration::from_secs),
             open: Mutex::new(BTreeMap::new()),
             members: Mutex::new(BTreeMap::new()),
+            approvals: Default::default(),
         })
     }
 

@@ -9,14 +9,18 @@
 //! * [`ActiveTurn`] (via [`TurnSlot`]): the running task, if any, with its
 //!   [`TurnState`] (pending approvals, input that arrived mid-task, the
 //!   turn's diff tracker).
+//! * [`SessionApprovals`]: what the person approved for the session,
+//!   shared by a tree of agents.
 //! * [`ProcessTable`] and [`ProcessOutput`]: the interactive processes of
 //!   `exec_command` and their unread output.
 
+mod approvals;
 mod processes;
 mod services;
 mod session_state;
 mod turn;
 
+pub(crate) use approvals::SessionApprovals;
 pub(crate) use processes::{ProcessOutput, ProcessTable};
 pub(crate) use services::SessionServices;
 pub(crate) use session_state::{SessionConfiguration, SessionSettingsUpdate, SharedSessionState};

@@ -1,7 +1,6 @@
 //! Session-wide state.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use codex_config::ModelProviderInfo;
@@ -79,10 +78,6 @@ pub(crate) struct SessionState {
     history: ConversationHistory,
     token_info: Option<TokenUsageInfo>,
     rate_limits: Option<RateLimitSnapshot>,
-    /// Commands approved for the rest of the session (exact argv).
-    approved_commands: HashSet<Vec<String>>,
-    /// Files a person allowed patches to write for the rest of the session.
-    approved_patch_paths: HashSet<PathBuf>,
     /// The thread's goal, with the id of its objective (see `goals`).
     goal: Option<(String, codex_protocol::goals::ThreadGoal)>,
     /// The collaboration mode the history last told the model about.
@@ -112,8 +107,6 @@ impl SharedSessionState {
             history: ConversationHistory::spilling_to(spill_dir),
             token_info: None,
             rate_limits: None,
-            approved_commands: HashSet::new(),
-            approved_patch_paths: HashSet::new(),
             goal: None,
             mode_noted: Default::default(),
         }))
@@ -230,27 +223,5 @@ impl SharedSessionState {
         lock(&self.0)
             .token_info
             .map(|info| info.total_token_usage.total_tokens)
-    }
-
-    pub(crate) fn approve_command_for_session(&self, argv: &[String]) {
-        lock(&self.0).approved_commands.insert(argv.to_vec());
-    }
-
-    pub(crate) fn is_command_approved_for_session(&self, argv: &[String]) -> bool {
-        lock(&self.0).approved_commands.contains(argv)
-    }
-
-    pub(crate) fn approve_patch_paths_for_session(&self, paths: &[PathBuf]) {
-        lock(&self.0)
-            .approved_patch_paths
-            .extend(paths.iter().cloned());
-    }
-
-    pub(crate) fn are_patch_paths_approved(&self, paths: &[PathBuf]) -> bool {
-        let state = lock(&self.0);
-        !paths.is_empty()
-            && paths
-                .iter()
-                .all(|p| state.approved_patch_paths.contains(Path::new(p)))
     }
 }

@@ -70,7 +70,7 @@ pub(crate) async fn run_exec(
         AskForApproval::OnFailure | AskForApproval::UnlessTrusted
     );
     if denied && may_escalate {
-        if !session.state.is_command_approved_for_session(&request.argv) {
+        if !crate::approvals::for_session(session).is_command_approved(&request.argv) {
             let why = sandbox_setup_failure(&first.output)
                 .unwrap_or_else(|| "the command failed in the sandbox".to_string());
             let reason = Some(format!("{why}; run it again without the sandbox?"));
@@ -112,7 +112,8 @@ pub(crate) async fn approve(
             "approval policy is {policy:?}; reject command — you should not ask for escalated permissions if the approval policy is {policy:?}"
         )));
     }
-    let approved_for_session = session.state.is_command_approved_for_session(&request.argv);
+    let approved_for_session =
+        crate::approvals::for_session(session).is_command_approved(&request.argv);
     let ask_first = !approved_for_session
         && match policy {
             AskForApproval::UnlessTrusted => !is_known_safe_command(&request.argv),
@@ -180,7 +181,7 @@ async fn apply_command_rules(
                     "{reason}; the approval policy is never, so it was not run"
                 ))));
             }
-            if !session.state.is_command_approved_for_session(&request.argv)
+            if !crate::approvals::for_session(session).is_command_approved(&request.argv)
                 && let Approval::Refused(output) = ask(session, ctx, request, Some(reason)).await
             {
                 return Some(Err(output));
@@ -264,7 +265,7 @@ async fn ask(
             Approval::Granted
         }
         ReviewDecision::ApprovedForSession => {
-            session.state.approve_command_for_session(&request.argv);
+            crate::approvals::for_session(session).approve_command(&request.argv);
             Approval::Granted
         }
         ReviewDecision::Denied => {

@@ -547,6 +547,88 @@ async fn a_childs_approval_request_reaches_the_parent_labelled_and_the_answer_is
     session.shutdown().await;
 }
 
+/// "For the session" in a child's request holds for the person's whole
+/// session: the parent runs the same command without asking again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_approved_for_the_session_in_a_childs_request_runs_unasked_in_the_parent() {
+    let server = MockModelServer::start();
+    server.push_turn(Turn::new().namespaced_call(
+        "s1",
+        NS,
+        "spawn_agent",
+        json!({"message": "task touch"}),
+    ));
+    let touch = json!({"command": ["touch", "shared.txt"]});
+    for _ in 0..5 {
+        let touch = touch.clone();
+        server.push(Reply::dynamic(move |request| {
+            if is_child(request) {
+                if request.call_outputs().is_empty() {
+                    Turn::new().function_call("touch", "shell", touch.clone())
+                } else {
+                    Turn::new().text("touched")
+                }
+            } else if request.call_outputs().iter().any(|(c, _)| c == "again") {
+                Turn::new().text("parent done")
+            } else if request.call_outputs().iter().any(|(c, _)| c == "w") {
+                Turn::new().function_call("again", "shell", touch.clone())
+            } else {
+                let out = request.tool_output("s1").unwrap_or_default();
+                let id = serde_json::from_str::<Value>(&out).unwrap()["agent_id"].clone();
+                Turn::new().namespaced_call(
+                    "w",
+                    NS,
+                    "wait_agent",
+                    json!({"targets": [id], "timeout_ms": 60000}),
+                )
+            }
+        }));
+    }
+    let config = "approval_policy = \"untrusted\"\nsandbox_mode = \"danger-full-access\"";
+    let session = start(&server, "responses", config, |_| {}).await;
+    session
+        .submit_text("touch through a child, then yourself")
+        .await;
+    let events = session
+        .events_until(|m| matches!(m, EventMsg::ExecApprovalRequest(_)))
+        .await;
+    let Some(EventMsg::ExecApprovalRequest(request)) = events.last() else {
+        panic!("no approval request");
+    };
+    assert_eq!(request.call_id, "touch");
+    session
+        .codex
+        .submit(Op::ExecApproval {
+            id: request.call_id.clone(),
+            decision: codex_protocol::protocol::ReviewDecision::ApprovedForSession,
+        })
+        .await
+        .unwrap();
+    let rest = session
+        .events_until(|m| {
+            matches!(
+                m,
+                EventMsg::ExecApprovalRequest(_)
+                    | EventMsg::TaskComplete(_)
+                    | EventMsg::TurnAborted(_)
+            )
+        })
+        .await;
+    assert!(
+        matches!(rest.last(), Some(EventMsg::TaskComplete(_))),
+        "asked again: {:?}",
+        rest.last()
+    );
+    let last = server
+        .requests()
+        .into_iter()
+        .rfind(|r| !is_child(r))
+        .unwrap();
+    let again = last.tool_output("again").unwrap_or_default();
+    assert!(!again.contains("rejected"), "{again}");
+    session.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_child_past_job_max_runtime_is_stopped_and_reported_errored() {
     let server = MockModelServer::start();

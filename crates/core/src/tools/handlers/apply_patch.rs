@@ -136,7 +136,7 @@ pub(crate) async fn apply_patch_text(
     let paths = plan.paths_to_write();
     let changes = protocol_changes(&plan);
     let writable = paths_writable_under(&ctx.sandbox_policy, &ctx.cwd, &paths);
-    let approved_before = session.state.are_patch_paths_approved(&paths);
+    let approved_before = crate::approvals::for_session(session).are_patch_paths_approved(&paths);
 
     let must_ask = match ctx.approval_policy {
         AskForApproval::UnlessTrusted => true,
@@ -174,7 +174,7 @@ pub(crate) async fn apply_patch_text(
             // No rule is proposed for a patch; approving with one is approving.
             ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment => {}
             ReviewDecision::ApprovedForSession => {
-                session.state.approve_patch_paths_for_session(&paths)
+                crate::approvals::for_session(session).approve_patch_paths(&paths)
             }
             ReviewDecision::Denied => return ToolOutput::failure("patch rejected by user"),
             ReviewDecision::Abort => return ToolOutput::failure("patch aborted by user"),
