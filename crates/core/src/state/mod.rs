@@ -5,7 +5,7 @@
 //! `.await`, so the engine cannot deadlock on its own state:
 //!
 //! * `SessionState` (via [`SharedSessionState`]): settings, history, token
-//!   usage, rate limits, and approvals remembered for the session.
+//!   usage, rate limits.
 //! * [`ActiveTurn`] (via [`TurnSlot`]): the running task, if any, with its
 //!   [`TurnState`] (pending approvals, input that arrived mid-task, the
 //!   turn's diff tracker).
