@@ -6,4 +6,3 @@ mod network;
 mod network_proxy;
 mod policies;
 mod secrets;
-mod server;

@@ -1,16 +1,33 @@
 //! Long-lived sandboxes (`enable_long_lived_sandboxes`): later commands
 //! reuse the sandbox set up for the first, and each still gets every layer
 //! of a one-shot sandbox, its own PID namespace, and nothing it started
-//! outlives it. Each test runs in a process of its own (nextest), so
-//! enabling them here changes nothing for the other tests.
+//! outlives it.
+//!
+//! A test binary of its own: turning long-lived sandboxes on and ending
+//! them (`live::end_all`) act on the whole process, so under a runner that
+//! runs tests as threads of one process (`cargo test`) they must not share
+//! it with the one-shot tests of `all`, and they take turns ([`one_at_a_time`]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(target_os = "linux")]
+
+#[allow(dead_code)]
+#[path = "suite/common.rs"]
+mod common;
 
 use std::time::Duration;
 
 use codex_sandbox::secrets::codex_home_secrets;
 
-use super::common::{
+use common::{
     assert_none_left, live_processes_with, run, spec, tempdir, unique_sleep, workspace_only,
 };
+
+/// Held by each test: the sandboxes they count and end are the process's.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The helper processes of the long-lived sandboxes of this test process.
 fn servers() -> Vec<u32> {
@@ -35,6 +52,7 @@ fn end_all() {
 
 #[test]
 fn later_commands_reuse_the_sandbox_with_every_layer() {
+    let _turn = one_at_a_time();
     codex_sandbox::enable_long_lived_sandboxes();
     let cwd = tempdir();
     let outside = tempdir();
@@ -100,6 +118,7 @@ fn later_commands_reuse_the_sandbox_with_every_layer() {
 
 #[test]
 fn nothing_a_command_starts_outlives_it_in_a_long_lived_sandbox() {
+    let _turn = one_at_a_time();
     codex_sandbox::enable_long_lived_sandboxes();
     let cwd = tempdir();
     // A daemon that leaves its session, and a command that ends at once.
@@ -148,6 +167,7 @@ fn nothing_a_command_starts_outlives_it_in_a_long_lived_sandbox() {
 
 #[test]
 fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
+    let _turn = one_at_a_time();
     codex_sandbox::enable_long_lived_sandboxes();
     let cwd = tempdir();
     let home = cwd.path().join("codex-home");
