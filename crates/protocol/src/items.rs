@@ -340,6 +340,31 @@ pub enum ItemUpdate {
     Replaced { item: TurnItem },
 }
 
+/// `%XX` escapes of a URL path decoded (a malformed escape stays as it
+/// is; bytes that are not UTF-8 become U+FFFD).
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(value)) => {
+                out.push(value);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `cwd` as a `file://` URL, as the reference writes it; a plain path is
 /// read too.
 mod file_url {
@@ -364,26 +389,7 @@ mod file_url {
         let Some(rest) = text.strip_prefix("file://") else {
             return Ok(PathBuf::from(text));
         };
-        let bytes = rest.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            match (bytes[i], hex) {
-                (b'%', Some(value)) => {
-                    out.push(value);
-                    i += 3;
-                }
-                (byte, _) => {
-                    out.push(byte);
-                    i += 1;
-                }
-            }
-        }
-        Ok(PathBuf::from(String::from_utf8_lossy(&out).into_owned()))
+        Ok(PathBuf::from(crate::items::percent_decode(rest)))
     }
 }
 
