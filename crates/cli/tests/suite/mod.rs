@@ -1,4 +1,5 @@
 mod acp;
+mod agent_scenario;
 mod app_server;
 mod chatgpt_login;
 mod cli_basics;

@@ -3,49 +3,12 @@
 //! show compactly; `/agents` lists the children and `/agents NAME`
 //! follows one.
 
-use codex_test_support::{Reply, Turn};
-use serde_json::{Value, json};
-
 use super::tui::{TuiEnv, WAIT, quit};
 
 #[test]
 fn a_childs_approval_is_answered_in_the_window_and_agents_lists_it() {
     let env = TuiEnv::new();
-    let ns = "multi_agent_v1";
-    for _ in 0..6 {
-        env.server.push(Reply::dynamic(move |request| {
-            if request.header("x-openai-subagent").is_some() {
-                return if request.call_outputs().is_empty() {
-                    Turn::new().function_call(
-                        "touch",
-                        "shell",
-                        json!({"command": ["touch", "from-child.txt"]}),
-                    )
-                } else {
-                    Turn::new().text("touched it")
-                };
-            }
-            let outs = request.call_outputs();
-            match outs.len() {
-                0 => Turn::new().namespaced_call(
-                    "s1",
-                    ns,
-                    "spawn_agent",
-                    json!({"message": "touch the file"}),
-                ),
-                1 => {
-                    let id = serde_json::from_str::<Value>(&outs[0].1).unwrap()["agent_id"].clone();
-                    Turn::new().namespaced_call(
-                        "w",
-                        ns,
-                        "wait_agent",
-                        json!({"targets": [id], "timeout_ms": 60000}),
-                    )
-                }
-                _ => Turn::new().text("The agent is done."),
-            }
-        }));
-    }
+    super::agent_scenario::script(&env.server, "touched it", "The agent is done.");
     let mut term = env.spawn(&["-a", "untrusted", "-s", "danger-full-access"]);
     term.wait_for("Ask Codex to do anything", WAIT);
     term.submit("delegate the file");

@@ -11,41 +11,7 @@ fn a_childs_approval_is_asked_of_the_client_and_answered_for_the_child() {
     let server = MockModelServer::start();
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     let workspace = home.workspace().display().to_string();
-    let ns = "multi_agent_v1";
-    for _ in 0..6 {
-        server.push(Reply::dynamic(move |request| {
-            if request.header("x-openai-subagent").is_some() {
-                return if request.call_outputs().is_empty() {
-                    Turn::new().function_call(
-                        "touch",
-                        "shell",
-                        json!({"command": ["touch", "from-child.txt"]}),
-                    )
-                } else {
-                    Turn::new().text("touched")
-                };
-            }
-            let outs = request.call_outputs();
-            match outs.len() {
-                0 => Turn::new().namespaced_call(
-                    "s1",
-                    ns,
-                    "spawn_agent",
-                    json!({"message": "touch the file"}),
-                ),
-                1 => {
-                    let id = serde_json::from_str::<Value>(&outs[0].1).unwrap()["agent_id"].clone();
-                    Turn::new().namespaced_call(
-                        "w",
-                        ns,
-                        "wait_agent",
-                        json!({"targets": [id], "timeout_ms": 60000}),
-                    )
-                }
-                _ => Turn::new().text("the agent touched it"),
-            }
-        }));
-    }
+    crate::suite::agent_scenario::script(&server, "touched", "the agent touched it");
     let mut client = Client::start(&home);
     client.initialize();
     let started = client.call(
