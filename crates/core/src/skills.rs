@@ -46,13 +46,13 @@ impl SessionSkills {
     /// Walks the skill roots for the config's cwd (blocking I/O: run it off
     /// the runtime's threads). Returns the start-up warnings too.
     pub(crate) fn load(config: &Config) -> (Self, Vec<String>) {
+        let plugins =
+            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
         let (manager, warnings) =
-            SkillsManager::load(SkillsSettings::from_config(config), &config.cwd);
+            SkillsManager::load(SkillsSettings::with_plugins(config, &plugins), &config.cwd);
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
-        let plugins =
-            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
         let state = State {
             manager,
             plugins_section: codex_plugins::plugins_section(&plugins),

@@ -33,6 +33,14 @@ pub struct SkillsSettings {
 
 impl SkillsSettings {
     pub fn from_config(config: &Config) -> Self {
+        let plugins =
+            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
+        Self::with_plugins(config, &plugins)
+    }
+
+    /// As [`Self::from_config`], with the installed plugins already read
+    /// (a caller that needs them too reads them once).
+    pub fn with_plugins(config: &Config, plugins: &[codex_plugins::InstalledPlugin]) -> Self {
         let toml = &config.skills;
         let mut disabled_paths = Vec::new();
         let mut disabled_names = Vec::new();
@@ -68,18 +76,15 @@ impl SkillsSettings {
             disabled_paths,
             disabled_names,
             cache_file: Some(crate::cache::cache_path(&config.codex_home)),
-            plugins: codex_plugins::installed_plugins(
-                &config.codex_home,
-                config.layers.get(&["plugins"]),
-            )
-            .into_iter()
-            .filter(|plugin| plugin.enabled)
-            .map(|plugin| crate::roots::PluginSkills {
-                name: plugin.name,
-                marketplace_dir: plugin.marketplace_dir,
-                skills_dir: plugin.dir.join("skills"),
-            })
-            .collect(),
+            plugins: plugins
+                .iter()
+                .filter(|plugin| plugin.enabled)
+                .map(|plugin| crate::roots::PluginSkills {
+                    name: plugin.name.clone(),
+                    marketplace_dir: plugin.marketplace_dir.clone(),
+                    skills_dir: plugin.dir.join("skills"),
+                })
+                .collect(),
         }
     }
 
