@@ -80,6 +80,18 @@ pub(crate) async fn start_session(
 
     let (thread_id, rollout_params) =
         identity(&config, &params, agents_md.clone(), &base_instructions);
+    // Taken in the background, started first: nothing here waits for the
+    // login shell, and the model's first command (which does) waits less.
+    let shell_snapshot = if config.feature_enabled(crate::shell_snapshot::FEATURE) {
+        crate::shell_snapshot::ShellSnapshot::start(
+            &config.codex_home,
+            thread_id,
+            &config.shell_environment_policy,
+            &config.cwd,
+        )
+    } else {
+        crate::shell_snapshot::ShellSnapshot::disabled()
+    };
     // Only an https provider needs the system's root certificates.
     let needs_tls = !provider.base_url_or_default().starts_with("http://");
     // The skills walk runs alongside the rest of the start-up.
@@ -133,17 +145,7 @@ pub(crate) async fn start_session(
         review_child: std::sync::Mutex::new(None),
         agents: Arc::clone(&agents),
         unified_exec: crate::unified_exec::UnifiedExec::new(config.background_terminal_timeout),
-        // Taken in the background: nothing here waits for the login shell.
-        shell_snapshot: if config.feature_enabled(crate::shell_snapshot::FEATURE) {
-            crate::shell_snapshot::ShellSnapshot::start(
-                &config.codex_home,
-                thread_id,
-                &config.shell_environment_policy,
-                &config.cwd,
-            )
-        } else {
-            crate::shell_snapshot::ShellSnapshot::disabled()
-        },
+        shell_snapshot,
         skills,
         mcp: Arc::new(crate::mcp::McpState::new()),
         spawn_thread,
@@ -215,6 +217,9 @@ pub(crate) async fn start_session(
             instruction_files: crate::project_doc::instruction_files(&session.services.config),
         }),
     );
+    // The sandbox of the model's commands is set up now, off the start's
+    // path, so the first command does not wait for it.
+    crate::unified_exec::prewarm_sandbox(&session);
     // MCP servers start now, in the background; nothing waits for them
     // but a server the config marks `required`.
     crate::mcp::McpState::start(&session);

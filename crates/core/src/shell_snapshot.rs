@@ -57,6 +57,10 @@ const WAIT_FOR_SNAPSHOT: Duration = Duration::from_secs(5);
 /// killed) are removed by a later session once they are this old.
 const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The SHA-256 of the last snapshot of a shell that read back cleanly is
+/// kept as `.validated-<shell>` in the directory.
+const VALIDATED_PREFIX: &str = ".validated-";
+
 /// The directory under `$CODEX_HOME`.
 const DIR: &str = "shell_snapshots";
 
@@ -321,7 +325,8 @@ async fn take(
         }
     };
     let dump = dir.join(format!(".dump-{thread_id}.{nanos}"));
-    let result = take_into(shell, &path, &dump, env, cwd).await;
+    let validated = dir.join(format!("{VALIDATED_PREFIX}{}", shell.program()));
+    let result = take_into(shell, &path, &dump, &validated, env, cwd).await;
     let _ = std::fs::remove_file(&dump);
     if result.is_err() {
         let _ = std::fs::remove_file(&path);
@@ -338,6 +343,7 @@ async fn take_into(
     shell: Shell,
     path: &Path,
     dump: &Path,
+    validated: &Path,
     env: BTreeMap<String, String>,
     cwd: PathBuf,
 ) -> Result<(), String> {
@@ -362,7 +368,17 @@ async fn take_into(
     })?;
     codex_config::private_file::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    validate(shell, path, env, cwd).await
+    // The same text as the last snapshot that read back cleanly (the usual
+    // case: the profile did not change) needs no second shell to say so.
+    // Its digest is kept, not the text, which may hold the profile's keys.
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    if std::fs::read(validated).is_ok_and(|last| last == digest.as_ref()) {
+        return Ok(());
+    }
+    validate(shell, path, env, cwd).await?;
+    // Only a speed-up: a snapshot not recorded is validated next time.
+    let _ = codex_config::private_file::write_atomic(validated, digest.as_ref());
+    Ok(())
 }
 
 /// Removes snapshots and dumps not touched for [`STALE_AFTER`].

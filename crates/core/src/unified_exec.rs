@@ -95,6 +95,50 @@ pub(crate) struct StartRequest {
     pub(crate) max_output_tokens: Option<usize>,
 }
 
+/// How a command of the session runs: in `cwd` with `env`, under `policy`,
+/// the session's secrets hidden and its network proxy (if the policy uses
+/// one) in front of the network.
+fn command_spec(
+    session: &Session,
+    argv: Vec<String>,
+    cwd: PathBuf,
+    env: BTreeMap<String, String>,
+    policy: SandboxPolicy,
+) -> CommandSpec {
+    CommandSpec {
+        argv,
+        cwd,
+        env,
+        network_proxy: session.network_proxy_for(&policy),
+        policy,
+        linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
+        hidden_paths: codex_sandbox::secrets::hidden_paths(
+            &session.services.config.codex_home,
+            &session.services.config.denied_paths,
+        ),
+    }
+}
+
+/// Sets up the long-lived sandbox the session's commands will run in
+/// (its policy, directory and environment), in the background, so that
+/// the model's first command does not wait for it.
+pub(crate) fn prewarm_sandbox(session: &Session) {
+    let config = &session.services.config;
+    let mut env =
+        codex_sandbox::env::create_env(&config.shell_environment_policy, std::env::vars());
+    for (key, value) in EXTRA_ENV {
+        env.insert((*key).to_string(), (*value).to_string());
+    }
+    let spec = command_spec(
+        session,
+        vec!["true".to_string()],
+        config.cwd.clone(),
+        env,
+        config.sandbox_policy.clone(),
+    );
+    tokio::task::spawn_blocking(move || codex_sandbox::prewarm_long_lived_sandbox(&spec));
+}
+
 impl UnifiedExec {
     pub(crate) fn new(idle_timeout: Duration) -> Self {
         Self {
@@ -122,23 +166,12 @@ impl UnifiedExec {
             .shell_snapshot
             .apply(request.argv.clone(), &mut env)
             .await;
-        let network_proxy = session.network_proxy_for(&request.policy);
-        let denial_mark = network_proxy
+        let spec = command_spec(session, argv, request.cwd.clone(), env, request.policy);
+        let denial_mark = spec
+            .network_proxy
             .as_ref()
             .and(session.services.network_proxy.as_ref())
             .map(|proxy| proxy.denial_mark());
-        let spec = CommandSpec {
-            argv,
-            cwd: request.cwd.clone(),
-            env,
-            policy: request.policy,
-            linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
-            network_proxy,
-            hidden_paths: codex_sandbox::secrets::hidden_paths(
-                &session.services.config.codex_home,
-                &session.services.config.denied_paths,
-            ),
-        };
         let io = if request.tty {
             ProcessIo::Pty(PtySize::default())
         } else {

@@ -152,7 +152,7 @@ pub(crate) async fn run_prepared(
 }
 
 /// Runs a started process to completion.
-async fn run_process(
+pub(crate) async fn run_process(
     mut process: SandboxedProcess,
     started: Instant,
     input: Option<Vec<u8>>,

@@ -66,6 +66,18 @@ pub fn enable_long_lived_sandboxes() {
     server_client::enable();
 }
 
+/// Sets up, on the calling thread, the long-lived sandbox commands of
+/// `spec`'s policy, directory and environment would run in (if they would
+/// run in one: see [`enable_long_lived_sandboxes`]), so that the first
+/// such command finds it ready. Blocks until it is set up or has failed
+/// (then the first command tries again, or runs in a one-shot sandbox).
+pub fn prewarm_long_lived_sandbox(spec: &CommandSpec) {
+    #[cfg(target_os = "linux")]
+    server_client::prewarm(spec);
+    #[cfg(not(target_os = "linux"))]
+    let _ = spec;
+}
+
 /// Exit code of the sandbox helper when it could not apply a policy (the
 /// command did not run).
 pub const SETUP_FAILED_EXIT_CODE: i32 = 125;

@@ -35,11 +35,17 @@ impl PatchCommitError {
 
 /// Commits `request` (whose relative paths resolve against `cwd`) under
 /// `policy`.
+///
+/// Sandboxed, the commit runs in the session's long-lived sandbox when
+/// there is one for the policy, directory and `hidden` paths (those of
+/// the session's commands), as a command of its own; otherwise in a
+/// one-shot sandbox.
 pub async fn commit_patch(
     request: &CommitRequest,
     cwd: &Path,
     policy: &SandboxPolicy,
     helper: Option<&Path>,
+    hidden: &[PathBuf],
 ) -> Result<(), PatchCommitError> {
     if matches!(policy, SandboxPolicy::DangerFullAccess) || !cfg!(target_os = "linux") {
         let request = request.clone();
@@ -54,7 +60,7 @@ pub async fn commit_patch(
             PatchCommitError::untouched(format!("the patch could not be applied: {err}"))
         })?;
     }
-    commit_in_helper(request, cwd, policy, helper).await
+    commit_in_helper(request, cwd, policy, helper, hidden).await
 }
 
 #[cfg(target_os = "linux")]
@@ -63,35 +69,58 @@ async fn commit_in_helper(
     cwd: &Path,
     policy: &SandboxPolicy,
     helper: Option<&Path>,
+    hidden: &[PathBuf],
 ) -> Result<(), PatchCommitError> {
     let untouched = |err: &dyn std::fmt::Display| PatchCommitError::untouched(err.to_string());
     let helper = helper.ok_or_else(|| untouched(&crate::SandboxError::HelperMissing))?;
     let json = serde_json::to_vec(request).map_err(|err| untouched(&err))?;
-    let policy_json = serde_json::to_string(policy).map_err(|err| untouched(&err))?;
-    let mut command = std::process::Command::new(helper);
-    {
-        use std::os::unix::process::CommandExt;
-        command.arg0(crate::linux::HELPER_NAME);
-    }
-    command
-        .args(crate::linux::commit_patch_args(&policy_json, cwd))
-        .current_dir(cwd)
-        .env_clear();
     // The helper reads TMPDIR to know that writable root.
-    if let Some(tmpdir) = std::env::var_os("TMPDIR") {
-        command.env("TMPDIR", tmpdir);
+    let tmpdir = std::env::var("TMPDIR").ok();
+    let in_session_sandbox = crate::CommandSpec {
+        argv: Vec::new(),
+        cwd: cwd.to_path_buf(),
+        env: tmpdir
+            .iter()
+            .map(|dir| ("TMPDIR".to_string(), dir.clone()))
+            .collect(),
+        policy: policy.clone(),
+        linux_sandbox_exe: Some(helper.to_path_buf()),
+        hidden_paths: hidden.to_vec(),
+        network_proxy: None,
+    };
+    let started = std::time::Instant::now();
+    let output = match crate::process::SandboxedProcess::spawn_patch_commit(&in_session_sandbox) {
+        Some(process) => {
+            let process = process.map_err(|err| untouched(&err))?;
+            crate::exec::run_process(process, started, Some(json), Some(COMMIT_TIMEOUT), None).await
+        }
+        None => {
+            let policy_json = serde_json::to_string(policy).map_err(|err| untouched(&err))?;
+            let mut command = std::process::Command::new(helper);
+            {
+                use std::os::unix::process::CommandExt;
+                command.arg0(crate::linux::HELPER_NAME);
+            }
+            command
+                .args(crate::linux::commit_patch_args(&policy_json, cwd))
+                .current_dir(cwd)
+                .env_clear();
+            if let Some(tmpdir) = &tmpdir {
+                command.env("TMPDIR", tmpdir);
+            }
+            crate::exec::run_prepared(
+                command,
+                crate::process::Prepared {
+                    program: crate::linux::HELPER_NAME.to_string(),
+                    sandboxed: true,
+                },
+                Some(json),
+                Some(COMMIT_TIMEOUT),
+                None,
+            )
+            .await
+        }
     }
-    let output = crate::exec::run_prepared(
-        command,
-        crate::process::Prepared {
-            program: crate::linux::HELPER_NAME.to_string(),
-            sandboxed: true,
-        },
-        Some(json),
-        Some(COMMIT_TIMEOUT),
-        None,
-    )
-    .await
     .map_err(|err| untouched(&err))?;
     if output.exit_code == 0 {
         return Ok(());
@@ -128,6 +157,7 @@ async fn commit_in_helper(
     _cwd: &Path,
     _policy: &SandboxPolicy,
     _helper: Option<&Path>,
+    _hidden: &[PathBuf],
 ) -> Result<(), PatchCommitError> {
     Err(PatchCommitError::untouched(
         "patches are committed in process on this platform".to_string(),

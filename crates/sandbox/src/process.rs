@@ -71,6 +71,14 @@ impl SandboxedProcess {
         Self::spawn_prepared(build_command(spec)?, prepared, io)
     }
 
+    /// Starts the commit of a patch plan (to be written to its stdin) in
+    /// the long-lived sandbox of `spec`; `None` where there is none to use.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn spawn_patch_commit(spec: &CommandSpec) -> Option<Result<Self, SandboxError>> {
+        let started = crate::server_client::spawn_patch_commit(spec)?;
+        Some(started.and_then(|started| Self::from_server(started, spec)))
+    }
+
     pub(crate) fn spawn_prepared(
         mut command: std::process::Command,
         prepared: Prepared,

@@ -136,23 +136,11 @@ pub(crate) fn spawn(
     spec: &CommandSpec,
     io: ProcessIo,
 ) -> Option<Result<ServerCommand, SandboxError>> {
-    if !ENABLED.load(Ordering::SeqCst)
-        || std::env::var_os(DISABLE_ENV).is_some_and(|v| v == "0")
-        || matches!(spec.policy, SandboxPolicy::DangerFullAccess)
-        || spec.network_proxy.is_some()
-        || spec.argv.is_empty()
-    {
+    if spec.argv.is_empty() {
         return None;
     }
-    let key = Key {
-        exe: spec.linux_sandbox_exe.clone()?,
-        policy_json: serde_json::to_string(&spec.policy).ok()?,
-        cwd: spec.cwd.clone(),
-        tmpdir: spec.env.get("TMPDIR").cloned(),
-        hidden: spec.hidden_paths.clone(),
-    };
-    let view = host_view(spec);
-    let server = find_or_start(&key, view)?;
+    let key = key_for(spec)?;
+    let server = find_or_start(&key, spec)?;
     let request = json!({
         "argv": spec.argv,
         "env": crate::command::command_env(spec).collect::<Vec<_>>(),
@@ -162,12 +150,67 @@ pub(crate) fn spawn(
     Some(start_command(&server, request, io))
 }
 
+/// Starts the commit of a patch plan (written to its stdin) in the
+/// long-lived sandbox of `spec`'s policy, directory and view, under the
+/// same layers as a command; `None` when it should run in a one-shot
+/// sandbox instead. Only `spec`'s program is ignored.
+pub(crate) fn spawn_patch_commit(spec: &CommandSpec) -> Option<Result<ServerCommand, SandboxError>> {
+    let key = key_for(spec)?;
+    let server = find_or_start(&key, spec)?;
+    let request = json!({
+        "commit_patch": true,
+        "argv": [],
+        "env": [],
+        "cwd": spec.cwd,
+    });
+    Some(start_command(&server, request, ProcessIo::Pipes))
+}
+
+/// Sets up the long-lived sandbox a command of `spec` would run in, so
+/// that the first command does not wait for it: a session calls this as
+/// it starts (off its path), with the session's policy and directory.
+/// Does nothing where `spec` would run in a one-shot sandbox.
+pub(crate) fn prewarm(spec: &CommandSpec) {
+    if let Some(key) = key_for(spec) {
+        find_or_start(&key, spec);
+    }
+}
+
+/// What a sandbox for `spec` is set up for; `None` when `spec` runs in a
+/// one-shot sandbox (or none).
+fn key_for(spec: &CommandSpec) -> Option<Key> {
+    if !ENABLED.load(Ordering::SeqCst)
+        || std::env::var_os(DISABLE_ENV).is_some_and(|v| v == "0")
+        || matches!(spec.policy, SandboxPolicy::DangerFullAccess)
+        || spec.network_proxy.is_some()
+    {
+        return None;
+    }
+    Some(Key {
+        exe: spec.linux_sandbox_exe.clone()?,
+        policy_json: serde_json::to_string(&spec.policy).ok()?,
+        cwd: spec.cwd.clone(),
+        // The sandbox reads TMPDIR only for the writable root it names.
+        tmpdir: match &spec.policy {
+            SandboxPolicy::WorkspaceWrite {
+                exclude_tmpdir_env_var: false,
+                ..
+            } => spec.env.get("TMPDIR").cloned(),
+            _ => None,
+        },
+        hidden: spec.hidden_paths.clone(),
+    })
+}
+
 fn start_command(
     server: &Arc<Server>,
     mut request: Value,
     io: ProcessIo,
 ) -> Result<ServerCommand, SandboxError> {
-    let program = request["argv"][0].as_str().unwrap_or_default().to_string();
+    let program = request["argv"][0]
+        .as_str()
+        .unwrap_or(crate::linux::HELPER_NAME)
+        .to_string();
     let spawn_error = |source| SandboxError::Spawn {
         program: program.clone(),
         source,
@@ -285,16 +328,22 @@ fn host_view(spec: &CommandSpec) -> HostView {
         .collect()
 }
 
-fn find_or_start(key: &Key, view: HostView) -> Option<Arc<Server>> {
+fn find_or_start(key: &Key, spec: &CommandSpec) -> Option<Arc<Server>> {
+    if let Some(server) = find(key, &host_view(spec)) {
+        return Some(server);
+    }
+    // One start at a time: a command that comes while its sandbox is being
+    // set up (by `prewarm`, or by a command run alongside) waits for that
+    // one instead of starting a second.
+    static STARTING: Mutex<()> = Mutex::new(());
+    let _starting = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+    // Seen again: the sandbox started meanwhile made its placeholders.
+    let view = host_view(spec);
+    if let Some(server) = find(key, &view) {
+        return Some(server);
+    }
     {
         let mut list = servers();
-        if let Some(server) = list
-            .iter()
-            .find(|s| s.key == *key && s.view == view && !s.retired.load(Ordering::SeqCst))
-        {
-            *server.last_used.lock().unwrap_or_else(|p| p.into_inner()) = std::time::Instant::now();
-            return Some(Arc::clone(server));
-        }
         // The host changed under the old sandbox for this key: it takes no
         // more commands, and ends once its commands are done.
         for server in list.iter().filter(|s| s.key == *key) {
@@ -342,6 +391,16 @@ fn find_or_start(key: &Key, view: HostView) -> Option<Arc<Server>> {
     }
     spawn_reader(Arc::clone(&server));
     Some(server)
+}
+
+/// A live sandbox for `key` that covers `view`, marked as just used.
+fn find(key: &Key, view: &HostView) -> Option<Arc<Server>> {
+    let list = servers();
+    let server = list
+        .iter()
+        .find(|s| s.key == *key && s.view == *view && !s.retired.load(Ordering::SeqCst))?;
+    *server.last_used.lock().unwrap_or_else(|p| p.into_inner()) = std::time::Instant::now();
+    Some(Arc::clone(server))
 }
 
 /// Whether `path` is a `.git` or `.codex` (which a sandbox may cover with

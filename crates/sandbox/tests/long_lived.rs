@@ -218,3 +218,111 @@ fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
     end_all();
     assert!(servers().is_empty());
 }
+
+#[test]
+fn a_prewarmed_sandbox_serves_the_first_command_even_one_racing_it() {
+    let _turn = one_at_a_time();
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    let script = "echo ran; mkdir .git/hooks 2>/dev/null || echo git-denied";
+    let prewarm = spec(workspace_only(false), cwd.path(), "true");
+    // The first command comes while the sandbox is still being set up: it
+    // waits for that one instead of starting a second.
+    let racing = std::thread::spawn(move || codex_sandbox::prewarm_long_lived_sandbox(&prewarm));
+    let out = run(&spec(workspace_only(false), cwd.path(), script));
+    racing.join().unwrap();
+    let text = out.aggregated.text();
+    assert!(text.contains("ran") && text.contains("git-denied"), "{text}");
+    let server = servers();
+    assert_eq!(server.len(), 1, "one long-lived sandbox: {server:?}");
+
+    // Prewarming again, and later commands, use the same one.
+    codex_sandbox::prewarm_long_lived_sandbox(&spec(workspace_only(false), cwd.path(), "true"));
+    let out = run(&spec(workspace_only(false), cwd.path(), script));
+    assert!(out.aggregated.text().contains("git-denied"));
+    assert_eq!(servers(), server, "the sandbox was reused");
+
+    // A policy that runs unsandboxed starts nothing.
+    let other = tempdir();
+    codex_sandbox::prewarm_long_lived_sandbox(&spec(
+        codex_protocol::protocol::SandboxPolicy::DangerFullAccess,
+        other.path(),
+        "true",
+    ));
+    assert_eq!(servers(), server, "full access needs no sandbox");
+
+    end_all();
+    assert!(servers().is_empty());
+}
+
+#[test]
+fn a_patch_commits_in_the_session_sandbox_and_stays_inside_it() {
+    let _turn = one_at_a_time();
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    let outside = tempdir();
+    std::fs::write(cwd.path().join("notes.txt"), "one\n").unwrap();
+    let secret = cwd.path().join("secret.env");
+    std::fs::write(&secret, "KEY=1\n").unwrap();
+    let hidden = vec![secret.clone()];
+    let mut first = spec(workspace_only(false), cwd.path(), "true");
+    first.hidden_paths = hidden.clone();
+    let out = run(&first);
+    assert_eq!(out.exit_code, 0, "{}", out.aggregated.text());
+    let server = servers();
+    assert_eq!(server.len(), 1);
+
+    let commit = |patch: &str| {
+        let patch = codex_apply_patch::parse_patch(patch).unwrap();
+        let plan = codex_apply_patch::plan_patch(&patch, cwd.path()).unwrap();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(codex_sandbox::commit_patch(
+                &plan.commit_request(),
+                cwd.path(),
+                &workspace_only(false),
+                Some(&common::helper()),
+                &hidden,
+            ))
+    };
+    commit("*** Begin Patch\n*** Update File: notes.txt\n@@\n-one\n+one, edited\n*** Add File: new.txt\n+new\n*** End Patch\n")
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(cwd.path().join("notes.txt")).unwrap(),
+        "one, edited\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(cwd.path().join("new.txt")).unwrap(),
+        "new\n"
+    );
+    assert_eq!(servers(), server, "the commit ran in the session's sandbox");
+
+    // Outside the writable roots the sandbox refuses, and the commit
+    // undoes itself: nothing changed, inside or out.
+    let target = outside.path().join("escape.txt");
+    let err = commit(&format!(
+        "*** Begin Patch\n*** Update File: notes.txt\n@@\n-one, edited\n+two\n*** Add File: {}\n+x\n*** End Patch\n",
+        target.display()
+    ))
+    .unwrap_err();
+    assert!(err.nothing_changed, "{err}");
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::read_to_string(cwd.path().join("notes.txt")).unwrap(),
+        "one, edited\n"
+    );
+    assert_eq!(servers(), server);
+
+    // The session's hidden files are hidden from patches too (a one-shot
+    // commit hides nothing: this is the session's sandbox at work).
+    let err = commit("*** Begin Patch\n*** Update File: secret.env\n@@\n-KEY=1\n+KEY=2\n*** End Patch\n")
+        .unwrap_err();
+    assert!(err.nothing_changed, "{err}");
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "KEY=1\n");
+    assert_eq!(servers(), server);
+
+    end_all();
+    assert!(servers().is_empty());
+}

@@ -31,10 +31,12 @@ echo "dir=$(stat -c %a "$d")"
     )
 }
 
+/// The output of the last call `call_id` (of the last session).
 fn tool_output(env: &ExecEnv, call_id: &str) -> String {
     let requests = env.server.requests();
     let raw = requests
         .iter()
+        .rev()
         .find_map(|r| r.tool_output(call_id))
         .unwrap_or_else(|| panic!("no output for {call_id}"));
     let value: Value = serde_json::from_str(&raw).unwrap_or(json!({"output": raw}));
@@ -122,8 +124,26 @@ fn profile_variables_and_rc_aliases_reach_the_command_without_the_noise() {
     assert!(output.contains("function-works-ok"), "{output}");
     assert!(!output.contains("noise"), "{output}");
     assert!(log.contains("shell snapshot taken"), "{log}");
-    // Removed when the session ended.
-    assert_eq!(snapshot_files(&env), Vec::<String>::new());
+    // Removed when the session ended. What stays is the digest of the
+    // snapshot that read back cleanly (not its text, which may hold keys).
+    assert_eq!(snapshot_files(&env), vec![".validated-bash".to_string()]);
+    let record = env.home.path().join("shell_snapshots/.validated-bash");
+    assert_eq!(std::fs::read(&record).unwrap().len(), 32);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&record).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // The next session's snapshot is the same, and is used without being
+    // read back first.
+    let log = run_with_home(&env, home.path(), "snapgreet again; echo \"$SNAP_RC_VAR\"", &[]);
+    let output = tool_output(&env, "cmd");
+    assert!(output.contains("alias-works- again"), "{output}");
+    assert!(output.contains("from-rc"), "{output}");
+    assert!(!output.contains("noise"), "{output}");
+    assert!(log.contains("shell snapshot taken"), "{log}");
+    assert_eq!(snapshot_files(&env), vec![".validated-bash".to_string()]);
 }
 
 #[test]
@@ -217,5 +237,5 @@ fn a_zsh_users_profile_and_rc_reach_zsh_commands_without_the_noise() {
     assert!(output.contains("nested=from-zshrc"), "{output}");
     assert!(!output.contains("noise"), "{output}");
     assert!(log.contains("shell snapshot taken"), "{log}");
-    assert_eq!(snapshot_files(&env), Vec::<String>::new());
+    assert_eq!(snapshot_files(&env), vec![".validated-zsh".to_string()]);
 }

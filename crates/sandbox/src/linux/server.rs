@@ -10,6 +10,10 @@
 //!
 //! * `{"id":N,"argv":[..],"env":[[K,V],..],"cwd":"..","pty":B}` with three
 //!   descriptors (the command's stdin, stdout, stderr) as `SCM_RIGHTS`;
+//! * `{"id":N,"commit_patch":true,"argv":[],"env":[],"cwd":".."}` with the
+//!   same three descriptors: instead of a program, the command's init
+//!   commits the patch plan read from its stdin (as the one-shot helper's
+//!   `--commit-patch` does), under the same layers as a command;
 //! * `{"kill":N}` ends command N and everything it started.
 //!
 //! It answers `{"ready":true}` once it is set up (or exits with a message,
@@ -63,6 +67,9 @@ struct Request {
     env: Vec<CString>,
     cwd: PathBuf,
     pty: bool,
+    /// Instead of a program: commit the patch read from stdin (what the
+    /// one-shot helper's `--commit-patch` does), under the same layers.
+    commit_patch: bool,
 }
 
 /// Serves commands until codex closes the socket (never returns).
@@ -303,7 +310,11 @@ fn parse_request(message: &Value) -> Option<Request> {
             .collect()
     };
     let argv = strings(message.get("argv")?)?;
-    if argv.is_empty() {
+    let commit_patch = message
+        .get("commit_patch")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if argv.is_empty() && !commit_patch {
         return None;
     }
     let env = message
@@ -325,6 +336,7 @@ fn parse_request(message: &Value) -> Option<Request> {
         env,
         cwd: PathBuf::from(message.get("cwd")?.as_str()?),
         pty: message.get("pty").and_then(Value::as_bool).unwrap_or(false),
+        commit_patch,
     })
 }
 
@@ -398,7 +410,13 @@ fn command_init(request: &Request, stdio: [libc::c_int; 3], layers: &mut Layers)
     if let Err(err) = applied {
         exit(setup_failed(&err));
     }
-    super::start_and_reap(|| exec(request))
+    super::start_and_reap(|| {
+        if request.commit_patch {
+            super::commit_patch_from_stdin()
+        } else {
+            exec(request)
+        }
+    })
 }
 
 /// Closes every descriptor from `first` on.
