@@ -45,6 +45,9 @@ const DISABLE_ENV: &str = "CODEX_SANDBOX_SERVER";
 /// ones are ended first.
 const MAX_SERVERS: usize = 4;
 
+/// How long a new sandbox waits for the idle one it replaces to end.
+const ENDING_WAIT: Duration = Duration::from_secs(2);
+
 /// How long a sandbox may take to set itself up.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -77,6 +80,9 @@ struct Server {
     /// Not to be given new commands (dead, or replaced).
     retired: AtomicBool,
     last_used: Mutex<std::time::Instant>,
+    /// The helper's exit code, once it has exited (and removed its
+    /// placeholders).
+    exited: watch::Receiver<Option<i32>>,
 }
 
 struct Pending {
@@ -154,7 +160,9 @@ pub(crate) fn spawn(
 /// long-lived sandbox of `spec`'s policy, directory and view, under the
 /// same layers as a command; `None` when it should run in a one-shot
 /// sandbox instead. Only `spec`'s program is ignored.
-pub(crate) fn spawn_patch_commit(spec: &CommandSpec) -> Option<Result<ServerCommand, SandboxError>> {
+pub(crate) fn spawn_patch_commit(
+    spec: &CommandSpec,
+) -> Option<Result<ServerCommand, SandboxError>> {
     let key = key_for(spec)?;
     let server = find_or_start(&key, spec)?;
     let request = json!({
@@ -342,15 +350,35 @@ fn find_or_start(key: &Key, spec: &CommandSpec) -> Option<Arc<Server>> {
     if let Some(server) = find(key, &view) {
         return Some(server);
     }
-    {
+    let ending: Vec<watch::Receiver<Option<i32>>> = {
         let mut list = servers();
         // The host changed under the old sandbox for this key: it takes no
         // more commands, and ends once its commands are done.
         for server in list.iter().filter(|s| s.key == *key) {
             server.retire();
         }
+        let ending = list
+            .iter()
+            .filter(|s| s.key == *key && s.running() == 0)
+            .map(|s| s.exited.clone())
+            .collect();
         list.retain(|s| !s.retired.load(Ordering::SeqCst) || s.running() > 0);
+        ending
+    };
+    // An old sandbox for the same directory removes its placeholders as it
+    // ends: the new one is set up once they are gone, not while they go.
+    let deadline = std::time::Instant::now() + ENDING_WAIT;
+    for exited in &ending {
+        while exited.borrow().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
+    // Without their placeholders now: what the new sandbox will cover.
+    let view = if ending.is_empty() {
+        view
+    } else {
+        host_view(spec)
+    };
     let server = start_server(key)?;
     // The view once the sandbox has made its placeholders (which are part
     // of what it covers). Anything else that changed while it was being set
@@ -544,7 +572,7 @@ fn start_server(key: &Key) -> Option<Server> {
     set_receive_timeout(&ours, Duration::ZERO);
     let (exit_tx, exit) = watch::channel(None);
     let pid = i32::try_from(child.id()).unwrap_or(0);
-    let live_id = crate::live::register(pid, true, exit);
+    let live_id = crate::live::register(pid, true, exit.clone());
     // Reaped by its own thread, which also records its end.
     std::thread::Builder::new()
         .name("sandbox-reaper".into())
@@ -565,6 +593,7 @@ fn start_server(key: &Key) -> Option<Server> {
         next_id: AtomicU64::new(1),
         retired: AtomicBool::new(false),
         last_used: Mutex::new(std::time::Instant::now()),
+        exited: exit,
     })
 }
 

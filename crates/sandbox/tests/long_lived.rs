@@ -232,7 +232,10 @@ fn a_prewarmed_sandbox_serves_the_first_command_even_one_racing_it() {
     let out = run(&spec(workspace_only(false), cwd.path(), script));
     racing.join().unwrap();
     let text = out.aggregated.text();
-    assert!(text.contains("ran") && text.contains("git-denied"), "{text}");
+    assert!(
+        text.contains("ran") && text.contains("git-denied"),
+        "{text}"
+    );
     let server = servers();
     assert_eq!(server.len(), 1, "one long-lived sandbox: {server:?}");
 
@@ -317,8 +320,9 @@ fn a_patch_commits_in_the_session_sandbox_and_stays_inside_it() {
 
     // The session's hidden files are hidden from patches too (a one-shot
     // commit hides nothing: this is the session's sandbox at work).
-    let err = commit("*** Begin Patch\n*** Update File: secret.env\n@@\n-KEY=1\n+KEY=2\n*** End Patch\n")
-        .unwrap_err();
+    let err =
+        commit("*** Begin Patch\n*** Update File: secret.env\n@@\n-KEY=1\n+KEY=2\n*** End Patch\n")
+            .unwrap_err();
     assert!(err.nothing_changed, "{err}");
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), "KEY=1\n");
     assert_eq!(servers(), server);

@@ -137,7 +137,12 @@ fn profile_variables_and_rc_aliases_reach_the_command_without_the_noise() {
 
     // The next session's snapshot is the same, and is used without being
     // read back first.
-    let log = run_with_home(&env, home.path(), "snapgreet again; echo \"$SNAP_RC_VAR\"", &[]);
+    let log = run_with_home(
+        &env,
+        home.path(),
+        "snapgreet again; echo \"$SNAP_RC_VAR\"",
+        &[],
+    );
     let output = tool_output(&env, "cmd");
     assert!(output.contains("alias-works- again"), "{output}");
     assert!(output.contains("from-rc"), "{output}");
