@@ -60,7 +60,7 @@ impl Repo {
         }
     }
 
-    fn snapshotter(&self) -> std::sync::MutexGuard<'_, Snapshotter> {
+    pub(crate) fn snapshotter(&self) -> std::sync::MutexGuard<'_, Snapshotter> {
         self.snapshots.lock().unwrap_or_else(|poisoned| {
             // A panic mid-snapshot may have taken the watcher's changes
             // without recording them: start again from the user's index.

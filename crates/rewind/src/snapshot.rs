@@ -1,34 +1,51 @@
-//! Making a ghost snapshot: the working tree as a commit object, built on
-//! a private index that lives as long as the session's `Repo`.
+//! Making a ghost snapshot: the working tree as a commit object, from the
+//! previous snapshot's tree when only tracked files changed, or built on a
+//! private index that lives as long as the session's `Repo`.
 //!
-//! The index is `<git dir>/codex/index-<pid>-<random>`: the first snapshot
-//! starts it from a copy of the user's index (whose stat data lets git
-//! hash only what changed), and every later one updates it, so each
-//! snapshot costs what changed since the previous one. Which paths those
-//! are comes from the kernel ([`crate::watch`]): when it knows, git is
-//! asked about them only (`ls-files --cached --others -- <paths>`), and a
-//! snapshot with nothing changed runs no git at all; when it does not, git
-//! walks the tree (`ls-files --others --modified`). Files listed are
-//! weighed (over [`MAX_FILE_BYTES`] or past [`MAX_TOTAL_BYTES`] they are
-//! left out and reported), then `update-index`, `write-tree`,
-//! `commit-tree`. The user's index, HEAD, branches and stash are never
-//! touched.
+//! Which paths changed since the previous snapshot comes from the kernel
+//! ([`crate::watch`]). When each is a file that snapshot holds, edited or
+//! deleted (the common turn: an agent editing files of the repository),
+//! the new tree is the previous one with their entries replaced
+//! ([`crate::tree_edit`], through long-lived git processes): no index is
+//! read or written, which in a large repository is most of a snapshot's
+//! cost. Those paths are remembered (`pending`) until the index path next
+//! runs and takes them with the rest, so the index and the snapshots never
+//! disagree.
 //!
-//! The private index can only cost speed: if it is gone (a prune of an
-//! old one, a person cleaning `.git`) the next snapshot starts again from
-//! the user's index, and if git fails on it (corrupt, locked) the snapshot
-//! is made again from scratch before an error is reported.
+//! The index path: the index is `<git dir>/codex/index-<pid>-<random>`;
+//! the first snapshot starts it from a copy of the user's index (whose stat
+//! data lets git hash only what changed), and every later one updates it.
+//! When the watcher knows what changed, git is asked about those paths
+//! only (`ls-files --cached --others -- <paths>`), and a snapshot with
+//! nothing changed runs no git at all; when it does not, git walks the
+//! tree (`ls-files --others --modified`). Files listed are weighed (over
+//! [`MAX_FILE_BYTES`] or past [`MAX_TOTAL_BYTES`] they are left out and
+//! reported), then `update-index` and `write-tree`. Either way the commit
+//! is written by a long-lived `hash-object`. The user's index, HEAD,
+//! branches and stash are never touched.
+//!
+//! The private state can only cost speed: if the index is gone (a prune of
+//! an old one, a person cleaning `.git`) the next snapshot starts again
+//! from the user's index, and if git fails on anything (a corrupt or locked
+//! index, a long-lived process that died) the snapshot is made again from
+//! scratch before an error is reported.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::ghost::{Snapshot, git, git_with_input, nul_list};
+use crate::git_batch::GitProcesses;
+use crate::tree_edit::TreeCache;
 use crate::watch::{Changes, Watcher};
 
 /// Files larger than this are not snapshotted (and so not restored).
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 /// Snapshots stop taking files past this total.
 const MAX_TOTAL_BYTES: u64 = 200 * 1024 * 1024;
+/// Who makes a snapshot commit (as `ghost::command` tells git).
+const SNAPSHOT_AUTHOR: &str = "codex <codex@localhost>";
+/// A snapshot commit's message.
+const SNAPSHOT_MESSAGE: &str = "codex ghost snapshot";
 /// The directory of the private indexes, in the git directory.
 pub(crate) const INDEX_DIR: &str = "codex";
 /// How a private index's name starts (the process id follows).
@@ -38,7 +55,7 @@ pub(crate) const INDEX_PREFIX: &str = "index-";
 #[derive(Debug)]
 pub(crate) struct Snapshotter {
     index: PathBuf,
-    /// The index holds the tree of `last`.
+    /// The index holds the tree of `last`, but for the `pending` paths.
     ready: bool,
     watcher: Option<Watcher>,
     /// The watcher could not start: every snapshot walks the tree.
@@ -46,11 +63,15 @@ pub(crate) struct Snapshotter {
     last: Option<Last>,
     /// Files currently left out for their size.
     skipped: BTreeSet<String>,
-    /// Paths this snapshotter put in the private index as files: tracked
-    /// there, so git need not be asked whether they are ignored.
-    known: HashSet<String>,
     /// Snapshot commit → its tree, to compare snapshots without git.
     trees: HashMap<String, String>,
+    /// Paths the fast path changed in a snapshot's tree but not in the
+    /// index: the index path takes them with whatever else changed.
+    pending: BTreeSet<String>,
+    /// The long-lived git processes of the fast path and of commits.
+    git: Option<GitProcesses>,
+    /// The trees the fast path read or wrote.
+    tree_cache: TreeCache,
 }
 
 #[derive(Debug, Clone)]
@@ -74,8 +95,10 @@ impl Snapshotter {
             unwatched: false,
             last: None,
             skipped: BTreeSet::new(),
-            known: HashSet::new(),
             trees: HashMap::new(),
+            pending: BTreeSet::new(),
+            git: None,
+            tree_cache: TreeCache::default(),
         }
     }
 
@@ -111,7 +134,8 @@ impl Snapshotter {
         self.ready = false;
         self.watcher = None;
         self.last = None;
-        self.known.clear();
+        self.pending.clear();
+        self.git = None;
     }
 
     fn try_snapshot(
@@ -136,8 +160,52 @@ impl Snapshotter {
             self.watcher = start_watcher(top, git_dir, &self.index);
             self.unwatched = self.watcher.is_none();
         }
+        if let (Some(paths), Some(last)) = (&changed, &self.last) {
+            let root = last.tree.clone();
+            if let Some(tree) = self.fast_tree(top, git_dir, &root, paths)? {
+                return self.finish(top, git_dir, tree, parent);
+            }
+        }
+        let tree = self.index_tree(top, changed.as_deref())?;
+        self.finish(top, git_dir, tree, parent)
+    }
+
+    /// The tree of the working tree from the previous snapshot's tree
+    /// `root` and the changed `paths`, without the index
+    /// ([`crate::tree_edit`]); `None` when the index must say.
+    fn fast_tree(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        root: &str,
+        paths: &[PathBuf],
+    ) -> Result<Option<String>, String> {
+        if self.git.as_ref().is_some_and(GitProcesses::stale) {
+            self.git = None;
+        }
+        let git = self
+            .git
+            .get_or_insert_with(|| GitProcesses::new(top, git_dir));
+        let Some(changes) =
+            self.tree_cache
+                .changes(git, top, root, paths, MAX_TOTAL_BYTES, MAX_FILE_BYTES)?
+        else {
+            return Ok(None);
+        };
+        let tree = self.tree_cache.apply(git, root, &changes.edits)?;
+        self.pending.extend(changes.paths);
+        // As the index path does: what changed is weighed again.
+        self.skipped
+            .retain(|s| !paths.iter().any(|p| Path::new(s).starts_with(p)));
+        Ok(Some(tree))
+    }
+
+    /// The tree of the working tree through the private index: updated
+    /// from git's list of the `changed` paths (the whole tree's when
+    /// unknown) and the fast path's `pending` ones, then written.
+    fn index_tree(&mut self, top: &Path, changed: Option<&[PathBuf]>) -> Result<String, String> {
         let index = Some(self.index.as_path());
-        let listed = match &changed {
+        let listed = match changed {
             None => git(
                 top,
                 index,
@@ -149,23 +217,7 @@ impl Snapshotter {
                     "--exclude-standard",
                 ],
             )?,
-            Some(paths) if paths.is_empty() => String::new(),
-            // Files already in the index (an agent editing the same files
-            // turn after turn): their entries are updated, or removed when
-            // the file is gone, with no question about ignore rules.
-            Some(paths)
-                if paths.iter().all(|p| {
-                    p.to_str().is_some_and(|p| self.known.contains(p))
-                        && !std::fs::symlink_metadata(top.join(p)).is_ok_and(|m| m.is_dir())
-                }) =>
-            {
-                let mut listed = String::new();
-                for path in paths.iter().filter_map(|p| p.to_str()) {
-                    listed.push_str(path);
-                    listed.push('\0');
-                }
-                listed
-            }
+            Some([]) => String::new(),
             Some(paths) => {
                 // Tracked files under the changed paths (their entries are
                 // updated, or removed when the file is gone) and new files
@@ -188,21 +240,32 @@ impl Snapshotter {
         };
         // Oversized files stay out until they change; then they are
         // weighed again with the rest of what changed.
-        match &changed {
+        match changed {
             None => self.skipped.clear(),
             Some(paths) => self
                 .skipped
                 .retain(|s| !paths.iter().any(|p| Path::new(s).starts_with(p))),
         }
+        let mut listed: Vec<&str> = listed
+            .split('\0')
+            .filter(|p| !p.is_empty() && !p.ends_with('/'))
+            .collect();
+        // Files the fast path took that the index has not caught up with
+        // (git may not list them: their content can match the index's).
+        let seen: HashSet<&str> = listed.iter().copied().collect();
+        let pending: Vec<&str> = self
+            .pending
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !seen.contains(p))
+            .collect();
+        listed.extend(pending);
         let mut taken = Vec::new();
         // Entries to drop: oversized files, and files that became
         // directories (their new files are listed apart).
         let mut dropped = Vec::new();
         let mut total = 0u64;
-        for path in listed
-            .split('\0')
-            .filter(|p| !p.is_empty() && !p.ends_with('/'))
-        {
+        for path in listed {
             // A tracked file deleted in the working tree is listed too:
             // `--remove` below records its removal.
             if let Ok(meta) = std::fs::symlink_metadata(top.join(path)) {
@@ -222,9 +285,6 @@ impl Snapshotter {
             taken.push(path.to_string());
         }
         if !dropped.is_empty() {
-            for path in &dropped {
-                self.known.remove(path);
-            }
             // An oversized file keeps no entry (one it had when it was
             // small, or from the user's index, goes).
             git_with_input(
@@ -248,19 +308,23 @@ impl Snapshotter {
                 ],
                 &nul_list(&taken),
             )?;
-            for path in &taken {
-                if std::fs::symlink_metadata(top.join(path)).is_ok() {
-                    self.known.insert(path.clone());
-                } else {
-                    self.known.remove(path);
-                }
-            }
         }
-        let unchanged = taken.is_empty() && dropped.is_empty();
-        let tree = match &self.last {
-            Some(last) if unchanged => last.tree.clone(),
-            _ => git(top, index, &["write-tree"])?.trim().to_string(),
-        };
+        self.pending.clear();
+        match &self.last {
+            Some(last) if taken.is_empty() && dropped.is_empty() => Ok(last.tree.clone()),
+            _ => Ok(git(top, index, &["write-tree"])?.trim().to_string()),
+        }
+    }
+
+    /// The snapshot of `tree` on `parent`: the previous one when it is
+    /// the same, a new commit otherwise.
+    fn finish(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        tree: String,
+        parent: Option<&str>,
+    ) -> Result<Snapshot, String> {
         let skipped: Vec<String> = self.skipped.iter().cloned().collect();
         if let Some(last) = &self.last
             && last.tree == tree
@@ -273,11 +337,7 @@ impl Snapshotter {
                 skipped,
             });
         }
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", "codex ghost snapshot"];
-        if let Some(parent) = parent {
-            args.extend(["-p", parent]);
-        }
-        let commit = git(top, index, &args)?.trim().to_string();
+        let commit = self.write_commit(top, git_dir, &tree, parent)?;
         self.trees.insert(commit.clone(), tree.clone());
         self.last = Some(Last {
             commit: commit.clone(),
@@ -285,6 +345,59 @@ impl Snapshotter {
             parent: parent.map(str::to_string),
         });
         Ok(Snapshot { commit, skipped })
+    }
+
+    /// Writes the snapshot commit of `tree` on `parent` through the
+    /// long-lived `hash-object` (a `commit-tree` process costs more than
+    /// the rest of a small snapshot).
+    fn write_commit(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        tree: &str,
+        parent: Option<&str>,
+    ) -> Result<String, String> {
+        if self.git.as_ref().is_some_and(GitProcesses::stale) {
+            self.git = None;
+        }
+        let git = self
+            .git
+            .get_or_insert_with(|| GitProcesses::new(top, git_dir));
+        let mut text = format!("tree {tree}\n");
+        if let Some(parent) = parent {
+            // hash-object checks the format, not that the parent exists
+            // (commit-tree did): a snapshot must never point at a missing
+            // commit, or git's garbage collection would fail on its ref.
+            if !self.trees.contains_key(parent) {
+                let found = git
+                    .read(parent)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|o| o.kind == "commit");
+                if !found || !crate::git_batch::is_object_id(parent) {
+                    return Err(format!("{parent} is not a commit of this repository"));
+                }
+            }
+            text.push_str(&format!("parent {parent}\n"));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let who = format!("{SNAPSHOT_AUTHOR} {now} +0000");
+        text.push_str(&format!(
+            "author {who}\ncommitter {who}\n\n{SNAPSHOT_MESSAGE}\n"
+        ));
+        let mut scratch = self.index.clone().into_os_string();
+        scratch.push(".commit");
+        if crate::git_batch::fits_a_line(scratch.as_encoded_bytes()) {
+            return git.write_commit(&text, Path::new(&scratch));
+        }
+        // A git directory whose path git cannot read on a line.
+        let mut args = vec!["commit-tree", tree, "-m", SNAPSHOT_MESSAGE];
+        if let Some(parent) = parent {
+            args.extend(["-p", parent]);
+        }
+        Ok(crate::ghost::git(top, None, &args)?.trim().to_string())
     }
 
     /// Starts the private index as a copy of the user's (or empty).
@@ -440,7 +553,7 @@ mod tests {
                 .any(|l| l.ends_with("b/1.txt") || l.ends_with(".log"))
         );
 
-        // The same files again (now known to the index), one of them gone.
+        // The same files again (now in the snapshot's tree), one of them gone.
         std::fs::write(top.join("a/0.txt"), "changed again\n").unwrap();
         std::fs::write(top.join("new/deeper/n.txt"), "newer\n").unwrap();
         let again = repo.snapshot_after(Some(&second.commit)).unwrap();
@@ -536,5 +649,129 @@ mod tests {
         let small = repo.snapshot().unwrap();
         assert!(small.skipped.is_empty());
         assert_eq!(contents(top, &small.commit), fresh(top));
+    }
+
+    /// The paths the fast path took since the index last caught up.
+    fn pending(repo: &Repo) -> Vec<String> {
+        repo.snapshotter().pending.iter().cloned().collect()
+    }
+
+    fn blob(top: &Path, commit: &str, path: &str) -> String {
+        run(top, &["cat-file", "-p", &format!("{commit}:{path}")])
+    }
+
+    #[test]
+    fn snapshots_made_without_the_index_hold_what_a_snapshot_from_scratch_holds() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, repo) = repo_with_files();
+        let top = dir.path();
+        // A clean filter: what git stores is not what the file holds.
+        run(top, &["config", "filter.upper.clean", "tr a-z A-Z"]);
+        std::fs::write(top.join(".gitattributes"), "*.up filter=upper\n").unwrap();
+        std::fs::write(top.join("a/f.up"), "lower\n").unwrap();
+        let executable = top.join("b/2.txt");
+        std::fs::set_permissions(&executable, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let user_index = std::fs::read(top.join(".git/index")).unwrap();
+        let mut last = repo.snapshot().unwrap().commit;
+        assert_eq!(contents(top, &last), fresh(top));
+        let private_index = repo.snapshotter().index.clone();
+        let index_before = std::fs::read(&private_index).unwrap();
+
+        // Tracked files edited turn after turn, one of them deleted, one
+        // executable, one filtered: no index, and the same trees.
+        for turn in 0..3 {
+            std::fs::write(top.join("a/0.txt"), format!("turn {turn}\n")).unwrap();
+            std::fs::write(top.join("a/f.up"), format!("turn {turn}\n")).unwrap();
+            std::fs::write(&executable, format!("#!/bin/sh\n# {turn}\n")).unwrap();
+            if turn == 1 {
+                std::fs::remove_file(top.join("b/1.txt")).unwrap();
+            }
+            let next = repo.snapshot_after(Some(&last)).unwrap().commit;
+            assert_ne!(next, last);
+            assert_eq!(contents(top, &next), fresh(top), "turn {turn}");
+            assert_eq!(blob(top, &next, "a/f.up"), format!("TURN {turn}\n"));
+            let parent = run(top, &["rev-parse", &format!("{next}^")]);
+            assert_eq!(parent.trim(), last);
+            last = next;
+        }
+        let mut expected = vec!["a/0.txt", "a/f.up", "b/1.txt", "b/2.txt"];
+        assert_eq!(pending(&repo), expected);
+        assert_eq!(std::fs::read(&private_index).unwrap(), index_before);
+        // A file written again as it was: the same snapshot.
+        std::fs::write(top.join("a/0.txt"), "turn 2\n").unwrap();
+        assert_eq!(repo.snapshot_after(Some(&last)).unwrap().commit, last);
+
+        // Every file of a directory deleted: the directory goes too.
+        std::fs::remove_file(top.join("b/0.txt")).unwrap();
+        std::fs::remove_file(&executable).unwrap();
+        let next = repo.snapshot_after(Some(&last)).unwrap().commit;
+        assert_eq!(contents(top, &next), fresh(top));
+        assert!(!contents(top, &next).iter().any(|l| l.contains("b/")));
+        expected.insert(2, "b/0.txt");
+        assert_eq!(pending(&repo), expected);
+        last = next;
+
+        // An executable bit that changed asks the index, which takes the
+        // fast path's files too (git would not list them: the index has
+        // their old content and stat data of its own).
+        std::fs::set_permissions(top.join("a/1.txt"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        std::fs::write(top.join("a/0.txt"), "slow\n").unwrap();
+        let next = repo.snapshot_after(Some(&last)).unwrap().commit;
+        assert_eq!(contents(top, &next), fresh(top));
+        assert!(pending(&repo).is_empty());
+        last = next;
+
+        // Fast again, then a new file: the index catches up with both.
+        std::fs::write(top.join("a/0.txt"), "fast\n").unwrap();
+        std::fs::write(top.join("a/1.txt"), "fast and executable\n").unwrap();
+        last = repo.snapshot_after(Some(&last)).unwrap().commit;
+        assert_eq!(pending(&repo), vec!["a/0.txt", "a/1.txt"]);
+        assert_eq!(contents(top, &last), fresh(top));
+        std::fs::write(top.join("a/new.txt"), "new\n").unwrap();
+        let next = repo.snapshot_after(Some(&last)).unwrap().commit;
+        assert_eq!(contents(top, &next), fresh(top));
+        assert!(pending(&repo).is_empty());
+        last = next;
+
+        // Attributes that changed: the files after are hashed with the
+        // new ones.
+        std::fs::write(top.join(".gitattributes"), "").unwrap();
+        last = repo.snapshot_after(Some(&last)).unwrap().commit;
+        std::fs::write(top.join("a/f.up"), "lower again\n").unwrap();
+        let next = repo.snapshot_after(Some(&last)).unwrap().commit;
+        assert_eq!(blob(top, &next, "a/f.up"), "lower again\n");
+        assert_eq!(contents(top, &next), fresh(top));
+
+        // The user's index is as it was.
+        assert_eq!(std::fs::read(top.join(".git/index")).unwrap(), user_index);
+    }
+
+    #[test]
+    fn a_dropped_repo_leaves_no_git_process_behind() {
+        let (dir, repo) = repo_with_files();
+        let top = dir.path();
+        let first = repo.snapshot().unwrap().commit;
+        std::fs::write(top.join("a/0.txt"), "changed\n").unwrap();
+        repo.snapshot_after(Some(&first)).unwrap();
+        let ids = repo.snapshotter().git.as_ref().unwrap().ids();
+        // Objects read, a file hashed, a tree and a commit written.
+        assert_eq!(ids.len(), 4);
+        let ours = |id: &u32| {
+            // The parent's id is the field after the name (in parentheses).
+            std::fs::read_to_string(format!("/proc/{id}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after_name = stat.rsplit_once(')')?.1.to_string();
+                    after_name.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(std::process::id())
+        };
+        assert!(ids.iter().all(ours));
+        let clone = repo.clone();
+        drop(repo);
+        assert!(ids.iter().all(ours), "a clone keeps them");
+        drop(clone);
+        assert!(!ids.iter().any(ours));
     }
 }

@@ -1,0 +1,472 @@
+//! Long-lived git processes that answer one request at a time over pipes:
+//! reading objects (`cat-file --batch`), hashing files into blobs
+//! (`hash-object -w --stdin-paths`), writing trees (`mktree --batch`) and
+//! commits (`hash-object -t commit`).
+//!
+//! Why: a snapshot of a few changed files is a few dozen small object
+//! reads and writes, and starting a git process costs more than all of
+//! them (about 1.5 ms of CPU each, most of it the dynamic loader and
+//! reading the configuration). A process kept for the session answers a
+//! request in 0.1–0.2 ms, and needs no index, so nothing reads or rewrites
+//! the 800 KB index of a large repository either.
+//!
+//! Each request is written whole and its answer read before the next, so
+//! neither side can wait on a full pipe. An answer that does not come (the
+//! process died, its pipe closed) or does not parse is an error: the
+//! snapshot is then made again from scratch with one-shot processes. The
+//! processes start when first needed, with the same environment as every
+//! other git run of this crate, and their stderr goes nowhere (what they
+//! would complain about, the one-shot retry reports). Dropping one closes
+//! its stdin and waits for it: git exits at the end of its input, so even
+//! a codex that is killed leaves none behind (the kernel closes the pipes).
+//!
+//! A process reads the configuration and the `.gitattributes` files once,
+//! so [`GitProcesses`] starts them again when a configuration file git
+//! reads has changed since (the caller restarts them when a
+//! `.gitattributes` changes in the tree).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::time::SystemTime;
+
+/// One git process answering requests on its stdout.
+#[derive(Debug)]
+struct BatchProcess {
+    /// The git command, for error messages.
+    name: &'static str,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Option<BufReader<ChildStdout>>,
+}
+
+impl BatchProcess {
+    fn start(cwd: &Path, name: &'static str, args: &[&str]) -> Result<Self, String> {
+        let mut cmd = crate::ghost::command(cwd, None, args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run git {name}: {e}"))?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().map(BufReader::new);
+        Ok(Self {
+            name,
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn send(&mut self, request: &[u8]) -> Result<(), String> {
+        let name = self.name;
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| format!("git {name} is closed"))?;
+        stdin
+            .write_all(request)
+            .and_then(|()| stdin.flush())
+            .map_err(|e| format!("git {name} stopped reading: {e}"))
+    }
+
+    fn stdout(&mut self) -> Result<&mut BufReader<ChildStdout>, String> {
+        let name = self.name;
+        self.stdout
+            .as_mut()
+            .ok_or_else(|| format!("git {name} is closed"))
+    }
+
+    /// One line of the answer, without its newline.
+    fn read_line(&mut self) -> Result<Vec<u8>, String> {
+        let name = self.name;
+        let mut line = Vec::new();
+        self.stdout()?
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("cannot read git {name}: {e}"))?;
+        if line.pop() != Some(b'\n') {
+            return Err(format!("git {name} stopped answering"));
+        }
+        Ok(line)
+    }
+
+    /// An answer that is one object id.
+    fn read_id(&mut self) -> Result<String, String> {
+        let line = self.read_line()?;
+        let id = String::from_utf8(line).ok().filter(|id| is_object_id(id));
+        id.ok_or_else(|| format!("git {} gave no object id", self.name))
+    }
+
+    fn read_exact(&mut self, len: usize) -> Result<Vec<u8>, String> {
+        let name = self.name;
+        let mut bytes = vec![0; len];
+        self.stdout()?
+            .read_exact(&mut bytes)
+            .map_err(|e| format!("git {name} stopped answering: {e}"))?;
+        Ok(bytes)
+    }
+
+    #[cfg(test)]
+    fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for BatchProcess {
+    fn drop(&mut self) {
+        // The end of its input ends it; a closed stdout ends it too if it
+        // was writing an answer nobody will read.
+        drop(self.stdin.take());
+        drop(self.stdout.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// A hexadecimal object id (SHA-1 or SHA-256).
+pub(crate) fn is_object_id(id: &str) -> bool {
+    matches!(id.len(), 40 | 64) && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A file or a path that cannot go on one line of `--stdin-paths`
+/// (a newline ends it; a leading quote makes git unquote it).
+pub(crate) fn fits_a_line(path: &[u8]) -> bool {
+    !path.contains(&b'\n') && path.first() != Some(&b'"')
+}
+
+/// The long-lived git processes of one repository, each started when
+/// first needed.
+#[derive(Debug)]
+pub(crate) struct GitProcesses {
+    top: PathBuf,
+    /// The configuration files git reads, with their times when the
+    /// processes started.
+    config: Vec<(PathBuf, Option<SystemTime>)>,
+    objects: Option<BatchProcess>,
+    blobs: Option<BatchProcess>,
+    trees: Option<BatchProcess>,
+    commits: Option<BatchProcess>,
+}
+
+/// An object read from the repository.
+pub(crate) struct Object {
+    pub(crate) kind: String,
+    /// The length of its id in hexadecimal (40 for SHA-1, 64 for SHA-256).
+    pub(crate) id_len: usize,
+    pub(crate) body: Vec<u8>,
+}
+
+impl GitProcesses {
+    pub(crate) fn new(top: &Path, git_dir: &Path) -> Self {
+        let config = config_files(git_dir)
+            .into_iter()
+            .map(|path| {
+                let time = modified(&path);
+                (path, time)
+            })
+            .collect();
+        Self {
+            top: top.to_path_buf(),
+            config,
+            objects: None,
+            blobs: None,
+            trees: None,
+            commits: None,
+        }
+    }
+
+    /// Whether a configuration file changed since the processes started
+    /// (they read it once): a new [`GitProcesses`] is then needed.
+    pub(crate) fn stale(&self) -> bool {
+        self.config
+            .iter()
+            .any(|(path, time)| modified(path) != *time)
+    }
+
+    /// Ends the process that hashes files, so the next one reads the
+    /// `.gitattributes` files again.
+    pub(crate) fn restart_blobs(&mut self) {
+        self.blobs = None;
+    }
+
+    fn process<'a>(
+        slot: &'a mut Option<BatchProcess>,
+        top: &Path,
+        name: &'static str,
+        args: &[&str],
+    ) -> Result<&'a mut BatchProcess, String> {
+        if slot.is_none() {
+            *slot = Some(BatchProcess::start(top, name, args)?);
+        }
+        slot.as_mut()
+            .ok_or_else(|| format!("git {name} did not start"))
+    }
+
+    /// The object `id`, or `None` when the repository does not have it.
+    pub(crate) fn read(&mut self, id: &str) -> Result<Option<Object>, String> {
+        let process = Self::process(
+            &mut self.objects,
+            &self.top,
+            "cat-file",
+            &["cat-file", "--batch"],
+        )?;
+        process.send(format!("{id}\n").as_bytes())?;
+        let header = String::from_utf8(process.read_line()?)
+            .map_err(|_| "git cat-file gave a header that is not text".to_string())?;
+        let mut fields = header.split(' ');
+        let (Some(answered), Some(kind)) = (fields.next(), fields.next()) else {
+            return Err(format!("git cat-file gave an odd header: {header}"));
+        };
+        if answered != id {
+            return Err(format!("git cat-file answered {answered} for {id}"));
+        }
+        if kind == "missing" {
+            return Ok(None);
+        }
+        let size: usize = fields
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("git cat-file gave an odd header: {header}"))?;
+        let mut body = process.read_exact(size + 1)?;
+        // The content is followed by a newline.
+        if body.pop() != Some(b'\n') {
+            return Err(format!("git cat-file gave an odd object {id}"));
+        }
+        Ok(Some(Object {
+            kind: kind.to_string(),
+            id_len: answered.len(),
+            body,
+        }))
+    }
+
+    /// Hashes the file `path` (relative to the top, through the clean
+    /// filters its attributes name, as `update-index` would) into a blob.
+    pub(crate) fn hash_file(&mut self, path: &[u8]) -> Result<String, String> {
+        if !fits_a_line(path) {
+            return Err(format!(
+                "{} cannot be named to git hash-object",
+                String::from_utf8_lossy(path)
+            ));
+        }
+        let process = Self::process(
+            &mut self.blobs,
+            &self.top,
+            "hash-object",
+            &["hash-object", "-w", "--stdin-paths"],
+        )?;
+        let mut request = path.to_vec();
+        request.push(b'\n');
+        process.send(&request)?;
+        process.read_id()
+    }
+
+    /// Writes a tree of `entries` (`mktree` sorts them); returns its id.
+    pub(crate) fn write_tree(&mut self, entries: &[TreeEntry]) -> Result<String, String> {
+        let process = Self::process(
+            &mut self.trees,
+            &self.top,
+            "mktree",
+            // The entries come from trees the repository has or from
+            // hash-object: no need to look each one up.
+            &["mktree", "--batch", "-z", "--missing"],
+        )?;
+        let mut request = Vec::with_capacity(entries.len() * 80 + 1);
+        for entry in entries {
+            request.extend_from_slice(
+                format!("{:06o} {} {}\t", entry.mode, entry.kind(), entry.id).as_bytes(),
+            );
+            request.extend_from_slice(&entry.name);
+            request.push(0);
+        }
+        // An empty entry ends the tree.
+        request.push(0);
+        process.send(&request)?;
+        process.read_id()
+    }
+
+    /// Writes the commit object `text`, through the file `scratch` (a
+    /// private file of this repository's snapshots, removed after).
+    pub(crate) fn write_commit(&mut self, text: &str, scratch: &Path) -> Result<String, String> {
+        use std::os::unix::ffi::OsStrExt;
+        let name = scratch.as_os_str().as_bytes();
+        if !fits_a_line(name) {
+            return Err(format!("{} cannot be named to git", scratch.display()));
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        codex_config::private_file::open(scratch, &mut options)
+            .and_then(|mut file| file.write_all(text.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", scratch.display()))?;
+        let process = Self::process(
+            &mut self.commits,
+            &self.top,
+            "hash-object",
+            &[
+                "hash-object",
+                "-w",
+                "-t",
+                "commit",
+                "--no-filters",
+                "--stdin-paths",
+            ],
+        );
+        let id = process.and_then(|process| {
+            let mut request = name.to_vec();
+            request.push(b'\n');
+            process.send(&request)?;
+            process.read_id()
+        });
+        let _ = std::fs::remove_file(scratch);
+        id
+    }
+
+    /// The ids of the processes running (for tests that look for them).
+    #[cfg(test)]
+    pub(crate) fn ids(&self) -> Vec<u32> {
+        [&self.objects, &self.blobs, &self.trees, &self.commits]
+            .into_iter()
+            .flatten()
+            .map(BatchProcess::id)
+            .collect()
+    }
+}
+
+/// One entry of a tree object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TreeEntry {
+    pub(crate) mode: u32,
+    pub(crate) name: Vec<u8>,
+    pub(crate) id: String,
+}
+
+pub(crate) const MODE_TYPE: u32 = 0o170000;
+pub(crate) const MODE_DIR: u32 = 0o040000;
+pub(crate) const MODE_FILE: u32 = 0o100644;
+pub(crate) const MODE_EXECUTABLE: u32 = 0o100755;
+pub(crate) const MODE_SYMLINK: u32 = 0o120000;
+pub(crate) const MODE_SUBMODULE: u32 = 0o160000;
+
+impl TreeEntry {
+    pub(crate) fn is_tree(&self) -> bool {
+        self.mode & MODE_TYPE == MODE_DIR
+    }
+
+    /// A file or a symbolic link (a blob).
+    pub(crate) fn is_blob(&self) -> bool {
+        matches!(self.mode & MODE_TYPE, 0o100000 | MODE_SYMLINK)
+    }
+
+    /// The kind of object a tree entry of this mode names.
+    fn kind(&self) -> &'static str {
+        match self.mode & MODE_TYPE {
+            MODE_DIR => "tree",
+            MODE_SUBMODULE => "commit",
+            _ => "blob",
+        }
+    }
+}
+
+/// The entries of a tree object's `body` (`<octal mode> <name>\0<raw
+/// id>`, the raw id `id_len / 2` bytes).
+pub(crate) fn parse_tree(body: &[u8], id_len: usize) -> Result<Vec<TreeEntry>, String> {
+    let raw_len = id_len / 2;
+    let mut entries = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let bad = || "git gave a tree it cannot have written".to_string();
+        let space = rest.iter().position(|&b| b == b' ').ok_or_else(bad)?;
+        let mode = std::str::from_utf8(&rest[..space])
+            .ok()
+            .and_then(|m| u32::from_str_radix(m, 8).ok())
+            .ok_or_else(bad)?;
+        rest = &rest[space + 1..];
+        let nul = rest.iter().position(|&b| b == 0).ok_or_else(bad)?;
+        let name = rest[..nul].to_vec();
+        let raw = rest.get(nul + 1..nul + 1 + raw_len).ok_or_else(bad)?;
+        let id = raw.iter().map(|b| format!("{b:02x}")).collect();
+        entries.push(TreeEntry { mode, name, id });
+        rest = &rest[nul + 1 + raw_len..];
+    }
+    Ok(entries)
+}
+
+/// The configuration and attribute files git reads besides the tree's.
+fn config_files(git_dir: &Path) -> Vec<PathBuf> {
+    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(dir) => git_dir.join(dir.trim()),
+        Err(_) => git_dir.to_path_buf(),
+    };
+    let mut files = vec![
+        common.join("config"),
+        git_dir.join("config.worktree"),
+        common.join("info").join("attributes"),
+    ];
+    if let Some(home) = std::env::var_os("HOME") {
+        files.push(PathBuf::from(home).join(".gitconfig"));
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(config) = config {
+        files.push(config.join("git").join("config"));
+        files.push(config.join("git").join("attributes"));
+    }
+    for var in ["GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"] {
+        if let Some(path) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            files.push(PathBuf::from(path));
+        }
+    }
+    files.push(PathBuf::from("/etc/gitconfig"));
+    files
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ghost::git;
+
+    #[test]
+    fn objects_are_read_and_written_by_processes_that_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        git(top, None, &["init", "-q"]).unwrap();
+        std::fs::write(top.join("a.txt"), "a\n").unwrap();
+        let mut processes = GitProcesses::new(top, &top.join(".git"));
+        let blob = processes.hash_file(b"a.txt").unwrap();
+        assert_eq!(
+            blob,
+            git(top, None, &["hash-object", "a.txt"]).unwrap().trim()
+        );
+        let entries = vec![
+            TreeEntry {
+                mode: MODE_FILE,
+                name: b"z.txt".to_vec(),
+                id: blob.clone(),
+            },
+            TreeEntry {
+                mode: MODE_EXECUTABLE,
+                name: b"a.txt".to_vec(),
+                id: blob,
+            },
+        ];
+        let tree = processes.write_tree(&entries).unwrap();
+        let read = processes.read(&tree).unwrap().unwrap();
+        assert_eq!(read.kind, "tree");
+        let parsed = parse_tree(&read.body, read.id_len).unwrap();
+        // Sorted by mktree.
+        assert_eq!(parsed, vec![entries[1].clone(), entries[0].clone()]);
+        let missing = "0".repeat(40);
+        assert!(processes.read(&missing).unwrap().is_none());
+        let ids = processes.ids();
+        assert_eq!(ids.len(), 3);
+        drop(processes);
+        for id in ids {
+            assert!(!Path::new(&format!("/proc/{id}")).exists());
+        }
+    }
+}
