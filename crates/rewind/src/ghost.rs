@@ -369,5 +369,12 @@ mod tests {
         run(top, &["update-ref", "-d", &name]);
         repo.keep(&name, &second).unwrap();
         assert_eq!(at(), second);
+        // A commit the repository does not have: refused, and the next
+        // keep works again.
+        let error = repo.keep(&name, &"1".repeat(40)).unwrap_err();
+        assert!(error.contains("update-ref"), "{error}");
+        assert_eq!(at(), second);
+        repo.keep(&name, &first).unwrap();
+        assert_eq!(at(), first);
     }
 }

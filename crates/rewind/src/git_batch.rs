@@ -1,7 +1,7 @@
 //! Long-lived git processes that answer one request at a time over pipes:
 //! reading objects (`cat-file --batch`), hashing files into blobs
 //! (`hash-object -w --stdin-paths`), writing trees (`mktree --batch`) and
-//! commits (`hash-object -t commit`).
+//! commits (`hash-object -t commit`), moving a ref (`update-ref --stdin`).
 //!
 //! Why: a snapshot of a few changed files is a few dozen small object
 //! reads and writes, and starting a git process costs more than all of
@@ -146,6 +146,7 @@ pub(crate) struct GitProcesses {
     blobs: Option<BatchProcess>,
     trees: Option<BatchProcess>,
     commits: Option<BatchProcess>,
+    refs: Option<BatchProcess>,
 }
 
 /// An object read from the repository.
@@ -172,6 +173,7 @@ impl GitProcesses {
             blobs: None,
             trees: None,
             commits: None,
+            refs: None,
         }
     }
 
@@ -320,14 +322,58 @@ impl GitProcesses {
         id
     }
 
+    /// Points the ref `name` at `id`: one transaction of a long-lived
+    /// `update-ref --stdin` (git checks that the object exists).
+    pub(crate) fn update_ref(&mut self, name: &str, id: &str) -> Result<(), String> {
+        if !is_object_id(id)
+            || name
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
+            return Err(format!("cannot point {name} at {id}"));
+        }
+        let process = Self::process(
+            &mut self.refs,
+            &self.top,
+            "update-ref",
+            &["update-ref", "--stdin"],
+        )?;
+        let moved = process
+            .send(format!("start\nupdate {name} {id}\ncommit\n").as_bytes())
+            .and_then(|()| {
+                for expected in ["start: ok", "commit: ok"] {
+                    let line = process.read_line()?;
+                    if line != expected.as_bytes() {
+                        return Err(format!(
+                            "git update-ref answered {}",
+                            String::from_utf8_lossy(&line)
+                        ));
+                    }
+                }
+                Ok(())
+            });
+        if moved.is_err() {
+            // Most likely it died on the error (a lock held elsewhere, a
+            // git too old for transactions): the next call starts another.
+            self.refs = None;
+        }
+        moved
+    }
+
     /// The ids of the processes running (for tests that look for them).
     #[cfg(test)]
     pub(crate) fn ids(&self) -> Vec<u32> {
-        [&self.objects, &self.blobs, &self.trees, &self.commits]
-            .into_iter()
-            .flatten()
-            .map(BatchProcess::id)
-            .collect()
+        [
+            &self.objects,
+            &self.blobs,
+            &self.trees,
+            &self.commits,
+            &self.refs,
+        ]
+        .into_iter()
+        .flatten()
+        .map(BatchProcess::id)
+        .collect()
     }
 }
 
@@ -366,6 +412,8 @@ impl TreeEntry {
     }
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// The entries of a tree object's `body` (`<octal mode> <name>\0<raw
 /// id>`, the raw id `id_len / 2` bytes).
 pub(crate) fn parse_tree(body: &[u8], id_len: usize) -> Result<Vec<TreeEntry>, String> {
@@ -383,7 +431,11 @@ pub(crate) fn parse_tree(body: &[u8], id_len: usize) -> Result<Vec<TreeEntry>, S
         let nul = rest.iter().position(|&b| b == 0).ok_or_else(bad)?;
         let name = rest[..nul].to_vec();
         let raw = rest.get(nul + 1..nul + 1 + raw_len).ok_or_else(bad)?;
-        let id = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let mut id = String::with_capacity(id_len);
+        for byte in raw {
+            id.push(char::from(HEX[usize::from(byte >> 4)]));
+            id.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
         entries.push(TreeEntry { mode, name, id });
         rest = &rest[nul + 1 + raw_len..];
     }

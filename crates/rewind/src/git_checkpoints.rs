@@ -176,9 +176,16 @@ impl Repo {
     /// Points the private ref `name` at `commit` (keeps it and its parents
     /// from git's garbage collection).
     /// A ref already there (a turn that changed nothing) costs no git
-    /// process: its file is read.
+    /// process: its file is read. Otherwise the snapshots' long-lived
+    /// `update-ref` moves it, and when that fails a one-shot one says why.
     pub fn keep(&self, name: &str, commit: &str) -> Result<(), String> {
         if self.loose_ref(name).is_some_and(|target| target == commit) {
+            return Ok(());
+        }
+        let moved = self
+            .snapshotter()
+            .move_ref(self.top(), self.git_dir(), name, commit);
+        if moved.is_ok() {
             return Ok(());
         }
         git(self.top(), None, &["update-ref", name, commit]).map(|_| ())

@@ -180,12 +180,7 @@ impl Snapshotter {
         root: &str,
         paths: &[PathBuf],
     ) -> Result<Option<String>, String> {
-        if self.git.as_ref().is_some_and(GitProcesses::stale) {
-            self.git = None;
-        }
-        let git = self
-            .git
-            .get_or_insert_with(|| GitProcesses::new(top, git_dir));
+        let git = Self::processes(&mut self.git, top, git_dir);
         let Some(changes) =
             self.tree_cache
                 .changes(git, top, root, paths, MAX_TOTAL_BYTES, MAX_FILE_BYTES)?
@@ -347,6 +342,30 @@ impl Snapshotter {
         Ok(Snapshot { commit, skipped })
     }
 
+    /// The long-lived git processes, started again when the configuration
+    /// they read has changed.
+    fn processes<'a>(
+        slot: &'a mut Option<GitProcesses>,
+        top: &Path,
+        git_dir: &Path,
+    ) -> &'a mut GitProcesses {
+        if slot.as_ref().is_some_and(GitProcesses::stale) {
+            *slot = None;
+        }
+        slot.get_or_insert_with(|| GitProcesses::new(top, git_dir))
+    }
+
+    /// Points the ref `name` at `commit` through a long-lived `update-ref`.
+    pub(crate) fn move_ref(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        name: &str,
+        commit: &str,
+    ) -> Result<(), String> {
+        Self::processes(&mut self.git, top, git_dir).update_ref(name, commit)
+    }
+
     /// Writes the snapshot commit of `tree` on `parent` through the
     /// long-lived `hash-object` (a `commit-tree` process costs more than
     /// the rest of a small snapshot).
@@ -357,12 +376,7 @@ impl Snapshotter {
         tree: &str,
         parent: Option<&str>,
     ) -> Result<String, String> {
-        if self.git.as_ref().is_some_and(GitProcesses::stale) {
-            self.git = None;
-        }
-        let git = self
-            .git
-            .get_or_insert_with(|| GitProcesses::new(top, git_dir));
+        let git = Self::processes(&mut self.git, top, git_dir);
         let mut text = format!("tree {tree}\n");
         if let Some(parent) = parent {
             // hash-object checks the format, not that the parent exists
@@ -627,6 +641,21 @@ mod tests {
         let after_removal = repo.snapshot().unwrap();
         assert_eq!(contents(top, &after_removal.commit), fresh(top));
         assert!(contents(top, &after_removal.commit).len() > 5);
+
+        // The long-lived git processes killed: the next snapshot starts
+        // again from scratch.
+        std::fs::write(top.join("a/2.txt"), "four\n").unwrap();
+        repo.snapshot().unwrap();
+        let ids = repo.snapshotter().git.as_ref().unwrap().ids();
+        assert!(!ids.is_empty());
+        for id in ids {
+            // SAFETY: a signal to a child process this test started.
+            unsafe { libc::kill(id as libc::pid_t, libc::SIGKILL) };
+        }
+        std::fs::write(top.join("a/2.txt"), "five\n").unwrap();
+        let after_kill = repo.snapshot().unwrap();
+        assert_eq!(contents(top, &after_kill.commit), fresh(top));
+        assert!(contents(top, &after_kill.commit).contains(&blob_line(top, "a/2.txt")));
     }
 
     #[test]
@@ -654,6 +683,12 @@ mod tests {
     /// The paths the fast path took since the index last caught up.
     fn pending(repo: &Repo) -> Vec<String> {
         repo.snapshotter().pending.iter().cloned().collect()
+    }
+
+    /// The line [`contents`] has for the file `path` as it is now.
+    fn blob_line(top: &Path, path: &str) -> String {
+        let id = run(top, &["hash-object", path]);
+        format!("blob {}\t{path}", id.trim())
     }
 
     fn blob(top: &Path, commit: &str, path: &str) -> String {
