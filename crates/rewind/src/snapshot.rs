@@ -264,7 +264,10 @@ impl Snapshotter {
             // A tracked file deleted in the working tree is listed too:
             // `--remove` below records its removal.
             if let Ok(meta) = std::fs::symlink_metadata(top.join(path)) {
-                if meta.is_dir() {
+                // A repository inside the tree that the index holds (as
+                // the commit checked out there): `update-index` takes its
+                // commit now.
+                if meta.is_dir() && !top.join(path).join(".git").exists() {
                     dropped.push(path.to_string());
                     continue;
                 }
@@ -808,5 +811,66 @@ mod tests {
         assert!(ids.iter().all(ours), "a clone keeps them");
         drop(clone);
         assert!(!ids.iter().any(ours));
+    }
+
+    #[test]
+    fn a_repository_inside_the_tree_is_held_as_its_checked_out_commit() {
+        let (dir, repo) = repo_with_files();
+        let top = dir.path();
+        let lib = top.join("vendor/lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        let commit_in_lib = |message: &str| {
+            std::fs::write(lib.join("l.txt"), message).unwrap();
+            run(&lib, &["add", "."]);
+            run(
+                &lib,
+                &[
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@t",
+                    "commit",
+                    "-qm",
+                    message,
+                ],
+            );
+            run(&lib, &["rev-parse", "HEAD"]).trim().to_string()
+        };
+        run(&lib, &["init", "-q", "-b", "main"]);
+        let first_head = commit_in_lib("one");
+        run(top, &["add", "vendor/lib"]);
+        let first = repo.snapshot().unwrap().commit;
+        let gitlink = |commit: &str| {
+            contents(top, commit)
+                .into_iter()
+                .find(|l| l.ends_with("\tvendor/lib"))
+        };
+        assert_eq!(
+            gitlink(&first),
+            Some(format!("commit {first_head}\tvendor/lib"))
+        );
+
+        // Other files edited: the commit stays.
+        std::fs::write(top.join("a/0.txt"), "changed\n").unwrap();
+        let second = repo.snapshot_after(Some(&first)).unwrap().commit;
+        assert_eq!(contents(top, &second), fresh(top));
+        assert_eq!(gitlink(&second), gitlink(&first));
+
+        // A new commit checked out there: the snapshot holds it.
+        let new_head = commit_in_lib("two");
+        let third = repo.snapshot_after(Some(&second)).unwrap().commit;
+        assert_eq!(
+            gitlink(&third),
+            Some(format!("commit {new_head}\tvendor/lib"))
+        );
+        assert_eq!(contents(top, &third), fresh(top));
+        // Without the index (which has the first commit still).
+        assert_eq!(pending(&repo), vec!["a/0.txt", "vendor/lib"]);
+
+        // Through the index too (a new file asks it).
+        std::fs::write(top.join("a/new.txt"), "new\n").unwrap();
+        let fourth = repo.snapshot_after(Some(&third)).unwrap().commit;
+        assert_eq!(gitlink(&fourth), gitlink(&third));
+        assert_eq!(contents(top, &fourth), fresh(top));
     }
 }

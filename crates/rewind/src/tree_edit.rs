@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::git_batch::{
-    GitProcesses, MODE_DIR, MODE_EXECUTABLE, MODE_FILE, TreeEntry, fits_a_line, parse_tree,
+    GitProcesses, MODE_DIR, MODE_EXECUTABLE, MODE_FILE, MODE_SUBMODULE, TreeEntry, fits_a_line,
+    is_object_id, parse_tree,
 };
 
 /// Tree entries kept in memory at most (about 100 bytes each); past it
@@ -45,6 +46,14 @@ pub(crate) struct Changes {
     /// Every path it looked at that the index must catch up with (files
     /// hashed or removed), relative to the top.
     pub(crate) paths: Vec<String>,
+}
+
+/// What a path is in a tree.
+enum Found {
+    Entry(TreeEntry),
+    Absent,
+    /// Below a submodule (a commit entry).
+    InSubmodule,
 }
 
 /// Trees read or written, by id.
@@ -83,22 +92,25 @@ impl TreeCache {
         git: &mut GitProcesses,
         root: &str,
         components: &[Vec<u8>],
-    ) -> Result<Option<TreeEntry>, String> {
+    ) -> Result<Found, String> {
         let mut tree = root.to_string();
         for (depth, name) in components.iter().enumerate() {
             let entries = self.entries(git, &tree)?;
             let Some(entry) = entries.iter().find(|e| e.name == *name) else {
-                return Ok(None);
+                return Ok(Found::Absent);
             };
             if depth + 1 == components.len() {
-                return Ok(Some(entry.clone()));
+                return Ok(Found::Entry(entry.clone()));
+            }
+            if entry.mode == MODE_SUBMODULE {
+                return Ok(Found::InSubmodule);
             }
             if !entry.is_tree() {
-                return Ok(None);
+                return Ok(Found::Absent);
             }
             tree = entry.id.clone();
         }
-        Ok(None)
+        Ok(Found::Absent)
     }
 
     /// What `paths` (changed since the snapshot whose tree is `root`) do
@@ -132,7 +144,13 @@ impl TreeCache {
             {
                 return Ok(None);
             }
-            let entry = self.lookup(git, root, &components)?;
+            let entry = match self.lookup(git, root, &components)? {
+                Found::Entry(entry) => Some(entry),
+                Found::Absent => None,
+                // A file of a submodule's: its own repository's, never a
+                // snapshot's (its checked-out commit is named apart).
+                Found::InSubmodule => continue,
+            };
             let full = top.join(path);
             match std::fs::symlink_metadata(&full) {
                 Ok(meta) if meta.is_file() => {
@@ -155,9 +173,22 @@ impl TreeCache {
                     hash.push((components, bytes.to_vec(), mode, entry));
                     looked_at.push(name.to_string());
                 }
-                // A repository inside the tree that the snapshot does not
-                // hold (its files are its own): nothing to take.
-                Ok(meta) if meta.is_dir() && entry.is_none() && full.join(".git").exists() => {}
+                // A repository inside the tree (its files are its own):
+                // the snapshot holds the commit checked out there, if it
+                // held one before.
+                Ok(meta) if meta.is_dir() && full.join(".git").exists() => match entry {
+                    None => {}
+                    Some(e) if e.mode == MODE_SUBMODULE => {
+                        let Some(head) = checked_out(&full) else {
+                            return Ok(None);
+                        };
+                        if head != e.id {
+                            edits.push((components, Some((MODE_SUBMODULE, head))));
+                        }
+                        looked_at.push(name.to_string());
+                    }
+                    Some(_) => return Ok(None),
+                },
                 Ok(_) => return Ok(None),
                 Err(e)
                     if e.kind() == std::io::ErrorKind::NotFound
@@ -274,4 +305,23 @@ impl TreeCache {
         self.remember(id.clone(), Arc::new(entries));
         Ok(Some(id))
     }
+}
+
+/// The commit checked out in the repository at `dir`: read from its
+/// `HEAD` when that is detached (as a submodule's is), else asked of git.
+fn checked_out(dir: &Path) -> Option<String> {
+    let dot_git = dir.join(".git");
+    let git_dir = match std::fs::read_to_string(&dot_git) {
+        // A submodule's `.git` is a file naming its git directory.
+        Ok(text) => dir.join(text.strip_prefix("gitdir:")?.trim()),
+        Err(_) => dot_git,
+    };
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    if is_object_id(head) {
+        return Some(head.to_string());
+    }
+    let head = crate::ghost::git(dir, None, &["rev-parse", "--verify", "-q", "HEAD"]).ok()?;
+    let head = head.trim();
+    is_object_id(head).then(|| head.to_string())
 }
