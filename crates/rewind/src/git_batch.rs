@@ -123,6 +123,11 @@ impl Drop for BatchProcess {
     }
 }
 
+/// Paths hashed in one write: their answers (65 bytes at most each) fit in
+/// the smallest pipe buffer (one 4 KiB page, what Linux gives a user past
+/// its pipe limit), so git never waits on its stdout while we write.
+const HASHES_PER_WRITE: usize = 50;
+
 /// A hexadecimal object id (SHA-1 or SHA-256).
 pub(crate) fn is_object_id(id: &str) -> bool {
     matches!(id.len(), 40 | 64) && id.bytes().all(|b| b.is_ascii_hexdigit())
@@ -241,10 +246,11 @@ impl GitProcesses {
         }))
     }
 
-    /// Hashes the file `path` (relative to the top, through the clean
-    /// filters its attributes name, as `update-index` would) into a blob.
-    pub(crate) fn hash_file(&mut self, path: &[u8]) -> Result<String, String> {
-        if !fits_a_line(path) {
+    /// Hashes the files `paths` (relative to the top, through the clean
+    /// filters their attributes name, as `update-index` would) into blobs;
+    /// returns their ids in the same order.
+    pub(crate) fn hash_files(&mut self, paths: &[&[u8]]) -> Result<Vec<String>, String> {
+        if let Some(path) = paths.iter().find(|p| !fits_a_line(p)) {
             return Err(format!(
                 "{} cannot be named to git hash-object",
                 String::from_utf8_lossy(path)
@@ -256,10 +262,22 @@ impl GitProcesses {
             "hash-object",
             &["hash-object", "-w", "--stdin-paths"],
         )?;
-        let mut request = path.to_vec();
-        request.push(b'\n');
-        process.send(&request)?;
-        process.read_id()
+        let mut ids = Vec::with_capacity(paths.len());
+        // Many paths to a write, their answers read after: one round trip
+        // instead of one a file. A chunk's answers fit in a pipe, so git
+        // never waits for us to read while we wait for it to.
+        for chunk in paths.chunks(HASHES_PER_WRITE) {
+            let mut request = Vec::new();
+            for path in chunk {
+                request.extend_from_slice(path);
+                request.push(b'\n');
+            }
+            process.send(&request)?;
+            for _ in chunk {
+                ids.push(process.read_id()?);
+            }
+        }
+        Ok(ids)
     }
 
     /// Writes a tree of `entries` (`mktree` sorts them); returns its id.
@@ -489,7 +507,13 @@ mod tests {
         git(top, None, &["init", "-q"]).unwrap();
         std::fs::write(top.join("a.txt"), "a\n").unwrap();
         let mut processes = GitProcesses::new(top, &top.join(".git"));
-        let blob = processes.hash_file(b"a.txt").unwrap();
+        std::fs::write(top.join("b.txt"), "b\n").unwrap();
+        let blobs = processes.hash_files(&[b"a.txt", b"b.txt"]).unwrap();
+        assert_eq!(
+            blobs[1],
+            git(top, None, &["hash-object", "b.txt"]).unwrap().trim()
+        );
+        let blob = blobs[0].clone();
         assert_eq!(
             blob,
             git(top, None, &["hash-object", "a.txt"]).unwrap().trim()

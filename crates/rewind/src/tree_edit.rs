@@ -214,8 +214,9 @@ impl TreeCache {
             // The filters of the files hashed may have changed.
             git.restart_blobs();
         }
-        for (components, path, mode, entry) in hash {
-            let id = git.hash_file(&path)?;
+        let names: Vec<&[u8]> = hash.iter().map(|(_, path, ..)| path.as_slice()).collect();
+        let ids = git.hash_files(&names)?;
+        for ((components, _, mode, entry), id) in hash.into_iter().zip(ids) {
             // Written again as it was: nothing to change.
             if entry.is_some_and(|e| e.id == id) {
                 continue;
