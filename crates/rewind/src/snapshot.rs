@@ -180,7 +180,10 @@ impl Snapshotter {
         root: &str,
         paths: &[PathBuf],
     ) -> Result<Option<String>, String> {
-        let git = Self::processes(&mut self.git, top, git_dir);
+        let watched = self.watcher.is_some();
+        let Some(git) = Self::processes(&mut self.git, watched, top, git_dir) else {
+            return Ok(None);
+        };
         let Some(changes) =
             self.tree_cache
                 .changes(git, top, root, paths, MAX_TOTAL_BYTES, MAX_FILE_BYTES)?
@@ -346,16 +349,19 @@ impl Snapshotter {
     }
 
     /// The long-lived git processes, started again when the configuration
-    /// they read has changed.
+    /// they read has changed. Only a watched repository has them: the
+    /// watchers are few per codex process (see `crate::watch`), and so are
+    /// the idle git processes a session keeps.
     fn processes<'a>(
         slot: &'a mut Option<GitProcesses>,
+        watched: bool,
         top: &Path,
         git_dir: &Path,
-    ) -> &'a mut GitProcesses {
-        if slot.as_ref().is_some_and(GitProcesses::stale) {
+    ) -> Option<&'a mut GitProcesses> {
+        if !watched || slot.as_ref().is_some_and(GitProcesses::stale) {
             *slot = None;
         }
-        slot.get_or_insert_with(|| GitProcesses::new(top, git_dir))
+        watched.then(|| slot.get_or_insert_with(|| GitProcesses::new(top, git_dir)))
     }
 
     /// Points the ref `name` at `commit` through a long-lived `update-ref`.
@@ -366,12 +372,16 @@ impl Snapshotter {
         name: &str,
         commit: &str,
     ) -> Result<(), String> {
-        Self::processes(&mut self.git, top, git_dir).update_ref(name, commit)
+        let watched = self.watcher.is_some();
+        Self::processes(&mut self.git, watched, top, git_dir)
+            .ok_or("no long-lived git processes")?
+            .update_ref(name, commit)
     }
 
     /// Writes the snapshot commit of `tree` on `parent` through the
     /// long-lived `hash-object` (a `commit-tree` process costs more than
-    /// the rest of a small snapshot).
+    /// the rest of a small snapshot), or `commit-tree` in a repository
+    /// that is not watched.
     fn write_commit(
         &mut self,
         top: &Path,
@@ -379,7 +389,19 @@ impl Snapshotter {
         tree: &str,
         parent: Option<&str>,
     ) -> Result<String, String> {
-        let git = Self::processes(&mut self.git, top, git_dir);
+        let mut scratch = self.index.clone().into_os_string();
+        scratch.push(".commit");
+        let watched = self.watcher.is_some();
+        let git = Self::processes(&mut self.git, watched, top, git_dir)
+            // A git directory whose path git cannot read on a line.
+            .filter(|_| crate::git_batch::fits_a_line(scratch.as_encoded_bytes()));
+        let Some(git) = git else {
+            let mut args = vec!["commit-tree", tree, "-m", SNAPSHOT_MESSAGE];
+            if let Some(parent) = parent {
+                args.extend(["-p", parent]);
+            }
+            return Ok(crate::ghost::git(top, None, &args)?.trim().to_string());
+        };
         let mut text = format!("tree {tree}\n");
         if let Some(parent) = parent {
             // hash-object checks the format, not that the parent exists
@@ -404,17 +426,7 @@ impl Snapshotter {
         text.push_str(&format!(
             "author {who}\ncommitter {who}\n\n{SNAPSHOT_MESSAGE}\n"
         ));
-        let mut scratch = self.index.clone().into_os_string();
-        scratch.push(".commit");
-        if crate::git_batch::fits_a_line(scratch.as_encoded_bytes()) {
-            return git.write_commit(&text, Path::new(&scratch));
-        }
-        // A git directory whose path git cannot read on a line.
-        let mut args = vec!["commit-tree", tree, "-m", SNAPSHOT_MESSAGE];
-        if let Some(parent) = parent {
-            args.extend(["-p", parent]);
-        }
-        Ok(crate::ghost::git(top, None, &args)?.trim().to_string())
+        git.write_commit(&text, Path::new(&scratch))
     }
 
     /// Starts the private index as a copy of the user's (or empty).
@@ -780,6 +792,11 @@ mod tests {
         let next = repo.snapshot_after(Some(&last)).unwrap().commit;
         assert_eq!(blob(top, &next, "a/f.up"), "lower again\n");
         assert_eq!(contents(top, &next), fresh(top));
+
+        // A parent the repository does not have is refused (a snapshot
+        // pointing at a missing commit would break git's gc).
+        let error = repo.snapshot_after(Some(&"1".repeat(40))).unwrap_err();
+        assert!(error.contains("not a commit"), "{error}");
 
         // The user's index is as it was.
         assert_eq!(std::fs::read(top.join(".git/index")).unwrap(), user_index);
