@@ -28,7 +28,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
-use std::time::SystemTime;
+
+use crate::git_files::{Stamps, common_dir, user_git_config_dir};
 
 /// One git process answering requests on its stdout.
 #[derive(Debug)]
@@ -146,7 +147,7 @@ pub(crate) struct GitProcesses {
     top: PathBuf,
     /// The configuration files git reads, with their times when the
     /// processes started.
-    config: Vec<(PathBuf, Option<SystemTime>)>,
+    config: Stamps,
     objects: Option<BatchProcess>,
     blobs: Option<BatchProcess>,
     trees: Option<BatchProcess>,
@@ -164,13 +165,7 @@ pub(crate) struct Object {
 
 impl GitProcesses {
     pub(crate) fn new(top: &Path, git_dir: &Path) -> Self {
-        let config = config_files(git_dir)
-            .into_iter()
-            .map(|path| {
-                let time = modified(&path);
-                (path, time)
-            })
-            .collect();
+        let config = Stamps::of(config_files(git_dir));
         Self {
             top: top.to_path_buf(),
             config,
@@ -185,9 +180,7 @@ impl GitProcesses {
     /// Whether a configuration file changed since the processes started
     /// (they read it once): a new [`GitProcesses`] is then needed.
     pub(crate) fn stale(&self) -> bool {
-        self.config
-            .iter()
-            .any(|(path, time)| modified(path) != *time)
+        self.config.changed()
     }
 
     /// Ends the process that hashes files, so the next one reads the
@@ -462,10 +455,7 @@ pub(crate) fn parse_tree(body: &[u8], id_len: usize) -> Result<Vec<TreeEntry>, S
 
 /// The configuration and attribute files git reads besides the tree's.
 fn config_files(git_dir: &Path) -> Vec<PathBuf> {
-    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
-        Ok(dir) => git_dir.join(dir.trim()),
-        Err(_) => git_dir.to_path_buf(),
-    };
+    let common = common_dir(git_dir);
     let mut files = vec![
         common.join("config"),
         git_dir.join("config.worktree"),
@@ -474,13 +464,9 @@ fn config_files(git_dir: &Path) -> Vec<PathBuf> {
     if let Some(home) = std::env::var_os("HOME") {
         files.push(PathBuf::from(home).join(".gitconfig"));
     }
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    if let Some(config) = config {
-        files.push(config.join("git").join("config"));
-        files.push(config.join("git").join("attributes"));
+    if let Some(config) = user_git_config_dir() {
+        files.push(config.join("config"));
+        files.push(config.join("attributes"));
     }
     for var in ["GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"] {
         if let Some(path) = std::env::var_os(var).filter(|v| !v.is_empty()) {
@@ -489,10 +475,6 @@ fn config_files(git_dir: &Path) -> Vec<PathBuf> {
     }
     files.push(PathBuf::from("/etc/gitconfig"));
     files
-}
-
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 #[cfg(test)]

@@ -195,11 +195,7 @@ impl Repo {
     /// the common git directory of a repository's worktrees; a packed ref
     /// or the reftable format gives `None`, and git is asked instead).
     fn loose_ref(&self, name: &str) -> Option<String> {
-        let git_dir = self.git_dir();
-        let common = match std::fs::read_to_string(git_dir.join("commondir")) {
-            Ok(dir) => git_dir.join(dir.trim()),
-            Err(_) => git_dir.to_path_buf(),
-        };
+        let common = crate::git_files::common_dir(self.git_dir());
         let text = std::fs::read_to_string(common.join(name)).ok()?;
         Some(text.trim().to_string())
     }

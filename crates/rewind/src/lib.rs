@@ -31,6 +31,7 @@ pub mod checkpoints;
 pub mod ghost;
 mod git_batch;
 mod git_checkpoints;
+mod git_files;
 pub mod prune;
 pub mod restore;
 mod snapshot;
