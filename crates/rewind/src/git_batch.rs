@@ -43,10 +43,14 @@ struct BatchProcess {
 
 impl BatchProcess {
     fn start(cwd: &Path, name: &'static str, args: &[&str]) -> Result<Self, String> {
+        use std::os::unix::process::CommandExt;
         let mut cmd = crate::ghost::command(cwd, None, args);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::null())
+            // A group of its own: a Ctrl-C at the terminal is for codex,
+            // which decides what stops; these end with their input.
+            .process_group(0);
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot run git {name}: {e}"))?;

@@ -5,8 +5,10 @@
 //! and rewrites all of it (800 KB for 10,000 files) in `update-index` and
 //! again in `write-tree`, however few files changed. When the watcher
 //! names the changed paths and each is a file the previous snapshot holds
-//! (edited or deleted, its kind and executable bit unchanged), the new
-//! tree is the old one with those entries replaced: each path is looked up
+//! (edited or deleted, its kind and executable bit unchanged) or a
+//! submodule (its checked-out commit, read from its `HEAD`; the files in
+//! it are its own repository's), the new tree is the old one with those
+//! entries replaced: each path is looked up
 //! in the old tree (read directory by directory along the path), the
 //! changed files are hashed, and the trees above them are written again,
 //! bottom up, all through the long-lived processes of
