@@ -128,10 +128,44 @@ impl Drop for BatchProcess {
     }
 }
 
-/// Paths hashed in one write: their answers (65 bytes at most each) fit in
-/// the smallest pipe buffer (one 4 KiB page, what Linux gives a user past
-/// its pipe limit), so git never waits on its stdout while we write.
-const HASHES_PER_WRITE: usize = 50;
+/// Requests sent in one write before their answers are read (one round
+/// trip for many). Neither side can then wait on the other forever: where
+/// the answers are an id a line (hash-object, mktree), 50 of them fit in
+/// one 4 KiB page, the smallest pipe buffer Linux gives (to a user past its
+/// pipe limit), so git never waits on its stdout while we write; where the
+/// answers are large (cat-file), the requests are an id a line, so our
+/// write never waits on git.
+const REQUESTS_PER_WRITE: usize = 50;
+
+/// The answer of `cat-file --batch` about `id`.
+fn read_object(process: &mut BatchProcess, id: &str) -> Result<Option<Object>, String> {
+    let header = String::from_utf8(process.read_line()?)
+        .map_err(|_| "git cat-file gave a header that is not text".to_string())?;
+    let mut fields = header.split(' ');
+    let (Some(answered), Some(kind)) = (fields.next(), fields.next()) else {
+        return Err(format!("git cat-file gave an odd header: {header}"));
+    };
+    if answered != id {
+        return Err(format!("git cat-file answered {answered} for {id}"));
+    }
+    if kind == "missing" {
+        return Ok(None);
+    }
+    let size: usize = fields
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("git cat-file gave an odd header: {header}"))?;
+    let mut body = process.read_exact(size + 1)?;
+    // The content is followed by a newline.
+    if body.pop() != Some(b'\n') {
+        return Err(format!("git cat-file gave an odd object {id}"));
+    }
+    Ok(Some(Object {
+        kind: kind.to_string(),
+        id_len: answered.len(),
+        body,
+    }))
+}
 
 /// A hexadecimal object id (SHA-1 or SHA-256).
 pub(crate) fn is_object_id(id: &str) -> bool {
@@ -208,39 +242,34 @@ impl GitProcesses {
 
     /// The object `id`, or `None` when the repository does not have it.
     pub(crate) fn read(&mut self, id: &str) -> Result<Option<Object>, String> {
+        let mut objects = self.read_all(&[id])?;
+        objects
+            .pop()
+            .ok_or_else(|| format!("git cat-file gave nothing for {id}"))
+    }
+
+    /// The objects `ids` (`None` for those the repository does not have),
+    /// in the same order.
+    pub(crate) fn read_all(&mut self, ids: &[&str]) -> Result<Vec<Option<Object>>, String> {
         let process = Self::process(
             &mut self.objects,
             &self.top,
             "cat-file",
             &["cat-file", "--batch"],
         )?;
-        process.send(format!("{id}\n").as_bytes())?;
-        let header = String::from_utf8(process.read_line()?)
-            .map_err(|_| "git cat-file gave a header that is not text".to_string())?;
-        let mut fields = header.split(' ');
-        let (Some(answered), Some(kind)) = (fields.next(), fields.next()) else {
-            return Err(format!("git cat-file gave an odd header: {header}"));
-        };
-        if answered != id {
-            return Err(format!("git cat-file answered {answered} for {id}"));
+        let mut objects = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(REQUESTS_PER_WRITE) {
+            let mut request = String::new();
+            for id in chunk {
+                request.push_str(id);
+                request.push('\n');
+            }
+            process.send(request.as_bytes())?;
+            for id in chunk {
+                objects.push(read_object(process, id)?);
+            }
         }
-        if kind == "missing" {
-            return Ok(None);
-        }
-        let size: usize = fields
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("git cat-file gave an odd header: {header}"))?;
-        let mut body = process.read_exact(size + 1)?;
-        // The content is followed by a newline.
-        if body.pop() != Some(b'\n') {
-            return Err(format!("git cat-file gave an odd object {id}"));
-        }
-        Ok(Some(Object {
-            kind: kind.to_string(),
-            id_len: answered.len(),
-            body,
-        }))
+        Ok(objects)
     }
 
     /// Hashes the files `paths` (relative to the top, through the clean
@@ -261,9 +290,8 @@ impl GitProcesses {
         )?;
         let mut ids = Vec::with_capacity(paths.len());
         // Many paths to a write, their answers read after: one round trip
-        // instead of one a file. A chunk's answers fit in a pipe, so git
-        // never waits for us to read while we wait for it to.
-        for chunk in paths.chunks(HASHES_PER_WRITE) {
+        // instead of one a file.
+        for chunk in paths.chunks(REQUESTS_PER_WRITE) {
             let mut request = Vec::new();
             for path in chunk {
                 request.extend_from_slice(path);
@@ -277,8 +305,9 @@ impl GitProcesses {
         Ok(ids)
     }
 
-    /// Writes a tree of `entries` (`mktree` sorts them); returns its id.
-    pub(crate) fn write_tree(&mut self, entries: &[TreeEntry]) -> Result<String, String> {
+    /// Writes the trees of `entries` (`mktree` sorts each); returns their
+    /// ids in the same order.
+    pub(crate) fn write_trees(&mut self, trees: &[&[TreeEntry]]) -> Result<Vec<String>, String> {
         let process = Self::process(
             &mut self.trees,
             &self.top,
@@ -287,18 +316,26 @@ impl GitProcesses {
             // hash-object: no need to look each one up.
             &["mktree", "--batch", "-z", "--missing"],
         )?;
-        let mut request = Vec::with_capacity(entries.len() * 80 + 1);
-        for entry in entries {
-            request.extend_from_slice(
-                format!("{:06o} {} {}\t", entry.mode, entry.kind(), entry.id).as_bytes(),
-            );
-            request.extend_from_slice(&entry.name);
-            request.push(0);
+        let mut ids = Vec::with_capacity(trees.len());
+        for chunk in trees.chunks(REQUESTS_PER_WRITE) {
+            let mut request = Vec::new();
+            for entries in chunk {
+                for entry in *entries {
+                    request.extend_from_slice(
+                        format!("{:06o} {} {}\t", entry.mode, entry.kind(), entry.id).as_bytes(),
+                    );
+                    request.extend_from_slice(&entry.name);
+                    request.push(0);
+                }
+                // An empty entry ends a tree.
+                request.push(0);
+            }
+            process.send(&request)?;
+            for _ in chunk {
+                ids.push(process.read_id()?);
+            }
         }
-        // An empty entry ends the tree.
-        request.push(0);
-        process.send(&request)?;
-        process.read_id()
+        Ok(ids)
     }
 
     /// Writes the commit object `text`, through the file `scratch` (a
@@ -516,13 +553,24 @@ mod tests {
                 id: blob,
             },
         ];
-        let tree = processes.write_tree(&entries).unwrap();
-        let read = processes.read(&tree).unwrap().unwrap();
-        assert_eq!(read.kind, "tree");
-        let parsed = parse_tree(&read.body, read.id_len).unwrap();
-        // Sorted by mktree.
-        assert_eq!(parsed, vec![entries[1].clone(), entries[0].clone()]);
+        let trees = processes.write_trees(&[&entries, &entries[..1]]).unwrap();
+        // Read back in another order, in one round trip.
         let missing = "0".repeat(40);
+        let read = processes
+            .read_all(&[&trees[1], &trees[0], &missing])
+            .unwrap();
+        let parsed = |object: &Option<Object>| {
+            let object = object.as_ref().unwrap();
+            assert_eq!(object.kind, "tree");
+            parse_tree(&object.body, object.id_len).unwrap()
+        };
+        assert_eq!(parsed(&read[0]), vec![entries[0].clone()]);
+        // Sorted by mktree.
+        assert_eq!(
+            parsed(&read[1]),
+            vec![entries[1].clone(), entries[0].clone()]
+        );
+        assert!(read[2].is_none());
         assert!(processes.read(&missing).unwrap().is_none());
         let ids = processes.ids();
         assert_eq!(ids.len(), 3);

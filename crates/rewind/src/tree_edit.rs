@@ -21,7 +21,7 @@
 //! written are kept by id (an id names one content forever, so the cache
 //! never goes stale), up to [`MAX_CACHED_ENTRIES`] entries.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -39,8 +39,6 @@ const MAX_CACHED_ENTRIES: usize = 50_000;
 /// What a snapshot's tree changes: a path's components and its new entry
 /// (mode and blob id), or `None` to remove it.
 type Edit = (Vec<Vec<u8>>, Option<(u32, String)>);
-/// An [`Edit`] below some directory: the rest of its path.
-type EditBelow<'a> = (&'a [Vec<u8>], Option<&'a (u32, String)>);
 
 /// The changes the fast path found.
 pub(crate) struct Changes {
@@ -88,6 +86,48 @@ impl TreeCache {
         Ok(entries)
     }
 
+    /// Reads the trees along `paths` (below `root`) that are not cached,
+    /// a level at a time: one round trip per level instead of one per
+    /// tree.
+    fn read_along<'a>(
+        &mut self,
+        git: &mut GitProcesses,
+        root: &str,
+        paths: impl Iterator<Item = &'a [Vec<u8>]>,
+    ) -> Result<(), String> {
+        let mut level: Vec<(String, &[Vec<u8>])> =
+            paths.map(|path| (root.to_string(), path)).collect();
+        while !level.is_empty() {
+            let missing: BTreeSet<&str> = level
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .filter(|id| !self.trees.contains_key(*id))
+                .collect();
+            let missing: Vec<&str> = missing.into_iter().collect();
+            for (id, object) in missing.iter().zip(git.read_all(&missing)?) {
+                let object = object
+                    .filter(|o| o.kind == "tree")
+                    .ok_or_else(|| format!("the snapshot tree {id} is missing"))?;
+                let entries = parse_tree(&object.body, object.id_len)?;
+                self.remember(id.to_string(), Arc::new(entries));
+            }
+            let mut next = Vec::new();
+            for (id, path) in &level {
+                // The last name is an entry: no tree below it to read.
+                let [name, rest @ ..] = path else { continue };
+                if rest.is_empty() {
+                    continue;
+                }
+                let entries = self.entries(git, id)?;
+                if let Some(dir) = entries.iter().find(|e| e.name == *name && e.is_tree()) {
+                    next.push((dir.id.clone(), rest));
+                }
+            }
+            level = next;
+        }
+        Ok(())
+    }
+
     /// The entry at `components` in the tree `root`, if there is one.
     fn lookup(
         &mut self,
@@ -128,10 +168,7 @@ impl TreeCache {
         budget: u64,
         max_file: u64,
     ) -> Result<Option<Changes>, String> {
-        let mut hash = Vec::new();
-        let mut edits = Vec::new();
-        let mut looked_at = Vec::new();
-        let mut total = 0u64;
+        let mut split = Vec::with_capacity(paths.len());
         for path in paths {
             let Some(name) = path.to_str() else {
                 return Ok(None);
@@ -146,6 +183,14 @@ impl TreeCache {
             {
                 return Ok(None);
             }
+            split.push((path, name, bytes, components));
+        }
+        self.read_along(git, root, split.iter().map(|(.., c)| c.as_slice()))?;
+        let mut hash = Vec::new();
+        let mut edits = Vec::new();
+        let mut looked_at = Vec::new();
+        let mut total = 0u64;
+        for (path, name, bytes, components) in split {
             let entry = match self.lookup(git, root, &components)? {
                 Found::Entry(entry) => Some(entry),
                 Found::Absent => None,
@@ -232,7 +277,9 @@ impl TreeCache {
     }
 
     /// The tree `root` with `edits` made (each below directories `root`
-    /// holds, as [`Self::changes`] found them); returns its id.
+    /// holds, as [`Self::changes`] found them); returns its id. The trees
+    /// are written deepest first, a level at a time (one round trip per
+    /// level).
     pub(crate) fn apply(
         &mut self,
         git: &mut GitProcesses,
@@ -242,71 +289,104 @@ impl TreeCache {
         if edits.is_empty() {
             return Ok(root.to_string());
         }
-        let edits: Vec<EditBelow> = edits
-            .iter()
-            .map(|(c, entry)| (c.as_slice(), entry.as_ref()))
-            .collect();
-        // A root left empty is still a tree.
-        self.rewrite(git, Some(root), &edits, true)?
-            .ok_or_else(|| "git wrote no tree".to_string())
-    }
-
-    /// Writes the tree `tree` (or a new one) with `edits` made, its
-    /// subtrees first; `None` when nothing is left in it (git keeps no
-    /// empty directories) unless it is the root.
-    fn rewrite(
-        &mut self,
-        git: &mut GitProcesses,
-        tree: Option<&str>,
-        edits: &[EditBelow],
-        root: bool,
-    ) -> Result<Option<String>, String> {
-        let mut entries: Vec<TreeEntry> = match tree {
-            Some(id) => self.entries(git, id)?.as_ref().clone(),
-            None => Vec::new(),
-        };
-        let mut below: BTreeMap<&[u8], Vec<EditBelow>> = BTreeMap::new();
-        for (components, entry) in edits {
-            match components {
-                [name] => {
-                    entries.retain(|e| e.name != *name);
-                    if let Some((mode, id)) = entry {
-                        entries.push(TreeEntry {
-                            mode: *mode,
-                            name: name.clone(),
-                            id: id.clone(),
-                        });
-                    }
+        // Every directory an edit is in (by its path's components), with
+        // its entries as they were.
+        let mut dirs: BTreeMap<&[Vec<u8>], Vec<TreeEntry>> = BTreeMap::new();
+        for (components, _) in edits {
+            for depth in 0..components.len() {
+                let dir = &components[..depth];
+                if !dirs.contains_key(dir) {
+                    let id = self.tree_at(git, root, dir)?;
+                    dirs.insert(dir, self.entries(git, &id)?.as_ref().clone());
                 }
-                [dir, rest @ ..] => below
-                    .entry(dir.as_slice())
-                    .or_default()
-                    .push((rest, *entry)),
-                [] => return Err("an empty path reached the tree".into()),
             }
         }
-        for (dir, edits) in below {
-            let at = entries.iter().position(|e| e.name == dir);
-            let Some(old) = at.map(|at| entries.remove(at)).filter(TreeEntry::is_tree) else {
-                return Err(format!(
-                    "{} is not a directory of the snapshot",
-                    String::from_utf8_lossy(dir)
-                ));
-            };
-            if let Some(id) = self.rewrite(git, Some(&old.id), &edits, false)? {
+        for (components, entry) in edits {
+            let (name, dir) = components
+                .split_last()
+                .ok_or("an empty path reached the tree")?;
+            let entries = dirs.get_mut(dir).ok_or("an edit lost its directory")?;
+            entries.retain(|e| e.name != *name);
+            if let Some((mode, id)) = entry {
                 entries.push(TreeEntry {
-                    mode: MODE_DIR,
-                    name: dir.to_vec(),
-                    id,
+                    mode: *mode,
+                    name: name.clone(),
+                    id: id.clone(),
                 });
             }
         }
-        if entries.is_empty() && !root {
-            return Ok(None);
+        let deepest = dirs.keys().map(|dir| dir.len()).max().unwrap_or(0);
+        for depth in (0..=deepest).rev() {
+            let level: Vec<&[Vec<u8>]> = dirs
+                .keys()
+                .copied()
+                .filter(|dir| dir.len() == depth)
+                .collect();
+            let mut written = Vec::new();
+            let mut emptied = Vec::new();
+            for dir in level {
+                let entries = dirs.remove(dir).unwrap_or_default();
+                // Git keeps no empty directories; a root left empty is
+                // still a tree.
+                if entries.is_empty() && depth > 0 {
+                    emptied.push(dir);
+                } else {
+                    written.push((dir, entries));
+                }
+            }
+            let trees: Vec<&[TreeEntry]> = written.iter().map(|(_, e)| e.as_slice()).collect();
+            let ids = git.write_trees(&trees)?;
+            let mut results: Vec<(&[Vec<u8>], Option<String>)> =
+                emptied.into_iter().map(|dir| (dir, None)).collect();
+            for ((dir, entries), id) in written.into_iter().zip(ids) {
+                if depth == 0 {
+                    self.remember(id.clone(), Arc::new(entries));
+                    return Ok(id);
+                }
+                self.remember(id.clone(), Arc::new(entries));
+                results.push((dir, Some(id)));
+            }
+            for (dir, id) in results {
+                let Some((name, parent)) = dir.split_last() else {
+                    continue;
+                };
+                let entries = dirs.get_mut(parent).ok_or("a directory lost its parent")?;
+                entries.retain(|e| e.name != *name);
+                if let Some(id) = id {
+                    entries.push(TreeEntry {
+                        mode: MODE_DIR,
+                        name: name.clone(),
+                        id,
+                    });
+                }
+            }
         }
-        let id = git.write_tree(&entries)?;
-        self.remember(id.clone(), Arc::new(entries));
-        Ok(Some(id))
+        Err("git wrote no tree".into())
+    }
+
+    /// The id of the tree at `dir` in the tree `root` (a directory the
+    /// snapshot holds).
+    fn tree_at(
+        &mut self,
+        git: &mut GitProcesses,
+        root: &str,
+        dir: &[Vec<u8>],
+    ) -> Result<String, String> {
+        let mut id = root.to_string();
+        for name in dir {
+            let entries = self.entries(git, &id)?;
+            id = entries
+                .iter()
+                .find(|e| e.name == *name && e.is_tree())
+                .map(|e| e.id.clone())
+                .ok_or_else(|| {
+                    format!(
+                        "{} is not a directory of the snapshot",
+                        String::from_utf8_lossy(name)
+                    )
+                })?;
+        }
+        Ok(id)
     }
 }
 

@@ -221,6 +221,10 @@ fn snapshots_made_without_the_index_hold_what_a_snapshot_from_scratch_holds() {
     std::fs::write(top.join("a/f.up"), "lower\n").unwrap();
     let executable = top.join("b/2.txt");
     std::fs::set_permissions(&executable, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(top.join("c/d/e")).unwrap();
+    for file in ["c/d/e/1.txt", "c/d/e/2.txt", "c/d/x.txt"] {
+        std::fs::write(top.join(file), file).unwrap();
+    }
     let user_index = std::fs::read(top.join(".git/index")).unwrap();
     let mut last = repo.snapshot().unwrap().commit;
     assert_eq!(contents(top, &last), fresh(top));
@@ -251,12 +255,26 @@ fn snapshots_made_without_the_index_hold_what_a_snapshot_from_scratch_holds() {
     std::fs::write(top.join("a/0.txt"), "turn 2\n").unwrap();
     assert_eq!(repo.snapshot_after(Some(&last)).unwrap().commit, last);
 
-    // Every file of a directory deleted: the directory goes too.
+    // Every file of a directory deleted: the directory goes too, and
+    // with it a parent left empty, beside trees written again.
     std::fs::remove_file(top.join("b/0.txt")).unwrap();
     std::fs::remove_file(&executable).unwrap();
+    std::fs::remove_file(top.join("c/d/e/1.txt")).unwrap();
+    std::fs::remove_file(top.join("c/d/e/2.txt")).unwrap();
+    std::fs::write(top.join("c/d/x.txt"), "changed").unwrap();
     last = next_as_fresh(&repo, &last);
-    assert!(!contents(top, &last).iter().any(|l| l.contains("b/")));
-    expected.insert(2, "b/0.txt");
+    let held = contents(top, &last);
+    assert!(
+        !held
+            .iter()
+            .any(|l| l.contains("\tb/") || l.contains("c/d/e"))
+    );
+    assert!(held.iter().any(|l| l.ends_with("c/d/x.txt")));
+    std::fs::remove_file(top.join("c/d/x.txt")).unwrap();
+    last = next_as_fresh(&repo, &last);
+    assert!(!contents(top, &last).iter().any(|l| l.contains("\tc/")));
+    expected.extend(["b/0.txt", "c/d/e/1.txt", "c/d/e/2.txt", "c/d/x.txt"]);
+    expected.sort();
     assert_eq!(pending(&repo), expected);
 
     // An executable bit that changed asks the index, which takes the
