@@ -183,6 +183,9 @@ pub(crate) fn fits_a_line(path: &[u8]) -> bool {
 #[derive(Debug)]
 pub(crate) struct GitProcesses {
     top: PathBuf,
+    /// Where scratch files start (`<this>.object-<n>`): a path private to
+    /// this repository's snapshots, that git can read on a line.
+    scratch: PathBuf,
     /// The configuration files git reads, with their times when the
     /// processes started.
     config: Stamps,
@@ -202,17 +205,24 @@ pub(crate) struct Object {
 }
 
 impl GitProcesses {
-    pub(crate) fn new(top: &Path, git_dir: &Path) -> Self {
+    /// The processes of the repository at `top`, with scratch files
+    /// named from `scratch` (`None` if git could not read their paths).
+    pub(crate) fn new(top: &Path, git_dir: &Path, scratch: &Path) -> Option<Self> {
+        use std::os::unix::ffi::OsStrExt;
+        if !fits_a_line(scratch.as_os_str().as_bytes()) {
+            return None;
+        }
         let config = Stamps::of(config_files(git_dir));
-        Self {
+        Some(Self {
             top: top.to_path_buf(),
+            scratch: scratch.to_path_buf(),
             config,
             objects: None,
             blobs: None,
             trees: None,
             commits: None,
             refs: None,
-        }
+        })
     }
 
     /// Whether a configuration file changed since the processes started
@@ -305,73 +315,83 @@ impl GitProcesses {
         Ok(ids)
     }
 
-    /// Writes the trees of `entries` (`mktree` sorts each); returns their
-    /// ids in the same order.
+    /// Writes the trees of `entries` (in any order); returns their ids in
+    /// the same order.
     pub(crate) fn write_trees(&mut self, trees: &[&[TreeEntry]]) -> Result<Vec<String>, String> {
-        let process = Self::process(
-            &mut self.trees,
-            &self.top,
-            "mktree",
-            // The entries come from trees the repository has or from
-            // hash-object: no need to look each one up.
-            &["mktree", "--batch", "-z", "--missing"],
-        )?;
-        let mut ids = Vec::with_capacity(trees.len());
-        for chunk in trees.chunks(REQUESTS_PER_WRITE) {
-            let mut request = Vec::new();
-            for entries in chunk {
-                for entry in *entries {
-                    request.extend_from_slice(
-                        format!("{:06o} {} {}\t", entry.mode, entry.kind(), entry.id).as_bytes(),
-                    );
-                    request.extend_from_slice(&entry.name);
-                    request.push(0);
-                }
-                // An empty entry ends a tree.
-                request.push(0);
-            }
-            process.send(&request)?;
-            for _ in chunk {
-                ids.push(process.read_id()?);
-            }
-        }
-        Ok(ids)
+        let bodies = trees
+            .iter()
+            .map(|entries| tree_body(entries))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write_objects("tree", &bodies)
     }
 
-    /// Writes the commit object `text`, through the file `scratch` (a
-    /// private file of this repository's snapshots, removed after).
-    pub(crate) fn write_commit(&mut self, text: &str, scratch: &Path) -> Result<String, String> {
+    /// Writes the commit object `text`; returns its id.
+    pub(crate) fn write_commit(&mut self, text: &str) -> Result<String, String> {
+        let mut ids = self.write_objects("commit", &[text.as_bytes().to_vec()])?;
+        ids.pop()
+            .ok_or_else(|| "git hash-object wrote no commit".to_string())
+    }
+
+    /// Writes objects of `kind` (a tree or a commit) with `bodies`,
+    /// through private scratch files beside the index (removed after):
+    /// `hash-object` takes paths on a pipe, not contents. (`mktree` would
+    /// take a tree's entries, but looks each one up in the object store,
+    /// which costs more than the rest of a snapshot in a large directory.)
+    fn write_objects(
+        &mut self,
+        kind: &'static str,
+        bodies: &[Vec<u8>],
+    ) -> Result<Vec<String>, String> {
         use std::os::unix::ffi::OsStrExt;
-        let name = scratch.as_os_str().as_bytes();
-        if !fits_a_line(name) {
-            return Err(format!("{} cannot be named to git", scratch.display()));
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        codex_config::private_file::open(scratch, &mut options)
-            .and_then(|mut file| file.write_all(text.as_bytes()))
-            .map_err(|e| format!("cannot write {}: {e}", scratch.display()))?;
+        let slot = if kind == "tree" {
+            &mut self.trees
+        } else {
+            &mut self.commits
+        };
         let process = Self::process(
-            &mut self.commits,
+            slot,
             &self.top,
             "hash-object",
+            // The object is checked (its format), never filtered.
             &[
                 "hash-object",
                 "-w",
                 "-t",
-                "commit",
+                kind,
                 "--no-filters",
                 "--stdin-paths",
             ],
-        );
-        let id = process.and_then(|process| {
-            let mut request = name.to_vec();
-            request.push(b'\n');
-            process.send(&request)?;
-            process.read_id()
-        });
-        let _ = std::fs::remove_file(scratch);
-        id
+        )?;
+        let mut ids = Vec::with_capacity(bodies.len());
+        for chunk in bodies.chunks(REQUESTS_PER_WRITE) {
+            let mut files = Vec::with_capacity(chunk.len());
+            let written = (|| {
+                let mut request = Vec::new();
+                for (n, body) in chunk.iter().enumerate() {
+                    let mut name = self.scratch.clone().into_os_string();
+                    name.push(format!(".object-{n}"));
+                    let file = PathBuf::from(name);
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create(true).truncate(true);
+                    files.push(file.clone());
+                    codex_config::private_file::open(&file, &mut options)
+                        .and_then(|mut out| out.write_all(body))
+                        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                    request.extend_from_slice(file.as_os_str().as_bytes());
+                    request.push(b'\n');
+                }
+                process.send(&request)?;
+                chunk
+                    .iter()
+                    .map(|_| process.read_id())
+                    .collect::<Result<Vec<_>, _>>()
+            })();
+            for file in files {
+                let _ = std::fs::remove_file(file);
+            }
+            ids.extend(written?);
+        }
+        Ok(ids)
     }
 
     /// Points the ref `name` at `id`: one transaction of a long-lived
@@ -454,17 +474,39 @@ impl TreeEntry {
         matches!(self.mode & MODE_TYPE, 0o100000 | MODE_SYMLINK)
     }
 
-    /// The kind of object a tree entry of this mode names.
-    fn kind(&self) -> &'static str {
-        match self.mode & MODE_TYPE {
-            MODE_DIR => "tree",
-            MODE_SUBMODULE => "commit",
-            _ => "blob",
-        }
+    /// Where git sorts it in a tree: by name, a directory's as if it
+    /// ended in `/`.
+    fn tree_order(&self, other: &Self) -> std::cmp::Ordering {
+        let key = |e: &Self| {
+            let slash = e.is_tree().then_some(b'/');
+            e.name.iter().copied().chain(slash).collect::<Vec<u8>>()
+        };
+        key(self).cmp(&key(other))
     }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The body of a tree object of `entries` (`<octal mode> <name>\0<raw
+/// id>` each, in git's order).
+fn tree_body(entries: &[TreeEntry]) -> Result<Vec<u8>, String> {
+    let mut sorted: Vec<&TreeEntry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.tree_order(b));
+    let mut body = Vec::with_capacity(entries.len() * 48);
+    for entry in sorted {
+        body.extend_from_slice(format!("{:o} ", entry.mode).as_bytes());
+        body.extend_from_slice(&entry.name);
+        body.push(0);
+        if !is_object_id(&entry.id) {
+            return Err(format!("{} is not an object id", entry.id));
+        }
+        for pair in entry.id.as_bytes().chunks(2) {
+            let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            body.push(digit(pair[0]) << 4 | digit(pair[1]));
+        }
+    }
+    Ok(body)
+}
 
 /// The entries of a tree object's `body` (`<octal mode> <name>\0<raw
 /// id>`, the raw id `id_len / 2` bytes).
@@ -529,7 +571,8 @@ mod tests {
         let top = dir.path();
         git(top, None, &["init", "-q"]).unwrap();
         std::fs::write(top.join("a.txt"), "a\n").unwrap();
-        let mut processes = GitProcesses::new(top, &top.join(".git"));
+        let mut processes =
+            GitProcesses::new(top, &top.join(".git"), &top.join(".git/scratch")).unwrap();
         std::fs::write(top.join("b.txt"), "b\n").unwrap();
         let blobs = processes.hash_files(&[b"a.txt", b"b.txt"]).unwrap();
         assert_eq!(
@@ -572,6 +615,41 @@ mod tests {
         );
         assert!(read[2].is_none());
         assert!(processes.read(&missing).unwrap().is_none());
+        // In git's order, a directory's name sorting as if it ended in
+        // `/`: the same tree as git's own mktree makes.
+        let sub = trees[1].clone();
+        let mixed = vec![
+            TreeEntry {
+                mode: MODE_DIR,
+                name: b"a".to_vec(),
+                id: sub.clone(),
+            },
+            TreeEntry {
+                mode: MODE_FILE,
+                name: b"a.txt".to_vec(),
+                id: blobs[1].clone(),
+            },
+            TreeEntry {
+                mode: MODE_FILE,
+                name: b"a-b".to_vec(),
+                id: blobs[0].clone(),
+            },
+            TreeEntry {
+                mode: MODE_SUBMODULE,
+                name: b"a0".to_vec(),
+                id: "1".repeat(40),
+            },
+        ];
+        let ours = processes.write_trees(&[&mixed]).unwrap();
+        let listing = format!(
+            "040000 tree {sub}\ta\n100644 blob {}\ta.txt\n100644 blob {}\ta-b\n160000 commit {}\ta0\n",
+            blobs[1],
+            blobs[0],
+            "1".repeat(40)
+        );
+        let theirs = crate::ghost::git_piped(top, None, &["mktree", "--missing"], listing).unwrap();
+        assert_eq!(ours[0], String::from_utf8(theirs).unwrap().trim());
+
         let ids = processes.ids();
         assert_eq!(ids.len(), 3);
         drop(processes);

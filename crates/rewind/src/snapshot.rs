@@ -181,7 +181,7 @@ impl Snapshotter {
         paths: &[PathBuf],
     ) -> Result<Option<String>, String> {
         let watched = self.watcher.is_some();
-        let Some(git) = Self::processes(&mut self.git, watched, top, git_dir) else {
+        let Some(git) = Self::processes(&mut self.git, watched, top, git_dir, &self.index) else {
             return Ok(None);
         };
         let Some(changes) =
@@ -357,11 +357,16 @@ impl Snapshotter {
         watched: bool,
         top: &Path,
         git_dir: &Path,
+        index: &Path,
     ) -> Option<&'a mut GitProcesses> {
         if !watched || slot.as_ref().is_some_and(GitProcesses::stale) {
             *slot = None;
         }
-        watched.then(|| slot.get_or_insert_with(|| GitProcesses::new(top, git_dir)))
+        if watched && slot.is_none() {
+            // Their scratch files are named after the private index.
+            *slot = GitProcesses::new(top, git_dir, index);
+        }
+        slot.as_mut()
     }
 
     /// Points the ref `name` at `commit` through a long-lived `update-ref`.
@@ -373,7 +378,7 @@ impl Snapshotter {
         commit: &str,
     ) -> Result<(), String> {
         let watched = self.watcher.is_some();
-        Self::processes(&mut self.git, watched, top, git_dir)
+        Self::processes(&mut self.git, watched, top, git_dir, &self.index)
             .ok_or("no long-lived git processes")?
             .update_ref(name, commit)
     }
@@ -389,13 +394,8 @@ impl Snapshotter {
         tree: &str,
         parent: Option<&str>,
     ) -> Result<String, String> {
-        let mut scratch = self.index.clone().into_os_string();
-        scratch.push(".commit");
         let watched = self.watcher.is_some();
-        let git = Self::processes(&mut self.git, watched, top, git_dir)
-            // A git directory whose path git cannot read on a line.
-            .filter(|_| crate::git_batch::fits_a_line(scratch.as_encoded_bytes()));
-        let Some(git) = git else {
+        let Some(git) = Self::processes(&mut self.git, watched, top, git_dir, &self.index) else {
             let mut args = vec!["commit-tree", tree, "-m", SNAPSHOT_MESSAGE];
             if let Some(parent) = parent {
                 args.extend(["-p", parent]);
@@ -426,7 +426,7 @@ impl Snapshotter {
         text.push_str(&format!(
             "author {who}\ncommitter {who}\n\n{SNAPSHOT_MESSAGE}\n"
         ));
-        git.write_commit(&text, Path::new(&scratch))
+        git.write_commit(&text)
     }
 
     /// Starts the private index as a copy of the user's (or empty).
