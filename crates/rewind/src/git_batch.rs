@@ -186,6 +186,8 @@ pub(crate) struct GitProcesses {
     /// Where scratch files start (`<this>.object-<n>`): a path private to
     /// this repository's snapshots, that git can read on a line.
     scratch: PathBuf,
+    /// Scratch files written so far (`.object-0` up to this).
+    scratch_files: usize,
     /// The configuration files git reads, with their times when the
     /// processes started.
     config: Stamps,
@@ -216,6 +218,7 @@ impl GitProcesses {
         Some(Self {
             top: top.to_path_buf(),
             scratch: scratch.to_path_buf(),
+            scratch_files: 0,
             config,
             objects: None,
             blobs: None,
@@ -333,7 +336,8 @@ impl GitProcesses {
     }
 
     /// Writes objects of `kind` (a tree or a commit) with `bodies`,
-    /// through private scratch files beside the index (removed after):
+    /// through private scratch files beside the index (removed with the
+    /// processes):
     /// `hash-object` takes paths on a pipe, not contents. (`mktree` would
     /// take a tree's entries, but looks each one up in the object store,
     /// which costs more than the rest of a snapshot in a large directory.)
@@ -364,32 +368,24 @@ impl GitProcesses {
         )?;
         let mut ids = Vec::with_capacity(bodies.len());
         for chunk in bodies.chunks(REQUESTS_PER_WRITE) {
-            let mut files = Vec::with_capacity(chunk.len());
-            let written = (|| {
-                let mut request = Vec::new();
-                for (n, body) in chunk.iter().enumerate() {
-                    let mut name = self.scratch.clone().into_os_string();
-                    name.push(format!(".object-{n}"));
-                    let file = PathBuf::from(name);
-                    let mut options = std::fs::OpenOptions::new();
-                    options.write(true).create(true).truncate(true);
-                    files.push(file.clone());
-                    codex_config::private_file::open(&file, &mut options)
-                        .and_then(|mut out| out.write_all(body))
-                        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-                    request.extend_from_slice(file.as_os_str().as_bytes());
-                    request.push(b'\n');
-                }
-                process.send(&request)?;
-                chunk
-                    .iter()
-                    .map(|_| process.read_id())
-                    .collect::<Result<Vec<_>, _>>()
-            })();
-            for file in files {
-                let _ = std::fs::remove_file(file);
+            let mut request = Vec::new();
+            for (n, body) in chunk.iter().enumerate() {
+                let file = scratch_file(&self.scratch, n);
+                // Created once and rewritten after: a new file costs the
+                // kernel far more than rewriting one.
+                self.scratch_files = self.scratch_files.max(n + 1);
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create(true).truncate(true);
+                codex_config::private_file::open(&file, &mut options)
+                    .and_then(|mut out| out.write_all(body))
+                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                request.extend_from_slice(file.as_os_str().as_bytes());
+                request.push(b'\n');
             }
-            ids.extend(written?);
+            process.send(&request)?;
+            for _ in chunk {
+                ids.push(process.read_id()?);
+            }
         }
         Ok(ids)
     }
@@ -447,6 +443,22 @@ impl GitProcesses {
         .map(BatchProcess::id)
         .collect()
     }
+}
+
+impl Drop for GitProcesses {
+    fn drop(&mut self) {
+        for n in 0..self.scratch_files {
+            let _ = std::fs::remove_file(scratch_file(&self.scratch, n));
+        }
+    }
+}
+
+/// The `n`th scratch file of the processes whose files start with
+/// `scratch`.
+fn scratch_file(scratch: &Path, n: usize) -> PathBuf {
+    let mut name = scratch.as_os_str().to_os_string();
+    name.push(format!(".object-{n}"));
+    PathBuf::from(name)
 }
 
 /// One entry of a tree object.
