@@ -321,10 +321,7 @@ impl GitProcesses {
     /// Writes the trees of `entries` (in any order); returns their ids in
     /// the same order.
     pub(crate) fn write_trees(&mut self, trees: &[&[TreeEntry]]) -> Result<Vec<String>, String> {
-        let bodies = trees
-            .iter()
-            .map(|entries| tree_body(entries))
-            .collect::<Result<Vec<_>, _>>()?;
+        let bodies: Vec<Vec<u8>> = trees.iter().map(|entries| tree_body(entries)).collect();
         self.write_objects("tree", &bodies)
     }
 
@@ -470,7 +467,36 @@ fn scratch_file(scratch: &Path, n: usize) -> PathBuf {
 pub(crate) struct TreeEntry {
     pub(crate) mode: u32,
     pub(crate) name: Vec<u8>,
-    pub(crate) id: String,
+    pub(crate) id: ObjectId,
+}
+
+/// An object's id as git stores it in a tree (20 bytes for SHA-1, 32 for
+/// SHA-256): trees are read and written with no conversion, and only the
+/// few ids asked of git are spelled in hexadecimal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ObjectId(Vec<u8>);
+
+impl ObjectId {
+    pub(crate) fn from_hex(hex: &str) -> Result<Self, String> {
+        if !is_object_id(hex) {
+            return Err(format!("{hex} is not an object id"));
+        }
+        let raw = hex
+            .as_bytes()
+            .chunks_exact(2)
+            .map(|pair| hex_value(pair[0]) << 4 | hex_value(pair[1]))
+            .collect();
+        Ok(Self(raw))
+    }
+
+    pub(crate) fn to_hex(&self) -> String {
+        let mut hex = String::with_capacity(self.0.len() * 2);
+        for byte in &self.0 {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        hex
+    }
 }
 
 pub(crate) const MODE_TYPE: u32 = 0o170000;
@@ -492,16 +518,30 @@ impl TreeEntry {
 
     /// Where git sorts it in a tree: by name, a directory's as if it
     /// ended in `/`.
-    fn tree_order(&self, other: &Self) -> std::cmp::Ordering {
-        fn key(e: &TreeEntry) -> impl Iterator<Item = u8> + '_ {
-            let slash = e.is_tree().then_some(b'/');
-            e.name.iter().copied().chain(slash)
-        }
-        key(self).cmp(key(other))
+    pub(crate) fn tree_order(&self, other: &Self) -> std::cmp::Ordering {
+        let common = self.name.len().min(other.name.len());
+        // Past the common length: the next byte, or `/` for a directory's
+        // end and nothing (0, below every byte of a name) for another's.
+        let next = |e: &Self| match e.name.get(common) {
+            Some(&byte) => byte,
+            None if e.is_tree() => b'/',
+            None => 0,
+        };
+        self.name[..common]
+            .cmp(&other.name[..common])
+            .then_with(|| next(self).cmp(&next(other)))
     }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Puts `entry` in `entries` (kept in git's order), in place of any entry
+/// of the same name.
+pub(crate) fn put_entry(entries: &mut Vec<TreeEntry>, entry: TreeEntry) {
+    entries.retain(|e| e.name != entry.name);
+    let at = entries.partition_point(|e| e.tree_order(&entry).is_lt());
+    entries.insert(at, entry);
+}
 
 /// The value of a hexadecimal digit (checked before: `is_object_id`).
 fn hex_value(digit: u8) -> u8 {
@@ -515,9 +555,12 @@ fn hex_value(digit: u8) -> u8 {
 
 /// The body of a tree object of `entries` (`<octal mode> <name>\0<raw
 /// id>` each, in git's order).
-fn tree_body(entries: &[TreeEntry]) -> Result<Vec<u8>, String> {
+fn tree_body(entries: &[TreeEntry]) -> Vec<u8> {
     let mut sorted: Vec<&TreeEntry> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.tree_order(b));
+    // Usually sorted already (see `put_entry`): checking is cheaper.
+    if !sorted.is_sorted_by(|a, b| a.tree_order(b).is_lt()) {
+        sorted.sort_by(|a, b| a.tree_order(b));
+    }
     let mut body = Vec::with_capacity(entries.len() * 48);
     for entry in sorted {
         match entry.mode {
@@ -528,14 +571,9 @@ fn tree_body(entries: &[TreeEntry]) -> Result<Vec<u8>, String> {
         }
         body.extend_from_slice(&entry.name);
         body.push(0);
-        if !is_object_id(&entry.id) {
-            return Err(format!("{} is not an object id", entry.id));
-        }
-        for pair in entry.id.as_bytes().chunks_exact(2) {
-            body.push(hex_value(pair[0]) << 4 | hex_value(pair[1]));
-        }
+        body.extend_from_slice(&entry.id.0);
     }
-    Ok(body)
+    body
 }
 
 /// The entries of a tree object's `body` (`<octal mode> <name>\0<raw
@@ -555,11 +593,7 @@ pub(crate) fn parse_tree(body: &[u8], id_len: usize) -> Result<Vec<TreeEntry>, S
         let nul = rest.iter().position(|&b| b == 0).ok_or_else(bad)?;
         let name = rest[..nul].to_vec();
         let raw = rest.get(nul + 1..nul + 1 + raw_len).ok_or_else(bad)?;
-        let mut id = String::with_capacity(id_len);
-        for byte in raw {
-            id.push(char::from(HEX[usize::from(byte >> 4)]));
-            id.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
+        let id = ObjectId(raw.to_vec());
         entries.push(TreeEntry { mode, name, id });
         rest = &rest[nul + 1 + raw_len..];
     }
@@ -618,12 +652,12 @@ mod tests {
             TreeEntry {
                 mode: MODE_FILE,
                 name: b"z.txt".to_vec(),
-                id: blob.clone(),
+                id: ObjectId::from_hex(&blob).unwrap(),
             },
             TreeEntry {
                 mode: MODE_EXECUTABLE,
                 name: b"a.txt".to_vec(),
-                id: blob,
+                id: ObjectId::from_hex(&blob).unwrap(),
             },
         ];
         let trees = processes.write_trees(&[&entries, &entries[..1]]).unwrap();
@@ -652,22 +686,22 @@ mod tests {
             TreeEntry {
                 mode: MODE_DIR,
                 name: b"a".to_vec(),
-                id: sub.clone(),
+                id: ObjectId::from_hex(&sub).unwrap(),
             },
             TreeEntry {
                 mode: MODE_FILE,
                 name: b"a.txt".to_vec(),
-                id: blobs[1].clone(),
+                id: ObjectId::from_hex(&blobs[1]).unwrap(),
             },
             TreeEntry {
                 mode: MODE_FILE,
                 name: b"a-b".to_vec(),
-                id: blobs[0].clone(),
+                id: ObjectId::from_hex(&blobs[0]).unwrap(),
             },
             TreeEntry {
                 mode: MODE_SUBMODULE,
                 name: b"a0".to_vec(),
-                id: "1".repeat(40),
+                id: ObjectId::from_hex(&"1".repeat(40)).unwrap(),
             },
         ];
         let ours = processes.write_trees(&[&mixed]).unwrap();

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::git_batch::{
-    GitProcesses, MODE_DIR, MODE_EXECUTABLE, MODE_FILE, MODE_SUBMODULE, TreeEntry, fits_a_line,
-    is_object_id, parse_tree,
+    GitProcesses, MODE_DIR, MODE_EXECUTABLE, MODE_FILE, MODE_SUBMODULE, ObjectId, TreeEntry,
+    fits_a_line, is_object_id, parse_tree, put_entry,
 };
 
 /// Tree entries kept in memory at most (about 100 bytes each); past it
@@ -120,7 +120,7 @@ impl TreeCache {
                 }
                 let entries = self.entries(git, id)?;
                 if let Some(dir) = entries.iter().find(|e| e.name == *name && e.is_tree()) {
-                    next.push((dir.id.clone(), rest));
+                    next.push((dir.id.to_hex(), rest));
                 }
             }
             level = next;
@@ -150,7 +150,7 @@ impl TreeCache {
             if !entry.is_tree() {
                 return Ok(Found::Absent);
             }
-            tree = entry.id.clone();
+            tree = entry.id.to_hex();
         }
         Ok(Found::Absent)
     }
@@ -229,7 +229,7 @@ impl TreeCache {
                         let Some(head) = checked_out(&full) else {
                             return Ok(None);
                         };
-                        if head != e.id {
+                        if head != e.id.to_hex() {
                             edits.push((components, Some((MODE_SUBMODULE, head))));
                         }
                         looked_at.push(name.to_string());
@@ -265,7 +265,7 @@ impl TreeCache {
         let ids = git.hash_files(&names)?;
         for ((components, _, mode, entry), id) in hash.into_iter().zip(ids) {
             // Written again as it was: nothing to change.
-            if entry.is_some_and(|e| e.id == id) {
+            if entry.is_some_and(|e| e.id.to_hex() == id) {
                 continue;
             }
             edits.push((components, Some((mode, id))));
@@ -306,13 +306,16 @@ impl TreeCache {
                 .split_last()
                 .ok_or("an empty path reached the tree")?;
             let entries = dirs.get_mut(dir).ok_or("an edit lost its directory")?;
-            entries.retain(|e| e.name != *name);
-            if let Some((mode, id)) = entry {
-                entries.push(TreeEntry {
-                    mode: *mode,
-                    name: name.clone(),
-                    id: id.clone(),
-                });
+            match entry {
+                Some((mode, id)) => put_entry(
+                    entries,
+                    TreeEntry {
+                        mode: *mode,
+                        name: name.clone(),
+                        id: ObjectId::from_hex(id)?,
+                    },
+                ),
+                None => entries.retain(|e| e.name != *name),
             }
         }
         let deepest = dirs.keys().map(|dir| dir.len()).max().unwrap_or(0);
@@ -351,13 +354,16 @@ impl TreeCache {
                     continue;
                 };
                 let entries = dirs.get_mut(parent).ok_or("a directory lost its parent")?;
-                entries.retain(|e| e.name != *name);
-                if let Some(id) = id {
-                    entries.push(TreeEntry {
-                        mode: MODE_DIR,
-                        name: name.clone(),
-                        id,
-                    });
+                match id {
+                    Some(id) => put_entry(
+                        entries,
+                        TreeEntry {
+                            mode: MODE_DIR,
+                            name: name.clone(),
+                            id: ObjectId::from_hex(&id)?,
+                        },
+                    ),
+                    None => entries.retain(|e| e.name != *name),
                 }
             }
         }
@@ -378,7 +384,7 @@ impl TreeCache {
             id = entries
                 .iter()
                 .find(|e| e.name == *name && e.is_tree())
-                .map(|e| e.id.clone())
+                .map(|e| e.id.to_hex())
                 .ok_or_else(|| {
                     format!(
                         "{} is not a directory of the snapshot",
