@@ -1,7 +1,7 @@
-//! Long-lived git processes that answer one request at a time over pipes:
-//! reading objects (`cat-file --batch`), hashing files into blobs
-//! (`hash-object -w --stdin-paths`), writing trees (`mktree --batch`) and
-//! commits (`hash-object -t commit`), moving a ref (`update-ref --stdin`).
+//! Long-lived git processes that answer requests over pipes: reading
+//! objects (`cat-file --batch`), hashing files into blobs (`hash-object -w
+//! --stdin-paths`), writing trees and commits (`hash-object -t tree`, `-t
+//! commit`, from scratch files), moving a ref (`update-ref --stdin`).
 //!
 //! Why: a snapshot of a few changed files is a few dozen small object
 //! reads and writes, and starting a git process costs more than all of
@@ -10,8 +10,8 @@
 //! request in 0.1–0.2 ms, and needs no index, so nothing reads or rewrites
 //! the 800 KB index of a large repository either.
 //!
-//! Each request is written whole and its answer read before the next, so
-//! neither side can wait on a full pipe. An answer that does not come (the
+//! Requests go in batches (one round trip for many) small enough that
+//! neither side can wait on a full pipe ([`REQUESTS_PER_WRITE`]). An answer that does not come (the
 //! process died, its pipe closed) or does not parse is an error: the
 //! snapshot is then made again from scratch with one-shot processes. The
 //! processes start when first needed, with the same environment as every
@@ -130,7 +130,7 @@ impl Drop for BatchProcess {
 
 /// Requests sent in one write before their answers are read (one round
 /// trip for many). Neither side can then wait on the other forever: where
-/// the answers are an id a line (hash-object, mktree), 50 of them fit in
+/// the answers are an id a line (hash-object), 50 of them fit in
 /// one 4 KiB page, the smallest pipe buffer Linux gives (to a user past its
 /// pipe limit), so git never waits on its stdout while we write; where the
 /// answers are large (cat-file), the requests are an id a line, so our
@@ -334,10 +334,11 @@ impl GitProcesses {
 
     /// Writes objects of `kind` (a tree or a commit) with `bodies`,
     /// through private scratch files beside the index (removed with the
-    /// processes):
-    /// `hash-object` takes paths on a pipe, not contents. (`mktree` would
-    /// take a tree's entries, but looks each one up in the object store,
-    /// which costs more than the rest of a snapshot in a large directory.)
+    /// processes): `hash-object` takes paths on a pipe, not contents, and
+    /// checks the object's format. (`mktree --batch` takes a tree's
+    /// entries on the pipe, but looks each entry up in the object store:
+    /// 2.9 ms of a snapshot in the benchmark's packed 10,000-file
+    /// repository, against 1.1 ms this way.)
     fn write_objects(
         &mut self,
         kind: &'static str,
@@ -672,7 +673,7 @@ mod tests {
             parse_tree(&object.body, object.id_len).unwrap()
         };
         assert_eq!(parsed(&read[0]), vec![entries[0].clone()]);
-        // Sorted by mktree.
+        // In git's order.
         assert_eq!(
             parsed(&read[1]),
             vec![entries[1].clone(), entries[0].clone()]
