@@ -29,9 +29,14 @@ fn commit_all(dir: &Path, message: &str) {
 }
 
 fn repo_with_files() -> (tempfile::TempDir, Repo) {
+    repo_with_files_in(&[])
+}
+
+/// [`repo_with_files`], `git init` given `options`.
+fn repo_with_files_in(options: &[&str]) -> (tempfile::TempDir, Repo) {
     let dir = tempfile::tempdir().unwrap();
     let top = dir.path();
-    run(top, &["init", "-q", "-b", "main"]);
+    run(top, &[&["init", "-q", "-b", "main"], options].concat());
     for d in ["a", "b", "target"] {
         std::fs::create_dir_all(top.join(d)).unwrap();
         for f in 0..3 {
@@ -390,4 +395,38 @@ fn a_repository_inside_the_tree_is_held_as_its_checked_out_commit() {
     let fourth = repo.snapshot_after(Some(&third)).unwrap().commit;
     assert_eq!(gitlink(&fourth), gitlink(&third));
     assert_eq!(contents(top, &fourth), fresh(top));
+}
+
+#[test]
+fn names_git_cannot_take_on_a_line_links_and_sha256_ids_need_no_special_case() {
+    use std::os::unix::ffi::OsStrExt;
+    for options in [&[][..], &["--object-format=sha256"][..]] {
+        let (dir, repo) = repo_with_files_in(options);
+        let top = dir.path();
+        let odd = std::ffi::OsStr::from_bytes(b"a/new\nline\xff.txt");
+        std::fs::write(top.join(odd), "odd\n").unwrap();
+        std::fs::write(top.join("\"quoted.txt"), "quoted\n").unwrap();
+        std::os::unix::fs::symlink("0.txt", top.join("a/link")).unwrap();
+        let mut last = repo.snapshot().unwrap().commit;
+        assert_eq!(contents(top, &last), fresh(top));
+        assert_eq!(last.len(), if options.is_empty() { 40 } else { 64 });
+
+        // Without the index where it can, through it where it cannot:
+        // the same trees either way.
+        std::fs::write(top.join("a/0.txt"), "edited\n").unwrap();
+        last = next_as_fresh(&repo, &last);
+        assert_eq!(pending(&repo), vec!["a/0.txt"]);
+        std::fs::write(top.join(odd), "odd, edited\n").unwrap();
+        last = next_as_fresh(&repo, &last);
+        std::fs::write(top.join("\"quoted.txt"), "quoted, edited\n").unwrap();
+        last = next_as_fresh(&repo, &last);
+        std::fs::remove_file(top.join("a/link")).unwrap();
+        std::os::unix::fs::symlink("1.txt", top.join("a/link")).unwrap();
+        last = next_as_fresh(&repo, &last);
+        // A link removed is a blob gone: no index needed.
+        std::fs::remove_file(top.join("a/link")).unwrap();
+        std::fs::write(top.join("b/0.txt"), "edited\n").unwrap();
+        next_as_fresh(&repo, &last);
+        assert_eq!(pending(&repo), vec!["a/link", "b/0.txt"]);
+    }
 }
