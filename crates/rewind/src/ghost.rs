@@ -3,7 +3,7 @@
 //! back.
 //!
 //! How a snapshot is made (a private index kept for the session, the
-//! kernel saying which paths changed) is [`crate::snapshot`]'s; this file
+//! kernel saying which paths changed) is `crate::snapshot`'s; this file
 //! holds the repository handle, undo, and the git runner. The user's index,
 //! HEAD, branches and stash are never touched. A rewind checkpoint is kept
 //! alive by a private ref, `refs/codex/checkpoints/<thread id>`: each
