@@ -16,8 +16,9 @@
 //!
 //! Anything else — a new file (git must say whether it is ignored), a
 //! directory, a symbolic link, an executable bit that changed, a file too
-//! large to take, a path git cannot be given on one line — and the answer
-//! is "cannot tell", and the index path runs as before. Trees read or
+//! large to take, a file with a carriage return (see
+//! `has_carriage_return`), a path git cannot be given on one line — and
+//! the answer is "cannot tell", and the index path runs as before. Trees read or
 //! written are kept by id (an id names one content forever, so the cache
 //! never goes stale), up to [`MAX_CACHED_ENTRIES`] entries.
 
@@ -214,7 +215,7 @@ impl TreeCache {
                         return Ok(None);
                     }
                     total += meta.len();
-                    if meta.len() > max_file || total > budget {
+                    if meta.len() > max_file || total > budget || has_carriage_return(&full) {
                         return Ok(None);
                     }
                     hash.push((components, bytes.to_vec(), mode, entry));
@@ -413,4 +414,12 @@ fn checked_out(dir: &Path) -> Option<String> {
     let head = crate::ghost::git(dir, None, &["rev-parse", "--verify", "-q", "HEAD"]).ok()?;
     let head = head.trim();
     is_object_id(head).then(|| head.to_string())
+}
+
+/// Whether the file at `path` has a carriage return (or cannot be read).
+/// Git's end-of-line conversion of such a file (`text=auto`,
+/// `core.autocrlf`) depends on whether the index's copy has one too, and
+/// `hash-object` has no index: the index path hashes it instead.
+fn has_carriage_return(path: &Path) -> bool {
+    std::fs::read(path).map_or(true, |bytes| bytes.contains(&b'\r'))
 }

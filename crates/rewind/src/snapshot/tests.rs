@@ -430,3 +430,23 @@ fn names_git_cannot_take_on_a_line_links_and_sha256_ids_need_no_special_case() {
         assert_eq!(pending(&repo), vec!["a/link", "b/0.txt"]);
     }
 }
+
+#[test]
+fn a_file_with_crlf_line_ends_keeps_them_as_the_index_would() {
+    let (dir, repo) = repo_with_files();
+    let top = dir.path();
+    // Committed with CRLF before `text=auto`: git keeps its CRLF because
+    // the index's copy has them, which only the index can tell.
+    std::fs::write(top.join("a/dos.txt"), "one\r\ntwo\r\n").unwrap();
+    run(top, &["add", "a/dos.txt"]);
+    commit_all(top, "dos");
+    std::fs::write(top.join(".gitattributes"), "* text=auto\n").unwrap();
+    run(top, &["add", ".gitattributes"]);
+    commit_all(top, "attributes");
+    let mut last = repo.snapshot().unwrap().commit;
+    std::fs::write(top.join("a/dos.txt"), "one\r\ntwo\r\nthree\r\n").unwrap();
+    std::fs::write(top.join("a/0.txt"), "edited\n").unwrap();
+    last = next_as_fresh(&repo, &last);
+    assert_eq!(blob(top, &last, "a/dos.txt"), "one\r\ntwo\r\nthree\r\n");
+    assert!(pending(&repo).is_empty());
+}
