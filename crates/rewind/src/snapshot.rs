@@ -160,6 +160,16 @@ impl Snapshotter {
             self.watcher = start_watcher(top, git_dir, &self.index);
             self.unwatched = self.watcher.is_none();
         }
+        // The process that hashes files read the `.gitattributes` files
+        // (which filters apply) once: one may have changed.
+        let attributes = std::ffi::OsStr::new(".gitattributes");
+        if changed
+            .as_ref()
+            .is_none_or(|paths| paths.iter().any(|p| p.file_name() == Some(attributes)))
+            && let Some(git) = &mut self.git
+        {
+            git.restart_blobs();
+        }
         if let (Some(paths), Some(last)) = (&changed, &self.last) {
             let root = last.tree.clone();
             if let Some(tree) = self.fast_tree(top, git_dir, &root, paths)? {

@@ -255,13 +255,6 @@ impl TreeCache {
                 Err(_) => return Ok(None),
             }
         }
-        if hash
-            .iter()
-            .any(|(c, ..)| c.last().is_some_and(|n| n == b".gitattributes"))
-        {
-            // The filters of the files hashed may have changed.
-            git.restart_blobs();
-        }
         let names: Vec<&[u8]> = hash.iter().map(|(_, path, ..)| path.as_slice()).collect();
         let ids = git.hash_files(&names)?;
         for ((components, _, mode, entry), id) in hash.into_iter().zip(ids) {

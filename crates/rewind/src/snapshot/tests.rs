@@ -309,6 +309,16 @@ fn snapshots_made_without_the_index_hold_what_a_snapshot_from_scratch_holds() {
     std::fs::write(top.join("a/f.up"), "lower again\n").unwrap();
     last = next_as_fresh(&repo, &last);
     assert_eq!(blob(top, &last, "a/f.up"), "lower again\n");
+    // New attributes in a directory (a new file: through the index), then
+    // a file there edited without the index: hashed with them.
+    std::fs::write(top.join("a/.gitattributes"), "*.txt filter=upper\n").unwrap();
+    last = repo.snapshot_after(Some(&last)).unwrap().commit;
+    // (Compared with the file alone: the files the user's index lacks or
+    // holds otherwise, a snapshot from scratch takes with the new filter.)
+    std::fs::write(top.join("a/0.txt"), "shout\n").unwrap();
+    last = repo.snapshot_after(Some(&last)).unwrap().commit;
+    assert_eq!(blob(top, &last, "a/0.txt"), "SHOUT\n");
+    assert_eq!(pending(&repo), vec!["a/0.txt"]);
 
     // A parent the repository does not have is refused (a snapshot
     // pointing at a missing commit would break git's gc).
