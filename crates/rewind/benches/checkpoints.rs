@@ -58,8 +58,10 @@ fn change(dir: &Path, turn: usize) {
 }
 
 /// CPU time (user + system) used so far by this process and the git
-/// processes it waited for: what a checkpoint costs the machine, whatever
-/// the load of other work makes of the wall-clock time.
+/// processes it started: what a checkpoint costs the machine, whatever
+/// the load of other work makes of the wall-clock time. The git processes
+/// a snapshot keeps running count through the kernel's scheduler figures
+/// (`getrusage` counts a child only once it has been waited for).
 fn cpu() -> Duration {
     let used = |who| {
         // SAFETY: getrusage only writes the struct it is given.
@@ -68,7 +70,27 @@ fn cpu() -> Duration {
         let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
         tv(usage.ru_utime) + tv(usage.ru_stime)
     };
-    used(libc::RUSAGE_SELF) + used(libc::RUSAGE_CHILDREN)
+    used(libc::RUSAGE_SELF) + used(libc::RUSAGE_CHILDREN) + running_children()
+}
+
+/// The CPU time of the children still running (`/proc/<pid>/schedstat`'s
+/// first field is nanoseconds on a CPU).
+fn running_children() -> Duration {
+    let mut total = Duration::ZERO;
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return total;
+    };
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for pid in children.split_whitespace() {
+            let stat =
+                std::fs::read_to_string(format!("/proc/{pid}/schedstat")).unwrap_or_default();
+            if let Some(ns) = stat.split_whitespace().next().and_then(|n| n.parse().ok()) {
+                total += Duration::from_nanos(ns);
+            }
+        }
+    }
+    total
 }
 
 fn report(name: &str, mut samples: Vec<Duration>) {
@@ -115,7 +137,7 @@ fn main() {
 
     let (mut before_only, mut per_turn, mut rewinds) = (Vec::new(), Vec::new(), Vec::new());
     let (mut per_turn_cpu, mut rewind_cpu) = (Vec::new(), Vec::new());
-    let (mut after_cpu, mut keep_cpu) = (Vec::new(), Vec::new());
+    let (mut after_cpu, mut keep_cpu, mut after_wall) = (Vec::new(), Vec::new(), Vec::new());
     for turn in 0..TURNS {
         let cpu_started = cpu();
         let started = Instant::now();
@@ -132,6 +154,7 @@ fn main() {
         let cpu_started = cpu();
         let started = Instant::now();
         let after = repo.snapshot_after(Some(&before.commit)).expect("after");
+        after_wall.push(started.elapsed());
         after_cpu.push(cpu() - cpu_started);
         let keep_started = cpu();
         repo.keep(&thread_ref, &after.commit).expect("ref");
@@ -214,6 +237,7 @@ fn main() {
     report("checkpoint per turn (before + after + ref)", per_turn);
     report("  the same, CPU time (codex + git)", per_turn_cpu);
     report("  of which the before snapshot (wall)", before_only);
+    report("  of which the after snapshot (wall)", after_wall);
     report("  of which the after snapshot (CPU)", after_cpu);
     report("  of which moving the ref (CPU)", keep_cpu);
     report("  (one `git version`, CPU)", spawn_cpu);

@@ -3,7 +3,7 @@
 //! back.
 //!
 //! How a snapshot is made (a private index kept for the session, the
-//! kernel saying which paths changed) is [`crate::snapshot`]'s; this file
+//! kernel saying which paths changed) is `crate::snapshot`'s; this file
 //! holds the repository handle, undo, and the git runner. The user's index,
 //! HEAD, branches and stash are never touched. A rewind checkpoint is kept
 //! alive by a private ref, `refs/codex/checkpoints/<thread id>`: each
@@ -60,7 +60,7 @@ impl Repo {
         }
     }
 
-    fn snapshotter(&self) -> std::sync::MutexGuard<'_, Snapshotter> {
+    pub(crate) fn snapshotter(&self) -> std::sync::MutexGuard<'_, Snapshotter> {
         self.snapshots.lock().unwrap_or_else(|poisoned| {
             // A panic mid-snapshot may have taken the watcher's changes
             // without recording them: start again from the user's index.
@@ -369,5 +369,12 @@ mod tests {
         run(top, &["update-ref", "-d", &name]);
         repo.keep(&name, &second).unwrap();
         assert_eq!(at(), second);
+        // A commit the repository does not have: refused, and the next
+        // keep works again.
+        let error = repo.keep(&name, &"1".repeat(40)).unwrap_err();
+        assert!(error.contains("update-ref"), "{error}");
+        assert_eq!(at(), second);
+        repo.keep(&name, &first).unwrap();
+        assert_eq!(at(), first);
     }
 }

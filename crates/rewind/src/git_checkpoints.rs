@@ -176,9 +176,16 @@ impl Repo {
     /// Points the private ref `name` at `commit` (keeps it and its parents
     /// from git's garbage collection).
     /// A ref already there (a turn that changed nothing) costs no git
-    /// process: its file is read.
+    /// process: its file is read. Otherwise the snapshots' long-lived
+    /// `update-ref` moves it, and when that fails a one-shot one says why.
     pub fn keep(&self, name: &str, commit: &str) -> Result<(), String> {
         if self.loose_ref(name).is_some_and(|target| target == commit) {
+            return Ok(());
+        }
+        let moved = self
+            .snapshotter()
+            .move_ref(self.top(), self.git_dir(), name, commit);
+        if moved.is_ok() {
             return Ok(());
         }
         git(self.top(), None, &["update-ref", name, commit]).map(|_| ())
@@ -188,11 +195,7 @@ impl Repo {
     /// the common git directory of a repository's worktrees; a packed ref
     /// or the reftable format gives `None`, and git is asked instead).
     fn loose_ref(&self, name: &str) -> Option<String> {
-        let git_dir = self.git_dir();
-        let common = match std::fs::read_to_string(git_dir.join("commondir")) {
-            Ok(dir) => git_dir.join(dir.trim()),
-            Err(_) => git_dir.to_path_buf(),
-        };
+        let common = crate::git_files::common_dir(self.git_dir());
         let text = std::fs::read_to_string(common.join(name)).ok()?;
         Some(text.trim().to_string())
     }

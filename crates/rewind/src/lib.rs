@@ -3,11 +3,14 @@
 //! A checkpoint is taken before each user message. In a git repository it
 //! is a ghost snapshot ([`ghost`]): the working tree as a commit object made
 //! on a private index, kept alive by one private ref per thread and never
-//! touching the user's index, branches, stash or HEAD. The private index
-//! lives as long as the session (`snapshot`), and the kernel says which
-//! paths changed since the last snapshot (`watch`, inotify), so a snapshot
-//! costs what changed, not the size of the tree; whenever that is unknown
-//! the tree is walked, so neither can make a snapshot wrong. Outside git, the
+//! touching the user's index, branches, stash or HEAD. The kernel says
+//! which paths changed since the last snapshot (`watch`, inotify); edited
+//! tracked files make the new tree from the previous one through
+//! long-lived git processes (`tree_edit`, `git_batch`), anything else goes
+//! through a private index that lives as long as the session (`snapshot`),
+//! so a snapshot costs what changed, not the size of the tree; whenever
+//! that is unknown the tree is walked, so none of it can make a snapshot
+//! wrong. Outside git, the
 //! files the agent changes through `apply_patch` are checkpointed by content
 //! ([`checkpoints`]): their text before the first change in each turn, in
 //! `$CODEX_HOME/checkpoints/<thread id>/` (0700 directories, 0600 files).
@@ -26,10 +29,13 @@
 
 pub mod checkpoints;
 pub mod ghost;
+mod git_batch;
 mod git_checkpoints;
+mod git_files;
 pub mod prune;
 pub mod restore;
 mod snapshot;
+mod tree_edit;
 mod watch;
 
 pub use checkpoints::{Checkpoint, Checkpoints, FileRecord};

@@ -129,15 +129,25 @@ mod tests {
                 .unwrap();
         }
 
-        // A crashed process's private index goes; this one's stays.
+        // A crashed process's private index and scratch file go; this
+        // one's stay.
         let leftover = top.join(".git/codex/index-999999999-x");
+        let leftover_scratch = top.join(".git/codex/index-999999999-x.object-0");
         std::fs::write(&leftover, "").unwrap();
-        let own_indexes = || std::fs::read_dir(top.join(".git/codex")).unwrap().count();
+        std::fs::write(&leftover_scratch, "").unwrap();
+        let own_indexes = || {
+            std::fs::read_dir(top.join(".git/codex"))
+                .unwrap()
+                .flatten()
+                .filter(|e| !e.file_name().to_string_lossy().contains('.'))
+                .count()
+        };
         assert_eq!(own_indexes(), 2);
 
         let pruned = prune(home.path(), Some(&repo), 30);
         assert_eq!(pruned, Pruned { dirs: 1, refs: 1 });
         assert!(!leftover.exists());
+        assert!(!leftover_scratch.exists());
         assert_eq!(own_indexes(), 1);
         assert!(!home.path().join("checkpoints/old").exists());
         assert!(home.path().join("checkpoints/fresh/log.json").exists());

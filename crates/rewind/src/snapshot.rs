@@ -1,34 +1,51 @@
-//! Making a ghost snapshot: the working tree as a commit object, built on
-//! a private index that lives as long as the session's `Repo`.
+//! Making a ghost snapshot: the working tree as a commit object, from the
+//! previous snapshot's tree when only tracked files changed, or built on a
+//! private index that lives as long as the session's `Repo`.
 //!
-//! The index is `<git dir>/codex/index-<pid>-<random>`: the first snapshot
-//! starts it from a copy of the user's index (whose stat data lets git
-//! hash only what changed), and every later one updates it, so each
-//! snapshot costs what changed since the previous one. Which paths those
-//! are comes from the kernel ([`crate::watch`]): when it knows, git is
-//! asked about them only (`ls-files --cached --others -- <paths>`), and a
-//! snapshot with nothing changed runs no git at all; when it does not, git
-//! walks the tree (`ls-files --others --modified`). Files listed are
-//! weighed (over [`MAX_FILE_BYTES`] or past [`MAX_TOTAL_BYTES`] they are
-//! left out and reported), then `update-index`, `write-tree`,
-//! `commit-tree`. The user's index, HEAD, branches and stash are never
-//! touched.
+//! Which paths changed since the previous snapshot comes from the kernel
+//! ([`crate::watch`]). When each is a file that snapshot holds, edited or
+//! deleted (the common turn: an agent editing files of the repository),
+//! the new tree is the previous one with their entries replaced
+//! ([`crate::tree_edit`], through long-lived git processes): no index is
+//! read or written, which in a large repository is most of a snapshot's
+//! cost. Those paths are remembered (`pending`) until the index path next
+//! runs and takes them with the rest, so the index and the snapshots never
+//! disagree.
 //!
-//! The private index can only cost speed: if it is gone (a prune of an
-//! old one, a person cleaning `.git`) the next snapshot starts again from
-//! the user's index, and if git fails on it (corrupt, locked) the snapshot
-//! is made again from scratch before an error is reported.
+//! The index path: the index is `<git dir>/codex/index-<pid>-<random>`;
+//! the first snapshot starts it from a copy of the user's index (whose stat
+//! data lets git hash only what changed), and every later one updates it.
+//! When the watcher knows what changed, git is asked about those paths
+//! only (`ls-files --cached --others -- <paths>`), and a snapshot with
+//! nothing changed runs no git at all; when it does not, git walks the
+//! tree (`ls-files --others --modified`). Files listed are weighed (over
+//! [`MAX_FILE_BYTES`] or past [`MAX_TOTAL_BYTES`] they are left out and
+//! reported), then `update-index` and `write-tree`. Either way the commit
+//! is written by a long-lived `hash-object`. The user's index, HEAD,
+//! branches and stash are never touched.
+//!
+//! The private state can only cost speed: if the index is gone (a prune of
+//! an old one, a person cleaning `.git`) the next snapshot starts again
+//! from the user's index, and if git fails on anything (a corrupt or locked
+//! index, a long-lived process that died) the snapshot is made again from
+//! scratch before an error is reported.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::ghost::{Snapshot, git, git_with_input, nul_list};
+use crate::git_batch::GitProcesses;
+use crate::tree_edit::TreeCache;
 use crate::watch::{Changes, Watcher};
 
 /// Files larger than this are not snapshotted (and so not restored).
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 /// Snapshots stop taking files past this total.
 const MAX_TOTAL_BYTES: u64 = 200 * 1024 * 1024;
+/// Who makes a snapshot commit (as `ghost::command` tells git).
+const SNAPSHOT_AUTHOR: &str = "codex <codex@localhost>";
+/// A snapshot commit's message.
+const SNAPSHOT_MESSAGE: &str = "codex ghost snapshot";
 /// The directory of the private indexes, in the git directory.
 pub(crate) const INDEX_DIR: &str = "codex";
 /// How a private index's name starts (the process id follows).
@@ -38,7 +55,7 @@ pub(crate) const INDEX_PREFIX: &str = "index-";
 #[derive(Debug)]
 pub(crate) struct Snapshotter {
     index: PathBuf,
-    /// The index holds the tree of `last`.
+    /// The index holds the tree of `last`, but for the `pending` paths.
     ready: bool,
     watcher: Option<Watcher>,
     /// The watcher could not start: every snapshot walks the tree.
@@ -46,11 +63,15 @@ pub(crate) struct Snapshotter {
     last: Option<Last>,
     /// Files currently left out for their size.
     skipped: BTreeSet<String>,
-    /// Paths this snapshotter put in the private index as files: tracked
-    /// there, so git need not be asked whether they are ignored.
-    known: HashSet<String>,
     /// Snapshot commit → its tree, to compare snapshots without git.
     trees: HashMap<String, String>,
+    /// Paths the fast path changed in a snapshot's tree but not in the
+    /// index: the index path takes them with whatever else changed.
+    pending: BTreeSet<String>,
+    /// The long-lived git processes of the fast path and of commits.
+    git: Option<GitProcesses>,
+    /// The trees the fast path read or wrote.
+    tree_cache: TreeCache,
 }
 
 #[derive(Debug, Clone)]
@@ -74,8 +95,10 @@ impl Snapshotter {
             unwatched: false,
             last: None,
             skipped: BTreeSet::new(),
-            known: HashSet::new(),
             trees: HashMap::new(),
+            pending: BTreeSet::new(),
+            git: None,
+            tree_cache: TreeCache::default(),
         }
     }
 
@@ -111,7 +134,8 @@ impl Snapshotter {
         self.ready = false;
         self.watcher = None;
         self.last = None;
-        self.known.clear();
+        self.pending.clear();
+        self.git = None;
     }
 
     fn try_snapshot(
@@ -136,8 +160,60 @@ impl Snapshotter {
             self.watcher = start_watcher(top, git_dir, &self.index);
             self.unwatched = self.watcher.is_none();
         }
+        // The process that hashes files read the `.gitattributes` files
+        // (which filters apply) once: one may have changed.
+        let attributes = std::ffi::OsStr::new(".gitattributes");
+        if changed
+            .as_ref()
+            .is_none_or(|paths| paths.iter().any(|p| p.file_name() == Some(attributes)))
+            && let Some(git) = &mut self.git
+        {
+            git.restart_blobs();
+        }
+        if let (Some(paths), Some(last)) = (&changed, &self.last) {
+            let root = last.tree.clone();
+            if let Some(tree) = self.fast_tree(top, git_dir, &root, paths)? {
+                return self.finish(top, git_dir, tree, parent);
+            }
+        }
+        let tree = self.index_tree(top, changed.as_deref())?;
+        self.finish(top, git_dir, tree, parent)
+    }
+
+    /// The tree of the working tree from the previous snapshot's tree
+    /// `root` and the changed `paths`, without the index
+    /// ([`crate::tree_edit`]); `None` when the index must say.
+    fn fast_tree(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        root: &str,
+        paths: &[PathBuf],
+    ) -> Result<Option<String>, String> {
+        let watched = self.watcher.is_some();
+        let Some(git) = Self::processes(&mut self.git, watched, top, git_dir, &self.index) else {
+            return Ok(None);
+        };
+        let Some(changes) =
+            self.tree_cache
+                .changes(git, top, root, paths, MAX_TOTAL_BYTES, MAX_FILE_BYTES)?
+        else {
+            return Ok(None);
+        };
+        let tree = self.tree_cache.apply(git, root, &changes.edits)?;
+        self.pending.extend(changes.paths);
+        // As the index path does: what changed is weighed again.
+        self.skipped
+            .retain(|s| !paths.iter().any(|p| Path::new(s).starts_with(p)));
+        Ok(Some(tree))
+    }
+
+    /// The tree of the working tree through the private index: updated
+    /// from git's list of the `changed` paths (the whole tree's when
+    /// unknown) and the fast path's `pending` ones, then written.
+    fn index_tree(&mut self, top: &Path, changed: Option<&[PathBuf]>) -> Result<String, String> {
         let index = Some(self.index.as_path());
-        let listed = match &changed {
+        let listed = match changed {
             None => git(
                 top,
                 index,
@@ -149,23 +225,7 @@ impl Snapshotter {
                     "--exclude-standard",
                 ],
             )?,
-            Some(paths) if paths.is_empty() => String::new(),
-            // Files already in the index (an agent editing the same files
-            // turn after turn): their entries are updated, or removed when
-            // the file is gone, with no question about ignore rules.
-            Some(paths)
-                if paths.iter().all(|p| {
-                    p.to_str().is_some_and(|p| self.known.contains(p))
-                        && !std::fs::symlink_metadata(top.join(p)).is_ok_and(|m| m.is_dir())
-                }) =>
-            {
-                let mut listed = String::new();
-                for path in paths.iter().filter_map(|p| p.to_str()) {
-                    listed.push_str(path);
-                    listed.push('\0');
-                }
-                listed
-            }
+            Some([]) => String::new(),
             Some(paths) => {
                 // Tracked files under the changed paths (their entries are
                 // updated, or removed when the file is gone) and new files
@@ -188,25 +248,39 @@ impl Snapshotter {
         };
         // Oversized files stay out until they change; then they are
         // weighed again with the rest of what changed.
-        match &changed {
+        match changed {
             None => self.skipped.clear(),
             Some(paths) => self
                 .skipped
                 .retain(|s| !paths.iter().any(|p| Path::new(s).starts_with(p))),
         }
+        let mut listed: Vec<&str> = listed
+            .split('\0')
+            .filter(|p| !p.is_empty() && !p.ends_with('/'))
+            .collect();
+        // Files the fast path took that the index has not caught up with
+        // (git may not list them: their content can match the index's).
+        let seen: HashSet<&str> = listed.iter().copied().collect();
+        let pending: Vec<&str> = self
+            .pending
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !seen.contains(p))
+            .collect();
+        listed.extend(pending);
         let mut taken = Vec::new();
         // Entries to drop: oversized files, and files that became
         // directories (their new files are listed apart).
         let mut dropped = Vec::new();
         let mut total = 0u64;
-        for path in listed
-            .split('\0')
-            .filter(|p| !p.is_empty() && !p.ends_with('/'))
-        {
+        for path in listed {
             // A tracked file deleted in the working tree is listed too:
             // `--remove` below records its removal.
             if let Ok(meta) = std::fs::symlink_metadata(top.join(path)) {
-                if meta.is_dir() {
+                // A repository inside the tree that the index holds (as
+                // the commit checked out there): `update-index` takes its
+                // commit now.
+                if meta.is_dir() && !top.join(path).join(".git").exists() {
                     dropped.push(path.to_string());
                     continue;
                 }
@@ -222,9 +296,6 @@ impl Snapshotter {
             taken.push(path.to_string());
         }
         if !dropped.is_empty() {
-            for path in &dropped {
-                self.known.remove(path);
-            }
             // An oversized file keeps no entry (one it had when it was
             // small, or from the user's index, goes).
             git_with_input(
@@ -248,19 +319,23 @@ impl Snapshotter {
                 ],
                 &nul_list(&taken),
             )?;
-            for path in &taken {
-                if std::fs::symlink_metadata(top.join(path)).is_ok() {
-                    self.known.insert(path.clone());
-                } else {
-                    self.known.remove(path);
-                }
-            }
         }
-        let unchanged = taken.is_empty() && dropped.is_empty();
-        let tree = match &self.last {
-            Some(last) if unchanged => last.tree.clone(),
-            _ => git(top, index, &["write-tree"])?.trim().to_string(),
-        };
+        self.pending.clear();
+        match &self.last {
+            Some(last) if taken.is_empty() && dropped.is_empty() => Ok(last.tree.clone()),
+            _ => Ok(git(top, index, &["write-tree"])?.trim().to_string()),
+        }
+    }
+
+    /// The snapshot of `tree` on `parent`: the previous one when it is
+    /// the same, a new commit otherwise.
+    fn finish(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        tree: String,
+        parent: Option<&str>,
+    ) -> Result<Snapshot, String> {
         let skipped: Vec<String> = self.skipped.iter().cloned().collect();
         if let Some(last) = &self.last
             && last.tree == tree
@@ -273,11 +348,7 @@ impl Snapshotter {
                 skipped,
             });
         }
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", "codex ghost snapshot"];
-        if let Some(parent) = parent {
-            args.extend(["-p", parent]);
-        }
-        let commit = git(top, index, &args)?.trim().to_string();
+        let commit = self.write_commit(top, git_dir, &tree, parent)?;
         self.trees.insert(commit.clone(), tree.clone());
         self.last = Some(Last {
             commit: commit.clone(),
@@ -285,6 +356,87 @@ impl Snapshotter {
             parent: parent.map(str::to_string),
         });
         Ok(Snapshot { commit, skipped })
+    }
+
+    /// The long-lived git processes, started again when the configuration
+    /// they read has changed. Only a watched repository has them: the
+    /// watchers are few per codex process (see `crate::watch`), and so are
+    /// the idle git processes a session keeps.
+    fn processes<'a>(
+        slot: &'a mut Option<GitProcesses>,
+        watched: bool,
+        top: &Path,
+        git_dir: &Path,
+        index: &Path,
+    ) -> Option<&'a mut GitProcesses> {
+        if !watched || slot.as_ref().is_some_and(GitProcesses::stale) {
+            *slot = None;
+        }
+        if watched && slot.is_none() {
+            // Their scratch files are named after the private index.
+            *slot = GitProcesses::new(top, git_dir, index);
+        }
+        slot.as_mut()
+    }
+
+    /// Points the ref `name` at `commit` through a long-lived `update-ref`.
+    pub(crate) fn move_ref(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        name: &str,
+        commit: &str,
+    ) -> Result<(), String> {
+        let watched = self.watcher.is_some();
+        Self::processes(&mut self.git, watched, top, git_dir, &self.index)
+            .ok_or("no long-lived git processes")?
+            .update_ref(name, commit)
+    }
+
+    /// Writes the snapshot commit of `tree` on `parent` through the
+    /// long-lived `hash-object` (a `commit-tree` process costs more than
+    /// the rest of a small snapshot), or `commit-tree` in a repository
+    /// that is not watched.
+    fn write_commit(
+        &mut self,
+        top: &Path,
+        git_dir: &Path,
+        tree: &str,
+        parent: Option<&str>,
+    ) -> Result<String, String> {
+        let watched = self.watcher.is_some();
+        let Some(git) = Self::processes(&mut self.git, watched, top, git_dir, &self.index) else {
+            let mut args = vec!["commit-tree", tree, "-m", SNAPSHOT_MESSAGE];
+            if let Some(parent) = parent {
+                args.extend(["-p", parent]);
+            }
+            return Ok(crate::ghost::git(top, None, &args)?.trim().to_string());
+        };
+        let mut text = format!("tree {tree}\n");
+        if let Some(parent) = parent {
+            // hash-object checks the format, not that the parent exists
+            // (commit-tree did): a snapshot must never point at a missing
+            // commit, or git's garbage collection would fail on its ref.
+            if !self.trees.contains_key(parent) {
+                let found = git
+                    .read(parent)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|o| o.kind == "commit");
+                if !found || !crate::git_batch::is_object_id(parent) {
+                    return Err(format!("{parent} is not a commit of this repository"));
+                }
+            }
+            text.push_str(&format!("parent {parent}\n"));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let who = format!("{SNAPSHOT_AUTHOR} {now} +0000");
+        text.push_str(&format!(
+            "author {who}\ncommitter {who}\n\n{SNAPSHOT_MESSAGE}\n"
+        ));
+        git.write_commit(&text)
     }
 
     /// Starts the private index as a copy of the user's (or empty).
@@ -360,181 +512,4 @@ pub(crate) fn process_alive(pid: u32) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::ghost::{Repo, git};
-    use std::path::Path;
-
-    fn run(dir: &Path, args: &[&str]) -> String {
-        git(dir, None, args).unwrap()
-    }
-
-    /// Every path of a snapshot with its blob.
-    fn contents(top: &Path, commit: &str) -> Vec<String> {
-        run(top, &["ls-tree", "-r", commit])
-            .lines()
-            .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest).to_string())
-            .collect()
-    }
-
-    /// What a snapshot made from scratch holds now.
-    fn fresh(top: &Path) -> Vec<String> {
-        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
-        contents(top, &repo.snapshot().unwrap().commit)
-    }
-
-    fn repo_with_files() -> (tempfile::TempDir, Repo) {
-        let dir = tempfile::tempdir().unwrap();
-        let top = dir.path();
-        run(top, &["init", "-q", "-b", "main"]);
-        for d in ["a", "b", "target"] {
-            std::fs::create_dir_all(top.join(d)).unwrap();
-            for f in 0..3 {
-                std::fs::write(top.join(format!("{d}/{f}.txt")), format!("{d} {f}\n")).unwrap();
-            }
-        }
-        std::fs::write(top.join(".gitignore"), "target/\n*.log\n").unwrap();
-        run(top, &["add", "."]);
-        run(
-            top,
-            &[
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "commit",
-                "-qm",
-                "base",
-            ],
-        );
-        let repo = Repo::at(top.to_path_buf(), top.join(".git"));
-        (dir, repo)
-    }
-
-    #[test]
-    fn later_snapshots_hold_what_a_snapshot_from_scratch_holds() {
-        let (dir, repo) = repo_with_files();
-        let top = dir.path();
-        let user_index = std::fs::read(top.join(".git/index")).unwrap();
-        let head = run(top, &["rev-parse", "HEAD"]);
-        let first = repo.snapshot().unwrap();
-        assert_eq!(contents(top, &first.commit), fresh(top));
-
-        // Nothing changed: the same snapshot.
-        assert_eq!(repo.snapshot().unwrap().commit, first.commit);
-
-        std::fs::write(top.join("a/0.txt"), "changed\n").unwrap();
-        std::fs::remove_file(top.join("b/1.txt")).unwrap();
-        std::fs::create_dir_all(top.join("new/deeper")).unwrap();
-        std::fs::write(top.join("new/deeper/n.txt"), "new\n").unwrap();
-        std::fs::write(top.join("a/x.log"), "ignored\n").unwrap();
-        std::fs::write(top.join("target/out"), "ignored\n").unwrap();
-        let second = repo.snapshot_after(Some(&first.commit)).unwrap();
-        assert_ne!(second.commit, first.commit);
-        assert!(repo.changed(&first.commit, &second.commit));
-        let held = contents(top, &second.commit);
-        assert_eq!(held, fresh(top));
-        assert!(held.iter().any(|l| l.ends_with("new/deeper/n.txt")));
-        assert!(
-            !held
-                .iter()
-                .any(|l| l.ends_with("b/1.txt") || l.ends_with(".log"))
-        );
-
-        // The same files again (now known to the index), one of them gone.
-        std::fs::write(top.join("a/0.txt"), "changed again\n").unwrap();
-        std::fs::write(top.join("new/deeper/n.txt"), "newer\n").unwrap();
-        let again = repo.snapshot_after(Some(&second.commit)).unwrap();
-        assert_eq!(contents(top, &again.commit), fresh(top));
-        std::fs::remove_file(top.join("a/0.txt")).unwrap();
-        let without = repo.snapshot_after(Some(&again.commit)).unwrap();
-        assert_eq!(contents(top, &without.commit), fresh(top));
-        assert!(
-            !contents(top, &without.commit)
-                .iter()
-                .any(|l| l.ends_with("a/0.txt"))
-        );
-        // Back as a directory: git is asked again.
-        std::fs::create_dir_all(top.join("a/0.txt")).unwrap();
-        std::fs::write(top.join("a/0.txt/inside"), "inside\n").unwrap();
-        let second = repo.snapshot_after(Some(&without.commit)).unwrap();
-        assert_eq!(contents(top, &second.commit), fresh(top));
-        std::fs::remove_dir_all(top.join("a/0.txt")).unwrap();
-
-        // A file in the directory created before: watched from then on.
-        std::fs::write(top.join("new/deeper/m.txt"), "more\n").unwrap();
-        std::fs::remove_dir_all(top.join("a")).unwrap();
-        let third = repo.snapshot_after(Some(&second.commit)).unwrap();
-        assert_eq!(contents(top, &third.commit), fresh(top));
-        // The snapshot's parent is the one asked for.
-        let parent = run(top, &["rev-parse", &format!("{}^", third.commit)]);
-        assert_eq!(parent.trim(), second.commit);
-
-        // A changed .gitignore: what it stops ignoring is taken.
-        std::fs::write(top.join(".gitignore"), "*.log\n").unwrap();
-        let fourth = repo.snapshot().unwrap();
-        assert!(
-            contents(top, &fourth.commit)
-                .iter()
-                .any(|l| l.ends_with("target/out"))
-        );
-        assert_eq!(contents(top, &fourth.commit), fresh(top));
-
-        // The user's index and HEAD are as they were.
-        assert_eq!(std::fs::read(top.join(".git/index")).unwrap(), user_index);
-        assert_eq!(run(top, &["rev-parse", "HEAD"]), head);
-    }
-
-    #[test]
-    fn a_corrupt_or_missing_private_index_costs_speed_only() {
-        let (dir, repo) = repo_with_files();
-        let top = dir.path();
-        repo.snapshot().unwrap();
-        let index_dir = top.join(".git/codex");
-        let private = || {
-            std::fs::read_dir(&index_dir)
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| !p.to_string_lossy().ends_with(".lock"))
-        };
-        // Git wrote it, so the first snapshot had something to update:
-        // give it something.
-        std::fs::write(top.join("a/0.txt"), "one\n").unwrap();
-        repo.snapshot().unwrap();
-        let index = private().unwrap();
-
-        std::fs::write(&index, "not an index").unwrap();
-        std::fs::write(top.join("a/1.txt"), "two\n").unwrap();
-        let after_corruption = repo.snapshot().unwrap();
-        assert_eq!(contents(top, &after_corruption.commit), fresh(top));
-
-        let index = private().unwrap();
-        std::fs::remove_file(&index).unwrap();
-        std::fs::write(top.join("a/2.txt"), "three\n").unwrap();
-        let after_removal = repo.snapshot().unwrap();
-        assert_eq!(contents(top, &after_removal.commit), fresh(top));
-        assert!(contents(top, &after_removal.commit).len() > 5);
-    }
-
-    #[test]
-    fn an_oversized_file_stays_out_and_reported_until_it_shrinks() {
-        let (dir, repo) = repo_with_files();
-        let top = dir.path();
-        repo.snapshot().unwrap();
-        let big = vec![b'x'; (super::MAX_FILE_BYTES + 1) as usize];
-        std::fs::write(top.join("a/0.txt"), &big).unwrap();
-        let with_big = repo.snapshot().unwrap();
-        assert_eq!(with_big.skipped, vec!["a/0.txt"]);
-        assert!(
-            !contents(top, &with_big.commit)
-                .iter()
-                .any(|l| l.ends_with("a/0.txt"))
-        );
-        std::fs::write(top.join("b/0.txt"), "other\n").unwrap();
-        assert_eq!(repo.snapshot().unwrap().skipped, vec!["a/0.txt"]);
-        std::fs::write(top.join("a/0.txt"), "small again\n").unwrap();
-        let small = repo.snapshot().unwrap();
-        assert!(small.skipped.is_empty());
-        assert_eq!(contents(top, &small.commit), fresh(top));
-    }
-}
+mod tests;

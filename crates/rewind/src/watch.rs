@@ -74,11 +74,11 @@ mod other {
 #[cfg(target_os = "linux")]
 mod linux {
     use super::*;
+    use crate::git_files::Stamps;
     use std::ffi::{CString, OsStr};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::os::unix::ffi::OsStrExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::SystemTime;
 
     /// Watchers alive in this process.
     static WATCHERS: AtomicUsize = AtomicUsize::new(0);
@@ -113,7 +113,7 @@ mod linux {
         lost: bool,
         /// The exclude files git reads besides `.gitignore`, with the time
         /// each had when the watcher started.
-        excludes: Vec<(PathBuf, Option<SystemTime>)>,
+        excludes: Stamps,
     }
 
     impl Watcher {
@@ -146,13 +146,7 @@ mod linux {
             }
             // SAFETY: `raw` is a descriptor we just opened and own.
             let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-            let excludes = exclude_files(git_dir)
-                .into_iter()
-                .map(|path| {
-                    let time = modified(&path);
-                    (path, time)
-                })
-                .collect();
+            let excludes = Stamps::of(exclude_files(git_dir));
             let mut watcher = Self {
                 count,
                 fd,
@@ -176,10 +170,8 @@ mod linux {
         /// What changed since the last call.
         pub(crate) fn take(&mut self) -> Changes {
             self.drain();
-            for (path, time) in &self.excludes {
-                if modified(path) != *time {
-                    self.lost = true;
-                }
+            if self.excludes.changed() {
+                self.lost = true;
             }
             if self.lost || self.changed.len() > MAX_CHANGED {
                 return Changes::Unknown;
@@ -369,21 +361,13 @@ mod linux {
         unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), len.min(buf.len() * 8)) }
     }
 
-    fn modified(path: &Path) -> Option<SystemTime> {
-        std::fs::metadata(path).and_then(|m| m.modified()).ok()
-    }
-
     /// The exclude files git reads besides the tree's `.gitignore` files:
     /// the repository's `info/exclude` and the user's global one (at its
     /// default place; a `core.excludesFile` elsewhere is not watched).
     fn exclude_files(git_dir: &Path) -> Vec<PathBuf> {
         let mut files = vec![git_dir.join("info").join("exclude")];
-        let config = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-        if let Some(config) = config {
-            files.push(config.join("git").join("ignore"));
+        if let Some(config) = crate::git_files::user_git_config_dir() {
+            files.push(config.join("ignore"));
         }
         files
     }
