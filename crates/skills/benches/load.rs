@@ -22,7 +22,7 @@ fn settings(codex_home: &Path, cache: bool) -> SkillsSettings {
         disabled_paths: Vec::new(),
         disabled_names: Vec::new(),
         plugins: Vec::new(),
-        cache_file: cache.then(|| codex_home.join("cache/skills.json")),
+        cache_file: cache.then(|| codex_home.join("cache/skills.bin")),
     }
 }
 
@@ -97,7 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Where a cached start's time goes (CPU): reading, parsing and
     // checking the cache, the check alone, and rendering the section.
     let roots = codex_skills::roots::skill_roots(full.path(), None, cwd.path(), true, &[]);
-    let file = full.path().join("cache/skills.json");
+    let file = full.path().join("cache/skills.bin");
     let (mut load_cpu, mut check_cpu, mut render_cpu) = (Vec::new(), Vec::new(), Vec::new());
     let (mut manager, _) = SkillsManager::load(settings(full.path(), true), cwd.path());
     for _ in 0..runs {

@@ -44,14 +44,14 @@ pub struct SkillCatalog {
 /// What the walk saw: each path with its stamp (none when missing).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
-    entries: Vec<(PathBuf, Option<Stamp>)>,
+    pub(crate) entries: Vec<(PathBuf, Option<Stamp>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Stamp {
-    ino: u64,
-    mtime_ns: i128,
-    len: u64,
+pub(crate) struct Stamp {
+    pub(crate) ino: u64,
+    pub(crate) mtime_ns: i128,
+    pub(crate) len: u64,
 }
 
 impl Stamp {

@@ -165,13 +165,7 @@ impl SkillsManager {
         if let Some(file) = &self.settings.cache_file
             && (walked || cached_render.as_ref() != Some(&render))
         {
-            crate::cache::store(
-                file,
-                &roots,
-                &self.catalog,
-                &self.fingerprint,
-                Some(&render),
-            );
+            crate::cache::store(file, &self.catalog, &self.fingerprint, Some(&render));
         }
     }
 
@@ -285,7 +279,7 @@ mod tests {
                 &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
             );
         }
-        let cached = |s: &mut SkillsSettings| s.cache_file = Some(home.join("cache/skills.json"));
+        let cached = |s: &mut SkillsSettings| s.cache_file = Some(home.join("cache/skills.bin"));
         let mut first = settings(&home);
         cached(&mut first);
         let (walked, _) = SkillsManager::load(first.clone(), tmp.path());
