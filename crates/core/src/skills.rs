@@ -32,8 +32,11 @@ pub(crate) struct SessionSkills {
     /// Set by `finish_loading`.
     ready: std::sync::OnceLock<Mutex<State>>,
     /// The load, until `finish_loading` takes it.
-    loading: Mutex<Option<tokio::task::JoinHandle<(State, Vec<String>)>>>,
+    loading: Mutex<Option<tokio::task::JoinHandle<Loaded>>>,
 }
+
+/// A finished load: the state and the start-up warnings.
+type Loaded = (State, Vec<String>);
 
 struct State {
     manager: SkillsManager,
@@ -132,7 +135,7 @@ impl SessionSkills {
 impl State {
     /// Blocking I/O: runs on the blocking pool. Returns the start-up
     /// warnings too.
-    fn load(config: &Config) -> (Self, Vec<String>) {
+    fn load(config: &Config) -> Loaded {
         let plugins =
             codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
         let (manager, warnings) =

@@ -29,7 +29,7 @@ use crate::{Skill, SkillLoadError, SkillScope};
 
 /// What a file starts with: the format's name and its version, bumped when
 /// the layout or the parsing rules change.
-const MAGIC: &[u8; 16] = b"codex-skills\0\0\03";
+const MAGIC: &[u8; 16] = b"codex-skills v3\n";
 
 /// A section and the inputs it was rendered from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -306,6 +306,78 @@ mod tests {
         assert!(edited.section().unwrap().contains("- b: changed"));
     }
 
+    /// A start that finds the cache still sees every kind of change made
+    /// since it was written: a skill or a policy file added inside a
+    /// skill's folder (only that folder's stamp changes), a `SKILL.md`
+    /// replaced by another file of the same size and time (its inode
+    /// changes), and one removed.
+    #[test]
+    fn a_cached_start_sees_changes_inside_skill_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("ch");
+        for name in ["a", "b", "c"] {
+            write(
+                &home.join(format!("skills/{name}/SKILL.md")),
+                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
+            );
+        }
+        let mut s = settings(&home);
+        s.cache_file = Some(home.join("cache/skills.bin"));
+        let names = |m: &SkillsManager| -> Vec<(String, String, bool)> {
+            m.catalog()
+                .skills
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        s.description.clone(),
+                        s.allow_implicit_invocation,
+                    )
+                })
+                .collect()
+        };
+        let load = |s: &SkillsSettings| SkillsManager::load(s.clone(), tmp.path()).0;
+        let first = load(&s);
+        assert_eq!(names(&load(&s)), names(&first), "the cache holds");
+
+        write(
+            &home.join("skills/a/nested/SKILL.md"),
+            "---\nname: nested\ndescription: inside a\n---\n",
+        );
+        assert!(names(&load(&s)).iter().any(|(n, _, _)| n == "nested"));
+
+        write(
+            &home.join("skills/b/agents/openai.yaml"),
+            "policy:\n  allow_implicit_invocation: false\n",
+        );
+        let b = |m: &SkillsManager| names(m).into_iter().find(|(n, _, _)| n == "b");
+        assert_eq!(b(&load(&s)).unwrap().2, false);
+
+        let c = home.join("skills/c/SKILL.md");
+        let before = fs::metadata(&c).unwrap();
+        let other = home.join("skills/c/new.tmp");
+        write(&other, "---\nname: c\ndescription: about C\n---\n");
+        let times = fs::FileTimes::new().set_modified(before.modified().unwrap());
+        fs::File::options()
+            .write(true)
+            .open(&other)
+            .unwrap()
+            .set_times(times)
+            .unwrap();
+        fs::rename(&other, &c).unwrap();
+        let c_now = |m: &SkillsManager| names(m).into_iter().find(|(n, _, _)| n == "c");
+        assert_eq!(c_now(&load(&s)).unwrap().1, "about C");
+
+        fs::remove_dir_all(home.join("skills/a")).unwrap();
+        let last = load(&s);
+        assert!(
+            !names(&last)
+                .iter()
+                .any(|(n, _, _)| n == "a" || n == "nested")
+        );
+        assert_eq!(names(&load(&s)), names(&last));
+    }
+
     #[test]
     fn settings_and_session_toggles_turn_skills_off() {
         let tmp = tempfile::tempdir().unwrap();
