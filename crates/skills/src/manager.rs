@@ -244,6 +244,20 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
+    /// A temporary folder whose `ch/skills/` holds a skill per name
+    /// (described "about NAME"); returns it and `ch`.
+    fn home_with_skills(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("ch");
+        for name in names {
+            write(
+                &home.join(format!("skills/{name}/SKILL.md")),
+                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
+            );
+        }
+        (tmp, home)
+    }
+
     #[test]
     fn errors_are_reported_once_and_changes_are_seen() {
         let tmp = tempfile::tempdir().unwrap();
@@ -271,14 +285,7 @@ mod tests {
 
     #[test]
     fn a_cached_section_is_reused_only_for_the_same_settings() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("ch");
-        for name in ["a", "b"] {
-            write(
-                &home.join(format!("skills/{name}/SKILL.md")),
-                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
-            );
-        }
+        let (tmp, home) = home_with_skills(&["a", "b"]);
         let cached = |s: &mut SkillsSettings| s.cache_file = Some(home.join("cache/skills.bin"));
         let mut first = settings(&home);
         cached(&mut first);
@@ -313,14 +320,7 @@ mod tests {
     /// changes), and one removed.
     #[test]
     fn a_cached_start_sees_changes_inside_skill_folders() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("ch");
-        for name in ["a", "b", "c"] {
-            write(
-                &home.join(format!("skills/{name}/SKILL.md")),
-                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
-            );
-        }
+        let (tmp, home) = home_with_skills(&["a", "b", "c"]);
         let mut s = settings(&home);
         s.cache_file = Some(home.join("cache/skills.bin"));
         let names = |m: &SkillsManager| -> Vec<(String, String, bool)> {
@@ -380,14 +380,7 @@ mod tests {
 
     #[test]
     fn settings_and_session_toggles_turn_skills_off() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("ch");
-        for name in ["a", "b", "c"] {
-            write(
-                &home.join(format!("skills/{name}/SKILL.md")),
-                &format!("---\nname: {name}\ndescription: {name}\n---\n"),
-            );
-        }
+        let (tmp, home) = home_with_skills(&["a", "b", "c"]);
         let mut s = settings(&home);
         s.disabled_names.push("a".to_string());
         s.disabled_paths.push(home.join("skills/b/SKILL.md"));
