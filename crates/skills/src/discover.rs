@@ -70,11 +70,34 @@ impl Stamp {
 
 impl Fingerprint {
     /// Whether anything the walk saw has changed since (one `stat` each).
+    /// A long list is checked in two halves at once, the second on a
+    /// thread of its own: the stats are independent, and a start that
+    /// waits for this waits half as long when a second core is free.
     pub fn changed(&self) -> bool {
-        let mut near = NearStat::default();
-        self.entries
-            .iter()
-            .any(|(path, stamp)| near.stamp(path) != *stamp)
+        let check = |entries: &[(PathBuf, Option<Stamp>)]| {
+            let mut near = NearStat::default();
+            entries
+                .iter()
+                .any(|(path, stamp)| near.stamp(path) != *stamp)
+        };
+        if self.entries.len() < SPLIT_CHECK_AT {
+            return check(&self.entries);
+        }
+        let (first, second) = self.entries.split_at(self.entries.len() / 2);
+        std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .name("skills-check".into())
+                .stack_size(64 * 1024)
+                .spawn_scoped(scope, || check(second));
+            match other {
+                Ok(other) => {
+                    let here = check(first);
+                    // A panic in the other half's stats is a change: walk.
+                    other.join().unwrap_or(true) || here
+                }
+                Err(_) => check(first) || check(second),
+            }
+        })
     }
 
     /// How many paths it watches.
@@ -107,6 +130,10 @@ struct NearStat {
 
 /// Folders kept open at once.
 const OPEN_BASES: usize = 8;
+
+/// From this many watched paths on, [`Fingerprint::changed`] checks in two
+/// halves at once (a thread costs about as much as 40 stats).
+const SPLIT_CHECK_AT: usize = 400;
 
 impl NearStat {
     fn stamp(&mut self, path: &Path) -> Option<Stamp> {
@@ -454,6 +481,31 @@ mod tests {
         let (catalog, fp) = discover(&roots);
         assert_eq!(catalog.skills.len(), 3);
         assert!(!fp.changed());
+    }
+
+    /// A fingerprint long enough to be checked in two halves sees a
+    /// change in either half, and none when nothing changed.
+    #[test]
+    fn a_long_fingerprint_checked_in_halves_sees_changes_in_either() {
+        let tmp = tempfile::tempdir().unwrap();
+        let r = tmp.path().join("skills");
+        for n in 0..SPLIT_CHECK_AT {
+            write_skill(&r.join(format!("s{n:03}")), &format!("s{n:03}"), "d");
+        }
+        let roots = [root(&r, SkillScope::User)];
+        let (_, fp) = discover(&roots);
+        assert!(fp.len() >= SPLIT_CHECK_AT);
+        assert!(!fp.changed());
+        let (first, last) = (&fp.entries[1].0, &fp.entries[fp.len() - 1].0);
+        for path in [first.clone(), last.clone()] {
+            let (_, fp) = discover(&roots);
+            if path.ends_with(SKILL_FILE) {
+                fs::write(&path, "---\nname: x\ndescription: edited\n---\n").unwrap();
+            } else {
+                fs::create_dir(path.join("new")).unwrap();
+            }
+            assert!(fp.changed(), "{}", path.display());
+        }
     }
 
     #[test]
