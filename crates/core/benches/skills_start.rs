@@ -6,8 +6,10 @@
 //! and workspace, the page cache warm, as on a person's machine) and times
 //! what a frontend waits for: `start_thread` up to its `session_configured`,
 //! then one turn against the mock model, whose first request carries the
-//! skills section. The modes alternate so that a busy moment of the machine
-//! hits both. It also prints the walk alone (`SkillsManager::load`) and the
+//! skills section. A third mode loads the 500 skills but lists none
+//! (`include_instructions = false`), which splits the cost into loading
+//! and listing. The modes alternate so that a busy moment of the machine
+//! hits all three. It also prints the walk alone (`SkillsManager::load`) and the
 //! check a turn makes when nothing changed.
 //!
 //! Wall time and the process's CPU time (getrusage) are both printed: on a
@@ -29,15 +31,21 @@ use codex_test_support::{MockModelServer, Turn};
 const FOLDERS: usize = 50;
 const PER_FOLDER: usize = 10;
 
+/// A `$CODEX_HOME` with the mock provider, and 500 skills if `skills`;
+/// `section` off sets `include_instructions = false` (skills loaded, none
+/// listed in the request).
 fn make_home(
     server: &MockModelServer,
     skills: bool,
+    section: bool,
 ) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
     let home = tempfile::tempdir()?;
-    std::fs::write(
-        home.path().join("config.toml"),
-        codex_test_support::TestCodexHome::mock_provider_config(&server.base_url(), "responses"),
-    )?;
+    let mut config =
+        codex_test_support::TestCodexHome::mock_provider_config(&server.base_url(), "responses");
+    if !section {
+        config.push_str("\n[skills]\ninclude_instructions = false\n");
+    }
+    std::fs::write(home.path().join("config.toml"), config)?;
     if skills {
         for folder in 0..FOLDERS {
             for skill in 0..PER_FOLDER {
@@ -122,20 +130,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
     let server = MockModelServer::start();
-    for _ in 0..runs * 2 + 1 {
+    for _ in 0..runs * 3 + 2 {
         server.push_turn(Turn::new().text("hi"));
     }
-    let none = make_home(&server, false)?;
-    let many = make_home(&server, true)?;
+    let none = make_home(&server, false, true)?;
+    let many = make_home(&server, true, true)?;
+    let unlisted = make_home(&server, true, false)?;
     let workspace = tempfile::tempdir()?;
-    // One untimed run of each, so that both start from a warm page cache.
+    // One untimed run of each with skills, so that all start from a warm
+    // page cache (and a cache of the walk).
+    start_once(unlisted.path(), workspace.path())?;
     start_once(many.path(), workspace.path())?;
     let (mut without, mut with) = (Vec::new(), Vec::new());
     let (mut without_cpu, mut with_cpu) = (Vec::new(), Vec::new());
+    let (mut off, mut off_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let (wall, cpu) = start_once(none.path(), workspace.path())?;
         without.push(wall);
         without_cpu.push(cpu);
+        let (wall, cpu) = start_once(unlisted.path(), workspace.path())?;
+        off.push(wall);
+        off_cpu.push(cpu);
         let (wall, cpu) = start_once(many.path(), workspace.path())?;
         with.push(wall);
         with_cpu.push(cpu);
@@ -152,8 +167,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, samples) in [
         ("no skills        ", &mut without),
         ("500 in 50 folders", &mut with),
+        ("500, none listed ", &mut off),
         ("no skills, CPU   ", &mut without_cpu),
         ("500, CPU         ", &mut with_cpu),
+        ("500 unlisted, CPU", &mut off_cpu),
     ] {
         println!(
             "  {name}: p50 {:.2} ms  p90 {:.2} ms  min {:.2} ms",
@@ -166,6 +183,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  difference of medians: {:+.2} ms wall, {:+.2} ms CPU ({listed} of {skills} skills in the last request's list)",
         percentile(&mut with, 50) - percentile(&mut without, 50),
         percentile(&mut with_cpu, 50) - percentile(&mut without_cpu, 50)
+    );
+    println!(
+        "  of which loading (500 loaded, none listed): {:+.2} ms wall, {:+.2} ms CPU; listing them in the request: {:+.2} ms wall, {:+.2} ms CPU",
+        percentile(&mut off, 50) - percentile(&mut without, 50),
+        percentile(&mut off_cpu, 50) - percentile(&mut without_cpu, 50),
+        percentile(&mut with, 50) - percentile(&mut off, 50),
+        percentile(&mut with_cpu, 50) - percentile(&mut off_cpu, 50)
     );
 
     // The walk alone, and a turn's check when nothing changed.

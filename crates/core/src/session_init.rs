@@ -63,6 +63,9 @@ pub(crate) async fn start_session(
             config.cwd.display()
         )));
     }
+    // The skills load runs beside everything up to the warnings: it is
+    // not needed before the first request's context.
+    let skills = crate::skills::SessionSkills::start_loading(&config);
     let auth = resolve_auth(&config, &|var| std::env::var(var).ok(), &params.originator)?;
     let provider = match &auth {
         Some(auth) => auth.effective_provider(&config),
@@ -94,15 +97,7 @@ pub(crate) async fn start_session(
     };
     // Only an https provider needs the system's root certificates.
     let needs_tls = !provider.base_url_or_default().starts_with("http://");
-    // The skills walk runs alongside the rest of the start-up.
-    let skills = tokio::task::spawn_blocking({
-        let config = config.clone();
-        move || crate::skills::SessionSkills::load(&config)
-    });
     let started = start_up_concurrently(&config, &params, rollout_params, needs_tls).await?;
-    let (skills, skill_warnings) = skills
-        .await
-        .map_err(|err| CodexErr::Fatal(format!("the skills walk failed: {err}")))?;
     let rollout_path = started.rollout.as_ref().map(|r| r.path().to_path_buf());
     if let (Some(db), Some(path)) = (&params.state_db, &rollout_path) {
         index_thread(db, &config, &params, thread_id, path, started.git.as_ref()).await;
@@ -223,10 +218,17 @@ pub(crate) async fn start_session(
     // MCP servers start now, in the background; nothing waits for them
     // but a server the config marks `required`.
     crate::mcp::McpState::start(&session);
-    if let Err(err) = session.features().mcp.wait_for_required().await {
-        session.features().mcp.shutdown().await;
-        return Err(err);
-    }
+    let skill_warnings = match session.features().mcp.wait_for_required().await {
+        Ok(()) => session.features().skills.finish_loading().await,
+        Err(err) => Err(err),
+    };
+    let skill_warnings = match skill_warnings {
+        Ok(warnings) => warnings,
+        Err(err) => {
+            session.features().mcp.shutdown().await;
+            return Err(err);
+        }
+    };
     let mut warnings = params.startup_warnings;
     warnings.extend(tool_warnings(&session, &configuration));
     warnings.extend(hook_warnings);

@@ -16,15 +16,27 @@ use codex_protocol::protocol::{EventMsg, WarningEvent};
 use codex_protocol::user_input::UserInput;
 use codex_skills::{SkillsManager, SkillsSettings};
 
+use crate::error::{CodexErr, CodexResult};
 use crate::features::SessionFeatures as _;
 use crate::session::Session;
 use crate::state::lock;
 use crate::turn_context::TurnContext;
 
 /// The session's skills and the section its history carries.
+///
+/// Loading starts first thing in the session's start and runs on the
+/// blocking pool beside the rest of it; [`SessionSkills::finish_loading`]
+/// waits for it just before the start-up warnings, which is before the
+/// first request's context is built and before the session takes any op.
 pub(crate) struct SessionSkills {
-    state: Mutex<State>,
+    /// Set by `finish_loading`.
+    ready: std::sync::OnceLock<Mutex<State>>,
+    /// The load, until `finish_loading` takes it.
+    loading: Mutex<Option<tokio::task::JoinHandle<Loaded>>>,
 }
+
+/// A finished load: the state and the start-up warnings.
+type Loaded = (State, Vec<String>);
 
 struct State {
     manager: SkillsManager,
@@ -43,42 +55,56 @@ struct State {
 const FRESH_LOAD: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl SessionSkills {
-    /// Walks the skill roots for the config's cwd (blocking I/O: run it off
-    /// the runtime's threads). Returns the start-up warnings too.
-    pub(crate) fn load(config: &Config) -> (Self, Vec<String>) {
-        let plugins =
-            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
-        let (manager, warnings) =
-            SkillsManager::load(SkillsSettings::with_plugins(config, &plugins), &config.cwd);
-        for warning in &warnings {
-            tracing::warn!("{warning}");
+    /// Starts walking the skill roots for the config's cwd (or checking
+    /// the cache of the last walk) on the blocking pool.
+    pub(crate) fn start_loading(config: &Config) -> Self {
+        let config = config.clone();
+        SessionSkills {
+            ready: std::sync::OnceLock::new(),
+            loading: Mutex::new(Some(tokio::task::spawn_blocking(move || {
+                State::load(&config)
+            }))),
         }
-        let state = State {
-            manager,
-            plugins_section: codex_plugins::plugins_section(&plugins),
-            sent: None,
-            loaded_at: Some(std::time::Instant::now()),
+    }
+
+    /// Waits for the load; returns its warnings (once).
+    pub(crate) async fn finish_loading(&self) -> CodexResult<Vec<String>> {
+        let Some(loading) = lock(&self.loading).take() else {
+            return Ok(Vec::new());
         };
-        (
-            SessionSkills {
-                state: Mutex::new(state),
-            },
-            warnings,
-        )
+        let (state, warnings) = loading
+            .await
+            .map_err(|err| CodexErr::Fatal(format!("the skills walk failed: {err}")))?;
+        // Only the call that took `loading` gets here, so it is not set yet.
+        let _ = self.ready.set(Mutex::new(state));
+        Ok(warnings)
+    }
+
+    /// Runs `f` on the loaded state. The session's start finishes the load
+    /// before anything asks, so `None` (treated as "no skills") cannot
+    /// happen in a started session.
+    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        let Some(state) = self.ready.get() else {
+            tracing::error!("the session's skills were asked for before they were loaded");
+            return None;
+        };
+        Some(f(&mut lock(state)))
     }
 
     /// The section for a conversation's first developer message, which
     /// from now on is what the history carries.
     /// The plugins part follows it, as in the reference.
     pub(crate) fn section_for_initial_context(&self) -> Vec<String> {
-        let mut state = lock(&self.state);
-        state.sent = state.manager.section().map(str::to_string);
-        state
-            .sent
-            .clone()
-            .into_iter()
-            .chain(state.plugins_section.clone())
-            .collect()
+        self.with_state(|state| {
+            state.sent = state.manager.section().map(str::to_string);
+            state
+                .sent
+                .clone()
+                .into_iter()
+                .chain(state.plugins_section.clone())
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     /// A resumed or forked history: remember the section it carries last.
@@ -96,12 +122,34 @@ impl SessionSkills {
             }
             _ => None,
         });
-        lock(&self.state).sent = last;
+        self.with_state(|state| state.sent = last);
     }
 
-    /// Runs `f` on the manager (for listing and toggling).
-    pub(crate) fn with_manager<R>(&self, f: impl FnOnce(&mut SkillsManager) -> R) -> R {
-        f(&mut lock(&self.state).manager)
+    /// Runs `f` on the manager (for listing and toggling); `None` before
+    /// the load finished.
+    pub(crate) fn with_manager<R>(&self, f: impl FnOnce(&mut SkillsManager) -> R) -> Option<R> {
+        self.with_state(|state| f(&mut state.manager))
+    }
+}
+
+impl State {
+    /// Blocking I/O: runs on the blocking pool. Returns the start-up
+    /// warnings too.
+    fn load(config: &Config) -> Loaded {
+        let plugins =
+            codex_plugins::installed_plugins(&config.codex_home, config.layers.get(&["plugins"]));
+        let (manager, warnings) =
+            SkillsManager::load(SkillsSettings::with_plugins(config, &plugins), &config.cwd);
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
+        let state = State {
+            manager,
+            plugins_section: codex_plugins::plugins_section(&plugins),
+            sent: None,
+            loaded_at: Some(std::time::Instant::now()),
+        };
+        (state, warnings)
     }
 }
 
@@ -111,8 +159,7 @@ impl SessionSkills {
 pub(crate) async fn refresh_before_turn(session: &Session, ctx: &TurnContext) {
     let skills = &session.features().skills;
     let cwd = ctx.cwd.clone();
-    let (update, section) = {
-        let mut state = lock(&skills.state);
+    let Some((update, section)) = skills.with_state(|state| {
         let fresh = state
             .loaded_at
             .take()
@@ -128,6 +175,8 @@ pub(crate) async fn refresh_before_turn(session: &Session, ctx: &TurnContext) {
             current
         });
         (update, section)
+    }) else {
+        return;
     };
     for message in update.warnings {
         tracing::warn!("{message}");
@@ -156,7 +205,8 @@ pub(crate) async fn record_mentions(session: &Session, ctx: &TurnContext, input:
     let named: Vec<codex_skills::Skill> = session
         .features()
         .skills
-        .with_manager(|manager| manager.mentioned(&text).into_iter().cloned().collect());
+        .with_manager(|manager| manager.mentioned(&text).into_iter().cloned().collect())
+        .unwrap_or_default();
     let mut items = Vec::new();
     for skill in named {
         match read_skill_file(&skill.path) {

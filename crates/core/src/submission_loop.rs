@@ -249,7 +249,7 @@ pub(crate) async fn run(
                     .features()
                     .skills
                     .with_manager(|skills| skills.set_enabled_for_session(&path, enabled));
-                if !found {
+                if found != Some(true) {
                     session
                         .send_error(&id, format!("no skill at {}", path.display()))
                         .await;

@@ -165,13 +165,7 @@ impl SkillsManager {
         if let Some(file) = &self.settings.cache_file
             && (walked || cached_render.as_ref() != Some(&render))
         {
-            crate::cache::store(
-                file,
-                &roots,
-                &self.catalog,
-                &self.fingerprint,
-                Some(&render),
-            );
+            crate::cache::store(file, &self.catalog, &self.fingerprint, Some(&render));
         }
     }
 
@@ -250,6 +244,20 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
+    /// A temporary folder whose `ch/skills/` holds a skill per name
+    /// (described "about NAME"); returns it and `ch`.
+    fn home_with_skills(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("ch");
+        for name in names {
+            write(
+                &home.join(format!("skills/{name}/SKILL.md")),
+                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
+            );
+        }
+        (tmp, home)
+    }
+
     #[test]
     fn errors_are_reported_once_and_changes_are_seen() {
         let tmp = tempfile::tempdir().unwrap();
@@ -277,15 +285,8 @@ mod tests {
 
     #[test]
     fn a_cached_section_is_reused_only_for_the_same_settings() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("ch");
-        for name in ["a", "b"] {
-            write(
-                &home.join(format!("skills/{name}/SKILL.md")),
-                &format!("---\nname: {name}\ndescription: about {name}\n---\n"),
-            );
-        }
-        let cached = |s: &mut SkillsSettings| s.cache_file = Some(home.join("cache/skills.json"));
+        let (tmp, home) = home_with_skills(&["a", "b"]);
+        let cached = |s: &mut SkillsSettings| s.cache_file = Some(home.join("cache/skills.bin"));
         let mut first = settings(&home);
         cached(&mut first);
         let (walked, _) = SkillsManager::load(first.clone(), tmp.path());
@@ -312,16 +313,74 @@ mod tests {
         assert!(edited.section().unwrap().contains("- b: changed"));
     }
 
+    /// A start that finds the cache still sees every kind of change made
+    /// since it was written: a skill or a policy file added inside a
+    /// skill's folder (only that folder's stamp changes), a `SKILL.md`
+    /// replaced by another file of the same size and time (its inode
+    /// changes), and one removed.
+    #[test]
+    fn a_cached_start_sees_changes_inside_skill_folders() {
+        let (tmp, home) = home_with_skills(&["a", "b", "c"]);
+        let mut s = settings(&home);
+        s.cache_file = Some(home.join("cache/skills.bin"));
+        let names = |m: &SkillsManager| -> Vec<(String, String, bool)> {
+            m.catalog()
+                .skills
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        s.description.clone(),
+                        s.allow_implicit_invocation,
+                    )
+                })
+                .collect()
+        };
+        let load = |s: &SkillsSettings| SkillsManager::load(s.clone(), tmp.path()).0;
+        let first = load(&s);
+        assert_eq!(names(&load(&s)), names(&first), "the cache holds");
+
+        write(
+            &home.join("skills/a/nested/SKILL.md"),
+            "---\nname: nested\ndescription: inside a\n---\n",
+        );
+        assert!(names(&load(&s)).iter().any(|(n, _, _)| n == "nested"));
+
+        write(
+            &home.join("skills/b/agents/openai.yaml"),
+            "policy:\n  allow_implicit_invocation: false\n",
+        );
+        let b = |m: &SkillsManager| names(m).into_iter().find(|(n, _, _)| n == "b");
+        assert_eq!(b(&load(&s)).unwrap().2, false);
+
+        let c = home.join("skills/c/SKILL.md");
+        let before = fs::metadata(&c).unwrap();
+        let other = home.join("skills/c/new.tmp");
+        write(&other, "---\nname: c\ndescription: about C\n---\n");
+        let times = fs::FileTimes::new().set_modified(before.modified().unwrap());
+        fs::File::options()
+            .write(true)
+            .open(&other)
+            .unwrap()
+            .set_times(times)
+            .unwrap();
+        fs::rename(&other, &c).unwrap();
+        let c_now = |m: &SkillsManager| names(m).into_iter().find(|(n, _, _)| n == "c");
+        assert_eq!(c_now(&load(&s)).unwrap().1, "about C");
+
+        fs::remove_dir_all(home.join("skills/a")).unwrap();
+        let last = load(&s);
+        assert!(
+            !names(&last)
+                .iter()
+                .any(|(n, _, _)| n == "a" || n == "nested")
+        );
+        assert_eq!(names(&load(&s)), names(&last));
+    }
+
     #[test]
     fn settings_and_session_toggles_turn_skills_off() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("ch");
-        for name in ["a", "b", "c"] {
-            write(
-                &home.join(format!("skills/{name}/SKILL.md")),
-                &format!("---\nname: {name}\ndescription: {name}\n---\n"),
-            );
-        }
+        let (tmp, home) = home_with_skills(&["a", "b", "c"]);
         let mut s = settings(&home);
         s.disabled_names.push("a".to_string());
         s.disabled_paths.push(home.join("skills/b/SKILL.md"));

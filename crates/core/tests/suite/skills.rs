@@ -260,3 +260,60 @@ async fn a_skill_turned_off_for_the_session_is_gone_next_turn() {
     let texts = server.requests()[1].user_texts();
     assert!(!texts.iter().any(|t| t.starts_with("<skill>")), "{texts:?}");
 }
+
+/// What changed on disk between two sessions is in the second session's
+/// first request, although that start checks the cache the first one
+/// wrote instead of walking: an edit in place (same size), a removed
+/// skill, a skill added inside another skill's folder.
+#[tokio::test]
+async fn skills_changed_between_sessions_are_seen_at_the_next_start() {
+    let server = MockModelServer::start();
+    for _ in 0..2 {
+        server.push_turn(Turn::new().text("ok"));
+    }
+    let home =
+        codex_test_support::TestCodexHome::with_mock_provider(&server.base_url(), "responses");
+    let ch = home.path().to_path_buf();
+    write_skill(&ch.join("skills/edited"), "edited", "Before");
+    write_skill(&ch.join("skills/removed"), "removed", "Removed");
+    write_skill(&ch.join("skills/outer"), "outer", "Outer");
+    let session = start_in(home, |_| {}, Start::New).await;
+    session.submit_text("one").await;
+    session.run_to_end().await;
+    let first = skills_section(&server.requests()[0].input()).unwrap();
+    assert!(first.contains("- edited: Before") && first.contains("- removed:"));
+    assert!(
+        ch.join("cache/skills.bin").is_file(),
+        "the start keeps a cache"
+    );
+
+    write_skill(&ch.join("skills/edited"), "edited", "Afterr");
+    std::fs::remove_dir_all(ch.join("skills/removed")).unwrap();
+    write_skill(&ch.join("skills/outer/inner"), "inner", "Inside outer");
+    let second = session
+        .manager
+        .start_thread(session.config.clone(), false)
+        .await
+        .unwrap()
+        .thread;
+    second
+        .submit(codex_protocol::protocol::Op::UserInput {
+            items: vec![codex_protocol::user_input::UserInput::Text { text: "two".into() }],
+            final_output_json_schema: None,
+        })
+        .await
+        .unwrap();
+    while !matches!(
+        super::common::next(&second).await.msg,
+        EventMsg::TaskComplete(_)
+    ) {}
+    let section = skills_section(&server.requests()[1].input()).unwrap();
+    assert_eq!(
+        skill_lines(&section)[1..],
+        [
+            "- edited: Afterr (file: r0/edited/SKILL.md)",
+            "- inner: Inside outer (file: r0/outer/inner/SKILL.md)",
+            "- outer: Outer (file: r0/outer/SKILL.md)",
+        ]
+    );
+}
