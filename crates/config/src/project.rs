@@ -30,12 +30,27 @@ impl ProjectTrust {
 }
 
 /// The directory a trust decision is recorded for: the nearest ancestor of
-/// `cwd` that holds `.git` (a directory, or a file for worktrees), else `cwd`.
+/// `cwd` that holds a repository's `.git` (see [`holds_repository`]), else
+/// `cwd`.
 pub fn project_root(cwd: &Path) -> PathBuf {
     cwd.ancestors()
-        .find(|dir| dir.join(".git").exists())
+        .find(|dir| holds_repository(dir))
         .unwrap_or(cwd)
         .to_path_buf()
+}
+
+/// Whether `dir` holds a repository's `.git`: a file (a worktree's or a
+/// submodule's link to its git directory) or a directory with a `HEAD`.
+/// Like git, an empty `.git` directory is not one — such as the read-only
+/// placeholder a sandbox keeps in a writable root that has none (`/tmp`
+/// too), which must not make every directory below it one repository.
+pub fn holds_repository(dir: &Path) -> bool {
+    let dot_git = dir.join(".git");
+    match std::fs::metadata(&dot_git) {
+        Ok(meta) if meta.is_file() => true,
+        Ok(meta) if meta.is_dir() => dot_git.join("HEAD").exists(),
+        _ => false,
+    }
 }
 
 /// Looks `cwd` and then its project root up in the merged `projects` table.
@@ -74,13 +89,30 @@ mod tests {
         std::fs::create_dir_all(&sub).unwrap();
         assert_eq!(project_root(&sub), sub);
         std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         assert_eq!(project_root(&sub), dir.path());
+    }
+
+    #[test]
+    fn an_empty_dot_git_such_as_a_sandbox_placeholder_is_no_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws");
+        std::fs::create_dir_all(&ws).unwrap();
+        // What a sandbox keeps in `/tmp` while it lives.
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        assert_eq!(project_root(&ws), ws);
+        assert!(!holds_repository(dir.path()));
+        // A worktree's `.git` file is one.
+        std::fs::write(ws.join(".git"), "gitdir: /elsewhere\n").unwrap();
+        assert!(holds_repository(&ws));
+        assert_eq!(project_root(&ws.join("sub")), ws);
     }
 
     #[test]
     fn an_entry_for_the_directory_wins_over_the_root() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         let sub = dir.path().join("sub");
         std::fs::create_dir(&sub).unwrap();
         let text = format!(

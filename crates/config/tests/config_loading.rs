@@ -556,6 +556,7 @@ fn a_trusted_project_works_in_workspace_write_unless_told_otherwise() {
     let home = Home::new(None);
     let cwd = std::fs::canonicalize(home.cwd.path()).unwrap();
     std::fs::create_dir(cwd.join(".git")).unwrap();
+    std::fs::write(cwd.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let sub = cwd.join("src");
     std::fs::create_dir(&sub).unwrap();
     let mut cli = home.cli();

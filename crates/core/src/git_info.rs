@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 
 use codex_protocol::rollout::GitInfo;
 
-/// The repository root above `cwd` (the nearest directory with a `.git`,
-/// which may be a file in a worktree), if `cwd` is inside one.
+/// The repository root above `cwd` (the nearest directory with a
+/// repository's `.git`, which may be a file in a worktree), if `cwd` is
+/// inside one.
 pub fn git_root(cwd: &Path) -> Option<&Path> {
-    cwd.ancestors().find(|dir| dir.join(".git").exists())
+    cwd.ancestors()
+        .find(|dir| codex_config::project::holds_repository(dir))
 }
 
 /// The work tree root and git directory of the repository at `cwd`, read

@@ -148,6 +148,7 @@ mod tests {
         let sub = repo.join("crates/a");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::create_dir(repo.join(".git")).unwrap();
+        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         std::fs::write(repo.join("AGENTS.md"), "root rules").unwrap();
         std::fs::write(sub.join("CLAUDE.md"), "sub rules").unwrap();
         std::fs::write(dir.path().join("AGENTS.md"), "outside the repo").unwrap();

@@ -111,13 +111,15 @@ pub fn skill_roots(
     roots
 }
 
-/// The cwd and its ancestors up to the Git root (the folder holding `.git`,
-/// a directory or a worktree's file); just the cwd outside a repository.
+/// The cwd and its ancestors up to the Git root (the folder holding a
+/// repository's `.git`, a directory or a worktree's file: see
+/// [`codex_config::project::holds_repository`]); just the cwd outside a
+/// repository.
 fn repo_dirs(cwd: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for dir in cwd.ancestors() {
         dirs.push(dir.to_path_buf());
-        if dir.join(".git").exists() {
+        if codex_config::project::holds_repository(dir) {
             return dirs;
         }
     }
@@ -134,6 +136,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let ws = tmp.path().join("ws");
         std::fs::create_dir_all(ws.join(".git")).unwrap();
+        std::fs::write(ws.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         std::fs::create_dir_all(ws.join("sub")).unwrap();
         let home = tmp.path().join("home");
         let codex_home = tmp.path().join("ch");

@@ -67,6 +67,7 @@ fn home(server: &MockModelServer) -> TestCodexHome {
         TestCodexHome::mock_provider_config(&server.base_url(), "responses")
     ));
     std::fs::create_dir(home.workspace().join(".git")).unwrap();
+    std::fs::write(home.workspace().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     home
 }
 

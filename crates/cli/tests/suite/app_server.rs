@@ -338,6 +338,7 @@ fn an_editor_session_end_to_end() {
     let server = MockModelServer::start();
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     std::fs::create_dir(home.workspace().join(".git")).unwrap();
+    std::fs::write(home.workspace().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let workspace = home.workspace().display().to_string();
 
     // Turn 1: a command that needs approval, a patch, an answer.
@@ -775,6 +776,7 @@ fn items_live_and_read_after_a_restart_are_the_same() {
     let server = MockModelServer::start();
     let home = TestCodexHome::with_mock_provider(&server.base_url(), "responses");
     std::fs::create_dir(home.workspace().join(".git")).unwrap();
+    std::fs::write(home.workspace().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let workspace = home.workspace().display().to_string();
     super::item_scenario::script(&server, &home, super::item_scenario::Declined::ByPolicy);
 

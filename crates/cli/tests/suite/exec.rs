@@ -24,6 +24,7 @@ impl ExecEnv {
         let server = MockModelServer::start();
         let home = codex_test_support::TestCodexHome::with_mock_provider(&server.base_url(), wire);
         std::fs::create_dir(home.workspace().join(".git")).unwrap();
+        std::fs::write(home.workspace().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         Self { server, home }
     }
 
@@ -222,7 +223,7 @@ fn prompt_from_stdin_and_stdin_block() {
 #[test]
 fn outside_a_git_repository_it_refuses_unless_told() {
     let env = ExecEnv::new();
-    std::fs::remove_dir(env.workspace().join(".git")).unwrap();
+    std::fs::remove_dir_all(env.workspace().join(".git")).unwrap();
     let output = env.exec().arg("hi").output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(

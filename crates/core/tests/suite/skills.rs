@@ -32,6 +32,7 @@ async fn the_first_request_lists_skills_from_every_location_in_order() {
     let ch = home.path().to_path_buf();
     let repo = home.workspace().to_path_buf();
     std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let sub = repo.join("sub");
     write_skill(&ch.join("skills/alpha"), "alpha", "Alpha in codex home");
     write_skill(

@@ -433,6 +433,7 @@ async fn a_custom_agent_from_the_project_is_spawned_by_type_with_its_instruction
     let home = home_for(&server, "responses", CONFIG);
     let workspace = home.workspace().to_path_buf();
     std::fs::create_dir_all(workspace.join(".git")).unwrap();
+    std::fs::write(workspace.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let agents = workspace.join(".codex/agents");
     std::fs::create_dir_all(&agents).unwrap();
     std::fs::write(

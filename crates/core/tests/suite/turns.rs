@@ -384,6 +384,7 @@ async fn agents_md_shares_the_first_user_message_with_the_environment() {
     std::fs::write(home.path().join("AGENTS.md"), "global rule\n").unwrap();
     let repo = home.workspace().to_path_buf();
     std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     std::fs::write(repo.join("AGENTS.md"), "repo rule\n").unwrap();
     let sub = repo.join("sub");
     std::fs::create_dir(&sub).unwrap();
