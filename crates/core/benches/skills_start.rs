@@ -42,6 +42,10 @@ fn make_home(
     let home = tempfile::tempdir()?;
     let mut config =
         codex_test_support::TestCodexHome::mock_provider_config(&server.base_url(), "responses");
+    // The shell snapshot runs the machine's login shell in the background
+    // of every start (this VM's profile takes about half a second): the
+    // same in every mode, but noise that drowns the skills' cost.
+    config.push_str("\n[features]\nshell_snapshot = false\n");
     if !section {
         config.push_str("\n[skills]\ninclude_instructions = false\n");
     }
