@@ -64,6 +64,34 @@ impl Session {
             .map(|proxy| proxy.socket_dir().to_path_buf())
     }
 
+    /// The paths hidden from the model's commands and patches: codex's own
+    /// secrets and `denied_paths`.
+    pub(crate) fn hidden_paths(&self) -> Vec<std::path::PathBuf> {
+        let config = &self.services.config;
+        codex_sandbox::secrets::hidden_paths(&config.codex_home, &config.denied_paths)
+    }
+
+    /// How a command of the session runs: `argv` in `cwd` with `env`, under
+    /// `policy`, the session's secrets hidden and its network proxy (when
+    /// the policy goes through it) in front of the network.
+    pub(crate) fn command_spec(
+        &self,
+        argv: Vec<String>,
+        cwd: std::path::PathBuf,
+        env: std::collections::BTreeMap<String, String>,
+        policy: codex_protocol::protocol::SandboxPolicy,
+    ) -> codex_sandbox::CommandSpec {
+        codex_sandbox::CommandSpec {
+            argv,
+            cwd,
+            env,
+            network_proxy: self.network_proxy_for(&policy),
+            policy,
+            linux_sandbox_exe: self.services.linux_sandbox_exe.clone(),
+            hidden_paths: self.hidden_paths(),
+        }
+    }
+
     pub(crate) fn new(
         thread_id: ThreadId,
         tx_event: mpsc::UnboundedSender<Event>,

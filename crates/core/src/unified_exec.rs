@@ -23,7 +23,7 @@ use codex_protocol::protocol::{
     EventMsg, ExecCommandBeginEvent, ExecCommandEndEvent, ExecCommandOutputDeltaEvent,
     ExecOutputStream, SandboxPolicy, TerminalInteractionEvent, WarningEvent,
 };
-use codex_sandbox::{CommandSpec, ProcessIo, PtySize, SandboxedProcess, StreamKind};
+use codex_sandbox::{ProcessIo, PtySize, SandboxedProcess, StreamKind};
 use tokio::sync::watch;
 
 use crate::features::SessionFeatures as _;
@@ -95,30 +95,6 @@ pub(crate) struct StartRequest {
     pub(crate) max_output_tokens: Option<usize>,
 }
 
-/// How a command of the session runs: in `cwd` with `env`, under `policy`,
-/// the session's secrets hidden and its network proxy (if the policy uses
-/// one) in front of the network.
-fn command_spec(
-    session: &Session,
-    argv: Vec<String>,
-    cwd: PathBuf,
-    env: BTreeMap<String, String>,
-    policy: SandboxPolicy,
-) -> CommandSpec {
-    CommandSpec {
-        argv,
-        cwd,
-        env,
-        network_proxy: session.network_proxy_for(&policy),
-        policy,
-        linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
-        hidden_paths: codex_sandbox::secrets::hidden_paths(
-            &session.services.config.codex_home,
-            &session.services.config.denied_paths,
-        ),
-    }
-}
-
 /// Sets up the long-lived sandbox the session's commands will run in
 /// (its policy, directory and environment), in the background, so that
 /// the model's first command does not wait for it.
@@ -129,8 +105,7 @@ pub(crate) fn prewarm_sandbox(session: &Session) {
     for (key, value) in EXTRA_ENV {
         env.insert((*key).to_string(), (*value).to_string());
     }
-    let spec = command_spec(
-        session,
+    let spec = session.command_spec(
         vec!["true".to_string()],
         config.cwd.clone(),
         env,
@@ -166,7 +141,7 @@ impl UnifiedExec {
             .shell_snapshot
             .apply(request.argv.clone(), &mut env)
             .await;
-        let spec = command_spec(session, argv, request.cwd.clone(), env, request.policy);
+        let spec = session.command_spec(argv, request.cwd.clone(), env, request.policy);
         let denial_mark = spec
             .network_proxy
             .as_ref()

@@ -18,7 +18,7 @@ use codex_protocol::protocol::{
     ExecCommandOutputDeltaEvent, ExecOutputStream, ReviewDecision, SandboxPolicy,
 };
 use codex_sandbox::{
-    CommandSpec, ExecOutput, StreamKind, env::create_env, is_likely_sandbox_denial, run_command,
+    ExecOutput, StreamKind, env::create_env, is_likely_sandbox_denial, run_command,
     sandbox_setup_failure,
 };
 
@@ -297,18 +297,7 @@ async fn execute(
         .shell_snapshot
         .apply(request.argv.clone(), &mut env)
         .await;
-    let spec = CommandSpec {
-        argv,
-        cwd: request.cwd.clone(),
-        env,
-        policy: policy.clone(),
-        linux_sandbox_exe: session.services.linux_sandbox_exe.clone(),
-        network_proxy: session.network_proxy_for(policy),
-        hidden_paths: codex_sandbox::secrets::hidden_paths(
-            &session.services.config.codex_home,
-            &session.services.config.denied_paths,
-        ),
-    };
+    let spec = session.command_spec(argv, request.cwd.clone(), env, policy.clone());
     session
         .send_event(
             &ctx.sub_id,

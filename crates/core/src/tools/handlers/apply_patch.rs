@@ -207,10 +207,7 @@ pub(crate) async fn apply_patch_text(
         &plan.cwd,
         &commit_policy,
         session.services.linux_sandbox_exe.as_deref(),
-        &codex_sandbox::secrets::hidden_paths(
-            &session.services.config.codex_home,
-            &session.services.config.denied_paths,
-        ),
+        &session.hidden_paths(),
     )
     .await;
     let wall_time = started.elapsed();
