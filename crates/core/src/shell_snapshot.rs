@@ -221,10 +221,11 @@ impl ShellSnapshot {
             let started = std::time::Instant::now();
             let taken = take(shell, &dir, thread_id, env, cwd).await;
             let state = match taken {
-                Ok(path) => {
+                Ok((path, read_back)) => {
                     info!(
                         path = %path.display(),
                         ms = started.elapsed().as_millis() as u64,
+                        read_back,
                         "shell snapshot taken"
                     );
                     State::Taken(path)
@@ -301,14 +302,15 @@ impl ShellSnapshot {
     }
 }
 
-/// Runs the login shell, renders and validates the snapshot; its path.
+/// Runs the login shell, renders and validates the snapshot; its path,
+/// and whether it was read back (not when it is the last one validated).
 async fn take(
     shell: Shell,
     dir: &Path,
     thread_id: ThreadId,
     env: BTreeMap<String, String>,
     cwd: PathBuf,
-) -> Result<PathBuf, String> {
+) -> Result<(PathBuf, bool), String> {
     codex_config::private_file::create_private_dir_all(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     remove_stale(dir);
@@ -336,7 +338,7 @@ async fn take(
             let _ = std::fs::remove_dir(zdotdir);
         }
     }
-    result.map(|()| path)
+    result.map(|read_back| (path, read_back))
 }
 
 async fn take_into(
@@ -346,7 +348,7 @@ async fn take_into(
     validated: &Path,
     env: BTreeMap<String, String>,
     cwd: PathBuf,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     // Created here, so that it is 0600 before the shell writes into it.
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -373,12 +375,12 @@ async fn take_into(
     // Its digest is kept, not the text, which may hold the profile's keys.
     let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
     if std::fs::read(validated).is_ok_and(|last| last == digest.as_ref()) {
-        return Ok(());
+        return Ok(false);
     }
     validate(shell, path, env, cwd).await?;
     // Only a speed-up: a snapshot not recorded is validated next time.
     let _ = codex_config::private_file::write_atomic(validated, digest.as_ref());
-    Ok(())
+    Ok(true)
 }
 
 /// Removes snapshots and dumps not touched for [`STALE_AFTER`].

@@ -223,36 +223,37 @@ fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
 fn a_prewarmed_sandbox_serves_the_first_command_even_one_racing_it() {
     let _turn = one_at_a_time();
     codex_sandbox::enable_long_lived_sandboxes();
-    let cwd = tempdir();
     let script = "echo ran; mkdir .git/hooks 2>/dev/null || echo git-denied";
-    let prewarm = spec(workspace_only(false), cwd.path(), "true");
-    // The first command comes while the sandbox is still being set up: it
-    // waits for that one instead of starting a second.
-    let racing = std::thread::spawn(move || codex_sandbox::prewarm_long_lived_sandbox(&prewarm));
+    let cwd = tempdir();
+    codex_sandbox::prewarm_long_lived_sandbox(&spec(workspace_only(false), cwd.path(), "true"));
+    let server = servers();
+    assert_eq!(server.len(), 1, "the prewarm set a sandbox up: {server:?}");
     let out = run(&spec(workspace_only(false), cwd.path(), script));
-    racing.join().unwrap();
     let text = out.aggregated.text();
     assert!(
         text.contains("ran") && text.contains("git-denied"),
         "{text}"
     );
-    let server = servers();
-    assert_eq!(server.len(), 1, "one long-lived sandbox: {server:?}");
+    assert_eq!(servers(), server, "the first command used it");
 
-    // Prewarming again, and later commands, use the same one.
-    codex_sandbox::prewarm_long_lived_sandbox(&spec(workspace_only(false), cwd.path(), "true"));
-    let out = run(&spec(workspace_only(false), cwd.path(), script));
+    // A command that comes while its sandbox is still being set up waits
+    // for that one instead of starting a second.
+    let other = tempdir();
+    let prewarm = spec(workspace_only(false), other.path(), "true");
+    let racing = std::thread::spawn(move || codex_sandbox::prewarm_long_lived_sandbox(&prewarm));
+    let out = run(&spec(workspace_only(false), other.path(), script));
+    racing.join().unwrap();
     assert!(out.aggregated.text().contains("git-denied"));
-    assert_eq!(servers(), server, "the sandbox was reused");
+    assert_eq!(servers().len(), 2, "one sandbox for each directory");
 
     // A policy that runs unsandboxed starts nothing.
-    let other = tempdir();
+    let before = servers();
     codex_sandbox::prewarm_long_lived_sandbox(&spec(
         codex_protocol::protocol::SandboxPolicy::DangerFullAccess,
-        other.path(),
+        tempdir().path(),
         "true",
     ));
-    assert_eq!(servers(), server, "full access needs no sandbox");
+    assert_eq!(servers(), before, "full access needs no sandbox");
 
     end_all();
     assert!(servers().is_empty());
