@@ -212,9 +212,6 @@ pub(crate) async fn start_session(
             instruction_files: crate::project_doc::instruction_files(&session.services.config),
         }),
     );
-    // The sandbox of the model's commands is set up now, off the start's
-    // path, so the first command does not wait for it.
-    crate::unified_exec::prewarm_sandbox(&session);
     // MCP servers start now, in the background; nothing waits for them
     // but a server the config marks `required`.
     crate::mcp::McpState::start(&session);

@@ -341,6 +341,11 @@ async fn try_run_turn(
     session.persist_turn_context(ctx).await;
     let mut report = crate::telemetry::StreamReport::start(turn_state.telemetry(), &ctx.model);
     let mut stream = open_stream(session, ctx, turn_state.telemetry(), prompt, cancel).await?;
+    // While the model thinks, the sandbox of its commands is set up.
+    session
+        .features()
+        .unified_exec
+        .prewarm_sandbox(session, ctx);
     let mut sequencer = ToolSequencer::default();
     let mut calls: Vec<PendingCall> = Vec::new();
     let mut last_agent_message = None;

@@ -31,6 +31,7 @@ use crate::parse_command::parse_command;
 use crate::session::Session;
 use crate::state::{ProcessOutput, ProcessTable};
 use crate::tools::ToolOutput;
+use crate::turn_context::TurnContext;
 
 /// Live processes per session.
 pub(crate) const MAX_PROCESSES: usize = 64;
@@ -64,6 +65,8 @@ const EXTRA_ENV: &[(&str, &str)] = &[
 pub(crate) struct UnifiedExec {
     table: Arc<ProcessTable<ExecProcess>>,
     idle_timeout: Duration,
+    /// The policy and directory whose sandbox was last set up ahead.
+    prewarmed: std::sync::Mutex<Option<(SandboxPolicy, PathBuf)>>,
 }
 
 /// One live (or just finished) process.
@@ -95,31 +98,44 @@ pub(crate) struct StartRequest {
     pub(crate) max_output_tokens: Option<usize>,
 }
 
-/// Sets up the long-lived sandbox the session's commands will run in
-/// (its policy, directory and environment), in the background, so that
-/// the model's first command does not wait for it.
-pub(crate) fn prewarm_sandbox(session: &Session) {
-    let config = &session.services.config;
-    let mut env =
-        codex_sandbox::env::create_env(&config.shell_environment_policy, std::env::vars());
-    for (key, value) in EXTRA_ENV {
-        env.insert((*key).to_string(), (*value).to_string());
-    }
-    let spec = session.command_spec(
-        vec!["true".to_string()],
-        config.cwd.clone(),
-        env,
-        config.sandbox_policy.clone(),
-    );
-    tokio::task::spawn_blocking(move || codex_sandbox::prewarm_long_lived_sandbox(&spec));
-}
-
 impl UnifiedExec {
     pub(crate) fn new(idle_timeout: Duration) -> Self {
         Self {
             table: Arc::new(ProcessTable::default()),
             idle_timeout,
+            prewarmed: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Sets up, in the background, the long-lived sandbox the commands of
+    /// `ctx` will run in (its policy, directory and environment), so that
+    /// the model's first command does not wait for it. Called once a turn's
+    /// request is out: never delaying the request (on two cores the
+    /// helper's start costs the request about 3 ms), and the model takes
+    /// longer to answer than the sandbox to start. Again only when the
+    /// policy or the directory changed.
+    pub(crate) fn prewarm_sandbox(&self, session: &Session, ctx: &TurnContext) {
+        let key = (ctx.sandbox_policy.clone(), ctx.cwd.clone());
+        {
+            // One assignment under the lock: never half-changed.
+            let mut last = self.prewarmed.lock().unwrap_or_else(|p| p.into_inner());
+            if last.as_ref() == Some(&key) {
+                return;
+            }
+            *last = Some(key);
+        }
+        let mut env =
+            codex_sandbox::env::create_env(&ctx.shell_environment_policy, std::env::vars());
+        for (key, value) in EXTRA_ENV {
+            env.insert((*key).to_string(), (*value).to_string());
+        }
+        let spec = session.command_spec(
+            vec!["true".to_string()],
+            ctx.cwd.clone(),
+            env,
+            ctx.sandbox_policy.clone(),
+        );
+        tokio::task::spawn_blocking(move || codex_sandbox::prewarm_long_lived_sandbox(&spec));
     }
 
     /// `exec_command`: starts the process and waits for it (up to the
