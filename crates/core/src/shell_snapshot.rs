@@ -362,14 +362,19 @@ async fn take_into(
     let exit_code = run_login_shell(shell, dump, &env, &cwd).await?;
     let raw = std::fs::read_to_string(dump).map_err(|e| format!("cannot read the dump: {e}"))?;
     let rendered = match shell {
-        Shell::Bash => render(&raw),
-        Shell::Zsh => zsh::render(&raw, env.get("ZDOTDIR").map(String::as_str), restored),
+        Shell::Bash => render(&raw).map(|r| (r.text, r.has_functions)),
+        Shell::Zsh => {
+            zsh::render(&raw, env.get("ZDOTDIR").map(String::as_str), restored).map(|t| (t, true))
+        }
     };
-    let text = rendered.ok_or_else(|| {
+    let (text, has_functions) = rendered.ok_or_else(|| {
         format!("the login shell exited with {exit_code} before writing its state")
     })?;
     codex_config::private_file::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    if !needs_reading_back(shell, has_functions) {
+        return Ok(false);
+    }
     // The same text as the last snapshot that read back cleanly (the usual
     // case: the profile did not change) needs no second shell to say so.
     // Its digest is kept, not the text, which may hold the profile's keys.
@@ -558,9 +563,26 @@ fn restored(name: &str) -> bool {
         .any(|pattern| codex_sandbox::env::glob_matches(pattern, name))
 }
 
+/// A bash snapshot, rendered from the login shell's dump.
+struct Rendered {
+    text: String,
+    /// Whether it defines functions: the one part whose text is not ours
+    /// or bash's quoting of a value (see [`needs_reading_back`]).
+    has_functions: bool,
+}
+
 /// The snapshot file from the shell's dump, or None if the dump is not
 /// whole.
-fn render(raw: &str) -> Option<String> {
+///
+/// Bash reads it before every command, so it is kept to few commands: the
+/// options in one `shopt -u` and one `shopt -s` (off first, so that an
+/// option turned on stays on whatever options turning off does to it), the
+/// variables in one `export`. Each of these goes on past a name it
+/// refuses (an option this bash lacks, a variable the profile made
+/// read-only), and says so on stderr, which goes nowhere. One command per
+/// line instead cost every command about half a millisecond (a hundred
+/// commands and as many redirections).
+fn render(raw: &str) -> Option<Rendered> {
     let sections = dump_sections(raw, &["shopt", "functions", "aliases", "exports"])?;
     let section = |name: &str| sections.get(name).cloned().unwrap_or_default();
     let mut out = String::from(
@@ -571,14 +593,31 @@ fn render(raw: &str) -> Option<String> {
          # written with (say) extglob syntax parse.\n\
          unset BASH_ENV\n",
     );
+    let (mut on, mut off) = (Vec::new(), Vec::new());
     for line in section("shopt") {
-        let name = line.rsplit(' ').next().unwrap_or_default();
-        if !READ_ONLY_OPTIONS.contains(&name) {
-            out.push_str(line);
-            out.push_str(" 2>/dev/null\n");
+        let mut words = line.split(' ');
+        let (Some("shopt"), Some(flag), Some(name), None) =
+            (words.next(), words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        if READ_ONLY_OPTIONS.contains(&name) {
+            continue;
+        }
+        match flag {
+            "-s" => on.push(name),
+            "-u" => off.push(name),
+            _ => {}
         }
     }
-    for line in section("functions") {
+    for (flag, names) in [("-u", &off), ("-s", &on)] {
+        if !names.is_empty() {
+            out.push_str(&format!("shopt {flag} {} 2>/dev/null\n", names.join(" ")));
+        }
+    }
+    let functions = section("functions");
+    let has_functions = functions.iter().any(|line| !line.trim().is_empty());
+    for line in functions {
         out.push_str(line);
         out.push('\n');
     }
@@ -588,19 +627,33 @@ fn render(raw: &str) -> Option<String> {
         out.push('\n');
     }
     out.push_str("shopt -s expand_aliases\n");
-    for line in section("exports") {
-        let name = line
-            .strip_prefix("export ")
-            .and_then(|rest| rest.split('=').next())
-            .unwrap_or_default();
-        // A variable the profile made read-only cannot be set again.
-        if !name.is_empty() && restored(name) {
-            out.push_str(line);
-            out.push_str(" 2>/dev/null\n");
-        }
+    let exports: Vec<&str> = section("exports")
+        .into_iter()
+        .filter_map(|line| {
+            let assignment = line.strip_prefix("export ")?;
+            let name = assignment.split('=').next().unwrap_or_default();
+            (!name.is_empty() && restored(name)).then_some(assignment)
+        })
+        .collect();
+    if !exports.is_empty() {
+        out.push_str(&format!("export {} 2>/dev/null\n", exports.join(" ")));
     }
     out.push_str("true\n");
-    Some(out)
+    Some(Rendered {
+        text: out,
+        has_functions,
+    })
+}
+
+/// Whether a snapshot must be read back before commands use it. Every
+/// line of a bash snapshot but its functions is either codex's own text or
+/// what bash itself printed for names it accepted — `shopt -p`, `alias -p`,
+/// and `printf %q` of each variable `compgen -e` lists — which bash reads
+/// back by construction; `declare -f` output is the part that can fail
+/// (syntax that needs an option set later in the profile, say). zsh's
+/// dump is always read back.
+fn needs_reading_back(shell: Shell, has_functions: bool) -> bool {
+    shell == Shell::Zsh || has_functions
 }
 
 #[cfg(test)]
@@ -610,23 +663,93 @@ mod tests {
     #[test]
     fn render_keeps_what_the_command_needs_and_drops_what_codex_manages() {
         let raw = "noise before\n@@codex-shopt\nshopt -u autocd\nshopt -s login_shell\n\
+                   shopt -s extglob\nshopt -u dotglob\n\
                    @@codex-functions\ngreet () \n{ \n    echo hi\n}\n\
                    @@codex-aliases\nalias ll='ls -l'\n\
                    @@codex-exports\nexport FOO=bar\nexport PWD=/x\nexport CODEX_HOME=/h\n\
                    export HTTPS_PROXY=http://p\nexport MULTI=$'a\\nb'\n@@codex-end\n";
-        let text = render(raw).unwrap();
-        assert!(text.contains("shopt -u autocd 2>/dev/null\n"));
+        let rendered = render(raw).unwrap();
+        let text = rendered.text;
+        assert!(rendered.has_functions);
+        // Off first, then on; one command each.
+        assert!(
+            text.contains("shopt -u autocd dotglob 2>/dev/null\nshopt -s extglob 2>/dev/null\n"),
+            "{text}"
+        );
         assert!(!text.contains("login_shell"));
         assert!(text.contains("greet () \n{ \n    echo hi\n}\n"));
         assert!(text.contains("alias ll='ls -l'\n"));
         assert!(text.contains("shopt -s expand_aliases\n"));
-        assert!(text.contains("export FOO=bar 2>/dev/null\n"));
-        assert!(text.contains("export MULTI=$'a\\nb' 2>/dev/null\n"));
+        assert!(
+            text.contains("export FOO=bar MULTI=$'a\\nb' 2>/dev/null\n"),
+            "{text}"
+        );
         for gone in ["PWD=", "CODEX_HOME", "HTTPS_PROXY", "noise"] {
             assert!(!text.contains(gone), "{gone} kept:\n{text}");
         }
         assert!(text.starts_with('#'));
         assert!(text.ends_with("\ntrue\n"));
+        let without =
+            render("@@codex-shopt\n@@codex-functions\n@@codex-exports\nexport A=1\n@@codex-end\n")
+                .unwrap();
+        assert!(!without.has_functions);
+        assert!(!needs_reading_back(Shell::Bash, false));
+        assert!(needs_reading_back(Shell::Bash, true));
+        assert!(needs_reading_back(Shell::Zsh, false));
+    }
+
+    /// The snapshot of a real login shell, read by a plain one: every
+    /// option, alias and variable comes through, past an option this bash
+    /// lacks and a variable made read-only, with nothing on stderr.
+    #[test]
+    fn a_rendered_snapshot_sets_in_a_plain_bash_what_the_login_shell_had() {
+        let dir = tempfile::tempdir().unwrap();
+        let dump = dir.path().join("dump");
+        let profile = "shopt -s extglob globstar; shopt -u sourcepath\n\
+                       alias gs='git status'\nexport SNAP_A='one two' SNAP_B=$'x\\ny'\n";
+        let script = format!("{profile}{DUMP_SCRIPT}");
+        let status = std::process::Command::new("bash")
+            .args(["--noprofile", "--norc", "-c", &script, "dump"])
+            .arg(&dump)
+            .env("HOME", dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let raw = std::fs::read_to_string(&dump).unwrap();
+        // An option a newer bash would have, and SNAP_RO read-only in the
+        // shell that reads the snapshot.
+        let raw = raw.replace(
+            "@@codex-exports\n",
+            "@@codex-exports\nexport SNAP_RO=from-snapshot\n",
+        );
+        let raw = raw.replace(
+            "@@codex-shopt\n",
+            "@@codex-shopt\nshopt -s no_such_option\n",
+        );
+        let rendered = render(&raw).unwrap();
+        assert!(!rendered.has_functions);
+        let snapshot = dir.path().join("snapshot.sh");
+        std::fs::write(&snapshot, &rendered.text).unwrap();
+        let output = std::process::Command::new("bash")
+            .args([
+                "--noprofile",
+                "--norc",
+                "-c",
+                "readonly SNAP_RO=kept; . \"$1\"; shopt -p extglob globstar sourcepath; \
+                 alias gs; printf '%s|%s|%s\\n' \"$SNAP_A\" \"$SNAP_B\" \"$SNAP_RO\"",
+                "check",
+            ])
+            .arg(&snapshot)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+        assert!(
+            stdout.contains("shopt -s extglob\nshopt -s globstar\nshopt -u sourcepath\n"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("alias gs='git status'"), "{stdout}");
+        assert!(stdout.contains("one two|x\ny|kept"), "{stdout}");
     }
 
     #[test]
@@ -649,7 +772,7 @@ mod tests {
 
     #[test]
     fn a_dump_cut_short_is_no_snapshot() {
-        assert_eq!(render("@@codex-shopt\nshopt -u autocd\n"), None);
+        assert!(render("@@codex-shopt\nshopt -u autocd\n").is_none());
     }
 
     fn taken(path: &Path) -> ShellSnapshot {

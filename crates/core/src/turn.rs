@@ -340,12 +340,15 @@ async fn try_run_turn(
 ) -> CodexResult<SamplingResult> {
     session.persist_turn_context(ctx).await;
     let mut report = crate::telemetry::StreamReport::start(turn_state.telemetry(), &ctx.model);
-    let mut stream = open_stream(session, ctx, turn_state.telemetry(), prompt, cancel).await?;
-    // While the model thinks, the sandbox of its commands is set up.
+    // While the request goes out and the model thinks, the sandbox of its
+    // commands is set up (in a process of its own, on the other core: the
+    // request is not held up by it, as it was when this ran as the session
+    // started, beside the session's own start-up work).
     session
         .features()
         .unified_exec
         .prewarm_sandbox(session, ctx);
+    let mut stream = open_stream(session, ctx, turn_state.telemetry(), prompt, cancel).await?;
     let mut sequencer = ToolSequencer::default();
     let mut calls: Vec<PendingCall> = Vec::new();
     let mut last_agent_message = None;

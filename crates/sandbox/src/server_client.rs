@@ -549,7 +549,12 @@ fn start_server(key: &Key) -> Option<Server> {
     if let Some(tmpdir) = &key.tmpdir {
         command.env("TMPDIR", tmpdir);
     }
-    crate::command::detach_from_terminal(&mut command, true, false);
+    // A process group of its own keeps the terminal's signals (Ctrl-C) from
+    // it; each command's init starts a session of its own, without the
+    // terminal. No code runs between fork and exec, so std spawns it with
+    // posix_spawn (a vfork): no copy of codex's page tables, about 2 ms
+    // less before the sandbox is ready than a fork running a `setsid`.
+    command.process_group(0);
     let mut child = spawn_on_lasting_thread(command).ok()?;
     // Dropping `command` closed our copy of the server's end.
     set_receive_timeout(&ours, READY_TIMEOUT);
