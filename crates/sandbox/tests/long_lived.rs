@@ -165,6 +165,104 @@ fn nothing_a_command_starts_outlives_it_in_a_long_lived_sandbox() {
     end_all();
 }
 
+/// Commands one after another run below the same init (set up once, not
+/// per command), and each finds its namespace as empty as a fresh one:
+/// nothing of the last command is left when its end is reported, not a
+/// daemon in a session of its own, not a stopped process.
+#[test]
+fn the_next_command_reuses_the_init_and_finds_nothing_of_the_last() {
+    let _turn = one_at_a_time();
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    let left = unique_sleep();
+    // Field 22 of /proc/1/stat: when the init of the command's namespace
+    // started.
+    let init_started = "echo init=$(cut -d' ' -f22 /proc/1/stat)";
+    let out = run(&spec(
+        workspace_only(false),
+        cwd.path(),
+        &format!(
+            "(setsid sleep {left} >/dev/null 2>&1 &); sleep {left} & kill -STOP $!; {init_started}"
+        ),
+    ));
+    let first = out.aggregated.text();
+    assert_eq!(out.exit_code, 0, "{first}");
+    // Not "eventually": gone by the time the command's end is known.
+    assert_eq!(
+        live_processes_with(&left),
+        Vec::<u32>::new(),
+        "left running after the command ended:\n{first}"
+    );
+    let out = run(&spec(
+        workspace_only(false),
+        cwd.path(),
+        &format!("{init_started}; echo procs=$(ls /proc | grep -c '^[0-9]')"),
+    ));
+    let second = out.aggregated.text();
+    let init = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("init="))
+            .map(str::to_string)
+            .unwrap()
+    };
+    assert_eq!(
+        init(&first),
+        init(&second),
+        "a new init:\n{first}\n{second}"
+    );
+    // The init, the shell, its subshell and the pipeline at most: none of
+    // the first command's two sleeps.
+    let procs: usize = second
+        .lines()
+        .find_map(|l| l.strip_prefix("procs="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(procs <= 5, "processes of the last command:\n{second}");
+    end_all();
+}
+
+/// A program named by a path starts without a copy of its init (see the
+/// server's `vfork`), one to search PATH for the classic way: both say why
+/// a program cannot start, with the shell's exit codes, and both give the
+/// command its directory and its own session.
+#[test]
+fn a_program_starts_the_same_whether_named_by_path_or_searched_for() {
+    let _turn = one_at_a_time();
+    codex_sandbox::enable_long_lived_sandboxes();
+    let cwd = tempdir();
+    std::fs::write(cwd.path().join("not-executable"), "#!/bin/sh\n").unwrap();
+    let with_argv = |argv: &[&str]| {
+        let mut spec = spec(workspace_only(false), cwd.path(), "");
+        spec.argv = argv.iter().map(|a| a.to_string()).collect();
+        run(&spec)
+    };
+    let script = "pwd; ps -o sid= -p $$ | tr -d ' '; echo $$";
+    for shell in ["/bin/sh", "sh"] {
+        let out = with_argv(&[shell, "-c", script]);
+        let text = out.aggregated.text();
+        assert_eq!(out.exit_code, 0, "{shell}: {text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.first().copied(),
+            Some(cwd.path().canonicalize().unwrap().to_str().unwrap()),
+            "{shell}: {text}"
+        );
+        // Its own session: the session id is its own pid.
+        assert_eq!(lines.get(1), lines.get(2), "{shell}: {text}");
+    }
+    for (argv, code, says) in [
+        ("/no/such/program", 127, "cannot run `/no/such/program`"),
+        ("no-such-program-x", 127, "cannot run `no-such-program-x`"),
+        ("./not-executable", 126, "cannot run `./not-executable`"),
+    ] {
+        let out = with_argv(&[argv]);
+        let text = out.aggregated.text();
+        assert_eq!(out.exit_code, code, "{argv}: {text}");
+        assert!(text.contains(says), "{argv}: {text}");
+    }
+    end_all();
+}
+
 #[test]
 fn a_secret_replaced_on_the_host_stays_hidden_from_later_commands() {
     let _turn = one_at_a_time();

@@ -27,7 +27,8 @@
 //!
 //! With `--serve` (a long-lived sandbox, [`server`]) init starts no command:
 //! it serves codex's requests, each command in PID and mount namespaces of
-//! its own below it, with steps 3 and 4 done per command.
+//! its own below it, with step 3 done by an init kept from one command to
+//! the next and step 4 per command.
 //!
 //! If any layer cannot be applied, the helper says which, why, and what to
 //! do, in one line, and exits with [`crate::SETUP_FAILED_EXIT_CODE`]

@@ -21,29 +21,38 @@
 //! has ended (the shell's codes: 128 + N after signal N).
 //!
 //! Each command still gets everything a one-shot sandbox gives it, in this
-//! order, in a process cloned into a PID and mount namespace of its own
-//! (its init): its own `/proc`, a session of its own (with the terminal as
-//! controlling terminal under a PTY), `no_new_privs`, Landlock (the ruleset
-//! is made once, enforced per command), every capability dropped, seccomp
-//! (compiled once, installed per command), not dumpable; then it starts the
-//! command and reaps orphans until the command exits. Killing that init
-//! (`kill`) ends every process of the command's namespace; nothing a
-//! command started outlives it, and the commands cannot see or signal one
-//! another or the server. The server itself is PID 1 of the sandbox's outer
-//! PID namespace: when it exits (codex closed the socket, or died — the
+//! order, below a process cloned into a PID and mount namespace of its own
+//! (its init, [`worker`]): its own `/proc`, `no_new_privs`, Landlock (the
+//! ruleset is made once, enforced per init), every capability dropped,
+//! seccomp (compiled once, installed per init), an init not dumpable; then
+//! the command gets a session of its own (with the terminal as controlling
+//! terminal under a PTY) and starts, and init reaps orphans until it
+//! exits. An init serves one command at a time and is kept for the next
+//! once everything its command started has been ended (the namespace is
+//! then as empty as a fresh one): setting an init up and tearing it down
+//! is most of a command's cost, so one is made ready as the server starts
+//! and reused while commands come one after another. Killing an init
+//! (`kill`) ends every process of its namespace; nothing a command started
+//! outlives it, and the commands cannot see or signal one another or the
+//! server. The server itself is PID 1 of the sandbox's outer PID
+//! namespace: when it exits (codex closed the socket, or died — the
 //! parent-death chain of [`super`] is unchanged), the kernel ends every
 //! process of every command.
 
+mod vfork;
+mod worker;
+
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
 use super::{HelperArgs, SETUP_FAILED_EXIT_CODE, exit, setup_failed, status_code};
-use super::{capabilities, filesystem, landlock, seccomp};
+use super::{landlock, seccomp};
 use crate::roots::writable_roots;
+use worker::Worker;
 
 /// The largest request (an environment and a long script); codex sends a
 /// larger one to a one-shot sandbox instead.
@@ -98,14 +107,17 @@ pub(super) fn serve(args: &HelperArgs) -> ! {
             exit(SETUP_FAILED_EXIT_CODE as u8);
         }
     };
-    if send(&json!({"ready": true})).is_err() {
+    if send(CONTROL, &json!({"ready": true})).is_err() {
         exit(0);
     }
-    // Running commands: their init's pid (in this namespace) and id.
-    let mut running: HashMap<libc::pid_t, u64> = HashMap::new();
+    let mut workers = Workers::default();
+    // The first command's init, ready before the command comes.
+    if let Some(worker) = worker::spawn(&mut layers) {
+        workers.idle.push(worker);
+    }
     let mut buf = vec![0u8; MAX_REQUEST];
     loop {
-        let mut fds = [
+        let mut fds = vec![
             libc::pollfd {
                 fd: CONTROL,
                 events: libc::POLLIN,
@@ -117,27 +129,42 @@ pub(super) fn serve(args: &HelperArgs) -> ! {
                 revents: 0,
             },
         ];
-        // SAFETY: two valid pollfds.
-        let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        let running: Vec<u64> = workers.running.keys().copied().collect();
+        for id in &running {
+            fds.push(libc::pollfd {
+                fd: workers.running[id].socket.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        // SAFETY: valid pollfds, as many as we say.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
         if ready < 0 {
             if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
                 continue;
             }
-            end(&running);
+            end(&workers);
+        }
+        // Commands that ended first, then inits that died, then codex's
+        // requests (which may reuse the inits just freed).
+        for (id, pollfd) in running.iter().zip(&fds[2..]) {
+            if pollfd.revents != 0 {
+                finished(*id, &mut workers);
+            }
         }
         if fds[1].revents != 0 {
             drain_signalfd(child_exits);
-            reap(&mut running);
+            reap(&mut workers);
         }
         if fds[0].revents == 0 {
             continue;
         }
-        let (len, received) = match receive(&mut buf) {
+        let (len, received) = match receive(CONTROL, &mut buf) {
             Ok(Some(message)) => message,
             // Codex closed the socket (or is gone): end everything.
-            Ok(None) | Err(_) => end(&running),
+            Ok(None) | Err(_) => end(&workers),
         };
-        handle(&buf[..len], &received, &mut running, &mut layers);
+        handle(&buf[..len], &received, &mut workers, &mut layers);
         for fd in received {
             // SAFETY: descriptors received with this message, ours to close
             // (a started command holds its own copies).
@@ -146,46 +173,90 @@ pub(super) fn serve(args: &HelperArgs) -> ! {
     }
 }
 
+/// The commands' inits: each runs one command at a time, and is kept for
+/// the next once its command has ended (see [`worker`]).
+#[derive(Default)]
+struct Workers {
+    /// By the id of the command each runs.
+    running: HashMap<u64, Worker>,
+    idle: Vec<Worker>,
+}
+
+/// Inits kept beyond this many idle are let go (codex runs a few commands
+/// at once at most; one after another needs one).
+const MAX_IDLE: usize = 2;
+
 /// Acts on one message from codex: a kill, or a command to start.
-fn handle(
-    message: &[u8],
-    received: &[libc::c_int],
-    running: &mut HashMap<libc::pid_t, u64>,
-    layers: &mut Layers,
-) {
-    let Ok(message) = serde_json::from_slice::<Value>(message) else {
+fn handle(message: &[u8], received: &[libc::c_int], workers: &mut Workers, layers: &mut Layers) {
+    let Ok(parsed) = serde_json::from_slice::<Value>(message) else {
         return;
     };
-    if let Some(id) = message.get("kill").and_then(Value::as_u64) {
-        if let Some((&pid, _)) = running.iter().find(|(_, v)| **v == id) {
+    if let Some(id) = parsed.get("kill").and_then(Value::as_u64) {
+        if let Some(worker) = workers.running.get(&id) {
             // SAFETY: kill(2) of a command's init we have not reaped, so
-            // the pid is still that process.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // the pid is still that process. Its namespace ends with it.
+            unsafe { libc::kill(worker.pid, libc::SIGKILL) };
         }
         return;
     }
-    let Some(request) = parse_request(&message) else {
+    let Some(request) = parse_request(&parsed) else {
         return;
     };
-    let started = match received {
-        [stdin, stdout, stderr] => start(&request, [*stdin, *stdout, *stderr], layers),
-        _ => None,
-    };
-    match started {
-        Some(pid) => {
-            running.insert(pid, request.id);
+    let stdio: &[libc::c_int; 3] = match received.try_into() {
+        Ok(stdio) => stdio,
+        Err(_) => {
+            let _ = send(
+                CONTROL,
+                &json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}),
+            );
+            return;
         }
-        None => {
-            let _ = send(&json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}));
+    };
+    // An idle init, or a new one; one that died since it was idle (or
+    // cannot take the request) is let go and a new one tried.
+    let mut attempts = 0;
+    while attempts < 2 {
+        attempts += 1;
+        let Some(worker) = workers.idle.pop().or_else(|| worker::spawn(layers)) else {
+            break;
+        };
+        if worker.start(message, stdio).is_ok() {
+            workers.running.insert(request.id, worker);
+            return;
+        }
+        worker.kill();
+    }
+    let _ = send(
+        CONTROL,
+        &json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}),
+    );
+}
+
+/// Init `id`'s command ended (or its init is gone): tells codex, and keeps
+/// the init for the next command.
+fn finished(id: u64, workers: &mut Workers) {
+    let Some(worker) = workers.running.get(&id) else {
+        return;
+    };
+    // An init that died without a word is reported when it is reaped.
+    let Some(code) = worker.exit_code() else {
+        return;
+    };
+    if let Some(worker) = workers.running.remove(&id) {
+        let _ = send(CONTROL, &json!({"id": id, "exit": code}));
+        if workers.idle.len() < MAX_IDLE {
+            workers.idle.push(worker);
+        } else {
+            // It ends at the end of its socket.
+            drop(worker);
         }
     }
 }
 
 /// Ends every command and the server (which ends the namespace).
-fn end(running: &HashMap<libc::pid_t, u64>) -> ! {
-    for pid in running.keys() {
-        // SAFETY: kill(2) of our own unreaped children.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
+fn end(workers: &Workers) -> ! {
+    for worker in workers.running.values() {
+        worker.kill();
     }
     exit(0)
 }
@@ -214,8 +285,9 @@ fn drain_signalfd(fd: libc::c_int) {
     while unsafe { libc::read(fd, info.as_mut_ptr().cast(), info.len()) } > 0 {}
 }
 
-/// Reaps every command that ended and tells codex.
-fn reap(running: &mut HashMap<libc::pid_t, u64>) {
+/// Reaps every init that ended: a running command's (killed, or its init
+/// failed) is reported to codex with the init's status.
+fn reap(workers: &mut Workers) {
     loop {
         let mut status = 0;
         // SAFETY: plain waitpid on any child, without blocking.
@@ -223,22 +295,53 @@ fn reap(running: &mut HashMap<libc::pid_t, u64>) {
         if pid <= 0 {
             return;
         }
-        if let Some(id) = running.remove(&pid) {
-            let _ = send(&json!({"id": id, "exit": status_code(status)}));
+        let id = workers
+            .running
+            .iter()
+            .find(|(_, w)| w.pid == pid)
+            .map(|(id, _)| *id);
+        if let Some(id) = id {
+            workers.running.remove(&id);
+            let _ = send(CONTROL, &json!({"id": id, "exit": status_code(status)}));
         }
+        workers.idle.retain(|w| w.pid != pid);
     }
 }
 
-fn send(message: &Value) -> std::io::Result<()> {
-    let bytes = message.to_string();
-    // SAFETY: sending a buffer we own on our control socket.
+/// Sends one JSON message on `socket`.
+fn send(socket: libc::c_int, message: &Value) -> std::io::Result<()> {
+    send_with_fds(socket, message.to_string().as_bytes(), &[])
+}
+
+/// Sends one message on `socket`, with `fds` as `SCM_RIGHTS`.
+fn send_with_fds(socket: libc::c_int, bytes: &[u8], fds: &[libc::c_int]) -> std::io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: bytes.as_ptr().cast_mut().cast(),
+        iov_len: bytes.len(),
+    };
+    // Room for three descriptors.
+    let mut control = [0u64; 4];
+    // SAFETY: msghdr is plain data; the pointers below stay valid during
+    // the call, and the control buffer holds the header and `fds`.
     let rc = unsafe {
-        libc::send(
-            CONTROL,
-            bytes.as_ptr().cast(),
-            bytes.len(),
-            libc::MSG_NOSIGNAL,
-        )
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        if !fds.is_empty() {
+            let size = std::mem::size_of_val(fds) as libc::c_uint;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = libc::CMSG_SPACE(size) as _;
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            (*cmsg).cmsg_level = libc::SOL_SOCKET;
+            (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(size) as _;
+            std::ptr::copy_nonoverlapping(
+                fds.as_ptr(),
+                libc::CMSG_DATA(cmsg).cast::<libc::c_int>(),
+                fds.len(),
+            );
+        }
+        libc::sendmsg(socket, &msg, libc::MSG_NOSIGNAL)
     };
     if rc < 0 {
         return Err(std::io::Error::last_os_error());
@@ -246,8 +349,12 @@ fn send(message: &Value) -> std::io::Result<()> {
     Ok(())
 }
 
-/// One message and the descriptors that came with it; `None` at the end.
-fn receive(buf: &mut [u8]) -> std::io::Result<Option<(usize, Vec<libc::c_int>)>> {
+/// One message on `socket` and the descriptors that came with it; `None`
+/// at the end.
+fn receive(
+    socket: libc::c_int,
+    buf: &mut [u8],
+) -> std::io::Result<Option<(usize, Vec<libc::c_int>)>> {
     // Room for a few descriptors (more than three is a malformed request).
     let mut control = [0u64; 8];
     let mut iov = libc::iovec {
@@ -262,7 +369,7 @@ fn receive(buf: &mut [u8]) -> std::io::Result<Option<(usize, Vec<libc::c_int>)>>
     msg.msg_control = control.as_mut_ptr().cast();
     msg.msg_controllen = std::mem::size_of_val(&control) as _;
     // SAFETY: see above.
-    let len = unsafe { libc::recvmsg(CONTROL, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    let len = unsafe { libc::recvmsg(socket, &mut msg, libc::MSG_CMSG_CLOEXEC) };
     if len < 0 {
         let err = std::io::Error::last_os_error();
         if err.raw_os_error() == Some(libc::EINTR) {
@@ -338,129 +445,4 @@ fn parse_request(message: &Value) -> Option<Request> {
         pty: message.get("pty").and_then(Value::as_bool).unwrap_or(false),
         commit_patch,
     })
-}
-
-/// Clones the command's init into fresh PID and mount namespaces; its pid,
-/// or `None` when the clone failed.
-fn start(request: &Request, stdio: [libc::c_int; 3], layers: &mut Layers) -> Option<libc::pid_t> {
-    let flags =
-        (libc::CLONE_NEWPID | libc::CLONE_NEWNS) as libc::c_ulong | libc::SIGCHLD as libc::c_ulong;
-    // SAFETY: clone without CLONE_VM and without a new stack behaves as
-    // fork (the child runs on a copy of this stack); the server is
-    // single-threaded, so the child may do anything.
-    let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
-    if pid < 0 {
-        return None;
-    }
-    if pid == 0 {
-        command_init(request, stdio, layers);
-    }
-    libc::pid_t::try_from(pid).ok()
-}
-
-/// The command's init (never returns): the layers, then the command, then
-/// reaping until it exits. Failures go to the command's stderr, as the
-/// one-shot helper's do.
-fn command_init(request: &Request, stdio: [libc::c_int; 3], layers: &mut Layers) -> ! {
-    // SAFETY: plain calls on this (single-threaded) process and its own
-    // descriptors.
-    unsafe {
-        let mut empty: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut empty);
-        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-        for (target, fd) in stdio.iter().enumerate() {
-            if libc::dup2(*fd, target as libc::c_int) < 0 {
-                exit(SETUP_FAILED_EXIT_CODE as u8);
-            }
-        }
-        if libc::setsid() < 0 {
-            exit(SETUP_FAILED_EXIT_CODE as u8);
-        }
-    }
-    if request.pty && crate::pty::make_controlling_terminal().is_err() {
-        exit(SETUP_FAILED_EXIT_CODE as u8);
-    }
-    if let Err(err) = filesystem::mount_proc() {
-        exit(setup_failed(&err));
-    }
-    if let Err(err) = std::env::set_current_dir(&request.cwd) {
-        eprintln!(
-            "{}: cannot enter {} ({err})",
-            super::HELPER_NAME,
-            request.cwd.display()
-        );
-        exit(SETUP_FAILED_EXIT_CODE as u8);
-    }
-    let ruleset = layers.ruleset.take();
-    let applied = capabilities::set_no_new_privs().and_then(|()| match ruleset {
-        Some(ruleset) => landlock::enforce(ruleset),
-        None => Err(super::SetupError::new(
-            super::Layer::Landlock,
-            "the prepared ruleset is gone".to_string(),
-            "report this as a bug".to_string(),
-        )),
-    });
-    if let Err(err) = applied {
-        exit(setup_failed(&err));
-    }
-    // Nothing of the server's (its socket, the ruleset, the signalfd)
-    // reaches the command.
-    close_from(3);
-    let applied = capabilities::drop_all().and_then(|()| seccomp::apply(&layers.seccomp));
-    if let Err(err) = applied {
-        exit(setup_failed(&err));
-    }
-    super::start_and_reap(|| {
-        if request.commit_patch {
-            super::commit_patch_from_stdin()
-        } else {
-            exec(request)
-        }
-    })
-}
-
-/// Closes every descriptor from `first` on.
-fn close_from(first: libc::c_uint) {
-    // SAFETY: close_range on our own descriptor table.
-    let rc = unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) };
-    if rc != 0 {
-        // Before Linux 5.9: one by one.
-        // SAFETY: as above.
-        let max = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) }.clamp(1024, 1 << 20);
-        for fd in first as libc::c_long..max {
-            // SAFETY: closing descriptors of this process.
-            unsafe { libc::close(fd as libc::c_int) };
-        }
-    }
-}
-
-unsafe extern "C" {
-    static mut environ: *mut *mut libc::c_char;
-}
-
-/// Replaces this process with the command, under its own environment
-/// (PATH searched there); returns the exit status when that fails.
-fn exec(request: &Request) -> u8 {
-    let mut env: Vec<*mut libc::c_char> = request
-        .env
-        .iter()
-        .map(|entry| entry.as_ptr().cast_mut())
-        .collect();
-    env.push(std::ptr::null_mut());
-    let mut argv: Vec<*const libc::c_char> = request.argv.iter().map(|a| a.as_ptr()).collect();
-    argv.push(std::ptr::null());
-    // SAFETY: this process is single-threaded and about to exec; `environ`
-    // then points at NUL-terminated strings alive across the call, which
-    // execvp searches PATH in and passes on.
-    unsafe {
-        environ = env.as_mut_ptr();
-        libc::execvp(argv[0], argv.as_ptr());
-    }
-    let error = std::io::Error::last_os_error();
-    let command: Vec<std::ffi::OsString> = request
-        .argv
-        .iter()
-        .map(|a| std::ffi::OsStr::from_bytes(a.as_bytes()).to_owned())
-        .collect();
-    super::exec_failed(&command, error)
 }
