@@ -15,7 +15,8 @@ pub struct Prompt {
     /// The outputs of `input` whose text is in a scratch file, not in the
     /// item (see [`crate::SpilledOutputs`]).
     pub spilled: crate::SpilledOutputs,
-    pub tools: Vec<ToolSpec>,
+    /// Shared by the requests of a turn rather than copied per request.
+    pub tools: std::sync::Arc<[ToolSpec]>,
     pub parallel_tool_calls: bool,
     /// Ask for a final answer matching this JSON schema.
     pub output_schema: Option<Value>,

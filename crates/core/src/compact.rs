@@ -89,7 +89,7 @@ pub(crate) async fn compact_history(
         instructions: ctx.base_instructions.clone(),
         input,
         spilled,
-        tools: Vec::new(),
+        tools: Default::default(),
         parallel_tool_calls: false,
         output_schema: None,
     };

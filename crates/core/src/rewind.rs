@@ -488,7 +488,7 @@ pub(crate) async fn run_summarize_task(
         instructions: ctx.base_instructions.clone(),
         input,
         spilled,
-        tools: Vec::new(),
+        tools: Default::default(),
         parallel_tool_calls: false,
         output_schema: None,
     };

@@ -46,7 +46,15 @@ pub(crate) struct Session {
     pub(crate) services: SessionServices,
     /// The items the events sent so far have started (see `item_lifecycle`).
     items: std::sync::Mutex<ItemLifecycle>,
+    /// The commands' environment, for the last policy asked (see
+    /// [`Session::command_env`]).
+    command_env: std::sync::Mutex<Option<CommandEnv>>,
 }
+
+type CommandEnv = (
+    codex_protocol::config_types::ShellEnvironmentPolicy,
+    std::collections::BTreeMap<String, String>,
+);
 
 impl Session {
     /// The allowlist proxy's socket directory for a command under
@@ -69,6 +77,28 @@ impl Session {
     pub(crate) fn hidden_paths(&self) -> Vec<std::path::PathBuf> {
         let config = &self.services.config;
         codex_sandbox::secrets::hidden_paths(&config.codex_home, &config.denied_paths)
+    }
+
+    /// The environment of a command under `policy`: codex's own, filtered
+    /// by it. Built once per policy (codex never changes its own
+    /// environment): matching every variable against the policy's patterns
+    /// cost each command about a tenth of a millisecond.
+    pub(crate) fn command_env(
+        &self,
+        policy: &codex_protocol::config_types::ShellEnvironmentPolicy,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut cached = self
+            .command_env
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((cached_policy, env)) = cached.as_ref()
+            && cached_policy == policy
+        {
+            return env.clone();
+        }
+        let env = codex_sandbox::env::create_env(policy, std::env::vars());
+        *cached = Some((policy.clone(), env.clone()));
+        env
     }
 
     /// How a command of the session runs: `argv` in `cwd` with `env`, under
@@ -106,6 +136,7 @@ impl Session {
             active_turn: TurnSlot::default(),
             services,
             items: std::sync::Mutex::new(ItemLifecycle::default()),
+            command_env: std::sync::Mutex::new(None),
         })
     }
 

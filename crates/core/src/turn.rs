@@ -129,6 +129,16 @@ async fn run_task_body(
     input: Vec<UserInput>,
     cancel: &CancellationToken,
 ) -> Option<String> {
+    // While the request is built and goes out, and the model thinks, the
+    // sandbox of the turn's commands is set up: in a process of its own, on
+    // the other core, so the request is not held up by it (as it was when
+    // this ran as the session started, beside the session's own start-up
+    // work), and ready for the first command sooner than if it waited for
+    // the request (the first request's build is a few milliseconds).
+    session
+        .features()
+        .unified_exec
+        .prewarm_sandbox(session, ctx);
     session.send_task_started(ctx).await;
     // No input: a turn for what another agent sent (`multi_agent_v2`'s
     // mailbox, recorded with the first request); nothing the person typed.
@@ -268,7 +278,7 @@ async fn run_turn(
     input: crate::history::PromptInput,
     cancel: &CancellationToken,
 ) -> CodexResult<SamplingResult> {
-    let tools = ctx.tools.specs();
+    let tools: Arc<[codex_client::ToolSpec]> = ctx.tools.specs().into();
     let mut first_input = Some(input);
     with_stream_retries(session, ctx, cancel, || {
         // A retry asks with what the broken attempt already recorded. Each
@@ -280,7 +290,7 @@ async fn run_turn(
             instructions: ctx.base_instructions.clone(),
             input: input.items,
             spilled: input.spilled,
-            tools: tools.clone(),
+            tools: Arc::clone(&tools),
             parallel_tool_calls: ctx.family.supports_parallel_tool_calls,
             output_schema: ctx.final_output_json_schema.clone(),
         };
@@ -340,14 +350,6 @@ async fn try_run_turn(
 ) -> CodexResult<SamplingResult> {
     session.persist_turn_context(ctx).await;
     let mut report = crate::telemetry::StreamReport::start(turn_state.telemetry(), &ctx.model);
-    // While the request goes out and the model thinks, the sandbox of its
-    // commands is set up (in a process of its own, on the other core: the
-    // request is not held up by it, as it was when this ran as the session
-    // started, beside the session's own start-up work).
-    session
-        .features()
-        .unified_exec
-        .prewarm_sandbox(session, ctx);
     let mut stream = open_stream(session, ctx, turn_state.telemetry(), prompt, cancel).await?;
     let mut sequencer = ToolSequencer::default();
     let mut calls: Vec<PendingCall> = Vec::new();

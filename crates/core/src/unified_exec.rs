@@ -124,8 +124,7 @@ impl UnifiedExec {
             }
             *last = Some(key);
         }
-        let mut env =
-            codex_sandbox::env::create_env(&ctx.shell_environment_policy, std::env::vars());
+        let mut env = session.command_env(&ctx.shell_environment_policy);
         for (key, value) in EXTRA_ENV {
             env.insert((*key).to_string(), (*value).to_string());
         }

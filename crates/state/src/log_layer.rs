@@ -112,6 +112,27 @@ pub fn start_log_writer_with(
     ))
 }
 
+/// Lowers this thread's priority by 10 nice levels: its inserts (about 0.3 ms of
+/// CPU for the two rows of a tool call) are background work, and on a
+/// machine with two cores they otherwise compete with the engine and the
+/// model's command at the moments a call is handled. Rows wait a little
+/// longer under load; the queue still drops (and counts) rather than block.
+fn run_in_the_background() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on this thread alone (on Linux a thread id names
+    // one thread); raising one's own nice value needs no privilege, and a
+    // failure changes nothing.
+    unsafe {
+        let thread = libc::gettid() as libc::id_t;
+        // A nice value can be -1: errno, cleared first, tells a failure.
+        *libc::__errno_location() = 0;
+        let nice = libc::getpriority(libc::PRIO_PROCESS, thread);
+        if *libc::__errno_location() == 0 {
+            libc::setpriority(libc::PRIO_PROCESS, thread, (nice + 10).min(19));
+        }
+    }
+}
+
 fn writer(
     mut conn: rusqlite::Connection,
     rx: Receiver<Message>,
@@ -120,6 +141,7 @@ fn writer(
     process_uuid: Arc<str>,
     path: PathBuf,
 ) {
+    run_in_the_background();
     let cutoff = now().0 - RETENTION_DAYS * 24 * 3600;
     let _ = delete_logs_older_than(&mut conn, cutoff);
     let _ = disable_auto_checkpoint(&conn);

@@ -85,7 +85,8 @@ pub fn prompt() -> Prompt {
                     definition: "start: /(.|\\n)+/".into(),
                 },
             }),
-        ],
+        ]
+        .into(),
         parallel_tool_calls: true,
         output_schema: None,
     }

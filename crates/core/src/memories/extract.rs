@@ -52,7 +52,7 @@ pub(super) async fn extract(
             rollout.display()
         ))]),
         spilled: Default::default(),
-        tools: Vec::new(),
+        tools: Default::default(),
         parallel_tool_calls: false,
         output_schema: Some(output_schema()),
     };

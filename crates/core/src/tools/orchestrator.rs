@@ -18,8 +18,7 @@ use codex_protocol::protocol::{
     ExecCommandOutputDeltaEvent, ExecOutputStream, ReviewDecision, SandboxPolicy,
 };
 use codex_sandbox::{
-    ExecOutput, StreamKind, env::create_env, is_likely_sandbox_denial, run_command,
-    sandbox_setup_failure,
+    ExecOutput, StreamKind, is_likely_sandbox_denial, run_command, sandbox_setup_failure,
 };
 
 use super::ToolOutput;
@@ -289,7 +288,7 @@ async fn execute(
 ) -> Result<Ran, ToolOutput> {
     // The semaphore is never closed, so acquiring cannot fail.
     let _slot = session.services.command_slots.acquire().await.ok();
-    let mut env = create_env(&ctx.shell_environment_policy, std::env::vars());
+    let mut env = session.command_env(&ctx.shell_environment_policy);
     // What runs may differ from what is shown: `bash -lc` reads the shell
     // snapshot instead of the profile.
     let argv = session

@@ -79,3 +79,39 @@ fn a_full_queue_drops_and_counts_instead_of_blocking() {
         "{rows:?}"
     );
 }
+
+/// The writer is background work: its thread runs 10 nice levels below the
+/// rest of the process.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_writer_thread_runs_at_background_priority() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_layer, guard) = start_log_writer(&dir.path().join("state.sqlite")).unwrap();
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value; the
+    // fields after the command name (which may hold spaces) are counted.
+    let nice_of = |task: &std::path::Path| -> Option<i64> {
+        let stat = std::fs::read_to_string(task.join("stat")).ok()?;
+        let after_name = &stat[stat.rfind(')')? + 2..];
+        after_name.split(' ').nth(16)?.parse().ok()
+    };
+    let own = nice_of(std::path::Path::new("/proc/thread-self")).unwrap();
+    let expected = (own + 10).min(19);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let writer_nice = loop {
+        let found = std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .flatten()
+            .find(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|comm| comm.trim() == "codex-log-write")
+            })
+            .and_then(|task| nice_of(&task.path()));
+        match found {
+            Some(nice) if nice == expected => break nice,
+            _ if std::time::Instant::now() > deadline => break found.unwrap_or(i64::MIN),
+            _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    };
+    assert_eq!(writer_nice, expected);
+    drop(guard);
+}

@@ -138,8 +138,7 @@ impl ToolHandler for ExecCommandHandler {
                 Ok(policy) => policy,
                 Err(refusal) => return refusal,
             };
-            let env =
-                codex_sandbox::env::create_env(&ctx.shell_environment_policy, std::env::vars());
+            let env = session.command_env(&ctx.shell_environment_policy);
             session
                 .features()
                 .unified_exec
