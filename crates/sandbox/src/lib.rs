@@ -19,7 +19,8 @@
 //!   policy, directory and view of the host serves every command that fits
 //!   it (`linux/server.rs` inside, `server_client.rs` in codex), each
 //!   command in PID and mount namespaces of its own with every layer
-//!   applied; a command costs a clone instead of a new sandbox.
+//!   applied (an init kept from one command to the next); a command costs
+//!   a fork instead of a new sandbox.
 //! * [`is_likely_sandbox_denial`]: whether a failure looks like the sandbox
 //!   at work, so that `on-failure` can offer to retry without it.
 //!

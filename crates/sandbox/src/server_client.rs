@@ -1,7 +1,8 @@
 //! Codex's side of the long-lived sandboxes ([`crate::linux`]'s server):
 //! one per policy, directory and view of the host, started on the first
 //! command that needs it and reused by the next ones, so a command costs a
-//! clone inside the sandbox instead of a whole new one.
+//! fork (or a `vfork`) below an init kept inside the sandbox instead of a
+//! whole new one.
 //!
 //! A sandbox is reused only while it gives exactly the view a fresh one
 //! would: the key is the helper, the policy, the directory, `TMPDIR` and
@@ -550,8 +551,7 @@ fn start_server(key: &Key) -> Option<Server> {
         command.env("TMPDIR", tmpdir);
     }
     // A process group of its own keeps the terminal's signals (Ctrl-C) from
-    // it; each command's init starts a session of its own, without the
-    // terminal. No code runs between fork and exec, so std spawns it with
+    // it; each command starts a session of its own, without the terminal. No code runs between fork and exec, so std spawns it with
     // posix_spawn (a vfork): no copy of codex's page tables, about 2 ms
     // less before the sandbox is ready than a fork running a `setsid`.
     command.process_group(0);
