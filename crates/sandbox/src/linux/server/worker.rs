@@ -177,6 +177,11 @@ fn init(socket: OwnedFd, layers: &mut Layers) -> ! {
             // The server let this init go, or is gone.
             Ok(None) | Err(_) => exit(0),
         };
+        // An interrupted receive (or a message cut short) is no request:
+        // an answer to it would be taken for the next command's.
+        if len == 0 && stdio.is_empty() {
+            continue;
+        }
         let request = serde_json::from_slice(&buf[..len])
             .ok()
             .and_then(|message| parse_request(&message));
