@@ -482,36 +482,7 @@ impl Server {
         if bytes.len() > crate::linux::MAX_SERVER_REQUEST {
             return Err(std::io::Error::other("the request is too large"));
         }
-        let mut iov = libc::iovec {
-            iov_base: bytes.as_ptr().cast_mut().cast(),
-            iov_len: bytes.len(),
-        };
-        let mut control = [0u64; 8];
-        // SAFETY: msghdr is plain data; every pointer stays valid during
-        // the call, and the control buffer has room for three descriptors.
-        unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = &mut iov;
-            msg.msg_iovlen = 1;
-            if !fds.is_empty() {
-                let data_len = std::mem::size_of_val(fds) as libc::c_uint;
-                msg.msg_control = control.as_mut_ptr().cast();
-                msg.msg_controllen = libc::CMSG_SPACE(data_len) as _;
-                let cmsg = libc::CMSG_FIRSTHDR(&msg);
-                (*cmsg).cmsg_level = libc::SOL_SOCKET;
-                (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-                (*cmsg).cmsg_len = libc::CMSG_LEN(data_len) as _;
-                std::ptr::copy_nonoverlapping(
-                    fds.as_ptr(),
-                    libc::CMSG_DATA(cmsg).cast::<libc::c_int>(),
-                    fds.len(),
-                );
-            }
-            if libc::sendmsg(self.control.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        Ok(())
+        crate::linux::send_with_fds(self.control.as_raw_fd(), bytes.as_bytes(), fds)
     }
 }
 

@@ -142,6 +142,7 @@ pub(crate) fn listening_unix_sockets() -> Vec<PathBuf> {
 
 /// The largest request a long-lived sandbox takes.
 pub(crate) const MAX_SERVER_REQUEST: usize = server::MAX_REQUEST;
+pub(crate) use server::send_with_fds;
 
 /// A part of the sandbox, as errors and the probe name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

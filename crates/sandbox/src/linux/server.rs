@@ -71,7 +71,6 @@ struct Layers {
 
 /// A command to start.
 struct Request {
-    id: u64,
     argv: Vec<CString>,
     env: Vec<CString>,
     cwd: PathBuf,
@@ -199,37 +198,29 @@ fn handle(message: &[u8], received: &[libc::c_int], workers: &mut Workers, layer
         }
         return;
     }
-    let Some(request) = parse_request(&parsed) else {
+    // The init reads the rest of the request (and answers one it cannot
+    // run with the setup failure's code); here only its id matters.
+    let Some(id) = parsed.get("id").and_then(Value::as_u64) else {
         return;
     };
-    let stdio: &[libc::c_int; 3] = match received.try_into() {
-        Ok(stdio) => stdio,
-        Err(_) => {
-            let _ = send(
-                CONTROL,
-                &json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}),
-            );
-            return;
-        }
+    let failed = || send(CONTROL, &json!({"id": id, "exit": SETUP_FAILED_EXIT_CODE}));
+    let Ok(stdio) = <&[libc::c_int; 3]>::try_from(received) else {
+        let _ = failed();
+        return;
     };
     // An idle init, or a new one; one that died since it was idle (or
     // cannot take the request) is let go and a new one tried.
-    let mut attempts = 0;
-    while attempts < 2 {
-        attempts += 1;
+    for _ in 0..2 {
         let Some(worker) = workers.idle.pop().or_else(|| worker::spawn(layers)) else {
             break;
         };
         if worker.start(message, stdio).is_ok() {
-            workers.running.insert(request.id, worker);
+            workers.running.insert(id, worker);
             return;
         }
         worker.kill();
     }
-    let _ = send(
-        CONTROL,
-        &json!({"id": request.id, "exit": SETUP_FAILED_EXIT_CODE}),
-    );
+    let _ = failed();
 }
 
 /// Init `id`'s command ended (or its init is gone): tells codex, and keeps
@@ -313,16 +304,24 @@ fn send(socket: libc::c_int, message: &Value) -> std::io::Result<()> {
     send_with_fds(socket, message.to_string().as_bytes(), &[])
 }
 
-/// Sends one message on `socket`, with `fds` as `SCM_RIGHTS`.
-fn send_with_fds(socket: libc::c_int, bytes: &[u8], fds: &[libc::c_int]) -> std::io::Result<()> {
+/// Sends one message on `socket`, with `fds` (three at most) as
+/// `SCM_RIGHTS`: codex's requests to the server, the server's to an init.
+pub(crate) fn send_with_fds(
+    socket: libc::c_int,
+    bytes: &[u8],
+    fds: &[libc::c_int],
+) -> std::io::Result<()> {
+    if fds.len() > 3 {
+        return Err(std::io::Error::other("more than three descriptors"));
+    }
     let mut iov = libc::iovec {
         iov_base: bytes.as_ptr().cast_mut().cast(),
         iov_len: bytes.len(),
     };
-    // Room for three descriptors.
-    let mut control = [0u64; 4];
+    let mut control = [0u64; 8];
     // SAFETY: msghdr is plain data; the pointers below stay valid during
-    // the call, and the control buffer holds the header and `fds`.
+    // the call, and the control buffer holds the header and three
+    // descriptors.
     let rc = unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
@@ -408,7 +407,6 @@ fn receive(
 }
 
 fn parse_request(message: &Value) -> Option<Request> {
-    let id = message.get("id")?.as_u64()?;
     let strings = |value: &Value| -> Option<Vec<CString>> {
         value
             .as_array()?
@@ -438,7 +436,6 @@ fn parse_request(message: &Value) -> Option<Request> {
         })
         .collect::<Option<Vec<_>>>()?;
     Some(Request {
-        id,
         argv,
         env,
         cwd: PathBuf::from(message.get("cwd")?.as_str()?),

@@ -110,11 +110,7 @@ extern "C" fn child(arg: *mut c_void) -> libc::c_int {
         }
         // The init's socket and anything else it holds are not the
         // command's (its descriptor table is its own copy).
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
-            for fd in 3..1024 {
-                libc::close(fd);
-            }
-        }
+        super::worker::close_from(3);
         if libc::setsid() < 0 {
             fail(prepared, Step::Session);
         }

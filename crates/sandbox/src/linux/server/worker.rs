@@ -300,8 +300,9 @@ fn command_child(request: &Request, stdio: [libc::c_int; 3]) -> u8 {
     }
 }
 
-/// Closes every descriptor from `first` on.
-fn close_from(first: libc::c_uint) {
+/// Closes every descriptor from `first` on (system calls only: the
+/// `vfork` child uses it too).
+pub(super) fn close_from(first: libc::c_uint) {
     // SAFETY: close_range on our own descriptor table.
     let rc = unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) };
     if rc != 0 {
